@@ -1,0 +1,281 @@
+//! What pages are given to show: plain data, filled in by the server. Pages never reach
+//! for storage; tests render them from values built by hand.
+
+use chrono::NaiveDate;
+
+/// A name in both of the catalog's languages.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Name {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Name {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+}
+
+/// Page furniture: which section, which date, which query to keep when the date changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chrome {
+    pub title: String,
+    pub section: Section,
+    /// The path of this page, for the date form's action.
+    pub path: String,
+    /// The date the page shows the state as of.
+    pub at: NaiveDate,
+    /// Whether `at` is today (no `?at=` given, or today's date).
+    pub at_is_today: bool,
+    pub today: NaiveDate,
+    /// Other query parameters of this page (filters), kept by the date form.
+    pub keep: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Overview,
+    Links,
+    Payments,
+    Qr,
+    Timeline,
+    Platforms,
+    Other,
+}
+
+/// A status as shown: a word (never colour alone) and its rung on the ladder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusView {
+    pub id: String,
+    pub label: Name,
+    pub description: String,
+    /// Openness score; `None` for unknown.
+    pub score: Option<f64>,
+    /// 0 = most open rung; `None` for unknown.
+    pub rung: Option<usize>,
+    /// How many rungs the ladder has.
+    pub rungs: usize,
+}
+
+impl StatusView {
+    /// The CSS class that colours this status by openness, not by name.
+    pub fn tone(&self) -> String {
+        match (self.rung, self.rungs) {
+            (Some(r), n) if n > 1 => format!("tone-{}", (r * 3 + (n - 2)) / (n - 1)),
+            (Some(_), _) => "tone-0".into(),
+            (None, _) => "tone-unknown".into(),
+        }
+    }
+}
+
+/// Who said it: a cited source or a probe, with a link to read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CitationView {
+    /// `article`, `manual`, `probe`, `simulated`.
+    pub source_kind: String,
+    /// Short label: publisher and date.
+    pub label: String,
+    pub title: Option<String>,
+    /// The original, when its URL is known.
+    pub url: Option<String>,
+    /// Hutong's page for the source or evidence.
+    pub href: Option<String>,
+}
+
+/// One source's latest word on a check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpinionView {
+    pub status: StatusView,
+    pub citation: CitationView,
+    pub when: String,
+    pub approximate: bool,
+}
+
+/// A cell of a matrix: the check's state as of the page's date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellView {
+    pub check_id: String,
+    pub href: String,
+    /// The newest source's status, or unknown when nothing was observed.
+    pub status: StatusView,
+    /// The newest source's word; `None` when the check was never observed by then.
+    pub latest: Option<OpinionView>,
+    /// Other sources whose latest word differs: a disagreement, shown, never hidden.
+    pub disagreeing: Vec<OpinionView>,
+    /// Days between the newest observation and the page's date.
+    pub age_days: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    pub name: Name,
+    pub href: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatrixRow {
+    pub header: Header,
+    /// One per column; `None` where no such check is declared.
+    pub cells: Vec<Option<CellView>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatrixView {
+    pub kind_id: String,
+    pub kind_name: Name,
+    pub subject_label: Name,
+    pub object_label: Name,
+    pub columns: Vec<Header>,
+    pub rows: Vec<MatrixRow>,
+    pub ladder: Vec<StatusView>,
+    pub simulated_included: bool,
+}
+
+/// Share of checks in each status at one date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpennessView {
+    pub caption: String,
+    pub date: NaiveDate,
+    pub total: usize,
+    pub buckets: Vec<Bucket>,
+    /// The figure in words, e.g. "7 of 14 cross-group pairs accepted (50%)".
+    pub headline: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    pub status: StatusView,
+    pub count: usize,
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequirementView {
+    pub id: String,
+    pub title: Name,
+    pub authority: Name,
+    pub issued: NaiveDate,
+    /// In the requirement's own zone, e.g. "2021-09-17 23:59 (Asia/Shanghai)".
+    pub deadline: Option<String>,
+    /// "passed 1,893 days ago", "in 12 days", "no deadline set".
+    pub deadline_state: String,
+    pub overdue: bool,
+    pub compliant_statuses: Vec<StatusView>,
+    pub in_scope: usize,
+    pub compliant: usize,
+    pub not_compliant: usize,
+    pub unknown: usize,
+    pub citation: CitationView,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimelineEntry {
+    Change {
+        when: String,
+        approximate: bool,
+        check_href: String,
+        check_title: String,
+        kind_name: Name,
+        from: Option<StatusView>,
+        to: StatusView,
+        citation: CitationView,
+    },
+    Milestone {
+        when: String,
+        approximate: bool,
+        title: Name,
+        citation: CitationView,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverviewView {
+    pub links: Vec<OpennessView>,
+    pub payments: Vec<OpennessView>,
+    pub latest: Vec<TimelineEntry>,
+    pub requirements: Vec<RequirementView>,
+    pub observations: i64,
+    pub checks: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRow {
+    pub when: String,
+    pub approximate: bool,
+    pub status: StatusView,
+    pub citation: CitationView,
+    pub quote: Option<String>,
+    pub note: Option<String>,
+    /// Set when this observation changed its source's status: the status before it
+    /// (`Some(None)` for the source's first observation of the check).
+    pub transition_from: Option<Option<StatusView>>,
+    /// Observed after the page's date: shown, but greyed.
+    pub after_at: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckView {
+    pub id: String,
+    pub kind_name: Name,
+    pub subject_label: Name,
+    pub object_label: Name,
+    pub subject: Header,
+    pub object: Header,
+    pub cell: CellView,
+    /// Every source's latest word as of the page's date.
+    pub current: Vec<OpinionView>,
+    pub history: Vec<HistoryRow>,
+    pub ladder: Vec<StatusView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckSummary {
+    pub kind_name: Name,
+    pub role: String,
+    pub other: Header,
+    pub cell: CellView,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlatformView {
+    pub slug: String,
+    pub name: Name,
+    pub kind: String,
+    pub group: Name,
+    pub ecosystem: Option<Name>,
+    pub domains: Vec<String>,
+    pub checks: Vec<CheckSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlatformListItem {
+    pub slug: String,
+    pub name: Name,
+    pub kind: String,
+    pub group: Name,
+    pub checks: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterOption {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineView {
+    pub entries: Vec<TimelineEntry>,
+    pub platforms: Vec<FilterOption>,
+    pub kinds: Vec<FilterOption>,
+    pub sources: Vec<FilterOption>,
+    pub page: usize,
+    pub pages: usize,
+    pub total: usize,
+    pub newer: Option<String>,
+    pub older: Option<String>,
+}

@@ -1,0 +1,100 @@
+use crate::components::{cell_view, citation_view, header_view, opinion_view, status_badge};
+use crate::layout::render_document;
+use crate::model::{CheckView, Chrome};
+use leptos::prelude::*;
+
+pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
+    let current = c
+        .current
+        .iter()
+        .map(|o| view! { <li>{opinion_view(o)}</li> })
+        .collect_view();
+    let disputed = (c
+        .current
+        .iter()
+        .map(|o| &o.status.id)
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+        > 1)
+    .then(|| {
+        view! {
+            <p class="alert">
+                <strong>"Sources disagree"</strong>
+                " about this check as of this date. Both are kept; none is picked silently."
+            </p>
+        }
+    });
+    let rows = c
+        .history
+        .iter()
+        .map(|h| {
+            let mut class = String::from("obs");
+            if h.transition_from.is_some() {
+                class.push_str(" transition");
+            }
+            if h.after_at {
+                class.push_str(" after");
+            }
+            let change = match &h.transition_from {
+                Some(Some(from)) => {
+                    view! { <span class="change">"changed from "{status_badge(from)}</span> }
+                        .into_any()
+                }
+                Some(None) => {
+                    view! { <span class="change">"first observation by this source"</span> }
+                        .into_any()
+                }
+                None => view! { <span class="change same">"no change"</span> }.into_any(),
+            };
+            let when = if h.approximate {
+                format!("≈ {} (approximate)", h.when)
+            } else {
+                h.when.clone()
+            };
+            let quote = h
+                .quote
+                .clone()
+                .map(|q| view! { <blockquote lang="zh">{q}</blockquote> });
+            let note = h.note.clone().map(|n| view! { <p class="note">{n}</p> });
+            let after = h
+                .after_at
+                .then(|| view! { <span class="after-note">" (after the page's date)"</span> });
+            view! {
+                <tr class=class>
+                    <td><time>{when}</time>{after}</td>
+                    <td>{status_badge(&h.status)}<br/>{change}</td>
+                    <td>{citation_view(&h.citation)}{quote}{note}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let ladder = c.ladder.iter().map(status_badge).collect_view();
+    let body = view! {
+        <p class="crumbs"><a href="/">"Overview"</a>" › "{c.kind_name.en.clone()}</p>
+        <h1>
+            {header_view(&c.subject)}" × "{header_view(&c.object)}
+        </h1>
+        <p class="lede">
+            {format!("{} check ", c.kind_name.en)}<code>{c.id.clone()}</code>": "
+            {format!("{} ", c.subject_label.en)}<strong>{c.subject.name.en.clone()}</strong>
+            {format!(", {} ", c.object_label.en)}<strong>{c.object.name.en.clone()}</strong>"."
+        </p>
+        <section aria-labelledby="h-now">
+            <h2 id="h-now">{format!("State as of {}", chrome.at)}</h2>
+            {cell_view(&c.cell)}
+            {disputed}
+            <h3>"Each source's latest word"</h3>
+            <ul class="opinions">{current}</ul>
+        </section>
+        <section aria-labelledby="h-history">
+            <h2 id="h-history">"Every observation"</h2>
+            <p>"Oldest first. Rows where a source's status changed are marked as transitions."</p>
+            <table class="history">
+                <thead><tr><th scope="col">"Observed (Beijing time)"</th><th scope="col">"Status"</th><th scope="col">"Source and citation"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <p class="ladder">"Ladder, most open first: "{ladder}</p>
+        </section>
+    };
+    render_document(chrome, body)
+}

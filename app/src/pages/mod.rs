@@ -1,0 +1,15 @@
+//! One module per page. Each renders a whole document from its view data.
+
+mod check;
+mod error;
+mod matrix;
+mod overview;
+mod platform;
+mod timeline;
+
+pub use check::check_page;
+pub use error::error_page;
+pub use matrix::matrix_page;
+pub use overview::overview_page;
+pub use platform::{platform_list_page, platform_page};
+pub use timeline::timeline_page;

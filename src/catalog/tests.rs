@@ -1,0 +1,236 @@
+use super::*;
+
+const BASE: &str = r#"
+[[group]]
+slug = "tencent"
+name_zh = "腾讯"
+name_en = "Tencent"
+
+[[group]]
+slug = "alibaba"
+name_zh = "阿里巴巴"
+name_en = "Alibaba"
+
+[[platform]]
+slug = "wechat"
+name_zh = "微信"
+name_en = "WeChat"
+group = "tencent"
+kind = "messaging"
+
+[[platform]]
+slug = "taobao"
+name_zh = "淘宝"
+name_en = "Taobao"
+group = "alibaba"
+kind = "ecommerce"
+domains = ["taobao.com"]
+
+[[kind]]
+id = "link"
+name_zh = "链接"
+name_en = "Links"
+subject = "platform"
+object = "platform"
+subject_label_zh = "宿主"
+subject_label_en = "Host app"
+object_label_zh = "目标"
+object_label_en = "Target"
+[[kind.status]]
+id = "open"
+label_zh = "直接打开"
+label_en = "open"
+score = 1.0
+[[kind.status]]
+id = "token_only"
+label_zh = "需复制口令"
+label_en = "token only"
+score = 0.25
+
+[[checks]]
+kind = "link"
+subject = "wechat"
+objects = ["taobao"]
+
+[[source]]
+id = "cnbeta-2021-10-17"
+kind = "article"
+publisher = "cnBeta"
+title = "互联网平台拆墙进展如何了"
+date = "2021-10-17"
+language = "zh"
+region = "CN"
+
+[[requirement]]
+id = "miit"
+authority_zh = "工信部"
+authority_en = "MIIT"
+title_zh = "解除屏蔽"
+title_en = "Lift link blocking"
+issued = "2021-09-09"
+deadline = "2021-09-17"
+scope = { kind = "link", subject_kinds = ["messaging"] }
+compliant = ["open"]
+source = "cnbeta-2021-10-17"
+"#;
+
+const FACTS: &str = r#"
+[[observation]]
+id = "before"
+check = "link.wechat.taobao"
+at = "2021-07-01"
+approximate = true
+status = "token_only"
+source = "cnbeta-2021-10-17"
+
+[[observation]]
+id = "after"
+checks = ["link.wechat.taobao"]
+at = "2021-10-17"
+status = "open"
+source = "cnbeta-2021-10-17"
+"#;
+
+fn check(files: &[(&str, &str)]) -> Result<Catalog, Problems> {
+    let files: Vec<(PathBuf, &str)> = files.iter().map(|(p, t)| (PathBuf::from(p), *t)).collect();
+    validate(&files)
+}
+
+fn problems(files: &[(&str, &str)]) -> Vec<String> {
+    check(files)
+        .expect_err("the catalog should be rejected")
+        .0
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn a_valid_catalog_resolves_everything() {
+    let cat = check(&[("base.toml", BASE), ("facts.toml", FACTS)]).unwrap();
+    assert_eq!(cat.checks[0].id, "link.wechat.taobao");
+    assert_eq!(cat.observations.len(), 2);
+    let before = &cat.observations[0];
+    assert_eq!(before.precision, Precision::Approximate);
+    assert_eq!(before.vantage, "CN");
+    assert_eq!(before.observed_at.to_rfc3339(), "2021-06-30T16:00:00+00:00");
+    assert_eq!(cat.observations[1].key, "after/link.wechat.taobao");
+    let deadline = cat.requirements[0].deadline.unwrap();
+    assert_eq!(deadline.to_rfc3339(), "2021-09-17T15:59:59.999999+00:00");
+}
+
+#[test]
+fn unknown_slug_names_file_and_line() {
+    let bad = FACTS.replace(
+        "check = \"link.wechat.taobao\"",
+        "check = \"link.wechat.tmall\"",
+    );
+    let p = problems(&[("base.toml", BASE), ("facts.toml", &bad)]);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].starts_with("facts.toml:4: unknown check \"link.wechat.tmall\""),
+        "{p:?}"
+    );
+
+    let bad = BASE.replace("objects = [\"taobao\"]", "objects = [\"taobao\", \"tmal\"]");
+    let p = problems(&[("base.toml", &bad)]);
+    assert!(
+        p.iter()
+            .any(|m| m.contains("unknown platform \"tmal\" as object of a link check")),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn status_off_the_ladder_is_reported_with_the_ladder() {
+    let bad = FACTS.replace("status = \"open\"", "status = \"warnd\"");
+    let p = problems(&[("base.toml", BASE), ("facts.toml", &bad)]);
+    assert_eq!(
+        p,
+        vec![
+            "facts.toml:15: status \"warnd\" is not on the ladder of link checks (open, token_only)"
+        ]
+    );
+}
+
+#[test]
+fn impossible_dates_are_reported() {
+    let bad = FACTS.replace("at = \"2021-10-17\"", "at = \"2021-02-30\"");
+    let p = problems(&[("base.toml", BASE), ("facts.toml", &bad)]);
+    assert_eq!(
+        p,
+        vec!["facts.toml:14: at: \"2021-02-30\" is not a real calendar date"]
+    );
+    let bad = BASE.replace("deadline = \"2021-09-17\"", "deadline = \"2021-09-07\"");
+    let p = problems(&[("base.toml", &bad)]);
+    assert!(
+        p[0].contains("deadline is before the requirement was issued"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn duplicates_point_at_the_first_definition() {
+    let extra = r#"
+[[platform]]
+slug = "wechat"
+name_zh = "微信"
+name_en = "WeChat again"
+group = "tencent"
+kind = "messaging"
+"#;
+    let p = problems(&[("base.toml", BASE), ("more.toml", extra)]);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].starts_with(
+            "more.toml:3: duplicate platform slug \"wechat\" (first defined at base.toml:"
+        ),
+        "{p:?}"
+    );
+
+    let twice = format!(
+        "{FACTS}\n[[observation]]\nid = \"before\"\ncheck = \"link.wechat.taobao\"\nat = \"2021-07-02\"\nstatus = \"open\"\nsource = \"cnbeta-2021-10-17\"\n"
+    );
+    let p = problems(&[("base.toml", BASE), ("facts.toml", &twice)]);
+    assert!(
+        p[0].contains("duplicate observation id \"before\""),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn syntax_errors_and_unknown_fields_are_reported_per_file() {
+    let p = problems(&[
+        ("base.toml", BASE),
+        ("broken.toml", "[[platform]]\nslug = \"x\"\nname_zh = \n"),
+    ]);
+    assert!(
+        p[0].starts_with("broken.toml:3: not valid catalog TOML"),
+        "{p:?}"
+    );
+    let typo = BASE.replace("domains = [\"taobao.com\"]", "domain = [\"taobao.com\"]");
+    let p = problems(&[("base.toml", &typo)]);
+    assert!(p[0].contains("unknown field `domain`"), "{p:?}");
+}
+
+#[test]
+fn observation_after_its_source_was_published_is_impossible() {
+    let bad = FACTS.replace("at = \"2021-10-17\"", "at = \"2021-10-18\"");
+    let p = problems(&[("base.toml", BASE), ("facts.toml", &bad)]);
+    assert!(
+        p[0].contains("after its source \"cnbeta-2021-10-17\" was published"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn every_problem_is_listed_not_just_the_first() {
+    let bad = FACTS
+        .replace("status = \"open\"", "status = \"nope\"")
+        .replace(
+            "source = \"cnbeta-2021-10-17\"\n\n",
+            "source = \"nobody\"\n\n",
+        );
+    let p = problems(&[("base.toml", BASE), ("facts.toml", &bad)]);
+    assert_eq!(p.len(), 2, "{p:?}");
+}

@@ -1,0 +1,159 @@
+//! The command line: `hutong serve | migrate | catalog check | catalog load`.
+//! Each subcommand is a plain function that tests can call.
+
+use crate::catalog::{self, Catalog, Problems};
+use crate::config::{Config, Overrides};
+use crate::serve::{self, Application};
+use crate::storage::{LoadReport, Store};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hutong",
+    version,
+    about = "Hutong 互通: an observatory of platform openness"
+)]
+pub struct Cli {
+    /// Configuration file (default: ./hutong.toml when it exists).
+    #[arg(long, global = true, env = "HUTONG_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://FILE or postgres://USER:PASSWORD@HOST/DB.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Folder of catalog TOML files.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub catalog_dir: Option<PathBuf>,
+    /// Log filter, e.g. info or hutong=debug.
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard and the JSON API.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Validate or load the catalog.
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogAction {
+    /// Validate every catalog file and print every problem with file and line.
+    Check,
+    /// Validate, then load the catalog into the database (idempotent).
+    Load,
+}
+
+/// Runs the command line; the exit code is non-zero on any failure.
+pub fn run(cli: Cli) -> ExitCode {
+    let listen = match &cli.command {
+        Command::Serve { listen } => *listen,
+        _ => None,
+    };
+    let overrides = Overrides {
+        database_url: cli.database_url.clone(),
+        listen,
+        catalog_dir: cli.catalog_dir.clone(),
+        log: cli.log.clone(),
+    };
+    let config = match Config::load(cli.config.as_deref(), &overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_tracing(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { .. } => serve_command(&config).await,
+            Command::Migrate => migrate(&config).await.map(|()| println!("database {} is up to date", crate::config::redact_url(&config.database_url))),
+            Command::Catalog { action: CatalogAction::Check } => match check_catalog(&config.catalog_dir) {
+                Ok(cat) => {
+                    println!("catalog {} is valid:", config.catalog_dir.display());
+                    for (what, n) in catalog::summary(&cat) {
+                        println!("  {n:>4} {what}");
+                    }
+                    Ok(())
+                }
+                Err(problems) => Err(anyhow::anyhow!("{problems}")),
+            },
+            Command::Catalog { action: CatalogAction::Load } => load_catalog(&config).await.map(|r| {
+                println!(
+                    "catalog loaded: {} observations inserted, {} updated, {} unchanged; {} reference rows upserted",
+                    r.observations_inserted, r.observations_updated, r.observations_unchanged, r.reference_rows
+                )
+            }),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|e| {
+        eprintln!("warning: log filter \"{filter}\" is invalid ({e}); using \"info\"");
+        tracing_subscriber::EnvFilter::new("info")
+    });
+    // A second initialisation (tests calling `run` twice) is harmless: keep the first.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+/// `hutong serve`.
+pub async fn serve_command(config: &Config) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    app.run_until(serve::shutdown_signal()).await
+}
+
+/// `hutong migrate`.
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let store = Store::open(&config.database_url, config.max_connections).await?;
+    store.close().await;
+    Ok(())
+}
+
+/// `hutong catalog check`.
+pub fn check_catalog(dir: &Path) -> Result<Catalog, Problems> {
+    catalog::load_dir(dir)
+}
+
+/// `hutong catalog load`: nothing is written unless the whole catalog is valid.
+pub async fn load_catalog(config: &Config) -> anyhow::Result<LoadReport> {
+    let cat = catalog::load_dir(&config.catalog_dir).map_err(|p| anyhow::anyhow!("{p}"))?;
+    let store = Store::open(&config.database_url, config.max_connections).await?;
+    let report = store.apply_catalog(&cat).await?;
+    store.close().await;
+    Ok(report)
+}

@@ -1,0 +1,180 @@
+//! One typed configuration, loaded once: defaults, then `hutong.toml` (if present), then
+//! `HUTONG_*` environment variables, then command-line flags, each overriding the last.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The file read when no `--config` is given; missing is fine.
+pub const DEFAULT_CONFIG_FILE: &str = "hutong.toml";
+
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://path/to/file.db` or `postgres://user:password@host/db`.
+    pub database_url: String,
+    /// Where `hutong serve` listens.
+    pub listen: SocketAddr,
+    /// The folder of catalog TOML files.
+    pub catalog_dir: PathBuf,
+    /// A tracing filter: `info`, `hutong=debug,sqlx=warn`, …
+    pub log: String,
+    /// Upper bound on pooled database connections.
+    pub max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/hutong.db".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            catalog_dir: PathBuf::from("catalog"),
+            log: "info".into(),
+            max_connections: 8,
+        }
+    }
+}
+
+/// Passwords never reach logs or error messages.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("listen", &self.listen)
+            .field("catalog_dir", &self.catalog_dir)
+            .field("log", &self.log)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers' value.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub catalog_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads the layers. `file` is an explicit `--config`: it must exist. Without it,
+    /// `hutong.toml` in the working directory is read if present.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let file = match file {
+            Some(path) if !path.exists() => return Err(ConfigError::MissingFile(path.into())),
+            Some(path) => path.to_path_buf(),
+            None => PathBuf::from(DEFAULT_CONFIG_FILE),
+        };
+        Self::figment(&file, overrides)
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))
+    }
+
+    fn figment(file: &Path, overrides: &Overrides) -> Figment {
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("HUTONG_").only(&[
+                "database_url",
+                "listen",
+                "catalog_dir",
+                "log",
+                "max_connections",
+            ]))
+            .merge(Serialized::defaults(overrides))
+    }
+}
+
+/// A database URL fit to print: the password, if any, replaced by `***`.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // set_password fails only for URLs that cannot have one, which this has.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => raw.to_string(),
+        // Unparseable: hide everything between "//" and "@" in case it holds a secret.
+        Err(_) => match (raw.find("//"), raw.rfind('@')) {
+            (Some(start), Some(at)) if at > start => {
+                format!("{}***{}", &raw[..start + 2], &raw[at..])
+            }
+            _ => raw.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hidden() {
+        assert_eq!(
+            redact_url("postgres://hutong:s3cret@db.example:5432/hutong"),
+            "postgres://hutong:***@db.example:5432/hutong"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/hutong.db"),
+            "sqlite://data/hutong.db"
+        );
+        let config = Config {
+            database_url: "postgres://u:pw@h/d".into(),
+            ..Config::default()
+        };
+        assert!(!format!("{config:?}").contains("pw"));
+    }
+
+    #[test]
+    fn layers_override_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "hutong.toml",
+                "log = \"debug\"\nlisten = \"127.0.0.1:9000\"",
+            )?;
+            jail.set_env("HUTONG_LISTEN", "127.0.0.1:9001");
+            let overrides = Overrides {
+                database_url: Some("sqlite://x.db".into()),
+                ..Overrides::default()
+            };
+            let config = Config::load(None, &overrides).map_err(|e| e.to_string())?;
+            assert_eq!(config.log, "debug");
+            assert_eq!(config.listen.port(), 9001);
+            assert_eq!(config.database_url, "sqlite://x.db");
+            assert_eq!(config.catalog_dir, PathBuf::from("catalog"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_reported() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("hutong.toml", "databse_url = \"sqlite://x.db\"")?;
+            let err = Config::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("databse_url"), "{err}");
+            jail.create_file("hutong.toml", "listen = \"not an address\"")?;
+            let err = Config::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("listen"), "{err}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,16 @@
+//! Hutong (互通): an observatory of platform openness. It records, with evidence, whether
+//! China's big platforms open each other's links and accept each other's payment methods,
+//! and shows regulators and journalists the state at any date and every change.
+//!
+//! `main.rs` only parses the command line; everything else lives here so that tests can
+//! call it: [`cli`] runs subcommands, [`serve::Application`] is the web server.
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod serve;
+pub mod state;
+pub mod storage;
+pub mod time;
+pub mod web;

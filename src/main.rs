@@ -1,0 +1,6 @@
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    hutong::cli::run(hutong::cli::Cli::parse())
+}

@@ -1,0 +1,298 @@
+//! Writing a validated catalog into the database, idempotently: reference rows are upserted,
+//! catalog observations are matched by their stable key. Nothing is ever deleted, except a
+//! kind's status ladder, which the catalog owns whole.
+
+use super::{Db, NewObservation, StorageError, Store, on_pool};
+use crate::catalog::Catalog;
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+
+/// What a catalog load changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LoadReport {
+    pub observations_inserted: usize,
+    pub observations_updated: usize,
+    pub observations_unchanged: usize,
+    pub reference_rows: usize,
+}
+
+type ExistingRow = (
+    i64,
+    String,
+    DateTime<Utc>,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+impl Store {
+    /// Loads `cat` in one transaction: either all of it is written or none.
+    pub async fn apply_catalog(&self, cat: &Catalog) -> Result<LoadReport, StorageError> {
+        on_pool!(self, pool => {
+            let mut report = LoadReport::default();
+            let mut tx = pool.begin().await?;
+            for g in &cat.groups {
+                sqlx::query(
+                    "insert into groups (slug, name_zh, name_en, ecosystem) values ($1, $2, $3, $4)
+                     on conflict (slug) do update set name_zh = excluded.name_zh,
+                         name_en = excluded.name_en, ecosystem = excluded.ecosystem",
+                )
+                .bind(&g.slug)
+                .bind(&g.name_zh)
+                .bind(&g.name_en)
+                .bind(g.ecosystem.as_deref())
+                .execute(&mut *tx)
+                .await?;
+            }
+            for p in &cat.platforms {
+                sqlx::query(
+                    "insert into platforms (slug, name_zh, name_en, group_slug, kind, domains)
+                     values ($1, $2, $3, $4, $5, $6)
+                     on conflict (slug) do update set name_zh = excluded.name_zh,
+                         name_en = excluded.name_en, group_slug = excluded.group_slug,
+                         kind = excluded.kind, domains = excluded.domains",
+                )
+                .bind(&p.slug)
+                .bind(&p.name_zh)
+                .bind(&p.name_en)
+                .bind(&p.group)
+                .bind(&p.kind)
+                .bind(Json(&p.domains))
+                .execute(&mut *tx)
+                .await?;
+            }
+            for m in &cat.methods {
+                sqlx::query(
+                    "insert into payment_methods (slug, name_zh, name_en, group_slug, aliases, code_prefixes)
+                     values ($1, $2, $3, $4, $5, $6)
+                     on conflict (slug) do update set name_zh = excluded.name_zh,
+                         name_en = excluded.name_en, group_slug = excluded.group_slug,
+                         aliases = excluded.aliases, code_prefixes = excluded.code_prefixes",
+                )
+                .bind(&m.slug)
+                .bind(&m.name_zh)
+                .bind(&m.name_en)
+                .bind(&m.group)
+                .bind(Json(&m.aliases))
+                .bind(Json(&m.code_prefixes))
+                .execute(&mut *tx)
+                .await?;
+            }
+            for k in &cat.kinds {
+                sqlx::query(
+                    "insert into check_kinds (id, name_zh, name_en, subject, object, subject_label_zh,
+                         subject_label_en, object_label_zh, object_label_en)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                     on conflict (id) do update set name_zh = excluded.name_zh,
+                         name_en = excluded.name_en, subject = excluded.subject,
+                         object = excluded.object, subject_label_zh = excluded.subject_label_zh,
+                         subject_label_en = excluded.subject_label_en,
+                         object_label_zh = excluded.object_label_zh,
+                         object_label_en = excluded.object_label_en",
+                )
+                .bind(&k.id)
+                .bind(&k.name_zh)
+                .bind(&k.name_en)
+                .bind(k.subject.as_str())
+                .bind(k.object.as_str())
+                .bind(&k.subject_label_zh)
+                .bind(&k.subject_label_en)
+                .bind(&k.object_label_zh)
+                .bind(&k.object_label_en)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("delete from statuses where kind = $1")
+                    .bind(&k.id)
+                    .execute(&mut *tx)
+                    .await?;
+                for (position, s) in k.statuses.iter().enumerate() {
+                    sqlx::query(
+                        "insert into statuses (kind, id, position, score, label_zh, label_en, description_en)
+                         values ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&k.id)
+                    .bind(&s.id)
+                    .bind(position as i64)
+                    .bind(s.score)
+                    .bind(&s.label_zh)
+                    .bind(&s.label_en)
+                    .bind(&s.description_en)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            for c in &cat.checks {
+                sqlx::query(
+                    "insert into checks (id, kind, subject, object) values ($1, $2, $3, $4)
+                     on conflict (id) do nothing",
+                )
+                .bind(&c.id)
+                .bind(&c.kind)
+                .bind(&c.subject)
+                .bind(&c.object)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for s in &cat.sources {
+                sqlx::query(
+                    "insert into sources (id, kind, publisher, title, title_en, published_on,
+                         language, region, url)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                     on conflict (id) do update set kind = excluded.kind,
+                         publisher = excluded.publisher, title = excluded.title,
+                         title_en = excluded.title_en, published_on = excluded.published_on,
+                         language = excluded.language, region = excluded.region, url = excluded.url",
+                )
+                .bind(&s.id)
+                .bind(s.kind.as_str())
+                .bind(&s.publisher)
+                .bind(&s.title)
+                .bind(s.title_en.as_deref())
+                .bind(s.date)
+                .bind(&s.language)
+                .bind(&s.region)
+                .bind(s.url.as_deref())
+                .execute(&mut *tx)
+                .await?;
+            }
+            for m in &cat.milestones {
+                sqlx::query(
+                    "insert into milestones (id, occurred_on, approximate, title_zh, title_en,
+                         source_id, kinds, platforms)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8)
+                     on conflict (id) do update set occurred_on = excluded.occurred_on,
+                         approximate = excluded.approximate, title_zh = excluded.title_zh,
+                         title_en = excluded.title_en, source_id = excluded.source_id,
+                         kinds = excluded.kinds, platforms = excluded.platforms",
+                )
+                .bind(&m.id)
+                .bind(m.date)
+                .bind(m.approximate)
+                .bind(&m.title_zh)
+                .bind(&m.title_en)
+                .bind(&m.source)
+                .bind(Json(&m.kinds))
+                .bind(Json(&m.platforms))
+                .execute(&mut *tx)
+                .await?;
+            }
+            for r in &cat.requirements {
+                sqlx::query(
+                    "insert into requirements (id, authority_zh, authority_en, title_zh, title_en,
+                         issued_on, deadline, timezone, scope, compliant, source_id)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                     on conflict (id) do update set authority_zh = excluded.authority_zh,
+                         authority_en = excluded.authority_en, title_zh = excluded.title_zh,
+                         title_en = excluded.title_en, issued_on = excluded.issued_on,
+                         deadline = excluded.deadline, timezone = excluded.timezone,
+                         scope = excluded.scope, compliant = excluded.compliant,
+                         source_id = excluded.source_id",
+                )
+                .bind(&r.id)
+                .bind(&r.authority_zh)
+                .bind(&r.authority_en)
+                .bind(&r.title_zh)
+                .bind(&r.title_en)
+                .bind(r.issued)
+                .bind(r.deadline)
+                .bind(&r.timezone)
+                .bind(Json(&r.scope))
+                .bind(Json(&r.compliant))
+                .bind(&r.source)
+                .execute(&mut *tx)
+                .await?;
+            }
+            report.reference_rows = cat.groups.len()
+                + cat.platforms.len()
+                + cat.methods.len()
+                + cat.kinds.len()
+                + cat.checks.len()
+                + cat.sources.len()
+                + cat.milestones.len()
+                + cat.requirements.len();
+
+            for o in &cat.observations {
+                let new = NewObservation {
+                    check_id: o.check.clone(),
+                    observed_at: o.observed_at,
+                    precision: o.precision,
+                    status: o.status.clone(),
+                    source_kind: o.source_kind,
+                    source_id: Some(o.source.clone()),
+                    vantage: o.vantage.clone(),
+                    quote: o.quote.clone(),
+                    note_en: o.note_en.clone(),
+                    note_zh: o.note_zh.clone(),
+                    evidence: None,
+                    catalog_key: Some(o.key.clone()),
+                };
+                let existing: Option<ExistingRow> = sqlx::query_as(
+                    "select id, check_id, observed_at, precision, status, source_id, vantage,
+                            quote, note_en, note_zh
+                     from observations where catalog_key = $1",
+                )
+                .bind(&o.key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(old) = existing else {
+                    super::insert_observation_in!(tx, &new);
+                    report.observations_inserted += 1;
+                    continue;
+                };
+                let same = old.1 == new.check_id
+                    && old.2 == new.observed_at
+                    && old.3 == new.precision.as_str()
+                    && old.4 == new.status
+                    && old.5 == new.source_id
+                    && old.6 == new.vantage
+                    && old.7 == new.quote
+                    && old.8 == new.note_en
+                    && old.9 == new.note_zh;
+                if same {
+                    report.observations_unchanged += 1;
+                    continue;
+                }
+                let new_key = new.source_key();
+                let old_key: String = sqlx::query_scalar("select source_key from observations where id = $1")
+                    .bind(old.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "update observations set check_id = $2, observed_at = $3, precision = $4,
+                         status = $5, source_kind = $6, source_key = $7, source_id = $8,
+                         vantage = $9, quote = $10, note_en = $11, note_zh = $12
+                     where id = $1",
+                )
+                .bind(old.0)
+                .bind(&new.check_id)
+                .bind(new.observed_at)
+                .bind(new.precision.as_str())
+                .bind(&new.status)
+                .bind(new.source_kind.as_str())
+                .bind(&new_key)
+                .bind(new.source_id.as_deref())
+                .bind(&new.vantage)
+                .bind(new.quote.as_deref())
+                .bind(new.note_en.as_deref())
+                .bind(new.note_zh.as_deref())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("insert into check_sources (check_id, source_key) values ($1, $2) on conflict do nothing")
+                    .bind(&new.check_id)
+                    .bind(&new_key)
+                    .execute(&mut *tx)
+                    .await?;
+                // The row may have moved between pairs: rebuild both.
+                super::rebuild_transitions_in!(tx, &old.1, &old_key);
+                super::rebuild_transitions_in!(tx, &new.check_id, &new_key);
+                report.observations_updated += 1;
+            }
+            tx.commit().await?;
+            Ok(report)
+        })
+    }
+}

@@ -1,0 +1,570 @@
+//! Storage: every observation Hutong has ever made or cited, on SQLite (the embedded
+//! default, WAL mode) or PostgreSQL (for scale), chosen from the database URL.
+//!
+//! Both backends run the same SQL text where the dialects agree (all of it today); each has
+//! its own migrations. The `on_pool!` macro expands a body once per backend, so the two
+//! implementations cannot drift apart, and the storage test suite runs the same stories
+//! against both.
+
+mod catalog_load;
+mod records;
+
+pub use catalog_load::LoadReport;
+pub use records::*;
+
+use crate::config::redact_url;
+use crate::domain::{self, Precision, SourceKind};
+use chrono::{DateTime, Utc};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::types::Json;
+use sqlx::{Row, SqlSafeStr};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database URL {url} is not usable: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("cannot open database {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot migrate database {url}: {source}")]
+    Migrate {
+        url: String,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool of either backend.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.db {
+            Db::Sqlite($pool) => $body,
+            Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Inserts `$new` (a `&NewObservation`) inside transaction `$tx` and maintains
+/// `check_sources` and `transitions`; evaluates to the new row's id.
+macro_rules! insert_observation_in {
+    ($tx:ident, $new:expr) => {{
+        let new: &NewObservation = $new;
+        let source_key = new.source_key();
+        let id: i64 = sqlx::query_scalar(
+            "insert into observations (check_id, observed_at, precision, status, source_kind,
+                 source_key, source_id, vantage, quote, note_en, note_zh, evidence, catalog_key,
+                 recorded_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             returning id",
+        )
+        .bind(&new.check_id)
+        .bind(new.observed_at)
+        .bind(new.precision.as_str())
+        .bind(&new.status)
+        .bind(new.source_kind.as_str())
+        .bind(&source_key)
+        .bind(new.source_id.as_deref())
+        .bind(&new.vantage)
+        .bind(new.quote.as_deref())
+        .bind(new.note_en.as_deref())
+        .bind(new.note_zh.as_deref())
+        .bind(new.evidence.as_ref().map(Json))
+        .bind(new.catalog_key.as_deref())
+        .bind(Utc::now())
+        .fetch_one(&mut *$tx)
+        .await?;
+        sqlx::query("insert into check_sources (check_id, source_key) values ($1, $2) on conflict do nothing")
+            .bind(&new.check_id)
+            .bind(&source_key)
+            .execute(&mut *$tx)
+            .await?;
+        $crate::storage::after_write_in!($tx, &new.check_id, &source_key, id, new.observed_at, &new.status);
+        id
+    }};
+}
+pub(crate) use insert_observation_in;
+
+/// Keeps transitions right after observation `$id` of pair (`$check`, `$key`) was written:
+/// the common case (it is the pair's newest) compares with its predecessor only; anything
+/// else rebuilds the pair's transitions from its observations.
+macro_rules! after_write_in {
+    ($tx:ident, $check:expr, $key:expr, $id:expr, $at:expr, $status:expr) => {{
+        let later: Option<i64> = sqlx::query_scalar(
+            "select id from observations
+             where check_id = $1 and source_key = $2
+               and (observed_at > $3 or (observed_at = $3 and id > $4))
+             limit 1",
+        )
+        .bind($check)
+        .bind($key)
+        .bind($at)
+        .bind($id)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        if later.is_none() {
+            let previous: Option<String> = sqlx::query_scalar(
+                "select status from observations
+                 where check_id = $1 and source_key = $2
+                   and (observed_at < $3 or (observed_at = $3 and id < $4))
+                 order by observed_at desc, id desc
+                 limit 1",
+            )
+            .bind($check)
+            .bind($key)
+            .bind($at)
+            .bind($id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+            let status: &str = $status;
+            if previous.as_deref() != Some(status) {
+                sqlx::query(
+                    "insert into transitions (check_id, source_key, observation_id, occurred_at,
+                         from_status, to_status, source_kind)
+                     select check_id, source_key, id, observed_at, $2, status, source_kind
+                     from observations where id = $1",
+                )
+                .bind($id)
+                .bind(previous.as_deref())
+                .execute(&mut *$tx)
+                .await?;
+            }
+        } else {
+            $crate::storage::rebuild_transitions_in!($tx, $check, $key);
+        }
+    }};
+}
+pub(crate) use after_write_in;
+
+/// Rebuilds the transitions of one (check, source) pair from its observations.
+macro_rules! rebuild_transitions_in {
+    ($tx:ident, $check:expr, $key:expr) => {{
+        sqlx::query("delete from transitions where check_id = $1 and source_key = $2")
+            .bind($check)
+            .bind($key)
+            .execute(&mut *$tx)
+            .await?;
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "select id, status from observations where check_id = $1 and source_key = $2
+             order by observed_at, id",
+        )
+        .bind($check)
+        .bind($key)
+        .fetch_all(&mut *$tx)
+        .await?;
+        let mut previous: Option<String> = None;
+        for (id, status) in rows {
+            if previous.as_deref() != Some(status.as_str()) {
+                sqlx::query(
+                    "insert into transitions (check_id, source_key, observation_id, occurred_at,
+                         from_status, to_status, source_kind)
+                     select check_id, source_key, id, observed_at, $2, status, source_kind
+                     from observations where id = $1",
+                )
+                .bind(id)
+                .bind(previous.as_deref())
+                .execute(&mut *$tx)
+                .await?;
+            }
+            previous = Some(status);
+        }
+    }};
+}
+pub(crate) use rebuild_transitions_in;
+
+/// A handle on the database; cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Db,
+    url: String,
+}
+
+impl Store {
+    /// Opens (and for SQLite, creates) the database at `url`. Does not migrate.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StorageError> {
+        let shown = redact_url(url);
+        let bad = |reason: String| StorageError::BadUrl {
+            url: shown.clone(),
+            reason,
+        };
+        let connect_err = |source| StorageError::Connect {
+            url: shown.clone(),
+            source,
+        };
+        let db = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| bad(e.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            if !in_memory
+                && let Some(parent) = options.get_filename().parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| bad(format!("cannot create folder {}: {e}", parent.display())))?;
+            }
+            // An in-memory database exists once per connection: keep exactly one.
+            let max = if in_memory { 1 } else { max_connections.max(1) };
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(connect_err)?;
+            Db::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url).map_err(|e| bad(e.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(connect_err)?;
+            Db::Postgres(pool)
+        } else {
+            return Err(bad("it must start with sqlite:// or postgres://".into()));
+        };
+        Ok(Store { db, url: shown })
+    }
+
+    /// Opens the database and brings its schema up to date.
+    pub async fn open(url: &str, max_connections: u32) -> Result<Store, StorageError> {
+        let store = Self::connect(url, max_connections).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The URL with any password hidden.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Applies the embedded migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        let err = |source| StorageError::Migrate {
+            url: self.url.clone(),
+            source,
+        };
+        match &self.db {
+            Db::Sqlite(pool) => migrator(SQLITE_MIGRATIONS).run(pool).await.map_err(err),
+            Db::Postgres(pool) => migrator(POSTGRES_MIGRATIONS).run(pool).await.map_err(err),
+        }
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        on_pool!(self, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Runs one administrative statement that takes no parameters and returns no rows
+    /// (`create database …` in test fixtures and tools). Never give it outside input.
+    pub async fn execute_admin(&self, statement: &str) -> Result<(), StorageError> {
+        let sql = sqlx::AssertSqlSafe(statement.to_string()).into_sql_str();
+        on_pool!(self, pool => sqlx::raw_sql(sql).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await);
+    }
+
+    /// Stores one observation and keeps the transitions of its check up to date.
+    /// The check must exist and the status must be on its ladder (or `unknown`).
+    pub async fn insert_observation(&self, new: &NewObservation) -> Result<i64, StorageError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let ladder: Vec<String> = sqlx::query_scalar(
+                "select s.id from checks c join statuses s on s.kind = c.kind where c.id = $1",
+            )
+            .bind(&new.check_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            if ladder.is_empty() {
+                return Err(StorageError::Invalid(format!("unknown check \"{}\"", new.check_id)));
+            }
+            if new.status != domain::UNKNOWN && !ladder.contains(&new.status) {
+                return Err(StorageError::Invalid(format!(
+                    "status \"{}\" is not on the ladder of check \"{}\" ({})",
+                    new.status,
+                    new.check_id,
+                    ladder.join(", ")
+                )));
+            }
+            let id = insert_observation_in!(tx, new);
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// The state of checks as of `at`: for each check and each source, that source's
+    /// latest observation at or before `at`. Disagreeing sources therefore all appear.
+    pub async fn state_as_of(
+        &self,
+        at: DateTime<Utc>,
+        filter: &StateFilter,
+    ) -> Result<Vec<ObservationRecord>, StorageError> {
+        let sql = format!(
+            "select {OBSERVATION_COLUMNS}
+             from check_sources cs
+             join checks c on c.id = cs.check_id
+             join observations o on o.id = (
+                 select o2.id from observations o2
+                 where o2.check_id = cs.check_id and o2.source_key = cs.source_key
+                   and o2.observed_at <= $1
+                 order by o2.observed_at desc, o2.id desc
+                 limit 1)
+             left join sources s on s.id = o.source_id
+             where ($2 is null or c.kind = $2)
+               and ($3 is null or c.id = $3)
+               and ($4 or o.source_kind <> 'simulated')
+             order by c.id, o.observed_at desc, o.id desc"
+        );
+        let rows = on_pool!(self, pool => {
+            sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(at)
+                .bind(filter.kind.as_deref())
+                .bind(filter.check.as_deref())
+                .bind(filter.include_simulated)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows)
+    }
+
+    /// Every observation of a check, oldest first.
+    pub async fn observations(
+        &self,
+        check_id: &str,
+    ) -> Result<Vec<ObservationRecord>, StorageError> {
+        let sql = format!(
+            "select {OBSERVATION_COLUMNS}
+             from observations o left join sources s on s.id = o.source_id
+             where o.check_id = $1
+             order by o.observed_at, o.id"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(check_id)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// The status transitions of a check, oldest first, each within one source.
+    pub async fn transitions(&self, check_id: &str) -> Result<Vec<TransitionRecord>, StorageError> {
+        let sql = format!(
+            "select {TRANSITION_COLUMNS}
+             from transitions t
+             join checks c on c.id = t.check_id
+             join observations o on o.id = t.observation_id
+             where t.check_id = $1
+             order by t.occurred_at, t.id"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(check_id)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Transitions of all checks, newest first, filtered; with the total count.
+    pub async fn timeline(
+        &self,
+        q: &TimelineQuery,
+    ) -> Result<(Vec<TransitionRecord>, i64), StorageError> {
+        let filter = "from transitions t
+             join checks c on c.id = t.check_id
+             join observations o on o.id = t.observation_id
+             where t.occurred_at <= $1
+               and ($2 is null or c.subject = $2 or c.object = $2)
+               and ($3 is null or c.kind = $3)
+               and ($4 or t.source_kind <> 'simulated')
+               and ($5 is null or t.source_kind = $5)";
+        let page = format!(
+            "select {TRANSITION_COLUMNS} {filter}
+             order by t.occurred_at desc, t.id desc limit $6 offset $7"
+        );
+        let count = format!("select count(*) {filter}");
+        on_pool!(self, pool => {
+            let rows = sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(page).into_sql_str())
+                .bind(q.until)
+                .bind(q.platform.as_deref())
+                .bind(q.kind.as_deref())
+                .bind(q.include_simulated)
+                .bind(q.source_kind.map(SourceKind::as_str))
+                .bind(q.limit)
+                .bind(q.offset)
+                .fetch_all(pool)
+                .await?;
+            let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count).into_sql_str())
+                .bind(q.until)
+                .bind(q.platform.as_deref())
+                .bind(q.kind.as_deref())
+                .bind(q.include_simulated)
+                .bind(q.source_kind.map(SourceKind::as_str))
+                .fetch_one(pool)
+                .await?;
+            Ok((rows, total))
+        })
+    }
+
+    /// The time of the first real (not simulated) observation, if any.
+    pub async fn first_observation_at(&self) -> Result<Option<DateTime<Utc>>, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
+                "select min(observed_at) from observations where source_kind <> 'simulated'",
+            )
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// Row counts, for health and load reports.
+    pub async fn counts(&self) -> Result<Counts, StorageError> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(
+                "select (select count(*) from observations) as observations,
+                        (select count(*) from transitions) as transitions,
+                        (select count(*) from checks) as checks,
+                        (select count(*) from platforms) as platforms",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok(Counts {
+                observations: row.try_get("observations")?,
+                transitions: row.try_get("transitions")?,
+                checks: row.try_get("checks")?,
+                platforms: row.try_get("platforms")?,
+            })
+        })
+    }
+}
+
+const OBSERVATION_COLUMNS: &str = "o.id, o.check_id, o.observed_at, o.precision, o.status,
+    o.source_kind, o.source_key, o.source_id, o.vantage, o.quote, o.note_en, o.note_zh,
+    o.evidence, o.catalog_key, o.recorded_at,
+    s.publisher as source_publisher, s.title as source_title, s.url as source_url";
+
+const TRANSITION_COLUMNS: &str = "t.id, t.check_id, t.source_key, t.observation_id,
+    t.occurred_at, t.from_status, t.to_status, t.source_kind, o.source_id, o.precision,
+    c.kind, c.subject, c.object";
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+)];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../../migrations/postgres/0001_init.sql"),
+)];
+
+/// Migrations are compiled into the binary: a released `hutong` needs no files beside it.
+fn migrator(list: &'static [(i64, &'static str, &'static str)]) -> Migrator {
+    Migrator::with_migrations(
+        list.iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    description.into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// What a new observation says; the storage layer fills in the rest.
+#[derive(Debug, Clone)]
+pub struct NewObservation {
+    pub check_id: String,
+    pub observed_at: DateTime<Utc>,
+    pub precision: Precision,
+    pub status: String,
+    pub source_kind: SourceKind,
+    pub source_id: Option<String>,
+    pub vantage: String,
+    pub quote: Option<String>,
+    pub note_en: Option<String>,
+    pub note_zh: Option<String>,
+    pub evidence: Option<serde_json::Value>,
+    pub catalog_key: Option<String>,
+}
+
+impl NewObservation {
+    pub fn source_key(&self) -> String {
+        domain::source_key(self.source_kind, self.source_id.as_deref(), &self.vantage)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StateFilter {
+    pub kind: Option<String>,
+    pub check: Option<String>,
+    pub include_simulated: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct TimelineQuery {
+    pub until: DateTime<Utc>,
+    pub platform: Option<String>,
+    pub kind: Option<String>,
+    pub source_kind: Option<SourceKind>,
+    pub include_simulated: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub observations: i64,
+    pub transitions: i64,
+    pub checks: i64,
+    pub platforms: i64,
+}

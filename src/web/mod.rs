@@ -1,0 +1,153 @@
+//! HTTP: the server-rendered dashboard, the JSON API under `/api/v1`, `/healthz`, and the
+//! stylesheet and static files. [`router`] builds the whole app so tests can drive it
+//! in-process.
+
+mod api;
+mod pages;
+mod params;
+mod views;
+
+use crate::storage::{StorageError, Store};
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use params::AsOf;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+/// Pages forbid scripts outright: cited and scraped text is shown, never executed.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/", get(api::get_index))
+        .route("/platforms", get(api::list_platforms))
+        .route("/platforms/{slug}", get(api::get_platform))
+        .route("/checks", get(api::list_checks))
+        .route("/checks/{id}", get(api::get_check))
+        .route("/checks/{id}/observations", get(api::list_observations))
+        .route("/matrix", get(api::get_matrix))
+        .route("/timeline", get(api::get_timeline))
+        .fallback(api::not_found);
+    Router::new()
+        .route("/", get(pages::show_overview))
+        .route("/links", get(pages::show_links))
+        .route("/payments", get(pages::show_payments))
+        .route("/qr", get(pages::show_qr))
+        .route("/checks/{id}", get(pages::show_check))
+        .route("/platforms", get(pages::show_platforms))
+        .route("/platforms/{slug}", get(pages::show_platform))
+        .route("/timeline", get(pages::show_timeline))
+        .route("/healthz", get(get_health))
+        .route("/style/hutong.css", get(get_stylesheet))
+        .route("/favicon.svg", get(get_favicon))
+        .route("/favicon.ico", get(get_favicon))
+        .route("/robots.txt", get(get_robots))
+        .nest("/api/v1", api)
+        .fallback(pages::not_found)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn get_health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({
+            "status": "ok",
+            "database": state.store.backend().name(),
+        }))
+        .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({
+                    "status": "unavailable",
+                    "database": state.store.backend().name(),
+                    "error": "the database is not reachable",
+                })),
+            )
+                .into_response()
+        }
+    }
+}
+
+const STYLESHEET: &str = include_str!("../../style/hutong.css");
+const FAVICON: &str = include_str!("../../public/favicon.svg");
+const ROBOTS: &str = include_str!("../../public/robots.txt");
+
+fn cached(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn get_stylesheet() -> Response {
+    cached("text/css; charset=utf-8", STYLESHEET)
+}
+
+async fn get_favicon() -> Response {
+    cached("image/svg+xml", FAVICON)
+}
+
+async fn get_robots() -> Response {
+    cached("text/plain; charset=utf-8", ROBOTS)
+}
+
+/// Why a request failed. 4xx say exactly what was wrong; 5xx are logged in full and
+/// answered with a generic message.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("internal error")]
+    Storage(#[from] StorageError),
+}
+
+impl WebError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message a client may see.
+    pub fn public_message(&self) -> String {
+        match self {
+            WebError::Storage(e) => {
+                tracing::error!(error = %e, "request failed");
+                "Something went wrong on our side; it has been logged.".to_string()
+            }
+            other => other.to_string(),
+        }
+    }
+}

@@ -1,0 +1,832 @@
+//! Dashboard pages: read the URL, ask storage, fill the view data, render with Leptos.
+
+use super::params::{Params, truncate};
+use super::views::{self, name};
+use super::{AppState, AsOf, WebError};
+use crate::catalog::{Check, Side};
+use crate::domain::SourceKind;
+use crate::state::{self, CheckState};
+use crate::storage::{StateFilter, TimelineQuery};
+use crate::time::{self, SHANGHAI};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use hutong_app::model::*;
+use hutong_app::pages;
+use std::collections::HashMap;
+
+type PageResult = Result<Response, (Chrome, WebError)>;
+
+fn chrome(
+    title: &str,
+    section: Section,
+    path: &str,
+    as_of: &AsOf,
+    keep: Vec<(String, String)>,
+) -> Chrome {
+    Chrome {
+        title: title.to_string(),
+        section,
+        path: path.to_string(),
+        at: as_of.day,
+        at_is_today: as_of.is_today,
+        today: time::today(),
+        keep,
+    }
+}
+
+fn html(page: String) -> Response {
+    Html(page).into_response()
+}
+
+fn finish(result: PageResult) -> Response {
+    match result {
+        Ok(r) => r,
+        Err((chrome, e)) => {
+            let status = e.status();
+            (
+                status,
+                Html(pages::error_page(
+                    &chrome,
+                    status.as_u16(),
+                    &e.public_message(),
+                )),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Parses `at`, answering a 400 page (shown as of today) when it is wrong.
+fn as_of_or_error(
+    params: &Params,
+    title: &str,
+    section: Section,
+    path: &str,
+) -> Result<AsOf, (Chrome, WebError)> {
+    params
+        .as_of()
+        .map_err(|e| (chrome(title, section, path, &AsOf::today(), Vec::new()), e))
+}
+
+fn date_query(as_of: &AsOf) -> String {
+    if as_of.is_today {
+        String::new()
+    } else {
+        format!("?at={}", as_of.day)
+    }
+}
+
+/// Everything a matrix-like page needs: reference data and each check's state.
+struct Snapshot {
+    reference: crate::storage::Reference,
+    states: HashMap<String, CheckState>,
+}
+
+async fn snapshot(
+    state: &AppState,
+    at: DateTime<Utc>,
+    kind: Option<&str>,
+) -> Result<Snapshot, WebError> {
+    let reference = state.store.reference().await?;
+    let filter = StateFilter {
+        kind: kind.map(str::to_string),
+        ..StateFilter::default()
+    };
+    let rows = state.store.state_as_of(at, &filter).await?;
+    let states = state::states(
+        reference
+            .checks
+            .iter()
+            .filter(|c| kind.is_none_or(|k| c.kind == k)),
+        rows,
+    );
+    Ok(Snapshot { reference, states })
+}
+
+pub async fn show_overview(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    finish(overview(&state, Params::parse(q.as_deref())).await)
+}
+
+async fn overview(state: &AppState, params: Params) -> PageResult {
+    let as_of = as_of_or_error(&params, "Overview", Section::Overview, "/")?;
+    let then_param = params.day("then");
+    let keep = params
+        .get("then")
+        .map(|t| vec![("then".to_string(), t.to_string())])
+        .unwrap_or_default();
+    let chrome = chrome("Overview", Section::Overview, "/", &as_of, keep);
+    let fail = |e: WebError| (chrome.clone(), e);
+    let then_param = then_param.map_err(fail)?;
+    let now = snapshot(state, as_of.instant, None).await.map_err(fail)?;
+    let r = &now.reference;
+
+    // "Then": the day before the earliest deadline (how things stood when regulators
+    // stepped in), unless the URL names another date.
+    let first_deadline = r.requirements.iter().filter_map(|q| q.deadline).min();
+    let then_day = then_param
+        .or_else(|| first_deadline.map(|d| time::shanghai_day(d) - Days::new(1)))
+        .filter(|d| *d < as_of.day);
+    let then = match then_day {
+        Some(day) => Some((
+            day,
+            snapshot(state, time::end_of_day(day, SHANGHAI), None)
+                .await
+                .map_err(fail)?,
+        )),
+        None => None,
+    };
+    let then_caption = |day: NaiveDate| {
+        if then_param.is_some() {
+            format!("Then: {day}")
+        } else {
+            format!("Then: {day}, the day before the first deadline")
+        }
+    };
+    let now_caption = format!("Now: {}", as_of.day);
+
+    let openness =
+        |snap: &Snapshot, kind_id: &str, caption: String, day: NaiveDate, cross_only: bool| {
+            let kind = snap.reference.kind(kind_id)?;
+            let checks: Vec<&Check> = snap
+                .reference
+                .checks
+                .iter()
+                .filter(|c| {
+                    c.kind == kind_id && (!cross_only || state::is_cross_group(&snap.reference, c))
+                })
+                .collect();
+            let d = state::distribution(kind, checks.iter().filter_map(|c| snap.states.get(&c.id)));
+            let open_labels: Vec<&str> = kind
+                .statuses
+                .iter()
+                .filter(|s| s.score >= state::OPEN_SCORE)
+                .map(|s| s.label_en.as_str())
+                .collect();
+            let noun = if cross_only {
+                "cross-group pairs"
+            } else {
+                "checks"
+            };
+            let headline = if d.known == 0 {
+                format!("none of {} {noun} observed yet", d.total)
+            } else {
+                format!(
+                    "{} of {} observed {noun} {} ({:.0}%); {} not observed",
+                    d.open,
+                    d.known,
+                    open_labels.join(" or "),
+                    100.0 * d.open as f64 / d.known as f64,
+                    d.total - d.known
+                )
+            };
+            Some(OpennessView {
+                caption,
+                date: day,
+                total: d.total,
+                buckets: d
+                    .counts
+                    .iter()
+                    .map(|(id, count)| Bucket {
+                        status: views::status_view(Some(kind), id),
+                        count: *count,
+                        share: if d.total == 0 {
+                            0.0
+                        } else {
+                            *count as f64 / d.total as f64
+                        },
+                    })
+                    .collect(),
+                headline,
+            })
+        };
+    let mut links = Vec::new();
+    let mut payments = Vec::new();
+    if let Some((day, snap)) = &then {
+        links.extend(openness(snap, "link", then_caption(*day), *day, false));
+        payments.extend(openness(snap, "payment", then_caption(*day), *day, true));
+    }
+    links.extend(openness(
+        &now,
+        "link",
+        now_caption.clone(),
+        as_of.day,
+        false,
+    ));
+    payments.extend(openness(&now, "payment", now_caption, as_of.day, true));
+
+    let query = date_query(&as_of);
+    let (latest, _) = timeline_entries(state, r, &as_of, &TimelineFilter::default(), 1, 10, &query)
+        .await
+        .map_err(fail)?;
+    let requirements = r
+        .requirements
+        .iter()
+        .map(|req| {
+            let c = state::compliance(r, req, &now.states);
+            let kind = r.kind(&req.scope.kind);
+            let (deadline, deadline_state, overdue) = match req.deadline {
+                None => (None, "no deadline set".to_string(), false),
+                Some(d) => {
+                    let tz: chrono_tz::Tz = req.timezone.parse().unwrap_or(SHANGHAI);
+                    let shown = format!(
+                        "{} ({})",
+                        d.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+                        req.timezone
+                    );
+                    let days = state::days_between(as_of.instant, d);
+                    if days < 0 || d < as_of.instant {
+                        let state = format!("passed {} day(s) before {}", -days, as_of.day);
+                        (Some(shown), state, c.not_compliant > 0)
+                    } else {
+                        (
+                            Some(shown),
+                            format!("{days} day(s) after {}", as_of.day),
+                            false,
+                        )
+                    }
+                }
+            };
+            RequirementView {
+                id: req.id.clone(),
+                title: name(&req.title_zh, &req.title_en),
+                authority: name(&req.authority_zh, &req.authority_en),
+                issued: req.issued,
+                deadline,
+                deadline_state,
+                overdue,
+                compliant_statuses: req
+                    .compliant
+                    .iter()
+                    .map(|s| views::status_view(kind, s))
+                    .collect(),
+                in_scope: c.in_scope,
+                compliant: c.compliant,
+                not_compliant: c.not_compliant,
+                unknown: c.unknown,
+                citation: views::source_citation(r, &req.source),
+            }
+        })
+        .collect();
+    let counts = state.store.counts().await.map_err(|e| fail(e.into()))?;
+    let data = OverviewView {
+        links,
+        payments,
+        latest,
+        requirements,
+        observations: counts.observations,
+        checks: counts.checks,
+    };
+    Ok(html(pages::overview_page(&chrome, &data)))
+}
+
+pub async fn show_links(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    finish(
+        matrix(
+            &state,
+            Params::parse(q.as_deref()),
+            "link",
+            "Links",
+            Section::Links,
+            "/links",
+        )
+        .await,
+    )
+}
+
+pub async fn show_payments(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    finish(
+        matrix(
+            &state,
+            Params::parse(q.as_deref()),
+            "payment",
+            "Payments",
+            Section::Payments,
+            "/payments",
+        )
+        .await,
+    )
+}
+
+pub async fn show_qr(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    finish(
+        matrix(
+            &state,
+            Params::parse(q.as_deref()),
+            "qr",
+            "QR codes",
+            Section::Qr,
+            "/qr",
+        )
+        .await,
+    )
+}
+
+async fn matrix(
+    state: &AppState,
+    params: Params,
+    kind_id: &str,
+    title: &str,
+    section: Section,
+    path: &str,
+) -> PageResult {
+    let as_of = as_of_or_error(&params, title, section, path)?;
+    let chrome = chrome(title, section, path, &as_of, Vec::new());
+    let fail = |e: WebError| (chrome.clone(), e);
+    let snap = snapshot(state, as_of.instant, Some(kind_id))
+        .await
+        .map_err(fail)?;
+    let m = build_matrix(&snap, kind_id, &as_of).ok_or_else(|| {
+        fail(WebError::NotFound(format!(
+            "the catalog has no check kind \"{kind_id}\""
+        )))
+    })?;
+    Ok(html(pages::matrix_page(&chrome, &m)))
+}
+
+/// Subjects down, objects across; rows with the most checks first, columns by ecosystem.
+fn build_matrix(snap: &Snapshot, kind_id: &str, as_of: &AsOf) -> Option<MatrixView> {
+    let r = &snap.reference;
+    let kind = r.kind(kind_id)?;
+    let query = date_query(as_of);
+    let checks: Vec<&Check> = r.checks.iter().filter(|c| c.kind == kind_id).collect();
+    let mut subjects: Vec<&str> = Vec::new();
+    let mut objects: Vec<&str> = Vec::new();
+    for c in &checks {
+        if !subjects.contains(&c.subject.as_str()) {
+            subjects.push(&c.subject);
+        }
+        if !objects.contains(&c.object.as_str()) {
+            objects.push(&c.object);
+        }
+    }
+    let count = |s: &str| checks.iter().filter(|c| c.subject == s).count();
+    subjects.sort_by(|a, b| count(b).cmp(&count(a)).then(a.cmp(b)));
+    objects.sort_by_key(|o| {
+        (
+            r.ecosystem_of(kind.object, o).unwrap_or("").to_string(),
+            o.to_string(),
+        )
+    });
+    let by_pair: HashMap<(&str, &str), &Check> = checks
+        .iter()
+        .map(|c| ((c.subject.as_str(), c.object.as_str()), *c))
+        .collect();
+    let rows = subjects
+        .iter()
+        .map(|s| MatrixRow {
+            header: views::side_header(r, kind.subject, s, &query),
+            cells: objects
+                .iter()
+                .map(|o| {
+                    by_pair
+                        .get(&(*s, *o))
+                        .map(|c| views::cell(r, c, snap.states.get(&c.id), as_of, &query))
+                })
+                .collect(),
+        })
+        .collect();
+    Some(MatrixView {
+        kind_id: kind.id.clone(),
+        kind_name: name(&kind.name_zh, &kind.name_en),
+        subject_label: name(&kind.subject_label_zh, &kind.subject_label_en),
+        object_label: name(&kind.object_label_zh, &kind.object_label_en),
+        columns: objects
+            .iter()
+            .map(|o| views::side_header(r, kind.object, o, &query))
+            .collect(),
+        rows,
+        ladder: views::ladder(kind),
+        simulated_included: false,
+    })
+}
+
+pub async fn show_check(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    finish(check(&state, &id, Params::parse(q.as_deref())).await)
+}
+
+async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
+    let path = format!("/checks/{id}");
+    let as_of = as_of_or_error(&params, "Check", Section::Other, &path)?;
+    let mut chrome = chrome("Check", Section::Other, &path, &as_of, Vec::new());
+    let fail = |chrome: &Chrome, e: WebError| (chrome.clone(), e);
+    let r = state
+        .store
+        .reference()
+        .await
+        .map_err(|e| fail(&chrome, e.into()))?;
+    let Some(c) = r.check(id) else {
+        return Err(fail(
+            &chrome,
+            WebError::NotFound(format!("there is no check \"{}\"", truncate(id))),
+        ));
+    };
+    let Some(kind) = r.kind(&c.kind) else {
+        return Err(fail(
+            &chrome,
+            WebError::NotFound(format!("check \"{id}\" has an unknown kind")),
+        ));
+    };
+    chrome.title = views::check_title(&r, c);
+    let query = date_query(&as_of);
+    let filter = StateFilter {
+        check: Some(id.to_string()),
+        include_simulated: true,
+        ..StateFilter::default()
+    };
+    let rows = state
+        .store
+        .state_as_of(as_of.instant, &filter)
+        .await
+        .map_err(|e| fail(&chrome, e.into()))?;
+    let states = state::states([c], rows);
+    let st = states.get(id);
+    let observations = state
+        .store
+        .observations(id)
+        .await
+        .map_err(|e| fail(&chrome, e.into()))?;
+    let transitions = state
+        .store
+        .transitions(id)
+        .await
+        .map_err(|e| fail(&chrome, e.into()))?;
+    let changed: HashMap<i64, Option<String>> = transitions
+        .into_iter()
+        .map(|t| (t.observation_id, t.from_status))
+        .collect();
+    let history = observations
+        .iter()
+        .map(|o| HistoryRow {
+            when: views::when(o.observed_at, &o.precision),
+            approximate: o.precision == "approximate",
+            status: views::status_view(Some(kind), &o.status),
+            citation: views::citation(&r, o),
+            quote: o.quote.clone(),
+            note: o.note_en.clone().or_else(|| o.note_zh.clone()),
+            transition_from: changed
+                .get(&o.id)
+                .map(|from| from.as_deref().map(|s| views::status_view(Some(kind), s))),
+            after_at: o.observed_at > as_of.instant,
+        })
+        .collect();
+    let view = CheckView {
+        id: c.id.clone(),
+        kind_name: name(&kind.name_zh, &kind.name_en),
+        subject_label: name(&kind.subject_label_zh, &kind.subject_label_en),
+        object_label: name(&kind.object_label_zh, &kind.object_label_en),
+        subject: views::side_header(&r, kind.subject, &c.subject, &query),
+        object: views::side_header(&r, kind.object, &c.object, &query),
+        cell: views::cell(&r, c, st, &as_of, &query),
+        current: st
+            .map(|s| {
+                s.per_source
+                    .iter()
+                    .map(|o| views::opinion(&r, Some(kind), o))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        history,
+        ladder: views::ladder(kind),
+    };
+    Ok(html(pages::check_page(&chrome, &view)))
+}
+
+pub async fn show_platforms(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    finish(platforms(&state, Params::parse(q.as_deref())).await)
+}
+
+async fn platforms(state: &AppState, params: Params) -> PageResult {
+    let as_of = as_of_or_error(&params, "Platforms", Section::Platforms, "/platforms")?;
+    let chrome = chrome(
+        "Platforms",
+        Section::Platforms,
+        "/platforms",
+        &as_of,
+        Vec::new(),
+    );
+    let r = state
+        .store
+        .reference()
+        .await
+        .map_err(|e| (chrome.clone(), e.into()))?;
+    let mut items: Vec<PlatformListItem> = r
+        .platforms
+        .iter()
+        .map(|p| PlatformListItem {
+            slug: p.slug.clone(),
+            name: name(&p.name_zh, &p.name_en),
+            kind: p.kind.clone(),
+            group: r
+                .group(&p.group)
+                .map_or_else(|| name("", &p.group), |g| name(&g.name_zh, &g.name_en)),
+            checks: platform_checks(&r, &p.slug).len(),
+        })
+        .collect();
+    items.sort_by(|a, b| a.group.en.cmp(&b.group.en).then(a.name.en.cmp(&b.name.en)));
+    Ok(html(pages::platform_list_page(&chrome, &items)))
+}
+
+/// The checks a platform takes part in, with its role in each.
+fn platform_checks<'a>(r: &'a crate::storage::Reference, slug: &str) -> Vec<(&'a Check, bool)> {
+    r.checks
+        .iter()
+        .filter_map(|c| {
+            let kind = r.kind(&c.kind)?;
+            if c.subject == slug && kind.subject == Side::Platform {
+                Some((c, true))
+            } else if c.object == slug && kind.object == Side::Platform {
+                Some((c, false))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+pub async fn show_platform(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    finish(platform(&state, &slug, Params::parse(q.as_deref())).await)
+}
+
+async fn platform(state: &AppState, slug: &str, params: Params) -> PageResult {
+    let path = format!("/platforms/{slug}");
+    let as_of = as_of_or_error(&params, "Platform", Section::Platforms, &path)?;
+    let mut chrome = chrome("Platform", Section::Platforms, &path, &as_of, Vec::new());
+    let snap = snapshot(state, as_of.instant, None)
+        .await
+        .map_err(|e| (chrome.clone(), e))?;
+    let r = &snap.reference;
+    let Some(p) = r.platform(slug) else {
+        let e = WebError::NotFound(format!(
+            "there is no platform \"{}\" in the catalog",
+            truncate(slug)
+        ));
+        return Err((chrome, e));
+    };
+    chrome.title = format!("{} {}", p.name_zh, p.name_en);
+    let query = date_query(&as_of);
+    let checks = platform_checks(r, slug)
+        .into_iter()
+        .filter_map(|(c, as_subject)| {
+            let kind = r.kind(&c.kind)?;
+            let (role, other) = if as_subject {
+                (
+                    kind.subject_label_en.clone(),
+                    views::side_header(r, kind.object, &c.object, &query),
+                )
+            } else {
+                (
+                    kind.object_label_en.clone(),
+                    views::side_header(r, kind.subject, &c.subject, &query),
+                )
+            };
+            Some(CheckSummary {
+                kind_name: name(&kind.name_zh, &kind.name_en),
+                role,
+                other,
+                cell: views::cell(r, c, snap.states.get(&c.id), &as_of, &query),
+            })
+        })
+        .collect();
+    let group = r.group(&p.group);
+    let ecosystem = group
+        .and_then(|g| g.ecosystem.as_deref())
+        .and_then(|e| r.group(e))
+        .map(|g| name(&g.name_zh, &g.name_en));
+    let view = PlatformView {
+        slug: p.slug.clone(),
+        name: name(&p.name_zh, &p.name_en),
+        kind: p.kind.clone(),
+        group: group.map_or_else(|| name("", &p.group), |g| name(&g.name_zh, &g.name_en)),
+        ecosystem,
+        domains: p.domains.clone(),
+        checks,
+    };
+    Ok(html(pages::platform_page(&chrome, &view)))
+}
+
+/// Timeline filters, as given in the URL.
+#[derive(Debug, Default, Clone)]
+pub struct TimelineFilter {
+    pub platform: Option<String>,
+    /// A check kind, or `milestone` for milestones only.
+    pub kind: Option<String>,
+    pub source: Option<SourceKind>,
+}
+
+impl TimelineFilter {
+    pub fn parse(
+        params: &Params,
+        r: &crate::storage::Reference,
+    ) -> Result<TimelineFilter, WebError> {
+        let platform = params.get("platform").map(str::to_string);
+        if let Some(p) = &platform
+            && r.platform(p).is_none()
+        {
+            return Err(WebError::BadRequest(format!(
+                "platform: there is no platform \"{}\"",
+                truncate(p)
+            )));
+        }
+        let mut kinds: Vec<&str> = r.kinds.iter().map(|k| k.id.as_str()).collect();
+        kinds.push("milestone");
+        let kind = params.one_of("kind", &kinds)?;
+        let sources: Vec<&str> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();
+        let source = params
+            .one_of("source", &sources)?
+            .and_then(|s| s.parse().ok());
+        Ok(TimelineFilter {
+            platform,
+            kind,
+            source,
+        })
+    }
+
+    fn pairs(&self) -> Vec<(String, String)> {
+        let mut v = Vec::new();
+        if let Some(p) = &self.platform {
+            v.push(("platform".to_string(), p.clone()));
+        }
+        if let Some(k) = &self.kind {
+            v.push(("kind".to_string(), k.clone()));
+        }
+        if let Some(s) = self.source {
+            v.push(("source".to_string(), s.as_str().to_string()));
+        }
+        v
+    }
+}
+
+/// Transitions and milestones merged, newest first; returns one page and the total.
+pub async fn timeline_entries(
+    state: &AppState,
+    r: &crate::storage::Reference,
+    as_of: &AsOf,
+    f: &TimelineFilter,
+    page: usize,
+    per_page: usize,
+    query: &str,
+) -> Result<(Vec<TimelineEntry>, usize), WebError> {
+    let wanted = page * per_page;
+    let milestones_only = f.kind.as_deref() == Some("milestone");
+    let (transitions, transition_total) = if milestones_only {
+        (Vec::new(), 0)
+    } else {
+        let q = TimelineQuery {
+            until: as_of.instant,
+            platform: f.platform.clone(),
+            kind: f.kind.clone(),
+            source_kind: f.source,
+            include_simulated: f.source == Some(SourceKind::Simulated),
+            limit: wanted as i64,
+            offset: 0,
+        };
+        let (rows, total) = state.store.timeline(&q).await?;
+        (rows, total as usize)
+    };
+    let milestones: Vec<_> = r
+        .milestones
+        .iter()
+        .filter(|m| time::start_of_day(m.date, SHANGHAI) <= as_of.instant)
+        .filter(|m| f.platform.as_ref().is_none_or(|p| m.platforms.contains(p)))
+        .filter(|m| match f.kind.as_deref() {
+            None | Some("milestone") => true,
+            Some(k) => m.kinds.iter().any(|mk| mk == k),
+        })
+        .filter(|m| {
+            f.source
+                .is_none_or(|s| r.source(&m.source).is_some_and(|src| src.kind == s))
+        })
+        .collect();
+    let total = transition_total + milestones.len();
+    let mut merged: Vec<(DateTime<Utc>, TimelineEntry)> = transitions
+        .iter()
+        .map(|t| (t.occurred_at, views::transition_entry(r, t, query)))
+        .chain(milestones.iter().map(|m| {
+            (
+                time::start_of_day(m.date, SHANGHAI),
+                views::milestone_entry(r, m),
+            )
+        }))
+        .collect();
+    merged.sort_by(|a, b| b.0.cmp(&a.0));
+    let entries = merged
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|(_, e)| e)
+        .collect();
+    Ok((entries, total))
+}
+
+pub const TIMELINE_PAGE: usize = 50;
+
+pub async fn show_timeline(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    finish(timeline(&state, Params::parse(q.as_deref())).await)
+}
+
+async fn timeline(state: &AppState, params: Params) -> PageResult {
+    let as_of = as_of_or_error(&params, "Timeline", Section::Timeline, "/timeline")?;
+    let mut chrome = chrome(
+        "Timeline",
+        Section::Timeline,
+        "/timeline",
+        &as_of,
+        Vec::new(),
+    );
+    let r = state
+        .store
+        .reference()
+        .await
+        .map_err(|e| (chrome.clone(), e.into()))?;
+    let filter = TimelineFilter::parse(&params, &r).map_err(|e| (chrome.clone(), e))?;
+    let page = params.page().map_err(|e| (chrome.clone(), e))?;
+    chrome.keep = filter.pairs();
+    let query = date_query(&as_of);
+    let (entries, total) =
+        timeline_entries(state, &r, &as_of, &filter, page, TIMELINE_PAGE, &query)
+            .await
+            .map_err(|e| (chrome.clone(), e))?;
+    let pages_count = total.div_ceil(TIMELINE_PAGE);
+    let page_href = |p: usize| {
+        let mut pairs = filter.pairs();
+        if p > 1 {
+            pairs.push(("page".to_string(), p.to_string()));
+        }
+        let at = (!as_of.is_today).then(|| as_of.day.to_string());
+        hutong_app::components::href_with("/timeline", &pairs, at.as_deref())
+    };
+    let mut platforms = vec![FilterOption {
+        value: String::new(),
+        label: "all platforms".into(),
+        selected: filter.platform.is_none(),
+    }];
+    let mut sorted: Vec<_> = r.platforms.iter().collect();
+    sorted.sort_by(|a, b| a.name_en.cmp(&b.name_en));
+    platforms.extend(sorted.into_iter().map(|p| FilterOption {
+        value: p.slug.clone(),
+        label: format!("{} {}", p.name_en, p.name_zh),
+        selected: filter.platform.as_deref() == Some(p.slug.as_str()),
+    }));
+    let mut kinds = vec![FilterOption {
+        value: String::new(),
+        label: "all kinds".into(),
+        selected: filter.kind.is_none(),
+    }];
+    kinds.extend(r.kinds.iter().map(|k| FilterOption {
+        value: k.id.clone(),
+        label: k.name_en.clone(),
+        selected: filter.kind.as_deref() == Some(k.id.as_str()),
+    }));
+    kinds.push(FilterOption {
+        value: "milestone".into(),
+        label: "milestones only".into(),
+        selected: filter.kind.as_deref() == Some("milestone"),
+    });
+    let mut sources = vec![FilterOption {
+        value: String::new(),
+        label: "all real sources".into(),
+        selected: filter.source.is_none(),
+    }];
+    sources.extend(SourceKind::ALL.iter().map(|s| FilterOption {
+        value: s.as_str().into(),
+        label: if *s == SourceKind::Simulated {
+            "simulated (demo data)".into()
+        } else {
+            s.as_str().into()
+        },
+        selected: filter.source == Some(*s),
+    }));
+    let view = TimelineView {
+        entries,
+        platforms,
+        kinds,
+        sources,
+        page,
+        pages: pages_count,
+        total,
+        newer: (page > 1).then(|| page_href(page - 1)),
+        older: (page < pages_count).then(|| page_href(page + 1)),
+    };
+    Ok(html(pages::timeline_page(&chrome, &view)))
+}
+
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    let as_of = AsOf::today();
+    let chrome = chrome("Not found", Section::Other, "/", &as_of, Vec::new());
+    let message = format!("There is no page at {}.", truncate(uri.path()));
+    (
+        StatusCode::NOT_FOUND,
+        Html(pages::error_page(&chrome, 404, &message)),
+    )
+        .into_response()
+}

@@ -1,0 +1,466 @@
+//! The storage conformance suite: the same stories against SQLite and PostgreSQL.
+//! Each story gets a fresh, empty database.
+
+mod common;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use hutong::domain::{Precision, SourceKind};
+use hutong::storage::{NewObservation, StateFilter, StorageError, Store, TimelineQuery};
+use hutong::time::{SHANGHAI, end_of_day};
+
+/// Runs each story once per backend, as `sqlite_<story>` and `postgres_<story>`.
+macro_rules! on_both {
+    ($($story:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    let db = crate::common::sqlite().await;
+                    super::$story(&db.store).await;
+                }
+            )*
+        }
+        mod postgres_backend {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    let Some(db) = crate::common::postgres().await else { return };
+                    assert_eq!(db.store.backend(), hutong::storage::Backend::Postgres);
+                    super::$story(&db.store).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both!(
+    migrating_twice_is_harmless,
+    catalog_load_is_idempotent_and_updates_changed_rows,
+    state_as_of_follows_the_articles,
+    disagreeing_sources_are_both_kept,
+    probe_observations_make_transitions_only_on_change,
+    out_of_order_observations_rebuild_transitions,
+    bad_observations_are_refused_and_nothing_is_lost,
+    timeline_filters_and_pages,
+    simulated_observations_stay_out_of_real_figures,
+    instants_round_trip_exactly,
+);
+
+fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    end_of_day(NaiveDate::from_ymd_opt(y, m, d).unwrap(), SHANGHAI)
+}
+
+async fn loaded(store: &Store) {
+    store
+        .apply_catalog(&common::real_catalog())
+        .await
+        .expect("catalog loads");
+}
+
+async fn status_of(store: &Store, check: &str, at: DateTime<Utc>) -> Vec<(String, String)> {
+    let filter = StateFilter {
+        check: Some(check.into()),
+        ..StateFilter::default()
+    };
+    let mut rows: Vec<(String, String)> = store
+        .state_as_of(at, &filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| (o.source_id.unwrap_or(o.source_key), o.status))
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn probe(check: &str, at: DateTime<Utc>, status: &str) -> NewObservation {
+    NewObservation {
+        check_id: check.into(),
+        observed_at: at,
+        precision: Precision::Instant,
+        status: status.into(),
+        source_kind: SourceKind::Probe,
+        source_id: None,
+        vantage: "cn-test".into(),
+        quote: None,
+        note_en: None,
+        note_zh: None,
+        evidence: Some(serde_json::json!({ "final_url": "https://example.com/" })),
+        catalog_key: None,
+    }
+}
+
+async fn migrating_twice_is_harmless(store: &Store) {
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+    store.ping().await.unwrap();
+    assert_eq!(store.counts().await.unwrap().observations, 0);
+}
+
+async fn catalog_load_is_idempotent_and_updates_changed_rows(store: &Store) {
+    let mut cat = common::real_catalog();
+    let first = store.apply_catalog(&cat).await.unwrap();
+    assert_eq!(first.observations_inserted, cat.observations.len());
+    let counts = store.counts().await.unwrap();
+
+    let second = store.apply_catalog(&cat).await.unwrap();
+    assert_eq!(second.observations_inserted, 0);
+    assert_eq!(second.observations_updated, 0);
+    assert_eq!(second.observations_unchanged, cat.observations.len());
+    assert_eq!(
+        store.counts().await.unwrap(),
+        counts,
+        "a second load changes nothing"
+    );
+
+    // Edit one fact and one name, as a reviewer would in a pull request.
+    let edited = cat
+        .observations
+        .iter_mut()
+        .find(|o| o.check == "link.wechat.douyin")
+        .expect("the catalog knows WeChat × Douyin");
+    edited.status = "blocked".into();
+    cat.platforms
+        .iter_mut()
+        .find(|p| p.slug == "douyin")
+        .unwrap()
+        .name_en = "Douyin (TikTok China)".into();
+    let third = store.apply_catalog(&cat).await.unwrap();
+    assert_eq!(third.observations_updated, 1);
+    assert_eq!(
+        store.counts().await.unwrap().observations,
+        counts.observations,
+        "updated in place"
+    );
+    assert_eq!(
+        status_of(store, "link.wechat.douyin", day_end(2021, 10, 17)).await,
+        vec![("cnbeta-2021-10-17".into(), "blocked".into())]
+    );
+    let reference = store.reference().await.unwrap();
+    assert_eq!(
+        reference.platform("douyin").unwrap().name_en,
+        "Douyin (TikTok China)"
+    );
+    let transitions = store.transitions("link.wechat.douyin").await.unwrap();
+    assert_eq!(transitions.last().unwrap().to_status, "blocked");
+}
+
+async fn state_as_of_follows_the_articles(store: &Store) {
+    loaded(store).await;
+    let taobao = "link.wechat.taobao";
+    assert_eq!(
+        status_of(store, taobao, day_end(2021, 9, 1)).await,
+        vec![("cnbeta-2021-10-17".into(), "token_only".into())]
+    );
+    assert_eq!(
+        status_of(store, taobao, day_end(2021, 10, 17)).await,
+        vec![("cnbeta-2021-10-17".into(), "warned".into())]
+    );
+    assert_eq!(
+        status_of(store, "link.wechat.douyin", day_end(2021, 10, 17)).await[0].1,
+        "token_only"
+    );
+    assert_eq!(
+        status_of(store, "link.wechat.jd", day_end(2021, 10, 17)).await[0].1,
+        "open"
+    );
+    // Before anything was observed there is no state at all.
+    assert!(
+        status_of(store, taobao, day_end(2020, 1, 1))
+            .await
+            .is_empty()
+    );
+
+    let transitions = store.transitions(taobao).await.unwrap();
+    let path: Vec<(Option<&str>, &str)> = transitions
+        .iter()
+        .map(|t| (t.from_status.as_deref(), t.to_status.as_str()))
+        .collect();
+    assert_eq!(
+        path,
+        vec![(None, "token_only"), (Some("token_only"), "warned")]
+    );
+
+    let observations = store.observations(taobao).await.unwrap();
+    assert_eq!(observations.len(), 2);
+    assert!(
+        observations[0].observed_at < observations[1].observed_at,
+        "oldest first"
+    );
+    assert_eq!(observations[0].precision, "approximate");
+    assert_eq!(observations[1].source_publisher.as_deref(), Some("cnBeta"));
+    assert_eq!(observations[1].vantage, "CN");
+}
+
+async fn disagreeing_sources_are_both_kept(store: &Store) {
+    loaded(store).await;
+    let check = "payment.meituan.alipay";
+    assert_eq!(
+        status_of(store, check, day_end(2021, 9, 30)).await,
+        vec![("cls-2021-09-28".into(), "accepted".into())]
+    );
+    assert_eq!(
+        status_of(store, check, day_end(2021, 10, 17)).await,
+        vec![
+            ("cls-2021-09-28".into(), "accepted".into()),
+            ("cnbeta-2021-10-17".into(), "not_accepted".into())
+        ]
+    );
+    // One source saying two different things would be a transition; two sources are not.
+    let transitions = store.transitions(check).await.unwrap();
+    assert!(
+        transitions.iter().all(|t| t.from_status.is_none()),
+        "{transitions:?}"
+    );
+}
+
+async fn probe_observations_make_transitions_only_on_change(store: &Store) {
+    loaded(store).await;
+    let check = "link.weibo.taobao";
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let statuses = ["blocked", "blocked", "warned", "warned", "warned", "open"];
+    for (i, s) in statuses.iter().enumerate() {
+        store
+            .insert_observation(&probe(check, t0 + Duration::hours(i as i64), s))
+            .await
+            .unwrap();
+    }
+    let path: Vec<(Option<String>, String)> = store
+        .transitions(check)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.from_status, t.to_status))
+        .collect();
+    assert_eq!(
+        path,
+        vec![
+            (None, "blocked".into()),
+            (Some("blocked".into()), "warned".into()),
+            (Some("warned".into()), "open".into())
+        ]
+    );
+    assert_eq!(
+        store.observations(check).await.unwrap().len(),
+        6,
+        "every observation is kept"
+    );
+    assert_eq!(
+        status_of(store, check, t0 + Duration::minutes(150)).await,
+        vec![("probe@cn-test".into(), "warned".into())]
+    );
+    let o = &store.observations(check).await.unwrap()[0];
+    assert_eq!(
+        o.evidence.as_ref().unwrap().0["final_url"],
+        "https://example.com/"
+    );
+}
+
+async fn out_of_order_observations_rebuild_transitions(store: &Store) {
+    loaded(store).await;
+    let check = "link.weibo.taobao";
+    let t0 = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();
+    store
+        .insert_observation(&probe(check, t0, "blocked"))
+        .await
+        .unwrap();
+    store
+        .insert_observation(&probe(check, t0 + Duration::hours(2), "blocked"))
+        .await
+        .unwrap();
+    // A late report of something in between: the story becomes blocked → open → blocked.
+    store
+        .insert_observation(&probe(check, t0 + Duration::hours(1), "open"))
+        .await
+        .unwrap();
+    let path: Vec<String> = store
+        .transitions(check)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| format!("{}→{}", t.from_status.unwrap_or_default(), t.to_status))
+        .collect();
+    assert_eq!(path, vec!["→blocked", "blocked→open", "open→blocked"]);
+}
+
+async fn bad_observations_are_refused_and_nothing_is_lost(store: &Store) {
+    loaded(store).await;
+    let before = store.counts().await.unwrap();
+    let now = Utc::now();
+    let err = store
+        .insert_observation(&probe("link.wechat.taobao", now, "warnd"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StorageError::Invalid(ref m) if m.contains("\"warnd\" is not on the ladder")),
+        "{err}"
+    );
+    let err = store
+        .insert_observation(&probe("link.nobody.taobao", now, "open"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unknown check \"link.nobody.taobao\""),
+        "{err}"
+    );
+    assert_eq!(store.counts().await.unwrap(), before);
+    // `unknown` is on every ladder.
+    store
+        .insert_observation(&probe("link.wechat.taobao", now, "unknown"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.counts().await.unwrap().observations,
+        before.observations + 1
+    );
+}
+
+async fn timeline_filters_and_pages(store: &Store) {
+    loaded(store).await;
+    let q = |platform: Option<&str>, kind: Option<&str>, limit: i64, offset: i64| TimelineQuery {
+        until: day_end(2021, 12, 31),
+        platform: platform.map(Into::into),
+        kind: kind.map(Into::into),
+        source_kind: None,
+        include_simulated: false,
+        limit,
+        offset,
+    };
+    let (all, total) = store.timeline(&q(None, None, 1000, 0)).await.unwrap();
+    assert_eq!(all.len() as i64, total);
+    assert!(
+        all.windows(2).all(|w| w[0].occurred_at >= w[1].occurred_at),
+        "newest first"
+    );
+
+    let (taobao, _) = store
+        .timeline(&q(Some("taobao"), None, 1000, 0))
+        .await
+        .unwrap();
+    assert!(!taobao.is_empty());
+    assert!(
+        taobao
+            .iter()
+            .all(|t| t.subject == "taobao" || t.object == "taobao")
+    );
+    assert!(
+        taobao
+            .iter()
+            .any(|t| t.check_id == "link.wechat.taobao" && t.to_status == "warned")
+    );
+
+    let (links, _) = store
+        .timeline(&q(None, Some("link"), 1000, 0))
+        .await
+        .unwrap();
+    assert!(links.iter().all(|t| t.kind == "link"));
+
+    let (page1, _) = store.timeline(&q(None, None, 5, 0)).await.unwrap();
+    let (page2, _) = store.timeline(&q(None, None, 5, 5)).await.unwrap();
+    assert_eq!(page1.len(), 5);
+    assert!(
+        page2.iter().all(|t| !page1.iter().any(|p| p.id == t.id)),
+        "pages do not overlap"
+    );
+
+    let (early, _) = store
+        .timeline(&TimelineQuery {
+            until: day_end(2021, 9, 1),
+            ..q(None, None, 1000, 0)
+        })
+        .await
+        .unwrap();
+    assert!(early.iter().all(|t| t.occurred_at <= day_end(2021, 9, 1)));
+    assert!(early.len() < all.len());
+}
+
+async fn simulated_observations_stay_out_of_real_figures(store: &Store) {
+    loaded(store).await;
+    let at = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let mut sim = probe("link.wechat.taobao", at, "blocked");
+    sim.source_kind = SourceKind::Simulated;
+    sim.vantage = "simulator".into();
+    store.insert_observation(&sim).await.unwrap();
+    let real = store
+        .state_as_of(
+            at,
+            &StateFilter {
+                check: Some("link.wechat.taobao".into()),
+                ..StateFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(real.iter().all(|o| o.source_kind != "simulated"));
+    let with_sim = store
+        .state_as_of(
+            at,
+            &StateFilter {
+                check: Some("link.wechat.taobao".into()),
+                include_simulated: true,
+                ..StateFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        with_sim
+            .iter()
+            .any(|o| o.source_kind == "simulated" && o.status == "blocked")
+    );
+    let q = TimelineQuery {
+        until: at,
+        platform: None,
+        kind: None,
+        source_kind: None,
+        include_simulated: false,
+        limit: 1000,
+        offset: 0,
+    };
+    let (rows, _) = store.timeline(&q).await.unwrap();
+    assert!(rows.iter().all(|t| t.source_kind != "simulated"));
+    let (rows, _) = store
+        .timeline(&TimelineQuery {
+            include_simulated: true,
+            source_kind: Some(SourceKind::Simulated),
+            ..q
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+}
+
+async fn instants_round_trip_exactly(store: &Store) {
+    loaded(store).await;
+    let at = Utc.with_ymd_and_hms(2026, 5, 4, 3, 2, 1).unwrap() + Duration::microseconds(123_456);
+    let id = store
+        .insert_observation(&probe("link.qq.jd", at, "open"))
+        .await
+        .unwrap();
+    let o = store
+        .observations("link.qq.jd")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.id == id)
+        .unwrap();
+    assert_eq!(o.observed_at, at);
+    // "As of" is inclusive of the instant itself and exclusive of a microsecond before.
+    assert_eq!(
+        status_of(store, "link.qq.jd", at)
+            .await
+            .iter()
+            .filter(|(s, _)| s.starts_with("probe"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        status_of(store, "link.qq.jd", at - Duration::microseconds(1))
+            .await
+            .iter()
+            .filter(|(s, _)| s.starts_with("probe"))
+            .count(),
+        0
+    );
+}
