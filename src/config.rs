@@ -120,6 +120,8 @@ pub fn redact_url(raw: &str) -> String {
 }
 
 #[cfg(test)]
+// figment's test jail returns its own (large) error type.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 

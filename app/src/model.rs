@@ -172,6 +172,8 @@ pub struct RequirementView {
     pub citation: CitationView,
 }
 
+// Short-lived view data, built and rendered once per request: size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum TimelineEntry {
     Change {

@@ -423,8 +423,9 @@ pub fn validate(files: &[(PathBuf, &str)]) -> Result<Catalog, Problems> {
             let loc = at(path, text, g.span());
             let g = g.get_ref();
             let slug = g.slug.get_ref();
-            if v.slug(&loc, "group slug", slug)
-                && v.unique(&mut group_seen, "group slug", slug, &loc)
+            let kloc = at(path, text, g.slug.span());
+            if v.slug(&kloc, "group slug", slug)
+                && v.unique(&mut group_seen, "group slug", slug, &kloc)
             {
                 v.text(&loc, "name_zh", &g.name_zh);
                 v.text(&loc, "name_en", &g.name_en);
@@ -443,8 +444,9 @@ pub fn validate(files: &[(PathBuf, &str)]) -> Result<Catalog, Problems> {
             let loc = at(path, text, p.span());
             let p = p.get_ref();
             let slug = p.slug.get_ref();
-            if v.slug(&loc, "platform slug", slug)
-                && v.unique(&mut platform_seen, "platform slug", slug, &loc)
+            let kloc = at(path, text, p.slug.span());
+            if v.slug(&kloc, "platform slug", slug)
+                && v.unique(&mut platform_seen, "platform slug", slug, &kloc)
             {
                 v.text(&loc, "name_zh", &p.name_zh);
                 v.text(&loc, "name_en", &p.name_en);
@@ -486,8 +488,9 @@ pub fn validate(files: &[(PathBuf, &str)]) -> Result<Catalog, Problems> {
             let loc = at(path, text, m.span());
             let m = m.get_ref();
             let slug = m.slug.get_ref();
-            if v.slug(&loc, "payment method slug", slug)
-                && v.unique(&mut method_seen, "payment method slug", slug, &loc)
+            let kloc = at(path, text, m.slug.span());
+            if v.slug(&kloc, "payment method slug", slug)
+                && v.unique(&mut method_seen, "payment method slug", slug, &kloc)
             {
                 v.text(&loc, "name_zh", &m.name_zh);
                 v.text(&loc, "name_en", &m.name_en);
@@ -517,7 +520,9 @@ pub fn validate(files: &[(PathBuf, &str)]) -> Result<Catalog, Problems> {
             let loc = at(path, text, s.span());
             let s = s.get_ref();
             let id = s.id.get_ref();
-            if !(v.id(&loc, "source id", id) && v.unique(&mut source_seen, "source id", id, &loc)) {
+            let kloc = at(path, text, s.id.span());
+            if !(v.id(&kloc, "source id", id) && v.unique(&mut source_seen, "source id", id, &kloc))
+            {
                 continue;
             }
             v.text(&loc, "publisher", &s.publisher);
@@ -659,8 +664,9 @@ pub fn validate(files: &[(PathBuf, &str)]) -> Result<Catalog, Problems> {
             let loc = loc_of(m.span());
             let m = m.get_ref();
             let id = m.id.get_ref();
-            if !(v.id(&loc, "milestone id", id)
-                && v.unique(&mut milestone_seen, "milestone id", id, &loc))
+            let kloc = loc_of(m.id.span());
+            if !(v.id(&kloc, "milestone id", id)
+                && v.unique(&mut milestone_seen, "milestone id", id, &kloc))
             {
                 continue;
             }
@@ -699,8 +705,9 @@ pub fn validate(files: &[(PathBuf, &str)]) -> Result<Catalog, Problems> {
             let loc = loc_of(r.span());
             let r = r.get_ref();
             let id = r.id.get_ref();
-            if !(v.id(&loc, "requirement id", id)
-                && v.unique(&mut requirement_seen, "requirement id", id, &loc))
+            let kloc = loc_of(r.id.span());
+            if !(v.id(&kloc, "requirement id", id)
+                && v.unique(&mut requirement_seen, "requirement id", id, &kloc))
             {
                 continue;
             }

@@ -148,7 +148,7 @@ fn status_off_the_ladder_is_reported_with_the_ladder() {
     assert_eq!(
         p,
         vec![
-            "facts.toml:15: status \"warnd\" is not on the ladder of link checks (open, token_only)"
+            "facts.toml:14: status \"warnd\" is not on the ladder of link checks (open, token_only)"
         ]
     );
 }
@@ -159,7 +159,7 @@ fn impossible_dates_are_reported() {
     let p = problems(&[("base.toml", BASE), ("facts.toml", &bad)]);
     assert_eq!(
         p,
-        vec!["facts.toml:14: at: \"2021-02-30\" is not a real calendar date"]
+        vec!["facts.toml:13: at: \"2021-02-30\" is not a real calendar date"]
     );
     let bad = BASE.replace("deadline = \"2021-09-17\"", "deadline = \"2021-09-07\"");
     let p = problems(&[("base.toml", &bad)]);

@@ -29,17 +29,25 @@ use std::time::Duration;
 pub enum StorageError {
     #[error("database URL {url} is not usable: {reason}")]
     BadUrl { url: String, reason: String },
-    #[error("cannot open database {url}: {source}")]
-    Connect { url: String, source: sqlx::Error },
-    #[error("cannot migrate database {url}: {source}")]
+    // Causes are part of the message and deliberately not `source`s: sqlx repeats its own
+    // cause in its message, and a chain would print the same words twice.
+    #[error("cannot open database {url}: {cause}")]
+    Connect { url: String, cause: sqlx::Error },
+    #[error("cannot migrate database {url}: {cause}")]
     Migrate {
         url: String,
-        source: sqlx::migrate::MigrateError,
+        cause: sqlx::migrate::MigrateError,
     },
     #[error("database error: {0}")]
-    Query(#[from] sqlx::Error),
+    Query(sqlx::Error),
     #[error("{0}")]
     Invalid(String),
+}
+
+impl From<sqlx::Error> for StorageError {
+    fn from(e: sqlx::Error) -> Self {
+        StorageError::Query(e)
+    }
 }
 
 /// Which database engine a store runs on.
@@ -217,9 +225,9 @@ impl Store {
             url: shown.clone(),
             reason,
         };
-        let connect_err = |source| StorageError::Connect {
+        let connect_err = |cause| StorageError::Connect {
             url: shown.clone(),
-            source,
+            cause,
         };
         let db = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
@@ -248,6 +256,15 @@ impl Store {
             Db::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(|e| bad(e.to_string()))?;
+            // One direct attempt first: a pool would retry until its timeout and then
+            // report only "timed out", hiding the cause (refused, bad password, no such db).
+            sqlx::Connection::close(
+                <sqlx::PgConnection as sqlx::Connection>::connect_with(&options)
+                    .await
+                    .map_err(connect_err)?,
+            )
+            .await
+            .map_err(connect_err)?;
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(10))
@@ -282,9 +299,9 @@ impl Store {
 
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<(), StorageError> {
-        let err = |source| StorageError::Migrate {
+        let err = |cause| StorageError::Migrate {
             url: self.url.clone(),
-            source,
+            cause,
         };
         match &self.db {
             Db::Sqlite(pool) => migrator(SQLITE_MIGRATIONS).run(pool).await.map_err(err),

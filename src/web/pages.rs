@@ -16,7 +16,14 @@ use hutong_app::model::*;
 use hutong_app::pages;
 use std::collections::HashMap;
 
-type PageResult = Result<Response, (Chrome, WebError)>;
+/// A failed page keeps the furniture it was going to render with, so the error page
+/// shows the same navigation and date.
+type PageFailure = Box<(Chrome, WebError)>;
+type PageResult = Result<Response, PageFailure>;
+
+fn failure(chrome: &Chrome, e: impl Into<WebError>) -> PageFailure {
+    Box::new((chrome.clone(), e.into()))
+}
 
 fn chrome(
     title: &str,
@@ -43,7 +50,8 @@ fn html(page: String) -> Response {
 fn finish(result: PageResult) -> Response {
     match result {
         Ok(r) => r,
-        Err((chrome, e)) => {
+        Err(failure) => {
+            let (chrome, e) = *failure;
             let status = e.status();
             (
                 status,
@@ -64,10 +72,10 @@ fn as_of_or_error(
     title: &str,
     section: Section,
     path: &str,
-) -> Result<AsOf, (Chrome, WebError)> {
+) -> Result<AsOf, PageFailure> {
     params
         .as_of()
-        .map_err(|e| (chrome(title, section, path, &AsOf::today(), Vec::new()), e))
+        .map_err(|e| failure(&chrome(title, section, path, &AsOf::today(), Vec::new()), e))
 }
 
 fn date_query(as_of: &AsOf) -> String {
@@ -117,7 +125,7 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
         .map(|t| vec![("then".to_string(), t.to_string())])
         .unwrap_or_default();
     let chrome = chrome("Overview", Section::Overview, "/", &as_of, keep);
-    let fail = |e: WebError| (chrome.clone(), e);
+    let fail = |e: WebError| failure(&chrome, e);
     let then_param = then_param.map_err(fail)?;
     let now = snapshot(state, as_of.instant, None).await.map_err(fail)?;
     let r = &now.reference;
@@ -333,7 +341,7 @@ async fn matrix(
 ) -> PageResult {
     let as_of = as_of_or_error(&params, title, section, path)?;
     let chrome = chrome(title, section, path, &as_of, Vec::new());
-    let fail = |e: WebError| (chrome.clone(), e);
+    let fail = |e: WebError| failure(&chrome, e);
     let snap = snapshot(state, as_of.instant, Some(kind_id))
         .await
         .map_err(fail)?;
@@ -414,7 +422,7 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
     let path = format!("/checks/{id}");
     let as_of = as_of_or_error(&params, "Check", Section::Other, &path)?;
     let mut chrome = chrome("Check", Section::Other, &path, &as_of, Vec::new());
-    let fail = |chrome: &Chrome, e: WebError| (chrome.clone(), e);
+    let fail = |chrome: &Chrome, e: WebError| failure(chrome, e);
     let r = state
         .store
         .reference()
@@ -514,7 +522,7 @@ async fn platforms(state: &AppState, params: Params) -> PageResult {
         .store
         .reference()
         .await
-        .map_err(|e| (chrome.clone(), e.into()))?;
+        .map_err(|e| failure(&chrome, e))?;
     let mut items: Vec<PlatformListItem> = r
         .platforms
         .iter()
@@ -563,14 +571,14 @@ async fn platform(state: &AppState, slug: &str, params: Params) -> PageResult {
     let mut chrome = chrome("Platform", Section::Platforms, &path, &as_of, Vec::new());
     let snap = snapshot(state, as_of.instant, None)
         .await
-        .map_err(|e| (chrome.clone(), e))?;
+        .map_err(|e| failure(&chrome, e))?;
     let r = &snap.reference;
     let Some(p) = r.platform(slug) else {
         let e = WebError::NotFound(format!(
             "there is no platform \"{}\" in the catalog",
             truncate(slug)
         ));
-        return Err((chrome, e));
+        return Err(failure(&chrome, e));
     };
     chrome.title = format!("{} {}", p.name_zh, p.name_en);
     let query = date_query(&as_of);
@@ -718,7 +726,7 @@ pub async fn timeline_entries(
             )
         }))
         .collect();
-    merged.sort_by(|a, b| b.0.cmp(&a.0));
+    merged.sort_by_key(|e| std::cmp::Reverse(e.0));
     let entries = merged
         .into_iter()
         .skip((page - 1) * per_page)
@@ -747,15 +755,15 @@ async fn timeline(state: &AppState, params: Params) -> PageResult {
         .store
         .reference()
         .await
-        .map_err(|e| (chrome.clone(), e.into()))?;
-    let filter = TimelineFilter::parse(&params, &r).map_err(|e| (chrome.clone(), e))?;
-    let page = params.page().map_err(|e| (chrome.clone(), e))?;
+        .map_err(|e| failure(&chrome, e))?;
+    let filter = TimelineFilter::parse(&params, &r).map_err(|e| failure(&chrome, e))?;
+    let page = params.page().map_err(|e| failure(&chrome, e))?;
     chrome.keep = filter.pairs();
     let query = date_query(&as_of);
     let (entries, total) =
         timeline_entries(state, &r, &as_of, &filter, page, TIMELINE_PAGE, &query)
             .await
-            .map_err(|e| (chrome.clone(), e))?;
+            .map_err(|e| failure(&chrome, e))?;
     let pages_count = total.div_ceil(TIMELINE_PAGE);
     let page_href = |p: usize| {
         let mut pairs = filter.pairs();

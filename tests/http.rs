@@ -1,0 +1,513 @@
+//! The dashboard and the API, driven in-process through the real router, on the real
+//! catalog: what a regulator or a journalist would see.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{app_with_catalog, get};
+use hutong::domain::{Precision, SourceKind};
+use hutong::storage::NewObservation;
+use scraper::{Html, Selector};
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).expect("selector")
+}
+
+/// The status word shown in the cell of check `id`, as `data-status`.
+fn cell_status(html: &Html, id: &str) -> String {
+    let link = sel(&format!("a.cell-link[href^=\"/checks/{id}\"] .status"));
+    html.select(&link)
+        .next()
+        .unwrap_or_else(|| panic!("no cell for {id}"))
+        .value()
+        .attr("data-status")
+        .expect("data-status")
+        .to_string()
+}
+
+fn cell_text(html: &Html, id: &str) -> String {
+    let link = sel(&format!("a.cell-link[href^=\"/checks/{id}\"]"));
+    let a = html
+        .select(&link)
+        .next()
+        .unwrap_or_else(|| panic!("no cell for {id}"));
+    let cell = scraper::ElementRef::wrap(a.parent().unwrap()).unwrap();
+    cell.text().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test]
+async fn links_page_shows_the_state_as_of_each_date() {
+    let (app, _db) = app_with_catalog().await;
+    let page = get(&app, "/links?at=2021-10-17").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.content_type.starts_with("text/html"));
+    let html = Html::parse_document(&page.body);
+    assert_eq!(cell_status(&html, "link.wechat.taobao"), "warned");
+    assert_eq!(cell_status(&html, "link.wechat.douyin"), "token_only");
+    assert_eq!(cell_status(&html, "link.wechat.jd"), "open");
+    // A word, not colour alone, and how it was known.
+    let text = cell_text(&html, "link.wechat.taobao");
+    assert!(
+        text.contains("Opens after a warning") || text.contains("warn"),
+        "{text}"
+    );
+    assert!(
+        text.contains("article") && text.contains("cnBeta, 2021-10-17"),
+        "{text}"
+    );
+    // The date is prominent and the form changes it.
+    assert!(page.body.contains("As of 2021-10-17"));
+    assert!(
+        html.select(&sel(
+            "form.asof[method=get] input[name=at][value=\"2021-10-17\"]"
+        ))
+        .next()
+        .is_some()
+    );
+    // Cells keep the date when followed.
+    assert!(
+        html.select(&sel("a[href=\"/checks/link.wechat.taobao?at=2021-10-17\"]"))
+            .next()
+            .is_some()
+    );
+
+    let before = Html::parse_document(&get(&app, "/links?at=2021-09-01").await.body);
+    assert_eq!(cell_status(&before, "link.wechat.taobao"), "token_only");
+    assert!(
+        cell_text(&before, "link.wechat.taobao").contains("≈"),
+        "the pre-2021-09-17 date is approximate"
+    );
+    // Nothing observed yet for JD on 2021-09-01.
+    assert_eq!(cell_status(&before, "link.wechat.jd"), "unknown");
+}
+
+#[tokio::test]
+async fn payments_page_shows_refusals_and_the_meituan_disagreement() {
+    let (app, _db) = app_with_catalog().await;
+    let page = get(&app, "/payments?at=2021-10-17").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = Html::parse_document(&page.body);
+    assert_eq!(
+        cell_status(&html, "payment.taobao.wechat_pay"),
+        "not_accepted"
+    );
+    assert_eq!(
+        cell_status(&html, "payment.pinduoduo.alipay"),
+        "accepted_not_default"
+    );
+    let meituan = cell_text(&html, "payment.meituan.alipay");
+    assert!(meituan.contains("Sources disagree"), "{meituan}");
+    assert!(
+        meituan.contains("cnBeta") && meituan.contains("2021-09-28"),
+        "both sides named: {meituan}"
+    );
+    // On 2021-09-30 only source A had spoken: no disagreement yet.
+    let early = Html::parse_document(&get(&app, "/payments?at=2021-09-30").await.body);
+    assert_eq!(cell_status(&early, "payment.meituan.alipay"), "accepted");
+    assert!(!cell_text(&early, "payment.meituan.alipay").contains("disagree"));
+}
+
+#[tokio::test]
+async fn every_fact_links_to_its_source() {
+    let (app, _db) = app_with_catalog().await;
+    let mut followed = 0;
+    for page in [
+        "/links?at=2021-10-17",
+        "/payments?at=2021-10-17",
+        "/qr?at=2021-10-17",
+    ] {
+        let html = Html::parse_document(&get(&app, page).await.body);
+        for a in html.select(&sel("a.cell-link")) {
+            let status = a
+                .select(&sel(".status"))
+                .next()
+                .unwrap()
+                .value()
+                .attr("data-status")
+                .unwrap();
+            if status == "unknown" {
+                continue;
+            }
+            let href = a.value().attr("href").unwrap();
+            let check = get(&app, href).await;
+            assert_eq!(check.status, StatusCode::OK, "{href}");
+            let doc = Html::parse_document(&check.body);
+            let cites: Vec<String> = doc
+                .select(&sel("table.history .citation .cite"))
+                .map(|c| c.text().collect::<String>())
+                .collect();
+            assert!(!cites.is_empty(), "{href} cites nothing");
+            assert!(
+                cites.iter().all(|c| c.contains("2021-")),
+                "{href}: {cites:?}"
+            );
+            assert!(
+                doc.select(&sel("table.history blockquote"))
+                    .next()
+                    .is_some(),
+                "{href} quotes nothing"
+            );
+            followed += 1;
+        }
+    }
+    assert!(followed >= 40, "only {followed} facts followed");
+}
+
+#[tokio::test]
+async fn check_page_shows_history_transitions_and_disagreement() {
+    let (app, _db) = app_with_catalog().await;
+    let page = get(&app, "/checks/link.wechat.taobao?at=2021-10-17").await;
+    let html = Html::parse_document(&page.body);
+    let rows: Vec<_> = html.select(&sel("table.history tbody tr")).collect();
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|r| r.value().classes().any(|c| c == "transition"))
+    );
+    let second = rows[1].text().collect::<String>();
+    assert!(second.contains("changed from"), "{second}");
+    assert!(
+        page.body.contains("淘口令"),
+        "the article's words are quoted"
+    );
+    assert!(
+        page.body.contains("微信") && page.body.contains("WeChat"),
+        "both names"
+    );
+
+    let dispute = get(&app, "/checks/payment.meituan.alipay?at=2021-10-17").await;
+    assert!(dispute.body.contains("Sources disagree"));
+    let opinions = Html::parse_document(&dispute.body)
+        .select(&sel("ul.opinions li"))
+        .count();
+    assert_eq!(opinions, 2);
+
+    // As of a date before the second observation, the later row is marked as after.
+    let early = Html::parse_document(
+        &get(&app, "/checks/link.wechat.taobao?at=2021-09-01")
+            .await
+            .body,
+    );
+    assert_eq!(early.select(&sel("tr.after")).count(), 1);
+
+    let missing = get(&app, "/checks/link.wechat.nowhere").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing
+            .body
+            .contains("there is no check \"link.wechat.nowhere\"")
+    );
+}
+
+#[tokio::test]
+async fn platform_pages_list_checks_as_host_and_as_target() {
+    let (app, _db) = app_with_catalog().await;
+    let page = get(&app, "/platforms/taobao?at=2021-10-17").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = Html::parse_document(&page.body);
+    assert_eq!(cell_status(&html, "link.wechat.taobao"), "warned");
+    assert_eq!(
+        cell_status(&html, "payment.taobao.wechat_pay"),
+        "not_accepted"
+    );
+    assert!(
+        page.body.contains("阿里巴巴") && page.body.contains("Alibaba"),
+        "operator shown"
+    );
+    let list = get(&app, "/platforms").await;
+    assert!(list.body.contains("/platforms/wechat"));
+    let missing = get(&app, "/platforms/myspace").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("no platform \"myspace\""));
+}
+
+#[tokio::test]
+async fn timeline_filters_by_platform_and_kind() {
+    let (app, _db) = app_with_catalog().await;
+    let all = Html::parse_document(&get(&app, "/timeline?at=2021-12-31").await.body);
+    let entries = all.select(&sel("li.entry")).count();
+    assert!(entries > 20, "{entries}");
+    let dates: Vec<String> = all
+        .select(&sel("li.entry time"))
+        .map(|t| t.text().collect::<String>())
+        .collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.trim_start_matches("≈ ").cmp(a.trim_start_matches("≈ ")));
+    assert_eq!(
+        dates
+            .iter()
+            .map(|d| d.trim_start_matches("≈ "))
+            .collect::<Vec<_>>(),
+        sorted
+            .iter()
+            .map(|d| d.trim_start_matches("≈ "))
+            .collect::<Vec<_>>(),
+        "newest first"
+    );
+
+    let douyin = Html::parse_document(
+        &get(&app, "/timeline?at=2021-12-31&platform=douyin&kind=link")
+            .await
+            .body,
+    );
+    let changes: Vec<String> = douyin
+        .select(&sel("li.entry.change .what a"))
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .collect();
+    assert!(!changes.is_empty());
+    assert!(
+        changes
+            .iter()
+            .all(|h| h.starts_with("/checks/link.") && h.contains("douyin")),
+        "{changes:?}"
+    );
+    assert_eq!(
+        douyin.select(&sel("li.entry.milestone")).count(),
+        0,
+        "milestones are not link changes"
+    );
+    assert!(
+        douyin
+            .select(&sel("select[name=platform] option[value=douyin][selected]"))
+            .next()
+            .is_some(),
+        "the filter is kept in the form"
+    );
+
+    let milestones = Html::parse_document(&get(&app, "/timeline?kind=milestone").await.body);
+    assert!(milestones.select(&sel("li.entry.milestone")).count() >= 10);
+    assert_eq!(milestones.select(&sel("li.entry.change")).count(), 0);
+
+    let bad = get(&app, "/timeline?kind=rumour").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body
+            .contains("kind: \"rumour\" is not one of: link, payment, qr, milestone"),
+        "{}",
+        bad.body
+    );
+    let bad = get(&app, "/timeline?platform=nowhere").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let bad = get(&app, "/timeline?page=0").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn overview_compares_then_and_now_and_lists_deadlines() {
+    let (app, _db) = app_with_catalog().await;
+    let page = get(&app, "/?at=2021-10-17").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = Html::parse_document(&page.body);
+    let figures: Vec<String> = html
+        .select(&sel("figure.openness figcaption"))
+        .map(|f| f.text().collect())
+        .collect();
+    assert_eq!(
+        figures.len(),
+        4,
+        "links and payments, then and now: {figures:?}"
+    );
+    assert!(figures[0].contains("Then: 2021-09-16"), "{figures:?}");
+    assert!(figures[1].contains("Now: 2021-10-17"), "{figures:?}");
+    // Then, the one WeChat link the sources date before the deadline was token-only.
+    assert!(figures[0].contains("0 of 1 observed checks"), "{figures:?}");
+    assert!(
+        page.body.contains("2021-09-17 23:59 (Asia/Shanghai)"),
+        "deadline in Beijing time"
+    );
+    assert!(page.body.contains("MIIT") || page.body.contains("工业和信息化部"));
+    assert!(
+        html.select(&sel("ol.timeline li.entry")).count() >= 5,
+        "latest changes"
+    );
+    // WeChat × Douyin is still token-only after the deadline: the requirement is overdue.
+    assert!(
+        html.select(&sel("article.requirement.overdue"))
+            .next()
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn wrong_parameters_get_a_clear_400() {
+    let (app, _db) = app_with_catalog().await;
+    for (uri, expected) in [
+        (
+            "/links?at=2021-02-30",
+            "at: \"2021-02-30\" is not a real calendar date",
+        ),
+        (
+            "/links?at=yesterday",
+            "at: \"yesterday\" is not a date of the form YYYY-MM-DD",
+        ),
+        ("/payments?at=2999-01-01", "at: 2999-01-01 is in the future"),
+        ("/?then=2021-13-40", "then: \"2021-13-40\""),
+    ] {
+        let r = get(&app, uri).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(
+            r.body.contains(&expected.replace('"', "&quot;")) || r.body.contains(expected),
+            "{uri}: {}",
+            r.body
+        );
+    }
+    let r = get(&app, "/no/such/page").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn api_answers_json_and_json_errors() {
+    let (app, _db) = app_with_catalog().await;
+    let platforms = get(&app, "/api/v1/platforms").await.json();
+    assert!(
+        platforms["platforms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["slug"] == "wechat" && p["name_zh"] == "微信")
+    );
+
+    let matrix = get(&app, "/api/v1/matrix?kind=link&at=2021-10-17")
+        .await
+        .json();
+    let status = |id: &str| {
+        matrix["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["state"]["status"]
+            .clone()
+    };
+    assert_eq!(status("link.wechat.taobao"), "warned");
+    assert_eq!(status("link.wechat.douyin"), "token_only");
+
+    let check = get(&app, "/api/v1/checks/payment.meituan.alipay?at=2021-10-17")
+        .await
+        .json();
+    assert_eq!(check["state"]["disagreement"], true);
+    assert_eq!(check["state"]["sources"].as_array().unwrap().len(), 2);
+
+    let obs = get(&app, "/api/v1/checks/link.wechat.taobao/observations")
+        .await
+        .json();
+    assert_eq!(obs["observations"].as_array().unwrap().len(), 2);
+    assert_eq!(obs["observations"][0]["citation"]["publisher"], "cnBeta");
+
+    let checks = get(&app, "/api/v1/checks?kind=qr").await.json();
+    assert!(
+        checks["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["kind"] == "qr")
+    );
+
+    let timeline = get(&app, "/api/v1/timeline?at=2021-10-17&platform=taobao")
+        .await
+        .json();
+    assert!(timeline["total"].as_u64().unwrap() > 0);
+
+    for (uri, status, message) in [
+        (
+            "/api/v1/matrix?kind=links",
+            400,
+            "kind: \"links\" is not one of: link, payment, qr",
+        ),
+        ("/api/v1/matrix", 400, "kind: required"),
+        (
+            "/api/v1/matrix?kind=link&at=17-10-2021",
+            400,
+            "at: \"17-10-2021\" is not a date",
+        ),
+        ("/api/v1/checks/nope", 404, "there is no check \"nope\""),
+        (
+            "/api/v1/platforms/nope",
+            404,
+            "there is no platform \"nope\"",
+        ),
+        ("/api/v1/nothing", 404, "no API endpoint"),
+    ] {
+        let r = get(&app, uri).await;
+        assert_eq!(r.status.as_u16(), status, "{uri}");
+        assert!(r.content_type.starts_with("application/json"), "{uri}");
+        let message_seen = r.json()["error"].as_str().unwrap().to_string();
+        assert!(message_seen.contains(message), "{uri}: {message_seen}");
+    }
+}
+
+#[tokio::test]
+async fn health_says_whether_the_database_is_reachable() {
+    let (app, db) = app_with_catalog().await;
+    let ok = get(&app, "/healthz").await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.json()["database"], "SQLite");
+    db.store.close().await;
+    let down = get(&app, "/healthz").await;
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(down.json()["status"], "unavailable");
+}
+
+#[tokio::test]
+async fn hostile_text_is_escaped_and_pages_run_no_script() {
+    let (app, db) = app_with_catalog().await;
+    db.store
+        .insert_observation(&NewObservation {
+            check_id: "link.weibo.taobao".into(),
+            observed_at: chrono::Utc::now() - chrono::Duration::hours(1),
+            precision: Precision::Instant,
+            status: "blocked".into(),
+            source_kind: SourceKind::Manual,
+            source_id: None,
+            vantage: "<img src=x onerror=alert(1)>".into(),
+            quote: Some("<script>alert('pwned')</script>已停止访问该网页".into()),
+            note_en: Some("\"><iframe src=//evil.example>".into()),
+            note_zh: None,
+            evidence: None,
+            catalog_key: None,
+        })
+        .await
+        .unwrap();
+    let page = get(&app, "/checks/link.weibo.taobao").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("<script"), "no script element at all");
+    assert!(!page.body.contains("<iframe"));
+    assert!(!page.body.contains("<img src=x"));
+    assert!(
+        page.body
+            .contains("&lt;script&gt;alert('pwned')&lt;/script&gt;已停止访问该网页")
+    );
+    let csp = page
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert_eq!(
+        page.headers.get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
+    for uri in ["/", "/links", "/payments", "/qr", "/timeline", "/platforms"] {
+        assert!(!get(&app, uri).await.body.contains("<script"), "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn stylesheet_and_favicon_are_served_with_cache_headers() {
+    let (app, _db) = app_with_catalog().await;
+    let css = get(&app, "/style/hutong.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.content_type.starts_with("text/css"));
+    assert!(
+        css.headers
+            .get("cache-control")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    assert!(css.body.contains(".status"));
+    let icon = get(&app, "/favicon.svg").await;
+    assert!(icon.content_type.starts_with("image/svg+xml"));
+}
