@@ -48,6 +48,23 @@ pub enum Command {
         #[command(subcommand)]
         action: CatalogAction,
     },
+    /// Benchmarks that print figures.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Fill a database with synthetic (simulated) history and time the dashboard's queries.
+    /// Uses a temporary SQLite file unless --database-url is given.
+    Storage {
+        #[arg(long, default_value_t = 1_000_000)]
+        observations: usize,
+        #[arg(long, default_value_t = 200)]
+        checks: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,8 +105,18 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let explicit_database = cli.database_url.clone();
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Bench { what: BenchCommand::Storage { observations, checks } } => {
+                crate::bench::storage(crate::bench::StorageBench {
+                    observations,
+                    checks,
+                    database_url: explicit_database,
+                    catalog_dir: config.catalog_dir.clone(),
+                })
+                .await
+            }
             Command::Serve { .. } => serve_command(&config).await,
             Command::Migrate => migrate(&config).await.map(|()| println!("database {} is up to date", crate::config::redact_url(&config.database_url))),
             Command::Catalog { action: CatalogAction::Check } => match check_catalog(&config.catalog_dir) {

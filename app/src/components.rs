@@ -95,7 +95,11 @@ pub fn cell_view(cell: &CellView) -> impl IntoView + use<> {
         let others = cell
             .disagreeing
             .iter()
-            .map(|o| view! { <li>{status_badge(&o.status)}" "{o.citation.label.clone()}" ("{o.when.clone()}")"</li> })
+            .map(|o| {
+                // Article labels already carry their date.
+                let when = (!o.citation.label.contains(&o.when)).then(|| format!(" ({})", o.when));
+                view! { <li>{status_badge(&o.status)}" "{o.citation.label.clone()}{when}</li> }
+            })
             .collect_view();
         view! {
             <div class="disagree">
@@ -125,7 +129,7 @@ pub fn header_view(h: &Header) -> impl IntoView + use<> {
     let note = h
         .note
         .clone()
-        .map(|n| view! { <span class="note">{n}</span> });
+        .map(|n| view! { " "<span class="note">{n}</span> });
     match &h.href {
         Some(href) => view! { <a href=href.clone()>{name}</a>{note} }.into_any(),
         None => view! { {name}{note} }.into_any(),

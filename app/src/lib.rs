@@ -7,3 +7,6 @@ pub mod model;
 pub mod pages;
 
 pub use layout::render_document;
+
+#[cfg(test)]
+mod tests;

@@ -330,28 +330,48 @@ impl Store {
     /// Stores one observation and keeps the transitions of its check up to date.
     /// The check must exist and the status must be on its ladder (or `unknown`).
     pub async fn insert_observation(&self, new: &NewObservation) -> Result<i64, StorageError> {
+        let ids = self.insert_observations(std::slice::from_ref(new)).await?;
+        ids.first()
+            .copied()
+            .ok_or_else(|| StorageError::Invalid("no observation was stored".into()))
+    }
+
+    /// Stores many observations in one transaction (all or none), keeping transitions up
+    /// to date; each is validated like [`Store::insert_observation`].
+    pub async fn insert_observations(
+        &self,
+        batch: &[NewObservation],
+    ) -> Result<Vec<i64>, StorageError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let ladder: Vec<String> = sqlx::query_scalar(
-                "select s.id from checks c join statuses s on s.kind = c.kind where c.id = $1",
-            )
-            .bind(&new.check_id)
-            .fetch_all(&mut *tx)
-            .await?;
-            if ladder.is_empty() {
-                return Err(StorageError::Invalid(format!("unknown check \"{}\"", new.check_id)));
+            let mut ladders: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+            let mut ids = Vec::with_capacity(batch.len());
+            for new in batch {
+                if !ladders.contains_key(&new.check_id) {
+                    let ladder: Vec<String> = sqlx::query_scalar(
+                        "select s.id from checks c join statuses s on s.kind = c.kind where c.id = $1",
+                    )
+                    .bind(&new.check_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    ladders.insert(new.check_id.clone(), ladder);
+                }
+                let ladder = &ladders[&new.check_id];
+                if ladder.is_empty() {
+                    return Err(StorageError::Invalid(format!("unknown check \"{}\"", new.check_id)));
+                }
+                if new.status != domain::UNKNOWN && !ladder.contains(&new.status) {
+                    return Err(StorageError::Invalid(format!(
+                        "status \"{}\" is not on the ladder of check \"{}\" ({})",
+                        new.status,
+                        new.check_id,
+                        ladder.join(", ")
+                    )));
+                }
+                ids.push(insert_observation_in!(tx, new));
             }
-            if new.status != domain::UNKNOWN && !ladder.contains(&new.status) {
-                return Err(StorageError::Invalid(format!(
-                    "status \"{}\" is not on the ladder of check \"{}\" ({})",
-                    new.status,
-                    new.check_id,
-                    ladder.join(", ")
-                )));
-            }
-            let id = insert_observation_in!(tx, new);
             tx.commit().await?;
-            Ok(id)
+            Ok(ids)
         })
     }
 
@@ -432,17 +452,22 @@ impl Store {
         &self,
         q: &TimelineQuery,
     ) -> Result<(Vec<TransitionRecord>, i64), StorageError> {
+        // Filters touch `transitions` alone (checks through small subqueries), so counting
+        // and paging walk one table and its time index; the page is joined afterwards.
         let filter = "from transitions t
-             join checks c on c.id = t.check_id
-             join observations o on o.id = t.observation_id
              where t.occurred_at <= $1
-               and ($2 is null or c.subject = $2 or c.object = $2)
-               and ($3 is null or c.kind = $3)
+               and ($2 is null or t.check_id in (select id from checks where subject = $2 or object = $2))
+               and ($3 is null or t.check_id in (select id from checks where kind = $3))
                and ($4 or t.source_kind <> 'simulated')
                and ($5 is null or t.source_kind = $5)";
         let page = format!(
-            "select {TRANSITION_COLUMNS} {filter}
-             order by t.occurred_at desc, t.id desc limit $6 offset $7"
+            "select {TRANSITION_COLUMNS}
+             from transitions t
+             join checks c on c.id = t.check_id
+             join observations o on o.id = t.observation_id
+             where t.id in (select t.id {filter}
+                            order by t.occurred_at desc, t.id desc limit $6 offset $7)
+             order by t.occurred_at desc, t.id desc"
         );
         let count = format!("select count(*) {filter}");
         on_pool!(self, pool => {

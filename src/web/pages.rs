@@ -154,61 +154,64 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
     };
     let now_caption = format!("Now: {}", as_of.day);
 
-    let openness =
-        |snap: &Snapshot, kind_id: &str, caption: String, day: NaiveDate, cross_only: bool| {
-            let kind = snap.reference.kind(kind_id)?;
-            let checks: Vec<&Check> = snap
-                .reference
-                .checks
-                .iter()
-                .filter(|c| {
-                    c.kind == kind_id && (!cross_only || state::is_cross_group(&snap.reference, c))
-                })
-                .collect();
-            let d = state::distribution(kind, checks.iter().filter_map(|c| snap.states.get(&c.id)));
-            let open_labels: Vec<&str> = kind
-                .statuses
-                .iter()
-                .filter(|s| s.score >= state::OPEN_SCORE)
-                .map(|s| s.label_en.as_str())
-                .collect();
-            let noun = if cross_only {
-                "cross-group pairs"
-            } else {
-                "checks"
-            };
-            let headline = if d.known == 0 {
-                format!("none of {} {noun} observed yet", d.total)
-            } else {
-                format!(
-                    "{} of {} observed {noun} {} ({:.0}%); {} not observed",
-                    d.open,
-                    d.known,
-                    open_labels.join(" or "),
-                    100.0 * d.open as f64 / d.known as f64,
-                    d.total - d.known
-                )
-            };
-            Some(OpennessView {
-                caption,
-                date: day,
-                total: d.total,
-                buckets: d
-                    .counts
-                    .iter()
-                    .map(|(id, count)| Bucket {
-                        status: views::status_view(Some(kind), id),
-                        count: *count,
-                        share: if d.total == 0 {
-                            0.0
-                        } else {
-                            *count as f64 / d.total as f64
-                        },
-                    })
-                    .collect(),
-                headline,
+    let openness = |snap: &Snapshot,
+                    kind_id: &str,
+                    caption: String,
+                    day: NaiveDate,
+                    cross_only: bool| {
+        let kind = snap.reference.kind(kind_id)?;
+        let checks: Vec<&Check> = snap
+            .reference
+            .checks
+            .iter()
+            .filter(|c| {
+                c.kind == kind_id && (!cross_only || state::is_cross_group(&snap.reference, c))
             })
+            .collect();
+        let d = state::distribution(kind, checks.iter().filter_map(|c| snap.states.get(&c.id)));
+        let open_labels: Vec<&str> = kind
+            .statuses
+            .iter()
+            .filter(|s| s.score >= state::OPEN_SCORE)
+            .map(|s| s.label_en.as_str())
+            .collect();
+        let noun = if cross_only {
+            "cross-group pairs"
+        } else {
+            "checks"
         };
+        let headline = if d.known == 0 {
+            format!("none of {} {noun} observed yet", d.total)
+        } else {
+            format!(
+                "{} of {} observed {noun} at the open end of the ladder ({}): {:.0}%; {} not observed",
+                d.open,
+                d.known,
+                open_labels.join(", "),
+                100.0 * d.open as f64 / d.known as f64,
+                d.total - d.known
+            )
+        };
+        Some(OpennessView {
+            caption,
+            date: day,
+            total: d.total,
+            buckets: d
+                .counts
+                .iter()
+                .map(|(id, count)| Bucket {
+                    status: views::status_view(Some(kind), id),
+                    count: *count,
+                    share: if d.total == 0 {
+                        0.0
+                    } else {
+                        *count as f64 / d.total as f64
+                    },
+                })
+                .collect(),
+            headline,
+        })
+    };
     let mut links = Vec::new();
     let mut payments = Vec::new();
     if let Some((day, snap)) = &then {
