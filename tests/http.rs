@@ -141,6 +141,10 @@ async fn every_fact_links_to_its_source() {
                 cites.iter().all(|c| c.contains("2021-")),
                 "{href}: {cites:?}"
             );
+            let links = doc
+                .select(&sel("table.history a.cite[href^=\"/sources/\"]"))
+                .count();
+            assert_eq!(links, cites.len(), "{href}: every citation links to its source");
             assert!(
                 doc.select(&sel("table.history blockquote"))
                     .next()
@@ -510,4 +514,46 @@ async fn stylesheet_and_favicon_are_served_with_cache_headers() {
     assert!(css.body.contains(".status"));
     let icon = get(&app, "/favicon.svg").await;
     assert!(icon.content_type.starts_with("image/svg+xml"));
+}
+
+#[tokio::test]
+async fn a_citation_leads_to_its_source_and_every_fact_it_backs() {
+    let (app, _db) = app_with_catalog().await;
+    let check = Html::parse_document(
+        &get(&app, "/checks/link.wechat.taobao?at=2021-10-17")
+            .await
+            .body,
+    );
+    let href = check
+        .select(&sel("table.history a.cite"))
+        .next()
+        .expect("the citation is a link")
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_string();
+    assert_eq!(href, "/sources/cnbeta-2021-10-17");
+    let page = get(&app, &href).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("cnBeta") && page.body.contains("2021-10-17"));
+    let doc = Html::parse_document(&page.body);
+    let facts: Vec<String> = doc
+        .select(&sel("table.history tbody tr a"))
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .collect();
+    assert!(
+        facts
+            .iter()
+            .any(|h| h.starts_with("/checks/link.wechat.taobao")),
+        "{facts:?}"
+    );
+    assert!(
+        facts
+            .iter()
+            .any(|h| h.starts_with("/checks/payment.meituan.alipay")),
+        "{facts:?}"
+    );
+    assert!(facts.len() >= 20, "{}", facts.len());
+    let missing = get(&app, "/sources/nobody").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }

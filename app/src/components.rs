@@ -58,9 +58,10 @@ pub fn citation_view(c: &CitationView) -> impl IntoView + use<> {
     };
     let label = c.label.clone();
     let title = c.title.clone();
-    let body = match (&c.url, &c.href) {
-        (Some(url), _) => view! { <a class="cite" href=url.clone() rel="noopener noreferrer" title=title>{label}</a> }.into_any(),
-        (None, Some(href)) => view! { <a class="cite" href=href.clone() title=title>{label}</a> }.into_any(),
+    // Hutong's own page for the source first: it names the original and every fact it backs.
+    let body = match (&c.href, &c.url) {
+        (Some(href), _) => view! { <a class="cite" href=href.clone() title=title>{label}</a> }.into_any(),
+        (None, Some(url)) => view! { <a class="cite" href=url.clone() rel="noopener noreferrer" title=title>{label}</a> }.into_any(),
         (None, None) => view! { <span class="cite" title=title>{label}</span> }.into_any(),
     };
     view! { <span class="citation"><span class=kind_class>{kind_label}</span>" "{body}</span> }

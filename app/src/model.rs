@@ -281,3 +281,30 @@ pub struct TimelineView {
     pub newer: Option<String>,
     pub older: Option<String>,
 }
+
+/// A source and everything Hutong takes from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceView {
+    pub id: String,
+    pub kind: String,
+    pub publisher: String,
+    pub title: String,
+    pub title_en: Option<String>,
+    pub date: Option<NaiveDate>,
+    pub language: String,
+    pub region: String,
+    pub url: Option<String>,
+    pub facts: Vec<SourceFact>,
+    pub milestones: Vec<TimelineEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceFact {
+    pub check_title: String,
+    pub check_href: String,
+    pub when: String,
+    pub approximate: bool,
+    pub status: StatusView,
+    pub quote: Option<String>,
+    pub note: Option<String>,
+}

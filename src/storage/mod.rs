@@ -429,6 +429,25 @@ impl Store {
         }))
     }
 
+    /// Every observation that cites a catalog source, oldest first.
+    pub async fn observations_citing(
+        &self,
+        source_id: &str,
+    ) -> Result<Vec<ObservationRecord>, StorageError> {
+        let sql = format!(
+            "select {OBSERVATION_COLUMNS}
+             from observations o left join sources s on s.id = o.source_id
+             where o.source_id = $1
+             order by o.observed_at, o.check_id, o.id"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(source_id)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
     /// The status transitions of a check, oldest first, each within one source.
     pub async fn transitions(&self, check_id: &str) -> Result<Vec<TransitionRecord>, StorageError> {
         let sql = format!(

@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/platforms", get(pages::show_platforms))
         .route("/platforms/{slug}", get(pages::show_platform))
         .route("/timeline", get(pages::show_timeline))
+        .route("/sources/{id}", get(pages::show_source))
         .route("/healthz", get(get_health))
         .route("/style/hutong.css", get(get_stylesheet))
         .route("/favicon.svg", get(get_favicon))

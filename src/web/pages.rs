@@ -625,6 +625,70 @@ async fn platform(state: &AppState, slug: &str, params: Params) -> PageResult {
     Ok(html(pages::platform_page(&chrome, &view)))
 }
 
+pub async fn show_source(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    finish(source(&state, &id, Params::parse(q.as_deref())).await)
+}
+
+async fn source(state: &AppState, id: &str, params: Params) -> PageResult {
+    let path = format!("/sources/{id}");
+    let as_of = as_of_or_error(&params, "Source", Section::Other, &path)?;
+    let mut chrome = chrome("Source", Section::Other, &path, &as_of, Vec::new());
+    let r = state
+        .store
+        .reference()
+        .await
+        .map_err(|e| failure(&chrome, e))?;
+    let Some(src) = r.source(id) else {
+        let e = WebError::NotFound(format!("there is no source \"{}\"", truncate(id)));
+        return Err(failure(&chrome, e));
+    };
+    chrome.title = format!("{}: {}", src.publisher, src.title);
+    let query = date_query(&as_of);
+    let cited = state
+        .store
+        .observations_citing(id)
+        .await
+        .map_err(|e| failure(&chrome, e))?;
+    let facts = cited
+        .iter()
+        .filter_map(|o| {
+            let check = r.check(&o.check_id)?;
+            Some(SourceFact {
+                check_title: views::check_title(&r, check),
+                check_href: format!("/checks/{}{query}", check.id),
+                when: views::when(o.observed_at, &o.precision),
+                approximate: o.precision == "approximate",
+                status: views::status_view(r.kind(&check.kind), &o.status),
+                quote: o.quote.clone(),
+                note: o.note_en.clone().or_else(|| o.note_zh.clone()),
+            })
+        })
+        .collect();
+    let view = SourceView {
+        id: src.id.clone(),
+        kind: src.kind.as_str().to_string(),
+        publisher: src.publisher.clone(),
+        title: src.title.clone(),
+        title_en: src.title_en.clone(),
+        date: src.date,
+        language: src.language.clone(),
+        region: src.region.clone(),
+        url: src.url.clone(),
+        facts,
+        milestones: r
+            .milestones
+            .iter()
+            .filter(|m| m.source == id)
+            .map(|m| views::milestone_entry(&r, m))
+            .collect(),
+    };
+    Ok(html(pages::source_page(&chrome, &view)))
+}
+
 /// Timeline filters, as given in the URL.
 #[derive(Debug, Default, Clone)]
 pub struct TimelineFilter {

@@ -107,7 +107,7 @@ fn citation_for(
                 label,
                 title: Some(title),
                 url: s.url.clone(),
-                href: None,
+                href: Some(format!("/sources/{}", s.id)),
             }
         }
         None => CitationView {

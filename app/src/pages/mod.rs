@@ -5,6 +5,7 @@ mod error;
 mod matrix;
 mod overview;
 mod platform;
+mod source;
 mod timeline;
 
 pub use check::check_page;
@@ -12,4 +13,5 @@ pub use error::error_page;
 pub use matrix::matrix_page;
 pub use overview::overview_page;
 pub use platform::{platform_list_page, platform_page};
+pub use source::source_page;
 pub use timeline::timeline_page;
