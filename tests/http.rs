@@ -144,7 +144,11 @@ async fn every_fact_links_to_its_source() {
             let links = doc
                 .select(&sel("table.history a.cite[href^=\"/sources/\"]"))
                 .count();
-            assert_eq!(links, cites.len(), "{href}: every citation links to its source");
+            assert_eq!(
+                links,
+                cites.len(),
+                "{href}: every citation links to its source"
+            );
             assert!(
                 doc.select(&sel("table.history blockquote"))
                     .next()

@@ -415,18 +415,7 @@ impl Store {
         &self,
         check_id: &str,
     ) -> Result<Vec<ObservationRecord>, StorageError> {
-        let sql = format!(
-            "select {OBSERVATION_COLUMNS}
-             from observations o left join sources s on s.id = o.source_id
-             where o.check_id = $1
-             order by o.observed_at, o.id"
-        );
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
-                .bind(check_id)
-                .fetch_all(pool)
-                .await?
-        }))
+        self.observations_where("o.check_id = $1", check_id).await
     }
 
     /// Every observation that cites a catalog source, oldest first.
@@ -434,15 +423,24 @@ impl Store {
         &self,
         source_id: &str,
     ) -> Result<Vec<ObservationRecord>, StorageError> {
+        self.observations_where("o.source_id = $1", source_id).await
+    }
+
+    /// Observations matching one fixed condition on `$1`, oldest first.
+    async fn observations_where(
+        &self,
+        condition: &'static str,
+        value: &str,
+    ) -> Result<Vec<ObservationRecord>, StorageError> {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
              from observations o left join sources s on s.id = o.source_id
-             where o.source_id = $1
+             where {condition}
              order by o.observed_at, o.check_id, o.id"
         );
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
-                .bind(source_id)
+                .bind(value)
                 .fetch_all(pool)
                 .await?
         }))
