@@ -67,12 +67,24 @@ pub fn citation_view(c: &CitationView) -> impl IntoView + use<> {
     view! { <span class="citation"><span class=kind_class>{kind_label}</span>" "{body}</span> }
 }
 
+/// A date as shown: estimates are marked "≈", spelt out where there is room.
+pub fn when_text(when: &str, approximate: bool, spelt_out: bool) -> String {
+    match (approximate, spelt_out) {
+        (false, _) => when.to_string(),
+        (true, true) => format!("≈ {when} (approximate)"),
+        (true, false) => format!("≈ {when}"),
+    }
+}
+
+/// A source's own words (quoted) and Hutong's note on them.
+pub fn words_view(quote: Option<&str>, note: Option<&str>) -> impl IntoView + use<> {
+    let quote = quote.map(|q| view! { <blockquote lang="zh">{q.to_string()}</blockquote> });
+    let note = note.map(|n| view! { <p class="note">{n.to_string()}</p> });
+    view! { {quote}{note} }
+}
+
 pub fn opinion_view(o: &OpinionView) -> impl IntoView + use<> {
-    let when = if o.approximate {
-        format!("≈ {} (approximate)", o.when)
-    } else {
-        o.when.clone()
-    };
+    let when = when_text(&o.when, o.approximate, true);
     view! {
         <span class="opinion">
             {status_badge(&o.status)}" "<span class="when">{when}</span>" "{citation_view(&o.citation)}
@@ -83,7 +95,7 @@ pub fn opinion_view(o: &OpinionView) -> impl IntoView + use<> {
 /// A matrix cell: status, how it was known, when, and any disagreement; links to the check.
 pub fn cell_view(cell: &CellView) -> impl IntoView + use<> {
     let known = cell.latest.as_ref().map(|l| {
-        let when = if l.approximate { format!("≈ {}", l.when) } else { l.when.clone() };
+        let when = when_text(&l.when, l.approximate, false);
         view! {
             <span class="how">
                 <span class=format!("source-kind sk-{}", l.citation.source_kind)>{l.citation.source_kind.clone()}</span>
@@ -188,11 +200,7 @@ pub fn timeline_entry_view(e: &TimelineEntry) -> impl IntoView + use<> {
             to,
             citation,
         } => {
-            let when = if *approximate {
-                format!("≈ {when}")
-            } else {
-                when.clone()
-            };
+            let when = when_text(when, *approximate, false);
             let from = match from {
                 Some(f) => view! { {status_badge(f)}" → " }.into_any(),
                 None => view! { <span class="first">"first recorded: "</span> }.into_any(),
@@ -216,11 +224,7 @@ pub fn timeline_entry_view(e: &TimelineEntry) -> impl IntoView + use<> {
             title,
             citation,
         } => {
-            let when = if *approximate {
-                format!("≈ {when}")
-            } else {
-                when.clone()
-            };
+            let when = when_text(when, *approximate, false);
             view! {
                 <li class="entry milestone">
                     <time>{when}</time>

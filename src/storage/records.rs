@@ -34,6 +34,18 @@ pub struct ObservationRecord {
     pub source_url: Option<String>,
 }
 
+impl ObservationRecord {
+    /// The stored time is an estimate (the source gave no exact date).
+    pub fn is_approximate(&self) -> bool {
+        self.precision == crate::domain::Precision::Approximate.as_str()
+    }
+
+    /// The note to show: English when there is one, else Chinese.
+    pub fn note(&self) -> Option<String> {
+        self.note_en.clone().or_else(|| self.note_zh.clone())
+    }
+}
+
 /// A change of status between two consecutive observations of one check by one source.
 /// `from_status` is `None` for the first observation a source made of a check.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -51,6 +63,12 @@ pub struct TransitionRecord {
     pub kind: String,
     pub subject: String,
     pub object: String,
+}
+
+impl TransitionRecord {
+    pub fn is_approximate(&self) -> bool {
+        self.precision == crate::domain::Precision::Approximate.as_str()
+    }
 }
 
 /// Everything small that every page needs to name things, read in one go.

@@ -98,19 +98,29 @@ async fn snapshot(
     kind: Option<&str>,
 ) -> Result<Snapshot, WebError> {
     let reference = state.store.reference().await?;
+    let states = states_at(state, &reference, at, kind).await?;
+    Ok(Snapshot { reference, states })
+}
+
+/// Each check's state at `at`, for reference data already read.
+async fn states_at(
+    state: &AppState,
+    reference: &crate::storage::Reference,
+    at: DateTime<Utc>,
+    kind: Option<&str>,
+) -> Result<HashMap<String, CheckState>, WebError> {
     let filter = StateFilter {
         kind: kind.map(str::to_string),
         ..StateFilter::default()
     };
     let rows = state.store.state_as_of(at, &filter).await?;
-    let states = state::states(
+    Ok(state::states(
         reference
             .checks
             .iter()
             .filter(|c| kind.is_none_or(|k| c.kind == k)),
         rows,
-    );
-    Ok(Snapshot { reference, states })
+    ))
 }
 
 pub async fn show_overview(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
@@ -139,9 +149,12 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
     let then = match then_day {
         Some(day) => Some((
             day,
-            snapshot(state, time::end_of_day(day, SHANGHAI), None)
-                .await
-                .map_err(fail)?,
+            Snapshot {
+                reference: now.reference.clone(),
+                states: states_at(state, &now.reference, time::end_of_day(day, SHANGHAI), None)
+                    .await
+                    .map_err(fail)?,
+            },
         )),
         None => None,
     };
@@ -475,11 +488,11 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
         .iter()
         .map(|o| HistoryRow {
             when: views::when(o.observed_at, &o.precision),
-            approximate: o.precision == "approximate",
+            approximate: o.is_approximate(),
             status: views::status_view(Some(kind), &o.status),
             citation: views::citation(&r, o),
             quote: o.quote.clone(),
-            note: o.note_en.clone().or_else(|| o.note_zh.clone()),
+            note: o.note(),
             transition_from: changed
                 .get(&o.id)
                 .map(|from| from.as_deref().map(|s| views::status_view(Some(kind), s))),
@@ -661,10 +674,10 @@ async fn source(state: &AppState, id: &str, params: Params) -> PageResult {
                 check_title: views::check_title(&r, check),
                 check_href: format!("/checks/{}{query}", check.id),
                 when: views::when(o.observed_at, &o.precision),
-                approximate: o.precision == "approximate",
+                approximate: o.is_approximate(),
                 status: views::status_view(r.kind(&check.kind), &o.status),
                 quote: o.quote.clone(),
-                note: o.note_en.clone().or_else(|| o.note_zh.clone()),
+                note: o.note(),
             })
         })
         .collect();

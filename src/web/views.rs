@@ -129,7 +129,7 @@ pub fn opinion(r: &Reference, kind: Option<&Kind>, o: &ObservationRecord) -> Opi
         status: status_view(kind, &o.status),
         citation: citation(r, o),
         when: when(o.observed_at, &o.precision),
-        approximate: o.precision == "approximate",
+        approximate: o.is_approximate(),
     }
 }
 
@@ -180,7 +180,7 @@ pub fn transition_entry(r: &Reference, t: &TransitionRecord, query: &str) -> Tim
     };
     TimelineEntry::Change {
         when: when(t.occurred_at, &t.precision),
-        approximate: t.precision == "approximate",
+        approximate: t.is_approximate(),
         check_href: format!("/checks/{}{query}", t.check_id),
         check_title: check_title(r, &check),
         kind_name: kind.map_or_else(|| name("", &t.kind), |k| name(&k.name_zh, &k.name_en)),

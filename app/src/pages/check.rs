@@ -1,4 +1,6 @@
-use crate::components::{cell_view, citation_view, header_view, opinion_view, status_badge};
+use crate::components::{
+    cell_view, citation_view, header_view, opinion_view, status_badge, when_text, words_view,
+};
 use crate::layout::render_document;
 use crate::model::{CheckView, Chrome};
 use leptos::prelude::*;
@@ -46,16 +48,8 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
                 }
                 None => view! { <span class="change same">"no change"</span> }.into_any(),
             };
-            let when = if h.approximate {
-                format!("≈ {} (approximate)", h.when)
-            } else {
-                h.when.clone()
-            };
-            let quote = h
-                .quote
-                .clone()
-                .map(|q| view! { <blockquote lang="zh">{q}</blockquote> });
-            let note = h.note.clone().map(|n| view! { <p class="note">{n}</p> });
+            let when = when_text(&h.when, h.approximate, true);
+            let words = words_view(h.quote.as_deref(), h.note.as_deref());
             let after = h
                 .after_at
                 .then(|| view! { <span class="after-note">" (after the page's date)"</span> });
@@ -63,7 +57,7 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
                 <tr class=class>
                     <td><time>{when}</time>{after}</td>
                     <td>{status_badge(&h.status)}<br/>{change}</td>
-                    <td>{citation_view(&h.citation)}{quote}{note}</td>
+                    <td>{citation_view(&h.citation)}{words}</td>
                 </tr>
             }
         })

@@ -1,4 +1,4 @@
-use crate::components::{status_badge, timeline_entry_view};
+use crate::components::{status_badge, timeline_entry_view, when_text, words_view};
 use crate::layout::render_document;
 use crate::model::{Chrome, SourceView};
 use leptos::prelude::*;
@@ -9,22 +9,14 @@ pub fn source_page(chrome: &Chrome, s: &SourceView) -> String {
         .facts
         .iter()
         .map(|f| {
-            let when = if f.approximate {
-                format!("≈ {} (approximate)", f.when)
-            } else {
-                f.when.clone()
-            };
-            let quote = f
-                .quote
-                .clone()
-                .map(|q| view! { <blockquote lang="zh">{q}</blockquote> });
-            let note = f.note.clone().map(|n| view! { <p class="note">{n}</p> });
+            let when = when_text(&f.when, f.approximate, true);
+            let words = words_view(f.quote.as_deref(), f.note.as_deref());
             view! {
                 <tr>
                     <td><time>{when}</time></td>
                     <td><a href=f.check_href.clone()>{f.check_title.clone()}</a></td>
                     <td>{status_badge(&f.status)}</td>
-                    <td>{quote}{note}</td>
+                    <td>{words}</td>
                 </tr>
             }
         })
