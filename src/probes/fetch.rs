@@ -1,0 +1,1 @@
+//! The fetcher (being written).
