@@ -145,6 +145,7 @@ pub async fn storage(args: StorageBench) -> anyhow::Result<()> {
                 note_zh: None,
                 evidence: None,
                 catalog_key: None,
+                probe: None,
             });
             if batch.len() == 10_000 {
                 written += store.insert_observations(&batch).await?.len();

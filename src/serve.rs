@@ -69,9 +69,7 @@ impl Application {
             self.store.backend().name(),
             self.store.url()
         );
-        let app = web::router(AppState {
-            store: self.store.clone(),
-        });
+        let app = web::router(AppState::new(self.store.clone()));
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await

@@ -473,6 +473,7 @@ async fn hostile_text_is_escaped_and_pages_run_no_script() {
             note_zh: None,
             evidence: None,
             catalog_key: None,
+            probe: None,
         })
         .await
         .unwrap();

@@ -87,6 +87,7 @@ fn probe(check: &str, at: DateTime<Utc>, status: &str) -> NewObservation {
         note_zh: None,
         evidence: Some(serde_json::json!({ "final_url": "https://example.com/" })),
         catalog_key: None,
+        probe: None,
     }
 }
 

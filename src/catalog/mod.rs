@@ -31,6 +31,8 @@ pub struct Group {
     pub name_zh: String,
     pub name_en: String,
     pub ecosystem: Option<String>,
+    /// Platforms of this group exist only in Hutong's simulator: never in real figures.
+    pub simulated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -437,6 +439,7 @@ pub fn validate(files: &[(PathBuf, &str)]) -> Result<Catalog, Problems> {
                     name_zh: g.name_zh.clone(),
                     name_en: g.name_en.clone(),
                     ecosystem: g.ecosystem.as_ref().map(|e| e.get_ref().clone()),
+                    simulated: g.simulated.unwrap_or(false),
                 });
             }
         }

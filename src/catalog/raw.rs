@@ -36,6 +36,7 @@ pub struct RawGroup {
     pub name_zh: String,
     pub name_en: String,
     pub ecosystem: Option<S>,
+    pub simulated: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -37,14 +37,17 @@ impl Store {
             let mut tx = pool.begin().await?;
             for g in &cat.groups {
                 sqlx::query(
-                    "insert into groups (slug, name_zh, name_en, ecosystem) values ($1, $2, $3, $4)
+                    "insert into groups (slug, name_zh, name_en, ecosystem, simulated)
+                     values ($1, $2, $3, $4, $5)
                      on conflict (slug) do update set name_zh = excluded.name_zh,
-                         name_en = excluded.name_en, ecosystem = excluded.ecosystem",
+                         name_en = excluded.name_en, ecosystem = excluded.ecosystem,
+                         simulated = excluded.simulated",
                 )
                 .bind(&g.slug)
                 .bind(&g.name_zh)
                 .bind(&g.name_en)
                 .bind(g.ecosystem.as_deref())
+                .bind(g.simulated)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -229,6 +232,7 @@ impl Store {
                     note_zh: o.note_zh.clone(),
                     evidence: None,
                     catalog_key: Some(o.key.clone()),
+                    probe: None,
                 };
                 let existing: Option<ExistingRow> = sqlx::query_as(
                     "select id, check_id, observed_at, precision, status, source_id, vantage,

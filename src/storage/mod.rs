@@ -7,9 +7,11 @@
 //! against both.
 
 mod catalog_load;
+mod probes;
 mod records;
 
 pub use catalog_load::LoadReport;
+pub use probes::*;
 pub use records::*;
 
 use crate::config::redact_url;
@@ -20,7 +22,6 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::types::Json;
 use sqlx::{Row, SqlSafeStr};
 use std::str::FromStr;
 use std::time::Duration;
@@ -89,11 +90,14 @@ macro_rules! insert_observation_in {
     ($tx:ident, $new:expr) => {{
         let new: &NewObservation = $new;
         let source_key = new.source_key();
+        let probe = new.probe.as_ref();
         let id: i64 = sqlx::query_scalar(
             "insert into observations (check_id, observed_at, precision, status, source_kind,
                  source_key, source_id, vantage, quote, note_en, note_zh, evidence, catalog_key,
-                 recorded_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                 recorded_at, pack_id, rule_version, confirmed, failure, snapshot, reclassifies,
+                 run_key)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 $18, $19, $20, $21)
              returning id",
         )
         .bind(&new.check_id)
@@ -107,27 +111,47 @@ macro_rules! insert_observation_in {
         .bind(new.quote.as_deref())
         .bind(new.note_en.as_deref())
         .bind(new.note_zh.as_deref())
-        .bind(new.evidence.as_ref().map(Json))
+        .bind(new.evidence.as_ref().map(sqlx::types::Json))
         .bind(new.catalog_key.as_deref())
-        .bind(Utc::now())
+        .bind(chrono::Utc::now())
+        .bind(probe.map(|p| p.pack_id.as_str()))
+        .bind(probe.map(|p| p.rule_version))
+        .bind(probe.map(|p| p.confirmed))
+        .bind(probe.and_then(|p| p.failure.as_deref()))
+        .bind(probe.and_then(|p| p.snapshot.as_deref()))
+        .bind(probe.and_then(|p| p.reclassifies))
+        .bind(probe.and_then(|p| p.run_key.as_deref()))
         .fetch_one(&mut *$tx)
         .await?;
-        sqlx::query("insert into check_sources (check_id, source_key) values ($1, $2) on conflict do nothing")
-            .bind(&new.check_id)
-            .bind(&source_key)
-            .execute(&mut *$tx)
-            .await?;
-        $crate::storage::after_write_in!($tx, &new.check_id, &source_key, id, new.observed_at, &new.status);
+        let confirmations = i64::from(probe.map_or(1, |p| p.confirmations.max(1)));
+        sqlx::query(
+            "insert into check_sources (check_id, source_key, confirmations) values ($1, $2, $3)
+             on conflict (check_id, source_key) do update set confirmations = excluded.confirmations",
+        )
+        .bind(&new.check_id)
+        .bind(&source_key)
+        .bind(confirmations)
+        .execute(&mut *$tx)
+        .await?;
+        if probe.is_none_or(|p| p.failure.is_none()) {
+            $crate::storage::after_write_in!(
+                $tx, &new.check_id, &source_key, id, new.observed_at, &new.status, confirmations
+            );
+        }
         id
     }};
 }
 pub(crate) use insert_observation_in;
 
-/// Keeps transitions right after observation `$id` of pair (`$check`, `$key`) was written:
-/// the common case (it is the pair's newest) compares with its predecessor only; anything
-/// else rebuilds the pair's transitions from its observations.
+/// Keeps transitions right after observation `$id` of pair (`$check`, `$key`) was written.
+///
+/// A status change counts once `$n` consecutive observations agree on it (failed probes,
+/// which observed nothing, and superseded verdicts do not count either way); the
+/// transition is dated at the first of them. The common case (the new observation is the
+/// pair's newest) looks at the last `$n` observations only; anything else rebuilds the
+/// pair's transitions.
 macro_rules! after_write_in {
-    ($tx:ident, $check:expr, $key:expr, $id:expr, $at:expr, $status:expr) => {{
+    ($tx:ident, $check:expr, $key:expr, $id:expr, $at:expr, $status:expr, $n:expr) => {{
         let later: Option<i64> = sqlx::query_scalar(
             "select id from observations
              where check_id = $1 and source_key = $2
@@ -141,31 +165,32 @@ macro_rules! after_write_in {
         .fetch_optional(&mut *$tx)
         .await?;
         if later.is_none() {
-            let previous: Option<String> = sqlx::query_scalar(
-                "select status from observations
-                 where check_id = $1 and source_key = $2
-                   and (observed_at < $3 or (observed_at = $3 and id < $4))
-                 order by observed_at desc, id desc
-                 limit 1",
+            let current: Option<String> = sqlx::query_scalar(
+                "select to_status from transitions where check_id = $1 and source_key = $2
+                 order by occurred_at desc, id desc limit 1",
             )
             .bind($check)
             .bind($key)
-            .bind($at)
-            .bind($id)
             .fetch_optional(&mut *$tx)
             .await?;
             let status: &str = $status;
-            if previous.as_deref() != Some(status) {
-                sqlx::query(
-                    "insert into transitions (check_id, source_key, observation_id, occurred_at,
-                         from_status, to_status, source_kind)
-                     select check_id, source_key, id, observed_at, $2, status, source_kind
-                     from observations where id = $1",
+            if current.as_deref() != Some(status) {
+                let n: i64 = $n;
+                let recent: Vec<(i64, String)> = sqlx::query_as(
+                    "select id, status from observations
+                     where check_id = $1 and source_key = $2
+                       and failure is null and superseded_by is null
+                     order by observed_at desc, id desc limit $3",
                 )
-                .bind($id)
-                .bind(previous.as_deref())
-                .execute(&mut *$tx)
+                .bind($check)
+                .bind($key)
+                .bind(n)
+                .fetch_all(&mut *$tx)
                 .await?;
+                if recent.len() as i64 == n && recent.iter().all(|(_, s)| s == status) {
+                    let first = recent.last().map(|(id, _)| *id).unwrap_or($id);
+                    $crate::storage::insert_transition_in!($tx, first, current.as_deref());
+                }
             }
         } else {
             $crate::storage::rebuild_transitions_in!($tx, $check, $key);
@@ -174,7 +199,24 @@ macro_rules! after_write_in {
 }
 pub(crate) use after_write_in;
 
-/// Rebuilds the transitions of one (check, source) pair from its observations.
+macro_rules! insert_transition_in {
+    ($tx:ident, $observation:expr, $from:expr) => {{
+        sqlx::query(
+            "insert into transitions (check_id, source_key, observation_id, occurred_at,
+                 from_status, to_status, source_kind)
+             select check_id, source_key, id, observed_at, $2, status, source_kind
+             from observations where id = $1",
+        )
+        .bind($observation)
+        .bind($from)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use insert_transition_in;
+
+/// Rebuilds the transitions of one (check, source) pair from its observations, with the
+/// same rule as [`after_write_in`].
 macro_rules! rebuild_transitions_in {
     ($tx:ident, $check:expr, $key:expr) => {{
         sqlx::query("delete from transitions where check_id = $1 and source_key = $2")
@@ -182,33 +224,55 @@ macro_rules! rebuild_transitions_in {
             .bind($key)
             .execute(&mut *$tx)
             .await?;
+        let n: i64 = sqlx::query_scalar(
+            "select confirmations from check_sources where check_id = $1 and source_key = $2",
+        )
+        .bind($check)
+        .bind($key)
+        .fetch_optional(&mut *$tx)
+        .await?
+        .unwrap_or(1);
         let rows: Vec<(i64, String)> = sqlx::query_as(
             "select id, status from observations where check_id = $1 and source_key = $2
+               and failure is null and superseded_by is null
              order by observed_at, id",
         )
         .bind($check)
         .bind($key)
         .fetch_all(&mut *$tx)
         .await?;
-        let mut previous: Option<String> = None;
-        for (id, status) in rows {
-            if previous.as_deref() != Some(status.as_str()) {
-                sqlx::query(
-                    "insert into transitions (check_id, source_key, observation_id, occurred_at,
-                         from_status, to_status, source_kind)
-                     select check_id, source_key, id, observed_at, $2, status, source_kind
-                     from observations where id = $1",
-                )
-                .bind(id)
-                .bind(previous.as_deref())
-                .execute(&mut *$tx)
-                .await?;
-            }
-            previous = Some(status);
+        for (first, from) in $crate::storage::confirmed_changes(&rows, n.max(1) as usize) {
+            $crate::storage::insert_transition_in!($tx, first, from.as_deref());
         }
     }};
 }
 pub(crate) use rebuild_transitions_in;
+
+/// The status changes in a pair's countable observations (oldest first) under the rule
+/// "`n` consecutive agreeing observations": (first observation of each run, previous status).
+pub(crate) fn confirmed_changes(rows: &[(i64, String)], n: usize) -> Vec<(i64, Option<String>)> {
+    let mut changes = Vec::new();
+    let mut current: Option<&str> = None;
+    let mut run: Option<(&str, i64, usize)> = None;
+    for (id, status) in rows {
+        if current == Some(status.as_str()) {
+            run = None;
+            continue;
+        }
+        run = match run {
+            Some((s, first, k)) if s == status => Some((s, first, k + 1)),
+            _ => Some((status.as_str(), *id, 1)),
+        };
+        if let Some((s, first, k)) = run
+            && k >= n
+        {
+            changes.push((first, current.map(str::to_string)));
+            current = Some(s);
+            run = None;
+        }
+    }
+    changes
+}
 
 /// A handle on the database; cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
@@ -390,6 +454,7 @@ impl Store {
                  select o2.id from observations o2
                  where o2.check_id = cs.check_id and o2.source_key = cs.source_key
                    and o2.observed_at <= $1
+                   and o2.failure is null and o2.superseded_by is null
                  order by o2.observed_at desc, o2.id desc
                  limit 1)
              left join sources s on s.id = o.source_id
@@ -544,23 +609,38 @@ impl Store {
 
 const OBSERVATION_COLUMNS: &str = "o.id, o.check_id, o.observed_at, o.precision, o.status,
     o.source_kind, o.source_key, o.source_id, o.vantage, o.quote, o.note_en, o.note_zh,
-    o.evidence, o.catalog_key, o.recorded_at,
+    o.evidence, o.catalog_key, o.recorded_at, o.pack_id, o.rule_version, o.confirmed,
+    o.failure, o.snapshot, o.superseded_by, o.reclassifies,
     s.publisher as source_publisher, s.title as source_title, s.url as source_url";
 
 const TRANSITION_COLUMNS: &str = "t.id, t.check_id, t.source_key, t.observation_id,
     t.occurred_at, t.from_status, t.to_status, t.source_kind, o.source_id, o.precision,
     c.kind, c.subject, c.object";
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "probes",
+        include_str!("../../migrations/sqlite/0002_probes.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "probes",
+        include_str!("../../migrations/postgres/0002_probes.sql"),
+    ),
+];
 
 /// Migrations are compiled into the binary: a released `hutong` needs no files beside it.
 fn migrator(list: &'static [(i64, &'static str, &'static str)]) -> Migrator {
@@ -594,11 +674,35 @@ pub struct NewObservation {
     pub note_zh: Option<String>,
     pub evidence: Option<serde_json::Value>,
     pub catalog_key: Option<String>,
+    /// Set for observations made by a probe pack (real or simulated).
+    pub probe: Option<ProbeFacts>,
+}
+
+/// What a probe adds to an observation.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeFacts {
+    pub pack_id: String,
+    pub rule_version: i64,
+    pub confirmed: bool,
+    /// The failure class when the status is `unknown`.
+    pub failure: Option<String>,
+    /// SHA-256 of the body kept in the snapshot store.
+    pub snapshot: Option<String>,
+    /// The observation this one re-derives under newer rules (reclassification).
+    pub reclassifies: Option<i64>,
+    /// `pack:slot:check`, unique: a resumed run never stores a check twice.
+    pub run_key: Option<String>,
+    /// Consecutive agreeing observations a status change needs.
+    pub confirmations: u32,
 }
 
 impl NewObservation {
+    /// Each probe pack at each vantage point is its own source.
     pub fn source_key(&self) -> String {
-        domain::source_key(self.source_kind, self.source_id.as_deref(), &self.vantage)
+        match &self.probe {
+            Some(p) => format!("{}:{}@{}", self.source_kind, p.pack_id, self.vantage),
+            None => domain::source_key(self.source_kind, self.source_id.as_deref(), &self.vantage),
+        }
     }
 }
 

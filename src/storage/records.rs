@@ -29,6 +29,13 @@ pub struct ObservationRecord {
     #[serde(skip)]
     pub catalog_key: Option<String>,
     pub recorded_at: DateTime<Utc>,
+    pub pack_id: Option<String>,
+    pub rule_version: Option<i64>,
+    pub confirmed: Option<bool>,
+    pub failure: Option<String>,
+    pub snapshot: Option<String>,
+    pub superseded_by: Option<i64>,
+    pub reclassifies: Option<i64>,
     pub source_publisher: Option<String>,
     pub source_title: Option<String>,
     pub source_url: Option<String>,
@@ -105,6 +112,18 @@ impl Reference {
     }
     pub fn status(&self, kind: &str, id: &str) -> Option<&Status> {
         self.kind(kind)?.statuses.iter().find(|s| s.id == id)
+    }
+
+    /// Whether a platform exists only in the simulator (its group is simulated).
+    pub fn is_simulated_platform(&self, slug: &str) -> bool {
+        self.platform(slug)
+            .and_then(|p| self.group(&p.group))
+            .is_some_and(|g| g.simulated)
+    }
+
+    /// Whether a check involves a simulated platform on either side.
+    pub fn is_simulated_check(&self, check: &Check) -> bool {
+        self.is_simulated_platform(&check.subject) || self.is_simulated_platform(&check.object)
     }
 
     /// The ecosystem a group belongs to (itself when it names none).
@@ -187,7 +206,7 @@ struct RequirementRow {
     source_id: String,
 }
 
-type GroupRow = (String, String, String, Option<String>);
+type GroupRow = (String, String, String, Option<String>, bool);
 type PlatformRow = (String, String, String, String, String, Json<Vec<String>>);
 type MethodRow = (
     String,
@@ -212,7 +231,7 @@ impl Store {
     pub async fn reference(&self) -> Result<Reference, StorageError> {
         on_pool!(self, pool => {
             let groups: Vec<GroupRow> =
-                sqlx::query_as("select slug, name_zh, name_en, ecosystem from groups order by slug")
+                sqlx::query_as("select slug, name_zh, name_en, ecosystem, simulated from groups order by slug")
                     .fetch_all(pool)
                     .await?;
             let platforms: Vec<PlatformRow> = sqlx::query_as(
@@ -275,7 +294,7 @@ impl Store {
             Ok(Reference {
                 groups: groups
                     .into_iter()
-                    .map(|(slug, name_zh, name_en, ecosystem)| Group { slug, name_zh, name_en, ecosystem })
+                    .map(|(slug, name_zh, name_en, ecosystem, simulated)| Group { slug, name_zh, name_en, ecosystem, simulated })
                     .collect(),
                 platforms: platforms
                     .into_iter()

@@ -21,6 +21,21 @@ pub use params::AsOf;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// The probe packs loaded at start (empty when none).
+    pub packs: std::sync::Arc<Vec<crate::probes::PackSummary>>,
+    /// A pack failing for longer than this is flagged on the overview.
+    pub probe_alert_after: chrono::Duration,
+}
+
+impl AppState {
+    /// A state with no probe packs (tests of pages that need none).
+    pub fn new(store: Store) -> AppState {
+        AppState {
+            store,
+            packs: std::sync::Arc::new(Vec::new()),
+            probe_alert_after: chrono::Duration::hours(1),
+        }
+    }
 }
 
 /// Pages forbid scripts outright: cited and scraped text is shown, never executed.

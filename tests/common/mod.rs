@@ -91,12 +91,7 @@ pub async fn app_with_catalog() -> (Router, TestDb) {
         .apply_catalog(&real_catalog())
         .await
         .expect("load catalog");
-    (
-        web::router(AppState {
-            store: db.store.clone(),
-        }),
-        db,
-    )
+    (web::router(AppState::new(db.store.clone())), db)
 }
 
 pub struct Reply {

@@ -1,0 +1,460 @@
+//! Storage for the probe engine: content-addressed body snapshots, probe runs (so that a
+//! restart neither loses nor doubles a run), reclassification, and method changes.
+
+use super::{
+    Db, NewObservation, OBSERVATION_COLUMNS, ObservationRecord, StorageError, Store,
+    insert_observation_in, on_pool,
+};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::SqlSafeStr;
+
+/// A body to keep, already compressed (zstd) by the caller, off the async runtime.
+#[derive(Debug, Clone)]
+pub struct NewSnapshot {
+    pub sha256: String,
+    pub size: i64,
+    pub content_type: Option<String>,
+    pub compressed: Vec<u8>,
+}
+
+/// A stored body, still compressed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SnapshotRecord {
+    pub sha256: String,
+    pub size: i64,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    pub stored_at: DateTime<Utc>,
+}
+
+/// One run of one pack for one schedule slot.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ProbeRunRecord {
+    pub id: i64,
+    pub pack_id: String,
+    pub slot: DateTime<Utc>,
+    pub trigger: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub state: String,
+    pub planned: i64,
+    pub done: i64,
+    pub failures: i64,
+    pub detail: Option<String>,
+}
+
+impl ProbeRunRecord {
+    /// A finished run in which nothing could be observed (every check failed), or that
+    /// ended with an error.
+    pub fn failed(&self) -> bool {
+        self.state == "finished"
+            && (self.detail.is_some() || (self.planned > 0 && self.failures >= self.planned))
+    }
+}
+
+/// How a run starts: fresh, resumed after an interruption (with the checks it already
+/// stored), or not at all because that slot was already run to the end.
+#[derive(Debug, Clone)]
+pub enum RunStart {
+    Fresh(i64),
+    Resumed { id: i64, done: Vec<String> },
+    AlreadyFinished(i64),
+}
+
+/// A reclassification under newer rules.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct MethodChangeRecord {
+    pub id: i64,
+    pub pack_id: String,
+    pub from_version: Option<i64>,
+    pub to_version: i64,
+    pub happened_at: DateTime<Utc>,
+    pub checked: i64,
+    pub changed: i64,
+}
+
+const RUN_COLUMNS: &str = "id, pack_id, slot, trigger, started_at, finished_at, state, planned,
+    done, failures, detail";
+
+/// The run key prefix of a (pack, slot): `pack:2026-11-22T10:00:00Z:`.
+pub fn run_key_prefix(pack: &str, slot: DateTime<Utc>) -> String {
+    format!("{pack}:{}:", slot.format("%Y-%m-%dT%H:%M:%SZ"))
+}
+
+impl Store {
+    /// Stores snapshots (each body once) and observations in one transaction. Observations
+    /// whose `run_key` is already stored are skipped (a resumed run), so the returned ids
+    /// are those actually written.
+    pub async fn insert_probe_results(
+        &self,
+        snapshots: &[NewSnapshot],
+        observations: &[NewObservation],
+    ) -> Result<Vec<i64>, StorageError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for s in snapshots {
+                sqlx::query(
+                    "insert into snapshots (sha256, size, content_type, body, stored_at)
+                     values ($1, $2, $3, $4, $5) on conflict (sha256) do nothing",
+                )
+                .bind(&s.sha256)
+                .bind(s.size)
+                .bind(s.content_type.as_deref())
+                .bind(&s.compressed)
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await?;
+            }
+            let mut ids = Vec::with_capacity(observations.len());
+            for new in observations {
+                if let Some(key) = new.probe.as_ref().and_then(|p| p.run_key.as_deref()) {
+                    let seen: Option<i64> =
+                        sqlx::query_scalar("select id from observations where run_key = $1")
+                            .bind(key)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if seen.is_some() {
+                        continue;
+                    }
+                }
+                ids.push(insert_observation_in!(tx, new));
+            }
+            tx.commit().await?;
+            Ok(ids)
+        })
+    }
+
+    /// Which of these hashes already have a snapshot.
+    pub async fn snapshot_exists(&self, sha256: &str) -> Result<bool, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>("select 1 from snapshots where sha256 = $1")
+                .bind(sha256)
+                .fetch_optional(pool)
+                .await?
+                .is_some()
+        }))
+    }
+
+    pub async fn snapshot(&self, sha256: &str) -> Result<Option<SnapshotRecord>, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, SnapshotRecord>(
+                "select sha256, size, content_type, body, stored_at from snapshots where sha256 = $1",
+            )
+            .bind(sha256)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// Number of snapshots and their compressed bytes.
+    pub async fn snapshot_totals(&self) -> Result<(i64, i64, i64), StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, i64, i64)>(
+                "select count(*), coalesce(sum(size), 0), coalesce(sum(length(body)), 0) from snapshots",
+            )
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// One observation by id.
+    pub async fn observation(&self, id: i64) -> Result<Option<ObservationRecord>, StorageError> {
+        let sql = format!(
+            "select {OBSERVATION_COLUMNS}
+             from observations o left join sources s on s.id = o.source_id
+             where o.id = $1"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// A pack's current (not superseded) verdicts that kept a snapshot, oldest first, in
+    /// pages (`after` is the last id seen).
+    pub async fn pack_observations(
+        &self,
+        pack_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<ObservationRecord>, StorageError> {
+        let sql = format!(
+            "select {OBSERVATION_COLUMNS}
+             from observations o left join sources s on s.id = o.source_id
+             where o.pack_id = $1 and o.id > $2 and o.superseded_by is null
+               and o.snapshot is not null
+             order by o.id limit $3"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(pack_id)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Replaces verdicts with ones derived under newer rules: each new observation
+    /// (whose `probe.reclassifies` names the old one) is stored, the old one is marked
+    /// superseded (kept), and the transitions of every touched pair are rebuilt, so a
+    /// change of method never shows as the platform changing its policy.
+    pub async fn supersede(&self, replacements: &[NewObservation]) -> Result<usize, StorageError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut pairs = std::collections::BTreeSet::new();
+            for new in replacements {
+                let Some(old) = new.probe.as_ref().and_then(|p| p.reclassifies) else {
+                    return Err(StorageError::Invalid(
+                        "a replacement must name the observation it reclassifies".into(),
+                    ));
+                };
+                let id: i64 = sqlx::query_scalar(
+                    "insert into observations (check_id, observed_at, precision, status,
+                         source_kind, source_key, source_id, vantage, quote, note_en, note_zh,
+                         evidence, recorded_at, pack_id, rule_version, confirmed, failure,
+                         snapshot, reclassifies)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                         $16, $17, $18, $19)
+                     returning id",
+                )
+                .bind(&new.check_id)
+                .bind(new.observed_at)
+                .bind(new.precision.as_str())
+                .bind(&new.status)
+                .bind(new.source_kind.as_str())
+                .bind(new.source_key())
+                .bind(new.source_id.as_deref())
+                .bind(&new.vantage)
+                .bind(new.quote.as_deref())
+                .bind(new.note_en.as_deref())
+                .bind(new.note_zh.as_deref())
+                .bind(new.evidence.as_ref().map(sqlx::types::Json))
+                .bind(Utc::now())
+                .bind(new.probe.as_ref().map(|p| p.pack_id.as_str()))
+                .bind(new.probe.as_ref().map(|p| p.rule_version))
+                .bind(new.probe.as_ref().map(|p| p.confirmed))
+                .bind(new.probe.as_ref().and_then(|p| p.failure.as_deref()))
+                .bind(new.probe.as_ref().and_then(|p| p.snapshot.as_deref()))
+                .bind(old)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query("update observations set superseded_by = $1 where id = $2")
+                    .bind(id)
+                    .bind(old)
+                    .execute(&mut *tx)
+                    .await?;
+                pairs.insert((new.check_id.clone(), new.source_key()));
+            }
+            for (check, key) in &pairs {
+                super::rebuild_transitions_in!(tx, check, key);
+            }
+            tx.commit().await?;
+            Ok(replacements.len())
+        })
+    }
+
+    pub async fn record_method_change(
+        &self,
+        pack_id: &str,
+        from_version: Option<i64>,
+        to_version: i64,
+        checked: i64,
+        changed: i64,
+    ) -> Result<i64, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "insert into method_changes (pack_id, from_version, to_version, happened_at,
+                     checked, changed)
+                 values ($1, $2, $3, $4, $5, $6) returning id",
+            )
+            .bind(pack_id)
+            .bind(from_version)
+            .bind(to_version)
+            .bind(Utc::now())
+            .bind(checked)
+            .bind(changed)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// Method changes, newest first (all packs, or one).
+    pub async fn method_changes(
+        &self,
+        pack_id: Option<&str>,
+    ) -> Result<Vec<MethodChangeRecord>, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, MethodChangeRecord>(
+                "select id, pack_id, from_version, to_version, happened_at, checked, changed
+                 from method_changes where ($1 is null or pack_id = $1)
+                 order by happened_at desc, id desc",
+            )
+            .bind(pack_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Starts the run of `pack` for `slot`, or resumes it when an earlier process was
+    /// stopped in the middle of it.
+    pub async fn begin_run(
+        &self,
+        pack_id: &str,
+        slot: DateTime<Utc>,
+        trigger: &str,
+        planned: i64,
+    ) -> Result<RunStart, StorageError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let existing: Option<(i64, String)> = sqlx::query_as(
+                "select id, state from probe_runs where pack_id = $1 and slot = $2",
+            )
+            .bind(pack_id)
+            .bind(slot)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let start = match existing {
+                Some((id, state)) if state == "finished" => RunStart::AlreadyFinished(id),
+                Some((id, _)) => {
+                    sqlx::query(
+                        "update probe_runs set state = 'running', planned = $2 where id = $1",
+                    )
+                    .bind(id)
+                    .bind(planned)
+                    .execute(&mut *tx)
+                    .await?;
+                    let done: Vec<String> = sqlx::query_scalar(
+                        "select check_id from observations
+                         where pack_id = $1 and substr(run_key, 1, length($2)) = $2",
+                    )
+                    .bind(pack_id)
+                    .bind(run_key_prefix(pack_id, slot))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    RunStart::Resumed { id, done }
+                }
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "insert into probe_runs (pack_id, slot, trigger, started_at, state, planned)
+                         values ($1, $2, $3, $4, 'running', $5) returning id",
+                    )
+                    .bind(pack_id)
+                    .bind(slot)
+                    .bind(trigger)
+                    .bind(Utc::now())
+                    .bind(planned)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    RunStart::Fresh(id)
+                }
+            };
+            tx.commit().await?;
+            Ok(start)
+        })
+    }
+
+    /// Ends a run with its totals (`done` and `failures` count the whole slot, resumed
+    /// parts included).
+    pub async fn finish_run(
+        &self,
+        id: i64,
+        done: i64,
+        failures: i64,
+        detail: Option<&str>,
+    ) -> Result<(), StorageError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "update probe_runs set state = 'finished', finished_at = $2, done = $3,
+                     failures = $4, detail = $5
+                 where id = $1",
+            )
+            .bind(id)
+            .bind(Utc::now())
+            .bind(done)
+            .bind(failures)
+            .bind(detail)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Marks runs left `running` by a process that stopped as `interrupted`; returns them
+    /// so that the scheduler resumes them.
+    pub async fn interrupted_runs(&self) -> Result<Vec<ProbeRunRecord>, StorageError> {
+        let select = format!(
+            "select {RUN_COLUMNS} from probe_runs where state <> 'finished' order by started_at"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query("update probe_runs set state = 'interrupted' where state = 'running'")
+                .execute(pool)
+                .await?;
+            sqlx::query_as::<_, ProbeRunRecord>(sqlx::AssertSqlSafe(select).into_sql_str())
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// A pack's latest runs, newest first.
+    pub async fn recent_runs(
+        &self,
+        pack_id: &str,
+        limit: i64,
+    ) -> Result<Vec<ProbeRunRecord>, StorageError> {
+        let sql = format!(
+            "select {RUN_COLUMNS} from probe_runs where pack_id = $1
+             order by slot desc, id desc limit $2"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, ProbeRunRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(pack_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// The latest finished run of a pack in which at least one check was observed.
+    pub async fn last_success(
+        &self,
+        pack_id: &str,
+    ) -> Result<Option<ProbeRunRecord>, StorageError> {
+        let sql = format!(
+            "select {RUN_COLUMNS} from probe_runs
+             where pack_id = $1 and state = 'finished' and detail is null and failures < planned
+             order by slot desc, id desc limit 1"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, ProbeRunRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(pack_id)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// A run's observations (including any stored before an interruption).
+    pub async fn run_observations(
+        &self,
+        pack_id: &str,
+        slot: DateTime<Utc>,
+    ) -> Result<Vec<ObservationRecord>, StorageError> {
+        let prefix = run_key_prefix(pack_id, slot);
+        let sql = format!(
+            "select {OBSERVATION_COLUMNS}
+             from observations o left join sources s on s.id = o.source_id
+             where o.pack_id = $1 and substr(o.run_key, 1, length($2)) = $2
+             order by o.check_id"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(pack_id)
+                .bind(&prefix)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+}
