@@ -24,6 +24,9 @@ pub struct Config {
     pub log: String,
     /// Upper bound on pooled database connections.
     pub max_connections: u32,
+    /// The probe engine and its scheduler (`[probes]` in `hutong.toml`).
+    #[serde(default)]
+    pub probes: ProbeConfig,
 }
 
 impl Default for Config {
@@ -34,6 +37,51 @@ impl Default for Config {
             catalog_dir: PathBuf::from("catalog"),
             log: "info".into(),
             max_connections: 8,
+            probes: ProbeConfig::default(),
+        }
+    }
+}
+
+/// `[probes]`: how and where this process probes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProbeConfig {
+    /// Run the scheduler inside `hutong serve` (`hutong worker` always does).
+    pub schedule: bool,
+    /// Where probes run from, recorded with every observation (`cn-beijing-unicom` …).
+    pub vantage: String,
+    /// The user agent of requests whose pack sets none.
+    pub user_agent: String,
+    /// Probe requests in flight at once, all packs together.
+    pub concurrency: usize,
+    /// Also schedule packs not marked `verified` (their endpoints are unconfirmed).
+    pub run_unverified: bool,
+    /// A pack failing for longer than this many minutes is flagged on the overview.
+    pub alert_after_minutes: i64,
+    /// An external simulator (`hutong simulate`) for simulated packs, e.g.
+    /// `http://127.0.0.1:9090`; unset: simulated packs run only with `serve --demo`.
+    pub simulator: Option<String>,
+    /// Start the simulator inside `hutong serve` and schedule the simulated packs
+    /// (`serve --demo`).
+    pub demo: bool,
+}
+
+impl Default for ProbeConfig {
+    fn default() -> Self {
+        Self {
+            schedule: true,
+            vantage: "local".into(),
+            user_agent: concat!(
+                "Hutong/",
+                env!("CARGO_PKG_VERSION"),
+                " (platform openness observatory)"
+            )
+            .into(),
+            concurrency: 16,
+            run_unverified: false,
+            alert_after_minutes: 60,
+            simulator: None,
+            demo: false,
         }
     }
 }
@@ -47,6 +95,7 @@ impl fmt::Debug for Config {
             .field("catalog_dir", &self.catalog_dir)
             .field("log", &self.log)
             .field("max_connections", &self.max_connections)
+            .field("probes", &self.probes)
             .finish()
     }
 }
@@ -96,6 +145,7 @@ impl Config {
                 "log",
                 "max_connections",
             ]))
+            .merge(Env::prefixed("HUTONG_PROBES__").map(|k| format!("probes.{k}").into()))
             .merge(Serialized::defaults(overrides))
     }
 }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod probes;
+pub mod scheduler;
 pub mod serve;
 pub mod simulator;
 pub mod state;

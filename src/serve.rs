@@ -1,19 +1,185 @@
 //! The web server's life: validate the catalog, open and migrate the database, load the
 //! catalog, listen, and shut down cleanly on Ctrl-C or SIGTERM.
 
-use crate::catalog;
+use crate::catalog::{self, Catalog};
 use crate::config::Config;
+use crate::probes::PackSummary;
+use crate::probes::engine::Engine;
+use crate::probes::fetch::{Fetcher, FetcherOptions};
+use crate::probes::pack::{self, ProbePack};
+use crate::scheduler::{self, Scheduler};
+use crate::simulator::{RunningSimulator, Simulator, Timetable};
 use crate::storage::Store;
 use crate::web::{self, AppState};
 use anyhow::Context;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub struct Application {
     listener: TcpListener,
     store: Store,
     addr: SocketAddr,
+    probes: ProbeSystem,
+    schedule: bool,
+    alert_after: chrono::Duration,
+}
+
+/// The probe engine as a process runs it: packs, fetchers, the simulator when asked for,
+/// and which packs the scheduler takes.
+pub struct ProbeSystem {
+    pub engine: Engine,
+    pub summaries: Vec<PackSummary>,
+    /// Ids of the packs this process schedules.
+    pub scheduled: Vec<String>,
+    pub simulator: Option<(Simulator, RunningSimulator)>,
+}
+
+/// How long the demo simulator keeps each state.
+pub const DEMO_PERIOD: Duration = Duration::from_secs(90);
+
+impl ProbeSystem {
+    /// Loads and validates the packs in `<catalog>/probes`, starts the in-process
+    /// simulator with `probes.demo`, and builds the engine.
+    pub async fn build(
+        config: &Config,
+        catalog: &Catalog,
+        store: Store,
+    ) -> anyhow::Result<ProbeSystem> {
+        let packs_dir = config.catalog_dir.join("probes");
+        let packs = pack::load_packs(&packs_dir, catalog).map_err(|problems| {
+            anyhow::anyhow!(
+                "the probe packs in {} are invalid\n{problems}",
+                packs_dir.display()
+            )
+        })?;
+        let simulator = if config.probes.demo {
+            let sim = Simulator::new(Timetable::Rotating {
+                period: DEMO_PERIOD,
+            });
+            let running = sim
+                .start(SocketAddr::from(([127, 0, 0, 1], 0)))
+                .await
+                .context("starting the simulator")?;
+            tracing::info!(
+                "simulator listening on http://{} (demo data, labelled simulated)",
+                running.addr
+            );
+            Some((sim, running))
+        } else {
+            None
+        };
+        let proxy = match (&simulator, &config.probes.simulator) {
+            (Some((_, running)), _) => Some(format!("http://{}", running.addr)),
+            (None, Some(url)) => Some(url.clone()),
+            (None, None) => None,
+        };
+        Self::with_packs(config, store, packs, proxy, simulator)
+    }
+
+    /// Builds the engine for given packs; `simulator_proxy` routes simulated packs.
+    pub fn with_packs(
+        config: &Config,
+        store: Store,
+        packs: Vec<ProbePack>,
+        simulator_proxy: Option<String>,
+        simulator: Option<(Simulator, RunningSimulator)>,
+    ) -> anyhow::Result<ProbeSystem> {
+        let options = |proxy: Option<url::Url>| FetcherOptions {
+            user_agent: config.probes.user_agent.clone(),
+            proxy,
+            connect_timeout: Duration::from_secs(10),
+        };
+        let fetcher = Fetcher::new(options(None)).context("building the HTTP client")?;
+        let sim_fetcher = match &simulator_proxy {
+            Some(url) => {
+                let proxy = url::Url::parse(url)
+                    .with_context(|| format!("probes.simulator \"{url}\" is not a URL"))?;
+                Some(Fetcher::new(options(Some(proxy))).context("building the simulator client")?)
+            }
+            None => None,
+        };
+        let have_sim = sim_fetcher.is_some();
+        let summaries: Vec<PackSummary> = packs
+            .iter()
+            .map(|p| {
+                summary(
+                    p,
+                    scheduler::schedulable(p, config.probes.run_unverified, have_sim),
+                    &config.catalog_dir,
+                )
+            })
+            .collect();
+        let scheduled = summaries
+            .iter()
+            .filter(|s| s.scheduled)
+            .map(|s| s.id.clone())
+            .collect();
+        let engine = Engine::new(
+            store,
+            packs,
+            fetcher,
+            sim_fetcher,
+            &config.probes.vantage,
+            config.probes.concurrency,
+        );
+        Ok(ProbeSystem {
+            engine,
+            summaries,
+            scheduled,
+            simulator,
+        })
+    }
+
+    /// Starts the scheduler for the scheduled packs.
+    pub async fn start_scheduler(&self) -> anyhow::Result<Scheduler> {
+        Scheduler::start(self.engine.clone(), &self.scheduled).await
+    }
+}
+
+fn summary(p: &ProbePack, scheduled: bool, catalog_dir: &std::path::Path) -> PackSummary {
+    PackSummary {
+        id: p.id.clone(),
+        name_en: p.name_en.clone(),
+        name_zh: p.name_zh.clone(),
+        kind: p.kind.clone(),
+        version: p.version,
+        verified: p.verified,
+        simulated: p.simulated,
+        enabled: p.enabled,
+        scheduled,
+        schedule: p.schedule.clone(),
+        confirmations: p.confirmations,
+        checks: p
+            .targets
+            .iter()
+            .flat_map(|t| t.checks.iter().map(|c| c.check_id.clone()))
+            .collect(),
+        file: p
+            .file
+            .strip_prefix(catalog_dir)
+            .unwrap_or(&p.file)
+            .display()
+            .to_string(),
+    }
+}
+
+/// Validates the catalog and opens the database with the catalog loaded.
+pub async fn open_with_catalog(config: &Config) -> anyhow::Result<(Catalog, Store)> {
+    let cat = catalog::load_dir(&config.catalog_dir).map_err(|problems| {
+        anyhow::anyhow!(
+            "the catalog in {} is invalid\n{problems}",
+            config.catalog_dir.display()
+        )
+    })?;
+    let store = Store::open(&config.database_url, config.max_connections).await?;
+    store
+        .apply_catalog(&cat)
+        .await
+        .context("loading the catalog into the database")?;
+    Ok((cat, store))
 }
 
 impl Application {
@@ -38,6 +204,9 @@ impl Application {
             "catalog loaded from {}",
             config.catalog_dir.display()
         );
+        let probes = ProbeSystem::build(config, &cat, store.clone())
+            .await
+            .context("refusing to start")?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -46,6 +215,9 @@ impl Application {
             listener,
             store,
             addr,
+            probes,
+            schedule: config.probes.schedule,
+            alert_after: chrono::Duration::minutes(config.probes.alert_after_minutes.max(1)),
         })
     }
 
@@ -55,6 +227,10 @@ impl Application {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn probes(&self) -> &ProbeSystem {
+        &self.probes
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests and closes
@@ -69,11 +245,27 @@ impl Application {
             self.store.backend().name(),
             self.store.url()
         );
-        let app = web::router(AppState::new(self.store.clone()));
-        axum::serve(self.listener, app)
+        let scheduler = if self.schedule {
+            Some(self.probes.start_scheduler().await?)
+        } else {
+            None
+        };
+        let app = web::router(AppState {
+            store: self.store.clone(),
+            packs: Arc::new(self.probes.summaries.clone()),
+            probe_alert_after: self.alert_after,
+        });
+        let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await
-            .context("serving HTTP")?;
+            .context("serving HTTP");
+        if let Some(s) = scheduler {
+            s.shutdown().await;
+        }
+        if let Some((_, running)) = self.probes.simulator {
+            running.shutdown().await;
+        }
+        served?;
         self.store.close().await;
         tracing::info!("Hutong stopped");
         Ok(())

@@ -1056,7 +1056,7 @@ fn on_ladder(v: &mut Validator, loc: &Loc, kind: &Kind, status: &str) -> bool {
 }
 
 /// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     text.as_bytes()[..end]
         .iter()

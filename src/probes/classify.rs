@@ -1,0 +1,699 @@
+//! Classification: a fetched answer in, verdicts out. Pure and synchronous (`&str` in,
+//! verdict out), so it runs off the async runtime, is unit-tested on fixture pages, and
+//! `hutong probe classify` and reclassification run exactly the same code as probes.
+
+use super::pack::{Condition, ElementTest, ProbePack, Target, ValueTest};
+use super::{FailureClass, Response};
+use crate::domain::UNKNOWN;
+use regex::Regex;
+use scraper::{ElementRef, Html};
+use serde::Serialize;
+use std::cell::OnceCell;
+use std::sync::LazyLock;
+
+/// Excerpts are short: enough to see what matched, never a page.
+pub const EXCERPT_CHARS: usize = 240;
+
+/// The verdict on one check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub check_id: String,
+    /// A ladder status, or `unknown` (then `failure` says why).
+    pub status: String,
+    pub failure: Option<FailureClass>,
+    /// A rule recognising a known page of the platform matched (false: an anomaly).
+    pub confirmed: bool,
+}
+
+/// What classifying one answer found: a verdict per check, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Classification {
+    pub verdicts: Vec<Verdict>,
+    /// The rule that matched (link packs), or `extract` (payment packs).
+    pub rule: Option<String>,
+    /// Text around what matched, capped.
+    pub excerpt: Option<String>,
+    /// Why the verdict is unknown or an anomaly, in words.
+    pub detail: Option<String>,
+    /// Payment options read from the page.
+    pub extracted: Vec<ExtractedOption>,
+}
+
+impl Classification {
+    fn failed(target: &Target, class: FailureClass, detail: String) -> Classification {
+        Classification {
+            verdicts: target
+                .checks
+                .iter()
+                .map(|c| Verdict {
+                    check_id: c.check_id.clone(),
+                    status: UNKNOWN.into(),
+                    failure: Some(class),
+                    confirmed: false,
+                })
+                .collect(),
+            rule: None,
+            excerpt: None,
+            detail: Some(detail),
+            extracted: Vec::new(),
+        }
+    }
+
+    /// The verdict status for link packs (one check).
+    pub fn status(&self) -> &str {
+        self.verdicts.first().map_or(UNKNOWN, |v| v.status.as_str())
+    }
+
+    pub fn failure(&self) -> Option<FailureClass> {
+        self.verdicts.first().and_then(|v| v.failure)
+    }
+
+    /// Turns every verdict into `unknown` with `class` (the control failed …).
+    pub fn downgrade(&mut self, class: FailureClass, detail: String) {
+        for v in &mut self.verdicts {
+            v.status = UNKNOWN.into();
+            v.failure = Some(class);
+            v.confirmed = false;
+        }
+        self.detail = Some(detail);
+    }
+}
+
+/// One payment option on a checkout page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExtractedOption {
+    pub names: Vec<String>,
+    pub methods: Vec<String>,
+    pub selected: bool,
+}
+
+/// Classifies a fetch failure: every check of the target is `unknown` with its class.
+pub fn classify_failure(target: &Target, class: FailureClass, detail: &str) -> Classification {
+    Classification::failed(target, class, detail.to_string())
+}
+
+static CAPTCHA: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)captcha|滑动验证|安全验证|人机验证|拖动滑块|请完成验证").expect("static regex")
+});
+
+/// Classifies an answer for one target of a pack.
+pub fn classify(pack: &ProbePack, target: &Target, response: &Response) -> Classification {
+    let page = PageView::new(response, &target.host);
+    if response.status == 403 || response.status == 429 {
+        let mut c = Classification::failed(
+            target,
+            FailureClass::BotChallenge,
+            format!(
+                "HTTP {} (an anti-bot answer, not a policy)",
+                response.status
+            ),
+        );
+        c.excerpt = Some(excerpt_at(&response.text, 0, 0));
+        return c;
+    }
+    for cond in &pack.challenge {
+        if let Some(m) = page.eval(cond) {
+            let mut c = Classification::failed(
+                target,
+                FailureClass::BotChallenge,
+                "the pack's challenge signature matched".into(),
+            );
+            c.excerpt = m.excerpt;
+            return c;
+        }
+    }
+    if let Some(m) = CAPTCHA.find(&response.text) {
+        let mut c = Classification::failed(
+            target,
+            FailureClass::BotChallenge,
+            "the page asks for a captcha (an anti-bot answer, not a policy)".into(),
+        );
+        c.excerpt = Some(excerpt_at(&response.text, m.start(), m.end()));
+        return c;
+    }
+    match &pack.extract {
+        Some(_) => classify_payment(pack, target, &page),
+        None => classify_link(pack, target, &page),
+    }
+}
+
+fn classify_link(pack: &ProbePack, target: &Target, page: &PageView) -> Classification {
+    for rule in &pack.rules {
+        if let Some(m) = page.eval(&rule.when) {
+            return Classification {
+                verdicts: target
+                    .checks
+                    .iter()
+                    .map(|c| Verdict {
+                        check_id: c.check_id.clone(),
+                        status: rule.status.clone(),
+                        failure: None,
+                        confirmed: rule.confirmed,
+                    })
+                    .collect(),
+                rule: Some(rule.id.clone()),
+                excerpt: m.excerpt.or_else(|| Some(page.summary())),
+                detail: (!rule.confirmed)
+                    .then(|| format!("anomaly: rule \"{}\" describes an unexpected page", rule.id)),
+                extracted: Vec::new(),
+            };
+        }
+    }
+    unmatched(target, page)
+}
+
+fn unmatched(target: &Target, page: &PageView) -> Classification {
+    let status = page.response.status;
+    let (class, detail) = if status >= 400 {
+        (
+            FailureClass::HttpStatus,
+            format!(
+                "HTTP {status} from {}, and no rule explains it",
+                page.final_host()
+            ),
+        )
+    } else {
+        (
+            FailureClass::NoRuleMatched,
+            format!(
+                "HTTP {status} from {}: no rule recognises this page",
+                page.final_host()
+            ),
+        )
+    };
+    let mut c = Classification::failed(target, class, detail);
+    c.excerpt = Some(page.summary());
+    c
+}
+
+fn classify_payment(pack: &ProbePack, target: &Target, page: &PageView) -> Classification {
+    let Some(extract) = &pack.extract else {
+        return unmatched(target, page);
+    };
+    if page.response.status >= 400 {
+        return unmatched(target, page);
+    }
+    let mut page_recognised = false;
+    if let Some(cond) = &extract.page {
+        if page.eval(cond).is_none() {
+            let mut c = unmatched(target, page);
+            c.detail = Some("the page does not look like the checkout (extract.page)".into());
+            return c;
+        }
+        page_recognised = true;
+    }
+    let html = page.html();
+    let mut options = Vec::new();
+    for el in html.select(&extract.option).take(200) {
+        let names = option_names(el, &extract.read);
+        let methods = map_methods(&names, &pack.vocabulary);
+        let selected = extract
+            .selected
+            .as_ref()
+            .is_some_and(|sel| sel.matches(&el) || el.select(sel).next().is_some());
+        options.push(ExtractedOption {
+            names,
+            methods,
+            selected,
+        });
+    }
+    if options.is_empty() {
+        let mut c = unmatched(target, page);
+        c.detail = Some(format!(
+            "no payment option matched \"{}\": a checkout with no options is not \"accepts nothing\"",
+            extract.option_source
+        ));
+        c.rule = Some("extract".into());
+        return c;
+    }
+    let unrecognised = options.iter().filter(|o| o.methods.is_empty()).count();
+    let selected: Vec<&str> = options
+        .iter()
+        .filter(|o| o.selected)
+        .flat_map(|o| o.methods.iter().map(String::as_str))
+        .collect();
+    let confirmed = page_recognised && unrecognised == 0;
+    let verdicts = target
+        .checks
+        .iter()
+        .map(|c| {
+            let method = c.method.as_deref().unwrap_or_default();
+            let offered = options
+                .iter()
+                .any(|o| o.methods.iter().any(|m| m == method));
+            let status = if !offered {
+                "not_accepted"
+            } else if selected.is_empty() || selected.contains(&method) {
+                "accepted"
+            } else {
+                "accepted_not_default"
+            };
+            Verdict {
+                check_id: c.check_id.clone(),
+                status: status.into(),
+                failure: None,
+                confirmed,
+            }
+        })
+        .collect();
+    let excerpt = options
+        .iter()
+        .map(|o| {
+            format!(
+                "{}{}",
+                o.names.first().cloned().unwrap_or_default(),
+                if o.selected { " (selected)" } else { "" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" | ");
+    Classification {
+        verdicts,
+        rule: Some("extract".into()),
+        excerpt: Some(cap(&excerpt, EXCERPT_CHARS)),
+        detail: (!confirmed).then(|| {
+            if unrecognised > 0 {
+                format!("anomaly: {unrecognised} option(s) name no known payment method")
+            } else {
+                "anomaly: the pack has no extract.page check, so the page was not recognised".into()
+            }
+        }),
+        extracted: options,
+    }
+}
+
+/// The names an option goes by: its text, its images' `alt`, and the listed attributes
+/// of it and its descendants.
+fn option_names(el: ElementRef, read: &[String]) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut push = |s: &str| {
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !s.is_empty() && s.chars().count() <= 200 && !names.contains(&s) {
+            names.push(s);
+        }
+    };
+    for what in read {
+        match what.as_str() {
+            "text" => push(&el.text().collect::<String>()),
+            "alt" => {
+                for d in std::iter::once(el).chain(el.descendent_elements()) {
+                    if let Some(a) = d.value().attr("alt") {
+                        push(a);
+                    }
+                }
+            }
+            attr => {
+                for d in std::iter::once(el).chain(el.descendent_elements()) {
+                    if let Some(a) = d.value().attr(attr) {
+                        push(a);
+                    }
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Maps names to payment methods through the vocabulary: words case-insensitively
+/// (Chinese anywhere in the text, Latin words on word boundaries), codes by prefix.
+pub fn map_methods(names: &[String], vocabulary: &[super::pack::MethodNames]) -> Vec<String> {
+    let mut out = Vec::new();
+    for v in vocabulary {
+        let hit = names.iter().any(|name| {
+            let lower = name.to_lowercase();
+            let words: Vec<&str> = lower
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            v.aliases.iter().any(|alias| {
+                if alias.is_ascii() {
+                    let parts: Vec<&str> = alias.split_whitespace().collect();
+                    if parts.len() > 1 {
+                        words.windows(parts.len()).any(|w| w == parts.as_slice())
+                    } else {
+                        words.contains(&alias.as_str())
+                    }
+                } else {
+                    lower.contains(alias.as_str())
+                }
+            }) || name.split_whitespace().any(|token| {
+                v.code_prefixes
+                    .iter()
+                    .any(|p| token.starts_with(p.as_str()))
+            })
+        });
+        if hit {
+            out.push(v.slug.clone());
+        }
+    }
+    out
+}
+
+/// What a condition found.
+struct Match {
+    excerpt: Option<String>,
+}
+
+/// An answer as conditions see it; the HTML is parsed on first need only.
+struct PageView<'a> {
+    response: &'a Response,
+    target_host: &'a str,
+    html: OnceCell<Html>,
+}
+
+impl<'a> PageView<'a> {
+    fn new(response: &'a Response, target_host: &'a str) -> PageView<'a> {
+        PageView {
+            response,
+            target_host,
+            html: OnceCell::new(),
+        }
+    }
+
+    fn html(&self) -> &Html {
+        self.html
+            .get_or_init(|| Html::parse_document(&self.response.text))
+    }
+
+    fn final_host(&self) -> String {
+        host_of(&self.response.final_url).unwrap_or_default()
+    }
+
+    /// A one-line description of the answer, used when nothing more precise matched.
+    fn summary(&self) -> String {
+        let r = self.response;
+        let mut s = format!("HTTP {} {}", r.status, cap(&r.final_url, 200));
+        if let Some(l) = &r.location {
+            s.push_str(&format!(" → Location: {}", cap(l, 200)));
+        }
+        if let Some(title) = title_of(&r.text) {
+            s.push_str(&format!(" — {}", cap(&title, 120)));
+        }
+        s
+    }
+
+    fn eval(&self, c: &Condition) -> Option<Match> {
+        let r = self.response;
+        let plain = |ok: bool, what: String| {
+            ok.then_some(Match {
+                excerpt: Some(what),
+            })
+        };
+        match c {
+            Condition::Always => Some(Match { excerpt: None }),
+            Condition::Status(codes) => {
+                plain(codes.contains(&r.status), format!("HTTP {}", r.status))
+            }
+            Condition::LocationHost(p) => {
+                let loc = r.location.as_deref()?;
+                let host = host_of(loc)?;
+                plain(
+                    p.matches(&host, self.target_host),
+                    format!("Location: {}", cap(loc, 200)),
+                )
+            }
+            Condition::LocationContains(s) => {
+                let loc = r.location.as_deref()?;
+                plain(
+                    loc.contains(s.as_str()),
+                    format!("Location: {}", cap(loc, 200)),
+                )
+            }
+            Condition::HopHost(p) => {
+                let hop = std::iter::once(r.request_url.as_str())
+                    .chain(r.hops.iter().map(|h| h.url.as_str()))
+                    .find(|u| host_of(u).is_some_and(|h| p.matches(&h, self.target_host)))?;
+                Some(Match {
+                    excerpt: Some(format!("via {}", cap(hop, 200))),
+                })
+            }
+            Condition::FinalHost(p) => {
+                let host = host_of(&r.final_url)?;
+                plain(
+                    p.matches(&host, self.target_host),
+                    format!("from {}", cap(&r.final_url, 200)),
+                )
+            }
+            Condition::FinalUrlContains(s) => {
+                plain(r.final_url.contains(s.as_str()), cap(&r.final_url, 200))
+            }
+            Condition::BodyContains(s) => {
+                let at = r.text.find(s.as_str())?;
+                Some(Match {
+                    excerpt: Some(excerpt_at(&r.text, at, at + s.len())),
+                })
+            }
+            Condition::BodyRegex(re) => {
+                let m = re.find(&r.text)?;
+                Some(Match {
+                    excerpt: Some(excerpt_at(&r.text, m.start(), m.end())),
+                })
+            }
+            Condition::Selector { selector, test, .. } => {
+                let html = self.html();
+                html.select(selector).take(1000).find_map(|el| {
+                    let text = || el.text().collect::<String>();
+                    let shown = |s: &str| {
+                        Some(Match {
+                            excerpt: Some(cap(
+                                &s.split_whitespace().collect::<Vec<_>>().join(" "),
+                                EXCERPT_CHARS,
+                            )),
+                        })
+                    };
+                    match test {
+                        ElementTest::Present => shown(&text()),
+                        ElementTest::Text(s) => {
+                            let t = text();
+                            if t.contains(s.as_str()) {
+                                shown(&t)
+                            } else {
+                                None
+                            }
+                        }
+                        ElementTest::Alt(s) => {
+                            let alt = el.value().attr("alt")?;
+                            if alt.contains(s.as_str()) {
+                                shown(alt)
+                            } else {
+                                None
+                            }
+                        }
+                        ElementTest::Attr { name, contains } => {
+                            let v = el.value().attr(name)?;
+                            match contains {
+                                Some(s) if !v.contains(s.as_str()) => None,
+                                _ => shown(&format!("{name}=\"{v}\"")),
+                            }
+                        }
+                    }
+                })
+            }
+            Condition::ScriptVar { var, path, test } => {
+                let (json, raw) = script_var(&r.text, var)?;
+                let mut value = &json;
+                for key in path {
+                    value = match value {
+                        serde_json::Value::Object(map) => map.get(key)?,
+                        serde_json::Value::Array(items) => items.get(key.parse::<usize>().ok()?)?,
+                        _ => return None,
+                    };
+                }
+                let ok = match test {
+                    ValueTest::Exists => true,
+                    ValueTest::Equals(expected) => match (value, expected) {
+                        (serde_json::Value::String(a), serde_json::Value::String(b)) => {
+                            unescape_entities(a) == *b
+                        }
+                        (serde_json::Value::Number(a), serde_json::Value::Number(b)) => {
+                            a.as_f64() == b.as_f64()
+                        }
+                        (a, b) => a == b,
+                    },
+                    ValueTest::Contains(s) => value
+                        .as_str()
+                        .is_some_and(|v| unescape_entities(v).contains(s.as_str())),
+                };
+                ok.then(|| Match {
+                    excerpt: Some(cap(&format!("var {var} = {raw}"), EXCERPT_CHARS)),
+                })
+            }
+            Condition::All(cs) => {
+                let mut best: Option<String> = None;
+                for c in cs {
+                    let m = self.eval(c)?;
+                    // Prefer what the page says over where it came from.
+                    let body_like = matches!(
+                        c,
+                        Condition::BodyContains(_)
+                            | Condition::BodyRegex(_)
+                            | Condition::Selector { .. }
+                            | Condition::ScriptVar { .. }
+                    );
+                    if best.is_none() || body_like {
+                        best = m.excerpt.or(best);
+                    }
+                }
+                Some(Match { excerpt: best })
+            }
+            Condition::Any(cs) => cs.iter().find_map(|c| self.eval(c)),
+            Condition::Not(c) => match self.eval(c) {
+                Some(_) => None,
+                None => Some(Match { excerpt: None }),
+            },
+        }
+    }
+}
+
+pub fn host_of(url: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()?
+        .host_str()
+        .map(|h| h.to_ascii_lowercase())
+}
+
+fn title_of(text: &str) -> Option<String> {
+    let lower_start = text.find("<title")?;
+    let open_end = text[lower_start..].find('>')? + lower_start + 1;
+    let close = text[open_end..].find("</title")? + open_end;
+    let t = text[open_end..close].trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Finds `var NAME = {…}` (also `let`, `const`, `window.NAME =`) in inline script and
+/// parses the object as JSON. Returns the value and the raw text (capped).
+pub fn script_var(text: &str, name: &str) -> Option<(serde_json::Value, String)> {
+    let mut from = 0;
+    while let Some(pos) = text[from..].find(name) {
+        let at = from + pos;
+        from = at + name.len();
+        let before = text[..at].trim_end();
+        let declared = before.ends_with("var")
+            || before.ends_with("let")
+            || before.ends_with("const")
+            || before.ends_with("window.");
+        if !declared {
+            continue;
+        }
+        let rest = text[from..].trim_start();
+        let Some(rest) = rest.strip_prefix('=') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        if !rest.starts_with('{') {
+            continue;
+        }
+        let end = matching_brace(rest)?;
+        let raw = &rest[..=end];
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(raw) {
+            return Some((v, cap(raw, 400)));
+        }
+    }
+    None
+}
+
+/// The index of the `}` closing the object that starts at byte 0, minding strings.
+fn matching_brace(s: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string: Option<u8> = None;
+    let mut escaped = false;
+    for (i, b) in s.bytes().enumerate().take(1 << 20) {
+        if let Some(q) = in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == q {
+                in_string = None;
+            }
+            continue;
+        }
+        match b {
+            b'"' | b'\'' => in_string = Some(b),
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Undoes the HTML entities platforms leave in script data (`&amp;`, `&#x2F;` …).
+pub fn unescape_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find('&') {
+        out.push_str(&rest[..pos]);
+        let tail = &rest[pos..];
+        let end = tail[..tail.len().min(12)].find(';');
+        let decoded = end.and_then(|e| {
+            let name = &tail[1..e];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" | "#39" => Some('\''),
+                n if n.starts_with("#x") || n.starts_with("#X") => u32::from_str_radix(&n[2..], 16)
+                    .ok()
+                    .and_then(char::from_u32),
+                n if n.starts_with('#') => n[1..].parse::<u32>().ok().and_then(char::from_u32),
+                _ => None,
+            }?;
+            Some((c, e + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &tail[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `text[start..end]` with some context either side, whitespace squeezed, capped.
+pub fn excerpt_at(text: &str, start: usize, end: usize) -> String {
+    let lo = floor_char(text, start.saturating_sub(80));
+    let hi = ceil_char(text, (end + 80).min(text.len()));
+    let s = text[lo..hi]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    cap(&s, EXCERPT_CHARS)
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// At most `n` characters, with an ellipsis when cut.
+pub fn cap(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}

@@ -1,0 +1,698 @@
+//! The probe engine: runs a pack for a schedule slot (fetch, control, classify off the
+//! async runtime, snapshot, store with evidence), resumes a run interrupted by a restart,
+//! and reclassifies stored snapshots under today's rules.
+
+use super::classify::{self, Classification, cap};
+use super::fetch::{FetchSettings, Fetcher};
+use super::pack::{ProbePack, RequestTemplate, Target};
+use super::{FailureClass, FetchError, Hop, Response};
+use crate::domain::{Precision, SourceKind};
+use crate::storage::{
+    NewObservation, NewSnapshot, ObservationRecord, ProbeFacts, RunStart, StorageError, Store,
+    run_key_prefix,
+};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
+
+/// Results are written in batches of this many checks (one transaction each).
+const WRITE_BATCH: usize = 64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("no probe pack \"{0}\"")]
+    UnknownPack(String),
+    #[error(
+        "pack \"{pack}\" is simulated and no simulator is running (use `hutong serve --demo`, or set probes.simulator)"
+    )]
+    NoSimulator { pack: String },
+}
+
+/// What one run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub pack_id: String,
+    pub slot: DateTime<Utc>,
+    /// Skipped: the slot had already been run to the end.
+    pub already_finished: bool,
+    /// Checks already stored by an interrupted run of this slot.
+    pub resumed: usize,
+    pub observed: usize,
+    pub failures: usize,
+    pub results: Vec<CheckResult>,
+}
+
+/// One check's verdict in a run, for summaries.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub check_id: String,
+    pub status: String,
+    pub failure: Option<String>,
+    pub confirmed: bool,
+    pub rule: Option<String>,
+    pub excerpt: Option<String>,
+}
+
+/// Shared by the scheduler, the CLI and the benchmark.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    packs: Vec<Arc<ProbePack>>,
+    fetcher: Fetcher,
+    /// Requests for simulated packs go through the simulator (as an HTTP proxy).
+    sim_fetcher: Option<Fetcher>,
+    vantage: String,
+    global: Semaphore,
+    /// Snapshot hashes known to be stored (bounded): identical bodies are compressed once.
+    stored: Mutex<HashSet<String>>,
+}
+
+impl Engine {
+    pub fn new(
+        store: Store,
+        packs: Vec<ProbePack>,
+        fetcher: Fetcher,
+        sim_fetcher: Option<Fetcher>,
+        vantage: &str,
+        concurrency: usize,
+    ) -> Engine {
+        Engine {
+            inner: Arc::new(Inner {
+                store,
+                packs: packs.into_iter().map(Arc::new).collect(),
+                fetcher,
+                sim_fetcher,
+                vantage: vantage.to_string(),
+                global: Semaphore::new(concurrency.max(1)),
+                stored: Mutex::new(HashSet::new()),
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn packs(&self) -> &[Arc<ProbePack>] {
+        &self.inner.packs
+    }
+
+    pub fn pack(&self, id: &str) -> Option<Arc<ProbePack>> {
+        self.inner.packs.iter().find(|p| p.id == id).cloned()
+    }
+
+    pub fn has_simulator(&self) -> bool {
+        self.inner.sim_fetcher.is_some()
+    }
+
+    /// Runs (or resumes) `pack` for `slot`. `only_check` limits the run to targets
+    /// deciding that check. `progress` is called once per target done.
+    pub async fn run_pack(
+        &self,
+        pack_id: &str,
+        slot: DateTime<Utc>,
+        trigger: &str,
+        only_check: Option<&str>,
+        progress: &(dyn Fn(&CheckResult) + Sync),
+    ) -> Result<RunSummary, EngineError> {
+        let pack = self
+            .pack(pack_id)
+            .ok_or_else(|| EngineError::UnknownPack(pack_id.to_string()))?;
+        let fetcher = if pack.simulated {
+            self.inner
+                .sim_fetcher
+                .clone()
+                .ok_or_else(|| EngineError::NoSimulator {
+                    pack: pack.id.clone(),
+                })?
+        } else {
+            self.inner.fetcher.clone()
+        };
+        let targets: Vec<usize> = pack
+            .targets
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| only_check.is_none_or(|c| t.checks.iter().any(|x| x.check_id == c)))
+            .map(|(i, _)| i)
+            .collect();
+        let planned: usize = targets.iter().map(|&i| pack.targets[i].checks.len()).sum();
+        let slot = slot.with_nanosecond_zeroed();
+        let mut summary = RunSummary {
+            pack_id: pack.id.clone(),
+            slot,
+            already_finished: false,
+            resumed: 0,
+            observed: 0,
+            failures: 0,
+            results: Vec::new(),
+        };
+        let store = &self.inner.store;
+        let (run_id, done) = match store
+            .begin_run(&pack.id, slot, trigger, planned as i64)
+            .await?
+        {
+            RunStart::AlreadyFinished(_) => {
+                summary.already_finished = true;
+                return Ok(summary);
+            }
+            RunStart::Fresh(id) => (id, HashSet::new()),
+            RunStart::Resumed { id, done } => (id, done.into_iter().collect::<HashSet<_>>()),
+        };
+        summary.resumed = done.len();
+        let todo: Vec<usize> = targets
+            .into_iter()
+            .filter(|&i| {
+                pack.targets[i]
+                    .checks
+                    .iter()
+                    .any(|c| !done.contains(&c.check_id))
+            })
+            .collect();
+
+        let concurrency = pack.per_host_concurrency.max(1) * 4;
+        let mut results = futures_util::stream::iter(todo.into_iter().map(|i| {
+            let pack = pack.clone();
+            let fetcher = fetcher.clone();
+            async move { self.probe_target(&pack, i, &fetcher).await }
+        }))
+        .buffer_unordered(concurrency);
+
+        let mut batch_obs: Vec<NewObservation> = Vec::new();
+        let mut batch_snaps: Vec<NewSnapshot> = Vec::new();
+        let mut write_error: Option<StorageError> = None;
+        while let Some(probed) = results.next().await {
+            for (obs, result) in self.observations(&pack, slot, &probed) {
+                if done.contains(&obs.check_id) {
+                    continue;
+                }
+                if result.failure.is_some() {
+                    summary.failures += 1;
+                }
+                summary.observed += 1;
+                progress(&result);
+                summary.results.push(result);
+                batch_obs.push(obs);
+            }
+            if let Some(s) = probed.snapshot {
+                batch_snaps.push(s);
+            }
+            if batch_obs.len() >= WRITE_BATCH
+                && let Err(e) = self.flush(&mut batch_snaps, &mut batch_obs).await
+            {
+                write_error = Some(e);
+                break;
+            }
+        }
+        drop(results);
+        if write_error.is_none()
+            && let Err(e) = self.flush(&mut batch_snaps, &mut batch_obs).await
+        {
+            write_error = Some(e);
+        }
+        if let Some(e) = write_error {
+            // Leave the run unfinished: a later start resumes it with what was stored.
+            return Err(e.into());
+        }
+        let total_failures = summary.failures
+            + store
+                .run_observations(&pack.id, slot)
+                .await?
+                .iter()
+                .filter(|o| done.contains(&o.check_id) && o.failure.is_some())
+                .count();
+        store
+            .finish_run(
+                run_id,
+                (summary.observed + summary.resumed) as i64,
+                total_failures as i64,
+                None,
+            )
+            .await?;
+        summary.results.sort_by(|a, b| a.check_id.cmp(&b.check_id));
+        Ok(summary)
+    }
+
+    async fn flush(
+        &self,
+        snaps: &mut Vec<NewSnapshot>,
+        obs: &mut Vec<NewObservation>,
+    ) -> Result<(), StorageError> {
+        if obs.is_empty() && snaps.is_empty() {
+            return Ok(());
+        }
+        snaps.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        snaps.dedup_by(|a, b| a.sha256 == b.sha256);
+        self.inner.store.insert_probe_results(snaps, obs).await?;
+        if let Ok(mut stored) = self.inner.stored.lock() {
+            if stored.len() > 100_000 {
+                stored.clear();
+            }
+            stored.extend(snaps.iter().map(|s| s.sha256.clone()));
+        }
+        snaps.clear();
+        obs.clear();
+        Ok(())
+    }
+
+    /// Fetches, controls and classifies one target.
+    async fn probe_target(&self, pack: &Arc<ProbePack>, index: usize, fetcher: &Fetcher) -> Probed {
+        let target = &pack.targets[index];
+        let request_url = pack.request.url_for(target);
+        let started = std::time::Instant::now();
+        let fetched = {
+            let _permit = self.inner.global.acquire().await;
+            fetcher
+                .fetch(&request_url, &settings(pack, &pack.request))
+                .await
+        };
+        let observed_at = Utc::now();
+        let failed = |c: Classification, error: Option<&FetchError>| Probed {
+            observed_at,
+            evidence: evidence_json(
+                pack,
+                &request_url,
+                None,
+                error,
+                &c,
+                None,
+                started.elapsed().as_millis() as u64,
+            ),
+            classification: c,
+            snapshot_sha: None,
+            snapshot: None,
+        };
+        let response = match fetched {
+            Err(e) => {
+                return failed(
+                    classify::classify_failure(target, e.class, &e.detail),
+                    Some(&e),
+                );
+            }
+            Ok(response) => response,
+        };
+        let sha256 = sha256_hex(&response.body);
+        let known = self
+            .inner
+            .stored
+            .lock()
+            .map(|s| s.contains(&sha256))
+            .unwrap_or(false);
+        // Parsing and compressing are CPU work: keep them off the async runtime.
+        let work_pack = pack.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let c = classify::classify(&work_pack, &work_pack.targets[index], &response);
+            let snapshot = (!known).then(|| NewSnapshot {
+                sha256: sha256.clone(),
+                size: response.body.len() as i64,
+                content_type: response.content_type.clone(),
+                compressed: zstd::encode_all(response.body.as_slice(), 3)
+                    .unwrap_or_else(|_| response.body.clone()),
+            });
+            (c, response, sha256, snapshot)
+        })
+        .await;
+        let Ok((mut c, response, sha256, snapshot)) = joined else {
+            return failed(
+                classify::classify_failure(
+                    target,
+                    FailureClass::Decode,
+                    "the page could not be classified (the classifier stopped)",
+                ),
+                None,
+            );
+        };
+        let control = self.control(pack, target, &c, fetcher).await;
+        if let Some(ctl) = &control
+            && !ctl.ok
+        {
+            let was = c.status().to_string();
+            c.downgrade(
+                FailureClass::ControlFailed,
+                format!(
+                    "the target itself did not answer ({}), so \"{was}\" cannot be told apart from a target that is down",
+                    ctl.detail
+                ),
+            );
+        }
+        let evidence = evidence_json(
+            pack,
+            &request_url,
+            Some(&response),
+            None,
+            &c,
+            control.as_ref(),
+            started.elapsed().as_millis() as u64,
+        );
+        Probed {
+            observed_at,
+            classification: c,
+            evidence,
+            snapshot_sha: Some(sha256),
+            snapshot,
+        }
+    }
+
+    /// Fetches the target itself when the verdict is a restriction (or a failure that a
+    /// down target could explain).
+    async fn control(
+        &self,
+        pack: &ProbePack,
+        target: &Target,
+        c: &Classification,
+        fetcher: &Fetcher,
+    ) -> Option<ControlResult> {
+        let template = pack.control.as_ref()?;
+        let status = c.status();
+        if status == pack.top_status || c.failure().is_some() {
+            return None;
+        }
+        let url = template.url_for(target);
+        let _permit = self.inner.global.acquire().await;
+        Some(match fetcher.fetch(&url, &settings(pack, template)).await {
+            Ok(r) if r.status < 400 => ControlResult {
+                url,
+                status: Some(r.status),
+                ok: true,
+                detail: format!("HTTP {}", r.status),
+            },
+            Ok(r) => ControlResult {
+                url,
+                status: Some(r.status),
+                ok: false,
+                detail: format!("HTTP {}", r.status),
+            },
+            Err(e) => ControlResult {
+                url,
+                status: None,
+                ok: false,
+                detail: format!("{}: {}", e.class, cap(&e.detail, 200)),
+            },
+        })
+    }
+
+    /// The observations one probed target gives.
+    fn observations(
+        &self,
+        pack: &ProbePack,
+        slot: DateTime<Utc>,
+        probed: &Probed,
+    ) -> Vec<(NewObservation, CheckResult)> {
+        let c = &probed.classification;
+        c.verdicts
+            .iter()
+            .map(|v| {
+                let obs = NewObservation {
+                    check_id: v.check_id.clone(),
+                    observed_at: probed.observed_at,
+                    precision: Precision::Instant,
+                    status: v.status.clone(),
+                    source_kind: if pack.simulated {
+                        SourceKind::Simulated
+                    } else {
+                        SourceKind::Probe
+                    },
+                    source_id: None,
+                    vantage: self.inner.vantage.clone(),
+                    quote: None,
+                    note_en: c.detail.clone(),
+                    note_zh: None,
+                    evidence: Some(probed.evidence.clone()),
+                    catalog_key: None,
+                    probe: Some(ProbeFacts {
+                        pack_id: pack.id.clone(),
+                        rule_version: pack.version,
+                        confirmed: v.confirmed,
+                        failure: v.failure.map(|f| f.as_str().to_string()),
+                        snapshot: probed.snapshot_sha.clone(),
+                        reclassifies: None,
+                        run_key: Some(format!("{}{}", run_key_prefix(&pack.id, slot), v.check_id)),
+                        confirmations: pack.confirmations,
+                    }),
+                };
+                let result = CheckResult {
+                    check_id: v.check_id.clone(),
+                    status: v.status.clone(),
+                    failure: v.failure.map(|f| f.as_str().to_string()),
+                    confirmed: v.confirmed,
+                    rule: c.rule.clone(),
+                    excerpt: c.excerpt.clone(),
+                };
+                (obs, result)
+            })
+            .collect()
+    }
+
+    /// Re-runs today's rules over the stored snapshots of `pack_id`. Verdicts that differ
+    /// replace the old ones as a method change (the old ones are kept, marked superseded);
+    /// returns (checked, changed).
+    pub async fn reclassify(&self, pack_id: &str) -> Result<(i64, i64), EngineError> {
+        let pack = self
+            .pack(pack_id)
+            .ok_or_else(|| EngineError::UnknownPack(pack_id.to_string()))?;
+        let store = &self.inner.store;
+        let mut after = 0;
+        let mut checked = 0i64;
+        let mut changed = 0i64;
+        let mut from_version: Option<i64> = None;
+        let mut bodies: HashMap<String, Option<Vec<u8>>> = HashMap::new();
+        loop {
+            let page = store.pack_observations(&pack.id, after, 500).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            let mut replacements = Vec::new();
+            for old in &page {
+                let Some(sha) = old.snapshot.clone() else {
+                    continue;
+                };
+                if !bodies.contains_key(&sha) {
+                    if bodies.len() > 256 {
+                        bodies.clear();
+                    }
+                    let body = store
+                        .snapshot(&sha)
+                        .await?
+                        .and_then(|s| zstd::decode_all(s.body.as_slice()).ok());
+                    bodies.insert(sha.clone(), body);
+                }
+                let Some(Some(body)) = bodies.get(&sha) else {
+                    continue;
+                };
+                checked += 1;
+                if old.rule_version.is_some_and(|v| v != pack.version) {
+                    from_version = from_version.min(old.rule_version).or(old.rule_version);
+                }
+                if let Some(new) = reclassified(&pack, old, body) {
+                    changed += 1;
+                    replacements.push(new);
+                }
+            }
+            if !replacements.is_empty() {
+                store.supersede(&replacements).await?;
+            }
+        }
+        store
+            .record_method_change(&pack.id, from_version, pack.version, checked, changed)
+            .await?;
+        Ok((checked, changed))
+    }
+}
+
+/// The new observation when today's rules give a different verdict for `old`'s snapshot.
+fn reclassified(pack: &ProbePack, old: &ObservationRecord, body: &[u8]) -> Option<NewObservation> {
+    let target = pack
+        .targets
+        .iter()
+        .find(|t| t.checks.iter().any(|c| c.check_id == old.check_id))?;
+    let ev = old.evidence.as_ref().map(|j| &j.0)?;
+    let response = response_from_evidence(ev, body)?;
+    let mut c = classify::classify(pack, target, &response);
+    let control_failed = ev
+        .pointer("/control/ok")
+        .and_then(|v| v.as_bool())
+        .is_some_and(|ok| !ok);
+    if control_failed && c.failure().is_none() && c.status() != pack.top_status {
+        c.downgrade(
+            FailureClass::ControlFailed,
+            "the target itself did not answer when this page was fetched".into(),
+        );
+    }
+    let v = c.verdicts.iter().find(|v| v.check_id == old.check_id)?;
+    let new_failure = v.failure.map(|f| f.as_str().to_string());
+    if v.status == old.status && new_failure == old.failure && Some(v.confirmed) == old.confirmed {
+        return None;
+    }
+    let mut evidence = ev.clone();
+    if let Some(map) = evidence.as_object_mut() {
+        map.insert("rule".into(), json!(c.rule));
+        map.insert("excerpt".into(), json!(c.excerpt));
+        map.insert("rule_version".into(), json!(pack.version));
+        map.insert(
+            "reclassified_from".into(),
+            json!({
+                "observation": old.id, "status": old.status, "failure": old.failure,
+                "rule_version": old.rule_version,
+            }),
+        );
+        map.insert("extracted".into(), json!(c.extracted));
+    }
+    Some(NewObservation {
+        check_id: old.check_id.clone(),
+        observed_at: old.observed_at,
+        precision: Precision::Instant,
+        status: v.status.clone(),
+        source_kind: old.source_kind.parse().unwrap_or(SourceKind::Probe),
+        source_id: None,
+        vantage: old.vantage.clone(),
+        quote: None,
+        note_en: Some(format!(
+            "reclassified under rule version {} (was {} under version {})",
+            pack.version,
+            old.status,
+            old.rule_version.map_or("?".into(), |v| v.to_string())
+        )),
+        note_zh: None,
+        evidence: Some(evidence),
+        catalog_key: None,
+        probe: Some(ProbeFacts {
+            pack_id: pack.id.clone(),
+            rule_version: pack.version,
+            confirmed: v.confirmed,
+            failure: new_failure,
+            snapshot: old.snapshot.clone(),
+            reclassifies: Some(old.id),
+            run_key: None,
+            confirmations: pack.confirmations,
+        }),
+    })
+}
+
+/// Rebuilds the classified answer from stored evidence and the snapshot body.
+pub fn response_from_evidence(ev: &serde_json::Value, body: &[u8]) -> Option<Response> {
+    let hops: Vec<Hop> = serde_json::from_value(ev.get("hops")?.clone()).ok()?;
+    let final_url = ev.get("final_url")?.as_str()?.to_string();
+    let status = u16::try_from(ev.get("status")?.as_u64()?).ok()?;
+    let content_type = ev
+        .get("content_type")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    let charset = ev
+        .get("charset")
+        .and_then(|v| v.as_str())
+        .unwrap_or("UTF-8");
+    let encoding =
+        encoding_rs::Encoding::for_label(charset.as_bytes()).unwrap_or(encoding_rs::UTF_8);
+    let (text, _, _) = encoding.decode(body);
+    Some(Response {
+        request_url: ev
+            .get("request_url")
+            .and_then(|v| v.as_str())
+            .unwrap_or(&final_url)
+            .to_string(),
+        hops,
+        final_url,
+        status,
+        location: ev
+            .get("location")
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+        content_type,
+        body: body.to_vec(),
+        text: text.into_owned(),
+        charset: encoding.name().to_string(),
+        elapsed_ms: 0,
+    })
+}
+
+struct Probed {
+    observed_at: DateTime<Utc>,
+    classification: Classification,
+    evidence: serde_json::Value,
+    snapshot_sha: Option<String>,
+    snapshot: Option<NewSnapshot>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct ControlResult {
+    url: String,
+    status: Option<u16>,
+    ok: bool,
+    detail: String,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+fn settings(pack: &ProbePack, template: &RequestTemplate) -> FetchSettings {
+    FetchSettings {
+        method: template.method.clone(),
+        headers: template.headers.clone(),
+        follow_redirects: template.follow_redirects,
+        max_redirects: pack.max_redirects,
+        timeout: pack.timeout,
+        max_body_bytes: pack.max_body_bytes,
+        per_host_concurrency: pack.per_host_concurrency,
+        min_host_spacing: pack.min_host_spacing,
+    }
+}
+
+/// The evidence kept with every observation of a run.
+fn evidence_json(
+    pack: &ProbePack,
+    request_url: &str,
+    response: Option<&Response>,
+    error: Option<&FetchError>,
+    c: &Classification,
+    control: Option<&ControlResult>,
+    total_ms: u64,
+) -> serde_json::Value {
+    let hops = response
+        .map(|r| r.hops.clone())
+        .or_else(|| error.map(|e| e.hops.clone()))
+        .unwrap_or_default();
+    json!({
+        "request_url": cap(request_url, 2000),
+        "hops": hops,
+        "final_url": response.map(|r| cap(&r.final_url, 2000)),
+        "status": response.map(|r| r.status),
+        "location": response.and_then(|r| r.location.as_deref().map(|l| cap(l, 2000))),
+        "content_type": response.and_then(|r| r.content_type.clone()),
+        "charset": response.map(|r| r.charset.clone()),
+        "body_sha256": response.map(|r| sha256_hex(&r.body)),
+        "body_bytes": response.map(|r| r.body.len()),
+        "rule": c.rule,
+        "rule_version": pack.version,
+        "excerpt": c.excerpt,
+        "detail": c.detail.as_deref().map(|d| cap(d, 1000)),
+        "failure": error.map(|e| e.class.as_str()),
+        "timings": { "total_ms": total_ms, "fetch_ms": response.map(|r| r.elapsed_ms).or(error.map(|e| e.elapsed_ms)) },
+        "control": control,
+        "extracted": c.extracted,
+    })
+}
+
+trait ZeroNanos {
+    fn with_nanosecond_zeroed(self) -> Self;
+}
+
+impl ZeroNanos for DateTime<Utc> {
+    fn with_nanosecond_zeroed(self) -> Self {
+        chrono::Timelike::with_nanosecond(&self, 0).unwrap_or(self)
+    }
+}
