@@ -1,28 +1,399 @@
-//! The platform simulator (stub until the real one lands).
+//! The platform simulator: a loopback HTTP server that imitates platforms so that probe
+//! packs can be demonstrated, tested and benchmarked with no network.
+//!
+//! Probes reach it as an HTTP proxy: requests arrive in absolute form with the fictional
+//! host (all under `.test`) in the `Host` header, so routing is by `Host` (port stripped),
+//! then by path. Every page says it is simulated (a visible "模拟 / SIMULATED" line and
+//! `<meta name="generator" content="hutong-simulator">`) but otherwise mimics real pages:
+//!
+//! - `bridge.simchat.test/wapredirect?url=…` and `safety.simchat.test/cgi-bin/newredirectconfirmcgi`:
+//!   a WeChat-like link bridge and interstitial (`var cgiData = {…}`).
+//! - `c.simtalk.test/middlem.html?pfurl=…` and `/pc.html?url=…`: a QQ-like bridge.
+//! - `shop.simshop.test/item/{id}`, `video.simvideo.test/v/{id}`, `news.simnews.test/a/{id}`
+//!   (GBK): target pages padded to `?kb=N` KiB.
+//! - `pay.simshop.test/cashier`, `pay.simvideo.test/cashier` (GBK): checkout pages.
+//! - `lab.sim.test/…` and `fake.simscam.test/`: hostile and look-alike answers.
+//!
+//! The state of each link (chat app × target) and each cashier follows a [`Timetable`];
+//! tests pin states with [`Simulator::set_link`] and [`Simulator::set_cashier`].
+
+mod html;
+mod lab;
+mod links;
+mod sites;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::response::Response;
+use std::collections::HashMap;
+use std::fmt;
 use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// What a chat app does with a shared link, on the `link` ladder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkState {
+    Open,
+    Warned,
+    TokenOnly,
+    Blocked,
+}
+
+impl LinkState {
+    /// The ladder, most open first; the order the timetable walks through.
+    pub const ALL: [LinkState; 4] = [Self::Open, Self::Warned, Self::TokenOnly, Self::Blocked];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Warned => "warned",
+            Self::TokenOnly => "token_only",
+            Self::Blocked => "blocked",
+        }
+    }
+}
+
+impl fmt::Display for LinkState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for LinkState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| {
+                format!("\"{s}\" is not a link state (open, warned, token_only, blocked)")
+            })
+    }
+}
+
+/// How states change over time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timetable {
+    /// Each link and cashier keeps its starting state until pinned with `set_*`.
+    Fixed,
+    /// Each link and cashier walks through its own sequence, one step per `period`,
+    /// measured from [`Simulator::new`]; offsets differ so they do not change in lockstep.
+    /// A zero period behaves like `Fixed`.
+    Rotating { period: Duration },
+}
+
+/// The chat apps the simulator imitates.
+pub const CHAT_APPS: [&str; 2] = ["simchat", "simtalk"];
+/// The target platforms and the host of their pages.
+pub const TARGETS: [(&str, &str); 3] = [
+    ("simshop", "shop.simshop.test"),
+    ("simvideo", "video.simvideo.test"),
+    ("simnews", "news.simnews.test"),
+];
+/// Merchant apps with a cashier, and the cashier's host.
+pub const CASHIERS: [(&str, &str); 2] = [
+    ("simshop", "pay.simshop.test"),
+    ("simvideo", "pay.simvideo.test"),
+];
+
+/// The cashier phases the timetable walks through: (offered methods, pre-selected).
+const CASHIER_PHASES: [(&[&str], Option<&str>); 5] = [
+    (&["alipay"], Some("alipay")),
+    (&["alipay", "wechat_pay"], Some("alipay")),
+    (&["wechat_pay", "alipay", "unionpay"], Some("wechat_pay")),
+    (
+        &[
+            "alipay",
+            "wechat_pay",
+            "unionpay",
+            "ecny",
+            "jd_pay",
+            "apple_pay",
+            "qq_wallet",
+        ],
+        None,
+    ),
+    (
+        &["unionpay", "alipay", "ecny", "apple_pay"],
+        Some("unionpay"),
+    ),
+];
+
+type Cashier = (Vec<String>, Option<String>);
+
+struct Inner {
+    timetable: Timetable,
+    epoch: Instant,
+    pinned_links: Mutex<HashMap<(String, String), LinkState>>,
+    pinned_cashiers: Mutex<HashMap<String, Cashier>>,
+    bench_pages: Mutex<HashMap<u64, axum::body::Bytes>>,
+    served: AtomicU64,
+}
+
+/// The simulator's shared state; cheap to clone.
 #[derive(Clone)]
-pub struct Simulator;
+pub struct Simulator {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulator")
+            .field("timetable", &self.inner.timetable)
+            .field("requests_served", &self.requests_served())
+            .finish()
+    }
+}
+
+/// Locks even a poisoned mutex: the maps hold plain data, always consistent.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// FNV-1a: a stable hash for offsets and seeds (the same on every run and platform).
+pub(crate) fn fnv(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain([0xff]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Where each known link starts (an index into [`LinkState::ALL`]).
+fn link_offset(app: &str, target: &str) -> usize {
+    match (app, target) {
+        ("simchat", "simshop") => 1, // warned, like Taobao in WeChat in late 2021
+        ("simchat", "simvideo") => 2, // token_only, like Douyin in WeChat
+        ("simchat", "simnews") => 0, // open
+        ("simtalk", "simshop") => 0, // open, like QQ
+        ("simtalk", "simvideo") => 1, // warned
+        ("simtalk", "simnews") => 3, // blocked
+        _ => (fnv(&[app, target]) % 4) as usize,
+    }
+}
+
+/// Where each cashier starts (an index into the cashier phases).
+fn cashier_offset(app: &str) -> usize {
+    match app {
+        "simshop" => 0,  // Alipay only, like Taobao in 2021
+        "simvideo" => 2, // WeChat Pay pre-selected, Alipay offered, like Pinduoduo
+        _ => (fnv(&[app]) % CASHIER_PHASES.len() as u64) as usize,
+    }
+}
+
+impl Simulator {
+    pub fn new(timetable: Timetable) -> Simulator {
+        Simulator {
+            inner: Arc::new(Inner {
+                timetable,
+                epoch: Instant::now(),
+                pinned_links: Mutex::new(HashMap::new()),
+                pinned_cashiers: Mutex::new(HashMap::new()),
+                bench_pages: Mutex::new(HashMap::new()),
+                served: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    pub fn timetable(&self) -> Timetable {
+        self.inner.timetable
+    }
+
+    /// The router serving every simulated host (for in-process tests with `oneshot`).
+    pub fn router(&self) -> Router {
+        Router::new().fallback(dispatch).with_state(self.clone())
+    }
+
+    /// Binds `addr` (port 0 picks a free port) and serves in a spawned task.
+    pub async fn start(&self, addr: SocketAddr) -> std::io::Result<RunningSimulator> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let app = self.router();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = rx.await;
+            });
+            if let Err(e) = served.await {
+                tracing::warn!(error = %e, "simulator stopped with an error");
+            }
+        });
+        tracing::info!(%addr, "simulator listening");
+        Ok(RunningSimulator {
+            addr,
+            stop: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// Pins the state of `app`'s handling of `target` links (overrides the timetable).
+    pub fn set_link(&self, app: &str, target: &str, state: LinkState) {
+        lock(&self.inner.pinned_links).insert((app.to_string(), target.to_string()), state);
+    }
+
+    /// Pins `app`'s cashier: the methods offered (slugs, in page order) and the
+    /// pre-selected one (overrides the timetable).
+    pub fn set_cashier(&self, app: &str, offered: &[&str], selected: Option<&str>) {
+        lock(&self.inner.pinned_cashiers).insert(
+            app.to_string(),
+            (
+                offered.iter().map(|m| (*m).to_string()).collect(),
+                selected.map(str::to_string),
+            ),
+        );
+    }
+
+    /// The step of the timetable for an item with time phase `phase` (0..1000‰ of a period).
+    fn step(&self, phase_key: u64) -> usize {
+        match self.inner.timetable {
+            Timetable::Fixed => 0,
+            Timetable::Rotating { period } => {
+                let period = period.as_nanos();
+                if period == 0 {
+                    return 0;
+                }
+                let phase = period * u128::from(phase_key % 1000) / 1000;
+                let elapsed = self.inner.epoch.elapsed().as_nanos();
+                ((elapsed + phase) / period % 1_000_000) as usize
+            }
+        }
+    }
+
+    /// What the simulator would answer now for `app` × `target`.
+    pub fn link_state(&self, app: &str, target: &str) -> LinkState {
+        if let Some(state) =
+            lock(&self.inner.pinned_links).get(&(app.to_string(), target.to_string()))
+        {
+            return *state;
+        }
+        let step = self.step(fnv(&["link", app, target]));
+        LinkState::ALL[(link_offset(app, target) + step) % LinkState::ALL.len()]
+    }
+
+    /// `app`'s cashier now: the methods offered (slugs, in page order) and the pre-selected one.
+    pub fn cashier(&self, app: &str) -> (Vec<String>, Option<String>) {
+        if let Some(pinned) = lock(&self.inner.pinned_cashiers).get(app) {
+            return pinned.clone();
+        }
+        let step = self.step(fnv(&["cashier", app]));
+        let (offered, selected) =
+            CASHIER_PHASES[(cashier_offset(app) + step) % CASHIER_PHASES.len()];
+        (
+            offered.iter().map(|m| (*m).to_string()).collect(),
+            selected.map(str::to_string),
+        )
+    }
+
+    /// Requests answered since [`Simulator::new`], whatever the answer.
+    pub fn requests_served(&self) -> u64 {
+        self.inner.served.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn bench_page(&self, kb: u64) -> axum::body::Bytes {
+        let mut pages = lock(&self.inner.bench_pages);
+        if let Some(page) = pages.get(&kb) {
+            return page.clone();
+        }
+        let page = axum::body::Bytes::from(html::bench_page(kb));
+        if pages.len() < 64 {
+            pages.insert(kb, page.clone());
+        }
+        page
+    }
+}
+
+/// A simulator serving on [`RunningSimulator::addr`]. Dropping it stops the server too.
+#[derive(Debug)]
 pub struct RunningSimulator {
     pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
 }
+
 impl RunningSimulator {
-    pub async fn shutdown(self) {}
+    /// Stops accepting connections and waits (up to 5 s) for requests in flight.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
 }
-pub enum Timetable {
-    Fixed,
-    Rotating { period: std::time::Duration },
+
+impl Drop for RunningSimulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }
-impl Simulator {
-    pub fn new(_timetable: Timetable) -> Simulator {
-        Simulator
+
+/// The host a request is for: the `Host` header (or the absolute URI's host), lower case,
+/// without port or trailing dot.
+fn request_host(req: &Request) -> Option<String> {
+    let raw = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.as_str().to_string()))?;
+    let raw = raw.trim();
+    let raw = raw.rsplit_once('@').map_or(raw, |(_, h)| h);
+    let host = if let Some(rest) = raw.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        raw.split(':').next().unwrap_or("")
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    (!host.is_empty()).then_some(host)
+}
+
+async fn dispatch(State(sim): State<Simulator>, req: Request) -> Response {
+    sim.inner.served.fetch_add(1, Ordering::Relaxed);
+    let Some(host) = request_host(&req) else {
+        return html::error_page(
+            axum::http::StatusCode::BAD_REQUEST,
+            "缺少 Host / Missing Host",
+            "请求没有 Host 头，模拟器不知道要模拟哪个网站。The request names no host.",
+        );
+    };
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    match host.as_str() {
+        "bridge.simchat.test" => links::simchat_bridge(&sim, &path, &query),
+        "safety.simchat.test" => links::simchat_interstitial(&sim, &path, &query),
+        "c.simtalk.test" => links::simtalk(&sim, &path, &query),
+        "lab.sim.test" => lab::handle(&sim, &path, &query).await,
+        "fake.simscam.test" => lab::fake_block(),
+        other => {
+            if let Some((app, _)) = TARGETS.iter().find(|(_, h)| *h == other) {
+                sites::target(app, &path, &query)
+            } else if let Some((app, _)) = CASHIERS.iter().find(|(_, h)| *h == other) {
+                sites::cashier(&sim, app, &path)
+            } else {
+                html::not_found(&host, &path)
+            }
+        }
     }
-    pub fn router(&self) -> axum::Router {
-        axum::Router::new()
-    }
-    pub async fn start(&self, _addr: SocketAddr) -> std::io::Result<RunningSimulator> {
-        todo!()
-    }
-    pub fn requests_served(&self) -> u64 {
-        0
-    }
+}
+
+/// The target platform a URL on `host` belongs to, if it is one the simulator imitates.
+pub(crate) fn target_of_host(host: &str) -> Option<&'static str> {
+    TARGETS.iter().find_map(|(slug, h)| {
+        let apex = format!("{slug}.test");
+        (host == *h || host == apex || host.ends_with(&format!(".{apex}"))).then_some(*slug)
+    })
 }
