@@ -3,6 +3,7 @@
 
 use crate::catalog::{self, Catalog, Problems};
 use crate::config::{Config, Overrides};
+use crate::probe_cli;
 use crate::serve::{self, Application};
 use crate::storage::{LoadReport, Store};
 use clap::{Parser, Subcommand};
@@ -40,6 +41,36 @@ pub enum Command {
         /// Address to listen on (default 127.0.0.1:8080).
         #[arg(long, value_name = "ADDR")]
         listen: Option<SocketAddr>,
+        /// Start the platform simulator in-process and probe it on schedule: a live view
+        /// with no network. Everything it produces is labelled simulated.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run the probe scheduler without the web server.
+    Worker {
+        /// Start the platform simulator in-process (as `serve --demo`).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run probes by hand, classify saved pages, validate packs.
+    Probe {
+        #[command(subcommand)]
+        action: ProbeAction,
+    },
+    /// Re-run today's rules over stored page snapshots; differing verdicts are stored as
+    /// a method change, never as a platform changing its policy.
+    Reclassify {
+        /// Only this pack.
+        #[arg(long, value_name = "ID")]
+        pack: Option<String>,
+    },
+    /// Run the platform simulator alone (an HTTP proxy imitating platforms).
+    Simulate {
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9090")]
+        listen: SocketAddr,
+        /// Seconds each simulated state lasts; 0 keeps the starting states.
+        #[arg(long, default_value_t = 90)]
+        period: u64,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -68,6 +99,35 @@ pub enum BenchCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ProbeAction {
+    /// Run packs now, with a progress bar and a summary table of verdicts.
+    Run {
+        #[arg(long, value_name = "ID")]
+        pack: Option<String>,
+        #[arg(long, value_name = "CHECK")]
+        check: Option<String>,
+    },
+    /// Classify a saved page offline and print the verdict, the rule and the excerpt.
+    Classify {
+        #[arg(long, value_name = "ID")]
+        pack: String,
+        #[arg(long, value_name = "PAGE.html")]
+        file: PathBuf,
+        /// The URL the page was served from (decides host rules and the target).
+        #[arg(long, value_name = "FINAL_URL")]
+        url: Option<String>,
+        /// The HTTP status it was served with.
+        #[arg(long, default_value_t = 200)]
+        status: u16,
+        /// Its Content-Type header (for the charset), e.g. "text/html; charset=GBK".
+        #[arg(long, value_name = "TYPE")]
+        content_type: Option<String>,
+    },
+    /// Validate every pack (selectors, cron, checks, rules that can never match).
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum CatalogAction {
     /// Validate every catalog file and print every problem with file and line.
     Check,
@@ -78,7 +138,7 @@ pub enum CatalogAction {
 /// Runs the command line; the exit code is non-zero on any failure.
 pub fn run(cli: Cli) -> ExitCode {
     let listen = match &cli.command {
-        Command::Serve { listen } => *listen,
+        Command::Serve { listen, .. } => *listen,
         _ => None,
     };
     let overrides = Overrides {
@@ -88,7 +148,12 @@ pub fn run(cli: Cli) -> ExitCode {
         log: cli.log.clone(),
     };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
-        Ok(c) => c,
+        Ok(mut c) => {
+            if let Command::Serve { demo: true, .. } | Command::Worker { demo: true } = cli.command {
+                c.probes.demo = true;
+            }
+            c
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
@@ -118,6 +183,35 @@ pub fn run(cli: Cli) -> ExitCode {
                 .await
             }
             Command::Serve { .. } => serve_command(&config).await,
+            Command::Worker { .. } => probe_cli::worker(&config, serve::shutdown_signal()).await,
+            Command::Simulate { listen, period } => probe_cli::simulate(listen, period).await,
+            Command::Reclassify { pack } => probe_cli::reclassify(&config, pack.as_deref()).await.map(|_| ()),
+            Command::Probe { action: ProbeAction::Run { pack, check } } => {
+                probe_cli::run_now(&config, pack.as_deref(), check.as_deref()).await.map(|_| ())
+            }
+            Command::Probe { action: ProbeAction::Check } => match probe_cli::check_packs(&config.catalog_dir) {
+                Ok(packs) => {
+                    println!("{} probe packs are valid:", packs.len());
+                    for p in &packs {
+                        let checks: usize = p.targets.iter().map(|t| t.checks.len()).sum();
+                        println!(
+                            "  {:<24} {:<8} v{:<3} {:>3} checks  {:>2} rules  {}{}",
+                            p.id, p.kind, p.version, checks, p.rules.len(), p.schedule,
+                            match (p.verified, p.simulated) {
+                                (_, true) => "  simulated",
+                                (false, _) => "  UNVERIFIED",
+                                _ => "",
+                            }
+                        );
+                    }
+                    Ok(())
+                }
+                Err(problems) => Err(anyhow::anyhow!("{problems}")),
+            },
+            Command::Probe { action: ProbeAction::Classify { pack, file, url, status, content_type } } => {
+                probe_cli::classify_file(&config.catalog_dir, &pack, &file, url.as_deref(), status, content_type.as_deref())
+                    .map(|v| probe_cli::print_offline(&v))
+            }
             Command::Migrate => migrate(&config).await.map(|()| println!("database {} is up to date", crate::config::redact_url(&config.database_url))),
             Command::Catalog { action: CatalogAction::Check } => match check_catalog(&config.catalog_dir) {
                 Ok(cat) => {

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod probe_cli;
 pub mod probes;
 pub mod scheduler;
 pub mod serve;
