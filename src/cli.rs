@@ -149,7 +149,8 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
         Ok(mut c) => {
-            if let Command::Serve { demo: true, .. } | Command::Worker { demo: true } = cli.command {
+            if let Command::Serve { demo: true, .. } | Command::Worker { demo: true } = cli.command
+            {
                 c.probes.demo = true;
             }
             c

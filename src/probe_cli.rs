@@ -38,7 +38,11 @@ pub async fn run_now(
         .iter()
         .filter(|p| pack_id.is_none_or(|id| p.id == id))
         .filter(|p| {
-            check.is_none_or(|c| p.targets.iter().any(|t| t.checks.iter().any(|x| x.check_id == c)))
+            check.is_none_or(|c| {
+                p.targets
+                    .iter()
+                    .any(|t| t.checks.iter().any(|x| x.check_id == c))
+            })
         })
         .collect();
     if selected.is_empty() {
@@ -46,7 +50,11 @@ pub async fn run_now(
             "no probe pack matches{}{} (packs: {})",
             pack_id.map(|p| format!(" --pack {p}")).unwrap_or_default(),
             check.map(|c| format!(" --check {c}")).unwrap_or_default(),
-            packs.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+            packs
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let ids: Vec<String> = selected.iter().map(|p| p.id.clone()).collect();
@@ -128,7 +136,11 @@ fn print_summary(pack: &ProbePack, s: &RunSummary) {
         "{} (rule version {}{}{}): {} observed, {} failed{}",
         pack.id,
         pack.version,
-        if pack.verified { "" } else { ", UNVERIFIED endpoints" },
+        if pack.verified {
+            ""
+        } else {
+            ", UNVERIFIED endpoints"
+        },
         if pack.simulated { ", SIMULATED" } else { "" },
         s.observed,
         s.failures,
@@ -158,15 +170,16 @@ pub fn classify_file(
     content_type: Option<&str>,
 ) -> anyhow::Result<OfflineVerdict> {
     let packs = check_packs(catalog_dir).map_err(|p| anyhow::anyhow!("{p}"))?;
-    let pack = packs
-        .iter()
-        .find(|p| p.id == pack_id)
-        .with_context(|| {
-            format!(
-                "no probe pack \"{pack_id}\" (packs: {})",
-                packs.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
-            )
-        })?;
+    let pack = packs.iter().find(|p| p.id == pack_id).with_context(|| {
+        format!(
+            "no probe pack \"{pack_id}\" (packs: {})",
+            packs
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
     let body = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     if body.len() > pack.max_body_bytes {
         anyhow::bail!(
@@ -237,14 +250,21 @@ pub fn print_offline(v: &OfflineVerdict) {
         println!(
             "option:  {} -> {}{}",
             o.names.join(" / "),
-            if o.methods.is_empty() { "?".to_string() } else { o.methods.join(", ") },
+            if o.methods.is_empty() {
+                "?".to_string()
+            } else {
+                o.methods.join(", ")
+            },
             if o.selected { " (selected)" } else { "" }
         );
     }
 }
 
 /// `hutong reclassify`: re-runs today's rules over stored snapshots.
-pub async fn reclassify(config: &Config, pack_id: Option<&str>) -> anyhow::Result<Vec<(String, i64, i64)>> {
+pub async fn reclassify(
+    config: &Config,
+    pack_id: Option<&str>,
+) -> anyhow::Result<Vec<(String, i64, i64)>> {
     let (cat, store) = serve::open_with_catalog(config).await?;
     let packs = pack::load_packs(&config.catalog_dir.join("probes"), &cat)
         .map_err(|p| anyhow::anyhow!("the probe packs are invalid\n{p}"))?;
@@ -275,7 +295,10 @@ pub async fn reclassify(config: &Config, pack_id: Option<&str>) -> anyhow::Resul
 }
 
 /// `hutong worker`: the scheduler without the web server.
-pub async fn worker(config: &Config, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+pub async fn worker(
+    config: &Config,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
     let (cat, store) = serve::open_with_catalog(config).await?;
     let system = ProbeSystem::build(config, &cat, store.clone()).await?;
     if system.scheduled.is_empty() {

@@ -22,6 +22,8 @@ use tokio::sync::Semaphore;
 
 /// Results are written in batches of this many checks (one transaction each).
 const WRITE_BATCH: usize = 64;
+/// … or as soon as no result has arrived for this long.
+const IDLE_FLUSH: std::time::Duration = std::time::Duration::from_millis(200);
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -191,7 +193,20 @@ impl Engine {
         let mut batch_obs: Vec<NewObservation> = Vec::new();
         let mut batch_snaps: Vec<NewSnapshot> = Vec::new();
         let mut write_error: Option<StorageError> = None;
-        while let Some(probed) = results.next().await {
+        loop {
+            // Results are written in batches; when none arrives for a moment (a slow
+            // target), what is ready is written, so a stop loses as little as possible.
+            let probed = match tokio::time::timeout(IDLE_FLUSH, results.next()).await {
+                Ok(Some(p)) => p,
+                Ok(None) => break,
+                Err(_) => {
+                    if let Err(e) = self.flush(&mut batch_snaps, &mut batch_obs).await {
+                        write_error = Some(e);
+                        break;
+                    }
+                    continue;
+                }
+            };
             for (obs, result) in self.observations(&pack, slot, &probed) {
                 if done.contains(&obs.check_id) {
                     continue;
