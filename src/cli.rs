@@ -96,6 +96,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         checks: usize,
     },
+    /// Probe runs end to end against the simulator on loopback (fetch, decode, parse,
+    /// classify, store with evidence), with the raw GET rate of the same server.
+    Probes {
+        #[arg(long, default_value_t = 10_000)]
+        runs: usize,
+        /// Page size in KiB.
+        #[arg(long, default_value_t = 30)]
+        kb: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Targets (distinct checks) per pack run.
+        #[arg(long, default_value_t = 500)]
+        targets: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,6 +192,17 @@ pub fn run(cli: Cli) -> ExitCode {
                 crate::bench::storage(crate::bench::StorageBench {
                     observations,
                     checks,
+                    database_url: explicit_database,
+                    catalog_dir: config.catalog_dir.clone(),
+                })
+                .await
+            }
+            Command::Bench { what: BenchCommand::Probes { runs, kb, concurrency, targets } } => {
+                crate::bench_probes::probes(crate::bench_probes::ProbeBench {
+                    runs,
+                    kb,
+                    concurrency,
+                    targets,
                     database_url: explicit_database,
                     catalog_dir: config.catalog_dir.clone(),
                 })

@@ -6,6 +6,7 @@
 //! call it: [`cli`] runs subcommands, [`serve::Application`] is the web server.
 
 pub mod bench;
+pub mod bench_probes;
 pub mod catalog;
 pub mod cli;
 pub mod config;

@@ -1,0 +1,184 @@
+//! `hutong bench probes`: probe runs end to end (fetch, decode, parse, classify, store with
+//! evidence and a compressed snapshot) against the simulator on loopback, and the raw HTTP
+//! GET rate of the same server as the ceiling. Prints figures; asserts nothing.
+
+use crate::catalog::{self, Check, Platform};
+use crate::config::Config;
+use crate::probes::engine::Engine;
+use crate::probes::fetch::{FetchSettings, Fetcher, FetcherOptions};
+use crate::probes::pack::validate_packs;
+use crate::simulator::{Simulator, Timetable};
+use crate::storage::Store;
+use anyhow::Context;
+use chrono::Utc;
+use futures_util::StreamExt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct ProbeBench {
+    /// Probe runs in all (one run: one target fetched, classified and stored).
+    pub runs: usize,
+    /// Size of each page, KiB.
+    pub kb: usize,
+    /// Requests in flight.
+    pub concurrency: usize,
+    /// Targets per pack run (each a distinct synthetic check).
+    pub targets: usize,
+    pub database_url: Option<String>,
+    pub catalog_dir: PathBuf,
+}
+
+pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
+    let targets = args.targets.clamp(1, args.runs.max(1));
+    let slots = args.runs.div_ceil(targets);
+    let tmp = std::env::temp_dir().join(format!("hutong-bench-probes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp)?;
+    let url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", tmp.join("bench.db").display()));
+    let store = Store::open(&url, 4).await?;
+
+    // Synthetic, labelled platforms: one check per target so every run stores a verdict.
+    let mut cat = catalog::load_dir(&args.catalog_dir).map_err(|p| anyhow::anyhow!("{p}"))?;
+    for i in 0..targets {
+        let slug = format!("benchshop{i:05}");
+        cat.platforms.push(Platform {
+            slug: slug.clone(),
+            name_zh: format!("基准商城{i}（模拟）"),
+            name_en: format!("Bench shop {i} (simulated)"),
+            group: "simulator".into(),
+            kind: "shopping".into(),
+            domains: vec!["shop.simshop.test".into()],
+        });
+        cat.checks.push(Check {
+            id: format!("link.simchat.{slug}"),
+            kind: "link".into(),
+            subject: "simchat".into(),
+            object: slug,
+        });
+    }
+    store.apply_catalog(&cat).await?;
+    let mut pack = String::from(
+        "[pack]\nid = \"bench\"\nname_en = \"Benchmark\"\nname_zh = \"基准\"\nkind = \"link\"\n\
+         subject = \"simchat\"\nversion = 1\nverified = true\nsimulated = true\n\
+         schedule = \"0 0 0 * * *\"\nper_host_concurrency = 1024\nmin_host_spacing_ms = 0\n\n[targets]\n",
+    );
+    for i in 0..targets {
+        pack.push_str(&format!(
+            "benchshop{i:05} = \"http://shop.simshop.test/item/{i}?kb={}\"\n",
+            args.kb
+        ));
+    }
+    pack.push_str(
+        "\n[request]\nurl = \"{target_raw}\"\nfollow_redirects = true\n\n\
+         [[rule]]\nid = \"product-page\"\nstatus = \"open\"\n\
+         when = [ { final_host = \"{target_host}\" }, { selector = \"h1\" } ]\n",
+    );
+    let packs = validate_packs(&[(PathBuf::from("bench.toml"), pack.as_str())], &cat)
+        .map_err(|p| anyhow::anyhow!("{p}"))?;
+
+    let sim = Simulator::new(Timetable::Fixed);
+    let running = sim.start(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let proxy = url::Url::parse(&format!("http://{}", running.addr))?;
+    let options = || FetcherOptions {
+        user_agent: Config::default().probes.user_agent,
+        proxy: Some(proxy.clone()),
+        connect_timeout: Duration::from_secs(5),
+    };
+    let sim_fetcher = Fetcher::new(options()).context("client")?;
+    println!(
+        "hutong bench probes: {} runs ({} targets × {} slots), {} KiB pages, {} in flight, {} on {}",
+        targets * slots,
+        targets,
+        slots,
+        args.kb,
+        args.concurrency,
+        store.backend().name(),
+        crate::config::redact_url(&url)
+    );
+
+    // The ceiling: plain GETs of the same pages through the same client, nothing else.
+    let raw_n = (targets * slots).min(10_000);
+    let settings = FetchSettings {
+        per_host_concurrency: 1024,
+        min_host_spacing: Duration::ZERO,
+        ..FetchSettings::default()
+    };
+    let started = Instant::now();
+    let ok = futures_util::stream::iter(0..raw_n)
+        .map(|i| {
+            let f = sim_fetcher.clone();
+            let settings = &settings;
+            let kb = args.kb;
+            async move {
+                f.fetch(
+                    &format!("http://shop.simshop.test/item/{}?kb={kb}", i % targets),
+                    settings,
+                )
+                .await
+                .is_ok()
+            }
+        })
+        .buffer_unordered(args.concurrency)
+        .filter(|ok| std::future::ready(*ok))
+        .count()
+        .await;
+    let raw_secs = started.elapsed().as_secs_f64();
+    println!(
+        "raw HTTP GET (fetch + decode only): {ok}/{raw_n} in {raw_secs:.2} s = {:.0} requests/s",
+        ok as f64 / raw_secs
+    );
+
+    let engine = Engine::new(
+        store.clone(),
+        packs,
+        Fetcher::new(FetcherOptions {
+            proxy: None,
+            ..options()
+        })?,
+        Some(sim_fetcher),
+        "bench",
+        args.concurrency,
+    );
+    let base = Utc::now();
+    let started = Instant::now();
+    let mut observed = 0;
+    let mut failures = 0;
+    for slot in 0..slots {
+        let at = base + chrono::Duration::seconds(slot as i64);
+        let s = engine.run_pack("bench", at, "bench", None, &|_| {}).await?;
+        observed += s.observed;
+        failures += s.failures;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let (snapshots, raw_bytes, stored_bytes) = store.snapshot_totals().await?;
+    println!(
+        "probe runs end to end: {observed} in {secs:.2} s = {:.0} runs/s ({failures} failed)",
+        observed as f64 / secs
+    );
+    println!(
+        "snapshots: {snapshots} bodies, {:.1} MiB raw, {:.1} MiB stored (zstd)",
+        raw_bytes as f64 / 1048576.0,
+        stored_bytes as f64 / 1048576.0
+    );
+    if let Some(mib) = peak_rss_mib() {
+        println!("peak memory (VmHWM, simulator included): {mib:.0} MiB");
+    }
+    running.shutdown().await;
+    store.close().await;
+    if args.database_url.is_none() && Path::new(&tmp).exists() {
+        std::fs::remove_dir_all(&tmp)?;
+    }
+    Ok(())
+}
+
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
