@@ -172,8 +172,9 @@ async fn check_page_shows_history_transitions_and_disagreement() {
         rows.iter()
             .all(|r| r.value().classes().any(|c| c == "transition"))
     );
-    let second = rows[1].text().collect::<String>();
-    assert!(second.contains("changed from"), "{second}");
+    // Newest first: the later observation, which changed the status, leads.
+    let newest = rows[0].text().collect::<String>();
+    assert!(newest.contains("changed from"), "{newest}");
     assert!(
         page.body.contains("淘口令"),
         "the article's words are quoted"

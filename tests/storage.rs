@@ -44,6 +44,7 @@ on_both!(
     timeline_filters_and_pages,
     simulated_observations_stay_out_of_real_figures,
     instants_round_trip_exactly,
+    check_history_pages_newest_first_and_counts_real_data,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -464,4 +465,75 @@ async fn instants_round_trip_exactly(store: &Store) {
             .count(),
         0
     );
+}
+
+async fn check_history_pages_newest_first_and_counts_real_data(store: &Store) {
+    loaded(store).await;
+    let real_before = store.real_observation_count().await.unwrap();
+    let start = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let batch: Vec<NewObservation> = (0..7)
+        .map(|i| {
+            probe(
+                "link.weibo.taobao",
+                start + Duration::hours(i),
+                if i % 2 == 0 { "open" } else { "blocked" },
+            )
+        })
+        .collect();
+    let ids = store.insert_observations(&batch).await.unwrap();
+    let (page, total) = store
+        .check_history("link.weibo.taobao", 3, 0)
+        .await
+        .unwrap();
+    assert_eq!(total, 7);
+    assert_eq!(
+        page.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![ids[6], ids[5], ids[4]],
+        "newest first"
+    );
+    let (last, _) = store
+        .check_history("link.weibo.taobao", 3, 6)
+        .await
+        .unwrap();
+    assert_eq!(last.iter().map(|o| o.id).collect::<Vec<_>>(), vec![ids[0]]);
+    let (none, total) = store
+        .check_history("link.nobody.nothing", 3, 0)
+        .await
+        .unwrap();
+    assert!(none.is_empty() && total == 0);
+
+    // Simulated observations, and any observation of a simulated platform, are not real.
+    assert_eq!(
+        store.real_observation_count().await.unwrap(),
+        real_before + 7
+    );
+    let mut sim = probe("link.wechat.taobao", start, "blocked");
+    sim.source_kind = SourceKind::Simulated;
+    store.insert_observation(&sim).await.unwrap();
+    assert_eq!(
+        store.real_observation_count().await.unwrap(),
+        real_before + 7
+    );
+    store
+        .execute_admin("update groups set simulated = true where slug = 'sina'")
+        .await
+        .unwrap();
+    assert_eq!(store.real_observation_count().await.unwrap(), real_before);
+
+    // Run times can be set (runs from hours ago).
+    let slot = start - Duration::hours(5);
+    let hutong::storage::RunStart::Fresh(run) =
+        store.begin_run("p", slot, "schedule", 2).await.unwrap()
+    else {
+        panic!("a fresh run")
+    };
+    store.finish_run(run, 2, 2, None).await.unwrap();
+    store
+        .set_run_times(run, slot, Some(slot + Duration::minutes(1)))
+        .await
+        .unwrap();
+    let runs = store.recent_runs("p", 5).await.unwrap();
+    assert_eq!(runs[0].started_at, slot);
+    assert_eq!(runs[0].finished_at, Some(slot + Duration::minutes(1)));
+    assert!(runs[0].failed());
 }

@@ -44,6 +44,7 @@ fn Header(chrome: Chrome) -> impl IntoView {
         (Section::Qr, "/qr", "QR codes"),
         (Section::Timeline, "/timeline", "Timeline"),
         (Section::Platforms, "/platforms", "Platforms"),
+        (Section::Probes, "/probes", "Probes"),
     ];
     let items = nav
         .into_iter()

@@ -43,6 +43,7 @@ pub enum Section {
     Qr,
     Timeline,
     Platforms,
+    Probes,
     Other,
 }
 
@@ -132,6 +133,7 @@ pub struct MatrixView {
     pub columns: Vec<Header>,
     pub rows: Vec<MatrixRow>,
     pub ladder: Vec<StatusView>,
+    /// The matrix of simulated platforms (demo data), labelled as such everywhere.
     pub simulated_included: bool,
 }
 
@@ -202,6 +204,8 @@ pub struct OverviewView {
     pub requirements: Vec<RequirementView>,
     pub observations: i64,
     pub checks: i64,
+    /// Probe packs failing for longer than allowed, in words.
+    pub probe_alerts: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -217,6 +221,20 @@ pub struct HistoryRow {
     pub transition_from: Option<Option<StatusView>>,
     /// Observed after the page's date: shown, but greyed.
     pub after_at: bool,
+    /// The observation's own page (probe observations, with their evidence).
+    pub observation_href: Option<String>,
+    /// What a probe said beyond the status, compactly.
+    pub probe: Option<ProbeNote>,
+}
+
+/// A probe observation's verdict details, compactly: failure, anomaly, matched rule.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProbeNote {
+    pub failure: Option<String>,
+    /// No rule recognising a known page matched: the verdict is flagged.
+    pub anomaly: bool,
+    pub rule: Option<String>,
+    pub superseded: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -230,8 +248,14 @@ pub struct CheckView {
     pub cell: CellView,
     /// Every source's latest word as of the page's date.
     pub current: Vec<OpinionView>,
+    /// One page of observations, newest first.
     pub history: Vec<HistoryRow>,
     pub ladder: Vec<StatusView>,
+    pub page: usize,
+    pub pages: usize,
+    pub total: usize,
+    pub newer: Option<String>,
+    pub older: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -251,6 +275,8 @@ pub struct PlatformView {
     pub ecosystem: Option<Name>,
     pub domains: Vec<String>,
     pub checks: Vec<CheckSummary>,
+    /// Exists only in Hutong's simulator.
+    pub simulated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -260,6 +286,7 @@ pub struct PlatformListItem {
     pub kind: String,
     pub group: Name,
     pub checks: usize,
+    pub simulated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -307,4 +334,133 @@ pub struct SourceFact {
     pub status: StatusView,
     pub quote: Option<String>,
     pub note: Option<String>,
+}
+
+/// One observation with its evidence, for its own page. Evidence values come from scraped
+/// pages: they arrive here as capped plain text and are only ever shown as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservationView {
+    pub id: i64,
+    pub check_id: String,
+    pub check_href: String,
+    pub check_title: String,
+    /// Beijing time.
+    pub when: String,
+    pub status: StatusView,
+    pub source_kind: String,
+    pub simulated: bool,
+    pub citation: CitationView,
+    pub vantage: String,
+    pub pack_id: Option<String>,
+    pub rule_version: Option<i64>,
+    /// `Some(true)`: a rule recognising a known page matched; `Some(false)`: an anomaly.
+    pub confirmed: Option<bool>,
+    /// The failure class and what it means, in words.
+    pub failure: Option<(String, String)>,
+    pub superseded_by: Option<i64>,
+    pub reclassifies: Option<i64>,
+    pub quote: Option<String>,
+    pub note: Option<String>,
+    pub evidence: Option<EvidenceView>,
+    /// `/observations/{id}/snapshot` when the body was kept.
+    pub snapshot_href: Option<String>,
+    pub snapshot_sha: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EvidenceView {
+    pub request_url: Option<String>,
+    pub hops: Vec<HopView>,
+    pub final_url: Option<String>,
+    pub final_status: Option<String>,
+    pub rule: Option<String>,
+    pub excerpt: Option<String>,
+    pub charset: Option<String>,
+    pub content_type: Option<String>,
+    pub body_sha256: Option<String>,
+    pub body_bytes: Option<String>,
+    pub total_ms: Option<String>,
+    pub control: Option<ControlView>,
+    pub detail: Option<String>,
+    pub extracted: Vec<ExtractedView>,
+    pub rule_version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HopView {
+    pub url: Option<String>,
+    pub status: Option<String>,
+    pub location: Option<String>,
+    pub elapsed_ms: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ControlView {
+    pub url: Option<String>,
+    pub status: Option<String>,
+    /// `Some(true)` when the target itself answered.
+    pub ok: Option<bool>,
+}
+
+/// A payment option found on a checkout page.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExtractedView {
+    pub names: Vec<String>,
+    pub method: Option<String>,
+    pub selected: Option<bool>,
+}
+
+/// The probe packs, their runs and method changes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProbesView {
+    pub packs: Vec<PackView>,
+    pub runs: Vec<RunRow>,
+    pub method_changes: Vec<MethodChangeRow>,
+    /// A pack counts as failing after this long, in words ("1 h").
+    pub alert_after: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PackView {
+    pub id: String,
+    pub name: Name,
+    pub kind: String,
+    pub version: i64,
+    pub verified: bool,
+    pub simulated: bool,
+    pub enabled: bool,
+    pub scheduled: bool,
+    pub schedule: String,
+    pub next_run: Option<String>,
+    pub last_run: Option<RunRow>,
+    pub last_success: Option<String>,
+    /// Consecutive failed runs, newest first.
+    pub failed_runs: usize,
+    /// Set when the pack has failed for longer than allowed: the alert, in words.
+    pub failing: Option<String>,
+    pub checks: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunRow {
+    pub pack_id: String,
+    pub slot: String,
+    pub started: String,
+    pub finished: Option<String>,
+    pub state: String,
+    pub done: i64,
+    pub planned: i64,
+    pub failures: i64,
+    pub failed: bool,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MethodChangeRow {
+    pub pack_id: String,
+    pub from_version: Option<i64>,
+    pub to_version: i64,
+    pub when: String,
+    pub checked: i64,
+    pub changed: i64,
 }

@@ -136,3 +136,242 @@ fn hrefs_encode_their_parameters() {
     assert_eq!(href, "/timeline?platform=a%26b+c&at=2021-10-17");
     assert_eq!(href_with("/timeline", &[], None), "/timeline");
 }
+
+fn other_chrome(title: &str, section: Section, path: &str) -> Chrome {
+    Chrome {
+        title: title.into(),
+        section,
+        path: path.into(),
+        at: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        at_is_today: true,
+        today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        keep: Vec::new(),
+    }
+}
+
+fn observation(evidence: Option<EvidenceView>, simulated: bool) -> ObservationView {
+    ObservationView {
+        id: 42,
+        check_id: "link.wechat.taobao".into(),
+        check_href: "/checks/link.wechat.taobao".into(),
+        check_title: "WeChat × Taobao".into(),
+        when: "2026-11-22 10:00 UTC+8".into(),
+        status: status("blocked", "Blocked", "屏蔽", Some(3), 4),
+        source_kind: if simulated { "simulated" } else { "probe" }.into(),
+        simulated,
+        citation: citation("probe:wechat-links@cn"),
+        vantage: "cn".into(),
+        pack_id: Some("wechat-links".into()),
+        rule_version: Some(3),
+        confirmed: Some(false),
+        failure: None,
+        superseded_by: Some(43),
+        reclassifies: None,
+        quote: None,
+        note: None,
+        evidence,
+        snapshot_href: Some("/observations/42/snapshot".into()),
+        snapshot_sha: Some("ab12".into()),
+    }
+}
+
+#[test]
+fn evidence_is_shown_as_text_never_as_markup() {
+    let evidence = EvidenceView {
+        request_url: Some("https://bridge.example/?u=\"><script>alert(3)</script>".into()),
+        hops: vec![HopView {
+            url: Some("https://evil.example/\"><img src=x onerror=alert(1)>".into()),
+            status: Some("302".into()),
+            location: Some("javascript:alert(2)".into()),
+            elapsed_ms: Some("12".into()),
+        }],
+        rule: Some("interstitial-block".into()),
+        excerpt: Some("<script>alert(1)</script>已停止访问".into()),
+        control: Some(ControlView {
+            url: Some("https://item.taobao.com/".into()),
+            status: Some("200".into()),
+            ok: Some(true),
+        }),
+        extracted: vec![ExtractedView {
+            names: vec!["<b>支付宝</b>".into()],
+            method: Some("alipay".into()),
+            selected: Some(true),
+        }],
+        ..EvidenceView::default()
+    };
+    let page = crate::pages::observation_page(
+        &other_chrome("Observation", Section::Other, "/observations/42"),
+        &observation(Some(evidence), false),
+    );
+    assert!(!page.contains("<script"), "{page}");
+    assert!(!page.contains("<img"));
+    assert!(!page.contains("<b>支付宝"));
+    assert!(
+        page.contains(
+            "<pre class=\"excerpt\">&lt;script&gt;alert(1)&lt;/script&gt;已停止访问</pre>"
+        ),
+        "{page}"
+    );
+    assert!(
+        !page.contains("href=\"https://"),
+        "scraped URLs are never links"
+    );
+    assert!(!page.contains("href=\"javascript"));
+    assert!(page.contains("href=\"/observations/42/snapshot\""));
+    assert!(page.contains("Download the raw page"));
+    assert!(page.contains("Anomaly"));
+    assert!(
+        page.contains("href=\"/observations/43\""),
+        "superseded-by link"
+    );
+    assert!(!page.contains("SIMULATED"));
+    let simulated = crate::pages::observation_page(
+        &other_chrome("Observation", Section::Other, "/observations/42"),
+        &observation(None, true),
+    );
+    assert!(simulated.contains("SIMULATED") && simulated.contains("not real data"));
+    assert!(simulated.contains("carries no probe evidence"));
+}
+
+fn matrix(simulated: bool) -> MatrixView {
+    let unknown = status("unknown", "unknown", "未知", None, 4);
+    let header = |en: &str| Header {
+        name: Name::new("", en),
+        href: None,
+        note: None,
+    };
+    MatrixView {
+        kind_id: "link".into(),
+        kind_name: Name::new("链接", "Link sharing"),
+        subject_label: Name::new("", "Host"),
+        object_label: Name::new("", "Target"),
+        columns: vec![header(if simulated { "SimShop" } else { "Taobao" })],
+        rows: vec![MatrixRow {
+            header: header(if simulated { "SimChat" } else { "WeChat" }),
+            cells: vec![Some(CellView {
+                check_id: "c".into(),
+                href: "/checks/c".into(),
+                status: unknown,
+                latest: None,
+                disagreeing: Vec::new(),
+                age_days: None,
+            })],
+        }],
+        ladder: Vec::new(),
+        simulated_included: simulated,
+    }
+}
+
+#[test]
+fn the_simulated_matrix_comes_after_the_real_one_labelled_everywhere() {
+    let chrome = other_chrome("Links", Section::Links, "/links");
+    let page = crate::pages::matrix_page(&chrome, &matrix(false), Some(&matrix(true)));
+    let real = page.find("Taobao").unwrap();
+    let heading = page
+        .find("Simulated platforms (demo) — not real data")
+        .expect("heading");
+    assert!(real < heading);
+    assert!(page.contains("<caption>SIMULATED"), "{page}");
+    let simulated_part = &page[heading..];
+    assert!(
+        simulated_part.contains("<td><span class=\"source-kind sk-simulated\">SIMULATED</span>")
+    );
+    let alone = crate::pages::matrix_page(&chrome, &matrix(false), None);
+    assert!(!alone.contains("SIMULATED"));
+}
+
+#[test]
+fn a_failing_pack_is_flagged_and_no_packs_are_explained() {
+    let chrome = other_chrome("Probes", Section::Probes, "/probes");
+    let empty = crate::pages::probes_page(&chrome, &ProbesView::default());
+    assert!(empty.contains("No probe packs are loaded"));
+    assert!(empty.contains("href=\"/probes\" aria-current=\"page\""));
+    let view = ProbesView {
+        packs: vec![PackView {
+            id: "broken".into(),
+            name: Name::new("坏", "Broken"),
+            verified: false,
+            failing: Some(
+                "Probe pack broken has failed for 3 h (12 runs); last success never".into(),
+            ),
+            failed_runs: 12,
+            next_run: Some("2026-11-22 18:17 UTC+8".into()),
+            ..PackView::default()
+        }],
+        method_changes: vec![MethodChangeRow {
+            pack_id: "broken".into(),
+            from_version: Some(1),
+            to_version: 2,
+            when: "2026-11-20 10:00 UTC+8".into(),
+            checked: 10,
+            changed: 1,
+        }],
+        alert_after: "1 h".into(),
+        ..ProbesView::default()
+    };
+    let page = crate::pages::probes_page(&chrome, &view);
+    assert!(page.contains("FAILING"));
+    assert!(page.contains("has failed for 3 h (12 runs)"));
+    assert!(page.contains("endpoints not confirmed live"));
+    assert!(page.contains("2026-11-22 18:17 UTC+8"));
+    assert!(page.contains("1 → 2"));
+    assert!(page.contains("not a platform changing its policy"));
+}
+
+#[test]
+fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
+    let blocked = status("blocked", "Blocked", "屏蔽", Some(3), 4);
+    let cell = CellView {
+        check_id: "link.wechat.taobao".into(),
+        href: "/checks/link.wechat.taobao".into(),
+        status: blocked.clone(),
+        latest: None,
+        disagreeing: Vec::new(),
+        age_days: None,
+    };
+    let header = Header {
+        name: Name::new("微信", "WeChat"),
+        href: None,
+        note: None,
+    };
+    let view = CheckView {
+        id: "link.wechat.taobao".into(),
+        kind_name: Name::new("链接", "Link sharing"),
+        subject_label: Name::new("", "Host"),
+        object_label: Name::new("", "Target"),
+        subject: header.clone(),
+        object: header,
+        cell,
+        current: Vec::new(),
+        history: vec![HistoryRow {
+            when: "2026-11-22 10:00 UTC+8".into(),
+            approximate: false,
+            status: blocked,
+            citation: citation("probe"),
+            quote: None,
+            note: None,
+            transition_from: None,
+            after_at: false,
+            observation_href: Some("/observations/7?at=2021-10-17".into()),
+            probe: Some(ProbeNote {
+                failure: Some("timeout".into()),
+                anomaly: true,
+                rule: Some("<i>rule</i>".into()),
+                superseded: false,
+            }),
+        }],
+        ladder: Vec::new(),
+        page: 2,
+        pages: 3,
+        total: 120,
+        newer: Some("/checks/link.wechat.taobao?at=2021-10-17".into()),
+        older: Some("/checks/link.wechat.taobao?page=3&at=2021-10-17".into()),
+    };
+    let page = crate::pages::check_page(&chrome(false), &view);
+    assert!(page.contains("href=\"/observations/7?at=2021-10-17\""));
+    assert!(page.contains("failed: timeout") && page.contains("anomaly"));
+    assert!(page.contains("&lt;i&gt;rule&lt;/i&gt;"));
+    assert!(page.contains("120 observation(s); page 2 of 3"));
+    assert!(page.contains("rel=\"prev\" href=\"/checks/link.wechat.taobao?at=2021-10-17\""));
+    assert!(page.contains("rel=\"next\""));
+}

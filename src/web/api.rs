@@ -3,6 +3,7 @@
 
 use super::pages::{TIMELINE_PAGE, TimelineFilter, timeline_entries};
 use super::params::{Params, truncate};
+use super::probe_pages::pack_statuses;
 use super::{AppState, WebError};
 use crate::state::{self, CheckState};
 use crate::storage::{ObservationRecord, StateFilter};
@@ -35,6 +36,7 @@ pub async fn get_index() -> Response {
             "/api/v1/checks/{id}/observations",
             "/api/v1/matrix?kind=link|payment|qr&at=YYYY-MM-DD",
             "/api/v1/timeline?at=&platform=&kind=&source=&page=",
+            "/api/v1/probes",
             "/healthz"
         ]
     }))
@@ -233,7 +235,12 @@ pub async fn get_matrix(State(state): State<AppState>, RawQuery(q): RawQuery) ->
                 .ok_or_else(|| WebError::BadRequest(format!("kind: required, one of: {}", kinds.join(", "))))?;
             let filter = StateFilter { kind: Some(kind.clone()), ..StateFilter::default() };
             let rows = state.store.state_as_of(as_of.instant, &filter).await?;
-            let checks: Vec<_> = r.checks.iter().filter(|c| c.kind == kind).collect();
+            // Real figures only: checks of simulated platforms are left out.
+            let checks: Vec<_> = r
+                .checks
+                .iter()
+                .filter(|c| c.kind == kind && !r.is_simulated_check(c))
+                .collect();
             let states = state::states(checks.iter().copied(), rows);
             let cells: Vec<Value> = checks
                 .iter()
@@ -311,4 +318,52 @@ fn entry_json(e: &TimelineEntry) -> Value {
             "citation": citation(c),
         }),
     }
+}
+
+/// Every loaded probe pack with its schedule, last runs and failure streak, and the
+/// method changes (reclassifications) of all packs.
+pub async fn list_probes(State(state): State<AppState>) -> Response {
+    finish(
+        async {
+            let now = chrono::Utc::now();
+            let statuses = pack_statuses(&state, now).await?;
+            let packs: Vec<Value> = statuses
+                .iter()
+                .map(|s| {
+                    json!({
+                        "id": s.pack.id,
+                        "name_en": s.pack.name_en,
+                        "name_zh": s.pack.name_zh,
+                        "kind": s.pack.kind,
+                        "version": s.pack.version,
+                        "verified": s.pack.verified,
+                        "simulated": s.pack.simulated,
+                        "enabled": s.pack.enabled,
+                        "scheduled": s.pack.scheduled,
+                        "schedule": s.pack.schedule,
+                        "schedule_timezone": "Asia/Shanghai",
+                        "checks": s.pack.checks,
+                        "next_run": s.next_run,
+                        "last_run": s.recent.first(),
+                        "last_success": s.last_success,
+                        "consecutive_failed_runs": s.failed_runs,
+                        "failing_since": s.failing_since,
+                        "failing": s.failing,
+                        "alert": s.alert(),
+                        "recent_runs": s.recent,
+                    })
+                })
+                .collect();
+            let changes = state.store.method_changes(None).await?;
+            Ok(Json(json!({
+                "now": now,
+                "alert_after_seconds": state.probe_alert_after.num_seconds(),
+                "packs": packs,
+                "method_changes": changes,
+                "method_changes_note": "a method change re-derives old verdicts under newer rules; it is not a platform changing its policy",
+            }))
+            .into_response())
+        }
+        .await,
+    )
 }

@@ -5,6 +5,7 @@
 mod api;
 mod pages;
 mod params;
+mod probe_pages;
 mod views;
 
 use crate::storage::{StorageError, Store};
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/checks/{id}/observations", get(api::list_observations))
         .route("/matrix", get(api::get_matrix))
         .route("/timeline", get(api::get_timeline))
+        .route("/probes", get(api::list_probes))
         .fallback(api::not_found);
     Router::new()
         .route("/", get(pages::show_overview))
@@ -63,6 +65,12 @@ pub fn router(state: AppState) -> Router {
         .route("/platforms/{slug}", get(pages::show_platform))
         .route("/timeline", get(pages::show_timeline))
         .route("/sources/{id}", get(pages::show_source))
+        .route("/probes", get(probe_pages::show_probes))
+        .route("/observations/{id}", get(probe_pages::show_observation))
+        .route(
+            "/observations/{id}/snapshot",
+            get(probe_pages::get_snapshot),
+        )
         .route("/healthz", get(get_health))
         .route("/style/hutong.css", get(get_stylesheet))
         .route("/favicon.svg", get(get_favicon))

@@ -18,14 +18,14 @@ use std::collections::HashMap;
 
 /// A failed page keeps the furniture it was going to render with, so the error page
 /// shows the same navigation and date.
-type PageFailure = Box<(Chrome, WebError)>;
-type PageResult = Result<Response, PageFailure>;
+pub(super) type PageFailure = Box<(Chrome, WebError)>;
+pub(super) type PageResult = Result<Response, PageFailure>;
 
-fn failure(chrome: &Chrome, e: impl Into<WebError>) -> PageFailure {
+pub(super) fn failure(chrome: &Chrome, e: impl Into<WebError>) -> PageFailure {
     Box::new((chrome.clone(), e.into()))
 }
 
-fn chrome(
+pub(super) fn chrome(
     title: &str,
     section: Section,
     path: &str,
@@ -43,11 +43,11 @@ fn chrome(
     }
 }
 
-fn html(page: String) -> Response {
+pub(super) fn html(page: String) -> Response {
     Html(page).into_response()
 }
 
-fn finish(result: PageResult) -> Response {
+pub(super) fn finish(result: PageResult) -> Response {
     match result {
         Ok(r) => r,
         Err(failure) => {
@@ -67,7 +67,7 @@ fn finish(result: PageResult) -> Response {
 }
 
 /// Parses `at`, answering a 400 page (shown as of today) when it is wrong.
-fn as_of_or_error(
+pub(super) fn as_of_or_error(
     params: &Params,
     title: &str,
     section: Section,
@@ -78,7 +78,7 @@ fn as_of_or_error(
         .map_err(|e| failure(&chrome(title, section, path, &AsOf::today(), Vec::new()), e))
 }
 
-fn date_query(as_of: &AsOf) -> String {
+pub(super) fn date_query(as_of: &AsOf) -> String {
     if as_of.is_today {
         String::new()
     } else {
@@ -98,19 +98,22 @@ async fn snapshot(
     kind: Option<&str>,
 ) -> Result<Snapshot, WebError> {
     let reference = state.store.reference().await?;
-    let states = states_at(state, &reference, at, kind).await?;
+    let states = states_at(state, &reference, at, kind, false).await?;
     Ok(Snapshot { reference, states })
 }
 
-/// Each check's state at `at`, for reference data already read.
+/// Each check's state at `at`, for reference data already read; simulated observations
+/// count only when asked for (the matrices and pages of simulated platforms).
 async fn states_at(
     state: &AppState,
     reference: &crate::storage::Reference,
     at: DateTime<Utc>,
     kind: Option<&str>,
+    include_simulated: bool,
 ) -> Result<HashMap<String, CheckState>, WebError> {
     let filter = StateFilter {
         kind: kind.map(str::to_string),
+        include_simulated,
         ..StateFilter::default()
     };
     let rows = state.store.state_as_of(at, &filter).await?;
@@ -137,7 +140,9 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
     let chrome = chrome("Overview", Section::Overview, "/", &as_of, keep);
     let fail = |e: WebError| failure(&chrome, e);
     let then_param = then_param.map_err(fail)?;
-    let now = snapshot(state, as_of.instant, None).await.map_err(fail)?;
+    let mut now = snapshot(state, as_of.instant, None).await.map_err(fail)?;
+    // Simulated platforms never enter a real figure: the figures below see real checks only.
+    now.reference = real_only(&now.reference);
     let r = &now.reference;
 
     // "Then": the day before the earliest deadline (how things stood when regulators
@@ -151,9 +156,15 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
             day,
             Snapshot {
                 reference: now.reference.clone(),
-                states: states_at(state, &now.reference, time::end_of_day(day, SHANGHAI), None)
-                    .await
-                    .map_err(fail)?,
+                states: states_at(
+                    state,
+                    &now.reference,
+                    time::end_of_day(day, SHANGHAI),
+                    None,
+                    false,
+                )
+                .await
+                .map_err(fail)?,
             },
         )),
         None => None,
@@ -293,16 +304,34 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
             }
         })
         .collect();
-    let counts = state.store.counts().await.map_err(|e| fail(e.into()))?;
+    let observations = state
+        .store
+        .real_observation_count()
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let probe_alerts = super::probe_pages::pack_statuses(state, Utc::now())
+        .await
+        .map_err(|e| fail(e.into()))?
+        .iter()
+        .filter_map(|p| p.alert())
+        .collect();
     let data = OverviewView {
         links,
         payments,
         latest,
         requirements,
-        observations: counts.observations,
-        checks: counts.checks,
+        observations,
+        checks: r.checks.len() as i64,
+        probe_alerts,
     };
     Ok(html(pages::overview_page(&chrome, &data)))
+}
+
+/// The reference data without the checks of simulated platforms.
+fn real_only(r: &crate::storage::Reference) -> crate::storage::Reference {
+    let mut real = r.clone();
+    real.checks.retain(|c| !r.is_simulated_check(c));
+    real
 }
 
 pub async fn show_links(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
@@ -361,20 +390,56 @@ async fn matrix(
     let snap = snapshot(state, as_of.instant, Some(kind_id))
         .await
         .map_err(fail)?;
-    let m = build_matrix(&snap, kind_id, &as_of).ok_or_else(|| {
+    let m = build_matrix(&snap, kind_id, &as_of, false).ok_or_else(|| {
         fail(WebError::NotFound(format!(
             "the catalog has no check kind \"{kind_id}\""
         )))
     })?;
-    Ok(html(pages::matrix_page(&chrome, &m)))
+    // Simulated platforms get their own matrix below the real one, and only once the
+    // simulator has observed something of this kind.
+    let r = &snap.reference;
+    let simulated = if r
+        .checks
+        .iter()
+        .any(|c| c.kind == kind_id && r.is_simulated_check(c))
+    {
+        let states = states_at(state, r, as_of.instant, Some(kind_id), true)
+            .await
+            .map_err(fail)?;
+        let observed = r.checks.iter().any(|c| {
+            r.is_simulated_check(c) && states.get(&c.id).is_some_and(|s| s.latest.is_some())
+        });
+        let sim = Snapshot {
+            reference: snap.reference.clone(),
+            states,
+        };
+        if observed {
+            build_matrix(&sim, kind_id, &as_of, true)
+        } else {
+            None
+        }
+    } else {
+        None
+    };
+    Ok(html(pages::matrix_page(&chrome, &m, simulated.as_ref())))
 }
 
 /// Subjects down, objects across; rows with the most checks first, columns by ecosystem.
-fn build_matrix(snap: &Snapshot, kind_id: &str, as_of: &AsOf) -> Option<MatrixView> {
+/// Either the real checks or (`simulated`) those of simulated platforms, never both.
+fn build_matrix(
+    snap: &Snapshot,
+    kind_id: &str,
+    as_of: &AsOf,
+    simulated: bool,
+) -> Option<MatrixView> {
     let r = &snap.reference;
     let kind = r.kind(kind_id)?;
     let query = date_query(as_of);
-    let checks: Vec<&Check> = r.checks.iter().filter(|c| c.kind == kind_id).collect();
+    let checks: Vec<&Check> = r
+        .checks
+        .iter()
+        .filter(|c| c.kind == kind_id && r.is_simulated_check(c) == simulated)
+        .collect();
     let mut subjects: Vec<&str> = Vec::new();
     let mut objects: Vec<&str> = Vec::new();
     for c in &checks {
@@ -422,9 +487,12 @@ fn build_matrix(snap: &Snapshot, kind_id: &str, as_of: &AsOf) -> Option<MatrixVi
             .collect(),
         rows,
         ladder: views::ladder(kind),
-        simulated_included: false,
+        simulated_included: simulated,
     })
 }
+
+/// Observations per page of a check's history: probes write thousands per check.
+pub const CHECK_HISTORY_PAGE: usize = 50;
 
 pub async fn show_check(
     State(state): State<AppState>,
@@ -470,11 +538,32 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
         .map_err(|e| fail(&chrome, e.into()))?;
     let states = state::states([c], rows);
     let st = states.get(id);
-    let observations = state
+    let page = params.page().map_err(|e| fail(&chrome, e))?;
+    let offset = ((page - 1) * CHECK_HISTORY_PAGE) as i64;
+    let (observations, total) = state
         .store
-        .observations(id)
+        .check_history(id, CHECK_HISTORY_PAGE as i64, offset)
         .await
         .map_err(|e| fail(&chrome, e.into()))?;
+    let total = usize::try_from(total).unwrap_or(0);
+    let pages_count = total.div_ceil(CHECK_HISTORY_PAGE);
+    if page > pages_count.max(1) {
+        return Err(fail(
+            &chrome,
+            WebError::NotFound(format!(
+                "page {page} does not exist: this check has {pages_count} page(s) of observations"
+            )),
+        ));
+    }
+    let page_href = |p: usize| {
+        let pairs = if p > 1 {
+            vec![("page".to_string(), p.to_string())]
+        } else {
+            Vec::new()
+        };
+        let at = (!as_of.is_today).then(|| as_of.day.to_string());
+        hutong_app::components::href_with(&path, &pairs, at.as_deref())
+    };
     let transitions = state
         .store
         .transitions(id)
@@ -497,6 +586,11 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
                 .get(&o.id)
                 .map(|from| from.as_deref().map(|s| views::status_view(Some(kind), s))),
             after_at: o.observed_at > as_of.instant,
+            observation_href: o
+                .pack_id
+                .is_some()
+                .then(|| format!("/observations/{}{query}", o.id)),
+            probe: views::probe_note(o),
         })
         .collect();
     let view = CheckView {
@@ -517,6 +611,11 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
             .unwrap_or_default(),
         history,
         ladder: views::ladder(kind),
+        page,
+        pages: pages_count,
+        total,
+        newer: (page > 1).then(|| page_href(page - 1)),
+        older: (page < pages_count).then(|| page_href(page + 1)),
     };
     Ok(html(pages::check_page(&chrome, &view)))
 }
@@ -550,6 +649,7 @@ async fn platforms(state: &AppState, params: Params) -> PageResult {
                 .group(&p.group)
                 .map_or_else(|| name("", &p.group), |g| name(&g.name_zh, &g.name_en)),
             checks: platform_checks(&r, &p.slug).len(),
+            simulated: r.is_simulated_platform(&p.slug),
         })
         .collect();
     items.sort_by(|a, b| a.group.en.cmp(&b.group.en).then(a.name.en.cmp(&b.name.en)));
@@ -585,9 +685,16 @@ async fn platform(state: &AppState, slug: &str, params: Params) -> PageResult {
     let path = format!("/platforms/{slug}");
     let as_of = as_of_or_error(&params, "Platform", Section::Platforms, &path)?;
     let mut chrome = chrome("Platform", Section::Platforms, &path, &as_of, Vec::new());
-    let snap = snapshot(state, as_of.instant, None)
+    let mut snap = snapshot(state, as_of.instant, None)
         .await
         .map_err(|e| failure(&chrome, e))?;
+    let simulated = snap.reference.is_simulated_platform(slug);
+    if simulated {
+        // A simulated platform's page is all demo data, labelled as such.
+        snap.states = states_at(state, &snap.reference, as_of.instant, None, true)
+            .await
+            .map_err(|e| failure(&chrome, e))?;
+    }
     let r = &snap.reference;
     let Some(p) = r.platform(slug) else {
         let e = WebError::NotFound(format!(
@@ -634,6 +741,7 @@ async fn platform(state: &AppState, slug: &str, params: Params) -> PageResult {
         ecosystem,
         domains: p.domains.clone(),
         checks,
+        simulated,
     };
     Ok(html(pages::platform_page(&chrome, &view)))
 }

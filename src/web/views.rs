@@ -204,3 +204,176 @@ pub fn milestone_entry(r: &Reference, m: &Milestone) -> TimelineEntry {
         citation: source_citation(r, &m.source),
     }
 }
+
+/// Longest excerpt shown from a scraped page.
+pub const EXCERPT_CAP: usize = 2_000;
+/// Longest URL shown from evidence.
+pub const URL_CAP: usize = 500;
+/// Longest short field (rule ids, charsets, statuses …) shown from evidence.
+pub const SHORT_CAP: usize = 200;
+
+/// Scraped text cut to `cap` characters, control characters (other than line breaks and
+/// tabs) replaced: it is shown as text, and must not be able to garble the page.
+pub fn capped(s: &str, cap: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .take(cap)
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if s.chars().nth(cap).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// An evidence value as text: strings, numbers and booleans; anything else (or nothing)
+/// is `None`, so a malformed field is left out rather than trusted.
+pub fn evidence_text(v: Option<&serde_json::Value>, cap: usize) -> Option<String> {
+    use serde_json::Value;
+    let s = match v? {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return None,
+    };
+    let s = capped(s.trim(), cap);
+    (!s.is_empty()).then_some(s)
+}
+
+/// A probe's evidence as shown: every value capped text, every odd field tolerated.
+pub fn evidence_view(v: &serde_json::Value) -> Option<EvidenceView> {
+    let obj = v.as_object()?;
+    let get = |k: &str| obj.get(k);
+    let short = |k: &str| evidence_text(get(k), SHORT_CAP);
+    let url = |k: &str| evidence_text(get(k), URL_CAP);
+    let hops = get("hops")
+        .and_then(|h| h.as_array())
+        .map(|hops| {
+            hops.iter()
+                .take(50)
+                .filter_map(|h| h.as_object())
+                .map(|h| HopView {
+                    url: evidence_text(h.get("url"), URL_CAP),
+                    status: evidence_text(h.get("status"), SHORT_CAP),
+                    location: evidence_text(h.get("location"), URL_CAP),
+                    elapsed_ms: evidence_text(h.get("elapsed_ms"), SHORT_CAP),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let control = get("control")
+        .and_then(|c| c.as_object())
+        .map(|c| ControlView {
+            url: evidence_text(c.get("url"), URL_CAP),
+            status: evidence_text(c.get("status"), SHORT_CAP),
+            ok: c.get("ok").and_then(|b| b.as_bool()),
+        });
+    let extracted = get("extracted")
+        .and_then(|x| x.as_array())
+        .map(|list| {
+            list.iter()
+                .take(50)
+                .filter_map(|x| x.as_object())
+                .map(|x| ExtractedView {
+                    names: x
+                        .get("names")
+                        .and_then(|n| n.as_array())
+                        .map(|names| {
+                            names
+                                .iter()
+                                .take(20)
+                                .filter_map(|n| evidence_text(Some(n), SHORT_CAP))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    method: evidence_text(x.get("method"), SHORT_CAP),
+                    selected: x.get("selected").and_then(|b| b.as_bool()),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(EvidenceView {
+        request_url: url("request_url"),
+        hops,
+        final_url: url("final_url"),
+        final_status: short("status"),
+        rule: short("rule"),
+        excerpt: evidence_text(get("excerpt"), EXCERPT_CAP),
+        charset: short("charset"),
+        content_type: short("content_type"),
+        body_sha256: short("body_sha256"),
+        body_bytes: short("body_bytes"),
+        total_ms: get("timings")
+            .and_then(|t| t.as_object())
+            .and_then(|t| evidence_text(t.get("total_ms"), SHORT_CAP)),
+        control,
+        detail: evidence_text(get("detail"), EXCERPT_CAP),
+        extracted,
+        rule_version: short("rule_version"),
+    })
+}
+
+/// What a failure class means, in words a reader can act on.
+pub fn failure_words(class: &str) -> String {
+    use crate::probes::FailureClass as F;
+    match class.parse::<F>() {
+        Ok(F::Dns) => "the host name did not resolve",
+        Ok(F::Connect) => "no connection could be made (refused, unreachable or reset)",
+        Ok(F::Tls) => "the secure connection (TLS) could not be set up",
+        Ok(F::Timeout) => "the request took longer than the pack allows",
+        Ok(F::HttpStatus) => "the platform answered with an HTTP error that no rule explains",
+        Ok(F::TooLarge) => "the page was larger than the pack's size limit",
+        Ok(F::Decode) => "the page could not be decoded (broken compression or text encoding)",
+        Ok(F::BotChallenge) => {
+            "the platform answered with an anti-bot check (captcha, 403 or 429); this says nothing about its policy"
+        }
+        Ok(F::ControlFailed) => {
+            "the target itself did not answer, so a restriction cannot be told apart from a target that is down"
+        }
+        Ok(F::NoRuleMatched) => {
+            "the page was fetched but no rule recognises it; Hutong does not guess"
+        }
+        Ok(F::RedirectLoop) => {
+            "too many redirects, or a redirect back to a page already visited"
+        }
+        Err(_) => "a failure class this version of Hutong does not know",
+    }
+    .to_string()
+}
+
+/// A probe verdict's details for a history row; `None` for other sources.
+pub fn probe_note(o: &ObservationRecord) -> Option<ProbeNote> {
+    o.pack_id.as_ref()?;
+    Some(ProbeNote {
+        failure: o.failure.as_deref().map(|f| capped(f, SHORT_CAP)),
+        anomaly: o.confirmed == Some(false),
+        rule: o
+            .evidence
+            .as_ref()
+            .and_then(|e| evidence_text(e.0.get("rule"), SHORT_CAP)),
+        superseded: o.superseded_by.is_some(),
+    })
+}
+
+/// "45 min", "3 h", "2 d 4 h": how long something has lasted.
+pub fn duration_words(d: chrono::Duration) -> String {
+    let minutes = d.num_minutes().max(0);
+    if minutes < 60 {
+        format!("{minutes} min")
+    } else if minutes < 48 * 60 {
+        format!("{} h", minutes / 60)
+    } else {
+        format!("{} d {} h", minutes / (24 * 60), (minutes / 60) % 24)
+    }
+}
+
+/// An instant in Beijing time, to the minute.
+pub fn instant(at: DateTime<Utc>) -> String {
+    when(at, "instant")
+}

@@ -2,7 +2,7 @@ use crate::components::{
     cell_view, citation_view, header_view, opinion_view, status_badge, when_text, words_view,
 };
 use crate::layout::render_document;
-use crate::model::{CheckView, Chrome};
+use crate::model::{CheckView, Chrome, ProbeNote};
 use leptos::prelude::*;
 
 pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
@@ -53,16 +53,34 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
             let after = h
                 .after_at
                 .then(|| view! { <span class="after-note">" (after the page's date)"</span> });
+            let evidence = h.observation_href.clone().map(|href| {
+                view! { <br/><a class="evidence-link" href=href>"Evidence"</a> }
+            });
+            let probe = h.probe.as_ref().map(probe_note_view);
             view! {
                 <tr class=class>
-                    <td><time>{when}</time>{after}</td>
-                    <td>{status_badge(&h.status)}<br/>{change}</td>
+                    <td><time>{when}</time>{after}{evidence}</td>
+                    <td>{status_badge(&h.status)}<br/>{change}{probe}</td>
                     <td>{citation_view(&h.citation)}{words}</td>
                 </tr>
             }
         })
         .collect_view();
     let ladder = c.ladder.iter().map(status_badge).collect_view();
+    let newer = c
+        .newer
+        .clone()
+        .map(|h| view! { <a rel="prev" href=h>"← Newer"</a> });
+    let older = c
+        .older
+        .clone()
+        .map(|h| view! { <a rel="next" href=h>"Older →"</a> });
+    let count = format!(
+        "{} observation(s); page {} of {}",
+        c.total,
+        c.page,
+        c.pages.max(1)
+    );
     let body = view! {
         <p class="crumbs"><a href="/">"Overview"</a>" › "{c.kind_name.en.clone()}</p>
         <h1>
@@ -82,13 +100,33 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
         </section>
         <section aria-labelledby="h-history">
             <h2 id="h-history">"Every observation"</h2>
-            <p>"Oldest first. Rows where a source's status changed are marked as transitions."</p>
+            <p>"Newest first. Rows where a source's status changed are marked as transitions; probe observations link to their evidence."</p>
+            <p class="count">{count}</p>
             <table class="history">
                 <thead><tr><th scope="col">"Observed (Beijing time)"</th><th scope="col">"Status"</th><th scope="col">"Source and citation"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
+            <nav class="pager" aria-label="Pages of observations">{newer}" "{older}</nav>
             <p class="ladder">"Ladder, most open first: "{ladder}</p>
         </section>
     };
     render_document(chrome, body)
+}
+
+/// A probe verdict's details in a few words: failure class, anomaly, the rule that matched.
+fn probe_note_view(p: &ProbeNote) -> impl IntoView + use<> {
+    let failure = p.failure.clone().map(|f| {
+        view! { " "<span class="probe-flag failure" title="Nothing could be observed">{format!("failed: {f}")}</span> }
+    });
+    let anomaly = p.anomaly.then(|| {
+        view! { " "<span class="probe-flag anomaly" title="No rule for a known page of the platform matched">"anomaly"</span> }
+    });
+    let rule = p
+        .rule
+        .clone()
+        .map(|r| view! { " "<span class="probe-flag rule">"rule "<code>{r}</code></span> });
+    let superseded = p.superseded.then(|| {
+        view! { " "<span class="probe-flag superseded" title="Re-derived under newer rules">"superseded"</span> }
+    });
+    view! { <span class="probe-note">{failure}{anomaly}{rule}{superseded}</span> }
 }

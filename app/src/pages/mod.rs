@@ -3,15 +3,19 @@
 mod check;
 mod error;
 mod matrix;
+mod observation;
 mod overview;
 mod platform;
+mod probes;
 mod source;
 mod timeline;
 
 pub use check::check_page;
 pub use error::error_page;
 pub use matrix::matrix_page;
+pub use observation::observation_page;
 pub use overview::overview_page;
 pub use platform::{platform_list_page, platform_page};
+pub use probes::probes_page;
 pub use source::source_page;
 pub use timeline::timeline_page;

@@ -22,8 +22,23 @@ pub fn overview_page(chrome: &Chrome, data: &OverviewView) -> String {
             </p>
         }
     });
+    let probe_alerts = (!data.probe_alerts.is_empty()).then(|| {
+        let items = data
+            .probe_alerts
+            .iter()
+            .map(|a| view! { <li>{a.clone()}</li> })
+            .collect_view();
+        view! {
+            <div class="alert probe-alert" role="alert">
+                <strong>"Probes are failing"</strong>
+                <ul>{items}</ul>
+                <a href="/probes">"See the probe packs and their runs"</a>
+            </div>
+        }
+    });
     let body = view! {
         <h1>"Overview"</h1>
+        {probe_alerts}
         <p class="lede">
             "How open China's platforms are to each other's links and payments, as of "
             <strong>{chrome.at.to_string()}</strong>

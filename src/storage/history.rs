@@ -1,0 +1,78 @@
+//! Reading history for the dashboard in pages: one check's observations newest first (a
+//! probed check gathers thousands), counts that leave simulated data out, and setting a
+//! probe run's times (imports and tests of old runs).
+
+use super::{Db, OBSERVATION_COLUMNS, ObservationRecord, StorageError, Store, on_pool};
+use chrono::{DateTime, Utc};
+use sqlx::SqlSafeStr;
+
+/// Checks that involve a platform of a simulated group, as a subquery over `checks c`.
+const SIMULATED_CHECK: &str = "(c.subject in (select p.slug from platforms p
+         join groups g on g.slug = p.group_slug where g.simulated)
+     or c.object in (select p.slug from platforms p
+         join groups g on g.slug = p.group_slug where g.simulated))";
+
+impl Store {
+    /// One page of a check's observations, newest first, and how many it has in all.
+    pub async fn check_history(
+        &self,
+        check_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<ObservationRecord>, i64), StorageError> {
+        let page = format!(
+            "select {OBSERVATION_COLUMNS}
+             from observations o left join sources s on s.id = o.source_id
+             where o.check_id = $1
+             order by o.observed_at desc, o.id desc
+             limit $2 offset $3"
+        );
+        on_pool!(self, pool => {
+            let rows = sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(page).into_sql_str())
+                .bind(check_id)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?;
+            let total: i64 =
+                sqlx::query_scalar("select count(*) from observations where check_id = $1")
+                    .bind(check_id)
+                    .fetch_one(pool)
+                    .await?;
+            Ok((rows, total))
+        })
+    }
+
+    /// Observations that count as real: not from the simulator, and not of a check that
+    /// involves a simulated platform.
+    pub async fn real_observation_count(&self) -> Result<i64, StorageError> {
+        let sql = format!(
+            "select count(*) from observations o join checks c on c.id = o.check_id
+             where o.source_kind <> 'simulated' and not {SIMULATED_CHECK}"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// Sets when a probe run started and finished (runs imported from elsewhere, and
+    /// tests that need runs from hours ago).
+    pub async fn set_run_times(
+        &self,
+        id: i64,
+        started_at: DateTime<Utc>,
+        finished_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StorageError> {
+        on_pool!(self, pool => {
+            sqlx::query("update probe_runs set started_at = $2, finished_at = $3 where id = $1")
+                .bind(id)
+                .bind(started_at)
+                .bind(finished_at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,746 @@
+//! Probe observations, packs and simulated platforms as a reader meets them, through the
+//! real router: evidence shown escaped, raw pages downloaded and never rendered, failing
+//! packs flagged, long histories paged, and simulated platforms kept out of real figures.
+
+mod common;
+
+use axum::Router;
+use axum::http::StatusCode;
+use chrono::{Duration, Utc};
+use common::{TestDb, get, sqlite};
+use hutong::catalog;
+use hutong::domain::{Precision, SourceKind};
+use hutong::probes::PackSummary;
+use hutong::storage::{NewObservation, NewSnapshot, ProbeFacts, RunStart, Store};
+use hutong::web::{self, AppState};
+use scraper::{Html, Selector};
+use std::sync::Arc;
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).expect("selector")
+}
+
+/// The simulator's catalog entries (group `simulator`, five platforms, their checks).
+const SIMULATOR_TOML: &str = r#"
+[[group]]
+slug = "simulator"
+name_zh = "模拟器"
+name_en = "Simulator"
+simulated = true
+
+[[platform]]
+slug = "simchat"
+name_zh = "模拟聊天"
+name_en = "SimChat"
+group = "simulator"
+kind = "messaging"
+
+[[platform]]
+slug = "simtalk"
+name_zh = "模拟通话"
+name_en = "SimTalk"
+group = "simulator"
+kind = "messaging"
+
+[[platform]]
+slug = "simshop"
+name_zh = "模拟商城"
+name_en = "SimShop"
+group = "simulator"
+kind = "ecommerce"
+
+[[platform]]
+slug = "simvideo"
+name_zh = "模拟视频"
+name_en = "SimVideo"
+group = "simulator"
+kind = "short_video"
+
+[[platform]]
+slug = "simnews"
+name_zh = "模拟新闻"
+name_en = "SimNews"
+group = "simulator"
+kind = "content"
+
+[[checks]]
+kind = "link"
+subject = "simchat"
+objects = ["simshop", "simvideo", "simnews"]
+
+[[checks]]
+kind = "link"
+subject = "simtalk"
+objects = ["simshop", "simvideo", "simnews"]
+
+[[checks]]
+kind = "payment"
+subject = "simshop"
+objects = ["alipay", "wechat_pay", "unionpay", "ecny", "jd_pay", "apple_pay", "qq_wallet"]
+
+[[checks]]
+kind = "payment"
+subject = "simvideo"
+objects = ["alipay", "wechat_pay", "unionpay", "ecny", "jd_pay", "apple_pay", "qq_wallet"]
+"#;
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read catalog").flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
+}
+
+/// The real catalog plus the simulator's platforms, as `catalog/simulator.toml` adds them.
+fn catalog_with_simulator() -> catalog::Catalog {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&common::catalog_dir(), dir.path());
+    let file = dir.path().join("simulator.toml");
+    if !file.exists() {
+        std::fs::write(&file, SIMULATOR_TOML).expect("write simulator.toml");
+    }
+    catalog::load_dir(dir.path()).expect("catalog with the simulator is valid")
+}
+
+async fn app_with(packs: Vec<PackSummary>, alert_after: Duration) -> (Router, TestDb) {
+    let db = sqlite().await;
+    db.store
+        .apply_catalog(&catalog_with_simulator())
+        .await
+        .expect("load catalog");
+    let state = AppState {
+        store: db.store.clone(),
+        packs: Arc::new(packs),
+        probe_alert_after: alert_after,
+    };
+    (web::router(state), db)
+}
+
+fn pack(id: &str) -> PackSummary {
+    PackSummary {
+        id: id.into(),
+        name_en: format!("{id} pack"),
+        name_zh: "探针".into(),
+        kind: "link".into(),
+        version: 3,
+        verified: false,
+        simulated: false,
+        enabled: true,
+        scheduled: true,
+        schedule: "0 17 */6 * * *".into(),
+        confirmations: 1,
+        checks: vec!["link.wechat.taobao".into()],
+        file: format!("probes/{id}.toml"),
+    }
+}
+
+fn probe_observation(
+    check: &str,
+    at: chrono::DateTime<Utc>,
+    status: &str,
+    kind: SourceKind,
+    facts: ProbeFacts,
+    evidence: serde_json::Value,
+) -> NewObservation {
+    NewObservation {
+        check_id: check.into(),
+        observed_at: at,
+        precision: Precision::Instant,
+        status: status.into(),
+        source_kind: kind,
+        source_id: None,
+        vantage: "cn-test".into(),
+        quote: None,
+        note_en: None,
+        note_zh: None,
+        evidence: Some(evidence),
+        catalog_key: None,
+        probe: Some(facts),
+    }
+}
+
+const HOSTILE_HOP: &str = "https://evil.example/\"><img src=x onerror=alert(1)>";
+
+/// A probe observation of link.wechat.taobao with hostile evidence and a kept body.
+async fn hostile_observation(store: &Store) -> (i64, Vec<u8>, String) {
+    let body = b"<html><script>alert(document.cookie)</script>\xc4\xe3\xba\xc3</html>".to_vec();
+    let sha = "ab12cd34ef56".repeat(5) + "abcd";
+    let compressed = zstd::encode_all(body.as_slice(), 3).expect("compress");
+    let evidence = serde_json::json!({
+        "request_url": "https://mp.weixinbridge.com/mp/wapredirect?url=x",
+        "hops": [
+            {"url": HOSTILE_HOP, "status": 302, "location": "javascript:alert(2)", "elapsed_ms": 12},
+            {"url": "https://item.taobao.com/item.htm?id=1", "status": "two hundred", "elapsed_ms": "n/a"},
+            "not a hop",
+        ],
+        "final_url": "https://item.taobao.com/item.htm?id=1",
+        "status": 200,
+        "rule": "interstitial-block",
+        "excerpt": format!("<script>alert(1)</script>已停止访问该网页{}", "很长".repeat(3000)),
+        "charset": "GBK",
+        "content_type": "text/html",
+        "body_sha256": sha,
+        "body_bytes": body.len(),
+        "timings": {"total_ms": 40},
+        "control": {"url": "https://item.taobao.com/", "status": 200, "ok": true},
+        "extracted": [{"names": ["支付宝", {"odd": true}], "method": "alipay", "selected": true}],
+        "rule_version": 3,
+    });
+    let new = probe_observation(
+        "link.wechat.taobao",
+        Utc::now() - Duration::minutes(5),
+        "blocked",
+        SourceKind::Probe,
+        ProbeFacts {
+            pack_id: "wechat-links".into(),
+            rule_version: 3,
+            confirmed: true,
+            snapshot: Some(sha.clone()),
+            confirmations: 1,
+            ..ProbeFacts::default()
+        },
+        evidence,
+    );
+    let ids = store
+        .insert_probe_results(
+            &[NewSnapshot {
+                sha256: sha.clone(),
+                size: body.len() as i64,
+                content_type: Some("text/html".into()),
+                compressed,
+            }],
+            &[new],
+        )
+        .await
+        .expect("store probe result");
+    (ids[0], body, sha)
+}
+
+#[tokio::test]
+async fn an_observation_page_shows_its_evidence_escaped() {
+    let (app, db) = app_with(Vec::new(), Duration::hours(1)).await;
+    let (id, _, sha) = hostile_observation(&db.store).await;
+    let page = get(&app, &format!("/observations/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt;已停止访问该网页")
+    );
+    assert!(!page.body.contains("<script"), "no script element at all");
+    assert!(!page.body.contains("<img src=x"));
+    assert!(page.body.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    let html = Html::parse_document(&page.body);
+    // Scraped URLs are text, never links.
+    for a in html.select(&sel("a[href]")) {
+        let href = a.value().attr("href").unwrap();
+        assert!(
+            href.starts_with('/') || href.starts_with('#'),
+            "only Hutong's own links: {href}"
+        );
+    }
+    let excerpt: String = html
+        .select(&sel("pre.excerpt"))
+        .next()
+        .expect("excerpt block")
+        .text()
+        .collect();
+    assert!(
+        excerpt.chars().count() <= 2_001,
+        "{}",
+        excerpt.chars().count()
+    );
+    assert!(excerpt.ends_with('…'));
+    // What a reader needs: the check, the rule, the hops, the control, the charset.
+    assert!(
+        html.select(&sel("a[href=\"/checks/link.wechat.taobao\"]"))
+            .next()
+            .is_some()
+    );
+    for words in [
+        "interstitial-block",
+        "wechat-links",
+        "rule version 3",
+        "GBK",
+        "javascript:alert(2)",
+        "the target itself answered",
+        "支付宝",
+        "40 ms",
+        "two hundred",
+        "UTC+8",
+    ] {
+        assert!(page.body.contains(words), "{words} missing");
+    }
+    assert_eq!(html.select(&sel("table.hops tbody tr")).count(), 2);
+    let download = html
+        .select(&sel("a[href$=\"/snapshot\"]"))
+        .next()
+        .expect("download link");
+    assert_eq!(
+        download.value().attr("href"),
+        Some(format!("/observations/{id}/snapshot").as_str())
+    );
+    assert!(
+        download
+            .text()
+            .collect::<String>()
+            .contains("Download the raw page")
+    );
+    assert!(page.body.contains(&sha));
+
+    // The check's history links to the observation and names the rule.
+    let check = get(&app, "/checks/link.wechat.taobao").await;
+    let doc = Html::parse_document(&check.body);
+    assert!(
+        doc.select(&sel(&format!(
+            "table.history a[href=\"/observations/{id}\"]"
+        )))
+        .next()
+        .is_some(),
+        "{}",
+        check.body
+    );
+    assert!(check.body.contains("interstitial-block"));
+}
+
+#[tokio::test]
+async fn a_failed_or_anomalous_probe_says_so_in_words() {
+    let (app, db) = app_with(Vec::new(), Duration::hours(1)).await;
+    let failed = probe_observation(
+        "link.wechat.douyin",
+        Utc::now() - Duration::minutes(3),
+        "unknown",
+        SourceKind::Probe,
+        ProbeFacts {
+            pack_id: "wechat-links".into(),
+            rule_version: 2,
+            confirmed: false,
+            failure: Some("bot_challenge".into()),
+            confirmations: 1,
+            ..ProbeFacts::default()
+        },
+        // Evidence that is not even an object must not break the page.
+        serde_json::json!(["odd", 1]),
+    );
+    let id = db.store.insert_observation(&failed).await.unwrap();
+    let page = get(&app, &format!("/observations/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("bot_challenge"));
+    assert!(page.body.contains("anti-bot"), "failure explained in words");
+    assert!(page.body.contains("Anomaly"));
+    assert!(page.body.contains("No raw page was kept"));
+    let check = get(&app, "/checks/link.wechat.douyin").await;
+    assert!(
+        check.body.contains("failed: bot_challenge"),
+        "{}",
+        check.body
+    );
+    assert!(check.body.contains("anomaly"));
+    // No snapshot to download.
+    let none = get(&app, &format!("/observations/{id}/snapshot")).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_raw_page_downloads_and_never_renders() {
+    let (app, db) = app_with(Vec::new(), Duration::hours(1)).await;
+    let (id, body, sha) = hostile_observation(&db.store).await;
+    let response = tower::ServiceExt::oneshot(
+        app.clone(),
+        axum::http::Request::builder()
+            .uri(format!("/observations/{id}/snapshot"))
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let h = response.headers().clone();
+    assert_eq!(h["content-type"], "application/octet-stream");
+    assert_eq!(
+        h["content-disposition"].to_str().unwrap(),
+        format!(
+            "attachment; filename=\"hutong-snapshot-{}.html\"",
+            &sha[..12]
+        )
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["content-security-policy"], "sandbox");
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert_eq!(
+        bytes.as_ref(),
+        body.as_slice(),
+        "the original bytes, GBK and all"
+    );
+}
+
+#[tokio::test]
+async fn observation_urls_are_checked() {
+    let (app, _db) = app_with(Vec::new(), Duration::hours(1)).await;
+    let bad = get(&app, "/observations/abc").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("is not an observation number"),
+        "{}",
+        bad.body
+    );
+    for uri in ["/observations/-3", "/observations/abc/snapshot"] {
+        assert_eq!(
+            get(&app, uri).await.status,
+            StatusCode::BAD_REQUEST,
+            "{uri}"
+        );
+    }
+    let missing = get(&app, "/observations/999999").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("there is no observation 999999"));
+    let missing = get(&app, "/observations/999999/snapshot").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+/// A finished run of `pack` that started `hours_ago`; `failed` means nothing observed.
+async fn run(store: &Store, pack: &str, hours_ago: i64, failed: bool) {
+    let started = Utc::now() - Duration::hours(hours_ago);
+    let id = match store.begin_run(pack, started, "schedule", 4).await.unwrap() {
+        RunStart::Fresh(id) => id,
+        other => panic!("expected a fresh run, got {other:?}"),
+    };
+    let failures = if failed { 4 } else { 1 };
+    store.finish_run(id, 4, failures, None).await.unwrap();
+    store
+        .set_run_times(id, started, Some(started + Duration::minutes(2)))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn probes_page_lists_packs_and_flags_the_failing_one() {
+    let mut unverified_sim = pack("sim-links");
+    unverified_sim.simulated = true;
+    unverified_sim.scheduled = false;
+    let (app, db) = app_with(
+        vec![pack("healthy"), pack("broken"), unverified_sim],
+        Duration::hours(1),
+    )
+    .await;
+    run(&db.store, "healthy", 5, true).await;
+    run(&db.store, "healthy", 1, false).await;
+    run(&db.store, "broken", 6, false).await;
+    for h in [3, 2, 1, 0] {
+        run(&db.store, "broken", h, true).await;
+    }
+    db.store
+        .record_method_change("healthy", Some(2), 3, 40, 2)
+        .await
+        .unwrap();
+
+    let page = get(&app, "/probes").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = Html::parse_document(&page.body);
+    let article = |id: &str| {
+        html.select(&sel(&format!("article#pack-{id}")))
+            .next()
+            .unwrap_or_else(|| panic!("no pack {id}"))
+            .text()
+            .collect::<String>()
+    };
+    let broken = article("broken");
+    assert!(broken.contains("FAILING"), "{broken}");
+    assert!(
+        broken.contains("Probe pack broken has failed for 3 h (4 runs); last success"),
+        "{broken}"
+    );
+    assert!(
+        broken.contains("Next run") && broken.contains("UTC+8"),
+        "{broken}"
+    );
+    let healthy = article("healthy");
+    assert!(!healthy.contains("FAILING"), "{healthy}");
+    assert!(healthy.contains("unverified") && healthy.contains("endpoints not confirmed live"));
+    let sim = article("sim-links");
+    assert!(sim.contains("SIMULATED") && sim.contains("not scheduled by this process"));
+    assert!(html.select(&sel("tr.run.failed")).count() >= 4);
+    let changes: String = html
+        .select(&sel("table.method-changes"))
+        .next()
+        .expect("method changes")
+        .text()
+        .collect();
+    assert!(changes.contains("2 → 3"), "{changes}");
+    assert!(page.body.contains("not a platform changing its policy"));
+    assert!(
+        html.select(&sel("nav a[href=\"/probes\"][aria-current=page]"))
+            .next()
+            .is_some()
+    );
+
+    // The overview shows the alert and leads to the probes page.
+    let overview = get(&app, "/").await;
+    let doc = Html::parse_document(&overview.body);
+    let alert: String = doc
+        .select(&sel(".probe-alert"))
+        .next()
+        .expect("probe alert on the overview")
+        .text()
+        .collect();
+    assert!(
+        alert.contains("Probe pack broken has failed for 3 h (4 runs)"),
+        "{alert}"
+    );
+    assert!(!alert.contains("healthy"));
+    assert!(
+        doc.select(&sel(".probe-alert a[href=\"/probes\"]"))
+            .next()
+            .is_some()
+    );
+
+    // The API says the same.
+    let json = get(&app, "/api/v1/probes").await.json();
+    let packs = json["packs"].as_array().unwrap();
+    let find = |id: &str| packs.iter().find(|p| p["id"] == id).unwrap().clone();
+    assert_eq!(find("broken")["failing"], true);
+    assert_eq!(find("broken")["consecutive_failed_runs"], 4);
+    assert_eq!(find("healthy")["failing"], false);
+    assert!(find("healthy")["next_run"].is_string());
+    assert_eq!(json["method_changes"][0]["to_version"], 3);
+}
+
+#[tokio::test]
+async fn a_short_failure_is_not_yet_an_alert() {
+    let (app, db) = app_with(vec![pack("flaky")], Duration::hours(2)).await;
+    run(&db.store, "flaky", 3, false).await;
+    run(&db.store, "flaky", 1, true).await;
+    let page = get(&app, "/probes").await;
+    assert!(!page.body.contains("FAILING:"), "{}", page.body);
+    assert!(get(&app, "/").await.body.find("probe-alert").is_none());
+    let json = get(&app, "/api/v1/probes").await.json();
+    assert_eq!(json["packs"][0]["consecutive_failed_runs"], 1);
+    assert_eq!(json["packs"][0]["failing"], false);
+}
+
+#[tokio::test]
+async fn without_packs_the_probes_page_explains_what_they_are() {
+    let (app, _db) = app_with(Vec::new(), Duration::hours(1)).await;
+    let page = get(&app, "/probes").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("No probe packs are loaded"));
+    assert_eq!(
+        get(&app, "/api/v1/probes").await.json()["packs"],
+        serde_json::json!([])
+    );
+}
+
+#[tokio::test]
+async fn a_long_check_history_is_paged() {
+    let (app, db) = app_with(Vec::new(), Duration::hours(1)).await;
+    let start = Utc::now() - Duration::days(2);
+    let batch: Vec<NewObservation> = (0..120)
+        .map(|i| {
+            probe_observation(
+                "link.weibo.taobao",
+                start + Duration::minutes(i),
+                if i % 2 == 0 { "open" } else { "blocked" },
+                SourceKind::Probe,
+                ProbeFacts {
+                    pack_id: "weibo-links".into(),
+                    rule_version: 1,
+                    confirmed: true,
+                    confirmations: 1,
+                    ..ProbeFacts::default()
+                },
+                serde_json::json!({ "rule": format!("rule-{i}") }),
+            )
+        })
+        .collect();
+    db.store.insert_observations(&batch).await.unwrap();
+
+    let rows = |body: &str| {
+        let html = Html::parse_document(body);
+        html.select(&sel("table.history tbody tr"))
+            .map(|r| r.text().collect::<String>())
+            .collect::<Vec<_>>()
+    };
+    let first = get(&app, "/checks/link.weibo.taobao").await;
+    assert_eq!(first.status, StatusCode::OK);
+    let page1 = rows(&first.body);
+    assert_eq!(page1.len(), 50);
+    assert!(page1[0].contains("rule-119"), "newest first: {}", page1[0]);
+    assert!(page1[49].contains("rule-70"), "{}", page1[49]);
+    assert!(first.body.contains("120 observation(s); page 1 of 3"));
+    let html = Html::parse_document(&first.body);
+    assert!(
+        html.select(&sel(
+            "a[rel=next][href=\"/checks/link.weibo.taobao?page=2\"]"
+        ))
+        .next()
+        .is_some()
+    );
+
+    let third = get(&app, "/checks/link.weibo.taobao?page=3").await;
+    let page3 = rows(&third.body);
+    assert_eq!(page3.len(), 20);
+    assert!(page3[19].contains("rule-0"));
+
+    // Links keep the date.
+    let dated = get(&app, "/checks/link.weibo.taobao?page=2&at=2021-12-31").await;
+    let html = Html::parse_document(&dated.body);
+    for (rel, href) in [
+        ("prev", "/checks/link.weibo.taobao?at=2021-12-31"),
+        ("next", "/checks/link.weibo.taobao?page=3&at=2021-12-31"),
+    ] {
+        assert!(
+            html.select(&sel(&format!("a[rel={rel}][href=\"{href}\"]")))
+                .next()
+                .is_some(),
+            "{rel} {href}"
+        );
+    }
+
+    for uri in [
+        "/checks/link.weibo.taobao?page=0",
+        "/checks/link.weibo.taobao?page=x",
+    ] {
+        let r = get(&app, uri).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(r.body.contains("is not a page number"), "{uri}");
+    }
+    assert_eq!(
+        get(&app, "/checks/link.weibo.taobao?page=4").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn simulated_platforms_stay_out_of_real_figures() {
+    let (app, db) = app_with(Vec::new(), Duration::hours(1)).await;
+    let real_checks = common::real_catalog().checks.len();
+    let before = get(&app, "/").await.body;
+    let before_counts = format!("observations of {real_checks} checks");
+    assert!(before.contains(&before_counts), "{before}");
+
+    // Nothing simulated observed yet: no simulated section.
+    let links = get(&app, "/links").await;
+    assert!(!links.body.contains("Simulated platforms (demo)"));
+    assert!(!links.body.contains("link.simchat.simshop"));
+
+    let sim = probe_observation(
+        "link.simchat.simshop",
+        Utc::now() - Duration::minutes(1),
+        "open",
+        SourceKind::Simulated,
+        ProbeFacts {
+            pack_id: "sim-links".into(),
+            rule_version: 1,
+            confirmed: true,
+            confirmations: 1,
+            ..ProbeFacts::default()
+        },
+        serde_json::json!({ "rule": "redirect-to-target" }),
+    );
+    let id = db.store.insert_observation(&sim).await.unwrap();
+
+    let links = get(&app, "/links").await;
+    let html = Html::parse_document(&links.body);
+    let real: String = html
+        .select(&sel("table.matrix[data-simulated=false]"))
+        .next()
+        .expect("the real matrix")
+        .html();
+    assert!(
+        !real.contains("simchat") && !real.contains("SimShop"),
+        "{real}"
+    );
+    let section = html
+        .select(&sel("section.simulated-section"))
+        .next()
+        .expect("the simulated section");
+    let heading: String = section.select(&sel("h2")).next().unwrap().text().collect();
+    assert!(heading.contains("SIMULATED"), "{heading}");
+    assert!(
+        heading.contains("Simulated platforms (demo) — not real data"),
+        "{heading}"
+    );
+    let caption: String = section
+        .select(&sel("caption"))
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert!(caption.contains("SIMULATED"), "{caption}");
+    let cell = section
+        .select(&sel(
+            "a.cell-link[href=\"/checks/link.simchat.simshop\"] .status",
+        ))
+        .next()
+        .expect("the simulated cell");
+    assert_eq!(cell.value().attr("data-status"), Some("open"));
+    let cells = section.select(&sel("td:not(.na)")).count();
+    let labels = section.select(&sel("td .sk-simulated")).count();
+    assert!(
+        cells > 0 && labels >= cells,
+        "every cell labelled: {labels} of {cells}"
+    );
+    // The real matrix comes first.
+    let real_at = links.body.find("data-simulated=\"false\"").unwrap();
+    let sim_at = links.body.find("simulated-section").unwrap();
+    assert!(real_at < sim_at);
+
+    // Payments have no simulated observation: no simulated section there.
+    assert!(
+        !get(&app, "/payments")
+            .await
+            .body
+            .contains("simulated-section")
+    );
+
+    // Overview figures and the JSON matrix are unchanged.
+    let after = get(&app, "/").await.body;
+    assert!(after.contains(&before_counts), "{after}");
+    let overview_figures = |body: &str| {
+        Html::parse_document(body)
+            .select(&sel("figure.openness figcaption"))
+            .map(|f| f.text().collect::<String>())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(overview_figures(&before), overview_figures(&after));
+    let matrix = get(&app, "/api/v1/matrix?kind=link").await.json();
+    assert!(
+        matrix["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| !c["id"].as_str().unwrap().contains("sim"))
+    );
+
+    // Platform list and platform pages.
+    let list = get(&app, "/platforms").await;
+    let html = Html::parse_document(&list.body);
+    let main: String = html.select(&sel("table.checks")).next().unwrap().html();
+    assert!(!main.contains("simchat"));
+    assert!(
+        list.body.contains("/platforms/simchat"),
+        "listed apart, labelled"
+    );
+    let platform = get(&app, "/platforms/simchat").await;
+    assert!(
+        platform
+            .body
+            .contains("Simulated platform (demo) — not real data")
+    );
+    assert!(platform.body.contains("SIMULATED"));
+    let real = get(&app, "/platforms/wechat").await;
+    assert!(!real.body.contains("Simulated platform (demo)"));
+
+    // The observation itself is loudly simulated.
+    let obs = get(&app, &format!("/observations/{id}")).await;
+    assert!(obs.body.contains("SIMULATED"));
+    assert!(obs.body.contains("not real data"));
+}
