@@ -76,6 +76,9 @@ struct Inner {
     sim_fetcher: Option<Fetcher>,
     vantage: String,
     global: Semaphore,
+    /// Classification and compression in parallel: one per core, so that many pages in
+    /// flight do not become many threads fighting over two cores.
+    cpu: Arc<Semaphore>,
     /// Snapshot hashes known to be stored (bounded): identical bodies are compressed once.
     stored: Mutex<HashSet<String>>,
 }
@@ -97,6 +100,9 @@ impl Engine {
                 sim_fetcher,
                 vantage: vantage.to_string(),
                 global: Semaphore::new(concurrency.max(1)),
+                cpu: Arc::new(Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                )),
                 stored: Mutex::new(HashSet::new()),
             }),
         }
@@ -190,23 +196,11 @@ impl Engine {
         }))
         .buffer_unordered(concurrency);
 
-        let mut batch_obs: Vec<NewObservation> = Vec::new();
-        let mut batch_snaps: Vec<NewSnapshot> = Vec::new();
-        let mut write_error: Option<StorageError> = None;
-        loop {
-            // Results are written in batches; when none arrives for a moment (a slow
-            // target), what is ready is written, so a stop loses as little as possible.
-            let probed = match tokio::time::timeout(IDLE_FLUSH, results.next()).await {
-                Ok(Some(p)) => p,
-                Ok(None) => break,
-                Err(_) => {
-                    if let Err(e) = self.flush(&mut batch_snaps, &mut batch_obs).await {
-                        write_error = Some(e);
-                        break;
-                    }
-                    continue;
-                }
-            };
+        // A writer task stores results in batches while probes go on fetching.
+        let (tx, writer) = self.spawn_writer();
+        let mut write_failed = false;
+        while let Some(probed) = results.next().await {
+            let mut batch = Vec::new();
             for (obs, result) in self.observations(&pack, slot, &probed) {
                 if done.contains(&obs.check_id) {
                     continue;
@@ -217,35 +211,37 @@ impl Engine {
                 summary.observed += 1;
                 progress(&result);
                 summary.results.push(result);
-                batch_obs.push(obs);
+                batch.push(obs);
             }
-            if let Some(s) = probed.snapshot {
-                batch_snaps.push(s);
-            }
-            if batch_obs.len() >= WRITE_BATCH
-                && let Err(e) = self.flush(&mut batch_snaps, &mut batch_obs).await
-            {
-                write_error = Some(e);
+            if tx.send((probed.snapshot, batch)).await.is_err() {
+                write_failed = true;
                 break;
             }
         }
         drop(results);
-        if write_error.is_none()
-            && let Err(e) = self.flush(&mut batch_snaps, &mut batch_obs).await
-        {
-            write_error = Some(e);
-        }
-        if let Some(e) = write_error {
+        drop(tx);
+        let written = writer.await;
+        match written {
+            Ok(Ok(())) if !write_failed => {}
             // Leave the run unfinished: a later start resumes it with what was stored.
-            return Err(e.into());
+            Ok(Err(e)) => return Err(e.into()),
+            _ => {
+                return Err(EngineError::Storage(StorageError::Invalid(
+                    "the result writer stopped".into(),
+                )));
+            }
         }
-        let total_failures = summary.failures
-            + store
+        let earlier_failures = if done.is_empty() {
+            0
+        } else {
+            store
                 .run_observations(&pack.id, slot)
                 .await?
                 .iter()
                 .filter(|o| done.contains(&o.check_id) && o.failure.is_some())
-                .count();
+                .count()
+        };
+        let total_failures = summary.failures + earlier_failures;
         store
             .finish_run(
                 run_id,
@@ -256,6 +252,41 @@ impl Engine {
             .await?;
         summary.results.sort_by(|a, b| a.check_id.cmp(&b.check_id));
         Ok(summary)
+    }
+
+    /// A task that writes results in batches of [`WRITE_BATCH`] checks, or whatever is
+    /// ready when nothing has arrived for [`IDLE_FLUSH`] (a slow target), so that a stop
+    /// loses as little as possible.
+    #[allow(clippy::type_complexity)]
+    fn spawn_writer(
+        &self,
+    ) -> (
+        tokio::sync::mpsc::Sender<(Option<NewSnapshot>, Vec<NewObservation>)>,
+        tokio::task::JoinHandle<Result<(), StorageError>>,
+    ) {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Option<NewSnapshot>, Vec<NewObservation>)>(
+            WRITE_BATCH * 4,
+        );
+        let engine = self.clone();
+        let handle = tokio::spawn(async move {
+            let mut snaps: Vec<NewSnapshot> = Vec::new();
+            let mut obs: Vec<NewObservation> = Vec::new();
+            loop {
+                match tokio::time::timeout(IDLE_FLUSH, rx.recv()).await {
+                    Ok(Some((snap, batch))) => {
+                        snaps.extend(snap);
+                        obs.extend(batch);
+                        if obs.len() >= WRITE_BATCH {
+                            engine.flush(&mut snaps, &mut obs).await?;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(_) => engine.flush(&mut snaps, &mut obs).await?,
+                }
+            }
+            engine.flush(&mut snaps, &mut obs).await
+        });
+        (tx, handle)
     }
 
     async fn flush(
@@ -298,6 +329,7 @@ impl Engine {
                 pack,
                 &request_url,
                 None,
+                None,
                 error,
                 &c,
                 None,
@@ -325,7 +357,9 @@ impl Engine {
             .unwrap_or(false);
         // Parsing and compressing are CPU work: keep them off the async runtime.
         let work_pack = pack.clone();
+        let cpu = self.inner.cpu.clone().acquire_owned().await;
         let joined = tokio::task::spawn_blocking(move || {
+            let _cpu = cpu;
             let c = classify::classify(&work_pack, &work_pack.targets[index], &response);
             let snapshot = (!known).then(|| NewSnapshot {
                 sha256: sha256.clone(),
@@ -364,6 +398,7 @@ impl Engine {
             pack,
             &request_url,
             Some(&response),
+            Some(&sha256),
             None,
             &c,
             control.as_ref(),
@@ -668,10 +703,12 @@ fn settings(pack: &ProbePack, template: &RequestTemplate) -> FetchSettings {
 }
 
 /// The evidence kept with every observation of a run.
+#[allow(clippy::too_many_arguments)]
 fn evidence_json(
     pack: &ProbePack,
     request_url: &str,
     response: Option<&Response>,
+    body_sha256: Option<&str>,
     error: Option<&FetchError>,
     c: &Classification,
     control: Option<&ControlResult>,
@@ -689,7 +726,7 @@ fn evidence_json(
         "location": response.and_then(|r| r.location.as_deref().map(|l| cap(l, 2000))),
         "content_type": response.and_then(|r| r.content_type.clone()),
         "charset": response.map(|r| r.charset.clone()),
-        "body_sha256": response.map(|r| sha256_hex(&r.body)),
+        "body_sha256": body_sha256,
         "body_bytes": response.map(|r| r.body.len()),
         "rule": c.rule,
         "rule_version": pack.version,

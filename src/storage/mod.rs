@@ -127,7 +127,8 @@ macro_rules! insert_observation_in {
         let confirmations = i64::from(probe.map_or(1, |p| p.confirmations.max(1)));
         sqlx::query(
             "insert into check_sources (check_id, source_key, confirmations) values ($1, $2, $3)
-             on conflict (check_id, source_key) do update set confirmations = excluded.confirmations",
+             on conflict (check_id, source_key) do update set confirmations = excluded.confirmations
+             where check_sources.confirmations <> excluded.confirmations",
         )
         .bind(&new.check_id)
         .bind(&source_key)
@@ -136,7 +137,13 @@ macro_rules! insert_observation_in {
         .await?;
         if probe.is_none_or(|p| p.failure.is_none()) {
             $crate::storage::after_write_in!(
-                $tx, &new.check_id, &source_key, id, new.observed_at, &new.status, confirmations
+                $tx,
+                &new.check_id,
+                &source_key,
+                id,
+                new.observed_at,
+                &new.status,
+                confirmations
             );
         }
         id

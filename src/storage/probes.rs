@@ -83,9 +83,9 @@ pub fn run_key_prefix(pack: &str, slot: DateTime<Utc>) -> String {
 }
 
 impl Store {
-    /// Stores snapshots (each body once) and observations in one transaction. Observations
-    /// whose `run_key` is already stored are skipped (a resumed run), so the returned ids
-    /// are those actually written.
+    /// Stores snapshots (each body once) and observations in one transaction. A `run_key`
+    /// already stored is refused by its unique index (the engine leaves out the checks a
+    /// resumed run already stored), so a slot never holds a check twice.
     pub async fn insert_probe_results(
         &self,
         snapshots: &[NewSnapshot],
@@ -108,16 +108,6 @@ impl Store {
             }
             let mut ids = Vec::with_capacity(observations.len());
             for new in observations {
-                if let Some(key) = new.probe.as_ref().and_then(|p| p.run_key.as_deref()) {
-                    let seen: Option<i64> =
-                        sqlx::query_scalar("select id from observations where run_key = $1")
-                            .bind(key)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    if seen.is_some() {
-                        continue;
-                    }
-                }
                 ids.push(insert_observation_in!(tx, new));
             }
             tx.commit().await?;
