@@ -5,7 +5,10 @@ mod common;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use hutong::domain::{Precision, SourceKind};
-use hutong::storage::{NewObservation, StateFilter, StorageError, Store, TimelineQuery};
+use hutong::storage::{
+    NewObservation, NewSnapshot, ProbeFacts, RunStart, StateFilter, StorageError, Store,
+    TimelineQuery,
+};
 use hutong::time::{SHANGHAI, end_of_day};
 
 /// Runs each story once per backend, as `sqlite_<story>` and `postgres_<story>`.
@@ -45,6 +48,8 @@ on_both!(
     simulated_observations_stay_out_of_real_figures,
     instants_round_trip_exactly,
     check_history_pages_newest_first_and_counts_real_data,
+    a_change_counts_after_n_agreeing_probe_observations,
+    probe_runs_resume_and_snapshots_are_stored_once,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -536,4 +541,151 @@ async fn check_history_pages_newest_first_and_counts_real_data(store: &Store) {
     assert_eq!(runs[0].started_at, slot);
     assert_eq!(runs[0].finished_at, Some(slot + Duration::minutes(1)));
     assert!(runs[0].failed());
+}
+
+fn pack_obs(check: &str, at: DateTime<Utc>, status: &str, failure: Option<&str>) -> NewObservation {
+    NewObservation {
+        probe: Some(ProbeFacts {
+            pack_id: "p".into(),
+            rule_version: 1,
+            confirmed: true,
+            failure: failure.map(str::to_string),
+            confirmations: 2,
+            ..ProbeFacts::default()
+        }),
+        ..probe(check, at, status)
+    }
+}
+
+async fn a_change_counts_after_n_agreeing_probe_observations(store: &Store) {
+    loaded(store).await;
+    let check = "link.wechat.taobao";
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let at = |m: i64| t0 + Duration::minutes(m);
+    // blocked, blocked → change; a single warned (a flap) → nothing; a failed probe in the
+    // middle of a run neither breaks nor counts; warned, (timeout), warned → change.
+    let seq = [
+        ("blocked", None),
+        ("blocked", None),
+        ("warned", None),
+        ("blocked", None),
+        ("warned", None),
+        ("unknown", Some("timeout")),
+        ("warned", None),
+    ];
+    for (i, (status, failure)) in seq.iter().enumerate() {
+        store
+            .insert_observation(&pack_obs(check, at(i as i64), status, *failure))
+            .await
+            .unwrap();
+    }
+    let probe_only = |t: Vec<hutong::storage::TransitionRecord>| {
+        t.into_iter()
+            .filter(|t| t.source_key.starts_with("probe:"))
+            .collect::<Vec<_>>()
+    };
+    let t = probe_only(store.transitions(check).await.unwrap());
+    let got: Vec<_> = t
+        .iter()
+        .map(|t| (t.from_status.clone(), t.to_status.clone(), t.occurred_at))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (None, "blocked".to_string(), at(0)),
+            (Some("blocked".to_string()), "warned".to_string(), at(4)),
+        ],
+        "each change is dated at the first of its agreeing observations"
+    );
+    // Every observation is still stored, and a failed probe does not hide the state.
+    let stored = store.observations(check).await.unwrap();
+    assert_eq!(stored.iter().filter(|o| o.pack_id.is_some()).count(), 7);
+    let state = store
+        .state_as_of(
+            at(10),
+            &StateFilter {
+                check: Some(check.into()),
+                ..StateFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    let probe_state: Vec<_> = state.iter().filter(|o| o.pack_id.is_some()).collect();
+    assert_eq!(probe_state.len(), 1);
+    assert_eq!(probe_state[0].status, "warned");
+
+    // A late observation rebuilds the pair with the same rule.
+    store
+        .insert_observation(&pack_obs(
+            check,
+            at(3) + Duration::seconds(30),
+            "blocked",
+            None,
+        ))
+        .await
+        .unwrap();
+    let t = probe_only(store.transitions(check).await.unwrap());
+    assert_eq!(
+        t.iter().map(|t| t.occurred_at).collect::<Vec<_>>(),
+        [at(0), at(4)],
+        "blocked at 3 and 3:30 agree with the current state: still two changes"
+    );
+}
+
+async fn probe_runs_resume_and_snapshots_are_stored_once(store: &Store) {
+    loaded(store).await;
+    let slot = Utc.with_ymd_and_hms(2026, 2, 1, 6, 0, 0).unwrap();
+    let RunStart::Fresh(id) = store.begin_run("p", slot, "schedule", 2).await.unwrap() else {
+        panic!("a new slot starts fresh");
+    };
+    let body = b"<html>same page</html>".to_vec();
+    let snap = NewSnapshot {
+        sha256: "ab".repeat(32),
+        size: body.len() as i64,
+        content_type: Some("text/html".into()),
+        compressed: body.clone(),
+    };
+    let mut first = pack_obs("link.wechat.taobao", slot, "open", None);
+    if let Some(p) = first.probe.as_mut() {
+        p.run_key = Some(format!(
+            "{}link.wechat.taobao",
+            hutong::storage::run_key_prefix("p", slot)
+        ));
+        p.snapshot = Some(snap.sha256.clone());
+    }
+    store
+        .insert_probe_results(&[snap.clone(), snap.clone()], std::slice::from_ref(&first))
+        .await
+        .unwrap();
+    // The same run key again is refused, and nothing of the batch is written.
+    assert!(
+        store
+            .insert_probe_results(&[snap.clone()], &[first.clone()])
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store.snapshot_totals().await.unwrap().0,
+        1,
+        "identical bodies are stored once"
+    );
+    let stored = store.snapshot(&snap.sha256).await.unwrap().unwrap();
+    assert_eq!(stored.body, body);
+
+    // Stopped mid-run: the next start resumes it and knows what is done.
+    let interrupted = store.interrupted_runs().await.unwrap();
+    assert_eq!(interrupted.len(), 1);
+    match store.begin_run("p", slot, "resume", 2).await.unwrap() {
+        RunStart::Resumed { id: again, done } => {
+            assert_eq!(again, id);
+            assert_eq!(done, ["link.wechat.taobao"]);
+        }
+        other => panic!("expected a resume, got {other:?}"),
+    }
+    store.finish_run(id, 2, 0, None).await.unwrap();
+    assert!(matches!(
+        store.begin_run("p", slot, "schedule", 2).await.unwrap(),
+        RunStart::AlreadyFinished(_)
+    ));
+    assert!(store.interrupted_runs().await.unwrap().is_empty());
 }

@@ -516,8 +516,9 @@ impl Engine {
         let mut changed = 0i64;
         let mut from_version: Option<i64> = None;
         let mut bodies: HashMap<String, Option<Vec<u8>>> = HashMap::new();
+        let up_to = store.last_observation_id().await?;
         loop {
-            let page = store.pack_observations(&pack.id, after, 500).await?;
+            let page = store.pack_observations(&pack.id, after, up_to, 500).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
             let mut replacements = Vec::new();

@@ -141,7 +141,9 @@ impl Store {
     pub async fn snapshot_totals(&self) -> Result<(i64, i64, i64), StorageError> {
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, (i64, i64, i64)>(
-                "select count(*), coalesce(sum(size), 0), coalesce(sum(length(body)), 0) from snapshots",
+                "select count(*), cast(coalesce(sum(size), 0) as bigint),
+                        cast(coalesce(sum(length(body)), 0) as bigint)
+                 from snapshots",
             )
             .fetch_one(pool)
             .await?
@@ -164,27 +166,40 @@ impl Store {
     }
 
     /// A pack's current (not superseded) verdicts that kept a snapshot, oldest first, in
-    /// pages (`after` is the last id seen).
+    /// pages (`after` is the last id seen; nothing newer than `up_to` is returned, so
+    /// replacements written meanwhile are not read back).
     pub async fn pack_observations(
         &self,
         pack_id: &str,
         after: i64,
+        up_to: i64,
         limit: i64,
     ) -> Result<Vec<ObservationRecord>, StorageError> {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
              from observations o left join sources s on s.id = o.source_id
-             where o.pack_id = $1 and o.id > $2 and o.superseded_by is null
+             where o.pack_id = $1 and o.id > $2 and o.id <= $3 and o.superseded_by is null
                and o.snapshot is not null
-             order by o.id limit $3"
+             order by o.id limit $4"
         );
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
                 .bind(pack_id)
                 .bind(after)
+                .bind(up_to)
                 .bind(limit)
                 .fetch_all(pool)
                 .await?
+        }))
+    }
+
+    /// The newest observation id (0 when there is none).
+    pub async fn last_observation_id(&self) -> Result<i64, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, Option<i64>>("select max(id) from observations")
+                .fetch_one(pool)
+                .await?
+                .unwrap_or(0)
         }))
     }
 

@@ -1,0 +1,323 @@
+//! The probe engine over time: a rule change reclassified as a method change, a run
+//! interrupted and resumed without losing or doubling anything, the scheduler finding the
+//! simulator's changes, and transitions needing N agreeing observations.
+
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::{real_catalog, sqlite};
+use hutong::probes::engine::Engine;
+use hutong::probes::fetch::{Fetcher, FetcherOptions};
+use hutong::probes::pack::{ProbePack, validate_packs};
+use hutong::scheduler::Scheduler;
+use hutong::simulator::{LinkState, RunningSimulator, Simulator, Timetable};
+use hutong::storage::Store;
+use std::path::PathBuf;
+
+async fn simulator(timetable: Timetable) -> (Simulator, RunningSimulator) {
+    let sim = Simulator::new(timetable);
+    let running = sim
+        .start(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("simulator starts");
+    (sim, running)
+}
+
+fn engine(store: &Store, packs: Vec<ProbePack>, sim: &RunningSimulator) -> Engine {
+    let proxy = url::Url::parse(&format!("http://{}", sim.addr)).unwrap();
+    let sim_fetcher = Fetcher::new(FetcherOptions {
+        proxy: Some(proxy),
+        ..FetcherOptions::default()
+    })
+    .unwrap();
+    Engine::new(
+        store.clone(),
+        packs,
+        Fetcher::new(FetcherOptions::default()).unwrap(),
+        Some(sim_fetcher),
+        "test",
+        8,
+    )
+}
+
+/// The demo SimChat pack with its rules edited by `edit`.
+fn simchat_pack(edit: impl Fn(String) -> String) -> ProbePack {
+    let text =
+        std::fs::read_to_string(common::catalog_dir().join("probes/demo-simchat-links.toml"))
+            .unwrap();
+    let text = edit(text);
+    let mut packs = validate_packs(
+        &[(PathBuf::from("demo.toml"), text.as_str())],
+        &real_catalog(),
+    )
+    .unwrap_or_else(|p| panic!("{p}"));
+    packs.remove(0)
+}
+
+fn statuses(obs: &[hutong::storage::ObservationRecord]) -> Vec<String> {
+    obs.iter().map(|o| o.status.clone()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reclassifying_after_a_rule_change_is_a_method_change_not_a_policy_change() {
+    let db = sqlite().await;
+    db.store.apply_catalog(&real_catalog()).await.unwrap();
+    let (sim, running) = simulator(Timetable::Fixed).await;
+    sim.set_link("simchat", "simshop", LinkState::Warned);
+
+    // Version 1 reads the gray interstitial wrongly, as blocked.
+    let wrong = simchat_pack(|t| {
+        t.replace("version = 1", "version = 1")
+            .replace("status = \"warned\"", "status = \"blocked\"")
+    });
+    let e1 = engine(&db.store, vec![wrong], &running);
+    let base = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    for i in 0..3 {
+        e1.run_pack(
+            "demo-simchat-links",
+            base + Duration::minutes(i),
+            "manual",
+            Some("link.simchat.simshop"),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    }
+    let before = db.store.observations("link.simchat.simshop").await.unwrap();
+    assert_eq!(statuses(&before), ["blocked", "blocked", "blocked"]);
+    let transitions = db.store.transitions("link.simchat.simshop").await.unwrap();
+    assert_eq!(
+        transitions.len(),
+        1,
+        "N = 2 agreeing observations make one change"
+    );
+    assert_eq!(transitions[0].to_status, "blocked");
+    assert_eq!(
+        transitions[0].occurred_at, before[0].observed_at,
+        "dated at the first of the run"
+    );
+
+    // Version 2 fixes the rule; reclassify re-reads the stored snapshots.
+    let right = simchat_pack(|t| t.replace("version = 1", "version = 2"));
+    let e2 = engine(&db.store, vec![right], &running);
+    let (checked, changed) = e2.reclassify("demo-simchat-links").await.unwrap();
+    assert_eq!((checked, changed), (3, 3));
+
+    let after = db.store.observations("link.simchat.simshop").await.unwrap();
+    assert_eq!(after.len(), 6, "old verdicts are kept beside the new ones");
+    let current: Vec<_> = after.iter().filter(|o| o.superseded_by.is_none()).collect();
+    assert_eq!(current.len(), 3);
+    assert!(
+        current
+            .iter()
+            .all(|o| o.status == "warned" && o.rule_version == Some(2))
+    );
+    assert!(current.iter().all(|o| o.reclassifies.is_some()));
+    // Same times as the originals: history re-derived, not a change happening now.
+    let mut times: Vec<_> = current.iter().map(|o| o.observed_at).collect();
+    times.sort();
+    assert_eq!(
+        times,
+        before.iter().map(|o| o.observed_at).collect::<Vec<_>>()
+    );
+
+    let transitions = db.store.transitions("link.simchat.simshop").await.unwrap();
+    assert_eq!(
+        transitions.len(),
+        1,
+        "no blocked→warned policy change appears"
+    );
+    assert_eq!(transitions[0].to_status, "warned");
+    let changes = db
+        .store
+        .method_changes(Some("demo-simchat-links"))
+        .await
+        .unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (changes[0].from_version, changes[0].to_version),
+        (Some(1), 2)
+    );
+    assert_eq!((changes[0].checked, changes[0].changed), (3, 3));
+
+    // Reclassifying again under the same rules changes nothing.
+    assert_eq!(e2.reclassify("demo-simchat-links").await.unwrap(), (3, 0));
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_in_the_middle_of_a_run_loses_nothing_and_doubles_nothing() {
+    let db = sqlite().await;
+    db.store.apply_catalog(&real_catalog()).await.unwrap();
+    let (sim, running) = simulator(Timetable::Fixed).await;
+    sim.set_link("simchat", "simshop", LinkState::Open);
+    sim.set_link("simchat", "simvideo", LinkState::Blocked);
+    // One target is slow: the run is stopped while it is still waiting.
+    let pack = simchat_pack(|t| {
+        t.replace(
+            "simnews = \"http://news.simnews.test/a/1\"",
+            "simnews = \"http://lab.sim.test/slow?ms=20000\"",
+        )
+        .replace("timeout_secs = 10", "timeout_secs = 30")
+    });
+    let slot = Utc.with_ymd_and_hms(2026, 11, 2, 8, 0, 0).unwrap();
+    let first = engine(&db.store, vec![pack.clone()], &running);
+    let task = {
+        let first = first.clone();
+        tokio::spawn(async move {
+            first
+                .run_pack("demo-simchat-links", slot, "schedule", None, &|_| {})
+                .await
+        })
+    };
+    // Wait until the two fast checks are stored, then stop the "process".
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let stored = db
+            .store
+            .run_observations("demo-simchat-links", slot)
+            .await
+            .unwrap();
+        if stored.len() == 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fast checks were never stored"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    task.abort();
+    let _ = task.await;
+
+    // The next start finds the run unfinished …
+    let interrupted = db.store.interrupted_runs().await.unwrap();
+    assert_eq!(interrupted.len(), 1);
+    assert_eq!(interrupted[0].slot, slot);
+    assert_eq!(interrupted[0].state, "interrupted");
+
+    // … and resumes it: only the missing check is probed.
+    let fixed = simchat_pack(|t| t); // the slow target is fast again after the restart
+    let second = engine(&db.store, vec![fixed], &running);
+    let summary = second
+        .run_pack("demo-simchat-links", slot, "resume", None, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.resumed, 2);
+    assert_eq!(summary.observed, 1);
+    let stored = db
+        .store
+        .run_observations("demo-simchat-links", slot)
+        .await
+        .unwrap();
+    let mut checks: Vec<_> = stored
+        .iter()
+        .map(|o| (o.check_id.as_str(), o.status.as_str()))
+        .collect();
+    checks.sort();
+    assert_eq!(
+        checks,
+        [
+            ("link.simchat.simnews", "open"),
+            ("link.simchat.simshop", "open"),
+            ("link.simchat.simvideo", "blocked"),
+        ]
+    );
+    let runs = db
+        .store
+        .recent_runs("demo-simchat-links", 10)
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 1, "one run for the slot, never two");
+    assert_eq!((runs[0].state.as_str(), runs[0].done), ("finished", 3));
+
+    // Running the finished slot again does nothing.
+    let again = second
+        .run_pack("demo-simchat-links", slot, "schedule", None, &|_| {})
+        .await
+        .unwrap();
+    assert!(again.already_finished);
+    assert_eq!(
+        db.store
+            .run_observations("demo-simchat-links", slot)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scheduler_discovers_the_simulators_changes_and_resumes_interrupted_runs() {
+    let db = sqlite().await;
+    db.store.apply_catalog(&real_catalog()).await.unwrap();
+    let (sim, running) = simulator(Timetable::Fixed).await;
+    sim.set_link("simchat", "simshop", LinkState::Warned);
+    let pack = simchat_pack(|t| {
+        t.replace(
+            "schedule = \"*/15 * * * * *\"",
+            "schedule = \"* * * * * *\"",
+        )
+    });
+    let e = engine(&db.store, vec![pack], &running);
+
+    // A run left unfinished by an earlier process.
+    let old_slot = Utc::now() - Duration::hours(1);
+    let old_slot = chrono::Timelike::with_nanosecond(&old_slot, 0).unwrap();
+    db.store
+        .begin_run("demo-simchat-links", old_slot, "schedule", 3)
+        .await
+        .unwrap();
+
+    let scheduler = Scheduler::start(e.clone(), &["demo-simchat-links".to_string()])
+        .await
+        .unwrap();
+    let wait_for = |want: &'static str| {
+        let store = db.store.clone();
+        async move {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            loop {
+                let t = store.transitions("link.simchat.simshop").await.unwrap();
+                if t.last().is_some_and(|t| t.to_status == want) {
+                    return t;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no transition to {want}: {t:?}"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+    };
+    wait_for("warned").await;
+    sim.set_link("simchat", "simshop", LinkState::Blocked);
+    let t = wait_for("blocked").await;
+    assert_eq!(
+        t.iter().map(|t| t.to_status.as_str()).collect::<Vec<_>>(),
+        ["warned", "blocked"]
+    );
+    assert!(
+        t.iter().all(|t| t.source_kind == "simulated"),
+        "the simulator's data is labelled"
+    );
+    scheduler.shutdown().await;
+
+    let runs = db
+        .store
+        .recent_runs("demo-simchat-links", 1000)
+        .await
+        .unwrap();
+    let old = runs
+        .iter()
+        .find(|r| r.slot == old_slot)
+        .expect("the old run is kept");
+    assert_eq!(
+        old.state, "finished",
+        "the interrupted run was resumed at start"
+    );
+    let mut slots: Vec<_> = runs.iter().map(|r| r.slot).collect();
+    slots.dedup();
+    assert_eq!(slots.len(), runs.len(), "no slot ran twice");
+    running.shutdown().await;
+}
