@@ -2,7 +2,7 @@
 //! catalog observations are matched by their stable key. Nothing is ever deleted, except a
 //! kind's status ladder, which the catalog owns whole.
 
-use super::{Db, NewObservation, StorageError, Store, on_pool};
+use super::{Db, NewObservation, StorageError, Store, WritePool, on_pool};
 use crate::catalog::Catalog;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
@@ -34,7 +34,7 @@ impl Store {
     pub async fn apply_catalog(&self, cat: &Catalog) -> Result<LoadReport, StorageError> {
         on_pool!(self, pool => {
             let mut report = LoadReport::default();
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for g in &cat.groups {
                 sqlx::query(
                     "insert into groups (slug, name_zh, name_en, ecosystem, simulated)

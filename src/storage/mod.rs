@@ -282,6 +282,31 @@ pub(crate) fn confirmed_changes(rows: &[(i64, String)], n: usize) -> Vec<(i64, O
     changes
 }
 
+/// Write transactions. On SQLite they take the write lock at `BEGIN IMMEDIATE`: a
+/// transaction that reads and then writes would otherwise fail at once ("database is
+/// locked") when another writer got in between, instead of waiting its turn.
+pub(crate) trait WritePool {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send;
+}
+
+impl WritePool for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl WritePool for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 /// A handle on the database; cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -415,7 +440,7 @@ impl Store {
         batch: &[NewObservation],
     ) -> Result<Vec<i64>, StorageError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut ladders: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
             let mut ids = Vec::with_capacity(batch.len());
             for new in batch {

@@ -2,7 +2,7 @@
 //! restart neither loses nor doubles a run), reclassification, and method changes.
 
 use super::{
-    Db, NewObservation, OBSERVATION_COLUMNS, ObservationRecord, StorageError, Store,
+    Db, NewObservation, OBSERVATION_COLUMNS, ObservationRecord, StorageError, Store, WritePool,
     insert_observation_in, on_pool,
 };
 use chrono::{DateTime, Utc};
@@ -92,7 +92,7 @@ impl Store {
         observations: &[NewObservation],
     ) -> Result<Vec<i64>, StorageError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for s in snapshots {
                 sqlx::query(
                     "insert into snapshots (sha256, size, content_type, body, stored_at)
@@ -209,7 +209,7 @@ impl Store {
     /// change of method never shows as the platform changing its policy.
     pub async fn supersede(&self, replacements: &[NewObservation]) -> Result<usize, StorageError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut pairs = std::collections::BTreeSet::new();
             for new in replacements {
                 let Some(old) = new.probe.as_ref().and_then(|p| p.reclassifies) else {
@@ -314,7 +314,7 @@ impl Store {
         planned: i64,
     ) -> Result<RunStart, StorageError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let existing: Option<(i64, String)> = sqlx::query_as(
                 "select id, state from probe_runs where pack_id = $1 and slot = $2",
             )
