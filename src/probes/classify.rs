@@ -327,8 +327,14 @@ pub fn map_methods(names: &[String], vocabulary: &[super::pack::MethodNames]) ->
                 .collect();
             v.aliases.iter().any(|alias| {
                 if alias.is_ascii() {
-                    let parts: Vec<&str> = alias.split_whitespace().collect();
-                    if parts.len() > 1 {
+                    // Split like the names, so that `e-CNY` matches "e-CNY".
+                    let parts: Vec<&str> = alias
+                        .split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| !w.is_empty())
+                        .collect();
+                    if parts.is_empty() {
+                        false
+                    } else if parts.len() > 1 {
                         words.windows(parts.len()).any(|w| w == parts.as_slice())
                     } else {
                         words.contains(&alias.as_str())
@@ -633,7 +639,7 @@ pub fn unescape_entities(s: &str) -> String {
     while let Some(pos) = rest.find('&') {
         out.push_str(&rest[..pos]);
         let tail = &rest[pos..];
-        let end = tail[..tail.len().min(12)].find(';');
+        let end = tail[..floor_char(tail, tail.len().min(12))].find(';');
         let decoded = end.and_then(|e| {
             let name = &tail[1..e];
             let c = match name {

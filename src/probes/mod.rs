@@ -7,6 +7,9 @@ pub mod fetch;
 pub mod pack;
 pub mod types;
 
+#[cfg(test)]
+mod tests;
+
 pub use types::{FailureClass, FetchError, Hop, Response};
 
 use chrono::{DateTime, Utc};

@@ -491,6 +491,7 @@ pub fn validate_packs(
             path,
             text,
             problems: Vec::new(),
+            id_line: 0,
         };
         let raw = match toml::from_str::<RawPackFile>(text) {
             Ok(raw) => raw,
@@ -508,7 +509,7 @@ pub fn validate_packs(
             if let Some((first, line)) = seen_ids.get(&pack.id) {
                 v.problems.push(Problem {
                     file: path.clone(),
-                    line: 1,
+                    line: v.id_line,
                     message: format!(
                         "pack id \"{}\" is already used by {}:{line}",
                         pack.id,
@@ -516,7 +517,7 @@ pub fn validate_packs(
                     ),
                 });
             } else {
-                seen_ids.insert(pack.id.clone(), (path.clone(), 1));
+                seen_ids.insert(pack.id.clone(), (path.clone(), v.id_line));
                 if v.problems.is_empty() {
                     packs.push(pack);
                 }
@@ -536,6 +537,8 @@ struct PackValidator<'a> {
     path: &'a Path,
     text: &'a str,
     problems: Vec<Problem>,
+    /// The line of `id = …` under `[pack]` (for duplicate pack ids).
+    id_line: usize,
 }
 
 impl PackValidator<'_> {
@@ -556,6 +559,7 @@ impl PackValidator<'_> {
         let pack_span = raw.pack.span();
         let p = raw.pack.into_inner();
         let id = p.id.get_ref().clone();
+        self.id_line = line_of(self.text, p.id.span().start);
         if !domain::is_id(&id) {
             self.report(
                 p.id.span(),

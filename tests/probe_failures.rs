@@ -1,0 +1,612 @@
+//! The probe engine end to end: packs written as TOML, run by `Engine::run_pack` against
+//! the simulator (as an HTTP proxy) or the loopback directly, stored in a real SQLite
+//! store. Every failure class is produced, stored as `unknown` with its class and
+//! evidence, and counted in the run.
+
+mod common;
+
+use chrono::{DateTime, TimeZone, Utc};
+use hutong::probes::engine::{Engine, RunSummary};
+use hutong::probes::fetch::{Fetcher, FetcherOptions};
+use hutong::probes::pack::{ProbePack, validate_packs};
+use hutong::simulator::{LinkState, RunningSimulator, Simulator, Timetable};
+use hutong::storage::ObservationRecord;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+struct Harness {
+    db: common::TestDb,
+    sim: Simulator,
+    running: RunningSimulator,
+    engine: Engine,
+}
+
+fn packs(texts: &[String]) -> Vec<ProbePack> {
+    let catalog = common::real_catalog();
+    let files: Vec<(PathBuf, &str)> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (PathBuf::from(format!("packs/test-{i}.toml")), t.as_str()))
+        .collect();
+    validate_packs(&files, &catalog).unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn harness(texts: &[String]) -> Harness {
+    let db = common::sqlite().await;
+    db.store
+        .apply_catalog(&common::real_catalog())
+        .await
+        .expect("load catalog");
+    let sim = Simulator::new(Timetable::Fixed);
+    let running = sim
+        .start(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("simulator starts");
+    let proxy = url::Url::parse(&format!("http://{}", running.addr)).expect("proxy URL");
+    let sim_fetcher = Fetcher::new(FetcherOptions {
+        proxy: Some(proxy),
+        connect_timeout: Duration::from_secs(3),
+        ..FetcherOptions::default()
+    })
+    .expect("simulator fetcher");
+    let direct = Fetcher::new(FetcherOptions {
+        connect_timeout: Duration::from_secs(3),
+        ..FetcherOptions::default()
+    })
+    .expect("direct fetcher");
+    let engine = Engine::new(
+        db.store.clone(),
+        packs(texts),
+        direct,
+        Some(sim_fetcher),
+        "test",
+        16,
+    );
+    Harness {
+        db,
+        sim,
+        running,
+        engine,
+    }
+}
+
+/// A link pack for `link.simchat.<target>`: `targets` as `(target, url)`, the request to
+/// `request_url` (default: the target itself), redirects followed.
+fn lab_pack(
+    id: &str,
+    simulated: bool,
+    pack_extra: &str,
+    targets: &[(&str, &str)],
+    request_url: &str,
+    rest: &str,
+) -> String {
+    let pack_extra = if pack_extra.contains("timeout_secs") {
+        pack_extra.to_string()
+    } else {
+        format!("timeout_secs = 5\n{pack_extra}")
+    };
+    let targets: String = targets
+        .iter()
+        .map(|(k, u)| format!("{k} = \"{u}\"\n"))
+        .collect();
+    format!(
+        r#"[pack]
+id = "{id}"
+name_en = "Test {id}"
+name_zh = "测试"
+kind = "link"
+subject = "simchat"
+version = 1
+simulated = {simulated}
+schedule = "0 0 * * * *"
+max_redirects = 5
+per_host_concurrency = 4
+min_host_spacing_ms = 0
+{pack_extra}
+
+[targets]
+{targets}
+[request]
+url = "{request_url}"
+follow_redirects = true
+
+{rest}
+"#
+    )
+}
+
+/// A rule that no lab page satisfies.
+const NEVER: &str = r#"
+[[rule]]
+id = "never"
+status = "open"
+when = { body_contains = "this text is on no simulated page" }
+"#;
+
+fn slot(n: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 5, 1, n, 0, 0).unwrap()
+}
+
+async fn run(h: &Harness, pack: &str, at: DateTime<Utc>) -> RunSummary {
+    h.engine
+        .run_pack(pack, at, "test", None, &|_| {})
+        .await
+        .expect("the run completes")
+}
+
+fn evidence(o: &ObservationRecord) -> serde_json::Value {
+    o.evidence.as_ref().expect("evidence").0.clone()
+}
+
+/// Runs `pack` once and checks that every check was stored `unknown` with `class`, with
+/// evidence, and that the run is finished with all its checks failed.
+async fn assert_failure(h: &Harness, pack: &str, class: &str) -> Vec<ObservationRecord> {
+    let at = slot(1);
+    let summary = run(h, pack, at).await;
+    assert!(!summary.results.is_empty());
+    for r in &summary.results {
+        assert_eq!(r.status, "unknown", "{pack}: {r:?}");
+        assert_eq!(r.failure.as_deref(), Some(class), "{pack}: {r:?}");
+    }
+    let obs =
+        h.db.store
+            .run_observations(pack, at)
+            .await
+            .expect("run observations");
+    assert_eq!(obs.len(), summary.results.len());
+    for o in &obs {
+        assert_eq!(o.status, "unknown", "{pack}: {o:?}");
+        assert_eq!(o.failure.as_deref(), Some(class), "{pack}: {o:?}");
+        assert_eq!(o.confirmed, Some(false));
+        assert_eq!(o.pack_id.as_deref(), Some(pack));
+        let ev = evidence(o);
+        assert!(
+            ev["request_url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("http")),
+            "{ev}"
+        );
+        assert!(ev["hops"].is_array(), "{ev}");
+        assert!(
+            ev["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{pack}: {ev}"
+        );
+    }
+    // The same observations are what the check's history shows.
+    let by_check =
+        h.db.store
+            .observations(&obs[0].check_id)
+            .await
+            .expect("observations");
+    assert!(by_check.iter().any(|o| o.id == obs[0].id));
+
+    let runs = h.db.store.recent_runs(pack, 5).await.expect("runs");
+    assert_eq!(runs.len(), 1);
+    let r = &runs[0];
+    assert_eq!(r.state, "finished", "{r:?}");
+    assert!(r.finished_at.is_some());
+    assert_eq!(r.planned, obs.len() as i64);
+    assert_eq!(r.done, obs.len() as i64);
+    assert_eq!(r.failures, obs.len() as i64);
+    assert!(r.failed());
+    assert_eq!(summary.failures, obs.len());
+    obs
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn simulated_failure_classes_are_stored_as_unknown() {
+    let h = harness(&[
+        lab_pack(
+            "f-timeout",
+            true,
+            "timeout_secs = 1",
+            &[("simshop", "http://lab.sim.test/slow?ms=3000")],
+            "{target_raw}",
+            NEVER,
+        ),
+        lab_pack(
+            "f-too-large",
+            true,
+            "max_body_bytes = 1048576",
+            &[("simshop", "http://lab.sim.test/huge?mb=8")],
+            "{target_raw}",
+            NEVER,
+        ),
+        lab_pack(
+            "f-decode",
+            true,
+            "",
+            &[("simshop", "http://lab.sim.test/gzip-broken")],
+            "{target_raw}",
+            NEVER,
+        ),
+        lab_pack(
+            "f-challenge",
+            true,
+            "",
+            &[
+                ("simshop", "http://lab.sim.test/challenge"),
+                ("simvideo", "http://lab.sim.test/captcha"),
+            ],
+            "{target_raw}",
+            // Rules that would match both pages: challenges come first.
+            r#"
+[[rule]]
+id = "anything"
+status = "blocked"
+"#,
+        ),
+        lab_pack(
+            "f-down",
+            true,
+            "",
+            &[("simshop", "http://lab.sim.test/down")],
+            "{target_raw}",
+            NEVER,
+        ),
+        lab_pack(
+            "f-malformed",
+            true,
+            "",
+            &[("simshop", "http://lab.sim.test/malformed")],
+            "{target_raw}",
+            r#"
+[[rule]]
+id = "never"
+status = "blocked"
+when = [ { selector = "div.a > p", text_contains = "nothing" }, { script_var = "x" } ]
+"#,
+        ),
+        lab_pack(
+            "f-loop",
+            true,
+            "",
+            &[("simshop", "http://lab.sim.test/loop")],
+            "{target_raw}",
+            NEVER,
+        ),
+        // The bridge-like request shows a block page; the target itself is down.
+        lab_pack(
+            "f-control",
+            true,
+            "",
+            &[("simshop", "http://lab.sim.test/down")],
+            "http://lab.sim.test/fake-block?for={target_url}",
+            r#"
+[control]
+url = "{target_raw}"
+follow_redirects = true
+
+[[rule]]
+id = "blocked-page"
+status = "blocked"
+when = { body_contains = "已停止访问该网页" }
+"#,
+        ),
+    ])
+    .await;
+
+    // One after the other: concurrent runs on one SQLite store can fail with "database
+    // is locked" (see `concurrent_runs_on_sqlite`).
+    let started = std::time::Instant::now();
+    let timeout = assert_failure(&h, "f-timeout", "timeout").await;
+    let too_large = assert_failure(&h, "f-too-large", "too_large").await;
+    let decode = assert_failure(&h, "f-decode", "decode").await;
+    let challenge = assert_failure(&h, "f-challenge", "bot_challenge").await;
+    let down = assert_failure(&h, "f-down", "http_status").await;
+    let malformed = assert_failure(&h, "f-malformed", "no_rule_matched").await;
+    let looped = assert_failure(&h, "f-loop", "redirect_loop").await;
+    let control = assert_failure(&h, "f-control", "control_failed").await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    // The timeout is the pack's, not the page's three seconds.
+    let ev = evidence(&timeout[0]);
+    assert_eq!(ev["failure"], "timeout");
+    assert!(ev["timings"]["total_ms"].as_u64().unwrap() < 2900, "{ev}");
+
+    let ev = evidence(&too_large[0]);
+    assert_eq!(ev["failure"], "too_large");
+    assert!(
+        ev["detail"].as_str().unwrap().contains("lab.sim.test"),
+        "{ev}"
+    );
+
+    assert_eq!(evidence(&decode[0])["failure"], "decode");
+
+    // 403 (the 验证码 page) and the 200 slider captcha; no snapshot-less guesswork.
+    assert_eq!(challenge.len(), 2);
+    for o in &challenge {
+        let ev = evidence(o);
+        assert!(ev["rule"].is_null(), "{ev}");
+        assert!(o.snapshot.is_some(), "the page is kept: {o:?}");
+    }
+    let statuses: Vec<u64> = challenge
+        .iter()
+        .map(|o| evidence(o)["status"].as_u64().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&403) && statuses.contains(&200),
+        "{statuses:?}"
+    );
+
+    let ev = evidence(&down[0]);
+    assert_eq!(ev["status"], 503);
+    assert!(ev["detail"].as_str().unwrap().contains("HTTP 503"));
+
+    let ev = evidence(&malformed[0]);
+    assert_eq!(ev["status"], 200);
+    assert!(ev["excerpt"].as_str().is_some());
+
+    let ev = evidence(&looped[0]);
+    assert_eq!(ev["failure"], "redirect_loop");
+    assert!(ev["hops"].as_array().unwrap().len() >= 2, "{ev}");
+
+    // The main answer matched a restriction; the control could not reach the target.
+    let ev = evidence(&control[0]);
+    assert_eq!(ev["rule"], "blocked-page");
+    assert_eq!(ev["control"]["ok"], false, "{ev}");
+    assert_eq!(ev["control"]["status"], 503, "{ev}");
+    assert!(ev["control"]["url"].as_str().unwrap().ends_with("/down"));
+    assert!(
+        ev["detail"].as_str().unwrap().contains("\"blocked\""),
+        "{ev}"
+    );
+
+    h.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn direct_failure_classes_are_stored_as_unknown() {
+    // A port that was just free: nothing listens there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    // The simulator speaks plain HTTP: a TLS handshake with it fails.
+    let placeholder = harness(&[]).await;
+    let sim_port = placeholder.running.addr.port();
+    let closed_url = format!("http://127.0.0.1:{closed}/");
+    let tls_url = format!("https://127.0.0.1:{sim_port}/");
+    let h = harness(&[
+        lab_pack(
+            "d-connect",
+            false,
+            "",
+            &[("simshop", &closed_url)],
+            "{target_raw}",
+            NEVER,
+        ),
+        lab_pack(
+            "d-dns",
+            false,
+            "",
+            &[("simshop", "http://no-such-host.invalid/")],
+            "{target_raw}",
+            NEVER,
+        ),
+        lab_pack(
+            "d-tls",
+            false,
+            "",
+            &[("simshop", &tls_url)],
+            "{target_raw}",
+            NEVER,
+        ),
+    ])
+    .await;
+    let connect = assert_failure(&h, "d-connect", "connect").await;
+    let dns = assert_failure(&h, "d-dns", "dns").await;
+    let tls = assert_failure(&h, "d-tls", "tls").await;
+    for (obs, url) in [
+        (&connect, closed_url.as_str()),
+        (&dns, "http://no-such-host.invalid/"),
+        (&tls, tls_url.as_str()),
+    ] {
+        let ev = evidence(&obs[0]);
+        assert_eq!(ev["request_url"], url);
+        assert_eq!(ev["hops"], serde_json::json!([]), "{ev}");
+        assert!(ev["status"].is_null());
+        assert!(obs[0].snapshot.is_none());
+        assert_eq!(obs[0].source_kind, "probe");
+    }
+    placeholder.running.shutdown().await;
+    h.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gbk_page_is_decoded_and_matched() {
+    let h = harness(&[lab_pack(
+        "gbk",
+        true,
+        "",
+        &[("simnews", "http://news.simnews.test/a/1")],
+        "http://bridge.simchat.test/wapredirect?url={target_url}",
+        r#"
+[[rule]]
+id = "article"
+status = "open"
+when = [ { hop_host = "bridge.simchat.test" },
+         { final_host = "{target_host}" },
+         { body_contains = "责任编辑" } ]
+"#,
+    )])
+    .await;
+    h.sim.set_link("simchat", "simnews", LinkState::Open);
+    let at = slot(2);
+    let summary = run(&h, "gbk", at).await;
+    assert_eq!(summary.failures, 0, "{summary:?}");
+    let obs = h.db.store.run_observations("gbk", at).await.unwrap();
+    assert_eq!(obs.len(), 1);
+    let o = &obs[0];
+    assert_eq!(o.check_id, "link.simchat.simnews");
+    assert_eq!(o.status, "open");
+    assert_eq!(o.failure, None);
+    assert_eq!(o.confirmed, Some(true));
+    assert_eq!(o.source_kind, "simulated");
+    let ev = evidence(o);
+    assert_eq!(ev["rule"], "article");
+    assert_eq!(ev["charset"], "GBK", "{ev}");
+    assert!(ev["excerpt"].as_str().unwrap().contains("责任编辑"), "{ev}");
+    assert_eq!(ev["hops"].as_array().unwrap().len(), 2, "{ev}");
+    h.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identical_bodies_are_stored_once() {
+    let h = harness(&[lab_pack(
+        "twice",
+        true,
+        "",
+        &[("simshop", "http://lab.sim.test/malformed")],
+        "{target_raw}",
+        NEVER,
+    )])
+    .await;
+    run(&h, "twice", slot(3)).await;
+    run(&h, "twice", slot(4)).await;
+    // A fresh engine on the same store (no memory of what it stored) stores it once too.
+    let again = Engine::new(
+        h.db.store.clone(),
+        packs(&[lab_pack(
+            "twice",
+            true,
+            "",
+            &[("simshop", "http://lab.sim.test/malformed")],
+            "{target_raw}",
+            NEVER,
+        )]),
+        Fetcher::new(FetcherOptions::default()).unwrap(),
+        Some(
+            Fetcher::new(FetcherOptions {
+                proxy: Some(url::Url::parse(&format!("http://{}", h.running.addr)).unwrap()),
+                ..FetcherOptions::default()
+            })
+            .unwrap(),
+        ),
+        "test",
+        4,
+    );
+    again
+        .run_pack("twice", slot(5), "test", None, &|_| {})
+        .await
+        .unwrap();
+    let (count, size, _) = h.db.store.snapshot_totals().await.unwrap();
+    assert_eq!(count, 1);
+    assert!(size > 0);
+    let shas: Vec<Option<String>> =
+        h.db.store
+            .observations("link.simchat.simshop")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.snapshot)
+            .collect();
+    assert_eq!(shas.len(), 3);
+    assert!(shas[0].is_some() && shas.iter().all(|s| *s == shas[0]));
+    h.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn look_alike_through_the_demo_rules_is_open_unconfirmed() {
+    let demo =
+        std::fs::read_to_string(common::catalog_dir().join("probes/demo-simchat-links.toml"))
+            .expect("demo pack");
+    let text = demo
+        .replace("id = \"demo-simchat-links\"", "id = \"demo-fake\"")
+        .replace(
+            "simshop = \"http://shop.simshop.test/item/1\"",
+            "simshop = \"http://fake.simscam.test/item/1\"",
+        );
+    assert!(text.contains("fake.simscam.test") && text.contains("demo-fake"));
+    let h = harness(&[text]).await;
+    let at = slot(6);
+    let summary = run(&h, "demo-fake", at).await;
+    let obs = h.db.store.run_observations("demo-fake", at).await.unwrap();
+    assert_eq!(obs.len(), 3, "{summary:?}");
+    let fake = obs
+        .iter()
+        .find(|o| o.check_id == "link.simchat.simshop")
+        .unwrap();
+    assert_eq!(fake.status, "open", "{fake:?}");
+    assert_eq!(fake.confirmed, Some(false));
+    assert_eq!(fake.failure, None);
+    let ev = evidence(fake);
+    assert_eq!(ev["rule"], "target-paints-block");
+    assert!(
+        ev["final_url"]
+            .as_str()
+            .unwrap()
+            .contains("fake.simscam.test")
+    );
+    assert!(obs.iter().all(|o| o.status != "blocked"), "{obs:?}");
+    h.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn script_excerpt_is_stored_as_text() {
+    let h = harness(&[lab_pack(
+        "script",
+        true,
+        "",
+        &[("simshop", "http://lab.sim.test/script")],
+        "{target_raw}",
+        r#"
+[[rule]]
+id = "painted"
+status = "open"
+confirmed = false
+when = { body_contains = 'alert("xss")' }
+"#,
+    )])
+    .await;
+    let at = slot(7);
+    run(&h, "script", at).await;
+    let obs = h.db.store.run_observations("script", at).await.unwrap();
+    let ev = evidence(&obs[0]);
+    let excerpt = ev["excerpt"].as_str().unwrap();
+    assert!(
+        excerpt.contains("<script>alert(\"xss\")</script>"),
+        "{excerpt}"
+    );
+    let json = obs[0].evidence.as_ref().unwrap().0.to_string();
+    assert!(json.contains("<script>"), "{json}");
+    h.running.shutdown().await;
+}
+
+/// Two packs run at the same moment on one SQLite store. `Store::begin_run` (and
+/// `insert_probe_results`) read, then write, in a deferred transaction: when another
+/// connection writes in between, SQLite answers SQLITE_BUSY at once (the busy timeout
+/// cannot help a read lock that must be upgraded), and the run fails with "database is
+/// locked". Fixing it belongs in storage (`BEGIN IMMEDIATE` on SQLite for these
+/// transactions).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "storage bug: concurrent runs on SQLite fail with \"database is locked\""]
+async fn concurrent_runs_on_sqlite() {
+    let texts: Vec<String> = (0..8)
+        .map(|i| {
+            lab_pack(
+                &format!("c-{i}"),
+                true,
+                "",
+                &[("simshop", "http://lab.sim.test/malformed")],
+                "{target_raw}",
+                NEVER,
+            )
+        })
+        .collect();
+    let h = harness(&texts).await;
+    let runs = (0..8).map(|i| {
+        let engine = h.engine.clone();
+        async move {
+            engine
+                .run_pack(&format!("c-{i}"), slot(8), "test", None, &|_| {})
+                .await
+        }
+    });
+    for result in futures_util::future::join_all(runs).await {
+        result.expect("every concurrent run completes");
+    }
+    h.running.shutdown().await;
+}
