@@ -575,14 +575,10 @@ when = { body_contains = 'alert("xss")' }
     h.running.shutdown().await;
 }
 
-/// Two packs run at the same moment on one SQLite store. `Store::begin_run` (and
-/// `insert_probe_results`) read, then write, in a deferred transaction: when another
-/// connection writes in between, SQLite answers SQLITE_BUSY at once (the busy timeout
-/// cannot help a read lock that must be upgraded), and the run fails with "database is
-/// locked". Fixing it belongs in storage (`BEGIN IMMEDIATE` on SQLite for these
-/// transactions).
+/// Packs running at the same moment on one SQLite store all finish: write transactions
+/// take SQLite's write lock when they begin (a deferred transaction that reads, then
+/// writes, failed at once with "database is locked" when another writer got in between).
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "storage bug: concurrent runs on SQLite fail with \"database is locked\""]
 async fn concurrent_runs_on_sqlite() {
     let texts: Vec<String> = (0..8)
         .map(|i| {
