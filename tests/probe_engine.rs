@@ -66,10 +66,7 @@ async fn reclassifying_after_a_rule_change_is_a_method_change_not_a_policy_chang
     sim.set_link("simchat", "simshop", LinkState::Warned);
 
     // Version 1 reads the gray interstitial wrongly, as blocked.
-    let wrong = simchat_pack(|t| {
-        t.replace("version = 1", "version = 1")
-            .replace("status = \"warned\"", "status = \"blocked\"")
-    });
+    let wrong = simchat_pack(|t| t.replace("status = \"warned\"", "status = \"blocked\""));
     let e1 = engine(&db.store, vec![wrong], &running);
     let base = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     for i in 0..3 {

@@ -660,7 +660,7 @@ async fn probe_runs_resume_and_snapshots_are_stored_once(store: &Store) {
     // The same run key again is refused, and nothing of the batch is written.
     assert!(
         store
-            .insert_probe_results(&[snap.clone()], &[first.clone()])
+            .insert_probe_results(std::slice::from_ref(&snap), std::slice::from_ref(&first))
             .await
             .is_err()
     );
