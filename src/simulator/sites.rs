@@ -3,8 +3,11 @@
 use super::Simulator;
 use super::fnv;
 use super::html::{self, Charset, NAMES, PHRASES, Rng, esc};
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
 /// Largest `?kb=` a target page is padded to.
 const MAX_KB: u64 = 4096;
@@ -31,12 +34,39 @@ pub fn target(app: &str, path: &str, query: &str) -> Response {
         Err(bad) => return bad.into_response(),
     };
     let want = usize::try_from(kb * 1024).unwrap_or(usize::MAX);
-    let mut rng = Rng::new(fnv(&[app, id]));
-    match app {
-        "simshop" => html::html(StatusCode::OK, shop_page(id, want, &mut rng)),
-        "simvideo" => html::html(StatusCode::OK, video_page(id, want, &mut rng)),
-        _ => html::gbk(StatusCode::OK, &news_page(id, want, &mut rng), "text/html"),
+    // Pages are deterministic: build each once, like a real site's cache would serve it.
+    let key = format!("{app}/{id}/{kb}");
+    if let Some(body) = PAGES.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return cached(app, body);
     }
+    let mut rng = Rng::new(fnv(&[app, id]));
+    let body = match app {
+        "simshop" => Bytes::from(shop_page(id, want, &mut rng)),
+        "simvideo" => Bytes::from(video_page(id, want, &mut rng)),
+        _ => {
+            let page = news_page(id, want, &mut rng);
+            Bytes::from(encoding_rs::GBK.encode(&page).0.into_owned())
+        }
+    };
+    if let Ok(mut c) = PAGES.lock() {
+        if c.len() >= 4096 {
+            c.clear();
+        }
+        c.insert(key, body.clone());
+    }
+    cached(app, body)
+}
+
+static PAGES: LazyLock<Mutex<HashMap<String, Bytes>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn cached(app: &str, body: Bytes) -> Response {
+    let content_type = if app == "simnews" {
+        "text/html"
+    } else {
+        "text/html; charset=utf-8"
+    };
+    (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
 /// Appends blocks from `block` to `out` until the page (with `rest` still to come) reaches
