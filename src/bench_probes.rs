@@ -165,7 +165,7 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
         raw_bytes as f64 / 1048576.0,
         stored_bytes as f64 / 1048576.0
     );
-    if let Some(mib) = peak_rss_mib() {
+    if let Some(mib) = crate::bench::peak_rss_mib() {
         println!("peak memory (VmHWM, simulator included): {mib:.0} MiB");
     }
     running.shutdown().await;
@@ -174,11 +174,4 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
         std::fs::remove_dir_all(&tmp)?;
     }
     Ok(())
-}
-
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
 }

@@ -32,8 +32,6 @@ struct PackState {
 /// A running scheduler; [`Scheduler::shutdown`] stops it.
 pub struct Scheduler {
     jobs: JobScheduler,
-    engine: Engine,
-    state: Arc<Mutex<HashMap<String, PackState>>>,
     tasks: tokio::task::JoinSet<()>,
 }
 
@@ -64,14 +62,9 @@ impl Scheduler {
         // Runs a stopped process left unfinished: finish them (only what is missing).
         let mut resumed = HashSet::new();
         for run in engine.store().interrupted_runs().await? {
-            if engine.pack(&run.pack_id).is_none() {
-                continue;
-            }
-            if !scheduled.contains(&run.pack_id)
-                && engine
-                    .pack(&run.pack_id)
-                    .is_some_and(|p| p.simulated && !engine.has_simulator())
-            {
+            // Only packs this process schedules: an interrupted manual run of another
+            // pack stays visible on /probes rather than reaching out unasked.
+            if !scheduled.contains(&run.pack_id) {
                 continue;
             }
             tracing::info!(pack = %run.pack_id, slot = %run.slot, "resuming an interrupted run");
@@ -138,12 +131,7 @@ impl Scheduler {
         }
         jobs.start().await?;
         tracing::info!(packs = packs.len(), "probe scheduler started");
-        Ok(Scheduler {
-            jobs,
-            engine,
-            state,
-            tasks,
-        })
+        Ok(Scheduler { jobs, tasks })
     }
 
     /// Stops scheduling; runs in flight are abandoned and resumed at the next start.
@@ -151,7 +139,6 @@ impl Scheduler {
         let _ = self.jobs.shutdown().await;
         self.tasks.abort_all();
         while self.tasks.join_next().await.is_some() {}
-        let _ = (&self.engine, &self.state);
         tracing::info!("probe scheduler stopped");
     }
 }

@@ -318,3 +318,75 @@ async fn the_scheduler_discovers_the_simulators_changes_and_resumes_interrupted_
     assert_eq!(slots.len(), runs.len(), "no slot ran twice");
     running.shutdown().await;
 }
+
+#[test]
+fn probe_classify_reads_a_saved_page_with_the_wechat_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.html");
+    // The shape of WeChat's interstitial: state only in the inline script, URLs entity-escaped.
+    std::fs::write(
+        &page,
+        r#"<html><head><title>微信安全中心</title></head><body><div id="app"></div>
+<script>var cgiData = {"type":"block","title":"已停止访问该网页","url":"https://item.taobao.com/item.htm?id=1&amp;spm=x"};</script>
+</body></html>"#,
+    )
+    .unwrap();
+    let found = hutong::probe_cli::classify_file(
+        &common::catalog_dir(),
+        "wechat-links",
+        &page,
+        Some(
+            "https://weixin110.qq.com/cgi-bin/mmspamsupport-bin/newredirectconfirmcgi?main_type=1",
+        ),
+        200,
+        None,
+    )
+    .unwrap();
+    let c = &found.classification;
+    assert_eq!(c.status(), "blocked");
+    assert_eq!(c.rule.as_deref(), Some("interstitial-block"));
+    assert!(c.excerpt.as_deref().unwrap_or_default().contains("cgiData"));
+    assert!(c.verdicts[0].confirmed);
+
+    // The same words painted by a site of its own are not WeChat blocking anything.
+    std::fs::write(
+        &page,
+        "<html><body><h2 class=\"weui-msg__title\">已停止访问该网页</h2></body></html>",
+    )
+    .unwrap();
+    let found = hutong::probe_cli::classify_file(
+        &common::catalog_dir(),
+        "wechat-links",
+        &page,
+        Some("https://lookalike.example.com/"),
+        200,
+        None,
+    )
+    .unwrap();
+    assert_eq!(found.classification.status(), "unknown");
+    assert_eq!(
+        found.classification.failure(),
+        Some(hutong::probes::FailureClass::NoRuleMatched)
+    );
+
+    // Unknown packs and unreadable files are named.
+    let err =
+        hutong::probe_cli::classify_file(&common::catalog_dir(), "nope", &page, None, 200, None)
+            .unwrap_err()
+            .to_string();
+    assert!(
+        err.contains("no probe pack \"nope\"") && err.contains("wechat-links"),
+        "{err}"
+    );
+    let err = hutong::probe_cli::classify_file(
+        &common::catalog_dir(),
+        "wechat-links",
+        &dir.path().join("missing.html"),
+        None,
+        200,
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("missing.html"), "{err}");
+}
