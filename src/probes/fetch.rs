@@ -470,7 +470,13 @@ async fn read_body(
     clock: &Clock,
     url: &Url,
 ) -> Result<Vec<u8>, Failure> {
-    let mut body = Vec::new();
+    // Sized once when the server says how much is coming (never beyond the cap).
+    let expected = answer
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0)
+        .min(settings.max_body_bytes);
+    let mut body = Vec::with_capacity(expected);
     loop {
         match timeout_at(clock.deadline(), answer.chunk()).await {
             Err(_) => return Err(timed_out(url, settings.timeout)),
