@@ -886,6 +886,12 @@ impl PackValidator<'_> {
         if kind_id == "link" && rules.is_empty() {
             self.report(pack_span.clone(), "a link pack needs at least one [[rule]]");
         }
+        if kind_id == "payment" && !rules.is_empty() {
+            self.report(
+                pack_span.clone(),
+                "payment packs take no [[rule]]: [extract] decides (use extract.page to recognise the checkout)",
+            );
+        }
         if kind_id == "link" && extract.is_some() {
             self.report(pack_span.clone(), "[extract] is for payment packs only");
         }

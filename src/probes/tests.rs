@@ -1182,6 +1182,18 @@ fn payment_pack_without_extract() {
 }
 
 #[test]
+fn payment_pack_with_rules_is_refused() {
+    // Rules would be silently ignored by payment classification: say so instead.
+    let text = format!("{PAY_PACK}\n[[rule]]\nid = \"r\"\nstatus = \"accepted\"\n");
+    let ps = invalid_one(&text);
+    assert!(
+        ps.iter()
+            .any(|p| p.starts_with("packs/x.toml:") && p.contains("payment packs take no [[rule]]")),
+        "{ps:#?}"
+    );
+}
+
+#[test]
 fn not_toml_at_all() {
     let text = "[pack]\nid = \"t\"\nthis is not toml\n";
     let ps = invalid_one(text);
