@@ -217,36 +217,9 @@ impl Store {
                         "a replacement must name the observation it reclassifies".into(),
                     ));
                 };
-                let id: i64 = sqlx::query_scalar(
-                    "insert into observations (check_id, observed_at, precision, status,
-                         source_kind, source_key, source_id, vantage, quote, note_en, note_zh,
-                         evidence, recorded_at, pack_id, rule_version, confirmed, failure,
-                         snapshot, reclassifies)
-                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                         $16, $17, $18, $19)
-                     returning id",
-                )
-                .bind(&new.check_id)
-                .bind(new.observed_at)
-                .bind(new.precision.as_str())
-                .bind(&new.status)
-                .bind(new.source_kind.as_str())
-                .bind(new.source_key())
-                .bind(new.source_id.as_deref())
-                .bind(&new.vantage)
-                .bind(new.quote.as_deref())
-                .bind(new.note_en.as_deref())
-                .bind(new.note_zh.as_deref())
-                .bind(new.evidence.as_ref().map(sqlx::types::Json))
-                .bind(Utc::now())
-                .bind(new.probe.as_ref().map(|p| p.pack_id.as_str()))
-                .bind(new.probe.as_ref().map(|p| p.rule_version))
-                .bind(new.probe.as_ref().map(|p| p.confirmed))
-                .bind(new.probe.as_ref().and_then(|p| p.failure.as_deref()))
-                .bind(new.probe.as_ref().and_then(|p| p.snapshot.as_deref()))
-                .bind(old)
-                .fetch_one(&mut *tx)
-                .await?;
+                // The usual insert (its transitions are rebuilt below, once the old verdict
+                // is marked superseded).
+                let id = insert_observation_in!(tx, new);
                 sqlx::query("update observations set superseded_by = $1 where id = $2")
                     .bind(id)
                     .bind(old)
