@@ -239,7 +239,28 @@ pub fn load_dir(dir: &Path) -> Result<Catalog, Problems> {
         });
     }
     files.sort();
-    let mut parsed = Vec::new();
+    let parsed = read_texts(files, &mut problems);
+    let sources: Vec<(PathBuf, &str)> = parsed
+        .iter()
+        .map(|(p, t)| (p.clone(), t.as_str()))
+        .collect();
+    match validate(&sources) {
+        Ok(catalog) if problems.is_empty() => Ok(catalog),
+        Ok(_) => Err(Problems(sorted(problems))),
+        Err(Problems(more)) => {
+            problems.extend(more);
+            Err(Problems(sorted(problems)))
+        }
+    }
+}
+
+/// Reads each file as UTF-8 text; files that cannot be read, or are not UTF-8, become
+/// problems (catalog files and probe packs alike).
+pub(crate) fn read_texts(
+    files: Vec<PathBuf>,
+    problems: &mut Vec<Problem>,
+) -> Vec<(PathBuf, String)> {
+    let mut texts = Vec::new();
     for path in files {
         match std::fs::read(&path) {
             Err(e) => problems.push(Problem {
@@ -256,22 +277,11 @@ pub fn load_dir(dir: &Path) -> Result<Catalog, Problems> {
                         e.utf8_error().valid_up_to()
                     ),
                 }),
-                Ok(text) => parsed.push((path, text)),
+                Ok(text) => texts.push((path, text)),
             },
         }
     }
-    let sources: Vec<(PathBuf, &str)> = parsed
-        .iter()
-        .map(|(p, t)| (p.clone(), t.as_str()))
-        .collect();
-    match validate(&sources) {
-        Ok(catalog) if problems.is_empty() => Ok(catalog),
-        Ok(_) => Err(Problems(sorted(problems))),
-        Err(Problems(more)) => {
-            problems.extend(more);
-            Err(Problems(sorted(problems)))
-        }
-    }
+    texts
 }
 
 fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {

@@ -445,27 +445,7 @@ pub fn load_packs(dir: &Path, catalog: &Catalog) -> Result<Vec<ProbePack>, Probl
         }
     }
     files.sort();
-    let mut texts = Vec::new();
-    for path in files {
-        match std::fs::read(&path) {
-            Err(e) => problems.push(Problem {
-                file: path,
-                line: 0,
-                message: format!("cannot be read: {e}"),
-            }),
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Err(e) => problems.push(Problem {
-                    file: path,
-                    line: 0,
-                    message: format!(
-                        "is not UTF-8 text (invalid byte at offset {})",
-                        e.utf8_error().valid_up_to()
-                    ),
-                }),
-                Ok(text) => texts.push((path, text)),
-            },
-        }
-    }
+    let texts = crate::catalog::read_texts(files, &mut problems);
     let refs: Vec<(PathBuf, &str)> = texts.iter().map(|(p, t)| (p.clone(), t.as_str())).collect();
     match validate_packs(&refs, catalog) {
         Ok(packs) if problems.is_empty() => Ok(packs),
