@@ -9,7 +9,7 @@ pub fn render_document(chrome: &Chrome, body: impl IntoView + 'static) -> String
     let title = format!("{} · Hutong 互通", chrome.title);
     let chrome = chrome.clone();
     let html = view! {
-        <html lang="en">
+        <html lang=chrome.lang.code()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -38,13 +38,13 @@ pub fn render_document(chrome: &Chrome, body: impl IntoView + 'static) -> String
 fn Header(chrome: Chrome) -> impl IntoView {
     let query = date_query(&chrome);
     let nav = [
-        (Section::Overview, "/", "Overview"),
-        (Section::Links, "/links", "Links"),
-        (Section::Payments, "/payments", "Payments"),
-        (Section::Qr, "/qr", "QR codes"),
-        (Section::Timeline, "/timeline", "Timeline"),
-        (Section::Platforms, "/platforms", "Platforms"),
-        (Section::Probes, "/probes", "Probes"),
+        (Section::Overview, "/", chrome.lang.t("nav-overview")),
+        (Section::Links, "/links", "Links".to_string()),
+        (Section::Payments, "/payments", "Payments".to_string()),
+        (Section::Qr, "/qr", "QR codes".to_string()),
+        (Section::Timeline, "/timeline", "Timeline".to_string()),
+        (Section::Platforms, "/platforms", "Platforms".to_string()),
+        (Section::Probes, "/probes", "Probes".to_string()),
     ];
     let items = nav
         .into_iter()

@@ -2,6 +2,7 @@
 //! plain HTML that works with JavaScript off, built from the data in [`model`].
 
 pub mod components;
+pub mod i18n;
 pub mod layout;
 pub mod model;
 pub mod pages;

@@ -33,6 +33,8 @@ pub struct Chrome {
     pub today: NaiveDate,
     /// Other query parameters of this page (filters), kept by the date form.
     pub keep: Vec<(String, String)>,
+    /// The interface language.
+    pub lang: crate::i18n::Lang,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

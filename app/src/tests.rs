@@ -36,6 +36,7 @@ fn chrome(at_is_today: bool) -> Chrome {
         at_is_today,
         today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
         keep: vec![("platform".into(), "wechat & co".into())],
+        lang: Default::default(),
     }
 }
 
@@ -146,6 +147,7 @@ fn other_chrome(title: &str, section: Section, path: &str) -> Chrome {
         at_is_today: true,
         today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
         keep: Vec::new(),
+        lang: Default::default(),
     }
 }
 

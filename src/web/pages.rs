@@ -40,6 +40,7 @@ pub(super) fn chrome(
         at_is_today: as_of.is_today,
         today: time::today(),
         keep,
+        lang: Default::default(),
     }
 }
 

@@ -1,0 +1,2 @@
+# Hutong, English: the page shell (navigation, date form, footer).
+nav-overview = Overview

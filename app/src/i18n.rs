@@ -1,0 +1,294 @@
+//! The interface language. Every string a page shows comes from a Fluent file under
+//! `app/locales/{lang}/`, compiled into the binary; [`Lang::t`] looks a message up.
+//!
+//! A message missing from a language renders as `⟦id⟧` (and is logged once per render by
+//! the caller's tests): the test `every_message_in_both_languages` fails on any id present in
+//! one language and not the other, or used in code and present in neither.
+
+use chrono::{Datelike, NaiveDate};
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use std::sync::LazyLock;
+
+/// The languages of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    ZhCn,
+}
+
+/// The Fluent files of each language: (language, file name, text). Each area of the UI
+/// keeps its own file so that messages are easy to find.
+pub const RESOURCES: &[(Lang, &str, &str)] = &[
+    (Lang::En, "core.ftl", include_str!("../locales/en/core.ftl")),
+    (
+        Lang::ZhCn,
+        "core.ftl",
+        include_str!("../locales/zh-CN/core.ftl"),
+    ),
+];
+
+struct Bundles {
+    en: FluentBundle<FluentResource>,
+    zh: FluentBundle<FluentResource>,
+}
+
+static BUNDLES: LazyLock<Bundles> = LazyLock::new(|| Bundles {
+    en: bundle(Lang::En),
+    zh: bundle(Lang::ZhCn),
+});
+
+fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
+    let id: unic_langid::LanguageIdentifier = lang
+        .code()
+        .parse()
+        .unwrap_or_else(|_| unic_langid::LanguageIdentifier::default());
+    let mut bundle = FluentBundle::new_concurrent(vec![id]);
+    // Unicode isolation marks around arguments would show up in HTML and CSV.
+    bundle.set_use_isolating(false);
+    for (l, _name, text) in RESOURCES.iter().filter(|(l, ..)| *l == lang) {
+        debug_assert_eq!(*l, lang);
+        // A file with a syntax error still contributes its good messages; the test
+        // `ftl_files_parse` names the bad line.
+        let resource = match FluentResource::try_new((*text).to_string()) {
+            Ok(r) => r,
+            Err((r, _errors)) => r,
+        };
+        // Duplicate ids keep the first; the test `no_duplicate_ids` reports them.
+        bundle.add_resource_overriding(resource);
+    }
+    bundle
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::ZhCn];
+
+    /// The BCP 47 tag: `en`, `zh-CN`. Also the value of `?lang=` and the cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::ZhCn => "zh-CN",
+        }
+    }
+
+    /// The language's name in itself, for the language switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::ZhCn => "中文",
+        }
+    }
+
+    /// A language from a tag such as `zh`, `zh-CN`, `zh-Hans-CN`, `en-GB` (case-insensitive);
+    /// `None` for languages the interface does not have.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let tag = tag.trim().to_ascii_lowercase();
+        let primary = tag.split(['-', '_']).next().unwrap_or("");
+        match primary {
+            "en" => Some(Lang::En),
+            "zh" => Some(Lang::ZhCn),
+            _ => None,
+        }
+    }
+
+    /// The message `id` in this language.
+    pub fn t(self, id: &str) -> String {
+        self.format(id, None)
+    }
+
+    /// The message `id` with arguments (`{ $name }` in the Fluent file).
+    pub fn t_args(self, id: &str, args: &[(&str, Arg)]) -> String {
+        let mut fa = FluentArgs::new();
+        for (k, v) in args {
+            match v {
+                Arg::Str(s) => fa.set(*k, FluentValue::from(s.clone())),
+                Arg::Num(n) => fa.set(*k, FluentValue::from(*n)),
+            }
+        }
+        self.format(id, Some(&fa))
+    }
+
+    fn format(self, id: &str, args: Option<&FluentArgs>) -> String {
+        let bundle = match self {
+            Lang::En => &BUNDLES.en,
+            Lang::ZhCn => &BUNDLES.zh,
+        };
+        let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
+            return missing(id);
+        };
+        let mut errors = Vec::new();
+        let s = bundle.format_pattern(pattern, args, &mut errors);
+        s.into_owned()
+    }
+
+    /// Whether this language has message `id`.
+    pub fn has(self, id: &str) -> bool {
+        let bundle = match self {
+            Lang::En => &BUNDLES.en,
+            Lang::ZhCn => &BUNDLES.zh,
+        };
+        bundle.has_message(id)
+    }
+
+    /// A calendar date as this language writes it: `17 Sep 2021`, `2021年9月17日`.
+    pub fn date(self, d: NaiveDate) -> String {
+        match self {
+            Lang::En => d.format("%-d %b %Y").to_string(),
+            Lang::ZhCn => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+        }
+    }
+}
+
+/// A Fluent argument.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Str(String),
+    Num(f64),
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Arg {
+        Arg::Str(s.to_string())
+    }
+}
+impl From<String> for Arg {
+    fn from(s: String) -> Arg {
+        Arg::Str(s)
+    }
+}
+impl From<i64> for Arg {
+    fn from(n: i64) -> Arg {
+        Arg::Num(n as f64)
+    }
+}
+impl From<usize> for Arg {
+    fn from(n: usize) -> Arg {
+        Arg::Num(n as f64)
+    }
+}
+impl From<f64> for Arg {
+    fn from(n: f64) -> Arg {
+        Arg::Num(n)
+    }
+}
+
+/// What a missing message renders as: visible, and easy for tests to find.
+pub const MISSING_MARK: char = '⟦';
+
+fn missing(id: &str) -> String {
+    format!("⟦{id}⟧")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn ids(lang: Lang) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for (_, _, text) in RESOURCES.iter().filter(|(l, ..)| *l == lang) {
+            let r = FluentResource::try_new((*text).to_string()).unwrap_or_else(|(r, _)| r);
+            for entry in r.entries() {
+                if let fluent_syntax::ast::Entry::Message(m) = entry {
+                    out.insert(m.id.name.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn ftl_files_parse() {
+        for (lang, name, text) in RESOURCES {
+            if let Err((_, errors)) = FluentResource::try_new((*text).to_string()) {
+                panic!("{}/{name}: {errors:?}", lang.code());
+            }
+        }
+    }
+
+    #[test]
+    fn no_duplicate_ids() {
+        for lang in Lang::ALL {
+            let mut seen = BTreeSet::new();
+            for (_, name, text) in RESOURCES.iter().filter(|(l, ..)| *l == lang) {
+                let r = FluentResource::try_new((*text).to_string()).unwrap_or_else(|(r, _)| r);
+                for entry in r.entries() {
+                    if let fluent_syntax::ast::Entry::Message(m) = entry {
+                        assert!(
+                            seen.insert(m.id.name.to_string()),
+                            "{}/{name}: message `{}` is defined twice",
+                            lang.code(),
+                            m.id.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every message exists in both languages, and every id the code asks for exists.
+    #[test]
+    fn every_message_in_both_languages() {
+        let en = ids(Lang::En);
+        let zh = ids(Lang::ZhCn);
+        let only_en: Vec<_> = en.difference(&zh).collect();
+        let only_zh: Vec<_> = zh.difference(&en).collect();
+        assert!(only_en.is_empty(), "missing in zh-CN: {only_en:?}");
+        assert!(only_zh.is_empty(), "missing in en: {only_zh:?}");
+
+        // Ids used in code: `.t("id")` and `.t_args("id"` in the app and the server.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut used = BTreeSet::new();
+        for dir in [root.join("src"), root.join("../src")] {
+            collect_used(&dir, &mut used);
+        }
+        assert!(!used.is_empty(), "found no message ids in the code");
+        let unknown: Vec<_> = used.iter().filter(|id| !en.contains(*id)).collect();
+        assert!(
+            unknown.is_empty(),
+            "ids used in code but in no Fluent file: {unknown:?}"
+        );
+    }
+
+    fn collect_used(dir: &std::path::Path, out: &mut BTreeSet<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                collect_used(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs")
+                && p.file_name().is_some_and(|n| n != "i18n.rs")
+            {
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                for pat in [".t(\"", ".t_args(\""] {
+                    for (i, _) in text.match_indices(pat) {
+                        let rest = &text[i + pat.len()..];
+                        if let Some(end) = rest.find('"') {
+                            let id = &rest[..end];
+                            if !id.is_empty()
+                                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                            {
+                                out.insert(id.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tags_and_dates() {
+        assert_eq!(Lang::from_tag("zh-Hans-CN"), Some(Lang::ZhCn));
+        assert_eq!(Lang::from_tag("EN-gb"), Some(Lang::En));
+        assert_eq!(Lang::from_tag("fr"), None);
+        let d = NaiveDate::from_ymd_opt(2021, 9, 17).unwrap();
+        assert_eq!(Lang::ZhCn.date(d), "2021年9月17日");
+        assert_eq!(Lang::En.date(d), "17 Sep 2021");
+        assert_eq!(Lang::ZhCn.t("nav-overview"), "概览");
+        assert!(Lang::En.t("no-such-message").starts_with(MISSING_MARK));
+    }
+}
