@@ -3,6 +3,7 @@
 //! `hutong probe classify` and reclassification run exactly the same code as probes.
 
 use super::pack::{Condition, ElementTest, ProbePack, Target, ValueTest};
+use super::scan;
 use super::{FailureClass, Response};
 use crate::domain::UNKNOWN;
 use regex::Regex;
@@ -356,8 +357,9 @@ pub fn map_methods(names: &[String], vocabulary: &[super::pack::MethodNames]) ->
 }
 
 /// What a condition found.
-struct Match {
-    excerpt: Option<String>,
+#[derive(Debug, PartialEq)]
+pub(super) struct Match {
+    pub(super) excerpt: Option<String>,
 }
 
 /// An answer as conditions see it; the HTML is parsed on first need only.
@@ -455,45 +457,19 @@ impl<'a> PageView<'a> {
                     excerpt: Some(excerpt_at(&r.text, m.start(), m.end())),
                 })
             }
-            Condition::Selector { selector, test, .. } => {
-                let html = self.html();
-                html.select(selector).take(1000).find_map(|el| {
-                    let text = || el.text().collect::<String>();
-                    let shown = |s: &str| {
-                        Some(Match {
-                            excerpt: Some(cap(
-                                &s.split_whitespace().collect::<Vec<_>>().join(" "),
-                                EXCERPT_CHARS,
-                            )),
-                        })
-                    };
-                    match test {
-                        ElementTest::Present => shown(&text()),
-                        ElementTest::Text(s) => {
-                            let t = text();
-                            if t.contains(s.as_str()) {
-                                shown(&t)
-                            } else {
-                                None
-                            }
-                        }
-                        ElementTest::Alt(s) => {
-                            let alt = el.value().attr("alt")?;
-                            if alt.contains(s.as_str()) {
-                                shown(alt)
-                            } else {
-                                None
-                            }
-                        }
-                        ElementTest::Attr { name, contains } => {
-                            let v = el.value().attr(name)?;
-                            match contains {
-                                Some(s) if !v.contains(s.as_str()) => None,
-                                _ => shown(&format!("{name}=\"{v}\"")),
-                            }
-                        }
-                    }
-                })
+            Condition::Selector {
+                selector,
+                test,
+                fast,
+                ..
+            } => {
+                // Start tags answer most selectors without building the tree.
+                if let Some(fast) = fast
+                    && let Ok(answer) = fast_select(&r.text, selector, fast, test)
+                {
+                    return answer;
+                }
+                tree_select(self.html(), selector, test)
             }
             Condition::ScriptVar { var, path, test } => {
                 let (json, raw) = script_var(&r.text, var)?;
@@ -549,6 +525,104 @@ impl<'a> PageView<'a> {
             },
         }
     }
+}
+
+/// A selector condition answered from the page's tree.
+pub(super) fn tree_select(
+    html: &Html,
+    selector: &scraper::Selector,
+    test: &ElementTest,
+) -> Option<Match> {
+    html.select(selector).take(1000).find_map(|el| {
+        let text = || el.text().collect::<String>();
+        let shown = |s: &str| {
+            Some(Match {
+                excerpt: Some(cap(
+                    &s.split_whitespace().collect::<Vec<_>>().join(" "),
+                    EXCERPT_CHARS,
+                )),
+            })
+        };
+        match test {
+            ElementTest::Present => shown(&text()),
+            ElementTest::Text(s) => {
+                let t = text();
+                if t.contains(s.as_str()) {
+                    shown(&t)
+                } else {
+                    None
+                }
+            }
+            ElementTest::Alt(s) => {
+                let alt = el.value().attr("alt")?;
+                if alt.contains(s.as_str()) {
+                    shown(alt)
+                } else {
+                    None
+                }
+            }
+            ElementTest::Attr { name, contains } => {
+                let v = el.value().attr(name)?;
+                match contains {
+                    Some(s) if !v.contains(s.as_str()) => None,
+                    _ => shown(&format!("{name}=\"{v}\"")),
+                }
+            }
+        }
+    })
+}
+
+/// A selector condition answered from the page's start tags; `Err` (with why) when only
+/// the tree can tell.
+pub(super) fn fast_select(
+    page: &str,
+    selector: &scraper::Selector,
+    fast: &scan::FastSelector,
+    test: &ElementTest,
+) -> Result<Option<Match>, &'static str> {
+    match scan::scan(page, fast, test) {
+        scan::Scan::Absent => Ok(None),
+        scan::Scan::Undecided(why) => Err(why),
+        scan::Scan::Found { at, value } => {
+            let excerpt = match (test, value) {
+                (ElementTest::Attr { name, .. }, Some(v)) => format!("{name}=\"{v}\""),
+                (_, Some(v)) => v.to_string(),
+                (_, None) => element_text_at(page, at, selector),
+            };
+            Ok(Some(Match {
+                excerpt: Some(cap(
+                    &excerpt.split_whitespace().collect::<Vec<_>>().join(" "),
+                    EXCERPT_CHARS,
+                )),
+            }))
+        }
+    }
+}
+
+/// The text of the element whose start tag is at `at`, read by the HTML parser from a
+/// window of the page that begins there, widened until the element ends inside it.
+fn element_text_at(page: &str, at: usize, selector: &scraper::Selector) -> String {
+    let mut text = String::new();
+    for window in [1024, 8192, 65536] {
+        let mut end = (at + window).min(page.len());
+        while !page.is_char_boundary(end) {
+            end -= 1;
+        }
+        let Some(slice) = page.get(at..end) else {
+            return text;
+        };
+        let fragment = Html::parse_fragment(slice);
+        let Some(el) = fragment.select(selector).next() else {
+            return text;
+        };
+        text = el.text().collect::<String>();
+        // Something after the element: it ended inside the window.
+        let closed = el.next_sibling().is_some();
+        if closed || end == page.len() || text.chars().count() > 4 * EXCERPT_CHARS {
+            break;
+        }
+    }
+    text
 }
 
 pub fn host_of(url: &str) -> Option<String> {

@@ -5,8 +5,11 @@ pub mod classify;
 pub mod engine;
 pub mod fetch;
 pub mod pack;
+pub mod scan;
 pub mod types;
 
+#[cfg(test)]
+mod scan_tests;
 #[cfg(test)]
 mod tests;
 

@@ -202,6 +202,8 @@ pub enum Condition {
         selector: Selector,
         source: String,
         test: ElementTest,
+        /// The selector's streaming form, when start tags alone can answer it.
+        fast: Option<super::scan::FastSelector>,
     },
     BodyContains(String),
     BodyRegex(Regex),
@@ -1138,10 +1140,12 @@ pub fn compile_condition(v: &toml::Value) -> Result<Condition, String> {
             }
             ElementTest::Present
         };
+        let fast = super::scan::FastSelector::parse(&source);
         return Ok(Condition::Selector {
             selector,
             source,
             test,
+            fast,
         });
     }
     if t.contains_key("script_var") {

@@ -22,6 +22,9 @@ mod lab;
 mod links;
 mod sites;
 
+#[cfg(test)]
+pub(crate) use html::Rng;
+
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::header;
