@@ -690,6 +690,12 @@ async fn pages_and_navigation(h: &Harness, js: Js) {
     assert!(url.path().starts_with("/observations/"), "{url}");
     let heading = b.page_ok("observation").await;
     assert!(heading.starts_with("Observation"), "{heading:?}");
+    let main = b.text("main").await;
+    assert!(
+        main.to_lowercase().contains("simulated"),
+        "{}: simulated evidence is labelled so: {main:?}",
+        b.ctx()
+    );
 
     b.goto("/no-such-page").await;
     assert_eq!(b.page_ok("not-found").await, "Not found");
