@@ -211,10 +211,9 @@ pub fn check_compliance(
         _ => (None, None),
     };
     let overdue_days = match passed {
-        Some(d) if evidence && !compliant_now => Some(day_diff(
-            deadline_day(d),
-            time::shanghai_day(as_of),
-        )),
+        Some(d) if evidence && !compliant_now => {
+            Some(day_diff(deadline_day(d), time::shanghai_day(as_of)))
+        }
         _ => None,
     };
     let outcome = if !evidence {
@@ -307,9 +306,7 @@ pub fn summarize(
         countdown_days: deadline_day
             .filter(|_| deadline_state == DeadlineState::Ahead)
             .map(|d| day_diff(today, d)),
-        days_since_deadline: deadline_day
-            .filter(|_| passed)
-            .map(|d| day_diff(d, today)),
+        days_since_deadline: deadline_day.filter(|_| passed).map(|d| day_diff(d, today)),
         in_scope: checks.len(),
         compliant_now: count(&|c| c.compliant_now),
         not_compliant_now: count(&|c| c.evidence && !c.compliant_now),
@@ -465,7 +462,13 @@ mod tests {
         Some(end(2021, 9, 17))
     }
 
-    fn transition(id: i64, check: &str, when: DateTime<Utc>, to: &str, kind: &str) -> TransitionRecord {
+    fn transition(
+        id: i64,
+        check: &str,
+        when: DateTime<Utc>,
+        to: &str,
+        kind: &str,
+    ) -> TransitionRecord {
         TransitionRecord {
             id,
             check_id: check.into(),
@@ -566,13 +569,31 @@ mod tests {
 
     fn history() -> Vec<TransitionRecord> {
         vec![
-            transition(1, "link.wechat.early", at(2021, 7, 1), "token_only", "article"),
+            transition(
+                1,
+                "link.wechat.early",
+                at(2021, 7, 1),
+                "token_only",
+                "article",
+            ),
             transition(2, "link.wechat.early", at(2021, 9, 15), "warned", "article"),
             transition(3, "link.wechat.early", at(2021, 10, 1), "open", "probe"),
-            transition(4, "link.wechat.late", at(2021, 7, 1), "token_only", "article"),
+            transition(
+                4,
+                "link.wechat.late",
+                at(2021, 7, 1),
+                "token_only",
+                "article",
+            ),
             transition(5, "link.wechat.late", at(2021, 10, 17), "warned", "article"),
             transition(6, "link.wechat.never", at(2021, 9, 1), "blocked", "article"),
-            transition(7, "link.wechat.never", at(2021, 10, 17), "token_only", "article"),
+            transition(
+                7,
+                "link.wechat.never",
+                at(2021, 10, 17),
+                "token_only",
+                "article",
+            ),
             transition(8, "link.wechat.lost", at(2021, 9, 10), "open", "article"),
             transition(9, "link.wechat.lost", at(2021, 11, 1), "blocked", "probe"),
             transition(10, "link.simchat.shop", at(2021, 8, 1), "open", "simulated"),
@@ -665,7 +686,10 @@ mod tests {
         let dark = find(&e, "link.wechat.dark");
         assert_eq!(dark.outcome, Outcome::Unknown);
         assert!(!dark.evidence);
-        assert_eq!(dark.overdue_days, None, "no evidence is unknown, not overdue");
+        assert_eq!(
+            dark.overdue_days, None,
+            "no evidence is unknown, not overdue"
+        );
 
         let lost = find(&e, "link.wechat.lost");
         assert_eq!(lost.outcome, Outcome::LostCompliance);
