@@ -79,8 +79,11 @@ pub enum Outcome {
     NeverCompliant,
     /// Compliant now, and at the deadline (or there is no deadline, or it is ahead).
     Compliant,
-    /// Compliant now, but not at the deadline: complied late.
+    /// Compliant now; observed and not compliant at the deadline: complied late.
     CompliedLate,
+    /// Compliant now; nothing was observed by the deadline, so whether it was met is not
+    /// known (the first compliance seen after it is still reported, with its delay).
+    CompliantUnknownAtDeadline,
     /// Was compliant at some point, is not now.
     LostCompliance,
 }
@@ -142,10 +145,12 @@ pub struct RequirementSummary {
     pub never_compliant: usize,
     /// Checks compliant at the end of the deadline day (when it has passed).
     pub complied_at_deadline: Option<usize>,
-    /// Compliant now after missing the deadline.
+    /// Compliant now after missing the deadline (observed not compliant at it).
     pub complied_late: usize,
     /// The longest delay among those that complied late, in days.
     pub longest_delay_days: Option<i64>,
+    /// Compliant now, with nothing observed by the deadline.
+    pub compliant_unknown_at_deadline: usize,
     /// Deadline passed and not compliant now (observed checks only).
     pub overdue: usize,
     /// How many days the overdue checks are overdue (all since the same deadline).
@@ -219,10 +224,10 @@ pub fn check_compliance(
     let outcome = if !evidence {
         Outcome::Unknown
     } else if compliant_now {
-        if compliant_at_deadline == Some(false) {
-            Outcome::CompliedLate
-        } else {
-            Outcome::Compliant
+        match status_at_deadline.as_deref() {
+            Some(UNKNOWN) => Outcome::CompliantUnknownAtDeadline,
+            Some(_) if compliant_at_deadline == Some(false) => Outcome::CompliedLate,
+            _ => Outcome::Compliant,
         }
     } else if ever_compliant {
         Outcome::LostCompliance
@@ -314,6 +319,7 @@ pub fn summarize(
         never_compliant: count(&|c| c.outcome == Outcome::NeverCompliant),
         complied_at_deadline: passed.then(|| count(&|c| c.compliant_at_deadline == Some(true))),
         complied_late: count(&|c| c.outcome == Outcome::CompliedLate),
+        compliant_unknown_at_deadline: count(&|c| c.outcome == Outcome::CompliantUnknownAtDeadline),
         longest_delay_days: checks
             .iter()
             .filter(|c| c.outcome == Outcome::CompliedLate)
@@ -560,6 +566,7 @@ mod tests {
                 check("wechat", "never"),
                 check("wechat", "dark"),
                 check("wechat", "lost"),
+                check("wechat", "quiet"),
                 check("simchat", "shop"),
                 check("shop", "wechat"),
             ],
@@ -597,6 +604,7 @@ mod tests {
             transition(8, "link.wechat.lost", at(2021, 9, 10), "open", "article"),
             transition(9, "link.wechat.lost", at(2021, 11, 1), "blocked", "probe"),
             transition(10, "link.simchat.shop", at(2021, 8, 1), "open", "simulated"),
+            transition(11, "link.wechat.quiet", at(2021, 10, 17), "open", "article"),
         ]
     }
 
@@ -614,6 +622,7 @@ mod tests {
                 ("link.wechat.late", Some("warned")),
                 ("link.wechat.never", Some("token_only")),
                 ("link.wechat.lost", Some("blocked")),
+                ("link.wechat.quiet", Some("open")),
             ])
         } else {
             states(&[
@@ -650,7 +659,8 @@ mod tests {
                 "link.wechat.late",
                 "link.wechat.never",
                 "link.wechat.dark",
-                "link.wechat.lost"
+                "link.wechat.lost",
+                "link.wechat.quiet"
             ],
             "the simulated messenger and the shop host are out"
         );
@@ -698,9 +708,18 @@ mod tests {
         assert_eq!(lost.compliant_since, None);
         assert_eq!(lost.overdue_days, Some(74));
 
+        // Nothing seen by the deadline, open later: not known to have missed it.
+        let quiet = find(&e, "link.wechat.quiet");
+        assert_eq!(quiet.outcome, Outcome::CompliantUnknownAtDeadline);
+        assert_eq!(quiet.status_at_deadline.as_deref(), Some("unknown"));
+        assert_eq!(quiet.complied_after_deadline, Some(at(2021, 10, 17)));
+        assert_eq!(quiet.delay_days, Some(30));
+        assert_eq!(quiet.overdue_days, None);
+
         let s = &e.summary;
-        assert_eq!(s.in_scope, 5);
-        assert_eq!(s.compliant_now, 2);
+        assert_eq!(s.in_scope, 6);
+        assert_eq!(s.compliant_now, 3);
+        assert_eq!(s.compliant_unknown_at_deadline, 1);
         assert_eq!(s.not_compliant_now, 2);
         assert_eq!(s.unknown, 1);
         assert_eq!(s.never_compliant, 1);
@@ -748,7 +767,8 @@ mod tests {
         assert_eq!(e.summary.complied_at_deadline, None);
         assert_eq!(e.summary.countdown_days, None);
         assert_eq!(find(&e, "link.wechat.late").outcome, Outcome::Compliant);
-        assert_eq!(e.summary.compliant_now, 2);
+        assert_eq!(find(&e, "link.wechat.quiet").outcome, Outcome::Compliant);
+        assert_eq!(e.summary.compliant_now, 3);
     }
 
     #[test]
@@ -763,15 +783,15 @@ mod tests {
         let series = share_over_time(&req, &ids, &changes_by_check(&history(), as_of), as_of);
         let first = &series.points[0];
         assert_eq!(first.day, NaiveDate::from_ymd_opt(2021, 7, 1).unwrap());
-        assert_eq!((first.compliant, first.known, first.in_scope), (0, 2, 5));
+        assert_eq!((first.compliant, first.known, first.in_scope), (0, 2, 6));
         for w in series.points.windows(2) {
             let gap = (w[1].day - w[0].day).num_days();
             assert!(gap > 0 && gap <= 7, "{:?}", w);
         }
         let last = series.points.last().unwrap();
         assert_eq!(last.day, NaiveDate::from_ymd_opt(2021, 11, 30).unwrap());
-        assert_eq!((last.compliant, last.known), (2, 4));
-        assert!((last.share - 0.4).abs() < 1e-9);
+        assert_eq!((last.compliant, last.known), (3, 5));
+        assert!((last.share - 0.5).abs() < 1e-9);
         // The week containing the deadline: early and lost comply (and never was simulated-open).
         let at_deadline = series
             .points

@@ -496,6 +496,8 @@ pub struct ComplianceFigures {
     pub complied_at_deadline: Option<usize>,
     pub complied_late: usize,
     pub longest_delay_days: Option<i64>,
+    /// Compliant now, with nothing observed by the deadline.
+    pub compliant_unknown_at_deadline: usize,
     /// Deadline passed and not compliant now.
     pub overdue: usize,
     pub overdue_days: Option<i64>,
@@ -531,6 +533,8 @@ pub enum ComplianceOutcome {
     /// Compliant now, and at the deadline (or none has passed).
     Compliant,
     CompliedLate,
+    /// Compliant now; nothing was observed by the deadline.
+    CompliantUnknownAtDeadline,
     LostCompliance,
 }
 

@@ -120,6 +120,7 @@ fn figures(e: &Evaluation) -> ComplianceFigures {
         never_compliant: s.never_compliant,
         complied_at_deadline: s.complied_at_deadline,
         complied_late: s.complied_late,
+        compliant_unknown_at_deadline: s.compliant_unknown_at_deadline,
         longest_delay_days: s.longest_delay_days,
         overdue: s.overdue,
         overdue_days: s.overdue_days,
@@ -308,6 +309,9 @@ async fn requirement(
                     Outcome::Compliant => ComplianceOutcome::Compliant,
                     Outcome::CompliedLate => ComplianceOutcome::CompliedLate,
                     Outcome::LostCompliance => ComplianceOutcome::LostCompliance,
+                    Outcome::CompliantUnknownAtDeadline => {
+                        ComplianceOutcome::CompliantUnknownAtDeadline
+                    }
                 },
                 compliant_since: c.compliant_since.map(crate::time::shanghai_day),
                 complied_after_deadline: c.complied_after_deadline.map(crate::time::shanghai_day),

@@ -90,3 +90,10 @@ requirements-ics-summary = Deadline: { $title }
 requirements-ics-authority = Authority: { $authority }
 requirements-ics-figures = As of { $date }: { $compliant } of { $in_scope } checks in scope comply; { $overdue } overdue; { $unknown } unknown.
 requirements-ics-page = Each check: { $url }
+requirements-fig-unseen-at-deadline = Comply now, nothing observed by the deadline
+requirements-outcome-unseen-since = Compliant since { $date }; nothing observed by the deadline
+requirements-outcome-unseen = Compliant; nothing observed by the deadline
+requirements-days-first-seen = { $days ->
+    [one] first seen compliant 1 day after
+   *[other] first seen compliant { $days } days after
+}

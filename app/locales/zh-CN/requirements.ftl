@@ -65,3 +65,7 @@ requirements-ics-summary = 期限：{ $title }
 requirements-ics-authority = 发布机关：{ $authority }
 requirements-ics-figures = 截至 { $date }：范围内 { $in_scope } 个检测项中 { $compliant } 个合规；{ $overdue } 个逾期；{ $unknown } 个未知。
 requirements-ics-page = 各检测项详情：{ $url }
+requirements-fig-unseen-at-deadline = 目前合规，但期限届满前无观测
+requirements-outcome-unseen-since = 自 { $date } 起合规；期限届满前无观测
+requirements-outcome-unseen = 合规；期限届满前无观测
+requirements-days-first-seen = 期限后 { $days } 天首次观测到合规

@@ -144,6 +144,14 @@ fn figures_view(r: &RequirementItem, lang: Lang) -> impl IntoView + use<> {
             _ => f.complied_late.to_string(),
         };
         rows.push(row("fig-late", lang.t("requirements-fig-late"), late).into_any());
+        rows.push(
+            row(
+                "fig-unseen-at-deadline",
+                lang.t("requirements-fig-unseen-at-deadline"),
+                f.compliant_unknown_at_deadline.to_string(),
+            )
+            .into_any(),
+        );
     }
     rows.push(
         row(
@@ -257,6 +265,13 @@ fn outcome_text(row: &CheckComplianceRow, lang: Lang) -> String {
             ),
             _ => lang.t("requirements-outcome-late-undated"),
         },
+        ComplianceOutcome::CompliantUnknownAtDeadline => match &row.compliant_since {
+            Some(since) => lang.t_args(
+                "requirements-outcome-unseen-since",
+                &[("date", lang.date(*since).into())],
+            ),
+            None => lang.t("requirements-outcome-unseen"),
+        },
     }
 }
 
@@ -266,6 +281,7 @@ fn outcome_id(o: ComplianceOutcome) -> &'static str {
         ComplianceOutcome::NeverCompliant => "never_compliant",
         ComplianceOutcome::Compliant => "compliant",
         ComplianceOutcome::CompliedLate => "complied_late",
+        ComplianceOutcome::CompliantUnknownAtDeadline => "compliant_unknown_at_deadline",
         ComplianceOutcome::LostCompliance => "lost_compliance",
     }
 }
@@ -292,6 +308,9 @@ pub fn requirement_page(chrome: &Chrome, data: &RequirementPageView) -> String {
                 .compliant_since
                 .map_or_else(|| "—".to_string(), |d| lang.date(d));
             let late = match (c.delay_days, c.overdue_days) {
+                (Some(d), _) if c.outcome == ComplianceOutcome::CompliantUnknownAtDeadline => {
+                    lang.t_args("requirements-days-first-seen", &[("days", d.into())])
+                }
                 (Some(d), _) => lang.t_args("requirements-days-late", &[("days", d.into())]),
                 (None, Some(d)) => lang.t_args("requirements-days-overdue", &[("days", d.into())]),
                 (None, None) => "—".to_string(),
