@@ -660,8 +660,8 @@ async fn the_ics_feed_has_every_deadline_and_parses_back() {
     );
 }
 
-/// The one storage query, on both databases: real transitions of one kind, oldest first,
-/// up to a date.
+/// The one storage query, on both databases: real transitions of the given checks, oldest
+/// first, up to a date.
 async fn real_transitions_story(store: &Store) {
     store.apply_catalog(&real_catalog()).await.unwrap();
     let at = |d: NaiveDate| start_of_day(d, SHANGHAI);
@@ -684,67 +684,77 @@ async fn real_transitions_story(store: &Store) {
         .insert_observations(&[
             obs(
                 "link.weibo.taobao",
-                at(day(2022, 1, 2)),
-                "blocked",
-                SourceKind::Manual,
-            ),
-            obs(
-                "link.weibo.taobao",
                 at(day(2022, 1, 9)),
                 "open",
                 SourceKind::Manual,
             ),
             obs(
+                "link.weibo.taobao",
+                at(day(2022, 1, 2)),
+                "blocked",
+                SourceKind::Manual,
+            ),
+            obs(
                 "link.qq.taobao",
                 at(day(2022, 1, 5)),
-                "open",
+                "blocked",
                 SourceKind::Simulated,
             ),
         ])
         .await
         .unwrap();
-    let all = store
-        .real_transitions_of_kind("link", end_of_day(day(2030, 1, 1), SHANGHAI))
-        .await
-        .unwrap();
-    assert!(
-        all.iter()
-            .all(|t| t.kind == "link" && t.source_kind != "simulated")
-    );
-    assert!(all.windows(2).all(|w| w[0].occurred_at <= w[1].occurred_at));
-    let weibo: Vec<&str> = all
+    let ids = ["link.weibo.taobao", "link.qq.taobao", "link.wechat.taobao"];
+    let end = end_of_day(day(2030, 1, 1), SHANGHAI);
+    let all = store.real_transitions_of_checks(&ids, end).await.unwrap();
+    let seen: Vec<(&str, &str)> = all
         .iter()
-        .filter(|t| t.check_id == "link.weibo.taobao")
-        .map(|t| t.to_status.as_str())
+        .map(|t| (t.check_id.as_str(), t.to_status.as_str()))
         .collect();
-    assert_eq!(weibo, ["blocked", "open"]);
-    // QQ × Taobao has its real transition from the catalog, not the simulated one.
-    assert!(all.iter().any(|t| t.check_id == "link.qq.taobao"));
-    assert!(
-        !all.iter()
-            .any(|t| t.check_id == "link.qq.taobao" && t.occurred_at == at(day(2022, 1, 5)))
+    // Oldest first, the late report in its place, the simulated one left out.
+    assert_eq!(
+        seen,
+        [
+            ("link.wechat.taobao", "token_only"),
+            ("link.wechat.taobao", "warned"),
+            ("link.qq.taobao", "open"),
+            ("link.weibo.taobao", "blocked"),
+            ("link.weibo.taobao", "open"),
+        ]
     );
     let until = store
-        .real_transitions_of_kind("link", at(day(2022, 1, 9)) - Duration::seconds(1))
+        .real_transitions_of_checks(&ids, at(day(2022, 1, 9)) - Duration::seconds(1))
         .await
         .unwrap();
-    assert!(until.iter().all(|t| t.occurred_at < at(day(2022, 1, 9))));
-    assert_eq!(all.len(), until.len() + 1);
-    let payments = store
-        .real_transitions_of_kind("payment", end_of_day(day(2030, 1, 1), SHANGHAI))
-        .await
-        .unwrap();
-    assert!(!payments.is_empty() && payments.iter().all(|t| t.kind == "payment"));
+    assert_eq!(until.len(), 4, "the 2022-01-09 change is after the date");
+    assert!(
+        store
+            .real_transitions_of_checks(&[], end)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // More checks than one query takes.
+    let many: Vec<String> = (0..1200).map(|i| format!("link.none.{i}")).collect();
+    let mut many: Vec<&str> = many.iter().map(String::as_str).collect();
+    many.push("link.weibo.taobao");
+    assert_eq!(
+        store
+            .real_transitions_of_checks(&many, end)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
-async fn sqlite_real_transitions_of_a_kind() {
+async fn sqlite_real_transitions_of_checks() {
     let db = common::sqlite().await;
     real_transitions_story(&db.store).await;
 }
 
 #[tokio::test]
-async fn postgres_real_transitions_of_a_kind() {
+async fn postgres_real_transitions_of_checks() {
     let Some(db) = common::postgres().await else {
         return;
     };

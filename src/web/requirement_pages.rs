@@ -9,7 +9,7 @@ use super::{AppState, AsOf, WebError};
 use crate::catalog::Requirement;
 use crate::compliance::{self, Evaluation, Outcome, ShareSeries};
 use crate::state::{self, CheckState};
-use crate::storage::{Reference, StateFilter, TransitionRecord};
+use crate::storage::{Reference, StateFilter};
 use crate::time::SHANGHAI;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -62,11 +62,14 @@ pub(super) struct Evaluated {
     pub changes: HashMap<String, compliance::Changes>,
 }
 
-/// Reads what the requirements need: states now, states at each passed deadline, and the
-/// real transitions of each kind in scope (one query per kind, not per check or week).
+/// Reads what the requirements need: states now, states at each passed deadline, and
+/// (`with_history`) the real transitions of every check in scope, in one query, not one per
+/// check or per week. Without history, the figures that need it (since when, how late,
+/// never) are left out: the overview's highlight needs none of them.
 pub(super) async fn evaluate_all(
     state: &AppState,
     at: DateTime<Utc>,
+    with_history: bool,
 ) -> Result<Evaluated, WebError> {
     let full = state.store.reference().await?;
     let mut reference = full.clone();
@@ -74,8 +77,7 @@ pub(super) async fn evaluate_all(
     let states_at = |rows| state::states(reference.checks.iter(), rows);
     let now = states_at(state.store.state_as_of(at, &StateFilter::default()).await?);
     let mut at_deadlines: HashMap<DateTime<Utc>, HashMap<String, CheckState>> = HashMap::new();
-    let mut transitions: Vec<TransitionRecord> = Vec::new();
-    let mut kinds_read: Vec<&str> = Vec::new();
+    let mut in_scope: Vec<&str> = Vec::new();
     for req in &reference.requirements {
         if let Some(d) = req.deadline.filter(|d| *d <= at)
             && !at_deadlines.contains_key(&d)
@@ -83,16 +85,20 @@ pub(super) async fn evaluate_all(
             let rows = state.store.state_as_of(d, &StateFilter::default()).await?;
             at_deadlines.insert(d, states_at(rows));
         }
-        if !kinds_read.contains(&req.scope.kind.as_str()) {
-            kinds_read.push(&req.scope.kind);
-            transitions.extend(
-                state
-                    .store
-                    .real_transitions_of_kind(&req.scope.kind, at)
-                    .await?,
-            );
+        for c in compliance::checks_in_scope(&reference, req) {
+            if !in_scope.contains(&c.id.as_str()) {
+                in_scope.push(&c.id);
+            }
         }
     }
+    let transitions = if with_history {
+        state
+            .store
+            .real_transitions_of_checks(&in_scope, at)
+            .await?
+    } else {
+        Vec::new()
+    };
     let changes = compliance::changes_by_check(&transitions, at);
     let items = reference
         .requirements
@@ -215,7 +221,7 @@ pub async fn show_requirements(
 
 async fn requirements(state: &AppState, headers: &HeaderMap, params: Params) -> PageResult {
     let (as_of, chrome) = page_setup(&params, headers, "/requirements")?;
-    let e = evaluate_all(state, as_of.instant)
+    let e = evaluate_all(state, as_of.instant, true)
         .await
         .map_err(|e| failure(&chrome, e))?;
     let query = page_query(as_of_day(&as_of), chrome.lang);
@@ -258,7 +264,7 @@ async fn requirement(
 ) -> PageResult {
     let path = format!("/requirements/{id}");
     let (as_of, mut chrome) = page_setup(&params, headers, &path)?;
-    let e = evaluate_all(state, as_of.instant)
+    let e = evaluate_all(state, as_of.instant, true)
         .await
         .map_err(|e| failure(&chrome, e))?;
     let Some((req, ev)) = e.items.iter().find(|(r, _)| r.id == id) else {
@@ -360,7 +366,7 @@ pub(super) async fn deadline_highlights(
     as_of: &AsOf,
     lang: Lang,
 ) -> Result<DeadlineHighlights, WebError> {
-    let e = evaluate_all(state, as_of.instant).await?;
+    let e = evaluate_all(state, as_of.instant, false).await?;
     let query = page_query(as_of_day(as_of), lang);
     let mut h = DeadlineHighlights::default();
     for (req, ev) in &e.items {
@@ -413,7 +419,7 @@ pub async fn list_requirements_api(
         async {
             let params = Params::parse(q.as_deref());
             let as_of = params.as_of()?;
-            let e = evaluate_all(&state, as_of.instant).await?;
+            let e = evaluate_all(&state, as_of.instant, true).await?;
             let list: Vec<_> = e
                 .items
                 .iter()
@@ -439,7 +445,7 @@ pub async fn get_requirement_api(
         async {
             let params = Params::parse(q.as_deref());
             let as_of = params.as_of()?;
-            let e = evaluate_all(&state, as_of.instant).await?;
+            let e = evaluate_all(&state, as_of.instant, true).await?;
             let Some((req, ev)) = e.items.iter().find(|(r, _)| r.id == id) else {
                 return Err(WebError::NotFound(format!(
                     "there is no requirement \"{}\"",
@@ -488,7 +494,7 @@ pub async fn get_requirements_ics(
         let params = Params::parse(q.as_deref());
         let lang = language(&params, &headers)?;
         let as_of = params.as_of()?;
-        let e = evaluate_all(&state, as_of.instant).await?;
+        let e = evaluate_all(&state, as_of.instant, true).await?;
         let base = base_url(&headers);
         let query = page_query(as_of_day(&as_of), lang);
         let events: Vec<ics::Event> = e
