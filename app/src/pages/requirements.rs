@@ -466,3 +466,131 @@ pub fn deadline_highlights_view(chrome: &Chrome, h: &DeadlineHighlights) -> impl
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chrome(lang: Lang) -> Chrome {
+        Chrome {
+            title: "Requirements".into(),
+            section: Section::Requirements,
+            path: "/requirements/r".into(),
+            at: NaiveDate::from_ymd_opt(2021, 10, 17).unwrap(),
+            at_is_today: false,
+            today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+            keep: Vec::new(),
+            lang,
+        }
+    }
+
+    fn status(id: &str) -> StatusView {
+        StatusView {
+            id: id.into(),
+            label: Name::new("", id),
+            description: String::new(),
+            score: None,
+            rung: None,
+            rungs: 4,
+        }
+    }
+
+    fn item(deadline: Option<DeadlineView>) -> RequirementItem {
+        RequirementItem {
+            id: "r".into(),
+            href: "/requirements/r?at=2021-10-17&lang=en".into(),
+            title: Name::new("标题", "<script>alert(1)</script> & co"),
+            authority: Name::new("机关", "Authority"),
+            issued: NaiveDate::from_ymd_opt(2021, 9, 9).unwrap(),
+            deadline,
+            scope_kind: Name::new("外链分享", "Link sharing"),
+            scope_subject_kinds: vec!["messaging".into()],
+            scope_subjects: Vec::new(),
+            compliant_statuses: vec![status("open")],
+            citation: CitationView {
+                source_kind: "article".into(),
+                label: "cnBeta".into(),
+                title: None,
+                url: None,
+                href: Some("/sources/s".into()),
+            },
+            figures: ComplianceFigures {
+                in_scope: 2,
+                compliant_now: 1,
+                not_compliant_now: 1,
+                complied_at_deadline: Some(0),
+                complied_late: 1,
+                longest_delay_days: Some(3),
+                overdue: 1,
+                overdue_days: Some(30),
+                never_compliant: 1,
+                ..ComplianceFigures::default()
+            },
+        }
+    }
+
+    fn page(lang: Lang, deadline: bool) -> String {
+        let deadline = deadline.then(|| DeadlineView {
+            day: NaiveDate::from_ymd_opt(2021, 9, 17).unwrap(),
+            beijing: "2021-09-17 23:59".into(),
+            countdown_days: None,
+            days_since: Some(30),
+        });
+        let data = RequirementPageView {
+            requirement: item(deadline),
+            checks: vec![CheckComplianceRow {
+                check_id: "link.a.b".into(),
+                href: "/checks/link.a.b?at=2021-10-17".into(),
+                title: Name::new("甲 × 乙", "A × B"),
+                status_now: status("open"),
+                status_at_deadline: Some(status("blocked")),
+                outcome: ComplianceOutcome::CompliedLate,
+                compliant_since: NaiveDate::from_ymd_opt(2021, 9, 20),
+                complied_after_deadline: NaiveDate::from_ymd_opt(2021, 9, 20),
+                delay_days: Some(3),
+                overdue_days: None,
+            }],
+            series: ShareSeriesView {
+                deadline_day: NaiveDate::from_ymd_opt(2021, 9, 17),
+                points: vec![SharePointView {
+                    day: NaiveDate::from_ymd_opt(2021, 9, 20).unwrap(),
+                    compliant: 1,
+                    known: 2,
+                    in_scope: 2,
+                    share: 0.5,
+                }],
+            },
+        };
+        requirement_page(&chrome(lang), &data)
+    }
+
+    #[test]
+    fn the_page_says_how_late_in_both_languages_and_escapes_titles() {
+        let en = page(Lang::En, true);
+        assert!(en.contains("Complied on 20 Sep 2021, 3 days after the deadline"));
+        assert!(en.contains("2021-09-17 23:59 (Beijing time)"));
+        assert!(en.contains("&lt;script&gt;") && !en.contains("<script>"));
+        assert!(en.contains("<details>") && en.contains("50%"));
+        let zh = page(Lang::ZhCn, true);
+        assert!(zh.contains("2021年9月20日 合规，比期限晚 3 天"), "{zh}");
+        assert!(zh.contains("2021-09-17 23:59（北京时间）"));
+        for p in [&en, &zh, &page(Lang::ZhCn, false)] {
+            assert!(!p.contains(crate::i18n::MISSING_MARK), "{p}");
+        }
+        assert!(page(Lang::En, false).contains("no deadline"));
+    }
+
+    #[test]
+    fn the_highlight_is_absent_when_nothing_is_due() {
+        let c = chrome(Lang::En);
+        let empty = deadline_highlights_view(&c, &DeadlineHighlights::default()).to_html();
+        assert!(!empty.contains("deadlines"), "{empty}");
+        let overdue = DeadlineHighlights {
+            overdue: vec![item(None)],
+            upcoming: Vec::new(),
+        };
+        let html = deadline_highlights_view(&c, &overdue).to_html();
+        assert!(html.contains("1 of 2 checks overdue, by 30 days"), "{html}");
+        assert!(html.contains("href=\"/requirements/r?at=2021-10-17&amp;lang=en\""));
+    }
+}
