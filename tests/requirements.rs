@@ -325,7 +325,7 @@ async fn the_miit_page_in_chinese() {
     assert_eq!(text(one_in(taobao, "th a")), "微信 × 淘宝");
     assert_eq!(
         text(one_in(taobao, "td.outcome")),
-        "2021年10月17日 合规，比期限晚 30 天"
+        "2021年10月17日合规，比期限晚 30 天"
     );
     let douyin = check_row(&html, "link.wechat.douyin");
     assert_eq!(text(one_in(douyin, "td.outcome")), "从未合规");

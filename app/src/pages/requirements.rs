@@ -572,7 +572,7 @@ mod tests {
         assert!(en.contains("&lt;script&gt;") && !en.contains("<script>"));
         assert!(en.contains("<details>") && en.contains("50%"));
         let zh = page(Lang::ZhCn, true);
-        assert!(zh.contains("2021年9月20日 合规，比期限晚 3 天"), "{zh}");
+        assert!(zh.contains("2021年9月20日合规，比期限晚 3 天"), "{zh}");
         assert!(zh.contains("2021-09-17 23:59（北京时间）"));
         for p in [&en, &zh, &page(Lang::ZhCn, false)] {
             assert!(!p.contains(crate::i18n::MISSING_MARK), "{p}");
