@@ -9,6 +9,7 @@ pub mod bench;
 pub mod bench_probes;
 pub mod catalog;
 pub mod cli;
+pub mod compliance;
 pub mod config;
 pub mod domain;
 pub mod probe_cli;

@@ -27,6 +27,16 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         "core.ftl",
         include_str!("../locales/zh-CN/core.ftl"),
     ),
+    (
+        Lang::En,
+        "requirements.ftl",
+        include_str!("../locales/en/requirements.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "requirements.ftl",
+        include_str!("../locales/zh-CN/requirements.ftl"),
+    ),
 ];
 
 struct Bundles {

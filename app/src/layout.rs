@@ -43,6 +43,11 @@ fn Header(chrome: Chrome) -> impl IntoView {
         (Section::Payments, "/payments", "Payments".to_string()),
         (Section::Qr, "/qr", "QR codes".to_string()),
         (Section::Timeline, "/timeline", "Timeline".to_string()),
+        (
+            Section::Requirements,
+            "/requirements",
+            chrome.lang.t("requirements-nav"),
+        ),
         (Section::Platforms, "/platforms", "Platforms".to_string()),
         (Section::Probes, "/probes", "Probes".to_string()),
     ];

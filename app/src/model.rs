@@ -46,6 +46,7 @@ pub enum Section {
     Timeline,
     Platforms,
     Probes,
+    Requirements,
     Other,
 }
 
@@ -208,6 +209,8 @@ pub struct OverviewView {
     pub checks: i64,
     /// Probe packs failing for longer than allowed, in words.
     pub probe_alerts: Vec<String>,
+    /// Overdue requirements and deadlines in the next 30 days.
+    pub deadlines: DeadlineHighlights,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -465,4 +468,133 @@ pub struct MethodChangeRow {
     pub when: String,
     pub checked: i64,
     pub changed: i64,
+}
+
+/// A requirement's deadline as shown: its day and time in Beijing, and where it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadlineView {
+    /// The deadline's day in Beijing time.
+    pub day: NaiveDate,
+    /// The deadline's wall-clock time in Beijing, `2021-09-17 23:59`.
+    pub beijing: String,
+    /// Days still to go (0 = ends on the page's date), when ahead.
+    pub countdown_days: Option<i64>,
+    /// Days since the deadline day, when it has passed.
+    pub days_since: Option<i64>,
+}
+
+/// A requirement's figures as of the page's date (real checks only).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ComplianceFigures {
+    pub in_scope: usize,
+    pub compliant_now: usize,
+    pub not_compliant_now: usize,
+    /// No evidence.
+    pub unknown: usize,
+    pub never_compliant: usize,
+    /// Compliant at the end of the deadline day; `None` before it or without one.
+    pub complied_at_deadline: Option<usize>,
+    pub complied_late: usize,
+    pub longest_delay_days: Option<i64>,
+    /// Compliant now, with nothing observed by the deadline.
+    pub compliant_unknown_at_deadline: usize,
+    /// Deadline passed and not compliant now.
+    pub overdue: usize,
+    pub overdue_days: Option<i64>,
+}
+
+/// One requirement on `/requirements` (and at the top of its own page).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequirementItem {
+    pub id: String,
+    /// Its page, keeping the date and language.
+    pub href: String,
+    pub title: Name,
+    pub authority: Name,
+    pub issued: NaiveDate,
+    pub deadline: Option<DeadlineView>,
+    /// The kind of check in scope.
+    pub scope_kind: Name,
+    /// Kinds of host platform in scope (catalog ids such as `messaging`); empty = all.
+    pub scope_subject_kinds: Vec<String>,
+    /// Named host platforms in scope; empty = all.
+    pub scope_subjects: Vec<Name>,
+    pub compliant_statuses: Vec<StatusView>,
+    pub citation: CitationView,
+    pub figures: ComplianceFigures,
+}
+
+/// How one check stands against a requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComplianceOutcome {
+    /// Nothing real observed up to the date.
+    Unknown,
+    NeverCompliant,
+    /// Compliant now, and at the deadline (or none has passed).
+    Compliant,
+    CompliedLate,
+    /// Compliant now; nothing was observed by the deadline.
+    CompliantUnknownAtDeadline,
+    LostCompliance,
+}
+
+/// One check in a requirement's scope, on the requirement's page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckComplianceRow {
+    pub check_id: String,
+    /// The check's page, keeping the date and language.
+    pub href: String,
+    /// `微信 × 淘宝` / `WeChat × Taobao`.
+    pub title: Name,
+    pub status_now: StatusView,
+    /// Its status at the end of the deadline day, when that has passed.
+    pub status_at_deadline: Option<StatusView>,
+    pub outcome: ComplianceOutcome,
+    /// Start of the current compliant run (its day in Beijing time).
+    pub compliant_since: Option<NaiveDate>,
+    /// First compliance after a missed deadline (its day in Beijing time).
+    pub complied_after_deadline: Option<NaiveDate>,
+    pub delay_days: Option<i64>,
+    pub overdue_days: Option<i64>,
+}
+
+/// One point of the share of checks compliant over time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharePointView {
+    pub day: NaiveDate,
+    pub compliant: usize,
+    pub known: usize,
+    pub in_scope: usize,
+    /// 0.0 – 1.0.
+    pub share: f64,
+}
+
+/// The share compliant over time, weekly: the table shows it, a chart can draw it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ShareSeriesView {
+    pub deadline_day: Option<NaiveDate>,
+    pub points: Vec<SharePointView>,
+}
+
+/// `/requirements/{id}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequirementPageView {
+    pub requirement: RequirementItem,
+    pub checks: Vec<CheckComplianceRow>,
+    pub series: ShareSeriesView,
+}
+
+/// `/requirements`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequirementsView {
+    pub requirements: Vec<RequirementItem>,
+    /// The iCalendar feed, in the page's language.
+    pub ics_href: String,
+}
+
+/// The overview's highlight: requirements overdue, and deadlines in the next 30 days.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeadlineHighlights {
+    pub overdue: Vec<RequirementItem>,
+    pub upcoming: Vec<RequirementItem>,
 }

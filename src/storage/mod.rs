@@ -10,6 +10,7 @@ mod catalog_load;
 mod history;
 mod probes;
 mod records;
+mod requirements;
 
 pub use catalog_load::LoadReport;
 pub use probes::*;

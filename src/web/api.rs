@@ -37,6 +37,8 @@ pub async fn get_index() -> Response {
             "/api/v1/matrix?kind=link|payment|qr&at=YYYY-MM-DD",
             "/api/v1/timeline?at=&platform=&kind=&source=&page=",
             "/api/v1/probes",
+            "/api/v1/requirements?at=YYYY-MM-DD",
+            "/api/v1/requirements/{id}?at=YYYY-MM-DD",
             "/healthz"
         ]
     }))

@@ -6,6 +6,7 @@ mod api;
 mod pages;
 mod params;
 mod probe_pages;
+mod requirement_pages;
 mod views;
 
 use crate::storage::{StorageError, Store};
@@ -54,6 +55,14 @@ pub fn router(state: AppState) -> Router {
         .route("/matrix", get(api::get_matrix))
         .route("/timeline", get(api::get_timeline))
         .route("/probes", get(api::list_probes))
+        .route(
+            "/requirements",
+            get(requirement_pages::list_requirements_api),
+        )
+        .route(
+            "/requirements/{id}",
+            get(requirement_pages::get_requirement_api),
+        )
         .fallback(api::not_found);
     Router::new()
         .route("/", get(pages::show_overview))
@@ -66,6 +75,15 @@ pub fn router(state: AppState) -> Router {
         .route("/timeline", get(pages::show_timeline))
         .route("/sources/{id}", get(pages::show_source))
         .route("/probes", get(probe_pages::show_probes))
+        .route("/requirements", get(requirement_pages::show_requirements))
+        .route(
+            "/requirements/{id}",
+            get(requirement_pages::show_requirement),
+        )
+        .route(
+            "/requirements.ics",
+            get(requirement_pages::get_requirements_ics),
+        )
         .route("/observations/{id}", get(probe_pages::show_observation))
         .route(
             "/observations/{id}/snapshot",

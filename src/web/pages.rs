@@ -316,6 +316,9 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
         .iter()
         .filter_map(|p| p.alert())
         .collect();
+    let deadlines = super::requirement_pages::deadline_highlights(state, &as_of, chrome.lang)
+        .await
+        .map_err(fail)?;
     let data = OverviewView {
         links,
         payments,
@@ -324,6 +327,7 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
         observations,
         checks: r.checks.len() as i64,
         probe_alerts,
+        deadlines,
     };
     Ok(html(pages::overview_page(&chrome, &data)))
 }

@@ -7,6 +7,7 @@ mod observation;
 mod overview;
 mod platform;
 mod probes;
+pub mod requirements;
 mod source;
 mod timeline;
 
@@ -17,5 +18,6 @@ pub use observation::observation_page;
 pub use overview::overview_page;
 pub use platform::{platform_list_page, platform_page};
 pub use probes::probes_page;
+pub use requirements::{deadline_highlights_view, requirement_page, requirements_page};
 pub use source::source_page;
 pub use timeline::timeline_page;

@@ -45,6 +45,7 @@ pub fn overview_page(chrome: &Chrome, data: &OverviewView) -> String {
             {format!(": {} observations of {} checks, every one with its source.", data.observations, data.checks)}
         </p>
         {overdue_note}
+        {crate::pages::deadline_highlights_view(chrome, &data.deadlines)}
         <section aria-labelledby="h-links">
             <h2 id="h-links">"Link sharing: then and now"</h2>
             <p>"Share of link checks (host app × target platform) in each status. "
