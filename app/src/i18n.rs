@@ -27,6 +27,16 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         "core.ftl",
         include_str!("../locales/zh-CN/core.ftl"),
     ),
+    (
+        Lang::En,
+        "charts.ftl",
+        include_str!("../locales/en/charts.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "charts.ftl",
+        include_str!("../locales/zh-CN/charts.ftl"),
+    ),
 ];
 
 struct Bundles {

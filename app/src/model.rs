@@ -208,6 +208,8 @@ pub struct OverviewView {
     pub checks: i64,
     /// Probe packs failing for longer than allowed, in words.
     pub probe_alerts: Vec<String>,
+    /// Openness over time (links, payments), when anything has been observed.
+    pub charts: Vec<crate::charts::ChartView>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -258,6 +260,8 @@ pub struct CheckView {
     pub total: usize,
     pub newer: Option<String>,
     pub older: Option<String>,
+    /// The status step chart.
+    pub chart: Option<crate::charts::ChartView>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -316,7 +316,11 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
         .iter()
         .filter_map(|p| p.alert())
         .collect();
+    let charts = super::charts::overview_charts(state, r, &as_of, chrome.lang)
+        .await
+        .map_err(fail)?;
     let data = OverviewView {
+        charts,
         links,
         payments,
         latest,
@@ -594,7 +598,11 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
             probe: views::probe_note(o),
         })
         .collect();
+    let chart = super::charts::check_chart(state, &r, c, &as_of, chrome.lang)
+        .await
+        .map_err(|e| fail(&chrome, e))?;
     let view = CheckView {
+        chart,
         id: c.id.clone(),
         kind_name: name(&kind.name_zh, &kind.name_en),
         subject_label: name(&kind.subject_label_zh, &kind.subject_label_en),
