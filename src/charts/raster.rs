@@ -57,8 +57,18 @@ pub fn png(svg: &str) -> Result<Vec<u8>, RasterError> {
         .map_err(|e| RasterError::Encode(e.to_string()))
 }
 
+/// Rasterisations at once: one per core, so a burst of PNG downloads queues instead of
+/// filling the blocking pool with CPU-bound work.
+static SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
 /// [`png`] on tokio's blocking pool, so rendering never stalls the async runtime.
 pub async fn png_off_runtime(svg: String) -> Result<Vec<u8>, RasterError> {
+    let _slot = SLOTS
+        .acquire()
+        .await
+        .map_err(|e| RasterError::Encode(format!("no rendering slot: {e}")))?;
     match tokio::task::spawn_blocking(move || png(&svg)).await {
         Ok(result) => result,
         Err(e) => Err(RasterError::Encode(format!(

@@ -6,7 +6,7 @@ use super::params::{Params, truncate};
 use super::views;
 use super::{AppState, AsOf, WebError};
 use crate::catalog::Check;
-use crate::charts::data::{self, OpennessPoint};
+use crate::charts::data::{self, OpennessPoint, StatusChange};
 use crate::charts::{Marker, ShareChart, SharePoint, ShareSeries, StepChart, raster, share, steps};
 use crate::state;
 use crate::storage::Reference;
@@ -18,6 +18,8 @@ use chrono::{DateTime, Utc};
 use hutong_app::charts::{ChartTable, ChartView};
 use hutong_app::components::href_with;
 use hutong_app::i18n::Lang;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// The openness charts: file stem and check kind.
 pub const OPENNESS: [(&str, &str); 2] =
@@ -63,6 +65,35 @@ fn downloads(stem_path: &str, as_of: &AsOf, lang: Lang) -> (String, String) {
     )
 }
 
+type ChangeCache = HashMap<(String, String), ((i64, i64), Arc<Vec<StatusChange>>)>;
+
+/// Every real confirmed change of a kind, kept between requests while the transitions
+/// table's fingerprint is unchanged: the overview draws two charts on every view, and
+/// reading every transition each time would grow with history. Keyed by database and kind.
+static CHANGES: LazyLock<Mutex<ChangeCache>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+/// Larger histories are read per request rather than held in memory.
+const CACHE_MAX_ROWS: usize = 500_000;
+
+async fn cached_changes(state: &AppState, kind: &str) -> Result<Arc<Vec<StatusChange>>, WebError> {
+    // The fingerprint is read first: a change written in between makes the next request
+    // read again, never keeps stale rows under a newer fingerprint.
+    let fingerprint = state.store.transitions_fingerprint().await?;
+    let key = (state.store.url().to_string(), kind.to_string());
+    if let Ok(cache) = CHANGES.lock()
+        && let Some((f, rows)) = cache.get(&key)
+        && *f == fingerprint
+    {
+        return Ok(rows.clone());
+    }
+    let rows = Arc::new(state.store.status_changes(kind, None).await?);
+    if rows.len() <= CACHE_MAX_ROWS
+        && let Ok(mut cache) = CHANGES.lock()
+    {
+        cache.insert(key, (fingerprint, rows.clone()));
+    }
+    Ok(rows)
+}
+
 /// Openness over time of one kind, with its data table. `None` when the catalog has no
 /// such kind.
 pub async fn openness(
@@ -77,7 +108,7 @@ pub async fn openness(
         return Ok(None);
     };
     let checks = population(r, kind_id);
-    let changes = state.store.status_changes(kind_id, as_of.instant).await?;
+    let changes = cached_changes(state, kind_id).await?;
     let points = data::weekly_openness(kind, &checks, &changes, as_of.day, as_of.instant);
     let open_labels: Vec<String> = kind
         .statuses
