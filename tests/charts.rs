@@ -228,6 +228,13 @@ async fn overview_marks_milestones_on_the_real_history() {
         dates.contains(&"2021-09-09") && dates.contains(&"2021-11-29"),
         "{dates:?}"
     );
+    // The campaign's date is known only to the month: marked as approximate.
+    let figure: String = html
+        .select(&sel("figure#figure-openness-links svg text"))
+        .map(|t| t.text().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(figure.contains("≈2021-07-01  MIIT starts"), "{figure}");
     // A payments milestone is not on the links chart.
     assert!(!dates.contains(&"2021-09-30"), "{dates:?}");
     // Both charts' ids are distinct on the page (aria-labelledby must resolve).

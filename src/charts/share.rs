@@ -46,11 +46,24 @@ pub struct SharePoint {
     pub value: Option<f64>,
 }
 
-/// A milestone: a date and a short label (cut to fit the image).
+/// A milestone: a date and a short label (cut to fit the image). An approximate date
+/// (the source gives only the month, say) is printed with `≈`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Marker {
     pub date: NaiveDate,
+    pub approximate: bool,
     pub label: String,
+}
+
+impl Marker {
+    /// `2021-09-09`, or `≈2021-07-01` when approximate.
+    pub fn date_text(&self) -> String {
+        if self.approximate {
+            format!("≈{}", self.date)
+        } else {
+            self.date.to_string()
+        }
+    }
 }
 
 pub const WIDTH: f64 = 800.0;
@@ -134,7 +147,7 @@ pub fn describe(chart: &ShareChart, lang: Lang) -> String {
     if !markers.is_empty() {
         let list: Vec<String> = markers
             .iter()
-            .map(|m| format!("{} {}", m.date, m.label))
+            .map(|m| format!("{} {}", m.date_text(), m.label))
             .collect();
         out.push(' ');
         out.push_str(&lang.t_args(
@@ -281,7 +294,7 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
         svg.open_group("milestone", &[("date", &m.date.to_string())]);
         svg.raw(&format!(
             "<title>{}</title>",
-            escape(&format!("{} {}", m.date, m.label))
+            escape(&format!("{} {}", m.date_text(), m.label))
         ));
         svg.line(
             x,
@@ -398,7 +411,12 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
             LEFT - 40.0,
             legend_top + 10.0 + LINE * i as f64,
             r#"font-size="11""#,
-            &format!("{}  {}  {}", i + 1, m.date, shorten(&m.label, max_chars)),
+            &format!(
+                "{}  {}  {}",
+                i + 1,
+                m.date_text(),
+                shorten(&m.label, max_chars)
+            ),
         );
     }
     if more > 0 {

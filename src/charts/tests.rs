@@ -42,10 +42,12 @@ fn share_chart() -> ShareChart {
         milestones: vec![
             Marker {
                 date: day(2021, 9, 17),
+                approximate: false,
                 label: "<script>alert(1)</script> & \"deadline\"".into(),
             },
             Marker {
                 date: day(2019, 1, 1),
+                approximate: true,
                 label: "before the data: left out".into(),
             },
         ],

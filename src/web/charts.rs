@@ -136,6 +136,7 @@ pub async fn openness(
         .filter(|m| m.kinds.iter().any(|k| k == kind_id))
         .map(|m| Marker {
             date: m.date,
+            approximate: m.approximate,
             label: match lang {
                 Lang::ZhCn => m.title_zh.clone(),
                 Lang::En => m.title_en.clone(),
