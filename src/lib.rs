@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod bench_probes;
 pub mod catalog;
+pub mod charts;
 pub mod cli;
 pub mod compliance;
 pub mod config;

@@ -37,6 +37,16 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         "requirements.ftl",
         include_str!("../locales/zh-CN/requirements.ftl"),
     ),
+    (
+        Lang::En,
+        "charts.ftl",
+        include_str!("../locales/en/charts.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "charts.ftl",
+        include_str!("../locales/zh-CN/charts.ftl"),
+    ),
 ];
 
 struct Bundles {

@@ -211,6 +211,8 @@ pub struct OverviewView {
     pub probe_alerts: Vec<String>,
     /// Overdue requirements and deadlines in the next 30 days.
     pub deadlines: DeadlineHighlights,
+    /// Openness over time (links, payments), when anything has been observed.
+    pub charts: Vec<crate::charts::ChartView>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -261,6 +263,8 @@ pub struct CheckView {
     pub total: usize,
     pub newer: Option<String>,
     pub older: Option<String>,
+    /// The status step chart.
+    pub chart: Option<crate::charts::ChartView>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -579,6 +583,8 @@ pub struct ShareSeriesView {
 /// `/requirements/{id}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequirementPageView {
+    /// The share over time drawn as an SVG chart (none before anything is observed).
+    pub chart: Option<crate::charts::ChartView>,
     pub requirement: RequirementItem,
     pub checks: Vec<CheckComplianceRow>,
     pub series: ShareSeriesView,

@@ -7,6 +7,7 @@
 //! against both.
 
 mod catalog_load;
+mod charts;
 mod history;
 mod probes;
 mod records;

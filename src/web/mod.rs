@@ -3,6 +3,7 @@
 //! in-process.
 
 mod api;
+mod charts;
 mod pages;
 mod params;
 mod probe_pages;
@@ -89,6 +90,12 @@ pub fn router(state: AppState) -> Router {
             "/observations/{id}/snapshot",
             get(probe_pages::get_snapshot),
         )
+        .route("/charts/checks/{file}", get(charts::get_check_chart))
+        .route(
+            "/charts/requirements/{file}",
+            get(requirement_pages::get_requirement_chart),
+        )
+        .route("/charts/{file}", get(charts::get_openness_chart))
         .route("/healthz", get(get_health))
         .route("/style/hutong.css", get(get_stylesheet))
         .route("/favicon.svg", get(get_favicon))

@@ -319,7 +319,11 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
     let deadlines = super::requirement_pages::deadline_highlights(state, &as_of, chrome.lang)
         .await
         .map_err(fail)?;
+    let charts = super::charts::overview_charts(state, r, &as_of, chrome.lang)
+        .await
+        .map_err(fail)?;
     let data = OverviewView {
+        charts,
         links,
         payments,
         latest,
@@ -598,7 +602,11 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
             probe: views::probe_note(o),
         })
         .collect();
+    let chart = super::charts::check_chart(state, &r, c, &as_of, chrome.lang)
+        .await
+        .map_err(|e| fail(&chrome, e))?;
     let view = CheckView {
+        chart,
         id: c.id.clone(),
         kind_name: name(&kind.name_zh, &kind.name_en),
         subject_label: name(&kind.subject_label_zh, &kind.subject_label_en),

@@ -327,7 +327,20 @@ async fn requirement(
         })
         .collect();
     let series = series_of(&e, req, as_of.instant);
+    let chart = (!series.points.is_empty()).then(|| {
+        let (svg_chart, table) = super::charts::requirement_share(req, &series, &as_of, lang);
+        let (svg_href, png_href) =
+            super::charts::downloads(&format!("/charts/requirements/{}", req.id), &as_of, lang);
+        hutong_app::charts::ChartView {
+            id: "figure-compliance".into(),
+            svg: crate::charts::share::render(&svg_chart, lang),
+            table,
+            svg_href,
+            png_href,
+        }
+    });
     let view = RequirementPageView {
+        chart,
         requirement: item(r, req, ev, &query),
         checks,
         series: ShareSeriesView {
@@ -697,4 +710,48 @@ pub mod ics {
             assert!(cal.contains("\r\nDTEND:20210917T160000Z\r\n"), "{cal}");
         }
     }
+}
+
+/// `/charts/requirements/{id}.svg|png`: the share of a requirement's checks compliant over
+/// time, as drawn on its page (`at`, `lang`).
+pub async fn get_requirement_chart(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    use super::charts::{error_reply, reply, split_file};
+    let Some((id, format)) = split_file(&file) else {
+        return error_reply(WebError::NotFound(format!(
+            "there is no chart \"{}\": requirement charts are /charts/requirements/ID.svg or .png",
+            truncate(&file)
+        )));
+    };
+    let params = Params::parse(q.as_deref());
+    let (as_of, lang) = match params
+        .as_of()
+        .and_then(|a| Ok((a, language(&params, &headers)?)))
+    {
+        Ok(v) => v,
+        Err(e) => return error_reply(e),
+    };
+    let e = match evaluate_all(&state, as_of.instant, true).await {
+        Ok(e) => e,
+        Err(e) => return error_reply(e),
+    };
+    let Some((req, _)) = e.items.iter().find(|(r, _)| r.id == id) else {
+        return error_reply(WebError::NotFound(format!(
+            "there is no requirement \"{}\"",
+            truncate(id)
+        )));
+    };
+    let series = series_of(&e, req, as_of.instant);
+    let (chart, _) = super::charts::requirement_share(req, &series, &as_of, lang);
+    let svg = crate::charts::share::render(&chart, lang);
+    reply(
+        svg,
+        format,
+        &format!("requirement-{id}-{}-{}", as_of.day, lang.code()),
+    )
+    .await
 }

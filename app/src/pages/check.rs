@@ -1,3 +1,4 @@
+use crate::charts::chart_figure;
 use crate::components::{
     cell_view, citation_view, header_view, opinion_view, status_badge, when_text, words_view,
 };
@@ -81,6 +82,14 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
         c.page,
         c.pages.max(1)
     );
+    let chart = c.chart.as_ref().map(|chart| {
+        view! {
+            <section aria-labelledby="h-steps">
+                <h2 id="h-steps">{chrome.lang.t("charts-steps-heading")}</h2>
+                {chart_figure(chrome.lang, chart)}
+            </section>
+        }
+    });
     let body = view! {
         <p class="crumbs"><a href="/">"Overview"</a>" › "{c.kind_name.en.clone()}</p>
         <h1>
@@ -98,6 +107,7 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
             <h3>"Each source's latest word"</h3>
             <ul class="opinions">{current}</ul>
         </section>
+        {chart}
         <section aria-labelledby="h-history">
             <h2 id="h-history">"Every observation"</h2>
             <p>"Newest first. Rows where a source's status changed are marked as transitions; probe observations link to their evidence."</p>

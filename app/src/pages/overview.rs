@@ -1,3 +1,4 @@
+use crate::charts::chart_figure;
 use crate::components::{date_query, openness_view, requirement_view, timeline_entry_view};
 use crate::layout::render_document;
 use crate::model::{Chrome, OverviewView};
@@ -13,6 +14,19 @@ pub fn overview_page(chrome: &Chrome, data: &OverviewView) -> String {
         .iter()
         .map(requirement_view)
         .collect_view();
+    let charts = (!data.charts.is_empty()).then(|| {
+        let figures = data
+            .charts
+            .iter()
+            .map(|c| chart_figure(chrome.lang, c))
+            .collect_view();
+        view! {
+            <section aria-labelledby="h-over-time">
+                <h2 id="h-over-time">{chrome.lang.t("charts-overview-heading")}</h2>
+                {figures}
+            </section>
+        }
+    });
     let overdue = data.requirements.iter().filter(|r| r.overdue).count();
     let overdue_note = (overdue > 0).then(|| {
         view! {
@@ -58,6 +72,7 @@ pub fn overview_page(chrome: &Chrome, data: &OverviewView) -> String {
                 <a href=format!("/payments{query}")>"See the payments matrix"</a></p>
             <div class="pair">{payments}</div>
         </section>
+        {charts}
         <section aria-labelledby="h-req">
             <h2 id="h-req">"Requirements and deadlines"</h2>
             {requirements}

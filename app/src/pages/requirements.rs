@@ -381,9 +381,9 @@ pub fn requirement_page(chrome: &Chrome, data: &RequirementPageView) -> String {
         </section>
         <section aria-labelledby="h-share">
             <h2 id="h-share">{lang.t("requirements-share-heading")}</h2>
-            // The chart of the share over time goes here (server-side SVG drawn from
-            // `RequirementPageView::series`); the table below stays as its accessible twin.
-            <div class="chart-slot"></div>
+            // The share over time as a server-drawn SVG chart; the table below stays as its
+            // accessible twin.
+            {data.chart.as_ref().map(|c| crate::charts::chart_figure(lang, c))}
             {series_empty}
             <details>
                 <summary>{lang.t("requirements-share-table")}</summary>
@@ -537,6 +537,7 @@ mod tests {
             days_since: Some(30),
         });
         let data = RequirementPageView {
+            chart: None,
             requirement: item(deadline),
             checks: vec![CheckComplianceRow {
                 check_id: "link.a.b".into(),

@@ -1,0 +1,239 @@
+//! The figures the charts draw, computed in one pass over confirmed status changes.
+//!
+//! A check's status at an instant is the status of its latest confirmed change at or
+//! before that instant, whichever source made it (the same rule as the check page's step
+//! chart). Unconfirmed single probe verdicts and failed probes never move it.
+
+use crate::catalog::{Check, Kind};
+use crate::state::OPEN_SCORE;
+use crate::time::{self, SHANGHAI};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use std::collections::HashMap;
+
+/// One confirmed status change: a check entered `status` at `at`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StatusChange {
+    pub check_id: String,
+    pub at: DateTime<Utc>,
+    pub status: String,
+}
+
+/// Openness at the end of one day: of `total` checks, `known` had a status on the ladder
+/// and `open` of those scored at least [`OPEN_SCORE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpennessPoint {
+    pub day: NaiveDate,
+    pub open: usize,
+    pub known: usize,
+    pub total: usize,
+}
+
+impl OpennessPoint {
+    /// open ÷ known, the overview's headline share; `None` while nothing is known.
+    pub fn share(&self) -> Option<f64> {
+        (self.known > 0).then(|| self.open as f64 / self.known as f64)
+    }
+}
+
+/// Weekly openness of `checks` (all of one kind): a point at the end of every seventh day
+/// from the day of the first change among them, and a last point at `end` (the as-of
+/// instant, on `end_day`). `changes` must be oldest first; changes of other checks and
+/// after `end` are skipped. One pass: O(changes + weeks).
+pub fn weekly_openness(
+    kind: &Kind,
+    checks: &[&Check],
+    changes: &[StatusChange],
+    end_day: NaiveDate,
+    end: DateTime<Utc>,
+) -> Vec<OpennessPoint> {
+    let open_of = |status: &str| -> Option<bool> {
+        kind.statuses
+            .iter()
+            .find(|s| s.id == status)
+            .map(|s| s.score >= OPEN_SCORE)
+    };
+    let wanted: HashMap<&str, ()> = checks.iter().map(|c| (c.id.as_str(), ())).collect();
+    let relevant: Vec<&StatusChange> = changes
+        .iter()
+        .filter(|c| c.at <= end && wanted.contains_key(c.check_id.as_str()))
+        .collect();
+    let Some(first) = relevant.first() else {
+        return Vec::new();
+    };
+    let mut days = Vec::new();
+    let mut day = time::shanghai_day(first.at);
+    while day < end_day {
+        days.push((day, time::end_of_day(day, SHANGHAI)));
+        match day.checked_add_days(Days::new(7)) {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    days.push((end_day, end));
+
+    // Each check's current openness: None = unknown, Some(open?).
+    let mut current: HashMap<&str, Option<bool>> = HashMap::new();
+    let (mut open, mut known) = (0usize, 0usize);
+    let mut next = relevant.iter().peekable();
+    let mut points = Vec::with_capacity(days.len());
+    for (day, until) in days {
+        while let Some(change) = next.next_if(|c| c.at <= until) {
+            let new = open_of(&change.status);
+            let old = current.insert(change.check_id.as_str(), new).flatten();
+            if let Some(was_open) = old {
+                known -= 1;
+                open -= usize::from(was_open);
+            }
+            if let Some(is_open) = new {
+                known += 1;
+                open += usize::from(is_open);
+            }
+        }
+        points.push(OpennessPoint {
+            day,
+            open,
+            known,
+            total: checks.len(),
+        });
+    }
+    points
+}
+
+/// A check's status over time from its confirmed changes (oldest first): consecutive
+/// changes to the same status (another source agreeing) merge; the last stretch runs to
+/// `end`. Changes after `end` are left out.
+pub fn status_steps(
+    changes: &[(DateTime<Utc>, String)],
+    end: DateTime<Utc>,
+) -> Vec<super::steps::Segment> {
+    let mut segments: Vec<super::steps::Segment> = Vec::new();
+    for (at, status) in changes.iter().filter(|(at, _)| *at <= end) {
+        if let Some(last) = segments.last_mut() {
+            if &last.status == status {
+                continue;
+            }
+            last.to = *at;
+        }
+        segments.push(super::steps::Segment {
+            from: *at,
+            to: end,
+            status: status.clone(),
+        });
+    }
+    segments
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Side, Status};
+    use chrono::TimeZone;
+
+    fn kind() -> Kind {
+        let status = |id: &str, score| Status {
+            id: id.into(),
+            label_zh: String::new(),
+            label_en: id.into(),
+            description_en: String::new(),
+            score,
+        };
+        Kind {
+            id: "link".into(),
+            name_zh: String::new(),
+            name_en: "Links".into(),
+            subject: Side::Platform,
+            object: Side::Platform,
+            subject_label_zh: String::new(),
+            subject_label_en: String::new(),
+            object_label_zh: String::new(),
+            object_label_en: String::new(),
+            statuses: vec![
+                status("open", 1.0),
+                status("warned", 0.75),
+                status("token_only", 0.25),
+                status("blocked", 0.0),
+            ],
+        }
+    }
+
+    fn check(id: &str) -> Check {
+        Check {
+            id: id.into(),
+            kind: "link".into(),
+            subject: "a".into(),
+            object: id.into(),
+        }
+    }
+
+    /// Noon in Beijing on 2021-`m`-`d`.
+    fn at(m: u32, d: u32) -> DateTime<Utc> {
+        SHANGHAI
+            .with_ymd_and_hms(2021, m, d, 12, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn change(check: &str, m: u32, d: u32, status: &str) -> StatusChange {
+        StatusChange {
+            check_id: check.into(),
+            at: at(m, d),
+            status: status.into(),
+        }
+    }
+
+    #[test]
+    fn weekly_shares_follow_each_change() {
+        let checks = [check("x"), check("y"), check("z")];
+        let refs: Vec<&Check> = checks.iter().collect();
+        let changes = vec![
+            change("x", 9, 1, "blocked"),
+            change("y", 9, 3, "token_only"),
+            change("other", 9, 4, "open"), // not in the population
+            change("x", 9, 10, "warned"),
+            change("z", 9, 17, "open"),
+            change("y", 9, 20, "unknown"),
+        ];
+        let end_day = NaiveDate::from_ymd_opt(2021, 9, 25).unwrap();
+        let points = weekly_openness(&kind(), &refs, &changes, end_day, at(9, 25));
+        let got: Vec<(String, usize, usize)> = points
+            .iter()
+            .map(|p| (p.day.to_string(), p.open, p.known))
+            .collect();
+        // 09-01: x blocked. 09-08: x blocked, y token. 09-15: x warned, y token.
+        // 09-22: x warned, z open, y unknown. 09-25 (as of): the same.
+        assert_eq!(
+            got,
+            [
+                ("2021-09-01".to_string(), 0, 1),
+                ("2021-09-08".to_string(), 0, 2),
+                ("2021-09-15".to_string(), 1, 2),
+                ("2021-09-22".to_string(), 2, 2),
+                ("2021-09-25".to_string(), 2, 2),
+            ]
+        );
+        assert!(points.iter().all(|p| p.total == 3));
+        assert_eq!(points[2].share(), Some(0.5));
+        // Nothing known before the first change: no points at all.
+        assert!(weekly_openness(&kind(), &refs, &[], end_day, at(9, 25)).is_empty());
+    }
+
+    #[test]
+    fn steps_merge_agreeing_sources_and_stop_at_the_date() {
+        let changes = vec![
+            (at(9, 1), "token_only".to_string()),
+            (at(9, 5), "token_only".to_string()),
+            (at(9, 17), "warned".to_string()),
+            (at(10, 30), "open".to_string()),
+        ];
+        let steps = status_steps(&changes, at(10, 17));
+        assert_eq!(steps.len(), 2);
+        assert_eq!(
+            (steps[0].from, steps[0].to, steps[0].status.as_str()),
+            (at(9, 1), at(9, 17), "token_only")
+        );
+        assert_eq!(
+            (steps[1].from, steps[1].to, steps[1].status.as_str()),
+            (at(9, 17), at(10, 17), "warned")
+        );
+    }
+}

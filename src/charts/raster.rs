@@ -1,0 +1,78 @@
+//! SVG to PNG with resvg. The font database (system fonts, Noto Sans CJK SC for Chinese
+//! from Debian's `fonts-noto-cjk`) is loaded once; rendering is CPU work, so callers run
+//! it on a blocking thread ([`png_off_runtime`]).
+
+use resvg::{tiny_skia, usvg};
+use std::sync::{Arc, LazyLock};
+
+/// Images are drawn at twice their SVG size (sharp on high-density screens and in print).
+pub const SCALE: f32 = 2.0;
+/// No side of a PNG exceeds this many pixels, whatever the SVG says.
+pub const MAX_SIDE: u32 = 4_000;
+
+static FONTS: LazyLock<Arc<usvg::fontdb::Database>> = LazyLock::new(|| {
+    let mut db = usvg::fontdb::Database::new();
+    db.load_system_fonts();
+    if db.faces().next().is_none() {
+        tracing::warn!("no system fonts found: chart text will be missing from PNG images");
+    }
+    db.set_sans_serif_family("Noto Sans CJK SC");
+    Arc::new(db)
+});
+
+#[derive(Debug, thiserror::Error)]
+pub enum RasterError {
+    #[error("the chart's SVG could not be read: {0}")]
+    Parse(#[from] usvg::Error),
+    #[error("the image would be {0}×{1} pixels, over the limit")]
+    TooLarge(u32, u32),
+    #[error("PNG encoding failed: {0}")]
+    Encode(String),
+}
+
+/// Renders one SVG document to PNG bytes. Blocking: see [`png_off_runtime`].
+pub fn png(svg: &str) -> Result<Vec<u8>, RasterError> {
+    let options = usvg::Options {
+        fontdb: FONTS.clone(),
+        languages: vec!["zh-CN".into(), "en".into()],
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &options)?;
+    let size = tree.size();
+    let (w, h) = (
+        (size.width() * SCALE).ceil() as u32,
+        (size.height() * SCALE).ceil() as u32,
+    );
+    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
+        return Err(RasterError::TooLarge(w, h));
+    }
+    let mut pixmap = tiny_skia::Pixmap::new(w, h).ok_or(RasterError::TooLarge(w, h))?;
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(SCALE, SCALE),
+        &mut pixmap.as_mut(),
+    );
+    pixmap
+        .encode_png()
+        .map_err(|e| RasterError::Encode(e.to_string()))
+}
+
+/// Rasterisations at once: one per core, so a burst of PNG downloads queues instead of
+/// filling the blocking pool with CPU-bound work.
+static SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
+/// [`png`] on tokio's blocking pool, so rendering never stalls the async runtime.
+pub async fn png_off_runtime(svg: String) -> Result<Vec<u8>, RasterError> {
+    let _slot = SLOTS
+        .acquire()
+        .await
+        .map_err(|e| RasterError::Encode(format!("no rendering slot: {e}")))?;
+    match tokio::task::spawn_blocking(move || png(&svg)).await {
+        Ok(result) => result,
+        Err(e) => Err(RasterError::Encode(format!(
+            "the rendering task failed: {e}"
+        ))),
+    }
+}

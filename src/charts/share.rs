@@ -1,0 +1,475 @@
+//! Chart (a): a share (0 to 1) over time, one or two series, with dated milestones as
+//! numbered vertical markers listed under the plot. Used for openness on the overview;
+//! any "share of checks that … over time" (compliance with a requirement) can use it too.
+
+use super::axis::TimeAxis;
+use super::svg::{self, GRID, INK, MUTED, Svg, escape, num, shorten};
+use crate::time::{self, SHANGHAI};
+use chrono::NaiveDate;
+use hutong_app::i18n::Lang;
+use std::fmt::Write;
+
+/// Everything chart (a) draws. Texts arrive already in the reader's language; the chart
+/// adds only its fixed words (legend headings, "no data", the description's sentences).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareChart {
+    /// Unique among the charts of one page: element ids (`{id}-title` …) derive from it.
+    /// Lowercase letters, digits and `-`.
+    pub id: String,
+    pub title: String,
+    /// What the share is a share of, printed under the title.
+    pub subtitle: String,
+    /// One or two series; the first is drawn as a solid line over a shaded area, the
+    /// second as a dashed line (they differ in greyscale too). More are ignored.
+    pub series: Vec<ShareSeries>,
+    /// Dated events; those outside the series' dates are left out.
+    pub milestones: Vec<Marker>,
+    /// Where the figures come from, printed at the foot of the image.
+    pub source_line: String,
+    /// The as-of date and when the image was made, printed under the source line.
+    pub date_line: String,
+    /// Prints a SIMULATED banner on the image.
+    pub simulated: bool,
+}
+
+/// A named series of (date, share) points, oldest first. `value` is 0.0 ..= 1.0, or `None`
+/// where nothing was known (the line breaks there).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareSeries {
+    pub label: String,
+    pub points: Vec<SharePoint>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SharePoint {
+    pub date: NaiveDate,
+    pub value: Option<f64>,
+}
+
+/// A milestone: a date and a short label (cut to fit the image). An approximate date
+/// (the source gives only the month, say) is printed with `≈`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    pub date: NaiveDate,
+    pub approximate: bool,
+    pub label: String,
+}
+
+impl Marker {
+    /// `2021-09-09`, or `≈2021-07-01` when approximate.
+    pub fn date_text(&self) -> String {
+        if self.approximate {
+            format!("≈{}", self.date)
+        } else {
+            self.date.to_string()
+        }
+    }
+}
+
+pub const WIDTH: f64 = 800.0;
+const LEFT: f64 = 56.0;
+const RIGHT: f64 = 760.0;
+const PLOT_TOP: f64 = 92.0;
+const PLOT_BOTTOM: f64 = 332.0;
+const LINE: f64 = 17.0;
+/// Milestones listed under the plot; more are counted, not listed.
+const MAX_MARKERS: usize = 14;
+const SERIES_COLOURS: [&str; 2] = ["#1d4e6b", "#b5472f"];
+
+/// "62%"
+pub fn percent(v: f64) -> String {
+    format!("{:.0}%", (v * 100.0).clamp(0.0, 100.0))
+}
+
+/// The milestones drawn: inside the dates of the series, oldest first, at most
+/// [`MAX_MARKERS`]; and how many more there were.
+fn shown_markers(chart: &ShareChart, first: NaiveDate, last: NaiveDate) -> (Vec<&Marker>, usize) {
+    let mut inside: Vec<&Marker> = chart
+        .milestones
+        .iter()
+        .filter(|m| m.date >= first && m.date <= last)
+        .collect();
+    inside.sort_by_key(|m| m.date);
+    let more = inside.len().saturating_sub(MAX_MARKERS);
+    inside.truncate(MAX_MARKERS);
+    (inside, more)
+}
+
+/// The data in words, for `<desc>` (screen readers, and anyone who cannot see the image).
+pub fn describe(chart: &ShareChart, lang: Lang) -> String {
+    let series: Vec<&ShareSeries> = chart.series.iter().take(2).collect();
+    let dates: Vec<NaiveDate> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.date))
+        .collect();
+    let (Some(first), Some(last)) = (dates.iter().min(), dates.iter().max()) else {
+        return lang.t("charts-desc-empty");
+    };
+    let mut out = lang.t_args(
+        "charts-desc-range",
+        &[
+            ("from", first.to_string().into()),
+            ("to", last.to_string().into()),
+        ],
+    );
+    for s in &series {
+        let known: Vec<(NaiveDate, f64)> = s
+            .points
+            .iter()
+            .filter_map(|p| p.value.map(|v| (p.date, v)))
+            .collect();
+        out.push(' ');
+        let (Some(f), Some(l)) = (known.first(), known.last()) else {
+            out.push_str(&lang.t_args(
+                "charts-desc-series-empty",
+                &[("label", s.label.clone().into())],
+            ));
+            continue;
+        };
+        let min = known.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or(f);
+        let max = known.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or(f);
+        out.push_str(&lang.t_args(
+            "charts-desc-series",
+            &[
+                ("label", s.label.clone().into()),
+                ("first", percent(f.1).into()),
+                ("first_date", f.0.to_string().into()),
+                ("last", percent(l.1).into()),
+                ("last_date", l.0.to_string().into()),
+                ("min", percent(min.1).into()),
+                ("min_date", min.0.to_string().into()),
+                ("max", percent(max.1).into()),
+                ("max_date", max.0.to_string().into()),
+            ],
+        ));
+    }
+    let (markers, _) = shown_markers(chart, *first, *last);
+    if !markers.is_empty() {
+        let list: Vec<String> = markers
+            .iter()
+            .map(|m| format!("{} {}", m.date_text(), m.label))
+            .collect();
+        out.push(' ');
+        out.push_str(&lang.t_args(
+            "charts-desc-milestones",
+            &[
+                ("count", markers.len().into()),
+                ("list", list.join("; ").into()),
+            ],
+        ));
+    }
+    out
+}
+
+/// The chart as a standalone SVG document (also valid inline in HTML).
+pub fn render(chart: &ShareChart, lang: Lang) -> String {
+    let series: Vec<&ShareSeries> = chart.series.iter().take(2).collect();
+    let dates: Vec<NaiveDate> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.date))
+        .collect();
+    let first = dates.iter().min().copied();
+    let last = dates.iter().max().copied();
+    let (markers, more) = match (first, last) {
+        (Some(f), Some(l)) => shown_markers(chart, f, l),
+        _ => (Vec::new(), 0),
+    };
+    let legend_lines = markers.len() + usize::from(more > 0);
+    let legend_top = PLOT_BOTTOM + 44.0;
+    let height = legend_top + LINE * legend_lines as f64 + 48.0;
+    let title = if chart.simulated {
+        format!("{} ({})", chart.title, lang.t("charts-simulated"))
+    } else {
+        chart.title.clone()
+    };
+    let mut svg = Svg::new(
+        &chart.id,
+        WIDTH,
+        height,
+        &title,
+        &describe(chart, lang),
+        lang.code(),
+    );
+    svg.text(
+        LEFT - 40.0,
+        28.0,
+        r#"font-size="17" font-weight="bold""#,
+        &chart.title,
+    );
+    svg.text(
+        LEFT - 40.0,
+        48.0,
+        &format!(r#"fill="{MUTED}""#),
+        &shorten(&chart.subtitle, 120),
+    );
+    if chart.simulated {
+        simulated_banner(&mut svg, lang);
+    }
+
+    // Legend: a solid and a dashed swatch, with the series' names.
+    let mut x = LEFT;
+    for (i, s) in series.iter().enumerate() {
+        let dash = if i == 1 {
+            r#" stroke-dasharray="6 4""#
+        } else {
+            ""
+        };
+        svg.line(
+            x,
+            68.0,
+            x + 28.0,
+            68.0,
+            &format!(r#"stroke="{}" stroke-width="3"{dash}"#, SERIES_COLOURS[i]),
+        );
+        let label = shorten(&s.label, 48);
+        svg.text(x + 34.0, 72.0, "", &label);
+        x += 34.0 + 7.5 * label.chars().count() as f64 + 24.0;
+    }
+
+    // Y grid: 0, 25, 50, 75, 100 %.
+    let y = |v: f64| PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * v.clamp(0.0, 1.0);
+    for i in 0..=4 {
+        let v = i as f64 / 4.0;
+        svg.line(LEFT, y(v), RIGHT, y(v), &format!(r#"stroke="{GRID}""#));
+        svg.text(
+            LEFT - 6.0,
+            y(v) + 4.0,
+            &format!(r#"text-anchor="end" fill="{MUTED}" font-size="11""#),
+            &percent(v),
+        );
+    }
+
+    let (Some(first), Some(last)) = (first, last) else {
+        svg.text(
+            (LEFT + RIGHT) / 2.0,
+            (PLOT_TOP + PLOT_BOTTOM) / 2.0,
+            &format!(r#"text-anchor="middle" fill="{MUTED}" font-size="14""#),
+            &lang.t("charts-no-data"),
+        );
+        footer(&mut svg, chart, height);
+        return svg.finish();
+    };
+    let axis = TimeAxis::new(
+        time::start_of_day(first, SHANGHAI),
+        time::start_of_day(last, SHANGHAI),
+        LEFT,
+        RIGHT,
+    );
+    for (day, label) in axis.ticks(9) {
+        let x = axis.x_day(day);
+        svg.line(
+            x,
+            PLOT_BOTTOM,
+            x,
+            PLOT_BOTTOM + 5.0,
+            &format!(r#"stroke="{MUTED}""#),
+        );
+        svg.text(
+            x,
+            PLOT_BOTTOM + 18.0,
+            &format!(r#"text-anchor="middle" fill="{MUTED}" font-size="11""#),
+            &label,
+        );
+    }
+    svg.line(
+        LEFT,
+        PLOT_BOTTOM,
+        RIGHT,
+        PLOT_BOTTOM,
+        &format!(r#"stroke="{INK}""#),
+    );
+
+    // Milestones: dashed verticals under the lines, numbered tags (staggered when they
+    // crowd) over them.
+    let mut tags: Vec<(f64, f64, usize)> = Vec::new();
+    let mut last_tag: Option<(f64, usize)> = None;
+    for (i, m) in markers.iter().enumerate() {
+        let x = axis.x_day(m.date);
+        let level = match last_tag {
+            Some((px, level)) if x - px < 20.0 => (level + 1) % 3,
+            _ => 0,
+        };
+        last_tag = Some((x, level));
+        tags.push((x, PLOT_TOP + 10.0 + 20.0 * level as f64, i + 1));
+        svg.open_group("milestone", &[("date", &m.date.to_string())]);
+        svg.raw(&format!(
+            "<title>{}</title>",
+            escape(&format!("{} {}", m.date_text(), m.label))
+        ));
+        svg.line(
+            x,
+            PLOT_TOP,
+            x,
+            PLOT_BOTTOM,
+            &format!(r#"stroke="{MUTED}" stroke-dasharray="3 3""#),
+        );
+        svg.close_group();
+    }
+
+    // Series: the first over a shaded area, the second dashed; each breaks where unknown.
+    for (i, s) in series.iter().enumerate() {
+        let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+        let mut run: Vec<(f64, f64)> = Vec::new();
+        for p in &s.points {
+            match p.value {
+                Some(v) => run.push((axis.x_day(p.date), y(v))),
+                None => {
+                    if !run.is_empty() {
+                        runs.push(std::mem::take(&mut run));
+                    }
+                }
+            }
+        }
+        if !run.is_empty() {
+            runs.push(run);
+        }
+        let colour = SERIES_COLOURS[i];
+        svg.open_group("series", &[("label", &s.label)]);
+        for run in &runs {
+            let mut d = String::new();
+            for (k, (px, py)) in run.iter().enumerate() {
+                let _ = write!(
+                    d,
+                    "{}{},{} ",
+                    if k == 0 { 'M' } else { 'L' },
+                    num(*px),
+                    num(*py)
+                );
+            }
+            if i == 0 && run.len() > 1 {
+                let (fx, _) = run[0];
+                let (lx, _) = run[run.len() - 1];
+                svg.raw(&format!(
+                    r#"<path d="{d}L{},{} L{},{} Z" fill="{colour}" fill-opacity="0.12" stroke="none"/>"#,
+                    num(lx),
+                    num(PLOT_BOTTOM),
+                    num(fx),
+                    num(PLOT_BOTTOM)
+                ));
+            }
+            let dash = if i == 1 {
+                r#" stroke-dasharray="6 4""#
+            } else {
+                ""
+            };
+            svg.raw(&format!(
+                r#"<path d="{}" fill="none" stroke="{colour}" stroke-width="2.5" stroke-linejoin="round"{dash}/>"#,
+                d.trim_end()
+            ));
+            if run.len() == 1 {
+                let (px, py) = run[0];
+                svg.raw(&format!(
+                    r#"<circle cx="{}" cy="{}" r="3" fill="{colour}"/>"#,
+                    num(px),
+                    num(py)
+                ));
+            }
+        }
+        // The latest value, printed at the end of the line.
+        if let Some(p) = s.points.iter().rev().find(|p| p.value.is_some())
+            && let Some(v) = p.value
+        {
+            svg.text(
+                axis.x_day(p.date) + 5.0,
+                y(v) + 4.0 + 12.0 * i as f64,
+                &format!(r#"fill="{colour}" font-weight="bold" font-size="11""#),
+                &percent(v),
+            );
+        }
+        svg.close_group();
+    }
+
+    for (x, ty, n) in tags {
+        svg.raw(&format!(
+            r##"<circle cx="{}" cy="{}" r="8" fill="#ffffff" stroke="{MUTED}"/>"##,
+            num(x),
+            num(ty)
+        ));
+        svg.text(
+            x,
+            ty + 4.0,
+            r#"text-anchor="middle" font-size="10" font-weight="bold""#,
+            &n.to_string(),
+        );
+    }
+
+    // The milestones, numbered as on the plot.
+    if !markers.is_empty() {
+        svg.text(
+            LEFT - 40.0,
+            legend_top - 6.0,
+            r#"font-weight="bold" font-size="11""#,
+            &lang.t("charts-milestones"),
+        );
+    }
+    let max_chars = match lang {
+        Lang::ZhCn => 56,
+        Lang::En => 104,
+    };
+    for (i, m) in markers.iter().enumerate() {
+        svg.text(
+            LEFT - 40.0,
+            legend_top + 10.0 + LINE * i as f64,
+            r#"font-size="11""#,
+            &format!(
+                "{}  {}  {}",
+                i + 1,
+                m.date_text(),
+                shorten(&m.label, max_chars)
+            ),
+        );
+    }
+    if more > 0 {
+        svg.text(
+            LEFT - 40.0,
+            legend_top + 10.0 + LINE * markers.len() as f64,
+            &format!(r#"font-size="11" fill="{MUTED}""#),
+            &lang.t_args("charts-more-milestones", &[("count", more.into())]),
+        );
+    }
+    footer(&mut svg, chart, height);
+    svg.finish()
+}
+
+fn footer(svg: &mut Svg, chart: &ShareChart, height: f64) {
+    let attrs = format!(r#"fill="{MUTED}" font-size="11""#);
+    svg.text(
+        LEFT - 40.0,
+        height - 26.0,
+        &attrs,
+        &shorten(&chart.source_line, 130),
+    );
+    svg.text(
+        LEFT - 40.0,
+        height - 10.0,
+        &attrs,
+        &shorten(&chart.date_line, 130),
+    );
+}
+
+/// A red-bordered "SIMULATED — not real data" box at the top right.
+pub(super) fn simulated_banner(svg: &mut Svg, lang: Lang) {
+    let text = lang.t("charts-simulated-banner");
+    let w = 16.0 + 7.5 * text.chars().count() as f64;
+    svg.open_group("simulated", &[]);
+    svg.rect(
+        WIDTH - 12.0 - w,
+        10.0,
+        w,
+        26.0,
+        &format!(
+            r##"fill="#fbe0de" stroke="{}" stroke-width="2""##,
+            svg::ALERT
+        ),
+    );
+    svg.text(
+        WIDTH - 12.0 - w / 2.0,
+        28.0,
+        &format!(
+            r#"text-anchor="middle" font-weight="bold" fill="{}""#,
+            svg::ALERT
+        ),
+        &text,
+    );
+    svg.close_group();
+}

@@ -1,0 +1,360 @@
+//! Charts drawn from fixed data: well-formed, accessible, escaped, readable without
+//! colour, and rasterised with Chinese text.
+
+use super::*;
+use crate::time::{self, SHANGHAI};
+use chrono::{DateTime, NaiveDate, Utc};
+use hutong_app::i18n::Lang;
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn noon(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    time::start_of_day(day(y, m, d), SHANGHAI) + chrono::Duration::hours(12)
+}
+
+fn share_chart() -> ShareChart {
+    let weeks = |values: &[Option<f64>]| {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| SharePoint {
+                date: day(2021, 9, 1) + chrono::Days::new(7 * i as u64),
+                value: *v,
+            })
+            .collect()
+    };
+    ShareChart {
+        id: "chart-test".into(),
+        title: "Link sharing: openness over time".into(),
+        subtitle: "share of observed checks".into(),
+        series: vec![
+            ShareSeries {
+                label: "Links open".into(),
+                points: weeks(&[Some(0.0), Some(0.25), None, Some(0.5), Some(0.75)]),
+            },
+            ShareSeries {
+                label: "Compliant".into(),
+                points: weeks(&[Some(0.1), Some(0.2), Some(0.3), Some(0.4), Some(1.0)]),
+            },
+        ],
+        milestones: vec![
+            Marker {
+                date: day(2021, 9, 17),
+                approximate: false,
+                label: "<script>alert(1)</script> & \"deadline\"".into(),
+            },
+            Marker {
+                date: day(2019, 1, 1),
+                approximate: true,
+                label: "before the data: left out".into(),
+            },
+        ],
+        source_line: "Source: test <fixture>".into(),
+        date_line: "As of 2021-09-29".into(),
+        simulated: false,
+    }
+}
+
+fn step_chart(simulated: bool) -> StepChart {
+    let ladder = [
+        ("open", "Opens directly"),
+        ("warned", "Opens after a warning"),
+        ("token_only", "Copy token or link"),
+        ("blocked", "Blocked"),
+    ];
+    StepChart {
+        id: "chart-steps".into(),
+        title: "WeChat × Taobao: status over time".into(),
+        subtitle: "link.wechat.taobao".into(),
+        ladder: ladder
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
+        unknown_label: "Unknown".into(),
+        segments: vec![
+            Segment {
+                from: noon(2021, 7, 1),
+                to: noon(2021, 9, 17),
+                status: "token_only".into(),
+            },
+            Segment {
+                from: noon(2021, 9, 17),
+                to: noon(2021, 12, 31),
+                status: "warned".into(),
+            },
+        ],
+        start: noon(2021, 7, 1),
+        end: noon(2021, 12, 31),
+        source_line: "Source: test".into(),
+        date_line: "As of 2021-12-31".into(),
+        simulated,
+    }
+}
+
+/// The SVG parsed as XML (fails the test when it is not well-formed).
+fn parse(svg: &str) -> roxmltree::Document<'_> {
+    roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("not well-formed XML: {e}\n{svg}"))
+}
+
+fn child_text(doc: &roxmltree::Document, tag: &str) -> String {
+    doc.root_element()
+        .children()
+        .find(|n| n.has_tag_name(tag))
+        .and_then(|n| n.text())
+        .unwrap_or_else(|| panic!("no <{tag}>"))
+        .to_string()
+}
+
+fn texts(doc: &roxmltree::Document) -> Vec<String> {
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text().map(str::to_string))
+        .collect()
+}
+
+/// Checks what every chart must have: role, title, desc, aria-labelledby naming them,
+/// a fixed viewBox, no script and no reference outside the document.
+fn assert_accessible_and_closed(doc: &roxmltree::Document) {
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(root.attribute("role"), Some("img"));
+    assert!(
+        root.attribute("viewBox")
+            .is_some_and(|v| v.starts_with("0 0 800 "))
+    );
+    let labelled: Vec<&str> = root
+        .attribute("aria-labelledby")
+        .expect("aria-labelledby")
+        .split(' ')
+        .collect();
+    for id in &labelled {
+        assert!(
+            doc.descendants().any(|n| n.attribute("id") == Some(id)),
+            "aria-labelledby names a missing id {id}"
+        );
+    }
+    assert!(labelled.iter().any(|id| id.ends_with("-title")));
+    assert!(labelled.iter().any(|id| id.ends_with("-desc")));
+    for n in doc.descendants() {
+        assert!(!n.has_tag_name("script") && !n.has_tag_name("foreignObject"));
+        for a in n.attributes() {
+            assert!(!a.name().starts_with("on"), "event handler {}", a.name());
+            if a.name() == "href" || a.value().contains("url(") {
+                assert!(
+                    a.value().starts_with('#') || a.value().starts_with("url(#"),
+                    "external reference {}",
+                    a.value()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn share_chart_is_well_formed_accessible_and_escaped() {
+    let chart = share_chart();
+    let svg = share::render(&chart, Lang::En);
+    let doc = parse(&svg);
+    assert_accessible_and_closed(&doc);
+    assert_eq!(
+        child_text(&doc, "title"),
+        "Link sharing: openness over time"
+    );
+    let desc = child_text(&doc, "desc");
+    // The data in words: range, each series' first, last, lowest and highest values.
+    assert!(
+        desc.contains("2021-09-01") && desc.contains("2021-09-29"),
+        "{desc}"
+    );
+    assert!(
+        desc.contains("Links open: 0% on 2021-09-01, 75% on 2021-09-29; lowest 0% (2021-09-01), highest 75% (2021-09-29)"),
+        "{desc}"
+    );
+    assert!(
+        desc.contains("Compliant: 10% on 2021-09-01, 100% on 2021-09-29"),
+        "{desc}"
+    );
+    // The hostile label is text, never an element; and only the milestone in range shows.
+    assert!(!svg.contains("<script"));
+    assert!(svg.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;deadline&quot;"));
+    let all = texts(&doc);
+    assert!(
+        all.iter()
+            .any(|t| t.contains("2021-09-17  <script>alert(1)</script> & \"deadline\"")),
+        "{all:?}"
+    );
+    assert!(!svg.contains("before the data"));
+    let markers: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("milestone"))
+        .collect();
+    assert_eq!(markers.len(), 1);
+    assert_eq!(markers[0].attribute("data-date"), Some("2021-09-17"));
+    // Source and date are printed on the image; the latest values label the lines.
+    assert!(all.iter().any(|t| t == "Source: test <fixture>"));
+    assert!(all.iter().any(|t| t == "As of 2021-09-29"));
+    assert!(all.iter().any(|t| t == "75%") && all.iter().any(|t| t == "100%"));
+    // Two series: the second is dashed (it differs in greyscale too), the first breaks
+    // where the value is unknown (two runs → two line paths).
+    let series: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("series"))
+        .collect();
+    assert_eq!(series.len(), 2);
+    let lines = |g: &roxmltree::Node| {
+        g.children()
+            .filter(|n| n.has_tag_name("path") && n.attribute("fill") == Some("none"))
+            .count()
+    };
+    assert_eq!(lines(&series[0]), 2, "a gap where nothing was known");
+    assert!(
+        series[1]
+            .descendants()
+            .any(|n| n.attribute("stroke-dasharray").is_some())
+    );
+    // usvg (what the PNG route uses) reads it too.
+    assert!(raster::png(&svg).is_ok());
+}
+
+#[test]
+fn an_empty_share_chart_says_so() {
+    let mut chart = share_chart();
+    chart.series.clear();
+    let svg = share::render(&chart, Lang::ZhCn);
+    let doc = parse(&svg);
+    assert_accessible_and_closed(&doc);
+    assert!(texts(&doc).iter().any(|t| t == "尚无观测"));
+    assert_eq!(child_text(&doc, "desc"), "尚无数据。");
+}
+
+#[test]
+fn step_chart_shows_status_by_row_pattern_and_words() {
+    let chart = step_chart(false);
+    let svg = steps::render(&chart, Lang::En);
+    let doc = parse(&svg);
+    assert_accessible_and_closed(&doc);
+    let segments: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("segment"))
+        .collect();
+    let got: Vec<(&str, &str, &str)> = segments
+        .iter()
+        .map(|g| {
+            (
+                g.attribute("data-status").unwrap(),
+                g.attribute("data-from").unwrap(),
+                g.attribute("data-to").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "token_only",
+                "2021-07-01T04:00:00+00:00",
+                "2021-09-17T04:00:00+00:00"
+            ),
+            (
+                "warned",
+                "2021-09-17T04:00:00+00:00",
+                "2021-12-31T04:00:00+00:00"
+            ),
+        ]
+    );
+    // Each bar is filled with its rung's pattern (distinct per rung) and says its status.
+    let fill = |g: &roxmltree::Node| {
+        g.children()
+            .find(|n| n.has_tag_name("rect"))
+            .and_then(|n| n.attribute("fill"))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(fill(&segments[0]), "url(#chart-steps-pat-2)");
+    assert_eq!(fill(&segments[1]), "url(#chart-steps-pat-1)");
+    let patterns: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("pattern"))
+        .collect();
+    assert_eq!(patterns.len(), 5, "one pattern per tone and unknown");
+    let words = |g: &roxmltree::Node| {
+        g.descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text())
+            .collect::<String>()
+    };
+    assert_eq!(words(&segments[0]), "Copy token or link");
+    assert_eq!(words(&segments[1]), "Opens after a warning");
+    // The ladder is labelled down the y axis, unknown last.
+    let all = texts(&doc);
+    for label in [
+        "Opens directly",
+        "Opens after a warning",
+        "Copy token or link",
+        "Blocked",
+        "Unknown",
+    ] {
+        assert!(all.iter().any(|t| t == label), "{label} in {all:?}");
+    }
+    let desc = child_text(&doc, "desc");
+    assert!(
+        desc.contains("Copy token or link from 2021-07-01 to 2021-09-17; Opens after a warning from 2021-09-17 to 2021-12-31"),
+        "{desc}"
+    );
+    assert!(!svg.contains("SIMULATED"));
+}
+
+#[test]
+fn simulated_step_chart_is_labelled_on_the_image() {
+    let svg = steps::render(&step_chart(true), Lang::En);
+    let doc = parse(&svg);
+    assert!(texts(&doc).iter().any(|t| t == "SIMULATED: not real data"));
+    assert!(child_text(&doc, "title").contains("(simulated)"));
+    let zh = steps::render(&step_chart(true), Lang::ZhCn);
+    assert!(texts(&parse(&zh)).iter().any(|t| t == "模拟数据：并非真实"));
+}
+
+/// Dark pixels (any channel under 128) in a region of a PNG, in image pixels.
+fn dark_pixels(png: &[u8], x0: u32, y0: u32, x1: u32, y1: u32) -> usize {
+    let pixmap = resvg::tiny_skia::Pixmap::decode_png(png).expect("a PNG");
+    let mut n = 0;
+    for y in y0..y1.min(pixmap.height()) {
+        for x in x0..x1.min(pixmap.width()) {
+            let p = pixmap.pixel(x, y).unwrap();
+            if p.red() < 128 && p.green() < 128 && p.blue() < 128 {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn chinese_text_is_drawn_in_the_png() {
+    // A title of Chinese characters only: without a CJK font nothing would be drawn.
+    let mut chart = step_chart(false);
+    chart.title = "微信 × 淘宝：状态变化".into();
+    let png = raster::png(&steps::render(&chart, Lang::ZhCn)).expect("renders");
+    let pixmap = resvg::tiny_skia::Pixmap::decode_png(&png).unwrap();
+    assert_eq!(
+        pixmap.width(),
+        (share::WIDTH * f64::from(raster::SCALE)) as u32
+    );
+    // The title sits at x 16.., baseline y 28 (SVG units), drawn at SCALE.
+    let s = raster::SCALE as u32;
+    let title = dark_pixels(&png, 16 * s, 10 * s, 260 * s, 32 * s);
+    assert!(title > 200, "the Chinese title left {title} dark pixels");
+    // A region with nothing in it stays blank: the count means something.
+    assert_eq!(dark_pixels(&png, 400 * s, 8 * s, 780 * s, 20 * s), 0);
+}
+
+#[test]
+fn oversized_images_are_refused() {
+    let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 5000 10" width="5000" height="10"/>"#;
+    assert!(matches!(
+        raster::png(svg),
+        Err(raster::RasterError::TooLarge(..))
+    ));
+}

@@ -1,0 +1,674 @@
+//! Charts through the real router: the openness series from a history written by hand,
+//! the check page's step chart against its transitions, the download routes (SVG and PNG,
+//! headers, languages) and their 400s and 404s; and the storage query behind openness on
+//! both databases.
+
+mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{DateTime, NaiveDate, Utc};
+use common::{app_with_catalog, get, real_catalog};
+use http_body_util::BodyExt;
+use hutong::domain::{Precision, SourceKind};
+use hutong::storage::{NewObservation, Store};
+use hutong::time::{SHANGHAI, end_of_day, start_of_day};
+use hutong::web::{self, AppState};
+use scraper::{Html, Selector};
+use tower::ServiceExt;
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).expect("selector")
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// Noon in Beijing.
+fn noon(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    start_of_day(day(y, m, d), SHANGHAI) + chrono::Duration::hours(12)
+}
+
+fn manual(check: &str, at: DateTime<Utc>, status: &str) -> NewObservation {
+    NewObservation {
+        check_id: check.into(),
+        observed_at: at,
+        precision: Precision::Day,
+        status: status.into(),
+        source_kind: SourceKind::Manual,
+        source_id: None,
+        vantage: "test".into(),
+        quote: None,
+        note_en: None,
+        note_zh: None,
+        evidence: None,
+        catalog_key: None,
+        probe: None,
+    }
+}
+
+fn simulated(check: &str, at: DateTime<Utc>, status: &str) -> NewObservation {
+    NewObservation {
+        source_kind: SourceKind::Simulated,
+        vantage: "simulator".into(),
+        ..manual(check, at, status)
+    }
+}
+
+/// The real catalog's reference data with none of its observations, plus a history
+/// written here, in January 2019 (before anything in the catalog).
+async fn fixture_history(store: &Store) {
+    let mut catalog = real_catalog();
+    catalog.observations.clear();
+    store.apply_catalog(&catalog).await.expect("catalog");
+    let history = [
+        manual("link.wechat.taobao", noon(2019, 1, 2), "token_only"),
+        simulated("link.wechat.jd", noon(2019, 1, 3), "open"),
+        manual("link.wechat.douyin", noon(2019, 1, 5), "blocked"),
+        manual("link.qq.taobao", noon(2019, 1, 9), "open"),
+        manual("link.wechat.taobao", noon(2019, 1, 20), "warned"),
+        manual("link.wechat.douyin", noon(2019, 2, 20), "open"),
+    ];
+    store.insert_observations(&history).await.expect("history");
+}
+
+/// (date, share, open, observed) rows of a chart's data table.
+fn table_rows(html: &Html, figure: &str) -> Vec<Vec<String>> {
+    html.select(&sel(&format!("figure#{figure} details table tbody tr")))
+        .map(|tr| {
+            tr.children()
+                .filter_map(scraper::ElementRef::wrap)
+                .map(|c| c.text().collect::<String>())
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn openness_over_time_follows_the_history_week_by_week() {
+    let db = common::sqlite().await;
+    fixture_history(&db.store).await;
+    let app = web::router(AppState::new(db.store.clone()));
+    let page = get(&app, "/?at=2019-01-31").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = Html::parse_document(&page.body);
+
+    // Link checks in the population: every real link check of the catalog.
+    let catalog = real_catalog();
+    let simulated_groups: Vec<&str> = catalog
+        .groups
+        .iter()
+        .filter(|g| g.simulated)
+        .map(|g| g.slug.as_str())
+        .collect();
+    let is_simulated = |slug: &str| {
+        catalog
+            .platforms
+            .iter()
+            .any(|p| p.slug == slug && simulated_groups.contains(&p.group.as_str()))
+    };
+    let total = catalog
+        .checks
+        .iter()
+        .filter(|c| c.kind == "link" && !is_simulated(&c.subject) && !is_simulated(&c.object))
+        .count();
+
+    // By hand, at the end of each week from the first observation (2019-01-02), then on
+    // the as-of date; the simulator's "open" for WeChat × JD never counts:
+    // 01-02 taobao token_only                          → 0 of 1 open
+    // 01-09 + douyin blocked (01-05), qq×taobao open    → 1 of 3
+    // 01-16 unchanged                                   → 1 of 3
+    // 01-23 taobao warned (01-20), open end of the ladder → 2 of 3
+    // 01-30, 01-31 unchanged; douyin's change of 02-20 is after the date.
+    let expected: Vec<Vec<String>> = [
+        ("2019-01-02", 0, 1),
+        ("2019-01-09", 1, 3),
+        ("2019-01-16", 1, 3),
+        ("2019-01-23", 2, 3),
+        ("2019-01-30", 2, 3),
+        ("2019-01-31", 2, 3),
+    ]
+    .iter()
+    .map(|(d, open, known)| {
+        vec![
+            d.to_string(),
+            format!("{:.0}%", 100.0 * *open as f64 / *known as f64),
+            open.to_string(),
+            known.to_string(),
+            total.to_string(),
+        ]
+    })
+    .collect();
+    assert_eq!(table_rows(&html, "figure-openness-links"), expected);
+
+    // The inline SVG draws the same: its description gives the first and last values,
+    // and the overview's own "now" figure agrees with the chart's last point.
+    let svg = html
+        .select(&sel("figure#figure-openness-links .chart-svg svg"))
+        .next()
+        .expect("inline SVG");
+    assert_eq!(svg.value().attr("role"), Some("img"));
+    let desc: String = svg
+        .select(&sel("desc"))
+        .next()
+        .expect("desc")
+        .text()
+        .collect();
+    assert!(
+        desc.contains("0% on 2019-01-02") && desc.contains("67% on 2019-01-31"),
+        "{desc}"
+    );
+    assert!(
+        page.body.contains("2 of 3 observed checks"),
+        "overview figure"
+    );
+    // No payments observed: the payments chart says so instead of drawing a line.
+    assert!(table_rows(&html, "figure-openness-payments").is_empty());
+    // Download links carry the date and the language.
+    for (ext, kind) in [("svg", "image/svg+xml"), ("png", "image/png")] {
+        let href = format!("/charts/openness-links.{ext}?lang=en&at=2019-01-31");
+        assert!(
+            html.select(&sel(&format!(
+                "figure#figure-openness-links a[download][href=\"{href}\"][type=\"{kind}\"]"
+            )))
+            .next()
+            .is_some(),
+            "{ext} download link"
+        );
+    }
+
+    // A later date sees the later change; a newly written change shows at once.
+    let last_row = |body: &str| {
+        let html = Html::parse_document(body);
+        table_rows(&html, "figure-openness-links")
+            .last()
+            .map(|r| (r[0].clone(), r[2].clone(), r[3].clone()))
+    };
+    let feb = get(&app, "/?at=2019-02-28").await;
+    assert_eq!(
+        last_row(&feb.body),
+        Some(("2019-02-28".to_string(), "3".to_string(), "3".to_string()))
+    );
+    db.store
+        .insert_observation(&manual("link.qq.taobao", noon(2019, 2, 25), "blocked"))
+        .await
+        .unwrap();
+    let feb = get(&app, "/?at=2019-02-28").await;
+    assert_eq!(
+        last_row(&feb.body),
+        Some(("2019-02-28".to_string(), "2".to_string(), "3".to_string()))
+    );
+
+    // The same figures in the downloaded SVG.
+    let reply = get(&app, "/charts/openness-links.svg?at=2019-01-31").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc = roxmltree::Document::parse(&reply.body).expect("well-formed SVG");
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(texts.contains(&"67%"), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("As of 2019-01-31")));
+    assert!(texts.iter().any(|t| t.starts_with("Source: Hutong")));
+}
+
+#[tokio::test]
+async fn overview_marks_milestones_on_the_real_history() {
+    let (app, _db) = app_with_catalog().await;
+    let page = get(&app, "/?at=2021-12-31").await;
+    let html = Html::parse_document(&page.body);
+    let dates: Vec<&str> = html
+        .select(&sel("figure#figure-openness-links g.milestone"))
+        .filter_map(|g| g.value().attr("data-date"))
+        .collect();
+    assert!(
+        dates.contains(&"2021-09-09") && dates.contains(&"2021-11-29"),
+        "{dates:?}"
+    );
+    // The campaign's date is known only to the month: marked as approximate.
+    let figure: String = html
+        .select(&sel("figure#figure-openness-links svg text"))
+        .map(|t| t.text().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(figure.contains("≈2021-07-01  MIIT starts"), "{figure}");
+    // A payments milestone is not on the links chart.
+    assert!(!dates.contains(&"2021-09-30"), "{dates:?}");
+    // Both charts' ids are distinct on the page (aria-labelledby must resolve).
+    for id in [
+        "chart-openness-links-title",
+        "chart-openness-payments-title",
+    ] {
+        assert_eq!(
+            html.select(&sel(&format!("[id=\"{id}\"]"))).count(),
+            1,
+            "{id}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn check_page_step_chart_matches_the_transitions() {
+    let (app, db) = app_with_catalog().await;
+    let page = get(&app, "/checks/link.wechat.taobao?at=2021-12-31").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = Html::parse_document(&page.body);
+    let segments: Vec<(String, String)> = html
+        .select(&sel("figure#figure-steps svg g.segment"))
+        .map(|g| {
+            (
+                g.value().attr("data-status").unwrap().to_string(),
+                g.value().attr("data-from").unwrap().to_string(),
+            )
+        })
+        .collect();
+    let transitions = db.store.transitions("link.wechat.taobao").await.unwrap();
+    let expected: Vec<(String, String)> = transitions
+        .iter()
+        .map(|t| (t.to_status.clone(), t.occurred_at.to_rfc3339()))
+        .collect();
+    assert_eq!(segments, expected);
+    assert_eq!(
+        segments.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
+        ["token_only", "warned"]
+    );
+    // The status in words inside each bar (not colour alone), and the table behind it.
+    let words: Vec<String> = html
+        .select(&sel("figure#figure-steps g.segment text"))
+        .map(|t| t.text().collect())
+        .collect();
+    assert!(words.iter().any(|w| w.contains("warning")), "{words:?}");
+    let rows = table_rows(&html, "figure-steps");
+    assert_eq!(rows.len(), 2);
+    assert!(rows[1][0].starts_with("2021-10-17") && rows[1][1].starts_with("2021-12-31"));
+    assert!(
+        html.select(&sel(
+            "figure#figure-steps a[download][href=\"/charts/checks/link.wechat.taobao.png?lang=en&at=2021-12-31\"]"
+        ))
+        .next()
+        .is_some()
+    );
+    // Before the change, only the first status.
+    let before = Html::parse_document(
+        &get(&app, "/checks/link.wechat.taobao?at=2021-09-01")
+            .await
+            .body,
+    );
+    assert_eq!(
+        before.select(&sel("figure#figure-steps g.segment")).count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn simulated_step_charts_say_so_and_real_ones_leave_the_simulator_out() {
+    let (app, db) = app_with_catalog().await;
+    db.store
+        .insert_observation(&simulated(
+            "link.wechat.taobao",
+            noon(2021, 11, 1),
+            "blocked",
+        ))
+        .await
+        .unwrap();
+    let real = get(&app, "/charts/checks/link.wechat.taobao.svg?at=2021-12-31").await;
+    assert!(
+        !real.body.contains("data-status=\"blocked\""),
+        "simulated data mixed in"
+    );
+    assert!(!real.body.contains("SIMULATED"));
+
+    let catalog = real_catalog();
+    let sim_group = catalog
+        .groups
+        .iter()
+        .find(|g| g.simulated)
+        .expect("a simulated group");
+    let sim_platform = catalog
+        .platforms
+        .iter()
+        .find(|p| p.group == sim_group.slug)
+        .expect("a simulated platform");
+    let check = catalog
+        .checks
+        .iter()
+        .find(|c| c.subject == sim_platform.slug || c.object == sim_platform.slug)
+        .expect("a check of a simulated platform");
+    let kind = catalog.kind(&check.kind).unwrap();
+    let status = kind.statuses[0].id.clone();
+    db.store
+        .insert_observation(&simulated(
+            &check.id,
+            Utc::now() - chrono::Duration::days(2),
+            &status,
+        ))
+        .await
+        .unwrap();
+    let reply = get(&app, &format!("/charts/checks/{}.svg", check.id)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply.body.contains("SIMULATED: not real data"),
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains(&format!("data-status=\"{status}\"")));
+    let zh = get(&app, &format!("/charts/checks/{}.svg?lang=zh-CN", check.id)).await;
+    assert!(zh.body.contains("模拟数据：并非真实"));
+    let page = get(&app, &format!("/checks/{}", check.id)).await;
+    assert!(page.body.contains("SIMULATED: not real data"));
+}
+
+struct Raw {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+async fn get_raw(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Raw {
+    let mut request = Request::builder().uri(uri);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Raw {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn header<'a>(r: &'a Raw, name: &str) -> &'a str {
+    r.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// Width and height from a PNG's IHDR chunk, after checking the signature.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert!(bytes.len() > 24, "too short for a PNG");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&bytes[16..20]), be(&bytes[20..24]))
+}
+
+#[tokio::test]
+async fn charts_download_as_svg_and_png_with_names_and_types() {
+    let (app, _db) = app_with_catalog().await;
+    let svg = get_raw(&app, "/charts/openness-payments.svg?at=2021-10-17", &[]).await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert_eq!(header(&svg, "content-type"), "image/svg+xml");
+    assert_eq!(
+        header(&svg, "content-disposition"),
+        "attachment; filename=\"hutong-openness-payments-2021-10-17-en.svg\""
+    );
+    let text = String::from_utf8(svg.body).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("well-formed");
+    let view_box: Vec<f64> = doc
+        .root_element()
+        .attribute("viewBox")
+        .unwrap()
+        .split(' ')
+        .map(|v| v.parse().unwrap())
+        .collect();
+
+    let png = get_raw(&app, "/charts/openness-payments.png?at=2021-10-17", &[]).await;
+    assert_eq!(png.status, StatusCode::OK);
+    assert_eq!(header(&png, "content-type"), "image/png");
+    assert_eq!(
+        header(&png, "content-disposition"),
+        "attachment; filename=\"hutong-openness-payments-2021-10-17-en.png\""
+    );
+    let (w, h) = png_size(&png.body);
+    assert_eq!(
+        (w, h),
+        (
+            (view_box[2] * 2.0) as u32,
+            (view_box[3] * 2.0).ceil() as u32
+        ),
+        "drawn at twice the SVG's size"
+    );
+
+    // The check chart, in Chinese chosen by the URL, then by Accept-Language.
+    let zh = get_raw(
+        &app,
+        "/charts/checks/link.wechat.taobao.png?at=2021-10-17&lang=zh-CN",
+        &[],
+    )
+    .await;
+    assert_eq!(zh.status, StatusCode::OK);
+    assert_eq!(
+        header(&zh, "content-disposition"),
+        "attachment; filename=\"hutong-check-link.wechat.taobao-2021-10-17-zh-CN.png\""
+    );
+    png_size(&zh.body);
+    let pixmap = resvg::tiny_skia::Pixmap::decode_png(&zh.body).expect("decodes");
+    // The title (Chinese: 微信 × 淘宝：状态变化) is drawn: dark pixels where it sits.
+    let mut dark = 0;
+    for y in 20..64 {
+        for x in 32..600 {
+            let p = pixmap.pixel(x, y).unwrap();
+            if p.red() < 128 && p.green() < 128 && p.blue() < 128 {
+                dark += 1;
+            }
+        }
+    }
+    assert!(dark > 300, "the Chinese title left only {dark} dark pixels");
+    let svg_zh = get_raw(
+        &app,
+        "/charts/checks/link.wechat.taobao.svg",
+        &[("accept-language", "zh-CN,zh;q=0.9,en;q=0.5")],
+    )
+    .await;
+    let text = String::from_utf8(svg_zh.body).unwrap();
+    assert!(text.contains("微信 × 淘宝：状态变化"), "{text}");
+    let by_cookie = get_raw(
+        &app,
+        "/charts/openness-links.svg",
+        &[("cookie", "a=b; lang=zh-CN")],
+    )
+    .await;
+    assert!(
+        String::from_utf8(by_cookie.body)
+            .unwrap()
+            .contains("链接分享")
+    );
+}
+
+#[tokio::test]
+async fn wrong_chart_requests_say_what_was_wrong() {
+    let (app, _db) = app_with_catalog().await;
+    for (uri, status, words) in [
+        (
+            "/charts/checks/link.nobody.nothing.svg",
+            StatusCode::NOT_FOUND,
+            "there is no check \"link.nobody.nothing\"",
+        ),
+        (
+            "/charts/checks/link.wechat.taobao.gif",
+            StatusCode::NOT_FOUND,
+            "no chart",
+        ),
+        ("/charts/openness-qr.svg", StatusCode::NOT_FOUND, "no chart"),
+        ("/charts/openness-links", StatusCode::NOT_FOUND, "no chart"),
+        (
+            "/charts/openness-links.svg?at=2021-02-30",
+            StatusCode::BAD_REQUEST,
+            "at: ",
+        ),
+        (
+            "/charts/openness-links.png?at=2999-01-01",
+            StatusCode::BAD_REQUEST,
+            "in the future",
+        ),
+        (
+            "/charts/checks/link.wechat.taobao.png?lang=fr",
+            StatusCode::BAD_REQUEST,
+            "lang: \"fr\" is not one of: en, zh-CN",
+        ),
+    ] {
+        let reply = get(&app, uri).await;
+        assert_eq!(reply.status, status, "{uri}: {}", reply.body);
+        assert!(reply.body.contains(words), "{uri}: {}", reply.body);
+        assert!(reply.headers.get("content-disposition").is_none(), "{uri}");
+    }
+}
+
+/// The storage query behind openness, on both databases: one kind, real sources only,
+/// up to the date, oldest first.
+macro_rules! on_both {
+    ($($story:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    let db = crate::common::sqlite().await;
+                    super::$story(&db.store).await;
+                }
+            )*
+        }
+        mod postgres_backend {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    let Some(db) = crate::common::postgres().await else { return };
+                    super::$story(&db.store).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both!(status_changes_are_real_confirmed_and_in_order);
+
+async fn status_changes_are_real_confirmed_and_in_order(store: &Store) {
+    fixture_history(store).await;
+    // A payment change, which the link query must not return.
+    let catalog = real_catalog();
+    let payment = catalog
+        .checks
+        .iter()
+        .find(|c| c.kind == "payment")
+        .expect("a payment check");
+    let accepted = catalog.kind("payment").unwrap().statuses[0].id.clone();
+    store
+        .insert_observation(&manual(&payment.id, noon(2019, 1, 4), &accepted))
+        .await
+        .unwrap();
+    // A repeat of the same status is no change.
+    store
+        .insert_observation(&manual("link.qq.taobao", noon(2019, 1, 12), "open"))
+        .await
+        .unwrap();
+    let changes = store
+        .status_changes("link", Some(end_of_day(day(2019, 1, 31), SHANGHAI)))
+        .await
+        .unwrap();
+    let got: Vec<(&str, DateTime<Utc>, &str)> = changes
+        .iter()
+        .map(|c| (c.check_id.as_str(), c.at, c.status.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("link.wechat.taobao", noon(2019, 1, 2), "token_only"),
+            ("link.wechat.douyin", noon(2019, 1, 5), "blocked"),
+            ("link.qq.taobao", noon(2019, 1, 9), "open"),
+            ("link.wechat.taobao", noon(2019, 1, 20), "warned"),
+        ]
+    );
+    let payments = store.status_changes("payment", None).await.unwrap();
+    assert_eq!(payments.len(), 1);
+    assert_eq!(payments[0].check_id, payment.id);
+}
+
+/// The requirement page draws its share of compliant checks over time, the deadline
+/// marked; the same chart downloads as SVG and PNG, and its last figure agrees with the
+/// page's own count of checks complying now.
+#[tokio::test]
+async fn requirement_pages_chart_their_compliance_over_time() {
+    let (app, _db) = app_with_catalog().await;
+    let page = get(
+        &app,
+        "/requirements/miit-2021-link-unblocking?at=2021-10-17",
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = scraper::Html::parse_document(&page.body);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let figure = html
+        .select(&sel("figure#figure-compliance"))
+        .next()
+        .expect("the requirement page has its chart");
+    let svg = figure.select(&sel("svg")).next().expect("inline SVG");
+    assert_eq!(svg.value().attr("role"), Some("img"));
+    let svg_text = figure.html();
+    assert!(svg_text.contains("Deadline"), "the deadline is marked");
+    // The last row of the chart's table is the page's date; its compliant count is the
+    // number of checks the page says comply now.
+    let last = figure
+        .select(&sel("details table tbody tr"))
+        .last()
+        .expect("a data table");
+    let cells: Vec<String> = last
+        .select(&sel("td, th"))
+        .map(|c| c.text().collect::<String>().trim().to_string())
+        .collect();
+    assert_eq!(cells[0], "2021-10-17", "{cells:?}");
+    let rows = html.select(&sel("table.compliance tbody tr")).count();
+    let compliant_now = html
+        .select(&sel("table.compliance tbody tr"))
+        .filter(|r| {
+            matches!(
+                r.value().attr("data-outcome"),
+                Some("compliant" | "complied_late" | "compliant_unknown_at_deadline")
+            )
+        })
+        .count();
+    assert_eq!(cells[2], compliant_now.to_string(), "{cells:?}");
+    assert_eq!(cells[3], rows.to_string(), "{cells:?}");
+
+    let svg = get_raw(
+        &app,
+        "/charts/requirements/miit-2021-link-unblocking.svg?at=2021-10-17&lang=zh-CN",
+        &[],
+    )
+    .await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert_eq!(header(&svg, "content-type"), "image/svg+xml");
+    let text = String::from_utf8(svg.body).unwrap();
+    roxmltree::Document::parse(&text).expect("well-formed SVG");
+    assert!(text.contains("截止日期"), "Chinese deadline marker");
+    let png = get_raw(
+        &app,
+        "/charts/requirements/miit-2021-link-unblocking.png?at=2021-10-17",
+        &[],
+    )
+    .await;
+    assert_eq!(png.status, StatusCode::OK);
+    assert_eq!(
+        header(&png, "content-disposition"),
+        "attachment; filename=\"hutong-requirement-miit-2021-link-unblocking-2021-10-17-en.png\""
+    );
+    let (w, h) = png_size(&png.body);
+    assert!(w >= 800 && h > 200, "{w}×{h}");
+    let missing = get_raw(&app, "/charts/requirements/no-such.svg", &[]).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
