@@ -110,7 +110,7 @@ fn cited_text_is_escaped() {
 fn the_document_has_the_date_form_and_no_script() {
     let page = render_document(&chrome(false), view! { <p>"body"</p> });
     assert!(page.starts_with("<!DOCTYPE html>"));
-    assert!(page.contains("As of 2021-10-17"));
+    assert!(page.contains("As of 17 Oct 2021"), "{page}");
     assert!(page.contains("name=\"at\"") && page.contains("value=\"2021-10-17\""));
     // Filters survive a date change, encoded.
     assert!(
@@ -119,12 +119,12 @@ fn the_document_has_the_date_form_and_no_script() {
     );
     assert!(page.contains("Back to today"));
     assert!(
-        page.contains("href=\"/links?at=2021-10-17\" aria-current=\"page\""),
+        page.contains("href=\"/links?at=2021-10-17&amp;lang=en\" aria-current=\"page\""),
         "{page}"
     );
     assert!(!page.contains("<script"));
     let today = render_document(&chrome(true), view! { <p>"body"</p> });
-    assert!(today.contains("As of today, 2021-10-17") && !today.contains("Back to today"));
+    assert!(today.contains("As of today, 17 Oct 2021") && !today.contains("Back to today"));
 }
 
 #[test]
@@ -223,7 +223,7 @@ fn evidence_is_shown_as_text_never_as_markup() {
     assert!(page.contains("Download the raw page"));
     assert!(page.contains("Anomaly"));
     assert!(
-        page.contains("href=\"/observations/43\""),
+        page.contains("href=\"/observations/43?lang=en\""),
         "superseded-by link"
     );
     assert!(!page.contains("SIMULATED"));
@@ -287,7 +287,7 @@ fn a_failing_pack_is_flagged_and_no_packs_are_explained() {
     let chrome = other_chrome("Probes", Section::Probes, "/probes");
     let empty = crate::pages::probes_page(&chrome, &ProbesView::default());
     assert!(empty.contains("No probe packs are loaded"));
-    assert!(empty.contains("href=\"/probes\" aria-current=\"page\""));
+    assert!(empty.contains("href=\"/probes?lang=en\" aria-current=\"page\""));
     let view = ProbesView {
         packs: vec![PackView {
             id: "broken".into(),
