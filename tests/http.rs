@@ -531,7 +531,7 @@ async fn a_citation_leads_to_its_source_and_every_fact_it_backs() {
         .attr("href")
         .unwrap()
         .to_string();
-    assert_eq!(href, "/sources/cnbeta-2021-10-17");
+    assert_eq!(href, "/sources/cnbeta-2021-10-17?lang=en");
     let page = get(&app, &href).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("cnBeta") && page.body.contains("2021-10-17"));

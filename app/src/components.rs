@@ -228,7 +228,8 @@ pub fn openness_view(o: &OpennessView) -> impl IntoView + use<> {
         .map(|b| {
             let style = format!("width: {:.2}%", b.share * 100.0);
             let class = format!("seg {}", b.status.tone());
-            let label = format!("{}: {}", b.status.label.get(lang), b.count);
+            let colon = if lang == Lang::En { ": " } else { "：" };
+            let label = format!("{}{colon}{}", b.status.label.get(lang), b.count);
             let title = label.clone();
             view! { <span class=class style=style title=title><span class="seg-label">{label}</span></span> }
         })

@@ -143,7 +143,11 @@ fn citation_for(
                 label,
                 title: Some(title),
                 url: s.url.clone(),
-                href: Some(format!("/sources/{}", s.id)),
+                // A source's page does not depend on the date; it keeps the language.
+                href: Some(match super::lang::page() {
+                    Some(lang) => format!("/sources/{}?lang={}", s.id, lang.code()),
+                    None => format!("/sources/{}", s.id),
+                }),
             }
         }
         None => CitationView {

@@ -157,7 +157,7 @@ fn evidence_view(lang: Lang, e: &EvidenceView) -> impl IntoView + use<> {
         };
         view! {
             <dt>{lang.t("evidence-control")}</dt>
-            <dd><span class="url">{or_dash(&c.url)}</span>" → "{or_dash(&c.status)}" ("{ok}")"</dd>
+            <dd><span class="url">{or_dash(&c.url)}</span>" → "{or_dash(&c.status)}{if lang == Lang::En { format!(" ({ok})") } else { format!("（{ok}）") }}</dd>
         }
     });
     let extracted = (!e.extracted.is_empty()).then(|| {

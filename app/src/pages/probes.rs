@@ -60,7 +60,11 @@ fn pack_view(lang: Lang, p: &PackView) -> impl IntoView + use<> {
     let kind = lang.t_args(
         "probes-kind-value",
         &[
-            ("kind", p.kind.clone().into()),
+            (
+                "kind",
+                lang.t_or(&format!("probes-kind-{}", p.kind), &p.kind)
+                    .into(),
+            ),
             ("checks", p.checks.into()),
             ("version", p.version.into()),
         ],
