@@ -56,12 +56,19 @@ pub fn href_with(path: &str, params: &[(String, String)], at: Option<&str>) -> S
     }
 }
 
-/// A name with its Chinese and English forms, Chinese first, each marked with its language
-/// (journalists need the Chinese name whatever language they read the page in).
+/// A name in the page's language first, then in the other one, each marked with its
+/// language (a reader of the English page still needs the Chinese name to search for it).
 pub fn name_view(name: &Name) -> impl IntoView + use<> {
     let zh = (!name.zh.is_empty() && name.zh != name.en)
-        .then(|| view! { <span lang="zh-CN">{name.zh.clone()}</span>" " });
-    view! { <span class="name">{zh}<span class="en" lang="en">{name.en.clone()}</span></span> }
+        .then(|| view! { <span lang="zh-CN">{name.zh.clone()}</span> });
+    let en = (!name.en.is_empty())
+        .then(|| view! { <span class="en" lang="en">{name.en.clone()}</span> });
+    let both = zh.is_some() && en.is_some();
+    let space = both.then_some(" ");
+    match Lang::current() {
+        Lang::En => view! { <span class="name">{en}{space}{zh}</span> }.into_any(),
+        Lang::ZhCn => view! { <span class="name">{zh}{space}{en}</span> }.into_any(),
+    }
 }
 
 /// A status in words, coloured by its rung on the ladder (colour is never the only cue):
