@@ -445,6 +445,16 @@ async fn a_wrong_lang_is_a_400_that_names_it() {
         "{alert}"
     );
     assert!(r.header(header::SET_COOKIE).is_empty());
+    // Its language switch offers the same page with a language the site has.
+    assert!(
+        doc.select(&sel(
+            "nav.lang a[hreflang=zh-CN][href=\"/links?at=2021-10-17&lang=zh-CN\"]"
+        ))
+        .next()
+        .is_some(),
+        "{}",
+        r.body
+    );
     // Said in the language the reader would otherwise get, still naming the parameter.
     let zh = get_with(&app, "/links?lang=klingon", &[("accept-language", "zh-CN")]).await;
     assert_eq!(zh.status, StatusCode::BAD_REQUEST);

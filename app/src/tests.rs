@@ -418,10 +418,16 @@ fn a_badge_leads_with_the_pages_language() {
     );
     let wechat = Name::new("微信", "WeChat");
     let name = name_view(&wechat).to_html();
-    assert!(name.find("WeChat").unwrap() < name.find("微信").unwrap(), "{name}");
+    assert!(
+        name.find("WeChat").unwrap() < name.find("微信").unwrap(),
+        "{name}"
+    );
     let _zh = crate::i18n::Lang::ZhCn.enter();
     let name = name_view(&wechat).to_html();
-    assert!(name.find("微信").unwrap() < name.find("WeChat").unwrap(), "{name}");
+    assert!(
+        name.find("微信").unwrap() < name.find("WeChat").unwrap(),
+        "{name}"
+    );
     let chinese = status_badge(&warned).to_html();
     assert!(
         chinese.contains("lang=\"zh-CN\" class=\"status-word\">提示后打开</span>"),

@@ -54,8 +54,18 @@ pub async fn negotiate(req: Request, next: Next) -> Response {
             }
             None => {
                 let path = req.uri().path().to_string();
-                LANG.scope(fallback, async move { bad_lang(&path, value) })
-                    .await
+                let as_of = params.as_of().unwrap_or_else(|_| AsOf::today());
+                // The page's other parameters, for the language switch and the date form.
+                let keep: Vec<(String, String)> =
+                    url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+                        .into_owned()
+                        .filter(|(k, _)| k != "lang" && k != "at")
+                        .collect();
+                LANG.scope(
+                    fallback,
+                    async move { bad_lang(&path, &as_of, keep, value) },
+                )
+                .await
             }
         },
         None => LANG.scope(fallback, next.run(req)).await,
@@ -89,15 +99,15 @@ fn from_headers(headers: &HeaderMap) -> Lang {
 
 /// The 400 page for a `lang` the site does not have, in the language the reader would
 /// otherwise get.
-fn bad_lang(path: &str, value: &str) -> Response {
+fn bad_lang(path: &str, as_of: &AsOf, keep: Vec<(String, String)>, value: &str) -> Response {
     let lang = current();
     let message = lang.t_args("error-param-lang", &[("value", truncate(value).into())]);
     let chrome = chrome(
         &lang.t("title-bad-request"),
         Section::Other,
         path,
-        &AsOf::today(),
-        Vec::new(),
+        as_of,
+        keep,
     );
     let e = WebError::BadRequest(message);
     (
