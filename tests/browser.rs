@@ -873,7 +873,6 @@ async fn pages_forms_and_links_with_and_without_javascript() {
 // branches; these two tests are written against their contracts and are to be switched on
 // (the `ignore` line removed) once those branches are merged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the language switch (nav.lang); remove this line after merging it"]
 async fn language_switch_keeps_the_page_and_date() {
     let h = harness().await;
     for js in MODES {

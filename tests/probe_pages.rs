@@ -258,7 +258,7 @@ async fn an_observation_page_shows_its_evidence_escaped() {
     assert!(excerpt.ends_with('…'));
     // What a reader needs: the check, the rule, the hops, the control, the charset.
     assert!(
-        html.select(&sel("a[href=\"/checks/link.wechat.taobao\"]"))
+        html.select(&sel("a[href=\"/checks/link.wechat.taobao?lang=en\"]"))
             .next()
             .is_some()
     );
@@ -298,7 +298,7 @@ async fn an_observation_page_shows_its_evidence_escaped() {
     let doc = Html::parse_document(&check.body);
     assert!(
         doc.select(&sel(&format!(
-            "table.history a[href=\"/observations/{id}\"]"
+            "table.history a[href=\"/observations/{id}?lang=en\"]"
         )))
         .next()
         .is_some(),
@@ -477,7 +477,7 @@ async fn probes_page_lists_packs_and_flags_the_failing_one() {
     assert!(changes.contains("2 → 3"), "{changes}");
     assert!(page.body.contains("not a platform changing its policy"));
     assert!(
-        html.select(&sel("nav a[href=\"/probes\"][aria-current=page]"))
+        html.select(&sel("nav a[href=\"/probes?lang=en\"][aria-current=page]"))
             .next()
             .is_some()
     );
@@ -497,7 +497,7 @@ async fn probes_page_lists_packs_and_flags_the_failing_one() {
     );
     assert!(!alert.contains("healthy"));
     assert!(
-        doc.select(&sel(".probe-alert a[href=\"/probes\"]"))
+        doc.select(&sel(".probe-alert a[href=\"/probes?lang=en\"]"))
             .next()
             .is_some()
     );
@@ -578,7 +578,7 @@ async fn a_long_check_history_is_paged() {
     let html = Html::parse_document(&first.body);
     assert!(
         html.select(&sel(
-            "a[rel=next][href=\"/checks/link.weibo.taobao?page=2\"]"
+            "a[rel=next][href=\"/checks/link.weibo.taobao?page=2&lang=en\"]"
         ))
         .next()
         .is_some()
@@ -593,8 +593,11 @@ async fn a_long_check_history_is_paged() {
     let dated = get(&app, "/checks/link.weibo.taobao?page=2&at=2021-12-31").await;
     let html = Html::parse_document(&dated.body);
     for (rel, href) in [
-        ("prev", "/checks/link.weibo.taobao?at=2021-12-31"),
-        ("next", "/checks/link.weibo.taobao?page=3&at=2021-12-31"),
+        ("prev", "/checks/link.weibo.taobao?at=2021-12-31&lang=en"),
+        (
+            "next",
+            "/checks/link.weibo.taobao?page=3&at=2021-12-31&lang=en",
+        ),
     ] {
         assert!(
             html.select(&sel(&format!("a[rel={rel}][href=\"{href}\"]")))
@@ -689,7 +692,7 @@ async fn simulated_platforms_stay_out_of_real_figures() {
     assert!(caption.contains("SIMULATED"), "{caption}");
     let cell = section
         .select(&sel(
-            "a.cell-link[href=\"/checks/link.simchat.simshop\"] .status",
+            "a.cell-link[href=\"/checks/link.simchat.simshop?lang=en\"] .status",
         ))
         .next()
         .expect("the simulated cell");

@@ -330,7 +330,13 @@ async fn the_miit_page_in_chinese() {
     let douyin = check_row(&html, "link.wechat.douyin");
     assert_eq!(text(one_in(douyin, "td.outcome")), "从未合规");
     assert_eq!(text(one_in(douyin, "td.late")), "已逾期 30 天");
-    assert_eq!(text(one(&html, "section[aria-labelledby=h-share] > details > summary")), "逐周数据（表格）");
+    assert_eq!(
+        text(one(
+            &html,
+            "section[aria-labelledby=h-share] > details > summary"
+        )),
+        "逐周数据（表格）"
+    );
 }
 
 #[tokio::test]

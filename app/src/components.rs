@@ -1,16 +1,42 @@
 //! Small pieces shared by pages: names in two languages, status badges, citations, cells.
 //! Everything shown passes through Leptos' escaping: scraped or cited text is never HTML.
 
+use crate::i18n::Lang;
 use crate::model::*;
+use chrono::NaiveDate;
 use leptos::prelude::*;
 
-/// `?at=…` for links that keep the page's date, or nothing when the page shows today.
+/// The query that internal links carry: `?at=…&lang=…`, or `?lang=…` when the page shows
+/// today. The language is always carried, so a URL names the page exactly as it was read.
 pub fn date_query(chrome: &Chrome) -> String {
-    if chrome.at_is_today {
-        String::new()
-    } else {
-        format!("?at={}", chrome.at)
+    keep_query((!chrome.at_is_today).then_some(chrome.at), chrome.lang)
+}
+
+/// `?at=…&lang=…` (`at` only when given).
+pub fn keep_query(at: Option<NaiveDate>, lang: Lang) -> String {
+    match at {
+        Some(at) => format!("?at={at}&lang={}", lang.code()),
+        None => format!("?lang={}", lang.code()),
     }
+}
+
+/// `path?k=v&…&at=…&lang=…`: a link with its own parameters that keeps the date (when
+/// given) and the language.
+pub fn link_with(
+    path: &str,
+    params: &[(String, String)],
+    at: Option<NaiveDate>,
+    lang: Lang,
+) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params {
+        query.append_pair(k, v);
+    }
+    if let Some(at) = at {
+        query.append_pair("at", &at.to_string());
+    }
+    query.append_pair("lang", lang.code());
+    format!("{path}?{}", query.finish())
 }
 
 /// `path?k=v&…` with values percent-encoded, plus `at` when given.
@@ -30,32 +56,53 @@ pub fn href_with(path: &str, params: &[(String, String)], at: Option<&str>) -> S
     }
 }
 
-/// A name with its Chinese and English forms, Chinese first, marked with its language.
+/// A name in the page's language first, then in the other one, each marked with its
+/// language (a reader of the English page still needs the Chinese name to search for it).
 pub fn name_view(name: &Name) -> impl IntoView + use<> {
     let zh = (!name.zh.is_empty() && name.zh != name.en)
-        .then(|| view! { <span lang="zh">{name.zh.clone()}</span>" " });
-    view! { <span class="name">{zh}<span class="en">{name.en.clone()}</span></span> }
+        .then(|| view! { <span lang="zh-CN">{name.zh.clone()}</span> });
+    let en = (!name.en.is_empty())
+        .then(|| view! { <span class="en" lang="en">{name.en.clone()}</span> });
+    let both = zh.is_some() && en.is_some();
+    let space = both.then_some(" ");
+    match Lang::current() {
+        Lang::En => view! { <span class="name">{en}{space}{zh}</span> }.into_any(),
+        Lang::ZhCn => view! { <span class="name">{zh}{space}{en}</span> }.into_any(),
+    }
 }
 
-/// A status in words, coloured by its rung on the ladder (colour is never the only cue).
+/// A status in words, coloured by its rung on the ladder (colour is never the only cue):
+/// the word in the page's language first, then in the other language.
 pub fn status_badge(status: &StatusView) -> impl IntoView + use<> {
+    let lang = Lang::current();
     let class = format!("status {} st-{}", status.tone(), status.id);
-    let zh = (!status.label.zh.is_empty())
-        .then(|| view! { " "<span lang="zh">{status.label.zh.clone()}</span> });
+    let (first, first_lang, second, second_lang) = match lang {
+        Lang::En => (&status.label.en, "en", &status.label.zh, "zh-CN"),
+        Lang::ZhCn => (&status.label.zh, "zh-CN", &status.label.en, "en"),
+    };
+    let (first, first_lang) = if first.is_empty() {
+        (second, second_lang)
+    } else {
+        (first, first_lang)
+    };
+    let second = (!second.is_empty() && second != first)
+        .then(|| view! { " "<span lang=second_lang>{second.clone()}</span> });
     view! {
         <span class=class title=status.description.clone() data-status=status.id.clone()>
-            <span class="status-word">{status.label.en.clone()}</span>{zh}
+            <span class="status-word" lang=first_lang>{first.clone()}</span>{second}
         </span>
     }
+}
+
+/// A kind of source in words (`article`, `probe` …); simulated data is always marked.
+pub fn source_kind_word(kind: &str) -> String {
+    Lang::current().t_or(&format!("source-kind-{kind}"), kind)
 }
 
 /// How a fact is known: the kind of source, and a link to the source itself.
 pub fn citation_view(c: &CitationView) -> impl IntoView + use<> {
     let kind_class = format!("source-kind sk-{}", c.source_kind);
-    let kind_label = match c.source_kind.as_str() {
-        "simulated" => "SIMULATED".to_string(),
-        other => other.to_string(),
-    };
+    let kind_label = source_kind_word(&c.source_kind);
     let label = c.label.clone();
     let title = c.title.clone();
     // Hutong's own page for the source first: it names the original and every fact it backs.
@@ -67,13 +114,41 @@ pub fn citation_view(c: &CitationView) -> impl IntoView + use<> {
     view! { <span class="citation"><span class=kind_class>{kind_label}</span>" "{body}</span> }
 }
 
-/// A date as shown: estimates are marked "≈", spelt out where there is room.
+/// A `when` of the view data, which is ISO 8601 in Beijing time (`2021-10-17`, or
+/// `2021-10-17 16:11 UTC+8` for an exact instant), as the page's language writes it, and
+/// its machine-readable form for `<time datetime>`. Anything else is shown as given.
+pub fn local_when(when: &str) -> (String, Option<String>) {
+    let lang = Lang::current();
+    if let Ok(d) = NaiveDate::parse_from_str(when, "%Y-%m-%d") {
+        return (lang.date(d), Some(d.to_string()));
+    }
+    if let Some(local) = when.strip_suffix(" UTC+8")
+        && let Ok(t) = chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M")
+    {
+        let text = match lang {
+            Lang::En => format!("{} {} UTC+8", lang.date(t.date()), t.format("%H:%M")),
+            Lang::ZhCn => format!("{} {}（北京时间）", lang.date(t.date()), t.format("%H:%M")),
+        };
+        return (text, Some(t.format("%Y-%m-%dT%H:%M+08:00").to_string()));
+    }
+    (when.to_string(), None)
+}
+
+/// A date as shown: in the page's language, estimates marked "≈", spelt out where there
+/// is room.
 pub fn when_text(when: &str, approximate: bool, spelt_out: bool) -> String {
+    let (when, _) = local_when(when);
     match (approximate, spelt_out) {
-        (false, _) => when.to_string(),
-        (true, true) => format!("≈ {when} (approximate)"),
+        (false, _) => when,
+        (true, true) => Lang::current().t_args("when-approximate", &[("when", when.into())]),
         (true, false) => format!("≈ {when}"),
     }
+}
+
+/// [`when_text`] in a `<time>` element that keeps the ISO date for machines.
+pub fn time_view(when: &str, approximate: bool, spelt_out: bool) -> impl IntoView + use<> {
+    let (_, datetime) = local_when(when);
+    view! { <time datetime=datetime>{when_text(when, approximate, spelt_out)}</time> }
 }
 
 /// A source's own words (quoted) and Hutong's note on them.
@@ -98,7 +173,7 @@ pub fn cell_view(cell: &CellView) -> impl IntoView + use<> {
         let when = when_text(&l.when, l.approximate, false);
         view! {
             <span class="how">
-                <span class=format!("source-kind sk-{}", l.citation.source_kind)>{l.citation.source_kind.clone()}</span>
+                <span class=format!("source-kind sk-{}", l.citation.source_kind)>{source_kind_word(&l.citation.source_kind)}</span>
                 " "<span class="when">{when}</span>
             </span>
             <span class="cite-line">{l.citation.label.clone()}</span>
@@ -110,13 +185,14 @@ pub fn cell_view(cell: &CellView) -> impl IntoView + use<> {
             .iter()
             .map(|o| {
                 // Article labels already carry their date.
-                let when = (!o.citation.label.contains(&o.when)).then(|| format!(" ({})", o.when));
+                let shown = local_when(&o.when).0;
+                let when = (!o.citation.label.contains(&shown)).then(|| format!(" ({shown})"));
                 view! { <li>{status_badge(&o.status)}" "{o.citation.label.clone()}{when}</li> }
             })
             .collect_view();
         view! {
             <div class="disagree">
-                <strong>"Sources disagree:"</strong>
+                <strong>{Lang::current().t("cell-disagree")}</strong>
                 <ul>{others}</ul>
             </div>
         }
@@ -128,7 +204,7 @@ pub fn cell_view(cell: &CellView) -> impl IntoView + use<> {
     };
     view! {
         <div class=class>
-            <a class="cell-link" href=cell.href.clone() aria-label=format!("Check {}", cell.check_id)>
+            <a class="cell-link" href=cell.href.clone() aria-label=Lang::current().t_args("cell-check-label", &[("id", cell.check_id.clone().into())])>
                 {status_badge(&cell.status)}
             </a>
             {known}
@@ -151,6 +227,7 @@ pub fn header_view(h: &Header) -> impl IntoView + use<> {
 
 /// Share of checks per status at one date, as a bar (CSS widths) and a table.
 pub fn openness_view(o: &OpennessView) -> impl IntoView + use<> {
+    let lang = Lang::current();
     let bar = o
         .buckets
         .iter()
@@ -158,7 +235,8 @@ pub fn openness_view(o: &OpennessView) -> impl IntoView + use<> {
         .map(|b| {
             let style = format!("width: {:.2}%", b.share * 100.0);
             let class = format!("seg {}", b.status.tone());
-            let label = format!("{}: {}", b.status.label.en, b.count);
+            let colon = if lang == Lang::En { ": " } else { "：" };
+            let label = format!("{}{colon}{}", b.status.label.get(lang), b.count);
             let title = label.clone();
             view! { <span class=class style=style title=title><span class="seg-label">{label}</span></span> }
         })
@@ -181,7 +259,7 @@ pub fn openness_view(o: &OpennessView) -> impl IntoView + use<> {
             <figcaption><strong>{o.caption.clone()}</strong>" — "{o.headline.clone()}</figcaption>
             <div class="bar" role="img" aria-label=o.headline.clone()>{bar}</div>
             <table class="compact">
-                <thead><tr><th scope="col">"Status"</th><th scope="col">"Checks"</th><th scope="col">"Share"</th></tr></thead>
+                <thead><tr><th scope="col">{lang.t("openness-status")}</th><th scope="col">{lang.t("openness-checks")}</th><th scope="col">{lang.t("openness-share")}</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </figure>
@@ -189,6 +267,7 @@ pub fn openness_view(o: &OpennessView) -> impl IntoView + use<> {
 }
 
 pub fn timeline_entry_view(e: &TimelineEntry) -> impl IntoView + use<> {
+    let lang = Lang::current();
     match e {
         TimelineEntry::Change {
             when,
@@ -200,16 +279,17 @@ pub fn timeline_entry_view(e: &TimelineEntry) -> impl IntoView + use<> {
             to,
             citation,
         } => {
-            let when = when_text(when, *approximate, false);
+            let when = time_view(when, *approximate, false);
             let from = match from {
                 Some(f) => view! { {status_badge(f)}" → " }.into_any(),
-                None => view! { <span class="first">"first recorded: "</span> }.into_any(),
+                None => view! { <span class="first">{lang.t("timeline-first-recorded")}</span> }
+                    .into_any(),
             };
             view! {
                 <li class="entry change">
-                    <time>{when}</time>
+                    {when}
                     <span class="what">
-                        <span class="kind">{kind_name.en.clone()}</span>" "
+                        <span class="kind">{kind_name.get(lang).to_string()}</span>" "
                         <a href=check_href.clone()>{check_title.clone()}</a>": "
                         {from}{status_badge(to)}
                     </span>
@@ -224,11 +304,11 @@ pub fn timeline_entry_view(e: &TimelineEntry) -> impl IntoView + use<> {
             title,
             citation,
         } => {
-            let when = when_text(when, *approximate, false);
+            let when = time_view(when, *approximate, false);
             view! {
                 <li class="entry milestone">
-                    <time>{when}</time>
-                    <span class="what"><span class="kind">"Milestone"</span>" "{name_view(title)}</span>
+                    {when}
+                    <span class="what"><span class="kind">{lang.t("timeline-milestone")}</span>" "{name_view(title)}</span>
                     {citation_view(citation)}
                 </li>
             }
@@ -238,26 +318,37 @@ pub fn timeline_entry_view(e: &TimelineEntry) -> impl IntoView + use<> {
 }
 
 pub fn requirement_view(r: &RequirementView) -> impl IntoView + use<> {
+    let lang = Lang::current();
     let class = if r.overdue {
         "requirement overdue"
     } else {
         "requirement"
     };
     let compliant = r.compliant_statuses.iter().map(status_badge).collect_view();
-    let deadline = r.deadline.clone().unwrap_or_else(|| "none set".into());
+    let deadline = r
+        .deadline
+        .clone()
+        .unwrap_or_else(|| lang.t("req-deadline-none"));
+    let counts = lang.t_args(
+        "req-counts",
+        &[
+            ("in_scope", r.in_scope.into()),
+            ("compliant", r.compliant.into()),
+            ("not_compliant", r.not_compliant.into()),
+            ("unknown", r.unknown.into()),
+        ],
+    );
     view! {
         <article class=class id=format!("req-{}", r.id)>
             <h3>{name_view(&r.title)}</h3>
             <dl>
-                <dt>"Authority"</dt><dd>{name_view(&r.authority)}</dd>
-                <dt>"Issued"</dt><dd>{r.issued.to_string()}</dd>
-                <dt>"Deadline"</dt><dd>{deadline}" — "<strong>{r.deadline_state.clone()}</strong></dd>
-                <dt>"Counts as compliant"</dt><dd>{compliant}</dd>
-                <dt>"Checks in scope"</dt>
-                <dd>
-                    {format!("{} in scope: {} compliant, {} not compliant, {} unknown", r.in_scope, r.compliant, r.not_compliant, r.unknown)}
-                </dd>
-                <dt>"Source"</dt><dd>{citation_view(&r.citation)}</dd>
+                <dt>{lang.t("req-authority")}</dt><dd>{name_view(&r.authority)}</dd>
+                <dt>{lang.t("req-issued")}</dt><dd><time datetime=r.issued.to_string()>{lang.date(r.issued)}</time></dd>
+                <dt>{lang.t("req-deadline")}</dt><dd>{deadline}" — "<strong>{r.deadline_state.clone()}</strong></dd>
+                <dt>{lang.t("req-compliant-statuses")}</dt><dd>{compliant}</dd>
+                <dt>{lang.t("req-in-scope")}</dt>
+                <dd>{counts}</dd>
+                <dt>{lang.t("req-source")}</dt><dd>{citation_view(&r.citation)}</dd>
             </dl>
         </article>
     }

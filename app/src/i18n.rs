@@ -5,9 +5,10 @@
 //! the caller's tests): the test `every_message_in_both_languages` fails on any id present in
 //! one language and not the other, or used in code and present in neither.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use std::cell::Cell;
 use std::sync::LazyLock;
 
 /// The languages of the interface.
@@ -46,6 +47,26 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         Lang::ZhCn,
         "charts.ftl",
         include_str!("../locales/zh-CN/charts.ftl"),
+    ),
+    (
+        Lang::En,
+        "pages.ftl",
+        include_str!("../locales/en/pages.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "pages.ftl",
+        include_str!("../locales/zh-CN/pages.ftl"),
+    ),
+    (
+        Lang::En,
+        "catalog.ftl",
+        include_str!("../locales/en/catalog.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "catalog.ftl",
+        include_str!("../locales/zh-CN/catalog.ftl"),
     ),
 ];
 
@@ -112,6 +133,64 @@ impl Lang {
         }
     }
 
+    /// The value of `?lang=`: `en`, `zh-CN`, or `zh` (any case); `None` for anything else.
+    pub fn from_param(value: &str) -> Option<Lang> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "en" => Some(Lang::En),
+            "zh-cn" | "zh" => Some(Lang::ZhCn),
+            _ => None,
+        }
+    }
+
+    /// The best language for an `Accept-Language` header: tags by falling `q` (ties keep
+    /// their order), `q=0` refused, `zh-*` → zh-CN, `*` → the default; `None` when no tag
+    /// names a language the interface has.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut tags: Vec<(f32, usize, &str)> = header
+            .split(',')
+            .enumerate()
+            .filter_map(|(i, part)| {
+                let mut pieces = part.split(';');
+                let tag = pieces.next()?.trim();
+                let mut q = 1.0_f32;
+                for p in pieces {
+                    let p = p.trim();
+                    if let Some(v) = p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")) {
+                        // A malformed weight makes the tag unusable rather than preferred.
+                        q = v
+                            .trim()
+                            .parse()
+                            .ok()
+                            .filter(|q: &f32| (0.0..=1.0).contains(q))?;
+                    }
+                }
+                (!tag.is_empty() && q > 0.0).then_some((q, i, tag))
+            })
+            .collect();
+        tags.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        tags.into_iter().find_map(|(_, _, tag)| {
+            if tag == "*" {
+                Some(Lang::default())
+            } else {
+                Lang::from_tag(tag)
+            }
+        })
+    }
+
+    /// The language pages are being rendered in on this thread (see [`Lang::enter`]);
+    /// the default when none was entered.
+    pub fn current() -> Lang {
+        CURRENT.with(Cell::get)
+    }
+
+    /// Makes this the language components render in on this thread until the guard is
+    /// dropped. Pages enter `chrome.lang` before building their body, so components shared
+    /// by many pages need no language argument.
+    pub fn enter(self) -> LangScope {
+        let previous = CURRENT.with(|c| c.replace(self));
+        LangScope { previous }
+    }
+
     /// The message `id` in this language.
     pub fn t(self, id: &str) -> String {
         self.format(id, None)
@@ -142,6 +221,16 @@ impl Lang {
         s.into_owned()
     }
 
+    /// The message `id`, or `fallback` when there is none: for messages named after
+    /// catalog data (a platform kind, a source kind), where new values may appear.
+    pub fn t_or(self, id: &str, fallback: &str) -> String {
+        if self.has(id) {
+            self.t(id)
+        } else {
+            fallback.to_string()
+        }
+    }
+
     /// Whether this language has message `id`.
     pub fn has(self, id: &str) -> bool {
         let bundle = match self {
@@ -157,6 +246,47 @@ impl Lang {
             Lang::En => d.format("%-d %b %Y").to_string(),
             Lang::ZhCn => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
         }
+    }
+
+    /// An instant in Beijing time, to the minute: `17 Oct 2021 16:11 UTC+8`,
+    /// `2021年10月17日 16:11（北京时间）`.
+    pub fn datetime(self, at: DateTime<Utc>) -> String {
+        let local = at.with_timezone(&chrono_tz::Asia::Shanghai);
+        let day = self.date(local.date_naive());
+        match self {
+            Lang::En => format!("{day} {} UTC+8", local.format("%H:%M")),
+            Lang::ZhCn => format!("{day} {}（北京时间）", local.format("%H:%M")),
+        }
+    }
+
+    /// A count with its unit of time, short: `45 min`, `3 h`, `2 d 4 h`; `45 分钟` …
+    pub fn duration(self, d: chrono::Duration) -> String {
+        let minutes = d.num_minutes().max(0);
+        let (days, hours) = (minutes / (24 * 60), (minutes / 60) % 24);
+        match self {
+            Lang::En if minutes < 60 => format!("{minutes} min"),
+            Lang::En if minutes < 48 * 60 => format!("{} h", minutes / 60),
+            Lang::En => format!("{days} d {hours} h"),
+            Lang::ZhCn if minutes < 60 => format!("{minutes} 分钟"),
+            Lang::ZhCn if minutes < 48 * 60 => format!("{} 小时", minutes / 60),
+            Lang::ZhCn => format!("{days} 天 {hours} 小时"),
+        }
+    }
+}
+
+thread_local! {
+    static CURRENT: Cell<Lang> = const { Cell::new(Lang::En) };
+}
+
+/// Restores the previous current language when dropped.
+#[must_use = "the language applies only while the scope is alive"]
+pub struct LangScope {
+    previous: Lang,
+}
+
+impl Drop for LangScope {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.previous));
     }
 }
 
@@ -310,5 +440,60 @@ mod tests {
         assert_eq!(Lang::En.date(d), "17 Sep 2021");
         assert_eq!(Lang::ZhCn.t("nav-overview"), "概览");
         assert!(Lang::En.t("no-such-message").starts_with(MISSING_MARK));
+    }
+
+    #[test]
+    fn accept_language_honours_weights_and_order() {
+        let best = |h: &str| Lang::from_accept_language(h);
+        assert_eq!(best("zh-CN,zh;q=0.9,en;q=0.8"), Some(Lang::ZhCn));
+        assert_eq!(best("en-US,en;q=0.9,zh-TW;q=0.8"), Some(Lang::En));
+        // Weights beat order; ties keep the order given.
+        assert_eq!(best("en;q=0.5, zh-Hant-TW;q=0.9"), Some(Lang::ZhCn));
+        assert_eq!(best("zh;q=0.7, en;q=0.7"), Some(Lang::ZhCn));
+        // Languages the interface lacks are passed over; q=0 means "not this one".
+        assert_eq!(best("fr-FR, de;q=0.9, zh;q=0.1"), Some(Lang::ZhCn));
+        assert_eq!(best("zh;q=0, en;q=0.2"), Some(Lang::En));
+        assert_eq!(best("fr, de"), None);
+        assert_eq!(best("fr, *;q=0.1"), Some(Lang::En));
+        assert_eq!(best("zh;q=high, en;q=0.1"), Some(Lang::En));
+        assert_eq!(best(""), None);
+    }
+
+    #[test]
+    fn the_lang_parameter_takes_three_spellings() {
+        assert_eq!(Lang::from_param("zh-CN"), Some(Lang::ZhCn));
+        assert_eq!(Lang::from_param("zh"), Some(Lang::ZhCn));
+        assert_eq!(Lang::from_param("en"), Some(Lang::En));
+        assert_eq!(Lang::from_param("zh-TW"), None);
+        assert_eq!(Lang::from_param("fr"), None);
+    }
+
+    #[test]
+    fn times_are_beijing_time_in_each_language() {
+        let at = DateTime::parse_from_rfc3339("2021-10-17T08:11:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(Lang::En.datetime(at), "17 Oct 2021 16:11 UTC+8");
+        assert_eq!(Lang::ZhCn.datetime(at), "2021年10月17日 16:11（北京时间）");
+        // Late evening UTC is the next day in Beijing.
+        let late = DateTime::parse_from_rfc3339("2021-10-17T20:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(Lang::En.datetime(late), "18 Oct 2021 04:00 UTC+8");
+        assert_eq!(Lang::ZhCn.duration(chrono::Duration::hours(3)), "3 小时");
+        assert_eq!(
+            Lang::En.duration(chrono::Duration::minutes(50 * 60)),
+            "2 d 2 h"
+        );
+    }
+
+    #[test]
+    fn entering_a_language_is_undone_when_the_scope_ends() {
+        assert_eq!(Lang::current(), Lang::En);
+        {
+            let _zh = Lang::ZhCn.enter();
+            assert_eq!(Lang::current(), Lang::ZhCn);
+        }
+        assert_eq!(Lang::current(), Lang::En);
     }
 }

@@ -1,15 +1,18 @@
-//! The document shell: head, navigation, the date form, the footer.
+//! The document shell: head, navigation, the language switch, the date form, the footer.
 
-use crate::components::{date_query, href_with};
+use crate::components::{date_query, link_with};
+use crate::i18n::Lang;
 use crate::model::{Chrome, Section};
 use leptos::prelude::*;
 
-/// Renders a whole page: `<!DOCTYPE html>` and the shell around `body`.
+/// Renders a whole page: `<!DOCTYPE html>` and the shell around `body`, in `chrome.lang`.
 pub fn render_document(chrome: &Chrome, body: impl IntoView + 'static) -> String {
+    let lang = chrome.lang;
+    let _scope = lang.enter();
     let title = format!("{} · Hutong 互通", chrome.title);
     let chrome = chrome.clone();
     let html = view! {
-        <html lang=chrome.lang.code()>
+        <html lang=lang.code()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -18,14 +21,13 @@ pub fn render_document(chrome: &Chrome, body: impl IntoView + 'static) -> String
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
             </head>
             <body>
-                <a class="skip" href="#main">"Skip to content"</a>
+                <a class="skip" href="#main">{lang.t("skip-to-content")}</a>
                 <Header chrome=chrome.clone()/>
                 <main id="main">{body}</main>
                 <footer>
                     <p>
-                        "Hutong 互通 observes whether China's platforms open their links and payments to each other. "
-                        "Every figure links to its evidence. Times are Beijing time (Asia/Shanghai, UTC+8). "
-                        <a href="/api/v1">"JSON API"</a>
+                        {lang.t("footer-about")}" "
+                        <a href="/api/v1">{lang.t("footer-api")}</a>
                     </p>
                 </footer>
             </body>
@@ -34,34 +36,48 @@ pub fn render_document(chrome: &Chrome, body: impl IntoView + 'static) -> String
     format!("<!DOCTYPE html>{}", html.to_html())
 }
 
+/// One link per language: this page, every other parameter kept, `lang` set.
+fn language_switch(chrome: &Chrome) -> impl IntoView + use<> {
+    let at = (!chrome.at_is_today).then_some(chrome.at);
+    let links = Lang::ALL
+        .into_iter()
+        .map(|l| {
+            let href = link_with(&chrome.path, &chrome.keep, at, l);
+            let current = (l == chrome.lang).then_some("true");
+            view! {
+                <li><a hreflang=l.code() lang=l.code() href=href aria-current=current>{l.native_name()}</a></li>
+            }
+        })
+        .collect_view();
+    view! { <nav class="lang" aria-label=chrome.lang.t("lang-nav-label")><ul>{links}</ul></nav> }
+}
+
 #[component]
 fn Header(chrome: Chrome) -> impl IntoView {
+    let lang = chrome.lang;
     let query = date_query(&chrome);
     let nav = [
-        (Section::Overview, "/", chrome.lang.t("nav-overview")),
-        (Section::Links, "/links", "Links".to_string()),
-        (Section::Payments, "/payments", "Payments".to_string()),
-        (Section::Qr, "/qr", "QR codes".to_string()),
-        (Section::Timeline, "/timeline", "Timeline".to_string()),
-        (
-            Section::Requirements,
-            "/requirements",
-            chrome.lang.t("requirements-nav"),
-        ),
-        (Section::Platforms, "/platforms", "Platforms".to_string()),
-        (Section::Probes, "/probes", "Probes".to_string()),
+        (Section::Overview, "/", "nav-overview"),
+        (Section::Links, "/links", "nav-links"),
+        (Section::Payments, "/payments", "nav-payments"),
+        (Section::Qr, "/qr", "nav-qr"),
+        (Section::Timeline, "/timeline", "nav-timeline"),
+        (Section::Requirements, "/requirements", "requirements-nav"),
+        (Section::Platforms, "/platforms", "nav-platforms"),
+        (Section::Probes, "/probes", "nav-probes"),
     ];
     let items = nav
         .into_iter()
-        .map(|(section, path, label)| {
+        .map(|(section, path, id)| {
             let current = (section == chrome.section).then_some("page");
-            view! { <li><a href=format!("{path}{query}") aria-current=current>{label}</a></li> }
+            view! { <li><a href=format!("{path}{query}") aria-current=current>{lang.t(id)}</a></li> }
         })
         .collect_view();
+    let date = lang.date(chrome.at);
     let as_of = if chrome.at_is_today {
-        format!("As of today, {}", chrome.at)
+        lang.t_args("asof-today", &[("date", date.into())])
     } else {
-        format!("As of {}", chrome.at)
+        lang.t_args("asof-date", &[("date", date.into())])
     };
     let keep = chrome
         .keep
@@ -69,23 +85,25 @@ fn Header(chrome: Chrome) -> impl IntoView {
         .map(|(k, v)| view! { <input type="hidden" name=k.clone() value=v.clone()/> })
         .collect_view();
     let today_link = (!chrome.at_is_today).then(|| {
-        let href = href_with(&chrome.path, &chrome.keep, None);
-        view! { <a class="today" href=href>"Back to today"</a> }
+        let href = link_with(&chrome.path, &chrome.keep, None, lang);
+        view! { <a class="today" href=href>{lang.t("asof-back-today")}</a> }
     });
     view! {
         <header class="site">
             <div class="brand">
-                <a href=format!("/{query}")><span lang="zh">"互通"</span>" Hutong"</a>
-                <span class="tagline">"platform openness observatory"</span>
+                <a href=format!("/{query}")><span lang="zh-CN">"互通"</span>" "<span lang="en">"Hutong"</span></a>
+                <span class="tagline">{lang.t("brand-tagline")}</span>
             </div>
-            <nav aria-label="Sections"><ul>{items}</ul></nav>
+            {language_switch(&chrome)}
+            <nav aria-label=lang.t("nav-label")><ul>{items}</ul></nav>
             <form class="asof" method="get" action=chrome.path.clone()>
                 <p class="asof-date" aria-live="polite"><strong>{as_of}</strong></p>
-                <label for="at">"Show the state as of"</label>
+                <label for="at">{lang.t("asof-label")}</label>
                 <input id="at" type="date" name="at" value=chrome.at.to_string()
                     min="2010-01-01" max=chrome.today.to_string() required=true/>
                 {keep}
-                <button type="submit">"Show"</button>
+                <input type="hidden" name="lang" value=lang.code()/>
+                <button type="submit">{lang.t("asof-submit")}</button>
                 {today_link}
             </form>
         </header>

@@ -17,6 +17,15 @@ impl Name {
             en: en.into(),
         }
     }
+
+    /// The name in `lang`, or in the other language when this one is missing.
+    pub fn get(&self, lang: crate::i18n::Lang) -> &str {
+        let (first, other) = match lang {
+            crate::i18n::Lang::En => (&self.en, &self.zh),
+            crate::i18n::Lang::ZhCn => (&self.zh, &self.en),
+        };
+        if first.is_empty() { other } else { first }
+    }
 }
 
 /// Page furniture: which section, which date, which query to keep when the date changes.

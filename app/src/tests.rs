@@ -110,7 +110,7 @@ fn cited_text_is_escaped() {
 fn the_document_has_the_date_form_and_no_script() {
     let page = render_document(&chrome(false), view! { <p>"body"</p> });
     assert!(page.starts_with("<!DOCTYPE html>"));
-    assert!(page.contains("As of 2021-10-17"));
+    assert!(page.contains("As of 17 Oct 2021"), "{page}");
     assert!(page.contains("name=\"at\"") && page.contains("value=\"2021-10-17\""));
     // Filters survive a date change, encoded.
     assert!(
@@ -119,12 +119,12 @@ fn the_document_has_the_date_form_and_no_script() {
     );
     assert!(page.contains("Back to today"));
     assert!(
-        page.contains("href=\"/links?at=2021-10-17\" aria-current=\"page\""),
+        page.contains("href=\"/links?at=2021-10-17&amp;lang=en\" aria-current=\"page\""),
         "{page}"
     );
     assert!(!page.contains("<script"));
     let today = render_document(&chrome(true), view! { <p>"body"</p> });
-    assert!(today.contains("As of today, 2021-10-17") && !today.contains("Back to today"));
+    assert!(today.contains("As of today, 17 Oct 2021") && !today.contains("Back to today"));
 }
 
 #[test]
@@ -223,7 +223,7 @@ fn evidence_is_shown_as_text_never_as_markup() {
     assert!(page.contains("Download the raw page"));
     assert!(page.contains("Anomaly"));
     assert!(
-        page.contains("href=\"/observations/43\""),
+        page.contains("href=\"/observations/43?lang=en\""),
         "superseded-by link"
     );
     assert!(!page.contains("SIMULATED"));
@@ -287,7 +287,7 @@ fn a_failing_pack_is_flagged_and_no_packs_are_explained() {
     let chrome = other_chrome("Probes", Section::Probes, "/probes");
     let empty = crate::pages::probes_page(&chrome, &ProbesView::default());
     assert!(empty.contains("No probe packs are loaded"));
-    assert!(empty.contains("href=\"/probes\" aria-current=\"page\""));
+    assert!(empty.contains("href=\"/probes?lang=en\" aria-current=\"page\""));
     let view = ProbesView {
         packs: vec![PackView {
             id: "broken".into(),
@@ -377,4 +377,72 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
     assert!(page.contains("120 observation(s); page 2 of 3"));
     assert!(page.contains("rel=\"prev\" href=\"/checks/link.wechat.taobao?at=2021-10-17\""));
     assert!(page.contains("rel=\"next\""));
+}
+
+fn chinese(mut c: Chrome) -> Chrome {
+    c.lang = crate::i18n::Lang::ZhCn;
+    c
+}
+
+#[test]
+fn the_chinese_shell_is_chinese_and_its_language_switch_keeps_the_filters() {
+    let page = render_document(&chinese(chrome(false)), view! { <p>"body"</p> });
+    assert!(page.contains("<html lang=\"zh-CN\">"), "{page}");
+    assert!(!page.contains(crate::i18n::MISSING_MARK));
+    assert!(page.contains("截至 2021年10月17日") && page.contains("回到今天"));
+    assert!(page.contains(">链接</a>") && page.contains(">概览</a>"));
+    // Both languages offered, each link this page with its filter, date and language.
+    assert!(
+        page.contains(
+            "<a hreflang=\"en\" lang=\"en\" href=\"/links?platform=wechat+%26+co&amp;at=2021-10-17&amp;lang=en\">English</a>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains(
+        "<a hreflang=\"zh-CN\" lang=\"zh-CN\" href=\"/links?platform=wechat+%26+co&amp;at=2021-10-17&amp;lang=zh-CN\" aria-current=\"true\">中文</a>"
+    ));
+    // The date form sends the language along with the date and the filters.
+    assert!(page.contains("<input type=\"hidden\" name=\"lang\" value=\"zh-CN\">"));
+    assert!(page.contains("href=\"/links?at=2021-10-17&amp;lang=zh-CN\" aria-current=\"page\""));
+    let english = render_document(&chrome(false), view! { <p>"body"</p> });
+    assert!(english.contains("<html lang=\"en\">") && english.contains("As of 17 Oct 2021"));
+    assert!(!english.contains("截至"));
+}
+
+#[test]
+fn a_badge_leads_with_the_pages_language() {
+    let warned = status("warned", "Opens after a warning", "提示后打开", Some(1), 4);
+    let english = status_badge(&warned).to_html();
+    assert!(
+        english.find("Opens after a warning").unwrap() < english.find("提示后打开").unwrap(),
+        "{english}"
+    );
+    let wechat = Name::new("微信", "WeChat");
+    let name = name_view(&wechat).to_html();
+    assert!(
+        name.find("WeChat").unwrap() < name.find("微信").unwrap(),
+        "{name}"
+    );
+    let _zh = crate::i18n::Lang::ZhCn.enter();
+    let name = name_view(&wechat).to_html();
+    assert!(
+        name.find("微信").unwrap() < name.find("WeChat").unwrap(),
+        "{name}"
+    );
+    let chinese = status_badge(&warned).to_html();
+    assert!(
+        chinese.contains("lang=\"zh-CN\" class=\"status-word\">提示后打开</span>"),
+        "{chinese}"
+    );
+    assert!(chinese.contains("Opens after a warning"));
+    // Dates in the view data are ISO; shown in words, kept for machines.
+    let when = time_view("2021-09-17", true, true).to_html();
+    assert!(when.contains("datetime=\"2021-09-17\""), "{when}");
+    assert!(when.contains("≈ 2021年9月17日（大致日期）"), "{when}");
+    let instant = time_view("2021-10-17 16:11 UTC+8", false, false).to_html();
+    assert!(
+        instant.contains("datetime=\"2021-10-17T16:11+08:00\"")
+            && instant.contains("2021年10月17日 16:11（北京时间）"),
+        "{instant}"
+    );
 }

@@ -51,6 +51,14 @@ impl ObservationRecord {
     pub fn note(&self) -> Option<String> {
         self.note_en.clone().or_else(|| self.note_zh.clone())
     }
+
+    /// Hutong's note in the reader's language, else in the other one.
+    pub fn note_in(&self, lang: hutong_app::i18n::Lang) -> Option<String> {
+        match lang {
+            hutong_app::i18n::Lang::En => self.note(),
+            hutong_app::i18n::Lang::ZhCn => self.note_zh.clone().or_else(|| self.note_en.clone()),
+        }
+    }
 }
 
 /// A change of status between two consecutive observations of one check by one source.

@@ -4,6 +4,7 @@
 
 mod api;
 mod charts;
+pub mod lang;
 mod pages;
 mod params;
 mod probe_pages;
@@ -65,7 +66,8 @@ pub fn router(state: AppState) -> Router {
             get(requirement_pages::get_requirement_api),
         )
         .fallback(api::not_found);
-    Router::new()
+    // Pages are in the reader's language; the API, health check and static files are not.
+    let dashboard = Router::new()
         .route("/", get(pages::show_overview))
         .route("/links", get(pages::show_links))
         .route("/payments", get(pages::show_payments))
@@ -96,13 +98,16 @@ pub fn router(state: AppState) -> Router {
             get(requirement_pages::get_requirement_chart),
         )
         .route("/charts/{file}", get(charts::get_openness_chart))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(lang::negotiate));
+    Router::new()
+        .merge(dashboard)
         .route("/healthz", get(get_health))
         .route("/style/hutong.css", get(get_stylesheet))
         .route("/favicon.svg", get(get_favicon))
         .route("/favicon.ico", get(get_favicon))
         .route("/robots.txt", get(get_robots))
         .nest("/api/v1", api)
-        .fallback(pages::not_found)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -194,7 +199,7 @@ impl WebError {
         match self {
             WebError::Storage(e) => {
                 tracing::error!(error = %e, "request failed");
-                "Something went wrong on our side; it has been logged.".to_string()
+                lang::current().t("error-internal")
             }
             other => other.to_string(),
         }

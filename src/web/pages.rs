@@ -12,6 +12,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use hutong_app::i18n::Lang;
 use hutong_app::model::*;
 use hutong_app::pages;
 use std::collections::HashMap;
@@ -40,7 +41,7 @@ pub(super) fn chrome(
         at_is_today: as_of.is_today,
         today: time::today(),
         keep,
-        lang: Default::default(),
+        lang: super::lang::current(),
     }
 }
 
@@ -79,12 +80,22 @@ pub(super) fn as_of_or_error(
         .map_err(|e| failure(&chrome(title, section, path, &AsOf::today(), Vec::new()), e))
 }
 
+/// The query internal links carry: the page's date (unless today) and its language.
 pub(super) fn date_query(as_of: &AsOf) -> String {
-    if as_of.is_today {
-        String::new()
-    } else {
-        format!("?at={}", as_of.day)
-    }
+    hutong_app::components::keep_query(
+        (!as_of.is_today).then_some(as_of.day),
+        super::lang::current(),
+    )
+}
+
+/// A link to `path` with its own parameters, keeping the page's date and language.
+pub(super) fn link_with(path: &str, params: &[(String, String)], as_of: &AsOf) -> String {
+    hutong_app::components::link_with(
+        path,
+        params,
+        (!as_of.is_today).then_some(as_of.day),
+        super::lang::current(),
+    )
 }
 
 /// Everything a matrix-like page needs: reference data and each check's state.
@@ -132,13 +143,15 @@ pub async fn show_overview(State(state): State<AppState>, RawQuery(q): RawQuery)
 }
 
 async fn overview(state: &AppState, params: Params) -> PageResult {
-    let as_of = as_of_or_error(&params, "Overview", Section::Overview, "/")?;
+    let lang = super::lang::current();
+    let title = lang.t("nav-overview");
+    let as_of = as_of_or_error(&params, &title, Section::Overview, "/")?;
     let then_param = params.day("then");
     let keep = params
         .get("then")
         .map(|t| vec![("then".to_string(), t.to_string())])
         .unwrap_or_default();
-    let chrome = chrome("Overview", Section::Overview, "/", &as_of, keep);
+    let chrome = chrome(&title, Section::Overview, "/", &as_of, keep);
     let fail = |e: WebError| failure(&chrome, e);
     let then_param = then_param.map_err(fail)?;
     let mut now = snapshot(state, as_of.instant, None).await.map_err(fail)?;
@@ -171,72 +184,86 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
         None => None,
     };
     let then_caption = |day: NaiveDate| {
-        if then_param.is_some() {
-            format!("Then: {day}")
+        let id = if then_param.is_some() {
+            "overview-then"
         } else {
-            format!("Then: {day}, the day before the first deadline")
-        }
+            "overview-then-deadline"
+        };
+        lang.t_args(id, &[("date", lang.date(day).into())])
     };
-    let now_caption = format!("Now: {}", as_of.day);
+    let now_caption = lang.t_args("overview-now", &[("date", lang.date(as_of.day).into())]);
 
-    let openness = |snap: &Snapshot,
-                    kind_id: &str,
-                    caption: String,
-                    day: NaiveDate,
-                    cross_only: bool| {
-        let kind = snap.reference.kind(kind_id)?;
-        let checks: Vec<&Check> = snap
-            .reference
-            .checks
-            .iter()
-            .filter(|c| {
-                c.kind == kind_id && (!cross_only || state::is_cross_group(&snap.reference, c))
-            })
-            .collect();
-        let d = state::distribution(kind, checks.iter().filter_map(|c| snap.states.get(&c.id)));
-        let open_labels: Vec<&str> = kind
-            .statuses
-            .iter()
-            .filter(|s| s.score >= state::OPEN_SCORE)
-            .map(|s| s.label_en.as_str())
-            .collect();
-        let noun = if cross_only {
-            "cross-group pairs"
-        } else {
-            "checks"
-        };
-        let headline = if d.known == 0 {
-            format!("none of {} {noun} observed yet", d.total)
-        } else {
-            format!(
-                "{} of {} observed {noun} at the open end of the ladder ({}): {:.0}%; {} not observed",
-                d.open,
-                d.known,
-                open_labels.join(", "),
-                100.0 * d.open as f64 / d.known as f64,
-                d.total - d.known
-            )
-        };
-        Some(OpennessView {
-            caption,
-            date: day,
-            total: d.total,
-            buckets: d
-                .counts
+    let openness =
+        |snap: &Snapshot, kind_id: &str, caption: String, day: NaiveDate, cross_only: bool| {
+            let kind = snap.reference.kind(kind_id)?;
+            let checks: Vec<&Check> = snap
+                .reference
+                .checks
                 .iter()
-                .map(|(id, count)| Bucket {
-                    status: views::status_view(Some(kind), id),
-                    count: *count,
-                    share: if d.total == 0 {
-                        0.0
-                    } else {
-                        *count as f64 / d.total as f64
-                    },
+                .filter(|c| {
+                    c.kind == kind_id && (!cross_only || state::is_cross_group(&snap.reference, c))
                 })
-                .collect(),
-            headline,
-        })
-    };
+                .collect();
+            let d = state::distribution(kind, checks.iter().filter_map(|c| snap.states.get(&c.id)));
+            let open_labels: Vec<&str> = kind
+                .statuses
+                .iter()
+                .filter(|s| s.score >= state::OPEN_SCORE)
+                .map(|s| {
+                    if lang == Lang::ZhCn {
+                        s.label_zh.as_str()
+                    } else {
+                        s.label_en.as_str()
+                    }
+                })
+                .collect();
+            let (none_id, headline_id) = if cross_only {
+                ("overview-none-pairs", "overview-headline-pairs")
+            } else {
+                ("overview-none-checks", "overview-headline-checks")
+            };
+            let headline = if d.known == 0 {
+                lang.t_args(none_id, &[("total", d.total.into())])
+            } else {
+                lang.t_args(
+                    headline_id,
+                    &[
+                        ("open", d.open.into()),
+                        ("known", d.known.into()),
+                        (
+                            "labels",
+                            open_labels
+                                .join(if lang == Lang::ZhCn { "、" } else { ", " })
+                                .into(),
+                        ),
+                        (
+                            "percent",
+                            format!("{:.0}", 100.0 * d.open as f64 / d.known as f64).into(),
+                        ),
+                        ("unobserved", (d.total - d.known).into()),
+                    ],
+                )
+            };
+            Some(OpennessView {
+                caption,
+                date: day,
+                total: d.total,
+                buckets: d
+                    .counts
+                    .iter()
+                    .map(|(id, count)| Bucket {
+                        status: views::status_view(Some(kind), id),
+                        count: *count,
+                        share: if d.total == 0 {
+                            0.0
+                        } else {
+                            *count as f64 / d.total as f64
+                        },
+                    })
+                    .collect(),
+                headline,
+            })
+        };
     let mut links = Vec::new();
     let mut payments = Vec::new();
     if let Some((day, snap)) = &then {
@@ -263,24 +290,28 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
             let c = state::compliance(r, req, &now.states);
             let kind = r.kind(&req.scope.kind);
             let (deadline, deadline_state, overdue) = match req.deadline {
-                None => (None, "no deadline set".to_string(), false),
+                None => (None, lang.t("req-no-deadline"), false),
                 Some(d) => {
                     let tz: chrono_tz::Tz = req.timezone.parse().unwrap_or(SHANGHAI);
+                    let local = d.with_timezone(&tz);
                     let shown = format!(
-                        "{} ({})",
-                        d.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+                        "{} {} ({})",
+                        lang.date(local.date_naive()),
+                        local.format("%H:%M"),
                         req.timezone
                     );
                     let days = state::days_between(as_of.instant, d);
+                    let date = lang.date(as_of.day);
                     if days < 0 || d < as_of.instant {
-                        let state = format!("passed {} day(s) before {}", -days, as_of.day);
+                        let state = lang.t_args(
+                            "req-passed",
+                            &[("days", (-days).into()), ("date", date.into())],
+                        );
                         (Some(shown), state, c.not_compliant > 0)
                     } else {
-                        (
-                            Some(shown),
-                            format!("{days} day(s) after {}", as_of.day),
-                            false,
-                        )
+                        let state = lang
+                            .t_args("req-ahead", &[("days", days.into()), ("date", date.into())]);
+                        (Some(shown), state, false)
                     }
                 }
             };
@@ -349,7 +380,7 @@ pub async fn show_links(State(state): State<AppState>, RawQuery(q): RawQuery) ->
             &state,
             Params::parse(q.as_deref()),
             "link",
-            "Links",
+            "nav-links",
             Section::Links,
             "/links",
         )
@@ -363,7 +394,7 @@ pub async fn show_payments(State(state): State<AppState>, RawQuery(q): RawQuery)
             &state,
             Params::parse(q.as_deref()),
             "payment",
-            "Payments",
+            "nav-payments",
             Section::Payments,
             "/payments",
         )
@@ -377,7 +408,7 @@ pub async fn show_qr(State(state): State<AppState>, RawQuery(q): RawQuery) -> Re
             &state,
             Params::parse(q.as_deref()),
             "qr",
-            "QR codes",
+            "nav-qr",
             Section::Qr,
             "/qr",
         )
@@ -389,20 +420,22 @@ async fn matrix(
     state: &AppState,
     params: Params,
     kind_id: &str,
-    title: &str,
+    title_id: &str,
     section: Section,
     path: &str,
 ) -> PageResult {
-    let as_of = as_of_or_error(&params, title, section, path)?;
-    let chrome = chrome(title, section, path, &as_of, Vec::new());
+    let lang = super::lang::current();
+    let title = lang.t_or(title_id, title_id);
+    let as_of = as_of_or_error(&params, &title, section, path)?;
+    let chrome = chrome(&title, section, path, &as_of, Vec::new());
     let fail = |e: WebError| failure(&chrome, e);
     let snap = snapshot(state, as_of.instant, Some(kind_id))
         .await
         .map_err(fail)?;
     let m = build_matrix(&snap, kind_id, &as_of, false).ok_or_else(|| {
-        fail(WebError::NotFound(format!(
-            "the catalog has no check kind \"{kind_id}\""
-        )))
+        fail(WebError::NotFound(
+            lang.t_args("error-no-kind", &[("kind", kind_id.into())]),
+        ))
     })?;
     // Simulated platforms get their own matrix below the real one, and only once the
     // simulator has observed something of this kind.
@@ -513,8 +546,10 @@ pub async fn show_check(
 
 async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
     let path = format!("/checks/{id}");
-    let as_of = as_of_or_error(&params, "Check", Section::Other, &path)?;
-    let mut chrome = chrome("Check", Section::Other, &path, &as_of, Vec::new());
+    let lang = super::lang::current();
+    let title = lang.t("title-check");
+    let as_of = as_of_or_error(&params, &title, Section::Other, &path)?;
+    let mut chrome = chrome(&title, Section::Other, &path, &as_of, Vec::new());
     let fail = |chrome: &Chrome, e: WebError| failure(chrome, e);
     let r = state
         .store
@@ -524,13 +559,13 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
     let Some(c) = r.check(id) else {
         return Err(fail(
             &chrome,
-            WebError::NotFound(format!("there is no check \"{}\"", truncate(id))),
+            WebError::NotFound(lang.t_args("error-no-check", &[("id", truncate(id).into())])),
         ));
     };
     let Some(kind) = r.kind(&c.kind) else {
         return Err(fail(
             &chrome,
-            WebError::NotFound(format!("check \"{id}\" has an unknown kind")),
+            WebError::NotFound(lang.t_args("error-check-kind", &[("id", truncate(id).into())])),
         ));
     };
     chrome.title = views::check_title(&r, c);
@@ -548,6 +583,11 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
     let states = state::states([c], rows);
     let st = states.get(id);
     let page = params.page().map_err(|e| fail(&chrome, e))?;
+    if page > 1 {
+        // A check's history does not depend on the date: its page survives a date or
+        // language change.
+        chrome.keep = vec![("page".to_string(), page.to_string())];
+    }
     let offset = ((page - 1) * CHECK_HISTORY_PAGE) as i64;
     let (observations, total) = state
         .store
@@ -559,8 +599,9 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
     if page > pages_count.max(1) {
         return Err(fail(
             &chrome,
-            WebError::NotFound(format!(
-                "page {page} does not exist: this check has {pages_count} page(s) of observations"
+            WebError::NotFound(lang.t_args(
+                "error-check-page",
+                &[("page", page.into()), ("pages", pages_count.into())],
             )),
         ));
     }
@@ -570,8 +611,7 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
         } else {
             Vec::new()
         };
-        let at = (!as_of.is_today).then(|| as_of.day.to_string());
-        hutong_app::components::href_with(&path, &pairs, at.as_deref())
+        link_with(&path, &pairs, &as_of)
     };
     let transitions = state
         .store
@@ -590,7 +630,7 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
             status: views::status_view(Some(kind), &o.status),
             citation: views::citation(&r, o),
             quote: o.quote.clone(),
-            note: o.note(),
+            note: o.note_in(lang),
             transition_from: changed
                 .get(&o.id)
                 .map(|from| from.as_deref().map(|s| views::status_view(Some(kind), s))),
@@ -638,14 +678,9 @@ pub async fn show_platforms(State(state): State<AppState>, RawQuery(q): RawQuery
 }
 
 async fn platforms(state: &AppState, params: Params) -> PageResult {
-    let as_of = as_of_or_error(&params, "Platforms", Section::Platforms, "/platforms")?;
-    let chrome = chrome(
-        "Platforms",
-        Section::Platforms,
-        "/platforms",
-        &as_of,
-        Vec::new(),
-    );
+    let title = super::lang::current().t("nav-platforms");
+    let as_of = as_of_or_error(&params, &title, Section::Platforms, "/platforms")?;
+    let chrome = chrome(&title, Section::Platforms, "/platforms", &as_of, Vec::new());
     let r = state
         .store
         .reference()
@@ -696,8 +731,10 @@ pub async fn show_platform(
 
 async fn platform(state: &AppState, slug: &str, params: Params) -> PageResult {
     let path = format!("/platforms/{slug}");
-    let as_of = as_of_or_error(&params, "Platform", Section::Platforms, &path)?;
-    let mut chrome = chrome("Platform", Section::Platforms, &path, &as_of, Vec::new());
+    let lang = super::lang::current();
+    let title = lang.t("title-platform");
+    let as_of = as_of_or_error(&params, &title, Section::Platforms, &path)?;
+    let mut chrome = chrome(&title, Section::Platforms, &path, &as_of, Vec::new());
     let mut snap = snapshot(state, as_of.instant, None)
         .await
         .map_err(|e| failure(&chrome, e))?;
@@ -710,13 +747,15 @@ async fn platform(state: &AppState, slug: &str, params: Params) -> PageResult {
     }
     let r = &snap.reference;
     let Some(p) = r.platform(slug) else {
-        let e = WebError::NotFound(format!(
-            "there is no platform \"{}\" in the catalog",
-            truncate(slug)
-        ));
+        let e = WebError::NotFound(
+            lang.t_args("error-no-platform", &[("slug", truncate(slug).into())]),
+        );
         return Err(failure(&chrome, e));
     };
-    chrome.title = format!("{} {}", p.name_zh, p.name_en);
+    chrome.title = match lang {
+        Lang::En => format!("{} {}", p.name_en, p.name_zh),
+        Lang::ZhCn => format!("{} {}", p.name_zh, p.name_en),
+    };
     let query = date_query(&as_of);
     let checks = platform_checks(r, slug)
         .into_iter()
@@ -724,12 +763,16 @@ async fn platform(state: &AppState, slug: &str, params: Params) -> PageResult {
             let kind = r.kind(&c.kind)?;
             let (role, other) = if as_subject {
                 (
-                    kind.subject_label_en.clone(),
+                    name(&kind.subject_label_zh, &kind.subject_label_en)
+                        .get(lang)
+                        .to_string(),
                     views::side_header(r, kind.object, &c.object, &query),
                 )
             } else {
                 (
-                    kind.object_label_en.clone(),
+                    name(&kind.object_label_zh, &kind.object_label_en)
+                        .get(lang)
+                        .to_string(),
                     views::side_header(r, kind.subject, &c.subject, &query),
                 )
             };
@@ -769,15 +812,17 @@ pub async fn show_source(
 
 async fn source(state: &AppState, id: &str, params: Params) -> PageResult {
     let path = format!("/sources/{id}");
-    let as_of = as_of_or_error(&params, "Source", Section::Other, &path)?;
-    let mut chrome = chrome("Source", Section::Other, &path, &as_of, Vec::new());
+    let lang = super::lang::current();
+    let title = lang.t("title-source");
+    let as_of = as_of_or_error(&params, &title, Section::Other, &path)?;
+    let mut chrome = chrome(&title, Section::Other, &path, &as_of, Vec::new());
     let r = state
         .store
         .reference()
         .await
         .map_err(|e| failure(&chrome, e))?;
     let Some(src) = r.source(id) else {
-        let e = WebError::NotFound(format!("there is no source \"{}\"", truncate(id)));
+        let e = WebError::NotFound(lang.t_args("error-no-source", &[("id", truncate(id).into())]));
         return Err(failure(&chrome, e));
     };
     chrome.title = format!("{}: {}", src.publisher, src.title);
@@ -798,7 +843,7 @@ async fn source(state: &AppState, id: &str, params: Params) -> PageResult {
                 approximate: o.is_approximate(),
                 status: views::status_view(r.kind(&check.kind), &o.status),
                 quote: o.quote.clone(),
-                note: o.note(),
+                note: o.note_in(lang),
             })
         })
         .collect();
@@ -841,10 +886,10 @@ impl TimelineFilter {
         if let Some(p) = &platform
             && r.platform(p).is_none()
         {
-            return Err(WebError::BadRequest(format!(
-                "platform: there is no platform \"{}\"",
-                truncate(p)
-            )));
+            return Err(WebError::BadRequest(
+                super::lang::current()
+                    .t_args("error-param-platform", &[("slug", truncate(p).into())]),
+            ));
         }
         let mut kinds: Vec<&str> = r.kinds.iter().map(|k| k.id.as_str()).collect();
         kinds.push("milestone");
@@ -944,14 +989,10 @@ pub async fn show_timeline(State(state): State<AppState>, RawQuery(q): RawQuery)
 }
 
 async fn timeline(state: &AppState, params: Params) -> PageResult {
-    let as_of = as_of_or_error(&params, "Timeline", Section::Timeline, "/timeline")?;
-    let mut chrome = chrome(
-        "Timeline",
-        Section::Timeline,
-        "/timeline",
-        &as_of,
-        Vec::new(),
-    );
+    let lang = super::lang::current();
+    let title = lang.t("nav-timeline");
+    let as_of = as_of_or_error(&params, &title, Section::Timeline, "/timeline")?;
+    let mut chrome = chrome(&title, Section::Timeline, "/timeline", &as_of, Vec::new());
     let r = state
         .store
         .reference()
@@ -971,47 +1012,52 @@ async fn timeline(state: &AppState, params: Params) -> PageResult {
         if p > 1 {
             pairs.push(("page".to_string(), p.to_string()));
         }
-        let at = (!as_of.is_today).then(|| as_of.day.to_string());
-        hutong_app::components::href_with("/timeline", &pairs, at.as_deref())
+        link_with("/timeline", &pairs, &as_of)
     };
     let mut platforms = vec![FilterOption {
         value: String::new(),
-        label: "all platforms".into(),
+        label: lang.t("timeline-all-platforms"),
         selected: filter.platform.is_none(),
     }];
     let mut sorted: Vec<_> = r.platforms.iter().collect();
-    sorted.sort_by(|a, b| a.name_en.cmp(&b.name_en));
+    match lang {
+        Lang::En => sorted.sort_by(|a, b| a.name_en.cmp(&b.name_en)),
+        Lang::ZhCn => sorted.sort_by(|a, b| a.name_zh.cmp(&b.name_zh)),
+    }
     platforms.extend(sorted.into_iter().map(|p| FilterOption {
         value: p.slug.clone(),
-        label: format!("{} {}", p.name_en, p.name_zh),
+        label: match lang {
+            Lang::En => format!("{} {}", p.name_en, p.name_zh),
+            Lang::ZhCn => format!("{} {}", p.name_zh, p.name_en),
+        },
         selected: filter.platform.as_deref() == Some(p.slug.as_str()),
     }));
     let mut kinds = vec![FilterOption {
         value: String::new(),
-        label: "all kinds".into(),
+        label: lang.t("timeline-all-kinds"),
         selected: filter.kind.is_none(),
     }];
     kinds.extend(r.kinds.iter().map(|k| FilterOption {
         value: k.id.clone(),
-        label: k.name_en.clone(),
+        label: name(&k.name_zh, &k.name_en).get(lang).to_string(),
         selected: filter.kind.as_deref() == Some(k.id.as_str()),
     }));
     kinds.push(FilterOption {
         value: "milestone".into(),
-        label: "milestones only".into(),
+        label: lang.t("timeline-milestones-only"),
         selected: filter.kind.as_deref() == Some("milestone"),
     });
     let mut sources = vec![FilterOption {
         value: String::new(),
-        label: "all real sources".into(),
+        label: lang.t("timeline-all-sources"),
         selected: filter.source.is_none(),
     }];
     sources.extend(SourceKind::ALL.iter().map(|s| FilterOption {
         value: s.as_str().into(),
         label: if *s == SourceKind::Simulated {
-            "simulated (demo data)".into()
+            lang.t("timeline-simulated-source")
         } else {
-            s.as_str().into()
+            lang.t_or(&format!("source-kind-{}", s.as_str()), s.as_str())
         },
         selected: filter.source == Some(*s),
     }));
@@ -1031,8 +1077,15 @@ async fn timeline(state: &AppState, params: Params) -> PageResult {
 
 pub async fn not_found(uri: axum::http::Uri) -> Response {
     let as_of = AsOf::today();
-    let chrome = chrome("Not found", Section::Other, "/", &as_of, Vec::new());
-    let message = format!("There is no page at {}.", truncate(uri.path()));
+    let lang = super::lang::current();
+    let chrome = chrome(
+        &lang.t("title-not-found"),
+        Section::Other,
+        uri.path(),
+        &as_of,
+        Vec::new(),
+    );
+    let message = lang.t_args("error-no-page", &[("path", truncate(uri.path()).into())]);
     (
         StatusCode::NOT_FOUND,
         Html(pages::error_page(&chrome, 404, &message)),

@@ -2,6 +2,7 @@
 //! what was expected, never a silent default.
 
 use super::WebError;
+use super::lang;
 use crate::time::{self, SHANGHAI};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
@@ -35,11 +36,11 @@ impl Params {
     pub fn day(&self, key: &str) -> Result<Option<NaiveDate>, WebError> {
         self.get(key)
             .map(|v| {
-                let day =
-                    time::parse_day(v).map_err(|e| WebError::BadRequest(format!("{key}: {e}")))?;
+                let day = time::parse_day(v).map_err(|_| date_error(key, v))?;
                 if day > time::today() {
-                    return Err(WebError::BadRequest(format!(
-                        "{key}: {day} is in the future"
+                    return Err(WebError::BadRequest(lang::current().t_args(
+                        "error-param-future",
+                        &[("param", key.into()), ("day", day.to_string().into())],
                     )));
                 }
                 Ok(day)
@@ -52,10 +53,13 @@ impl Params {
         match self.get(key) {
             None => Ok(None),
             Some(v) if allowed.contains(&v) => Ok(Some(v.to_string())),
-            Some(v) => Err(WebError::BadRequest(format!(
-                "{key}: \"{}\" is not one of: {}",
-                truncate(v),
-                allowed.join(", ")
+            Some(v) => Err(WebError::BadRequest(lang::current().t_args(
+                "error-param-one-of",
+                &[
+                    ("param", key.into()),
+                    ("value", truncate(v).into()),
+                    ("allowed", allowed.join(", ").into()),
+                ],
             ))),
         }
     }
@@ -69,13 +73,35 @@ impl Params {
                 .ok()
                 .filter(|&p| (1..=100_000).contains(&p))
                 .ok_or_else(|| {
-                    WebError::BadRequest(format!(
-                        "page: \"{}\" is not a page number (1, 2, …)",
-                        truncate(v)
-                    ))
+                    WebError::BadRequest(
+                        lang::current()
+                            .t_args("error-param-page", &[("value", truncate(v).into())]),
+                    )
                 }),
         }
     }
+}
+
+/// A date parameter that is not a date, said in the reader's language: either not of the
+/// form YYYY-MM-DD, or no such day.
+fn date_error(key: &str, value: &str) -> WebError {
+    let well_formed = value.len() == 10
+        && value.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let id = if well_formed {
+        "error-param-date-real"
+    } else {
+        "error-param-date-form"
+    };
+    WebError::BadRequest(lang::current().t_args(
+        id,
+        &[("param", key.into()), ("value", truncate(value).into())],
+    ))
 }
 
 /// Values echoed back in errors are cut short: they come from the outside.
@@ -110,13 +136,16 @@ impl AsOf {
         let Some(value) = value else {
             return Ok(AsOf::today());
         };
-        let day = time::parse_day(value).map_err(|e| {
-            WebError::BadRequest(format!("{key}: {}", e.replace(value, &truncate(value))))
-        })?;
+        let day = time::parse_day(value).map_err(|_| date_error(key, value.trim()))?;
         let today = time::today();
         if day > today {
-            return Err(WebError::BadRequest(format!(
-                "{key}: {day} is in the future; the latest date is today, {today}"
+            return Err(WebError::BadRequest(lang::current().t_args(
+                "error-param-future-today",
+                &[
+                    ("param", key.into()),
+                    ("day", day.to_string().into()),
+                    ("today", today.to_string().into()),
+                ],
             )));
         }
         if day == today {

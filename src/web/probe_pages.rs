@@ -44,16 +44,24 @@ impl PackStatus {
             return None;
         }
         let since = self.failing_since?;
+        let lang = super::lang::current();
         let last = self.last_success.as_ref().map_or_else(
-            || "never succeeded".to_string(),
-            |r| format!("last success {}", views::instant(success_time(r))),
+            || lang.t("probes-alert-never"),
+            |r| {
+                lang.t_args(
+                    "probes-alert-last",
+                    &[("when", views::instant(success_time(r)).into())],
+                )
+            },
         );
-        Some(format!(
-            "Probe pack {} has failed for {} ({} run{}); {last}",
-            self.pack.id,
-            views::duration_words(self.now - since),
-            self.failed_runs,
-            if self.failed_runs == 1 { "" } else { "s" },
+        Some(lang.t_args(
+            "probes-alert",
+            &[
+                ("pack", self.pack.id.clone().into()),
+                ("duration", views::duration_words(self.now - since).into()),
+                ("runs", self.failed_runs.into()),
+                ("last", last.into()),
+            ],
         ))
     }
 }
@@ -127,8 +135,9 @@ pub async fn show_probes(State(state): State<AppState>, RawQuery(q): RawQuery) -
 }
 
 async fn probes(state: &AppState, params: Params) -> PageResult {
-    let as_of = as_of_or_error(&params, "Probes", Section::Probes, "/probes")?;
-    let chrome = chrome("Probes", Section::Probes, "/probes", &as_of, Vec::new());
+    let title = super::lang::current().t("nav-probes");
+    let as_of = as_of_or_error(&params, &title, Section::Probes, "/probes")?;
+    let chrome = chrome(&title, Section::Probes, "/probes", &as_of, Vec::new());
     let fail = |e: StorageError| failure(&chrome, e);
     let statuses = pack_statuses(state, Utc::now()).await.map_err(fail)?;
     let mut runs: Vec<&ProbeRunRecord> = statuses.iter().flat_map(|s| &s.recent).collect();
@@ -179,15 +188,15 @@ async fn probes(state: &AppState, params: Params) -> PageResult {
 /// An observation id from the URL: a positive whole number, or a 400 that says so.
 fn observation_id(raw: &str) -> Result<i64, WebError> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-        WebError::BadRequest(format!(
-            "observation: \"{}\" is not an observation number (1, 2, …)",
-            truncate(raw)
-        ))
+        WebError::BadRequest(
+            super::lang::current()
+                .t_args("error-observation-id", &[("value", truncate(raw).into())]),
+        )
     })
 }
 
 fn no_observation(id: i64) -> WebError {
-    WebError::NotFound(format!("there is no observation {id}"))
+    WebError::NotFound(super::lang::current().t_args("error-no-observation", &[("id", id.into())]))
 }
 
 pub async fn show_observation(
@@ -200,8 +209,10 @@ pub async fn show_observation(
 
 async fn observation(state: &AppState, raw_id: &str, params: Params) -> PageResult {
     let path = format!("/observations/{}", truncate(raw_id));
-    let as_of = as_of_or_error(&params, "Observation", Section::Other, &path)?;
-    let mut chrome = chrome("Observation", Section::Other, &path, &as_of, Vec::new());
+    let lang = super::lang::current();
+    let title = lang.t("title-observation");
+    let as_of = as_of_or_error(&params, &title, Section::Other, &path)?;
+    let mut chrome = chrome(&title, Section::Other, &path, &as_of, Vec::new());
     let id = observation_id(raw_id).map_err(|e| failure(&chrome, e))?;
     chrome.path = format!("/observations/{id}");
     let fail = |chrome: &Chrome, e: StorageError| failure(chrome, e);
@@ -220,7 +231,10 @@ async fn observation(state: &AppState, raw_id: &str, params: Params) -> PageResu
     let check = r.check(&o.check_id);
     let kind = check.and_then(|c| r.kind(&c.kind));
     let check_title = check.map_or_else(|| o.check_id.clone(), |c| views::check_title(&r, c));
-    chrome.title = format!("Observation {id}: {check_title}");
+    chrome.title = lang.t_args(
+        "title-observation-of",
+        &[("id", id.into()), ("check", check_title.clone().into())],
+    );
     let snapshot_href = match &o.snapshot {
         Some(sha) => state
             .store
@@ -236,7 +250,7 @@ async fn observation(state: &AppState, raw_id: &str, params: Params) -> PageResu
         check_id: o.check_id.clone(),
         check_href: format!("/checks/{}{query}", o.check_id),
         check_title,
-        when: views::instant(o.observed_at),
+        when: views::when(o.observed_at, "instant"),
         status: views::status_view(kind, &o.status),
         source_kind: o.source_kind.clone(),
         simulated,
@@ -255,7 +269,9 @@ async fn observation(state: &AppState, raw_id: &str, params: Params) -> PageResu
             .quote
             .as_deref()
             .map(|q| views::capped(q, views::EXCERPT_CAP)),
-        note: o.note().map(|n| views::capped(&n, views::EXCERPT_CAP)),
+        note: o
+            .note_in(lang)
+            .map(|n| views::capped(&n, views::EXCERPT_CAP)),
         evidence: o.evidence.as_ref().and_then(|e| views::evidence_view(&e.0)),
         snapshot_href,
         snapshot_sha: o.snapshot.as_deref().map(|s| views::capped(s, 64)),
@@ -266,7 +282,14 @@ async fn observation(state: &AppState, raw_id: &str, params: Params) -> PageResu
 /// The raw page an observation was judged on, as a download that can never render: it is
 /// a platform's page, scripts and all.
 pub async fn get_snapshot(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let chrome = chrome("Snapshot", Section::Other, "/", &AsOf::today(), Vec::new());
+    let lang = super::lang::current();
+    let chrome = chrome(
+        &lang.t("title-snapshot"),
+        Section::Other,
+        "/",
+        &AsOf::today(),
+        Vec::new(),
+    );
     let result: Result<Response, WebError> = async {
         let id = observation_id(&id)?;
         let o = state
@@ -274,7 +297,7 @@ pub async fn get_snapshot(State(state): State<AppState>, Path(id): Path<String>)
             .observation(id)
             .await?
             .ok_or_else(|| no_observation(id))?;
-        let missing = || WebError::NotFound(format!("observation {id} kept no raw page"));
+        let missing = || WebError::NotFound(lang.t_args("error-no-snapshot", &[("id", id.into())]));
         let sha = o.snapshot.ok_or_else(missing)?;
         let stored = state.store.snapshot(&sha).await?.ok_or_else(missing)?;
         let body = tokio::task::spawn_blocking(move || zstd::decode_all(stored.body.as_slice()))

@@ -7,7 +7,13 @@ use crate::state::CheckState;
 use crate::storage::{ObservationRecord, Reference, TransitionRecord};
 use crate::time::SHANGHAI;
 use chrono::{DateTime, Utc};
+use hutong_app::i18n::Lang;
 use hutong_app::model::*;
+
+/// The language of the page being built (see [`super::lang`]).
+fn lang() -> Lang {
+    super::lang::current()
+}
 
 pub fn name(zh: &str, en: &str) -> Name {
     Name::new(zh, en)
@@ -28,7 +34,7 @@ pub fn side_header(r: &Reference, side: Side, slug: &str, query: &str) -> Header
         Side::Method => r
             .method(slug)
             .and_then(|m| r.group(&m.group))
-            .map(|g| g.name_en.clone()),
+            .map(|g| name(&g.name_zh, &g.name_en).get(lang()).to_string()),
         Side::Platform => None,
     };
     Header {
@@ -45,7 +51,7 @@ pub fn status_view(kind: Option<&Kind>, status: &str) -> StatusView {
         Some((rung, s)) => StatusView {
             id: s.id.clone(),
             label: name(&s.label_zh, &s.label_en),
-            description: s.description_en.clone(),
+            description: status_description(kind, &s.id, &s.description_en),
             score: Some(s.score),
             rung: Some(rung),
             rungs,
@@ -53,19 +59,34 @@ pub fn status_view(kind: Option<&Kind>, status: &str) -> StatusView {
         None => StatusView {
             id: status.to_string(),
             label: if status == UNKNOWN {
-                name("未知", "unknown")
+                name(
+                    &Lang::ZhCn.t("status-unknown"),
+                    &Lang::En.t("status-unknown"),
+                )
             } else {
                 name("", status)
             },
             description: if status == UNKNOWN {
-                "Nothing has been observed".into()
+                lang().t("status-unknown-description")
             } else {
-                "A status that is no longer on this kind's ladder".into()
+                lang().t("status-off-ladder-description")
             },
             score: None,
             rung: None,
             rungs,
         },
+    }
+}
+
+/// A status's description: the catalog's English, or its translation in `catalog.ftl`
+/// (`status-description-{kind}-{status}`) for other languages, English when there is none.
+fn status_description(kind: Option<&Kind>, status: &str, english: &str) -> String {
+    match (lang(), kind) {
+        (Lang::En, _) | (_, None) => english.to_string(),
+        (other, Some(k)) => other.t_or(
+            &format!("status-description-{}-{}", k.id, status).replace('_', "-"),
+            english,
+        ),
     }
 }
 
@@ -76,13 +97,22 @@ pub fn ladder(kind: &Kind) -> Vec<StatusView> {
         .collect()
 }
 
-/// "2021-10-17" for dated facts, "2021-10-17 16:11 UTC+8" for exact instants.
+/// "2021-10-17" for dated facts, "2021-10-17 16:11 UTC+8" for exact instants (Beijing
+/// time): view data stays ISO 8601, and pages write it in their language.
 pub fn when(at: DateTime<Utc>, precision: &str) -> String {
     let local = at.with_timezone(&SHANGHAI);
     if precision == "instant" {
         local.format("%Y-%m-%d %H:%M UTC+8").to_string()
     } else {
         local.format("%Y-%m-%d").to_string()
+    }
+}
+
+/// A calendar day in the page's language, ISO 8601 outside a page.
+pub fn day(d: chrono::NaiveDate) -> String {
+    match super::lang::page() {
+        Some(lang) => lang.date(d),
+        None => d.to_string(),
     }
 }
 
@@ -95,7 +125,13 @@ fn citation_for(
     match source_id.and_then(|id| r.source(id)) {
         Some(s) => {
             let label = match s.date {
-                Some(d) => format!("{}, {d}", s.publisher),
+                Some(d) => lang().t_args(
+                    "citation-label",
+                    &[
+                        ("publisher", s.publisher.clone().into()),
+                        ("date", day(d).into()),
+                    ],
+                ),
                 None => s.publisher.clone(),
             };
             let title = match &s.title_en {
@@ -107,7 +143,11 @@ fn citation_for(
                 label,
                 title: Some(title),
                 url: s.url.clone(),
-                href: Some(format!("/sources/{}", s.id)),
+                // A source's page does not depend on the date; it keeps the language.
+                href: Some(match super::lang::page() {
+                    Some(lang) => format!("/sources/{}?lang={}", s.id, lang.code()),
+                    None => format!("/sources/{}", s.id),
+                }),
             }
         }
         None => CitationView {
@@ -165,8 +205,8 @@ pub fn check_title(r: &Reference, check: &Check) -> String {
     };
     format!(
         "{} × {}",
-        side_name(r, kind.subject, &check.subject).en,
-        side_name(r, kind.object, &check.object).en
+        side_name(r, kind.subject, &check.subject).get(lang()),
+        side_name(r, kind.object, &check.object).get(lang())
     )
 }
 
@@ -322,29 +362,21 @@ pub fn evidence_view(v: &serde_json::Value) -> Option<EvidenceView> {
 /// What a failure class means, in words a reader can act on.
 pub fn failure_words(class: &str) -> String {
     use crate::probes::FailureClass as F;
+    let lang = lang();
     match class.parse::<F>() {
-        Ok(F::Dns) => "the host name did not resolve",
-        Ok(F::Connect) => "no connection could be made (refused, unreachable or reset)",
-        Ok(F::Tls) => "the secure connection (TLS) could not be set up",
-        Ok(F::Timeout) => "the request took longer than the pack allows",
-        Ok(F::HttpStatus) => "the platform answered with an HTTP error that no rule explains",
-        Ok(F::TooLarge) => "the page was larger than the pack's size limit",
-        Ok(F::Decode) => "the page could not be decoded (broken compression or text encoding)",
-        Ok(F::BotChallenge) => {
-            "the platform answered with an anti-bot check (captcha, 403 or 429); this says nothing about its policy"
-        }
-        Ok(F::ControlFailed) => {
-            "the target itself did not answer, so a restriction cannot be told apart from a target that is down"
-        }
-        Ok(F::NoRuleMatched) => {
-            "the page was fetched but no rule recognises it; Hutong does not guess"
-        }
-        Ok(F::RedirectLoop) => {
-            "too many redirects, or a redirect back to a page already visited"
-        }
-        Err(_) => "a failure class this version of Hutong does not know",
+        Ok(F::Dns) => lang.t("failure-dns"),
+        Ok(F::Connect) => lang.t("failure-connect"),
+        Ok(F::Tls) => lang.t("failure-tls"),
+        Ok(F::Timeout) => lang.t("failure-timeout"),
+        Ok(F::HttpStatus) => lang.t("failure-http-status"),
+        Ok(F::TooLarge) => lang.t("failure-too-large"),
+        Ok(F::Decode) => lang.t("failure-decode"),
+        Ok(F::BotChallenge) => lang.t("failure-bot-challenge"),
+        Ok(F::ControlFailed) => lang.t("failure-control-failed"),
+        Ok(F::NoRuleMatched) => lang.t("failure-no-rule-matched"),
+        Ok(F::RedirectLoop) => lang.t("failure-redirect-loop"),
+        Err(_) => lang.t("failure-unknown"),
     }
-    .to_string()
 }
 
 /// A probe verdict's details for a history row; `None` for other sources.
@@ -363,17 +395,13 @@ pub fn probe_note(o: &ObservationRecord) -> Option<ProbeNote> {
 
 /// "45 min", "3 h", "2 d 4 h": how long something has lasted.
 pub fn duration_words(d: chrono::Duration) -> String {
-    let minutes = d.num_minutes().max(0);
-    if minutes < 60 {
-        format!("{minutes} min")
-    } else if minutes < 48 * 60 {
-        format!("{} h", minutes / 60)
-    } else {
-        format!("{} d {} h", minutes / (24 * 60), (minutes / 60) % 24)
-    }
+    lang().duration(d)
 }
 
-/// An instant in Beijing time, to the minute.
+/// An instant in Beijing time, to the minute, in the page's language (ISO outside a page).
 pub fn instant(at: DateTime<Utc>) -> String {
-    when(at, "instant")
+    match super::lang::page() {
+        Some(lang) => lang.datetime(at),
+        None => when(at, "instant"),
+    }
 }

@@ -1,12 +1,16 @@
 use crate::charts::chart_figure;
 use crate::components::{
-    cell_view, citation_view, header_view, opinion_view, status_badge, when_text, words_view,
+    cell_view, citation_view, date_query, header_view, opinion_view, status_badge, time_view,
+    words_view,
 };
+use crate::i18n::Lang;
 use crate::layout::render_document;
 use crate::model::{CheckView, Chrome, ProbeNote};
 use leptos::prelude::*;
 
 pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
+    let lang = chrome.lang;
+    let _scope = lang.enter();
     let current = c
         .current
         .iter()
@@ -22,8 +26,8 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
     .then(|| {
         view! {
             <p class="alert">
-                <strong>"Sources disagree"</strong>
-                " about this check as of this date. Both are kept; none is picked silently."
+                <strong>{lang.t("check-disagree")}</strong>
+                {lang.t("check-disagree-rest")}
             </p>
         }
     });
@@ -40,27 +44,28 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
             }
             let change = match &h.transition_from {
                 Some(Some(from)) => {
-                    view! { <span class="change">"changed from "{status_badge(from)}</span> }
+                    view! { <span class="change">{lang.t("check-changed-from")}{status_badge(from)}</span> }
                         .into_any()
                 }
                 Some(None) => {
-                    view! { <span class="change">"first observation by this source"</span> }
+                    view! { <span class="change">{lang.t("check-first-by-source")}</span> }
                         .into_any()
                 }
-                None => view! { <span class="change same">"no change"</span> }.into_any(),
+                None => view! { <span class="change same">{lang.t("check-no-change")}</span> }
+                    .into_any(),
             };
-            let when = when_text(&h.when, h.approximate, true);
+            let when = time_view(&h.when, h.approximate, true);
             let words = words_view(h.quote.as_deref(), h.note.as_deref());
             let after = h
                 .after_at
-                .then(|| view! { <span class="after-note">" (after the page's date)"</span> });
+                .then(|| view! { <span class="after-note">{lang.t("check-after-date")}</span> });
             let evidence = h.observation_href.clone().map(|href| {
-                view! { <br/><a class="evidence-link" href=href>"Evidence"</a> }
+                view! { <br/><a class="evidence-link" href=href>{lang.t("check-evidence")}</a> }
             });
             let probe = h.probe.as_ref().map(probe_note_view);
             view! {
                 <tr class=class>
-                    <td><time>{when}</time>{after}{evidence}</td>
+                    <td>{when}{after}{evidence}</td>
                     <td>{status_badge(&h.status)}<br/>{change}{probe}</td>
                     <td>{citation_view(&h.citation)}{words}</td>
                 </tr>
@@ -71,16 +76,27 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
     let newer = c
         .newer
         .clone()
-        .map(|h| view! { <a rel="prev" href=h>"← Newer"</a> });
+        .map(|h| view! { <a rel="prev" href=h>{lang.t("pager-newer")}</a> });
     let older = c
         .older
         .clone()
-        .map(|h| view! { <a rel="next" href=h>"Older →"</a> });
-    let count = format!(
-        "{} observation(s); page {} of {}",
-        c.total,
-        c.page,
-        c.pages.max(1)
+        .map(|h| view! { <a rel="next" href=h>{lang.t("pager-older")}</a> });
+    let count = lang.t_args(
+        "check-count",
+        &[
+            ("total", c.total.into()),
+            ("page", c.page.into()),
+            ("pages", c.pages.max(1).into()),
+        ],
+    );
+    let sides = lang.t_args(
+        "check-lede-sides",
+        &[
+            ("subject_label", c.subject_label.get(lang).into()),
+            ("subject", c.subject.name.get(lang).into()),
+            ("object_label", c.object_label.get(lang).into()),
+            ("object", c.object.name.get(lang).into()),
+        ],
     );
     let chart = c.chart.as_ref().map(|chart| {
         view! {
@@ -91,33 +107,33 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
         }
     });
     let body = view! {
-        <p class="crumbs"><a href="/">"Overview"</a>" › "{c.kind_name.en.clone()}</p>
+        <p class="crumbs"><a href=format!("/{}", date_query(chrome))>{lang.t("nav-overview")}</a>" › "{c.kind_name.get(lang).to_string()}</p>
         <h1>
             {header_view(&c.subject)}" × "{header_view(&c.object)}
         </h1>
         <p class="lede">
-            {format!("{} check ", c.kind_name.en)}<code>{c.id.clone()}</code>": "
-            {format!("{} ", c.subject_label.en)}<strong>{c.subject.name.en.clone()}</strong>
-            {format!(", {} ", c.object_label.en)}<strong>{c.object.name.en.clone()}</strong>"."
+            {lang.t_args("check-lede", &[("kind", c.kind_name.get(lang).into())])}" "
+            <code>{c.id.clone()}</code>{if lang == Lang::En { ": " } else { "：" }}
+            {sides}
         </p>
         <section aria-labelledby="h-now">
-            <h2 id="h-now">{format!("State as of {}", chrome.at)}</h2>
+            <h2 id="h-now">{lang.t_args("check-state-heading", &[("date", lang.date(chrome.at).into())])}</h2>
             {cell_view(&c.cell)}
             {disputed}
-            <h3>"Each source's latest word"</h3>
+            <h3>{lang.t("check-latest-words")}</h3>
             <ul class="opinions">{current}</ul>
         </section>
         {chart}
         <section aria-labelledby="h-history">
-            <h2 id="h-history">"Every observation"</h2>
-            <p>"Newest first. Rows where a source's status changed are marked as transitions; probe observations link to their evidence."</p>
+            <h2 id="h-history">{lang.t("check-history-heading")}</h2>
+            <p>{lang.t("check-history-intro")}</p>
             <p class="count">{count}</p>
             <table class="history">
-                <thead><tr><th scope="col">"Observed (Beijing time)"</th><th scope="col">"Status"</th><th scope="col">"Source and citation"</th></tr></thead>
+                <thead><tr><th scope="col">{lang.t("check-col-observed")}</th><th scope="col">{lang.t("check-col-status")}</th><th scope="col">{lang.t("check-col-source")}</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-            <nav class="pager" aria-label="Pages of observations">{newer}" "{older}</nav>
-            <p class="ladder">"Ladder, most open first: "{ladder}</p>
+            <nav class="pager" aria-label=lang.t("check-pager-label")>{newer}" "{older}</nav>
+            <p class="ladder">{lang.t("check-ladder")}{ladder}</p>
         </section>
     };
     render_document(chrome, body)
@@ -125,18 +141,18 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
 
 /// A probe verdict's details in a few words: failure class, anomaly, the rule that matched.
 fn probe_note_view(p: &ProbeNote) -> impl IntoView + use<> {
+    let lang = Lang::current();
     let failure = p.failure.clone().map(|f| {
-        view! { " "<span class="probe-flag failure" title="Nothing could be observed">{format!("failed: {f}")}</span> }
+        view! { " "<span class="probe-flag failure" title=lang.t("probe-failed-title")>{lang.t_args("probe-failed", &[("class", f.into())])}</span> }
     });
     let anomaly = p.anomaly.then(|| {
-        view! { " "<span class="probe-flag anomaly" title="No rule for a known page of the platform matched">"anomaly"</span> }
+        view! { " "<span class="probe-flag anomaly" title=lang.t("probe-anomaly-title")>{lang.t("probe-anomaly")}</span> }
     });
-    let rule = p
-        .rule
-        .clone()
-        .map(|r| view! { " "<span class="probe-flag rule">"rule "<code>{r}</code></span> });
+    let rule = p.rule.clone().map(
+        |r| view! { " "<span class="probe-flag rule">{lang.t("probe-rule")}<code>{r}</code></span> },
+    );
     let superseded = p.superseded.then(|| {
-        view! { " "<span class="probe-flag superseded" title="Re-derived under newer rules">"superseded"</span> }
+        view! { " "<span class="probe-flag superseded" title=lang.t("probe-superseded-title")>{lang.t("probe-superseded")}</span> }
     });
     view! { <span class="probe-note">{failure}{anomaly}{rule}{superseded}</span> }
 }

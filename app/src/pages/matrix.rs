@@ -6,42 +6,57 @@ use leptos::prelude::*;
 /// The links, payments or QR matrix: subjects down, objects across. The matrix of
 /// simulated platforms, when given, follows below it, labelled as demo data throughout.
 pub fn matrix_page(chrome: &Chrome, m: &MatrixView, simulated: Option<&MatrixView>) -> String {
+    let lang = chrome.lang;
+    let _scope = lang.enter();
+    let date = lang.date(chrome.at);
     let legend = m
         .ladder
         .iter()
         .map(|s| view! { <li>{status_badge(s)}" "{s.description.clone()}</li> })
         .collect_view();
-    let table = matrix_table(m, format!("{} as of {}", m.kind_name.en, chrome.at));
+    let caption = lang.t_args(
+        "matrix-caption",
+        &[
+            ("kind", m.kind_name.get(lang).into()),
+            ("date", date.clone().into()),
+        ],
+    );
+    let table = matrix_table(m, caption);
     let simulated = simulated.map(|s| {
-        let caption = format!(
-            "SIMULATED — {} of simulated platforms as of {} (demo, not real data)",
-            s.kind_name.en, chrome.at
+        let caption = lang.t_args(
+            "matrix-simulated-caption",
+            &[
+                ("kind", s.kind_name.get(lang).into()),
+                ("date", date.clone().into()),
+            ],
         );
         view! {
             <section class="simulated-section" aria-labelledby="h-simulated">
                 <h2 id="h-simulated">
-                    <span class="source-kind sk-simulated">"SIMULATED"</span>
-                    " Simulated platforms (demo) — not real data"
+                    <span class="source-kind sk-simulated">{lang.t("simulated-mark")}</span>
+                    " "{lang.t("matrix-simulated-heading")}
                 </h2>
-                <p class="simulated-banner">
-                    "These platforms exist only in Hutong's built-in simulator. Their figures "
-                    "show how probes work; they say nothing about any real platform and are "
-                    "never counted in the matrix above or in any figure."
-                </p>
+                <p class="simulated-banner">{lang.t("matrix-simulated-banner")}</p>
                 {matrix_table(s, caption)}
             </section>
         }
     });
+    let (other_name, other_lang) = match lang {
+        crate::i18n::Lang::En => (m.kind_name.zh.clone(), "zh-CN"),
+        crate::i18n::Lang::ZhCn => (m.kind_name.en.clone(), "en"),
+    };
+    let other = (!other_name.is_empty() && other_name != m.kind_name.get(lang))
+        .then(|| view! { " "<span lang=other_lang>{other_name}</span> });
     let body = view! {
-        <h1>{m.kind_name.en.clone()}" "<span lang="zh">{m.kind_name.zh.clone()}</span></h1>
+        <h1>{m.kind_name.get(lang).to_string()}{other}</h1>
         <p class="lede">
-            "Each cell is the newest observation at or before "<strong>{chrome.at.to_string()}</strong>
-            ", with how it was known and when. Follow a cell for its full history and sources. "
-            "Where sources disagree, the cell says so."
+            {lang.t("matrix-lede-start")}
+            <strong><time datetime=chrome.at.to_string()>{date.clone()}</time></strong>
+            {lang.t("matrix-lede-end")}
         </p>
         {table}
         <section aria-labelledby="h-legend">
-            <h2 id="h-legend">"Statuses, most open first"</h2>
+            <h2 id="h-legend">{lang.t("matrix-legend-heading")}</h2>
             <ul class="legend">{legend}</ul>
         </section>
         {simulated}
@@ -50,6 +65,7 @@ pub fn matrix_page(chrome: &Chrome, m: &MatrixView, simulated: Option<&MatrixVie
 }
 
 fn matrix_table(m: &MatrixView, caption: String) -> impl IntoView + use<> {
+    let lang = crate::i18n::Lang::current();
     let simulated = m.simulated_included;
     let columns = m
         .columns
@@ -67,17 +83,21 @@ fn matrix_table(m: &MatrixView, caption: String) -> impl IntoView + use<> {
                     Some(cell) => {
                         // Every simulated cell says so itself, whatever its status.
                         let label = simulated.then(|| {
-                            view! { <span class="source-kind sk-simulated">"SIMULATED"</span> }
+                            view! { <span class="source-kind sk-simulated">{lang.t("simulated-mark")}</span> }
                         });
                         view! { <td>{label}{cell_view(cell)}</td> }.into_any()
                     }
-                    None => view! { <td class="na"><span class="visually-hidden">"not tracked"</span>"—"</td> }.into_any(),
+                    None => view! { <td class="na"><span class="visually-hidden">{lang.t("matrix-not-tracked")}</span>"—"</td> }.into_any(),
                 })
                 .collect_view();
             view! { <tr><th scope="row">{header_view(&row.header)}</th>{cells}</tr> }
         })
         .collect_view();
-    let corner = format!("{} ↓ × {} →", m.subject_label.en, m.object_label.en);
+    let corner = format!(
+        "{} ↓ × {} →",
+        m.subject_label.get(lang),
+        m.object_label.get(lang)
+    );
     let class = if simulated {
         "matrix-wrap simulated"
     } else {

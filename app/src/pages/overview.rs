@@ -5,6 +5,8 @@ use crate::model::{Chrome, OverviewView};
 use leptos::prelude::*;
 
 pub fn overview_page(chrome: &Chrome, data: &OverviewView) -> String {
+    let lang = chrome.lang;
+    let _scope = lang.enter();
     let query = date_query(chrome);
     let links = data.links.iter().map(openness_view).collect_view();
     let payments = data.payments.iter().map(openness_view).collect_view();
@@ -31,8 +33,8 @@ pub fn overview_page(chrome: &Chrome, data: &OverviewView) -> String {
     let overdue_note = (overdue > 0).then(|| {
         view! {
             <p class="alert">
-                <strong>{format!("{overdue} requirement(s) past their deadline")}</strong>
-                " with checks in scope that do not comply as of this date."
+                <strong>{lang.t_args("overview-overdue", &[("count", overdue.into())])}</strong>
+                {lang.t("overview-overdue-rest")}
             </p>
         }
     });
@@ -44,43 +46,46 @@ pub fn overview_page(chrome: &Chrome, data: &OverviewView) -> String {
             .collect_view();
         view! {
             <div class="alert probe-alert" role="alert">
-                <strong>"Probes are failing"</strong>
+                <strong>{lang.t("overview-probes-failing")}</strong>
                 <ul>{items}</ul>
-                <a href="/probes">"See the probe packs and their runs"</a>
+                <a href=format!("/probes{query}")>{lang.t("overview-probes-link")}</a>
             </div>
         }
     });
     let body = view! {
-        <h1>"Overview"</h1>
+        <h1>{lang.t("nav-overview")}</h1>
         {probe_alerts}
         <p class="lede">
-            "How open China's platforms are to each other's links and payments, as of "
-            <strong>{chrome.at.to_string()}</strong>
-            {format!(": {} observations of {} checks, every one with its source.", data.observations, data.checks)}
+            {lang.t("overview-lede-start")}
+            <strong><time datetime=chrome.at.to_string()>{lang.date(chrome.at)}</time></strong>
+            {lang.t_args(
+                "overview-lede-end",
+                &[("observations", data.observations.into()), ("checks", data.checks.into())],
+            )}
         </p>
         {overdue_note}
         {crate::pages::deadline_highlights_view(chrome, &data.deadlines)}
         <section aria-labelledby="h-links">
-            <h2 id="h-links">"Link sharing: then and now"</h2>
-            <p>"Share of link checks (host app × target platform) in each status. "
-                <a href=format!("/links{query}")>"See the links matrix"</a></p>
+            <h2 id="h-links">{lang.t("overview-links-heading")}</h2>
+            <p>{lang.t("overview-links-text")}" "
+                <a href=format!("/links{query}")>{lang.t("overview-links-more")}</a></p>
             <div class="pair">{links}</div>
         </section>
         <section aria-labelledby="h-pay">
-            <h2 id="h-pay">"Payments: then and now"</h2>
-            <p>"Cross-group pairs only: an app and a payment method from different ecosystems (e.g. an Alibaba app and WeChat Pay). "
-                <a href=format!("/payments{query}")>"See the payments matrix"</a></p>
+            <h2 id="h-pay">{lang.t("overview-pay-heading")}</h2>
+            <p>{lang.t("overview-pay-text")}" "
+                <a href=format!("/payments{query}")>{lang.t("overview-pay-more")}</a></p>
             <div class="pair">{payments}</div>
         </section>
         {charts}
         <section aria-labelledby="h-req">
-            <h2 id="h-req">"Requirements and deadlines"</h2>
+            <h2 id="h-req">{lang.t("overview-req-heading")}</h2>
             {requirements}
         </section>
         <section aria-labelledby="h-latest">
-            <h2 id="h-latest">"Latest changes"</h2>
+            <h2 id="h-latest">{lang.t("overview-latest-heading")}</h2>
             <ol class="timeline">{latest}</ol>
-            <p><a href=format!("/timeline{query}")>"The whole timeline"</a></p>
+            <p><a href=format!("/timeline{query}")>{lang.t("overview-timeline-link")}</a></p>
         </section>
     };
     render_document(chrome, body)

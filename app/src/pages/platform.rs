@@ -1,16 +1,27 @@
 use crate::components::{cell_view, date_query, header_view, name_view};
+use crate::i18n::Lang;
 use crate::layout::render_document;
 use crate::model::{Chrome, PlatformListItem, PlatformView};
 use leptos::prelude::*;
 
+/// A platform's kind (`short_video`) in words.
+fn kind_words(lang: Lang, kind: &str) -> String {
+    lang.t_or(
+        &format!("platform-kind-{}", kind.replace('_', "-")),
+        &kind.replace('_', " "),
+    )
+}
+
 pub fn platform_page(chrome: &Chrome, p: &PlatformView) -> String {
+    let lang = chrome.lang;
+    let _scope = lang.enter();
     let rows = p
         .checks
         .iter()
         .map(|s| {
             view! {
                 <tr>
-                    <td>{s.kind_name.en.clone()}</td>
+                    <td>{s.kind_name.get(lang).to_string()}</td>
                     <td>{s.role.clone()}</td>
                     <td>{header_view(&s.other)}</td>
                     <td>{cell_view(&s.cell)}</td>
@@ -19,28 +30,33 @@ pub fn platform_page(chrome: &Chrome, p: &PlatformView) -> String {
         })
         .collect_view();
     let domains = if p.domains.is_empty() {
-        "none listed".to_string()
+        lang.t("platform-domains-none")
     } else {
         p.domains.join(", ")
     };
     let ecosystem = p
         .ecosystem
         .as_ref()
-        .map(|e| view! { <dt>"Ecosystem"</dt><dd>{name_view(e)}</dd> });
-    let banner = p.simulated.then(simulated_banner);
+        .map(|e| view! { <dt>{lang.t("platform-ecosystem")}</dt><dd>{name_view(e)}</dd> });
+    let banner = p.simulated.then(|| simulated_banner(lang));
     let body = view! {
-        <p class="crumbs"><a href=format!("/platforms{}", date_query(chrome))>"Platforms"</a>" › "{p.slug.clone()}</p>
+        <p class="crumbs"><a href=format!("/platforms{}", date_query(chrome))>{lang.t("platform-crumb")}</a>" › "{p.slug.clone()}</p>
         {banner}
         <h1>{name_view(&p.name)}</h1>
         <dl class="facts">
-            <dt>"Operator"</dt><dd>{name_view(&p.group)}</dd>
+            <dt>{lang.t("platform-operator")}</dt><dd>{name_view(&p.group)}</dd>
             {ecosystem}
-            <dt>"Kind"</dt><dd>{p.kind.replace('_', " ")}</dd>
-            <dt>"Domains"</dt><dd>{domains}</dd>
+            <dt>{lang.t("platform-kind")}</dt><dd>{kind_words(lang, &p.kind)}</dd>
+            <dt>{lang.t("platform-domains")}</dt><dd>{domains}</dd>
         </dl>
-        <h2>{format!("Its checks as of {}", chrome.at)}</h2>
+        <h2>{lang.t_args("platform-checks-heading", &[("date", lang.date(chrome.at).into())])}</h2>
         <table class="checks">
-            <thead><tr><th scope="col">"Kind"</th><th scope="col">"Role"</th><th scope="col">"Other side"</th><th scope="col">"State"</th></tr></thead>
+            <thead><tr>
+                <th scope="col">{lang.t("platform-col-kind")}</th>
+                <th scope="col">{lang.t("platform-col-role")}</th>
+                <th scope="col">{lang.t("platform-col-other")}</th>
+                <th scope="col">{lang.t("platform-col-state")}</th>
+            </tr></thead>
             <tbody>{rows}</tbody>
         </table>
     };
@@ -48,17 +64,18 @@ pub fn platform_page(chrome: &Chrome, p: &PlatformView) -> String {
 }
 
 /// Said wherever a simulated platform appears on its own.
-fn simulated_banner() -> impl IntoView + use<> {
+fn simulated_banner(lang: Lang) -> impl IntoView + use<> {
     view! {
         <p class="simulated-banner" role="note">
-            <span class="source-kind sk-simulated">"SIMULATED"</span>
-            " Simulated platform (demo) — not real data. It exists only in Hutong's built-in "
-            "simulator and is never counted in any real figure."
+            <span class="source-kind sk-simulated">{lang.t("simulated-mark")}</span>
+            " "{lang.t("platform-simulated-banner")}
         </p>
     }
 }
 
 pub fn platform_list_page(chrome: &Chrome, items: &[PlatformListItem]) -> String {
+    let lang = chrome.lang;
+    let _scope = lang.enter();
     let query = date_query(chrome);
     let rows = items
         .iter()
@@ -68,7 +85,7 @@ pub fn platform_list_page(chrome: &Chrome, items: &[PlatformListItem]) -> String
                 <tr>
                     <td><a href=format!("/platforms/{}{query}", p.slug)>{name_view(&p.name)}</a></td>
                     <td>{name_view(&p.group)}</td>
-                    <td>{p.kind.replace('_', " ")}</td>
+                    <td>{kind_words(lang, &p.kind)}</td>
                     <td class="num">{p.checks}</td>
                 </tr>
             }
@@ -83,17 +100,22 @@ pub fn platform_list_page(chrome: &Chrome, items: &[PlatformListItem]) -> String
         view! {
             <section class="simulated-section" aria-labelledby="h-simulated">
                 <h2 id="h-simulated">
-                    <span class="source-kind sk-simulated">"SIMULATED"</span>
-                    " Simulated platforms (demo) — not real data"
+                    <span class="source-kind sk-simulated">{lang.t("simulated-mark")}</span>
+                    " "{lang.t("matrix-simulated-heading")}
                 </h2>
                 <ul>{list}</ul>
             </section>
         }
     });
     let body = view! {
-        <h1>"Platforms"</h1>
+        <h1>{lang.t("platforms-heading")}</h1>
         <table class="checks">
-            <thead><tr><th scope="col">"Platform"</th><th scope="col">"Operator"</th><th scope="col">"Kind"</th><th scope="col">"Checks"</th></tr></thead>
+            <thead><tr>
+                <th scope="col">{lang.t("platforms-col-platform")}</th>
+                <th scope="col">{lang.t("platforms-col-operator")}</th>
+                <th scope="col">{lang.t("platforms-col-kind")}</th>
+                <th scope="col">{lang.t("platforms-col-checks")}</th>
+            </tr></thead>
             <tbody>{rows}</tbody>
         </table>
         {simulated}

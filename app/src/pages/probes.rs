@@ -1,45 +1,73 @@
 use crate::components::name_view;
+use crate::i18n::Lang;
 use crate::layout::render_document;
 use crate::model::{Chrome, PackView, ProbesView, RunRow};
 use leptos::prelude::*;
 
-fn run_outcome(r: &RunRow) -> String {
-    let mut s = format!(
-        "{}: {} of {} done, {} failed",
-        r.state, r.done, r.planned, r.failures
+fn run_outcome(lang: Lang, r: &RunRow) -> String {
+    let state = lang.t_or(&format!("run-state-{}", r.state), &r.state);
+    let mut s = lang.t_args(
+        "probes-outcome",
+        &[
+            ("state", state.into()),
+            ("done", r.done.into()),
+            ("planned", r.planned.into()),
+            ("failures", r.failures.into()),
+        ],
     );
     if r.failed {
-        s.push_str(" — FAILED");
+        s.push(' ');
+        s.push_str(&lang.t("probes-outcome-failed"));
     }
     s
 }
 
-fn pack_view(p: &PackView) -> impl IntoView + use<> {
+fn pack_view(lang: Lang, p: &PackView) -> impl IntoView + use<> {
     let verified = if p.verified {
-        view! { <span class="badge verified">"verified"</span> }.into_any()
+        view! { <span class="badge verified">{lang.t("probes-verified")}</span> }.into_any()
     } else {
         view! {
-            <span class="badge unverified" title="Its endpoints have not been confirmed live">"unverified"</span>
-            <span class="note">" endpoints not confirmed live"</span>
+            <span class="badge unverified" title=lang.t("probes-unverified-title")>{lang.t("probes-unverified")}</span>
+            " "<span class="note">{lang.t("probes-unverified-note")}</span>
         }
         .into_any()
     };
-    let simulated = p
-        .simulated
-        .then(|| view! { " "<span class="source-kind sk-simulated">"SIMULATED"</span> });
+    let simulated = p.simulated.then(
+        || view! { " "<span class="source-kind sk-simulated">{lang.t("simulated-mark")}</span> },
+    );
     let scheduled = if p.scheduled {
-        "scheduled by this process"
+        lang.t("probes-scheduled")
     } else if p.enabled {
-        "enabled, but not scheduled by this process"
+        lang.t("probes-enabled-unscheduled")
     } else {
-        "disabled: not scheduled"
+        lang.t("probes-disabled")
     };
     let failing = p.failing.clone().map(|f| {
-        view! { <p class="alert" role="alert"><strong>"FAILING: "</strong>{f}</p> }
+        view! { <p class="alert" role="alert"><strong>{lang.t("probes-failing")}</strong>{f}</p> }
     });
     let last_run = p.last_run.as_ref().map_or_else(
-        || "never run".to_string(),
-        |r| format!("started {} — {}", r.started, run_outcome(r)),
+        || lang.t("probes-never-run"),
+        |r| {
+            lang.t_args(
+                "probes-last-run",
+                &[
+                    ("started", r.started.clone().into()),
+                    ("outcome", run_outcome(lang, r).into()),
+                ],
+            )
+        },
+    );
+    let kind = lang.t_args(
+        "probes-kind-value",
+        &[
+            (
+                "kind",
+                lang.t_or(&format!("probes-kind-{}", p.kind), &p.kind)
+                    .into(),
+            ),
+            ("checks", p.checks.into()),
+            ("version", p.version.into()),
+        ],
     );
     let class = if p.failing.is_some() {
         "pack failing"
@@ -52,30 +80,33 @@ fn pack_view(p: &PackView) -> impl IntoView + use<> {
             {failing}
             <p>{verified}{simulated}</p>
             <dl>
-                <dt>"Kind"</dt><dd>{format!("{} checks ({} of them), rule version {}", p.kind, p.checks, p.version)}</dd>
-                <dt>"Schedule"</dt><dd><code>{p.schedule.clone()}</code>" (Beijing time) — "{scheduled}</dd>
-                <dt>"Next run"</dt><dd>{p.next_run.clone().unwrap_or_else(|| "none".into())}</dd>
-                <dt>"Last run"</dt><dd>{last_run}</dd>
-                <dt>"Last success"</dt><dd>{p.last_success.clone().unwrap_or_else(|| "never".into())}</dd>
-                <dt>"Failed runs in a row"</dt><dd>{p.failed_runs}</dd>
+                <dt>{lang.t("probes-kind")}</dt><dd>{kind}</dd>
+                <dt>{lang.t("probes-schedule")}</dt><dd><code>{p.schedule.clone()}</code>{lang.t("probes-schedule-zone")}{scheduled}</dd>
+                <dt>{lang.t("probes-next-run")}</dt><dd>{p.next_run.clone().unwrap_or_else(|| lang.t("probes-none-value"))}</dd>
+                <dt>{lang.t("probes-last-run-label")}</dt><dd>{last_run}</dd>
+                <dt>{lang.t("probes-last-success")}</dt><dd>{p.last_success.clone().unwrap_or_else(|| lang.t("probes-never"))}</dd>
+                <dt>{lang.t("probes-failed-runs")}</dt><dd>{p.failed_runs}</dd>
             </dl>
         </article>
     }
 }
 
 pub fn probes_page(chrome: &Chrome, v: &ProbesView) -> String {
+    let lang = chrome.lang;
+    let _scope = lang.enter();
     let packs = if v.packs.is_empty() {
         view! {
             <p class="empty">
-                "No probe packs are loaded. Probe packs are TOML files in "<code>"catalog/probes/"</code>
-                " that tell Hutong how to ask a platform, over HTTP, what happens to a shared link "
-                "or which payment methods a checkout offers. Until one is added, everything Hutong "
-                "shows comes from cited articles and manual tests."
+                {lang.t("probes-none-start")}<code>"catalog/probes/"</code>{lang.t("probes-none-end")}
             </p>
         }
         .into_any()
     } else {
-        v.packs.iter().map(pack_view).collect_view().into_any()
+        v.packs
+            .iter()
+            .map(|p| pack_view(lang, p))
+            .collect_view()
+            .into_any()
     };
     let runs = v
         .runs
@@ -87,18 +118,24 @@ pub fn probes_page(chrome: &Chrome, v: &ProbesView) -> String {
                     <td><code>{r.pack_id.clone()}</code></td>
                     <td>{r.slot.clone()}</td>
                     <td>{r.started.clone()}</td>
-                    <td>{run_outcome(r)}</td>
+                    <td>{run_outcome(lang, r)}</td>
                     <td>{r.detail.clone()}</td>
                 </tr>
             }
         })
         .collect_view();
     let runs = if v.runs.is_empty() {
-        view! { <p class="empty">"No runs yet."</p> }.into_any()
+        view! { <p class="empty">{lang.t("probes-no-runs")}</p> }.into_any()
     } else {
         view! {
             <table class="history runs">
-                <thead><tr><th scope="col">"Pack"</th><th scope="col">"Slot"</th><th scope="col">"Started"</th><th scope="col">"Outcome"</th><th scope="col">"Detail"</th></tr></thead>
+                <thead><tr>
+                    <th scope="col">{lang.t("probes-col-pack")}</th>
+                    <th scope="col">{lang.t("probes-col-slot")}</th>
+                    <th scope="col">{lang.t("probes-col-started")}</th>
+                    <th scope="col">{lang.t("probes-col-outcome")}</th>
+                    <th scope="col">{lang.t("probes-col-detail")}</th>
+                </tr></thead>
                 <tbody>{runs}</tbody>
             </table>
         }
@@ -110,7 +147,7 @@ pub fn probes_page(chrome: &Chrome, v: &ProbesView) -> String {
         .map(|m| {
             let from = m
                 .from_version
-                .map_or_else(|| "none".to_string(), |f| f.to_string());
+                .map_or_else(|| lang.t("probes-version-none"), |f| f.to_string());
             view! {
                 <tr>
                     <td><code>{m.pack_id.clone()}</code></td>
@@ -123,39 +160,36 @@ pub fn probes_page(chrome: &Chrome, v: &ProbesView) -> String {
         })
         .collect_view();
     let changes = if v.method_changes.is_empty() {
-        view! { <p class="empty">"No method changes yet."</p> }.into_any()
+        view! { <p class="empty">{lang.t("probes-no-methods")}</p> }.into_any()
     } else {
         view! {
             <table class="history method-changes">
-                <thead><tr><th scope="col">"Pack"</th><th scope="col">"Rule version"</th><th scope="col">"When"</th><th scope="col">"Verdicts checked"</th><th scope="col">"Verdicts changed"</th></tr></thead>
+                <thead><tr>
+                    <th scope="col">{lang.t("probes-col-pack")}</th>
+                    <th scope="col">{lang.t("probes-col-version")}</th>
+                    <th scope="col">{lang.t("probes-col-when")}</th>
+                    <th scope="col">{lang.t("probes-col-checked")}</th>
+                    <th scope="col">{lang.t("probes-col-changed")}</th>
+                </tr></thead>
                 <tbody>{changes}</tbody>
             </table>
         }
         .into_any()
     };
     let body = view! {
-        <h1>"Probes"</h1>
-        <p class="lede">
-            "Probe packs ask platforms over HTTP what happens to a link or which payment methods a "
-            "checkout offers, and keep the evidence. A pack is flagged FAILING when its runs have "
-            "observed nothing for longer than "{v.alert_after.clone()}". Times are Beijing time."
-        </p>
+        <h1>{lang.t("probes-heading")}</h1>
+        <p class="lede">{lang.t_args("probes-lede", &[("after", v.alert_after.clone().into())])}</p>
         <section aria-labelledby="h-packs">
-            <h2 id="h-packs">"Packs"</h2>
+            <h2 id="h-packs">{lang.t("probes-packs")}</h2>
             {packs}
         </section>
         <section aria-labelledby="h-runs">
-            <h2 id="h-runs">"Recent runs"</h2>
+            <h2 id="h-runs">{lang.t("probes-runs")}</h2>
             {runs}
         </section>
         <section aria-labelledby="h-methods">
-            <h2 id="h-methods">"Method changes"</h2>
-            <p>
-                "When a pack's rules change, its stored pages are judged again under the new rules "
-                "and old verdicts are re-derived (the old ones are kept, marked superseded). "
-                "A method change is Hutong changing how it reads a page; it is not a platform "
-                "changing its policy, and it never shows as a change on the timeline."
-            </p>
+            <h2 id="h-methods">{lang.t("probes-methods")}</h2>
+            <p>{lang.t("probes-methods-intro")}</p>
             {changes}
         </section>
     };

@@ -212,6 +212,7 @@ fn requirement_class(r: &RequirementItem) -> &'static str {
 /// `/requirements`.
 pub fn requirements_page(chrome: &Chrome, data: &RequirementsView) -> String {
     let lang = chrome.lang;
+    let _scope = lang.enter();
     let query = chrome_query(chrome);
     let items = data
         .requirements
@@ -289,6 +290,7 @@ fn outcome_id(o: ComplianceOutcome) -> &'static str {
 /// `/requirements/{id}`.
 pub fn requirement_page(chrome: &Chrome, data: &RequirementPageView) -> String {
     let lang = chrome.lang;
+    let _scope = lang.enter();
     let query = chrome_query(chrome);
     let r = &data.requirement;
     let deadline_passed = r.figures.complied_at_deadline.is_some();

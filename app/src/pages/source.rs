@@ -1,19 +1,24 @@
-use crate::components::{status_badge, timeline_entry_view, when_text, words_view};
+use crate::components::{
+    source_kind_word, status_badge, time_view, timeline_entry_view, words_view,
+};
 use crate::layout::render_document;
 use crate::model::{Chrome, SourceView};
 use leptos::prelude::*;
 
 /// A cited source: what it is, where to read it, and every fact Hutong takes from it.
+/// Its title and words are the source's own, never translated.
 pub fn source_page(chrome: &Chrome, s: &SourceView) -> String {
+    let lang = chrome.lang;
+    let _scope = lang.enter();
     let facts = s
         .facts
         .iter()
         .map(|f| {
-            let when = when_text(&f.when, f.approximate, true);
+            let when = time_view(&f.when, f.approximate, true);
             let words = words_view(f.quote.as_deref(), f.note.as_deref());
             view! {
                 <tr>
-                    <td><time>{when}</time></td>
+                    <td>{when}</td>
                     <td><a href=f.check_href.clone()>{f.check_title.clone()}</a></td>
                     <td>{status_badge(&f.status)}</td>
                     <td>{words}</td>
@@ -26,33 +31,42 @@ pub fn source_page(chrome: &Chrome, s: &SourceView) -> String {
         Some(url) => {
             view! { <a href=url.clone() rel="noopener noreferrer">{url.clone()}</a> }.into_any()
         }
-        None => view! { <span>"no address recorded; cite by publisher, title and date"</span> }
-            .into_any(),
+        None => view! { <span>{lang.t("source-no-address")}</span> }.into_any(),
     };
     let title_en = s
         .title_en
         .clone()
-        .map(|t| view! { <dt>"Title (English)"</dt><dd>{t}</dd> });
-    let date = s
-        .date
-        .map_or_else(|| "not known".to_string(), |d| d.to_string());
+        .map(|t| view! { <dt>{lang.t("source-title-en")}</dt><dd lang="en">{t}</dd> });
+    let date = match s.date {
+        Some(d) => view! { <time datetime=d.to_string()>{lang.date(d)}</time> }.into_any(),
+        None => view! { <span>{lang.t("source-date-unknown")}</span> }.into_any(),
+    };
     let body = view! {
-        <p class="crumbs">"Source"</p>
+        <p class="crumbs">{lang.t("source-crumb")}</p>
         <h1 lang=s.language.clone()>{s.title.clone()}</h1>
         <dl class="facts">
-            <dt>"Publisher"</dt><dd>{s.publisher.clone()}</dd>
+            <dt>{lang.t("source-publisher")}</dt><dd>{s.publisher.clone()}</dd>
             {title_en}
-            <dt>"Published"</dt><dd>{date}</dd>
-            <dt>"Kind"</dt><dd>{s.kind.clone()}</dd>
-            <dt>"Language, vantage"</dt><dd>{format!("{}, observed from {}", s.language, s.region)}</dd>
-            <dt>"Original"</dt><dd>{original}</dd>
+            <dt>{lang.t("source-published")}</dt><dd>{date}</dd>
+            <dt>{lang.t("source-kind")}</dt><dd>{source_kind_word(&s.kind)}</dd>
+            <dt>{lang.t("source-language")}</dt>
+            <dd>{lang.t_args(
+                "source-language-value",
+                &[("language", s.language.clone().into()), ("region", s.region.clone().into())],
+            )}</dd>
+            <dt>{lang.t("source-original")}</dt><dd>{original}</dd>
         </dl>
-        <h2>{format!("{} fact(s) taken from it", s.facts.len())}</h2>
+        <h2>{lang.t_args("source-facts-heading", &[("count", s.facts.len().into())])}</h2>
         <table class="history">
-            <thead><tr><th scope="col">"When"</th><th scope="col">"Check"</th><th scope="col">"Status"</th><th scope="col">"Its words"</th></tr></thead>
+            <thead><tr>
+                <th scope="col">{lang.t("source-col-when")}</th>
+                <th scope="col">{lang.t("source-col-check")}</th>
+                <th scope="col">{lang.t("source-col-status")}</th>
+                <th scope="col">{lang.t("source-col-words")}</th>
+            </tr></thead>
             <tbody>{facts}</tbody>
         </table>
-        <h2>"Milestones it reports"</h2>
+        <h2>{lang.t("source-milestones-heading")}</h2>
         <ol class="timeline">{milestones}</ol>
     };
     render_document(chrome, body)

@@ -10,33 +10,48 @@ fn options(list: &[FilterOption]) -> impl IntoView + use<> {
 }
 
 pub fn timeline_page(chrome: &Chrome, t: &TimelineView) -> String {
+    let lang = chrome.lang;
+    let _scope = lang.enter();
     let entries = t.entries.iter().map(timeline_entry_view).collect_view();
     let empty = t
         .entries
         .is_empty()
-        .then(|| view! { <p class="empty">"Nothing matches these filters up to this date."</p> });
+        .then(|| view! { <p class="empty">{lang.t("timeline-empty")}</p> });
     let newer = t
         .newer
         .clone()
-        .map(|h| view! { <a rel="prev" href=h>"← Newer"</a> });
+        .map(|h| view! { <a rel="prev" href=h>{lang.t("pager-newer")}</a> });
     let older = t
         .older
         .clone()
-        .map(|h| view! { <a rel="next" href=h>"Older →"</a> });
+        .map(|h| view! { <a rel="next" href=h>{lang.t("pager-older")}</a> });
+    let count = lang.t_args(
+        "timeline-count",
+        &[
+            ("total", t.total.into()),
+            ("page", t.page.into()),
+            ("pages", t.pages.max(1).into()),
+        ],
+    );
     let body = view! {
-        <h1>"Timeline"</h1>
-        <p class="lede">"Every status change and public milestone up to "<strong>{chrome.at.to_string()}</strong>", newest first."</p>
+        <h1>{lang.t("timeline-heading")}</h1>
+        <p class="lede">
+            {lang.t("timeline-lede-start")}
+            <strong><time datetime=chrome.at.to_string()>{lang.date(chrome.at)}</time></strong>
+            {lang.t("timeline-lede-end")}
+        </p>
         <form class="filters" method="get" action="/timeline">
             <input type="hidden" name="at" value=chrome.at.to_string()/>
-            <label>"Platform "<select name="platform">{options(&t.platforms)}</select></label>
-            <label>"Kind "<select name="kind">{options(&t.kinds)}</select></label>
-            <label>"Source "<select name="source">{options(&t.sources)}</select></label>
-            <button type="submit">"Filter"</button>
+            <input type="hidden" name="lang" value=lang.code()/>
+            <label>{lang.t("timeline-platform")}" "<select name="platform">{options(&t.platforms)}</select></label>
+            <label>{lang.t("timeline-kind")}" "<select name="kind">{options(&t.kinds)}</select></label>
+            <label>{lang.t("timeline-source")}" "<select name="source">{options(&t.sources)}</select></label>
+            <button type="submit">{lang.t("timeline-filter")}</button>
         </form>
-        <p class="count">{format!("{} entries; page {} of {}", t.total, t.page, t.pages.max(1))}</p>
+        <p class="count">{count}</p>
         {empty}
         <ol class="timeline">{entries}</ol>
-        <nav class="pager" aria-label="Pages">{newer}" "{older}</nav>
+        <nav class="pager" aria-label=lang.t("pager-label")>{newer}" "{older}</nav>
     };
     render_document(chrome, body)
 }
