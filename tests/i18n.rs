@@ -270,7 +270,16 @@ async fn every_page_reads_in_chinese_and_in_english_with_no_message_missing() {
             .collect();
         assert_eq!(
             nav,
-            ["概览", "链接", "支付", "扫码互认", "时间线", "平台", "探针"],
+            [
+                "概览",
+                "链接",
+                "支付",
+                "扫码互认",
+                "时间线",
+                "监管要求",
+                "平台",
+                "探针"
+            ],
             "{uri}"
         );
         for english in [

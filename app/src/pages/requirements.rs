@@ -186,6 +186,8 @@ fn facts_view(r: &RequirementItem, lang: Lang, query: &str) -> impl IntoView + u
         .collect_view();
     let mut citation = r.citation.clone();
     if let Some(href) = citation.href.as_mut() {
+        // The page's own query (date and language) replaces whatever the link carried.
+        href.truncate(href.find('?').unwrap_or(href.len()));
         href.push_str(query);
     }
     view! {
