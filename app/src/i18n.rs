@@ -27,6 +27,16 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         "core.ftl",
         include_str!("../locales/zh-CN/core.ftl"),
     ),
+    (
+        Lang::En,
+        "exports.ftl",
+        include_str!("../locales/en/exports.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "exports.ftl",
+        include_str!("../locales/zh-CN/exports.ftl"),
+    ),
 ];
 
 struct Bundles {
