@@ -212,6 +212,7 @@ pub async fn storage(args: StorageBench) -> anyhow::Result<()> {
     );
     let q = TimelineQuery {
         until: end,
+        since: None,
         platform: None,
         kind: None,
         source_kind: None,

@@ -96,6 +96,25 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         checks: usize,
     },
+    /// Fill a database with labelled synthetic history (simulated group, source kind
+    /// `simulated`) for benchmarks. Uses a new temporary SQLite file (path printed, kept)
+    /// unless --database-url is given.
+    Seed {
+        #[arg(long, default_value_t = 1_000_000)]
+        observations: usize,
+        #[arg(long, default_value_t = 200)]
+        checks: usize,
+        /// On average one observation in this many changes status (1: every one).
+        #[arg(long, default_value_t = 20)]
+        change_every: usize,
+    },
+    /// Stream /timeline.csv from an in-process server on loopback and report rows/s and
+    /// memory. Seeds a temporary SQLite file with --rows changes unless --database-url
+    /// names a database that already has simulated history.
+    Export {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+    },
     /// Probe runs end to end against the simulator on loopback (fetch, decode, parse,
     /// classify, store with evidence), with the raw GET rate of the same server.
     Probes {
@@ -196,6 +215,12 @@ pub fn run(cli: Cli) -> ExitCode {
                     catalog_dir: config.catalog_dir.clone(),
                 })
                 .await
+            }
+            Command::Bench { what: BenchCommand::Seed { observations, checks, change_every } } => {
+                crate::bench_seed::seed_command(observations, checks, change_every, explicit_database, config.catalog_dir.clone()).await
+            }
+            Command::Bench { what: BenchCommand::Export { rows } } => {
+                crate::bench_seed::export_command(rows, explicit_database, config.catalog_dir.clone()).await
             }
             Command::Bench { what: BenchCommand::Probes { runs, kb, concurrency, targets } } => {
                 crate::bench_probes::probes(crate::bench_probes::ProbeBench {

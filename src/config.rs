@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 /// The file read when no `--config` is given; missing is fine.
 pub const DEFAULT_CONFIG_FILE: &str = "hutong.toml";
 
+/// The public URL when neither `public_url` nor a usable listen address says otherwise.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -24,6 +27,10 @@ pub struct Config {
     pub log: String,
     /// Upper bound on pooled database connections.
     pub max_connections: u32,
+    /// Where readers reach this server, e.g. `https://hutong.example.org`: the base of
+    /// absolute links in exports and feeds. Unset: `http://` + the listen address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
     /// The probe engine and its scheduler (`[probes]` in `hutong.toml`).
     #[serde(default)]
     pub probes: ProbeConfig,
@@ -37,6 +44,7 @@ impl Default for Config {
             catalog_dir: PathBuf::from("catalog"),
             log: "info".into(),
             max_connections: 8,
+            public_url: None,
             probes: ProbeConfig::default(),
         }
     }
@@ -95,8 +103,24 @@ impl fmt::Debug for Config {
             .field("catalog_dir", &self.catalog_dir)
             .field("log", &self.log)
             .field("max_connections", &self.max_connections)
+            .field("public_url", &self.public_url)
             .field("probes", &self.probes)
             .finish()
+    }
+}
+
+impl Config {
+    /// The base of absolute links: `public_url` without a trailing slash, or `http://`
+    /// and the listen address (loopback when it listens on every interface).
+    pub fn public_url(&self) -> String {
+        if let Some(url) = self.public_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            return url.trim().trim_end_matches('/').to_string();
+        }
+        let mut addr = self.listen;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::IpAddr::from([127, 0, 0, 1]));
+        }
+        format!("http://{addr}")
     }
 }
 
@@ -144,6 +168,7 @@ impl Config {
                 "catalog_dir",
                 "log",
                 "max_connections",
+                "public_url",
             ]))
             .merge(Env::prefixed("HUTONG_PROBES__").map(|k| format!("probes.{k}").into()))
             .merge(Serialized::defaults(overrides))

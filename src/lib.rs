@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod bench_probes;
+pub mod bench_seed;
 pub mod catalog;
 pub mod charts;
 pub mod cli;

@@ -25,6 +25,7 @@ pub struct Application {
     probes: ProbeSystem,
     schedule: bool,
     alert_after: chrono::Duration,
+    public_url: String,
 }
 
 /// The probe engine as a process runs it: packs, fetchers, the simulator when asked for,
@@ -218,6 +219,7 @@ impl Application {
             probes,
             schedule: config.probes.schedule,
             alert_after: chrono::Duration::minutes(config.probes.alert_after_minutes.max(1)),
+            public_url: config.public_url(),
         })
     }
 
@@ -254,6 +256,7 @@ impl Application {
             store: self.store.clone(),
             packs: Arc::new(self.probes.summaries.clone()),
             probe_alert_after: self.alert_after,
+            public_url: self.public_url.clone(),
         });
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)

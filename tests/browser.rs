@@ -882,7 +882,6 @@ async fn language_switch_keeps_the_page_and_date() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs /timeline.csv and its link; remove this line after merging it"]
 async fn csv_download_from_the_timeline_parses() {
     let h = harness().await;
     for js in MODES {

@@ -327,6 +327,7 @@ async fn timeline_filters_and_pages(store: &Store) {
     loaded(store).await;
     let q = |platform: Option<&str>, kind: Option<&str>, limit: i64, offset: i64| TimelineQuery {
         until: day_end(2021, 12, 31),
+        since: None,
         platform: platform.map(Into::into),
         kind: kind.map(Into::into),
         source_kind: None,
@@ -418,6 +419,7 @@ async fn simulated_observations_stay_out_of_real_figures(store: &Store) {
     );
     let q = TimelineQuery {
         until: at,
+        since: None,
         platform: None,
         kind: None,
         source_kind: None,

@@ -68,6 +68,16 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         "catalog.ftl",
         include_str!("../locales/zh-CN/catalog.ftl"),
     ),
+    (
+        Lang::En,
+        "exports.ftl",
+        include_str!("../locales/en/exports.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "exports.ftl",
+        include_str!("../locales/zh-CN/exports.ftl"),
+    ),
 ];
 
 struct Bundles {

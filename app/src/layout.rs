@@ -7,10 +7,23 @@ use leptos::prelude::*;
 
 /// Renders a whole page: `<!DOCTYPE html>` and the shell around `body`, in `chrome.lang`.
 pub fn render_document(chrome: &Chrome, body: impl IntoView + 'static) -> String {
+    render_document_with_feed(chrome, None, body)
+}
+
+/// As [`render_document`], announcing a feed of the page's data in the head
+/// (`<link rel="alternate" type="application/atom+xml">`): (title, href).
+pub fn render_document_with_feed(
+    chrome: &Chrome,
+    feed: Option<(String, String)>,
+    body: impl IntoView + 'static,
+) -> String {
     let lang = chrome.lang;
     let _scope = lang.enter();
     let title = format!("{} · Hutong 互通", chrome.title);
     let chrome = chrome.clone();
+    let feed = feed.map(|(title, href)| {
+        view! { <link rel="alternate" type="application/atom+xml" title=title href=href/> }
+    });
     let html = view! {
         <html lang=lang.code()>
             <head>
@@ -19,6 +32,7 @@ pub fn render_document(chrome: &Chrome, body: impl IntoView + 'static) -> String
                 <title>{title}</title>
                 <link rel="stylesheet" href="/style/hutong.css"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                {feed}
             </head>
             <body>
                 <a class="skip" href="#main">{lang.t("skip-to-content")}</a>

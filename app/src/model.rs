@@ -325,6 +325,11 @@ pub struct TimelineView {
     pub total: usize,
     pub newer: Option<String>,
     pub older: Option<String>,
+    /// The date range shown (`from`, `to`: Beijing days), as given.
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    /// Downloads of this timeline with its current filters (CSV, JSON, NDJSON, Atom).
+    pub exports: Vec<ExportLink>,
 }
 
 /// A source and everything Hutong takes from it.
@@ -612,4 +617,14 @@ pub struct RequirementsView {
 pub struct DeadlineHighlights {
     pub overdue: Vec<RequirementItem>,
     pub upcoming: Vec<RequirementItem>,
+}
+
+/// A download of the data a page shows, with the page's filters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportLink {
+    pub href: String,
+    /// The media type (`text/csv`, `application/atom+xml` …), the link's `type`.
+    pub mime: String,
+    /// The format's short name (CSV, JSON …).
+    pub format: String,
 }

@@ -6,6 +6,7 @@
 //! implementations cannot drift apart, and the storage test suite runs the same stories
 //! against both.
 
+mod bulk;
 mod catalog_load;
 mod charts;
 mod history;
@@ -13,6 +14,7 @@ mod probes;
 mod records;
 mod requirements;
 
+pub use bulk::BulkObservation;
 pub use catalog_load::LoadReport;
 pub use probes::*;
 pub use records::*;
@@ -571,25 +573,20 @@ impl Store {
     ) -> Result<(Vec<TransitionRecord>, i64), StorageError> {
         // Filters touch `transitions` alone (checks through small subqueries), so counting
         // and paging walk one table and its time index; the page is joined afterwards.
-        let filter = "from transitions t
-             where t.occurred_at <= $1
-               and ($2 is null or t.check_id in (select id from checks where subject = $2 or object = $2))
-               and ($3 is null or t.check_id in (select id from checks where kind = $3))
-               and ($4 or t.source_kind <> 'simulated')
-               and ($5 is null or t.source_kind = $5)";
         let page = format!(
             "select {TRANSITION_COLUMNS}
              from transitions t
              join checks c on c.id = t.check_id
              join observations o on o.id = t.observation_id
-             where t.id in (select t.id {filter}
-                            order by t.occurred_at desc, t.id desc limit $6 offset $7)
+             where t.id in (select t.id from transitions t where {TIMELINE_FILTER}
+                            order by t.occurred_at desc, t.id desc limit $7 offset $8)
              order by t.occurred_at desc, t.id desc"
         );
-        let count = format!("select count(*) {filter}");
+        let count = format!("select count(*) from transitions t where {TIMELINE_FILTER}");
         on_pool!(self, pool => {
             let rows = sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(page).into_sql_str())
                 .bind(q.until)
+                .bind(q.since)
                 .bind(q.platform.as_deref())
                 .bind(q.kind.as_deref())
                 .bind(q.include_simulated)
@@ -600,6 +597,7 @@ impl Store {
                 .await?;
             let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count).into_sql_str())
                 .bind(q.until)
+                .bind(q.since)
                 .bind(q.platform.as_deref())
                 .bind(q.kind.as_deref())
                 .bind(q.include_simulated)
@@ -607,6 +605,42 @@ impl Store {
                 .fetch_one(pool)
                 .await?;
             Ok((rows, total))
+        })
+    }
+
+    /// Every transition [`Store::timeline`] would page through (`limit` and `offset` are
+    /// ignored), streamed row by row from the database in the given order: exports of
+    /// any size in constant memory.
+    pub fn timeline_stream<'a>(
+        &'a self,
+        q: &'a TimelineQuery,
+        order: TimelineOrder,
+    ) -> futures_util::stream::BoxStream<'a, Result<TransitionRecord, StorageError>> {
+        use futures_util::StreamExt;
+        let direction = match order {
+            TimelineOrder::OldestFirst => "asc",
+            TimelineOrder::NewestFirst => "desc",
+        };
+        // Joined per row through primary keys; ordered by the time index.
+        let sql = format!(
+            "select {TRANSITION_COLUMNS}
+             from transitions t
+             join checks c on c.id = t.check_id
+             join observations o on o.id = t.observation_id
+             where {TIMELINE_FILTER}
+             order by t.occurred_at {direction}, t.id {direction}"
+        );
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(q.until)
+                .bind(q.since)
+                .bind(q.platform.as_deref())
+                .bind(q.kind.as_deref())
+                .bind(q.include_simulated)
+                .bind(q.source_kind.map(SourceKind::as_str))
+                .fetch(pool)
+                .map(|r| r.map_err(StorageError::from))
+                .boxed()
         })
     }
 
@@ -647,6 +681,16 @@ const OBSERVATION_COLUMNS: &str = "o.id, o.check_id, o.observed_at, o.precision,
     o.evidence, o.catalog_key, o.recorded_at, o.pack_id, o.rule_version, o.confirmed,
     o.failure, o.snapshot, o.superseded_by, o.reclassifies,
     s.publisher as source_publisher, s.title as source_title, s.url as source_url";
+
+/// The timeline's filters over `transitions t`: $1 until, $2 since (or null), $3 platform,
+/// $4 kind, $5 include simulated, $6 source kind. Checks are reached through small
+/// subqueries so that the time index drives the scan.
+const TIMELINE_FILTER: &str = "t.occurred_at <= $1
+       and ($2 is null or t.occurred_at >= $2)
+       and ($3 is null or t.check_id in (select id from checks where subject = $3 or object = $3))
+       and ($4 is null or t.check_id in (select id from checks where kind = $4))
+       and ($5 or t.source_kind <> 'simulated')
+       and ($6 is null or t.source_kind = $6)";
 
 const TRANSITION_COLUMNS: &str = "t.id, t.check_id, t.source_key, t.observation_id,
     t.occurred_at, t.from_status, t.to_status, t.source_kind, o.source_id, o.precision,
@@ -750,13 +794,23 @@ pub struct StateFilter {
 
 #[derive(Debug, Clone)]
 pub struct TimelineQuery {
+    /// Transitions at or before this instant.
     pub until: DateTime<Utc>,
+    /// And at or after this one, when given (`?from=`).
+    pub since: Option<DateTime<Utc>>,
     pub platform: Option<String>,
     pub kind: Option<String>,
     pub source_kind: Option<SourceKind>,
     pub include_simulated: bool,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// The order a timeline is streamed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineOrder {
+    OldestFirst,
+    NewestFirst,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -4,6 +4,7 @@
 
 mod api;
 mod charts;
+pub mod exports;
 pub mod lang;
 mod pages;
 mod params;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub packs: std::sync::Arc<Vec<crate::probes::PackSummary>>,
     /// A pack failing for longer than this is flagged on the overview.
     pub probe_alert_after: chrono::Duration,
+    /// Where readers reach this server (`public_url`): absolute links in exports and feeds.
+    pub public_url: String,
 }
 
 impl AppState {
@@ -38,7 +41,14 @@ impl AppState {
             store,
             packs: std::sync::Arc::new(Vec::new()),
             probe_alert_after: chrono::Duration::hours(1),
+            public_url: crate::config::DEFAULT_PUBLIC_URL.to_string(),
         }
+    }
+
+    /// The same state with another public URL (no trailing slash needed).
+    pub fn with_public_url(mut self, url: &str) -> AppState {
+        self.public_url = url.trim_end_matches('/').to_string();
+        self
     }
 }
 
@@ -76,6 +86,10 @@ pub fn router(state: AppState) -> Router {
         .route("/platforms", get(pages::show_platforms))
         .route("/platforms/{slug}", get(pages::show_platform))
         .route("/timeline", get(pages::show_timeline))
+        .route("/timeline.csv", get(exports::get_csv))
+        .route("/timeline.json", get(exports::get_json))
+        .route("/timeline.ndjson", get(exports::get_ndjson))
+        .route("/timeline.atom", get(exports::get_atom))
         .route("/sources/{id}", get(pages::show_source))
         .route("/probes", get(probe_pages::show_probes))
         .route("/requirements", get(requirement_pages::show_requirements))

@@ -875,6 +875,10 @@ pub struct TimelineFilter {
     /// A check kind, or `milestone` for milestones only.
     pub kind: Option<String>,
     pub source: Option<SourceKind>,
+    /// First day shown (`?from=`, a Beijing day, inclusive).
+    pub from: Option<NaiveDate>,
+    /// Last day shown (`?to=`, a Beijing day, inclusive).
+    pub to: Option<NaiveDate>,
 }
 
 impl TimelineFilter {
@@ -898,14 +902,76 @@ impl TimelineFilter {
         let source = params
             .one_of("source", &sources)?
             .and_then(|s| s.parse().ok());
+        let from = params.day("from")?;
+        let to = params.day("to")?;
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            return Err(WebError::BadRequest(format!(
+                "from, to: the range starts after it ends (from {f} is later than to {t})"
+            )));
+        }
         Ok(TimelineFilter {
             platform,
             kind,
             source,
+            from,
+            to,
         })
     }
 
-    fn pairs(&self) -> Vec<(String, String)> {
+    /// The first instant shown, if the range has a start.
+    pub fn since(&self) -> Option<DateTime<Utc>> {
+        self.from.map(|d| time::start_of_day(d, SHANGHAI))
+    }
+
+    /// The last instant shown: the end of `to`, or of the page's date if earlier.
+    pub fn until(&self, as_of: &AsOf) -> DateTime<Utc> {
+        match self.to {
+            Some(d) => time::end_of_day(d, SHANGHAI).min(as_of.instant),
+            None => as_of.instant,
+        }
+    }
+
+    /// Whether a milestone falls within these filters and dates.
+    pub fn keeps_milestone(
+        &self,
+        r: &crate::storage::Reference,
+        m: &crate::catalog::Milestone,
+        as_of: &AsOf,
+    ) -> bool {
+        let at = time::start_of_day(m.date, SHANGHAI);
+        at <= self.until(as_of)
+            && self.since().is_none_or(|s| at >= s)
+            && self
+                .platform
+                .as_ref()
+                .is_none_or(|p| m.platforms.contains(p))
+            && match self.kind.as_deref() {
+                None | Some("milestone") => true,
+                Some(k) => m.kinds.iter().any(|mk| mk == k),
+            }
+            && self
+                .source
+                .is_none_or(|s| r.source(&m.source).is_some_and(|src| src.kind == s))
+    }
+
+    /// The storage query for these filters (transitions only).
+    pub fn query(&self, as_of: &AsOf, limit: i64, offset: i64) -> TimelineQuery {
+        TimelineQuery {
+            until: self.until(as_of),
+            since: self.since(),
+            platform: self.platform.clone(),
+            kind: self.kind.clone(),
+            source_kind: self.source,
+            include_simulated: self.source == Some(SourceKind::Simulated),
+            limit,
+            offset,
+        }
+    }
+
+    /// The filters as query pairs, in a fixed order (without `at`).
+    pub fn pairs(&self) -> Vec<(String, String)> {
         let mut v = Vec::new();
         if let Some(p) = &self.platform {
             v.push(("platform".to_string(), p.clone()));
@@ -915,6 +981,12 @@ impl TimelineFilter {
         }
         if let Some(s) = self.source {
             v.push(("source".to_string(), s.as_str().to_string()));
+        }
+        if let Some(d) = self.from {
+            v.push(("from".to_string(), d.to_string()));
+        }
+        if let Some(d) = self.to {
+            v.push(("to".to_string(), d.to_string()));
         }
         v
     }
@@ -935,31 +1007,14 @@ pub async fn timeline_entries(
     let (transitions, transition_total) = if milestones_only {
         (Vec::new(), 0)
     } else {
-        let q = TimelineQuery {
-            until: as_of.instant,
-            platform: f.platform.clone(),
-            kind: f.kind.clone(),
-            source_kind: f.source,
-            include_simulated: f.source == Some(SourceKind::Simulated),
-            limit: wanted as i64,
-            offset: 0,
-        };
+        let q = f.query(as_of, wanted as i64, 0);
         let (rows, total) = state.store.timeline(&q).await?;
         (rows, total as usize)
     };
     let milestones: Vec<_> = r
         .milestones
         .iter()
-        .filter(|m| time::start_of_day(m.date, SHANGHAI) <= as_of.instant)
-        .filter(|m| f.platform.as_ref().is_none_or(|p| m.platforms.contains(p)))
-        .filter(|m| match f.kind.as_deref() {
-            None | Some("milestone") => true,
-            Some(k) => m.kinds.iter().any(|mk| mk == k),
-        })
-        .filter(|m| {
-            f.source
-                .is_none_or(|s| r.source(&m.source).is_some_and(|src| src.kind == s))
-        })
+        .filter(|m| f.keeps_milestone(r, m, as_of))
         .collect();
     let total = transition_total + milestones.len();
     let mut merged: Vec<(DateTime<Utc>, TimelineEntry)> = transitions
@@ -1071,6 +1126,9 @@ async fn timeline(state: &AppState, params: Params) -> PageResult {
         total,
         newer: (page > 1).then(|| page_href(page - 1)),
         older: (page < pages_count).then(|| page_href(page + 1)),
+        from: filter.from,
+        to: filter.to,
+        exports: super::exports::links(&filter, &as_of, chrome.lang),
     };
     Ok(html(pages::timeline_page(&chrome, &view)))
 }

@@ -1,5 +1,5 @@
 use crate::components::timeline_entry_view;
-use crate::layout::render_document;
+use crate::layout::render_document_with_feed;
 use crate::model::{Chrome, FilterOption, TimelineView};
 use leptos::prelude::*;
 
@@ -33,6 +33,21 @@ pub fn timeline_page(chrome: &Chrome, t: &TimelineView) -> String {
             ("pages", t.pages.max(1).into()),
         ],
     );
+    let from_value = t.from.map(|d| d.to_string()).unwrap_or_default();
+    let to_value = t.to.map(|d| d.to_string()).unwrap_or_default();
+    let exports = t
+        .exports
+        .iter()
+        .map(|e| {
+            let title = lang.t_args("exports-download-title", &[("format", e.format.clone().into())]);
+            view! { <a type=e.mime.clone() href=e.href.clone() title=title>{e.format.clone()}</a>" " }
+        })
+        .collect_view();
+    let feed = t
+        .exports
+        .iter()
+        .find(|e| e.mime == "application/atom+xml")
+        .map(|e| (lang.t("exports-feed-title"), e.href.clone()));
     let body = view! {
         <h1>{lang.t("timeline-heading")}</h1>
         <p class="lede">
@@ -46,12 +61,15 @@ pub fn timeline_page(chrome: &Chrome, t: &TimelineView) -> String {
             <label>{lang.t("timeline-platform")}" "<select name="platform">{options(&t.platforms)}</select></label>
             <label>{lang.t("timeline-kind")}" "<select name="kind">{options(&t.kinds)}</select></label>
             <label>{lang.t("timeline-source")}" "<select name="source">{options(&t.sources)}</select></label>
+            <label>{lang.t("exports-filter-from")}" "<input type="date" name="from" value=from_value min="2010-01-01" max=chrome.today.to_string()/></label>
+            <label>{lang.t("exports-filter-to")}" "<input type="date" name="to" value=to_value min="2010-01-01" max=chrome.today.to_string()/></label>
             <button type="submit">{lang.t("timeline-filter")}</button>
         </form>
+        <p class="exports">{lang.t("exports-download-lede")}" "{exports}</p>
         <p class="count">{count}</p>
         {empty}
         <ol class="timeline">{entries}</ol>
         <nav class="pager" aria-label=lang.t("pager-label")>{newer}" "{older}</nav>
     };
-    render_document(chrome, body)
+    render_document_with_feed(chrome, feed, body)
 }
