@@ -108,6 +108,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         change_every: usize,
     },
+    /// The dashboard's pages under concurrent load (overview, links matrix at a past date,
+    /// a check page, the timeline), on a database of synthetic history: seeds a temporary
+    /// SQLite file unless --database-url names one filled by `bench seed`.
+    Pages {
+        /// Requests per page.
+        #[arg(long, default_value_t = 1_000)]
+        requests: usize,
+        /// Requests in flight.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Observations to seed when no database is given.
+        #[arg(long, default_value_t = 1_000_000)]
+        observations: usize,
+        #[arg(long, default_value_t = 200)]
+        checks: usize,
+    },
     /// Stream /timeline.csv from an in-process server on loopback and report rows/s and
     /// memory. Seeds a temporary SQLite file with --rows changes unless --database-url
     /// names a database that already has simulated history.
@@ -218,6 +234,17 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             Command::Bench { what: BenchCommand::Seed { observations, checks, change_every } } => {
                 crate::bench_seed::seed_command(observations, checks, change_every, explicit_database, config.catalog_dir.clone()).await
+            }
+            Command::Bench { what: BenchCommand::Pages { requests, concurrency, observations, checks } } => {
+                crate::bench_pages::pages(crate::bench_pages::PagesBench {
+                    requests,
+                    concurrency,
+                    database_url: explicit_database,
+                    seed_observations: observations,
+                    seed_checks: checks,
+                    catalog_dir: config.catalog_dir.clone(),
+                })
+                .await
             }
             Command::Bench { what: BenchCommand::Export { rows } } => {
                 crate::bench_seed::export_command(rows, explicit_database, config.catalog_dir.clone()).await

@@ -6,6 +6,7 @@
 //! call it: [`cli`] runs subcommands, [`serve::Application`] is the web server.
 
 pub mod bench;
+pub mod bench_pages;
 pub mod bench_probes;
 pub mod bench_seed;
 pub mod catalog;
