@@ -573,16 +573,17 @@ impl Store {
     ) -> Result<(Vec<TransitionRecord>, i64), StorageError> {
         // Filters touch `transitions` alone (checks through small subqueries), so counting
         // and paging walk one table and its time index; the page is joined afterwards.
+        let filter = timeline_filter(q);
         let page = format!(
             "select {TRANSITION_COLUMNS}
              from transitions t
              join checks c on c.id = t.check_id
              join observations o on o.id = t.observation_id
-             where t.id in (select t.id from transitions t where {TIMELINE_FILTER}
+             where t.id in (select t.id from transitions t where {filter}
                             order by t.occurred_at desc, t.id desc limit $7 offset $8)
              order by t.occurred_at desc, t.id desc"
         );
-        let count = format!("select count(*) from transitions t where {TIMELINE_FILTER}");
+        let count = format!("select count(*) from transitions t where {filter}");
         on_pool!(self, pool => {
             let rows = sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(page).into_sql_str())
                 .bind(q.until)
@@ -622,12 +623,13 @@ impl Store {
             TimelineOrder::NewestFirst => "desc",
         };
         // Joined per row through primary keys; ordered by the time index.
+        let filter = timeline_filter(q);
         let sql = format!(
             "select {TRANSITION_COLUMNS}
              from transitions t
              join checks c on c.id = t.check_id
              join observations o on o.id = t.observation_id
-             where {TIMELINE_FILTER}
+             where {filter}
              order by t.occurred_at {direction}, t.id {direction}"
         );
         on_pool!(self, pool => {
@@ -685,12 +687,29 @@ const OBSERVATION_COLUMNS: &str = "o.id, o.check_id, o.observed_at, o.precision,
 /// The timeline's filters over `transitions t`: $1 until, $2 since (or null), $3 platform,
 /// $4 kind, $5 include simulated, $6 source kind. Checks are reached through small
 /// subqueries so that the time index drives the scan.
-const TIMELINE_FILTER: &str = "t.occurred_at <= $1
+/// The timeline's filter over `transitions t` ($1 until, $2 since, $3 platform, $4 kind,
+/// $5 include simulated, $6 source kind). Filters in use are spelt out as terms of their
+/// own, so the planner can walk an index for them (`transitions_real` for real rows only,
+/// `transitions_by_source_kind` for one source kind) instead of testing every row.
+fn timeline_filter(q: &TimelineQuery) -> String {
+    let mut f = String::from(
+        "t.occurred_at <= $1
        and ($2 is null or t.occurred_at >= $2)
        and ($3 is null or t.check_id in (select id from checks where subject = $3 or object = $3))
-       and ($4 is null or t.check_id in (select id from checks where kind = $4))
-       and ($5 or t.source_kind <> 'simulated')
-       and ($6 is null or t.source_kind = $6)";
+       and ($4 is null or t.check_id in (select id from checks where kind = $4))",
+    );
+    f.push_str(if q.include_simulated {
+        "\n       and ($5 or t.source_kind <> 'simulated')"
+    } else {
+        "\n       and ($5 is not null and t.source_kind <> 'simulated')"
+    });
+    f.push_str(if q.source_kind.is_some() {
+        "\n       and ($6 is not null and t.source_kind = $6)"
+    } else {
+        "\n       and ($6 is null or t.source_kind = $6)"
+    });
+    f
+}
 
 const TRANSITION_COLUMNS: &str = "t.id, t.check_id, t.source_key, t.observation_id,
     t.occurred_at, t.from_status, t.to_status, t.source_kind, o.source_id, o.precision,
@@ -707,6 +726,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "probes",
         include_str!("../../migrations/sqlite/0002_probes.sql"),
     ),
+    (
+        3,
+        "real indexes",
+        include_str!("../../migrations/sqlite/0003_real_indexes.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -718,6 +742,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "probes",
         include_str!("../../migrations/postgres/0002_probes.sql"),
+    ),
+    (
+        3,
+        "real indexes",
+        include_str!("../../migrations/postgres/0003_real_indexes.sql"),
     ),
 ];
 
