@@ -12,7 +12,7 @@ use crate::state;
 use crate::storage::Reference;
 use crate::time;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use hutong_app::charts::{ChartTable, ChartView};
@@ -332,35 +332,9 @@ pub(super) fn split_file(file: &str) -> Option<(&str, Format)> {
     Some((stem, format))
 }
 
-/// The language of a download: `?lang=` (a 400 when it names a language Hutong does not
-/// have), else the `lang` cookie, else `Accept-Language`, else English.
-fn chart_lang(params: &Params, headers: &HeaderMap) -> Result<Lang, WebError> {
-    if let Some(v) = params.get("lang") {
-        return Lang::from_tag(v).ok_or_else(|| {
-            WebError::BadRequest(format!(
-                "lang: \"{}\" is not one of: en, zh-CN",
-                truncate(v)
-            ))
-        });
-    }
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().strip_prefix("lang="))
-        .find_map(Lang::from_tag);
-    if let Some(lang) = cookie {
-        return Ok(lang);
-    }
-    let accepted = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .into_iter()
-        .flat_map(|v| v.split(','))
-        .filter_map(|part| Lang::from_tag(part.split(';').next().unwrap_or("")))
-        .next();
-    Ok(accepted.unwrap_or_default())
+/// The language of a download, as the dashboard's middleware chose it (see `web::lang`).
+fn chart_lang() -> Lang {
+    super::lang::current()
 }
 
 pub(super) fn error_reply(e: WebError) -> Response {
@@ -412,7 +386,6 @@ pub async fn get_openness_chart(
     State(state): State<AppState>,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
     let not_found = || {
         error_reply(WebError::NotFound(format!(
@@ -427,10 +400,7 @@ pub async fn get_openness_chart(
         return not_found();
     };
     let params = Params::parse(q.as_deref());
-    let (as_of, lang) = match params
-        .as_of()
-        .and_then(|a| Ok((a, chart_lang(&params, &headers)?)))
-    {
+    let (as_of, lang) = match params.as_of().map(|a| (a, chart_lang())) {
         Ok(v) => v,
         Err(e) => return error_reply(e),
     };
@@ -458,7 +428,6 @@ pub async fn get_check_chart(
     State(state): State<AppState>,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
     let Some((id, format)) = split_file(&file) else {
         return error_reply(WebError::NotFound(format!(
@@ -467,10 +436,7 @@ pub async fn get_check_chart(
         )));
     };
     let params = Params::parse(q.as_deref());
-    let (as_of, lang) = match params
-        .as_of()
-        .and_then(|a| Ok((a, chart_lang(&params, &headers)?)))
-    {
+    let (as_of, lang) = match params.as_of().map(|a| (a, chart_lang())) {
         Ok(v) => v,
         Err(e) => return error_reply(e),
     };

@@ -7,14 +7,14 @@
 //! to its evidence, and says whether it is simulated.
 
 use super::pages::TimelineFilter;
-use super::params::{Params, truncate};
+use super::params::Params;
 use super::{AppState, AsOf, WebError};
 use crate::catalog::{Milestone, Side};
 use crate::storage::{Reference, Store, TimelineOrder, TimelineQuery, TransitionRecord};
 use crate::time::{self, SHANGHAI};
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::StreamExt;
@@ -116,46 +116,9 @@ fn export_query(filter: &TimelineFilter, as_of: &AsOf, lang: Lang) -> String {
     q.finish()
 }
 
-/// The language of an export: `?lang=`, then the `lang` cookie, then `Accept-Language`,
-/// then English. A `?lang=` Hutong does not speak is a 400.
-pub fn request_lang(params: &Params, headers: &HeaderMap) -> Result<Lang, WebError> {
-    if let Some(v) = params.get("lang") {
-        return Lang::from_tag(v).ok_or_else(|| {
-            WebError::BadRequest(format!(
-                "lang: \"{}\" is not one of: en, zh-CN",
-                truncate(v)
-            ))
-        });
-    }
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == "lang")
-        .and_then(|(_, v)| Lang::from_tag(v));
-    if let Some(lang) = cookie {
-        return Ok(lang);
-    }
-    let accepted = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.split(',')
-                .filter_map(|part| {
-                    let mut it = part.split(';');
-                    let tag = it.next()?.trim();
-                    let q = it
-                        .find_map(|p| p.trim().strip_prefix("q="))
-                        .and_then(|q| q.parse::<f32>().ok())
-                        .unwrap_or(1.0);
-                    Lang::from_tag(tag).filter(|_| q > 0.0).map(|l| (l, q))
-                })
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .map(|(l, _)| l)
-        });
-    Ok(accepted.unwrap_or_default())
+/// The language of an export, as the dashboard's middleware chose it (see `web::lang`).
+pub fn request_lang() -> Lang {
+    super::lang::current()
 }
 
 /// What one export request asks for, read strictly from its URL.
@@ -166,14 +129,10 @@ struct Request {
     reference: Reference,
 }
 
-async fn read_request(
-    state: &AppState,
-    raw: Option<&str>,
-    headers: &HeaderMap,
-) -> Result<Request, WebError> {
+async fn read_request(state: &AppState, raw: Option<&str>) -> Result<Request, WebError> {
     let params = Params::parse(raw);
     let as_of = params.as_of()?;
-    let lang = request_lang(&params, headers)?;
+    let lang = request_lang();
     let reference = state.store.reference().await?;
     let filter = TimelineFilter::parse(&params, &reference)?;
     Ok(Request {
@@ -202,28 +161,16 @@ fn error_response(e: &WebError, json: bool) -> Response {
     }
 }
 
-pub async fn get_csv(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    stream_export(state, q.as_deref(), &headers, Format::Csv).await
+pub async fn get_csv(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    stream_export(state, q.as_deref(), Format::Csv).await
 }
 
-pub async fn get_json(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    stream_export(state, q.as_deref(), &headers, Format::Json).await
+pub async fn get_json(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    stream_export(state, q.as_deref(), Format::Json).await
 }
 
-pub async fn get_ndjson(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    stream_export(state, q.as_deref(), &headers, Format::Ndjson).await
+pub async fn get_ndjson(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    stream_export(state, q.as_deref(), Format::Ndjson).await
 }
 
 /// `hutong-timeline-platform-wechat_kind-link-2021-12-31.csv`: the filters and the date,
@@ -252,14 +199,9 @@ fn file_name(filter: &TimelineFilter, as_of: &AsOf, ext: &str) -> String {
     format!("hutong-timeline-{safe}-{}.{ext}", as_of.day)
 }
 
-async fn stream_export(
-    state: AppState,
-    raw: Option<&str>,
-    headers: &HeaderMap,
-    format: Format,
-) -> Response {
+async fn stream_export(state: AppState, raw: Option<&str>, format: Format) -> Response {
     let json_errors = format != Format::Csv;
-    let req = match read_request(&state, raw, headers).await {
+    let req = match read_request(&state, raw).await {
         Ok(r) => r,
         Err(e) => return error_response(&e, json_errors),
     };
@@ -857,23 +799,15 @@ impl RowMaker {
 }
 
 /// `/timeline.atom`: the latest changes and milestones as an Atom 1.0 feed (RFC 4287).
-pub async fn get_atom(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    match atom(&state, q.as_deref(), &headers).await {
+pub async fn get_atom(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    match atom(&state, q.as_deref()).await {
         Ok(r) => r,
         Err(e) => error_response(&e, false),
     }
 }
 
-async fn atom(
-    state: &AppState,
-    raw: Option<&str>,
-    headers: &HeaderMap,
-) -> Result<Response, WebError> {
-    let req = read_request(state, raw, headers).await?;
+async fn atom(state: &AppState, raw: Option<&str>) -> Result<Response, WebError> {
+    let req = read_request(state, raw).await?;
     let maker = RowMaker::new(&req, &state.public_url);
     let transitions = if req.filter.kind.as_deref() == Some("milestone") {
         Vec::new()

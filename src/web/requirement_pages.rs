@@ -23,35 +23,10 @@ use hutong_app::pages::requirements::page_query;
 use serde_json::json;
 use std::collections::HashMap;
 
-/// The interface language: `?lang=`, then the `lang` cookie, then `Accept-Language`,
-/// then English. A `?lang=` the interface does not have is a 400.
-pub(super) fn language(params: &Params, headers: &HeaderMap) -> Result<Lang, WebError> {
-    if let Some(v) = params.get("lang") {
-        return Lang::from_tag(v).ok_or_else(|| {
-            WebError::BadRequest(format!(
-                "lang: \"{}\" is not one of: en, zh-CN",
-                truncate(v)
-            ))
-        });
-    }
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().strip_prefix("lang="))
-        .find_map(Lang::from_tag);
-    if let Some(lang) = cookie {
-        return Ok(lang);
-    }
-    let accepted = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .into_iter()
-        .flat_map(|v| v.split(','))
-        .filter_map(|part| part.split(';').next())
-        .find_map(Lang::from_tag);
-    Ok(accepted.unwrap_or_default())
+/// The interface language, as the dashboard's middleware chose it (`?lang=`, the `lang`
+/// cookie, `Accept-Language`, English; a `?lang=` Hutong does not have never gets here).
+pub(super) fn language() -> Lang {
+    super::lang::current()
 }
 
 /// Every requirement evaluated as of one instant, on real data only.
@@ -187,11 +162,7 @@ fn as_of_day(as_of: &AsOf) -> Option<chrono::NaiveDate> {
 }
 
 /// Parses `at` and `lang` and builds the page's furniture; a bad parameter is a 400 page.
-fn page_setup(
-    params: &Params,
-    headers: &HeaderMap,
-    path: &str,
-) -> Result<(AsOf, Chrome), PageFailure> {
+fn page_setup(params: &Params, path: &str) -> Result<(AsOf, Chrome), PageFailure> {
     let title = "Requirements";
     let mut fallback = chrome(
         title,
@@ -200,7 +171,7 @@ fn page_setup(
         &AsOf::today(),
         Vec::new(),
     );
-    let lang = language(params, headers).map_err(|e| failure(&fallback, e))?;
+    let lang = language();
     fallback.lang = lang;
     fallback.title = lang.t("requirements-title");
     let as_of = params.as_of().map_err(|e| failure(&fallback, e))?;
@@ -211,16 +182,12 @@ fn page_setup(
     Ok((as_of, c))
 }
 
-pub async fn show_requirements(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    finish(requirements(&state, &headers, Params::parse(q.as_deref())).await)
+pub async fn show_requirements(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    finish(requirements(&state, Params::parse(q.as_deref())).await)
 }
 
-async fn requirements(state: &AppState, headers: &HeaderMap, params: Params) -> PageResult {
-    let (as_of, chrome) = page_setup(&params, headers, "/requirements")?;
+async fn requirements(state: &AppState, params: Params) -> PageResult {
+    let (as_of, chrome) = page_setup(&params, "/requirements")?;
     let e = evaluate_all(state, as_of.instant, true)
         .await
         .map_err(|e| failure(&chrome, e))?;
@@ -250,20 +217,14 @@ fn with_calendar_link(page: String, href: &str) -> Response {
 pub async fn show_requirement(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
-    finish(requirement(&state, &id, &headers, Params::parse(q.as_deref())).await)
+    finish(requirement(&state, &id, Params::parse(q.as_deref())).await)
 }
 
-async fn requirement(
-    state: &AppState,
-    id: &str,
-    headers: &HeaderMap,
-    params: Params,
-) -> PageResult {
+async fn requirement(state: &AppState, id: &str, params: Params) -> PageResult {
     let path = format!("/requirements/{id}");
-    let (as_of, mut chrome) = page_setup(&params, headers, &path)?;
+    let (as_of, mut chrome) = page_setup(&params, &path)?;
     let e = evaluate_all(state, as_of.instant, true)
         .await
         .map_err(|e| failure(&chrome, e))?;
@@ -505,7 +466,7 @@ pub async fn get_requirements_ics(
 ) -> Response {
     let result = async {
         let params = Params::parse(q.as_deref());
-        let lang = language(&params, &headers)?;
+        let lang = language();
         let as_of = params.as_of()?;
         let e = evaluate_all(&state, as_of.instant, true).await?;
         let base = base_url(&headers);
@@ -718,7 +679,6 @@ pub async fn get_requirement_chart(
     State(state): State<AppState>,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
     use super::charts::{error_reply, reply, split_file};
     let Some((id, format)) = split_file(&file) else {
@@ -728,10 +688,7 @@ pub async fn get_requirement_chart(
         )));
     };
     let params = Params::parse(q.as_deref());
-    let (as_of, lang) = match params
-        .as_of()
-        .and_then(|a| Ok((a, language(&params, &headers)?)))
-    {
+    let (as_of, lang) = match params.as_of().map(|a| (a, language())) {
         Ok(v) => v,
         Err(e) => return error_reply(e),
     };
