@@ -2,7 +2,7 @@
 //! disagreement between sources), openness shares, and compliance with requirements.
 //! Pure functions over records, shared by the pages and the JSON API.
 
-use crate::catalog::{self, Check, Kind, Requirement};
+use crate::catalog::{Check, Kind, Requirement};
 use crate::domain::UNKNOWN;
 use crate::storage::{ObservationRecord, Reference};
 use chrono::{DateTime, Utc};
@@ -127,18 +127,6 @@ pub fn is_cross_group(reference: &Reference, check: &Check) -> bool {
     }
 }
 
-/// The checks a requirement covers.
-pub fn checks_in_scope<'a>(reference: &'a Reference, req: &Requirement) -> Vec<&'a Check> {
-    reference
-        .checks
-        .iter()
-        .filter(|c| {
-            let subject_kind = reference.platform(&c.subject).map(|p| p.kind.as_str());
-            catalog::in_scope(&req.scope, &c.kind, &c.subject, subject_kind)
-        })
-        .collect()
-}
-
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Compliance {
     pub in_scope: usize,
@@ -158,7 +146,8 @@ pub fn compliance(
         not_compliant: 0,
         unknown: 0,
     };
-    for check in checks_in_scope(reference, req) {
+    // The same scope as the requirement pages: real checks only.
+    for check in crate::compliance::checks_in_scope(reference, req) {
         c.in_scope += 1;
         let status = states.get(&check.id).map_or(UNKNOWN, CheckState::status);
         if status == UNKNOWN {

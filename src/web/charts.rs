@@ -332,11 +332,6 @@ pub(super) fn split_file(file: &str) -> Option<(&str, Format)> {
     Some((stem, format))
 }
 
-/// The language of a download, as the dashboard's middleware chose it (see `web::lang`).
-fn chart_lang() -> Lang {
-    super::lang::current()
-}
-
 pub(super) fn error_reply(e: WebError) -> Response {
     let status = e.status();
     (
@@ -400,10 +395,11 @@ pub async fn get_openness_chart(
         return not_found();
     };
     let params = Params::parse(q.as_deref());
-    let (as_of, lang) = match params.as_of().map(|a| (a, chart_lang())) {
+    let as_of = match params.as_of() {
         Ok(v) => v,
         Err(e) => return error_reply(e),
     };
+    let lang = super::lang::current();
     let built = async {
         let r = state.store.reference().await?;
         openness(&state, &r, stem, kind, &as_of, lang).await
@@ -436,10 +432,11 @@ pub async fn get_check_chart(
         )));
     };
     let params = Params::parse(q.as_deref());
-    let (as_of, lang) = match params.as_of().map(|a| (a, chart_lang())) {
+    let as_of = match params.as_of() {
         Ok(v) => v,
         Err(e) => return error_reply(e),
     };
+    let lang = super::lang::current();
     let built = async {
         let r = state.store.reference().await?;
         let Some(check) = r.check(id) else {

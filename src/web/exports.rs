@@ -116,11 +116,6 @@ fn export_query(filter: &TimelineFilter, as_of: &AsOf, lang: Lang) -> String {
     q.finish()
 }
 
-/// The language of an export, as the dashboard's middleware chose it (see `web::lang`).
-pub fn request_lang() -> Lang {
-    super::lang::current()
-}
-
 /// What one export request asks for, read strictly from its URL.
 struct Request {
     as_of: AsOf,
@@ -132,7 +127,7 @@ struct Request {
 async fn read_request(state: &AppState, raw: Option<&str>) -> Result<Request, WebError> {
     let params = Params::parse(raw);
     let as_of = params.as_of()?;
-    let lang = request_lang();
+    let lang = super::lang::current();
     let reference = state.store.reference().await?;
     let filter = TimelineFilter::parse(&params, &reference)?;
     Ok(Request {

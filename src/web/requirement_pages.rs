@@ -23,12 +23,6 @@ use hutong_app::pages::requirements::page_query;
 use serde_json::json;
 use std::collections::HashMap;
 
-/// The interface language, as the dashboard's middleware chose it (`?lang=`, the `lang`
-/// cookie, `Accept-Language`, English; a `?lang=` Hutong does not have never gets here).
-pub(super) fn language() -> Lang {
-    super::lang::current()
-}
-
 /// Every requirement evaluated as of one instant, on real data only.
 pub(super) struct Evaluated {
     pub reference: Reference,
@@ -171,7 +165,7 @@ fn page_setup(params: &Params, path: &str) -> Result<(AsOf, Chrome), PageFailure
         &AsOf::today(),
         Vec::new(),
     );
-    let lang = language();
+    let lang = super::lang::current();
     fallback.lang = lang;
     fallback.title = lang.t("requirements-title");
     let as_of = params.as_of().map_err(|e| failure(&fallback, e))?;
@@ -466,7 +460,7 @@ pub async fn get_requirements_ics(
 ) -> Response {
     let result = async {
         let params = Params::parse(q.as_deref());
-        let lang = language();
+        let lang = super::lang::current();
         let as_of = params.as_of()?;
         let e = evaluate_all(&state, as_of.instant, true).await?;
         let base = base_url(&headers);
@@ -688,10 +682,11 @@ pub async fn get_requirement_chart(
         )));
     };
     let params = Params::parse(q.as_deref());
-    let (as_of, lang) = match params.as_of().map(|a| (a, language())) {
+    let as_of = match params.as_of() {
         Ok(v) => v,
         Err(e) => return error_reply(e),
     };
+    let lang = super::lang::current();
     let e = match evaluate_all(&state, as_of.instant, true).await {
         Ok(e) => e,
         Err(e) => return error_reply(e),
