@@ -40,12 +40,26 @@ impl Figures {
     }
 }
 
-/// Asks for `url` `requests` times with `concurrency` requests in flight.
-async fn load(client: &reqwest::Client, url: &str, requests: usize, concurrency: usize) -> Figures {
+/// Asks for `url` `requests` times with `concurrency` requests in flight. With `write`,
+/// each request first raises the data version (as any write does), so the page computes
+/// everything afresh: its cost right after a probe stored something.
+async fn load(
+    client: &reqwest::Client,
+    url: &str,
+    requests: usize,
+    concurrency: usize,
+    write: Option<&Store>,
+) -> Figures {
     use futures_util::StreamExt;
     let began = Instant::now();
     let results: Vec<Result<f64, String>> = futures_util::stream::iter(0..requests)
         .map(|_| async move {
+            if let Some(store) = write {
+                store
+                    .execute_admin("update data_version set value = value + 1 where id = 1")
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
             let start = Instant::now();
             let response = client.get(url).send().await.map_err(|e| e.to_string())?;
             let status = response.status();
@@ -142,15 +156,13 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
         "{} requests per page, {} in flight; past date {past}; check {check_id}",
         args.requests, args.concurrency
     );
-    println!(
-        "{:<30} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7}",
-        "page", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "failed"
-    );
-    for (name, path) in &pages {
-        let url = format!("{base}{path}");
-        // Warm up: caches, connections, prepared statements.
-        let _ = load(&client, &url, args.concurrency.max(1) * 2, args.concurrency).await;
-        let f = load(&client, &url, args.requests, args.concurrency).await;
+    let header = || {
+        println!(
+            "{:<30} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7}",
+            "page", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "failed"
+        )
+    };
+    let row = |name: &str, f: &Figures| {
         println!(
             "{:<30} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>10.0} {:>7}",
             name,
@@ -160,7 +172,34 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
             f.samples.last().copied().unwrap_or(f64::NAN),
             f.ok as f64 / f.wall.as_secs_f64(),
             f.failed
-        );
+        )
+    };
+    println!("\nwarm: the data unchanged between requests (what pages keep is reused)");
+    header();
+    for (name, path) in &pages {
+        let url = format!("{base}{path}");
+        // Warm up: what pages keep, connections, prepared statements.
+        let _ = load(
+            &client,
+            &url,
+            args.concurrency.max(1) * 2,
+            args.concurrency,
+            None,
+        )
+        .await;
+        let f = load(&client, &url, args.requests, args.concurrency, None).await;
+        row(name, &f);
+    }
+    let cold_requests = (args.requests / 5).max(20);
+    println!(
+        "\nafter a write: the data version raised before each request ({cold_requests} requests, \
+         nothing kept is reused)"
+    );
+    header();
+    for (name, path) in &pages {
+        let url = format!("{base}{path}");
+        let f = load(&client, &url, cold_requests, args.concurrency, Some(&store)).await;
+        row(name, &f);
     }
     if let Some(mib) = crate::bench::peak_rss_mib() {
         println!("peak memory (VmHWM, server and clients): {mib:.0} MiB");

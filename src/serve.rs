@@ -257,6 +257,7 @@ impl Application {
             packs: Arc::new(self.probes.summaries.clone()),
             probe_alert_after: self.alert_after,
             public_url: self.public_url.clone(),
+            memo: Default::default(),
         });
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)

@@ -556,3 +556,57 @@ async fn a_citation_leads_to_its_source_and_every_fact_it_backs() {
     let missing = get(&app, "/sources/nobody").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+/// Pages keep what they computed while the data is unchanged; a write by anyone, here
+/// through a second connection as another `hutong` process would make it, shows at once:
+/// in the matrix now, in the check page's history and chart, and in the names shown.
+#[tokio::test]
+async fn a_write_from_another_process_shows_at_once() {
+    let (app, db) = app_with_catalog().await;
+    let douyin = "link.wechat.douyin";
+    let links = |app| async move { Html::parse_document(&get(&app, "/links").await.body) };
+    let before = cell_status(&links(app.clone()).await, douyin);
+    assert_ne!(before, "open");
+    // Seen twice: the second view is answered from what the first kept.
+    assert_eq!(cell_status(&links(app.clone()).await, douyin), before);
+    let check = get(&app, &format!("/checks/{douyin}")).await.body;
+    let rows_before = Html::parse_document(&check)
+        .select(&sel("table.history tbody tr"))
+        .count();
+
+    let other = hutong::storage::Store::open(&db.url, 1).await.unwrap();
+    other
+        .insert_observation(&NewObservation {
+            check_id: douyin.into(),
+            observed_at: chrono::Utc::now() - chrono::Duration::minutes(5),
+            precision: Precision::Instant,
+            status: "open".into(),
+            source_kind: SourceKind::Probe,
+            source_id: None,
+            vantage: "cn-elsewhere".into(),
+            quote: None,
+            note_en: None,
+            note_zh: None,
+            evidence: Some(serde_json::json!({ "final_url": "https://www.douyin.com/" })),
+            catalog_key: None,
+            probe: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(cell_status(&links(app.clone()).await, douyin), "open");
+    let check = get(&app, &format!("/checks/{douyin}")).await.body;
+    let rows_after = Html::parse_document(&check)
+        .select(&sel("table.history tbody tr"))
+        .count();
+    assert_eq!(rows_after, rows_before + 1);
+    // The past is what it was: a date before the write still shows the old state.
+    let then = Html::parse_document(&get(&app, "/links?at=2021-10-17").await.body);
+    assert_eq!(cell_status(&then, douyin), "token_only");
+
+    other
+        .execute_admin("update platforms set name_en = 'Douyin (renamed)' where slug = 'douyin'")
+        .await
+        .unwrap();
+    assert!(get(&app, "/links").await.body.contains("Douyin (renamed)"));
+    other.close().await;
+}

@@ -119,6 +119,7 @@ async fn app_with(packs: Vec<PackSummary>, alert_after: Duration) -> (Router, Te
         packs: Arc::new(packs),
         probe_alert_after: alert_after,
         public_url: "http://127.0.0.1:8080".into(),
+        memo: Default::default(),
     };
     (web::router(state), db)
 }

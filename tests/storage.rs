@@ -50,6 +50,7 @@ on_both!(
     check_history_pages_newest_first_and_counts_real_data,
     a_change_counts_after_n_agreeing_probe_observations,
     probe_runs_resume_and_snapshots_are_stored_once,
+    every_write_raises_the_data_version,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -690,4 +691,57 @@ async fn probe_runs_resume_and_snapshots_are_stored_once(store: &Store) {
         RunStart::AlreadyFinished(_)
     ));
     assert!(store.interrupted_runs().await.unwrap().is_empty());
+}
+
+/// Whatever is written — catalog rows, an observation (and the transition it makes), an
+/// edit by hand — the data version moves, so nothing a page kept outlives it; reads leave
+/// it alone.
+async fn every_write_raises_the_data_version(store: &Store) {
+    let v0 = store.data_version().await.unwrap();
+    loaded(store).await;
+    let v1 = store.data_version().await.unwrap();
+    assert!(v1 > v0, "loading the catalog: {v0} -> {v1}");
+    // Reads do not move it.
+    let _ = store.reference().await.unwrap();
+    let _ = status_of(store, "link.wechat.taobao", Utc::now()).await;
+    assert_eq!(store.data_version().await.unwrap(), v1);
+    let at = day_end(2030, 1, 1);
+    store
+        .insert_observation(&probe("link.wechat.taobao", at, "open"))
+        .await
+        .unwrap();
+    let v2 = store.data_version().await.unwrap();
+    assert!(v2 > v1, "an observation: {v1} -> {v2}");
+    store
+        .execute_admin("update platforms set name_en = 'WeChat (edited)' where slug = 'wechat'")
+        .await
+        .unwrap();
+    let v3 = store.data_version().await.unwrap();
+    assert!(v3 > v2, "an edit by hand: {v2} -> {v3}");
+    // A refused write changes nothing.
+    assert!(
+        store
+            .insert_observation(&probe("link.wechat.taobao", at, "no-such-status"))
+            .await
+            .is_err()
+    );
+    assert_eq!(store.data_version().await.unwrap(), v3);
+    // The latest observation at or before a time: what states are kept under.
+    assert_eq!(store.latest_observation_at(at).await.unwrap(), Some(at));
+    assert_eq!(
+        store
+            .latest_observation_at(at - chrono::Duration::seconds(1))
+            .await
+            .unwrap()
+            .map(|t| t < at),
+        Some(true)
+    );
+    let before_all = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
+    assert_eq!(
+        store
+            .latest_observation_at(end_of_day(before_all, SHANGHAI))
+            .await
+            .unwrap(),
+        None
+    );
 }

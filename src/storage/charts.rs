@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 impl Store {
     /// Every confirmed status change (transition) of the checks of `kind` (at or before
     /// `until` when given), oldest first, from real sources only: simulated observations
-    /// never count. Walks the transitions' time index once, so a chart over years of probe
-    /// history costs one query, not one state query per week.
+    /// never count. Walks the real transitions' time index once (SQLite's partial index
+    /// `transitions_real`: simulated history, however long, is never read), so a chart over
+    /// years of probe history costs one query, not one state query per week.
     pub async fn status_changes(
         &self,
         kind: &str,
@@ -18,28 +19,14 @@ impl Store {
             sqlx::query_as::<_, StatusChange>(
                 "select t.check_id, t.occurred_at as at, t.to_status as status
                  from transitions t
-                 where t.check_id in (select id from checks where kind = $1)
+                 where t.source_kind <> 'simulated'
+                   and exists (select 1 from checks c where c.id = t.check_id and c.kind = $1)
                    and ($2 is null or t.occurred_at <= $2)
-                   and t.source_kind <> 'simulated'
                  order by t.occurred_at, t.id",
             )
             .bind(kind)
             .bind(until)
             .fetch_all(pool)
-            .await?
-        }))
-    }
-
-    /// Changes whenever any transition is written or rebuilt: (how many, highest id). Ids
-    /// are never reused (`autoincrement`, `bigserial`), so a rebuild that deletes and
-    /// re-inserts always raises the highest id. Lets callers keep [`Store::status_changes`]
-    /// between requests.
-    pub async fn transitions_fingerprint(&self) -> Result<(i64, i64), StorageError> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as::<_, (i64, i64)>(
-                "select count(*), coalesce(max(id), 0) from transitions",
-            )
-            .fetch_one(pool)
             .await?
         }))
     }

@@ -13,11 +13,13 @@ mod history;
 mod probes;
 mod records;
 mod requirements;
+mod sqlite_read;
 
 pub use bulk::BulkObservation;
 pub use catalog_load::LoadReport;
 pub use probes::*;
 pub use records::*;
+pub use sqlite_read::SqliteTimeline;
 
 use crate::config::redact_url;
 use crate::domain::{self, Precision, SourceKind};
@@ -46,6 +48,13 @@ pub enum StorageError {
     },
     #[error("database error: {0}")]
     Query(sqlx::Error),
+    #[error("cannot read database {path}: {cause}")]
+    Open {
+        path: String,
+        cause: rusqlite::Error,
+    },
+    #[error("database error: {0}")]
+    Read(rusqlite::Error),
     #[error("{0}")]
     Invalid(String),
 }
@@ -316,6 +325,10 @@ impl WritePool for PgPool {
 pub struct Store {
     db: Db,
     url: String,
+    /// The database file, for a SQLite store that has one (not in memory).
+    sqlite_file: Option<std::path::PathBuf>,
+    /// Whether long reads go straight to `sqlite_file` ([`Store::sqlite_timeline_reader`]).
+    direct_reads: bool,
 }
 
 impl Store {
@@ -330,6 +343,7 @@ impl Store {
             url: shown.clone(),
             cause,
         };
+        let mut sqlite_file = None;
         let db = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|e| bad(e.to_string()))?
@@ -345,6 +359,9 @@ impl Store {
             {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| bad(format!("cannot create folder {}: {e}", parent.display())))?;
+            }
+            if !in_memory {
+                sqlite_file = Some(options.get_filename().to_path_buf());
             }
             // An in-memory database exists once per connection: keep exactly one.
             let max = if in_memory { 1 } else { max_connections.max(1) };
@@ -376,7 +393,12 @@ impl Store {
         } else {
             return Err(bad("it must start with sqlite:// or postgres://".into()));
         };
-        Ok(Store { db, url: shown })
+        Ok(Store {
+            db,
+            url: shown,
+            sqlite_file,
+            direct_reads: true,
+        })
     }
 
     /// Opens the database and brings its schema up to date.
@@ -396,6 +418,18 @@ impl Store {
     /// The URL with any password hidden.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The SQLite database file, when this store is one on disk.
+    pub fn sqlite_file(&self) -> Option<&std::path::Path> {
+        self.sqlite_file.as_deref()
+    }
+
+    /// The same store, with long reads (exports) made through the pool even on a SQLite
+    /// file, as on PostgreSQL: the two readers compared in tests.
+    pub fn through_pool_only(mut self) -> Store {
+        self.direct_reads = false;
+        self
     }
 
     /// Applies the embedded migrations of this backend.
@@ -618,20 +652,7 @@ impl Store {
         order: TimelineOrder,
     ) -> futures_util::stream::BoxStream<'a, Result<TransitionRecord, StorageError>> {
         use futures_util::StreamExt;
-        let direction = match order {
-            TimelineOrder::OldestFirst => "asc",
-            TimelineOrder::NewestFirst => "desc",
-        };
-        // Joined per row through primary keys; ordered by the time index.
-        let filter = timeline_filter(q);
-        let sql = format!(
-            "select {TRANSITION_COLUMNS}
-             from transitions t
-             join checks c on c.id = t.check_id
-             join observations o on o.id = t.observation_id
-             where {filter}
-             order by t.occurred_at {direction}, t.id {direction}"
-        );
+        let sql = timeline_stream_sql(q, order, TRANSITION_COLUMNS, true);
         on_pool!(self, pool => {
             sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
                 .bind(q.until)
@@ -644,6 +665,32 @@ impl Store {
                 .map(|r| r.map_err(StorageError::from))
                 .boxed()
         })
+    }
+
+    /// A number that changes whenever anything pages read is written (catalog, history),
+    /// by any process: what was computed from the data holds while it is the same.
+    pub async fn data_version(&self) -> Result<i64, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>("select value from data_version where id = 1")
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// The time of the latest observation at or before `at`: every state as of `at`
+    /// equals the state as of it (no row lies between), so results can be kept under it.
+    pub async fn latest_observation_at(
+        &self,
+        at: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
+                "select max(observed_at) from observations where observed_at <= $1",
+            )
+            .bind(at)
+            .fetch_one(pool)
+            .await?
+        }))
     }
 
     /// The time of the first real (not simulated) observation, if any.
@@ -691,6 +738,39 @@ const OBSERVATION_COLUMNS: &str = "o.id, o.check_id, o.observed_at, o.precision,
 /// $5 include simulated, $6 source kind). Filters in use are spelt out as terms of their
 /// own, so the planner can walk an index for them (`transitions_real` for real rows only,
 /// `transitions_by_source_kind` for one source kind) instead of testing every row.
+/// Every transition the filters keep, joined, in `order`; parameters `$1`…`$6` as in
+/// [`timeline_filter`].
+/// `columns` are [`TRANSITION_COLUMNS`], or [`TRANSITION_COLUMNS_UNJOINED`] without the
+/// join on `checks` (`join_checks` false).
+fn timeline_stream_sql(
+    q: &TimelineQuery,
+    order: TimelineOrder,
+    columns: &str,
+    join_checks: bool,
+) -> String {
+    let direction = match order {
+        TimelineOrder::OldestFirst => "asc",
+        TimelineOrder::NewestFirst => "desc",
+    };
+    // Joined per row through primary keys; ordered by the time index.
+    let filter = timeline_filter(q);
+    let checks = if join_checks {
+        "join checks c on c.id = t.check_id"
+    } else {
+        ""
+    };
+    format!(
+        "select {columns}
+         from transitions t
+         {checks}
+         join observations o on o.id = t.observation_id
+         where {filter}
+         order by t.occurred_at {direction}, t.id {direction}"
+    )
+}
+
+/// The timeline's filters over `transitions t`: `$1` until, `$2` since, `$3` platform,
+/// `$4` kind, `$5` include simulated, `$6` source kind.
 fn timeline_filter(q: &TimelineQuery) -> String {
     let mut f = String::from(
         "t.occurred_at <= $1
@@ -714,6 +794,9 @@ fn timeline_filter(q: &TimelineQuery) -> String {
 const TRANSITION_COLUMNS: &str = "t.id, t.check_id, t.source_key, t.observation_id,
     t.occurred_at, t.from_status, t.to_status, t.source_kind, o.source_id, o.precision,
     c.kind, c.subject, c.object";
+/// [`TRANSITION_COLUMNS`] but the check's (kind, subject, object): read from `checks` once.
+const TRANSITION_COLUMNS_UNJOINED: &str = "t.id, t.check_id, t.source_key, t.observation_id,
+    t.occurred_at, t.from_status, t.to_status, t.source_kind, o.source_id, o.precision";
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -731,6 +814,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "real indexes",
         include_str!("../../migrations/sqlite/0003_real_indexes.sql"),
     ),
+    (
+        4,
+        "data version",
+        include_str!("../../migrations/sqlite/0004_data_version.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -747,6 +835,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "real indexes",
         include_str!("../../migrations/postgres/0003_real_indexes.sql"),
+    ),
+    (
+        4,
+        "data version",
+        include_str!("../../migrations/postgres/0004_data_version.sql"),
     ),
 ];
 
@@ -814,7 +907,7 @@ impl NewObservation {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct StateFilter {
     pub kind: Option<String>,
     pub check: Option<String>,

@@ -84,6 +84,44 @@ impl TransitionRecord {
     pub fn is_approximate(&self) -> bool {
         self.precision == crate::domain::Precision::Approximate.as_str()
     }
+
+    /// The same transition, borrowed.
+    pub fn view(&self) -> TransitionRef<'_> {
+        TransitionRef {
+            id: self.id,
+            check_id: &self.check_id,
+            source_key: &self.source_key,
+            observation_id: self.observation_id,
+            occurred_at: self.occurred_at,
+            from_status: self.from_status.as_deref(),
+            to_status: &self.to_status,
+            source_kind: &self.source_kind,
+            source_id: self.source_id.as_deref(),
+            precision: &self.precision,
+            kind: &self.kind,
+            subject: &self.subject,
+            object: &self.object,
+        }
+    }
+}
+
+/// A [`TransitionRecord`] whose text is borrowed: from the record, or straight from the
+/// database's row buffer while a long read steps through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransitionRef<'a> {
+    pub id: i64,
+    pub check_id: &'a str,
+    pub source_key: &'a str,
+    pub observation_id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub from_status: Option<&'a str>,
+    pub to_status: &'a str,
+    pub source_kind: &'a str,
+    pub source_id: Option<&'a str>,
+    pub precision: &'a str,
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub object: &'a str,
 }
 
 /// Everything small that every page needs to name things, read in one go.

@@ -66,7 +66,7 @@ struct PlatformJson<'a> {
 pub async fn list_platforms(State(state): State<AppState>) -> Response {
     finish(
         async {
-            let r = state.store.reference().await?;
+            let r = state.reference().await?;
             let list: Vec<PlatformJson> = r
                 .platforms
                 .iter()
@@ -89,7 +89,7 @@ pub async fn list_platforms(State(state): State<AppState>) -> Response {
 pub async fn get_platform(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
     finish(
         async {
-            let r = state.store.reference().await?;
+            let r = state.reference().await?;
             let p = r.platform(&slug).ok_or_else(|| {
                 WebError::NotFound(format!("there is no platform \"{}\"", truncate(&slug)))
             })?;
@@ -124,7 +124,7 @@ pub async fn list_checks(State(state): State<AppState>, RawQuery(q): RawQuery) -
     finish(
         async {
             let params = Params::parse(q.as_deref());
-            let r = state.store.reference().await?;
+            let r = state.reference().await?;
             let kinds: Vec<&str> = r.kinds.iter().map(|k| k.id.as_str()).collect();
             let kind = params.one_of("kind", &kinds)?;
             let checks: Vec<Value> = r
@@ -186,7 +186,7 @@ pub async fn get_check(
         async {
             let params = Params::parse(q.as_deref());
             let as_of = params.as_of()?;
-            let r = state.store.reference().await?;
+            let r = state.reference().await?;
             let c = r.check(&id).ok_or_else(|| {
                 WebError::NotFound(format!("there is no check \"{}\"", truncate(&id)))
             })?;
@@ -195,7 +195,7 @@ pub async fn get_check(
                 include_simulated: true,
                 ..StateFilter::default()
             };
-            let rows = state.store.state_as_of(as_of.instant, &filter).await?;
+            let rows = state.state_as_of(as_of.instant, &filter).await?;
             let states = state::states([c], rows);
             let transitions = state.store.transitions(&id).await?;
             Ok(Json(json!({
@@ -213,7 +213,7 @@ pub async fn get_check(
 pub async fn list_observations(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     finish(
         async {
-            let r = state.store.reference().await?;
+            let r = state.reference().await?;
             if r.check(&id).is_none() {
                 return Err(WebError::NotFound(format!("there is no check \"{}\"", truncate(&id))));
             }
@@ -230,13 +230,13 @@ pub async fn get_matrix(State(state): State<AppState>, RawQuery(q): RawQuery) ->
         async {
             let params = Params::parse(q.as_deref());
             let as_of = params.as_of()?;
-            let r = state.store.reference().await?;
+            let r = state.reference().await?;
             let kinds: Vec<&str> = r.kinds.iter().map(|k| k.id.as_str()).collect();
             let kind = params
                 .one_of("kind", &kinds)?
                 .ok_or_else(|| WebError::BadRequest(format!("kind: required, one of: {}", kinds.join(", "))))?;
             let filter = StateFilter { kind: Some(kind.clone()), ..StateFilter::default() };
-            let rows = state.store.state_as_of(as_of.instant, &filter).await?;
+            let rows = state.state_as_of(as_of.instant, &filter).await?;
             // Real figures only: checks of simulated platforms are left out.
             let checks: Vec<_> = r
                 .checks
@@ -265,7 +265,7 @@ pub async fn get_timeline(State(state): State<AppState>, RawQuery(q): RawQuery) 
             let params = Params::parse(q.as_deref());
             let as_of = params.as_of()?;
             let page = params.page()?;
-            let r = state.store.reference().await?;
+            let r = state.reference().await?;
             let filter = TimelineFilter::parse(&params, &r)?;
             let (entries, total) =
                 timeline_entries(&state, &r, &as_of, &filter, page, TIMELINE_PAGE, "").await?;

@@ -18,8 +18,7 @@ use chrono::{DateTime, Utc};
 use hutong_app::charts::{ChartTable, ChartView};
 use hutong_app::components::href_with;
 use hutong_app::i18n::Lang;
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::Arc;
 
 /// The openness charts: file stem and check kind.
 pub const OPENNESS: [(&str, &str); 2] =
@@ -65,33 +64,17 @@ pub(super) fn downloads(stem_path: &str, as_of: &AsOf, lang: Lang) -> (String, S
     )
 }
 
-type ChangeCache = HashMap<(String, String), ((i64, i64), Arc<Vec<StatusChange>>)>;
-
-/// Every real confirmed change of a kind, kept between requests while the transitions
-/// table's fingerprint is unchanged: the overview draws two charts on every view, and
-/// reading every transition each time would grow with history. Keyed by database and kind.
-static CHANGES: LazyLock<Mutex<ChangeCache>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 /// Larger histories are read per request rather than held in memory.
 const CACHE_MAX_ROWS: usize = 500_000;
 
+/// Every real confirmed change of a kind, kept between requests while the data version
+/// holds: the overview draws two charts on every view, and reading every transition each
+/// time would grow with history.
 async fn cached_changes(state: &AppState, kind: &str) -> Result<Arc<Vec<StatusChange>>, WebError> {
-    // The fingerprint is read first: a change written in between makes the next request
-    // read again, never keeps stale rows under a newer fingerprint.
-    let fingerprint = state.store.transitions_fingerprint().await?;
-    let key = (state.store.url().to_string(), kind.to_string());
-    if let Ok(cache) = CHANGES.lock()
-        && let Some((f, rows)) = cache.get(&key)
-        && *f == fingerprint
-    {
-        return Ok(rows.clone());
-    }
-    let rows = Arc::new(state.store.status_changes(kind, None).await?);
-    if rows.len() <= CACHE_MAX_ROWS
-        && let Ok(mut cache) = CHANGES.lock()
-    {
-        cache.insert(key, (fingerprint, rows.clone()));
-    }
-    Ok(rows)
+    Ok(state
+        .memo
+        .status_changes(&state.store, kind, CACHE_MAX_ROWS)
+        .await?)
 }
 
 /// Openness over time of one kind, with its data table. `None` when the catalog has no
@@ -201,11 +184,11 @@ pub async fn check_steps(
         return Ok(None);
     };
     let simulated = r.is_simulated_check(check);
-    let transitions = state.store.transitions(&check.id).await?;
+    let transitions = state.transitions(&check.id).await?;
     let changes: Vec<(DateTime<Utc>, String)> = transitions
-        .into_iter()
+        .iter()
         .filter(|t| simulated || t.source_kind != "simulated")
-        .map(|t| (t.occurred_at, t.to_status))
+        .map(|t| (t.occurred_at, t.to_status.clone()))
         .collect();
     let segments = data::status_steps(&changes, as_of.instant);
     let start = segments
@@ -401,7 +384,7 @@ pub async fn get_openness_chart(
     };
     let lang = super::lang::current();
     let built = async {
-        let r = state.store.reference().await?;
+        let r = state.reference().await?;
         openness(&state, &r, stem, kind, &as_of, lang).await
     }
     .await;
@@ -438,7 +421,7 @@ pub async fn get_check_chart(
     };
     let lang = super::lang::current();
     let built = async {
-        let r = state.store.reference().await?;
+        let r = state.reference().await?;
         let Some(check) = r.check(id) else {
             return Err(WebError::NotFound(format!(
                 "there is no check \"{}\"",

@@ -10,7 +10,9 @@ use super::pages::TimelineFilter;
 use super::params::Params;
 use super::{AppState, AsOf, WebError};
 use crate::catalog::{Milestone, Side};
-use crate::storage::{Reference, Store, TimelineOrder, TimelineQuery, TransitionRecord};
+use crate::storage::{
+    Reference, SqliteTimeline, Store, TimelineOrder, TimelineQuery, TransitionRef,
+};
 use crate::time::{self, SHANGHAI};
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
@@ -23,6 +25,7 @@ use hutong_app::model::ExportLink;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::ops::ControlFlow;
 
 /// How many entries the Atom feed carries (the latest).
 pub const FEED_ENTRIES: usize = 100;
@@ -128,7 +131,7 @@ async fn read_request(state: &AppState, raw: Option<&str>) -> Result<Request, We
     let params = Params::parse(raw);
     let as_of = params.as_of()?;
     let lang = super::lang::current();
-    let reference = state.store.reference().await?;
+    let reference = state.reference().await?;
     let filter = TimelineFilter::parse(&params, &reference)?;
     Ok(Request {
         as_of,
@@ -209,17 +212,35 @@ async fn stream_export(state: AppState, raw: Option<&str>, format: Format) -> Re
         _ => Vec::new(),
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let store = state.store.clone();
-    tokio::spawn(async move {
-        if let Err(e) = produce(store, query, rows, format, preamble, &tx).await {
-            tracing::error!(error = %e, "timeline export failed midway");
-            // The body ends with an error: the client sees a broken transfer, never a
-            // truncated file that looks complete.
-            let _ = tx
-                .send(Err(std::io::Error::other("the export failed midway")))
-                .await;
+    let broken = || Err(std::io::Error::other("the export failed midway"));
+    // The body ends with an error when the export fails: the client sees a broken
+    // transfer, never a truncated file that looks complete.
+    match state.store.sqlite_timeline_reader() {
+        // A SQLite file: read and encode on one blocking thread, chunks out.
+        Some(reader) => {
+            tokio::task::spawn_blocking(move || {
+                let exporter = Exporter::new(rows, format, preamble);
+                if let Err(e) = exporter.and_then(|ex| produce_blocking(&reader, query, ex, &tx)) {
+                    tracing::error!(error = %e, "timeline export failed midway");
+                    let _ = tx.blocking_send(broken());
+                }
+            });
         }
-    });
+        None => {
+            let store = state.store.clone();
+            tokio::spawn(async move {
+                let exporter = Exporter::new(rows, format, preamble);
+                let result = match exporter {
+                    Ok(ex) => produce(store, query, ex, &tx).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = result {
+                    tracing::error!(error = %e, "timeline export failed midway");
+                    let _ = tx.send(broken()).await;
+                }
+            });
+        }
+    }
     let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     }));
@@ -264,12 +285,8 @@ fn json_preamble(req: &Request, public_url: &str) -> Vec<u8> {
 
 /// Writes rows into a buffer in the chosen format.
 enum Encoder {
-    /// Always `Some` between calls; taken out to hand its buffer over.
-    Csv(Option<Box<csv::Writer<Vec<u8>>>>),
-    Json {
-        buf: Vec<u8>,
-        first: bool,
-    },
+    Csv(Box<CsvChunk>),
+    Json { buf: Vec<u8>, first: bool },
     Ndjson(Vec<u8>),
 }
 
@@ -277,12 +294,11 @@ impl Encoder {
     fn new(format: Format, preamble: Vec<u8>) -> Result<Encoder, std::io::Error> {
         Ok(match format {
             Format::Csv => {
-                let mut buf = Vec::with_capacity(CHUNK + 4096);
+                let mut csv = CsvChunk::new();
                 // A byte-order mark: Excel reads the file as UTF-8 (Chinese intact).
-                buf.extend_from_slice("\u{FEFF}".as_bytes());
-                let mut w = csv_writer(buf);
-                w.write_record(COLUMNS).map_err(std::io::Error::other)?;
-                Encoder::Csv(Some(Box::new(w)))
+                csv.raw("\u{FEFF}".as_bytes());
+                csv.record(COLUMNS);
+                Encoder::Csv(Box::new(csv))
             }
             Format::Json => Encoder::Json {
                 buf: preamble,
@@ -294,11 +310,9 @@ impl Encoder {
 
     fn row(&mut self, row: &Row<'_>) -> Result<(), std::io::Error> {
         match self {
-            Encoder::Csv(w) => {
-                let Some(w) = w else {
-                    return Err(std::io::Error::other("the CSV writer is gone"));
-                };
-                let obs = row.observation_id.map(|i| i.to_string());
+            Encoder::Csv(csv) => {
+                let mut number = itoa::Buffer::new();
+                let obs = row.observation_id.map(|i| number.format(i));
                 let fields: [&str; 25] = [
                     &row.when,
                     &row.when_utc,
@@ -324,11 +338,10 @@ impl Encoder {
                     row.citation_url.unwrap_or(""),
                     &row.evidence_url,
                     row.check_url.as_deref().unwrap_or(""),
-                    obs.as_deref().unwrap_or(""),
+                    obs.unwrap_or(""),
                 ];
-                let cells = fields.map(neutralise);
-                w.write_record(cells.iter().map(|c| c.as_bytes()))
-                    .map_err(std::io::Error::other)
+                csv.record(fields);
+                Ok(())
             }
             Encoder::Json { buf, first } => {
                 if !*first {
@@ -347,28 +360,19 @@ impl Encoder {
 
     fn len(&mut self) -> usize {
         match self {
-            // The csv writer buffers up to 8 KiB itself; its output is close enough.
-            Encoder::Csv(w) => w.as_ref().map_or(0, |w| w.get_ref().len()),
+            Encoder::Csv(csv) => csv.len,
             Encoder::Json { buf, .. } | Encoder::Ndjson(buf) => buf.len(),
         }
     }
 
     /// Takes what has been written so far.
     fn take(&mut self) -> Result<Bytes, std::io::Error> {
-        let out = match self {
-            Encoder::Csv(slot) => {
-                let w = slot
-                    .take()
-                    .ok_or_else(|| std::io::Error::other("the CSV writer is gone"))?;
-                let buf = w.into_inner().map_err(|e| e.into_error())?;
-                *slot = Some(Box::new(csv_writer(Vec::with_capacity(CHUNK + 4096))));
-                buf
-            }
+        Ok(match self {
+            Encoder::Csv(csv) => csv.take(),
             Encoder::Json { buf, .. } | Encoder::Ndjson(buf) => {
-                std::mem::replace(buf, Vec::with_capacity(CHUNK + 4096))
+                Bytes::from(std::mem::replace(buf, Vec::with_capacity(CHUNK + 4096)))
             }
-        };
-        Ok(Bytes::from(out))
+        })
     }
 
     fn finish(&mut self, rows: u64, simulated: u64) -> Result<Bytes, std::io::Error> {
@@ -384,12 +388,73 @@ impl Encoder {
     }
 }
 
-/// RFC 4180: CRLF line ends, fields quoted when they hold `"`, `,` or a line break,
-/// quotes doubled.
-fn csv_writer(buf: Vec<u8>) -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(buf)
+/// CSV records (RFC 4180: CRLF line ends, a field quoted when it holds `"`, `,` or a line
+/// break, quotes doubled; by `csv-core`) written straight into the chunk being filled, with
+/// every cell [`neutralise`]d.
+struct CsvChunk {
+    writer: csv_core::Writer,
+    /// Written up to `len`; the rest is room (zeroed: `csv-core` writes into slices).
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl CsvChunk {
+    fn new() -> CsvChunk {
+        CsvChunk {
+            writer: csv_core::WriterBuilder::new()
+                .terminator(csv_core::Terminator::CRLF)
+                .build(),
+            buf: vec![0; CHUNK + 16 * 1024],
+            len: 0,
+        }
+    }
+
+    /// Room for `n` more bytes after `len`.
+    fn room(buf: &mut Vec<u8>, len: usize, n: usize) -> &mut [u8] {
+        if buf.len() - len < n {
+            buf.resize(len + n.max(16 * 1024), 0);
+        }
+        &mut buf[len..]
+    }
+
+    fn raw(&mut self, bytes: &[u8]) {
+        Self::room(&mut self.buf, self.len, bytes.len())[..bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    fn record<const N: usize>(&mut self, cells: [&str; N]) {
+        for (i, cell) in cells.into_iter().enumerate() {
+            if i > 0 {
+                // With room for the end quote, the separator and the next field's worst case,
+                // every call below completes.
+                let (_, n) = self
+                    .writer
+                    .delimiter(Self::room(&mut self.buf, self.len, 2));
+                self.len += n;
+            }
+            let cell = neutralise(cell);
+            let input = cell.as_bytes();
+            // Quoted, every byte may double: two per byte and the quotes.
+            let (_, read, n) = self.writer.field(
+                input,
+                Self::room(&mut self.buf, self.len, 2 * input.len() + 2),
+            );
+            debug_assert_eq!(read, input.len());
+            self.len += n;
+        }
+        let (_, n) = self
+            .writer
+            .terminator(Self::room(&mut self.buf, self.len, 3));
+        self.len += n;
+    }
+
+    /// What has been written, handed over; a fresh buffer for what follows.
+    fn take(&mut self) -> Bytes {
+        let mut full = std::mem::replace(&mut self.buf, vec![0; CHUNK + 16 * 1024]);
+        full.truncate(self.len);
+        self.len = 0;
+        Bytes::from(full)
+    }
 }
 
 /// `fmt::Write` into a byte buffer.
@@ -411,41 +476,122 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Turns transitions (with the milestones that fall between them) into encoded chunks.
+struct Exporter {
+    out: Encoder,
+    maker: RowMaker,
+    /// The next milestone of `maker.milestones` to write.
+    next_milestone: usize,
+    rows: u64,
+    simulated: u64,
+    /// Recycled from row to row.
+    bufs: RowBufs,
+}
+
+impl Exporter {
+    fn new(maker: RowMaker, format: Format, preamble: Vec<u8>) -> Result<Exporter, ExportError> {
+        Ok(Exporter {
+            out: Encoder::new(format, preamble)?,
+            maker,
+            next_milestone: 0,
+            rows: 0,
+            simulated: 0,
+            bufs: RowBufs::default(),
+        })
+    }
+
+    /// Writes the milestones up to `until` (all when `None`).
+    fn milestones(&mut self, until: Option<DateTime<Utc>>) -> Result<(), std::io::Error> {
+        while let Some((at, m)) = self.maker.milestones.get(self.next_milestone) {
+            if until.is_some_and(|u| *at > u) {
+                break;
+            }
+            self.next_milestone += 1;
+            let row = self.maker.milestone_row(*at, m);
+            self.rows += 1;
+            self.out.row(&row)?;
+        }
+        Ok(())
+    }
+
+    /// Writes one change after the milestones before it; a chunk once one is full.
+    fn change(&mut self, t: &TransitionRef<'_>) -> Result<Option<Bytes>, std::io::Error> {
+        self.milestones(Some(t.occurred_at))?;
+        let row = self.maker.change_row(t, std::mem::take(&mut self.bufs));
+        self.rows += 1;
+        self.simulated += u64::from(row.simulated);
+        let written = self.out.row(&row);
+        self.bufs = row.into_bufs();
+        written?;
+        Ok(if self.out.len() >= CHUNK {
+            Some(self.out.take()?)
+        } else {
+            None
+        })
+    }
+
+    /// The remaining milestones and the format's end.
+    fn finish(mut self) -> Result<Bytes, std::io::Error> {
+        self.milestones(None)?;
+        self.out.finish(self.rows, self.simulated)
+    }
+}
+
+/// Reads with the async stream (PostgreSQL, SQLite in memory).
 async fn produce(
     store: Store,
     query: Option<TimelineQuery>,
-    maker: RowMaker,
-    format: Format,
-    preamble: Vec<u8>,
+    mut ex: Exporter,
     tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) -> Result<(), ExportError> {
-    let mut out = Encoder::new(format, preamble)?;
-    let mut milestones = maker.milestones.iter().peekable();
-    let (mut rows, mut simulated) = (0u64, 0u64);
-    let mut emit = |out: &mut Encoder, row: Row<'_>| -> Result<(), std::io::Error> {
-        rows += 1;
-        simulated += u64::from(row.simulated);
-        out.row(&row)
-    };
     if let Some(q) = &query {
         let mut stream = store.timeline_stream(q, TimelineOrder::OldestFirst);
         while let Some(t) = stream.next().await {
-            let t = t?;
-            while let Some(m) = milestones.next_if(|m| m.0 <= t.occurred_at) {
-                emit(&mut out, maker.milestone_row(m.0, &m.1))?;
-            }
-            emit(&mut out, maker.change_row(&t))?;
-            if out.len() >= CHUNK && tx.send(Ok(out.take()?)).await.is_err() {
+            if let Some(chunk) = ex.change(&t?.view())?
+                && tx.send(Ok(chunk)).await.is_err()
+            {
                 // The client went away: stop reading the database.
                 return Ok(());
             }
         }
     }
-    for m in milestones {
-        emit(&mut out, maker.milestone_row(m.0, &m.1))?;
+    let _ = tx.send(Ok(ex.finish()?)).await;
+    Ok(())
+}
+
+/// Reads the SQLite file on this (blocking) thread.
+fn produce_blocking(
+    reader: &SqliteTimeline,
+    query: Option<TimelineQuery>,
+    mut ex: Exporter,
+    tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+) -> Result<(), ExportError> {
+    if let Some(q) = &query {
+        let mut failed = None;
+        let mut gone = false;
+        reader.for_each(q, TimelineOrder::OldestFirst, |t| match ex.change(t) {
+            Ok(None) => ControlFlow::Continue(()),
+            Ok(Some(chunk)) => {
+                if tx.blocking_send(Ok(chunk)).is_err() {
+                    gone = true;
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            }
+            Err(e) => {
+                failed = Some(e);
+                ControlFlow::Break(())
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        if gone {
+            // The client went away: the statement is already finished.
+            return Ok(());
+        }
     }
-    let last = out.finish(rows, simulated)?;
-    let _ = tx.send(Ok(last)).await;
+    let _ = tx.blocking_send(Ok(ex.finish()?));
     Ok(())
 }
 
@@ -498,6 +644,42 @@ struct Cited {
     author: String,
 }
 
+/// What change rows say of one check, in the export's language.
+struct CheckWords {
+    /// (zh, en) names of the subject and the object, when the catalog has them.
+    subject: Option<(String, String)>,
+    object: Option<(String, String)>,
+    /// `微信 × 抖音`: the check as titles name it.
+    display: String,
+    /// (status, label) along the check kind's ladder.
+    ladder: Vec<(String, String)>,
+    /// A check of a simulated platform.
+    simulated: bool,
+}
+
+/// The text buffers of a [`Row`], handed from one row to the next.
+#[derive(Debug, Default)]
+pub struct RowBufs {
+    when: String,
+    when_utc: String,
+    title: String,
+    evidence_url: String,
+    check_url: String,
+}
+
+impl Row<'_> {
+    /// The row's buffers, for the next row.
+    pub fn into_bufs(self) -> RowBufs {
+        RowBufs {
+            when: self.when,
+            when_utc: self.when_utc,
+            title: self.title,
+            evidence_url: self.evidence_url,
+            check_url: self.check_url.unwrap_or_default(),
+        }
+    }
+}
+
 /// Everything needed to turn records into rows, looked up once per export.
 pub struct RowMaker {
     lang: Lang,
@@ -511,6 +693,8 @@ pub struct RowMaker {
     labels: HashMap<String, HashMap<String, String>>,
     sources: HashMap<String, Cited>,
     simulated_checks: HashSet<String>,
+    /// Every catalog check's words, by check id.
+    checks: HashMap<String, CheckWords, foldhash::fast::RandomState>,
     /// Milestones the filters keep, oldest first, with their instant.
     milestones: Vec<(DateTime<Utc>, Milestone)>,
     change_title: Template,
@@ -584,7 +768,7 @@ impl RowMaker {
                 _ => en.to_string(),
             }
         };
-        RowMaker {
+        let mut maker = RowMaker {
             lang,
             base: public_url.trim_end_matches('/').to_string(),
             platforms: r
@@ -657,7 +841,17 @@ impl RowMaker {
                 &[("first", lang.t("exports-first-recorded"))],
             ),
             simulated_mark: lang.t("exports-simulated-mark"),
-        }
+            checks: HashMap::default(),
+        };
+        maker.checks = r
+            .checks
+            .iter()
+            .map(|c| {
+                let words = maker.check_words(&c.kind, &c.subject, &c.object, &c.id);
+                (c.id.clone(), words)
+            })
+            .collect();
+        maker
     }
 
     fn side_name(&self, side: Side, slug: &str) -> Option<&(String, String)> {
@@ -682,23 +876,67 @@ impl RowMaker {
             .map_or(status, String::as_str)
     }
 
-    pub fn change_row<'a>(&'a self, t: &'a TransitionRecord) -> Row<'a> {
+    /// What rows say of a check: worked out in [`RowMaker::new`] for every catalog check.
+    fn check_words(&self, kind: &str, subject: &str, object: &str, check_id: &str) -> CheckWords {
         let (subject_side, object_side) = self
             .sides
-            .get(&t.kind)
+            .get(kind)
             .copied()
             .unwrap_or((Side::Platform, Side::Platform));
-        let subject = self.side_name(subject_side, &t.subject);
-        let object = self.side_name(object_side, &t.object);
-        let from_label = t.from_status.as_deref().map(|s| self.label(&t.kind, s));
-        let to_label = self.label(&t.kind, &t.to_status);
-        let simulated = t.source_kind == "simulated" || self.simulated_checks.contains(&t.check_id);
-        let check = format!(
-            "{} × {}",
-            self.name_in_lang(subject, &t.subject),
-            self.name_in_lang(object, &t.object)
-        );
-        let mut title = String::with_capacity(96);
+        let subject_names = self.side_name(subject_side, subject);
+        let object_names = self.side_name(object_side, object);
+        CheckWords {
+            display: format!(
+                "{} × {}",
+                self.name_in_lang(subject_names, subject),
+                self.name_in_lang(object_names, object)
+            ),
+            subject: subject_names.cloned(),
+            object: object_names.cloned(),
+            ladder: self
+                .labels
+                .get(kind)
+                .map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+            simulated: self.simulated_checks.contains(check_id),
+        }
+    }
+
+    /// One change as a row, its text written into `bufs` (taken back with
+    /// [`Row::into_bufs`], so that a long export allocates nothing per row).
+    pub fn change_row<'a>(&'a self, t: &TransitionRef<'a>, bufs: RowBufs) -> Row<'a> {
+        // Every catalog check is prepared; one added since the export began is worked out
+        // here, its words looked up again below.
+        let found: Option<&'a CheckWords> = self.checks.get(t.check_id);
+        let prepared;
+        let words: &CheckWords = match found {
+            Some(w) => w,
+            None => {
+                prepared = self.check_words(t.kind, t.subject, t.object, t.check_id);
+                &prepared
+            }
+        };
+        let label = |status: &'a str| -> &'a str {
+            match found {
+                Some(w) => w
+                    .ladder
+                    .iter()
+                    .find(|(id, _)| id == status)
+                    .map_or(status, |(_, l)| l.as_str()),
+                None => self.label(t.kind, status),
+            }
+        };
+        let from_label = t.from_status.map(label);
+        let to_label = label(t.to_status);
+        let simulated = t.source_kind == "simulated" || words.simulated;
+        let RowBufs {
+            mut when,
+            mut when_utc,
+            mut title,
+            mut evidence_url,
+            mut check_url,
+        } = bufs;
+        title.clear();
         if simulated {
             title.push('[');
             title.push_str(&self.simulated_mark);
@@ -707,41 +945,71 @@ impl RowMaker {
         match from_label {
             Some(from) => self
                 .change_title
-                .fill(&mut title, &[&check, from, to_label]),
-            None => self.first_title.fill(&mut title, &[&check, to_label]),
+                .fill(&mut title, &[&words.display, from, to_label]),
+            None => self
+                .first_title
+                .fill(&mut title, &[&words.display, to_label]),
         }
-        let cited = t.source_id.as_deref().and_then(|id| self.sources.get(id));
-        let local = t.occurred_at.with_timezone(&SHANGHAI);
+        let cited = t.source_id.and_then(|id| self.sources.get(id));
+        when.clear();
+        push_rfc3339_shanghai(&mut when, t.occurred_at);
+        when_utc.clear();
+        push_rfc3339_utc(&mut when_utc, t.occurred_at);
+        evidence_url.clear();
+        evidence_url.push_str(&self.base);
+        evidence_url.push_str("/observations/");
+        evidence_url.push_str(itoa::Buffer::new().format(t.observation_id));
+        check_url.clear();
+        check_url.push_str(&self.base);
+        check_url.push_str("/checks/");
+        check_url.push_str(t.check_id);
+        check_url.push_str("?at=");
+        // The local date: the start of `when`.
+        check_url.push_str(
+            when.get(..when.find('T').unwrap_or(when.len()))
+                .unwrap_or(""),
+        );
+        let names = |side: fn(&CheckWords) -> &Option<(String, String)>, slug: &'a str, which| {
+            let names: Option<&'a (String, String)> = match found {
+                Some(w) => side(w).as_ref(),
+                None => {
+                    let (subject_side, object_side) = self
+                        .sides
+                        .get(t.kind)
+                        .copied()
+                        .unwrap_or((Side::Platform, Side::Platform));
+                    self.side_name(if which { subject_side } else { object_side }, slug)
+                }
+            };
+            (names.map(|n| n.0.as_str()), names.map(|n| n.1.as_str()))
+        };
+        let (subject_zh, subject_en) = names(|w| &w.subject, t.subject, true);
+        let (object_zh, object_en) = names(|w| &w.object, t.object, false);
         Row {
-            when: local.to_rfc3339_opts(SecondsFormat::Secs, true),
-            when_utc: t.occurred_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            precision: &t.precision,
+            when,
+            when_utc,
+            precision: t.precision,
             entry: "change",
-            check_id: Some(&t.check_id),
-            kind: Some(&t.kind),
-            subject: Some(&t.subject),
-            subject_zh: subject.map(|n| n.0.as_str()),
-            subject_en: subject.map(|n| n.1.as_str()),
-            object: Some(&t.object),
-            object_zh: object.map(|n| n.0.as_str()),
-            object_en: object.map(|n| n.1.as_str()),
-            from_status: t.from_status.as_deref(),
+            check_id: Some(t.check_id),
+            kind: Some(t.kind),
+            subject: Some(t.subject),
+            subject_zh,
+            subject_en,
+            object: Some(t.object),
+            object_zh,
+            object_en,
+            from_status: t.from_status,
             from_label,
-            to_status: Some(&t.to_status),
+            to_status: Some(t.to_status),
             to_label: Some(to_label),
             title,
-            source_kind: &t.source_kind,
+            source_kind: t.source_kind,
             simulated,
-            source: t.source_id.as_deref().unwrap_or(&t.source_key),
+            source: t.source_id.unwrap_or(t.source_key),
             citation: cited.map(|c| c.text.as_str()),
             citation_url: cited.and_then(|c| c.url.as_deref()),
-            evidence_url: format!("{}/observations/{}", self.base, t.observation_id),
-            check_url: Some(format!(
-                "{}/checks/{}?at={}",
-                self.base,
-                t.check_id,
-                local.date_naive()
-            )),
+            evidence_url,
+            check_url: Some(check_url),
             observation_id: Some(t.observation_id),
             milestone_id: None,
         }
@@ -813,7 +1081,12 @@ async fn atom(state: &AppState, raw: Option<&str>) -> Result<Response, WebError>
     // Newest first: changes and milestones merged.
     let mut entries: Vec<(DateTime<Utc>, Row<'_>)> = transitions
         .iter()
-        .map(|t| (t.occurred_at, maker.change_row(t)))
+        .map(|t| {
+            (
+                t.occurred_at,
+                maker.change_row(&t.view(), RowBufs::default()),
+            )
+        })
         .chain(
             maker
                 .milestones
@@ -937,6 +1210,75 @@ async fn atom(state: &AppState, raw: Option<&str>) -> Result<Response, WebError>
         .into_response())
 }
 
+/// Appends `t` as `to_rfc3339_opts(SecondsFormat::Secs, true)` writes it, in UTC (`…Z`).
+fn push_rfc3339_utc(out: &mut String, t: DateTime<Utc>) {
+    push_rfc3339(out, t.naive_utc(), 0);
+}
+
+/// Appends `t` in Asia/Shanghai time as `to_rfc3339_opts(SecondsFormat::Secs, true)`
+/// writes it (`…+08:00`).
+fn push_rfc3339_shanghai(out: &mut String, t: DateTime<Utc>) {
+    use chrono::{Offset, TimeZone};
+    let offset = SHANGHAI
+        .offset_from_utc_datetime(&t.naive_utc())
+        .fix()
+        .local_minus_utc();
+    match t
+        .naive_utc()
+        .checked_add_signed(chrono::Duration::seconds(offset.into()))
+    {
+        Some(local) => push_rfc3339(out, local, offset),
+        // The last hours chrono can represent have no local time: the instant in UTC.
+        None => push_rfc3339(out, t.naive_utc(), 0),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` and the offset (`Z` for zero), seconds truncated; digits written
+/// by hand, a million rows at a time. Years outside 0–9999 and offsets of odd seconds
+/// (local mean time, before 1901) go through chrono.
+fn push_rfc3339(out: &mut String, local: chrono::NaiveDateTime, offset_secs: i32) {
+    use chrono::{Datelike, Timelike};
+    let year = local.year();
+    if !(0..=9999).contains(&year) || offset_secs % 60 != 0 {
+        let fixed = chrono::FixedOffset::east_opt(offset_secs);
+        let utc = local.checked_sub_signed(chrono::Duration::seconds(offset_secs.into()));
+        if let (Some(fixed), Some(utc)) = (fixed, utc) {
+            out.push_str(
+                &DateTime::<Utc>::from_naive_utc_and_offset(utc, Utc)
+                    .with_timezone(&fixed)
+                    .to_rfc3339_opts(SecondsFormat::Secs, true),
+            );
+            return;
+        }
+    }
+    let two = |out: &mut String, n: u32| {
+        out.push(char::from(b'0' + (n / 10 % 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    };
+    let year = year as u32;
+    two(out, year / 100);
+    two(out, year % 100);
+    out.push('-');
+    two(out, local.month());
+    out.push('-');
+    two(out, local.day());
+    out.push('T');
+    two(out, local.hour());
+    out.push(':');
+    two(out, local.minute());
+    out.push(':');
+    two(out, local.second());
+    if offset_secs == 0 {
+        out.push('Z');
+    } else {
+        out.push(if offset_secs < 0 { '-' } else { '+' });
+        let minutes = offset_secs.unsigned_abs() / 60;
+        two(out, minutes / 60);
+        out.push(':');
+        two(out, minutes % 60);
+    }
+}
+
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -980,5 +1322,117 @@ mod tests {
             xml("<script>alert(\"x\" & 'y')</script>\u{1}"),
             "&lt;script&gt;alert(&quot;x&quot; &amp; &apos;y&apos;)&lt;/script&gt;\u{FFFD}"
         );
+    }
+
+    /// What the csv crate's own writer makes of the same records.
+    fn csv_crate(records: &[Vec<String>]) -> Vec<u8> {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        for r in records {
+            w.write_record(r.iter().map(|c| neutralise(c).into_owned()))
+                .expect("write");
+        }
+        w.into_inner().expect("flush")
+    }
+
+    #[test]
+    fn csv_chunks_are_what_the_csv_crate_writes() {
+        let cells = [
+            "",
+            "plain",
+            "微信 × 抖音",
+            "a,b",
+            "say \"hi\"",
+            "\"",
+            "line\nbreak",
+            "cr\rlf\r\n",
+            "=HYPERLINK(\"x\")",
+            "-1",
+            "@x,\"y\"",
+            " lead",
+            "tab\tinside",
+            "\u{FEFF}bom",
+        ];
+        // Rows of every cell at every position, long enough to cross chunk boundaries.
+        let mut records = Vec::new();
+        let mut seed = 7u64;
+        for _ in 0..3_000 {
+            let row: Vec<String> = (0..4)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    let cell = cells[(seed >> 33) as usize % cells.len()];
+                    cell.repeat(1 + (seed >> 40) as usize % 40)
+                })
+                .collect();
+            records.push(row);
+        }
+        let mut ours = Vec::new();
+        let mut csv = CsvChunk::new();
+        for r in &records {
+            csv.record([&r[0], &r[1], &r[2], &r[3]].map(String::as_str));
+            if csv.len >= CHUNK {
+                ours.extend_from_slice(&csv.take());
+            }
+        }
+        ours.extend_from_slice(&csv.take());
+        assert!(ours.len() > 3 * CHUNK, "several chunks: {}", ours.len());
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&csv_crate(&records))
+        );
+    }
+
+    #[test]
+    fn a_huge_cell_grows_the_chunk() {
+        let huge = "\"".repeat(200_000);
+        let mut csv = CsvChunk::new();
+        csv.record([huge.as_str(), "x"]);
+        let out = csv.take();
+        assert_eq!(&out[..], &csv_crate(&[vec![huge.clone(), "x".into()]])[..]);
+        assert_eq!(out.len(), 400_000 + 2 + 2 + 2);
+    }
+
+    #[test]
+    fn times_are_written_as_chrono_writes_them() {
+        let check = |t: DateTime<Utc>| {
+            let (mut utc, mut local) = (String::new(), String::new());
+            push_rfc3339_utc(&mut utc, t);
+            push_rfc3339_shanghai(&mut local, t);
+            assert_eq!(utc, t.to_rfc3339_opts(SecondsFormat::Secs, true));
+            assert_eq!(
+                local,
+                t.with_timezone(&SHANGHAI)
+                    .to_rfc3339_opts(SecondsFormat::Secs, true)
+            );
+        };
+        // Every hour across China's summer-time years (1986–1991) and around them.
+        let start = chrono::TimeZone::with_ymd_and_hms(&Utc, 1985, 1, 1, 0, 0, 0).unwrap();
+        for h in 0..(8 * 366 * 24) {
+            check(start + chrono::Duration::hours(h) + chrono::Duration::seconds(h % 61));
+        }
+        // Spread over the years, with sub-second parts that are truncated.
+        let mut seed = 1u64;
+        for _ in 0..20_000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let secs = (seed >> 20) as i64 % (400 * 365 * 86_400) - 200 * 365 * 86_400;
+            check(DateTime::from_timestamp(secs, (seed % 1_000_000_000) as u32).unwrap());
+        }
+        // Years chrono writes with a sign or five digits.
+        for t in [
+            DateTime::<Utc>::MIN_UTC + chrono::Duration::days(1),
+            DateTime::<Utc>::MAX_UTC - chrono::Duration::days(1),
+            chrono::TimeZone::with_ymd_and_hms(&Utc, 9999, 12, 31, 20, 0, 0).unwrap(),
+            chrono::TimeZone::with_ymd_and_hms(&Utc, 0, 1, 1, 0, 0, 0).unwrap(),
+            chrono::TimeZone::with_ymd_and_hms(&Utc, -1, 12, 31, 23, 0, 0).unwrap(),
+        ] {
+            check(t);
+        }
+        // Where chrono's own local time overflows, the instant is still written.
+        let mut last = String::new();
+        push_rfc3339_shanghai(&mut last, DateTime::<Utc>::MAX_UTC);
+        assert!(last.ends_with('Z'), "{last}");
     }
 }

@@ -6,6 +6,7 @@ mod api;
 mod charts;
 pub mod exports;
 pub mod lang;
+mod memo;
 mod pages;
 mod params;
 mod probe_pages;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub probe_alert_after: chrono::Duration,
     /// Where readers reach this server (`public_url`): absolute links in exports and feeds.
     pub public_url: String,
+    /// Results kept while the data stays the same (see [`memo`]).
+    pub memo: std::sync::Arc<memo::Memo>,
 }
 
 impl AppState {
@@ -42,7 +45,30 @@ impl AppState {
             packs: std::sync::Arc::new(Vec::new()),
             probe_alert_after: chrono::Duration::hours(1),
             public_url: crate::config::DEFAULT_PUBLIC_URL.to_string(),
+            memo: Default::default(),
         }
+    }
+
+    /// The reference data (catalog tables), kept while the data version holds.
+    pub async fn reference(&self) -> Result<crate::storage::Reference, StorageError> {
+        Ok((*self.memo.reference(&self.store).await?).clone())
+    }
+
+    /// [`Store::state_as_of`], kept while the data version holds.
+    pub async fn state_as_of(
+        &self,
+        at: chrono::DateTime<chrono::Utc>,
+        filter: &crate::storage::StateFilter,
+    ) -> Result<Vec<crate::storage::ObservationRecord>, StorageError> {
+        Ok((*self.memo.state_as_of(&self.store, at, filter).await?).clone())
+    }
+
+    /// [`Store::transitions`] of a check, kept while the data version holds.
+    pub async fn transitions(
+        &self,
+        check_id: &str,
+    ) -> Result<std::sync::Arc<Vec<crate::storage::TransitionRecord>>, StorageError> {
+        self.memo.transitions(&self.store, check_id).await
     }
 
     /// The same state with another public URL (no trailing slash needed).

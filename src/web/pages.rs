@@ -109,7 +109,7 @@ async fn snapshot(
     at: DateTime<Utc>,
     kind: Option<&str>,
 ) -> Result<Snapshot, WebError> {
-    let reference = state.store.reference().await?;
+    let reference = state.reference().await?;
     let states = states_at(state, &reference, at, kind, false).await?;
     Ok(Snapshot { reference, states })
 }
@@ -128,7 +128,7 @@ async fn states_at(
         include_simulated,
         ..StateFilter::default()
     };
-    let rows = state.store.state_as_of(at, &filter).await?;
+    let rows = state.state_as_of(at, &filter).await?;
     Ok(state::states(
         reference
             .checks
@@ -552,7 +552,6 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
     let mut chrome = chrome(&title, Section::Other, &path, &as_of, Vec::new());
     let fail = |chrome: &Chrome, e: WebError| failure(chrome, e);
     let r = state
-        .store
         .reference()
         .await
         .map_err(|e| fail(&chrome, e.into()))?;
@@ -576,7 +575,6 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
         ..StateFilter::default()
     };
     let rows = state
-        .store
         .state_as_of(as_of.instant, &filter)
         .await
         .map_err(|e| fail(&chrome, e.into()))?;
@@ -614,13 +612,12 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
         link_with(&path, &pairs, &as_of)
     };
     let transitions = state
-        .store
         .transitions(id)
         .await
         .map_err(|e| fail(&chrome, e.into()))?;
-    let changed: HashMap<i64, Option<String>> = transitions
-        .into_iter()
-        .map(|t| (t.observation_id, t.from_status))
+    let changed: HashMap<i64, Option<&str>> = transitions
+        .iter()
+        .map(|t| (t.observation_id, t.from_status.as_deref()))
         .collect();
     let history = observations
         .iter()
@@ -633,7 +630,7 @@ async fn check(state: &AppState, id: &str, params: Params) -> PageResult {
             note: o.note_in(lang),
             transition_from: changed
                 .get(&o.id)
-                .map(|from| from.as_deref().map(|s| views::status_view(Some(kind), s))),
+                .map(|from| from.map(|s| views::status_view(Some(kind), s))),
             after_at: o.observed_at > as_of.instant,
             observation_href: o
                 .pack_id
@@ -681,11 +678,7 @@ async fn platforms(state: &AppState, params: Params) -> PageResult {
     let title = super::lang::current().t("nav-platforms");
     let as_of = as_of_or_error(&params, &title, Section::Platforms, "/platforms")?;
     let chrome = chrome(&title, Section::Platforms, "/platforms", &as_of, Vec::new());
-    let r = state
-        .store
-        .reference()
-        .await
-        .map_err(|e| failure(&chrome, e))?;
+    let r = state.reference().await.map_err(|e| failure(&chrome, e))?;
     let mut items: Vec<PlatformListItem> = r
         .platforms
         .iter()
@@ -816,11 +809,7 @@ async fn source(state: &AppState, id: &str, params: Params) -> PageResult {
     let title = lang.t("title-source");
     let as_of = as_of_or_error(&params, &title, Section::Other, &path)?;
     let mut chrome = chrome(&title, Section::Other, &path, &as_of, Vec::new());
-    let r = state
-        .store
-        .reference()
-        .await
-        .map_err(|e| failure(&chrome, e))?;
+    let r = state.reference().await.map_err(|e| failure(&chrome, e))?;
     let Some(src) = r.source(id) else {
         let e = WebError::NotFound(lang.t_args("error-no-source", &[("id", truncate(id).into())]));
         return Err(failure(&chrome, e));
@@ -1048,11 +1037,7 @@ async fn timeline(state: &AppState, params: Params) -> PageResult {
     let title = lang.t("nav-timeline");
     let as_of = as_of_or_error(&params, &title, Section::Timeline, "/timeline")?;
     let mut chrome = chrome(&title, Section::Timeline, "/timeline", &as_of, Vec::new());
-    let r = state
-        .store
-        .reference()
-        .await
-        .map_err(|e| failure(&chrome, e))?;
+    let r = state.reference().await.map_err(|e| failure(&chrome, e))?;
     let filter = TimelineFilter::parse(&params, &r).map_err(|e| failure(&chrome, e))?;
     let page = params.page().map_err(|e| failure(&chrome, e))?;
     chrome.keep = filter.pairs();

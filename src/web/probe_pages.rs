@@ -222,11 +222,7 @@ async fn observation(state: &AppState, raw_id: &str, params: Params) -> PageResu
         .await
         .map_err(|e| fail(&chrome, e))?
         .ok_or_else(|| failure(&chrome, no_observation(id)))?;
-    let r = state
-        .store
-        .reference()
-        .await
-        .map_err(|e| fail(&chrome, e))?;
+    let r = state.reference().await.map_err(|e| fail(&chrome, e))?;
     let query = date_query(&as_of);
     let check = r.check(&o.check_id);
     let kind = check.and_then(|c| r.kind(&c.kind));

@@ -40,18 +40,18 @@ pub(super) async fn evaluate_all(
     at: DateTime<Utc>,
     with_history: bool,
 ) -> Result<Evaluated, WebError> {
-    let full = state.store.reference().await?;
+    let full = state.reference().await?;
     let mut reference = full.clone();
     reference.checks.retain(|c| !full.is_simulated_check(c));
     let states_at = |rows| state::states(reference.checks.iter(), rows);
-    let now = states_at(state.store.state_as_of(at, &StateFilter::default()).await?);
+    let now = states_at(state.state_as_of(at, &StateFilter::default()).await?);
     let mut at_deadlines: HashMap<DateTime<Utc>, HashMap<String, CheckState>> = HashMap::new();
     let mut in_scope: Vec<&str> = Vec::new();
     for req in &reference.requirements {
         if let Some(d) = req.deadline.filter(|d| *d <= at)
             && !at_deadlines.contains_key(&d)
         {
-            let rows = state.store.state_as_of(d, &StateFilter::default()).await?;
+            let rows = state.state_as_of(d, &StateFilter::default()).await?;
             at_deadlines.insert(d, states_at(rows));
         }
         for c in compliance::checks_in_scope(&reference, req) {

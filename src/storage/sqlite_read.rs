@@ -1,0 +1,173 @@
+//! Long reads straight from a SQLite file, on the caller's (blocking) thread.
+//!
+//! sqlx runs SQLite on a worker thread and hands every row to the async side through a
+//! channel, with its values copied: fine for pages, but a million-row export then spends
+//! most of its time waking threads and moving allocations between them. Here one
+//! read-only connection steps the same statement and the caller consumes each row where
+//! it is read. The SQL and its parameters are those of [`Store::timeline_stream`], so
+//! both readers return the same rows (a test compares them).
+
+use super::{
+    StorageError, Store, TRANSITION_COLUMNS_UNJOINED, TimelineOrder, TimelineQuery, TransitionRef,
+    timeline_stream_sql,
+};
+use crate::domain::SourceKind;
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{OpenFlags, types::ToSql};
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::time::Duration;
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        StorageError::Read(e)
+    }
+}
+
+/// A `DateTime<Utc>` as sqlx writes it into SQLite, so that text comparisons agree.
+fn sqlite_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+impl Store {
+    /// A reader of the timeline straight from the SQLite file; `None` when the store has
+    /// no file to read (PostgreSQL, SQLite in memory): use [`Store::timeline_stream`].
+    pub fn sqlite_timeline_reader(&self) -> Option<SqliteTimeline> {
+        if !self.direct_reads {
+            return None;
+        }
+        self.sqlite_file().map(|path| SqliteTimeline {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+/// A reader of the timeline from one SQLite file; see [`Store::sqlite_timeline_reader`].
+#[derive(Debug, Clone)]
+pub struct SqliteTimeline {
+    path: std::path::PathBuf,
+}
+
+impl SqliteTimeline {
+    /// Calls `each` with every transition [`Store::timeline_stream`] would yield, in the
+    /// same order, until `each` breaks. Blocks: call it from `spawn_blocking`.
+    pub fn for_each(
+        &self,
+        q: &TimelineQuery,
+        order: TimelineOrder,
+        mut each: impl FnMut(&TransitionRef<'_>) -> ControlFlow<()>,
+    ) -> Result<(), StorageError> {
+        let conn = open_read_only(&self.path)?;
+        // One snapshot for the checks and the transitions (WAL readers do not block).
+        conn.execute_batch("begin")?;
+        // Checks are few: joined here rather than per row in SQL (a text-key lookup per
+        // row costs as much as the rest of the statement).
+        let mut checks: HashMap<String, [String; 3]> = HashMap::new();
+        {
+            let mut stmt = conn.prepare("select id, kind, subject, object from checks")?;
+            let mut rows = stmt.raw_query();
+            while let Some(row) = rows.next()? {
+                checks.insert(row.get(0)?, [row.get(1)?, row.get(2)?, row.get(3)?]);
+            }
+        }
+        let sql = timeline_stream_sql(q, order, TRANSITION_COLUMNS_UNJOINED, false);
+        let mut stmt = conn.prepare(&sql)?;
+        let until = sqlite_time(q.until);
+        let since = q.since.map(sqlite_time);
+        let source_kind = q.source_kind.map(SourceKind::as_str);
+        let params: [(&str, &dyn ToSql); 6] = [
+            ("$1", &until),
+            ("$2", &since),
+            ("$3", &q.platform),
+            ("$4", &q.kind),
+            ("$5", &q.include_simulated),
+            ("$6", &source_kind),
+        ];
+        stmt.raw_bind_parameters_named(&params)?;
+        let mut rows = stmt.raw_query();
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let bad = |i: usize, e: rusqlite::types::FromSqlError| {
+                let column = row.as_ref().column_name(i).unwrap_or("?");
+                StorageError::Invalid(format!("transition {id}: column {column}: {e}"))
+            };
+            let text = |i: usize| -> Result<&str, StorageError> {
+                row.get_ref(i)?.as_str().map_err(|e| bad(i, e))
+            };
+            let optional = |i: usize| -> Result<Option<&str>, StorageError> {
+                row.get_ref(i)?.as_str_or_null().map_err(|e| bad(i, e))
+            };
+            let check_id = text(1)?;
+            let Some([kind, subject, object]) = checks.get(check_id) else {
+                return Err(StorageError::Invalid(format!(
+                    "transition {id} names check {check_id:?}, which is not in the catalog"
+                )));
+            };
+            let occurred_at = text(4)?;
+            let occurred_at = DateTime::parse_from_rfc3339(occurred_at)
+                .map_err(|e| {
+                    StorageError::Invalid(format!(
+                        "transition {id}: occurred_at {occurred_at:?} is not a time: {e}"
+                    ))
+                })?
+                .with_timezone(&Utc);
+            let record = TransitionRef {
+                id,
+                check_id,
+                source_key: text(2)?,
+                observation_id: row.get(3)?,
+                occurred_at,
+                from_status: optional(5)?,
+                to_status: text(6)?,
+                source_kind: text(7)?,
+                source_id: optional(8)?,
+                precision: text(9)?,
+                kind,
+                subject,
+                object,
+            };
+            if each(&record).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A read-only connection that waits for writers as the pool's connections do.
+fn open_read_only(path: &Path) -> Result<rusqlite::Connection, StorageError> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StorageError::Open {
+        path: path.display().to_string(),
+        cause: e,
+    })?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+/// Binding parameters by their `$n` names.
+trait Named {
+    fn raw_bind_parameters_named(
+        &mut self,
+        params: &[(&str, &dyn ToSql)],
+    ) -> Result<(), StorageError>;
+}
+
+impl Named for rusqlite::Statement<'_> {
+    /// Binds each `$n` the statement uses; names it does not use are skipped.
+    fn raw_bind_parameters_named(
+        &mut self,
+        params: &[(&str, &dyn ToSql)],
+    ) -> Result<(), StorageError> {
+        for (name, value) in params {
+            if let Some(i) = self.parameter_index(name)? {
+                self.raw_bind_parameter(i, *value)?;
+            }
+        }
+        Ok(())
+    }
+}
