@@ -309,6 +309,7 @@ fn rss_mib() -> Option<f64> {
 /// `hutong bench export`.
 pub async fn export_command(
     rows: usize,
+    repeat: usize,
     database_url: Option<String>,
     catalog_dir: PathBuf,
 ) -> anyhow::Result<()> {
@@ -366,70 +367,86 @@ pub async fn export_command(
     let app = web::router(AppState::new(store.clone()).with_public_url(&base));
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let hwm_before = peak_rss_mib();
-    let rss_before = rss_mib();
-    let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let sampler = {
-        let sampling = sampling.clone();
-        tokio::spawn(async move {
-            let mut samples = Vec::new();
-            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
-                if let Some(r) = rss_mib() {
-                    samples.push(r);
+    // The machine's other work moves single runs a lot: several, with their median.
+    let mut rates = Vec::new();
+    for run in 1..=repeat.max(1) {
+        println!("\nrun {run} of {}", repeat.max(1));
+        let hwm_before = peak_rss_mib();
+        let rss_before = rss_mib();
+        let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let sampler = {
+            let sampling = sampling.clone();
+            tokio::spawn(async move {
+                let mut samples = Vec::new();
+                while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                    if let Some(r) = rss_mib() {
+                        samples.push(r);
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                 }
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            }
-            samples
-        })
-    };
+                samples
+            })
+        };
 
-    use futures_util::StreamExt;
-    let client = reqwest::Client::new();
-    let began = Instant::now();
-    let response = client
-        .get(format!("{base}/timeline.csv?source=simulated"))
-        .send()
-        .await?
-        .error_for_status()?;
-    let mut body = response.bytes_stream();
-    let (mut bytes, mut lines) = (0u64, 0u64);
-    let mut first_byte = None;
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.context("reading the export")?;
-        first_byte.get_or_insert_with(|| began.elapsed());
-        bytes += chunk.len() as u64;
-        lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
-    }
-    let secs = began.elapsed().as_secs_f64();
-    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
-    let samples = sampler.await.unwrap_or_default();
-    let data_rows = lines.saturating_sub(1);
-    println!(
-        "\ndownloaded {data_rows} rows, {:.1} MiB in {secs:.2} s",
-        bytes as f64 / 1048576.0
-    );
-    if let Some(t) = first_byte {
-        println!("first byte after {:.0} ms", t.as_secs_f64() * 1000.0);
-    }
-    println!(
-        "rate: {:.0} rows/s ({:.1} MiB/s)",
-        data_rows as f64 / secs,
-        bytes as f64 / 1048576.0 / secs
-    );
-    let fmt = |v: Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.0} MiB"));
-    println!(
-        "memory: RSS before {}, after {}; peak (VmHWM) before {}, after {}",
-        fmt(rss_before),
-        fmt(rss_mib()),
-        fmt(hwm_before),
-        fmt(peak_rss_mib())
-    );
-    if !samples.is_empty() {
-        let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = samples.iter().copied().fold(0.0, f64::max);
+        use futures_util::StreamExt;
+        let client = reqwest::Client::new();
+        let began = Instant::now();
+        let response = client
+            .get(format!("{base}/timeline.csv?source=simulated"))
+            .send()
+            .await?
+            .error_for_status()?;
+        let mut body = response.bytes_stream();
+        let (mut bytes, mut lines) = (0u64, 0u64);
+        let mut first_byte = None;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.context("reading the export")?;
+            first_byte.get_or_insert_with(|| began.elapsed());
+            bytes += chunk.len() as u64;
+            lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+        }
+        let secs = began.elapsed().as_secs_f64();
+        sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+        let samples = sampler.await.unwrap_or_default();
+        let data_rows = lines.saturating_sub(1);
         println!(
-            "RSS during the download ({} samples, every 200 ms): min {min:.0} MiB, max {max:.0} MiB",
-            samples.len()
+            "\ndownloaded {data_rows} rows, {:.1} MiB in {secs:.2} s",
+            bytes as f64 / 1048576.0
+        );
+        if let Some(t) = first_byte {
+            println!("first byte after {:.0} ms", t.as_secs_f64() * 1000.0);
+        }
+        println!(
+            "rate: {:.0} rows/s ({:.1} MiB/s)",
+            data_rows as f64 / secs,
+            bytes as f64 / 1048576.0 / secs
+        );
+        let fmt = |v: Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.0} MiB"));
+        println!(
+            "memory: RSS before {}, after {}; peak (VmHWM) before {}, after {}",
+            fmt(rss_before),
+            fmt(rss_mib()),
+            fmt(hwm_before),
+            fmt(peak_rss_mib())
+        );
+        if !samples.is_empty() {
+            let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = samples.iter().copied().fold(0.0, f64::max);
+            println!(
+                "RSS during the download ({} samples, every 200 ms): min {min:.0} MiB, max {max:.0} MiB",
+                samples.len()
+            );
+        }
+        rates.push(data_rows as f64 / secs);
+    }
+    if rates.len() > 1 {
+        rates.sort_by(f64::total_cmp);
+        println!(
+            "\n{} runs: median {:.0} rows/s, range {:.0}–{:.0}",
+            rates.len(),
+            rates[rates.len() / 2],
+            rates[0],
+            rates[rates.len() - 1]
         );
     }
     server.abort();

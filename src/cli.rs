@@ -130,6 +130,9 @@ pub enum BenchCommand {
     Export {
         #[arg(long, default_value_t = 1_000_000)]
         rows: usize,
+        /// Downloads to make (the median is printed when more than one).
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
     },
     /// Probe runs end to end against the simulator on loopback (fetch, decode, parse,
     /// classify, store with evidence), with the raw GET rate of the same server.
@@ -246,8 +249,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 })
                 .await
             }
-            Command::Bench { what: BenchCommand::Export { rows } } => {
-                crate::bench_seed::export_command(rows, explicit_database, config.catalog_dir.clone()).await
+            Command::Bench { what: BenchCommand::Export { rows, repeat } } => {
+                crate::bench_seed::export_command(rows, repeat, explicit_database, config.catalog_dir.clone()).await
             }
             Command::Bench { what: BenchCommand::Probes { runs, kb, concurrency, targets } } => {
                 crate::bench_probes::probes(crate::bench_probes::ProbeBench {

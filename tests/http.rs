@@ -573,6 +573,35 @@ async fn a_write_from_another_process_shows_at_once() {
     let rows_before = Html::parse_document(&check)
         .select(&sel("table.history tbody tr"))
         .count();
+    // The newest change on the timeline: (its check link, its date).
+    let newest_change = |body: String| {
+        let html = Html::parse_document(&body);
+        let entry = html
+            .select(&sel("li.entry.change"))
+            .next()
+            .expect("a change");
+        let href = entry
+            .select(&sel(".what a"))
+            .next()
+            .and_then(|a| a.value().attr("href"));
+        let when = entry
+            .select(&sel("time"))
+            .next()
+            .and_then(|t| t.value().attr("datetime"));
+        (
+            href.unwrap_or_default().to_string(),
+            when.unwrap_or_default().to_string(),
+        )
+    };
+    // `datetime` may be written in Beijing or in UTC: either day is "today".
+    let now = chrono::Utc::now();
+    let todays = [
+        hutong::time::shanghai_day(now).to_string(),
+        now.date_naive().to_string(),
+    ];
+    let is_today = |when: &str| todays.iter().any(|d| when.starts_with(d.as_str()));
+    let before_write = newest_change(get(&app, "/timeline?platform=douyin").await.body);
+    assert!(!is_today(&before_write.1), "{before_write:?}");
 
     let other = hutong::storage::Store::open(&db.url, 1).await.unwrap();
     other
@@ -599,6 +628,10 @@ async fn a_write_from_another_process_shows_at_once() {
         .select(&sel("table.history tbody tr"))
         .count();
     assert_eq!(rows_after, rows_before + 1);
+    // The timeline (kept too) leads with today's change of that check.
+    let (href, when) = newest_change(get(&app, "/timeline?platform=douyin").await.body);
+    assert!(href.starts_with(&format!("/checks/{douyin}")), "{href}");
+    assert!(is_today(&when), "{when}");
     // The past is what it was: a date before the write still shows the old state.
     let then = Html::parse_document(&get(&app, "/links?at=2021-10-17").await.body);
     assert_eq!(cell_status(&then, douyin), "token_only");

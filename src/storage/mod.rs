@@ -683,13 +683,37 @@ impl Store {
         &self,
         at: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StorageError> {
+        self.latest_at(
+            "select max(observed_at) from observations where observed_at <= $1",
+            at,
+        )
+        .await
+    }
+
+    /// The time of the latest transition at or before `at`: a timeline up to `at` equals
+    /// the timeline up to it, so results can be kept under it.
+    pub async fn latest_transition_at(
+        &self,
+        at: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StorageError> {
+        self.latest_at(
+            "select max(occurred_at) from transitions where occurred_at <= $1",
+            at,
+        )
+        .await
+    }
+
+    /// One `select max(time) … where time <= $1` over a time index.
+    async fn latest_at(
+        &self,
+        sql: &'static str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StorageError> {
         Ok(on_pool!(self, pool => {
-            sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
-                "select max(observed_at) from observations where observed_at <= $1",
-            )
-            .bind(at)
-            .fetch_one(pool)
-            .await?
+            sqlx::query_scalar::<_, Option<DateTime<Utc>>>(sql)
+                .bind(at)
+                .fetch_one(pool)
+                .await?
         }))
     }
 

@@ -124,7 +124,7 @@ struct Request {
     as_of: AsOf,
     filter: TimelineFilter,
     lang: Lang,
-    reference: Reference,
+    reference: std::sync::Arc<Reference>,
 }
 
 async fn read_request(state: &AppState, raw: Option<&str>) -> Result<Request, WebError> {

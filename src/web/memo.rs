@@ -9,7 +9,7 @@
 
 use crate::charts::data::StatusChange;
 use crate::storage::{
-    ObservationRecord, Reference, StateFilter, StorageError, Store, TransitionRecord,
+    ObservationRecord, Reference, StateFilter, StorageError, Store, TimelineQuery, TransitionRecord,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -18,7 +18,17 @@ use std::sync::{Arc, Mutex};
 /// States kept at most (dates × filters); beyond it the oldest half is dropped.
 const MAX_STATES: usize = 64;
 /// Checks whose transitions are kept at most; beyond it the oldest half is dropped.
-const MAX_CHECKS: usize = 256;
+const MAX_CHECKS: usize = 64;
+/// Timeline pages kept at most (filters × pages × dates); beyond it the oldest half goes.
+const MAX_TIMELINES: usize = 128;
+
+/// Longer timeline reads (deep pages) are not kept, nor checks with more than
+/// `MAX_KEPT_TRANSITIONS`: memory stays bounded (about 600,000 rows at most in all).
+const MAX_KEPT_ROWS: usize = 2_000;
+const MAX_KEPT_TRANSITIONS: usize = 5_000;
+
+/// A timeline page with the total the filters select.
+pub type TimelinePage = (Vec<TransitionRecord>, i64);
 
 /// Shared by every clone of one [`super::AppState`].
 #[derive(Default)]
@@ -34,6 +44,8 @@ struct Inner {
     /// The data version everything below was computed at.
     version: Option<i64>,
     reference: Option<Arc<Reference>>,
+    /// The same without the checks of simulated platforms.
+    real_reference: Option<Arc<Reference>>,
     /// Keyed by the filter and the latest observation's time at or before the date asked
     /// for (`None`: no observation that early). The number orders entries by insertion.
     states: HashMap<StateKey, (u64, Arc<Vec<ObservationRecord>>)>,
@@ -42,6 +54,9 @@ struct Inner {
     changes: HashMap<String, Arc<Vec<StatusChange>>>,
     /// A check's transitions (its page and its chart), by check id, ordered as `states`.
     transitions: HashMap<String, (u64, Arc<Vec<TransitionRecord>>)>,
+    /// Timeline pages, keyed by the query with its end replaced by the latest transition's
+    /// time at or before it (nothing lies between: the same page).
+    timelines: HashMap<String, (u64, Arc<TimelinePage>)>,
 }
 
 /// Inserts into a map bounded to `max` entries, dropping the older half when full.
@@ -105,6 +120,20 @@ impl Memo {
         Ok(r)
     }
 
+    /// The reference data without the checks of simulated platforms.
+    pub async fn real_reference(&self, store: &Store) -> Result<Arc<Reference>, StorageError> {
+        let version = store.data_version().await?;
+        if let Some(r) = self.with(version, |m| m.real_reference.clone()) {
+            return Ok(r);
+        }
+        let full = self.reference(store).await?;
+        let mut real = (*full).clone();
+        real.checks.retain(|c| !full.is_simulated_check(c));
+        let real = Arc::new(real);
+        self.keep(version, |m| m.real_reference = Some(real.clone()));
+        Ok(real)
+    }
+
     /// [`Store::state_as_of`], kept.
     pub async fn state_as_of(
         &self,
@@ -130,6 +159,37 @@ impl Memo {
         Ok(rows)
     }
 
+    /// [`Store::timeline`], kept.
+    pub async fn timeline(
+        &self,
+        store: &Store,
+        q: &TimelineQuery,
+    ) -> Result<Arc<TimelinePage>, StorageError> {
+        let version = store.data_version().await?;
+        let mut keyed = q.clone();
+        let latest = store.latest_transition_at(q.until).await?;
+        // Before any transition the page is empty whatever the end: one key for all.
+        keyed.until = latest.unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let key = format!("{keyed:?}");
+        if let Some(page) = self.with(version, |m| m.timelines.get(&key).map(|e| e.1.clone())) {
+            return Ok(page);
+        }
+        let page = Arc::new(store.timeline(q).await?);
+        if page.0.len() > MAX_KEPT_ROWS {
+            return Ok(page);
+        }
+        self.keep(version, |m| {
+            insert_bounded(
+                &mut m.timelines,
+                &mut m.inserted,
+                MAX_TIMELINES,
+                key,
+                page.clone(),
+            );
+        });
+        Ok(page)
+    }
+
     /// [`Store::transitions`] of one check, kept.
     pub async fn transitions(
         &self,
@@ -143,6 +203,9 @@ impl Memo {
             return Ok(rows);
         }
         let rows = Arc::new(store.transitions(check_id).await?);
+        if rows.len() > MAX_KEPT_TRANSITIONS {
+            return Ok(rows);
+        }
         self.keep(version, |m| {
             let key = check_id.to_string();
             insert_bounded(

@@ -50,8 +50,18 @@ impl AppState {
     }
 
     /// The reference data (catalog tables), kept while the data version holds.
-    pub async fn reference(&self) -> Result<crate::storage::Reference, StorageError> {
-        Ok((*self.memo.reference(&self.store).await?).clone())
+    pub async fn reference(
+        &self,
+    ) -> Result<std::sync::Arc<crate::storage::Reference>, StorageError> {
+        self.memo.reference(&self.store).await
+    }
+
+    /// The reference data without the checks of simulated platforms (what real figures
+    /// count), kept likewise.
+    pub async fn real_reference(
+        &self,
+    ) -> Result<std::sync::Arc<crate::storage::Reference>, StorageError> {
+        self.memo.real_reference(&self.store).await
     }
 
     /// [`Store::state_as_of`], kept while the data version holds.
@@ -61,6 +71,14 @@ impl AppState {
         filter: &crate::storage::StateFilter,
     ) -> Result<Vec<crate::storage::ObservationRecord>, StorageError> {
         Ok((*self.memo.state_as_of(&self.store, at, filter).await?).clone())
+    }
+
+    /// [`Store::timeline`], kept while the data version holds.
+    pub async fn timeline(
+        &self,
+        q: &crate::storage::TimelineQuery,
+    ) -> Result<std::sync::Arc<memo::TimelinePage>, StorageError> {
+        self.memo.timeline(&self.store, q).await
     }
 
     /// [`Store::transitions`] of a check, kept while the data version holds.

@@ -100,7 +100,7 @@ pub(super) fn link_with(path: &str, params: &[(String, String)], as_of: &AsOf) -
 
 /// Everything a matrix-like page needs: reference data and each check's state.
 struct Snapshot {
-    reference: crate::storage::Reference,
+    reference: std::sync::Arc<crate::storage::Reference>,
     states: HashMap<String, CheckState>,
 }
 
@@ -156,7 +156,7 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
     let then_param = then_param.map_err(fail)?;
     let mut now = snapshot(state, as_of.instant, None).await.map_err(fail)?;
     // Simulated platforms never enter a real figure: the figures below see real checks only.
-    now.reference = real_only(&now.reference);
+    now.reference = state.real_reference().await.map_err(|e| fail(e.into()))?;
     let r = &now.reference;
 
     // "Then": the day before the earliest deadline (how things stood when regulators
@@ -365,13 +365,6 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
         deadlines,
     };
     Ok(html(pages::overview_page(&chrome, &data)))
-}
-
-/// The reference data without the checks of simulated platforms.
-fn real_only(r: &crate::storage::Reference) -> crate::storage::Reference {
-    let mut real = r.clone();
-    real.checks.retain(|c| !r.is_simulated_check(c));
-    real
 }
 
 pub async fn show_links(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
@@ -997,8 +990,8 @@ pub async fn timeline_entries(
         (Vec::new(), 0)
     } else {
         let q = f.query(as_of, wanted as i64, 0);
-        let (rows, total) = state.store.timeline(&q).await?;
-        (rows, total as usize)
+        let page = state.timeline(&q).await?;
+        (page.0.clone(), page.1 as usize)
     };
     let milestones: Vec<_> = r
         .milestones

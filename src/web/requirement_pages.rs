@@ -25,7 +25,7 @@ use std::collections::HashMap;
 
 /// Every requirement evaluated as of one instant, on real data only.
 pub(super) struct Evaluated {
-    pub reference: Reference,
+    pub reference: std::sync::Arc<Reference>,
     pub items: Vec<(Requirement, Evaluation)>,
     /// Real transitions by check, for the share over time.
     pub changes: HashMap<String, compliance::Changes>,
@@ -40,9 +40,7 @@ pub(super) async fn evaluate_all(
     at: DateTime<Utc>,
     with_history: bool,
 ) -> Result<Evaluated, WebError> {
-    let full = state.reference().await?;
-    let mut reference = full.clone();
-    reference.checks.retain(|c| !full.is_simulated_check(c));
+    let reference = state.real_reference().await?;
     let states_at = |rows| state::states(reference.checks.iter(), rows);
     let now = states_at(state.state_as_of(at, &StateFilter::default()).await?);
     let mut at_deadlines: HashMap<DateTime<Utc>, HashMap<String, CheckState>> = HashMap::new();
