@@ -670,19 +670,80 @@ async fn a_damaged_row_is_named_by_the_direct_reader() {
         offset: 0,
     };
     let reader = db.store.sqlite_timeline_reader().unwrap();
-    let mut seen = 0;
-    let err = tokio::task::spawn_blocking(move || {
-        reader.for_each(&q, hutong::storage::TimelineOrder::NewestFirst, |_| {
-            seen += 1;
-            std::ops::ControlFlow::Continue(())
-        })
+    let (one, two) = tokio::task::spawn_blocking(move || {
+        let order = hutong::storage::TimelineOrder::NewestFirst;
+        let keep_going =
+            |_: &hutong::storage::TransitionRef<'_>| std::ops::ControlFlow::Continue(());
+        (
+            reader.for_each(&q, order, keep_going),
+            reader.for_each_batched(&q, order, keep_going),
+        )
     })
     .await
-    .unwrap()
-    .expect_err("a damaged time is an error");
-    let message = err.to_string();
-    assert!(
-        message.contains("occurred_at") && message.contains("2021-02-30 at noon"),
-        "{message}"
-    );
+    .unwrap();
+    for err in [one, two] {
+        let message = err.expect_err("a damaged time is an error").to_string();
+        assert!(
+            message.contains("occurred_at") && message.contains("2021-02-30 at noon"),
+            "{message}"
+        );
+    }
+}
+
+/// The export's two-thread reader gives the one-thread reader's rows, in order, and
+/// stops reading when its caller stops (a client that went away).
+#[tokio::test]
+async fn the_batched_reader_gives_the_same_rows_and_stops_when_asked() {
+    let db = sqlite().await;
+    let mut args = hutong::bench_seed::SeedArgs::new(5_000, 7, common::catalog_dir());
+    args.change_every = 2;
+    args.batch = 2_500;
+    hutong::bench_seed::seed(&db.store, &args).await.unwrap();
+    let q = hutong::storage::TimelineQuery {
+        until: Utc::now(),
+        since: None,
+        platform: None,
+        kind: None,
+        source_kind: None,
+        include_simulated: true,
+        limit: 0,
+        offset: 0,
+    };
+    let reader = db.store.sqlite_timeline_reader().unwrap();
+    let (plain, batched, first) = tokio::task::spawn_blocking(move || {
+        use std::ops::ControlFlow::{Break, Continue};
+        let order = hutong::storage::TimelineOrder::OldestFirst;
+        let mut plain = Vec::new();
+        reader
+            .for_each(&q, order, |t| {
+                plain.push(format!("{t:?}"));
+                Continue(())
+            })
+            .unwrap();
+        let mut batched = Vec::new();
+        reader
+            .for_each_batched(&q, order, |t| {
+                batched.push(format!("{t:?}"));
+                Continue(())
+            })
+            .unwrap();
+        let mut first = Vec::new();
+        reader
+            .for_each_batched(&q, order, |t| {
+                first.push(format!("{t:?}"));
+                if first.len() == 1_500 {
+                    Break(())
+                } else {
+                    Continue(())
+                }
+            })
+            .unwrap();
+        (plain, batched, first)
+    })
+    .await
+    .unwrap();
+    assert!(plain.len() > 2_000, "{}", plain.len());
+    assert_eq!(plain, batched);
+    assert_eq!(first.len(), 1_500);
+    assert_eq!(first[..], plain[..1_500]);
 }

@@ -1,11 +1,13 @@
-//! Long reads straight from a SQLite file, on the caller's (blocking) thread.
+//! Long reads straight from a SQLite file, on blocking threads.
 //!
 //! sqlx runs SQLite on a worker thread and hands every row to the async side through a
 //! channel, with its values copied: fine for pages, but a million-row export then spends
 //! most of its time waking threads and moving allocations between them. Here one
 //! read-only connection steps the same statement and the caller consumes each row where
-//! it is read. The SQL and its parameters are those of [`Store::timeline_stream`], so
-//! both readers return the same rows (a test compares them).
+//! it is read ([`SqliteTimeline::for_each`]), or a second thread reads while the caller
+//! works on the previous thousand rows ([`SqliteTimeline::for_each_batched`]). The SQL
+//! and its parameters are those of [`Store::timeline_stream`], so every reader returns the
+//! same rows (tests compare them).
 
 use super::{
     StorageError, Store, TRANSITION_COLUMNS_UNJOINED, TimelineOrder, TimelineQuery, TransitionRef,
@@ -169,5 +171,133 @@ impl Named for rusqlite::Statement<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Rows per batch handed from the reading thread to the caller's.
+const BATCH_ROWS: usize = 1024;
+
+/// Transitions copied out of SQLite's buffers, their text in one string per batch: two
+/// allocations per thousand rows, and the buffers go back to the reader to be filled again.
+#[derive(Default)]
+struct Batch {
+    text: String,
+    rows: Vec<BatchRow>,
+}
+
+/// One transition of a [`Batch`]: numbers, and byte ranges of `Batch::text` for the text
+/// (`None` for SQL nulls).
+struct BatchRow {
+    id: i64,
+    observation_id: i64,
+    occurred_at: DateTime<Utc>,
+    /// check_id, source_key, from_status, to_status, source_kind, source_id, precision,
+    /// kind, subject, object
+    text: [Option<(u32, u32)>; 10],
+}
+
+impl Batch {
+    fn push(&mut self, t: &TransitionRef<'_>) {
+        let mut put = |s: Option<&str>| {
+            s.map(|s| {
+                let start = self.text.len() as u32;
+                self.text.push_str(s);
+                (start, self.text.len() as u32)
+            })
+        };
+        let text = [
+            put(Some(t.check_id)),
+            put(Some(t.source_key)),
+            put(t.from_status),
+            put(Some(t.to_status)),
+            put(Some(t.source_kind)),
+            put(t.source_id),
+            put(Some(t.precision)),
+            put(Some(t.kind)),
+            put(Some(t.subject)),
+            put(Some(t.object)),
+        ];
+        self.rows.push(BatchRow {
+            id: t.id,
+            observation_id: t.observation_id,
+            occurred_at: t.occurred_at,
+            text,
+        });
+    }
+
+    fn row(&self, r: &BatchRow) -> TransitionRef<'_> {
+        let get = |i: usize| r.text[i].and_then(|(a, b)| self.text.get(a as usize..b as usize));
+        TransitionRef {
+            id: r.id,
+            check_id: get(0).unwrap_or_default(),
+            source_key: get(1).unwrap_or_default(),
+            observation_id: r.observation_id,
+            occurred_at: r.occurred_at,
+            from_status: get(2),
+            to_status: get(3).unwrap_or_default(),
+            source_kind: get(4).unwrap_or_default(),
+            source_id: get(5),
+            precision: get(6).unwrap_or_default(),
+            kind: get(7).unwrap_or_default(),
+            subject: get(8).unwrap_or_default(),
+            object: get(9).unwrap_or_default(),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.rows.clear();
+    }
+}
+
+impl SqliteTimeline {
+    /// [`SqliteTimeline::for_each`] on two threads: a second thread steps SQLite and copies
+    /// rows into batches while this one runs `each` on the previous batch, so reading and
+    /// what the caller does with the rows (an export's formatting) use both cores. Same
+    /// rows, same order; stops reading when `each` breaks.
+    pub fn for_each_batched(
+        &self,
+        q: &TimelineQuery,
+        order: TimelineOrder,
+        mut each: impl FnMut(&TransitionRef<'_>) -> ControlFlow<()>,
+    ) -> Result<(), StorageError> {
+        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+        let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
+        std::thread::scope(|scope| {
+            let reading = scope.spawn(move || -> Result<(), StorageError> {
+                let mut batch = Batch::default();
+                let mut stopped = false;
+                self.for_each(q, order, |t| {
+                    batch.push(t);
+                    if batch.rows.len() >= BATCH_ROWS {
+                        let next = empty_rx.try_recv().unwrap_or_default();
+                        if full_tx.send(std::mem::replace(&mut batch, next)).is_err() {
+                            // The caller stopped.
+                            stopped = true;
+                            return ControlFlow::Break(());
+                        }
+                    }
+                    ControlFlow::Continue(())
+                })?;
+                if !stopped && !batch.rows.is_empty() {
+                    let _ = full_tx.send(batch);
+                }
+                Ok(())
+            });
+            'batches: while let Ok(mut batch) = full_rx.recv() {
+                for r in &batch.rows {
+                    if each(&batch.row(r)).is_break() {
+                        break 'batches;
+                    }
+                }
+                batch.clear();
+                let _ = empty_tx.send(batch);
+            }
+            // Closing the channel stops a reader still at work.
+            drop(full_rx);
+            reading
+                .join()
+                .unwrap_or_else(|_| Err(StorageError::Invalid("the timeline reader failed".into())))
+        })
     }
 }

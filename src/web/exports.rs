@@ -569,7 +569,7 @@ fn produce_blocking(
     if let Some(q) = &query {
         let mut failed = None;
         let mut gone = false;
-        reader.for_each(q, TimelineOrder::OldestFirst, |t| match ex.change(t) {
+        reader.for_each_batched(q, TimelineOrder::OldestFirst, |t| match ex.change(t) {
             Ok(None) => ControlFlow::Continue(()),
             Ok(Some(chunk)) => {
                 if tx.blocking_send(Ok(chunk)).is_err() {
