@@ -713,32 +713,30 @@ async fn the_batched_reader_gives_the_same_rows_and_stops_when_asked() {
     let (plain, batched, first) = tokio::task::spawn_blocking(move || {
         use std::ops::ControlFlow::{Break, Continue};
         let order = hutong::storage::TimelineOrder::OldestFirst;
-        let mut plain = Vec::new();
-        reader
-            .for_each(&q, order, |t| {
-                plain.push(format!("{t:?}"));
-                Continue(())
-            })
-            .unwrap();
-        let mut batched = Vec::new();
-        reader
-            .for_each_batched(&q, order, |t| {
-                batched.push(format!("{t:?}"));
-                Continue(())
-            })
-            .unwrap();
-        let mut first = Vec::new();
-        reader
-            .for_each_batched(&q, order, |t| {
-                first.push(format!("{t:?}"));
-                if first.len() == 1_500 {
+        // Every row (up to `limit`) as its debug text, from one reader or the other.
+        let read = |batched: bool, limit: usize| {
+            let mut rows = Vec::new();
+            let each = |t: &hutong::storage::TransitionRef<'_>| {
+                rows.push(format!("{t:?}"));
+                if rows.len() == limit {
                     Break(())
                 } else {
                     Continue(())
                 }
-            })
+            };
+            if batched {
+                reader.for_each_batched(&q, order, each)
+            } else {
+                reader.for_each(&q, order, each)
+            }
             .unwrap();
-        (plain, batched, first)
+            rows
+        };
+        (
+            read(false, usize::MAX),
+            read(true, usize::MAX),
+            read(true, 1_500),
+        )
     })
     .await
     .unwrap();
