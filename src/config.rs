@@ -72,6 +72,10 @@ pub struct ProbeConfig {
     /// Start the simulator inside `hutong serve` and schedule the simulated packs
     /// (`serve --demo`).
     pub demo: bool,
+    /// Let probes connect to internal addresses (loopback, private networks, link-local,
+    /// cloud metadata …), which they refuse by default: for test set-ups whose fixture
+    /// servers run on this machine, never in production. Logged as a warning at start.
+    pub allow_private_addresses: bool,
 }
 
 impl Default for ProbeConfig {
@@ -90,6 +94,7 @@ impl Default for ProbeConfig {
             alert_after_minutes: 60,
             simulator: None,
             demo: false,
+            allow_private_addresses: false,
         }
     }
 }

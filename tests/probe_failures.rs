@@ -33,6 +33,12 @@ fn packs(texts: &[String]) -> Vec<ProbePack> {
 }
 
 async fn harness(texts: &[String]) -> Harness {
+    harness_with(texts, false).await
+}
+
+/// `allow_private`: the direct fetcher may reach loopback fixtures (the opt-in of test
+/// set-ups); the simulator's fetcher never needs it.
+async fn harness_with(texts: &[String], allow_private: bool) -> Harness {
     let db = common::sqlite().await;
     db.store
         .apply_catalog(&common::real_catalog())
@@ -52,6 +58,7 @@ async fn harness(texts: &[String]) -> Harness {
     .expect("simulator fetcher");
     let direct = Fetcher::new(FetcherOptions {
         connect_timeout: Duration::from_secs(3),
+        allow_private_addresses: allow_private,
         ..FetcherOptions::default()
     })
     .expect("direct fetcher");
@@ -369,32 +376,36 @@ async fn direct_failure_classes_are_stored_as_unknown() {
     let sim_port = placeholder.running.addr.port();
     let closed_url = format!("http://127.0.0.1:{closed}/");
     let tls_url = format!("https://127.0.0.1:{sim_port}/");
-    let h = harness(&[
-        lab_pack(
-            "d-connect",
-            false,
-            "",
-            &[("simshop", &closed_url)],
-            "{target_raw}",
-            NEVER,
-        ),
-        lab_pack(
-            "d-dns",
-            false,
-            "",
-            &[("simshop", "http://no-such-host.invalid/")],
-            "{target_raw}",
-            NEVER,
-        ),
-        lab_pack(
-            "d-tls",
-            false,
-            "",
-            &[("simshop", &tls_url)],
-            "{target_raw}",
-            NEVER,
-        ),
-    ])
+    // Loopback stands in for the internet here: this set-up opts in.
+    let h = harness_with(
+        &[
+            lab_pack(
+                "d-connect",
+                false,
+                "",
+                &[("simshop", &closed_url)],
+                "{target_raw}",
+                NEVER,
+            ),
+            lab_pack(
+                "d-dns",
+                false,
+                "",
+                &[("simshop", "http://no-such-host.invalid/")],
+                "{target_raw}",
+                NEVER,
+            ),
+            lab_pack(
+                "d-tls",
+                false,
+                "",
+                &[("simshop", &tls_url)],
+                "{target_raw}",
+                NEVER,
+            ),
+        ],
+        true,
+    )
     .await;
     let connect = assert_failure(&h, "d-connect", "connect").await;
     let dns = assert_failure(&h, "d-dns", "dns").await;
