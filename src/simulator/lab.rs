@@ -1,5 +1,5 @@
-//! `lab.sim.test`: hostile and odd answers that probes must survive, and the look-alike
-//! `fake.simscam.test`.
+//! `lab.sim.test`: hostile and odd answers that probes must survive, the look-alike
+//! `fake.simscam.test`, and what internal hosts answer.
 
 use super::Simulator;
 use super::html::{self, Charset};
