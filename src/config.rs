@@ -244,6 +244,20 @@ mod tests {
     }
 
     #[test]
+    fn internal_addresses_are_refused_unless_the_file_or_environment_allows() {
+        assert!(!Config::default().probes.allow_private_addresses);
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("hutong.toml", "[probes]\nallow_private_addresses = true")?;
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert!(config.probes.allow_private_addresses);
+            jail.set_env("HUTONG_PROBES__ALLOW_PRIVATE_ADDRESSES", "false");
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert!(!config.probes.allow_private_addresses);
+            Ok(())
+        });
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_reported() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("hutong.toml", "databse_url = \"sqlite://x.db\"")?;
