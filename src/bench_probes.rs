@@ -88,6 +88,7 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
         user_agent: Config::default().probes.user_agent,
         proxy: Some(proxy.clone()),
         connect_timeout: Duration::from_secs(5),
+        ..FetcherOptions::default()
     };
     let sim_fetcher = Fetcher::new(options()).context("client")?;
     println!(

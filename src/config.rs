@@ -72,6 +72,10 @@ pub struct ProbeConfig {
     /// Start the simulator inside `hutong serve` and schedule the simulated packs
     /// (`serve --demo`).
     pub demo: bool,
+    /// Let probes connect to internal addresses (loopback, private networks, link-local,
+    /// cloud metadata …), which they refuse by default: for test set-ups whose fixture
+    /// servers run on this machine, never in production. Logged as a warning at start.
+    pub allow_private_addresses: bool,
 }
 
 impl Default for ProbeConfig {
@@ -90,6 +94,7 @@ impl Default for ProbeConfig {
             alert_after_minutes: 60,
             simulator: None,
             demo: false,
+            allow_private_addresses: false,
         }
     }
 }
@@ -234,6 +239,20 @@ mod tests {
             assert_eq!(config.listen.port(), 9001);
             assert_eq!(config.database_url, "sqlite://x.db");
             assert_eq!(config.catalog_dir, PathBuf::from("catalog"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn internal_addresses_are_refused_unless_the_file_or_environment_allows() {
+        assert!(!Config::default().probes.allow_private_addresses);
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("hutong.toml", "[probes]\nallow_private_addresses = true")?;
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert!(config.probes.allow_private_addresses);
+            jail.set_env("HUTONG_PROBES__ALLOW_PRIVATE_ADDRESSES", "false");
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert!(!config.probes.allow_private_addresses);
             Ok(())
         });
     }

@@ -88,10 +88,18 @@ impl ProbeSystem {
         simulator_proxy: Option<String>,
         simulator: Option<(Simulator, RunningSimulator)>,
     ) -> anyhow::Result<ProbeSystem> {
+        let allow_private = config.probes.allow_private_addresses;
+        if allow_private {
+            tracing::warn!(
+                "probes.allow_private_addresses is on: probes may connect to this machine, private networks and cloud metadata services; use it only in test set-ups"
+            );
+        }
         let options = |proxy: Option<url::Url>| FetcherOptions {
             user_agent: config.probes.user_agent.clone(),
             proxy,
             connect_timeout: Duration::from_secs(10),
+            allow_private_addresses: allow_private,
+            resolver: None,
         };
         let fetcher = Fetcher::new(options(None)).context("building the HTTP client")?;
         let sim_fetcher = match &simulator_proxy {

@@ -3,6 +3,7 @@
 //! timeouts, transport failures classified, per-host pacing, the simulator proxy and the
 //! user agent.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -12,13 +13,14 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response as AxumResponse};
 use axum::routing::get;
 use futures_util::stream;
-use hutong::probes::FailureClass;
 use hutong::probes::fetch::{FetchSettings, Fetcher, FetcherOptions, decode_text};
+use hutong::probes::{FailureClass, FetchError};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use tokio::time::Instant;
 
 const CHINESE: &str = "微信外链跳转：淘宝、抖音、京东的链接能否打开？";
@@ -27,6 +29,8 @@ static FILLER: [u8; CHUNK] = [b'x'; CHUNK];
 
 #[derive(Default)]
 struct Counters {
+    /// Requests that reached `/internal/secret`: what a refused request must never do.
+    secret_hits: AtomicUsize,
     big_sent: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
@@ -85,6 +89,21 @@ async fn fixture() -> Fixture {
             get(|| async { redirect(StatusCode::MOVED_PERMANENTLY, "c") }),
         )
         .route("/redirect/c", get(|| async { "arrived" }))
+        // A redirect anywhere: `/goto?to=URL`.
+        .route(
+            "/goto",
+            get(|Query(q): Query<HashMap<String, String>>| async move {
+                redirect(StatusCode::FOUND, q.get("to").map_or("/", String::as_str))
+            }),
+        )
+        // What an internal service would answer: it must never be fetched.
+        .route(
+            "/internal/secret",
+            get(|State(counters): State<Arc<Counters>>| async move {
+                counters.secret_hits.fetch_add(1, Ordering::SeqCst);
+                "internal secret: do not store"
+            }),
+        )
         .route(
             "/loop/a",
             get(|| async { redirect(StatusCode::FOUND, "/loop/b") }),
@@ -218,11 +237,15 @@ async fn fixture() -> Fixture {
     Fixture { addr, counters }
 }
 
+/// The fixture server runs on loopback, which probes refuse by default: this test set-up
+/// opts in, as `probes.allow_private_addresses` does.
 fn fetcher() -> Fetcher {
     Fetcher::new(FetcherOptions {
         user_agent: "HutongTest/1.0".to_string(),
         proxy: None,
         connect_timeout: Duration::from_secs(5),
+        allow_private_addresses: true,
+        resolver: None,
     })
     .expect("fetcher")
 }
@@ -612,10 +635,12 @@ async fn per_host_concurrency_is_respected() {
 #[tokio::test]
 async fn a_proxy_routes_fictional_hosts_to_the_simulator() {
     let fx = fixture().await;
+    // No opt-in: a proxy on loopback (the simulator) is allowed as it is.
     let fetcher = Fetcher::new(FetcherOptions {
         user_agent: "HutongTest/1.0".to_string(),
         proxy: Some(url::Url::parse(&fx.url("/")).expect("url")),
         connect_timeout: Duration::from_secs(5),
+        ..FetcherOptions::default()
     })
     .expect("fetcher");
     let r = fetcher
@@ -653,8 +678,191 @@ async fn the_user_agent_is_the_default_unless_the_request_sets_one() {
 async fn fetcher_rejects_a_bad_user_agent() {
     let built = Fetcher::new(FetcherOptions {
         user_agent: "bad\nagent".to_string(),
-        proxy: None,
         connect_timeout: Duration::from_secs(1),
+        ..FetcherOptions::default()
     });
     assert!(built.is_err());
+}
+
+// ---- internal addresses ----------------------------------------------------------------
+
+/// A probe fetcher as production builds it: no opt-in for internal addresses.
+fn guarded(proxy: Option<&Fixture>, resolver: Option<Arc<dyn Resolve>>) -> Fetcher {
+    Fetcher::new(FetcherOptions {
+        proxy: proxy.map(|fx| url::Url::parse(&fx.url("/")).expect("url")),
+        connect_timeout: Duration::from_secs(5),
+        resolver,
+        ..FetcherOptions::default()
+    })
+    .expect("fetcher")
+}
+
+/// Answers every name with one address: a DNS server under an attacker's control
+/// ("rebinding" a public-looking name to this machine).
+struct EveryNameIs(SocketAddr);
+
+impl Resolve for EveryNameIs {
+    fn resolve(&self, _: Name) -> Resolving {
+        let address = self.0;
+        Box::pin(async move { Ok(Box::new(std::iter::once(address)) as Addrs) })
+    }
+}
+
+fn assert_refused(e: &FetchError, names: &str) {
+    assert_eq!(e.class, FailureClass::InternalAddress, "{}", e.detail);
+    assert!(e.detail.contains(names), "{names} not named: {}", e.detail);
+}
+
+#[tokio::test]
+async fn loopback_literals_are_refused_before_connecting() {
+    let fx = fixture().await;
+    let port = fx.addr.port();
+    for (url, names) in [
+        (
+            fx.url("/internal/secret"),
+            "127.0.0.1 is a loopback address",
+        ),
+        (
+            format!("http://[::1]:{port}/internal/secret"),
+            "::1 is a loopback address",
+        ),
+        (
+            format!("http://[::ffff:127.0.0.1]:{port}/internal/secret"),
+            "loopback",
+        ),
+        (
+            format!("http://2130706433:{port}/internal/secret"),
+            "127.0.0.1 is a loopback address",
+        ),
+        (
+            format!("http://0.0.0.0:{port}/internal/secret"),
+            "the unspecified address",
+        ),
+    ] {
+        let e = guarded(None, None)
+            .fetch(&url, &quick())
+            .await
+            .expect_err(&url);
+        assert_refused(&e, names);
+        assert!(e.hops.is_empty(), "{url}: {:?}", e.hops);
+    }
+    assert_eq!(fx.counters.secret_hits.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn private_and_metadata_literals_are_refused_even_through_a_proxy() {
+    // Through the loopback fixture as a proxy, so that nothing could leave this machine
+    // even if the check were missing: the proxy would answer instead.
+    let fx = fixture().await;
+    let fetcher = guarded(Some(&fx), None);
+    for (url, names) in [
+        (
+            "http://10.0.0.1/internal/secret",
+            "10.0.0.1 is a private network address",
+        ),
+        ("http://192.168.1.1/internal/secret", "private network"),
+        ("http://172.16.5.4/internal/secret", "private network"),
+        ("http://100.64.0.1/internal/secret", "carrier-grade NAT"),
+        (
+            "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+            "169.254.169.254 is a cloud metadata service",
+        ),
+        ("http://100.100.100.200/latest/meta-data/", "cloud metadata"),
+        ("http://[fd00:ec2::254]/latest/meta-data/", "cloud metadata"),
+        ("http://[fe80::1]/internal/secret", "link-local"),
+        ("http://[fc00::1]/internal/secret", "unique-local"),
+        (
+            "http://[::ffff:10.0.0.1]/internal/secret",
+            "private network",
+        ),
+        (
+            "http://metadata.google.internal/computeMetadata/v1/",
+            "metadata.google.internal names a cloud metadata service",
+        ),
+        (
+            "http://localhost/internal/secret",
+            "localhost names a loopback",
+        ),
+        ("http://127.0.0.1/internal/secret", "loopback"),
+    ] {
+        let e = fetcher.fetch(url, &quick()).await.expect_err(url);
+        assert_refused(&e, names);
+    }
+    assert_eq!(fx.counters.secret_hits.load(Ordering::SeqCst), 0);
+    // The proxy itself, on loopback, is allowed: fictional hosts still go through.
+    let r = fetcher
+        .fetch("http://bridge.simchat.test/echo/host", &quick())
+        .await
+        .expect("through the proxy");
+    assert_eq!(r.text, "bridge.simchat.test");
+}
+
+#[tokio::test]
+async fn a_name_that_resolves_to_loopback_is_refused_at_connect_time() {
+    let fx = fixture().await;
+    let port = fx.addr.port();
+    // The system resolver: localhost.
+    let e = guarded(None, None)
+        .fetch(
+            &format!("http://localhost:{port}/internal/secret"),
+            &quick(),
+        )
+        .await
+        .expect_err("localhost");
+    assert_refused(&e, "localhost");
+    // A public-looking name whose DNS answers this machine.
+    let rebinding: Arc<dyn Resolve> = Arc::new(EveryNameIs(fx.addr));
+    let url = format!("http://www.rebind.example:{port}/internal/secret");
+    let e = guarded(None, Some(rebinding.clone()))
+        .fetch(&url, &quick())
+        .await
+        .expect_err("rebinding");
+    assert_refused(
+        &e,
+        "www.rebind.example resolves only to internal addresses: 127.0.0.1 is a loopback address",
+    );
+    assert!(e.hops.is_empty());
+    assert_eq!(fx.counters.secret_hits.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_redirect_to_an_internal_address_is_refused_and_not_followed() {
+    let fx = fixture().await;
+    let fetcher = guarded(Some(&fx), None);
+    for target in [
+        fx.url("/internal/secret"),
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+        "http://localhost/internal/secret".to_string(),
+    ] {
+        let url = format!("http://public.example/goto?to={target}");
+        let e = fetcher.fetch(&url, &quick()).await.expect_err(&target);
+        assert_eq!(e.class, FailureClass::InternalAddress, "{}", e.detail);
+        assert!(e.detail.contains("refused the redirect"), "{}", e.detail);
+        // The redirect is evidence; the internal answer was never asked for.
+        assert_eq!(e.hops.len(), 1, "{:?}", e.hops);
+        assert_eq!(e.hops[0].status, 302);
+        assert_eq!(e.hops[0].location.as_deref(), Some(target.as_str()));
+    }
+    assert_eq!(fx.counters.secret_hits.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn the_opt_in_lets_a_test_fixture_through() {
+    let fx = fixture().await;
+    let port = fx.addr.port();
+    let allowed = Fetcher::new(FetcherOptions {
+        allow_private_addresses: true,
+        resolver: Some(Arc::new(EveryNameIs(fx.addr))),
+        ..FetcherOptions::default()
+    })
+    .expect("fetcher");
+    for url in [
+        fx.url("/internal/secret"),
+        format!("http://www.rebind.example:{port}/internal/secret"),
+        fx.url(&format!("/goto?to={}", fx.url("/internal/secret"))),
+    ] {
+        let r = allowed.fetch(&url, &quick()).await.expect(&url);
+        assert_eq!(r.text, "internal secret: do not store");
+    }
+    assert_eq!(fx.counters.secret_hits.load(Ordering::SeqCst), 3);
 }

@@ -6,10 +6,12 @@
 mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
+use hutong::config::{Config, ProbeConfig};
 use hutong::probes::engine::{Engine, RunSummary};
 use hutong::probes::fetch::{Fetcher, FetcherOptions};
 use hutong::probes::pack::{ProbePack, validate_packs};
-use hutong::simulator::{LinkState, RunningSimulator, Simulator, Timetable};
+use hutong::serve::ProbeSystem;
+use hutong::simulator::{INTERNAL_SECRET, LinkState, RunningSimulator, Simulator, Timetable};
 use hutong::storage::ObservationRecord;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,6 +35,12 @@ fn packs(texts: &[String]) -> Vec<ProbePack> {
 }
 
 async fn harness(texts: &[String]) -> Harness {
+    harness_with(texts, false).await
+}
+
+/// `allow_private`: the direct fetcher may reach loopback fixtures (the opt-in of test
+/// set-ups); the simulator's fetcher never needs it.
+async fn harness_with(texts: &[String], allow_private: bool) -> Harness {
     let db = common::sqlite().await;
     db.store
         .apply_catalog(&common::real_catalog())
@@ -52,6 +60,7 @@ async fn harness(texts: &[String]) -> Harness {
     .expect("simulator fetcher");
     let direct = Fetcher::new(FetcherOptions {
         connect_timeout: Duration::from_secs(3),
+        allow_private_addresses: allow_private,
         ..FetcherOptions::default()
     })
     .expect("direct fetcher");
@@ -369,32 +378,36 @@ async fn direct_failure_classes_are_stored_as_unknown() {
     let sim_port = placeholder.running.addr.port();
     let closed_url = format!("http://127.0.0.1:{closed}/");
     let tls_url = format!("https://127.0.0.1:{sim_port}/");
-    let h = harness(&[
-        lab_pack(
-            "d-connect",
-            false,
-            "",
-            &[("simshop", &closed_url)],
-            "{target_raw}",
-            NEVER,
-        ),
-        lab_pack(
-            "d-dns",
-            false,
-            "",
-            &[("simshop", "http://no-such-host.invalid/")],
-            "{target_raw}",
-            NEVER,
-        ),
-        lab_pack(
-            "d-tls",
-            false,
-            "",
-            &[("simshop", &tls_url)],
-            "{target_raw}",
-            NEVER,
-        ),
-    ])
+    // Loopback stands in for the internet here: this set-up opts in.
+    let h = harness_with(
+        &[
+            lab_pack(
+                "d-connect",
+                false,
+                "",
+                &[("simshop", &closed_url)],
+                "{target_raw}",
+                NEVER,
+            ),
+            lab_pack(
+                "d-dns",
+                false,
+                "",
+                &[("simshop", "http://no-such-host.invalid/")],
+                "{target_raw}",
+                NEVER,
+            ),
+            lab_pack(
+                "d-tls",
+                false,
+                "",
+                &[("simshop", &tls_url)],
+                "{target_raw}",
+                NEVER,
+            ),
+        ],
+        true,
+    )
     .await;
     let connect = assert_failure(&h, "d-connect", "connect").await;
     let dns = assert_failure(&h, "d-dns", "dns").await;
@@ -603,6 +616,206 @@ async fn concurrent_runs_on_sqlite() {
     });
     for result in futures_util::future::join_all(runs).await {
         result.expect("every concurrent run completes");
+    }
+    h.running.shutdown().await;
+}
+
+// ---- internal addresses ----------------------------------------------------------------
+
+/// Every stored trace of a run (evidence, notes, snapshots) must be free of `secret`.
+async fn assert_nothing_stored_contains(h: &Harness, obs: &[ObservationRecord], secret: &str) {
+    for o in obs {
+        let ev = o
+            .evidence
+            .as_ref()
+            .map(|e| e.0.to_string())
+            .unwrap_or_default();
+        assert!(!ev.contains(secret), "evidence of {}: {ev}", o.check_id);
+        assert!(
+            !o.note_en.as_deref().unwrap_or_default().contains(secret),
+            "{o:?}"
+        );
+        if let Some(sha) = &o.snapshot {
+            let stored = h.db.store.snapshot(sha).await.unwrap().expect("snapshot");
+            let body = zstd::decode_all(stored.body.as_slice()).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&body).contains(secret),
+                "snapshot of {}",
+                o.check_id
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redirects_and_controls_to_internal_addresses_are_refused_and_nothing_is_kept() {
+    let h = harness(&[
+        // The simulator's hostile lab sends two targets to internal addresses; the third
+        // is an ordinary page: a simulated pack still works.
+        lab_pack(
+            "i-redirect",
+            true,
+            "",
+            &[
+                ("simshop", "http://lab.sim.test/redirect-internal"),
+                ("simvideo", "http://lab.sim.test/redirect-metadata"),
+                ("simnews", "http://news.simnews.test/a/1"),
+            ],
+            "{target_raw}",
+            r#"
+[[rule]]
+id = "anything"
+status = "open"
+"#,
+        ),
+        // The page looks blocked, so the control asks the target itself: a metadata URL.
+        lab_pack(
+            "i-control",
+            true,
+            "",
+            &[("simshop", "http://169.254.169.254/latest/meta-data/")],
+            "http://lab.sim.test/fake-block?for={target_url}",
+            r#"
+[control]
+url = "{target_raw}"
+follow_redirects = true
+
+[[rule]]
+id = "blocked-page"
+status = "blocked"
+when = { body_contains = "已停止访问该网页" }
+"#,
+        ),
+    ])
+    .await;
+    let at = slot(9);
+    let summary = run(&h, "i-redirect", at).await;
+    assert_eq!(summary.failures, 2, "{summary:?}");
+    let obs = h.db.store.run_observations("i-redirect", at).await.unwrap();
+    assert_eq!(obs.len(), 3);
+    for o in &obs {
+        let ev = evidence(o);
+        if o.check_id == "link.simchat.simnews" {
+            assert_eq!((o.status.as_str(), o.failure.as_deref()), ("open", None));
+            assert!(o.snapshot.is_some());
+            continue;
+        }
+        assert_eq!(o.status, "unknown", "{o:?}");
+        assert_eq!(o.failure.as_deref(), Some("internal_address"), "{ev}");
+        assert!(o.snapshot.is_none(), "nothing from there is kept: {o:?}");
+        // The redirect itself is the evidence: one hop, its Location, and why.
+        let hops = ev["hops"].as_array().unwrap();
+        assert_eq!(hops.len(), 1, "{ev}");
+        assert_eq!(hops[0]["status"], 302);
+        assert!(ev["final_url"].is_null() && ev["status"].is_null(), "{ev}");
+        let detail = ev["detail"].as_str().unwrap();
+        assert!(detail.contains("refused the redirect"), "{detail}");
+    }
+    let metadata = obs
+        .iter()
+        .find(|o| o.check_id == "link.simchat.simvideo")
+        .unwrap();
+    assert!(
+        evidence(metadata)["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("169.254.169.254 is a cloud metadata service")
+    );
+    assert_nothing_stored_contains(&h, &obs, INTERNAL_SECRET).await;
+
+    let summary = run(&h, "i-control", at).await;
+    assert_eq!(summary.failures, 1, "{summary:?}");
+    let obs = h.db.store.run_observations("i-control", at).await.unwrap();
+    let o = &obs[0];
+    assert_eq!(o.status, "unknown");
+    assert_eq!(o.failure.as_deref(), Some("internal_address"));
+    let ev = evidence(o);
+    assert_eq!(ev["rule"], "blocked-page");
+    assert_eq!(ev["control"]["ok"], false, "{ev}");
+    assert_eq!(ev["control"]["failure"], "internal_address", "{ev}");
+    assert!(ev["control"]["status"].is_null(), "{ev}");
+    assert_nothing_stored_contains(&h, &obs, INTERNAL_SECRET).await;
+    // Reclassifying the stored page keeps the verdict: no method change.
+    let (checked, changed) = h.engine.reclassify("i-control").await.unwrap();
+    assert_eq!((checked, changed), (1, 0));
+
+    // Shown in words on the evidence page, in both languages.
+    let app = hutong::web::router(hutong::web::AppState::new(h.db.store.clone()));
+    let page = common::get(&app, &format!("/observations/{}?lang=en", o.id)).await;
+    assert!(
+        page.body.contains("would have reached an internal address"),
+        "{}",
+        page.body
+    );
+    let page = common::get(&app, &format!("/observations/{}?lang=zh-CN", o.id)).await;
+    assert!(page.body.contains("内部地址"), "{}", page.body);
+    h.running.shutdown().await;
+}
+
+/// A real (not simulated) pack whose targets are this machine, run as `serve` builds it.
+fn loopback_pack(sim: SocketAddr) -> String {
+    let port = sim.port();
+    lab_pack(
+        "i-direct",
+        false,
+        "",
+        &[
+            (
+                "simshop",
+                &format!("http://127.0.0.1:{port}/api/v1/requirements"),
+            ),
+            ("simvideo", &format!("http://[::ffff:127.0.0.1]:{port}/")),
+            ("simnews", &format!("http://localhost:{port}/")),
+        ],
+        "{target_raw}",
+        r#"
+[[rule]]
+id = "anything"
+status = "open"
+"#,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn probes_reach_loopback_only_when_the_setting_allows_it() {
+    // The simulator answers internal hosts with a marked page: a stand-in for this
+    // machine's own services.
+    let h = harness(&[]).await;
+    let packs = packs(&[loopback_pack(h.running.addr)]);
+    for allow in [false, true] {
+        let config = Config {
+            probes: ProbeConfig {
+                allow_private_addresses: allow,
+                ..ProbeConfig::default()
+            },
+            ..Config::default()
+        };
+        let system =
+            ProbeSystem::with_packs(&config, h.db.store.clone(), packs.clone(), None, None)
+                .expect("probe system");
+        let at = slot(if allow { 11 } else { 10 });
+        let summary = system
+            .engine
+            .run_pack("i-direct", at, "test", None, &|_| {})
+            .await
+            .expect("run");
+        let obs = h.db.store.run_observations("i-direct", at).await.unwrap();
+        assert_eq!(obs.len(), 3, "{summary:?}");
+        for o in &obs {
+            if allow {
+                assert_eq!(
+                    (o.status.as_str(), o.failure.as_deref()),
+                    ("open", None),
+                    "{o:?}"
+                );
+            } else {
+                assert_eq!(o.failure.as_deref(), Some("internal_address"), "{o:?}");
+                assert!(evidence(o)["hops"].as_array().unwrap().is_empty());
+            }
+        }
+        if !allow {
+            assert_nothing_stored_contains(&h, &obs, INTERNAL_SECRET).await;
+        }
     }
     h.running.shutdown().await;
 }

@@ -364,13 +364,18 @@ async fn the_raw_page_downloads_and_never_renders() {
     assert_eq!(response.status(), StatusCode::OK);
     let h = response.headers().clone();
     assert_eq!(h["content-type"], "application/octet-stream");
+    // Saved to disk, it opens as text, not as a web page that runs its scripts.
+    let disposition = h["content-disposition"].to_str().unwrap();
     assert_eq!(
-        h["content-disposition"].to_str().unwrap(),
+        disposition,
         format!(
-            "attachment; filename=\"hutong-snapshot-{}.html\"",
+            "attachment; filename=\"hutong-observation-{id}-raw-page-{}.html.txt\"",
             &sha[..12]
         )
     );
+    for web_page in [".html\"", ".htm\"", ".xhtml\"", ".svg\"", ".mht\""] {
+        assert!(!disposition.ends_with(web_page), "{disposition}");
+    }
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["content-security-policy"], "sandbox");
     let bytes = http_body_util::BodyExt::collect(response.into_body())

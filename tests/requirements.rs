@@ -178,17 +178,19 @@ async fn the_list_in_chinese() {
 }
 
 async fn common_get_with(app: &axum::Router, uri: &str, name: &str, value: &str) -> Reply {
+    get_with_headers(app, uri, &[(name, value)]).await
+}
+
+async fn get_with_headers(app: &axum::Router, uri: &str, headers: &[(&str, &str)]) -> Reply {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
+    let mut request = axum::http::Request::builder().uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
     let response = app
         .clone()
-        .oneshot(
-            axum::http::Request::builder()
-                .uri(uri)
-                .header(name, value)
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
+        .oneshot(request.body(axum::body::Body::empty()).unwrap())
         .await
         .unwrap();
     let status = response.status();
@@ -612,10 +614,12 @@ async fn the_ics_feed_has_every_deadline_and_parses_back() {
         .unwrap()
         .title_en = tricky.into();
     db.store.apply_catalog(&catalog).await.unwrap();
-    let app = web::router(AppState::new(db.store.clone()));
+    let app =
+        web::router(AppState::new(db.store.clone()).with_public_url("http://hutong.example:8080"));
 
     let uri = "/requirements.ics?at=2021-10-17";
-    let feed = common_get_with(&app, uri, "host", "hutong.example:8080").await;
+    // Links come from public_url, whatever host the request names.
+    let feed = common_get_with(&app, uri, "host", "elsewhere.example").await;
     assert_eq!(feed.status, StatusCode::OK);
     assert_eq!(feed.content_type, "text/calendar; charset=utf-8");
     let lines = unfold(&feed.body);
@@ -664,6 +668,82 @@ async fn the_ics_feed_has_every_deadline_and_parses_back() {
     assert!(
         unescape(property(&zh_events[0], "DESCRIPTION")).contains("工业和信息化部信息通信管理局")
     );
+}
+
+/// Anyone can send a `Host` (or `X-Forwarded-*`) header: a feed that a calendar keeps, or
+/// an export a journalist cites, must link to Hutong's own address, `public_url`.
+#[tokio::test]
+async fn absolute_links_come_from_public_url_never_from_the_request() {
+    let db = common::sqlite().await;
+    db.store.apply_catalog(&real_catalog()).await.unwrap();
+    let public = "https://hutong.example.org";
+    let app = web::router(AppState::new(db.store.clone()).with_public_url(public));
+    let hostile = [
+        ("host", "evil.example"),
+        ("x-forwarded-host", "evil.example"),
+        ("x-forwarded-proto", "http"),
+        ("forwarded", "host=evil.example;proto=http"),
+    ];
+    // Every output with absolute links has them, all on public_url.
+    for uri in [
+        "/requirements.ics?at=2021-10-17",
+        "/requirements.ics?lang=zh-CN",
+        "/timeline.csv",
+        "/timeline.json",
+        "/timeline.ndjson",
+        "/timeline.atom",
+    ] {
+        let reply = get_with_headers(&app, uri, &hostile).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.body);
+        // The feed folds long lines: read it unfolded.
+        let body = if uri.contains(".ics") {
+            unfold(&reply.body).join("\n")
+        } else {
+            reply.body.clone()
+        };
+        assert!(!body.contains("evil.example"), "{uri}: {body}");
+        assert!(body.contains(&format!("{public}/")), "{uri}: {body}");
+    }
+    let feed = get_with_headers(&app, "/requirements.ics?at=2021-10-17", &hostile).await;
+    let lines = unfold(&feed.body);
+    let events = events(&lines);
+    assert_eq!(
+        property(&events[0], "URL"),
+        format!("{public}/requirements/{MIIT}?at=2021-10-17&lang=en")
+    );
+    assert!(
+        unescape(property(&events[0], "DESCRIPTION"))
+            .contains(&format!("{public}/requirements/{MIIT}")),
+    );
+    // No page, API answer or image repeats the request's host either.
+    for uri in [
+        "/",
+        "/links",
+        "/payments",
+        "/timeline",
+        "/requirements",
+        &format!("/requirements/{MIIT}"),
+        "/checks/link.wechat.taobao",
+        "/platforms/wechat",
+        "/probes",
+        "/api/v1/requirements",
+        "/api/v1/timeline",
+        "/charts/openness-links.svg",
+        "/no-such-page",
+    ] {
+        let reply = get_with_headers(&app, uri, &hostile).await;
+        assert!(
+            !reply.body.contains("evil.example"),
+            "{uri}: {}",
+            reply.body
+        );
+        for (name, value) in &reply.headers {
+            assert!(
+                !value.to_str().unwrap_or_default().contains("evil.example"),
+                "{uri}: {name}"
+            );
+        }
+    }
 }
 
 /// The one storage query, on both databases: real transitions of the given checks, oldest

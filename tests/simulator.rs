@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use hutong::simulator::{LinkState, RunningSimulator, Simulator, Timetable};
+use hutong::simulator::{INTERNAL_SECRET, LinkState, RunningSimulator, Simulator, Timetable};
 use scraper::{Html, Selector};
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -678,4 +678,39 @@ async fn odd_requests_get_error_pages_not_panics() {
     let addr = running.addr;
     running.shutdown().await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+#[tokio::test]
+async fn the_lab_redirects_to_internal_addresses_which_answer_secrets() {
+    let (sim, running, client) = start(Timetable::Fixed).await;
+    assert_eq!(sim.local_addr(), Some(running.addr));
+    // To the simulator's own loopback address, as a hostile page would to Hutong's API.
+    let a = get(&client, "http://lab.sim.test/redirect-internal").await;
+    assert_eq!(a.status, StatusCode::FOUND);
+    let own = format!("http://{}/api/v1/requirements", running.addr);
+    assert_eq!(a.location.as_deref(), Some(own.as_str()));
+    let a = get(&client, "http://lab.sim.test/redirect-metadata").await;
+    assert_eq!(a.status, StatusCode::FOUND);
+    assert_eq!(
+        a.location.as_deref(),
+        Some("http://169.254.169.254/latest/meta-data/iam/security-credentials/")
+    );
+    // Through the proxy only (nothing leaves this machine): internal hosts answer a page
+    // carrying the marker that must never be stored.
+    for url in [
+        own.as_str(),
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+        "http://localhost/admin",
+        "http://[::1]/",
+    ] {
+        let a = get(&client, url).await;
+        assert_eq!(a.status, StatusCode::OK, "{url}");
+        assert!(a.text().contains(INTERNAL_SECRET), "{url}");
+        assert_simulated(&a.text());
+    }
+    // Public-looking hosts do not.
+    let a = get(&client, "http://example.test/").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert!(!a.text().contains(INTERNAL_SECRET));
+    running.shutdown().await;
 }

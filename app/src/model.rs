@@ -423,6 +423,8 @@ pub struct ControlView {
     pub status: Option<String>,
     /// `Some(true)` when the target itself answered.
     pub ok: Option<bool>,
+    /// Not sent: it would have reached an internal address.
+    pub refused: bool,
 }
 
 /// A payment option found on a checkout page.

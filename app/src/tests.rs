@@ -193,6 +193,7 @@ fn evidence_is_shown_as_text_never_as_markup() {
             url: Some("https://item.taobao.com/".into()),
             status: Some("200".into()),
             ok: Some(true),
+            refused: false,
         }),
         extracted: vec![ExtractedView {
             names: vec!["<b>支付宝</b>".into()],

@@ -386,13 +386,23 @@ impl Engine {
             && !ctl.ok
         {
             let was = c.status().to_string();
-            c.downgrade(
-                FailureClass::ControlFailed,
-                format!(
-                    "the target itself did not answer ({}), so \"{was}\" cannot be told apart from a target that is down",
-                    ctl.detail
-                ),
-            );
+            if ctl.failure == Some(FailureClass::InternalAddress) {
+                c.downgrade(
+                    FailureClass::InternalAddress,
+                    format!(
+                        "the control request was refused ({}), so \"{was}\" cannot be checked",
+                        ctl.detail
+                    ),
+                );
+            } else {
+                c.downgrade(
+                    FailureClass::ControlFailed,
+                    format!(
+                        "the target itself did not answer ({}), so \"{was}\" cannot be told apart from a target that is down",
+                        ctl.detail
+                    ),
+                );
+            }
         }
         let evidence = evidence_json(
             pack,
@@ -434,18 +444,21 @@ impl Engine {
                 url,
                 status: Some(r.status),
                 ok: true,
+                failure: None,
                 detail: format!("HTTP {}", r.status),
             },
             Ok(r) => ControlResult {
                 url,
                 status: Some(r.status),
                 ok: false,
+                failure: Some(FailureClass::HttpStatus),
                 detail: format!("HTTP {}", r.status),
             },
             Err(e) => ControlResult {
                 url,
                 status: None,
                 ok: false,
+                failure: Some(e.class),
                 detail: format!("{}: {}", e.class, cap(&e.detail, 200)),
             },
         })
@@ -572,11 +585,20 @@ fn reclassified(pack: &ProbePack, old: &ObservationRecord, body: &[u8]) -> Optio
         .pointer("/control/ok")
         .and_then(|v| v.as_bool())
         .is_some_and(|ok| !ok);
+    let control_refused = ev.pointer("/control/failure").and_then(|v| v.as_str())
+        == Some(FailureClass::InternalAddress.as_str());
     if control_failed && c.failure().is_none() && c.status() != pack.top_status {
-        c.downgrade(
-            FailureClass::ControlFailed,
-            "the target itself did not answer when this page was fetched".into(),
-        );
+        if control_refused {
+            c.downgrade(
+                FailureClass::InternalAddress,
+                "the control request was refused: it would have reached an internal address".into(),
+            );
+        } else {
+            c.downgrade(
+                FailureClass::ControlFailed,
+                "the target itself did not answer when this page was fetched".into(),
+            );
+        }
     }
     let v = c.verdicts.iter().find(|v| v.check_id == old.check_id)?;
     let new_failure = v.failure.map(|f| f.as_str().to_string());
@@ -678,6 +700,8 @@ struct ControlResult {
     url: String,
     status: Option<u16>,
     ok: bool,
+    /// Why it failed; `internal_address` makes the verdict that too.
+    failure: Option<FailureClass>,
     detail: String,
 }
 

@@ -4,6 +4,11 @@
 //!
 //! It never panics on what a server sends: every failure becomes a [`FetchError`] with a
 //! [`FailureClass`] and a short sentence naming the URL.
+//!
+//! Unless told otherwise (`allow_private_addresses`, for test set-ups), it never connects
+//! to an internal address (see [`super::address`]): IP-literal URLs and internal names are
+//! refused before each hop, and names resolve through a resolver that drops internal
+//! addresses, so what was checked is what is connected to.
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
@@ -21,6 +26,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
+use super::address::{self, GuardedResolver};
 use super::types::{FailureClass, FetchError, Hop, Response};
 
 /// Content-Type and Location are evidence, not payload: a hostile server must not make
@@ -32,15 +38,23 @@ const MAX_DETAIL_BYTES: usize = 300;
 const META_PRESCAN_BYTES: usize = 4096;
 
 /// How the fetcher's HTTP client is built; fixed for its lifetime.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FetcherOptions {
     /// The `User-Agent` sent when a request sets none.
     pub user_agent: String,
     /// When set, every request goes through this HTTP proxy (used to route fictional
-    /// hosts to the in-process simulator).
+    /// hosts to the simulator). The proxy itself may be on loopback; the URLs requested
+    /// through it are still checked, but the names in them are resolved by the proxy, so
+    /// only the simulator (which forwards nothing) belongs here.
     pub proxy: Option<Url>,
     /// How long to wait for a TCP (and TLS) connection.
     pub connect_timeout: Duration,
+    /// Also connect to internal addresses (loopback, private, link-local, cloud
+    /// metadata …). Off unless a test set-up asks (`probes.allow_private_addresses`).
+    pub allow_private_addresses: bool,
+    /// How host names become addresses; `None`: the system's resolver. Whatever it
+    /// answers still goes through the address check.
+    pub resolver: Option<Arc<dyn reqwest::dns::Resolve>>,
 }
 
 impl Default for FetcherOptions {
@@ -49,7 +63,28 @@ impl Default for FetcherOptions {
             user_agent: concat!("Hutong/", env!("CARGO_PKG_VERSION")).to_string(),
             proxy: None,
             connect_timeout: Duration::from_secs(10),
+            allow_private_addresses: false,
+            resolver: None,
         }
+    }
+}
+
+impl std::fmt::Debug for FetcherOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FetcherOptions")
+            .field("user_agent", &self.user_agent)
+            .field("proxy", &self.proxy)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("allow_private_addresses", &self.allow_private_addresses)
+            .field(
+                "resolver",
+                &if self.resolver.is_some() {
+                    "custom"
+                } else {
+                    "system"
+                },
+            )
+            .finish()
     }
 }
 
@@ -115,6 +150,8 @@ pub struct Fetcher {
 struct Inner {
     client: reqwest::Client,
     user_agent: HeaderValue,
+    /// Internal addresses allowed too (test set-ups only).
+    allow_private: bool,
     /// One gate per host ever fetched. Probe packs name a handful of hosts, so the map
     /// stays small and is never pruned.
     hosts: Mutex<HashMap<String, Arc<HostGate>>>,
@@ -186,6 +223,16 @@ impl Fetcher {
             .gzip(true)
             .brotli(true)
             .deflate(true);
+        let proxy_host = options
+            .proxy
+            .as_ref()
+            .and_then(|p| p.host_str())
+            .map(str::to_string);
+        builder = match (options.allow_private_addresses, &options.resolver) {
+            (false, inner) => builder.dns_resolver(GuardedResolver::new(inner.clone(), proxy_host)),
+            (true, Some(inner)) => builder.dns_resolver(inner.clone()),
+            (true, None) => builder,
+        };
         builder = match &options.proxy {
             Some(proxy) => {
                 let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|source| {
@@ -203,6 +250,7 @@ impl Fetcher {
             inner: Arc::new(Inner {
                 client,
                 user_agent,
+                allow_private: options.allow_private_addresses,
                 hosts: Mutex::new(HashMap::new()),
             }),
         })
@@ -231,6 +279,8 @@ impl Fetcher {
         hops: &mut Vec<Hop>,
     ) -> Result<Response, Failure> {
         let mut current = parse_request_url(url)?;
+        self.check_address(&current)
+            .map_err(|refused| refusal(&refused, &format!("refused to fetch {current}")))?;
         let mut headers = self.request_headers(settings)?;
         let mut method = settings.method.clone();
         let mut visited = vec![without_fragment(&current)];
@@ -270,6 +320,12 @@ impl Fetcher {
                 drop(answer);
                 drop(permit);
                 let next = next.clone();
+                self.check_address(&next).map_err(|refused| {
+                    refusal(
+                        &refused,
+                        &format!("refused the redirect from {current} to {next}"),
+                    )
+                })?;
                 if visited.contains(&without_fragment(&next)) {
                     return Err(Failure::new(
                         FailureClass::RedirectLoop,
@@ -322,6 +378,15 @@ impl Fetcher {
                 charset: encoding.name().to_string(),
                 elapsed_ms: clock.elapsed_ms(),
             });
+        }
+    }
+
+    /// Refuses a URL whose host is an internal address or name, unless allowed. Names that
+    /// resolve to internal addresses are refused by the resolver, at connect time.
+    fn check_address(&self, url: &Url) -> Result<(), address::Refused> {
+        match address::refused_url(url) {
+            Some(refused) if !self.inner.allow_private => Err(refused),
+            _ => Ok(()),
         }
     }
 
@@ -575,9 +640,20 @@ const TLS_WORDS: [&str; 9] = [
     "received fatal alert",
 ];
 
+/// The refusal first: details are capped, and a long URL must not push it out.
+fn refusal(refused: &address::Refused, what: &str) -> Failure {
+    Failure::new(
+        FailureClass::InternalAddress,
+        format!("{refused}: {what} (probes never connect to internal addresses)"),
+    )
+}
+
 /// Why a request got no answer. The top-level reqwest message names the URL, so only its
 /// causes are searched for words.
 fn classify_send(error: &reqwest::Error, url: &Url) -> Failure {
+    if let Some(refused) = address::refusal_in(error) {
+        return refusal(refused, &format!("refused to connect for {url}"));
+    }
     let causes = causes(error);
     let cause = cause_text(&causes);
     let words = cause.to_lowercase();

@@ -33,10 +33,13 @@ pub enum FailureClass {
     NoRuleMatched,
     /// More redirects than allowed, or a redirect back to a URL already visited.
     RedirectLoop,
+    /// A request, redirect or control would have reached an internal address (loopback,
+    /// private, link-local, cloud metadata …): refused before connecting.
+    InternalAddress,
 }
 
 impl FailureClass {
-    pub const ALL: [FailureClass; 11] = [
+    pub const ALL: [FailureClass; 12] = [
         Self::Dns,
         Self::Connect,
         Self::Tls,
@@ -48,6 +51,7 @@ impl FailureClass {
         Self::ControlFailed,
         Self::NoRuleMatched,
         Self::RedirectLoop,
+        Self::InternalAddress,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +67,7 @@ impl FailureClass {
             Self::ControlFailed => "control_failed",
             Self::NoRuleMatched => "no_rule_matched",
             Self::RedirectLoop => "redirect_loop",
+            Self::InternalAddress => "internal_address",
         }
     }
 }

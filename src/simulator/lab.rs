@@ -1,5 +1,5 @@
-//! `lab.sim.test`: hostile and odd answers that probes must survive, and the look-alike
-//! `fake.simscam.test`.
+//! `lab.sim.test`: hostile and odd answers that probes must survive, the look-alike
+//! `fake.simscam.test`, and what internal hosts answer.
 
 use super::Simulator;
 use super::html::{self, Charset};
@@ -25,6 +25,16 @@ pub async fn handle(sim: &Simulator, path: &str, query: &str) -> Response {
         "/gzip-broken" => gzip_broken(),
         "/script" => script(),
         "/fake-block" => fake_block(),
+        // The issue's case: a redirect to this machine's own API (here, the simulator).
+        "/redirect-internal" => {
+            let own = sim
+                .local_addr()
+                .map_or_else(|| "127.0.0.1".to_string(), |a| a.to_string());
+            html::redirect(&format!("http://{own}/api/v1/requirements"))
+        }
+        "/redirect-metadata" => {
+            html::redirect("http://169.254.169.254/latest/meta-data/iam/security-credentials/")
+        }
         "/bench" => match html::number(query, "kb", 30, 16 * 1024) {
             Ok(kb) => (
                 StatusCode::OK,
@@ -241,6 +251,23 @@ pub fn fake_block() -> Response {
              <div class=\"fake-overlay\" style=\"position:fixed;top:0;left:0;right:0;bottom:0;background:#fff\">\
              <div class=\"weui-msg\"><h2 class=\"weui-msg__title\">已停止访问该网页</h2>\
              <p class=\"weui-msg__desc\">请点击右上角，选择在浏览器中打开，领取优惠。</p></div></div>",
+        ),
+    )
+}
+
+/// What an internal service would answer (any path of an internal host): a page no probe
+/// may ever fetch, store or publish.
+pub fn internal() -> Response {
+    html::html(
+        StatusCode::OK,
+        page(
+            "内部接口",
+            &format!(
+                "<h1>内部接口 / internal service</h1>\
+                 <p>只应在本机或内网可见。Only this machine or its network should see this.</p>\
+                 <pre class=\"secret\">{{\"AccessKeyId\": \"{}\"}}</pre>",
+                super::INTERNAL_SECRET
+            ),
         ),
     )
 }

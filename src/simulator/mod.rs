@@ -13,6 +13,10 @@
 //!   (GBK): target pages padded to `?kb=N` KiB.
 //! - `pay.simshop.test/cashier`, `pay.simvideo.test/cashier` (GBK): checkout pages.
 //! - `lab.sim.test/…` and `fake.simscam.test/`: hostile and look-alike answers.
+//! - Internal hosts (`127.0.0.1`, `localhost`, `169.254.169.254` …): what a service meant
+//!   only for this machine or network would answer, marked with [`INTERNAL_SECRET`]; the
+//!   lab's `/redirect-internal` and `/redirect-metadata` point probes there, which must
+//!   refuse to follow.
 //!
 //! The state of each link (chat app × target) and each cashier follows a [`Timetable`];
 //! tests pin states with [`Simulator::set_link`] and [`Simulator::set_cashier`].
@@ -34,7 +38,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 /// What a chat app does with a shared link, on the `link` ladder.
@@ -135,6 +139,8 @@ struct Inner {
     pinned_cashiers: Mutex<HashMap<String, Cashier>>,
     bench_pages: Mutex<HashMap<u64, axum::body::Bytes>>,
     served: AtomicU64,
+    /// Where [`Simulator::start`] first listened: the lab redirects probes there.
+    local_addr: OnceLock<SocketAddr>,
 }
 
 /// The simulator's shared state; cheap to clone.
@@ -201,6 +207,7 @@ impl Simulator {
                 pinned_cashiers: Mutex::new(HashMap::new()),
                 bench_pages: Mutex::new(HashMap::new()),
                 served: AtomicU64::new(0),
+                local_addr: OnceLock::new(),
             }),
         }
     }
@@ -218,6 +225,7 @@ impl Simulator {
     pub async fn start(&self, addr: SocketAddr) -> std::io::Result<RunningSimulator> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let _ = self.inner.local_addr.set(addr);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = self.router();
         let task = tokio::spawn(async move {
@@ -292,6 +300,11 @@ impl Simulator {
             offered.iter().map(|m| (*m).to_string()).collect(),
             selected.map(str::to_string),
         )
+    }
+
+    /// The simulator's own address once started (loopback in every use Hutong makes).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.inner.local_addr.get().copied()
     }
 
     /// Requests answered since [`Simulator::new`], whatever the answer.
@@ -381,6 +394,7 @@ async fn dispatch(State(sim): State<Simulator>, req: Request) -> Response {
         "c.simtalk.test" => links::simtalk(&sim, &path, &query),
         "lab.sim.test" => lab::handle(&sim, &path, &query).await,
         "fake.simscam.test" => lab::fake_block(),
+        internal if is_internal_host(internal) => lab::internal(),
         other => {
             if let Some((app, _)) = TARGETS.iter().find(|(_, h)| *h == other) {
                 sites::target(app, &path, &query)
@@ -390,6 +404,19 @@ async fn dispatch(State(sim): State<Simulator>, req: Request) -> Response {
                 html::not_found(&host, &path)
             }
         }
+    }
+}
+
+/// The marker on every internal answer: stored or published anywhere, it shows that a
+/// probe reached an internal address.
+pub const INTERNAL_SECRET: &str = "SIMULATED-INTERNAL-SECRET-7f3a9c";
+
+/// An address or name that only this machine or its network would answer.
+fn is_internal_host(host: &str) -> bool {
+    use crate::probes::address;
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => address::classify(ip).is_some(),
+        Err(_) => address::classify_name(host).is_some(),
     }
 }
 

@@ -296,23 +296,19 @@ pub async fn get_snapshot(State(state): State<AppState>, Path(id): Path<String>)
         let missing = || WebError::NotFound(lang.t_args("error-no-snapshot", &[("id", id.into())]));
         let sha = o.snapshot.ok_or_else(missing)?;
         let stored = state.store.snapshot(&sha).await?.ok_or_else(missing)?;
+        let filename = snapshot_filename(id, &sha, stored.content_type.as_deref());
         let body = tokio::task::spawn_blocking(move || zstd::decode_all(stored.body.as_slice()))
             .await
             .map_err(|e| StorageError::Invalid(format!("snapshot {sha}: {e}")))?
             .map_err(|e| {
                 StorageError::Invalid(format!("snapshot {sha} does not decompress: {e}"))
             })?;
-        let prefix: String = sha
-            .chars()
-            .filter(char::is_ascii_hexdigit)
-            .take(12)
-            .collect();
         Ok((
             [
                 (header::CONTENT_TYPE, "application/octet-stream".to_string()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"hutong-snapshot-{prefix}.html\""),
+                    format!("attachment; filename=\"{filename}\""),
                 ),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
                 (header::CONTENT_SECURITY_POLICY, "sandbox".to_string()),
@@ -324,4 +320,48 @@ pub async fn get_snapshot(State(state): State<AppState>, Path(id): Path<String>)
     }
     .await;
     finish(result.map_err(|e| failure(&chrome, e)))
+}
+
+/// The raw page's file name: what it is (an observation's raw page, which body) and an
+/// extension that opens it as text. Saved as `.html`, a hostile page opened from disk
+/// would run its scripts with no sandbox header to stop them; `.html.txt` says it is HTML
+/// source and opens in a text editor or as plain text.
+fn snapshot_filename(observation: i64, sha: &str, content_type: Option<&str>) -> String {
+    let prefix: String = sha
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(12)
+        .collect();
+    let html = content_type.is_some_and(|t| t.to_ascii_lowercase().contains("html"));
+    let kind = if html { ".html" } else { "" };
+    format!("hutong-observation-{observation}-raw-page-{prefix}{kind}.txt")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snapshot_filename;
+
+    #[test]
+    fn raw_pages_are_named_to_open_as_text() {
+        let sha = "0123456789abcdef".repeat(4);
+        assert_eq!(
+            snapshot_filename(42, &sha, Some("text/html; charset=GBK")),
+            "hutong-observation-42-raw-page-0123456789ab.html.txt"
+        );
+        assert_eq!(
+            snapshot_filename(7, &sha, Some("application/XHTML+xml")),
+            "hutong-observation-7-raw-page-0123456789ab.html.txt"
+        );
+        for other in [Some("application/json"), Some("image/svg+xml"), None] {
+            assert_eq!(
+                snapshot_filename(7, &sha, other),
+                "hutong-observation-7-raw-page-0123456789ab.txt"
+            );
+        }
+        // Whatever is stored as the hash, only hex digits reach the header.
+        assert_eq!(
+            snapshot_filename(1, "ab\"; x=.html\r\ncd", None),
+            "hutong-observation-1-raw-page-abcd.txt"
+        );
+    }
 }

@@ -13,7 +13,7 @@ use crate::storage::{Reference, StateFilter};
 use crate::time::SHANGHAI;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use hutong_app::i18n::Lang;
@@ -431,29 +431,11 @@ pub async fn get_requirement_api(
 
 // ---- iCalendar feed ------------------------------------------------------------------
 
-/// The site's address as the request named it, for absolute links in the feed; only a
-/// well-formed host is trusted, anything else falls back to a neutral name.
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
-        })
-        .unwrap_or("localhost");
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    format!("{}://{host}", if https { "https" } else { "http" })
-}
-
+/// The deadlines as an iCalendar feed. Its absolute links start with `public_url`, never
+/// with the request's `Host` (or `X-Forwarded-*`): anyone can send those, and a feed a
+/// calendar keeps must not carry a stranger's address.
 pub async fn get_requirements_ics(
     State(state): State<AppState>,
-    headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
     let result = async {
@@ -461,7 +443,7 @@ pub async fn get_requirements_ics(
         let lang = super::lang::current();
         let as_of = params.as_of()?;
         let e = evaluate_all(&state, as_of.instant, true).await?;
-        let base = base_url(&headers);
+        let base = state.public_url.trim_end_matches('/');
         let query = page_query(as_of_day(&as_of), lang);
         let events: Vec<ics::Event> = e
             .items

@@ -313,6 +313,8 @@ pub fn evidence_view(v: &serde_json::Value) -> Option<EvidenceView> {
             url: evidence_text(c.get("url"), URL_CAP),
             status: evidence_text(c.get("status"), SHORT_CAP),
             ok: c.get("ok").and_then(|b| b.as_bool()),
+            refused: c.get("failure").and_then(|f| f.as_str())
+                == Some(crate::probes::FailureClass::InternalAddress.as_str()),
         });
     let extracted = get("extracted")
         .and_then(|x| x.as_array())
@@ -375,6 +377,7 @@ pub fn failure_words(class: &str) -> String {
         Ok(F::ControlFailed) => lang.t("failure-control-failed"),
         Ok(F::NoRuleMatched) => lang.t("failure-no-rule-matched"),
         Ok(F::RedirectLoop) => lang.t("failure-redirect-loop"),
+        Ok(F::InternalAddress) => lang.t("failure-internal-address"),
         Err(_) => lang.t("failure-unknown"),
     }
 }

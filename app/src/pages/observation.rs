@@ -151,6 +151,7 @@ fn evidence_view(lang: Lang, e: &EvidenceView) -> impl IntoView + use<> {
     });
     let control = e.control.as_ref().map(|c| {
         let ok = match c.ok {
+            _ if c.refused => lang.t("evidence-control-refused"),
             Some(true) => lang.t("evidence-control-ok"),
             Some(false) => lang.t("evidence-control-failed"),
             None => lang.t("evidence-control-unknown"),
