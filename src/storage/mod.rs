@@ -59,6 +59,51 @@ pub enum StorageError {
     Invalid(String),
 }
 
+impl StorageError {
+    /// Whether the database could not be reached or used right now (down, unreachable,
+    /// every connection busy, its file gone or full) rather than the request or the data
+    /// being wrong: worth answering "unavailable, try again" instead of an internal error.
+    ///
+    /// Database codes that count: PostgreSQL's connection exceptions (class 08),
+    /// insufficient resources (53: disk full, out of memory, too many connections) and
+    /// shutdowns (57P01-57P03); SQLite's busy, locked, I/O error, full and cannot open
+    /// (primary codes 5, 6, 10, 13 and 14, under any extended code).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StorageError::Connect { .. } => true,
+            StorageError::Query(e) => match e {
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_) => true,
+                sqlx::Error::Database(db) => {
+                    let code = db.code().unwrap_or_default();
+                    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                        code.parse::<i32>()
+                            .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 10 | 13 | 14))
+                    } else {
+                        code.starts_with("08")
+                            || code.starts_with("53")
+                            || matches!(&*code, "57P01" | "57P02" | "57P03")
+                    }
+                }
+                _ => false,
+            },
+            StorageError::Open { .. } => true,
+            StorageError::Read(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy
+                    | rusqlite::ErrorCode::DatabaseLocked
+                    | rusqlite::ErrorCode::CannotOpen
+                    | rusqlite::ErrorCode::SystemIoFailure
+                    | rusqlite::ErrorCode::DiskFull
+            ),
+            _ => false,
+        }
+    }
+}
+
 impl From<sqlx::Error> for StorageError {
     fn from(e: sqlx::Error) -> Self {
         StorageError::Query(e)
@@ -295,6 +340,32 @@ pub(crate) fn confirmed_changes(rows: &[(i64, String)], n: usize) -> Vec<(i64, O
     changes
 }
 
+/// Decides whether a connection handed back goes back into the pool: only outside any
+/// transaction. sqlx counts transaction depth itself, and when the database ends a
+/// transaction on its own (SQLite rolls the whole transaction back when the disk is full
+/// or on an I/O error), the ROLLBACK sqlx sends afterwards fails and its count stays at
+/// one: every later write on that connection would fail with "attempted to call
+/// begin_with at non-zero transaction depth". Such a connection is closed instead, and the
+/// pool opens a fresh one once the database can be written again.
+async fn release_outside_transaction<C: sqlx::Connection>(
+    conn: &mut C,
+) -> Result<bool, sqlx::Error> {
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    // A transaction dropped unfinished queues its rollback (SQLite runs it on the
+    // connection's thread): let it run, then look again.
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!(
+            "a database connection was still inside a transaction after its commit or \
+             rollback failed: closed rather than reused"
+        );
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 /// Write transactions. On SQLite they take the write lock at `BEGIN IMMEDIATE`: a
 /// transaction that reads and then writes would otherwise fail at once ("database is
 /// locked") when another writer got in between, instead of waiting its turn.
@@ -368,6 +439,7 @@ impl Store {
             let pool = SqlitePoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(Duration::from_secs(10))
+                .after_release(|conn, _| Box::pin(release_outside_transaction(conn)))
                 .connect_with(options)
                 .await
                 .map_err(connect_err)?;
@@ -386,6 +458,7 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(10))
+                .after_release(|conn, _| Box::pin(release_outside_transaction(conn)))
                 .connect_with(options)
                 .await
                 .map_err(connect_err)?;
