@@ -340,6 +340,27 @@ pub(crate) fn confirmed_changes(rows: &[(i64, String)], n: usize) -> Vec<(i64, O
     changes
 }
 
+/// How long a read waits for a pooled connection: when the database is down or every
+/// connection is taken, pages answer "unavailable" within this instead of hanging.
+pub const READ_WAIT: Duration = Duration::from_secs(2);
+
+/// How long a write waits for a pooled connection: probe results are worth waiting for.
+pub const WRITE_WAIT: Duration = Duration::from_secs(10);
+
+/// A connection for a write, waited for up to [`WRITE_WAIT`] (the pool itself gives up
+/// after [`READ_WAIT`], the readers' wait).
+async fn acquire_write<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+) -> Result<sqlx::pool::PoolConnection<DB>, sqlx::Error> {
+    let deadline = std::time::Instant::now() + WRITE_WAIT;
+    loop {
+        match pool.acquire().await {
+            Err(sqlx::Error::PoolTimedOut) if std::time::Instant::now() < deadline => continue,
+            other => return other,
+        }
+    }
+}
+
 /// Decides whether a connection handed back goes back into the pool: only outside any
 /// transaction. sqlx counts transaction depth itself, and when the database ends a
 /// transaction on its own (SQLite rolls the whole transaction back when the disk is full
@@ -380,14 +401,16 @@ pub(crate) trait WritePool {
 impl WritePool for SqlitePool {
     type Db = sqlx::Sqlite;
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.begin_with("BEGIN IMMEDIATE").await
+        let conn = acquire_write(self).await?;
+        sqlx::Transaction::begin(conn, Some("BEGIN IMMEDIATE".into_sql_str())).await
     }
 }
 
 impl WritePool for PgPool {
     type Db = sqlx::Postgres;
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        self.begin().await
+        let conn = acquire_write(self).await?;
+        sqlx::Transaction::begin(conn, None).await
     }
 }
 
@@ -438,7 +461,7 @@ impl Store {
             let max = if in_memory { 1 } else { max_connections.max(1) };
             let pool = SqlitePoolOptions::new()
                 .max_connections(max)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(READ_WAIT)
                 .after_release(|conn, _| Box::pin(release_outside_transaction(conn)))
                 .connect_with(options)
                 .await
@@ -457,7 +480,7 @@ impl Store {
             .map_err(connect_err)?;
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(1))
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(READ_WAIT)
                 .after_release(|conn, _| Box::pin(release_outside_transaction(conn)))
                 .connect_with(options)
                 .await
