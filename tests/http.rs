@@ -835,3 +835,38 @@ async fn a_database_outage_is_a_quick_503_in_the_readers_language() {
     assert_eq!(get(&app, "/api/v1/checks").await.status, StatusCode::OK);
     assert_eq!(get(&app, "/healthz").await.status, StatusCode::OK);
 }
+
+/// SQLite files deleted under a running server: `/healthz` says so, naming the file, and
+/// an export answers an error status with a message instead of a 200 that breaks off
+/// empty. Both used to answer 200.
+#[tokio::test]
+async fn deleted_database_files_are_noticed() {
+    let (app, db) = app_with_catalog().await;
+    assert_eq!(get(&app, "/healthz").await.status, StatusCode::OK);
+    assert_eq!(get(&app, "/timeline.csv").await.status, StatusCode::OK);
+    let file = db.store.sqlite_file().unwrap().to_path_buf();
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = file.clone().into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
+    let health = get(&app, "/healthz").await;
+    assert_eq!(health.status, StatusCode::SERVICE_UNAVAILABLE);
+    let error = health.json()["error"].as_str().unwrap().to_string();
+    assert!(
+        error.contains(&file.display().to_string()) && error.contains("deleted"),
+        "{error}"
+    );
+    let message = hutong_app::i18n::Lang::ZhCn.t("error-unavailable");
+    let csv = get(&app, "/timeline.csv?lang=zh-CN").await;
+    assert_eq!(csv.status, StatusCode::SERVICE_UNAVAILABLE, "{}", csv.body);
+    assert!(csv.body.contains(&message), "{}", csv.body);
+    let json = get(&app, "/timeline.json?lang=zh-CN").await;
+    assert_eq!(
+        json.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        json.body
+    );
+    assert_eq!(json.json()["error"], message);
+}

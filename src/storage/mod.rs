@@ -19,7 +19,7 @@ pub use bulk::BulkObservation;
 pub use catalog_load::LoadReport;
 pub use probes::*;
 pub use records::*;
-pub use sqlite_read::SqliteTimeline;
+pub use sqlite_read::{OpenTimeline, SqliteTimeline};
 
 use crate::config::redact_url;
 use crate::domain::{self, Precision, SourceKind};
@@ -55,6 +55,10 @@ pub enum StorageError {
     },
     #[error("database error: {0}")]
     Read(rusqlite::Error),
+    #[error(
+        "the database file {path} {what} while this process had it open; restore it and restart"
+    )]
+    FileGone { path: String, what: &'static str },
     #[error("{0}")]
     Invalid(String),
 }
@@ -70,7 +74,7 @@ impl StorageError {
     /// (primary codes 5, 6, 10, 13 and 14, under any extended code).
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StorageError::Connect { .. } => true,
+            StorageError::Connect { .. } | StorageError::FileGone { .. } => true,
             StorageError::Query(e) => match e {
                 sqlx::Error::PoolTimedOut
                 | sqlx::Error::PoolClosed
@@ -387,6 +391,37 @@ async fn release_outside_transaction<C: sqlx::Connection>(
     Ok(true)
 }
 
+/// Which file a path leads to: its device and inode on Unix (elsewhere only that there is
+/// one). Read with `stat`, never by opening the file: closing a second descriptor of a
+/// database file would drop the POSIX locks SQLite holds on it in this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileIdentity {
+    device: u64,
+    inode: u64,
+}
+
+impl FileIdentity {
+    fn of(path: &std::path::Path) -> std::io::Result<FileIdentity> {
+        let meta = std::fs::metadata(path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Ok(FileIdentity {
+                device: meta.dev(),
+                inode: meta.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            Ok(FileIdentity {
+                device: 0,
+                inode: 0,
+            })
+        }
+    }
+}
+
 /// Write transactions. On SQLite they take the write lock at `BEGIN IMMEDIATE`: a
 /// transaction that reads and then writes would otherwise fail at once ("database is
 /// locked") when another writer got in between, instead of waiting its turn.
@@ -421,6 +456,9 @@ pub struct Store {
     url: String,
     /// The database file, for a SQLite store that has one (not in memory).
     sqlite_file: Option<std::path::PathBuf>,
+    /// That file's identity when opened: [`Store::ping`] notices when the path no longer
+    /// leads to it.
+    opened_file: Option<FileIdentity>,
     /// Whether long reads go straight to `sqlite_file` ([`Store::sqlite_timeline_reader`]).
     direct_reads: bool,
 }
@@ -489,10 +527,19 @@ impl Store {
         } else {
             return Err(bad("it must start with sqlite:// or postgres://".into()));
         };
+        // The pool has created the file by now.
+        let opened_file = match &sqlite_file {
+            Some(path) => Some(
+                FileIdentity::of(path)
+                    .map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?,
+            ),
+            None => None,
+        };
         Ok(Store {
             db,
             url: shown,
             sqlite_file,
+            opened_file,
             direct_reads: true,
         })
     }
@@ -540,10 +587,32 @@ impl Store {
         }
     }
 
-    /// Whether the database answers.
+    /// Whether the database answers, and for a SQLite file, whether its path still leads
+    /// to the file this store opened: a file deleted or replaced under a running process
+    /// still answers through the connections that have it open, but what is written there
+    /// is lost.
     pub async fn ping(&self) -> Result<(), StorageError> {
+        self.check_file()?;
         on_pool!(self, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))?;
         Ok(())
+    }
+
+    /// Fails with [`StorageError::FileGone`] when the SQLite file this store opened is no
+    /// longer at its path.
+    pub fn check_file(&self) -> Result<(), StorageError> {
+        let (Some(path), Some(opened)) = (&self.sqlite_file, &self.opened_file) else {
+            return Ok(());
+        };
+        let gone = |what| StorageError::FileGone {
+            path: path.display().to_string(),
+            what,
+        };
+        match FileIdentity::of(path) {
+            Ok(now) if now == *opened => Ok(()),
+            Ok(_) => Err(gone("was replaced by another file")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(gone("was deleted")),
+            Err(_) => Err(gone("cannot be found any more")),
+        }
     }
 
     /// Runs one administrative statement that takes no parameters and returns no rows

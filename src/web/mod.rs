@@ -206,13 +206,18 @@ async fn get_health(axum::extract::State(state): axum::extract::State<AppState>)
         }))
         .into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "health check: database unreachable");
+            tracing::error!(error = %e, "health check: database unavailable");
+            // A file deleted or replaced under the server is named: the operator must act.
+            let error = match &e {
+                StorageError::FileGone { .. } => e.to_string(),
+                _ => "the database is not reachable".to_string(),
+            };
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 axum::Json(serde_json::json!({
                     "status": "unavailable",
                     "database": state.store.backend().name(),
-                    "error": "the database is not reachable",
+                    "error": error,
                 })),
             )
                 .into_response()
