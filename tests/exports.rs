@@ -745,3 +745,59 @@ async fn the_batched_reader_gives_the_same_rows_and_stops_when_asked() {
     assert_eq!(first.len(), 1_500);
     assert_eq!(first[..], plain[..1_500]);
 }
+
+/// An export whose read cannot be made answers an error status with a message before
+/// anything is sent, on every reader: the direct SQLite reader, the pooled SQLite stream
+/// and PostgreSQL's. It used to answer 200 and then break off an empty body.
+#[tokio::test]
+async fn an_export_that_cannot_be_read_is_an_error_status_with_a_message() {
+    let (_, sqlite_db) = app_with_catalog().await;
+    let postgres = common::postgres().await;
+    let mut stores = vec![
+        ("direct", sqlite_db.store.clone()),
+        ("pooled", sqlite_db.store.clone().through_pool_only()),
+    ];
+    if let Some(db) = &postgres {
+        db.store.apply_catalog(&real_catalog()).await.unwrap();
+        stores.push(("postgres", db.store.clone()));
+    }
+    for (name, store) in &stores {
+        let app = web::router(AppState::new(store.clone()));
+        assert_eq!(get(&app, "/timeline.csv").await.status, StatusCode::OK);
+        // What the exports read is gone; the catalog the request is checked against is not.
+        store
+            .execute_admin("alter table transitions rename to transitions_gone")
+            .await
+            .unwrap();
+        let csv = get(&app, "/timeline.csv").await;
+        assert_eq!(csv.status, StatusCode::INTERNAL_SERVER_ERROR, "{name}");
+        assert!(csv.content_type.starts_with("text/plain"), "{name}");
+        assert!(
+            csv.body.contains("it has been logged"),
+            "{name}: {}",
+            csv.body
+        );
+        for url in ["/timeline.json", "/timeline.ndjson"] {
+            let json = get(&app, url).await;
+            assert_eq!(
+                json.status,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{name} {url}"
+            );
+            assert!(
+                json.json()["error"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("it has been logged")),
+                "{name} {url}: {}",
+                json.body
+            );
+        }
+        // Milestones come from the catalog alone: still exported.
+        let milestones = get(&app, "/timeline.csv?kind=milestone").await;
+        assert_eq!(milestones.status, StatusCode::OK, "{name}");
+        store
+            .execute_admin("alter table transitions_gone rename to transitions")
+            .await
+            .unwrap();
+    }
+}

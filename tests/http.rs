@@ -643,3 +643,230 @@ async fn a_write_from_another_process_shows_at_once() {
     assert!(get(&app, "/links").await.body.contains("Douyin (renamed)"));
     other.close().await;
 }
+
+/// A GET with request headers (`Accept-Language`, …).
+async fn get_with(app: &axum::Router, uri: &str, headers: &[(&str, &str)]) -> common::Reply {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut request = axum::http::Request::builder().uri(uri);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(axum::body::Body::empty()).expect("request"))
+        .await
+        .expect("infallible router");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    common::Reply {
+        status,
+        content_type,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// A TCP relay in front of the PostgreSQL test server that can be cut and restored: seen
+/// from the store, a server that goes down (sessions dropped, connections refused) and
+/// comes back. The shared server itself is never stopped.
+struct Relay {
+    port: u16,
+    target: String,
+    accepting: Option<tokio::task::JoinHandle<()>>,
+    sessions: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Relay {
+    async fn start(target: String) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut relay = Relay {
+            port,
+            target,
+            accepting: None,
+            sessions: Default::default(),
+        };
+        relay.accept(listener);
+        relay
+    }
+
+    fn accept(&mut self, listener: tokio::net::TcpListener) {
+        let target = self.target.clone();
+        let sessions = self.sessions.clone();
+        self.accepting = Some(tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let target = target.clone();
+                let session = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                sessions.lock().unwrap().push(session.abort_handle());
+            }
+        }));
+    }
+
+    /// The server goes down: every session is dropped and new connections are refused.
+    fn cut(&mut self) {
+        if let Some(accepting) = self.accepting.take() {
+            accepting.abort();
+        }
+        for session in self.sessions.lock().unwrap().drain(..) {
+            session.abort();
+        }
+    }
+
+    /// The server is back, on the same port.
+    async fn restore(&mut self) {
+        let mut tries = 0;
+        let listener = loop {
+            match tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await {
+                Ok(l) => break l,
+                // The aborted listener may take a moment to be dropped.
+                Err(e) if tries < 100 => {
+                    tries += 1;
+                    let _ = e;
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(e) => panic!("the relay's port cannot be bound again: {e}"),
+            }
+        };
+        self.accept(listener);
+    }
+}
+
+/// With PostgreSQL down, pages answer 503 in the reader's language saying the database is
+/// unavailable, the API and exports answer 503 with `{"error": …}` or text, every 503 says
+/// when to retry, and all of it comes back by itself with the database. They used to wait
+/// 10 s for the pool each and answer 500.
+#[tokio::test]
+async fn a_database_outage_is_a_quick_503_in_the_readers_language() {
+    use hutong_app::i18n::Lang;
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    db.store
+        .apply_catalog(&common::real_catalog())
+        .await
+        .unwrap();
+    let url = url::Url::parse(&db.url).unwrap();
+    let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let mut relay = Relay::start(target).await;
+    let mut relayed = url.clone();
+    relayed.set_host(Some("127.0.0.1")).unwrap();
+    relayed.set_port(Some(relay.port)).unwrap();
+    let store = hutong::storage::Store::open(relayed.as_str(), 4)
+        .await
+        .unwrap();
+    let app = hutong::web::router(hutong::web::AppState::new(store));
+    assert_eq!(get(&app, "/").await.status, StatusCode::OK);
+    assert_eq!(get(&app, "/healthz").await.status, StatusCode::OK);
+
+    relay.cut();
+    let zh = [("accept-language", "zh-CN,zh;q=0.9")];
+    let en = [("accept-language", "en")];
+    for (uri, headers, lang) in [
+        ("/", &zh, Lang::ZhCn),
+        ("/links", &en, Lang::En),
+        ("/timeline?lang=zh-CN", &en, Lang::ZhCn),
+        ("/checks/link.wechat.taobao", &en, Lang::En),
+    ] {
+        let started = std::time::Instant::now();
+        let page = get_with(&app, uri, headers).await;
+        println!("{uri} answered {} in {:?}", page.status, started.elapsed());
+        assert_eq!(
+            page.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{uri}: {}",
+            page.body
+        );
+        assert!(page.content_type.starts_with("text/html"), "{uri}");
+        assert!(page.headers.contains_key("retry-after"), "{uri}");
+        for words in [lang.t("error-heading-503"), lang.t("error-unavailable")] {
+            assert!(
+                page.body.contains(&words),
+                "{uri} lacks {words:?}: {}",
+                page.body
+            );
+        }
+        assert!(
+            page.body
+                .contains(&format!("<html lang=\"{}\"", lang.code())),
+            "{uri}: the page is in {}",
+            lang.code()
+        );
+    }
+    let started = std::time::Instant::now();
+    let api = get(&app, "/api/v1/checks").await;
+    println!(
+        "/api/v1/checks answered {} in {:?}",
+        api.status,
+        started.elapsed()
+    );
+    assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE, "{}", api.body);
+    assert!(api.headers.contains_key("retry-after"));
+    assert_eq!(api.json()["error"], Lang::En.t("error-unavailable"));
+    let csv = get(&app, "/timeline.csv").await;
+    assert_eq!(csv.status, StatusCode::SERVICE_UNAVAILABLE, "{}", csv.body);
+    assert!(
+        csv.body.contains(&Lang::En.t("error-unavailable")),
+        "{}",
+        csv.body
+    );
+    let health = get(&app, "/healthz").await;
+    assert_eq!(health.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(health.headers.contains_key("retry-after"));
+
+    relay.restore().await;
+    let back = get(&app, "/").await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+    assert_eq!(get(&app, "/api/v1/checks").await.status, StatusCode::OK);
+    assert_eq!(get(&app, "/healthz").await.status, StatusCode::OK);
+}
+
+/// SQLite files deleted under a running server: `/healthz` says so, naming the file, and
+/// an export answers an error status with a message instead of a 200 that breaks off
+/// empty. Both used to answer 200.
+#[tokio::test]
+async fn deleted_database_files_are_noticed() {
+    let (app, db) = app_with_catalog().await;
+    assert_eq!(get(&app, "/healthz").await.status, StatusCode::OK);
+    assert_eq!(get(&app, "/timeline.csv").await.status, StatusCode::OK);
+    let file = db.store.sqlite_file().unwrap().to_path_buf();
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = file.clone().into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
+    let health = get(&app, "/healthz").await;
+    assert_eq!(health.status, StatusCode::SERVICE_UNAVAILABLE);
+    let error = health.json()["error"].as_str().unwrap().to_string();
+    assert!(
+        error.contains(&file.display().to_string()) && error.contains("deleted"),
+        "{error}"
+    );
+    let message = hutong_app::i18n::Lang::ZhCn.t("error-unavailable");
+    let csv = get(&app, "/timeline.csv?lang=zh-CN").await;
+    assert_eq!(csv.status, StatusCode::SERVICE_UNAVAILABLE, "{}", csv.body);
+    assert!(csv.body.contains(&message), "{}", csv.body);
+    let json = get(&app, "/timeline.json?lang=zh-CN").await;
+    assert_eq!(
+        json.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        json.body
+    );
+    assert_eq!(json.json()["error"], message);
+}

@@ -745,3 +745,135 @@ async fn every_write_raises_the_data_version(store: &Store) {
         None
     );
 }
+
+/// A disk that fills up fails the write that needed the room (nothing of it is kept) and
+/// nothing after it: once there is room again, writes work at once. On SQLite the failed
+/// write used to leave its pooled connection counted inside a transaction, and every later
+/// write failed ("attempted to call begin_with at non-zero transaction depth").
+///
+/// `fill` and `free` make the database full and give room back: on SQLite a page limit on
+/// the only pooled connection (writes past it fail with SQLITE_FULL and SQLite rolls the
+/// whole transaction back, as on a full disk); on PostgreSQL a commit that fails with the
+/// server's own "disk full" error.
+async fn a_full_disk_fails_one_write_and_the_store_recovers(store: &Store, fill: &str, free: &str) {
+    loaded(store).await;
+    let check = "link.wechat.taobao";
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let at = |m: i64| t0 + Duration::minutes(m);
+    store
+        .insert_observation(&pack_obs(check, at(0), "open", None))
+        .await
+        .unwrap();
+    let before = store.counts().await.unwrap();
+    let snapshots_before = store.snapshot_totals().await.unwrap();
+
+    store.execute_admin(fill).await.unwrap();
+    // A page that does not compress (as a probe would keep it): a megabyte of noise.
+    let mut x: u32 = 1;
+    let body: Vec<u8> = (0..1_000_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    let big = NewSnapshot {
+        sha256: "ee".repeat(32),
+        size: body.len() as i64,
+        content_type: Some("text/html".into()),
+        compressed: body,
+    };
+    let err = store
+        .insert_probe_results(
+            std::slice::from_ref(&big),
+            &[pack_obs(check, at(1), "blocked", None)],
+        )
+        .await
+        .expect_err("a write into a full database fails");
+    assert!(
+        err.is_unavailable(),
+        "a full disk is the database being unavailable, not bad data: {err}"
+    );
+    assert_eq!(
+        store.counts().await.unwrap(),
+        before,
+        "nothing of it is kept"
+    );
+    assert_eq!(store.snapshot_totals().await.unwrap(), snapshots_before);
+
+    store.execute_admin(free).await.unwrap();
+    // Several writes, so that the pooled connection the failure happened on is used again.
+    for m in 2..6 {
+        let status = if m % 2 == 0 { "blocked" } else { "open" };
+        store
+            .insert_probe_results(
+                std::slice::from_ref(&big),
+                &[pack_obs(check, at(m), status, None)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("write {m} after room came back: {e}"));
+    }
+    let stored: Vec<_> = store
+        .observations(check)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.pack_id.is_some())
+        .map(|o| (o.observed_at, o.status))
+        .collect();
+    assert_eq!(
+        stored,
+        [
+            (at(0), "open".to_string()),
+            (at(2), "blocked".to_string()),
+            (at(3), "open".to_string()),
+            (at(4), "blocked".to_string()),
+            (at(5), "open".to_string()),
+        ]
+    );
+    assert_eq!(
+        store.snapshot_totals().await.unwrap().0,
+        snapshots_before.0 + 1
+    );
+}
+
+mod full_disk {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("full.db").display());
+        // One connection: the page limit below is a setting of the connection it is set on.
+        let store = Store::open(&url, 1).await.unwrap();
+        // A limit below the file's size stops it at its size: every new page fails.
+        a_full_disk_fails_one_write_and_the_store_recovers(
+            &store,
+            "pragma max_page_count = 1",
+            "pragma max_page_count = 1073741823",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        let Some(db) = common::postgres().await else {
+            return;
+        };
+        let store = Store::open(&db.url, 1).await.unwrap();
+        a_full_disk_fails_one_write_and_the_store_recovers(
+            &store,
+            "create function test_disk_full() returns trigger language plpgsql as $$
+             begin
+                 raise exception using errcode = 'disk_full',
+                     message = 'could not extend file: No space left on device';
+             end $$;
+             create constraint trigger test_disk_full after insert on snapshots
+                 deferrable initially deferred
+                 for each row execute function test_disk_full();",
+            "drop trigger test_disk_full on snapshots; drop function test_disk_full();",
+        )
+        .await;
+    }
+}

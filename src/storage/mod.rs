@@ -19,7 +19,7 @@ pub use bulk::BulkObservation;
 pub use catalog_load::LoadReport;
 pub use probes::*;
 pub use records::*;
-pub use sqlite_read::SqliteTimeline;
+pub use sqlite_read::{OpenTimeline, SqliteTimeline};
 
 use crate::config::redact_url;
 use crate::domain::{self, Precision, SourceKind};
@@ -55,8 +55,57 @@ pub enum StorageError {
     },
     #[error("database error: {0}")]
     Read(rusqlite::Error),
+    #[error(
+        "the database file {path} {what} while this process had it open; restore it and restart"
+    )]
+    FileGone { path: String, what: &'static str },
     #[error("{0}")]
     Invalid(String),
+}
+
+impl StorageError {
+    /// Whether the database could not be reached or used right now (down, unreachable,
+    /// every connection busy, its file gone or full) rather than the request or the data
+    /// being wrong: worth answering "unavailable, try again" instead of an internal error.
+    ///
+    /// Database codes that count: PostgreSQL's connection exceptions (class 08),
+    /// insufficient resources (53: disk full, out of memory, too many connections) and
+    /// shutdowns (57P01-57P03); SQLite's busy, locked, I/O error, full and cannot open
+    /// (primary codes 5, 6, 10, 13 and 14, under any extended code).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StorageError::Connect { .. } | StorageError::FileGone { .. } => true,
+            StorageError::Query(e) => match e {
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_) => true,
+                sqlx::Error::Database(db) => {
+                    let code = db.code().unwrap_or_default();
+                    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                        code.parse::<i32>()
+                            .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 10 | 13 | 14))
+                    } else {
+                        code.starts_with("08")
+                            || code.starts_with("53")
+                            || matches!(&*code, "57P01" | "57P02" | "57P03")
+                    }
+                }
+                _ => false,
+            },
+            StorageError::Open { .. } => true,
+            StorageError::Read(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy
+                    | rusqlite::ErrorCode::DatabaseLocked
+                    | rusqlite::ErrorCode::CannotOpen
+                    | rusqlite::ErrorCode::SystemIoFailure
+                    | rusqlite::ErrorCode::DiskFull
+            ),
+            _ => false,
+        }
+    }
 }
 
 impl From<sqlx::Error> for StorageError {
@@ -295,6 +344,84 @@ pub(crate) fn confirmed_changes(rows: &[(i64, String)], n: usize) -> Vec<(i64, O
     changes
 }
 
+/// How long a read waits for a pooled connection: when the database is down or every
+/// connection is taken, pages answer "unavailable" within this instead of hanging.
+pub const READ_WAIT: Duration = Duration::from_secs(2);
+
+/// How long a write waits for a pooled connection: probe results are worth waiting for.
+pub const WRITE_WAIT: Duration = Duration::from_secs(10);
+
+/// A connection for a write, waited for up to [`WRITE_WAIT`] (the pool itself gives up
+/// after [`READ_WAIT`], the readers' wait).
+async fn acquire_write<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+) -> Result<sqlx::pool::PoolConnection<DB>, sqlx::Error> {
+    let deadline = std::time::Instant::now() + WRITE_WAIT;
+    loop {
+        match pool.acquire().await {
+            Err(sqlx::Error::PoolTimedOut) if std::time::Instant::now() < deadline => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Decides whether a connection handed back goes back into the pool: only outside any
+/// transaction. sqlx counts transaction depth itself, and when the database ends a
+/// transaction on its own (SQLite rolls the whole transaction back when the disk is full
+/// or on an I/O error), the ROLLBACK sqlx sends afterwards fails and its count stays at
+/// one: every later write on that connection would fail with "attempted to call
+/// begin_with at non-zero transaction depth". Such a connection is closed instead, and the
+/// pool opens a fresh one once the database can be written again.
+async fn release_outside_transaction<C: sqlx::Connection>(
+    conn: &mut C,
+) -> Result<bool, sqlx::Error> {
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    // A transaction dropped unfinished queues its rollback (SQLite runs it on the
+    // connection's thread): let it run, then look again.
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!(
+            "a database connection was still inside a transaction after its commit or \
+             rollback failed: closed rather than reused"
+        );
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Which file a path leads to: its device and inode on Unix (elsewhere only that there is
+/// one). Read with `stat`, never by opening the file: closing a second descriptor of a
+/// database file would drop the POSIX locks SQLite holds on it in this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileIdentity {
+    device: u64,
+    inode: u64,
+}
+
+impl FileIdentity {
+    fn of(path: &std::path::Path) -> std::io::Result<FileIdentity> {
+        let meta = std::fs::metadata(path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Ok(FileIdentity {
+                device: meta.dev(),
+                inode: meta.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            Ok(FileIdentity {
+                device: 0,
+                inode: 0,
+            })
+        }
+    }
+}
+
 /// Write transactions. On SQLite they take the write lock at `BEGIN IMMEDIATE`: a
 /// transaction that reads and then writes would otherwise fail at once ("database is
 /// locked") when another writer got in between, instead of waiting its turn.
@@ -309,14 +436,16 @@ pub(crate) trait WritePool {
 impl WritePool for SqlitePool {
     type Db = sqlx::Sqlite;
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.begin_with("BEGIN IMMEDIATE").await
+        let conn = acquire_write(self).await?;
+        sqlx::Transaction::begin(conn, Some("BEGIN IMMEDIATE".into_sql_str())).await
     }
 }
 
 impl WritePool for PgPool {
     type Db = sqlx::Postgres;
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        self.begin().await
+        let conn = acquire_write(self).await?;
+        sqlx::Transaction::begin(conn, None).await
     }
 }
 
@@ -327,6 +456,9 @@ pub struct Store {
     url: String,
     /// The database file, for a SQLite store that has one (not in memory).
     sqlite_file: Option<std::path::PathBuf>,
+    /// That file's identity when opened: [`Store::ping`] notices when the path no longer
+    /// leads to it.
+    opened_file: Option<FileIdentity>,
     /// Whether long reads go straight to `sqlite_file` ([`Store::sqlite_timeline_reader`]).
     direct_reads: bool,
 }
@@ -367,7 +499,8 @@ impl Store {
             let max = if in_memory { 1 } else { max_connections.max(1) };
             let pool = SqlitePoolOptions::new()
                 .max_connections(max)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(READ_WAIT)
+                .after_release(|conn, _| Box::pin(release_outside_transaction(conn)))
                 .connect_with(options)
                 .await
                 .map_err(connect_err)?;
@@ -385,7 +518,8 @@ impl Store {
             .map_err(connect_err)?;
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(1))
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(READ_WAIT)
+                .after_release(|conn, _| Box::pin(release_outside_transaction(conn)))
                 .connect_with(options)
                 .await
                 .map_err(connect_err)?;
@@ -393,10 +527,19 @@ impl Store {
         } else {
             return Err(bad("it must start with sqlite:// or postgres://".into()));
         };
+        // The pool has created the file by now.
+        let opened_file = match &sqlite_file {
+            Some(path) => Some(
+                FileIdentity::of(path)
+                    .map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?,
+            ),
+            None => None,
+        };
         Ok(Store {
             db,
             url: shown,
             sqlite_file,
+            opened_file,
             direct_reads: true,
         })
     }
@@ -444,10 +587,32 @@ impl Store {
         }
     }
 
-    /// Whether the database answers.
+    /// Whether the database answers, and for a SQLite file, whether its path still leads
+    /// to the file this store opened: a file deleted or replaced under a running process
+    /// still answers through the connections that have it open, but what is written there
+    /// is lost.
     pub async fn ping(&self) -> Result<(), StorageError> {
+        self.check_file()?;
         on_pool!(self, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))?;
         Ok(())
+    }
+
+    /// Fails with [`StorageError::FileGone`] when the SQLite file this store opened is no
+    /// longer at its path.
+    pub fn check_file(&self) -> Result<(), StorageError> {
+        let (Some(path), Some(opened)) = (&self.sqlite_file, &self.opened_file) else {
+            return Ok(());
+        };
+        let gone = |what| StorageError::FileGone {
+            path: path.display().to_string(),
+            what,
+        };
+        match FileIdentity::of(path) {
+            Ok(now) if now == *opened => Ok(()),
+            Ok(_) => Err(gone("was replaced by another file")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(gone("was deleted")),
+            Err(_) => Err(gone("cannot be found any more")),
+        }
     }
 
     /// Runs one administrative statement that takes no parameters and returns no rows

@@ -41,6 +41,7 @@ impl Store {
         }
         self.sqlite_file().map(|path| SqliteTimeline {
             path: path.to_path_buf(),
+            store: self.clone(),
         })
     }
 }
@@ -49,17 +50,37 @@ impl Store {
 #[derive(Debug, Clone)]
 pub struct SqliteTimeline {
     path: std::path::PathBuf,
+    /// The store the file belongs to: the file must still be the one it opened.
+    store: Store,
+}
+
+/// A timeline read opened on the file ([`SqliteTimeline::open`]): the file was found,
+/// its checks were read and the statement prepared, so what remains is stepping rows.
+pub struct OpenTimeline {
+    conn: rusqlite::Connection,
+    /// Check id → (kind, subject, object).
+    checks: HashMap<String, [String; 3]>,
+    sql: String,
+    until: String,
+    since: Option<String>,
+    platform: Option<String>,
+    kind: Option<String>,
+    include_simulated: bool,
+    source_kind: Option<&'static str>,
 }
 
 impl SqliteTimeline {
-    /// Calls `each` with every transition [`Store::timeline_stream`] would yield, in the
-    /// same order, until `each` breaks. Blocks: call it from `spawn_blocking`.
-    pub fn for_each(
+    /// Opens the read [`Store::timeline_stream`] would make, or says why it cannot be
+    /// made (the file deleted or replaced, unreadable, not a Hutong database) before
+    /// anything is sent. Blocks: call it from `spawn_blocking`.
+    pub fn open(
         &self,
         q: &TimelineQuery,
         order: TimelineOrder,
-        mut each: impl FnMut(&TransitionRef<'_>) -> ControlFlow<()>,
-    ) -> Result<(), StorageError> {
+    ) -> Result<OpenTimeline, StorageError> {
+        // A file deleted under the server cannot be opened; one put in its place could,
+        // and would be read as if it were the store's.
+        self.store.check_file()?;
         let conn = open_read_only(&self.path)?;
         // One snapshot for the checks and the transitions (WAL readers do not block).
         conn.execute_batch("begin")?;
@@ -74,16 +95,67 @@ impl SqliteTimeline {
             }
         }
         let sql = timeline_stream_sql(q, order, TRANSITION_COLUMNS_UNJOINED, false);
+        // Prepared once here to learn that it can be; again where it is stepped.
+        conn.prepare(&sql)?;
+        Ok(OpenTimeline {
+            conn,
+            checks,
+            sql,
+            until: sqlite_time(q.until),
+            since: q.since.map(sqlite_time),
+            platform: q.platform.clone(),
+            kind: q.kind.clone(),
+            include_simulated: q.include_simulated,
+            source_kind: q.source_kind.map(SourceKind::as_str),
+        })
+    }
+
+    /// Calls `each` with every transition [`Store::timeline_stream`] would yield, in the
+    /// same order, until `each` breaks. Blocks: call it from `spawn_blocking`.
+    pub fn for_each(
+        &self,
+        q: &TimelineQuery,
+        order: TimelineOrder,
+        each: impl FnMut(&TransitionRef<'_>) -> ControlFlow<()>,
+    ) -> Result<(), StorageError> {
+        self.open(q, order)?.for_each(each)
+    }
+
+    /// [`OpenTimeline::for_each_batched`] of a read opened here.
+    pub fn for_each_batched(
+        &self,
+        q: &TimelineQuery,
+        order: TimelineOrder,
+        each: impl FnMut(&TransitionRef<'_>) -> ControlFlow<()>,
+    ) -> Result<(), StorageError> {
+        self.open(q, order)?.for_each_batched(each)
+    }
+}
+
+impl OpenTimeline {
+    /// Calls `each` with every transition of the read, in its order, until `each` breaks.
+    pub fn for_each(
+        self,
+        mut each: impl FnMut(&TransitionRef<'_>) -> ControlFlow<()>,
+    ) -> Result<(), StorageError> {
+        let OpenTimeline {
+            conn,
+            checks,
+            sql,
+            until,
+            since,
+            platform,
+            kind,
+            include_simulated,
+            source_kind,
+        } = self;
         let mut stmt = conn.prepare(&sql)?;
-        let until = sqlite_time(q.until);
-        let since = q.since.map(sqlite_time);
-        let source_kind = q.source_kind.map(SourceKind::as_str);
         let params: [(&str, &dyn ToSql); 6] = [
             ("$1", &until),
             ("$2", &since),
-            ("$3", &q.platform),
-            ("$4", &q.kind),
-            ("$5", &q.include_simulated),
+            ("$3", &platform),
+            ("$4", &kind),
+            ("$5", &include_simulated),
             ("$6", &source_kind),
         ];
         stmt.raw_bind_parameters_named(&params)?;
@@ -250,15 +322,13 @@ impl Batch {
     }
 }
 
-impl SqliteTimeline {
-    /// [`SqliteTimeline::for_each`] on two threads: a second thread steps SQLite and copies
+impl OpenTimeline {
+    /// [`OpenTimeline::for_each`] on two threads: a second thread steps SQLite and copies
     /// rows into batches while this one runs `each` on the previous batch, so reading and
     /// what the caller does with the rows (an export's formatting) use both cores. Same
     /// rows, same order; stops reading when `each` breaks.
     pub fn for_each_batched(
-        &self,
-        q: &TimelineQuery,
-        order: TimelineOrder,
+        self,
         mut each: impl FnMut(&TransitionRef<'_>) -> ControlFlow<()>,
     ) -> Result<(), StorageError> {
         let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Batch>(2);
@@ -267,7 +337,7 @@ impl SqliteTimeline {
             let reading = scope.spawn(move || -> Result<(), StorageError> {
                 let mut batch = Batch::default();
                 let mut stopped = false;
-                self.for_each(q, order, |t| {
+                self.for_each(|t| {
                     batch.push(t);
                     if batch.rows.len() >= BATCH_ROWS {
                         let next = empty_rx.try_recv().unwrap_or_default();

@@ -11,7 +11,7 @@ use super::params::Params;
 use super::{AppState, AsOf, WebError};
 use crate::catalog::{Milestone, Side};
 use crate::storage::{
-    Reference, SqliteTimeline, Store, TimelineOrder, TimelineQuery, TransitionRef,
+    OpenTimeline, Reference, StorageError, Store, TimelineOrder, TimelineQuery, TransitionRef,
 };
 use crate::time::{self, SHANGHAI};
 use axum::body::{Body, Bytes};
@@ -212,15 +212,33 @@ async fn stream_export(state: AppState, raw: Option<&str>, format: Format) -> Re
         _ => Vec::new(),
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    // The producer says whether the read could be opened before anything is sent: a
+    // database that cannot be read is an error status with a message, not a 200 with an
+    // empty, broken body.
+    let (opened_tx, opened) = tokio::sync::oneshot::channel::<Result<(), StorageError>>();
     let broken = || Err(std::io::Error::other("the export failed midway"));
-    // The body ends with an error when the export fails: the client sees a broken
-    // transfer, never a truncated file that looks complete.
+    // Once it has started, the body ends with an error when the export fails: the client
+    // sees a broken transfer, never a truncated file that looks complete.
     match state.store.sqlite_timeline_reader() {
         // A SQLite file: read and encode on one blocking thread, chunks out.
         Some(reader) => {
             tokio::task::spawn_blocking(move || {
+                let open = query
+                    .as_ref()
+                    .map(|q| reader.open(q, TimelineOrder::OldestFirst))
+                    .transpose();
+                let open = match open {
+                    Ok(open) => {
+                        let _ = opened_tx.send(Ok(()));
+                        open
+                    }
+                    Err(e) => {
+                        let _ = opened_tx.send(Err(e));
+                        return;
+                    }
+                };
                 let exporter = Exporter::new(rows, format, preamble);
-                if let Err(e) = exporter.and_then(|ex| produce_blocking(&reader, query, ex, &tx)) {
+                if let Err(e) = exporter.and_then(|ex| produce_blocking(open, ex, &tx)) {
                     tracing::error!(error = %e, "timeline export failed midway");
                     let _ = tx.blocking_send(broken());
                 }
@@ -231,7 +249,7 @@ async fn stream_export(state: AppState, raw: Option<&str>, format: Format) -> Re
             tokio::spawn(async move {
                 let exporter = Exporter::new(rows, format, preamble);
                 let result = match exporter {
-                    Ok(ex) => produce(store, query, ex, &tx).await,
+                    Ok(ex) => produce(store, query, ex, opened_tx, &tx).await,
                     Err(e) => Err(e),
                 };
                 if let Err(e) = result {
@@ -239,6 +257,14 @@ async fn stream_export(state: AppState, raw: Option<&str>, format: Format) -> Re
                     let _ = tx.send(broken()).await;
                 }
             });
+        }
+    }
+    match opened.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return error_response(&WebError::Storage(e), json_errors),
+        Err(_) => {
+            let e = StorageError::Invalid("the export ended before its read was opened".into());
+            return error_response(&WebError::Storage(e), json_errors);
         }
     }
     let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
@@ -537,39 +563,54 @@ impl Exporter {
     }
 }
 
-/// Reads with the async stream (PostgreSQL, SQLite in memory).
+/// Reads with the async stream (PostgreSQL, SQLite in memory). The first row is read
+/// before `opened` is told the read works.
 async fn produce(
     store: Store,
     query: Option<TimelineQuery>,
     mut ex: Exporter,
+    opened: tokio::sync::oneshot::Sender<Result<(), StorageError>>,
     tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) -> Result<(), ExportError> {
-    if let Some(q) = &query {
-        let mut stream = store.timeline_stream(q, TimelineOrder::OldestFirst);
-        while let Some(t) = stream.next().await {
-            if let Some(chunk) = ex.change(&t?.view())?
-                && tx.send(Ok(chunk)).await.is_err()
-            {
-                // The client went away: stop reading the database.
-                return Ok(());
-            }
+    let Some(q) = &query else {
+        let _ = opened.send(Ok(()));
+        let _ = tx.send(Ok(ex.finish()?)).await;
+        return Ok(());
+    };
+    let mut stream = store.timeline_stream(q, TimelineOrder::OldestFirst);
+    let mut next = match stream.next().await {
+        Some(Err(e)) => {
+            let _ = opened.send(Err(e));
+            return Ok(());
         }
+        first => {
+            let _ = opened.send(Ok(()));
+            first
+        }
+    };
+    while let Some(t) = next {
+        if let Some(chunk) = ex.change(&t?.view())?
+            && tx.send(Ok(chunk)).await.is_err()
+        {
+            // The client went away: stop reading the database.
+            return Ok(());
+        }
+        next = stream.next().await;
     }
     let _ = tx.send(Ok(ex.finish()?)).await;
     Ok(())
 }
 
-/// Reads the SQLite file on this (blocking) thread.
+/// Reads the SQLite file on this (blocking) thread, from a read already opened.
 fn produce_blocking(
-    reader: &SqliteTimeline,
-    query: Option<TimelineQuery>,
+    open: Option<OpenTimeline>,
     mut ex: Exporter,
     tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) -> Result<(), ExportError> {
-    if let Some(q) = &query {
+    if let Some(open) = open {
         let mut failed = None;
         let mut gone = false;
-        reader.for_each_batched(q, TimelineOrder::OldestFirst, |t| match ex.change(t) {
+        open.for_each_batched(|t| match ex.change(t) {
             Ok(None) => ControlFlow::Continue(()),
             Ok(Some(chunk)) => {
                 if tx.blocking_send(Ok(chunk)).is_err() {

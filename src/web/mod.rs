@@ -178,8 +178,24 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
+        .layer(axum::middleware::map_response(retry_after_when_unavailable))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Seconds a client is asked to wait before trying again after a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 30;
+
+/// Every 503 says when to come back (`Retry-After`), unless its handler already did.
+async fn retry_after_when_unavailable(mut response: Response) -> Response {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE
+        && !response.headers().contains_key(header::RETRY_AFTER)
+    {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+    }
+    response
 }
 
 async fn get_health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
@@ -190,13 +206,18 @@ async fn get_health(axum::extract::State(state): axum::extract::State<AppState>)
         }))
         .into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "health check: database unreachable");
+            tracing::error!(error = %e, "health check: database unavailable");
+            // A file deleted or replaced under the server is named: the operator must act.
+            let error = match &e {
+                StorageError::FileGone { .. } => e.to_string(),
+                _ => "the database is not reachable".to_string(),
+            };
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 axum::Json(serde_json::json!({
                     "status": "unavailable",
                     "database": state.store.backend().name(),
-                    "error": "the database is not reachable",
+                    "error": error,
                 })),
             )
                 .into_response()
@@ -248,6 +269,7 @@ impl WebError {
         match self {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::Storage(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -255,6 +277,10 @@ impl WebError {
     /// The message a client may see.
     pub fn public_message(&self) -> String {
         match self {
+            WebError::Storage(e) if e.is_unavailable() => {
+                tracing::error!(error = %e, "request failed: the database is unavailable");
+                lang::current().t("error-unavailable")
+            }
             WebError::Storage(e) => {
                 tracing::error!(error = %e, "request failed");
                 lang::current().t("error-internal")

@@ -72,9 +72,11 @@ na = —
 
 error-heading-400 = That request could not be understood
 error-heading-404 = Not found
+error-heading-503 = Temporarily unavailable
 error-heading-500 = Something went wrong
 error-back = Back to the overview
 error-internal = Something went wrong on our side; it has been logged.
+error-unavailable = The database is unavailable at the moment, so this cannot be shown. Please try again in a minute.
 error-no-page = There is no page at { $path }.
 error-param-date-form = { $param }: "{ $value }" is not a date of the form YYYY-MM-DD
 error-param-date-real = { $param }: "{ $value }" is not a real calendar date

@@ -71,9 +71,11 @@ na = —
 
 error-heading-400 = 无法理解这个请求
 error-heading-404 = 未找到
+error-heading-503 = 暂时无法提供服务
 error-heading-500 = 出错了
 error-back = 返回概览
 error-internal = 我们这边出了问题，已记录在日志中。
+error-unavailable = 数据库暂时无法访问，所以无法显示这些内容。请过一分钟再试。
 error-no-page = 没有这个页面：{ $path }。
 error-param-date-form = { $param }：“{ $value }”不是 YYYY-MM-DD 格式的日期
 error-param-date-real = { $param }：“{ $value }”不是真实存在的日期

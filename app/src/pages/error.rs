@@ -10,6 +10,7 @@ pub fn error_page(chrome: &Chrome, status: u16, message: &str) -> String {
     let heading = match status {
         400 => lang.t("error-heading-400"),
         404 => lang.t("error-heading-404"),
+        503 => lang.t("error-heading-503"),
         _ => lang.t("error-heading-500"),
     };
     let body = view! {
