@@ -6,17 +6,21 @@
 //! implementations cannot drift apart, and the storage test suite runs the same stories
 //! against both.
 
+mod batches;
 mod bulk;
 mod catalog_load;
 mod charts;
 mod history;
+pub mod memo;
 mod probes;
 mod records;
 mod requirements;
 mod sqlite_read;
 
+pub use batches::{Batch, TimelineBatches};
 pub use bulk::BulkObservation;
 pub use catalog_load::LoadReport;
+pub use memo::{Memo, Reads};
 pub use probes::*;
 pub use records::*;
 pub use sqlite_read::{OpenTimeline, SqliteTimeline};
