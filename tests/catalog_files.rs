@@ -5,6 +5,7 @@ mod common;
 
 use hutong::catalog;
 use hutong::config::Config;
+use hutong::probes::pack::validate_packs;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -145,6 +146,53 @@ fn broken_syntax_and_bad_encoding_are_reported_per_file() {
     assert!(
         p.iter().any(|m| m.contains("gbk.toml: is not UTF-8 text")),
         "{p:#?}"
+    );
+}
+
+#[test]
+fn a_bad_selector_is_explained_in_our_words() {
+    let cat = common::real_catalog();
+    let links =
+        fs::read_to_string(common::catalog_dir().join("probes/demo-simchat-links.toml")).unwrap();
+    let links = format!(
+        "{links}\n[[rule]]\nid = \"bad-selector\"\nstatus = \"blocked\"\nwhen = {{ selector = \"div.notice >\" }}\n"
+    );
+    let line = links.lines().count();
+    let payments =
+        fs::read_to_string(common::catalog_dir().join("probes/demo-payments.toml")).unwrap();
+    let option_line = payments
+        .lines()
+        .position(|l| l.starts_with("option = "))
+        .unwrap()
+        + 1;
+    let payments = payments.replace("option = \"ul.pay-list > li\"", "option = \"li:hover\"");
+    let problems: Vec<String> = validate_packs(
+        &[
+            (PathBuf::from("links.toml"), links.as_str()),
+            (PathBuf::from("payments.toml"), payments.as_str()),
+        ],
+        &cat,
+    )
+    .expect_err("bad selectors accepted")
+    .0
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    assert_eq!(
+        problems,
+        vec![
+            format!(
+                "links.toml:{line}: rule \"bad-selector\": \"div.notice >\" is not a CSS selector: \
+                 a combinator (`>`, `+`, `~`) has nothing after it, or two are in a row"
+            ),
+            format!(
+                "payments.toml:{option_line}: extract.option: \"li:hover\" is not a CSS selector: it \
+                 uses a pseudo-class or pseudo-element that pages cannot be tested for: structural \
+                 ones such as `:first-child`, `:nth-child()`, `:not()`, `:is()`, `:has()` and \
+                 `:empty` work (with their parentheses where they take some); states such as \
+                 `:hover` and pseudo-elements such as `::before` do not"
+            ),
+        ]
     );
 }
 

@@ -2,6 +2,8 @@
 //! compiled once (selectors, regexes, host patterns) into [`ProbePack`]s. The format is
 //! documented in `catalog/probes/README.md`; every problem is reported as `file:line`.
 
+mod selector;
+
 use crate::catalog::{Catalog, Method, Problem, Problems, line_of};
 use crate::domain;
 use regex::Regex;
@@ -791,6 +793,7 @@ impl PackValidator<'_> {
             });
         }
 
+        let has_extract = raw.extract.is_some();
         let extract = match raw.extract {
             None => None,
             Some(e) => {
@@ -806,31 +809,19 @@ impl PackValidator<'_> {
                         }
                     },
                 };
-                let option = match Selector::parse(e.option.get_ref()) {
+                let option = match selector::parse(e.option.get_ref()) {
                     Ok(s) => Some(s),
                     Err(err) => {
-                        self.report(
-                            e.option.span(),
-                            format!(
-                                "extract.option: \"{}\" is not a CSS selector: {err}",
-                                e.option.get_ref()
-                            ),
-                        );
+                        self.report(e.option.span(), format!("extract.option: {err}"));
                         None
                     }
                 };
                 let selected = match &e.selected {
                     None => None,
-                    Some(s) => match Selector::parse(s.get_ref()) {
+                    Some(s) => match selector::parse(s.get_ref()) {
                         Ok(sel) => Some(sel),
                         Err(err) => {
-                            self.report(
-                                s.span(),
-                                format!(
-                                    "extract.selected: \"{}\" is not a CSS selector: {err}",
-                                    s.get_ref()
-                                ),
-                            );
+                            self.report(s.span(), format!("extract.selected: {err}"));
                             None
                         }
                     },
@@ -862,7 +853,7 @@ impl PackValidator<'_> {
                     })
             }
         };
-        if kind_id == "payment" && extract.is_none() {
+        if kind_id == "payment" && !has_extract {
             self.report(pack_span.clone(), "a payment pack needs an [extract] table");
         }
         if kind_id == "link" && rules.is_empty() {
@@ -874,7 +865,7 @@ impl PackValidator<'_> {
                 "payment packs take no [[rule]]: [extract] decides (use extract.page to recognise the checkout)",
             );
         }
-        if kind_id == "link" && extract.is_some() {
+        if kind_id == "link" && has_extract {
             self.report(pack_span.clone(), "[extract] is for payment packs only");
         }
 
@@ -1112,8 +1103,7 @@ pub fn compile_condition(v: &toml::Value) -> Result<Condition, String> {
             "contains",
         ])?;
         let source = str_of("selector")?;
-        let selector = Selector::parse(&source)
-            .map_err(|e| format!("\"{source}\" is not a CSS selector: {e}"))?;
+        let selector = selector::parse(&source)?;
         let tests = ["text_contains", "alt_contains", "attr"]
             .iter()
             .filter(|k| t.contains_key(**k))
