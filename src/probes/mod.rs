@@ -1,6 +1,7 @@
 //! Probes: declarative packs that ask platforms over HTTP what happens to a link or which
 //! payment methods a checkout offers, and turn the answers into verdicts with evidence.
 
+pub mod bounded;
 pub mod classify;
 pub mod engine;
 pub mod fetch;

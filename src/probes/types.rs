@@ -33,10 +33,13 @@ pub enum FailureClass {
     NoRuleMatched,
     /// More redirects than allowed, or a redirect back to a URL already visited.
     RedirectLoop,
+    /// The page is nested too deeply, has too many elements, or took too long to read:
+    /// Hutong stopped reading it (hostile or broken markup).
+    TooComplex,
 }
 
 impl FailureClass {
-    pub const ALL: [FailureClass; 11] = [
+    pub const ALL: [FailureClass; 12] = [
         Self::Dns,
         Self::Connect,
         Self::Tls,
@@ -48,6 +51,7 @@ impl FailureClass {
         Self::ControlFailed,
         Self::NoRuleMatched,
         Self::RedirectLoop,
+        Self::TooComplex,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +67,7 @@ impl FailureClass {
             Self::ControlFailed => "control_failed",
             Self::NoRuleMatched => "no_rule_matched",
             Self::RedirectLoop => "redirect_loop",
+            Self::TooComplex => "too_complex",
         }
     }
 }

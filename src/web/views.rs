@@ -375,6 +375,7 @@ pub fn failure_words(class: &str) -> String {
         Ok(F::ControlFailed) => lang.t("failure-control-failed"),
         Ok(F::NoRuleMatched) => lang.t("failure-no-rule-matched"),
         Ok(F::RedirectLoop) => lang.t("failure-redirect-loop"),
+        Ok(F::TooComplex) => lang.t("failure-too-complex"),
         Err(_) => lang.t("failure-unknown"),
     }
 }

@@ -248,3 +248,4 @@ failure-control-failed = the target itself did not answer, so a restriction cann
 failure-no-rule-matched = the page was fetched but no rule recognises it; Hutong does not guess
 failure-redirect-loop = too many redirects, or a redirect back to a page already visited
 failure-unknown = a failure class this version of Hutong does not know
+failure-too-complex = the page is nested too deeply, has too many elements, or took too long to read, so Hutong stopped reading it (hostile or broken markup); this says nothing about the platform's policy

@@ -245,3 +245,4 @@ failure-control-failed = 目标本身没有应答，因此无法区分是限制�
 failure-no-rule-matched = 页面已抓取，但没有规则能识别它；互通不做猜测
 failure-redirect-loop = 跳转次数过多，或跳回了已访问过的页面
 failure-unknown = 这个版本的互通不认识的失败类型
+failure-too-complex = 页面嵌套过深、元素过多或读取耗时过长，互通已停止读取（恶意或损坏的标记）；这不说明平台的策略
