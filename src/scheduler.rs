@@ -58,14 +58,22 @@ fn slots_between(
     after: DateTime<Utc>,
     before: DateTime<Utc>,
 ) -> Option<(DateTime<Utc>, DateTime<Utc>, i64)> {
+    // One parse, then one search per slot (croner's own iterator skips every other
+    // slot of an every-second schedule).
     let cron = parse_cron(schedule).ok()?;
-    let mut slots = cron
-        .iter_after(after.with_timezone(&crate::time::SHANGHAI))
-        .map(|t| t.with_timezone(&Utc))
-        .take_while(|t| *t < before)
-        .take(GAP_COUNT_CAP as usize);
-    let first = slots.next()?;
-    let (last, count) = slots.fold((first, 1), |(_, n), t| (t, n + 1));
+    let next = |t: DateTime<Utc>| {
+        cron.find_next_occurrence(&t.with_timezone(&crate::time::SHANGHAI), false)
+            .ok()
+            .map(|n| n.with_timezone(&Utc))
+            .filter(|n| *n < before)
+    };
+    let first = next(after)?;
+    let (mut last, mut count) = (first, 1);
+    while count < GAP_COUNT_CAP {
+        let Some(t) = next(last) else { break };
+        last = t;
+        count += 1;
+    }
     Some((first, last, count))
 }
 
@@ -168,8 +176,14 @@ impl Scheduler {
             }
             if resumed.contains(id) {
                 // Its interrupted run is being finished: this slot waits for it.
-                record_missed(&engine, id, (due, due, 1), MissReason::PreviousRunGoing, None)
-                    .await;
+                record_missed(
+                    &engine,
+                    id,
+                    (due, due, 1),
+                    MissReason::PreviousRunGoing,
+                    None,
+                )
+                .await;
                 continue;
             }
             spawn_run(
@@ -253,7 +267,13 @@ fn spawn_run(
 
 /// A scheduled slot fired: slots since the last one handled that never fired are
 /// recorded as missed, then the slot is run (or recorded as missed).
-async fn on_slot(engine: Engine, state: States, pack_id: String, schedule: &str, slot: DateTime<Utc>) {
+async fn on_slot(
+    engine: Engine,
+    state: States,
+    pack_id: String,
+    schedule: &str,
+    slot: DateTime<Utc>,
+) {
     let gap = {
         let Ok(mut s) = state.lock() else { return };
         let entry = s.entry(pack_id.clone()).or_default();
@@ -306,7 +326,14 @@ async fn run_guarded(
         }
     };
     if let Some((reason, detail)) = missed {
-        record_missed(&engine, &pack_id, (slot, slot, 1), reason, detail.as_deref()).await;
+        record_missed(
+            &engine,
+            &pack_id,
+            (slot, slot, 1),
+            reason,
+            detail.as_deref(),
+        )
+        .await;
         return;
     }
     // Clears `running` however the run ends (even when the task is aborted).
@@ -373,16 +400,35 @@ mod tests {
         let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
         let every_15 = "*/15 * * * * *";
         assert_eq!(
-            slots_between(every_15, at("2026-01-01T00:00:00Z"), at("2026-01-01T00:01:00Z")),
+            slots_between(
+                every_15,
+                at("2026-01-01T00:00:00Z"),
+                at("2026-01-01T00:01:00Z")
+            ),
             Some((at("2026-01-01T00:00:15Z"), at("2026-01-01T00:00:45Z"), 3))
         );
         assert_eq!(
-            slots_between(every_15, at("2026-01-01T00:00:00Z"), at("2026-01-01T00:00:15Z")),
+            slots_between(
+                every_15,
+                at("2026-01-01T00:00:00Z"),
+                at("2026-01-01T00:00:15Z")
+            ),
             None
         );
-        let (_, _, n) =
-            slots_between("* * * * * *", at("2026-01-01T00:00:00Z"), at("2026-02-01T00:00:00Z"))
-                .unwrap();
+        assert_eq!(
+            slots_between(
+                "* * * * * *",
+                at("2026-01-01T00:00:00Z"),
+                at("2026-01-01T00:00:10Z")
+            ),
+            Some((at("2026-01-01T00:00:01Z"), at("2026-01-01T00:00:09Z"), 9))
+        );
+        let (_, _, n) = slots_between(
+            "* * * * * *",
+            at("2026-01-01T00:00:00Z"),
+            at("2026-02-01T00:00:00Z"),
+        )
+        .unwrap();
         assert_eq!(n, GAP_COUNT_CAP);
     }
 

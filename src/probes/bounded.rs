@@ -80,7 +80,11 @@ impl Budget {
 
     /// Whether time is up or the engine is stopping.
     pub fn check(&self) -> Result<(), OverBudget> {
-        if self.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) {
+        if self
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+        {
             return Err(OverBudget::Stopped);
         }
         if Instant::now() >= self.deadline {
@@ -101,9 +105,15 @@ impl Default for Budget {
 /// Why a page was not read to the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OverBudget {
-    TooDeep { limit: u32 },
-    TooManyElements { limit: usize },
-    TooSlow { limit: Duration },
+    TooDeep {
+        limit: u32,
+    },
+    TooManyElements {
+        limit: usize,
+    },
+    TooSlow {
+        limit: Duration,
+    },
     /// The engine is stopping (shutdown): no verdict at all, nothing is stored.
     Stopped,
 }
@@ -330,11 +340,13 @@ impl TreeSink for GuardedSink {
     }
 
     fn is_mathml_annotation_xml_integration_point(&self, handle: &Handle) -> bool {
-        self.inner.is_mathml_annotation_xml_integration_point(handle)
+        self.inner
+            .is_mathml_annotation_xml_integration_point(handle)
     }
 
     fn maybe_clone_an_option_into_selectedcontent(&self, option: &Handle) {
-        self.inner.maybe_clone_an_option_into_selectedcontent(option);
+        self.inner
+            .maybe_clone_an_option_into_selectedcontent(option);
     }
 }
 

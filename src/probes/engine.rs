@@ -280,7 +280,11 @@ impl Engine {
             Ok(Ok(report)) if !write_failed => (report.stored, report.problem()),
             Ok(Ok(report)) => (
                 report.stored,
-                Some(report.problem().unwrap_or_else(|| "the result writer stopped".into())),
+                Some(
+                    report
+                        .problem()
+                        .unwrap_or_else(|| "the result writer stopped".into()),
+                ),
             ),
             Ok(Err((report, e))) => (
                 report.stored,
@@ -394,7 +398,9 @@ impl Engine {
                 self.remember(snaps);
             }
             Err(e) if e.is_about_the_data() => {
-                tracing::warn!("a batch of probe results was refused ({e}): storing them one by one");
+                tracing::warn!(
+                    "a batch of probe results was refused ({e}): storing them one by one"
+                );
                 for o in obs.iter() {
                     let sha = o.probe.as_ref().and_then(|p| p.snapshot.as_deref());
                     let snap: Vec<NewSnapshot> = snaps

@@ -703,7 +703,11 @@ when = [ { body_contains = "已停止访问该网页" }, { selector = "h1" } ]
         "<form id=\"cashier\"><ul class=\"pay-list\"><li>支付宝</li></ul></form>{}",
         deep_page("span", 40_000)
     );
-    let c = classify(&pay, &pay.targets[0], &page(200, "http://pay.simshop.test/cashier", &body));
+    let c = classify(
+        &pay,
+        &pay.targets[0],
+        &page(200, "http://pay.simshop.test/cashier", &body),
+    );
     assert!(
         c.verdicts
             .iter()
@@ -723,7 +727,10 @@ fn a_page_read_past_its_deadline_is_too_complex() {
     });
     let c = super::classify::classify_within(&p, &p.targets[0], &r, &late);
     assert_verdict(&c, "unknown", Some(FailureClass::TooComplex), false, None);
-    assert!(c.detail.as_deref().unwrap().contains("longer than 0 s"), "{c:?}");
+    assert!(
+        c.detail.as_deref().unwrap().contains("longer than 0 s"),
+        "{c:?}"
+    );
     let c = super::classify::classify_within(&p, &p.targets[0], &r, &Budget::default());
     assert_verdict(&c, "blocked", None, true, Some("hit"));
 }

@@ -166,10 +166,8 @@ impl Store {
     /// Writes how a run ended; when the database refuses, keeps it in memory (shown by
     /// [`Store::recent_runs`], written by [`Store::flush_pending`]) and returns the error.
     pub async fn finish_run_or_keep(&self, run: FinishedRun) -> Result<(), StorageError> {
-        // Older entries first: a run's end is never written before an earlier one's.
-        if let Err(e) = self.flush_pending().await {
-            self.pending().keep_finish(run);
-            return Err(e);
+        if let Some(waiting) = self.keep_behind_pending(|p| p.keep_finish(run.clone())) {
+            return Err(waiting);
         }
         match self.write_finish(&run).await {
             Ok(()) => Ok(()),
@@ -178,6 +176,19 @@ impl Store {
                 Err(e)
             }
         }
+    }
+
+    /// While earlier records wait for the database, a new one waits behind them (written
+    /// in order by [`Store::flush_pending`]) rather than waiting for the database again.
+    fn keep_behind_pending(&self, keep: impl FnOnce(&mut Pending)) -> Option<StorageError> {
+        let mut p = self.pending();
+        if p.finished.is_empty() && p.missed.is_empty() {
+            return None;
+        }
+        keep(&mut p);
+        Some(StorageError::Invalid(
+            "kept in memory behind earlier run records the database refused".into(),
+        ))
     }
 
     async fn write_finish(&self, run: &FinishedRun) -> Result<(), StorageError> {
@@ -222,9 +233,8 @@ impl Store {
             recorded_at: Utc::now(),
             pending: true,
         };
-        if let Err(e) = self.flush_pending().await {
-            self.pending().keep_miss(miss);
-            return Err(e);
+        if let Some(waiting) = self.keep_behind_pending(|p| p.keep_miss(miss.clone())) {
+            return Err(waiting);
         }
         match self.write_miss(&miss).await {
             Ok(()) => Ok(()),
@@ -330,8 +340,7 @@ impl Store {
             if let Err(e) = self.write_miss(&miss).await {
                 let mut p = self.pending();
                 let newer = std::mem::take(&mut p.missed);
-                let mut all: Vec<MissedSlotsRecord> =
-                    std::iter::once(miss).chain(missed).collect();
+                let mut all: Vec<MissedSlotsRecord> = std::iter::once(miss).chain(missed).collect();
                 for m in newer {
                     p.keep_miss_into(&mut all, m);
                 }
@@ -404,7 +413,10 @@ impl Store {
     }
 
     /// Overlays run ends still in memory on runs read from the database.
-    pub(super) fn with_pending_finishes(&self, mut runs: Vec<ProbeRunRecord>) -> Vec<ProbeRunRecord> {
+    pub(super) fn with_pending_finishes(
+        &self,
+        mut runs: Vec<ProbeRunRecord>,
+    ) -> Vec<ProbeRunRecord> {
         let p = self.pending();
         if p.finished.is_empty() {
             return runs;

@@ -64,7 +64,10 @@ impl PackStatus {
             },
         );
         if self.missed_slots > 0 {
-            let missed = lang.t_args("probes-alert-missed", &[("slots", self.missed_slots.into())]);
+            let missed = lang.t_args(
+                "probes-alert-missed",
+                &[("slots", self.missed_slots.into())],
+            );
             last = format!("{missed}; {last}");
         }
         Some(lang.t_args(
@@ -140,7 +143,7 @@ fn failure_streak(runs: &[ProbeRunRecord], missed: &[MissedSlotsRecord]) -> Stre
         .map(|r| (r.slot, Event::Run(r)))
         .chain(missed.iter().map(|m| (m.last_slot, Event::Missed(m))))
         .collect();
-    events.sort_by(|a, b| b.0.cmp(&a.0));
+    events.sort_by_key(|e| std::cmp::Reverse(e.0));
     let mut streak = Streak {
         failed_runs: 0,
         missed_slots: 0,
@@ -241,7 +244,7 @@ async fn probes(state: &AppState, params: Params) -> PageResult {
         missed: {
             let mut missed: Vec<&MissedSlotsRecord> =
                 statuses.iter().flat_map(|s| &s.missed).collect();
-            missed.sort_by(|a, b| b.last_slot.cmp(&a.last_slot));
+            missed.sort_by_key(|m| std::cmp::Reverse(m.last_slot));
             missed.into_iter().take(20).map(missed_row).collect()
         },
         method_changes: method_changes

@@ -107,7 +107,11 @@ fn missed_row(lang: Lang, m: &MissedRow) -> impl IntoView + use<> {
     let pending = m
         .pending
         .then(|| view! { " "<strong class="pending">{lang.t("probes-missed-pending")}</strong> });
-    let class = if m.pending { "missed pending" } else { "missed" };
+    let class = if m.pending {
+        "missed pending"
+    } else {
+        "missed"
+    };
     view! {
         <tr class=class>
             <td><code>{m.pack_id.clone()}</code></td>
