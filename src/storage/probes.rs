@@ -100,7 +100,7 @@ impl Store {
                 )
                 .bind(&s.sha256)
                 .bind(s.size)
-                .bind(s.content_type.as_deref())
+                .bind(s.content_type.as_deref().map(super::storable_text))
                 .bind(&s.compressed)
                 .bind(Utc::now())
                 .execute(&mut *tx)
