@@ -313,6 +313,7 @@ impl Engine {
         let finished = FinishedRun {
             id: run_id,
             pack_id: pack.id.clone(),
+            slot,
             done: (stored + summary.resumed) as i64,
             failures: total_failures as i64,
             detail: not_stored.clone().map(|d| cap(&d, 2000)),

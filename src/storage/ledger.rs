@@ -92,6 +92,7 @@ pub struct MissedSlotsRecord {
 pub struct FinishedRun {
     pub id: i64,
     pub pack_id: String,
+    pub slot: DateTime<Utc>,
     /// Checks of the slot stored (resumed parts included).
     pub done: i64,
     pub failures: i64,
@@ -116,6 +117,8 @@ pub(super) struct Pending {
 
 impl Pending {
     fn keep_miss(&mut self, miss: MissedSlotsRecord) {
+        let finished = &self.finished;
+        // Joined with the pack's latest pending miss when nothing ran in between.
         if let Some(last) = self
             .missed
             .iter_mut()
@@ -123,6 +126,9 @@ impl Pending {
             .find(|m| m.pack_id == miss.pack_id)
             && last.reason == miss.reason
             && last.last_slot < miss.first_slot
+            && !finished.iter().any(|f| {
+                f.pack_id == miss.pack_id && last.last_slot < f.slot && f.slot < miss.first_slot
+            })
         {
             last.last_slot = miss.last_slot;
             last.slots += miss.slots;
@@ -439,9 +445,71 @@ impl Pending {
     fn keep_miss_into(&self, list: &mut Vec<MissedSlotsRecord>, miss: MissedSlotsRecord) {
         let mut tmp = Pending {
             missed: std::mem::take(list),
-            ..Pending::default()
+            finished: self.finished.clone(),
+            dropped: 0,
         };
         tmp.keep_miss(miss);
         *list = tmp.missed;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: u32) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + i64::from(s), 0).unwrap()
+    }
+
+    fn miss(pack: &str, slot: u32, reason: MissReason) -> MissedSlotsRecord {
+        MissedSlotsRecord {
+            id: 0,
+            pack_id: pack.into(),
+            first_slot: at(slot),
+            last_slot: at(slot),
+            slots: 1,
+            reason: reason.as_str().into(),
+            detail: None,
+            recorded_at: at(slot),
+            pending: true,
+        }
+    }
+
+    #[test]
+    fn pending_misses_join_only_when_nothing_ran_between() {
+        let mut p = Pending::default();
+        p.keep_miss(miss("a", 1, MissReason::DatabaseUnavailable));
+        p.keep_miss(miss("b", 2, MissReason::DatabaseUnavailable));
+        p.keep_miss(miss("a", 3, MissReason::DatabaseUnavailable));
+        assert_eq!(p.missed.len(), 2);
+        assert_eq!(
+            (
+                p.missed[0].first_slot,
+                p.missed[0].last_slot,
+                p.missed[0].slots
+            ),
+            (at(1), at(3), 2)
+        );
+        // Another reason, or a run in between, starts a new record.
+        p.keep_miss(miss("a", 4, MissReason::BackingOff));
+        p.keep_finish(FinishedRun {
+            id: 7,
+            pack_id: "a".into(),
+            slot: at(5),
+            done: 0,
+            failures: 0,
+            detail: Some("refused".into()),
+            finished_at: at(5),
+        });
+        p.keep_miss(miss("a", 6, MissReason::BackingOff));
+        let a: Vec<(DateTime<Utc>, i64)> = p
+            .missed
+            .iter()
+            .filter(|m| m.pack_id == "a")
+            .map(|m| (m.first_slot, m.slots))
+            .collect();
+        assert_eq!(a, [(at(1), 2), (at(4), 1), (at(6), 1)]);
+        assert!("backing_off".parse::<MissReason>().is_ok());
+        assert!("nope".parse::<MissReason>().is_err());
     }
 }
