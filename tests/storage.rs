@@ -877,3 +877,4 @@ mod full_disk {
         .await;
     }
 }
+
