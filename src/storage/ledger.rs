@@ -113,15 +113,22 @@ pub(super) struct Pending {
     finished: Vec<FinishedRun>,
     missed: Vec<MissedSlotsRecord>,
     dropped: usize,
+    /// A missed-slots entry [`Store::flush_pending`] is writing: the first of `missed`,
+    /// which stays there (and counted) until its write succeeds, and is neither joined
+    /// into nor dropped meanwhile, so that a change and a write never cross.
+    writing_miss: bool,
 }
 
 impl Pending {
     fn keep_miss(&mut self, miss: MissedSlotsRecord) {
         let finished = &self.finished;
+        // The entry being written is not joined into (see `writing_miss`).
+        let writable = usize::from(self.writing_miss);
         // Joined with the pack's latest pending miss when nothing ran in between.
         if let Some(last) = self
             .missed
             .iter_mut()
+            .skip(writable)
             .rev()
             .find(|m| m.pack_id == miss.pack_id)
             && last.reason == miss.reason
@@ -137,7 +144,7 @@ impl Pending {
         }
         self.missed.push(miss);
         if self.missed.len() > PENDING_CAP {
-            self.missed.remove(0);
+            self.missed.remove(usize::from(self.writing_miss));
             self.dropped += 1;
         }
     }
@@ -254,6 +261,21 @@ impl Store {
     async fn write_miss(&self, miss: &MissedSlotsRecord) -> Result<(), StorageError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            // Already stored (a flush stopped after its write): nothing to add.
+            let covered: Option<i64> = sqlx::query_scalar(
+                "select 1 from missed_slots where pack_id = $1 and reason = $2
+                     and first_slot <= $3 and last_slot >= $4
+                 limit 1",
+            )
+            .bind(&miss.pack_id)
+            .bind(&miss.reason)
+            .bind(miss.first_slot)
+            .bind(miss.last_slot)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if covered.is_some() {
+                return Ok(());
+            }
             let latest: Option<(i64, String, DateTime<Utc>)> = sqlx::query_as(
                 "select id, reason, last_slot from missed_slots where pack_id = $1
                  order by last_slot desc, id desc limit 1",
@@ -312,16 +334,12 @@ impl Store {
     }
 
     /// Writes what was kept in memory, oldest first; stops at the first refusal (the rest
-    /// stays pending). Returns how many entries were written.
+    /// stays pending). Returns how many entries were written. Each entry stays pending
+    /// (and counted by [`Store::pending_counts`]) until its write has succeeded, so a flush
+    /// stopped halfway (the process shutting down) loses nothing; one written twice that
+    /// way is recognised and not stored again.
     pub async fn flush_pending(&self) -> Result<usize, StorageError> {
-        let (finished, missed, dropped) = {
-            let mut p = self.pending();
-            (
-                std::mem::take(&mut p.finished),
-                std::mem::take(&mut p.missed),
-                std::mem::take(&mut p.dropped),
-            )
-        };
+        let dropped = std::mem::take(&mut self.pending().dropped);
         if dropped > 0 {
             tracing::warn!(
                 dropped,
@@ -329,30 +347,40 @@ impl Store {
             );
         }
         let mut written = 0;
-        let mut finished = finished.into_iter();
-        while let Some(run) = finished.next() {
-            if let Err(e) = self.write_finish(&run).await {
-                let mut p = self.pending();
-                let newer = std::mem::take(&mut p.finished);
-                p.finished = std::iter::once(run).chain(finished).chain(newer).collect();
-                let newer = std::mem::take(&mut p.missed);
-                p.missed = missed.into_iter().chain(newer).collect();
-                return Err(e);
+        loop {
+            let next = self.pending().finished.first().cloned();
+            let Some(run) = next else { break };
+            self.write_finish(&run).await?;
+            let mut p = self.pending();
+            // A newer end of the same run may have replaced it meanwhile: that one stays.
+            if let Some(at) = p.finished.iter().position(|r| *r == run) {
+                p.finished.remove(at);
             }
             written += 1;
         }
-        let mut missed = missed.into_iter();
-        while let Some(miss) = missed.next() {
-            if let Err(e) = self.write_miss(&miss).await {
-                let mut p = self.pending();
-                let newer = std::mem::take(&mut p.missed);
-                let mut all: Vec<MissedSlotsRecord> = std::iter::once(miss).chain(missed).collect();
-                for m in newer {
-                    p.keep_miss_into(&mut all, m);
-                }
-                p.missed = all;
-                return Err(e);
+        /// Clears `writing_miss` however the write ends (even when the task is aborted).
+        struct Writing<'a>(&'a Store);
+        impl Drop for Writing<'_> {
+            fn drop(&mut self) {
+                self.0.pending().writing_miss = false;
             }
+        }
+        loop {
+            let next = {
+                let mut p = self.pending();
+                let first = p.missed.first().cloned();
+                p.writing_miss = first.is_some();
+                first
+            };
+            let Some(miss) = next else { break };
+            let writing = Writing(self);
+            self.write_miss(&miss).await?;
+            let mut p = self.pending();
+            if p.missed.first() == Some(&miss) {
+                p.missed.remove(0);
+            }
+            drop(p);
+            drop(writing);
             written += 1;
         }
         if written > 0 {
@@ -437,19 +465,6 @@ impl Store {
             }
         }
         runs
-    }
-}
-
-impl Pending {
-    /// [`Pending::keep_miss`] into another list (re-queueing after a failed flush).
-    fn keep_miss_into(&self, list: &mut Vec<MissedSlotsRecord>, miss: MissedSlotsRecord) {
-        let mut tmp = Pending {
-            missed: std::mem::take(list),
-            finished: self.finished.clone(),
-            dropped: 0,
-        };
-        tmp.keep_miss(miss);
-        *list = tmp.missed;
     }
 }
 
