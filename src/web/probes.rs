@@ -6,7 +6,7 @@ use super::error::{Answer, ApiResult, PageResult, WebError};
 use super::present::packs::{PackStatus, pack_statuses, success_time};
 use super::present::{Audience, capped, instant, name};
 use super::request::{AsOf, ReaderLang, chrome};
-use crate::storage::{ProbeRunRecord, StorageError};
+use crate::storage::{MissedSlotsRecord, ProbeRunRecord, StorageError};
 use axum::extract::State;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
@@ -39,6 +39,23 @@ fn run_row(r: &ProbeRunRecord, lang: Lang) -> RunRow {
         failures: r.failures,
         failed: r.failed(),
         detail: r.detail.as_deref().map(|d| capped(d, 300)),
+    }
+}
+
+/// A missed-slot record as the probes page shows it.
+fn missed_row(m: &MissedSlotsRecord, lang: Lang) -> MissedRow {
+    let a = Audience::Reader(lang);
+    MissedRow {
+        pack_id: m.pack_id.clone(),
+        first: instant(m.first_slot, a),
+        last: instant(m.last_slot, a),
+        slots: m.slots,
+        reason: lang.t_or(
+            &format!("missed-reason-{}", m.reason.replace('_', "-")),
+            &m.reason,
+        ),
+        detail: m.detail.as_deref().map(|d| capped(d, 300)),
+        pending: m.pending,
     }
 }
 
@@ -79,6 +96,7 @@ async fn probes_view(state: &AppState, lang: Lang) -> Result<ProbesView, Storage
                 last_run: s.recent.first().map(|r| run_row(r, lang)),
                 last_success: s.last_success.as_ref().map(|r| instant(success_time(r), a)),
                 failed_runs: s.failed_runs,
+                missed_slots: s.missed_slots,
                 failing: s.alert(a),
                 checks: s.pack.checks.len(),
             })
@@ -88,6 +106,16 @@ async fn probes_view(state: &AppState, lang: Lang) -> Result<ProbesView, Storage
             .take(20)
             .map(|r| run_row(r, lang))
             .collect(),
+        missed: {
+            let mut missed: Vec<&MissedSlotsRecord> =
+                statuses.iter().flat_map(|s| &s.missed).collect();
+            missed.sort_by_key(|m| std::cmp::Reverse(m.last_slot));
+            missed
+                .into_iter()
+                .take(20)
+                .map(|m| missed_row(m, lang))
+                .collect()
+        },
         method_changes: method_changes
             .iter()
             .take(50)
@@ -139,6 +167,8 @@ pub async fn list_probes(State(state): State<AppState>) -> ApiResult {
                 "last_run": s.recent.first(),
                 "last_success": s.last_success,
                 "consecutive_failed_runs": s.failed_runs,
+                "missed_slots_since_success": s.missed_slots,
+                "recent_missed_slots": s.missed,
                 "failing_since": s.failing_since,
                 "failing": s.failing,
                 "alert": s.alert(Audience::Program),

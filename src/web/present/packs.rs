@@ -3,13 +3,18 @@
 
 use super::{Audience, instant};
 use crate::probes::PackSummary;
-use crate::storage::{ProbeRunRecord, StorageError, Store};
+use crate::storage::{MissedSlotsRecord, ProbeRunRecord, StorageError, Store};
 use chrono::{DateTime, Utc};
 
 /// How many of a pack's latest runs are read to find its current failure streak.
 const STREAK_WINDOW: i64 = 500;
 /// Runs per pack listed on the probes page.
 const RUNS_SHOWN: usize = 10;
+/// How many of a pack's latest missed-slot records are read (each covers consecutive
+/// slots missed for one reason).
+const MISSED_WINDOW: i64 = 500;
+/// Missed-slot records per pack listed.
+const MISSED_SHOWN: usize = 10;
 
 /// A pack and how it is doing.
 #[derive(Debug, Clone)]
@@ -21,6 +26,10 @@ pub struct PackStatus {
     pub last_success: Option<ProbeRunRecord>,
     /// Consecutive failed runs up to now (runs still going are not counted either way).
     pub failed_runs: usize,
+    /// Latest missed slots (records of consecutive slots), newest first.
+    pub missed: Vec<MissedSlotsRecord>,
+    /// Slots missed since the last successful run.
+    pub missed_slots: i64,
     /// Since when the pack has observed nothing, when it is in a failure streak.
     pub failing_since: Option<DateTime<Utc>>,
     /// In a failure streak for longer than `probe_alert_after`.
@@ -36,7 +45,7 @@ impl PackStatus {
         }
         let since = self.failing_since?;
         let lang = a.lang();
-        let last = self.last_success.as_ref().map_or_else(
+        let mut last = self.last_success.as_ref().map_or_else(
             || lang.t("probes-alert-never"),
             |r| {
                 lang.t_args(
@@ -45,6 +54,13 @@ impl PackStatus {
                 )
             },
         );
+        if self.missed_slots > 0 {
+            let missed = lang.t_args(
+                "probes-alert-missed",
+                &[("slots", self.missed_slots.into())],
+            );
+            last = format!("{missed}; {last}");
+        }
         Some(lang.t_args(
             "probes-alert",
             &[
@@ -73,26 +89,14 @@ pub async fn pack_statuses(
     let mut out = Vec::with_capacity(packs.len());
     for pack in packs {
         let runs = store.recent_runs(&pack.id, STREAK_WINDOW).await?;
+        let missed = store.missed_slots(&pack.id, MISSED_WINDOW).await?;
         let last_success = store.last_success(&pack.id).await?;
-        let mut failed_runs = 0;
-        let mut oldest_failed: Option<DateTime<Utc>> = None;
-        let mut streak_ended = false;
-        for run in &runs {
-            if run.state != "finished" {
-                continue;
-            }
-            if !run.failed() {
-                streak_ended = true;
-                break;
-            }
-            failed_runs += 1;
-            oldest_failed = Some(run.started_at);
-        }
+        let streak = failure_streak(&runs, &missed);
         // A streak longer than the window read began no later than the last success.
-        let failing_since = match (oldest_failed, &last_success) {
-            (Some(_), Some(s)) if !streak_ended && runs.len() as i64 >= STREAK_WINDOW => {
-                Some(success_time(s))
-            }
+        let window_full =
+            runs.len() as i64 >= STREAK_WINDOW || missed.len() as i64 >= MISSED_WINDOW;
+        let failing_since = match (streak.since, &last_success) {
+            (Some(_), Some(s)) if !streak.ended && window_full => Some(success_time(s)),
             (since, _) => since,
         };
         let failing = failing_since.is_some_and(|since| now - since > alert_after);
@@ -101,11 +105,62 @@ pub async fn pack_statuses(
             next_run: pack.next_run(now),
             recent: runs.into_iter().take(RUNS_SHOWN).collect(),
             last_success,
-            failed_runs,
+            failed_runs: streak.failed_runs,
+            missed: missed.into_iter().take(MISSED_SHOWN).collect(),
+            missed_slots: streak.missed_slots,
             failing_since,
             failing,
             now,
         });
     }
     Ok(out)
+}
+
+/// Failed runs and missed slots since the last successful run.
+struct Streak {
+    failed_runs: usize,
+    missed_slots: i64,
+    /// The start of the oldest failed run or missed slot in it.
+    since: Option<DateTime<Utc>>,
+    /// A successful run was found (the streak is all there is to it).
+    ended: bool,
+}
+
+fn failure_streak(runs: &[ProbeRunRecord], missed: &[MissedSlotsRecord]) -> Streak {
+    enum Event<'a> {
+        Run(&'a ProbeRunRecord),
+        Missed(&'a MissedSlotsRecord),
+    }
+    let mut events: Vec<(DateTime<Utc>, Event)> = runs
+        .iter()
+        // Runs still going count neither way.
+        .filter(|r| r.state == "finished")
+        .map(|r| (r.slot, Event::Run(r)))
+        .chain(missed.iter().map(|m| (m.last_slot, Event::Missed(m))))
+        .collect();
+    events.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut streak = Streak {
+        failed_runs: 0,
+        missed_slots: 0,
+        since: None,
+        ended: false,
+    };
+    for (_, event) in events {
+        let start = match event {
+            Event::Run(r) if !r.failed() => {
+                streak.ended = true;
+                break;
+            }
+            Event::Run(r) => {
+                streak.failed_runs += 1;
+                r.started_at
+            }
+            Event::Missed(m) => {
+                streak.missed_slots += m.slots;
+                m.first_slot
+            }
+        };
+        streak.since = Some(streak.since.map_or(start, |s| s.min(start)));
+    }
+    streak
 }
