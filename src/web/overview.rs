@@ -8,7 +8,7 @@ use super::error::{Answer, FileError, PageResult, WebError, truncate};
 use super::present::compliance::deadline_highlights;
 use super::present::packs::pack_statuses;
 use super::present::{self, Audience, name, states_at};
-use super::request::{AsOf, Params, ReaderLang, chrome};
+use super::request::{AsOf, Params, ReaderLang, Then, chrome};
 use crate::catalog::{Check, Milestone};
 use crate::charts::data::{self, OpennessPoint};
 use crate::charts::{Marker, ShareChart, SharePoint, ShareSeries, share};
@@ -40,6 +40,7 @@ pub async fn show_overview(
     ReaderLang(lang): ReaderLang,
     params: Params,
     at: Result<AsOf, WebError>,
+    then: Result<Then, WebError>,
     reads: Result<Reads, WebError>,
 ) -> PageResult {
     let title = lang.t("nav-overview");
@@ -52,12 +53,13 @@ pub async fn show_overview(
         &AsOf::today(),
         Vec::new(),
     ))?;
+    // The date compared with is kept as given, for the date form and the language switch.
     let keep = params
         .get("then")
         .map(|t| vec![("then".to_string(), t.to_string())])
         .unwrap_or_default();
     let chrome = chrome(lang, &title, Section::Overview, path, &as_of, keep);
-    let then = params.day("then", lang).or_page(&chrome)?;
+    let then = then.or_page(&chrome)?.0;
     let reads = reads.or_page(&chrome)?;
     let view = overview(&state, &reads, lang, &as_of, then)
         .await

@@ -220,6 +220,19 @@ impl<S: Send + Sync> FromRequestParts<S> for AsOf {
     }
 }
 
+/// The date the overview compares with (`?then=YYYY-MM-DD`), when the URL names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Then(pub Option<NaiveDate>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Then {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Then, WebError> {
+        let lang = ReaderLang::of(parts);
+        Params::of(parts).day("then", lang).map(Then)
+    }
+}
+
 /// The page of a paged list (`?page=`, from 1, default 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Paging {
