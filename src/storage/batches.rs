@@ -1,8 +1,8 @@
 //! Long timeline reads (exports of any size) in batches of a thousand transitions, read
-//! by whichever driver suits the database: straight from a SQLite file on a blocking
-//! thread ([`super::SqliteTimeline`], several times faster for a million rows), through
-//! the pool otherwise (PostgreSQL, SQLite in memory). Callers never choose: they ask
-//! [`Store::timeline_batches`] and consume what arrives.
+//! on a blocking thread by whichever driver suits the database: straight from a SQLite
+//! file ([`super::SqliteTimeline`], several times faster for a million rows), through the
+//! pool otherwise (PostgreSQL, SQLite in memory). Callers never choose: they ask
+//! [`Store::timeline_batches`] and work on each batch while the next is read.
 //!
 //! The read is opened before the method returns, so a database that cannot be read is an
 //! error the caller can answer before sending anything; a failure later arrives as an
@@ -12,6 +12,7 @@ use super::{StorageError, Store, TimelineOrder, TimelineQuery, TransitionRef};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use std::ops::ControlFlow;
+use std::sync::mpsc;
 
 /// Rows per batch handed from the reading thread to the caller's.
 pub(super) const BATCH_ROWS: usize = 1024;
@@ -103,25 +104,15 @@ impl Batch {
     }
 }
 
-/// A timeline read under way: its batches, in order, then the end. Dropping it stops the
-/// read.
+/// A timeline read under way: its batches, in order, then the end. It is an iterator that
+/// waits for each batch: consume it on a blocking thread (such as `spawn_blocking`'s).
+/// Dropping it stops the read.
 pub struct TimelineBatches {
-    full: tokio::sync::mpsc::Receiver<Result<Batch, StorageError>>,
-    empty: std::sync::mpsc::Sender<Batch>,
+    full: mpsc::Receiver<Result<Batch, StorageError>>,
+    empty: mpsc::Sender<Batch>,
 }
 
 impl TimelineBatches {
-    /// The next batch, waiting on this thread (call it from a blocking thread, such as
-    /// `spawn_blocking`'s); `None` once every row was read.
-    pub fn blocking_next(&mut self) -> Option<Result<Batch, StorageError>> {
-        self.full.blocking_recv()
-    }
-
-    /// The next batch; `None` once every row was read.
-    pub async fn next(&mut self) -> Option<Result<Batch, StorageError>> {
-        self.full.recv().await
-    }
-
     /// Hands a batch that was worked through back to the reader, to be filled again.
     pub fn recycle(&self, mut batch: Batch) {
         batch.clear();
@@ -129,49 +120,60 @@ impl TimelineBatches {
     }
 }
 
-/// Collects rows into batches and hands each full one on.
+impl Iterator for TimelineBatches {
+    type Item = Result<Batch, StorageError>;
+
+    /// The next batch, waiting for it; `None` once every row was read.
+    fn next(&mut self) -> Option<Self::Item> {
+        self.full.recv().ok()
+    }
+}
+
+/// Collects rows into batches and hands each full one on (two at most wait: the reader
+/// stays a little ahead of the caller, never far).
 struct Batcher {
     batch: Batch,
-    full: tokio::sync::mpsc::Sender<Result<Batch, StorageError>>,
-    empty: std::sync::mpsc::Receiver<Batch>,
+    full: mpsc::SyncSender<Result<Batch, StorageError>>,
+    empty: mpsc::Receiver<Batch>,
 }
 
 impl Batcher {
     /// Adds a row; `false` once the reader of the batches has gone away.
-    fn push_blocking(&mut self, t: &TransitionRef<'_>) -> bool {
+    fn push(&mut self, t: &TransitionRef<'_>) -> bool {
         self.batch.push(t);
         if self.batch.len() < BATCH_ROWS {
             return true;
         }
         let next = self.empty.try_recv().unwrap_or_default();
         let full = std::mem::replace(&mut self.batch, next);
-        self.full.blocking_send(Ok(full)).is_ok()
+        self.full.send(Ok(full)).is_ok()
     }
 
-    async fn push(&mut self, t: &TransitionRef<'_>) -> bool {
-        self.batch.push(t);
-        if self.batch.len() < BATCH_ROWS {
-            return true;
-        }
-        let next = self.empty.try_recv().unwrap_or_default();
-        let full = std::mem::replace(&mut self.batch, next);
-        self.full.send(Ok(full)).await.is_ok()
+    /// Hands on the last batch, or the error the read ended with.
+    fn finish(mut self, read: Result<(), StorageError>) {
+        let last = match read {
+            Ok(()) if self.batch.is_empty() => return,
+            Ok(()) => Ok(std::mem::take(&mut self.batch)),
+            Err(e) => Err(e),
+        };
+        let _ = self.full.send(last);
     }
 }
 
 impl Store {
     /// Every transition [`Store::timeline`] would page through (`limit` and `offset` are
     /// ignored), in `order`, in batches: exports of any size in constant memory. A SQLite
-    /// file is read directly on a blocking thread, anything else through the pool. Fails
-    /// when the read cannot be opened (the database unreachable, its file gone); a failure
-    /// once rows flow arrives as an `Err` batch.
+    /// file is read directly, anything else through the pool; either way on a blocking
+    /// thread of its own, while the caller works on the batch before. Fails when the read
+    /// cannot be opened (the database unreachable, its file gone); a failure once rows flow
+    /// arrives as an `Err` batch.
     pub async fn timeline_batches(
         &self,
         q: &TimelineQuery,
         order: TimelineOrder,
     ) -> Result<TimelineBatches, StorageError> {
-        let (full_tx, full) = tokio::sync::mpsc::channel(2);
-        let (empty, empty_rx) = std::sync::mpsc::channel();
+        let (full_tx, full) = mpsc::sync_channel(2);
+        let (empty, empty_rx) = mpsc::channel();
         let (opened_tx, opened) = tokio::sync::oneshot::channel::<Result<(), StorageError>>();
         let mut batcher = Batcher {
             batch: Batch::default(),
@@ -194,55 +196,48 @@ impl Store {
                     };
                     let mut gone = false;
                     let read = open.for_each(|t| {
-                        if batcher.push_blocking(t) {
+                        if batcher.push(t) {
                             ControlFlow::Continue(())
                         } else {
                             gone = true;
                             ControlFlow::Break(())
                         }
                     });
-                    let last = match read {
-                        Ok(()) if gone => return,
-                        Ok(()) if batcher.batch.is_empty() => return,
-                        Ok(()) => Ok(std::mem::take(&mut batcher.batch)),
-                        Err(e) => Err(e),
-                    };
-                    let _ = batcher.full.blocking_send(last);
+                    if !gone {
+                        batcher.finish(read);
+                    }
                 });
             }
             None => {
                 let store = self.clone();
-                tokio::spawn(async move {
-                    let mut rows = store.timeline_stream(&q, order);
-                    // The first row is read before the read counts as opened.
-                    let mut next = match rows.next().await {
-                        Some(Err(e)) => {
-                            let _ = opened_tx.send(Err(e));
-                            return;
-                        }
-                        first => {
-                            let _ = opened_tx.send(Ok(()));
-                            first
-                        }
-                    };
-                    while let Some(row) = next {
-                        match row {
-                            Ok(t) => {
-                                if !batcher.push(&t.view()).await {
-                                    return;
-                                }
-                            }
-                            Err(e) => {
-                                let _ = batcher.full.send(Err(e)).await;
+                let runtime = tokio::runtime::Handle::current();
+                tokio::task::spawn_blocking(move || {
+                    runtime.block_on(async {
+                        let mut rows = store.timeline_stream(&q, order);
+                        // The first row is read before the read counts as opened.
+                        let mut next = match rows.next().await {
+                            Some(Err(e)) => {
+                                let _ = opened_tx.send(Err(e));
                                 return;
                             }
+                            first => {
+                                let _ = opened_tx.send(Ok(()));
+                                first
+                            }
+                        };
+                        while let Some(row) = next {
+                            match row {
+                                Ok(t) => {
+                                    if !batcher.push(&t.view()) {
+                                        return;
+                                    }
+                                }
+                                Err(e) => return batcher.finish(Err(e)),
+                            }
+                            next = rows.next().await;
                         }
-                        next = rows.next().await;
-                    }
-                    if !batcher.batch.is_empty() {
-                        let last = std::mem::take(&mut batcher.batch);
-                        let _ = batcher.full.send(Ok(last)).await;
-                    }
+                        batcher.finish(Ok(()));
+                    })
                 });
             }
         }
@@ -252,6 +247,82 @@ impl Store {
             Err(_) => Err(StorageError::Invalid(
                 "the timeline read ended before it was opened".into(),
             )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SourceKind;
+    use chrono::Utc;
+
+    /// Reads `q` in batches on a blocking thread, as an export does: every row's
+    /// (transition id, check id, time), and how many batches carried them.
+    async fn read_all(store: &Store, q: &TimelineQuery) -> (Vec<(i64, String, i64)>, usize) {
+        let batches = store
+            .timeline_batches(q, TimelineOrder::OldestFirst)
+            .await
+            .expect("opened");
+        tokio::task::spawn_blocking(move || {
+            let mut batches = batches;
+            let (mut rows, mut count) = (Vec::new(), 0);
+            while let Some(batch) = batches.next() {
+                let batch = batch.expect("a batch");
+                count += 1;
+                rows.extend(
+                    batch
+                        .rows()
+                        .map(|t| (t.id, t.check_id.to_string(), t.occurred_at.timestamp())),
+                );
+                batches.recycle(batch);
+            }
+            (rows, count)
+        })
+        .await
+        .expect("read")
+    }
+
+    /// Both readers storage may choose give every row, in order, in batches of a thousand;
+    /// a read that cannot be opened fails before any batch.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn both_readers_give_the_same_batches() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("b.db").display());
+        let store = Store::open(&url, 4).await.expect("open");
+        let catalog = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog");
+        let mut args = crate::bench_seed::SeedArgs::new(2_500, 5, catalog);
+        args.change_every = 1;
+        crate::bench_seed::seed(&store, &args).await.expect("seed");
+        let q = TimelineQuery {
+            until: Utc::now(),
+            since: None,
+            platform: None,
+            kind: None,
+            source_kind: Some(SourceKind::Simulated),
+            include_simulated: true,
+            limit: 0,
+            offset: 0,
+        };
+        assert!(store.sqlite_timeline_reader().is_some());
+        let (direct, direct_batches) = read_all(&store, &q).await;
+        let pooled_store = store.clone().through_pool_only();
+        let (pooled, pooled_batches) = read_all(&pooled_store, &q).await;
+        assert_eq!(direct.len(), 2_500);
+        assert_eq!(direct, pooled);
+        assert_eq!((direct_batches, pooled_batches), (3, 3));
+        assert!(direct.windows(2).all(|w| w[0].2 <= w[1].2), "oldest first");
+
+        store
+            .execute_admin("alter table transitions rename to transitions_gone")
+            .await
+            .expect("rename");
+        for s in [&store, &pooled_store] {
+            assert!(
+                s.timeline_batches(&q, TimelineOrder::OldestFirst)
+                    .await
+                    .is_err()
+            );
         }
     }
 }

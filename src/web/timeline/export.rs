@@ -284,7 +284,7 @@ fn produce(
     tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) -> Result<(), ExportError> {
     if let Some(mut batches) = batches {
-        while let Some(batch) = batches.blocking_next() {
+        while let Some(batch) = batches.next() {
             let batch = batch?;
             for t in batch.rows() {
                 if let Some(chunk) = ex.change(&t)?
