@@ -258,6 +258,7 @@ impl Application {
             probe_alert_after: self.alert_after,
             public_url: self.public_url.clone(),
             memo: Default::default(),
+            png: Default::default(),
         });
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
