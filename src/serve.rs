@@ -3,6 +3,7 @@
 
 use crate::catalog::{self, Catalog};
 use crate::config::Config;
+use crate::connections::{self, ConnectionLimits};
 use crate::probes::PackSummary;
 use crate::probes::engine::Engine;
 use crate::probes::fetch::{Fetcher, FetcherOptions};
@@ -26,6 +27,7 @@ pub struct Application {
     schedule: bool,
     alert_after: chrono::Duration,
     public_url: String,
+    limits: ConnectionLimits,
 }
 
 /// The probe engine as a process runs it: packs, fetchers, the simulator when asked for,
@@ -212,6 +214,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
+        let limits = connection_limits(config);
         Ok(Application {
             listener,
             store,
@@ -220,6 +223,7 @@ impl Application {
             schedule: config.probes.schedule,
             alert_after: chrono::Duration::minutes(config.probes.alert_after_minutes.max(1)),
             public_url: config.public_url(),
+            limits,
         })
     }
 
@@ -260,20 +264,36 @@ impl Application {
             memo: Default::default(),
             png: Default::default(),
         });
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP");
+        connections::serve(self.listener, app, self.limits, shutdown).await;
         if let Some(s) = scheduler {
             s.shutdown().await;
         }
         if let Some((_, running)) = self.probes.simulator {
             running.shutdown().await;
         }
-        served?;
         self.store.close().await;
         tracing::info!("Hutong stopped");
         Ok(())
+    }
+}
+
+/// The `[http]` settings as limits, the connection limit lowered (and said so) when the
+/// process's open-file limit would not leave room for the rest of the server.
+fn connection_limits(config: &Config) -> ConnectionLimits {
+    let configured = config.http.max_connections.get();
+    let file_limit = connections::file_limit();
+    let max_connections = connections::connections_within(configured, file_limit);
+    if max_connections < configured {
+        tracing::warn!(
+            configured,
+            file_limit,
+            "open-file limit is low: at most {max_connections} client connections"
+        );
+    }
+    ConnectionLimits {
+        header_timeout: Duration::from_secs(config.http.header_timeout_secs.get()),
+        idle_timeout: Duration::from_secs(config.http.idle_timeout_secs.get()),
+        max_connections,
     }
 }
 
