@@ -102,8 +102,18 @@ pub async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
-    // Tells every connection that shutdown has begun.
+    // Tells the accept loop and every connection that shutdown has begun. Awaited on a
+    // task of its own: a signal handler the future installs is in place at once, not
+    // only once no connection is waiting to be accepted.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let mut stopped = stop_rx.clone();
+    let shutdown = async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
     let mut failures: u32 = 0;
     let mut full_logged = false;
     let live = Arc::new(Live::default());
@@ -219,7 +229,6 @@ pub async fn serve(
         });
     }
     drop(listener);
-    let _ = stop_tx.send(true);
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(DRAIN_LIMIT) => {
