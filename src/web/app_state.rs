@@ -16,6 +16,8 @@ pub struct AppState {
     pub public_url: String,
     /// Results kept while the data stays the same (see [`crate::storage::memo`]).
     pub memo: Arc<Memo>,
+    /// Chart PNGs: drawn once, kept, shared and queued (see [`super::charts::png`]).
+    pub png: Arc<super::charts::png::PngCharts>,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             probe_alert_after: chrono::Duration::hours(1),
             public_url: crate::config::DEFAULT_PUBLIC_URL.to_string(),
             memo: Default::default(),
+            png: Default::default(),
         }
     }
 

@@ -41,6 +41,9 @@ pub use app_state::AppState;
 pub use error::WebError;
 pub use request::AsOf;
 
+/// The chart PNGs under their former path.
+pub use charts::png;
+
 /// The timeline exports under their former path.
 pub mod exports {
     pub use super::timeline::export::{COLUMNS, FEED_ENTRIES};

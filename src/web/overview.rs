@@ -3,7 +3,7 @@
 //! `/charts/openness-payments.svg|png`.
 
 use super::app_state::AppState;
-use super::charts::{date_line, downloads, reply, split_file, status_label};
+use super::charts::{KeptUnder, date_line, downloads, reply, split_file, status_label};
 use super::error::{Answer, FileError, PageResult, WebError, truncate};
 use super::present::compliance::deadline_highlights;
 use super::present::packs::pack_statuses;
@@ -485,6 +485,7 @@ async fn overview_charts(
 
 /// `/charts/openness-links.svg|png`, `/charts/openness-payments.svg|png` (`at`, `lang`).
 pub async fn get_openness_chart(
+    State(state): State<AppState>,
     Path(file): Path<String>,
     ReaderLang(lang): ReaderLang,
     at: Result<AsOf, WebError>,
@@ -514,5 +515,13 @@ pub async fn get_openness_chart(
     };
     let svg = share::render(&chart, lang);
     let stem = format!("{stem}-{}-{}", as_of.day, lang.code());
-    reply(svg, format, &stem, lang).await
+    reply(
+        &state.png,
+        KeptUnder::new(&reads, &as_of),
+        svg,
+        format,
+        &stem,
+        lang,
+    )
+    .await
 }

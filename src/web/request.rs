@@ -23,7 +23,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use hutong_app::i18n::Lang;
-use hutong_app::model::{Chrome, Section};
+use hutong_app::model::{Chrome, EARLIEST_DAY, Section};
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -73,18 +73,12 @@ impl Params {
             .collect()
     }
 
-    /// An optional date parameter other than `at`.
+    /// An optional date parameter other than `at`, from [`EARLIEST_DAY`] to today.
     pub fn day(&self, key: &str, lang: Lang) -> Result<Option<NaiveDate>, WebError> {
         self.get(key)
             .map(|v| {
                 let day = time::parse_day(v).map_err(|_| date_error(key, v, lang))?;
-                if day > time::today() {
-                    return Err(WebError::BadRequest(lang.t_args(
-                        "error-param-future",
-                        &[("param", key.into()), ("day", day.to_string().into())],
-                    )));
-                }
-                Ok(day)
+                accepted(key, day, lang)
             })
             .transpose()
     }
@@ -160,7 +154,30 @@ fn date_error(key: &str, value: &str, lang: Lang) -> WebError {
     ))
 }
 
-/// The date a page shows the state as of (`?at=YYYY-MM-DD`, default today).
+/// A day within the dates Hutong accepts, [`EARLIEST_DAY`] to today in Beijing; outside
+/// them, a 400 that names the parameter and states the range.
+fn accepted(key: &str, day: NaiveDate, lang: Lang) -> Result<NaiveDate, WebError> {
+    let today = time::today();
+    let id = if day < EARLIEST_DAY {
+        "error-param-too-early"
+    } else if day > today {
+        "error-param-future"
+    } else {
+        return Ok(day);
+    };
+    Err(WebError::BadRequest(lang.t_args(
+        id,
+        &[
+            ("param", key.into()),
+            ("day", day.to_string().into()),
+            ("earliest", EARLIEST_DAY.to_string().into()),
+            ("today", today.to_string().into()),
+        ],
+    )))
+}
+
+/// The date a page shows the state as of (`?at=YYYY-MM-DD`, default today), from
+/// [`EARLIEST_DAY`] to today.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AsOf {
     pub day: NaiveDate,
@@ -184,18 +201,8 @@ impl AsOf {
             return Ok(AsOf::today());
         };
         let day = time::parse_day(value).map_err(|_| date_error(key, value.trim(), lang))?;
-        let today = time::today();
-        if day > today {
-            return Err(WebError::BadRequest(lang.t_args(
-                "error-param-future-today",
-                &[
-                    ("param", key.into()),
-                    ("day", day.to_string().into()),
-                    ("today", today.to_string().into()),
-                ],
-            )));
-        }
-        if day == today {
+        let day = accepted(key, day, lang)?;
+        if day == time::today() {
             return Ok(AsOf::today());
         }
         Ok(AsOf {

@@ -7,7 +7,7 @@
 mod observations;
 
 use super::app_state::AppState;
-use super::charts::{date_line, downloads, reply, split_file, status_label};
+use super::charts::{KeptUnder, date_line, downloads, reply, split_file, status_label};
 use super::error::{Answer, ApiResult, FileError, PageResult, WebError, truncate};
 use super::present::json::{check_json, observation_json, state_json};
 use super::present::{self, name};
@@ -18,7 +18,7 @@ use crate::charts::{StepChart, steps};
 use crate::state;
 use crate::storage::{Reads, Reference, StateFilter};
 use crate::time;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -290,6 +290,7 @@ async fn check_chart(
 
 /// `/charts/checks/{id}.svg|png` (`at`, `lang`).
 pub async fn get_check_chart(
+    State(state): State<AppState>,
     Path(file): Path<String>,
     ReaderLang(lang): ReaderLang,
     at: Result<AsOf, WebError>,
@@ -317,7 +318,15 @@ pub async fn get_check_chart(
     };
     let svg = steps::render(&chart, lang);
     let stem = format!("check-{id}-{}-{}", as_of.day, lang.code());
-    reply(svg, format, &stem, lang).await
+    reply(
+        &state.png,
+        KeptUnder::new(&reads, &as_of),
+        svg,
+        format,
+        &stem,
+        lang,
+    )
+    .await
 }
 
 // ---- JSON ----------------------------------------------------------------------------

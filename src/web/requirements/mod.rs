@@ -7,7 +7,7 @@
 mod ics;
 
 use super::app_state::AppState;
-use super::charts::{date_line, downloads, reply, split_file};
+use super::charts::{KeptUnder, date_line, downloads, reply, split_file};
 use super::error::{Answer, ApiResult, FileError, PageResult, WebError, truncate};
 use super::present::compliance::{Evaluated, beijing, evaluate_all, item};
 use super::present::{self, name};
@@ -278,6 +278,7 @@ fn compliance_chart(
 /// `/charts/requirements/{id}.svg|png`: the share of a requirement's checks compliant over
 /// time, as drawn on its page (`at`, `lang`).
 pub async fn get_requirement_chart(
+    State(state): State<AppState>,
     Path(file): Path<String>,
     ReaderLang(lang): ReaderLang,
     at: Result<AsOf, WebError>,
@@ -303,7 +304,15 @@ pub async fn get_requirement_chart(
     let (chart, _) = compliance_chart(req, &series, &as_of, lang);
     let svg = share::render(&chart, lang);
     let stem = format!("requirement-{id}-{}-{}", as_of.day, lang.code());
-    reply(svg, format, &stem, lang).await
+    reply(
+        &state.png,
+        KeptUnder::new(&reads, &as_of),
+        svg,
+        format,
+        &stem,
+        lang,
+    )
+    .await
 }
 
 // ---- JSON ----------------------------------------------------------------------------

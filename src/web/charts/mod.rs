@@ -1,15 +1,21 @@
 //! What the chart downloads of every question share: the file name's format, the SVG or
-//! PNG answer, the download links, the date line. Each chart itself lives with the question
-//! it answers (the overview's openness, a check's steps, a requirement's compliance).
+//! PNG answer (PNGs drawn once, kept and queued: [`png`]), the download links, the date
+//! line. Each chart itself lives with the question it answers (the overview's openness, a
+//! check's steps, a requirement's compliance).
+
+pub mod png;
 
 use super::error::{FileError, WebError};
 use super::request::AsOf;
-use crate::charts::raster;
+use crate::storage::Reads;
+use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use hutong_app::components::href_with;
 use hutong_app::i18n::Lang;
+use png::{PngCharts, PngError};
+use std::sync::Arc;
 
 /// The image format of a download, from its file name's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,21 +67,51 @@ pub fn downloads(stem_path: &str, as_of: &AsOf, lang: Lang) -> (String, String) 
     )
 }
 
+/// What a PNG is kept under besides its file name: the data version the request read
+/// before the chart's data, and whether it shows "now" rather than the end of its day.
+#[derive(Debug, Clone, Copy)]
+pub struct KeptUnder {
+    version: i64,
+    now: bool,
+}
+
+impl KeptUnder {
+    pub fn new(reads: &Reads, as_of: &AsOf) -> KeptUnder {
+        KeptUnder {
+            version: reads.version(),
+            now: as_of.is_today,
+        }
+    }
+}
+
 /// Answers the chart in the asked format, as an attachment named after what it shows.
+/// PNGs are drawn once and kept, shared by concurrent requests, and queued ([`png`]).
 pub async fn reply(
+    pngs: &Arc<PngCharts>,
+    kept: KeptUnder,
     svg: String,
     format: Format,
     filename_stem: &str,
     lang: Lang,
 ) -> Result<Response, FileError> {
     let (content_type, ext, body) = match format {
-        Format::Svg => ("image/svg+xml", "svg", svg.into_bytes()),
+        Format::Svg => ("image/svg+xml", "svg", Bytes::from(svg)),
         Format::Png => {
-            let png = raster::png_off_runtime(svg).await.map_err(|e| FileError {
-                lang,
-                error: WebError::Internal(format!("chart rasterising failed: {e}")),
-            })?;
-            ("image/png", "png", png)
+            // The file name says what the image shows: chart, date and language.
+            let shows = format!("{filename_stem}{}", if kept.now { " now" } else { "" });
+            match pngs.png(kept.version, &shows, svg).await {
+                Ok(png) => ("image/png", "png", png),
+                Err(PngError::Busy(queued)) => {
+                    tracing::debug!(queued, "PNG queue full: answered 503");
+                    return Ok(png::busy(lang));
+                }
+                Err(e) => {
+                    return Err(FileError {
+                        lang,
+                        error: WebError::Internal(format!("chart rasterising failed: {e}")),
+                    });
+                }
+            }
         }
     };
     let disposition = format!("attachment; filename=\"hutong-{filename_stem}.{ext}\"");
