@@ -1,12 +1,12 @@
 //! Compliance with requirements: which real checks a requirement covers, and for each, at
 //! a given instant, whether it complies now, complied at the deadline, since when, how late,
 //! or never; per requirement, the counts, overdue days and countdown; and the share of
-//! checks compliant over time. Pure functions over storage records, shared by the pages,
-//! the JSON API and the iCalendar feed.
+//! checks compliant over time. Pure functions over the domain's records, shared by the
+//! pages, the JSON API and the iCalendar feed.
 //!
 //! Two readings of history are used, each where it is the right one:
 //! - **status at an instant** (now, at the deadline) is the check's state as of that instant,
-//!   exactly as every other page shows it ([`crate::state::CheckState::status`]: the newest
+//!   exactly as every other page shows it ([`CheckState::status`]: the newest
 //!   source's latest observation);
 //! - **when a status began** (compliant since, first compliance after the deadline, the
 //!   share over time) comes from confirmed transitions: the check's status changes when any
@@ -14,10 +14,9 @@
 //!
 //! Days (delays, overdue, countdown) are counted in Beijing calendar days.
 
-use crate::catalog::{self, Check, Requirement};
-use crate::domain::{SourceKind, UNKNOWN};
-use crate::state::CheckState;
-use crate::storage::{Reference, TransitionRecord};
+use crate::domain::{
+    Check, CheckState, Reference, Requirement, SourceKind, TransitionRecord, UNKNOWN,
+};
 use crate::time::{self, SHANGHAI};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
@@ -31,7 +30,7 @@ pub fn checks_in_scope<'a>(reference: &'a Reference, req: &Requirement) -> Vec<&
         .filter(|c| !reference.is_simulated_check(c))
         .filter(|c| {
             let subject_kind = reference.platform(&c.subject).map(|p| p.kind.as_str());
-            catalog::in_scope(&req.scope, &c.kind, &c.subject, subject_kind)
+            req.scope.covers(&c.kind, &c.subject, subject_kind)
         })
         .collect()
 }
@@ -432,8 +431,7 @@ pub fn share_over_time(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Group, Platform, Scope};
-    use crate::storage::ObservationRecord;
+    use crate::domain::{Group, ObservationRecord, Platform, Scope};
 
     fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
         // Observations dated by day are stored at the start of the Beijing day.

@@ -2,7 +2,8 @@
 //! catalog observations are matched by their stable key. Nothing is ever deleted, except a
 //! kind's status ladder, which the catalog owns whole.
 
-use super::{Db, NewObservation, StorageError, Store, WritePool, on_pool};
+use super::{Db, StorageError, Store, WritePool, on_pool};
+use crate::domain::NewObservation;
 use crate::catalog::Catalog;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
