@@ -2,7 +2,8 @@
 //! a given instant, whether it complies now, complied at the deadline, since when, how late,
 //! or never; per requirement, the counts, overdue days and countdown; and the share of
 //! checks compliant over time. Pure functions over the domain's records, shared by the
-//! pages, the JSON API and the iCalendar feed.
+//! pages (the overview's requirement table included), the JSON API and the iCalendar feed:
+//! the one place that says what complies and how days are counted.
 //!
 //! Two readings of history are used, each where it is the right one:
 //! - **status at an instant** (now, at the deadline) is the check's state as of that instant,
@@ -43,6 +44,81 @@ pub fn deadline_day(deadline: DateTime<Utc>) -> NaiveDate {
 /// Calendar days from `from` to `to` (negative when `to` is earlier).
 fn day_diff(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
+}
+
+/// Whether a status complies with a requirement: `None` when it is unknown (no evidence).
+pub fn complies(req: &Requirement, status: &str) -> Option<bool> {
+    (status != UNKNOWN).then(|| req.compliant.iter().any(|c| c == status))
+}
+
+/// Where a requirement's deadline stands as of an instant, in Beijing calendar days: the
+/// one count every page, the API and the calendar feed use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DeadlinePosition {
+    pub state: DeadlineState,
+    /// The deadline's day in Beijing time.
+    pub day: Option<NaiveDate>,
+    /// Days from the as-of day to the deadline day, when it is ahead (0 = ends today).
+    pub countdown_days: Option<i64>,
+    /// Days from the deadline day to the as-of day, when it has passed.
+    pub days_since: Option<i64>,
+}
+
+/// Where `deadline` stands as of `as_of`: passed once the instant is reached.
+pub fn deadline_position(deadline: Option<DateTime<Utc>>, as_of: DateTime<Utc>) -> DeadlinePosition {
+    let today = time::shanghai_day(as_of);
+    let day = deadline.map(deadline_day);
+    let state = match deadline {
+        None => DeadlineState::None,
+        Some(d) if d <= as_of => DeadlineState::Passed,
+        Some(_) => DeadlineState::Ahead,
+    };
+    DeadlinePosition {
+        state,
+        day,
+        countdown_days: day
+            .filter(|_| state == DeadlineState::Ahead)
+            .map(|d| day_diff(today, d)),
+        days_since: day
+            .filter(|_| state == DeadlineState::Passed)
+            .map(|d| day_diff(d, today)),
+    }
+}
+
+/// A requirement's standing as of an instant read from the checks' states alone (no
+/// history): how many of its checks comply, do not, or are unknown, and its deadline.
+/// The overview's requirement table; [`evaluate`] gives the full figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Standing {
+    pub in_scope: usize,
+    pub compliant: usize,
+    pub not_compliant: usize,
+    pub unknown: usize,
+    pub deadline: DeadlinePosition,
+}
+
+pub fn standing(
+    reference: &Reference,
+    req: &Requirement,
+    as_of: DateTime<Utc>,
+    states: &HashMap<String, CheckState>,
+) -> Standing {
+    let mut s = Standing {
+        in_scope: 0,
+        compliant: 0,
+        not_compliant: 0,
+        unknown: 0,
+        deadline: deadline_position(req.deadline, as_of),
+    };
+    for check in checks_in_scope(reference, req) {
+        s.in_scope += 1;
+        match complies(req, status_of(states, &check.id)) {
+            None => s.unknown += 1,
+            Some(true) => s.compliant += 1,
+            Some(false) => s.not_compliant += 1,
+        }
+    }
+    s
 }
 
 /// A check's status changes from confirmed transitions, oldest first: (when, new status).
@@ -180,12 +256,12 @@ pub fn check_compliance(
     changes: &[(DateTime<Utc>, String)],
     as_of: DateTime<Utc>,
 ) -> CheckCompliance {
-    let complies = |s: &str| req.compliant.iter().any(|c| c == s);
+    let complies = |s: &str| self::complies(req, s) == Some(true);
     let passed = req.deadline.filter(|d| *d <= as_of);
     let changes: Vec<&(DateTime<Utc>, String)> =
         changes.iter().filter(|(t, _)| *t <= as_of).collect();
     let evidence = status_now != UNKNOWN;
-    let compliant_now = evidence && complies(status_now);
+    let compliant_now = complies(status_now);
     let status_at_deadline = passed.map(|_| status_at_deadline.unwrap_or(UNKNOWN).to_string());
     let compliant_at_deadline = status_at_deadline.as_deref().map(complies);
 
@@ -292,25 +368,17 @@ pub fn summarize(
     as_of: DateTime<Utc>,
     checks: &[CheckCompliance],
 ) -> RequirementSummary {
-    let today = time::shanghai_day(as_of);
-    let deadline_day = req.deadline.map(deadline_day);
-    let deadline_state = match req.deadline {
-        None => DeadlineState::None,
-        Some(d) if d <= as_of => DeadlineState::Passed,
-        Some(_) => DeadlineState::Ahead,
-    };
-    let passed = deadline_state == DeadlineState::Passed;
+    let position = deadline_position(req.deadline, as_of);
+    let passed = position.state == DeadlineState::Passed;
     let count = |f: &dyn Fn(&CheckCompliance) -> bool| checks.iter().filter(|c| f(c)).count();
     let overdue = count(&|c| c.overdue_days.is_some());
     RequirementSummary {
         requirement_id: req.id.clone(),
         deadline: req.deadline,
-        deadline_day,
-        deadline_state,
-        countdown_days: deadline_day
-            .filter(|_| deadline_state == DeadlineState::Ahead)
-            .map(|d| day_diff(today, d)),
-        days_since_deadline: deadline_day.filter(|_| passed).map(|d| day_diff(d, today)),
+        deadline_day: position.day,
+        deadline_state: position.state,
+        countdown_days: position.countdown_days,
+        days_since_deadline: position.days_since,
         in_scope: checks.len(),
         compliant_now: count(&|c| c.compliant_now),
         not_compliant_now: count(&|c| c.evidence && !c.compliant_now),
@@ -363,7 +431,7 @@ pub fn share_over_time(
     changes: &HashMap<String, Changes>,
     as_of: DateTime<Utc>,
 ) -> ShareSeries {
-    let complies = |s: &str| req.compliant.iter().any(|c| c == s);
+    let complies = |s: &str| self::complies(req, s) == Some(true);
     let mut all: Vec<(DateTime<Utc>, &str, &str)> = check_ids
         .iter()
         .filter_map(|id| changes.get(*id).map(|v| (*id, v)))

@@ -1,9 +1,9 @@
 //! Reading stored observations as answers: the state of each check at a date (with any
-//! disagreement between sources), openness shares, and compliance with requirements.
-//! Pure functions over records, shared by the pages and the JSON API.
+//! disagreement between sources) and openness shares. Pure functions over the domain's
+//! records, shared by the pages and the JSON API (compliance with requirements is
+//! [`crate::compliance`]'s).
 
-use crate::domain::{Check, Kind, ObservationRecord, Reference, Requirement, UNKNOWN};
-use chrono::{DateTime, Utc};
+use crate::domain::{Check, Kind, ObservationRecord, Reference, UNKNOWN};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -99,49 +99,11 @@ pub fn is_cross_group(reference: &Reference, check: &Check) -> bool {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Compliance {
-    pub in_scope: usize,
-    pub compliant: usize,
-    pub not_compliant: usize,
-    pub unknown: usize,
-}
-
-pub fn compliance(
-    reference: &Reference,
-    req: &Requirement,
-    states: &HashMap<String, CheckState>,
-) -> Compliance {
-    let mut c = Compliance {
-        in_scope: 0,
-        compliant: 0,
-        not_compliant: 0,
-        unknown: 0,
-    };
-    // The same scope as the requirement pages: real checks only.
-    for check in crate::compliance::checks_in_scope(reference, req) {
-        c.in_scope += 1;
-        let status = states.get(&check.id).map_or(UNKNOWN, CheckState::status);
-        if status == UNKNOWN {
-            c.unknown += 1;
-        } else if req.compliant.iter().any(|s| s == status) {
-            c.compliant += 1;
-        } else {
-            c.not_compliant += 1;
-        }
-    }
-    c
-}
-
-/// Whole days from `from` to `to` (negative when `to` is earlier).
-pub fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
-    (to - from).num_days()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::Status;
+    use chrono::Utc;
 
     fn obs(id: i64, check: &str, day: u32, status: &str, source: &str) -> ObservationRecord {
         ObservationRecord {
