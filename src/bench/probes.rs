@@ -2,7 +2,8 @@
 //! evidence and a compressed snapshot) against the simulator on loopback, and the raw HTTP
 //! GET rate of the same server as the ceiling. Prints figures; asserts nothing.
 
-use crate::catalog::{self, Check, Platform};
+use crate::catalog;
+use crate::domain::{Check, Platform};
 use crate::config::Config;
 use crate::probes::engine::Engine;
 use crate::probes::fetch::{FetchSettings, Fetcher, FetcherOptions};
@@ -166,7 +167,7 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
         raw_bytes as f64 / 1048576.0,
         stored_bytes as f64 / 1048576.0
     );
-    if let Some(mib) = crate::bench::peak_rss_mib() {
+    if let Some(mib) = super::peak_rss_mib() {
         println!("peak memory (VmHWM, simulator included): {mib:.0} MiB");
     }
     running.shutdown().await;
