@@ -199,18 +199,123 @@ kind = "messaging"
 }
 
 #[test]
-fn syntax_errors_and_unknown_fields_are_reported_per_file() {
-    let p = problems(&[
-        ("base.toml", BASE),
-        ("broken.toml", "[[platform]]\nslug = \"x\"\nname_zh = \n"),
-    ]);
-    assert!(
-        p[0].starts_with("broken.toml:3: not valid catalog TOML"),
-        "{p:?}"
+fn a_syntax_error_is_reported_alone_and_the_others_are_not_checked_against_it() {
+    // base.toml does not parse: facts.toml refers to everything in it, and would otherwise
+    // be reported as citing an unknown check and an unknown source twice over.
+    let broken = BASE.replace("name_en = \"WeChat\"", "name_en = \"WeChat");
+    let rejected = check(&[("base.toml", &broken), ("facts.toml", FACTS)])
+        .expect_err("the catalog should be rejected");
+    assert_eq!(
+        rejected.to_string(),
+        "the catalog has 1 problem(s):\n  \
+         base.toml:15: not valid TOML: invalid basic string, expected `\"`\n\
+         the other files were not checked against base.toml: a file that does not parse is \
+         not cross-checked; fix it, then check again\n"
     );
+    // Alone, it is simply reported.
+    let p = problems(&[("broken.toml", "[[platform]]\nslug = \"x\"\nname_zh = \n")]);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].starts_with("broken.toml:3: not valid TOML"), "{p:?}");
     let typo = BASE.replace("domains = [\"taobao.com\"]", "domain = [\"taobao.com\"]");
     let p = problems(&[("base.toml", &typo)]);
     assert!(p[0].contains("unknown field `domain`"), "{p:?}");
+}
+
+#[test]
+fn every_mistake_of_every_entry_is_reported_in_one_run() {
+    let extra = r#"
+[[source]]
+id = "Bad Source"
+kind = "rumour"
+publisher = ""
+title = "t"
+date = "2021-13-01"
+language = "zh"
+region = "CN"
+url = "ftp://example.com"
+titel = "typo"
+
+[[requirement]]
+id = "r2"
+authority_zh = "x"
+authority_en = "x"
+title_zh = "x"
+title_en = "x"
+issued = "2021-09-09"
+timezone = "Mars/Olympus"
+scope = { kind = "lnk", subjects = ["nobody"], subject_kinds = ["robots"] }
+compliant = []
+source = "nobody"
+"#;
+    let p = problems(&[("base.toml", BASE), ("extra.toml", extra)]);
+    assert_eq!(
+        p,
+        vec![
+            "extra.toml:3: source id \"Bad Source\" is not an id (lowercase a-z, 0-9, _, -)",
+            "extra.toml:4: source kind \"rumour\" is not article or manual",
+            "extra.toml:5: publisher is empty",
+            "extra.toml:7: date: \"2021-13-01\" is not a real calendar date",
+            "extra.toml:10: url \"ftp://example.com\" is not an http(s) URL",
+            "extra.toml:11: source: unknown field `titel`, expected one of `id`, `kind`, `publisher`, `title`, `title_en`, `date`, `language`, `region`, `url`",
+            "extra.toml:20: timezone \"Mars/Olympus\" is not an IANA time zone such as Asia/Shanghai",
+            "extra.toml:21: platform kind \"robots\" is not one of messaging, social, short_video, ecommerce, local_services, content, payment, other",
+            "extra.toml:21: unknown check kind \"lnk\" in scope",
+            "extra.toml:21: unknown platform \"nobody\"",
+            "extra.toml:22: compliant is empty: name the statuses that comply",
+            "extra.toml:23: unknown source \"nobody\"",
+        ]
+    );
+}
+
+#[test]
+fn a_broken_entry_is_still_known_to_what_refers_to_it() {
+    // WeChat's entry has mistakes of its own; the check and the observations that name it
+    // are not reported as naming an unknown platform on top of them.
+    let broken = BASE.replace(
+        "name_en = \"WeChat\"\ngroup = \"tencent\"",
+        "nmae_en = \"WeChat\"\ngroup = \"tencent\"",
+    );
+    let p = problems(&[("base.toml", &broken), ("facts.toml", FACTS)]);
+    assert_eq!(
+        p,
+        vec![
+            "base.toml:12: platform: missing field `name_en`",
+            "base.toml:15: platform: unknown field `nmae_en`, expected one of `slug`, `name_zh`, `name_en`, `group`, `kind`, `domains`",
+        ]
+    );
+}
+
+#[test]
+fn control_characters_are_refused_where_they_are_written() {
+    let nul = BASE.replace("name_en = \"WeChat\"", "name_en = \"We\\u0000Chat\"");
+    let p = problems(&[("base.toml", &nul)]);
+    assert_eq!(
+        p,
+        vec![
+            "base.toml:15:14: platform.name_en holds the control character U+0000: this field is one line of plain text"
+        ]
+    );
+    // A quote may hold a line break (and a tab), not an escape sequence.
+    let quoted = FACTS.replace(
+        "status = \"open\"\n",
+        "status = \"open\"\nquote = \"\"\"\n第一行\n\t第二行\"\"\"\n",
+    );
+    let cat = check(&[("base.toml", BASE), ("facts.toml", &quoted)]).unwrap();
+    assert_eq!(
+        cat.observations[1].quote.as_deref(),
+        Some("第一行\n\t第二行")
+    );
+    let escaped = FACTS.replace(
+        "status = \"open\"\n",
+        "status = \"open\"\nquote = \"red \\e[31m text\"\n",
+    );
+    let p = problems(&[("base.toml", BASE), ("facts.toml", &escaped)]);
+    assert_eq!(
+        p,
+        vec![
+            "facts.toml:15:14: observation.quote holds the control character U+001B: only tabs and line breaks are allowed in this field"
+        ]
+    );
 }
 
 #[test]

@@ -2,6 +2,10 @@
 //! compiled once (selectors, regexes, host patterns) into [`ProbePack`]s. The format is
 //! documented in `catalog/probes/README.md`; every problem is reported as `file:line`.
 
+mod selector;
+
+use crate::catalog::read::{self, is_placeholder};
+use crate::catalog::text::control_characters;
 use crate::catalog::{Catalog, Method, Problem, Problems, line_of};
 use crate::domain;
 use regex::Regex;
@@ -11,6 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
+use toml::de::DeValue;
 
 /// A compiled, validated pack.
 #[derive(Debug, Clone)]
@@ -422,6 +427,10 @@ fn default_read() -> Vec<Spanned<String>> {
 
 const READABLE: [&str; 5] = ["text", "alt", "id", "class", "value"];
 
+/// Pack fields that may hold tabs and line breaks: the rule's note and patterns matched
+/// against page text; every other text is one line.
+const MULTILINE_FIELDS: [&str; 4] = ["note", "body_contains", "body_regex", "text_contains"];
+
 // ---------------------------------------------------------------------------------------
 // Loading and validation.
 
@@ -435,6 +444,7 @@ pub fn load_packs(dir: &Path, catalog: &Catalog) -> Result<Vec<ProbePack>, Probl
         Err(e) => problems.push(Problem {
             file: dir.to_path_buf(),
             line: 0,
+            column: 0,
             message: format!("cannot read the probe packs folder: {e}"),
         }),
         Ok(entries) => {
@@ -451,11 +461,11 @@ pub fn load_packs(dir: &Path, catalog: &Catalog) -> Result<Vec<ProbePack>, Probl
     let refs: Vec<(PathBuf, &str)> = texts.iter().map(|(p, t)| (p.clone(), t.as_str())).collect();
     match validate_packs(&refs, catalog) {
         Ok(packs) if problems.is_empty() => Ok(packs),
-        Ok(_) => Err(Problems(problems)),
-        Err(Problems(more)) => {
+        Ok(_) => Err(Problems::new(problems)),
+        Err(Problems(more, _)) => {
             problems.extend(more);
             problems.sort();
-            Err(Problems(problems))
+            Err(Problems::new(problems))
         }
     }
 }
@@ -475,23 +485,37 @@ pub fn validate_packs(
             problems: Vec::new(),
             id_line: 0,
         };
-        let raw = match toml::from_str::<RawPackFile>(text) {
-            Ok(raw) => raw,
-            Err(e) => {
-                let line = e.span().map_or(0, |s| line_of(text, s.start));
+        let doc = match read::parse(text) {
+            Ok(doc) => doc,
+            Err((offset, message)) => {
                 problems.push(Problem {
                     file: path.clone(),
-                    line,
-                    message: format!("not a valid probe pack: {}", e.message().trim()),
+                    line: line_of(text, offset),
+                    column: 0,
+                    message: format!("not a valid probe pack: {message}"),
                 });
                 continue;
             }
+        };
+        v.problems
+            .extend(control_characters(path, text, &doc, &MULTILINE_FIELDS));
+        let doc = Spanned::new(doc.span(), DeValue::Table(doc.into_inner()));
+        // Every mistake in the file's shape at once; placeholders stand in for the fields
+        // at fault, so the rest of the pack is still checked.
+        let (raw, mistakes) = read::entry::<RawPackFile>(&doc, "");
+        for (span, message) in mistakes {
+            v.report(span, message);
+        }
+        let Some(raw) = raw else {
+            problems.extend(v.problems);
+            continue;
         };
         if let Some(pack) = v.compile(raw, catalog) {
             if let Some((first, line)) = seen_ids.get(&pack.id) {
                 v.problems.push(Problem {
                     file: path.clone(),
                     line: v.id_line,
+                    column: 0,
                     message: format!(
                         "pack id \"{}\" is already used by {}:{line}",
                         pack.id,
@@ -511,7 +535,7 @@ pub fn validate_packs(
         Ok(packs)
     } else {
         problems.sort();
-        Err(Problems(problems))
+        Err(Problems::new(problems))
     }
 }
 
@@ -525,6 +549,10 @@ struct PackValidator<'a> {
 
 impl PackValidator<'_> {
     fn report(&mut self, span: std::ops::Range<usize>, message: impl Into<String>) {
+        // A placeholder for a field whose mistake is already reported.
+        if is_placeholder(&span) {
+            return;
+        }
         let line = if span.start == 0 && span.end == 0 {
             0
         } else {
@@ -533,6 +561,7 @@ impl PackValidator<'_> {
         self.problems.push(Problem {
             file: self.path.to_path_buf(),
             line,
+            column: 0,
             message: message.into(),
         });
     }
@@ -548,22 +577,31 @@ impl PackValidator<'_> {
                 format!("pack id \"{id}\" must be lowercase letters, digits, '-' or '_'"),
             );
         }
+        // A mistake here stops nothing: the rest of the pack is still checked, so that one
+        // run reports all of its mistakes (the pack is refused at the end).
         let kind_id = p.kind.get_ref().as_str();
-        let Some(kind) = catalog.kind(kind_id) else {
-            self.report(
-                p.kind.span(),
-                format!("unknown check kind \"{kind_id}\" (packs observe link or payment checks)"),
-            );
-            return None;
+        let kind = match catalog.kind(kind_id) {
+            None => {
+                self.report(
+                    p.kind.span(),
+                    format!(
+                        "unknown check kind \"{kind_id}\" (packs observe link or payment checks)"
+                    ),
+                );
+                None
+            }
+            Some(_) if kind_id != "link" && kind_id != "payment" => {
+                self.report(
+                    p.kind.span(),
+                    format!("packs observe link or payment checks, not \"{kind_id}\""),
+                );
+                None
+            }
+            Some(kind) => Some(kind),
         };
-        if kind_id != "link" && kind_id != "payment" {
-            self.report(
-                p.kind.span(),
-                format!("packs observe link or payment checks, not \"{kind_id}\""),
-            );
-            return None;
-        }
-        let ladder: Vec<String> = kind.statuses.iter().map(|s| s.id.clone()).collect();
+        let ladder: Vec<String> = kind
+            .map(|k| k.statuses.iter().map(|s| s.id.clone()).collect())
+            .unwrap_or_default();
         if let Err(e) = super::parse_cron(p.schedule.get_ref()) {
             self.report(p.schedule.span(), e);
         }
@@ -592,25 +630,33 @@ impl PackValidator<'_> {
             );
         }
         let request_span = raw.request.span();
-        let request = self.request(raw.request.into_inner())?;
-        let control = match raw.control {
-            Some(c) => Some(self.request(c.into_inner())?),
-            None => None,
-        };
+        let request = self.request(raw.request.into_inner());
+        let control = raw.control.map(|c| self.request(c.into_inner()));
+        let follows_redirects = request.as_ref().is_some_and(|r| r.follow_redirects);
 
         // Targets and the checks they decide.
         let vocabulary = MethodNames::from_methods(&catalog.methods);
         let mut targets = Vec::new();
-        let Some(raw_targets) = raw.targets else {
-            self.report(pack_span, "a pack needs a [targets] table");
-            return None;
+        let raw_targets = match raw.targets {
+            Some(t) => {
+                if t.get_ref().is_empty() {
+                    self.report(t.span(), "[targets] is empty");
+                }
+                t.into_inner()
+            }
+            None => {
+                self.report(pack_span.clone(), "a pack needs a [targets] table");
+                BTreeMap::new()
+            }
         };
-        let targets_span = raw_targets.span();
-        if raw_targets.get_ref().is_empty() {
-            self.report(targets_span.clone(), "[targets] is empty");
-        }
         let check_exists = |id: &str| catalog.checks.iter().any(|c| c.id == id);
         let subject = p.subject.as_ref().map(|s| s.get_ref().clone());
+        if kind_id == "link" && subject.is_none() {
+            self.report(
+                pack_span.clone(),
+                "a link pack needs `subject` (the host app)",
+            );
+        }
         let methods: Vec<String> = match &p.methods {
             Some(list) => {
                 let mut out = Vec::new();
@@ -628,7 +674,7 @@ impl PackValidator<'_> {
             }
             None => catalog.methods.iter().map(|m| m.slug.clone()).collect(),
         };
-        for (key, url) in raw_targets.into_inner() {
+        for (key, url) in raw_targets {
             let parsed = match url::Url::parse(url.get_ref()) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => u,
                 _ => {
@@ -643,13 +689,13 @@ impl PackValidator<'_> {
                 }
             };
             let host = parsed.host_str().unwrap_or_default().to_string();
+            if kind.is_none() {
+                // Which checks a target decides depends on the pack's kind.
+                continue;
+            }
             let (subj, obj, checks) = if kind_id == "link" {
                 let Some(s) = &subject else {
-                    self.report(
-                        pack_span.clone(),
-                        "a link pack needs `subject` (the host app)",
-                    );
-                    return None;
+                    continue;
                 };
                 let check = domain::check_id("link", s, &key);
                 if !check_exists(&check) {
@@ -699,7 +745,10 @@ impl PackValidator<'_> {
         }
         // Every filled-in URL must be an http(s) URL.
         for t in &targets {
-            for (what, tpl) in [("request", Some(&request)), ("control", control.as_ref())] {
+            for (what, tpl) in [
+                ("request", request.as_ref()),
+                ("control", control.as_ref().and_then(Option::as_ref)),
+            ] {
                 if let Some(tpl) = tpl {
                     let u = tpl.url_for(t);
                     if !url::Url::parse(&u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
@@ -745,7 +794,8 @@ impl PackValidator<'_> {
             if !rule_ids.insert(rid.clone()) {
                 self.report(r.id.span(), format!("rule id \"{rid}\" is used twice"));
             }
-            if !ladder.contains(r.status.get_ref()) {
+            // (An unknown kind has no ladder to check against: that is reported once, above.)
+            if kind.is_some() && !ladder.contains(r.status.get_ref()) {
                 self.report(
                     r.status.span(),
                     format!(
@@ -765,7 +815,7 @@ impl PackValidator<'_> {
                     }
                 },
             };
-            if let Some(reason) = when.never(request.follow_redirects) {
+            if let Some(reason) = when.never(follows_redirects) {
                 self.report(
                     span.clone(),
                     format!("rule \"{rid}\" can never match: {reason}"),
@@ -791,6 +841,7 @@ impl PackValidator<'_> {
             });
         }
 
+        let has_extract = raw.extract.is_some();
         let extract = match raw.extract {
             None => None,
             Some(e) => {
@@ -806,31 +857,19 @@ impl PackValidator<'_> {
                         }
                     },
                 };
-                let option = match Selector::parse(e.option.get_ref()) {
+                let option = match selector::parse(e.option.get_ref()) {
                     Ok(s) => Some(s),
                     Err(err) => {
-                        self.report(
-                            e.option.span(),
-                            format!(
-                                "extract.option: \"{}\" is not a CSS selector: {err}",
-                                e.option.get_ref()
-                            ),
-                        );
+                        self.report(e.option.span(), format!("extract.option: {err}"));
                         None
                     }
                 };
                 let selected = match &e.selected {
                     None => None,
-                    Some(s) => match Selector::parse(s.get_ref()) {
+                    Some(s) => match selector::parse(s.get_ref()) {
                         Ok(sel) => Some(sel),
                         Err(err) => {
-                            self.report(
-                                s.span(),
-                                format!(
-                                    "extract.selected: \"{}\" is not a CSS selector: {err}",
-                                    s.get_ref()
-                                ),
-                            );
+                            self.report(s.span(), format!("extract.selected: {err}"));
                             None
                         }
                     },
@@ -862,7 +901,7 @@ impl PackValidator<'_> {
                     })
             }
         };
-        if kind_id == "payment" && extract.is_none() {
+        if kind_id == "payment" && !has_extract {
             self.report(pack_span.clone(), "a payment pack needs an [extract] table");
         }
         if kind_id == "link" && rules.is_empty() {
@@ -874,10 +913,19 @@ impl PackValidator<'_> {
                 "payment packs take no [[rule]]: [extract] decides (use extract.page to recognise the checkout)",
             );
         }
-        if kind_id == "link" && extract.is_some() {
+        if kind_id == "link" && has_extract {
             self.report(pack_span.clone(), "[extract] is for payment packs only");
         }
 
+        // Refused for a mistake that let the checks above go on without it.
+        let control = match control {
+            None => None,
+            Some(Some(c)) => Some(c),
+            Some(None) => return None,
+        };
+        let (Some(_), Some(request)) = (kind, request) else {
+            return None;
+        };
         Some(ProbePack {
             id,
             name_en: p.name_en,
@@ -909,15 +957,15 @@ impl PackValidator<'_> {
 
     fn request(&mut self, r: RawRequest) -> Option<RequestTemplate> {
         let method = match r.method.get_ref().to_ascii_uppercase().as_str() {
-            "GET" => reqwest::Method::GET,
-            "HEAD" => reqwest::Method::HEAD,
-            "POST" => reqwest::Method::POST,
+            "GET" => Some(reqwest::Method::GET),
+            "HEAD" => Some(reqwest::Method::HEAD),
+            "POST" => Some(reqwest::Method::POST),
             other => {
                 self.report(
                     r.method.span(),
                     format!("method \"{other}\" is not GET, HEAD or POST"),
                 );
-                return None;
+                None
             }
         };
         let url = r.url.get_ref();
@@ -943,7 +991,7 @@ impl PackValidator<'_> {
             }
         }
         Some(RequestTemplate {
-            method,
+            method: method?,
             url: url.clone(),
             follow_redirects: r.follow_redirects,
             headers: r.headers.into_iter().collect(),
@@ -990,11 +1038,9 @@ fn fill(template: &str, t: &Target) -> String {
 fn compile_when(v: &toml::Value) -> Result<Condition, String> {
     match v {
         toml::Value::Array(items) => {
-            let cs = items
-                .iter()
-                .enumerate()
-                .map(|(i, c)| compile_condition(c).map_err(|e| format!("condition {}: {e}", i + 1)))
-                .collect::<Result<Vec<_>, _>>()?;
+            let cs = all_of(items.iter().enumerate().map(|(i, c)| {
+                compile_condition(c).map_err(|e| format!("condition {}: {e}", i + 1))
+            }))?;
             if cs.is_empty() {
                 return Err(
                     "`when = []` is empty: omit `when` for a rule that always matches".into(),
@@ -1003,6 +1049,22 @@ fn compile_when(v: &toml::Value) -> Result<Condition, String> {
             Ok(Condition::All(cs))
         }
         other => compile_condition(other),
+    }
+}
+
+/// Every condition of a list, or every mistake in it (not only the first), joined.
+fn all_of(
+    results: impl Iterator<Item = Result<Condition, String>>,
+) -> Result<Vec<Condition>, String> {
+    let (ok, errors): (Vec<_>, Vec<_>) = results.partition(Result::is_ok);
+    if errors.is_empty() {
+        Ok(ok.into_iter().filter_map(Result::ok).collect())
+    } else {
+        Err(errors
+            .into_iter()
+            .filter_map(Result::err)
+            .collect::<Vec<_>>()
+            .join("; "))
     }
 }
 
@@ -1034,11 +1096,12 @@ pub fn compile_condition(v: &toml::Value) -> Result<Condition, String> {
     };
     let list = |key: &str| -> Result<Vec<Condition>, String> {
         match t.get(key) {
-            Some(toml::Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, c)| compile_condition(c).map_err(|e| format!("{key}[{i}]: {e}")))
-                .collect(),
+            Some(toml::Value::Array(items)) => all_of(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| compile_condition(c).map_err(|e| format!("{key}[{i}]: {e}"))),
+            ),
             _ => Err(format!("`{key}` must be a list of conditions")),
         }
     };
@@ -1112,8 +1175,7 @@ pub fn compile_condition(v: &toml::Value) -> Result<Condition, String> {
             "contains",
         ])?;
         let source = str_of("selector")?;
-        let selector = Selector::parse(&source)
-            .map_err(|e| format!("\"{source}\" is not a CSS selector: {e}"))?;
+        let selector = selector::parse(&source)?;
         let tests = ["text_contains", "alt_contains", "attr"]
             .iter()
             .filter(|k| t.contains_key(**k))
