@@ -8,7 +8,7 @@ pub(crate) mod text;
 mod validate;
 
 use crate::domain::{Precision, SourceKind};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
