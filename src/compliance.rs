@@ -65,7 +65,10 @@ pub struct DeadlinePosition {
 }
 
 /// Where `deadline` stands as of `as_of`: passed once the instant is reached.
-pub fn deadline_position(deadline: Option<DateTime<Utc>>, as_of: DateTime<Utc>) -> DeadlinePosition {
+pub fn deadline_position(
+    deadline: Option<DateTime<Utc>>,
+    as_of: DateTime<Utc>,
+) -> DeadlinePosition {
     let today = time::shanghai_day(as_of);
     let day = deadline.map(deadline_day);
     let state = match deadline {

@@ -879,5 +879,9 @@ async fn the_overview_and_the_requirement_page_count_the_same_days_since_the_dea
 
     let html = Html::parse_document(&page.body);
     let standing = text(one(&html, "strong.passed"));
-    assert_eq!(days_after(&standing, "passed "), expected, "page: {standing}");
+    assert_eq!(
+        days_after(&standing, "passed "),
+        expected,
+        "page: {standing}"
+    );
 }

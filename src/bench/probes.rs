@@ -3,8 +3,8 @@
 //! GET rate of the same server as the ceiling. Prints figures; asserts nothing.
 
 use crate::catalog;
-use crate::domain::{Check, Platform};
 use crate::config::Config;
+use crate::domain::{Check, Platform};
 use crate::probes::engine::Engine;
 use crate::probes::fetch::{FetchSettings, Fetcher, FetcherOptions};
 use crate::probes::pack::validate_packs;

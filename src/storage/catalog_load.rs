@@ -3,8 +3,8 @@
 //! kind's status ladder, which the catalog owns whole.
 
 use super::{Db, StorageError, Store, WritePool, on_pool};
-use crate::domain::NewObservation;
 use crate::catalog::Catalog;
+use crate::domain::NewObservation;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 

@@ -11,7 +11,6 @@ use sqlx::types::Json;
 use sqlx::{FromRow, Row};
 use std::collections::HashMap;
 
-
 /// Rows into the domain's records, on either backend: one field list per record, read by
 /// column name (the queries select exactly these columns).
 macro_rules! records_from {
