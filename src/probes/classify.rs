@@ -577,7 +577,7 @@ pub(super) fn tree_select(
 pub(super) fn fast_select(
     page: &str,
     selector: &scraper::Selector,
-    fast: &scan::FastSelector,
+    fast: &super::select::FastSelector,
     test: &ElementTest,
 ) -> Result<Option<Match>, &'static str> {
     match scan::scan(page, fast, test) {

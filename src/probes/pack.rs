@@ -7,6 +7,11 @@ mod validate;
 
 pub use validate::{compile_condition, load_packs, validate_packs};
 
+// Moved to `probes::select`; re-exported until the classifier names it there.
+pub use super::select::ElementTest;
+
+use super::select::FastSelector;
+
 use crate::domain::Method;
 use regex::Regex;
 use scraper::Selector;
@@ -171,18 +176,6 @@ impl HostPattern {
     }
 }
 
-/// What a `selector` condition tests on the elements it selects.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ElementTest {
-    Present,
-    Text(String),
-    Alt(String),
-    Attr {
-        name: String,
-        contains: Option<String>,
-    },
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValueTest {
     Exists,
@@ -204,7 +197,7 @@ pub enum Condition {
         source: String,
         test: ElementTest,
         /// The selector's streaming form, when start tags alone can answer it.
-        fast: Option<super::scan::FastSelector>,
+        fast: Option<FastSelector>,
     },
     BodyContains(String),
     BodyRegex(Regex),

@@ -5,14 +5,14 @@
 
 use super::selector;
 use super::{
-    Condition, ElementTest, Extract, HostPattern, MethodNames, ProbePack, RequestTemplate, Rule,
-    Target, TargetCheck, ValueTest,
+    Condition, Extract, HostPattern, MethodNames, ProbePack, RequestTemplate, Rule, Target,
+    TargetCheck, ValueTest,
 };
 use crate::catalog::read::{self, is_placeholder};
 use crate::catalog::text::control_characters;
 use crate::catalog::{Catalog, Problem, Problems, line_of};
 use crate::domain::{self, Kind};
-use crate::probes::scan::FastSelector;
+use crate::probes::select::{ElementTest, FastSelector};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
