@@ -20,7 +20,7 @@
 use super::select::{Answer, ElementTest, FastSelector, StartTag, raw_is_final};
 
 /// Start tags after which the tree no longer follows the tag stream: the scan gives up.
-const DERAILING: &[&str] = &[
+pub(super) const DERAILING: &[&str] = &[
     "template",
     "select",
     "svg",
@@ -34,19 +34,22 @@ const DERAILING: &[&str] = &[
 ];
 
 /// Table parts: dropped by the tree builder outside a table.
-const TABLE_PARTS: &[&str] = &[
+pub(super) const TABLE_PARTS: &[&str] = &[
     "table", "caption", "colgroup", "col", "tbody", "thead", "tfoot", "tr", "td", "th",
 ];
 
 /// At most this many elements are looked at, as the tree path does.
-const MAX_CANDIDATES: usize = 1000;
+pub(super) const MAX_CANDIDATES: usize = 1000;
 
 /// What a scan found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scan<'a> {
     /// The first element that matches and passes the test: the byte offset of its start tag
     /// and, for `alt`/`attr` tests, the attribute's value.
-    Found { at: usize, value: Option<&'a str> },
+    Found {
+        at: usize,
+        value: Option<std::borrow::Cow<'a, str>>,
+    },
     /// No element matches.
     Absent,
     /// The tag stream cannot tell; why, for tests and traces.
@@ -159,7 +162,10 @@ pub fn scan<'a>(page: &'a str, selector: &FastSelector, test: &ElementTest) -> S
         return Scan::Undecided("the page nests forms");
     }
     match found {
-        Some((at, value)) => Scan::Found { at, value },
+        Some((at, value)) => Scan::Found {
+            at,
+            value: value.map(std::borrow::Cow::Borrowed),
+        },
         None => Scan::Absent,
     }
 }
