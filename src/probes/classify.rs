@@ -580,29 +580,7 @@ pub(super) fn fast_select(
     fast: &super::select::FastSelector,
     test: &ElementTest,
 ) -> Result<Option<Match>, &'static str> {
-    let scanner: Scanner = if *USE_TOKENS {
-        super::scan_tokens::scan
-    } else {
-        scan::scan
-    };
-    fast_select_with(scanner, page, selector, fast, test)
-}
-
-/// Temporary: which scanner answers (HUTONG_SCAN=tokens for html5ever's tokenizer).
-pub(super) static USE_TOKENS: LazyLock<bool> =
-    LazyLock::new(|| std::env::var("HUTONG_SCAN").is_ok_and(|v| v == "tokens"));
-
-pub(super) type Scanner =
-    for<'p> fn(&'p str, &super::select::FastSelector, &ElementTest) -> scan::Scan<'p>;
-
-pub(super) fn fast_select_with(
-    scanner: Scanner,
-    page: &str,
-    selector: &scraper::Selector,
-    fast: &super::select::FastSelector,
-    test: &ElementTest,
-) -> Result<Option<Match>, &'static str> {
-    match scanner(page, fast, test) {
+    match scan::scan(page, fast, test) {
         scan::Scan::Absent => Ok(None),
         scan::Scan::Undecided(why) => Err(why),
         scan::Scan::Found { at, value } => {

@@ -7,7 +7,6 @@ pub mod engine;
 pub mod fetch;
 pub mod pack;
 pub mod scan;
-pub mod scan_tokens;
 pub mod select;
 pub mod types;
 

@@ -2,7 +2,7 @@
 //! as scraper's tree does. Pages: every kind the simulator serves, hand-written traps, and
 //! generated tag soup.
 
-use super::classify::{Match, Scanner, fast_select_with, tree_select};
+use super::classify::{Match, fast_select, tree_select};
 use super::scan::{Scan, scan};
 use super::select::{ElementTest, FastSelector};
 use crate::simulator::{LinkState, Simulator, Timetable};
@@ -62,11 +62,6 @@ fn tests() -> Vec<ElementTest> {
     ]
 }
 
-const SCANNERS: [(&str, Scanner); 2] = [
-    ("hand", super::scan::scan),
-    ("tokens", super::scan_tokens::scan),
-];
-
 /// Compares fast and tree answers on one page; returns how many were decided fast.
 fn compare(name: &str, page: &str, strict_excerpts: bool) -> usize {
     let html = Html::parse_document(page);
@@ -78,22 +73,20 @@ fn compare(name: &str, page: &str, strict_excerpts: bool) -> usize {
         };
         for test in tests() {
             let tree: Option<Match> = tree_select(&html, &selector, &test);
-            for (scanner_name, scanner) in SCANNERS {
-                let Ok(quick) = fast_select_with(scanner, page, &selector, &fast, &test) else {
-                    continue;
-                };
-                decided += 1;
+            let Ok(quick) = fast_select(page, &selector, &fast, &test) else {
+                continue;
+            };
+            decided += 1;
+            assert_eq!(
+                quick.is_some(),
+                tree.is_some(),
+                "{name}: `{source}` {test:?}: fast {quick:?}, tree {tree:?}\n{page}"
+            );
+            if strict_excerpts {
                 assert_eq!(
-                    quick.is_some(),
-                    tree.is_some(),
-                    "{scanner_name} {name}: `{source}` {test:?}: fast {quick:?}, tree {tree:?}\n{page}"
+                    quick, tree,
+                    "{name}: `{source}` {test:?}: excerpts differ\n{page}"
                 );
-                if strict_excerpts {
-                    assert_eq!(
-                        quick, tree,
-                        "{scanner_name} {name}: `{source}` {test:?}: excerpts differ\n{page}"
-                    );
-                }
             }
         }
     }
