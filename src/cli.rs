@@ -268,7 +268,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Simulate { listen, period } => probe_cli::simulate(listen, period).await,
             Command::Reclassify { pack } => probe_cli::reclassify(&config, pack.as_deref()).await.map(|_| ()),
             Command::Probe { action: ProbeAction::Run { pack, check } } => {
-                probe_cli::run_now(&config, pack.as_deref(), check.as_deref()).await.map(|_| ())
+                probe_cli::run_now(&config, pack.as_deref(), check.as_deref(), serve::shutdown_signal()).await.map(|_| ())
             }
             Command::Probe { action: ProbeAction::Check } => match probe_cli::check_packs(&config.catalog_dir) {
                 Ok(packs) => {
@@ -312,6 +312,9 @@ pub fn run(cli: Cli) -> ExitCode {
             }),
         }
     });
+    // Blocking work still in flight (a page being classified) would keep the runtime, and
+    // so the process, alive until it ends: give it a moment, then exit regardless.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -25,12 +25,15 @@ pub fn check_packs(catalog_dir: &Path) -> Result<Vec<ProbePack>, Problems> {
 
 /// `hutong probe run`: runs packs now (all scheduled-or-not packs matching the filters),
 /// printing progress and a summary table. Simulated packs get an in-process simulator
-/// unless `probes.simulator` names one.
+/// unless `probes.simulator` names one. When `shutdown` completes first (Ctrl-C, SIGTERM)
+/// the run stops at once and is left `interrupted`, to be resumed by the scheduler.
 pub async fn run_now(
     config: &Config,
     pack_id: Option<&str>,
     check: Option<&str>,
+    shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<Vec<RunSummary>> {
+    let mut shutdown = std::pin::pin!(shutdown);
     let (cat, store) = serve::open_with_catalog(config).await?;
     let packs = pack::load_packs(&config.catalog_dir.join("probes"), &cat)
         .map_err(|p| anyhow::anyhow!("the probe packs are invalid\n{p}"))?;
@@ -92,11 +95,39 @@ pub async fn run_now(
             bar.inc(1);
             bar.set_message(format!("{} {}", r.check_id, r.status));
         };
-        let slot = Utc::now();
-        let summary = system
-            .engine
-            .run_pack(id, slot, "manual", check, &progress)
-            .await?;
+        let slot = chrono::Timelike::with_nanosecond(&Utc::now(), 0).unwrap_or_else(Utc::now);
+        let run = system.engine.run_pack(id, slot, "manual", check, &progress);
+        let summary = tokio::select! {
+            summary = run => summary,
+            () = &mut shutdown => {
+                bar.finish_and_clear();
+                system.engine.stop();
+                if let Err(e) = store.interrupt_run(id, slot).await {
+                    eprintln!("the run of {id} could not be marked interrupted: {e}");
+                }
+                if let Some((_, running)) = system.simulator {
+                    running.shutdown().await;
+                }
+                store.close().await;
+                anyhow::bail!(
+                    "stopped: the run of {id} for {} is left interrupted (the scheduler resumes it)",
+                    slot.format("%Y-%m-%d %H:%M:%S UTC")
+                );
+            }
+        };
+        let summary = match summary {
+            Ok(summary) => summary,
+            Err(e) => {
+                bar.finish_and_clear();
+                let pending = store.pending_counts();
+                if pending.finished_runs > 0 {
+                    eprintln!(
+                        "the end of this run could not be written to the database: it is lost when this command exits"
+                    );
+                }
+                return Err(e.into());
+            }
+        };
         bar.finish_and_clear();
         print_summary(&pack, &summary);
         summaries.push(summary);

@@ -11,7 +11,7 @@ use hutong::probes::fetch::{Fetcher, FetcherOptions};
 use hutong::probes::pack::{ProbePack, validate_packs};
 use hutong::scheduler::Scheduler;
 use hutong::simulator::{LinkState, RunningSimulator, Simulator, Timetable};
-use hutong::storage::Store;
+use hutong::storage::{RunStart, Store};
 use std::path::PathBuf;
 
 async fn simulator(timetable: Timetable) -> (Simulator, RunningSimulator) {
@@ -389,4 +389,381 @@ fn probe_classify_reads_a_saved_page_with_the_wechat_pack() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("missing.html"), "{err}");
+}
+
+/// Waits (at most 30 s) until `cond` holds.
+async fn eventually<F, Fut>(what: &str, cond: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !cond().await {
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Every slot of `schedule` from `from` to `to` (inclusive) was run or recorded missed.
+fn assert_every_slot_accounted_for(
+    schedule: &str,
+    from: chrono::DateTime<Utc>,
+    to: chrono::DateTime<Utc>,
+    runs: &[hutong::storage::ProbeRunRecord],
+    missed: &[hutong::storage::MissedSlotsRecord],
+) -> usize {
+    let mut slot = from;
+    let mut n = 0;
+    while slot <= to {
+        let ran = runs.iter().any(|r| r.slot == slot);
+        let was_missed = missed
+            .iter()
+            .any(|m| m.first_slot <= slot && slot <= m.last_slot);
+        assert!(
+            ran || was_missed,
+            "slot {slot} passed in silence\nruns: {:?}\nmissed: {missed:?}",
+            runs.iter().map(|r| r.slot).collect::<Vec<_>>()
+        );
+        n += 1;
+        slot = hutong::probes::next_fire(schedule, slot).unwrap();
+    }
+    n
+}
+
+/// `/probes` (in `lang`) and `/api/v1/probes` for `packs`, failing at once.
+async fn probes_views(store: &Store, packs: &[&ProbePack]) -> (String, String, serde_json::Value) {
+    let summaries = packs
+        .iter()
+        .map(|p| hutong::probes::PackSummary {
+            id: p.id.clone(),
+            name_en: p.name_en.clone(),
+            name_zh: p.name_zh.clone(),
+            kind: p.kind.clone(),
+            version: p.version,
+            verified: p.verified,
+            simulated: p.simulated,
+            enabled: true,
+            scheduled: true,
+            schedule: p.schedule.clone(),
+            confirmations: p.confirmations,
+            checks: Vec::new(),
+            file: "probes/test.toml".into(),
+        })
+        .collect();
+    let app = hutong::web::router(hutong::web::AppState {
+        packs: std::sync::Arc::new(summaries),
+        probe_alert_after: Duration::zero(),
+        ..hutong::web::AppState::new(store.clone())
+    });
+    let en = common::get(&app, "/probes").await.body;
+    let zh = common::get(&app, "/probes?lang=zh-CN").await.body;
+    let api = common::get(&app, "/api/v1/probes").await.json();
+    (en, zh, api)
+}
+
+/// No slot passes in silence: slots while no process ran are recorded at start, slots
+/// whose previous run is still going are recorded as they come, with why, and shown.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_slot_passes_in_silence() {
+    let db = sqlite().await;
+    db.store.apply_catalog(&real_catalog()).await.unwrap();
+    let (_sim, running) = simulator(Timetable::Fixed).await;
+    // Every second; each run waits 2.5 s for its slow target.
+    let pack = simchat_pack(|t| {
+        t.replace(
+            "schedule = \"*/15 * * * * *\"",
+            "schedule = \"* * * * * *\"",
+        )
+        .replace(
+            "simnews = \"http://news.simnews.test/a/1\"",
+            "simnews = \"http://lab.sim.test/slow?ms=2500\"",
+        )
+    });
+    let schedule = pack.schedule.clone();
+    let e = engine(&db.store, vec![pack.clone()], &running);
+    // The last run of an earlier process, 20 s ago.
+    let before =
+        chrono::Timelike::with_nanosecond(&(Utc::now() - Duration::seconds(20)), 0).unwrap();
+    let RunStart::Fresh(id) = db
+        .store
+        .begin_run("demo-simchat-links", before, "schedule", 3)
+        .await
+        .unwrap()
+    else {
+        panic!("a fresh run")
+    };
+    db.store.finish_run(id, 3, 0, None).await.unwrap();
+
+    let scheduler = Scheduler::start(e.clone(), &["demo-simchat-links".to_string()])
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    scheduler.shutdown().await;
+
+    let runs = db
+        .store
+        .recent_runs("demo-simchat-links", 1000)
+        .await
+        .unwrap();
+    let missed = db
+        .store
+        .missed_slots("demo-simchat-links", 1000)
+        .await
+        .unwrap();
+    let reasons: Vec<&str> = missed.iter().map(|m| m.reason.as_str()).collect();
+    let idle = missed
+        .iter()
+        .find(|m| m.reason == "not_running")
+        .unwrap_or_else(|| panic!("{missed:?}"));
+    assert_eq!(idle.first_slot, before + Duration::seconds(1), "{idle:?}");
+    assert!(idle.slots >= 18, "{idle:?}");
+    assert!(reasons.contains(&"previous_run_going"), "{reasons:?}");
+    assert!(missed.iter().all(|m| !m.pending), "all written: {missed:?}");
+    let last = runs
+        .iter()
+        .map(|r| r.slot)
+        .chain(missed.iter().map(|m| m.last_slot))
+        .max()
+        .unwrap();
+    let slots = assert_every_slot_accounted_for(&schedule, before, last, &runs, &missed);
+    assert!(slots >= 24, "{slots}");
+
+    let (en, zh, api) = probes_views(&db.store, &[&pack]).await;
+    assert!(en.contains("previous run was still going"), "{en}");
+    assert!(
+        en.contains("no Hutong process was scheduling the pack"),
+        "{en}"
+    );
+    assert!(zh.contains("该探针包的上一次运行尚未结束"), "{zh}");
+    let listed = api["packs"][0]["recent_missed_slots"].as_array().unwrap();
+    assert!(
+        listed.iter().any(|m| m["reason"] == "not_running"),
+        "{listed:?}"
+    );
+    running.shutdown().await;
+}
+
+/// While the database refuses writes, the slots it costs are recorded as missed in
+/// memory (and shown, the pack failing); once it takes writes again they are stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn slots_missed_while_the_database_refuses_writes_are_kept_and_then_stored() {
+    let db = common::sqlite_with(1).await;
+    db.store.apply_catalog(&real_catalog()).await.unwrap();
+    let (_sim, running) = simulator(Timetable::Fixed).await;
+    let pack = simchat_pack(|t| {
+        t.replace(
+            "schedule = \"*/15 * * * * *\"",
+            "schedule = \"*/2 * * * * *\"",
+        )
+    });
+    let e = engine(&db.store, vec![pack.clone()], &running);
+    let scheduler = Scheduler::start(e.clone(), &["demo-simchat-links".to_string()])
+        .await
+        .unwrap();
+    // Between two runs (every 2 s, each a few milliseconds), writes start failing.
+    let store = &db.store;
+    eventually("a run finished", || async {
+        store
+            .recent_runs("demo-simchat-links", 1)
+            .await
+            .unwrap()
+            .first()
+            .is_some_and(|r| r.state == "finished")
+    })
+    .await;
+    db.store
+        .execute_admin("pragma query_only = 1")
+        .await
+        .unwrap();
+    eventually("a missed slot kept in memory", || async {
+        store.pending_counts().missed_slots > 0
+    })
+    .await;
+    let (en, _, api) = probes_views(&db.store, &[&pack]).await;
+    let p = &api["packs"][0];
+    assert_eq!(p["failing"], true, "{p}");
+    let pending = p["recent_missed_slots"][0].clone();
+    assert_eq!(pending["reason"], "database_unavailable", "{p}");
+    assert_eq!(pending["pending"], true, "{p}");
+    assert!(
+        pending["detail"].as_str().unwrap().contains("readonly"),
+        "{p}"
+    );
+    assert!(en.contains("the database was unavailable"), "{en}");
+    assert!(en.contains("not written yet"), "{en}");
+
+    db.store
+        .execute_admin("pragma query_only = 0")
+        .await
+        .unwrap();
+    eventually("the missed slots written", || async {
+        store.pending_counts() == Default::default()
+    })
+    .await;
+    scheduler.shutdown().await;
+    let missed = db
+        .store
+        .missed_slots("demo-simchat-links", 100)
+        .await
+        .unwrap();
+    assert!(
+        missed
+            .iter()
+            .any(|m| m.reason == "database_unavailable" && !m.pending && m.id > 0),
+        "{missed:?}"
+    );
+    running.shutdown().await;
+}
+
+/// A TCP relay to the PostgreSQL test server that can cut every connection and refuse new
+/// ones: to Hutong, PostgreSQL is down (the shared server itself is never touched).
+struct Relay {
+    addr: std::net::SocketAddr,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    async fn to(upstream: std::net::SocketAddr) -> Relay {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let links = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let accept = {
+            let (down, links) = (down.clone(), links.clone());
+            tokio::spawn(async move {
+                while let Ok((mut inbound, _)) = listener.accept().await {
+                    if down.load(Ordering::SeqCst) {
+                        continue; // dropped: the connection is closed at once
+                    }
+                    let link = tokio::spawn(async move {
+                        if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                            let _ =
+                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    });
+                    links.lock().unwrap().push(link);
+                }
+            })
+        };
+        Relay {
+            addr,
+            down,
+            links,
+            accept,
+        }
+    }
+
+    fn cut(&self) {
+        self.down.store(true, std::sync::atomic::Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.cut();
+        self.accept.abort();
+    }
+}
+
+/// PostgreSQL down for a while under a running scheduler: the slots it costs are recorded
+/// as missed (database unavailable), kept in memory, and stored once it is back.
+#[tokio::test(flavor = "multi_thread")]
+async fn slots_missed_while_postgres_is_down_are_stored_when_it_is_back() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    db.store.apply_catalog(&real_catalog()).await.unwrap();
+    let direct = url::Url::parse(&db.url).unwrap();
+    let upstream = format!(
+        "{}:{}",
+        direct.host_str().unwrap(),
+        direct.port().unwrap_or(5432)
+    );
+    let upstream = tokio::net::lookup_host(upstream)
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let relay = Relay::to(upstream).await;
+    let mut through = direct.clone();
+    through.set_host(Some("127.0.0.1")).unwrap();
+    through.set_port(Some(relay.addr.port())).unwrap();
+    let store = Store::open(through.as_str(), 2).await.unwrap();
+
+    let (_sim, running) = simulator(Timetable::Fixed).await;
+    let pack = simchat_pack(|t| {
+        t.replace(
+            "schedule = \"*/15 * * * * *\"",
+            "schedule = \"*/2 * * * * *\"",
+        )
+    });
+    let schedule = pack.schedule.clone();
+    let e = engine(&store, vec![pack], &running);
+    let scheduler = Scheduler::start(e.clone(), &["demo-simchat-links".to_string()])
+        .await
+        .unwrap();
+    let started = chrono::Timelike::with_nanosecond(&Utc::now(), 0).unwrap();
+    eventually("a run finished", || async {
+        db.store
+            .recent_runs("demo-simchat-links", 1)
+            .await
+            .unwrap()
+            .first()
+            .is_some_and(|r| r.state == "finished")
+    })
+    .await;
+    relay.cut();
+    eventually("a missed slot kept in memory", || async {
+        store.pending_counts().missed_slots > 0
+    })
+    .await;
+    relay.restore();
+    eventually("everything kept in memory written", || async {
+        store.pending_counts() == Default::default()
+    })
+    .await;
+    scheduler.shutdown().await;
+
+    // As the database has it (read directly, not through the relay).
+    let missed = db
+        .store
+        .missed_slots("demo-simchat-links", 1000)
+        .await
+        .unwrap();
+    assert!(
+        missed
+            .iter()
+            .any(|m| m.reason == "database_unavailable" && m.id > 0),
+        "{missed:?}"
+    );
+    let runs = db
+        .store
+        .recent_runs("demo-simchat-links", 1000)
+        .await
+        .unwrap();
+    let last = runs
+        .iter()
+        .map(|r| r.slot)
+        .chain(missed.iter().map(|m| m.last_slot))
+        .max()
+        .unwrap();
+    let first = runs
+        .iter()
+        .map(|r| r.slot)
+        .min()
+        .unwrap()
+        .max(started - Duration::seconds(2));
+    assert_every_slot_accounted_for(&schedule, first, last, &runs, &missed);
+    store.close().await;
+    running.shutdown().await;
 }

@@ -35,13 +35,16 @@ fn packs(texts: &[String]) -> Vec<ProbePack> {
 }
 
 async fn harness(texts: &[String]) -> Harness {
-    harness_with(texts, false).await
+    harness_on(common::sqlite().await, texts, false).await
 }
 
 /// `allow_private`: the direct fetcher may reach loopback fixtures (the opt-in of test
 /// set-ups); the simulator's fetcher never needs it.
 async fn harness_with(texts: &[String], allow_private: bool) -> Harness {
-    let db = common::sqlite().await;
+    harness_on(common::sqlite().await, texts, allow_private).await
+}
+
+async fn harness_on(db: common::TestDb, texts: &[String], allow_private: bool) -> Harness {
     db.store
         .apply_catalog(&common::real_catalog())
         .await
@@ -817,5 +820,400 @@ async fn probes_reach_loopback_only_when_the_setting_allows_it() {
             assert_nothing_stored_contains(&h, &obs, INTERNAL_SECRET).await;
         }
     }
+    h.running.shutdown().await;
+}
+
+/// Rules for the NUL tests: the lab's "blocked" wording (its excerpt carries the NUL),
+/// else the simulator's banner.
+const NUL_RULES: &str = r#"
+[[rule]]
+id = "painted"
+status = "open"
+confirmed = false
+when = { body_contains = "已停止访问该网页" }
+
+[[rule]]
+id = "banner"
+status = "open"
+when = { body_contains = "模拟" }
+"#;
+
+/// A page with U+0000 in its matched excerpt loses nothing: every target is stored (the
+/// NUL replaced in what is kept as text), the raw page stays byte-exact, the run ends.
+async fn nul_bytes_lose_nothing(db: common::TestDb) {
+    let h = harness_on(
+        db,
+        &[lab_pack(
+            "nul",
+            true,
+            "",
+            &[
+                ("simshop", "http://lab.sim.test/nul"),
+                ("simvideo", "http://lab.sim.test/malformed"),
+                ("simnews", "http://news.simnews.test/a/1"),
+            ],
+            "{target_raw}",
+            NUL_RULES,
+        )],
+        false,
+    )
+    .await;
+    let at = slot(9);
+    let summary = h
+        .engine
+        .run_pack("nul", at, "test", None, &|_| {})
+        .await
+        .expect("the run stores every result");
+    assert_eq!(summary.failures, 0, "{summary:?}");
+    let obs = h.db.store.run_observations("nul", at).await.unwrap();
+    assert_eq!(obs.len(), 3, "every target stored: {obs:?}");
+    let nul = obs
+        .iter()
+        .find(|o| o.check_id == "link.simchat.simshop")
+        .unwrap();
+    assert_eq!((nul.status.as_str(), nul.confirmed), ("open", Some(false)));
+    let ev = evidence(nul);
+    let excerpt = ev["excerpt"].as_str().unwrap();
+    assert!(
+        excerpt.contains("已停止访问该网页\u{FFFD}（页面含 NUL 字节）"),
+        "{excerpt}"
+    );
+    assert!(!ev.to_string().contains('\0') && !ev.to_string().contains("\\u0000"));
+    // The raw page is kept exactly as served, NUL bytes and all.
+    let sha = nul.snapshot.clone().expect("snapshot");
+    let stored = h.db.store.snapshot(&sha).await.unwrap().expect("stored");
+    let body = zstd::decode_all(stored.body.as_slice()).unwrap();
+    let marker = "网页\0".as_bytes();
+    assert!(body.windows(marker.len()).any(|w| w == marker), "NUL kept");
+    assert_eq!(hutong::probes::engine::sha256_hex(&body), sha);
+    let runs = h.db.store.recent_runs("nul", 5).await.unwrap();
+    assert_eq!(runs[0].state, "finished");
+    assert_eq!((runs[0].done, runs[0].detail.as_deref()), (3, None));
+    h.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nul_bytes_lose_nothing_on_postgres() {
+    if let Some(db) = common::postgres().await {
+        nul_bytes_lose_nothing(db).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nul_bytes_lose_nothing_on_sqlite() {
+    nul_bytes_lose_nothing(common::sqlite().await).await;
+}
+
+/// A result the database refuses (here: its check was removed from the database after
+/// the pack was validated) is named, the others are stored, and the run ends failed
+/// with the reason: never left `running`.
+async fn one_refused_result_loses_nothing_else(db: common::TestDb) {
+    let h = harness_on(
+        db,
+        &[lab_pack(
+            "refused",
+            true,
+            "",
+            &[
+                ("simshop", "http://shop.simshop.test/item/1"),
+                ("simvideo", "http://video.simvideo.test/v/1"),
+                ("simnews", "http://news.simnews.test/a/1"),
+            ],
+            "{target_raw}",
+            NUL_RULES,
+        )],
+        false,
+    )
+    .await;
+    h.db.store
+        .execute_admin("delete from checks where id = 'link.simchat.simvideo'")
+        .await
+        .expect("remove one check");
+    let at = slot(10);
+    let err = h
+        .engine
+        .run_pack("refused", at, "test", None, &|_| {})
+        .await
+        .expect_err("one result cannot be stored");
+    let err = err.to_string();
+    assert!(err.contains("link.simchat.simvideo"), "{err}");
+    let obs = h.db.store.run_observations("refused", at).await.unwrap();
+    let mut stored: Vec<&str> = obs.iter().map(|o| o.check_id.as_str()).collect();
+    stored.sort();
+    assert_eq!(stored, ["link.simchat.simnews", "link.simchat.simshop"]);
+    let runs = h.db.store.recent_runs("refused", 5).await.unwrap();
+    let run = &runs[0];
+    assert_eq!(run.state, "finished", "{run:?}");
+    assert!(run.failed(), "{run:?}");
+    assert_eq!(run.done, 2);
+    let detail = run.detail.as_deref().unwrap();
+    assert!(
+        detail.contains("1 result(s) were refused") && detail.contains("link.simchat.simvideo"),
+        "{detail}"
+    );
+    assert_eq!(h.db.store.pending_counts(), Default::default());
+    h.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_refused_result_loses_nothing_else_on_postgres() {
+    if let Some(db) = common::postgres().await {
+        one_refused_result_loses_nothing_else(db).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_refused_result_loses_nothing_else_on_sqlite() {
+    one_refused_result_loses_nothing_else(common::sqlite().await).await;
+}
+
+/// The pack as the probes page and API know it.
+fn summary_of(pack: &ProbePack) -> hutong::probes::PackSummary {
+    hutong::probes::PackSummary {
+        id: pack.id.clone(),
+        name_en: pack.name_en.clone(),
+        name_zh: pack.name_zh.clone(),
+        kind: pack.kind.clone(),
+        version: pack.version,
+        verified: pack.verified,
+        simulated: pack.simulated,
+        enabled: pack.enabled,
+        scheduled: true,
+        schedule: pack.schedule.clone(),
+        confirmations: pack.confirmations,
+        checks: pack
+            .targets
+            .iter()
+            .flat_map(|t| t.checks.iter().map(|c| c.check_id.clone()))
+            .collect(),
+        file: "probes/test.toml".into(),
+    }
+}
+
+/// `/api/v1/probes` for `h`'s packs, flagging a pack failing at once.
+async fn probes_api(h: &Harness) -> serde_json::Value {
+    let state = hutong::web::AppState {
+        packs: std::sync::Arc::new(h.engine.packs().iter().map(|p| summary_of(p)).collect()),
+        probe_alert_after: chrono::Duration::zero(),
+        ..hutong::web::AppState::new(h.db.store.clone())
+    };
+    common::get(&hutong::web::router(state), "/api/v1/probes")
+        .await
+        .json()
+}
+
+fn three_targets(id: &str) -> String {
+    lab_pack(
+        id,
+        true,
+        "",
+        &[
+            ("simshop", "http://shop.simshop.test/item/1?kb=6"),
+            ("simvideo", "http://video.simvideo.test/v/1?kb=6"),
+            ("simnews", "http://lab.sim.test/slow?ms=1500"),
+        ],
+        "{target_raw}",
+        NUL_RULES,
+    )
+}
+
+/// A full disk (SQLite's page limit reached) while a run stores its results: the run ends
+/// failed with the database's reason, and the API says the pack is failing — it said
+/// `failing=false`, last run `running`. (The pool's recovery once space is back is the
+/// storage suite's.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_that_cannot_store_on_a_full_disk_is_failed_not_running() {
+    // Large pages, distinct per target: their snapshots need new pages of the file.
+    let big = lab_pack(
+        "full",
+        true,
+        "",
+        &[
+            ("simshop", "http://shop.simshop.test/item/7?kb=1024"),
+            ("simvideo", "http://video.simvideo.test/v/7?kb=1024"),
+            ("simnews", "http://news.simnews.test/a/7?kb=1024"),
+        ],
+        "{target_raw}",
+        NUL_RULES,
+    );
+    let h = harness_on(common::sqlite_with(1).await, &[big], false).await;
+    // No page beyond those the file has (no free ones either): a full disk.
+    h.db.store.execute_admin("vacuum").await.unwrap();
+    h.db.store
+        .execute_admin("pragma max_page_count = 1")
+        .await
+        .unwrap();
+    let err = h
+        .engine
+        .run_pack("full", slot(12), "test", None, &|_| {})
+        .await
+        .expect_err("the disk is full");
+    assert!(err.to_string().contains("full"), "{err}");
+    let runs = h.db.store.recent_runs("full", 5).await.unwrap();
+    assert_eq!(runs[0].slot, slot(12));
+    assert_eq!(
+        runs[0].state, "finished",
+        "never left running: {:?}",
+        runs[0]
+    );
+    assert!(runs[0].failed());
+    assert!(runs[0].detail.as_deref().unwrap().contains("full"));
+    let api = probes_api(&h).await;
+    let pack = &api["packs"][0];
+    assert_eq!(pack["failing"], true, "{pack}");
+    assert_eq!(pack["consecutive_failed_runs"], 1, "{pack}");
+    assert_eq!(pack["last_run"]["state"], "finished", "{pack}");
+    assert_eq!(
+        pack["recent_runs"].as_array().map(Vec::len),
+        Some(1),
+        "{pack}"
+    );
+    h.running.shutdown().await;
+}
+
+/// When the database refuses even the end of a run, the failed run is kept in memory and
+/// shown (API: failing, last run failed) until the database takes it again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_run_the_database_refuses_is_kept_until_it_can_be_written() {
+    let h = harness_on(
+        common::sqlite_with(1).await,
+        &[three_targets("refusing")],
+        false,
+    )
+    .await;
+    run(&h, "refusing", slot(14)).await;
+    let engine = h.engine.clone();
+    let task = tokio::spawn(async move {
+        engine
+            .run_pack("refusing", slot(15), "test", None, &|_| {})
+            .await
+    });
+    // Once the run has started (its slow target still loading), writes are refused.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let runs = h.db.store.recent_runs("refusing", 1).await.unwrap();
+        if runs[0].slot == slot(15) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    h.db.store
+        .execute_admin("pragma query_only = 1")
+        .await
+        .unwrap();
+    let err = task.await.unwrap().expect_err("nothing can be written");
+    assert!(err.to_string().contains("readonly"), "{err}");
+    assert_eq!(h.db.store.pending_counts().finished_runs, 1);
+    let api = probes_api(&h).await;
+    let pack = &api["packs"][0];
+    assert_eq!(pack["failing"], true, "{pack}");
+    assert_eq!(pack["last_run"]["state"], "finished", "{pack}");
+    assert!(
+        pack["last_run"]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("readonly")),
+        "{pack}"
+    );
+
+    h.db.store
+        .execute_admin("pragma query_only = 0")
+        .await
+        .unwrap();
+    assert_eq!(h.db.store.flush_pending().await.unwrap(), 1);
+    assert_eq!(h.db.store.pending_counts(), Default::default());
+    // Now in the database itself, as another process reads it.
+    let other = hutong::storage::Store::open(&h.db.url, 1).await.unwrap();
+    let runs = other.recent_runs("refusing", 1).await.unwrap();
+    assert_eq!(
+        (runs[0].slot, runs[0].state.as_str()),
+        (slot(15), "finished")
+    );
+    assert!(runs[0].failed());
+    other.close().await;
+    h.running.shutdown().await;
+}
+
+/// One pack whose pages take (without limits) minutes to read never holds up another:
+/// each pack classifies within its own share of the cores. Stopping the engine ends the
+/// stuck classification.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stuck_classification_never_blocks_another_pack() {
+    let deep = "http://lab.sim.test/deep?n=30000&tag=b";
+    let h = harness(&[
+        lab_pack(
+            "stuck",
+            true,
+            "timeout_secs = 30\nmax_body_bytes = 5242880",
+            &[("simshop", deep), ("simvideo", deep), ("simnews", deep)],
+            "{target_raw}",
+            r#"
+[[rule]]
+id = "deepest"
+status = "open"
+when = { selector = "body", text_contains = "最深处" }
+"#,
+        ),
+        lab_pack(
+            "quick",
+            true,
+            "",
+            &[("simshop", "http://shop.simshop.test/item/1")],
+            "{target_raw}",
+            NUL_RULES,
+        ),
+    ])
+    .await;
+    // No limits: these pages would take minutes to read.
+    let engine = Engine::new(
+        h.db.store.clone(),
+        h.engine.packs().iter().map(|p| (**p).clone()).collect(),
+        Fetcher::new(FetcherOptions::default()).unwrap(),
+        Some(
+            Fetcher::new(FetcherOptions {
+                proxy: Some(url::Url::parse(&format!("http://{}", h.running.addr)).unwrap()),
+                ..FetcherOptions::default()
+            })
+            .unwrap(),
+        ),
+        "test",
+        16,
+    )
+    .with_parse_limits(hutong::probes::bounded::ParseLimits {
+        max_depth: u32::MAX,
+        max_elements: usize::MAX,
+        time: Duration::from_secs(3600),
+    });
+    let stuck = {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            engine
+                .run_pack("stuck", slot(16), "test", None, &|_| {})
+                .await
+        })
+    };
+    // Let the stuck pack fetch its pages and start reading them.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let quick = tokio::time::timeout(
+        Duration::from_secs(60),
+        engine.run_pack("quick", slot(16), "test", None, &|_| {}),
+    )
+    .await
+    .expect("the other pack is not held up")
+    .expect("its run completes");
+    assert_eq!((quick.observed, quick.failures), (1, 0));
+    assert!(!stuck.is_finished(), "the stuck pack is still reading");
+    engine.stop();
+    let stopped = tokio::time::timeout(Duration::from_secs(60), stuck)
+        .await
+        .expect("stopping ends the stuck classification")
+        .unwrap();
+    assert!(
+        matches!(stopped, Err(hutong::probes::engine::EngineError::Stopped)),
+        "{stopped:?}"
+    );
     h.running.shutdown().await;
 }

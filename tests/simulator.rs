@@ -548,6 +548,22 @@ async fn the_lab_serves_hostile_answers() {
     let a = get(&client, "http://lab.sim.test/malformed").await;
     assert!(a.body.contains(&0) && std::str::from_utf8(&a.body).is_err());
 
+    // Deep nesting, sized on request; NUL bytes in the page's words and elsewhere.
+    let a = get(&client, "http://lab.sim.test/deep?n=1000&tag=b").await;
+    let text = a.text();
+    assert_eq!(text.matches("<b id=").count(), 1000);
+    assert!(text.contains("<h1>深层嵌套</h1>") && text.contains("最深处"));
+    let a = get(&client, "http://lab.sim.test/deep").await;
+    assert_eq!(a.text().matches("<div>").count(), 40_000);
+    for bad in ["n=lots", "tag=table", "tag=%FF"] {
+        let a = get(&client, &format!("http://lab.sim.test/deep?{bad}")).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let a = get(&client, "http://lab.sim.test/nul").await;
+    assert_eq!(a.body.iter().filter(|b| **b == 0).count(), 6);
+    assert!(a.text().contains("已停止访问该网页\0（页面含 NUL 字节）"));
+    assert!(a.text().contains("<title>含\0NUL 的页面</title>"));
+
     let a = get(&client, "http://lab.sim.test/script").await;
     let text = a.text();
     assert!(

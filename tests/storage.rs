@@ -877,3 +877,61 @@ mod full_disk {
         .await;
     }
 }
+
+/// Run records the database refused are written later by `flush_pending`; a flush stopped
+/// while it waits for the database (the process shutting down) loses nothing: the record
+/// stays pending, counted, until a later flush has written it, once.
+#[tokio::test]
+async fn a_flush_stopped_halfway_loses_nothing() {
+    use hutong::storage::MissReason;
+    let db = common::sqlite_with(1).await;
+    let slot = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    db.store
+        .execute_admin("pragma query_only = 1")
+        .await
+        .unwrap();
+    let refused = db
+        .store
+        .record_missed(
+            "pack-a",
+            slot,
+            slot,
+            1,
+            MissReason::DatabaseUnavailable,
+            None,
+        )
+        .await;
+    assert!(refused.is_err(), "the database refuses writes");
+    assert_eq!(db.store.pending_counts().missed_slots, 1);
+    db.store
+        .execute_admin("pragma query_only = 0")
+        .await
+        .unwrap();
+
+    // Another process holds the write lock: the flush waits for it, and is stopped.
+    let path = db.url.trim_start_matches("sqlite://").to_string();
+    let lock = rusqlite::Connection::open(&path).unwrap();
+    lock.execute_batch("begin immediate").unwrap();
+    let store = db.store.clone();
+    let flush = tokio::spawn(async move { store.flush_pending().await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!flush.is_finished(), "the flush waits for the write lock");
+    assert_eq!(
+        db.store.pending_counts().missed_slots,
+        1,
+        "still pending while it is being written"
+    );
+    flush.abort();
+    let _ = flush.await;
+    lock.execute_batch("rollback").unwrap();
+    drop(lock);
+
+    assert_eq!(db.store.pending_counts().missed_slots, 1, "nothing lost");
+    assert_eq!(db.store.flush_pending().await.unwrap(), 1);
+    assert_eq!(db.store.pending_counts(), Default::default());
+    // Written once, and a second flush adds nothing.
+    assert_eq!(db.store.flush_pending().await.unwrap(), 0);
+    let missed = db.store.missed_slots("pack-a", 10).await.unwrap();
+    assert_eq!(missed.len(), 1, "{missed:?}");
+    assert_eq!((missed[0].slots, missed[0].pending), (1, false));
+}

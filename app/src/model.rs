@@ -440,6 +440,8 @@ pub struct ExtractedView {
 pub struct ProbesView {
     pub packs: Vec<PackView>,
     pub runs: Vec<RunRow>,
+    /// Slots the scheduler did not run, newest first, with why.
+    pub missed: Vec<MissedRow>,
     pub method_changes: Vec<MethodChangeRow>,
     /// A pack counts as failing after this long, in words ("1 h").
     pub alert_after: String,
@@ -461,6 +463,8 @@ pub struct PackView {
     pub last_success: Option<String>,
     /// Consecutive failed runs, newest first.
     pub failed_runs: usize,
+    /// Slots missed since the last successful run.
+    pub missed_slots: i64,
     /// Set when the pack has failed for longer than allowed: the alert, in words.
     pub failing: Option<String>,
     pub checks: usize,
@@ -478,6 +482,21 @@ pub struct RunRow {
     pub failures: i64,
     pub failed: bool,
     pub detail: Option<String>,
+}
+
+/// Consecutive slots of one pack that the scheduler did not run, for one reason.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MissedRow {
+    pub pack_id: String,
+    pub first: String,
+    pub last: String,
+    pub slots: i64,
+    /// Why, in words.
+    pub reason: String,
+    /// The error or streak behind it, as recorded (shown as text).
+    pub detail: Option<String>,
+    /// Kept in memory: the database has refused it so far.
+    pub pending: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -2,6 +2,7 @@
 //! verdict out), so it runs off the async runtime, is unit-tested on fixture pages, and
 //! `hutong probe classify` and reclassification run exactly the same code as probes.
 
+use super::bounded::{self, Budget, OverBudget};
 use super::pack::{Condition, ElementTest, ProbePack, Target, ValueTest};
 use super::scan;
 use super::{FailureClass, Response};
@@ -9,7 +10,7 @@ use crate::domain::UNKNOWN;
 use regex::Regex;
 use scraper::{ElementRef, Html};
 use serde::Serialize;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::sync::LazyLock;
 
 /// Excerpts are short: enough to see what matched, never a page.
@@ -97,9 +98,33 @@ static CAPTCHA: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)captcha|滑动验证|安全验证|人机验证|拖动滑块|请完成验证").expect("static regex")
 });
 
-/// Classifies an answer for one target of a pack.
+/// Classifies an answer for one target of a pack, within the default limits.
 pub fn classify(pack: &ProbePack, target: &Target, response: &Response) -> Classification {
-    let page = PageView::new(response, &target.host);
+    classify_within(pack, target, response, &Budget::default())
+}
+
+/// Classifies an answer within `budget`: a page that needs more tree, or more time, than
+/// the budget allows is `unknown` / `too_complex`, whatever the rules found before.
+pub fn classify_within(
+    pack: &ProbePack,
+    target: &Target,
+    response: &Response,
+    budget: &Budget,
+) -> Classification {
+    let page = PageView::new(response, &target.host, budget);
+    let c = classify_page(pack, target, &page);
+    match page.over.get() {
+        None => c,
+        Some(over) => {
+            let mut c = Classification::failed(target, FailureClass::TooComplex, over.to_string());
+            c.excerpt = Some(page.summary());
+            c
+        }
+    }
+}
+
+fn classify_page(pack: &ProbePack, target: &Target, page: &PageView) -> Classification {
+    let response = page.response;
     if response.status == 403 || response.status == 429 {
         let mut c = Classification::failed(
             target,
@@ -133,8 +158,8 @@ pub fn classify(pack: &ProbePack, target: &Target, response: &Response) -> Class
         return c;
     }
     match &pack.extract {
-        Some(_) => classify_payment(pack, target, &page),
-        None => classify_link(pack, target, &page),
+        Some(_) => classify_payment(pack, target, page),
+        None => classify_link(pack, target, page),
     }
 }
 
@@ -203,7 +228,9 @@ fn classify_payment(pack: &ProbePack, target: &Target, page: &PageView) -> Class
         }
         page_recognised = true;
     }
-    let html = page.html();
+    let Some(html) = page.html() else {
+        return unmatched(target, page);
+    };
     let mut options = Vec::new();
     for el in html.select(&extract.option).take(200) {
         let names = option_names(el, &extract.read);
@@ -362,25 +389,45 @@ pub(super) struct Match {
     pub(super) excerpt: Option<String>,
 }
 
-/// An answer as conditions see it; the HTML is parsed on first need only.
+/// An answer as conditions see it; the HTML is parsed on first need only, within the
+/// budget. Once over budget, no condition holds and the verdict is `too_complex`.
 struct PageView<'a> {
     response: &'a Response,
     target_host: &'a str,
-    html: OnceCell<Html>,
+    budget: &'a Budget,
+    html: OnceCell<Option<Html>>,
+    over: Cell<Option<OverBudget>>,
 }
 
 impl<'a> PageView<'a> {
-    fn new(response: &'a Response, target_host: &'a str) -> PageView<'a> {
+    fn new(response: &'a Response, target_host: &'a str, budget: &'a Budget) -> PageView<'a> {
         PageView {
             response,
             target_host,
+            budget,
             html: OnceCell::new(),
+            over: Cell::new(None),
         }
     }
 
-    fn html(&self) -> &Html {
+    fn html(&self) -> Option<&Html> {
         self.html
-            .get_or_init(|| Html::parse_document(&self.response.text))
+            .get_or_init(
+                || match bounded::parse_document(&self.response.text, self.budget) {
+                    Ok(html) => Some(html),
+                    Err(over) => {
+                        self.exceeded(over);
+                        None
+                    }
+                },
+            )
+            .as_ref()
+    }
+
+    fn exceeded(&self, over: OverBudget) {
+        if self.over.get().is_none() {
+            self.over.set(Some(over));
+        }
     }
 
     fn final_host(&self) -> String {
@@ -401,6 +448,13 @@ impl<'a> PageView<'a> {
     }
 
     fn eval(&self, c: &Condition) -> Option<Match> {
+        if self.over.get().is_some() {
+            return None;
+        }
+        if let Err(over) = self.budget.check() {
+            self.exceeded(over);
+            return None;
+        }
         let r = self.response;
         let plain = |ok: bool, what: String| {
             ok.then_some(Match {
@@ -464,12 +518,17 @@ impl<'a> PageView<'a> {
                 ..
             } => {
                 // Start tags answer most selectors without building the tree.
-                if let Some(fast) = fast
-                    && let Ok(answer) = fast_select(&r.text, selector, fast, test)
-                {
-                    return answer;
+                if let Some(fast) = fast {
+                    match fast_select(&r.text, selector, fast, test, self.budget) {
+                        Ok(answer) => return answer,
+                        Err(NotFast::Over(over)) => {
+                            self.exceeded(over);
+                            return None;
+                        }
+                        Err(NotFast::Undecided) => {}
+                    }
                 }
-                tree_select(self.html(), selector, test)
+                tree_select(self.html()?, selector, test)
             }
             Condition::ScriptVar { var, path, test } => {
                 let (json, raw) = script_var(&r.text, var)?;
@@ -572,22 +631,32 @@ pub(super) fn tree_select(
     })
 }
 
-/// A selector condition answered from the page's start tags; `Err` (with why) when only
-/// the tree can tell.
+/// Why the start tags did not answer a selector.
+#[derive(Debug)]
+pub(super) enum NotFast {
+    /// Only the tree can tell.
+    Undecided,
+    /// Reading the matched element's text went over the budget.
+    Over(OverBudget),
+}
+
+/// A selector condition answered from the page's start tags; `Err` when only the tree
+/// can tell, or when the excerpt could not be read within the budget.
 pub(super) fn fast_select(
     page: &str,
     selector: &scraper::Selector,
     fast: &super::select::FastSelector,
     test: &ElementTest,
-) -> Result<Option<Match>, &'static str> {
+    budget: &Budget,
+) -> Result<Option<Match>, NotFast> {
     match scan::scan(page, fast, test) {
         scan::Scan::Absent => Ok(None),
-        scan::Scan::Undecided(why) => Err(why),
+        scan::Scan::Undecided(_) => Err(NotFast::Undecided),
         scan::Scan::Found { at, value } => {
             let excerpt = match (test, value) {
                 (ElementTest::Attr { name, .. }, Some(v)) => format!("{name}=\"{v}\""),
                 (_, Some(v)) => v.to_string(),
-                (_, None) => element_text_at(page, at, selector),
+                (_, None) => element_text_at(page, at, selector, budget).map_err(NotFast::Over)?,
             };
             Ok(Some(Match {
                 excerpt: Some(cap(
@@ -601,7 +670,12 @@ pub(super) fn fast_select(
 
 /// The text of the element whose start tag is at `at`, read by the HTML parser from a
 /// window of the page that begins there, widened until the element ends inside it.
-fn element_text_at(page: &str, at: usize, selector: &scraper::Selector) -> String {
+fn element_text_at(
+    page: &str,
+    at: usize,
+    selector: &scraper::Selector,
+    budget: &Budget,
+) -> Result<String, OverBudget> {
     let mut text = String::new();
     for window in [1024, 8192, 65536] {
         let mut end = (at + window).min(page.len());
@@ -609,11 +683,11 @@ fn element_text_at(page: &str, at: usize, selector: &scraper::Selector) -> Strin
             end -= 1;
         }
         let Some(slice) = page.get(at..end) else {
-            return text;
+            return Ok(text);
         };
-        let fragment = Html::parse_fragment(slice);
+        let fragment = bounded::parse_fragment(slice, budget)?;
         let Some(el) = fragment.select(selector).next() else {
-            return text;
+            return Ok(text);
         };
         text = el.text().collect::<String>();
         // Something after the element: it ended inside the window.
@@ -622,7 +696,7 @@ fn element_text_at(page: &str, at: usize, selector: &scraper::Selector) -> Strin
             break;
         }
     }
-    text
+    Ok(text)
 }
 
 pub fn host_of(url: &str) -> Option<String> {

@@ -2,14 +2,15 @@
 //! async runtime, snapshot, store with evidence), resumes a run interrupted by a restart,
 //! and reclassifies stored snapshots under today's rules.
 
+use super::bounded::{Budget, ParseLimits};
 use super::classify::{self, Classification, cap};
 use super::fetch::{FetchSettings, Fetcher};
 use super::pack::{ProbePack, RequestTemplate, Target};
 use super::{FailureClass, FetchError, Hop, Response};
 use crate::domain::{Precision, SourceKind};
 use crate::storage::{
-    NewObservation, NewSnapshot, ObservationRecord, ProbeFacts, RunStart, StorageError, Store,
-    run_key_prefix,
+    FinishedRun, NewObservation, NewSnapshot, ObservationRecord, ProbeFacts, RunStart,
+    StorageError, Store, run_key_prefix,
 };
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -17,6 +18,7 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
@@ -29,6 +31,15 @@ const IDLE_FLUSH: std::time::Duration = std::time::Duration::from_millis(200);
 pub enum EngineError {
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The run could not even be recorded as started: nothing was probed.
+    #[error("the run could not start: {0}")]
+    CannotBegin(StorageError),
+    /// The run went on, but its results were not all stored; it is marked failed.
+    #[error("the run failed to store its results: {0}")]
+    NotStored(String),
+    /// The engine is stopping (shutdown); the run is left to be resumed.
+    #[error("the run was stopped: Hutong is shutting down")]
+    Stopped,
     #[error("no probe pack \"{0}\"")]
     UnknownPack(String),
     #[error(
@@ -76,9 +87,14 @@ struct Inner {
     sim_fetcher: Option<Fetcher>,
     vantage: String,
     global: Semaphore,
-    /// Classification and compression in parallel: one per core, so that many pages in
-    /// flight do not become many threads fighting over two cores.
-    cpu: Arc<Semaphore>,
+    /// Classification and compression in parallel, per pack: one per core, so that many
+    /// pages in flight do not become many threads fighting over two cores, and so that one
+    /// pack's hostile pages never hold up another pack.
+    cpu: HashMap<String, Arc<Semaphore>>,
+    /// How much tree and time one page may cost.
+    limits: ParseLimits,
+    /// Set once the process is stopping: classification stops at its next check.
+    stop: Arc<AtomicBool>,
     /// Snapshot hashes known to be stored (bounded): identical bodies are compressed once.
     stored: Mutex<HashSet<String>>,
 }
@@ -92,6 +108,11 @@ impl Engine {
         vantage: &str,
         concurrency: usize,
     ) -> Engine {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let cpu = packs
+            .iter()
+            .map(|p| (p.id.clone(), Arc::new(Semaphore::new(cores))))
+            .collect();
         Engine {
             inner: Arc::new(Inner {
                 store,
@@ -100,12 +121,32 @@ impl Engine {
                 sim_fetcher,
                 vantage: vantage.to_string(),
                 global: Semaphore::new(concurrency.max(1)),
-                cpu: Arc::new(Semaphore::new(
-                    std::thread::available_parallelism().map_or(2, |n| n.get()),
-                )),
+                cpu,
+                limits: ParseLimits::default(),
+                stop: Arc::new(AtomicBool::new(false)),
                 stored: Mutex::new(HashSet::new()),
             }),
         }
+    }
+
+    /// The same engine with other parse limits (tests, benchmarks). Call it before the
+    /// engine is cloned; on a shared engine it changes nothing.
+    pub fn with_parse_limits(mut self, limits: ParseLimits) -> Engine {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.limits = limits;
+        }
+        self
+    }
+
+    /// Stops the engine for good (shutdown): classifications in flight stop at their next
+    /// check, runs in flight end with [`EngineError::Stopped`] and are resumed at the next
+    /// start.
+    pub fn stop(&self) {
+        self.inner.stop.store(true, Ordering::Relaxed);
+    }
+
+    fn stopping(&self) -> bool {
+        self.inner.stop.load(Ordering::Relaxed)
     }
 
     pub fn store(&self) -> &Store {
@@ -165,10 +206,14 @@ impl Engine {
             failures: 0,
             results: Vec::new(),
         };
+        if self.stopping() {
+            return Err(EngineError::Stopped);
+        }
         let store = &self.inner.store;
         let (run_id, done) = match store
             .begin_run(&pack.id, slot, trigger, planned as i64)
-            .await?
+            .await
+            .map_err(EngineError::CannotBegin)?
         {
             RunStart::AlreadyFinished(_) => {
                 summary.already_finished = true;
@@ -199,7 +244,13 @@ impl Engine {
         // A writer task stores results in batches while probes go on fetching.
         let (tx, writer) = self.spawn_writer();
         let mut write_failed = false;
+        let mut stopped = false;
         while let Some(probed) = results.next().await {
+            if self.stopping() || probed.stopped {
+                // Shutting down: what was stored stays, the rest is probed on resume.
+                stopped = true;
+                break;
+            }
             let mut batch = Vec::new();
             for (obs, result) in self.observations(&pack, slot, &probed) {
                 if done.contains(&obs.check_id) {
@@ -221,94 +272,172 @@ impl Engine {
         drop(results);
         drop(tx);
         let written = writer.await;
-        match written {
-            Ok(Ok(())) if !write_failed => {}
-            // Leave the run unfinished: a later start resumes it with what was stored.
-            Ok(Err(e)) => return Err(e.into()),
-            _ => {
-                return Err(EngineError::Storage(StorageError::Invalid(
-                    "the result writer stopped".into(),
-                )));
-            }
+        if stopped {
+            // Left running: the next start of the scheduler resumes it.
+            return Err(EngineError::Stopped);
         }
+        let (stored, not_stored) = match written {
+            Ok(Ok(report)) if !write_failed => (report.stored, report.problem()),
+            Ok(Ok(report)) => (
+                report.stored,
+                Some(
+                    report
+                        .problem()
+                        .unwrap_or_else(|| "the result writer stopped".into()),
+                ),
+            ),
+            Ok(Err((report, e))) => (
+                report.stored,
+                Some(match report.problem() {
+                    Some(p) => format!("{e}; {p}"),
+                    None => e.to_string(),
+                }),
+            ),
+            Err(e) => (0, Some(format!("the result writer stopped: {e}"))),
+        };
         let earlier_failures = if done.is_empty() {
             0
         } else {
-            store
-                .run_observations(&pack.id, slot)
-                .await?
-                .iter()
-                .filter(|o| done.contains(&o.check_id) && o.failure.is_some())
-                .count()
+            match store.run_observations(&pack.id, slot).await {
+                Ok(obs) => obs
+                    .iter()
+                    .filter(|o| done.contains(&o.check_id) && o.failure.is_some())
+                    .count(),
+                Err(e) => {
+                    tracing::warn!(pack = %pack.id, %slot, "cannot count the resumed run's failures: {e}");
+                    0
+                }
+            }
         };
         let total_failures = summary.failures + earlier_failures;
-        store
-            .finish_run(
-                run_id,
-                (summary.observed + summary.resumed) as i64,
-                total_failures as i64,
-                None,
-            )
-            .await?;
+        let finished = FinishedRun {
+            id: run_id,
+            pack_id: pack.id.clone(),
+            slot,
+            done: (stored + summary.resumed) as i64,
+            failures: total_failures as i64,
+            detail: not_stored.clone().map(|d| cap(&d, 2000)),
+            finished_at: Utc::now(),
+        };
+        // A run is never left `running`: when even its end cannot be written, it is kept
+        // in memory (and shown) until the database takes it.
+        if let Err(e) = store.finish_run_or_keep(finished).await {
+            tracing::error!(
+                pack = %pack.id, %slot,
+                "the end of the run cannot be written yet (kept in memory until it can): {e}"
+            );
+        }
+        if let Some(reason) = not_stored {
+            return Err(EngineError::NotStored(reason));
+        }
         summary.results.sort_by(|a, b| a.check_id.cmp(&b.check_id));
         Ok(summary)
     }
 
     /// A task that writes results in batches of [`WRITE_BATCH`] checks, or whatever is
     /// ready when nothing has arrived for [`IDLE_FLUSH`] (a slow target), so that a stop
-    /// loses as little as possible.
+    /// loses as little as possible. It ends with what it stored, or with the error that
+    /// stopped it (the database failing, not one observation it refused).
     #[allow(clippy::type_complexity)]
     fn spawn_writer(
         &self,
     ) -> (
         tokio::sync::mpsc::Sender<(Option<NewSnapshot>, Vec<NewObservation>)>,
-        tokio::task::JoinHandle<Result<(), StorageError>>,
+        tokio::task::JoinHandle<Result<WriteReport, (WriteReport, StorageError)>>,
     ) {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<(Option<NewSnapshot>, Vec<NewObservation>)>(
             WRITE_BATCH * 4,
         );
         let engine = self.clone();
         let handle = tokio::spawn(async move {
+            let mut report = WriteReport::default();
             let mut snaps: Vec<NewSnapshot> = Vec::new();
             let mut obs: Vec<NewObservation> = Vec::new();
-            loop {
-                match tokio::time::timeout(IDLE_FLUSH, rx.recv()).await {
-                    Ok(Some((snap, batch))) => {
-                        snaps.extend(snap);
-                        obs.extend(batch);
-                        if obs.len() >= WRITE_BATCH {
-                            engine.flush(&mut snaps, &mut obs).await?;
+            let result = async {
+                loop {
+                    match tokio::time::timeout(IDLE_FLUSH, rx.recv()).await {
+                        Ok(Some((snap, batch))) => {
+                            snaps.extend(snap);
+                            obs.extend(batch);
+                            if obs.len() >= WRITE_BATCH {
+                                engine.flush(&mut snaps, &mut obs, &mut report).await?;
+                            }
                         }
+                        Ok(None) => break,
+                        Err(_) => engine.flush(&mut snaps, &mut obs, &mut report).await?,
                     }
-                    Ok(None) => break,
-                    Err(_) => engine.flush(&mut snaps, &mut obs).await?,
                 }
+                engine.flush(&mut snaps, &mut obs, &mut report).await
             }
-            engine.flush(&mut snaps, &mut obs).await
+            .await;
+            match result {
+                Ok(()) => Ok(report),
+                Err(e) => Err((report, e)),
+            }
         });
         (tx, handle)
     }
 
+    /// Writes a batch in one transaction. When the database refuses the batch because of
+    /// what is in it (not because it is failing), each observation is written on its own,
+    /// so one bad target never loses the others; those refused are named in the report.
     async fn flush(
         &self,
         snaps: &mut Vec<NewSnapshot>,
         obs: &mut Vec<NewObservation>,
+        report: &mut WriteReport,
     ) -> Result<(), StorageError> {
         if obs.is_empty() && snaps.is_empty() {
             return Ok(());
         }
         snaps.sort_by(|a, b| a.sha256.cmp(&b.sha256));
         snaps.dedup_by(|a, b| a.sha256 == b.sha256);
-        self.inner.store.insert_probe_results(snaps, obs).await?;
+        let store = &self.inner.store;
+        match store.insert_probe_results(snaps, obs).await {
+            Ok(_) => {
+                report.stored += obs.len();
+                self.remember(snaps);
+            }
+            Err(e) if e.is_about_the_data() => {
+                tracing::warn!(
+                    "a batch of probe results was refused ({e}): storing them one by one"
+                );
+                for o in obs.iter() {
+                    let sha = o.probe.as_ref().and_then(|p| p.snapshot.as_deref());
+                    let snap: Vec<NewSnapshot> = snaps
+                        .iter()
+                        .filter(|s| Some(s.sha256.as_str()) == sha)
+                        .cloned()
+                        .collect();
+                    match store
+                        .insert_probe_results(&snap, std::slice::from_ref(o))
+                        .await
+                    {
+                        Ok(_) => {
+                            report.stored += 1;
+                            self.remember(&snap);
+                        }
+                        Err(e) if e.is_about_the_data() => {
+                            report.refused.push((o.check_id.clone(), e.to_string()));
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        snaps.clear();
+        obs.clear();
+        Ok(())
+    }
+
+    fn remember(&self, snaps: &[NewSnapshot]) {
         if let Ok(mut stored) = self.inner.stored.lock() {
             if stored.len() > 100_000 {
                 stored.clear();
             }
             stored.extend(snaps.iter().map(|s| s.sha256.clone()));
         }
-        snaps.clear();
-        obs.clear();
-        Ok(())
     }
 
     /// Fetches, controls and classifies one target.
@@ -324,6 +453,7 @@ impl Engine {
         };
         let observed_at = Utc::now();
         let failed = |c: Classification, error: Option<&FetchError>| Probed {
+            stopped: false,
             observed_at,
             evidence: evidence_json(
                 pack,
@@ -355,12 +485,25 @@ impl Engine {
             .lock()
             .map(|s| s.contains(&sha256))
             .unwrap_or(false);
-        // Parsing and compressing are CPU work: keep them off the async runtime.
+        // Parsing and compressing are CPU work: keep them off the async runtime, within
+        // the pack's own share of the cores and the page's budget.
         let work_pack = pack.clone();
-        let cpu = self.inner.cpu.clone().acquire_owned().await;
+        let cpu = match self.inner.cpu.get(&pack.id) {
+            Some(s) => s.clone(),
+            None => Arc::new(Semaphore::new(1)),
+        };
+        let cpu = cpu.acquire_owned().await;
+        let limits = self.inner.limits;
+        let stop = self.inner.stop.clone();
         let joined = tokio::task::spawn_blocking(move || {
             let _cpu = cpu;
-            let c = classify::classify(&work_pack, &work_pack.targets[index], &response);
+            let budget = Budget::new(limits).with_stop(stop);
+            let c = classify::classify_within(
+                &work_pack,
+                &work_pack.targets[index],
+                &response,
+                &budget,
+            );
             let snapshot = (!known).then(|| NewSnapshot {
                 sha256: sha256.clone(),
                 size: response.body.len() as i64,
@@ -371,6 +514,16 @@ impl Engine {
             (c, response, sha256, snapshot)
         })
         .await;
+        if self.stopping() {
+            // The classification may have been cut short by the stop: not a verdict.
+            return Probed {
+                stopped: true,
+                ..failed(
+                    classify::classify_failure(target, FailureClass::TooComplex, "stopped"),
+                    None,
+                )
+            };
+        }
         let Ok((mut c, response, sha256, snapshot)) = joined else {
             return failed(
                 classify::classify_failure(
@@ -415,6 +568,7 @@ impl Engine {
             started.elapsed().as_millis() as u64,
         );
         Probed {
+            stopped: false,
             observed_at,
             classification: c,
             evidence,
@@ -556,7 +710,7 @@ impl Engine {
                 if old.rule_version.is_some_and(|v| v != pack.version) {
                     from_version = from_version.min(old.rule_version).or(old.rule_version);
                 }
-                if let Some(new) = reclassified(&pack, old, body) {
+                if let Some(new) = reclassified(&pack, old, body, self.inner.limits) {
                     changed += 1;
                     replacements.push(new);
                 }
@@ -573,14 +727,19 @@ impl Engine {
 }
 
 /// The new observation when today's rules give a different verdict for `old`'s snapshot.
-fn reclassified(pack: &ProbePack, old: &ObservationRecord, body: &[u8]) -> Option<NewObservation> {
+fn reclassified(
+    pack: &ProbePack,
+    old: &ObservationRecord,
+    body: &[u8],
+    limits: ParseLimits,
+) -> Option<NewObservation> {
     let target = pack
         .targets
         .iter()
         .find(|t| t.checks.iter().any(|c| c.check_id == old.check_id))?;
     let ev = old.evidence.as_ref().map(|j| &j.0)?;
     let response = response_from_evidence(ev, body)?;
-    let mut c = classify::classify(pack, target, &response);
+    let mut c = classify::classify_within(pack, target, &response, &Budget::new(limits));
     let control_failed = ev
         .pointer("/control/ok")
         .and_then(|v| v.as_bool())
@@ -687,7 +846,37 @@ pub fn response_from_evidence(ev: &serde_json::Value, body: &[u8]) -> Option<Res
     })
 }
 
+/// What the writer stored, and what the database refused (check, why).
+#[derive(Debug, Default)]
+struct WriteReport {
+    stored: usize,
+    refused: Vec<(String, String)>,
+}
+
+impl WriteReport {
+    /// The refused observations in words, when there are any.
+    fn problem(&self) -> Option<String> {
+        if self.refused.is_empty() {
+            return None;
+        }
+        let named: Vec<String> = self
+            .refused
+            .iter()
+            .take(5)
+            .map(|(check, why)| format!("{check} ({})", cap(why, 200)))
+            .collect();
+        Some(format!(
+            "{} result(s) were refused by the database and not stored: {}{}",
+            self.refused.len(),
+            named.join("; "),
+            if self.refused.len() > 5 { "; …" } else { "" }
+        ))
+    }
+}
+
 struct Probed {
+    /// The engine stopped while this target was classified: no verdict.
+    stopped: bool,
     observed_at: DateTime<Utc>,
     classification: Classification,
     evidence: serde_json::Value,

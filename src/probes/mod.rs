@@ -2,6 +2,7 @@
 //! payment methods a checkout offers, and turn the answers into verdicts with evidence.
 
 pub mod address;
+pub mod bounded;
 pub mod classify;
 pub mod engine;
 pub mod fetch;
@@ -78,9 +79,12 @@ pub fn next_fire(schedule: &str, after: DateTime<Utc>) -> Option<DateTime<Utc>> 
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// The latest time the cron fired at or before `at` (a run's slot).
+/// The latest time the cron fired at or before `at` (a run's slot), in whole seconds.
 pub fn previous_fire(schedule: &str, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let cron = parse_cron(schedule).ok()?;
+    // Slots are whole seconds: otherwise an every-second cron "fires" at `at` itself,
+    // fraction and all, and one slot reads as two.
+    let at = chrono::Timelike::with_nanosecond(&at, 0).unwrap_or(at);
     let local = at.with_timezone(&crate::time::SHANGHAI);
     cron.find_previous_occurrence(&local, true)
         .ok()

@@ -2,6 +2,7 @@
 //! as scraper's tree does. Pages: every kind the simulator serves, hand-written traps, and
 //! generated tag soup.
 
+use super::bounded::Budget;
 use super::classify::{Match, fast_select, tree_select};
 use super::scan::{Scan, scan};
 use super::select::{ElementTest, FastSelector};
@@ -73,7 +74,7 @@ fn compare(name: &str, page: &str, strict_excerpts: bool) -> usize {
         };
         for test in tests() {
             let tree: Option<Match> = tree_select(&html, &selector, &test);
-            let Ok(quick) = fast_select(page, &selector, &fast, &test) else {
+            let Ok(quick) = fast_select(page, &selector, &fast, &test, &Budget::default()) else {
                 continue;
             };
             decided += 1;

@@ -651,6 +651,90 @@ when = { body_regex = "(?s)zzz.*qqq" }
     assert!(c.excerpt.as_deref().unwrap().chars().count() <= 241);
 }
 
+/// `<h1>x</h1>` and `n` nested `<tag>`s: a tree builder's worst case.
+fn deep_page(tag: &str, n: usize) -> String {
+    let mut page = String::from("<html><head><title>深</title></head><body><h1>x</h1>");
+    for i in 0..n {
+        page.push_str(&format!("<{tag} id=\"d{i}\">"));
+    }
+    page.push_str("已停止访问该网页");
+    page
+}
+
+#[test]
+fn deeply_nested_pages_are_too_complex_when_rules_need_the_tree() {
+    let p = link(
+        r#"
+[[rule]]
+id = "text"
+status = "blocked"
+when = { selector = "body", text_contains = "已停止访问该网页" }
+"#,
+    );
+    for tag in ["div", "b"] {
+        let started = std::time::Instant::now();
+        let c = run(&p, &page(200, SHOP, &deep_page(tag, 40_000)));
+        assert_verdict(&c, "unknown", Some(FailureClass::TooComplex), false, None);
+        let detail = c.detail.as_deref().unwrap();
+        assert!(detail.contains("512 levels"), "{detail}");
+        assert!(c.excerpt.as_deref().unwrap().contains("HTTP 200"), "{c:?}");
+        // Printed, not asserted: how long the bound takes to trip.
+        println!("{tag} × 40,000: too_complex in {:?}", started.elapsed());
+    }
+    // Within the bounds the same rule reads the same text.
+    let c = run(&p, &page(200, SHOP, &deep_page("div", 400)));
+    assert_verdict(&c, "blocked", None, true, Some("text"));
+
+    // Rules that need no tree answer as before: the bound is on work done, not on pages.
+    let p = link(
+        r#"
+[[rule]]
+id = "words"
+status = "blocked"
+when = [ { body_contains = "已停止访问该网页" }, { selector = "h1" } ]
+"#,
+    );
+    let c = run(&p, &page(200, SHOP, &deep_page("div", 40_000)));
+    assert_verdict(&c, "blocked", None, true, Some("words"));
+
+    // A checkout page that deep is not read either.
+    let pay = compile(PAY_PACK);
+    let body = format!(
+        "<form id=\"cashier\"><ul class=\"pay-list\"><li>支付宝</li></ul></form>{}",
+        deep_page("span", 40_000)
+    );
+    let c = classify(
+        &pay,
+        &pay.targets[0],
+        &page(200, "http://pay.simshop.test/cashier", &body),
+    );
+    assert!(
+        c.verdicts
+            .iter()
+            .all(|v| v.status == "unknown" && v.failure == Some(FailureClass::TooComplex)),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn a_page_read_past_its_deadline_is_too_complex() {
+    use super::bounded::{Budget, ParseLimits};
+    let p = one_rule(r#"{ selector = "h1", text_contains = "x" }"#);
+    let r = page(200, SHOP, "<h1>x</h1>");
+    let late = Budget::new(ParseLimits {
+        time: std::time::Duration::ZERO,
+        ..ParseLimits::default()
+    });
+    let c = super::classify::classify_within(&p, &p.targets[0], &r, &late);
+    assert_verdict(&c, "unknown", Some(FailureClass::TooComplex), false, None);
+    assert!(
+        c.detail.as_deref().unwrap().contains("longer than 0 s"),
+        "{c:?}"
+    );
+    let c = super::classify::classify_within(&p, &p.targets[0], &r, &Budget::default());
+    assert_verdict(&c, "blocked", None, true, Some("hit"));
+}
+
 // ---------------------------------------------------------------------------------------
 // Payment extraction.
 

@@ -36,10 +36,13 @@ pub enum FailureClass {
     /// A request, redirect or control would have reached an internal address (loopback,
     /// private, link-local, cloud metadata …): refused before connecting.
     InternalAddress,
+    /// The page is nested too deeply, has too many elements, or took too long to read:
+    /// Hutong stopped reading it (hostile or broken markup).
+    TooComplex,
 }
 
 impl FailureClass {
-    pub const ALL: [FailureClass; 12] = [
+    pub const ALL: [FailureClass; 13] = [
         Self::Dns,
         Self::Connect,
         Self::Tls,
@@ -52,6 +55,7 @@ impl FailureClass {
         Self::NoRuleMatched,
         Self::RedirectLoop,
         Self::InternalAddress,
+        Self::TooComplex,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +72,7 @@ impl FailureClass {
             Self::NoRuleMatched => "no_rule_matched",
             Self::RedirectLoop => "redirect_loop",
             Self::InternalAddress => "internal_address",
+            Self::TooComplex => "too_complex",
         }
     }
 }

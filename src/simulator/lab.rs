@@ -1,5 +1,6 @@
 //! `lab.sim.test`: hostile and odd answers that probes must survive, the look-alike
-//! `fake.simscam.test`, and what internal hosts answer.
+//! `fake.simscam.test`, and what internal hosts answer. `catalog/probes/demo-lab.toml`
+//! probes every page here.
 
 use super::Simulator;
 use super::html::{self, Charset};
@@ -35,6 +36,8 @@ pub async fn handle(sim: &Simulator, path: &str, query: &str) -> Response {
         "/redirect-metadata" => {
             html::redirect("http://169.254.169.254/latest/meta-data/iam/security-credentials/")
         }
+        "/deep" => deep(query),
+        "/nul" => nul(),
         "/bench" => match html::number(query, "kb", 30, 16 * 1024) {
             Ok(kb) => (
                 StatusCode::OK,
@@ -270,4 +273,57 @@ pub fn internal() -> Response {
             ),
         ),
     )
+}
+
+/// Tags `/deep` may nest.
+const DEEP_TAGS: [&str; 4] = ["div", "b", "span", "font"];
+
+/// `<h1>深层嵌套</h1>` followed by `n` (default 40,000, at most 1,000,000) nested `tag`
+/// elements (`div` by default, or `b`, `span`, `font`; each `b` with its own `id`, which
+/// defeats the parser's limit on identical formatting elements), then a line of text
+/// that only a full tree reaches. Unbounded, building this tree costs time quadratic in
+/// `n`: seconds for 40,000 and minutes for 1.5 MB.
+fn deep(query: &str) -> Response {
+    let n = match html::number(query, "n", 40_000, 1_000_000) {
+        Ok(n) => usize::try_from(n).unwrap_or(0),
+        Err(bad) => return bad.into_response(),
+    };
+    let tag = match html::param(query, "tag") {
+        html::Param::Missing => "div",
+        html::Param::Value(t) => match DEEP_TAGS.iter().find(|d| **d == t) {
+            Some(d) => d,
+            None => {
+                return html::bad_request(
+                    "参数 tag 必须是 div、b、span 或 font。Parameter tag must be div, b, span or font.",
+                );
+            }
+        },
+        html::Param::Bad => {
+            return html::bad_request("参数 tag 的编码无效。Parameter tag is badly encoded.");
+        }
+    };
+    let mut body = String::with_capacity(n * (tag.len() + 12) + 64);
+    body.push_str("<h1>深层嵌套</h1>\n");
+    for i in 0..n {
+        if tag == "b" {
+            body.push_str(&format!("<b id=\"d{i}\">"));
+        } else {
+            body.push('<');
+            body.push_str(tag);
+            body.push('>');
+        }
+    }
+    body.push_str("<p>最深处 the deepest line</p>");
+    html::html(StatusCode::OK, page("深层嵌套", &body))
+}
+
+/// NUL bytes (U+0000) in the title, an attribute, a script, a JSON-like variable, and
+/// the visible "blocked" wording a rule matches: the excerpt stored carries one.
+fn nul() -> Response {
+    let body = "<div class=\"weui-msg\" data-note=\"a\0b\">\
+         <h2 class=\"weui-msg__title\">已停止访问该网页\0（页面含 NUL 字节）</h2>\
+         <p class=\"weui-msg__desc\">NUL\0在这里 here\0and here.</p></div>\
+         <script>var cgiData = {\"type\": \"x\0y\", \"title\": \"\\u0000\"};</script>";
+    let doc = page("含 NUL 的页面", body).replace("<title>含 NUL", "<title>含\0NUL");
+    html::html(StatusCode::OK, doc)
 }

@@ -234,7 +234,8 @@ impl Store {
                     evidence: None,
                     catalog_key: Some(o.key.clone()),
                     probe: None,
-                };
+                }
+                .into_storable();
                 let existing: Option<ExistingRow> = sqlx::query_as(
                     "select id, check_id, observed_at, precision, status, source_id, vantage,
                             quote, note_en, note_zh

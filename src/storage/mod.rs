@@ -10,13 +10,16 @@ mod bulk;
 mod catalog_load;
 mod charts;
 mod history;
+mod ledger;
 mod probes;
 mod records;
 mod requirements;
 mod sqlite_read;
+mod storable;
 
 pub use bulk::BulkObservation;
 pub use catalog_load::LoadReport;
+pub use ledger::{FinishedRun, MissReason, MissedSlotsRecord, PendingCounts};
 pub use probes::*;
 // The records live in the domain; re-exported here for the code that still names them by
 // their old path (removed once every caller uses `crate::domain`; keep a plain `use` of
@@ -25,6 +28,7 @@ pub use crate::domain::{
     NewObservation, ObservationRecord, ProbeFacts, Reference, TransitionRecord, TransitionRef,
 };
 pub use sqlite_read::{OpenTimeline, SqliteTimeline};
+pub use storable::{storable_json, storable_text};
 
 use crate::config::redact_url;
 use crate::domain::{self, SourceKind};
@@ -119,6 +123,29 @@ impl From<sqlx::Error> for StorageError {
     }
 }
 
+impl StorageError {
+    /// The database refused what was written (a constraint, a value it cannot hold), as
+    /// opposed to failing itself (unreachable, full, closed): writing the same rows
+    /// one by one can store the others.
+    pub fn is_about_the_data(&self) -> bool {
+        let StorageError::Query(sqlx::Error::Database(db)) = self else {
+            return matches!(self, StorageError::Invalid(_));
+        };
+        if !matches!(db.kind(), sqlx::error::ErrorKind::Other) {
+            return true;
+        }
+        if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+            // SQLSTATE classes 22 (data exception) and 23 (integrity constraint).
+            return pg.code().starts_with("22") || pg.code().starts_with("23");
+        }
+        // SQLite: SQLITE_TOOBIG (18), SQLITE_CONSTRAINT (19), SQLITE_MISMATCH (20), with
+        // their extended codes (the primary code in the low byte).
+        db.code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| matches!(c & 0xff, 18..=20))
+    }
+}
+
 /// Which database engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -156,7 +183,9 @@ pub(crate) use on_pool;
 /// `check_sources` and `transitions`; evaluates to the new row's id.
 macro_rules! insert_observation_in {
     ($tx:ident, $new:expr) => {{
-        let new: &NewObservation = $new;
+        // Text both databases can keep (no U+0000), the same on both.
+        let storable = NewObservation::storable($new);
+        let new: &NewObservation = &storable;
         let source_key = new.source_key();
         let probe = new.probe.as_ref();
         let id: i64 = sqlx::query_scalar(
@@ -466,6 +495,9 @@ pub struct Store {
     opened_file: Option<FileIdentity>,
     /// Whether long reads go straight to `sqlite_file` ([`Store::sqlite_timeline_reader`]).
     direct_reads: bool,
+    /// Run bookkeeping the database refused, kept until it can be written (shared by
+    /// every clone: the scheduler writes it, pages read it).
+    pending: std::sync::Arc<std::sync::Mutex<ledger::Pending>>,
 }
 
 impl Store {
@@ -546,6 +578,7 @@ impl Store {
             sqlite_file,
             opened_file,
             direct_reads: true,
+            pending: Default::default(),
         })
     }
 
@@ -1013,6 +1046,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "data version",
         include_str!("../../migrations/sqlite/0004_data_version.sql"),
     ),
+    (
+        5,
+        "missed slots",
+        include_str!("../../migrations/sqlite/0005_missed_slots.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1034,6 +1072,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "data version",
         include_str!("../../migrations/postgres/0004_data_version.sql"),
+    ),
+    (
+        5,
+        "missed slots",
+        include_str!("../../migrations/postgres/0005_missed_slots.sql"),
     ),
 ];
 

@@ -100,7 +100,7 @@ impl Store {
                 )
                 .bind(&s.sha256)
                 .bind(s.size)
-                .bind(s.content_type.as_deref())
+                .bind(s.content_type.as_deref().map(super::storable_text))
                 .bind(&s.compressed)
                 .bind(Utc::now())
                 .execute(&mut *tx)
@@ -344,6 +344,7 @@ impl Store {
         failures: i64,
         detail: Option<&str>,
     ) -> Result<(), StorageError> {
+        let detail = detail.map(super::storable_text);
         on_pool!(self, pool => {
             sqlx::query(
                 "update probe_runs set state = 'finished', finished_at = $2, done = $3,
@@ -354,7 +355,7 @@ impl Store {
             .bind(Utc::now())
             .bind(done)
             .bind(failures)
-            .bind(detail)
+            .bind(detail.as_deref())
             .execute(pool)
             .await?;
         });
@@ -377,7 +378,8 @@ impl Store {
         }))
     }
 
-    /// A pack's latest runs, newest first.
+    /// A pack's latest runs, newest first; a run whose end is still waiting for the
+    /// database (see [`Store::finish_run_or_keep`]) is shown as it ended.
     pub async fn recent_runs(
         &self,
         pack_id: &str,
@@ -387,13 +389,34 @@ impl Store {
             "select {RUN_COLUMNS} from probe_runs where pack_id = $1
              order by slot desc, id desc limit $2"
         );
-        Ok(on_pool!(self, pool => {
+        let runs = on_pool!(self, pool => {
             sqlx::query_as::<_, ProbeRunRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
                 .bind(pack_id)
                 .bind(limit)
                 .fetch_all(pool)
                 .await?
-        }))
+        });
+        Ok(self.with_pending_finishes(runs))
+    }
+
+    /// Marks the run of `pack_id` for `slot` interrupted, when it is still running (a
+    /// `probe run` stopped by a signal): the scheduler resumes it at its next start.
+    pub async fn interrupt_run(
+        &self,
+        pack_id: &str,
+        slot: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "update probe_runs set state = 'interrupted'
+                 where pack_id = $1 and slot = $2 and state = 'running'",
+            )
+            .bind(pack_id)
+            .bind(slot)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
     }
 
     /// The latest finished run of a pack in which at least one check was observed.

@@ -349,6 +349,8 @@ pub async fn list_probes(State(state): State<AppState>) -> Response {
                         "last_run": s.recent.first(),
                         "last_success": s.last_success,
                         "consecutive_failed_runs": s.failed_runs,
+                        "missed_slots_since_success": s.missed_slots,
+                        "recent_missed_slots": s.missed,
                         "failing_since": s.failing_since,
                         "failing": s.failing,
                         "alert": s.alert(),

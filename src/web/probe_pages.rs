@@ -6,7 +6,7 @@ use super::params::{Params, truncate};
 use super::views::{self, name};
 use super::{AppState, AsOf, WebError};
 use crate::probes::PackSummary;
-use crate::storage::{ProbeRunRecord, StorageError};
+use crate::storage::{MissedSlotsRecord, ProbeRunRecord, StorageError};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -18,6 +18,11 @@ use hutong_app::pages;
 const STREAK_WINDOW: i64 = 500;
 /// Runs per pack listed on the probes page.
 const RUNS_SHOWN: usize = 10;
+/// How many of a pack's latest missed-slot records are read (each covers consecutive
+/// slots missed for one reason).
+const MISSED_WINDOW: i64 = 500;
+/// Missed-slot records per pack listed.
+const MISSED_SHOWN: usize = 10;
 
 /// A pack and how it is doing: the one computation behind `/probes`, `/api/v1/probes` and
 /// the overview's alert.
@@ -30,6 +35,10 @@ pub struct PackStatus {
     pub last_success: Option<ProbeRunRecord>,
     /// Consecutive failed runs up to now (runs still going are not counted either way).
     pub failed_runs: usize,
+    /// Latest missed slots (records of consecutive slots), newest first.
+    pub missed: Vec<MissedSlotsRecord>,
+    /// Slots missed since the last successful run.
+    pub missed_slots: i64,
     /// Since when the pack has observed nothing, when it is in a failure streak.
     pub failing_since: Option<DateTime<Utc>>,
     /// In a failure streak for longer than `probe_alert_after`.
@@ -45,7 +54,7 @@ impl PackStatus {
         }
         let since = self.failing_since?;
         let lang = super::lang::current();
-        let last = self.last_success.as_ref().map_or_else(
+        let mut last = self.last_success.as_ref().map_or_else(
             || lang.t("probes-alert-never"),
             |r| {
                 lang.t_args(
@@ -54,6 +63,13 @@ impl PackStatus {
                 )
             },
         );
+        if self.missed_slots > 0 {
+            let missed = lang.t_args(
+                "probes-alert-missed",
+                &[("slots", self.missed_slots.into())],
+            );
+            last = format!("{missed}; {last}");
+        }
         Some(lang.t_args(
             "probes-alert",
             &[
@@ -78,26 +94,14 @@ pub async fn pack_statuses(
     let mut out = Vec::with_capacity(state.packs.len());
     for pack in state.packs.iter() {
         let runs = state.store.recent_runs(&pack.id, STREAK_WINDOW).await?;
+        let missed = state.store.missed_slots(&pack.id, MISSED_WINDOW).await?;
         let last_success = state.store.last_success(&pack.id).await?;
-        let mut failed_runs = 0;
-        let mut oldest_failed: Option<DateTime<Utc>> = None;
-        let mut streak_ended = false;
-        for run in &runs {
-            if run.state != "finished" {
-                continue;
-            }
-            if !run.failed() {
-                streak_ended = true;
-                break;
-            }
-            failed_runs += 1;
-            oldest_failed = Some(run.started_at);
-        }
+        let streak = failure_streak(&runs, &missed);
         // A streak longer than the window read began no later than the last success.
-        let failing_since = match (oldest_failed, &last_success) {
-            (Some(_), Some(s)) if !streak_ended && runs.len() as i64 >= STREAK_WINDOW => {
-                Some(success_time(s))
-            }
+        let window_full =
+            runs.len() as i64 >= STREAK_WINDOW || missed.len() as i64 >= MISSED_WINDOW;
+        let failing_since = match (streak.since, &last_success) {
+            (Some(_), Some(s)) if !streak.ended && window_full => Some(success_time(s)),
             (since, _) => since,
         };
         let failing = failing_since.is_some_and(|since| now - since > state.probe_alert_after);
@@ -106,13 +110,81 @@ pub async fn pack_statuses(
             next_run: pack.next_run(now),
             recent: runs.into_iter().take(RUNS_SHOWN).collect(),
             last_success,
-            failed_runs,
+            failed_runs: streak.failed_runs,
+            missed: missed.into_iter().take(MISSED_SHOWN).collect(),
+            missed_slots: streak.missed_slots,
             failing_since,
             failing,
             now,
         });
     }
     Ok(out)
+}
+
+/// Failed runs and missed slots since the last successful run.
+struct Streak {
+    failed_runs: usize,
+    missed_slots: i64,
+    /// The start of the oldest failed run or missed slot in it.
+    since: Option<DateTime<Utc>>,
+    /// A successful run was found (the streak is all there is to it).
+    ended: bool,
+}
+
+fn failure_streak(runs: &[ProbeRunRecord], missed: &[MissedSlotsRecord]) -> Streak {
+    enum Event<'a> {
+        Run(&'a ProbeRunRecord),
+        Missed(&'a MissedSlotsRecord),
+    }
+    let mut events: Vec<(DateTime<Utc>, Event)> = runs
+        .iter()
+        // Runs still going count neither way.
+        .filter(|r| r.state == "finished")
+        .map(|r| (r.slot, Event::Run(r)))
+        .chain(missed.iter().map(|m| (m.last_slot, Event::Missed(m))))
+        .collect();
+    events.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut streak = Streak {
+        failed_runs: 0,
+        missed_slots: 0,
+        since: None,
+        ended: false,
+    };
+    for (_, event) in events {
+        let start = match event {
+            Event::Run(r) if !r.failed() => {
+                streak.ended = true;
+                break;
+            }
+            Event::Run(r) => {
+                streak.failed_runs += 1;
+                r.started_at
+            }
+            Event::Missed(m) => {
+                streak.missed_slots += m.slots;
+                m.first_slot
+            }
+        };
+        streak.since = Some(streak.since.map_or(start, |s| s.min(start)));
+    }
+    streak
+}
+
+/// A missed-slot record as the probes page shows it.
+pub fn missed_row(m: &MissedSlotsRecord) -> MissedRow {
+    let lang = super::lang::current();
+    MissedRow {
+        pack_id: m.pack_id.clone(),
+        first: views::instant(m.first_slot),
+        last: views::instant(m.last_slot),
+        slots: m.slots,
+        reason: lang.t_or(
+            &format!("missed-reason-{}", m.reason.replace('_', "-")),
+            &m.reason,
+        ),
+        detail: m.detail.as_deref().map(|d| views::capped(d, 300)),
+        pending: m.pending,
+    }
 }
 
 pub fn run_row(r: &ProbeRunRecord) -> RunRow {
@@ -163,11 +235,18 @@ async fn probes(state: &AppState, params: Params) -> PageResult {
                     .as_ref()
                     .map(|r| views::instant(success_time(r))),
                 failed_runs: s.failed_runs,
+                missed_slots: s.missed_slots,
                 failing: s.alert(),
                 checks: s.pack.checks.len(),
             })
             .collect(),
         runs: runs.into_iter().take(20).map(run_row).collect(),
+        missed: {
+            let mut missed: Vec<&MissedSlotsRecord> =
+                statuses.iter().flat_map(|s| &s.missed).collect();
+            missed.sort_by_key(|m| std::cmp::Reverse(m.last_slot));
+            missed.into_iter().take(20).map(missed_row).collect()
+        },
         method_changes: method_changes
             .iter()
             .take(50)

@@ -378,6 +378,7 @@ pub fn failure_words(class: &str) -> String {
         Ok(F::NoRuleMatched) => lang.t("failure-no-rule-matched"),
         Ok(F::RedirectLoop) => lang.t("failure-redirect-loop"),
         Ok(F::InternalAddress) => lang.t("failure-internal-address"),
+        Ok(F::TooComplex) => lang.t("failure-too-complex"),
         Err(_) => lang.t("failure-unknown"),
     }
 }

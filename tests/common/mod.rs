@@ -29,9 +29,17 @@ pub struct TestDb {
 }
 
 pub async fn sqlite() -> TestDb {
+    sqlite_with(4).await
+}
+
+/// A fresh SQLite database with a pool of `max_connections` (one: every statement on
+/// one connection, so a `pragma` set through it holds for all of them).
+pub async fn sqlite_with(max_connections: u32) -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let store = Store::open(&url, 4).await.expect("open sqlite");
+    let store = Store::open(&url, max_connections)
+        .await
+        .expect("open sqlite");
     TestDb {
         store,
         url,

@@ -171,6 +171,20 @@ probes-next-run = Next run
 probes-last-run-label = Last run
 probes-last-success = Last success
 probes-failed-runs = Failed runs in a row
+probes-missed-slots = Slots missed since the last success
+probes-missed = Missed slots
+probes-missed-intro = No slot passes in silence: every slot of a schedule that was not run is listed here with why. A pack that has only missed slots since its last success is failing too.
+probes-no-missed = No slot was missed.
+probes-col-slots = Slots
+probes-col-count = How many
+probes-col-reason = Why
+probes-missed-range = { $first } to { $last }
+probes-missed-pending = (not written yet: the database refuses writes; kept in memory until it takes them)
+missed-reason-previous-run-going = the pack's previous run was still going
+missed-reason-backing-off = the pack was backing off after failed runs
+missed-reason-database-unavailable = the database was unavailable
+missed-reason-not-running = no Hutong process was scheduling the pack
+missed-reason-not-fired = the schedule did not fire (the machine was suspended or overloaded)
 probes-none-value = none
 probes-never = never
 probes-outcome = { $state }: { $done } of { $planned } done, { $failures } failed
@@ -179,6 +193,10 @@ probes-alert = Probe pack { $pack } has failed for { $duration } ({ $runs } { $r
         [one] run
        *[other] runs
     }); { $last }
+probes-alert-missed = { $slots } { $slots ->
+        [one] slot
+       *[other] slots
+    } missed
 probes-alert-never = never succeeded
 probes-alert-last = last success { $when }
 run-state-running = running
@@ -249,4 +267,5 @@ failure-control-failed = the target itself did not answer, so a restriction cann
 failure-no-rule-matched = the page was fetched but no rule recognises it; Hutong does not guess
 failure-redirect-loop = too many redirects, or a redirect back to a page already visited
 failure-internal-address = the request, a redirect or the control would have reached an internal address (this machine, a private network or a cloud metadata service), so it was refused and nothing from there was kept
+failure-too-complex = the page is nested too deeply, has too many elements, or took too long to read, so Hutong stopped reading it (hostile or broken markup); this says nothing about the platform's policy
 failure-unknown = a failure class this version of Hutong does not know

@@ -1,7 +1,7 @@
 use crate::components::name_view;
 use crate::i18n::Lang;
 use crate::layout::render_document;
-use crate::model::{Chrome, PackView, ProbesView, RunRow};
+use crate::model::{Chrome, MissedRow, PackView, ProbesView, RunRow};
 use leptos::prelude::*;
 
 fn run_outcome(lang: Lang, r: &RunRow) -> String {
@@ -86,8 +86,40 @@ fn pack_view(lang: Lang, p: &PackView) -> impl IntoView + use<> {
                 <dt>{lang.t("probes-last-run-label")}</dt><dd>{last_run}</dd>
                 <dt>{lang.t("probes-last-success")}</dt><dd>{p.last_success.clone().unwrap_or_else(|| lang.t("probes-never"))}</dd>
                 <dt>{lang.t("probes-failed-runs")}</dt><dd>{p.failed_runs}</dd>
+                <dt>{lang.t("probes-missed-slots")}</dt><dd>{p.missed_slots}</dd>
             </dl>
         </article>
+    }
+}
+
+fn missed_row(lang: Lang, m: &MissedRow) -> impl IntoView + use<> {
+    let slots = if m.first == m.last {
+        m.first.clone()
+    } else {
+        lang.t_args(
+            "probes-missed-range",
+            &[
+                ("first", m.first.clone().into()),
+                ("last", m.last.clone().into()),
+            ],
+        )
+    };
+    let pending = m
+        .pending
+        .then(|| view! { " "<strong class="pending">{lang.t("probes-missed-pending")}</strong> });
+    let class = if m.pending {
+        "missed pending"
+    } else {
+        "missed"
+    };
+    view! {
+        <tr class=class>
+            <td><code>{m.pack_id.clone()}</code></td>
+            <td>{slots}</td>
+            <td class="num">{m.slots}</td>
+            <td>{m.reason.clone()}{pending}</td>
+            <td>{m.detail.clone()}</td>
+        </tr>
     }
 }
 
@@ -141,6 +173,24 @@ pub fn probes_page(chrome: &Chrome, v: &ProbesView) -> String {
         }
         .into_any()
     };
+    let missed = if v.missed.is_empty() {
+        view! { <p class="empty">{lang.t("probes-no-missed")}</p> }.into_any()
+    } else {
+        let rows = v.missed.iter().map(|m| missed_row(lang, m)).collect_view();
+        view! {
+            <table class="history missed">
+                <thead><tr>
+                    <th scope="col">{lang.t("probes-col-pack")}</th>
+                    <th scope="col">{lang.t("probes-col-slots")}</th>
+                    <th scope="col">{lang.t("probes-col-count")}</th>
+                    <th scope="col">{lang.t("probes-col-reason")}</th>
+                    <th scope="col">{lang.t("probes-col-detail")}</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+        .into_any()
+    };
     let changes = v
         .method_changes
         .iter()
@@ -186,6 +236,11 @@ pub fn probes_page(chrome: &Chrome, v: &ProbesView) -> String {
         <section aria-labelledby="h-runs">
             <h2 id="h-runs">{lang.t("probes-runs")}</h2>
             {runs}
+        </section>
+        <section aria-labelledby="h-missed">
+            <h2 id="h-missed">{lang.t("probes-missed")}</h2>
+            <p>{lang.t("probes-missed-intro")}</p>
+            {missed}
         </section>
         <section aria-labelledby="h-methods">
             <h2 id="h-methods">{lang.t("probes-methods")}</h2>

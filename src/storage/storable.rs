@@ -1,0 +1,148 @@
+//! Text as both databases can keep it. PostgreSQL refuses U+0000 in `text` ("invalid byte
+//! sequence for encoding UTF8: 0x00") and in `jsonb` ("unsupported Unicode escape
+//! sequence"), and scraped pages carry it into excerpts, notes and evidence. Everything
+//! an observation or a run record writes goes through here, on both backends, so SQLite
+//! and PostgreSQL keep the same characters; a page's raw bytes stay exact in its snapshot.
+
+use super::NewObservation;
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// What U+0000 becomes: the replacement character, as HTML parsers and browsers show it.
+pub const NUL_REPLACEMENT: char = '\u{FFFD}';
+
+/// `s` with every U+0000 replaced (borrowed when there is none, the usual case).
+pub fn storable_text(s: &str) -> Cow<'_, str> {
+    if s.contains('\0') {
+        Cow::Owned(s.replace('\0', &NUL_REPLACEMENT.to_string()))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Replaces U+0000 in every string and key of `value`; whether anything changed.
+pub fn storable_json(value: &mut Value) -> bool {
+    match value {
+        Value::String(s) => replace_in(s),
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, v| storable_json(v) | changed),
+        Value::Object(map) => {
+            let mut changed = false;
+            if map.keys().any(|k| k.contains('\0')) {
+                let entries = std::mem::take(map);
+                for (k, v) in entries {
+                    map.insert(storable_text(&k).into_owned(), v);
+                }
+                changed = true;
+            }
+            map.values_mut()
+                .fold(changed, |changed, v| storable_json(v) | changed)
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
+fn replace_in(s: &mut String) -> bool {
+    match storable_text(s) {
+        Cow::Borrowed(_) => false,
+        Cow::Owned(clean) => {
+            *s = clean;
+            true
+        }
+    }
+}
+
+fn json_has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(json_has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
+impl NewObservation {
+    /// This observation as both databases can keep it (borrowed when already so).
+    pub fn storable(&self) -> Cow<'_, NewObservation> {
+        let text = |s: &String| s.contains('\0');
+        let opt = |s: &Option<String>| s.as_ref().is_some_and(text);
+        let dirty = text(&self.check_id)
+            || text(&self.status)
+            || text(&self.vantage)
+            || opt(&self.source_id)
+            || opt(&self.quote)
+            || opt(&self.note_en)
+            || opt(&self.note_zh)
+            || opt(&self.catalog_key)
+            || self.evidence.as_ref().is_some_and(json_has_nul)
+            || self.probe.as_ref().is_some_and(|p| {
+                text(&p.pack_id) || opt(&p.failure) || opt(&p.snapshot) || opt(&p.run_key)
+            });
+        if dirty {
+            Cow::Owned(self.clone().into_storable())
+        } else {
+            Cow::Borrowed(self)
+        }
+    }
+
+    /// [`NewObservation::storable`], taking the observation.
+    pub fn into_storable(mut self) -> NewObservation {
+        let text = |s: &mut String| {
+            replace_in(s);
+        };
+        let opt = |s: &mut Option<String>| {
+            if let Some(s) = s {
+                replace_in(s);
+            }
+        };
+        text(&mut self.check_id);
+        text(&mut self.status);
+        text(&mut self.vantage);
+        opt(&mut self.source_id);
+        opt(&mut self.quote);
+        opt(&mut self.note_en);
+        opt(&mut self.note_zh);
+        opt(&mut self.catalog_key);
+        if let Some(e) = &mut self.evidence {
+            storable_json(e);
+        }
+        if let Some(p) = &mut self.probe {
+            text(&mut p.pack_id);
+            opt(&mut p.failure);
+            opt(&mut p.snapshot);
+            opt(&mut p.run_key);
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nul_is_replaced_everywhere_and_nothing_else_changes() {
+        assert!(matches!(storable_text("互通 ok"), Cow::Borrowed(_)));
+        assert_eq!(storable_text("a\0b\0"), "a\u{FFFD}b\u{FFFD}");
+        let mut v = json!({
+            "excerpt": "已停止\0访问",
+            "hops": [{"url": "http://x/\0", "status": 302}],
+            "k\0ey": {"nested": ["\0", 1, null, true]},
+            "clean": "<script>alert(1)</script>",
+        });
+        assert!(storable_json(&mut v));
+        assert_eq!(
+            v,
+            json!({
+                "excerpt": "已停止\u{FFFD}访问",
+                "hops": [{"url": "http://x/\u{FFFD}", "status": 302}],
+                "k\u{FFFD}ey": {"nested": ["\u{FFFD}", 1, null, true]},
+                "clean": "<script>alert(1)</script>",
+            })
+        );
+        assert!(!storable_json(&mut v), "a second pass changes nothing");
+        assert!(!v.to_string().contains("\\u0000"));
+    }
+}
