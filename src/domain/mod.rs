@@ -3,9 +3,11 @@
 //! reference types the catalog loads ([`reference`]), and the records pure code reasons
 //! about ([`records`]). It imports nothing else from Hutong.
 
+pub mod evidence;
 pub mod records;
 pub mod reference;
 
+pub use evidence::Evidence;
 pub use records::*;
 pub use reference::*;
 

@@ -3,7 +3,7 @@
 //! check at a date. Storage reads rows into these types; state, compliance, charts,
 //! probes and pages take them from here.
 
-use super::{Precision, SourceKind, UNKNOWN};
+use super::{Evidence, Precision, SourceKind, UNKNOWN};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -22,7 +22,8 @@ pub struct ObservationRecord {
     pub quote: Option<String>,
     pub note_en: Option<String>,
     pub note_zh: Option<String>,
-    pub evidence: Option<sqlx::types::Json<serde_json::Value>>,
+    /// A probe's evidence, read leniently from what was stored.
+    pub evidence: Option<Evidence>,
     #[serde(skip)]
     pub catalog_key: Option<String>,
     pub recorded_at: DateTime<Utc>,
@@ -168,6 +169,9 @@ pub struct NewObservation {
     pub quote: Option<String>,
     pub note_en: Option<String>,
     pub note_zh: Option<String>,
+    /// A probe's evidence as it is stored: an [`Evidence`] written as JSON
+    /// ([`Evidence::to_json`]), kept as JSON here so that what is stored is exactly what
+    /// was written.
     pub evidence: Option<serde_json::Value>,
     pub catalog_key: Option<String>,
     /// Set for observations made by a probe pack (real or simulated).

@@ -3,8 +3,8 @@
 
 use super::{Db, StorageError, Store, on_pool};
 use crate::domain::{
-    Check, Group, Kind, Method, Milestone, ObservationRecord, Platform, Reference, Requirement,
-    Scope, Side, Source, Status, StatusChange, TransitionRecord,
+    Check, Evidence, Group, Kind, Method, Milestone, ObservationRecord, Platform, Reference,
+    Requirement, Scope, Side, Source, Status, StatusChange, TransitionRecord,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::types::Json;
@@ -30,7 +30,9 @@ macro_rules! records_from {
                     quote: row.try_get("quote")?,
                     note_en: row.try_get("note_en")?,
                     note_zh: row.try_get("note_zh")?,
-                    evidence: row.try_get("evidence")?,
+                    evidence: row
+                        .try_get::<Option<Json<serde_json::Value>>, _>("evidence")?
+                        .and_then(|stored| Evidence::from_json(stored.0)),
                     catalog_key: row.try_get("catalog_key")?,
                     recorded_at: row.try_get("recorded_at")?,
                     pack_id: row.try_get("pack_id")?,
