@@ -7,10 +7,7 @@ mod validate;
 
 pub use validate::{compile_condition, load_packs, validate_packs};
 
-// Moved to `probes::select`; re-exported until the classifier names it there.
-pub use super::select::ElementTest;
-
-use super::select::FastSelector;
+use super::select::{ElementTest, FastSelector};
 
 use crate::domain::Method;
 use regex::Regex;
