@@ -6,6 +6,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
+use std::num::{NonZeroU64, NonZeroUsize};
 use std::path::{Path, PathBuf};
 
 /// The file read when no `--config` is given; missing is fine.
@@ -34,6 +35,9 @@ pub struct Config {
     /// The probe engine and its scheduler (`[probes]` in `hutong.toml`).
     #[serde(default)]
     pub probes: ProbeConfig,
+    /// How `hutong serve` takes connections (`[http]` in `hutong.toml`).
+    #[serde(default)]
+    pub http: HttpConfig,
 }
 
 impl Default for Config {
@@ -46,6 +50,33 @@ impl Default for Config {
             max_connections: 8,
             public_url: None,
             probes: ProbeConfig::default(),
+            http: HttpConfig::default(),
+        }
+    }
+}
+
+/// `[http]`: limits on client connections, so that slow or half-open clients cannot hold
+/// the server.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Seconds for a request's head to arrive, from when the server waits for it (on a new
+    /// connection, or between requests on a kept-alive one).
+    pub header_timeout_secs: NonZeroU64,
+    /// Seconds a connection may stay with nothing read or written while no request on it
+    /// is being worked on (also closes kept-alive connections left idle).
+    pub idle_timeout_secs: NonZeroU64,
+    /// Client connections open at once; more wait to be accepted. Lowered at start when
+    /// the process's open-file limit would not leave room for the rest of the server.
+    pub max_connections: NonZeroUsize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            header_timeout_secs: NonZeroU64::new(10).expect("not zero"),
+            idle_timeout_secs: NonZeroU64::new(60).expect("not zero"),
+            max_connections: NonZeroUsize::new(1024).expect("not zero"),
         }
     }
 }
@@ -110,6 +141,7 @@ impl fmt::Debug for Config {
             .field("max_connections", &self.max_connections)
             .field("public_url", &self.public_url)
             .field("probes", &self.probes)
+            .field("http", &self.http)
             .finish()
     }
 }
@@ -176,6 +208,7 @@ impl Config {
                 "public_url",
             ]))
             .merge(Env::prefixed("HUTONG_PROBES__").map(|k| format!("probes.{k}").into()))
+            .merge(Env::prefixed("HUTONG_HTTP__").map(|k| format!("http.{k}").into()))
             .merge(Serialized::defaults(overrides))
     }
 }
@@ -265,6 +298,11 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("databse_url"), "{err}");
+            jail.create_file("hutong.toml", "[http]\nheader_timeout_secs = 0")?;
+            let err = Config::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("header_timeout_secs"), "{err}");
             jail.create_file("hutong.toml", "listen = \"not an address\"")?;
             let err = Config::load(None, &Overrides::default())
                 .unwrap_err()

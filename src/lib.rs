@@ -11,6 +11,7 @@ pub mod charts;
 pub mod cli;
 pub mod compliance;
 pub mod config;
+pub mod connections;
 pub mod domain;
 pub mod probe_cli;
 pub mod probes;

@@ -3,6 +3,7 @@
 
 use crate::catalog::{self, Catalog};
 use crate::config::Config;
+use crate::connections::{self, ConnectionLimits};
 use crate::probes::PackSummary;
 use crate::probes::engine::Engine;
 use crate::probes::fetch::{Fetcher, FetcherOptions};
@@ -26,6 +27,7 @@ pub struct Application {
     schedule: bool,
     alert_after: chrono::Duration,
     public_url: String,
+    limits: ConnectionLimits,
 }
 
 /// The probe engine as a process runs it: packs, fetchers, the simulator when asked for,
@@ -220,6 +222,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
+        let limits = connection_limits(config);
         Ok(Application {
             listener,
             store,
@@ -228,6 +231,7 @@ impl Application {
             schedule: config.probes.schedule,
             alert_after: chrono::Duration::minutes(config.probes.alert_after_minutes.max(1)),
             public_url: config.public_url(),
+            limits,
         })
     }
 
@@ -266,48 +270,74 @@ impl Application {
             probe_alert_after: self.alert_after,
             public_url: self.public_url.clone(),
             memo: Default::default(),
+            png: Default::default(),
         });
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP");
+        connections::serve(self.listener, app, self.limits, shutdown).await;
         if let Some(s) = scheduler {
             s.shutdown().await;
         }
         if let Some((_, running)) = self.probes.simulator {
             running.shutdown().await;
         }
-        served?;
         self.store.close().await;
         tracing::info!("Hutong stopped");
         Ok(())
     }
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// The `[http]` settings as limits, the connection limit lowered (and said so) when the
+/// process's open-file limit would not leave room for the rest of the server.
+fn connection_limits(config: &Config) -> ConnectionLimits {
+    let configured = config.http.max_connections.get();
+    let file_limit = connections::file_limit();
+    let max_connections = connections::connections_within(configured, file_limit);
+    if max_connections < configured {
+        tracing::warn!(
+            configured,
+            file_limit,
+            "open-file limit is low: at most {max_connections} client connections"
+        );
+    }
+    ConnectionLimits {
+        header_timeout: Duration::from_secs(config.http.header_timeout_secs.get()),
+        idle_timeout: Duration::from_secs(config.http.idle_timeout_secs.get()),
+        max_connections,
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM. The handlers are installed when this is called, not
+/// when first awaited: a signal that arrives while the server starts is not lost and does
+/// not end the process outright.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let wait = |installed: std::io::Result<tokio::signal::unix::Signal>, name: &'static str| async move {
+            match installed {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for {name}");
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        let ctrl_c = wait(signal(SignalKind::interrupt()), "Ctrl-C");
+        let terminate = wait(signal(SignalKind::terminate()), "SIGTERM");
+        async move {
+            tokio::select! {
+                () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
+                () = terminate => tracing::info!("SIGTERM received, shutting down"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
-        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+        tracing::info!("Ctrl-C received, shutting down");
     }
 }

@@ -1,6 +1,6 @@
 //! Dates as Hutong's users read them: calendar days in Asia/Shanghai, stored as UTC instants.
 
-use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// The zone every date in the catalog and the UI is read in unless said otherwise.
@@ -39,9 +39,13 @@ pub fn today() -> NaiveDate {
     Utc::now().with_timezone(&SHANGHAI).date_naive()
 }
 
-/// The day an instant falls on in Asia/Shanghai.
+/// The day an instant falls on in Asia/Shanghai. The last hours chrono can represent have
+/// no local date: they fall on their UTC date (`with_timezone` would panic there).
 pub fn shanghai_day(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&SHANGHAI).date_naive()
+    let utc = t.naive_utc();
+    let offset = SHANGHAI.offset_from_utc_datetime(&utc).fix();
+    utc.checked_add_offset(offset)
+        .map_or_else(|| utc.date(), |local| local.date())
 }
 
 /// Parses a `YYYY-MM-DD` date, saying what is wrong with anything else.
@@ -99,6 +103,10 @@ mod tests {
             "2021-09-16T16:00:00+00:00"
         );
         assert_eq!(shanghai_day(end), day);
+        assert_eq!(
+            shanghai_day(DateTime::<Utc>::MAX_UTC),
+            DateTime::<Utc>::MAX_UTC.date_naive()
+        );
     }
 
     #[test]

@@ -14,8 +14,10 @@ use http_body_util::BodyExt;
 use hutong::domain::{Precision, SourceKind};
 use hutong::storage::{NewObservation, Store};
 use hutong::time::{SHANGHAI, end_of_day, start_of_day};
+use hutong::web::png::{PngCharts, PngLimits};
 use hutong::web::{self, AppState};
 use scraper::{Html, Selector};
+use std::sync::Arc;
 use tower::ServiceExt;
 
 fn sel(s: &str) -> Selector {
@@ -529,6 +531,139 @@ async fn wrong_chart_requests_say_what_was_wrong() {
         assert!(reply.body.contains(words), "{uri}: {}", reply.body);
         assert!(reply.headers.get("content-disposition").is_none(), "{uri}");
     }
+}
+
+/// An app on the real catalog whose PNG drawing the test can count and hold: `drawing`
+/// PNGs draw at once, `queue` different ones wait or draw.
+async fn app_with_png_limits(
+    queue: usize,
+    drawing: usize,
+) -> (
+    Router,
+    common::TestDb,
+    Arc<PngCharts>,
+    Arc<tokio::sync::Semaphore>,
+) {
+    let db = common::sqlite().await;
+    db.store.apply_catalog(&real_catalog()).await.unwrap();
+    let slots = Arc::new(tokio::sync::Semaphore::new(drawing));
+    let png = Arc::new(PngCharts::new(PngLimits {
+        queue,
+        drawing: slots.clone(),
+        ..PngLimits::default()
+    }));
+    let state = AppState {
+        png: png.clone(),
+        ..AppState::new(db.store.clone())
+    };
+    (web::router(state), db, png, slots)
+}
+
+/// Waits (without a deadline of its own: the test harness has one) until `ready` holds.
+async fn until(ready: impl Fn() -> bool) {
+    while !ready() {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// A PNG is drawn once and kept: the second request is answered without drawing, in
+/// either language separately; a write to the data draws it anew, showing the change.
+#[tokio::test]
+async fn a_png_is_drawn_once_and_drawn_anew_when_the_data_changes() {
+    let (app, db, png, _slots) = app_with_png_limits(8, 2).await;
+    let uri = "/charts/checks/link.wechat.taobao.png?at=2021-12-31";
+    let first = get_raw(&app, uri, &[]).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(png.renders(), 1);
+    let again = get_raw(&app, uri, &[]).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body, first.body);
+    assert_eq!(png.renders(), 1, "the second request is not drawn again");
+    let chinese = get_raw(&app, &format!("{uri}&lang=zh-CN"), &[]).await;
+    assert_eq!(chinese.status, StatusCode::OK);
+    assert_ne!(chinese.body, first.body);
+    assert_eq!(png.renders(), 2);
+    db.store
+        .insert_observation(&manual("link.wechat.taobao", noon(2021, 12, 20), "blocked"))
+        .await
+        .unwrap();
+    let after = get_raw(&app, uri, &[]).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_eq!(png.renders(), 3, "a data change draws anew");
+    assert_ne!(after.body, first.body, "the new change is drawn");
+    assert!(png.kept_bytes() > 0);
+}
+
+/// Concurrent requests for one PNG share one drawing.
+#[tokio::test]
+async fn concurrent_requests_for_one_png_share_one_drawing() {
+    let (app, _db, png, slots) = app_with_png_limits(8, 1).await;
+    // Every drawing slot held: the requests below all arrive before anything is drawn.
+    let held = slots.clone().acquire_many_owned(1).await.unwrap();
+    let uri = "/charts/openness-links.png?at=2021-12-31";
+    let requests: Vec<_> = (0..8)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { get_raw(&app, uri, &[]).await })
+        })
+        .collect();
+    until(|| png.waiting() == 8).await;
+    assert_eq!(png.queued(), 1, "one drawing for eight requests");
+    drop(held);
+    let mut bodies = Vec::new();
+    for r in requests {
+        let r = r.await.unwrap();
+        assert_eq!(r.status, StatusCode::OK);
+        bodies.push(r.body);
+    }
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]));
+    png_size(&bodies[0]);
+    assert_eq!(png.renders(), 1);
+    assert_eq!(png.waiting(), 0);
+}
+
+/// When as many different PNGs as the queue holds are waiting, one more is answered at
+/// once with 503, `Retry-After` and a message in the reader's language; once the queue
+/// drains, it is drawn.
+#[tokio::test]
+async fn a_full_png_queue_answers_503_with_retry_after() {
+    let (app, _db, png, slots) = app_with_png_limits(1, 1).await;
+    let held = slots.clone().acquire_many_owned(1).await.unwrap();
+    let waiting = tokio::spawn({
+        let app = app.clone();
+        async move { get_raw(&app, "/charts/openness-links.png?at=2021-12-31", &[]).await }
+    });
+    until(|| png.queued() == 1).await;
+    let other = "/charts/openness-payments.png?at=2021-12-31";
+    let busy = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        get_raw(&app, &format!("{other}&lang=zh-CN"), &[]),
+    )
+    .await
+    .expect("answered at once, not queued");
+    assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(header(&busy, "retry-after"), "5");
+    assert!(header(&busy, "content-type").starts_with("text/plain"));
+    let words = String::from_utf8_lossy(&busy.body);
+    assert!(
+        words.contains("现在要绘制的图表太多，请 5 秒后再试"),
+        "{words}"
+    );
+    let busy = get_raw(&app, other, &[]).await;
+    assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        String::from_utf8_lossy(&busy.body).contains("try again in 5 seconds"),
+        "{:?}",
+        busy.body
+    );
+    // SVGs are not queued.
+    let svg = get_raw(&app, "/charts/openness-payments.svg?at=2021-12-31", &[]).await;
+    assert_eq!(svg.status, StatusCode::OK);
+    drop(held);
+    assert_eq!(waiting.await.unwrap().status, StatusCode::OK);
+    let drawn = get_raw(&app, other, &[]).await;
+    assert_eq!(drawn.status, StatusCode::OK);
+    assert_eq!(png.renders(), 2);
 }
 
 /// The storage query behind openness, on both databases: one kind, real sources only,

@@ -870,3 +870,159 @@ async fn deleted_database_files_are_noticed() {
     );
     assert_eq!(json.json()["error"], message);
 }
+
+/// Every route that takes a date, and the date parameters it takes (found by asking each
+/// route with a malformed value of each: these answer 400, the others ignore it).
+const DATE_ROUTES: &[(&str, &[&str])] = &[
+    ("/", &["at", "then"]),
+    ("/links", &["at"]),
+    ("/payments", &["at"]),
+    ("/qr", &["at"]),
+    ("/checks/link.wechat.taobao", &["at"]),
+    ("/platforms", &["at"]),
+    ("/platforms/wechat", &["at"]),
+    ("/sources/caixin-2021-12-03", &["at"]),
+    ("/probes", &["at"]),
+    ("/observations/1", &["at"]),
+    ("/requirements", &["at"]),
+    ("/requirements/miit-2021-link-unblocking", &["at"]),
+    ("/requirements.ics", &["at"]),
+    ("/timeline", &["at", "from", "to"]),
+    ("/timeline.csv", &["at", "from", "to"]),
+    ("/timeline.json", &["at", "from", "to"]),
+    ("/timeline.ndjson", &["at", "from", "to"]),
+    ("/timeline.atom", &["at", "from", "to"]),
+    ("/charts/openness-links.svg", &["at"]),
+    ("/charts/openness-payments.svg", &["at"]),
+    ("/charts/checks/link.wechat.taobao.svg", &["at"]),
+    (
+        "/charts/requirements/miit-2021-link-unblocking.svg",
+        &["at"],
+    ),
+    ("/api/v1/checks/link.wechat.taobao", &["at"]),
+    ("/api/v1/matrix?kind=link", &["at"]),
+    ("/api/v1/timeline", &["at", "from", "to"]),
+    ("/api/v1/requirements", &["at"]),
+    ("/api/v1/requirements/miit-2021-link-unblocking", &["at"]),
+];
+
+fn with_param(route: &str, key: &str, value: &str) -> String {
+    let sep = if route.contains('?') { '&' } else { '?' };
+    format!("{route}{sep}{key}={value}")
+}
+
+/// Hutong accepts dates from 2000-01-01 to today (Beijing). Every page, chart, export and
+/// API answer renders at both ends of that range, on leap days, and with a change
+/// observed at the range's very first instant; the calendar's edges (years 0, 1 and 9999,
+/// 1970, the days just outside the range, leap days that do not exist) are 400s that
+/// name the parameter, and say the range when the date is outside it. In a debug build an
+/// overflow anywhere here panics and resets the connection.
+#[tokio::test]
+async fn every_date_parameter_renders_at_the_edges_of_the_range_and_refuses_beyond() {
+    use hutong::time::{SHANGHAI, start_of_day, today};
+    use hutong_app::model::EARLIEST_DAY;
+    let (app, db) = app_with_catalog().await;
+    let check = "link.wechat.taobao";
+    let observed = |at, status: &str| NewObservation {
+        check_id: check.into(),
+        observed_at: at,
+        precision: Precision::Day,
+        status: status.into(),
+        source_kind: SourceKind::Manual,
+        source_id: None,
+        vantage: "test".into(),
+        quote: None,
+        note_en: None,
+        note_zh: None,
+        evidence: None,
+        catalog_key: None,
+        probe: None,
+    };
+    let leap = chrono::NaiveDate::from_ymd_opt(2000, 2, 29).unwrap();
+    db.store
+        .insert_observations(&[
+            observed(start_of_day(EARLIEST_DAY, SHANGHAI), "blocked"),
+            observed(start_of_day(leap, SHANGHAI), "token_only"),
+        ])
+        .await
+        .unwrap();
+    let today = today();
+    let earliest = EARLIEST_DAY.to_string();
+    let accepted = [
+        earliest.clone(),
+        "2000-02-29".to_string(),
+        "2024-02-29".to_string(),
+        today.to_string(),
+    ];
+    let outside = [
+        "0000-01-01".to_string(),
+        "0001-01-01".to_string(),
+        "1970-01-01".to_string(),
+        (EARLIEST_DAY.pred_opt().unwrap()).to_string(),
+        (today.succ_opt().unwrap()).to_string(),
+        "9999-12-31".to_string(),
+    ];
+    let unreal = ["2023-02-29", "1900-02-29", "2100-02-29", "0000-02-30"];
+    let range = format!("dates from {earliest} to today, {today}");
+    for (route, keys) in DATE_ROUTES {
+        for key in *keys {
+            for day in &accepted {
+                let uri = with_param(route, key, day);
+                let r = get(&app, &uri).await;
+                assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.body);
+            }
+            for day in &outside {
+                let uri = with_param(route, key, day);
+                let r = get(&app, &uri).await;
+                assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
+                assert!(
+                    r.body.contains(&format!("{key}: {day} is")) && r.body.contains(&range),
+                    "{uri}: {}",
+                    r.body
+                );
+            }
+            for day in unreal {
+                let uri = with_param(route, key, day);
+                let r = get(&app, &uri).await;
+                assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
+                assert!(r.body.contains("not a real calendar date"), "{uri}");
+            }
+        }
+    }
+    // The widest range, and a range of one day at the earliest date.
+    for route in ["/timeline", "/timeline.csv", "/api/v1/timeline"] {
+        for query in [
+            format!("from={earliest}&to={today}"),
+            format!("from={earliest}&to={earliest}&at={earliest}"),
+        ] {
+            let r = get(&app, &format!("{route}?{query}")).await;
+            assert_eq!(r.status, StatusCode::OK, "{route}?{query}: {}", r.body);
+        }
+    }
+    // The change at the first instant is there at the earliest date, and the leap day's.
+    let r = get(&app, &format!("/api/v1/checks/{check}?at={earliest}")).await;
+    assert!(r.body.contains("\"blocked\""), "{}", r.body);
+    let r = get(&app, &format!("/checks/{check}?at=2000-02-29")).await;
+    assert!(r.body.contains("data-status=\"token_only\""), "{}", r.body);
+    // PNGs draw at both ends (fewer: each takes a second or more in a debug build).
+    for route in [
+        "/charts/openness-links.png",
+        "/charts/checks/link.wechat.taobao.png",
+        "/charts/requirements/miit-2021-link-unblocking.png",
+    ] {
+        for day in [&earliest, &today.to_string()] {
+            let r = get(&app, &with_param(route, "at", day)).await;
+            assert_eq!(r.status, StatusCode::OK, "{route} at {day}: {}", r.body);
+            assert_eq!(r.content_type, "image/png");
+        }
+    }
+    // The range is said in the reader's language too.
+    let r = get(&app, "/links?at=1970-01-01&lang=zh-CN").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body
+            .contains(&format!("互通接受的日期从 {earliest} 到今天（{today}）")),
+        "{}",
+        r.body
+    );
+}

@@ -120,6 +120,7 @@ async fn app_with(packs: Vec<PackSummary>, alert_after: Duration) -> (Router, Te
         probe_alert_after: alert_after,
         public_url: "http://127.0.0.1:8080".into(),
         memo: Default::default(),
+        png: Default::default(),
     };
     (web::router(state), db)
 }

@@ -565,3 +565,380 @@ async fn serve_worker_and_probe_run_stop_promptly_on_sigterm_while_classifying()
     let runs = store.recent_runs("stall", 1).await.unwrap();
     assert_eq!(runs[0].state, "interrupted", "{runs:?}");
 }
+
+/// Waits for a spawned `hutong serve` to say where it listens; returns the address and
+/// the rest of its output.
+fn listening_addr(
+    lines: &mut std::io::Lines<BufReader<std::process::ChildStdout>>,
+) -> (String, Vec<String>) {
+    let mut seen = Vec::new();
+    loop {
+        let line = lines.next().expect("server output").unwrap();
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            return (rest.split_whitespace().next().unwrap().to_string(), seen);
+        }
+        seen.push(line);
+    }
+}
+
+/// A server process that does not outlive a failed test.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A socket that sent half a request head and then nothing.
+fn half_open(addr: &str) -> std::net::TcpStream {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nUser-Agent: slow")
+        .unwrap();
+    stream
+}
+
+/// Reads until the server closes the connection; `None` if it has not after a minute.
+fn read_until_closed(stream: &mut std::net::TcpStream) -> Option<Vec<u8>> {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return Some(got),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Some(got),
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Issue 10's slowloris with a low open-file limit: 300 half-open requests against a
+/// server allowed 128 files stopped it for good ("accept error: Too many open files" in
+/// a loop). Now the connection limit is lowered below the file limit (and said so), the
+/// connections beyond it wait to be accepted, the half-open ones are cut after the header
+/// timeout, and a normal request is answered; SIGTERM still stops the server cleanly.
+#[test]
+fn half_open_requests_beyond_the_file_limit_do_not_stop_the_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 128 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_hutong"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--log",
+            "info",
+            "--catalog-dir",
+        ])
+        .arg(common::catalog_dir())
+        .current_dir(tmp.path())
+        .env("NO_COLOR", "1")
+        .env("HUTONG_HTTP__HEADER_TIMEOUT_SECS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = KillOnDrop(child);
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let (addr, before) = listening_addr(&mut lines);
+    assert!(
+        before
+            .iter()
+            .any(|l| l.contains("open-file limit is low: at most 64 client connections")),
+        "{before:?}"
+    );
+    let mut slow: Vec<std::net::TcpStream> = (0..300).map(|_| half_open(&addr)).collect();
+    let mut normal = std::net::TcpStream::connect(&addr).unwrap();
+    normal
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let answer = read_until_closed(&mut normal).expect("answered within a minute");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // The half-open requests were cut, none answered.
+    for stream in slow.iter_mut().take(5) {
+        let got = read_until_closed(stream).expect("cut");
+        assert!(!String::from_utf8_lossy(&got).contains(" 200 "));
+    }
+    let pid = child.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.0.wait().unwrap();
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let accept_errors = rest.iter().filter(|l| l.contains("accept error")).count();
+    assert!(accept_errors <= 1, "{rest:?}");
+}
+
+fn app_config(dir: &std::path::Path, header: u64, idle: u64) -> Config {
+    Config {
+        http: hutong::config::HttpConfig {
+            header_timeout_secs: header.try_into().unwrap(),
+            idle_timeout_secs: idle.try_into().unwrap(),
+            ..Default::default()
+        },
+        ..config_in(dir)
+    }
+}
+
+/// A client that sends half a request head is disconnected after the header timeout, and
+/// so is a kept-alive connection left waiting for its next request; requests meanwhile
+/// are answered.
+#[tokio::test]
+async fn half_a_request_head_is_cut_after_the_header_timeout_while_others_are_answered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = Application::build(&app_config(tmp.path(), 1, 60))
+        .await
+        .unwrap();
+    let addr = app.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /links HTTP/1.1\r\nHost: x\r\nAccept: text/ht")
+        .await
+        .unwrap();
+    let mut kept = tokio::net::TcpStream::connect(addr).await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let links = http_get(addr, "/links?at=2021-10-17").await;
+    assert!(links.starts_with("HTTP/1.1 200"), "{links}");
+    let read_all = |mut s: tokio::net::TcpStream| async move {
+        let mut got = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(60), s.read_to_end(&mut got)).await;
+        (read.is_ok(), String::from_utf8_lossy(&got).into_owned())
+    };
+    let (closed, got) = read_all(slow).await;
+    assert!(closed, "a half-sent request head is cut");
+    assert!(!got.contains(" 200 "), "{got}");
+    // The kept-alive connection got its answer, then was closed while idle.
+    let (closed, got) = read_all(kept).await;
+    assert!(closed, "an idle kept-alive connection is closed");
+    assert!(got.starts_with("HTTP/1.1 200"), "{got}");
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), server)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
+
+/// A client that stops reading a long answer is disconnected after the idle timeout,
+/// and the connection's place is freed (a connection whose answer is still being produced
+/// is never closed to make room).
+#[tokio::test]
+async fn a_client_that_stops_reading_is_cut_after_the_idle_timeout() {
+    use axum::routing::get;
+    use hutong::connections::{ConnectionLimits, serve};
+    // Streamed, as the exports are: 64 MiB in chunks of 64 KiB.
+    const CHUNKS: usize = 1024;
+    const BODY: usize = CHUNKS * 65536;
+    let app = axum::Router::new().route(
+        "/big",
+        get(|| async {
+            let chunk = axum::body::Bytes::from(vec![b'x'; 65536]);
+            let chunks = futures_util::stream::iter(
+                (0..CHUNKS).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+            );
+            axum::body::Body::from_stream(chunks)
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = ConnectionLimits {
+        header_timeout: Duration::from_secs(3600),
+        idle_timeout: Duration::from_secs(1),
+        max_connections: 1,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, app, limits, async {
+        let _ = stopped.await;
+    }));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // The one connection allowed is taken by a reader that reads nothing: the next
+    // request is answered only once the idle connection is cut.
+    let next = tokio::time::timeout(Duration::from_secs(60), http_get(addr, "/nothing"))
+        .await
+        .expect("answered once the idle connection is cut");
+    assert!(next.starts_with("HTTP/1.1 404"), "{next}");
+    let mut got = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut got))
+        .await
+        .expect("closed");
+    assert!(
+        got.len() < BODY,
+        "cut before the whole answer: {}",
+        got.len()
+    );
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), server)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+/// Shutdown stops accepting, lets a request in progress finish, and closes idle and
+/// half-open connections at once instead of waiting for their timeouts.
+#[tokio::test]
+async fn graceful_shutdown_finishes_requests_in_progress_and_closes_idle_connections() {
+    use axum::routing::get;
+    use hutong::connections::{ConnectionLimits, serve};
+    use std::sync::Arc;
+    let (entered_tx, entered) = tokio::sync::mpsc::channel::<()>(1);
+    let release = Arc::new(tokio::sync::Notify::new());
+    let app = axum::Router::new()
+        .route(
+            "/slow",
+            get({
+                let release = release.clone();
+                move || async move {
+                    let _ = entered_tx.send(()).await;
+                    release.notified().await;
+                    "finished"
+                }
+            }),
+        )
+        .route("/quick", get(|| async { "quick" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = ConnectionLimits {
+        header_timeout: Duration::from_secs(3600),
+        idle_timeout: Duration::from_secs(3600),
+        max_connections: 16,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, app, limits, async {
+        let _ = stopped.await;
+    }));
+    let in_progress = tokio::spawn(http_get(addr, "/slow"));
+    let mut entered = entered;
+    entered.recv().await.unwrap();
+    let mut half = tokio::net::TcpStream::connect(addr).await.unwrap();
+    half.write_all(b"GET /quick HTTP/1.1\r\nHo").await.unwrap();
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /quick HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 12];
+    idle.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    stop.send(()).unwrap();
+    // Idle and half-open connections are closed now, not after an hour.
+    for mut s in [half, idle] {
+        let mut rest = Vec::new();
+        tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut rest))
+            .await
+            .expect("closed at shutdown")
+            .ok();
+    }
+    release.notify_one();
+    let answer = tokio::time::timeout(Duration::from_secs(30), in_progress)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("finished"), "{answer}");
+    tokio::time::timeout(Duration::from_secs(30), server)
+        .await
+        .expect("stops once the request is done")
+        .unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no longer listening"
+    );
+}
+
+/// At the connection limit, a new client does not wait for half-open connections to time
+/// out: the least recently active connection with nothing in progress is closed to make
+/// room. A connection whose request is being answered is never closed for that: the new
+/// client waits for it.
+#[tokio::test]
+async fn at_the_limit_idle_connections_make_room_and_requests_in_progress_do_not() {
+    use axum::routing::get;
+    use hutong::connections::{ConnectionLimits, serve};
+    use std::sync::Arc;
+    let (entered_tx, mut entered) = tokio::sync::mpsc::channel::<()>(1);
+    let release = Arc::new(tokio::sync::Notify::new());
+    let app = axum::Router::new()
+        .route(
+            "/slow",
+            get({
+                let release = release.clone();
+                move || async move {
+                    let _ = entered_tx.send(()).await;
+                    release.notified().await;
+                    "finished"
+                }
+            }),
+        )
+        .route("/quick", get(|| async { "quick" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = ConnectionLimits {
+        header_timeout: Duration::from_secs(3600),
+        idle_timeout: Duration::from_secs(3600),
+        max_connections: 4,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, app, limits, async {
+        let _ = stopped.await;
+    }));
+    let mut half_open = Vec::new();
+    for _ in 0..12 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /quick HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            .await
+            .unwrap();
+        half_open.push(s);
+    }
+    let quick = tokio::time::timeout(Duration::from_secs(60), http_get(addr, "/quick"))
+        .await
+        .expect("answered without waiting an hour for the half-open requests");
+    assert!(quick.ends_with("quick"), "{quick}");
+    // Every place taken by a request in progress: nothing is closed to make room.
+    drop(half_open);
+    let mut in_progress = Vec::new();
+    for _ in 0..4 {
+        in_progress.push(tokio::spawn(http_get(addr, "/slow")));
+        entered.recv().await.unwrap();
+    }
+    let waiting = tokio::spawn(http_get(addr, "/quick"));
+    tokio::task::yield_now().await;
+    assert!(!waiting.is_finished());
+    release.notify_waiters();
+    for r in in_progress {
+        let answer = tokio::time::timeout(Duration::from_secs(60), r)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(answer.ends_with("finished"), "{answer}");
+    }
+    let answer = tokio::time::timeout(Duration::from_secs(60), waiting)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(answer.ends_with("quick"), "{answer}");
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), server)
+        .await
+        .unwrap()
+        .unwrap();
+}

@@ -114,7 +114,7 @@ fn Header(chrome: Chrome) -> impl IntoView {
                 <p class="asof-date" aria-live="polite"><strong>{as_of}</strong></p>
                 <label for="at">{lang.t("asof-label")}</label>
                 <input id="at" type="date" name="at" value=chrome.at.to_string()
-                    min="2010-01-01" max=chrome.today.to_string() required=true/>
+                    min=crate::model::EARLIEST_DAY.to_string() max=chrome.today.to_string() required=true/>
                 {keep}
                 <input type="hidden" name="lang" value=lang.code()/>
                 <button type="submit">{lang.t("asof-submit")}</button>

@@ -28,6 +28,12 @@ impl Name {
     }
 }
 
+/// The earliest date a reader may ask for (`at`, `then`, `from`, `to`); the latest is today
+/// in Beijing. Every platform, wallet and link wall Hutong records came later (Taobao 2003,
+/// Alipay 2004, WeChat 2011), and a fixed floor keeps every date far from the calendar's
+/// edges, where chart and time arithmetic would overflow.
+pub const EARLIEST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a real date");
+
 /// Page furniture: which section, which date, which query to keep when the date changes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chrome {

@@ -51,7 +51,7 @@ impl TimeAxis {
         let mut m = months(first);
         while m <= months(last) {
             if m % step == 0
-                && let Some(day) = NaiveDate::from_ymd_opt((m / 12) as i32, (m % 12) as u32 + 1, 1)
+                && let Some(day) = first_of_month(m)
                 && self.contains_day(day)
             {
                 let label = if step >= 12 {
@@ -65,6 +65,14 @@ impl TimeAxis {
         }
         ticks
     }
+}
+
+/// The first day of month number `m` (`year × 12 + month0`): euclidean division, so the
+/// months of year 0 and before (negative numbers) give their own year, not an overflow.
+fn first_of_month(m: i64) -> Option<NaiveDate> {
+    let year = i32::try_from(m.div_euclid(12)).ok()?;
+    let month0 = u32::try_from(m.rem_euclid(12)).ok()?;
+    NaiveDate::from_ymd_opt(year, month0 + 1, 1)
 }
 
 #[cfg(test)]
@@ -95,5 +103,31 @@ mod tests {
         assert_eq!(labels, ["2022", "2023", "2024", "2025", "2026"]);
         assert_eq!(long.x_day(day(2021, 8, 20)), 0.0);
         assert!((long.x(long.end) - 100.0).abs() < 1e-9);
+    }
+
+    /// Axes reaching into year 0 and before (negative month numbers) and up to the last
+    /// day chrono knows tick like any other: no overflow in a debug build.
+    #[test]
+    fn ticks_at_the_calendars_edges() {
+        let ancient = TimeAxis::new(
+            time::start_of_day(day(-1, 11, 20), SHANGHAI),
+            time::end_of_day(day(0, 2, 10), SHANGHAI),
+            0.0,
+            100.0,
+        );
+        let labels: Vec<String> = ancient.ticks(8).into_iter().map(|t| t.1).collect();
+        assert_eq!(labels, ["-0001-12", "0000-01", "0000-02"]);
+        let last = NaiveDate::MAX;
+        let far = TimeAxis::new(
+            time::start_of_day(last - chrono::Days::new(70), SHANGHAI),
+            time::end_of_day(last, SHANGHAI),
+            0.0,
+            100.0,
+        );
+        let labels: Vec<String> = far.ticks(8).into_iter().map(|t| t.1).collect();
+        assert_eq!(labels.len(), 2, "{labels:?}");
+        assert_eq!(first_of_month(-1), Some(day(-1, 12, 1)));
+        assert_eq!(first_of_month(0), Some(day(0, 1, 1)));
+        assert_eq!(first_of_month(i64::MAX), None);
     }
 }

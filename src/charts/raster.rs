@@ -1,6 +1,6 @@
 //! SVG to PNG with resvg. The font database (system fonts, Noto Sans CJK SC for Chinese
 //! from Debian's `fonts-noto-cjk`) is loaded once; rendering is CPU work, so callers run
-//! it on a blocking thread ([`png_off_runtime`]).
+//! it on a blocking thread, a bounded number at once (the server: `web::png`).
 
 use resvg::{tiny_skia, usvg};
 use std::sync::{Arc, LazyLock};
@@ -30,7 +30,7 @@ pub enum RasterError {
     Encode(String),
 }
 
-/// Renders one SVG document to PNG bytes. Blocking: see [`png_off_runtime`].
+/// Renders one SVG document to PNG bytes. Blocking: run it off the async runtime.
 pub fn png(svg: &str) -> Result<Vec<u8>, RasterError> {
     let options = usvg::Options {
         fontdb: FONTS.clone(),
@@ -55,24 +55,4 @@ pub fn png(svg: &str) -> Result<Vec<u8>, RasterError> {
     pixmap
         .encode_png()
         .map_err(|e| RasterError::Encode(e.to_string()))
-}
-
-/// Rasterisations at once: one per core, so a burst of PNG downloads queues instead of
-/// filling the blocking pool with CPU-bound work.
-static SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
-});
-
-/// [`png`] on tokio's blocking pool, so rendering never stalls the async runtime.
-pub async fn png_off_runtime(svg: String) -> Result<Vec<u8>, RasterError> {
-    let _slot = SLOTS
-        .acquire()
-        .await
-        .map_err(|e| RasterError::Encode(format!("no rendering slot: {e}")))?;
-    match tokio::task::spawn_blocking(move || png(&svg)).await {
-        Ok(result) => result,
-        Err(e) => Err(RasterError::Encode(format!(
-            "the rendering task failed: {e}"
-        ))),
-    }
 }

@@ -3,14 +3,16 @@
 //! The same functions build the inline charts of the overview and the check pages.
 
 use super::params::{Params, truncate};
+use super::png::PngError;
 use super::views;
 use super::{AppState, AsOf, WebError};
 use crate::catalog::Check;
 use crate::charts::data::{self, OpennessPoint, StatusChange};
-use crate::charts::{Marker, ShareChart, SharePoint, ShareSeries, StepChart, raster, share, steps};
+use crate::charts::{Marker, ShareChart, SharePoint, ShareSeries, StepChart, share, steps};
 use crate::state;
 use crate::storage::Reference;
 use crate::time;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -326,21 +328,37 @@ pub(super) fn error_reply(e: WebError) -> Response {
 }
 
 /// Answers the chart in the asked format, as an attachment named after what it shows.
-pub(super) async fn reply(svg: String, format: Format, filename_stem: &str) -> Response {
-    let (content_type, ext, body) = match format {
-        Format::Svg => ("image/svg+xml", "svg", svg.into_bytes()),
-        Format::Png => match raster::png_off_runtime(svg).await {
-            Ok(png) => ("image/png", "png", png),
-            Err(e) => {
-                tracing::error!(error = %e, "chart rasterising failed");
-                return (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                    "Something went wrong on our side; it has been logged.",
-                )
-                    .into_response();
+/// PNGs are drawn once and kept, shared by concurrent requests, and queued ([`super::png`]).
+/// `kept` comes from [`kept_under`], before the chart's data was read.
+pub(super) async fn reply(
+    state: &AppState,
+    kept: Option<KeptUnder>,
+    svg: String,
+    format: Format,
+    filename_stem: &str,
+) -> Response {
+    let (content_type, ext, body) = match (format, kept) {
+        (Format::Svg, _) | (Format::Png, None) => ("image/svg+xml", "svg", Bytes::from(svg)),
+        (Format::Png, Some(kept)) => {
+            // The file name says what the image shows: chart, date and language.
+            let shows = format!("{filename_stem}{}", if kept.now { " now" } else { "" });
+            match state.png.png(kept.version, &shows, svg).await {
+                Ok(png) => ("image/png", "png", png),
+                Err(PngError::Busy(queued)) => {
+                    tracing::debug!(queued, "PNG queue full: answered 503");
+                    return super::png::busy(super::lang::current());
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "chart rasterising failed");
+                    return (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                        super::lang::current().t("error-internal"),
+                    )
+                        .into_response();
+                }
             }
-        },
+        }
     };
     let disposition = format!("attachment; filename=\"hutong-{filename_stem}.{ext}\"");
     let mut response = (
@@ -358,6 +376,29 @@ pub(super) async fn reply(svg: String, format: Format, filename_stem: &str) -> R
             .insert(header::CONTENT_DISPOSITION, v);
     }
     response
+}
+
+/// What a PNG is kept under besides its file name: the data version, read before the
+/// chart's data, and whether it shows "now" rather than the end of its day.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct KeptUnder {
+    version: i64,
+    now: bool,
+}
+
+/// Read for PNGs only (SVGs are not kept).
+pub(super) async fn kept_under(
+    state: &AppState,
+    format: Format,
+    as_of: &AsOf,
+) -> Result<Option<KeptUnder>, WebError> {
+    match format {
+        Format::Svg => Ok(None),
+        Format::Png => Ok(Some(KeptUnder {
+            version: state.store.data_version().await?,
+            now: as_of.is_today,
+        })),
+    }
 }
 
 pub async fn get_openness_chart(
@@ -383,6 +424,10 @@ pub async fn get_openness_chart(
         Err(e) => return error_reply(e),
     };
     let lang = super::lang::current();
+    let kept = match kept_under(&state, format, &as_of).await {
+        Ok(v) => v,
+        Err(e) => return error_reply(e),
+    };
     let built = async {
         let r = state.reference().await?;
         openness(&state, &r, stem, kind, &as_of, lang).await
@@ -392,6 +437,8 @@ pub async fn get_openness_chart(
         Ok(Some((chart, _))) => {
             let svg = share::render(&chart, lang);
             reply(
+                &state,
+                kept,
                 svg,
                 format,
                 &format!("{stem}-{}-{}", as_of.day, lang.code()),
@@ -420,6 +467,10 @@ pub async fn get_check_chart(
         Err(e) => return error_reply(e),
     };
     let lang = super::lang::current();
+    let kept = match kept_under(&state, format, &as_of).await {
+        Ok(v) => v,
+        Err(e) => return error_reply(e),
+    };
     let built = async {
         let r = state.reference().await?;
         let Some(check) = r.check(id) else {
@@ -435,6 +486,8 @@ pub async fn get_check_chart(
         Ok(Some((chart, _))) => {
             let svg = steps::render(&chart, lang);
             reply(
+                &state,
+                kept,
                 svg,
                 format,
                 &format!("check-{id}-{}-{}", as_of.day, lang.code()),

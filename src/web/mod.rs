@@ -9,6 +9,7 @@ pub mod lang;
 mod memo;
 mod pages;
 mod params;
+pub mod png;
 mod probe_pages;
 mod requirement_pages;
 mod views;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub public_url: String,
     /// Results kept while the data stays the same (see [`memo`]).
     pub memo: std::sync::Arc<memo::Memo>,
+    /// Chart PNGs: drawn once, kept, shared and queued (see [`png`]).
+    pub png: std::sync::Arc<png::PngCharts>,
 }
 
 impl AppState {
@@ -46,6 +49,7 @@ impl AppState {
             probe_alert_after: chrono::Duration::hours(1),
             public_url: crate::config::DEFAULT_PUBLIC_URL.to_string(),
             memo: Default::default(),
+            png: Default::default(),
         }
     }
 

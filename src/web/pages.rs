@@ -890,8 +890,9 @@ impl TimelineFilter {
         if let (Some(f), Some(t)) = (from, to)
             && f > t
         {
-            return Err(WebError::BadRequest(format!(
-                "from, to: the range starts after it ends (from {f} is later than to {t})"
+            return Err(WebError::BadRequest(super::lang::current().t_args(
+                "error-param-range-reversed",
+                &[("from", f.to_string().into()), ("to", t.to_string().into())],
             )));
         }
         Ok(TimelineFilter {

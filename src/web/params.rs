@@ -5,6 +5,7 @@ use super::WebError;
 use super::lang;
 use crate::time::{self, SHANGHAI};
 use chrono::{DateTime, NaiveDate, Utc};
+use hutong_app::model::EARLIEST_DAY;
 use std::collections::HashMap;
 
 /// The raw query string as a map; repeated keys keep the last value.
@@ -27,23 +28,18 @@ impl Params {
         self.0.get(key).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 
-    /// The date a page shows (`?at=YYYY-MM-DD`, default today).
+    /// The date a page shows (`?at=YYYY-MM-DD`, default today), from [`EARLIEST_DAY`] to
+    /// today.
     pub fn as_of(&self) -> Result<AsOf, WebError> {
         AsOf::parse(self.get("at"), "at")
     }
 
-    /// An optional date parameter other than `at`.
+    /// An optional date parameter other than `at`, from [`EARLIEST_DAY`] to today.
     pub fn day(&self, key: &str) -> Result<Option<NaiveDate>, WebError> {
         self.get(key)
             .map(|v| {
                 let day = time::parse_day(v).map_err(|_| date_error(key, v))?;
-                if day > time::today() {
-                    return Err(WebError::BadRequest(lang::current().t_args(
-                        "error-param-future",
-                        &[("param", key.into()), ("day", day.to_string().into())],
-                    )));
-                }
-                Ok(day)
+                accepted(key, day)
             })
             .transpose()
     }
@@ -104,6 +100,28 @@ fn date_error(key: &str, value: &str) -> WebError {
     ))
 }
 
+/// A day within the dates Hutong accepts, [`EARLIEST_DAY`] to today in Beijing; outside
+/// them, a 400 that names the parameter and states the range.
+fn accepted(key: &str, day: NaiveDate) -> Result<NaiveDate, WebError> {
+    let today = time::today();
+    let id = if day < EARLIEST_DAY {
+        "error-param-too-early"
+    } else if day > today {
+        "error-param-future"
+    } else {
+        return Ok(day);
+    };
+    Err(WebError::BadRequest(lang::current().t_args(
+        id,
+        &[
+            ("param", key.into()),
+            ("day", day.to_string().into()),
+            ("earliest", EARLIEST_DAY.to_string().into()),
+            ("today", today.to_string().into()),
+        ],
+    )))
+}
+
 /// Values echoed back in errors are cut short: they come from the outside.
 pub fn truncate(v: &str) -> String {
     const MAX: usize = 64;
@@ -137,18 +155,8 @@ impl AsOf {
             return Ok(AsOf::today());
         };
         let day = time::parse_day(value).map_err(|_| date_error(key, value.trim()))?;
-        let today = time::today();
-        if day > today {
-            return Err(WebError::BadRequest(lang::current().t_args(
-                "error-param-future-today",
-                &[
-                    ("param", key.into()),
-                    ("day", day.to_string().into()),
-                    ("today", today.to_string().into()),
-                ],
-            )));
-        }
-        if day == today {
+        let day = accepted(key, day)?;
+        if day == time::today() {
             return Ok(AsOf::today());
         }
         Ok(AsOf {

@@ -667,6 +667,10 @@ pub async fn get_requirement_chart(
         Err(e) => return error_reply(e),
     };
     let lang = super::lang::current();
+    let kept = match super::charts::kept_under(&state, format, &as_of).await {
+        Ok(v) => v,
+        Err(e) => return error_reply(e),
+    };
     let e = match evaluate_all(&state, as_of.instant, true).await {
         Ok(e) => e,
         Err(e) => return error_reply(e),
@@ -681,6 +685,8 @@ pub async fn get_requirement_chart(
     let (chart, _) = super::charts::requirement_share(req, &series, &as_of, lang);
     let svg = crate::charts::share::render(&chart, lang);
     reply(
+        &state,
+        kept,
         svg,
         format,
         &format!("requirement-{id}-{}-{}", as_of.day, lang.code()),

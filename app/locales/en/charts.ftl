@@ -50,3 +50,4 @@ charts-compliance-series = Checks compliant
 charts-compliance-deadline = Deadline
 charts-compliance-share = Share compliant
 charts-compliance-compliant = Compliant
+charts-png-busy = Too many charts are being drawn right now; please try again in { $seconds } seconds.

@@ -50,3 +50,4 @@ charts-compliance-series = 合规检查项
 charts-compliance-deadline = 截止日期
 charts-compliance-share = 合规占比
 charts-compliance-compliant = 合规
+charts-png-busy = 现在要绘制的图表太多，请 { $seconds } 秒后再试。

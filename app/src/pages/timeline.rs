@@ -61,8 +61,8 @@ pub fn timeline_page(chrome: &Chrome, t: &TimelineView) -> String {
             <label>{lang.t("timeline-platform")}" "<select name="platform">{options(&t.platforms)}</select></label>
             <label>{lang.t("timeline-kind")}" "<select name="kind">{options(&t.kinds)}</select></label>
             <label>{lang.t("timeline-source")}" "<select name="source">{options(&t.sources)}</select></label>
-            <label>{lang.t("exports-filter-from")}" "<input type="date" name="from" value=from_value min="2010-01-01" max=chrome.today.to_string()/></label>
-            <label>{lang.t("exports-filter-to")}" "<input type="date" name="to" value=to_value min="2010-01-01" max=chrome.today.to_string()/></label>
+            <label>{lang.t("exports-filter-from")}" "<input type="date" name="from" value=from_value min=crate::model::EARLIEST_DAY.to_string() max=chrome.today.to_string()/></label>
+            <label>{lang.t("exports-filter-to")}" "<input type="date" name="to" value=to_value min=crate::model::EARLIEST_DAY.to_string() max=chrome.today.to_string()/></label>
             <button type="submit">{lang.t("timeline-filter")}</button>
         </form>
         <p class="exports">{lang.t("exports-download-lede")}" "{exports}</p>
