@@ -19,7 +19,7 @@ pub const LAYERS: &[&[&str]] = &[
     &["storage"],
     &["probes"],
     &["simulator", "scheduler"],
-    &["web"],
+    &["web", "connections"],
     &["serve"],
     &["probe_cli", "bench"],
     &["cli"],
