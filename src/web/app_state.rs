@@ -16,8 +16,8 @@ pub struct AppState {
     pub public_url: String,
     /// Results kept while the data stays the same (see [`crate::storage::memo`]).
     pub memo: Arc<Memo>,
-    /// Chart PNGs: drawn once, kept, shared and queued (see [`super::charts::png`]).
-    pub png: Arc<super::charts::png::PngCharts>,
+    /// Chart PNGs: drawn once, kept, shared and queued (see [`super::png`]).
+    pub png: Arc<super::png::PngCharts>,
 }
 
 impl AppState {

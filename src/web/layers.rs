@@ -1,7 +1,7 @@
 //! The web layer's own layering, checked: a module uses only modules below it, so there is
 //! no import circle and a question's module never reaches into another question's.
 //!
-//! From the bottom: `app_state` and `error`; `request`; `present` and `charts`; the
+//! From the bottom: `error` and `png` (the PNG drawings kept and queued); `app_state`; `request`; `present` and `charts`; the
 //! questions (`overview`, `matrices`, `checks`, `platforms`, `probes`, `timeline`,
 //! `requirements`); `mod.rs`, which assembles the router. What two questions both need
 //! moves down into `present` (or further, into the domain).
@@ -11,18 +11,19 @@ use std::path::Path;
 
 /// Each module of `src/web` and its level; a module may use modules of lower levels only.
 const LEVELS: &[(&str, u8)] = &[
-    ("app_state", 0),
     ("error", 0),
-    ("request", 1),
-    ("present", 2),
-    ("charts", 2),
-    ("overview", 3),
-    ("matrices", 3),
-    ("checks", 3),
-    ("platforms", 3),
-    ("probes", 3),
-    ("timeline", 3),
-    ("requirements", 3),
+    ("png", 0),
+    ("app_state", 1),
+    ("request", 2),
+    ("present", 3),
+    ("charts", 3),
+    ("overview", 4),
+    ("matrices", 4),
+    ("checks", 4),
+    ("platforms", 4),
+    ("probes", 4),
+    ("timeline", 4),
+    ("requirements", 4),
 ];
 
 /// The level of what `name` (a path segment right under `web`) refers to: a module's, or
@@ -31,7 +32,7 @@ fn level(name: &str) -> u8 {
     LEVELS
         .iter()
         .find(|(m, _)| *m == name)
-        .map_or(4, |(_, level)| *level)
+        .map_or(5, |(_, level)| *level)
 }
 
 /// Every module of `src/web` a file's code names, as `crate::web::NAME` or through

@@ -26,6 +26,7 @@ pub mod error;
 pub mod matrices;
 pub mod overview;
 pub mod platforms;
+pub mod png;
 pub mod present;
 pub mod probes;
 pub mod request;
@@ -40,9 +41,6 @@ mod tests;
 pub use app_state::AppState;
 pub use error::WebError;
 pub use request::AsOf;
-
-/// The chart PNGs under their former path.
-pub use charts::png;
 
 /// The timeline exports under their former path.
 pub mod exports {

@@ -12,6 +12,7 @@ use super::request::{AsOf, Params, ReaderLang, Then, chrome};
 use crate::catalog::{Check, Milestone};
 use crate::charts::data::{self, OpennessPoint};
 use crate::charts::{Marker, ShareChart, SharePoint, ShareSeries, share};
+use crate::compliance;
 use crate::state::{self, CheckState};
 use crate::storage::{Reads, Reference, TimelineQuery};
 use crate::time::{self, SHANGHAI};
@@ -298,7 +299,7 @@ fn requirement_view(
     as_of: &AsOf,
     lang: Lang,
 ) -> RequirementView {
-    let c = state::compliance(r, req, states);
+    let c = compliance::standing(r, req, as_of.instant, states);
     let kind = r.kind(&req.scope.kind);
     let (deadline, deadline_state, overdue) = match req.deadline {
         None => (None, lang.t("req-no-deadline"), false),
@@ -311,15 +312,15 @@ fn requirement_view(
                 local.format("%H:%M"),
                 req.timezone
             );
-            let days = state::days_between(as_of.instant, d);
             let date = lang.date(as_of.day);
-            if days < 0 || d < as_of.instant {
+            if let Some(days) = c.deadline.days_since {
                 let state = lang.t_args(
                     "req-passed",
-                    &[("days", (-days).into()), ("date", date.into())],
+                    &[("days", days.into()), ("date", date.into())],
                 );
                 (Some(shown), state, c.not_compliant > 0)
             } else {
+                let days = c.deadline.countdown_days.unwrap_or_default();
                 let state =
                     lang.t_args("req-ahead", &[("days", days.into()), ("date", date.into())]);
                 (Some(shown), state, false)

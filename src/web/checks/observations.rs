@@ -119,10 +119,7 @@ async fn observation_view(
         note: o
             .note_in(lang)
             .map(|n| present::capped(&n, present::EXCERPT_CAP)),
-        evidence: o
-            .evidence
-            .as_ref()
-            .and_then(|e| present::evidence_view(&e.0)),
+        evidence: o.evidence.as_ref().map(present::evidence_view),
         snapshot_href,
         snapshot_sha: o.snapshot.as_deref().map(|s| present::capped(s, 64)),
     })

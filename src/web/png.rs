@@ -69,7 +69,7 @@ impl quick_cache::Weighter<Key, Bytes> for ByteWeight {
     }
 }
 
-/// Shared by every clone of one [`crate::web::app_state::AppState`].
+/// Shared by every clone of the web's `AppState`.
 pub struct PngCharts {
     limits: PngLimits,
     kept: quick_cache::sync::Cache<Key, Bytes, ByteWeight>,

@@ -2,8 +2,10 @@
 //! evidence and a compressed snapshot) against the simulator on loopback, and the raw HTTP
 //! GET rate of the same server as the ceiling. Prints figures; asserts nothing.
 
-use crate::catalog::{self, Check, Platform};
+use crate::catalog;
 use crate::config::Config;
+use crate::domain::{Check, Platform};
+use crate::output::outln;
 use crate::probes::engine::Engine;
 use crate::probes::fetch::{FetchSettings, Fetcher, FetcherOptions};
 use crate::probes::pack::validate_packs;
@@ -91,7 +93,7 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
         ..FetcherOptions::default()
     };
     let sim_fetcher = Fetcher::new(options()).context("client")?;
-    println!(
+    outln!(
         "hutong bench probes: {} runs ({} targets × {} slots), {} KiB pages, {} in flight, {} on {}",
         targets * slots,
         targets,
@@ -129,10 +131,22 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
         .count()
         .await;
     let raw_secs = started.elapsed().as_secs_f64();
-    println!(
+    outln!(
         "raw HTTP GET (fetch + decode only): {ok}/{raw_n} in {raw_secs:.2} s = {:.0} requests/s",
         ok as f64 / raw_secs
     );
+
+    // The classifier's share: one selector condition on the same page, from start tags
+    // and from the tree (what the fast path saves).
+    let page = sim_fetcher
+        .fetch(
+            &format!("http://shop.simshop.test/item/0?kb={}", args.kb),
+            &settings,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("a page for the selector figures: {}", e.detail))?
+        .text;
+    selector_figures(&page);
 
     let engine = Engine::new(
         store.clone(),
@@ -157,17 +171,17 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
     }
     let secs = started.elapsed().as_secs_f64();
     let (snapshots, raw_bytes, stored_bytes) = store.snapshot_totals().await?;
-    println!(
+    outln!(
         "probe runs end to end: {observed} in {secs:.2} s = {:.0} runs/s ({failures} failed)",
         observed as f64 / secs
     );
-    println!(
+    outln!(
         "snapshots: {snapshots} bodies, {:.1} MiB raw, {:.1} MiB stored (zstd)",
         raw_bytes as f64 / 1048576.0,
         stored_bytes as f64 / 1048576.0
     );
-    if let Some(mib) = crate::bench::peak_rss_mib() {
-        println!("peak memory (VmHWM, simulator included): {mib:.0} MiB");
+    if let Some(mib) = super::peak_rss_mib() {
+        outln!("peak memory (VmHWM, simulator included): {mib:.0} MiB");
     }
     running.shutdown().await;
     store.close().await;
@@ -175,4 +189,35 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
         std::fs::remove_dir_all(&tmp)?;
     }
     Ok(())
+}
+
+/// Prints how long one `selector = "h1"` condition takes on `page`: answered from start
+/// tags (`probes::scan`), and from scraper's tree.
+fn selector_figures(page: &str) {
+    use crate::probes::scan::{Scan, scan};
+    use crate::probes::select::{ElementTest, FastSelector};
+    let Some(fast) = FastSelector::parse("h1") else {
+        return;
+    };
+    let micros = |f: &dyn Fn() -> bool| {
+        let rounds = 2000;
+        let started = Instant::now();
+        for _ in 0..rounds {
+            std::hint::black_box(f());
+        }
+        started.elapsed().as_secs_f64() * 1e6 / rounds as f64
+    };
+    let scanned =
+        micros(&|| matches!(scan(page, &fast, &ElementTest::Present), Scan::Found { .. }));
+    let selector = scraper::Selector::parse("h1").expect("a static selector");
+    let tree = micros(&|| {
+        scraper::Html::parse_document(page)
+            .select(&selector)
+            .next()
+            .is_some()
+    });
+    outln!(
+        "one selector condition on a {} KiB page: {scanned:.1} µs from start tags, {tree:.1} µs from the tree",
+        page.len() / 1024
+    );
 }

@@ -3,6 +3,7 @@
 //! for each page in turn and the latencies are printed as percentiles. Prints figures,
 //! asserts nothing.
 
+use crate::output::outln;
 use crate::storage::Store;
 use crate::web::{self, AppState};
 use anyhow::Context;
@@ -93,7 +94,7 @@ async fn load(
 }
 
 pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
-    let mut seed_args = crate::bench_seed::SeedArgs::new(
+    let mut seed_args = super::seed::SeedArgs::new(
         args.seed_observations,
         args.seed_checks,
         args.catalog_dir.clone(),
@@ -106,10 +107,12 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
             std::fs::create_dir_all(&tmp)?;
             let url = format!("sqlite://{}", tmp.join("bench.db").display());
             let store = Store::open(&url, 4).await?;
-            let report = crate::bench_seed::seed(&store, &seed_args).await?;
-            println!(
+            let report = super::seed::seed(&store, &seed_args).await?;
+            outln!(
                 "seeded {} observations ({} transitions) in {:.1} s",
-                report.observations, report.transitions, report.seconds
+                report.observations,
+                report.transitions,
+                report.seconds
             );
             store.close().await;
             url
@@ -117,7 +120,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
     };
     let store = Store::open(&url, 8).await?;
     let counts = store.counts().await?;
-    println!(
+    outln!(
         "hutong bench pages: {} observations, {} checks on {} ({})",
         counts.observations,
         counts.checks,
@@ -126,7 +129,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
     );
     // A synthetic check (they all have the same share of the history) and a past date in
     // the middle of the synthetic years.
-    let (_, checks) = crate::bench_seed::synthetic_catalog(&seed_args)?;
+    let (_, checks) = super::seed::synthetic_catalog(&seed_args)?;
     let check_id = checks.first().context("no synthetic check")?.clone();
     let middle = seed_args.start + chrono::Duration::days(i64::from(seed_args.years) * 365 / 2);
     let past = crate::time::shanghai_day(middle);
@@ -152,18 +155,25 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
             "/timeline?source=simulated".to_string(),
         ),
     ];
-    println!(
+    outln!(
         "{} requests per page, {} in flight; past date {past}; check {check_id}",
-        args.requests, args.concurrency
+        args.requests,
+        args.concurrency
     );
     let header = || {
-        println!(
+        outln!(
             "{:<30} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7}",
-            "page", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "failed"
+            "page",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "max ms",
+            "req/s",
+            "failed"
         )
     };
     let row = |name: &str, f: &Figures| {
-        println!(
+        outln!(
             "{:<30} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>10.0} {:>7}",
             name,
             f.percentile(0.50),
@@ -174,7 +184,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
             f.failed
         )
     };
-    println!("\nwarm: the data unchanged between requests (what pages keep is reused)");
+    outln!("\nwarm: the data unchanged between requests (what pages keep is reused)");
     header();
     for (name, path) in &pages {
         let url = format!("{base}{path}");
@@ -191,7 +201,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
         row(name, &f);
     }
     let cold_requests = (args.requests / 5).max(20);
-    println!(
+    outln!(
         "\nafter a write: the data version raised before each request ({cold_requests} requests, \
          nothing kept is reused)"
     );
@@ -201,8 +211,8 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
         let f = load(&client, &url, cold_requests, args.concurrency, Some(&store)).await;
         row(name, &f);
     }
-    if let Some(mib) = crate::bench::peak_rss_mib() {
-        println!("peak memory (VmHWM, server and clients): {mib:.0} MiB");
+    if let Some(mib) = super::peak_rss_mib() {
+        outln!("peak memory (VmHWM, server and clients): {mib:.0} MiB");
     }
     server.abort();
     store.close().await;

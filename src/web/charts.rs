@@ -1,11 +1,10 @@
 //! What the chart downloads of every question share: the file name's format, the SVG or
-//! PNG answer (PNGs drawn once, kept and queued: [`png`]), the download links, the date
+//! PNG answer (PNGs drawn once, kept and queued: [`super::png`]), the download links, the date
 //! line. Each chart itself lives with the question it answers (the overview's openness, a
 //! check's steps, a requirement's compliance).
 
-pub mod png;
-
 use super::error::{FileError, WebError};
+use super::png::{self, PngCharts, PngError};
 use super::request::AsOf;
 use crate::storage::Reads;
 use axum::body::Bytes;
@@ -14,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use hutong_app::components::href_with;
 use hutong_app::i18n::Lang;
-use png::{PngCharts, PngError};
 use std::sync::Arc;
 
 /// The image format of a download, from its file name's extension.
@@ -85,7 +83,7 @@ impl KeptUnder {
 }
 
 /// Answers the chart in the asked format, as an attachment named after what it shows.
-/// PNGs are drawn once and kept, shared by concurrent requests, and queued ([`png`]).
+/// PNGs are drawn once and kept, shared by concurrent requests, and queued ([`super::png`]).
 pub async fn reply(
     pngs: &Arc<PngCharts>,
     kept: KeptUnder,
