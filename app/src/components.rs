@@ -58,14 +58,14 @@ pub fn href_with(path: &str, params: &[(String, String)], at: Option<&str>) -> S
 
 /// A name in the page's language first, then in the other one, each marked with its
 /// language (a reader of the English page still needs the Chinese name to search for it).
-pub fn name_view(name: &Name) -> impl IntoView + use<> {
+pub fn name_view(name: &Name, lang: Lang) -> impl IntoView + use<> {
     let zh = (!name.zh.is_empty() && name.zh != name.en)
         .then(|| view! { <span lang="zh-CN">{name.zh.clone()}</span> });
     let en = (!name.en.is_empty())
         .then(|| view! { <span class="en" lang="en">{name.en.clone()}</span> });
     let both = zh.is_some() && en.is_some();
     let space = both.then_some(" ");
-    match Lang::current() {
+    match lang {
         Lang::En => view! { <span class="name">{en}{space}{zh}</span> }.into_any(),
         Lang::ZhCn => view! { <span class="name">{zh}{space}{en}</span> }.into_any(),
     }
@@ -73,8 +73,7 @@ pub fn name_view(name: &Name) -> impl IntoView + use<> {
 
 /// A status in words, coloured by its rung on the ladder (colour is never the only cue):
 /// the word in the page's language first, then in the other language.
-pub fn status_badge(status: &StatusView) -> impl IntoView + use<> {
-    let lang = Lang::current();
+pub fn status_badge(status: &StatusView, lang: Lang) -> impl IntoView + use<> {
     let class = format!("status {} st-{}", status.tone(), status.id);
     let (first, first_lang, second, second_lang) = match lang {
         Lang::En => (&status.label.en, "en", &status.label.zh, "zh-CN"),
@@ -95,14 +94,14 @@ pub fn status_badge(status: &StatusView) -> impl IntoView + use<> {
 }
 
 /// A kind of source in words (`article`, `probe` …); simulated data is always marked.
-pub fn source_kind_word(kind: &str) -> String {
-    Lang::current().t_or(&format!("source-kind-{kind}"), kind)
+pub fn source_kind_word(kind: &str, lang: Lang) -> String {
+    lang.t_or(&format!("source-kind-{kind}"), kind)
 }
 
 /// How a fact is known: the kind of source, and a link to the source itself.
-pub fn citation_view(c: &CitationView) -> impl IntoView + use<> {
+pub fn citation_view(c: &CitationView, lang: Lang) -> impl IntoView + use<> {
     let kind_class = format!("source-kind sk-{}", c.source_kind);
-    let kind_label = source_kind_word(&c.source_kind);
+    let kind_label = source_kind_word(&c.source_kind, lang);
     let label = c.label.clone();
     let title = c.title.clone();
     // Hutong's own page for the source first: it names the original and every fact it backs.
@@ -117,8 +116,7 @@ pub fn citation_view(c: &CitationView) -> impl IntoView + use<> {
 /// A `when` of the view data, which is ISO 8601 in Beijing time (`2021-10-17`, or
 /// `2021-10-17 16:11 UTC+8` for an exact instant), as the page's language writes it, and
 /// its machine-readable form for `<time datetime>`. Anything else is shown as given.
-pub fn local_when(when: &str) -> (String, Option<String>) {
-    let lang = Lang::current();
+pub fn local_when(when: &str, lang: Lang) -> (String, Option<String>) {
     if let Ok(d) = NaiveDate::parse_from_str(when, "%Y-%m-%d") {
         return (lang.date(d), Some(d.to_string()));
     }
@@ -136,19 +134,24 @@ pub fn local_when(when: &str) -> (String, Option<String>) {
 
 /// A date as shown: in the page's language, estimates marked "≈", spelt out where there
 /// is room.
-pub fn when_text(when: &str, approximate: bool, spelt_out: bool) -> String {
-    let (when, _) = local_when(when);
+pub fn when_text(when: &str, approximate: bool, spelt_out: bool, lang: Lang) -> String {
+    let (when, _) = local_when(when, lang);
     match (approximate, spelt_out) {
         (false, _) => when,
-        (true, true) => Lang::current().t_args("when-approximate", &[("when", when.into())]),
+        (true, true) => lang.t_args("when-approximate", &[("when", when.into())]),
         (true, false) => format!("≈ {when}"),
     }
 }
 
 /// [`when_text`] in a `<time>` element that keeps the ISO date for machines.
-pub fn time_view(when: &str, approximate: bool, spelt_out: bool) -> impl IntoView + use<> {
-    let (_, datetime) = local_when(when);
-    view! { <time datetime=datetime>{when_text(when, approximate, spelt_out)}</time> }
+pub fn time_view(
+    when: &str,
+    approximate: bool,
+    spelt_out: bool,
+    lang: Lang,
+) -> impl IntoView + use<> {
+    let (_, datetime) = local_when(when, lang);
+    view! { <time datetime=datetime>{when_text(when, approximate, spelt_out, lang)}</time> }
 }
 
 /// A source's own words (quoted) and Hutong's note on them.
@@ -158,22 +161,22 @@ pub fn words_view(quote: Option<&str>, note: Option<&str>) -> impl IntoView + us
     view! { {quote}{note} }
 }
 
-pub fn opinion_view(o: &OpinionView) -> impl IntoView + use<> {
-    let when = when_text(&o.when, o.approximate, true);
+pub fn opinion_view(o: &OpinionView, lang: Lang) -> impl IntoView + use<> {
+    let when = when_text(&o.when, o.approximate, true, lang);
     view! {
         <span class="opinion">
-            {status_badge(&o.status)}" "<span class="when">{when}</span>" "{citation_view(&o.citation)}
+            {status_badge(&o.status, lang)}" "<span class="when">{when}</span>" "{citation_view(&o.citation, lang)}
         </span>
     }
 }
 
 /// A matrix cell: status, how it was known, when, and any disagreement; links to the check.
-pub fn cell_view(cell: &CellView) -> impl IntoView + use<> {
+pub fn cell_view(cell: &CellView, lang: Lang) -> impl IntoView + use<> {
     let known = cell.latest.as_ref().map(|l| {
-        let when = when_text(&l.when, l.approximate, false);
+        let when = when_text(&l.when, l.approximate, false, lang);
         view! {
             <span class="how">
-                <span class=format!("source-kind sk-{}", l.citation.source_kind)>{source_kind_word(&l.citation.source_kind)}</span>
+                <span class=format!("source-kind sk-{}", l.citation.source_kind)>{source_kind_word(&l.citation.source_kind, lang)}</span>
                 " "<span class="when">{when}</span>
             </span>
             <span class="cite-line">{l.citation.label.clone()}</span>
@@ -185,14 +188,14 @@ pub fn cell_view(cell: &CellView) -> impl IntoView + use<> {
             .iter()
             .map(|o| {
                 // Article labels already carry their date.
-                let shown = local_when(&o.when).0;
+                let shown = local_when(&o.when, lang).0;
                 let when = (!o.citation.label.contains(&shown)).then(|| format!(" ({shown})"));
-                view! { <li>{status_badge(&o.status)}" "{o.citation.label.clone()}{when}</li> }
+                view! { <li>{status_badge(&o.status, lang)}" "{o.citation.label.clone()}{when}</li> }
             })
             .collect_view();
         view! {
             <div class="disagree">
-                <strong>{Lang::current().t("cell-disagree")}</strong>
+                <strong>{lang.t("cell-disagree")}</strong>
                 <ul>{others}</ul>
             </div>
         }
@@ -204,8 +207,8 @@ pub fn cell_view(cell: &CellView) -> impl IntoView + use<> {
     };
     view! {
         <div class=class>
-            <a class="cell-link" href=cell.href.clone() aria-label=Lang::current().t_args("cell-check-label", &[("id", cell.check_id.clone().into())])>
-                {status_badge(&cell.status)}
+            <a class="cell-link" href=cell.href.clone() aria-label=lang.t_args("cell-check-label", &[("id", cell.check_id.clone().into())])>
+                {status_badge(&cell.status, lang)}
             </a>
             {known}
             {disagreement}
@@ -213,8 +216,8 @@ pub fn cell_view(cell: &CellView) -> impl IntoView + use<> {
     }
 }
 
-pub fn header_view(h: &Header) -> impl IntoView + use<> {
-    let name = name_view(&h.name);
+pub fn header_view(h: &Header, lang: Lang) -> impl IntoView + use<> {
+    let name = name_view(&h.name, lang);
     let note = h
         .note
         .clone()
@@ -226,8 +229,7 @@ pub fn header_view(h: &Header) -> impl IntoView + use<> {
 }
 
 /// Share of checks per status at one date, as a bar (CSS widths) and a table.
-pub fn openness_view(o: &OpennessView) -> impl IntoView + use<> {
-    let lang = Lang::current();
+pub fn openness_view(o: &OpennessView, lang: Lang) -> impl IntoView + use<> {
     let bar = o
         .buckets
         .iter()
@@ -247,7 +249,7 @@ pub fn openness_view(o: &OpennessView) -> impl IntoView + use<> {
         .map(|b| {
             view! {
                 <tr>
-                    <th scope="row">{status_badge(&b.status)}</th>
+                    <th scope="row">{status_badge(&b.status, lang)}</th>
                     <td class="num">{b.count}</td>
                     <td class="num">{format!("{:.0}%", b.share * 100.0)}</td>
                 </tr>
@@ -266,8 +268,7 @@ pub fn openness_view(o: &OpennessView) -> impl IntoView + use<> {
     }
 }
 
-pub fn timeline_entry_view(e: &TimelineEntry) -> impl IntoView + use<> {
-    let lang = Lang::current();
+pub fn timeline_entry_view(e: &TimelineEntry, lang: Lang) -> impl IntoView + use<> {
     match e {
         TimelineEntry::Change {
             when,
@@ -279,9 +280,9 @@ pub fn timeline_entry_view(e: &TimelineEntry) -> impl IntoView + use<> {
             to,
             citation,
         } => {
-            let when = time_view(when, *approximate, false);
+            let when = time_view(when, *approximate, false, lang);
             let from = match from {
-                Some(f) => view! { {status_badge(f)}" → " }.into_any(),
+                Some(f) => view! { {status_badge(f, lang)}" → " }.into_any(),
                 None => view! { <span class="first">{lang.t("timeline-first-recorded")}</span> }
                     .into_any(),
             };
@@ -291,9 +292,9 @@ pub fn timeline_entry_view(e: &TimelineEntry) -> impl IntoView + use<> {
                     <span class="what">
                         <span class="kind">{kind_name.get(lang).to_string()}</span>" "
                         <a href=check_href.clone()>{check_title.clone()}</a>": "
-                        {from}{status_badge(to)}
+                        {from}{status_badge(to, lang)}
                     </span>
-                    {citation_view(citation)}
+                    {citation_view(citation, lang)}
                 </li>
             }
             .into_any()
@@ -304,12 +305,12 @@ pub fn timeline_entry_view(e: &TimelineEntry) -> impl IntoView + use<> {
             title,
             citation,
         } => {
-            let when = time_view(when, *approximate, false);
+            let when = time_view(when, *approximate, false, lang);
             view! {
                 <li class="entry milestone">
                     {when}
-                    <span class="what"><span class="kind">{lang.t("timeline-milestone")}</span>" "{name_view(title)}</span>
-                    {citation_view(citation)}
+                    <span class="what"><span class="kind">{lang.t("timeline-milestone")}</span>" "{name_view(title, lang)}</span>
+                    {citation_view(citation, lang)}
                 </li>
             }
             .into_any()
@@ -317,14 +318,17 @@ pub fn timeline_entry_view(e: &TimelineEntry) -> impl IntoView + use<> {
     }
 }
 
-pub fn requirement_view(r: &RequirementView) -> impl IntoView + use<> {
-    let lang = Lang::current();
+pub fn requirement_view(r: &RequirementView, lang: Lang) -> impl IntoView + use<> {
     let class = if r.overdue {
         "requirement overdue"
     } else {
         "requirement"
     };
-    let compliant = r.compliant_statuses.iter().map(status_badge).collect_view();
+    let compliant = r
+        .compliant_statuses
+        .iter()
+        .map(|s| status_badge(s, lang))
+        .collect_view();
     let deadline = r
         .deadline
         .clone()
@@ -340,15 +344,15 @@ pub fn requirement_view(r: &RequirementView) -> impl IntoView + use<> {
     );
     view! {
         <article class=class id=format!("req-{}", r.id)>
-            <h3>{name_view(&r.title)}</h3>
+            <h3>{name_view(&r.title, lang)}</h3>
             <dl>
-                <dt>{lang.t("req-authority")}</dt><dd>{name_view(&r.authority)}</dd>
+                <dt>{lang.t("req-authority")}</dt><dd>{name_view(&r.authority, lang)}</dd>
                 <dt>{lang.t("req-issued")}</dt><dd><time datetime=r.issued.to_string()>{lang.date(r.issued)}</time></dd>
                 <dt>{lang.t("req-deadline")}</dt><dd>{deadline}" — "<strong>{r.deadline_state.clone()}</strong></dd>
                 <dt>{lang.t("req-compliant-statuses")}</dt><dd>{compliant}</dd>
                 <dt>{lang.t("req-in-scope")}</dt>
                 <dd>{counts}</dd>
-                <dt>{lang.t("req-source")}</dt><dd>{citation_view(&r.citation)}</dd>
+                <dt>{lang.t("req-source")}</dt><dd>{citation_view(&r.citation, lang)}</dd>
             </dl>
         </article>
     }

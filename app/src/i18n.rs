@@ -8,7 +8,6 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
-use std::cell::Cell;
 use std::sync::LazyLock;
 
 /// The languages of the interface.
@@ -196,20 +195,6 @@ impl Lang {
         })
     }
 
-    /// The language pages are being rendered in on this thread (see [`Lang::enter`]);
-    /// the default when none was entered.
-    pub fn current() -> Lang {
-        CURRENT.with(Cell::get)
-    }
-
-    /// Makes this the language components render in on this thread until the guard is
-    /// dropped. Pages enter `chrome.lang` before building their body, so components shared
-    /// by many pages need no language argument.
-    pub fn enter(self) -> LangScope {
-        let previous = CURRENT.with(|c| c.replace(self));
-        LangScope { previous }
-    }
-
     /// The message `id` in this language.
     pub fn t(self, id: &str) -> String {
         self.format(id, None)
@@ -290,22 +275,6 @@ impl Lang {
             Lang::ZhCn if minutes < 48 * 60 => format!("{} 小时", minutes / 60),
             Lang::ZhCn => format!("{days} 天 {hours} 小时"),
         }
-    }
-}
-
-thread_local! {
-    static CURRENT: Cell<Lang> = const { Cell::new(Lang::En) };
-}
-
-/// Restores the previous current language when dropped.
-#[must_use = "the language applies only while the scope is alive"]
-pub struct LangScope {
-    previous: Lang,
-}
-
-impl Drop for LangScope {
-    fn drop(&mut self) {
-        CURRENT.with(|c| c.set(self.previous));
     }
 }
 
@@ -504,15 +473,5 @@ mod tests {
             Lang::En.duration(chrono::Duration::minutes(50 * 60)),
             "2 d 2 h"
         );
-    }
-
-    #[test]
-    fn entering_a_language_is_undone_when_the_scope_ends() {
-        assert_eq!(Lang::current(), Lang::En);
-        {
-            let _zh = Lang::ZhCn.enter();
-            assert_eq!(Lang::current(), Lang::ZhCn);
-        }
-        assert_eq!(Lang::current(), Lang::En);
     }
 }

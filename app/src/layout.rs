@@ -41,7 +41,6 @@ pub fn render_document_with_alternate(
     body: impl IntoView + 'static,
 ) -> String {
     let lang = chrome.lang;
-    let _scope = lang.enter();
     let title = format!("{} · Hutong 互通", chrome.title);
     let chrome = chrome.clone();
     let feed = feed.map(|f| {

@@ -1,6 +1,7 @@
 //! Components rendered from fixed data, as the server would hand it over.
 
 use crate::components::*;
+use crate::i18n::Lang;
 use crate::model::*;
 use crate::render_document;
 use chrono::NaiveDate;
@@ -51,13 +52,10 @@ fn tones_follow_the_rung_not_the_name() {
 
 #[test]
 fn a_badge_says_the_status_in_words_in_both_languages() {
-    let html = status_badge(&status(
-        "warned",
-        "Opens after a warning",
-        "提示后打开",
-        Some(1),
-        4,
-    ))
+    let html = status_badge(
+        &status("warned", "Opens after a warning", "提示后打开", Some(1), 4),
+        Lang::En,
+    )
     .to_html();
     assert!(html.contains("Opens after a warning"), "{html}");
     assert!(html.contains("提示后打开"));
@@ -87,7 +85,7 @@ fn a_disputed_cell_names_every_side() {
         }],
         age_days: Some(0),
     };
-    let html = cell_view(&cell).to_html();
+    let html = cell_view(&cell, Lang::En).to_html();
     assert!(html.contains("cell disputed"));
     assert!(html.contains("Sources disagree"));
     assert!(
@@ -99,10 +97,14 @@ fn a_disputed_cell_names_every_side() {
 
 #[test]
 fn cited_text_is_escaped() {
-    let html = citation_view(&citation("<script>alert(1)</script>")).to_html();
+    let html = citation_view(&citation("<script>alert(1)</script>"), Lang::En).to_html();
     assert!(!html.contains("<script>"), "{html}");
     assert!(html.contains("&lt;script&gt;"));
-    let name = name_view(&Name::new("<b>微信</b>", "WeChat\" onmouseover=\"x")).to_html();
+    let name = name_view(
+        &Name::new("<b>微信</b>", "WeChat\" onmouseover=\"x"),
+        Lang::En,
+    )
+    .to_html();
     assert!(!name.contains("<b>"), "{name}");
 }
 
@@ -413,34 +415,33 @@ fn the_chinese_shell_is_chinese_and_its_language_switch_keeps_the_filters() {
 #[test]
 fn a_badge_leads_with_the_pages_language() {
     let warned = status("warned", "Opens after a warning", "提示后打开", Some(1), 4);
-    let english = status_badge(&warned).to_html();
+    let english = status_badge(&warned, Lang::En).to_html();
     assert!(
         english.find("Opens after a warning").unwrap() < english.find("提示后打开").unwrap(),
         "{english}"
     );
     let wechat = Name::new("微信", "WeChat");
-    let name = name_view(&wechat).to_html();
+    let name = name_view(&wechat, Lang::En).to_html();
     assert!(
         name.find("WeChat").unwrap() < name.find("微信").unwrap(),
         "{name}"
     );
-    let _zh = crate::i18n::Lang::ZhCn.enter();
-    let name = name_view(&wechat).to_html();
+    let name = name_view(&wechat, Lang::ZhCn).to_html();
     assert!(
         name.find("微信").unwrap() < name.find("WeChat").unwrap(),
         "{name}"
     );
-    let chinese = status_badge(&warned).to_html();
+    let chinese = status_badge(&warned, Lang::ZhCn).to_html();
     assert!(
         chinese.contains("lang=\"zh-CN\" class=\"status-word\">提示后打开</span>"),
         "{chinese}"
     );
     assert!(chinese.contains("Opens after a warning"));
     // Dates in the view data are ISO; shown in words, kept for machines.
-    let when = time_view("2021-09-17", true, true).to_html();
+    let when = time_view("2021-09-17", true, true, Lang::ZhCn).to_html();
     assert!(when.contains("datetime=\"2021-09-17\""), "{when}");
     assert!(when.contains("≈ 2021年9月17日（大致日期）"), "{when}");
-    let instant = time_view("2021-10-17 16:11 UTC+8", false, false).to_html();
+    let instant = time_view("2021-10-17 16:11 UTC+8", false, false, Lang::ZhCn).to_html();
     assert!(
         instant.contains("datetime=\"2021-10-17T16:11+08:00\"")
             && instant.contains("2021年10月17日 16:11（北京时间）"),

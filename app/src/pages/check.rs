@@ -10,11 +10,10 @@ use leptos::prelude::*;
 
 pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
     let lang = chrome.lang;
-    let _scope = lang.enter();
     let current = c
         .current
         .iter()
-        .map(|o| view! { <li>{opinion_view(o)}</li> })
+        .map(|o| view! { <li>{opinion_view(o, lang)}</li> })
         .collect_view();
     let disputed = (c
         .current
@@ -44,7 +43,7 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
             }
             let change = match &h.transition_from {
                 Some(Some(from)) => {
-                    view! { <span class="change">{lang.t("check-changed-from")}{status_badge(from)}</span> }
+                    view! { <span class="change">{lang.t("check-changed-from")}{status_badge(from, lang)}</span> }
                         .into_any()
                 }
                 Some(None) => {
@@ -54,7 +53,7 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
                 None => view! { <span class="change same">{lang.t("check-no-change")}</span> }
                     .into_any(),
             };
-            let when = time_view(&h.when, h.approximate, true);
+            let when = time_view(&h.when, h.approximate, true, lang);
             let words = words_view(h.quote.as_deref(), h.note.as_deref());
             let after = h
                 .after_at
@@ -62,17 +61,21 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
             let evidence = h.observation_href.clone().map(|href| {
                 view! { <br/><a class="evidence-link" href=href>{lang.t("check-evidence")}</a> }
             });
-            let probe = h.probe.as_ref().map(probe_note_view);
+            let probe = h.probe.as_ref().map(|x| probe_note_view(x, lang));
             view! {
                 <tr class=class>
                     <td>{when}{after}{evidence}</td>
-                    <td>{status_badge(&h.status)}<br/>{change}{probe}</td>
-                    <td>{citation_view(&h.citation)}{words}</td>
+                    <td>{status_badge(&h.status, lang)}<br/>{change}{probe}</td>
+                    <td>{citation_view(&h.citation, lang)}{words}</td>
                 </tr>
             }
         })
         .collect_view();
-    let ladder = c.ladder.iter().map(status_badge).collect_view();
+    let ladder = c
+        .ladder
+        .iter()
+        .map(|x| status_badge(x, lang))
+        .collect_view();
     let newer = c
         .newer
         .clone()
@@ -109,7 +112,7 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
     let body = view! {
         <p class="crumbs"><a href=format!("/{}", date_query(chrome))>{lang.t("nav-overview")}</a>" › "{c.kind_name.get(lang).to_string()}</p>
         <h1>
-            {header_view(&c.subject)}" × "{header_view(&c.object)}
+            {header_view(&c.subject, lang)}" × "{header_view(&c.object, lang)}
         </h1>
         <p class="lede">
             {lang.t_args("check-lede", &[("kind", c.kind_name.get(lang).into())])}" "
@@ -118,7 +121,7 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
         </p>
         <section aria-labelledby="h-now">
             <h2 id="h-now">{lang.t_args("check-state-heading", &[("date", lang.date(chrome.at).into())])}</h2>
-            {cell_view(&c.cell)}
+            {cell_view(&c.cell, lang)}
             {disputed}
             <h3>{lang.t("check-latest-words")}</h3>
             <ul class="opinions">{current}</ul>
@@ -140,8 +143,7 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
 }
 
 /// A probe verdict's details in a few words: failure class, anomaly, the rule that matched.
-fn probe_note_view(p: &ProbeNote) -> impl IntoView + use<> {
-    let lang = Lang::current();
+fn probe_note_view(p: &ProbeNote, lang: Lang) -> impl IntoView + use<> {
     let failure = p.failure.clone().map(|f| {
         view! { " "<span class="probe-flag failure" title=lang.t("probe-failed-title")>{lang.t_args("probe-failed", &[("class", f.into())])}</span> }
     });

@@ -6,7 +6,6 @@ use leptos::prelude::*;
 /// A page that says what was wrong, in words a user can act on.
 pub fn error_page(chrome: &Chrome, status: u16, message: &str) -> String {
     let lang = chrome.lang;
-    let _scope = lang.enter();
     let heading = match status {
         400 => lang.t("error-heading-400"),
         404 => lang.t("error-heading-404"),

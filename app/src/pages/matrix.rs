@@ -1,4 +1,5 @@
 use crate::components::{cell_view, header_view, status_badge};
+use crate::i18n::Lang;
 use crate::layout::render_document;
 use crate::model::{Chrome, MatrixView};
 use leptos::prelude::*;
@@ -7,12 +8,11 @@ use leptos::prelude::*;
 /// simulated platforms, when given, follows below it, labelled as demo data throughout.
 pub fn matrix_page(chrome: &Chrome, m: &MatrixView, simulated: Option<&MatrixView>) -> String {
     let lang = chrome.lang;
-    let _scope = lang.enter();
     let date = lang.date(chrome.at);
     let legend = m
         .ladder
         .iter()
-        .map(|s| view! { <li>{status_badge(s)}" "{s.description.clone()}</li> })
+        .map(|s| view! { <li>{status_badge(s, lang)}" "{s.description.clone()}</li> })
         .collect_view();
     let caption = lang.t_args(
         "matrix-caption",
@@ -21,7 +21,7 @@ pub fn matrix_page(chrome: &Chrome, m: &MatrixView, simulated: Option<&MatrixVie
             ("date", date.clone().into()),
         ],
     );
-    let table = matrix_table(m, caption);
+    let table = matrix_table(m, caption, lang);
     let simulated = simulated.map(|s| {
         let caption = lang.t_args(
             "matrix-simulated-caption",
@@ -37,7 +37,7 @@ pub fn matrix_page(chrome: &Chrome, m: &MatrixView, simulated: Option<&MatrixVie
                     " "{lang.t("matrix-simulated-heading")}
                 </h2>
                 <p class="simulated-banner">{lang.t("matrix-simulated-banner")}</p>
-                {matrix_table(s, caption)}
+                {matrix_table(s, caption, lang)}
             </section>
         }
     });
@@ -64,13 +64,12 @@ pub fn matrix_page(chrome: &Chrome, m: &MatrixView, simulated: Option<&MatrixVie
     render_document(chrome, body)
 }
 
-fn matrix_table(m: &MatrixView, caption: String) -> impl IntoView + use<> {
-    let lang = crate::i18n::Lang::current();
+fn matrix_table(m: &MatrixView, caption: String, lang: Lang) -> impl IntoView + use<> {
     let simulated = m.simulated_included;
     let columns = m
         .columns
         .iter()
-        .map(|c| view! { <th scope="col">{header_view(c)}</th> })
+        .map(|c| view! { <th scope="col">{header_view(c, lang)}</th> })
         .collect_view();
     let rows = m
         .rows
@@ -85,12 +84,12 @@ fn matrix_table(m: &MatrixView, caption: String) -> impl IntoView + use<> {
                         let label = simulated.then(|| {
                             view! { <span class="source-kind sk-simulated">{lang.t("simulated-mark")}</span> }
                         });
-                        view! { <td>{label}{cell_view(cell)}</td> }.into_any()
+                        view! { <td>{label}{cell_view(cell, lang)}</td> }.into_any()
                     }
                     None => view! { <td class="na"><span class="visually-hidden">{lang.t("matrix-not-tracked")}</span>"—"</td> }.into_any(),
                 })
                 .collect_view();
-            view! { <tr><th scope="row">{header_view(&row.header)}</th>{cells}</tr> }
+            view! { <tr><th scope="row">{header_view(&row.header, lang)}</th>{cells}</tr> }
         })
         .collect_view();
     let corner = format!(

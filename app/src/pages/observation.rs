@@ -14,7 +14,6 @@ fn or_dash(v: &Option<String>) -> String {
 /// text only: URLs are never made into links.
 pub fn observation_page(chrome: &Chrome, o: &ObservationView) -> String {
     let lang = chrome.lang;
-    let _scope = lang.enter();
     let query = date_query(chrome);
     let simulated = o.simulated.then(|| {
         view! {
@@ -94,9 +93,9 @@ pub fn observation_page(chrome: &Chrome, o: &ObservationView) -> String {
         <h1>{lang.t_args("observation-heading", &[("id", o.id.into())])}</h1>
         <dl class="facts">
             <dt>{lang.t("observation-check")}</dt><dd><a href=o.check_href.clone()>{o.check_title.clone()}</a>" "<code>{o.check_id.clone()}</code></dd>
-            <dt>{lang.t("observation-observed")}</dt><dd>{time_view(&o.when, false, false)}</dd>
-            <dt>{lang.t("observation-status")}</dt><dd>{status_badge(&o.status)}</dd>
-            <dt>{lang.t("observation-source")}</dt><dd>{citation_view(&o.citation)}</dd>
+            <dt>{lang.t("observation-observed")}</dt><dd>{time_view(&o.when, false, false, lang)}</dd>
+            <dt>{lang.t("observation-status")}</dt><dd>{status_badge(&o.status, lang)}</dd>
+            <dt>{lang.t("observation-source")}</dt><dd>{citation_view(&o.citation, lang)}</dd>
             <dt>{lang.t("observation-vantage")}</dt><dd>{o.vantage.clone()}</dd>
             {probe}
             {verdict}

@@ -6,15 +6,26 @@ use leptos::prelude::*;
 
 pub fn overview_page(chrome: &Chrome, data: &OverviewView) -> String {
     let lang = chrome.lang;
-    let _scope = lang.enter();
     let query = date_query(chrome);
-    let links = data.links.iter().map(openness_view).collect_view();
-    let payments = data.payments.iter().map(openness_view).collect_view();
-    let latest = data.latest.iter().map(timeline_entry_view).collect_view();
+    let links = data
+        .links
+        .iter()
+        .map(|x| openness_view(x, lang))
+        .collect_view();
+    let payments = data
+        .payments
+        .iter()
+        .map(|x| openness_view(x, lang))
+        .collect_view();
+    let latest = data
+        .latest
+        .iter()
+        .map(|x| timeline_entry_view(x, lang))
+        .collect_view();
     let requirements = data
         .requirements
         .iter()
-        .map(requirement_view)
+        .map(|x| requirement_view(x, lang))
         .collect_view();
     let charts = (!data.charts.is_empty()).then(|| {
         let figures = data

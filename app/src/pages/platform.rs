@@ -14,7 +14,6 @@ fn kind_words(lang: Lang, kind: &str) -> String {
 
 pub fn platform_page(chrome: &Chrome, p: &PlatformView) -> String {
     let lang = chrome.lang;
-    let _scope = lang.enter();
     let rows = p
         .checks
         .iter()
@@ -23,8 +22,8 @@ pub fn platform_page(chrome: &Chrome, p: &PlatformView) -> String {
                 <tr>
                     <td>{s.kind_name.get(lang).to_string()}</td>
                     <td>{s.role.clone()}</td>
-                    <td>{header_view(&s.other)}</td>
-                    <td>{cell_view(&s.cell)}</td>
+                    <td>{header_view(&s.other, lang)}</td>
+                    <td>{cell_view(&s.cell, lang)}</td>
                 </tr>
             }
         })
@@ -37,14 +36,14 @@ pub fn platform_page(chrome: &Chrome, p: &PlatformView) -> String {
     let ecosystem = p
         .ecosystem
         .as_ref()
-        .map(|e| view! { <dt>{lang.t("platform-ecosystem")}</dt><dd>{name_view(e)}</dd> });
+        .map(|e| view! { <dt>{lang.t("platform-ecosystem")}</dt><dd>{name_view(e, lang)}</dd> });
     let banner = p.simulated.then(|| simulated_banner(lang));
     let body = view! {
         <p class="crumbs"><a href=format!("/platforms{}", date_query(chrome))>{lang.t("platform-crumb")}</a>" › "{p.slug.clone()}</p>
         {banner}
-        <h1>{name_view(&p.name)}</h1>
+        <h1>{name_view(&p.name, lang)}</h1>
         <dl class="facts">
-            <dt>{lang.t("platform-operator")}</dt><dd>{name_view(&p.group)}</dd>
+            <dt>{lang.t("platform-operator")}</dt><dd>{name_view(&p.group, lang)}</dd>
             {ecosystem}
             <dt>{lang.t("platform-kind")}</dt><dd>{kind_words(lang, &p.kind)}</dd>
             <dt>{lang.t("platform-domains")}</dt><dd>{domains}</dd>
@@ -75,7 +74,6 @@ fn simulated_banner(lang: Lang) -> impl IntoView + use<> {
 
 pub fn platform_list_page(chrome: &Chrome, items: &[PlatformListItem]) -> String {
     let lang = chrome.lang;
-    let _scope = lang.enter();
     let query = date_query(chrome);
     let rows = items
         .iter()
@@ -83,8 +81,8 @@ pub fn platform_list_page(chrome: &Chrome, items: &[PlatformListItem]) -> String
         .map(|p| {
             view! {
                 <tr>
-                    <td><a href=format!("/platforms/{}{query}", p.slug)>{name_view(&p.name)}</a></td>
-                    <td>{name_view(&p.group)}</td>
+                    <td><a href=format!("/platforms/{}{query}", p.slug)>{name_view(&p.name, lang)}</a></td>
+                    <td>{name_view(&p.group, lang)}</td>
                     <td>{kind_words(lang, &p.kind)}</td>
                     <td class="num">{p.checks}</td>
                 </tr>
@@ -95,7 +93,7 @@ pub fn platform_list_page(chrome: &Chrome, items: &[PlatformListItem]) -> String
     let simulated = (!simulated.is_empty()).then(|| {
         let list = simulated
             .iter()
-            .map(|p| view! { <li><a href=format!("/platforms/{}{query}", p.slug)>{name_view(&p.name)}</a></li> })
+            .map(|p| view! { <li><a href=format!("/platforms/{}{query}", p.slug)>{name_view(&p.name, lang)}</a></li> })
             .collect_view();
         view! {
             <section class="simulated-section" aria-labelledby="h-simulated">

@@ -76,7 +76,7 @@ fn pack_view(lang: Lang, p: &PackView) -> impl IntoView + use<> {
     };
     view! {
         <article class=class id=format!("pack-{}", p.id)>
-            <h3>{name_view(&p.name)}" "<code>{p.id.clone()}</code></h3>
+            <h3>{name_view(&p.name, lang)}" "<code>{p.id.clone()}</code></h3>
             {failing}
             <p>{verified}{simulated}</p>
             <dl>
@@ -125,7 +125,6 @@ fn missed_row(lang: Lang, m: &MissedRow) -> impl IntoView + use<> {
 
 pub fn probes_page(chrome: &Chrome, v: &ProbesView) -> String {
     let lang = chrome.lang;
-    let _scope = lang.enter();
     let packs = if v.packs.is_empty() {
         view! {
             <p class="empty">

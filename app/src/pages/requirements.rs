@@ -84,13 +84,13 @@ fn scope_view(r: &RequirementItem, lang: Lang) -> impl IntoView + use<> {
         let list = r
             .scope_subjects
             .iter()
-            .map(|s| view! { " "{name_view(s)} })
+            .map(|s| view! { " "{name_view(s, lang)} })
             .collect_view();
         view! { "; "{lang.t("requirements-scope-hosts")}{list} }
     });
     let all = (r.scope_subject_kinds.is_empty() && r.scope_subjects.is_empty())
         .then(|| view! { "; "{lang.t("requirements-scope-all-hosts")} });
-    view! { {name_view(&r.scope_kind)}{kinds}{subjects}{all} }
+    view! { {name_view(&r.scope_kind, lang)}{kinds}{subjects}{all} }
 }
 
 /// The figures of one requirement as a small table.
@@ -182,7 +182,7 @@ fn facts_view(r: &RequirementItem, lang: Lang, query: &str) -> impl IntoView + u
     let compliant = r
         .compliant_statuses
         .iter()
-        .map(|s| view! { {status_badge(s)}" " })
+        .map(|s| view! { {status_badge(s, lang)}" " })
         .collect_view();
     let mut citation = r.citation.clone();
     if let Some(href) = citation.href.as_mut() {
@@ -192,13 +192,13 @@ fn facts_view(r: &RequirementItem, lang: Lang, query: &str) -> impl IntoView + u
     }
     view! {
         <dl class="facts">
-            <dt>{lang.t("requirements-authority")}</dt><dd>{name_view(&r.authority)}</dd>
+            <dt>{lang.t("requirements-authority")}</dt><dd>{name_view(&r.authority, lang)}</dd>
             <dt>{lang.t("requirements-issued")}</dt>
             <dd><time datetime=r.issued.to_string()>{lang.date(r.issued)}</time></dd>
             <dt>{lang.t("requirements-deadline")}</dt><dd>{deadline_view(r, lang)}</dd>
             <dt>{lang.t("requirements-scope")}</dt><dd>{scope_view(r, lang)}</dd>
             <dt>{lang.t("requirements-counts-as-compliant")}</dt><dd>{compliant}</dd>
-            <dt>{lang.t("requirements-source")}</dt><dd>{citation_view(&citation)}</dd>
+            <dt>{lang.t("requirements-source")}</dt><dd>{citation_view(&citation, lang)}</dd>
         </dl>
     }
 }
@@ -214,7 +214,6 @@ fn requirement_class(r: &RequirementItem) -> &'static str {
 /// `/requirements`.
 pub fn requirements_page(chrome: &Chrome, data: &RequirementsView) -> String {
     let lang = chrome.lang;
-    let _scope = lang.enter();
     let query = chrome_query(chrome);
     let items = data
         .requirements
@@ -222,7 +221,7 @@ pub fn requirements_page(chrome: &Chrome, data: &RequirementsView) -> String {
         .map(|r| {
             view! {
                 <article class=requirement_class(r) id=format!("req-{}", r.id)>
-                    <h2><a href=r.href.clone()>{name_view(&r.title)}</a></h2>
+                    <h2><a href=r.href.clone()>{name_view(&r.title, lang)}</a></h2>
                     {facts_view(r, lang, &query)}
                     {figures_view(r, lang)}
                     <p><a href=r.href.clone()>{lang.t("requirements-each-check-link")}</a></p>
@@ -298,7 +297,6 @@ fn outcome_id(o: ComplianceOutcome) -> &'static str {
 /// `/requirements/{id}`.
 pub fn requirement_page(chrome: &Chrome, data: &RequirementPageView) -> String {
     let lang = chrome.lang;
-    let _scope = lang.enter();
     let query = chrome_query(chrome);
     let r = &data.requirement;
     let deadline_passed = r.figures.complied_at_deadline.is_some();
@@ -310,7 +308,7 @@ pub fn requirement_page(chrome: &Chrome, data: &RequirementPageView) -> String {
                 let cell = c
                     .status_at_deadline
                     .as_ref()
-                    .map(|s| status_badge(s).into_any())
+                    .map(|s| status_badge(s, lang).into_any())
                     .unwrap_or_else(|| "—".into_any());
                 view! { <td class="at-deadline">{cell}</td> }
             });
@@ -330,7 +328,7 @@ pub fn requirement_page(chrome: &Chrome, data: &RequirementPageView) -> String {
                     <th scope="row"><a href=c.href.clone()>{local_name(&c.title, lang)}</a>
                         " "<code class="check-id">{c.check_id.clone()}</code></th>
                     {at_deadline}
-                    <td class="now">{status_badge(&c.status_now)}</td>
+                    <td class="now">{status_badge(&c.status_now, lang)}</td>
                     <td class="outcome">{outcome_text(c, lang)}</td>
                     <td class="since">{since}</td>
                     <td class="late num">{late}</td>
@@ -368,7 +366,7 @@ pub fn requirement_page(chrome: &Chrome, data: &RequirementPageView) -> String {
         .then(|| view! { <p>{lang.t("requirements-share-empty")}</p> });
     let body = view! {
         <p class="crumbs"><a href=format!("/requirements{query}")>{lang.t("requirements-title")}</a></p>
-        <h1>{name_view(&r.title)}</h1>
+        <h1>{name_view(&r.title, lang)}</h1>
         <article class=requirement_class(r) id=format!("req-{}", r.id)>
             {facts_view(r, lang, &query)}
             {figures_view(r, lang)}

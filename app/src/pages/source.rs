@@ -9,24 +9,27 @@ use leptos::prelude::*;
 /// Its title and words are the source's own, never translated.
 pub fn source_page(chrome: &Chrome, s: &SourceView) -> String {
     let lang = chrome.lang;
-    let _scope = lang.enter();
     let facts = s
         .facts
         .iter()
         .map(|f| {
-            let when = time_view(&f.when, f.approximate, true);
+            let when = time_view(&f.when, f.approximate, true, lang);
             let words = words_view(f.quote.as_deref(), f.note.as_deref());
             view! {
                 <tr>
                     <td>{when}</td>
                     <td><a href=f.check_href.clone()>{f.check_title.clone()}</a></td>
-                    <td>{status_badge(&f.status)}</td>
+                    <td>{status_badge(&f.status, lang)}</td>
                     <td>{words}</td>
                 </tr>
             }
         })
         .collect_view();
-    let milestones = s.milestones.iter().map(timeline_entry_view).collect_view();
+    let milestones = s
+        .milestones
+        .iter()
+        .map(|x| timeline_entry_view(x, lang))
+        .collect_view();
     let original = match &s.url {
         Some(url) => {
             view! { <a href=url.clone() rel="noopener noreferrer">{url.clone()}</a> }.into_any()
@@ -48,7 +51,7 @@ pub fn source_page(chrome: &Chrome, s: &SourceView) -> String {
             <dt>{lang.t("source-publisher")}</dt><dd>{s.publisher.clone()}</dd>
             {title_en}
             <dt>{lang.t("source-published")}</dt><dd>{date}</dd>
-            <dt>{lang.t("source-kind")}</dt><dd>{source_kind_word(&s.kind)}</dd>
+            <dt>{lang.t("source-kind")}</dt><dd>{source_kind_word(&s.kind, lang)}</dd>
             <dt>{lang.t("source-language")}</dt>
             <dd>{lang.t_args(
                 "source-language-value",

@@ -11,8 +11,11 @@ fn options(list: &[FilterOption]) -> impl IntoView + use<> {
 
 pub fn timeline_page(chrome: &Chrome, t: &TimelineView) -> String {
     let lang = chrome.lang;
-    let _scope = lang.enter();
-    let entries = t.entries.iter().map(timeline_entry_view).collect_view();
+    let entries = t
+        .entries
+        .iter()
+        .map(|x| timeline_entry_view(x, lang))
+        .collect_view();
     let empty = t
         .entries
         .is_empty()
