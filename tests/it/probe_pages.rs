@@ -2,12 +2,12 @@
 //! real router: evidence shown escaped, raw pages downloaded and never rendered, failing
 //! packs flagged, long histories paged, and simulated platforms kept out of real figures.
 
-mod common;
+use crate::common;
 
+use crate::common::{TestDb, get, sqlite};
 use axum::Router;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
-use common::{TestDb, get, sqlite};
 use hutong::catalog;
 use hutong::domain::{Precision, SourceKind};
 use hutong::probes::PackSummary;

@@ -1,10 +1,10 @@
 //! The dashboard and the API, driven in-process through the real router, on the real
 //! catalog: what a regulator or a journalist would see.
 
-mod common;
+use crate::common;
 
+use crate::common::{app_with_catalog, get};
 use axum::http::StatusCode;
-use common::{app_with_catalog, get};
 use hutong::domain::{Precision, SourceKind};
 use hutong::storage::NewObservation;
 use scraper::{Html, Selector};

@@ -3,11 +3,11 @@
 //! Chinese, with no script; the overview's highlight; the JSON API; the iCalendar feed
 //! parsed back line by line; and the one storage query on both databases.
 
-mod common;
+use crate::common;
 
+use crate::common::{Reply, app_with_catalog, get, real_catalog};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use common::{Reply, app_with_catalog, get, real_catalog};
 use hutong::domain::{Precision, SourceKind};
 use hutong::storage::{NewObservation, Store};
 use hutong::time::{SHANGHAI, end_of_day, start_of_day};

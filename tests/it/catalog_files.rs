@@ -1,7 +1,7 @@
 //! Broken catalog files on disk: every problem is reported with file, line and cause, and
 //! neither `catalog load` nor `serve` writes anything until the catalog is valid.
 
-mod common;
+use crate::common;
 
 use hutong::catalog;
 use hutong::config::Config;

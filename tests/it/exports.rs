@@ -2,11 +2,11 @@
 //! quoting, formula cells neutralised, Chinese intact), JSON and NDJSON with the same rows,
 //! the Atom feed, the page's export links, 400s, and a streamed export of thousands of rows.
 
-mod common;
+use crate::common;
 
+use crate::common::{Reply, app_with_catalog, get, real_catalog, sqlite};
 use axum::http::StatusCode;
 use chrono::{TimeZone, Utc};
-use common::{Reply, app_with_catalog, get, real_catalog, sqlite};
 use hutong::catalog::{Milestone, Source};
 use hutong::domain::{Precision, SourceKind};
 use hutong::storage::NewObservation;

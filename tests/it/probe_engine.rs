@@ -2,10 +2,10 @@
 //! interrupted and resumed without losing or doubling anything, the scheduler finding the
 //! simulator's changes, and transitions needing N agreeing observations.
 
-mod common;
+use crate::common;
 
+use crate::common::{real_catalog, sqlite};
 use chrono::{Duration, TimeZone, Utc};
-use common::{real_catalog, sqlite};
 use hutong::probes::engine::Engine;
 use hutong::probes::fetch::{Fetcher, FetcherOptions};
 use hutong::probes::pack::{ProbePack, validate_packs};

@@ -1,7 +1,7 @@
 //! The binary and the server's life: start, answer over real TCP, stop on a signal; refuse
 //! to start on a bad catalog or an unreachable database, saying why without secrets.
 
-mod common;
+use crate::common;
 
 use hutong::config::Config;
 use hutong::serve::Application;

@@ -1,7 +1,7 @@
 //! The storage conformance suite: the same stories against SQLite and PostgreSQL.
 //! Each story gets a fresh, empty database.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use hutong::domain::{Precision, SourceKind};

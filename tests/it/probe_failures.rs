@@ -3,7 +3,7 @@
 //! store. Every failure class is produced, stored as `unknown` with its class and
 //! evidence, and counted in the run.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use hutong::config::{Config, ProbeConfig};

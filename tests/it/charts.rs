@@ -3,13 +3,13 @@
 //! headers, languages) and their 400s and 404s; and the storage query behind openness on
 //! both databases.
 
-mod common;
+use crate::common;
 
+use crate::common::{app_with_catalog, get, real_catalog};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{DateTime, NaiveDate, Utc};
-use common::{app_with_catalog, get, real_catalog};
 use http_body_util::BodyExt;
 use hutong::domain::{Precision, SourceKind};
 use hutong::storage::{NewObservation, Store};

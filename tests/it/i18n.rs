@@ -2,13 +2,11 @@
 //! the language switch, links that keep the language, and every page read in Chinese and
 //! in English with no message missing.
 
-mod common;
-
+use crate::common::{TestDb, real_catalog, sqlite};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Utc};
-use common::{TestDb, real_catalog, sqlite};
 use http_body_util::BodyExt;
 use hutong::domain::{Precision, SourceKind};
 use hutong::probes::PackSummary;
