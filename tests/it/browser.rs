@@ -9,7 +9,6 @@
 //! Without them these tests fail, saying so; they never pass without running.
 
 use crate::common;
-
 use axum::http::Method;
 use chrono::NaiveDate;
 use fantoccini::wd::WebDriverCompatibleCommand;

@@ -1,17 +1,20 @@
 //! Shared test fixtures: fresh databases (SQLite in a temp dir, PostgreSQL as a new
-//! database on the server named by HUTONG_TEST_POSTGRES_URL), the real catalog, requests.
-#![allow(dead_code)]
+//! database on the server named by HUTONG_TEST_POSTGRES_URL), the real catalog and copies
+//! of it to break, the app with a method per endpoint ([`TestApp`]), and test observations
+//! ([`observation`]).
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+mod app;
+mod observation;
+
+pub use app::{Reply, TestApp};
+pub use observation::{ObservationBuilder, observation};
+
 use hutong::catalog::{self, Catalog};
 use hutong::storage::Store;
-use hutong::web::{self, AppState};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tower::ServiceExt;
 
 pub fn catalog_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog")
@@ -21,11 +24,43 @@ pub fn real_catalog() -> Catalog {
     catalog::load_dir(&catalog_dir()).expect("the shipped catalog is valid")
 }
 
-/// A database that lives as long as the value (the temp dir for SQLite).
+/// Copies the folder `from` (and everything under it) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create a folder");
+    for entry in std::fs::read_dir(from).expect("read a folder").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a file");
+        }
+    }
+}
+
+/// A copy of the shipped catalog that a test may change: `<temp dir>/catalog`.
+pub fn copy_catalog() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("catalog");
+    copy_dir(&catalog_dir(), &dir);
+    (tmp, dir)
+}
+
+/// The `hutong` binary of this build.
+pub fn hutong() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_hutong"))
+}
+
+/// A CSS selector written in a test.
+pub fn sel(s: &str) -> scraper::Selector {
+    scraper::Selector::parse(s).unwrap_or_else(|e| panic!("selector {s:?}: {e}"))
+}
+
+/// A database that lives as long as the last clone of the value (the temp dir for SQLite).
+#[derive(Clone)]
 pub struct TestDb {
     pub store: Store,
     pub url: String,
-    _dir: Option<tempfile::TempDir>,
+    _dir: Option<Arc<tempfile::TempDir>>,
 }
 
 pub async fn sqlite() -> TestDb {
@@ -43,8 +78,18 @@ pub async fn sqlite_with(max_connections: u32) -> TestDb {
     TestDb {
         store,
         url,
-        _dir: Some(dir),
+        _dir: Some(Arc::new(dir)),
     }
+}
+
+/// A fresh SQLite database with `catalog` loaded.
+pub async fn sqlite_with_catalog(catalog: &Catalog) -> TestDb {
+    let db = sqlite().await;
+    db.store
+        .apply_catalog(catalog)
+        .await
+        .expect("load the catalog");
+    db
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -64,6 +109,8 @@ pub fn postgres_admin_url() -> Option<String> {
 }
 
 /// A fresh, empty PostgreSQL database for one test; `None` when skipping on purpose.
+/// Its name is unique across the tests of this process (a counter) and across processes
+/// (the process id and the time).
 pub async fn postgres() -> Option<TestDb> {
     let admin = postgres_admin_url()?;
     let name = format!(
@@ -93,56 +140,29 @@ pub async fn postgres() -> Option<TestDb> {
     })
 }
 
-pub async fn app_with_catalog() -> (Router, TestDb) {
-    let db = sqlite().await;
-    db.store
-        .apply_catalog(&real_catalog())
-        .await
-        .expect("load catalog");
-    (web::router(AppState::new(db.store.clone())), db)
+/// Runs each story (an `async fn(&Store)` of the calling module) once per backend, as
+/// `sqlite_backend::<story>` and `postgres_backend::<story>`, each on a fresh database.
+macro_rules! on_both {
+    ($($story:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    let db = crate::common::sqlite().await;
+                    super::$story(&db.store).await;
+                }
+            )*
+        }
+        mod postgres_backend {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    let Some(db) = crate::common::postgres().await else { return };
+                    assert_eq!(db.store.backend(), hutong::storage::Backend::Postgres);
+                    super::$story(&db.store).await;
+                }
+            )*
+        }
+    };
 }
-
-pub struct Reply {
-    pub status: StatusCode,
-    pub content_type: String,
-    pub headers: axum::http::HeaderMap,
-    pub body: String,
-}
-
-impl Reply {
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-}
-
-pub async fn get(app: &Router, uri: &str) -> Reply {
-    let response = app
-        .clone()
-        .oneshot(
-            Request::builder()
-                .uri(uri)
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
-        .expect("infallible router");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    Reply {
-        status,
-        content_type,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
-}
+pub(crate) use on_both;
