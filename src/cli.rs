@@ -236,10 +236,10 @@ pub fn run(cli: Cli) -> ExitCode {
                 .await
             }
             Command::Bench { what: BenchCommand::Seed { observations, checks, change_every } } => {
-                crate::bench_seed::seed_command(observations, checks, change_every, explicit_database, config.catalog_dir.clone()).await
+                crate::bench::seed::seed_command(observations, checks, change_every, explicit_database, config.catalog_dir.clone()).await
             }
             Command::Bench { what: BenchCommand::Pages { requests, concurrency, observations, checks } } => {
-                crate::bench_pages::pages(crate::bench_pages::PagesBench {
+                crate::bench::pages::pages(crate::bench::pages::PagesBench {
                     requests,
                     concurrency,
                     database_url: explicit_database,
@@ -250,10 +250,10 @@ pub fn run(cli: Cli) -> ExitCode {
                 .await
             }
             Command::Bench { what: BenchCommand::Export { rows, repeat } } => {
-                crate::bench_seed::export_command(rows, repeat, explicit_database, config.catalog_dir.clone()).await
+                crate::bench::seed::export_command(rows, repeat, explicit_database, config.catalog_dir.clone()).await
             }
             Command::Bench { what: BenchCommand::Probes { runs, kb, concurrency, targets } } => {
-                crate::bench_probes::probes(crate::bench_probes::ProbeBench {
+                crate::bench::probes::probes(crate::bench::probes::ProbeBench {
                     runs,
                     kb,
                     concurrency,

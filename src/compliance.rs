@@ -1,12 +1,13 @@
 //! Compliance with requirements: which real checks a requirement covers, and for each, at
 //! a given instant, whether it complies now, complied at the deadline, since when, how late,
 //! or never; per requirement, the counts, overdue days and countdown; and the share of
-//! checks compliant over time. Pure functions over storage records, shared by the pages,
-//! the JSON API and the iCalendar feed.
+//! checks compliant over time. Pure functions over the domain's records, shared by the
+//! pages (the overview's requirement table included), the JSON API and the iCalendar feed:
+//! the one place that says what complies and how days are counted.
 //!
 //! Two readings of history are used, each where it is the right one:
 //! - **status at an instant** (now, at the deadline) is the check's state as of that instant,
-//!   exactly as every other page shows it ([`crate::state::CheckState::status`]: the newest
+//!   exactly as every other page shows it ([`CheckState::status`]: the newest
 //!   source's latest observation);
 //! - **when a status began** (compliant since, first compliance after the deadline, the
 //!   share over time) comes from confirmed transitions: the check's status changes when any
@@ -14,10 +15,9 @@
 //!
 //! Days (delays, overdue, countdown) are counted in Beijing calendar days.
 
-use crate::catalog::{self, Check, Requirement};
-use crate::domain::{SourceKind, UNKNOWN};
-use crate::state::CheckState;
-use crate::storage::{Reference, TransitionRecord};
+use crate::domain::{
+    Check, CheckState, Reference, Requirement, SourceKind, TransitionRecord, UNKNOWN,
+};
 use crate::time::{self, SHANGHAI};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
@@ -31,7 +31,7 @@ pub fn checks_in_scope<'a>(reference: &'a Reference, req: &Requirement) -> Vec<&
         .filter(|c| !reference.is_simulated_check(c))
         .filter(|c| {
             let subject_kind = reference.platform(&c.subject).map(|p| p.kind.as_str());
-            catalog::in_scope(&req.scope, &c.kind, &c.subject, subject_kind)
+            req.scope.covers(&c.kind, &c.subject, subject_kind)
         })
         .collect()
 }
@@ -44,6 +44,84 @@ pub fn deadline_day(deadline: DateTime<Utc>) -> NaiveDate {
 /// Calendar days from `from` to `to` (negative when `to` is earlier).
 fn day_diff(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
+}
+
+/// Whether a status complies with a requirement: `None` when it is unknown (no evidence).
+pub fn complies(req: &Requirement, status: &str) -> Option<bool> {
+    (status != UNKNOWN).then(|| req.compliant.iter().any(|c| c == status))
+}
+
+/// Where a requirement's deadline stands as of an instant, in Beijing calendar days: the
+/// one count every page, the API and the calendar feed use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DeadlinePosition {
+    pub state: DeadlineState,
+    /// The deadline's day in Beijing time.
+    pub day: Option<NaiveDate>,
+    /// Days from the as-of day to the deadline day, when it is ahead (0 = ends today).
+    pub countdown_days: Option<i64>,
+    /// Days from the deadline day to the as-of day, when it has passed.
+    pub days_since: Option<i64>,
+}
+
+/// Where `deadline` stands as of `as_of`: passed once the instant is reached.
+pub fn deadline_position(
+    deadline: Option<DateTime<Utc>>,
+    as_of: DateTime<Utc>,
+) -> DeadlinePosition {
+    let today = time::shanghai_day(as_of);
+    let day = deadline.map(deadline_day);
+    let state = match deadline {
+        None => DeadlineState::None,
+        Some(d) if d <= as_of => DeadlineState::Passed,
+        Some(_) => DeadlineState::Ahead,
+    };
+    DeadlinePosition {
+        state,
+        day,
+        countdown_days: day
+            .filter(|_| state == DeadlineState::Ahead)
+            .map(|d| day_diff(today, d)),
+        days_since: day
+            .filter(|_| state == DeadlineState::Passed)
+            .map(|d| day_diff(d, today)),
+    }
+}
+
+/// A requirement's standing as of an instant read from the checks' states alone (no
+/// history): how many of its checks comply, do not, or are unknown, and its deadline.
+/// The overview's requirement table; [`evaluate`] gives the full figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Standing {
+    pub in_scope: usize,
+    pub compliant: usize,
+    pub not_compliant: usize,
+    pub unknown: usize,
+    pub deadline: DeadlinePosition,
+}
+
+pub fn standing(
+    reference: &Reference,
+    req: &Requirement,
+    as_of: DateTime<Utc>,
+    states: &HashMap<String, CheckState>,
+) -> Standing {
+    let mut s = Standing {
+        in_scope: 0,
+        compliant: 0,
+        not_compliant: 0,
+        unknown: 0,
+        deadline: deadline_position(req.deadline, as_of),
+    };
+    for check in checks_in_scope(reference, req) {
+        s.in_scope += 1;
+        match complies(req, status_of(states, &check.id)) {
+            None => s.unknown += 1,
+            Some(true) => s.compliant += 1,
+            Some(false) => s.not_compliant += 1,
+        }
+    }
+    s
 }
 
 /// A check's status changes from confirmed transitions, oldest first: (when, new status).
@@ -181,12 +259,12 @@ pub fn check_compliance(
     changes: &[(DateTime<Utc>, String)],
     as_of: DateTime<Utc>,
 ) -> CheckCompliance {
-    let complies = |s: &str| req.compliant.iter().any(|c| c == s);
+    let complies = |s: &str| self::complies(req, s) == Some(true);
     let passed = req.deadline.filter(|d| *d <= as_of);
     let changes: Vec<&(DateTime<Utc>, String)> =
         changes.iter().filter(|(t, _)| *t <= as_of).collect();
     let evidence = status_now != UNKNOWN;
-    let compliant_now = evidence && complies(status_now);
+    let compliant_now = complies(status_now);
     let status_at_deadline = passed.map(|_| status_at_deadline.unwrap_or(UNKNOWN).to_string());
     let compliant_at_deadline = status_at_deadline.as_deref().map(complies);
 
@@ -293,25 +371,17 @@ pub fn summarize(
     as_of: DateTime<Utc>,
     checks: &[CheckCompliance],
 ) -> RequirementSummary {
-    let today = time::shanghai_day(as_of);
-    let deadline_day = req.deadline.map(deadline_day);
-    let deadline_state = match req.deadline {
-        None => DeadlineState::None,
-        Some(d) if d <= as_of => DeadlineState::Passed,
-        Some(_) => DeadlineState::Ahead,
-    };
-    let passed = deadline_state == DeadlineState::Passed;
+    let position = deadline_position(req.deadline, as_of);
+    let passed = position.state == DeadlineState::Passed;
     let count = |f: &dyn Fn(&CheckCompliance) -> bool| checks.iter().filter(|c| f(c)).count();
     let overdue = count(&|c| c.overdue_days.is_some());
     RequirementSummary {
         requirement_id: req.id.clone(),
         deadline: req.deadline,
-        deadline_day,
-        deadline_state,
-        countdown_days: deadline_day
-            .filter(|_| deadline_state == DeadlineState::Ahead)
-            .map(|d| day_diff(today, d)),
-        days_since_deadline: deadline_day.filter(|_| passed).map(|d| day_diff(d, today)),
+        deadline_day: position.day,
+        deadline_state: position.state,
+        countdown_days: position.countdown_days,
+        days_since_deadline: position.days_since,
         in_scope: checks.len(),
         compliant_now: count(&|c| c.compliant_now),
         not_compliant_now: count(&|c| c.evidence && !c.compliant_now),
@@ -364,7 +434,7 @@ pub fn share_over_time(
     changes: &HashMap<String, Changes>,
     as_of: DateTime<Utc>,
 ) -> ShareSeries {
-    let complies = |s: &str| req.compliant.iter().any(|c| c == s);
+    let complies = |s: &str| self::complies(req, s) == Some(true);
     let mut all: Vec<(DateTime<Utc>, &str, &str)> = check_ids
         .iter()
         .filter_map(|id| changes.get(*id).map(|v| (*id, v)))
@@ -432,8 +502,7 @@ pub fn share_over_time(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Group, Platform, Scope};
-    use crate::storage::ObservationRecord;
+    use crate::domain::{Group, ObservationRecord, Platform, Scope};
 
     fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
         // Observations dated by day are stored at the start of the Beijing day.

@@ -6,9 +6,6 @@
 //! call it: [`cli`] runs subcommands, [`serve::Application`] is the web server.
 
 pub mod bench;
-pub mod bench_pages;
-pub mod bench_probes;
-pub mod bench_seed;
 pub mod catalog;
 pub mod charts;
 pub mod cli;
@@ -25,3 +22,11 @@ pub mod state;
 pub mod storage;
 pub mod time;
 pub mod web;
+
+// Which layer may use which, checked against the source.
+#[cfg(test)]
+mod layers;
+
+// The benchmarks moved under `bench`; the seed keeps its old path for the tests that use
+// it (removed once they name `bench::seed`).
+pub use bench::seed as bench_seed;

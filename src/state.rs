@@ -1,39 +1,15 @@
 //! Reading stored observations as answers: the state of each check at a date (with any
-//! disagreement between sources), openness shares, and compliance with requirements.
-//! Pure functions over records, shared by the pages and the JSON API.
+//! disagreement between sources) and openness shares. Pure functions over the domain's
+//! records, shared by the pages and the JSON API (compliance with requirements is
+//! [`crate::compliance`]'s).
 
-use crate::catalog::{Check, Kind, Requirement};
-use crate::domain::UNKNOWN;
-use crate::storage::{ObservationRecord, Reference};
-use chrono::{DateTime, Utc};
+use crate::domain::{Check, Kind, ObservationRecord, Reference, UNKNOWN};
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// What is known of one check at a date.
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckState {
-    pub check_id: String,
-    /// The newest observation from any source, if any.
-    pub latest: Option<ObservationRecord>,
-    /// Every source's latest observation, newest first (includes `latest`).
-    pub per_source: Vec<ObservationRecord>,
-}
-
-impl CheckState {
-    /// The status shown for the check: the newest source's, or unknown.
-    pub fn status(&self) -> &str {
-        self.latest.as_ref().map_or(UNKNOWN, |o| o.status.as_str())
-    }
-
-    /// Other sources whose latest word differs from the newest one's.
-    pub fn disagreeing(&self) -> Vec<&ObservationRecord> {
-        let status = self.status();
-        self.per_source
-            .iter()
-            .filter(|o| o.status != status)
-            .collect()
-    }
-}
+// Moved to the domain; re-exported for the code that still names them by their old path
+// (removed once every caller uses `crate::domain`; keep a plain `use` then).
+pub use crate::domain::{CheckState, OPEN_SCORE};
 
 /// Groups `state_as_of` rows by check, for every declared check (unobserved ones included).
 pub fn states<'a>(
@@ -72,10 +48,6 @@ pub struct Distribution {
     /// Mean openness score of the known ones.
     pub mean_score: Option<f64>,
 }
-
-/// Statuses at or above this openness count as "open" (links: open, warned; payments:
-/// accepted, accepted but not default).
-pub const OPEN_SCORE: f64 = 0.5;
 
 pub fn distribution<'a>(
     kind: &Kind,
@@ -127,49 +99,11 @@ pub fn is_cross_group(reference: &Reference, check: &Check) -> bool {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Compliance {
-    pub in_scope: usize,
-    pub compliant: usize,
-    pub not_compliant: usize,
-    pub unknown: usize,
-}
-
-pub fn compliance(
-    reference: &Reference,
-    req: &Requirement,
-    states: &HashMap<String, CheckState>,
-) -> Compliance {
-    let mut c = Compliance {
-        in_scope: 0,
-        compliant: 0,
-        not_compliant: 0,
-        unknown: 0,
-    };
-    // The same scope as the requirement pages: real checks only.
-    for check in crate::compliance::checks_in_scope(reference, req) {
-        c.in_scope += 1;
-        let status = states.get(&check.id).map_or(UNKNOWN, CheckState::status);
-        if status == UNKNOWN {
-            c.unknown += 1;
-        } else if req.compliant.iter().any(|s| s == status) {
-            c.compliant += 1;
-        } else {
-            c.not_compliant += 1;
-        }
-    }
-    c
-}
-
-/// Whole days from `from` to `to` (negative when `to` is earlier).
-pub fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
-    (to - from).num_days()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Status;
+    use crate::domain::Status;
+    use chrono::Utc;
 
     fn obs(id: i64, check: &str, day: u32, status: &str, source: &str) -> ObservationRecord {
         ObservationRecord {
@@ -213,8 +147,8 @@ mod tests {
             id: "payment".into(),
             name_zh: String::new(),
             name_en: "Payments".into(),
-            subject: crate::catalog::Side::Platform,
-            object: crate::catalog::Side::Method,
+            subject: crate::domain::Side::Platform,
+            object: crate::domain::Side::Method,
             subject_label_zh: String::new(),
             subject_label_en: String::new(),
             object_label_zh: String::new(),

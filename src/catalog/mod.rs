@@ -8,151 +8,17 @@ pub(crate) mod text;
 mod validate;
 
 use crate::domain::{Precision, SourceKind};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// Platform kinds a catalog may use.
-pub const PLATFORM_KINDS: &[&str] = &[
-    "messaging",
-    "social",
-    "short_video",
-    "ecommerce",
-    "local_services",
-    "content",
-    "payment",
-    "other",
-];
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Group {
-    pub slug: String,
-    pub name_zh: String,
-    pub name_en: String,
-    pub ecosystem: Option<String>,
-    /// Platforms of this group exist only in Hutong's simulator: never in real figures.
-    pub simulated: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Platform {
-    pub slug: String,
-    pub name_zh: String,
-    pub name_en: String,
-    pub group: String,
-    pub kind: String,
-    pub domains: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Method {
-    pub slug: String,
-    pub name_zh: String,
-    pub name_en: String,
-    pub group: String,
-    pub aliases: Vec<String>,
-    pub code_prefixes: Vec<String>,
-}
-
-/// What one side of a check names: a platform or a payment method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Platform,
-    Method,
-}
-
-impl Side {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Side::Platform => "platform",
-            Side::Method => "method",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Status {
-    pub id: String,
-    pub label_zh: String,
-    pub label_en: String,
-    pub description_en: String,
-    /// Openness, 0.0 (closed) to 1.0 (open).
-    pub score: f64,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Kind {
-    pub id: String,
-    pub name_zh: String,
-    pub name_en: String,
-    pub subject: Side,
-    pub object: Side,
-    pub subject_label_zh: String,
-    pub subject_label_en: String,
-    pub object_label_zh: String,
-    pub object_label_en: String,
-    /// The ladder, most open first.
-    pub statuses: Vec<Status>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Check {
-    pub id: String,
-    pub kind: String,
-    pub subject: String,
-    pub object: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Source {
-    pub id: String,
-    pub kind: SourceKind,
-    pub publisher: String,
-    pub title: String,
-    pub title_en: Option<String>,
-    pub date: Option<NaiveDate>,
-    pub language: String,
-    pub region: String,
-    pub url: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Milestone {
-    pub id: String,
-    pub date: NaiveDate,
-    pub approximate: bool,
-    pub title_zh: String,
-    pub title_en: String,
-    pub source: String,
-    pub kinds: Vec<String>,
-    pub platforms: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Scope {
-    pub kind: String,
-    #[serde(default)]
-    pub subjects: Vec<String>,
-    #[serde(default)]
-    pub subject_kinds: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Requirement {
-    pub id: String,
-    pub authority_zh: String,
-    pub authority_en: String,
-    pub title_zh: String,
-    pub title_en: String,
-    pub issued: NaiveDate,
-    pub deadline: Option<DateTime<Utc>>,
-    pub timezone: String,
-    pub scope: Scope,
-    pub compliant: Vec<String>,
-    pub source: String,
-}
+// The reference types live in the domain; re-exported here for the code that still
+// names them by their old path (removed once every caller uses `crate::domain`).
+pub use crate::domain::{
+    Check, Group, Kind, Method, Milestone, PLATFORM_KINDS, Platform, Requirement, Scope, Side,
+    Source, Status,
+};
 
 /// A historical fact: the state of a check at a time, according to a source.
 #[derive(Debug, Clone, PartialEq)]
@@ -354,19 +220,6 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
-}
-
-/// Which checks a requirement's scope covers.
-pub fn in_scope(
-    scope: &Scope,
-    check_kind: &str,
-    subject: &str,
-    subject_kind: Option<&str>,
-) -> bool {
-    scope.kind == check_kind
-        && ((scope.subjects.is_empty() && scope.subject_kinds.is_empty())
-            || scope.subjects.iter().any(|s| s == subject)
-            || subject_kind.is_some_and(|k| scope.subject_kinds.iter().any(|s| s == k)))
 }
 
 /// Counts per table, for `catalog check` and `catalog load` summaries.

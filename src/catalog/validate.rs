@@ -9,11 +9,11 @@
 use super::raw::{self, RawFile, S};
 use super::read::{self, is_placeholder};
 use super::text::control_characters;
-use super::{
-    Catalog, Check, Group, Kind, Method, Milestone, Observation, PLATFORM_KINDS, Platform, Problem,
-    Problems, Requirement, Side, Source, Status, line_of, sorted,
+use super::{Catalog, Observation, Problem, Problems, line_of, sorted};
+use crate::domain::{
+    self, Check, Group, Kind, Method, Milestone, PLATFORM_KINDS, Platform, Precision, Requirement,
+    Side, Source, SourceKind, Status,
 };
-use crate::domain::{self, Precision, SourceKind};
 use crate::time::{self, DayOrTime, SHANGHAI};
 use chrono::NaiveDate;
 use chrono_tz::Tz;

@@ -4,19 +4,14 @@
 //! before that instant, whichever source made it (the same rule as the check page's step
 //! chart). Unconfirmed single probe verdicts and failed probes never move it.
 
-use crate::catalog::{Check, Kind};
-use crate::state::OPEN_SCORE;
+use crate::domain::{Check, Kind, OPEN_SCORE};
 use crate::time::{self, SHANGHAI};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use std::collections::HashMap;
 
-/// One confirmed status change: a check entered `status` at `at`.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct StatusChange {
-    pub check_id: String,
-    pub at: DateTime<Utc>,
-    pub status: String,
-}
+// Re-exported for the code that still names it by its old path (removed once every caller
+// uses `crate::domain`).
+pub use crate::domain::StatusChange;
 
 /// Openness at the end of one day: of `total` checks, `known` had a status on the ladder
 /// and `open` of those scored at least [`OPEN_SCORE`].
@@ -126,7 +121,7 @@ pub fn status_steps(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Side, Status};
+    use crate::domain::{Side, Status};
     use chrono::TimeZone;
 
     fn kind() -> Kind {

@@ -3,8 +3,9 @@
 //! `hutong probe classify` and reclassification run exactly the same code as probes.
 
 use super::bounded::{self, Budget, OverBudget};
-use super::pack::{Condition, ElementTest, ProbePack, Target, ValueTest};
+use super::pack::{Condition, ProbePack, Target, ValueTest};
 use super::scan;
+use super::select::{ElementTest, FastSelector};
 use super::{FailureClass, Response};
 use crate::domain::UNKNOWN;
 use regex::Regex;
@@ -645,7 +646,7 @@ pub(super) enum NotFast {
 pub(super) fn fast_select(
     page: &str,
     selector: &scraper::Selector,
-    fast: &scan::FastSelector,
+    fast: &FastSelector,
     test: &ElementTest,
     budget: &Budget,
 ) -> Result<Option<Match>, NotFast> {

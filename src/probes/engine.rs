@@ -7,15 +7,12 @@ use super::classify::{self, Classification, cap};
 use super::fetch::{FetchSettings, Fetcher};
 use super::pack::{ProbePack, RequestTemplate, Target};
 use super::{FailureClass, FetchError, Hop, Response};
-use crate::domain::{Precision, SourceKind};
-use crate::storage::{
-    FinishedRun, NewObservation, NewSnapshot, ObservationRecord, ProbeFacts, RunStart,
-    StorageError, Store, run_key_prefix,
-};
+use crate::domain::evidence::{self, EVIDENCE_VERSION, Evidence, Figure};
+use crate::domain::{NewObservation, ObservationRecord, Precision, ProbeFacts, SourceKind};
+use crate::storage::{FinishedRun, NewSnapshot, RunStart, StorageError, Store, run_key_prefix};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Serialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -455,7 +452,7 @@ impl Engine {
         let failed = |c: Classification, error: Option<&FetchError>| Probed {
             stopped: false,
             observed_at,
-            evidence: evidence_json(
+            evidence: evidence_of(
                 pack,
                 &request_url,
                 None,
@@ -557,7 +554,7 @@ impl Engine {
                 );
             }
         }
-        let evidence = evidence_json(
+        let evidence = evidence_of(
             pack,
             &request_url,
             Some(&response),
@@ -737,14 +734,11 @@ fn reclassified(
         .targets
         .iter()
         .find(|t| t.checks.iter().any(|c| c.check_id == old.check_id))?;
-    let ev = old.evidence.as_ref().map(|j| &j.0)?;
+    let ev = old.evidence.as_ref()?;
     let response = response_from_evidence(ev, body)?;
     let mut c = classify::classify_within(pack, target, &response, &Budget::new(limits));
-    let control_failed = ev
-        .pointer("/control/ok")
-        .and_then(|v| v.as_bool())
-        .is_some_and(|ok| !ok);
-    let control_refused = ev.pointer("/control/failure").and_then(|v| v.as_str())
+    let control_failed = ev.control.as_ref().is_some_and(|c| c.ok == Some(false));
+    let control_refused = ev.control.as_ref().and_then(|c| c.failure.as_deref())
         == Some(FailureClass::InternalAddress.as_str());
     if control_failed && c.failure().is_none() && c.status() != pack.top_status {
         if control_refused {
@@ -764,20 +758,20 @@ fn reclassified(
     if v.status == old.status && new_failure == old.failure && Some(v.confirmed) == old.confirmed {
         return None;
     }
-    let mut evidence = ev.clone();
-    if let Some(map) = evidence.as_object_mut() {
-        map.insert("rule".into(), json!(c.rule));
-        map.insert("excerpt".into(), json!(c.excerpt));
-        map.insert("rule_version".into(), json!(pack.version));
-        map.insert(
-            "reclassified_from".into(),
-            json!({
-                "observation": old.id, "status": old.status, "failure": old.failure,
-                "rule_version": old.rule_version,
-            }),
-        );
-        map.insert("extracted".into(), json!(c.extracted));
-    }
+    let evidence = Evidence {
+        rule: c.rule.clone(),
+        excerpt: c.excerpt.clone(),
+        rule_version: Some(pack.version.into()),
+        reclassified_from: Some(evidence::Reclassified {
+            observation: Some(old.id.into()),
+            status: Some(old.status.clone()),
+            failure: old.failure.clone(),
+            rule_version: old.rule_version.map(Figure::from),
+        }),
+        extracted: extracted_evidence(&c),
+        v: EVIDENCE_VERSION,
+        ..ev.clone()
+    };
     Some(NewObservation {
         check_id: old.check_id.clone(),
         observed_at: old.observed_at,
@@ -794,7 +788,7 @@ fn reclassified(
             old.rule_version.map_or("?".into(), |v| v.to_string())
         )),
         note_zh: None,
-        evidence: Some(evidence),
+        evidence: Some(evidence.to_json()),
         catalog_key: None,
         probe: Some(ProbeFacts {
             pack_id: pack.id.clone(),
@@ -809,36 +803,36 @@ fn reclassified(
     })
 }
 
-/// Rebuilds the classified answer from stored evidence and the snapshot body.
-pub fn response_from_evidence(ev: &serde_json::Value, body: &[u8]) -> Option<Response> {
-    let hops: Vec<Hop> = serde_json::from_value(ev.get("hops")?.clone()).ok()?;
-    let final_url = ev.get("final_url")?.as_str()?.to_string();
-    let status = u16::try_from(ev.get("status")?.as_u64()?).ok()?;
-    let content_type = ev
-        .get("content_type")
-        .and_then(|v| v.as_str())
-        .map(str::to_string);
-    let charset = ev
-        .get("charset")
-        .and_then(|v| v.as_str())
-        .unwrap_or("UTF-8");
+/// Rebuilds the classified answer from stored evidence and the snapshot body; `None`
+/// when the evidence lacks what a classification needs (the chain, the final URL, the
+/// status, all as numbers where they are numbers).
+pub fn response_from_evidence(ev: &Evidence, body: &[u8]) -> Option<Response> {
+    let number = |f: &Option<Figure>| f.as_ref().and_then(Figure::number);
+    let hops: Vec<Hop> = ev
+        .hops
+        .iter()
+        .map(|h| {
+            Some(Hop {
+                url: h.url.clone()?,
+                status: u16::try_from(number(&h.status)?).ok()?,
+                location: h.location.clone(),
+                elapsed_ms: u64::try_from(number(&h.elapsed_ms)?).ok()?,
+            })
+        })
+        .collect::<Option<_>>()?;
+    let final_url = ev.final_url.clone()?;
+    let status = u16::try_from(number(&ev.status)?).ok()?;
+    let charset = ev.charset.as_deref().unwrap_or("UTF-8");
     let encoding =
         encoding_rs::Encoding::for_label(charset.as_bytes()).unwrap_or(encoding_rs::UTF_8);
     let (text, _, _) = encoding.decode(body);
     Some(Response {
-        request_url: ev
-            .get("request_url")
-            .and_then(|v| v.as_str())
-            .unwrap_or(&final_url)
-            .to_string(),
+        request_url: ev.request_url.clone().unwrap_or_else(|| final_url.clone()),
         hops,
         final_url,
         status,
-        location: ev
-            .get("location")
-            .and_then(|v| v.as_str())
-            .map(str::to_string),
-        content_type,
+        location: ev.location.clone(),
+        content_type: ev.content_type.clone(),
         body: body.to_vec(),
         text: text.into_owned(),
         charset: encoding.name().to_string(),
@@ -879,12 +873,13 @@ struct Probed {
     stopped: bool,
     observed_at: DateTime<Utc>,
     classification: Classification,
+    /// The evidence as stored (one for every check the target decides).
     evidence: serde_json::Value,
     snapshot_sha: Option<String>,
     snapshot: Option<NewSnapshot>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 struct ControlResult {
     url: String,
     status: Option<u16>,
@@ -916,9 +911,33 @@ fn settings(pack: &ProbePack, template: &RequestTemplate) -> FetchSettings {
     }
 }
 
-/// The evidence kept with every observation of a run.
+impl ControlResult {
+    fn evidence(&self) -> evidence::Control {
+        evidence::Control {
+            detail: Some(self.detail.clone()),
+            failure: self.failure.map(|f| f.as_str().to_string()),
+            ok: Some(self.ok),
+            status: self.status.map(Figure::from),
+            url: Some(self.url.clone()),
+        }
+    }
+}
+
+/// The options a classification read off a checkout page, as evidence.
+fn extracted_evidence(c: &Classification) -> Vec<evidence::ExtractedOption> {
+    c.extracted
+        .iter()
+        .map(|x| evidence::ExtractedOption {
+            methods: x.methods.clone(),
+            names: x.names.clone(),
+            selected: Some(x.selected),
+        })
+        .collect()
+}
+
+/// The evidence kept with every observation of a run, as stored.
 #[allow(clippy::too_many_arguments)]
-fn evidence_json(
+fn evidence_of(
     pack: &ProbePack,
     request_url: &str,
     response: Option<&Response>,
@@ -929,28 +948,46 @@ fn evidence_json(
     total_ms: u64,
 ) -> serde_json::Value {
     let hops = response
-        .map(|r| r.hops.clone())
-        .or_else(|| error.map(|e| e.hops.clone()))
+        .map(|r| r.hops.as_slice())
+        .or_else(|| error.map(|e| e.hops.as_slice()))
         .unwrap_or_default();
-    json!({
-        "request_url": cap(request_url, 2000),
-        "hops": hops,
-        "final_url": response.map(|r| cap(&r.final_url, 2000)),
-        "status": response.map(|r| r.status),
-        "location": response.and_then(|r| r.location.as_deref().map(|l| cap(l, 2000))),
-        "content_type": response.and_then(|r| r.content_type.clone()),
-        "charset": response.map(|r| r.charset.clone()),
-        "body_sha256": body_sha256,
-        "body_bytes": response.map(|r| r.body.len()),
-        "rule": c.rule,
-        "rule_version": pack.version,
-        "excerpt": c.excerpt,
-        "detail": c.detail.as_deref().map(|d| cap(d, 1000)),
-        "failure": error.map(|e| e.class.as_str()),
-        "timings": { "total_ms": total_ms, "fetch_ms": response.map(|r| r.elapsed_ms).or(error.map(|e| e.elapsed_ms)) },
-        "control": control,
-        "extracted": c.extracted,
-    })
+    Evidence {
+        body_bytes: response.map(|r| r.body.len().into()),
+        body_sha256: body_sha256.map(str::to_string),
+        charset: response.map(|r| r.charset.clone()),
+        content_type: response.and_then(|r| r.content_type.clone()),
+        control: control.map(ControlResult::evidence),
+        detail: c.detail.as_deref().map(|d| cap(d, 1000)),
+        excerpt: c.excerpt.clone(),
+        extracted: extracted_evidence(c),
+        failure: error.map(|e| e.class.as_str().to_string()),
+        final_url: response.map(|r| cap(&r.final_url, 2000)),
+        hops: hops
+            .iter()
+            .map(|h| evidence::Hop {
+                elapsed_ms: Some(h.elapsed_ms.into()),
+                location: h.location.clone(),
+                status: Some(h.status.into()),
+                url: Some(h.url.clone()),
+            })
+            .collect(),
+        location: response.and_then(|r| r.location.as_deref().map(|l| cap(l, 2000))),
+        reclassified_from: None,
+        request_url: Some(cap(request_url, 2000)),
+        rule: c.rule.clone(),
+        rule_version: Some(pack.version.into()),
+        status: response.map(|r| r.status.into()),
+        timings: Some(evidence::Timings {
+            fetch_ms: response
+                .map(|r| r.elapsed_ms)
+                .or(error.map(|e| e.elapsed_ms))
+                .map(Figure::from),
+            total_ms: Some(total_ms.into()),
+        }),
+        v: EVIDENCE_VERSION,
+        other: Default::default(),
+    }
+    .to_json()
 }
 
 trait ZeroNanos {

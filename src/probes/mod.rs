@@ -8,6 +8,7 @@ pub mod engine;
 pub mod fetch;
 pub mod pack;
 pub mod scan;
+pub mod select;
 pub mod types;
 
 #[cfg(test)]

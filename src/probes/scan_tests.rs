@@ -4,8 +4,8 @@
 
 use super::bounded::Budget;
 use super::classify::{Match, fast_select, tree_select};
-use super::pack::ElementTest;
-use super::scan::{FastSelector, Scan, scan};
+use super::scan::{Scan, scan};
+use super::select::{ElementTest, FastSelector};
 use crate::simulator::{LinkState, Simulator, Timetable};
 use axum::body::Body;
 use axum::http::Request;

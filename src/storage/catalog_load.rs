@@ -2,8 +2,9 @@
 //! catalog observations are matched by their stable key. Nothing is ever deleted, except a
 //! kind's status ladder, which the catalog owns whole.
 
-use super::{Db, NewObservation, StorageError, Store, WritePool, on_pool};
+use super::{Db, StorageError, Store, WritePool, on_pool};
 use crate::catalog::Catalog;
+use crate::domain::NewObservation;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 

@@ -1,7 +1,7 @@
 //! What the charts read: every confirmed status change of one kind of check, in one query.
 
 use super::{Db, StorageError, Store, on_pool};
-use crate::charts::data::StatusChange;
+use crate::domain::StatusChange;
 use chrono::{DateTime, Utc};
 
 impl Store {

@@ -2,7 +2,8 @@
 //! probed check gathers thousands), counts that leave simulated data out, and setting a
 //! probe run's times (imports and tests of old runs).
 
-use super::{Db, OBSERVATION_COLUMNS, ObservationRecord, StorageError, Store, on_pool};
+use super::{Db, OBSERVATION_COLUMNS, StorageError, Store, on_pool};
+use crate::domain::ObservationRecord;
 use chrono::{DateTime, Utc};
 use sqlx::SqlSafeStr;
 

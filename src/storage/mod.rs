@@ -21,12 +21,17 @@ pub use bulk::BulkObservation;
 pub use catalog_load::LoadReport;
 pub use ledger::{FinishedRun, MissReason, MissedSlotsRecord, PendingCounts};
 pub use probes::*;
-pub use records::*;
+// The records live in the domain; re-exported here for the code that still names them by
+// their old path (removed once every caller uses `crate::domain`; keep a plain `use` of
+// the ones this file needs then).
+pub use crate::domain::{
+    NewObservation, ObservationRecord, ProbeFacts, Reference, TransitionRecord, TransitionRef,
+};
 pub use sqlite_read::{OpenTimeline, SqliteTimeline};
 pub use storable::{storable_json, storable_text};
 
 use crate::config::redact_url;
-use crate::domain::{self, Precision, SourceKind};
+use crate::domain::{self, SourceKind};
 use chrono::{DateTime, Utc};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -1090,53 +1095,6 @@ fn migrator(list: &'static [(i64, &'static str, &'static str)]) -> Migrator {
             })
             .collect(),
     )
-}
-
-/// What a new observation says; the storage layer fills in the rest.
-#[derive(Debug, Clone)]
-pub struct NewObservation {
-    pub check_id: String,
-    pub observed_at: DateTime<Utc>,
-    pub precision: Precision,
-    pub status: String,
-    pub source_kind: SourceKind,
-    pub source_id: Option<String>,
-    pub vantage: String,
-    pub quote: Option<String>,
-    pub note_en: Option<String>,
-    pub note_zh: Option<String>,
-    pub evidence: Option<serde_json::Value>,
-    pub catalog_key: Option<String>,
-    /// Set for observations made by a probe pack (real or simulated).
-    pub probe: Option<ProbeFacts>,
-}
-
-/// What a probe adds to an observation.
-#[derive(Debug, Clone, Default)]
-pub struct ProbeFacts {
-    pub pack_id: String,
-    pub rule_version: i64,
-    pub confirmed: bool,
-    /// The failure class when the status is `unknown`.
-    pub failure: Option<String>,
-    /// SHA-256 of the body kept in the snapshot store.
-    pub snapshot: Option<String>,
-    /// The observation this one re-derives under newer rules (reclassification).
-    pub reclassifies: Option<i64>,
-    /// `pack:slot:check`, unique: a resumed run never stores a check twice.
-    pub run_key: Option<String>,
-    /// Consecutive agreeing observations a status change needs.
-    pub confirmations: u32,
-}
-
-impl NewObservation {
-    /// Each probe pack at each vantage point is its own source.
-    pub fn source_key(&self) -> String {
-        match &self.probe {
-            Some(p) => format!("{}:{}@{}", self.source_kind, p.pack_id, self.vantage),
-            None => domain::source_key(self.source_kind, self.source_id.as_deref(), &self.vantage),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

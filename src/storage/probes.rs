@@ -2,9 +2,9 @@
 //! restart neither loses nor doubles a run), reclassification, and method changes.
 
 use super::{
-    Db, NewObservation, OBSERVATION_COLUMNS, ObservationRecord, StorageError, Store, WritePool,
-    insert_observation_in, on_pool,
+    Db, OBSERVATION_COLUMNS, StorageError, Store, WritePool, insert_observation_in, on_pool,
 };
+use crate::domain::{NewObservation, ObservationRecord};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::SqlSafeStr;

@@ -1,193 +1,88 @@
-//! What storage hands back: observation and transition records, and the reference data
-//! (platforms, kinds, checks, sources …) read back into the catalog's own types.
+//! What storage hands back: observation and transition records read from rows, and the
+//! reference data (platforms, kinds, checks, sources …) read back into the domain's types.
 
 use super::{Db, StorageError, Store, on_pool};
-use crate::catalog::{
-    Check, Group, Kind, Method, Milestone, Platform, Requirement, Scope, Side, Source, Status,
+use crate::domain::{
+    Check, Evidence, Group, Kind, Method, Milestone, ObservationRecord, Platform, Reference,
+    Requirement, Scope, Side, Source, Status, StatusChange, TransitionRecord,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
 use sqlx::types::Json;
+use sqlx::{FromRow, Row};
 use std::collections::HashMap;
 
-/// One stored observation, with its source's citation when it has one.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
-pub struct ObservationRecord {
-    pub id: i64,
-    pub check_id: String,
-    pub observed_at: DateTime<Utc>,
-    pub precision: String,
-    pub status: String,
-    pub source_kind: String,
-    pub source_key: String,
-    pub source_id: Option<String>,
-    pub vantage: String,
-    pub quote: Option<String>,
-    pub note_en: Option<String>,
-    pub note_zh: Option<String>,
-    pub evidence: Option<Json<serde_json::Value>>,
-    #[serde(skip)]
-    pub catalog_key: Option<String>,
-    pub recorded_at: DateTime<Utc>,
-    pub pack_id: Option<String>,
-    pub rule_version: Option<i64>,
-    pub confirmed: Option<bool>,
-    pub failure: Option<String>,
-    pub snapshot: Option<String>,
-    pub superseded_by: Option<i64>,
-    pub reclassifies: Option<i64>,
-    pub source_publisher: Option<String>,
-    pub source_title: Option<String>,
-    pub source_url: Option<String>,
-}
-
-impl ObservationRecord {
-    /// The stored time is an estimate (the source gave no exact date).
-    pub fn is_approximate(&self) -> bool {
-        self.precision == crate::domain::Precision::Approximate.as_str()
-    }
-
-    /// The note to show: English when there is one, else Chinese.
-    pub fn note(&self) -> Option<String> {
-        self.note_en.clone().or_else(|| self.note_zh.clone())
-    }
-
-    /// Hutong's note in the reader's language, else in the other one.
-    pub fn note_in(&self, lang: hutong_app::i18n::Lang) -> Option<String> {
-        match lang {
-            hutong_app::i18n::Lang::En => self.note(),
-            hutong_app::i18n::Lang::ZhCn => self.note_zh.clone().or_else(|| self.note_en.clone()),
+/// Rows into the domain's records, on either backend: one field list per record, read by
+/// column name (the queries select exactly these columns).
+macro_rules! records_from {
+    ($row:ty) => {
+        impl<'r> FromRow<'r, $row> for ObservationRecord {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                Ok(ObservationRecord {
+                    id: row.try_get("id")?,
+                    check_id: row.try_get("check_id")?,
+                    observed_at: row.try_get("observed_at")?,
+                    precision: row.try_get("precision")?,
+                    status: row.try_get("status")?,
+                    source_kind: row.try_get("source_kind")?,
+                    source_key: row.try_get("source_key")?,
+                    source_id: row.try_get("source_id")?,
+                    vantage: row.try_get("vantage")?,
+                    quote: row.try_get("quote")?,
+                    note_en: row.try_get("note_en")?,
+                    note_zh: row.try_get("note_zh")?,
+                    evidence: row
+                        .try_get::<Option<Json<serde_json::Value>>, _>("evidence")?
+                        .and_then(|stored| Evidence::from_json(stored.0)),
+                    catalog_key: row.try_get("catalog_key")?,
+                    recorded_at: row.try_get("recorded_at")?,
+                    pack_id: row.try_get("pack_id")?,
+                    rule_version: row.try_get("rule_version")?,
+                    confirmed: row.try_get("confirmed")?,
+                    failure: row.try_get("failure")?,
+                    snapshot: row.try_get("snapshot")?,
+                    superseded_by: row.try_get("superseded_by")?,
+                    reclassifies: row.try_get("reclassifies")?,
+                    source_publisher: row.try_get("source_publisher")?,
+                    source_title: row.try_get("source_title")?,
+                    source_url: row.try_get("source_url")?,
+                })
+            }
         }
-    }
-}
 
-/// A change of status between two consecutive observations of one check by one source.
-/// `from_status` is `None` for the first observation a source made of a check.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
-pub struct TransitionRecord {
-    pub id: i64,
-    pub check_id: String,
-    pub source_key: String,
-    pub observation_id: i64,
-    pub occurred_at: DateTime<Utc>,
-    pub from_status: Option<String>,
-    pub to_status: String,
-    pub source_kind: String,
-    pub source_id: Option<String>,
-    pub precision: String,
-    pub kind: String,
-    pub subject: String,
-    pub object: String,
-}
-
-impl TransitionRecord {
-    pub fn is_approximate(&self) -> bool {
-        self.precision == crate::domain::Precision::Approximate.as_str()
-    }
-
-    /// The same transition, borrowed.
-    pub fn view(&self) -> TransitionRef<'_> {
-        TransitionRef {
-            id: self.id,
-            check_id: &self.check_id,
-            source_key: &self.source_key,
-            observation_id: self.observation_id,
-            occurred_at: self.occurred_at,
-            from_status: self.from_status.as_deref(),
-            to_status: &self.to_status,
-            source_kind: &self.source_kind,
-            source_id: self.source_id.as_deref(),
-            precision: &self.precision,
-            kind: &self.kind,
-            subject: &self.subject,
-            object: &self.object,
+        impl<'r> FromRow<'r, $row> for TransitionRecord {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                Ok(TransitionRecord {
+                    id: row.try_get("id")?,
+                    check_id: row.try_get("check_id")?,
+                    source_key: row.try_get("source_key")?,
+                    observation_id: row.try_get("observation_id")?,
+                    occurred_at: row.try_get("occurred_at")?,
+                    from_status: row.try_get("from_status")?,
+                    to_status: row.try_get("to_status")?,
+                    source_kind: row.try_get("source_kind")?,
+                    source_id: row.try_get("source_id")?,
+                    precision: row.try_get("precision")?,
+                    kind: row.try_get("kind")?,
+                    subject: row.try_get("subject")?,
+                    object: row.try_get("object")?,
+                })
+            }
         }
-    }
+
+        impl<'r> FromRow<'r, $row> for StatusChange {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                Ok(StatusChange {
+                    check_id: row.try_get("check_id")?,
+                    at: row.try_get("at")?,
+                    status: row.try_get("status")?,
+                })
+            }
+        }
+    };
 }
 
-/// A [`TransitionRecord`] whose text is borrowed: from the record, or straight from the
-/// database's row buffer while a long read steps through it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TransitionRef<'a> {
-    pub id: i64,
-    pub check_id: &'a str,
-    pub source_key: &'a str,
-    pub observation_id: i64,
-    pub occurred_at: DateTime<Utc>,
-    pub from_status: Option<&'a str>,
-    pub to_status: &'a str,
-    pub source_kind: &'a str,
-    pub source_id: Option<&'a str>,
-    pub precision: &'a str,
-    pub kind: &'a str,
-    pub subject: &'a str,
-    pub object: &'a str,
-}
-
-/// Everything small that every page needs to name things, read in one go.
-#[derive(Debug, Clone, Default)]
-pub struct Reference {
-    pub groups: Vec<Group>,
-    pub platforms: Vec<Platform>,
-    pub methods: Vec<Method>,
-    pub kinds: Vec<Kind>,
-    pub checks: Vec<Check>,
-    pub sources: Vec<Source>,
-    pub milestones: Vec<Milestone>,
-    pub requirements: Vec<Requirement>,
-}
-
-impl Reference {
-    pub fn platform(&self, slug: &str) -> Option<&Platform> {
-        self.platforms.iter().find(|p| p.slug == slug)
-    }
-    pub fn method(&self, slug: &str) -> Option<&Method> {
-        self.methods.iter().find(|m| m.slug == slug)
-    }
-    pub fn group(&self, slug: &str) -> Option<&Group> {
-        self.groups.iter().find(|g| g.slug == slug)
-    }
-    pub fn kind(&self, id: &str) -> Option<&Kind> {
-        self.kinds.iter().find(|k| k.id == id)
-    }
-    pub fn check(&self, id: &str) -> Option<&Check> {
-        self.checks.iter().find(|c| c.id == id)
-    }
-    pub fn source(&self, id: &str) -> Option<&Source> {
-        self.sources.iter().find(|s| s.id == id)
-    }
-    pub fn status(&self, kind: &str, id: &str) -> Option<&Status> {
-        self.kind(kind)?.statuses.iter().find(|s| s.id == id)
-    }
-
-    /// Whether a platform exists only in the simulator (its group is simulated).
-    pub fn is_simulated_platform(&self, slug: &str) -> bool {
-        self.platform(slug)
-            .and_then(|p| self.group(&p.group))
-            .is_some_and(|g| g.simulated)
-    }
-
-    /// Whether a check involves a simulated platform on either side.
-    pub fn is_simulated_check(&self, check: &Check) -> bool {
-        self.is_simulated_platform(&check.subject) || self.is_simulated_platform(&check.object)
-    }
-
-    /// The ecosystem a group belongs to (itself when it names none).
-    pub fn ecosystem_of_group<'a>(&'a self, group: &'a str) -> &'a str {
-        self.group(group)
-            .and_then(|g| g.ecosystem.as_deref())
-            .unwrap_or(group)
-    }
-
-    /// The ecosystem of whatever one side of a check names.
-    pub fn ecosystem_of(&self, side: Side, slug: &str) -> Option<&str> {
-        let group = match side {
-            Side::Platform => &self.platform(slug)?.group,
-            Side::Method => &self.method(slug)?.group,
-        };
-        Some(self.ecosystem_of_group(group))
-    }
-}
+records_from!(sqlx::sqlite::SqliteRow);
+records_from!(sqlx::postgres::PgRow);
 
 #[derive(sqlx::FromRow)]
 struct KindRow {

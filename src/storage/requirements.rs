@@ -1,7 +1,8 @@
 //! Reading what compliance with requirements needs in few queries: every real confirmed
 //! transition of a set of checks up to a date.
 
-use super::{Db, StorageError, Store, TRANSITION_COLUMNS, TransitionRecord, on_pool};
+use super::{Db, StorageError, Store, TRANSITION_COLUMNS, on_pool};
+use crate::domain::TransitionRecord;
 use chrono::{DateTime, Utc};
 use sqlx::SqlSafeStr;
 

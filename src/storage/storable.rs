@@ -4,7 +4,7 @@
 //! an observation or a run record writes goes through here, on both backends, so SQLite
 //! and PostgreSQL keep the same characters; a page's raw bytes stay exact in its snapshot.
 
-use super::NewObservation;
+use crate::domain::NewObservation;
 use serde_json::Value;
 use std::borrow::Cow;
 

@@ -173,7 +173,7 @@ fn observation_json(o: &ObservationRecord) -> Value {
         "quote": o.quote,
         "note_en": o.note_en,
         "note_zh": o.note_zh,
-        "evidence": o.evidence.as_ref().map(|e| &e.0),
+        "evidence": o.evidence,
     })
 }
 

@@ -4,6 +4,7 @@ use super::params::{Params, truncate};
 use super::views::{self, name};
 use super::{AppState, AsOf, WebError};
 use crate::catalog::{Check, Side};
+use crate::compliance;
 use crate::domain::SourceKind;
 use crate::state::{self, CheckState};
 use crate::storage::{StateFilter, TimelineQuery};
@@ -287,7 +288,7 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
         .requirements
         .iter()
         .map(|req| {
-            let c = state::compliance(r, req, &now.states);
+            let c = compliance::standing(r, req, as_of.instant, &now.states);
             let kind = r.kind(&req.scope.kind);
             let (deadline, deadline_state, overdue) = match req.deadline {
                 None => (None, lang.t("req-no-deadline"), false),
@@ -300,15 +301,15 @@ async fn overview(state: &AppState, params: Params) -> PageResult {
                         local.format("%H:%M"),
                         req.timezone
                     );
-                    let days = state::days_between(as_of.instant, d);
                     let date = lang.date(as_of.day);
-                    if days < 0 || d < as_of.instant {
+                    if let Some(days) = c.deadline.days_since {
                         let state = lang.t_args(
                             "req-passed",
-                            &[("days", (-days).into()), ("date", date.into())],
+                            &[("days", days.into()), ("date", date.into())],
                         );
                         (Some(shown), state, c.not_compliant > 0)
                     } else {
+                        let days = c.deadline.countdown_days.unwrap_or_default();
                         let state = lang
                             .t_args("req-ahead", &[("days", days.into()), ("date", date.into())]);
                         (Some(shown), state, false)

@@ -347,7 +347,7 @@ async fn observation(state: &AppState, raw_id: &str, params: Params) -> PageResu
         note: o
             .note_in(lang)
             .map(|n| views::capped(&n, views::EXCERPT_CAP)),
-        evidence: o.evidence.as_ref().and_then(|e| views::evidence_view(&e.0)),
+        evidence: o.evidence.as_ref().map(views::evidence_view),
         snapshot_href,
         snapshot_sha: o.snapshot.as_deref().map(|s| views::capped(s, 64)),
     };

@@ -3,6 +3,7 @@
 use super::AsOf;
 use crate::catalog::{Check, Kind, Milestone, Side};
 use crate::domain::UNKNOWN;
+use crate::domain::evidence::{Evidence, Figure};
 use crate::state::CheckState;
 use crate::storage::{ObservationRecord, Reference, TransitionRecord};
 use crate::time::SHANGHAI;
@@ -272,93 +273,66 @@ pub fn capped(s: &str, cap: usize) -> String {
     out
 }
 
-/// An evidence value as text: strings, numbers and booleans; anything else (or nothing)
-/// is `None`, so a malformed field is left out rather than trusted.
-pub fn evidence_text(v: Option<&serde_json::Value>, cap: usize) -> Option<String> {
-    use serde_json::Value;
-    let s = match v? {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => return None,
-    };
-    let s = capped(s.trim(), cap);
+/// A text of evidence as shown: trimmed and capped, control characters replaced; `None`
+/// when nothing is left.
+pub fn evidence_text(v: Option<&str>, cap: usize) -> Option<String> {
+    let s = capped(v?.trim(), cap);
     (!s.is_empty()).then_some(s)
 }
 
-/// A probe's evidence as shown: every value capped text, every odd field tolerated.
-pub fn evidence_view(v: &serde_json::Value) -> Option<EvidenceView> {
-    let obj = v.as_object()?;
-    let get = |k: &str| obj.get(k);
-    let short = |k: &str| evidence_text(get(k), SHORT_CAP);
-    let url = |k: &str| evidence_text(get(k), URL_CAP);
-    let hops = get("hops")
-        .and_then(|h| h.as_array())
-        .map(|hops| {
-            hops.iter()
-                .take(50)
-                .filter_map(|h| h.as_object())
-                .map(|h| HopView {
-                    url: evidence_text(h.get("url"), URL_CAP),
-                    status: evidence_text(h.get("status"), SHORT_CAP),
-                    location: evidence_text(h.get("location"), URL_CAP),
-                    elapsed_ms: evidence_text(h.get("elapsed_ms"), SHORT_CAP),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let control = get("control")
-        .and_then(|c| c.as_object())
-        .map(|c| ControlView {
-            url: evidence_text(c.get("url"), URL_CAP),
-            status: evidence_text(c.get("status"), SHORT_CAP),
-            ok: c.get("ok").and_then(|b| b.as_bool()),
-            refused: c.get("failure").and_then(|f| f.as_str())
+/// A probe's evidence as shown: every value capped text (a number stored as something
+/// else shows as the text it is).
+pub fn evidence_view(e: &Evidence) -> EvidenceView {
+    let text = |v: &Option<String>, cap| evidence_text(v.as_deref(), cap);
+    let figure =
+        |v: &Option<Figure>| evidence_text(v.as_ref().map(Figure::to_string).as_deref(), SHORT_CAP);
+    EvidenceView {
+        request_url: text(&e.request_url, URL_CAP),
+        hops: e
+            .hops
+            .iter()
+            .take(50)
+            .map(|h| HopView {
+                url: text(&h.url, URL_CAP),
+                status: figure(&h.status),
+                location: text(&h.location, URL_CAP),
+                elapsed_ms: figure(&h.elapsed_ms),
+            })
+            .collect(),
+        final_url: text(&e.final_url, URL_CAP),
+        final_status: figure(&e.status),
+        rule: text(&e.rule, SHORT_CAP),
+        excerpt: text(&e.excerpt, EXCERPT_CAP),
+        charset: text(&e.charset, SHORT_CAP),
+        content_type: text(&e.content_type, SHORT_CAP),
+        body_sha256: text(&e.body_sha256, SHORT_CAP),
+        body_bytes: figure(&e.body_bytes),
+        total_ms: e.timings.as_ref().and_then(|t| figure(&t.total_ms)),
+        control: e.control.as_ref().map(|c| ControlView {
+            url: text(&c.url, URL_CAP),
+            status: figure(&c.status),
+            ok: c.ok,
+            refused: c.failure.as_deref()
                 == Some(crate::probes::FailureClass::InternalAddress.as_str()),
-        });
-    let extracted = get("extracted")
-        .and_then(|x| x.as_array())
-        .map(|list| {
-            list.iter()
-                .take(50)
-                .filter_map(|x| x.as_object())
-                .map(|x| ExtractedView {
-                    names: x
-                        .get("names")
-                        .and_then(|n| n.as_array())
-                        .map(|names| {
-                            names
-                                .iter()
-                                .take(20)
-                                .filter_map(|n| evidence_text(Some(n), SHORT_CAP))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    method: evidence_text(x.get("method"), SHORT_CAP),
-                    selected: x.get("selected").and_then(|b| b.as_bool()),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    Some(EvidenceView {
-        request_url: url("request_url"),
-        hops,
-        final_url: url("final_url"),
-        final_status: short("status"),
-        rule: short("rule"),
-        excerpt: evidence_text(get("excerpt"), EXCERPT_CAP),
-        charset: short("charset"),
-        content_type: short("content_type"),
-        body_sha256: short("body_sha256"),
-        body_bytes: short("body_bytes"),
-        total_ms: get("timings")
-            .and_then(|t| t.as_object())
-            .and_then(|t| evidence_text(t.get("total_ms"), SHORT_CAP)),
-        control,
-        detail: evidence_text(get("detail"), EXCERPT_CAP),
-        extracted,
-        rule_version: short("rule_version"),
-    })
+        }),
+        detail: text(&e.detail, EXCERPT_CAP),
+        extracted: e
+            .extracted
+            .iter()
+            .take(50)
+            .map(|x| ExtractedView {
+                names: x
+                    .names
+                    .iter()
+                    .take(20)
+                    .filter_map(|n| evidence_text(Some(n), SHORT_CAP))
+                    .collect(),
+                method: evidence_text(Some(&x.methods.join(", ")), SHORT_CAP),
+                selected: x.selected,
+            })
+            .collect(),
+        rule_version: figure(&e.rule_version),
+    }
 }
 
 /// What a failure class means, in words a reader can act on.
@@ -392,7 +366,7 @@ pub fn probe_note(o: &ObservationRecord) -> Option<ProbeNote> {
         rule: o
             .evidence
             .as_ref()
-            .and_then(|e| evidence_text(e.0.get("rule"), SHORT_CAP)),
+            .and_then(|e| evidence_text(e.rule.as_deref(), SHORT_CAP)),
         superseded: o.superseded_by.is_some(),
     })
 }

@@ -146,8 +146,9 @@ async fn run(h: &Harness, pack: &str, at: DateTime<Utc>) -> RunSummary {
         .expect("the run completes")
 }
 
+/// The evidence read back as the typed struct, written out as JSON to look at its fields.
 fn evidence(o: &ObservationRecord) -> serde_json::Value {
-    o.evidence.as_ref().expect("evidence").0.clone()
+    o.evidence.as_ref().expect("evidence").to_json()
 }
 
 /// Runs `pack` once and checks that every check was stored `unknown` with `class`, with
@@ -585,7 +586,7 @@ when = { body_contains = 'alert("xss")' }
         excerpt.contains("<script>alert(\"xss\")</script>"),
         "{excerpt}"
     );
-    let json = obs[0].evidence.as_ref().unwrap().0.to_string();
+    let json = obs[0].evidence.as_ref().unwrap().to_json().to_string();
     assert!(json.contains("<script>"), "{json}");
     h.running.shutdown().await;
 }
@@ -630,7 +631,7 @@ async fn assert_nothing_stored_contains(h: &Harness, obs: &[ObservationRecord], 
         let ev = o
             .evidence
             .as_ref()
-            .map(|e| e.0.to_string())
+            .map(|e| e.to_json().to_string())
             .unwrap_or_default();
         assert!(!ev.contains(secret), "evidence of {}: {ev}", o.check_id);
         assert!(

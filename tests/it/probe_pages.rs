@@ -704,3 +704,43 @@ async fn simulated_platforms_stay_out_of_real_figures() {
     assert!(obs.body.contains("SIMULATED"));
     assert!(obs.body.contains("not real data"));
 }
+
+/// Evidence exactly as the probe engine writes it for a checkout (the demo payments pack
+/// against the simulator's SimShop).
+const CHECKOUT_EVIDENCE: &str = r#"{"body_bytes":1278,"body_sha256":"db2a3fba9c35394c01faa13ab1c18dd18fd3d1142713a5dbead42132a53dd2db","charset":"UTF-8","content_type":"text/html; charset=utf-8","control":null,"detail":null,"excerpt":"支付宝花呗分期可用 (selected)","extracted":[{"methods":["alipay"],"names":["支付宝花呗分期可用","支付宝","ALI_PAY","paybox-alipay selected","tip","alipay"],"selected":true}],"failure":null,"final_url":"http://pay.simshop.test/cashier","hops":[{"elapsed_ms":1,"location":null,"status":200,"url":"http://pay.simshop.test/cashier"}],"location":null,"request_url":"http://pay.simshop.test/cashier","rule":"extract","rule_version":1,"status":200,"timings":{"fetch_ms":1,"total_ms":7}}"#;
+
+#[tokio::test]
+async fn a_checkout_observation_names_the_method_of_each_option() {
+    let (app, db) = app_with(Vec::new(), Duration::hours(1)).await;
+    let observation = probe_observation(
+        "payment.simshop.alipay",
+        Utc::now() - Duration::minutes(5),
+        "accepted",
+        SourceKind::Simulated,
+        ProbeFacts {
+            pack_id: "demo-payments".into(),
+            rule_version: 1,
+            confirmed: true,
+            confirmations: 1,
+            ..ProbeFacts::default()
+        },
+        serde_json::from_str(CHECKOUT_EVIDENCE).expect("the evidence is JSON"),
+    );
+    let id = db.store.insert_observation(&observation).await.unwrap();
+    let page = get(&app, &format!("/observations/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let html = Html::parse_document(&page.body);
+    let option = html
+        .select(&sel("ul.extracted li"))
+        .next()
+        .expect("the option read off the checkout");
+    let words: String = option.text().collect();
+    assert!(words.contains("支付宝"), "{words}");
+    let method: String = html
+        .select(&sel("ul.extracted li code"))
+        .next()
+        .expect("the option's method")
+        .text()
+        .collect();
+    assert_eq!(method, "alipay", "{words}");
+}

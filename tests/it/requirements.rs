@@ -787,3 +787,42 @@ async fn postgres_real_transitions_of_checks() {
     };
     real_transitions_story(&db.store).await;
 }
+
+/// The digits right after `prefix` in `words`, as a number.
+fn days_after(words: &str, prefix: &str) -> i64 {
+    let start = words
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no \"{prefix}\" in {words}"))
+        + prefix.len();
+    let digits: String = words[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after \"{prefix}\" in {words}"))
+}
+
+#[tokio::test]
+async fn the_overview_and_the_requirement_page_count_the_same_days_since_the_deadline() {
+    let (app, _db) = app_with_catalog().await;
+    // Today (no date): the instant is now, not the end of a day, so a count of 24-hour
+    // spans from the deadline (23:59 Beijing) falls one short of the calendar days.
+    let overview = get(&app, "/").await;
+    assert_eq!(overview.status, StatusCode::OK);
+    let page = get(&app, &format!("/requirements/{MIIT}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let expected = (hutong::time::shanghai_day(Utc::now()) - day(2021, 9, 17)).num_days();
+
+    let html = Html::parse_document(&overview.body);
+    let row = text(one(&html, &format!("article#req-{MIIT} dd strong")));
+    assert_eq!(days_after(&row, "passed "), expected, "overview: {row}");
+
+    let html = Html::parse_document(&page.body);
+    let standing = text(one(&html, "strong.passed"));
+    assert_eq!(
+        days_after(&standing, "passed "),
+        expected,
+        "page: {standing}"
+    );
+}

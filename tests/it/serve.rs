@@ -361,10 +361,7 @@ async fn the_hostile_lab_is_probed_to_the_end(db: common::TestDb) {
         .iter()
         .find(|o| o.check_id == "link.simlab.lab_nul")
         .unwrap();
-    let excerpt = nul.evidence.as_ref().unwrap().0["excerpt"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let excerpt = nul.evidence.as_ref().unwrap().excerpt.clone().unwrap();
     assert!(
         excerpt.contains("该网页\u{FFFD}（页面含 NUL 字节）"),
         "{excerpt}"
@@ -385,7 +382,7 @@ async fn the_hostile_lab_is_probed_to_the_end(db: common::TestDb) {
     for id in ["link.simlab.lab_internal", "link.simlab.lab_metadata"] {
         let o = obs.iter().find(|o| o.check_id == id).unwrap();
         assert!(o.snapshot.is_none(), "{o:?}");
-        let evidence = o.evidence.as_ref().unwrap().0.to_string();
+        let evidence = o.evidence.as_ref().unwrap().to_json().to_string();
         assert!(
             !evidence.contains(hutong::simulator::INTERNAL_SECRET),
             "{evidence}"

@@ -226,8 +226,8 @@ async fn probe_observations_make_transitions_only_on_change(store: &Store) {
     );
     let o = &store.observations(check).await.unwrap()[0];
     assert_eq!(
-        o.evidence.as_ref().unwrap().0["final_url"],
-        "https://example.com/"
+        o.evidence.as_ref().unwrap().final_url.as_deref(),
+        Some("https://example.com/")
     );
 }
 

@@ -93,7 +93,7 @@ async fn load(
 }
 
 pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
-    let mut seed_args = crate::bench_seed::SeedArgs::new(
+    let mut seed_args = super::seed::SeedArgs::new(
         args.seed_observations,
         args.seed_checks,
         args.catalog_dir.clone(),
@@ -106,7 +106,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
             std::fs::create_dir_all(&tmp)?;
             let url = format!("sqlite://{}", tmp.join("bench.db").display());
             let store = Store::open(&url, 4).await?;
-            let report = crate::bench_seed::seed(&store, &seed_args).await?;
+            let report = super::seed::seed(&store, &seed_args).await?;
             println!(
                 "seeded {} observations ({} transitions) in {:.1} s",
                 report.observations, report.transitions, report.seconds
@@ -126,7 +126,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
     );
     // A synthetic check (they all have the same share of the history) and a past date in
     // the middle of the synthetic years.
-    let (_, checks) = crate::bench_seed::synthetic_catalog(&seed_args)?;
+    let (_, checks) = super::seed::synthetic_catalog(&seed_args)?;
     let check_id = checks.first().context("no synthetic check")?.clone();
     let middle = seed_args.start + chrono::Duration::days(i64::from(seed_args.years) * 365 / 2);
     let past = crate::time::shanghai_day(middle);
@@ -201,7 +201,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
         let f = load(&client, &url, cold_requests, args.concurrency, Some(&store)).await;
         row(name, &f);
     }
-    if let Some(mib) = crate::bench::peak_rss_mib() {
+    if let Some(mib) = super::peak_rss_mib() {
         println!("peak memory (VmHWM, server and clients): {mib:.0} MiB");
     }
     server.abort();

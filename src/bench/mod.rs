@@ -1,9 +1,18 @@
-//! `hutong bench storage`: fills a database with synthetic history (labelled `simulated`)
-//! and times the queries the dashboard makes. A benchmark that prints figures, never a test.
+//! Hutong's benchmarks, behind `hutong bench`: each prints figures and asserts nothing.
+//!
+//! - this module: `hutong bench storage` fills a database with synthetic history (labelled
+//!   `simulated`) and times the queries the dashboard makes;
+//! - [`seed`]: `hutong bench seed` and `hutong bench export`;
+//! - [`pages`]: `hutong bench pages`, page latency under concurrent load;
+//! - [`probes`]: `hutong bench probes`, probe runs end to end against the simulator.
 
-use crate::catalog::{self, Check, Platform};
-use crate::domain::{Precision, SourceKind};
-use crate::storage::{NewObservation, StateFilter, Store, TimelineQuery};
+pub mod pages;
+pub mod probes;
+pub mod seed;
+
+use crate::catalog;
+use crate::domain::{Check, NewObservation, Platform, Precision, SourceKind};
+use crate::storage::{StateFilter, Store, TimelineQuery};
 use anyhow::Context;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::path::Path;

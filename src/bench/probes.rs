@@ -2,8 +2,9 @@
 //! evidence and a compressed snapshot) against the simulator on loopback, and the raw HTTP
 //! GET rate of the same server as the ceiling. Prints figures; asserts nothing.
 
-use crate::catalog::{self, Check, Platform};
+use crate::catalog;
 use crate::config::Config;
+use crate::domain::{Check, Platform};
 use crate::probes::engine::Engine;
 use crate::probes::fetch::{FetchSettings, Fetcher, FetcherOptions};
 use crate::probes::pack::validate_packs;
@@ -134,6 +135,18 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
         ok as f64 / raw_secs
     );
 
+    // The classifier's share: one selector condition on the same page, from start tags
+    // and from the tree (what the fast path saves).
+    let page = sim_fetcher
+        .fetch(
+            &format!("http://shop.simshop.test/item/0?kb={}", args.kb),
+            &settings,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("a page for the selector figures: {}", e.detail))?
+        .text;
+    selector_figures(&page);
+
     let engine = Engine::new(
         store.clone(),
         packs,
@@ -166,7 +179,7 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
         raw_bytes as f64 / 1048576.0,
         stored_bytes as f64 / 1048576.0
     );
-    if let Some(mib) = crate::bench::peak_rss_mib() {
+    if let Some(mib) = super::peak_rss_mib() {
         println!("peak memory (VmHWM, simulator included): {mib:.0} MiB");
     }
     running.shutdown().await;
@@ -175,4 +188,35 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
         std::fs::remove_dir_all(&tmp)?;
     }
     Ok(())
+}
+
+/// Prints how long one `selector = "h1"` condition takes on `page`: answered from start
+/// tags (`probes::scan`), and from scraper's tree.
+fn selector_figures(page: &str) {
+    use crate::probes::scan::{Scan, scan};
+    use crate::probes::select::{ElementTest, FastSelector};
+    let Some(fast) = FastSelector::parse("h1") else {
+        return;
+    };
+    let micros = |f: &dyn Fn() -> bool| {
+        let rounds = 2000;
+        let started = Instant::now();
+        for _ in 0..rounds {
+            std::hint::black_box(f());
+        }
+        started.elapsed().as_secs_f64() * 1e6 / rounds as f64
+    };
+    let scanned =
+        micros(&|| matches!(scan(page, &fast, &ElementTest::Present), Scan::Found { .. }));
+    let selector = scraper::Selector::parse("h1").expect("a static selector");
+    let tree = micros(&|| {
+        scraper::Html::parse_document(page)
+            .select(&selector)
+            .next()
+            .is_some()
+    });
+    println!(
+        "one selector condition on a {} KiB page: {scanned:.1} µs from start tags, {tree:.1} µs from the tree",
+        page.len() / 1024
+    );
 }

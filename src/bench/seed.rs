@@ -9,9 +9,9 @@
 //!
 //! [`export`] measures `/timeline.csv` streaming: rows per second and memory.
 
-use crate::bench::peak_rss_mib;
-use crate::catalog::{self, Check, Group, Platform};
-use crate::domain::SourceKind;
+use super::peak_rss_mib;
+use crate::catalog;
+use crate::domain::{Check, Group, Platform, SourceKind};
 use crate::storage::{BulkObservation, Store};
 use crate::web::{self, AppState};
 use anyhow::Context;

@@ -1,5 +1,15 @@
-//! Hutong's vocabulary: the kinds of source, how precisely an observation is dated, and
-//! check ids. Catalog, storage, probes and pages all speak these words.
+//! Hutong's domain, the floor every other layer stands on: the vocabulary (kinds of
+//! source, how precisely an observation is dated, check ids, what counts as open), the
+//! reference types the catalog loads ([`reference`]), and the records pure code reasons
+//! about ([`records`]). It imports nothing else from Hutong.
+
+pub mod evidence;
+pub mod records;
+pub mod reference;
+
+pub use evidence::Evidence;
+pub use records::*;
+pub use reference::*;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -7,6 +17,10 @@ use std::str::FromStr;
 
 /// The status every ladder has implicitly: nothing could be observed.
 pub const UNKNOWN: &str = "unknown";
+
+/// Statuses at or above this openness count as "open" (links: open, warned; payments:
+/// accepted, accepted but not default).
+pub const OPEN_SCORE: f64 = 0.5;
 
 /// Where an observation comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

@@ -1,0 +1,207 @@
+//! The records pure code reasons about: observations (new and stored), the transitions
+//! between consecutive observations, confirmed status changes, and what is known of one
+//! check at a date. Storage reads rows into these types; state, compliance, charts,
+//! probes and pages take them from here.
+
+use super::{Evidence, Precision, SourceKind, UNKNOWN};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// One stored observation, with its source's citation when it has one.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObservationRecord {
+    pub id: i64,
+    pub check_id: String,
+    pub observed_at: DateTime<Utc>,
+    pub precision: String,
+    pub status: String,
+    pub source_kind: String,
+    pub source_key: String,
+    pub source_id: Option<String>,
+    pub vantage: String,
+    pub quote: Option<String>,
+    pub note_en: Option<String>,
+    pub note_zh: Option<String>,
+    /// A probe's evidence, read leniently from what was stored.
+    pub evidence: Option<Evidence>,
+    #[serde(skip)]
+    pub catalog_key: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+    pub pack_id: Option<String>,
+    pub rule_version: Option<i64>,
+    pub confirmed: Option<bool>,
+    pub failure: Option<String>,
+    pub snapshot: Option<String>,
+    pub superseded_by: Option<i64>,
+    pub reclassifies: Option<i64>,
+    pub source_publisher: Option<String>,
+    pub source_title: Option<String>,
+    pub source_url: Option<String>,
+}
+
+impl ObservationRecord {
+    /// The stored time is an estimate (the source gave no exact date).
+    pub fn is_approximate(&self) -> bool {
+        self.precision == super::Precision::Approximate.as_str()
+    }
+
+    /// The note to show: English when there is one, else Chinese.
+    pub fn note(&self) -> Option<String> {
+        self.note_en.clone().or_else(|| self.note_zh.clone())
+    }
+
+    /// Hutong's note in the reader's language, else in the other one.
+    pub fn note_in(&self, lang: hutong_app::i18n::Lang) -> Option<String> {
+        match lang {
+            hutong_app::i18n::Lang::En => self.note(),
+            hutong_app::i18n::Lang::ZhCn => self.note_zh.clone().or_else(|| self.note_en.clone()),
+        }
+    }
+}
+
+/// A change of status between two consecutive observations of one check by one source.
+/// `from_status` is `None` for the first observation a source made of a check.
+#[derive(Debug, Clone, Serialize)]
+pub struct TransitionRecord {
+    pub id: i64,
+    pub check_id: String,
+    pub source_key: String,
+    pub observation_id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub source_kind: String,
+    pub source_id: Option<String>,
+    pub precision: String,
+    pub kind: String,
+    pub subject: String,
+    pub object: String,
+}
+
+impl TransitionRecord {
+    pub fn is_approximate(&self) -> bool {
+        self.precision == super::Precision::Approximate.as_str()
+    }
+
+    /// The same transition, borrowed.
+    pub fn view(&self) -> TransitionRef<'_> {
+        TransitionRef {
+            id: self.id,
+            check_id: &self.check_id,
+            source_key: &self.source_key,
+            observation_id: self.observation_id,
+            occurred_at: self.occurred_at,
+            from_status: self.from_status.as_deref(),
+            to_status: &self.to_status,
+            source_kind: &self.source_kind,
+            source_id: self.source_id.as_deref(),
+            precision: &self.precision,
+            kind: &self.kind,
+            subject: &self.subject,
+            object: &self.object,
+        }
+    }
+}
+
+/// A [`TransitionRecord`] whose text is borrowed: from the record, or straight from the
+/// database's row buffer while a long read steps through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransitionRef<'a> {
+    pub id: i64,
+    pub check_id: &'a str,
+    pub source_key: &'a str,
+    pub observation_id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub from_status: Option<&'a str>,
+    pub to_status: &'a str,
+    pub source_kind: &'a str,
+    pub source_id: Option<&'a str>,
+    pub precision: &'a str,
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub object: &'a str,
+}
+
+/// One confirmed status change: a check entered `status` at `at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    pub check_id: String,
+    pub at: DateTime<Utc>,
+    pub status: String,
+}
+
+/// What is known of one check at a date.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckState {
+    pub check_id: String,
+    /// The newest observation from any source, if any.
+    pub latest: Option<ObservationRecord>,
+    /// Every source's latest observation, newest first (includes `latest`).
+    pub per_source: Vec<ObservationRecord>,
+}
+
+impl CheckState {
+    /// The status shown for the check: the newest source's, or unknown.
+    pub fn status(&self) -> &str {
+        self.latest.as_ref().map_or(UNKNOWN, |o| o.status.as_str())
+    }
+
+    /// Other sources whose latest word differs from the newest one's.
+    pub fn disagreeing(&self) -> Vec<&ObservationRecord> {
+        let status = self.status();
+        self.per_source
+            .iter()
+            .filter(|o| o.status != status)
+            .collect()
+    }
+}
+
+/// What a new observation says; the storage layer fills in the rest.
+#[derive(Debug, Clone)]
+pub struct NewObservation {
+    pub check_id: String,
+    pub observed_at: DateTime<Utc>,
+    pub precision: Precision,
+    pub status: String,
+    pub source_kind: SourceKind,
+    pub source_id: Option<String>,
+    pub vantage: String,
+    pub quote: Option<String>,
+    pub note_en: Option<String>,
+    pub note_zh: Option<String>,
+    /// A probe's evidence as it is stored: an [`Evidence`] written as JSON
+    /// ([`Evidence::to_json`]), kept as JSON here so that what is stored is exactly what
+    /// was written.
+    pub evidence: Option<serde_json::Value>,
+    pub catalog_key: Option<String>,
+    /// Set for observations made by a probe pack (real or simulated).
+    pub probe: Option<ProbeFacts>,
+}
+
+/// What a probe adds to an observation.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeFacts {
+    pub pack_id: String,
+    pub rule_version: i64,
+    pub confirmed: bool,
+    /// The failure class when the status is `unknown`.
+    pub failure: Option<String>,
+    /// SHA-256 of the body kept in the snapshot store.
+    pub snapshot: Option<String>,
+    /// The observation this one re-derives under newer rules (reclassification).
+    pub reclassifies: Option<i64>,
+    /// `pack:slot:check`, unique: a resumed run never stores a check twice.
+    pub run_key: Option<String>,
+    /// Consecutive agreeing observations a status change needs.
+    pub confirmations: u32,
+}
+
+impl NewObservation {
+    /// Each probe pack at each vantage point is its own source.
+    pub fn source_key(&self) -> String {
+        match &self.probe {
+            Some(p) => format!("{}:{}@{}", self.source_kind, p.pack_id, self.vantage),
+            None => super::source_key(self.source_kind, self.source_id.as_deref(), &self.vantage),
+        }
+    }
+}
