@@ -711,12 +711,11 @@ const CHECKOUT_EVIDENCE: &str = r#"{"body_bytes":1278,"body_sha256":"db2a3fba9c3
 
 #[tokio::test]
 async fn a_checkout_observation_names_the_method_of_each_option() {
-    let (app, db) = app_with(Vec::new(), Duration::hours(1)).await;
-    let observation = probe_observation(
+    let app = app_with(Vec::new(), Duration::hours(1)).await;
+    let checkout = probe_observation(
         "payment.simshop.alipay",
         Utc::now() - Duration::minutes(5),
         "accepted",
-        SourceKind::Simulated,
         ProbeFacts {
             pack_id: "demo-payments".into(),
             rule_version: 1,
@@ -725,11 +724,16 @@ async fn a_checkout_observation_names_the_method_of_each_option() {
             ..ProbeFacts::default()
         },
         serde_json::from_str(CHECKOUT_EVIDENCE).expect("the evidence is JSON"),
-    );
-    let id = db.store.insert_observation(&observation).await.unwrap();
-    let page = get(&app, &format!("/observations/{id}")).await;
+    )
+    .source_kind(SourceKind::Simulated);
+    let id = app
+        .store()
+        .insert_observation(&checkout.build())
+        .await
+        .unwrap();
+    let page = app.observation_page(id, "").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     let option = html
         .select(&sel("ul.extracted li"))
         .next()

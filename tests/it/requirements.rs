@@ -805,20 +805,20 @@ fn days_after(words: &str, prefix: &str) -> i64 {
 
 #[tokio::test]
 async fn the_overview_and_the_requirement_page_count_the_same_days_since_the_deadline() {
-    let (app, _db) = app_with_catalog().await;
+    let app = TestApp::new().await;
     // Today (no date): the instant is now, not the end of a day, so a count of 24-hour
     // spans from the deadline (23:59 Beijing) falls one short of the calendar days.
-    let overview = get(&app, "/").await;
+    let overview = app.overview("").await;
     assert_eq!(overview.status, StatusCode::OK);
-    let page = get(&app, &format!("/requirements/{MIIT}")).await;
+    let page = app.requirement_page(MIIT, "").await;
     assert_eq!(page.status, StatusCode::OK);
     let expected = (hutong::time::shanghai_day(Utc::now()) - day(2021, 9, 17)).num_days();
 
-    let html = Html::parse_document(&overview.body);
+    let html = overview.html();
     let row = text(one(&html, &format!("article#req-{MIIT} dd strong")));
     assert_eq!(days_after(&row, "passed "), expected, "overview: {row}");
 
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     let standing = text(one(&html, "strong.passed"));
     assert_eq!(
         days_after(&standing, "passed "),

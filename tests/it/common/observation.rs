@@ -2,8 +2,7 @@
 //! the rest.
 
 use chrono::{DateTime, Utc};
-use hutong::domain::{Precision, SourceKind};
-use hutong::storage::{NewObservation, ProbeFacts};
+use hutong::domain::{NewObservation, Precision, ProbeFacts, SourceKind};
 
 /// An observation of `check` at `at` with `status`: by hand (`manual`), to the day, from
 /// the vantage point `test`, with no source, words, evidence or probe. Each method
