@@ -3,6 +3,7 @@
 
 use crate::catalog::{self, Catalog, Problems};
 use crate::config::{Config, Overrides};
+use crate::output::outln;
 use crate::probe_cli;
 use crate::serve::{self, Application};
 use crate::storage::{LoadReport, Store};
@@ -272,10 +273,10 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             Command::Probe { action: ProbeAction::Check } => match probe_cli::check_packs(&config.catalog_dir) {
                 Ok(packs) => {
-                    println!("{} probe packs are valid:", packs.len());
+                    outln!("{} probe packs are valid:", packs.len());
                     for p in &packs {
                         let checks: usize = p.targets.iter().map(|t| t.checks.len()).sum();
-                        println!(
+                        outln!(
                             "  {:<24} {:<8} v{:<3} {:>3} checks  {:>2} rules  {}{}",
                             p.id, p.kind, p.version, checks, p.rules.len(), p.schedule,
                             match (p.verified, p.simulated) {
@@ -293,19 +294,19 @@ pub fn run(cli: Cli) -> ExitCode {
                 probe_cli::classify_file(&config.catalog_dir, &pack, &file, url.as_deref(), status, content_type.as_deref())
                     .map(|v| probe_cli::print_offline(&v))
             }
-            Command::Migrate => migrate(&config).await.map(|()| println!("database {} is up to date", crate::config::redact_url(&config.database_url))),
+            Command::Migrate => migrate(&config).await.map(|()| outln!("database {} is up to date", crate::config::redact_url(&config.database_url))),
             Command::Catalog { action: CatalogAction::Check } => match check_catalog(&config.catalog_dir) {
                 Ok(cat) => {
-                    println!("catalog {} is valid:", config.catalog_dir.display());
+                    outln!("catalog {} is valid:", config.catalog_dir.display());
                     for (what, n) in catalog::summary(&cat) {
-                        println!("  {n:>4} {what}");
+                        outln!("  {n:>4} {what}");
                     }
                     Ok(())
                 }
                 Err(problems) => Err(anyhow::anyhow!("{problems}")),
             },
             Command::Catalog { action: CatalogAction::Load } => load_catalog(&config).await.map(|r| {
-                println!(
+                outln!(
                     "catalog loaded: {} observations inserted, {} updated, {} unchanged; {} reference rows upserted",
                     r.observations_inserted, r.observations_updated, r.observations_unchanged, r.reference_rows
                 )

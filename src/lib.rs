@@ -13,6 +13,7 @@ pub mod compliance;
 pub mod config;
 pub mod connections;
 pub mod domain;
+pub mod output;
 pub mod probe_cli;
 pub mod probes;
 pub mod scheduler;

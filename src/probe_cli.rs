@@ -3,6 +3,7 @@
 
 use crate::catalog::{self, Problems};
 use crate::config::Config;
+use crate::output::outln;
 use crate::probes::classify::{self, cap};
 use crate::probes::engine::{CheckResult, RunSummary};
 use crate::probes::fetch::decode_text;
@@ -163,7 +164,7 @@ fn print_summary(pack: &ProbePack, s: &RunSummary) {
             cap(&r.excerpt.clone().unwrap_or_default(), 70),
         ]);
     }
-    println!(
+    outln!(
         "{} (rule version {}{}{}): {} observed, {} failed{}",
         pack.id,
         pack.version,
@@ -181,7 +182,7 @@ fn print_summary(pack: &ProbePack, s: &RunSummary) {
             String::new()
         }
     );
-    println!("{table}");
+    outln!("{table}");
 }
 
 /// What `hutong probe classify` found.
@@ -263,22 +264,22 @@ pub fn classify_file(
 
 pub fn print_offline(v: &OfflineVerdict) {
     let c = &v.classification;
-    println!("target:  {}", v.target);
+    outln!("target:  {}", v.target);
     for verdict in &c.verdicts {
         let how = match (&verdict.failure, verdict.confirmed) {
             (Some(f), _) => format!("unknown ({f})"),
             (None, true) => format!("{} (confirmed)", verdict.status),
             (None, false) => format!("{} (ANOMALY)", verdict.status),
         };
-        println!("verdict: {} = {how}", verdict.check_id);
+        outln!("verdict: {} = {how}", verdict.check_id);
     }
-    println!("rule:    {}", c.rule.as_deref().unwrap_or("-"));
+    outln!("rule:    {}", c.rule.as_deref().unwrap_or("-"));
     if let Some(d) = &c.detail {
-        println!("detail:  {d}");
+        outln!("detail:  {d}");
     }
-    println!("excerpt: {}", c.excerpt.as_deref().unwrap_or("-"));
+    outln!("excerpt: {}", c.excerpt.as_deref().unwrap_or("-"));
     for o in &c.extracted {
-        println!(
+        outln!(
             "option:  {} -> {}{}",
             o.names.join(" / "),
             if o.methods.is_empty() {
@@ -311,7 +312,7 @@ pub async fn reclassify(
     let mut out = Vec::new();
     for id in ids {
         let (checked, changed) = system.engine.reclassify(&id).await?;
-        println!(
+        outln!(
             "{id}: {checked} stored verdicts re-read, {changed} changed under the current rules{}",
             if changed > 0 {
                 " (stored as a method change; the old verdicts are kept, marked superseded)"
@@ -361,9 +362,10 @@ pub async fn simulate(listen: SocketAddr, period_secs: u64) -> anyhow::Result<()
         .start(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
-    println!(
+    outln!(
         "simulator listening on http://{} — use it as an HTTP proxy (probes.simulator = \"http://{}\"); every page it serves is simulated",
-        running.addr, running.addr
+        running.addr,
+        running.addr
     );
     serve::shutdown_signal().await;
     running.shutdown().await;

@@ -10,19 +10,42 @@ pub fn render_document(chrome: &Chrome, body: impl IntoView + 'static) -> String
     render_document_with_feed(chrome, None, body)
 }
 
-/// As [`render_document`], announcing a feed of the page's data in the head
-/// (`<link rel="alternate" type="application/atom+xml">`): (title, href).
+/// A feed of the page's data, announced in the head (`<link rel="alternate">`).
+#[derive(Debug, Clone)]
+pub struct Alternate {
+    /// Its media type: `application/atom+xml`, `text/calendar` …
+    pub mime: &'static str,
+    pub title: String,
+    pub href: String,
+}
+
+/// As [`render_document`], announcing an Atom feed of the page's data in the head:
+/// (title, href).
 pub fn render_document_with_feed(
     chrome: &Chrome,
     feed: Option<(String, String)>,
+    body: impl IntoView + 'static,
+) -> String {
+    let feed = feed.map(|(title, href)| Alternate {
+        mime: "application/atom+xml",
+        title,
+        href,
+    });
+    render_document_with_alternate(chrome, feed, body)
+}
+
+/// As [`render_document`], announcing a feed of the page's data in the head.
+pub fn render_document_with_alternate(
+    chrome: &Chrome,
+    feed: Option<Alternate>,
     body: impl IntoView + 'static,
 ) -> String {
     let lang = chrome.lang;
     let _scope = lang.enter();
     let title = format!("{} · Hutong 互通", chrome.title);
     let chrome = chrome.clone();
-    let feed = feed.map(|(title, href)| {
-        view! { <link rel="alternate" type="application/atom+xml" title=title href=href/> }
+    let feed = feed.map(|f| {
+        view! { <link rel="alternate" type=f.mime title=f.title href=f.href/> }
     });
     let html = view! {
         <html lang=lang.code()>

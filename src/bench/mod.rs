@@ -12,6 +12,7 @@ pub mod seed;
 
 use crate::catalog;
 use crate::domain::{Check, NewObservation, Platform, Precision, SourceKind};
+use crate::output::outln;
 use crate::storage::{StateFilter, Store, TimelineQuery};
 use anyhow::Context;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -83,14 +84,14 @@ pub async fn storage(args: StorageBench) -> anyhow::Result<()> {
         (None, None) => anyhow::bail!("no database for the benchmark"),
     };
     let store = Store::open(&url, 4).await?;
-    println!(
+    outln!(
         "hutong bench storage: {} observations over {} checks on {} ({})",
         args.observations,
         args.checks,
         store.backend().name(),
         store.url()
     );
-    println!("synthetic data is labelled `simulated` and kept out of real figures");
+    outln!("synthetic data is labelled `simulated` and kept out of real figures");
 
     // Reference data: the real catalog plus synthetic target platforms.
     let mut cat = catalog::load_dir(&args.catalog_dir).map_err(|p| anyhow::anyhow!("{p}"))?;
@@ -166,7 +167,7 @@ pub async fn storage(args: StorageBench) -> anyhow::Result<()> {
     written += store.insert_observations(&batch).await?.len();
     let load_secs = began.elapsed().as_secs_f64();
     let counts = store.counts().await?;
-    println!(
+    outln!(
         "\nwrote {written} observations in {load_secs:.1} s ({:.0}/s); {} transitions maintained",
         written as f64 / load_secs,
         counts.transitions
@@ -180,12 +181,14 @@ pub async fn storage(args: StorageBench) -> anyhow::Result<()> {
         ..StateFilter::default()
     };
     let one_check = checks.first().context("no checks")?.clone();
-    println!(
+    outln!(
         "\n{:<48} {:>9} {:>9}",
-        "query (20 runs each)", "p50 ms", "p95 ms"
+        "query (20 runs each)",
+        "p50 ms",
+        "p95 ms"
     );
     let report = |name: &str, p50: f64, p95: f64, note: String| {
-        println!("{name:<48} {p50:>9.2} {p95:>9.2}  {note}");
+        outln!("{name:<48} {p50:>9.2} {p95:>9.2}  {note}");
     };
     let (p50, p95, rows) =
         time_it(20, || async { Ok(store.state_as_of(end, &all).await?) }).await?;
@@ -255,7 +258,7 @@ pub async fn storage(args: StorageBench) -> anyhow::Result<()> {
         format!("{} rows", rows.len()),
     );
     if let Some(mib) = peak_rss_mib() {
-        println!("\npeak memory (VmHWM): {mib:.0} MiB");
+        outln!("\npeak memory (VmHWM): {mib:.0} MiB");
     }
     store.close().await;
     if let Some(dir) = tmp {

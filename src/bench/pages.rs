@@ -3,6 +3,7 @@
 //! for each page in turn and the latencies are printed as percentiles. Prints figures,
 //! asserts nothing.
 
+use crate::output::outln;
 use crate::storage::Store;
 use crate::web::{self, AppState};
 use anyhow::Context;
@@ -107,9 +108,11 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
             let url = format!("sqlite://{}", tmp.join("bench.db").display());
             let store = Store::open(&url, 4).await?;
             let report = super::seed::seed(&store, &seed_args).await?;
-            println!(
+            outln!(
                 "seeded {} observations ({} transitions) in {:.1} s",
-                report.observations, report.transitions, report.seconds
+                report.observations,
+                report.transitions,
+                report.seconds
             );
             store.close().await;
             url
@@ -117,7 +120,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
     };
     let store = Store::open(&url, 8).await?;
     let counts = store.counts().await?;
-    println!(
+    outln!(
         "hutong bench pages: {} observations, {} checks on {} ({})",
         counts.observations,
         counts.checks,
@@ -152,18 +155,25 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
             "/timeline?source=simulated".to_string(),
         ),
     ];
-    println!(
+    outln!(
         "{} requests per page, {} in flight; past date {past}; check {check_id}",
-        args.requests, args.concurrency
+        args.requests,
+        args.concurrency
     );
     let header = || {
-        println!(
+        outln!(
             "{:<30} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7}",
-            "page", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "failed"
+            "page",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "max ms",
+            "req/s",
+            "failed"
         )
     };
     let row = |name: &str, f: &Figures| {
-        println!(
+        outln!(
             "{:<30} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>10.0} {:>7}",
             name,
             f.percentile(0.50),
@@ -174,7 +184,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
             f.failed
         )
     };
-    println!("\nwarm: the data unchanged between requests (what pages keep is reused)");
+    outln!("\nwarm: the data unchanged between requests (what pages keep is reused)");
     header();
     for (name, path) in &pages {
         let url = format!("{base}{path}");
@@ -191,7 +201,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
         row(name, &f);
     }
     let cold_requests = (args.requests / 5).max(20);
-    println!(
+    outln!(
         "\nafter a write: the data version raised before each request ({cold_requests} requests, \
          nothing kept is reused)"
     );
@@ -202,7 +212,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
         row(name, &f);
     }
     if let Some(mib) = super::peak_rss_mib() {
-        println!("peak memory (VmHWM, server and clients): {mib:.0} MiB");
+        outln!("peak memory (VmHWM, server and clients): {mib:.0} MiB");
     }
     server.abort();
     store.close().await;

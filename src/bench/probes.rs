@@ -5,6 +5,7 @@
 use crate::catalog;
 use crate::config::Config;
 use crate::domain::{Check, Platform};
+use crate::output::outln;
 use crate::probes::engine::Engine;
 use crate::probes::fetch::{FetchSettings, Fetcher, FetcherOptions};
 use crate::probes::pack::validate_packs;
@@ -92,7 +93,7 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
         ..FetcherOptions::default()
     };
     let sim_fetcher = Fetcher::new(options()).context("client")?;
-    println!(
+    outln!(
         "hutong bench probes: {} runs ({} targets × {} slots), {} KiB pages, {} in flight, {} on {}",
         targets * slots,
         targets,
@@ -130,7 +131,7 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
         .count()
         .await;
     let raw_secs = started.elapsed().as_secs_f64();
-    println!(
+    outln!(
         "raw HTTP GET (fetch + decode only): {ok}/{raw_n} in {raw_secs:.2} s = {:.0} requests/s",
         ok as f64 / raw_secs
     );
@@ -170,17 +171,17 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
     }
     let secs = started.elapsed().as_secs_f64();
     let (snapshots, raw_bytes, stored_bytes) = store.snapshot_totals().await?;
-    println!(
+    outln!(
         "probe runs end to end: {observed} in {secs:.2} s = {:.0} runs/s ({failures} failed)",
         observed as f64 / secs
     );
-    println!(
+    outln!(
         "snapshots: {snapshots} bodies, {:.1} MiB raw, {:.1} MiB stored (zstd)",
         raw_bytes as f64 / 1048576.0,
         stored_bytes as f64 / 1048576.0
     );
     if let Some(mib) = super::peak_rss_mib() {
-        println!("peak memory (VmHWM, simulator included): {mib:.0} MiB");
+        outln!("peak memory (VmHWM, simulator included): {mib:.0} MiB");
     }
     running.shutdown().await;
     store.close().await;
@@ -215,7 +216,7 @@ fn selector_figures(page: &str) {
             .next()
             .is_some()
     });
-    println!(
+    outln!(
         "one selector condition on a {} KiB page: {scanned:.1} µs from start tags, {tree:.1} µs from the tree",
         page.len() / 1024
     );

@@ -12,6 +12,7 @@
 use super::peak_rss_mib;
 use crate::catalog;
 use crate::domain::{Check, Group, Platform, SourceKind};
+use crate::output::outln;
 use crate::storage::{BulkObservation, Store};
 use crate::web::{self, AppState};
 use anyhow::Context;
@@ -267,7 +268,7 @@ pub async fn seed_command(
         Some(url) => url,
         None => {
             let (file, url) = temp_sqlite("seed")?;
-            println!(
+            outln!(
                 "database: {} (kept; pass --database-url {url})",
                 file.display()
             );
@@ -275,19 +276,19 @@ pub async fn seed_command(
         }
     };
     let store = Store::open(&url, 4).await?;
-    println!(
+    outln!(
         "hutong bench seed: {observations} observations over {checks} synthetic checks on {} ({})",
         store.backend().name(),
         store.url()
     );
-    println!(
+    outln!(
         "everything written is labelled simulated (group `{SYNTHETIC_GROUP}`, source kind `simulated`)"
     );
     let mut args = SeedArgs::new(observations, checks, catalog_dir);
     args.change_every = change_every;
     args.verbose = true;
     let report = seed(&store, &args).await?;
-    println!(
+    outln!(
         "wrote {} observations and {} transitions in {:.1} s: {:.0} observations/s",
         report.observations,
         report.transitions,
@@ -317,7 +318,7 @@ pub async fn export_command(
         Some(url) => (url, false),
         None => {
             let (file, url) = temp_sqlite("export")?;
-            println!(
+            outln!(
                 "database: {} (kept; pass --database-url {url} to reuse it)",
                 file.display()
             );
@@ -325,7 +326,7 @@ pub async fn export_command(
         }
     };
     let store = Store::open(&url, 4).await?;
-    println!(
+    outln!(
         "hutong bench export: /timeline.csv?source=simulated on {} ({})",
         store.backend().name(),
         store.url()
@@ -350,7 +351,7 @@ pub async fn export_command(
         args.change_every = 1;
         args.verbose = true;
         let report = seed(&store, &args).await?;
-        println!(
+        outln!(
             "seeded {} observations ({} transitions) in {:.1} s: {:.0} observations/s",
             report.observations,
             report.transitions,
@@ -358,7 +359,7 @@ pub async fn export_command(
             report.rows_per_second()
         );
     } else {
-        println!("using the {existing} simulated timeline rows already there");
+        outln!("using the {existing} simulated timeline rows already there");
     }
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
@@ -370,7 +371,7 @@ pub async fn export_command(
     // The machine's other work moves single runs a lot: several, with their median.
     let mut rates = Vec::new();
     for run in 1..=repeat.max(1) {
-        println!("\nrun {run} of {}", repeat.max(1));
+        outln!("\nrun {run} of {}", repeat.max(1));
         let hwm_before = peak_rss_mib();
         let rss_before = rss_mib();
         let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
@@ -409,20 +410,20 @@ pub async fn export_command(
         sampling.store(false, std::sync::atomic::Ordering::Relaxed);
         let samples = sampler.await.unwrap_or_default();
         let data_rows = lines.saturating_sub(1);
-        println!(
+        outln!(
             "\ndownloaded {data_rows} rows, {:.1} MiB in {secs:.2} s",
             bytes as f64 / 1048576.0
         );
         if let Some(t) = first_byte {
-            println!("first byte after {:.0} ms", t.as_secs_f64() * 1000.0);
+            outln!("first byte after {:.0} ms", t.as_secs_f64() * 1000.0);
         }
-        println!(
+        outln!(
             "rate: {:.0} rows/s ({:.1} MiB/s)",
             data_rows as f64 / secs,
             bytes as f64 / 1048576.0 / secs
         );
         let fmt = |v: Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.0} MiB"));
-        println!(
+        outln!(
             "memory: RSS before {}, after {}; peak (VmHWM) before {}, after {}",
             fmt(rss_before),
             fmt(rss_mib()),
@@ -432,7 +433,7 @@ pub async fn export_command(
         if !samples.is_empty() {
             let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
             let max = samples.iter().copied().fold(0.0, f64::max);
-            println!(
+            outln!(
                 "RSS during the download ({} samples, every 200 ms): min {min:.0} MiB, max {max:.0} MiB",
                 samples.len()
             );
@@ -441,7 +442,7 @@ pub async fn export_command(
     }
     if rates.len() > 1 {
         rates.sort_by(f64::total_cmp);
-        println!(
+        outln!(
             "\n{} runs: median {:.0} rows/s, range {:.0}–{:.0}",
             rates.len(),
             rates[rates.len() / 2],

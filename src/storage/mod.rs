@@ -6,20 +6,24 @@
 //! implementations cannot drift apart, and the storage test suite runs the same stories
 //! against both.
 
+mod batches;
 mod bulk;
 mod catalog_load;
 mod charts;
 mod history;
 mod ledger;
+pub mod memo;
 mod probes;
 mod records;
 mod requirements;
 mod sqlite_read;
 mod storable;
 
+pub use batches::{Batch, TimelineBatches};
 pub use bulk::BulkObservation;
 pub use catalog_load::LoadReport;
 pub use ledger::{FinishedRun, MissReason, MissedSlotsRecord, PendingCounts};
+pub use memo::{Memo, Reads};
 pub use probes::*;
 // The records live in the domain; re-exported here for the code that still names them by
 // their old path (removed once every caller uses `crate::domain`; keep a plain `use` of

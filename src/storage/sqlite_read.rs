@@ -9,6 +9,7 @@
 //! and its parameters are those of [`Store::timeline_stream`], so every reader returns the
 //! same rows (tests compare them).
 
+use super::batches::{BATCH_ROWS, Batch};
 use super::{
     StorageError, Store, TRANSITION_COLUMNS_UNJOINED, TimelineOrder, TimelineQuery, TransitionRef,
     timeline_stream_sql,
@@ -246,82 +247,6 @@ impl Named for rusqlite::Statement<'_> {
     }
 }
 
-/// Rows per batch handed from the reading thread to the caller's.
-const BATCH_ROWS: usize = 1024;
-
-/// Transitions copied out of SQLite's buffers, their text in one string per batch: two
-/// allocations per thousand rows, and the buffers go back to the reader to be filled again.
-#[derive(Default)]
-struct Batch {
-    text: String,
-    rows: Vec<BatchRow>,
-}
-
-/// One transition of a [`Batch`]: numbers, and byte ranges of `Batch::text` for the text
-/// (`None` for SQL nulls).
-struct BatchRow {
-    id: i64,
-    observation_id: i64,
-    occurred_at: DateTime<Utc>,
-    /// check_id, source_key, from_status, to_status, source_kind, source_id, precision,
-    /// kind, subject, object
-    text: [Option<(u32, u32)>; 10],
-}
-
-impl Batch {
-    fn push(&mut self, t: &TransitionRef<'_>) {
-        let mut put = |s: Option<&str>| {
-            s.map(|s| {
-                let start = self.text.len() as u32;
-                self.text.push_str(s);
-                (start, self.text.len() as u32)
-            })
-        };
-        let text = [
-            put(Some(t.check_id)),
-            put(Some(t.source_key)),
-            put(t.from_status),
-            put(Some(t.to_status)),
-            put(Some(t.source_kind)),
-            put(t.source_id),
-            put(Some(t.precision)),
-            put(Some(t.kind)),
-            put(Some(t.subject)),
-            put(Some(t.object)),
-        ];
-        self.rows.push(BatchRow {
-            id: t.id,
-            observation_id: t.observation_id,
-            occurred_at: t.occurred_at,
-            text,
-        });
-    }
-
-    fn row(&self, r: &BatchRow) -> TransitionRef<'_> {
-        let get = |i: usize| r.text[i].and_then(|(a, b)| self.text.get(a as usize..b as usize));
-        TransitionRef {
-            id: r.id,
-            check_id: get(0).unwrap_or_default(),
-            source_key: get(1).unwrap_or_default(),
-            observation_id: r.observation_id,
-            occurred_at: r.occurred_at,
-            from_status: get(2),
-            to_status: get(3).unwrap_or_default(),
-            source_kind: get(4).unwrap_or_default(),
-            source_id: get(5),
-            precision: get(6).unwrap_or_default(),
-            kind: get(7).unwrap_or_default(),
-            subject: get(8).unwrap_or_default(),
-            object: get(9).unwrap_or_default(),
-        }
-    }
-
-    fn clear(&mut self) {
-        self.text.clear();
-        self.rows.clear();
-    }
-}
-
 impl OpenTimeline {
     /// [`OpenTimeline::for_each`] on two threads: a second thread steps SQLite and copies
     /// rows into batches while this one runs `each` on the previous batch, so reading and
@@ -339,7 +264,7 @@ impl OpenTimeline {
                 let mut stopped = false;
                 self.for_each(|t| {
                     batch.push(t);
-                    if batch.rows.len() >= BATCH_ROWS {
+                    if batch.len() >= BATCH_ROWS {
                         let next = empty_rx.try_recv().unwrap_or_default();
                         if full_tx.send(std::mem::replace(&mut batch, next)).is_err() {
                             // The caller stopped.
@@ -349,14 +274,14 @@ impl OpenTimeline {
                     }
                     ControlFlow::Continue(())
                 })?;
-                if !stopped && !batch.rows.is_empty() {
+                if !stopped && !batch.is_empty() {
                     let _ = full_tx.send(batch);
                 }
                 Ok(())
             });
             'batches: while let Ok(mut batch) = full_rx.recv() {
-                for r in &batch.rows {
-                    if each(&batch.row(r)).is_break() {
+                for t in batch.rows() {
+                    if each(&t).is_break() {
                         break 'batches;
                     }
                 }

@@ -1,104 +1,64 @@
 //! HTTP: the server-rendered dashboard, the JSON API under `/api/v1`, `/healthz`, and the
 //! stylesheet and static files. [`router`] builds the whole app so tests can drive it
 //! in-process.
+//!
+//! One module per question a reader asks, each with its page, its JSON and its downloads:
+//!
+//! | question | module |
+//! |---|---|
+//! | How open are the platforms, now and then? (`/`, openness charts) | [`overview`] |
+//! | Who opens whom? (`/links`, `/payments`, `/qr`, `/api/v1/matrix`) | [`matrices`] |
+//! | What do we know of one check? (`/checks/…`, `/observations/…`) | [`checks`] |
+//! | Who is this platform, where does a fact come from? (`/platforms…`, `/sources/…`) | [`platforms`] |
+//! | Are the probes working? (`/probes`) | [`probes`] |
+//! | What changed, when? (`/timeline` and its CSV, JSON, NDJSON, Atom) | [`timeline`] |
+//! | Are regulators' requirements met? (`/requirements…`, iCalendar) | [`requirements`] |
+//!
+//! Below them, shared by all and never using them: [`request`] (what a request asks for,
+//! as extractors), [`error`] (one error type, answered as a page, JSON or text),
+//! [`present`] (view data several questions show), [`charts`] (the chart downloads'
+//! answer) and [`app_state`].
 
-mod api;
-mod charts;
-pub mod exports;
-pub mod lang;
-mod memo;
-mod pages;
-mod params;
+pub mod app_state;
+pub mod charts;
+pub mod checks;
+pub mod error;
+pub mod matrices;
+pub mod overview;
+pub mod platforms;
 pub mod png;
-mod probe_pages;
-mod requirement_pages;
-mod views;
+pub mod present;
+pub mod probes;
+pub mod request;
+pub mod requirements;
+pub mod timeline;
 
-use crate::storage::{StorageError, Store};
+#[cfg(test)]
+mod layers;
+#[cfg(test)]
+mod tests;
+
+pub use app_state::AppState;
+pub use error::WebError;
+pub use request::AsOf;
+
+/// The timeline exports under their former path.
+pub mod exports {
+    pub use super::timeline::export::{COLUMNS, FEED_ENTRIES};
+}
+
+use crate::storage::StorageError;
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use error::{HtmlError, truncate};
+use hutong_app::i18n::Lang;
+use hutong_app::model::Section;
+use request::ReaderLang;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
-
-pub use params::AsOf;
-
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    /// The probe packs loaded at start (empty when none).
-    pub packs: std::sync::Arc<Vec<crate::probes::PackSummary>>,
-    /// A pack failing for longer than this is flagged on the overview.
-    pub probe_alert_after: chrono::Duration,
-    /// Where readers reach this server (`public_url`): absolute links in exports and feeds.
-    pub public_url: String,
-    /// Results kept while the data stays the same (see [`memo`]).
-    pub memo: std::sync::Arc<memo::Memo>,
-    /// Chart PNGs: drawn once, kept, shared and queued (see [`png`]).
-    pub png: std::sync::Arc<png::PngCharts>,
-}
-
-impl AppState {
-    /// A state with no probe packs (tests of pages that need none).
-    pub fn new(store: Store) -> AppState {
-        AppState {
-            store,
-            packs: std::sync::Arc::new(Vec::new()),
-            probe_alert_after: chrono::Duration::hours(1),
-            public_url: crate::config::DEFAULT_PUBLIC_URL.to_string(),
-            memo: Default::default(),
-            png: Default::default(),
-        }
-    }
-
-    /// The reference data (catalog tables), kept while the data version holds.
-    pub async fn reference(
-        &self,
-    ) -> Result<std::sync::Arc<crate::storage::Reference>, StorageError> {
-        self.memo.reference(&self.store).await
-    }
-
-    /// The reference data without the checks of simulated platforms (what real figures
-    /// count), kept likewise.
-    pub async fn real_reference(
-        &self,
-    ) -> Result<std::sync::Arc<crate::storage::Reference>, StorageError> {
-        self.memo.real_reference(&self.store).await
-    }
-
-    /// [`Store::state_as_of`], kept while the data version holds.
-    pub async fn state_as_of(
-        &self,
-        at: chrono::DateTime<chrono::Utc>,
-        filter: &crate::storage::StateFilter,
-    ) -> Result<Vec<crate::storage::ObservationRecord>, StorageError> {
-        Ok((*self.memo.state_as_of(&self.store, at, filter).await?).clone())
-    }
-
-    /// [`Store::timeline`], kept while the data version holds.
-    pub async fn timeline(
-        &self,
-        q: &crate::storage::TimelineQuery,
-    ) -> Result<std::sync::Arc<memo::TimelinePage>, StorageError> {
-        self.memo.timeline(&self.store, q).await
-    }
-
-    /// [`Store::transitions`] of a check, kept while the data version holds.
-    pub async fn transitions(
-        &self,
-        check_id: &str,
-    ) -> Result<std::sync::Arc<Vec<crate::storage::TransitionRecord>>, StorageError> {
-        self.memo.transitions(&self.store, check_id).await
-    }
-
-    /// The same state with another public URL (no trailing slash needed).
-    pub fn with_public_url(mut self, url: &str) -> AppState {
-        self.public_url = url.trim_end_matches('/').to_string();
-        self
-    }
-}
 
 /// Pages forbid scripts outright: cited and scraped text is shown, never executed.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self' 'unsafe-inline'; \
@@ -106,62 +66,26 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self' 'uns
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
-        .route("/", get(api::get_index))
-        .route("/platforms", get(api::list_platforms))
-        .route("/platforms/{slug}", get(api::get_platform))
-        .route("/checks", get(api::list_checks))
-        .route("/checks/{id}", get(api::get_check))
-        .route("/checks/{id}/observations", get(api::list_observations))
-        .route("/matrix", get(api::get_matrix))
-        .route("/timeline", get(api::get_timeline))
-        .route("/probes", get(api::list_probes))
-        .route(
-            "/requirements",
-            get(requirement_pages::list_requirements_api),
-        )
-        .route(
-            "/requirements/{id}",
-            get(requirement_pages::get_requirement_api),
-        )
-        .fallback(api::not_found);
-    // Pages are in the reader's language; the API, health check and static files are not.
+        .route("/", get(get_api_index))
+        .merge(matrices::api_routes())
+        .merge(checks::api_routes())
+        .merge(platforms::api_routes())
+        .merge(probes::api_routes())
+        .merge(timeline::api_routes())
+        .merge(requirements::api_routes())
+        .fallback(api_not_found);
+    // Pages and downloads are in the reader's language; the API, health check and static
+    // files are not.
     let dashboard = Router::new()
-        .route("/", get(pages::show_overview))
-        .route("/links", get(pages::show_links))
-        .route("/payments", get(pages::show_payments))
-        .route("/qr", get(pages::show_qr))
-        .route("/checks/{id}", get(pages::show_check))
-        .route("/platforms", get(pages::show_platforms))
-        .route("/platforms/{slug}", get(pages::show_platform))
-        .route("/timeline", get(pages::show_timeline))
-        .route("/timeline.csv", get(exports::get_csv))
-        .route("/timeline.json", get(exports::get_json))
-        .route("/timeline.ndjson", get(exports::get_ndjson))
-        .route("/timeline.atom", get(exports::get_atom))
-        .route("/sources/{id}", get(pages::show_source))
-        .route("/probes", get(probe_pages::show_probes))
-        .route("/requirements", get(requirement_pages::show_requirements))
-        .route(
-            "/requirements/{id}",
-            get(requirement_pages::show_requirement),
-        )
-        .route(
-            "/requirements.ics",
-            get(requirement_pages::get_requirements_ics),
-        )
-        .route("/observations/{id}", get(probe_pages::show_observation))
-        .route(
-            "/observations/{id}/snapshot",
-            get(probe_pages::get_snapshot),
-        )
-        .route("/charts/checks/{file}", get(charts::get_check_chart))
-        .route(
-            "/charts/requirements/{file}",
-            get(requirement_pages::get_requirement_chart),
-        )
-        .route("/charts/{file}", get(charts::get_openness_chart))
-        .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn(lang::negotiate));
+        .merge(overview::routes())
+        .merge(matrices::routes())
+        .merge(checks::routes())
+        .merge(platforms::routes())
+        .merge(probes::routes())
+        .merge(timeline::routes())
+        .merge(requirements::routes())
+        .fallback(page_not_found)
+        .layer(axum::middleware::from_fn(request::negotiate));
     Router::new()
         .merge(dashboard)
         .route("/healthz", get(get_health))
@@ -202,7 +126,51 @@ async fn retry_after_when_unavailable(mut response: Response) -> Response {
     response
 }
 
-async fn get_health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+/// A page that does not exist, said in the reader's language.
+async fn page_not_found(uri: Uri, ReaderLang(lang): ReaderLang) -> HtmlError {
+    let chrome = request::chrome(
+        lang,
+        &lang.t("title-not-found"),
+        Section::Other,
+        uri.path(),
+        &request::AsOf::today(),
+        Vec::new(),
+    );
+    let message = lang.t_args("error-no-page", &[("path", truncate(uri.path()).into())]);
+    HtmlError::new(&chrome, WebError::NotFound(message))
+}
+
+/// An API endpoint that does not exist.
+async fn api_not_found(uri: Uri) -> WebError {
+    WebError::NotFound(Lang::En.t_args(
+        "error-no-endpoint",
+        &[("path", truncate(uri.path()).into())],
+    ))
+}
+
+async fn get_api_index() -> Response {
+    axum::Json(serde_json::json!({
+        "name": "Hutong API",
+        "version": 1,
+        "dates": "every endpoint that takes ?at=YYYY-MM-DD answers as of the end of that day, Beijing time; default now",
+        "endpoints": [
+            "/api/v1/platforms",
+            "/api/v1/platforms/{slug}",
+            "/api/v1/checks?kind=link|payment|qr",
+            "/api/v1/checks/{id}?at=YYYY-MM-DD",
+            "/api/v1/checks/{id}/observations",
+            "/api/v1/matrix?kind=link|payment|qr&at=YYYY-MM-DD",
+            "/api/v1/timeline?at=&platform=&kind=&source=&page=",
+            "/api/v1/probes",
+            "/api/v1/requirements?at=YYYY-MM-DD",
+            "/api/v1/requirements/{id}?at=YYYY-MM-DD",
+            "/healthz"
+        ]
+    }))
+    .into_response()
+}
+
+async fn get_health(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => axum::Json(serde_json::json!({
             "status": "ok",
@@ -254,42 +222,4 @@ async fn get_favicon() -> Response {
 
 async fn get_robots() -> Response {
     cached("text/plain; charset=utf-8", ROBOTS)
-}
-
-/// Why a request failed. 4xx say exactly what was wrong; 5xx are logged in full and
-/// answered with a generic message.
-#[derive(Debug, thiserror::Error)]
-pub enum WebError {
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("internal error")]
-    Storage(#[from] StorageError),
-}
-
-impl WebError {
-    pub fn status(&self) -> StatusCode {
-        match self {
-            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            WebError::NotFound(_) => StatusCode::NOT_FOUND,
-            WebError::Storage(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
-            WebError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// The message a client may see.
-    pub fn public_message(&self) -> String {
-        match self {
-            WebError::Storage(e) if e.is_unavailable() => {
-                tracing::error!(error = %e, "request failed: the database is unavailable");
-                lang::current().t("error-unavailable")
-            }
-            WebError::Storage(e) => {
-                tracing::error!(error = %e, "request failed");
-                lang::current().t("error-internal")
-            }
-            other => other.to_string(),
-        }
-    }
 }

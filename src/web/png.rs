@@ -1,7 +1,7 @@
 //! PNG downloads of the charts: drawn once, kept, shared and queued. A drawn PNG is kept
 //! under what it shows (chart, date, language), bounded in bytes, and all of them are
-//! dropped when the data version moves on (as [`super::memo`] keeps what the SVGs are drawn
-//! from); its "generated" line then tells when it was drawn. A request for a PNG being
+//! dropped when the data version moves on (as [`crate::storage::memo`] keeps what the SVGs
+//! are drawn from); its "generated" line then tells when it was drawn. A request for a PNG being
 //! drawn waits for that drawing. Only so many different PNGs wait or draw at once: one
 //! more is answered 503 with `Retry-After`, so a flood of downloads costs neither
 //! unbounded memory nor unbounded waits.
@@ -69,7 +69,7 @@ impl quick_cache::Weighter<Key, Bytes> for ByteWeight {
     }
 }
 
-/// Shared by every clone of one [`super::AppState`].
+/// Shared by every clone of the web's `AppState`.
 pub struct PngCharts {
     limits: PngLimits,
     kept: quick_cache::sync::Cache<Key, Bytes, ByteWeight>,

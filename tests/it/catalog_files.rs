@@ -463,3 +463,23 @@ async fn a_broken_catalog_loads_nothing_and_loses_nothing() {
     assert!(err.contains("refusing to start: the catalog"), "{err}");
     assert!(err.contains("2021-articles.toml:"), "{err}");
 }
+
+/// `hutong probe check | head -0`: the reader is gone before the command writes its first
+/// line; the command ends quietly (as a process killed by SIGPIPE would: 141) instead of
+/// panicking.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    let mut child = hutong()
+        .args(["probe", "check", "--catalog-dir"])
+        .arg(common::catalog_dir())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start hutong");
+    // Closed long before the packs are loaded and the first line written.
+    drop(child.stdout.take());
+    let done = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(done.status.code(), Some(141), "{stderr}");
+}

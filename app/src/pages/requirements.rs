@@ -4,7 +4,7 @@
 
 use crate::components::{citation_view, name_view, status_badge};
 use crate::i18n::Lang;
-use crate::layout::render_document;
+use crate::layout::{Alternate, render_document, render_document_with_alternate};
 use crate::model::*;
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -246,7 +246,13 @@ pub fn requirements_page(chrome: &Chrome, data: &RequirementsView) -> String {
         {empty}
         {items}
     };
-    render_document(chrome, body)
+    // Calendar apps and browsers find the feed in the head.
+    let calendar = Alternate {
+        mime: "text/calendar",
+        title: "iCalendar".into(),
+        href: data.ics_href.clone(),
+    };
+    render_document_with_alternate(chrome, Some(calendar), body)
 }
 
 fn outcome_text(row: &CheckComplianceRow, lang: Lang) -> String {

@@ -1,37 +1,44 @@
-//! Exports of the timeline for journalists and programs: `/timeline.csv`, `.json`,
+//! The timeline's exports for journalists and programs: `/timeline.csv`, `.json`,
 //! `.ndjson` (every entry the filters select, oldest first, streamed from the database in
-//! constant memory) and `/timeline.atom` (the latest changes as an Atom 1.0 feed).
+//! constant memory) and the Atom feed (see `atom`), and what they share: the request, the
+//! rows and their words, the file names and links.
 //!
 //! They take exactly the `/timeline` page's query parameters (`at`, `platform`, `kind`,
 //! `source`, `from`, `to`) plus `lang`. Every row carries its citation or an absolute link
 //! to its evidence, and says whether it is simulated.
+//!
+//! Rows are read in batches by storage ([`Store::timeline_batches`]: straight from a SQLite
+//! file, through the pool otherwise) and encoded on a blocking thread, so reading and
+//! encoding use both cores; the read is opened before the 200, and a failure later breaks
+//! the transfer rather than ending a file that looks complete.
+//!
+//! [`Store::timeline_batches`]: crate::storage::Store::timeline_batches
 
-use super::pages::TimelineFilter;
-use super::params::Params;
-use super::{AppState, AsOf, WebError};
+use super::csv::CsvChunk;
+use super::filter::TimelineFilter;
+use super::json::{self, JsonRows, NdjsonRows};
 use crate::catalog::{Milestone, Side};
-use crate::storage::{
-    OpenTimeline, Reference, StorageError, Store, TimelineOrder, TimelineQuery, TransitionRef,
-};
+use crate::storage::{Reads, Reference, TimelineBatches, TimelineOrder, TransitionRef};
 use crate::time::{self, SHANGHAI};
+use crate::web::app_state::AppState;
+use crate::web::error::{Answer, FileError, JsonError, WebError};
+use crate::web::request::{AsOf, ReaderLang};
 use axum::body::{Body, Bytes};
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures_util::StreamExt;
 use hutong_app::i18n::Lang;
 use hutong_app::model::ExportLink;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::ops::ControlFlow;
 
 /// How many entries the Atom feed carries (the latest).
 pub const FEED_ENTRIES: usize = 100;
 
 /// Bytes gathered before a chunk is handed to the client.
-const CHUNK: usize = 64 * 1024;
+pub(super) const CHUNK: usize = 64 * 1024;
 
 /// The columns of the CSV export, in order; also the keys of each JSON row.
 pub const COLUMNS: [&str; 25] = [
@@ -71,7 +78,7 @@ pub enum Format {
 }
 
 impl Format {
-    fn extension(self) -> &'static str {
+    pub(super) fn extension(self) -> &'static str {
         match self {
             Format::Csv => "csv",
             Format::Json => "json",
@@ -107,7 +114,7 @@ pub fn links(filter: &TimelineFilter, as_of: &AsOf, lang: Lang) -> Vec<ExportLin
 }
 
 /// `platform=…&kind=…&…&at=…&lang=…`: the filters, the date unless today, the language.
-fn export_query(filter: &TimelineFilter, as_of: &AsOf, lang: Lang) -> String {
+pub(super) fn export_query(filter: &TimelineFilter, as_of: &AsOf, lang: Lang) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in filter.pairs() {
         q.append_pair(&k, &v);
@@ -120,55 +127,75 @@ fn export_query(filter: &TimelineFilter, as_of: &AsOf, lang: Lang) -> String {
 }
 
 /// What one export request asks for, read strictly from its URL.
-struct Request {
-    as_of: AsOf,
-    filter: TimelineFilter,
-    lang: Lang,
-    reference: std::sync::Arc<Reference>,
+pub(super) struct ExportRequest {
+    pub(super) as_of: AsOf,
+    pub(super) filter: TimelineFilter,
+    pub(super) lang: Lang,
+    pub(super) reads: Reads,
+    pub(super) reference: std::sync::Arc<Reference>,
 }
 
-async fn read_request(state: &AppState, raw: Option<&str>) -> Result<Request, WebError> {
-    let params = Params::parse(raw);
-    let as_of = params.as_of()?;
-    let lang = super::lang::current();
-    let reference = state.reference().await?;
-    let filter = TimelineFilter::parse(&params, &reference)?;
-    Ok(Request {
-        as_of,
-        filter,
-        lang,
-        reference,
-    })
-}
-
-fn error_response(e: &WebError, json: bool) -> Response {
-    let message = e.public_message();
-    if json {
-        (
-            e.status(),
-            axum::Json(serde_json::json!({ "error": message })),
-        )
-            .into_response()
-    } else {
-        (
-            e.status(),
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            format!("{message}\n"),
-        )
-            .into_response()
+impl ExportRequest {
+    /// The request's date, reads and filters, each error in the order a reader fixes them.
+    pub(super) async fn new(
+        lang: Lang,
+        at: Result<AsOf, WebError>,
+        reads: Result<Reads, WebError>,
+        filter: Result<TimelineFilter, WebError>,
+    ) -> Result<ExportRequest, WebError> {
+        let as_of = at?;
+        let reads = reads?;
+        let reference = reads.reference().await?;
+        let filter = filter?;
+        Ok(ExportRequest {
+            as_of,
+            filter,
+            lang,
+            reads,
+            reference,
+        })
     }
 }
 
-pub async fn get_csv(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
-    stream_export(state, q.as_deref(), Format::Csv).await
+pub async fn get_csv(
+    State(state): State<AppState>,
+    ReaderLang(lang): ReaderLang,
+    at: Result<AsOf, WebError>,
+    reads: Result<Reads, WebError>,
+    filter: Result<TimelineFilter, WebError>,
+) -> Result<Response, FileError> {
+    let req = ExportRequest::new(lang, at, reads, filter)
+        .await
+        .or_file(lang)?;
+    stream_export(&state, req, Format::Csv).await.or_file(lang)
 }
 
-pub async fn get_json(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
-    stream_export(state, q.as_deref(), Format::Json).await
+pub async fn get_json(
+    State(state): State<AppState>,
+    ReaderLang(lang): ReaderLang,
+    at: Result<AsOf, WebError>,
+    reads: Result<Reads, WebError>,
+    filter: Result<TimelineFilter, WebError>,
+) -> Result<Response, JsonError> {
+    let req = ExportRequest::new(lang, at, reads, filter)
+        .await
+        .or_json(lang)?;
+    stream_export(&state, req, Format::Json).await.or_json(lang)
 }
 
-pub async fn get_ndjson(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
-    stream_export(state, q.as_deref(), Format::Ndjson).await
+pub async fn get_ndjson(
+    State(state): State<AppState>,
+    ReaderLang(lang): ReaderLang,
+    at: Result<AsOf, WebError>,
+    reads: Result<Reads, WebError>,
+    filter: Result<TimelineFilter, WebError>,
+) -> Result<Response, JsonError> {
+    let req = ExportRequest::new(lang, at, reads, filter)
+        .await
+        .or_json(lang)?;
+    stream_export(&state, req, Format::Ndjson)
+        .await
+        .or_json(lang)
 }
 
 /// `hutong-timeline-platform-wechat_kind-link-2021-12-31.csv`: the filters and the date,
@@ -197,76 +224,41 @@ fn file_name(filter: &TimelineFilter, as_of: &AsOf, ext: &str) -> String {
     format!("hutong-timeline-{safe}-{}.{ext}", as_of.day)
 }
 
-async fn stream_export(state: AppState, raw: Option<&str>, format: Format) -> Response {
-    let json_errors = format != Format::Csv;
-    let req = match read_request(&state, raw).await {
-        Ok(r) => r,
-        Err(e) => return error_response(&e, json_errors),
-    };
+/// Answers a streamed export: the read is opened first (a database that cannot be read is
+/// an error status with a message, not a 200 with an empty, broken body), then rows are
+/// encoded on a blocking thread as batches arrive.
+async fn stream_export(
+    state: &AppState,
+    req: ExportRequest,
+    format: Format,
+) -> Result<Response, WebError> {
     let name = file_name(&req.filter, &req.as_of, format.extension());
     let rows = RowMaker::new(&req, &state.public_url);
-    let milestones_only = req.filter.kind.as_deref() == Some("milestone");
-    let query = (!milestones_only).then(|| req.filter.query(&req.as_of, 0, 0));
     let preamble = match format {
-        Format::Json => json_preamble(&req, &state.public_url),
+        Format::Json => json::preamble(&req, &state.public_url),
         _ => Vec::new(),
     };
+    let batches = if req.filter.milestones_only() {
+        None
+    } else {
+        let q = req.filter.query(&req.as_of, 0, 0);
+        Some(
+            req.reads
+                .store()
+                .timeline_batches(&q, TimelineOrder::OldestFirst)
+                .await?,
+        )
+    };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    // The producer says whether the read could be opened before anything is sent: a
-    // database that cannot be read is an error status with a message, not a 200 with an
-    // empty, broken body.
-    let (opened_tx, opened) = tokio::sync::oneshot::channel::<Result<(), StorageError>>();
-    let broken = || Err(std::io::Error::other("the export failed midway"));
-    // Once it has started, the body ends with an error when the export fails: the client
-    // sees a broken transfer, never a truncated file that looks complete.
-    match state.store.sqlite_timeline_reader() {
-        // A SQLite file: read and encode on one blocking thread, chunks out.
-        Some(reader) => {
-            tokio::task::spawn_blocking(move || {
-                let open = query
-                    .as_ref()
-                    .map(|q| reader.open(q, TimelineOrder::OldestFirst))
-                    .transpose();
-                let open = match open {
-                    Ok(open) => {
-                        let _ = opened_tx.send(Ok(()));
-                        open
-                    }
-                    Err(e) => {
-                        let _ = opened_tx.send(Err(e));
-                        return;
-                    }
-                };
-                let exporter = Exporter::new(rows, format, preamble);
-                if let Err(e) = exporter.and_then(|ex| produce_blocking(open, ex, &tx)) {
-                    tracing::error!(error = %e, "timeline export failed midway");
-                    let _ = tx.blocking_send(broken());
-                }
-            });
+    tokio::task::spawn_blocking(move || {
+        let exporter = Exporter::new(rows, format, preamble);
+        if let Err(e) = produce(batches, exporter, &tx) {
+            tracing::error!(error = %e, "timeline export failed midway");
+            // The body ends with an error: the client sees a broken transfer, never a
+            // truncated file that looks complete.
+            let _ = tx.blocking_send(Err(std::io::Error::other("the export failed midway")));
         }
-        None => {
-            let store = state.store.clone();
-            tokio::spawn(async move {
-                let exporter = Exporter::new(rows, format, preamble);
-                let result = match exporter {
-                    Ok(ex) => produce(store, query, ex, opened_tx, &tx).await,
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = result {
-                    tracing::error!(error = %e, "timeline export failed midway");
-                    let _ = tx.send(broken()).await;
-                }
-            });
-        }
-    }
-    match opened.await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return error_response(&WebError::Storage(e), json_errors),
-        Err(_) => {
-            let e = StorageError::Invalid("the export ended before its read was opened".into());
-            return error_response(&WebError::Storage(e), json_errors);
-        }
-    }
+    });
     let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     }));
@@ -281,224 +273,90 @@ async fn stream_export(state: AppState, raw: Option<&str>, format: Format) -> Re
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    Ok(response)
 }
 
-/// The JSON document's opening: `{"filters":…,"generated_at":…,"order":…,"rows":[`.
-fn json_preamble(req: &Request, public_url: &str) -> Vec<u8> {
-    let f = &req.filter;
-    let head = serde_json::json!({
-        "filters": {
-            "at": req.as_of.day,
-            "platform": f.platform,
-            "kind": f.kind,
-            "source": f.source.map(|s| s.as_str()),
-            "from": f.from,
-            "to": f.to,
-            "lang": req.lang.code(),
-        },
-        "generated_at": Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
-        "order": "oldest_first",
-        "source": public_url,
-        "columns": COLUMNS,
-    });
-    let mut text = head.to_string();
-    // Reopen the object to append the rows array after the fixed fields.
-    text.pop();
-    text.push_str(",\"rows\":[");
-    text.into_bytes()
+/// Encodes every batch, then the milestones after the last change and the format's end;
+/// stops when the client goes away (dropping the batches stops the read).
+fn produce(
+    batches: Option<TimelineBatches>,
+    mut ex: Exporter,
+    tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+) -> Result<(), ExportError> {
+    if let Some(mut batches) = batches {
+        while let Some(batch) = batches.next() {
+            let batch = batch?;
+            for t in batch.rows() {
+                if let Some(chunk) = ex.change(&t)?
+                    && tx.blocking_send(Ok(chunk)).is_err()
+                {
+                    return Ok(());
+                }
+            }
+            batches.recycle(batch);
+        }
+    }
+    let _ = tx.blocking_send(Ok(ex.finish()?));
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ExportError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Storage(#[from] crate::storage::StorageError),
 }
 
 /// Writes rows into a buffer in the chosen format.
 enum Encoder {
     Csv(Box<CsvChunk>),
-    Json { buf: Vec<u8>, first: bool },
-    Ndjson(Vec<u8>),
+    Json(JsonRows),
+    Ndjson(NdjsonRows),
 }
 
 impl Encoder {
-    fn new(format: Format, preamble: Vec<u8>) -> Result<Encoder, std::io::Error> {
-        Ok(match format {
-            Format::Csv => {
-                let mut csv = CsvChunk::new();
-                // A byte-order mark: Excel reads the file as UTF-8 (Chinese intact).
-                csv.raw("\u{FEFF}".as_bytes());
-                csv.record(COLUMNS);
-                Encoder::Csv(Box::new(csv))
-            }
-            Format::Json => Encoder::Json {
-                buf: preamble,
-                first: true,
-            },
-            Format::Ndjson => Encoder::Ndjson(Vec::with_capacity(CHUNK + 4096)),
-        })
+    fn new(format: Format, preamble: Vec<u8>) -> Encoder {
+        match format {
+            Format::Csv => Encoder::Csv(Box::new(CsvChunk::start())),
+            Format::Json => Encoder::Json(JsonRows::new(preamble)),
+            Format::Ndjson => Encoder::Ndjson(NdjsonRows::new()),
+        }
     }
 
     fn row(&mut self, row: &Row<'_>) -> Result<(), std::io::Error> {
         match self {
             Encoder::Csv(csv) => {
-                let mut number = itoa::Buffer::new();
-                let obs = row.observation_id.map(|i| number.format(i));
-                let fields: [&str; 25] = [
-                    &row.when,
-                    &row.when_utc,
-                    row.precision,
-                    row.entry,
-                    row.check_id.unwrap_or(""),
-                    row.kind.unwrap_or(""),
-                    row.subject.unwrap_or(""),
-                    row.subject_zh.unwrap_or(""),
-                    row.subject_en.unwrap_or(""),
-                    row.object.unwrap_or(""),
-                    row.object_zh.unwrap_or(""),
-                    row.object_en.unwrap_or(""),
-                    row.from_status.unwrap_or(""),
-                    row.from_label.unwrap_or(""),
-                    row.to_status.unwrap_or(""),
-                    row.to_label.unwrap_or(""),
-                    &row.title,
-                    row.source_kind,
-                    if row.simulated { "yes" } else { "no" },
-                    row.source,
-                    row.citation.unwrap_or(""),
-                    row.citation_url.unwrap_or(""),
-                    &row.evidence_url,
-                    row.check_url.as_deref().unwrap_or(""),
-                    obs.unwrap_or(""),
-                ];
-                csv.record(fields);
+                csv.row(row);
                 Ok(())
             }
-            Encoder::Json { buf, first } => {
-                if !*first {
-                    buf.push(b',');
-                }
-                *first = false;
-                serde_json::to_writer(&mut *buf, row).map_err(std::io::Error::other)
-            }
-            Encoder::Ndjson(buf) => {
-                serde_json::to_writer(&mut *buf, row).map_err(std::io::Error::other)?;
-                buf.push(b'\n');
-                Ok(())
-            }
+            Encoder::Json(json) => json.row(row),
+            Encoder::Ndjson(ndjson) => ndjson.row(row),
         }
     }
 
-    fn len(&mut self) -> usize {
+    fn len(&self) -> usize {
         match self {
             Encoder::Csv(csv) => csv.len,
-            Encoder::Json { buf, .. } | Encoder::Ndjson(buf) => buf.len(),
+            Encoder::Json(JsonRows { buf, .. }) | Encoder::Ndjson(NdjsonRows { buf }) => buf.len(),
         }
     }
 
     /// Takes what has been written so far.
-    fn take(&mut self) -> Result<Bytes, std::io::Error> {
-        Ok(match self {
+    fn take(&mut self) -> Bytes {
+        match self {
             Encoder::Csv(csv) => csv.take(),
-            Encoder::Json { buf, .. } | Encoder::Ndjson(buf) => {
+            Encoder::Json(JsonRows { buf, .. }) | Encoder::Ndjson(NdjsonRows { buf }) => {
                 Bytes::from(std::mem::replace(buf, Vec::with_capacity(CHUNK + 4096)))
             }
-        })
+        }
     }
 
     fn finish(&mut self, rows: u64, simulated: u64) -> Result<Bytes, std::io::Error> {
-        if let Encoder::Json { buf, .. } = self {
-            write!(
-                Adapter(buf),
-                "],\"rows_total\":{rows},\"simulated_rows\":{simulated}}}"
-            )
-            .map_err(|_| std::io::Error::other("writing the JSON end"))?;
-            buf.push(b'\n');
+        if let Encoder::Json(json) = self {
+            json.finish(rows, simulated)?;
         }
-        self.take()
-    }
-}
-
-/// CSV records (RFC 4180: CRLF line ends, a field quoted when it holds `"`, `,` or a line
-/// break, quotes doubled; by `csv-core`) written straight into the chunk being filled, with
-/// every cell [`neutralise`]d.
-struct CsvChunk {
-    writer: csv_core::Writer,
-    /// Written up to `len`; the rest is room (zeroed: `csv-core` writes into slices).
-    buf: Vec<u8>,
-    len: usize,
-}
-
-impl CsvChunk {
-    fn new() -> CsvChunk {
-        CsvChunk {
-            writer: csv_core::WriterBuilder::new()
-                .terminator(csv_core::Terminator::CRLF)
-                .build(),
-            buf: vec![0; CHUNK + 16 * 1024],
-            len: 0,
-        }
-    }
-
-    /// Room for `n` more bytes after `len`.
-    fn room(buf: &mut Vec<u8>, len: usize, n: usize) -> &mut [u8] {
-        if buf.len() - len < n {
-            buf.resize(len + n.max(16 * 1024), 0);
-        }
-        &mut buf[len..]
-    }
-
-    fn raw(&mut self, bytes: &[u8]) {
-        Self::room(&mut self.buf, self.len, bytes.len())[..bytes.len()].copy_from_slice(bytes);
-        self.len += bytes.len();
-    }
-
-    fn record<const N: usize>(&mut self, cells: [&str; N]) {
-        for (i, cell) in cells.into_iter().enumerate() {
-            if i > 0 {
-                // With room for the end quote, the separator and the next field's worst case,
-                // every call below completes.
-                let (_, n) = self
-                    .writer
-                    .delimiter(Self::room(&mut self.buf, self.len, 2));
-                self.len += n;
-            }
-            let cell = neutralise(cell);
-            let input = cell.as_bytes();
-            // Quoted, every byte may double: two per byte and the quotes.
-            let (_, read, n) = self.writer.field(
-                input,
-                Self::room(&mut self.buf, self.len, 2 * input.len() + 2),
-            );
-            debug_assert_eq!(read, input.len());
-            self.len += n;
-        }
-        let (_, n) = self
-            .writer
-            .terminator(Self::room(&mut self.buf, self.len, 3));
-        self.len += n;
-    }
-
-    /// What has been written, handed over; a fresh buffer for what follows.
-    fn take(&mut self) -> Bytes {
-        let mut full = std::mem::replace(&mut self.buf, vec![0; CHUNK + 16 * 1024]);
-        full.truncate(self.len);
-        self.len = 0;
-        Bytes::from(full)
-    }
-}
-
-/// `fmt::Write` into a byte buffer.
-struct Adapter<'a>(&'a mut Vec<u8>);
-
-impl std::fmt::Write for Adapter<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.extend_from_slice(s.as_bytes());
-        Ok(())
-    }
-}
-
-/// A cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a leading
-/// tab or carriage return, per OWASP) gets a `'` in front, so it shows as text.
-pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
-        _ => cell.into(),
+        Ok(self.take())
     }
 }
 
@@ -515,15 +373,15 @@ struct Exporter {
 }
 
 impl Exporter {
-    fn new(maker: RowMaker, format: Format, preamble: Vec<u8>) -> Result<Exporter, ExportError> {
-        Ok(Exporter {
-            out: Encoder::new(format, preamble)?,
+    fn new(maker: RowMaker, format: Format, preamble: Vec<u8>) -> Exporter {
+        Exporter {
+            out: Encoder::new(format, preamble),
             maker,
             next_milestone: 0,
             rows: 0,
             simulated: 0,
             bufs: RowBufs::default(),
-        })
+        }
     }
 
     /// Writes the milestones up to `until` (all when `None`).
@@ -550,7 +408,7 @@ impl Exporter {
         self.bufs = row.into_bufs();
         written?;
         Ok(if self.out.len() >= CHUNK {
-            Some(self.out.take()?)
+            Some(self.out.take())
         } else {
             None
         })
@@ -561,87 +419,6 @@ impl Exporter {
         self.milestones(None)?;
         self.out.finish(self.rows, self.simulated)
     }
-}
-
-/// Reads with the async stream (PostgreSQL, SQLite in memory). The first row is read
-/// before `opened` is told the read works.
-async fn produce(
-    store: Store,
-    query: Option<TimelineQuery>,
-    mut ex: Exporter,
-    opened: tokio::sync::oneshot::Sender<Result<(), StorageError>>,
-    tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
-) -> Result<(), ExportError> {
-    let Some(q) = &query else {
-        let _ = opened.send(Ok(()));
-        let _ = tx.send(Ok(ex.finish()?)).await;
-        return Ok(());
-    };
-    let mut stream = store.timeline_stream(q, TimelineOrder::OldestFirst);
-    let mut next = match stream.next().await {
-        Some(Err(e)) => {
-            let _ = opened.send(Err(e));
-            return Ok(());
-        }
-        first => {
-            let _ = opened.send(Ok(()));
-            first
-        }
-    };
-    while let Some(t) = next {
-        if let Some(chunk) = ex.change(&t?.view())?
-            && tx.send(Ok(chunk)).await.is_err()
-        {
-            // The client went away: stop reading the database.
-            return Ok(());
-        }
-        next = stream.next().await;
-    }
-    let _ = tx.send(Ok(ex.finish()?)).await;
-    Ok(())
-}
-
-/// Reads the SQLite file on this (blocking) thread, from a read already opened.
-fn produce_blocking(
-    open: Option<OpenTimeline>,
-    mut ex: Exporter,
-    tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
-) -> Result<(), ExportError> {
-    if let Some(open) = open {
-        let mut failed = None;
-        let mut gone = false;
-        open.for_each_batched(|t| match ex.change(t) {
-            Ok(None) => ControlFlow::Continue(()),
-            Ok(Some(chunk)) => {
-                if tx.blocking_send(Ok(chunk)).is_err() {
-                    gone = true;
-                    return ControlFlow::Break(());
-                }
-                ControlFlow::Continue(())
-            }
-            Err(e) => {
-                failed = Some(e);
-                ControlFlow::Break(())
-            }
-        })?;
-        if let Some(e) = failed {
-            return Err(e.into());
-        }
-        if gone {
-            // The client went away: the statement is already finished.
-            return Ok(());
-        }
-    }
-    let _ = tx.blocking_send(Ok(ex.finish()?));
-    Ok(())
-}
-
-#[derive(Debug, thiserror::Error)]
-enum ExportError {
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    #[error("{0}")]
-    Storage(#[from] crate::storage::StorageError),
 }
 
 /// One exported entry; keys are [`COLUMNS`]. Words are in the export's language, ids are not.
@@ -724,7 +501,7 @@ impl Row<'_> {
 /// Everything needed to turn records into rows, looked up once per export.
 pub struct RowMaker {
     lang: Lang,
-    base: String,
+    pub(super) base: String,
     /// (zh, en) names of platforms and of payment methods.
     platforms: HashMap<String, (String, String)>,
     methods: HashMap<String, (String, String)>,
@@ -737,10 +514,10 @@ pub struct RowMaker {
     /// Every catalog check's words, by check id.
     checks: HashMap<String, CheckWords, foldhash::fast::RandomState>,
     /// Milestones the filters keep, oldest first, with their instant.
-    milestones: Vec<(DateTime<Utc>, Milestone)>,
+    pub(super) milestones: Vec<(DateTime<Utc>, Milestone)>,
     change_title: Template,
     first_title: Template,
-    simulated_mark: String,
+    pub(super) simulated_mark: String,
 }
 
 /// A message formatted once with stand-ins for its per-row arguments, then filled in per
@@ -793,7 +570,7 @@ impl Template {
 }
 
 impl RowMaker {
-    fn new(req: &Request, public_url: &str) -> RowMaker {
+    pub(super) fn new(req: &ExportRequest, public_url: &str) -> RowMaker {
         let r = &req.reference;
         let lang = req.lang;
         let mut milestones: Vec<(DateTime<Utc>, Milestone)> = r
@@ -1094,161 +871,12 @@ impl RowMaker {
         }
     }
 
-    fn author(&self, row: &Row<'_>) -> String {
+    pub(super) fn author(&self, row: &Row<'_>) -> String {
         match self.sources.get(row.source) {
             Some(c) => c.author.clone(),
             None => self.lang.t("exports-author-hutong"),
         }
     }
-}
-
-/// `/timeline.atom`: the latest changes and milestones as an Atom 1.0 feed (RFC 4287).
-pub async fn get_atom(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
-    match atom(&state, q.as_deref()).await {
-        Ok(r) => r,
-        Err(e) => error_response(&e, false),
-    }
-}
-
-async fn atom(state: &AppState, raw: Option<&str>) -> Result<Response, WebError> {
-    let req = read_request(state, raw).await?;
-    let maker = RowMaker::new(&req, &state.public_url);
-    let transitions = if req.filter.kind.as_deref() == Some("milestone") {
-        Vec::new()
-    } else {
-        let q = req.filter.query(&req.as_of, FEED_ENTRIES as i64, 0);
-        state.store.timeline(&q).await?.0
-    };
-    // Newest first: changes and milestones merged.
-    let mut entries: Vec<(DateTime<Utc>, Row<'_>)> = transitions
-        .iter()
-        .map(|t| {
-            (
-                t.occurred_at,
-                maker.change_row(&t.view(), RowBufs::default()),
-            )
-        })
-        .chain(
-            maker
-                .milestones
-                .iter()
-                .map(|(at, m)| (*at, maker.milestone_row(*at, m))),
-        )
-        .collect();
-    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
-    entries.truncate(FEED_ENTRIES);
-
-    let base = maker.base.as_str();
-    let query = export_query(&req.filter, &req.as_of, req.lang);
-    let host = url::Url::parse(base)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_else(|| "localhost".into());
-    let updated = entries.first().map_or(req.as_of.instant, |e| e.0);
-    let lang = req.lang;
-    let mut x = String::with_capacity(64 * 1024);
-    x.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    let _ = writeln!(
-        x,
-        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">",
-        lang.code()
-    );
-    let _ = writeln!(
-        x,
-        "<id>tag:{},2021:timeline?{}</id>",
-        xml(&host),
-        xml(&query)
-    );
-    let _ = writeln!(
-        x,
-        "<title type=\"text\">{}</title>",
-        xml(&lang.t("exports-feed-title"))
-    );
-    let _ = writeln!(
-        x,
-        "<subtitle type=\"text\">{}</subtitle>",
-        xml(&lang.t("exports-feed-subtitle"))
-    );
-    let _ = writeln!(x, "<updated>{}</updated>", rfc3339(updated));
-    let _ = writeln!(
-        x,
-        "<link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
-        xml(&format!("{base}/timeline.atom?{query}"))
-    );
-    let _ = writeln!(
-        x,
-        "<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-        xml(&format!("{base}/timeline?{query}"))
-    );
-    let _ = writeln!(
-        x,
-        "<author><name>{}</name><uri>{}</uri></author>",
-        xml(&lang.t("exports-author-hutong")),
-        xml(base)
-    );
-    let _ = writeln!(x, "<generator>Hutong</generator>");
-    for (at, row) in &entries {
-        let id = match (row.observation_id, row.milestone_id) {
-            (Some(obs), _) => format!("tag:{host},2021:change/{obs}"),
-            (None, Some(m)) => format!("tag:{host},2021:milestone/{m}"),
-            (None, None) => format!("tag:{host},2021:entry/{}", row.when_utc),
-        };
-        x.push_str("<entry>\n");
-        let _ = writeln!(x, "<id>{}</id>", xml(&id));
-        let _ = writeln!(x, "<title type=\"text\">{}</title>", xml(&row.title));
-        let _ = writeln!(x, "<updated>{}</updated>", rfc3339(*at));
-        let _ = writeln!(
-            x,
-            "<author><name>{}</name></author>",
-            xml(&maker.author(row))
-        );
-        let _ = writeln!(
-            x,
-            "<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-            xml(&row.evidence_url)
-        );
-        if let Some(url) = row.citation_url {
-            let _ = writeln!(x, "<link rel=\"related\" href=\"{}\"/>", xml(url));
-        }
-        if row.simulated {
-            let _ = writeln!(
-                x,
-                "<category term=\"simulated\" label=\"{}\"/>",
-                xml(&maker.simulated_mark)
-            );
-        }
-        let mut content = vec![
-            row.title.clone(),
-            lang.t_args("exports-entry-when", &[("when", row.when.clone().into())]),
-        ];
-        if let Some(c) = row.citation {
-            content.push(lang.t_args("exports-entry-source", &[("source", c.into())]));
-        } else {
-            content.push(lang.t_args("exports-entry-source", &[("source", row.source.into())]));
-        }
-        content.push(lang.t_args(
-            "exports-entry-evidence",
-            &[("url", row.evidence_url.clone().into())],
-        ));
-        if row.simulated {
-            content.push(lang.t("exports-entry-simulated"));
-        }
-        let _ = writeln!(
-            x,
-            "<content type=\"text\">{}</content>",
-            xml(&content.join("\n"))
-        );
-        x.push_str("</entry>\n");
-    }
-    x.push_str("</feed>\n");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        x,
-    )
-        .into_response())
 }
 
 /// Appends `t` as `to_rfc3339_opts(SecondsFormat::Secs, true)` writes it, in UTC (`…Z`).
@@ -1320,119 +948,9 @@ fn push_rfc3339(out: &mut String, local: chrono::NaiveDateTime, offset_secs: i32
     }
 }
 
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// Text made safe for XML 1.0 content and attributes: markup characters escaped, and
-/// characters XML forbids (most control characters) replaced.
-pub fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formula_cells_are_neutralised() {
-        for bad in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
-            assert_eq!(neutralise(bad), format!("'{bad}"));
-        }
-        assert_eq!(neutralise("微信"), "微信");
-        assert_eq!(neutralise("2021-10-17"), "2021-10-17");
-        assert_eq!(neutralise(""), "");
-    }
-
-    #[test]
-    fn xml_text_is_escaped() {
-        assert_eq!(
-            xml("<script>alert(\"x\" & 'y')</script>\u{1}"),
-            "&lt;script&gt;alert(&quot;x&quot; &amp; &apos;y&apos;)&lt;/script&gt;\u{FFFD}"
-        );
-    }
-
-    /// What the csv crate's own writer makes of the same records.
-    fn csv_crate(records: &[Vec<String>]) -> Vec<u8> {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::new());
-        for r in records {
-            w.write_record(r.iter().map(|c| neutralise(c).into_owned()))
-                .expect("write");
-        }
-        w.into_inner().expect("flush")
-    }
-
-    #[test]
-    fn csv_chunks_are_what_the_csv_crate_writes() {
-        let cells = [
-            "",
-            "plain",
-            "微信 × 抖音",
-            "a,b",
-            "say \"hi\"",
-            "\"",
-            "line\nbreak",
-            "cr\rlf\r\n",
-            "=HYPERLINK(\"x\")",
-            "-1",
-            "@x,\"y\"",
-            " lead",
-            "tab\tinside",
-            "\u{FEFF}bom",
-        ];
-        // Rows of every cell at every position, long enough to cross chunk boundaries.
-        let mut records = Vec::new();
-        let mut seed = 7u64;
-        for _ in 0..3_000 {
-            let row: Vec<String> = (0..4)
-                .map(|_| {
-                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-                    let cell = cells[(seed >> 33) as usize % cells.len()];
-                    cell.repeat(1 + (seed >> 40) as usize % 40)
-                })
-                .collect();
-            records.push(row);
-        }
-        let mut ours = Vec::new();
-        let mut csv = CsvChunk::new();
-        for r in &records {
-            csv.record([&r[0], &r[1], &r[2], &r[3]].map(String::as_str));
-            if csv.len >= CHUNK {
-                ours.extend_from_slice(&csv.take());
-            }
-        }
-        ours.extend_from_slice(&csv.take());
-        assert!(ours.len() > 3 * CHUNK, "several chunks: {}", ours.len());
-        assert_eq!(
-            String::from_utf8_lossy(&ours),
-            String::from_utf8_lossy(&csv_crate(&records))
-        );
-    }
-
-    #[test]
-    fn a_huge_cell_grows_the_chunk() {
-        let huge = "\"".repeat(200_000);
-        let mut csv = CsvChunk::new();
-        csv.record([huge.as_str(), "x"]);
-        let out = csv.take();
-        assert_eq!(&out[..], &csv_crate(&[vec![huge.clone(), "x".into()]])[..]);
-        assert_eq!(out.len(), 400_000 + 2 + 2 + 2);
-    }
 
     #[test]
     fn times_are_written_as_chrono_writes_them() {

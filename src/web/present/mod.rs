@@ -1,19 +1,108 @@
-//! Turning records into what pages show: names, statuses in words, citations, cells.
+//! Turning records into what pages show: names, statuses in words, citations, cells,
+//! timeline entries, links that keep the date and language. Shared by the questions'
+//! modules; what only one question shows lives in its module.
+//!
+//! Words are in the language passed in. Where the API shows the same data, an
+//! [`Audience`] says whether it is for a reader (words and dates in their language) or a
+//! program (English, dates in ISO 8601).
 
-use super::AsOf;
+pub mod compliance;
+pub mod json;
+pub mod packs;
+
+use super::request::AsOf;
 use crate::catalog::{Check, Kind, Milestone, Side};
 use crate::domain::UNKNOWN;
 use crate::domain::evidence::{Evidence, Figure};
 use crate::state::CheckState;
-use crate::storage::{ObservationRecord, Reference, TransitionRecord};
+use crate::storage::{ObservationRecord, Reads, Reference, StateFilter, TransitionRecord};
 use crate::time::SHANGHAI;
 use chrono::{DateTime, Utc};
 use hutong_app::i18n::Lang;
 use hutong_app::model::*;
+use std::collections::HashMap;
 
-/// The language of the page being built (see [`super::lang`]).
-fn lang() -> Lang {
-    super::lang::current()
+/// Who view data is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// A reader of a page: words and dates in their language, links keep it.
+    Reader(Lang),
+    /// A program reading the API: English words, dates in ISO 8601.
+    Program,
+}
+
+impl Audience {
+    pub fn lang(self) -> Lang {
+        match self {
+            Audience::Reader(lang) => lang,
+            Audience::Program => Lang::En,
+        }
+    }
+}
+
+/// The query internal links carry: the page's date (unless today) and its language.
+pub fn date_query(as_of: &AsOf, lang: Lang) -> String {
+    hutong_app::components::keep_query(as_of.day_in_links(), lang)
+}
+
+/// A link to `path` with its own parameters, keeping the page's date and language.
+pub fn link_with(path: &str, params: &[(String, String)], as_of: &AsOf, lang: Lang) -> String {
+    hutong_app::components::link_with(path, params, as_of.day_in_links(), lang)
+}
+
+/// Each check's state at `at`: of the checks of `kind` (all when `None`), for reference data
+/// already read; simulated observations count only when asked for (the matrices and pages
+/// of simulated platforms).
+pub async fn states_at(
+    reads: &Reads,
+    reference: &Reference,
+    at: DateTime<Utc>,
+    kind: Option<&str>,
+    include_simulated: bool,
+) -> Result<HashMap<String, CheckState>, crate::storage::StorageError> {
+    let filter = StateFilter {
+        kind: kind.map(str::to_string),
+        include_simulated,
+        ..StateFilter::default()
+    };
+    let rows = reads.state_as_of(at, &filter).await?;
+    Ok(crate::state::states(
+        reference
+            .checks
+            .iter()
+            .filter(|c| kind.is_none_or(|k| c.kind == k)),
+        (*rows).clone(),
+    ))
+}
+
+/// Transitions (already filtered and newest first) and milestones merged, newest first;
+/// the entries of page `page` of `per_page`.
+pub fn merged_entries(
+    r: &Reference,
+    transitions: &[TransitionRecord],
+    milestones: &[&Milestone],
+    page: usize,
+    per_page: usize,
+    query: &str,
+    a: Audience,
+) -> Vec<TimelineEntry> {
+    let mut merged: Vec<(DateTime<Utc>, TimelineEntry)> = transitions
+        .iter()
+        .map(|t| (t.occurred_at, transition_entry(r, t, query, a)))
+        .chain(milestones.iter().map(|m| {
+            (
+                crate::time::start_of_day(m.date, SHANGHAI),
+                milestone_entry(r, m, a),
+            )
+        }))
+        .collect();
+    merged.sort_by_key(|e| std::cmp::Reverse(e.0));
+    merged
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|(_, e)| e)
+        .collect()
 }
 
 pub fn name(zh: &str, en: &str) -> Name {
@@ -29,13 +118,13 @@ pub fn side_name(r: &Reference, side: Side, slug: &str) -> Name {
     .unwrap_or_else(|| name("", slug))
 }
 
-pub fn side_header(r: &Reference, side: Side, slug: &str, query: &str) -> Header {
+pub fn side_header(r: &Reference, side: Side, slug: &str, query: &str, lang: Lang) -> Header {
     let href = (side == Side::Platform).then(|| format!("/platforms/{slug}{query}"));
     let note = match side {
         Side::Method => r
             .method(slug)
             .and_then(|m| r.group(&m.group))
-            .map(|g| name(&g.name_zh, &g.name_en).get(lang()).to_string()),
+            .map(|g| name(&g.name_zh, &g.name_en).get(lang).to_string()),
         Side::Platform => None,
     };
     Header {
@@ -45,14 +134,14 @@ pub fn side_header(r: &Reference, side: Side, slug: &str, query: &str) -> Header
     }
 }
 
-pub fn status_view(kind: Option<&Kind>, status: &str) -> StatusView {
+pub fn status_view(kind: Option<&Kind>, status: &str, lang: Lang) -> StatusView {
     let rungs = kind.map_or(0, |k| k.statuses.len());
     let found = kind.and_then(|k| k.statuses.iter().enumerate().find(|(_, s)| s.id == status));
     match found {
         Some((rung, s)) => StatusView {
             id: s.id.clone(),
             label: name(&s.label_zh, &s.label_en),
-            description: status_description(kind, &s.id, &s.description_en),
+            description: status_description(kind, &s.id, &s.description_en, lang),
             score: Some(s.score),
             rung: Some(rung),
             rungs,
@@ -68,9 +157,9 @@ pub fn status_view(kind: Option<&Kind>, status: &str) -> StatusView {
                 name("", status)
             },
             description: if status == UNKNOWN {
-                lang().t("status-unknown-description")
+                lang.t("status-unknown-description")
             } else {
-                lang().t("status-off-ladder-description")
+                lang.t("status-off-ladder-description")
             },
             score: None,
             rung: None,
@@ -81,8 +170,8 @@ pub fn status_view(kind: Option<&Kind>, status: &str) -> StatusView {
 
 /// A status's description: the catalog's English, or its translation in `catalog.ftl`
 /// (`status-description-{kind}-{status}`) for other languages, English when there is none.
-fn status_description(kind: Option<&Kind>, status: &str, english: &str) -> String {
-    match (lang(), kind) {
+fn status_description(kind: Option<&Kind>, status: &str, english: &str, lang: Lang) -> String {
+    match (lang, kind) {
         (Lang::En, _) | (_, None) => english.to_string(),
         (other, Some(k)) => other.t_or(
             &format!("status-description-{}-{}", k.id, status).replace('_', "-"),
@@ -91,10 +180,10 @@ fn status_description(kind: Option<&Kind>, status: &str, english: &str) -> Strin
     }
 }
 
-pub fn ladder(kind: &Kind) -> Vec<StatusView> {
+pub fn ladder(kind: &Kind, lang: Lang) -> Vec<StatusView> {
     kind.statuses
         .iter()
-        .map(|s| status_view(Some(kind), &s.id))
+        .map(|s| status_view(Some(kind), &s.id, lang))
         .collect()
 }
 
@@ -109,11 +198,11 @@ pub fn when(at: DateTime<Utc>, precision: &str) -> String {
     }
 }
 
-/// A calendar day in the page's language, ISO 8601 outside a page.
-pub fn day(d: chrono::NaiveDate) -> String {
-    match super::lang::page() {
-        Some(lang) => lang.date(d),
-        None => d.to_string(),
+/// A calendar day in the reader's language, ISO 8601 for programs.
+pub fn day(d: chrono::NaiveDate, a: Audience) -> String {
+    match a {
+        Audience::Reader(lang) => lang.date(d),
+        Audience::Program => d.to_string(),
     }
 }
 
@@ -122,15 +211,16 @@ fn citation_for(
     source_kind: &str,
     source_id: Option<&str>,
     source_key: &str,
+    a: Audience,
 ) -> CitationView {
     match source_id.and_then(|id| r.source(id)) {
         Some(s) => {
             let label = match s.date {
-                Some(d) => lang().t_args(
+                Some(d) => a.lang().t_args(
                     "citation-label",
                     &[
                         ("publisher", s.publisher.clone().into()),
-                        ("date", day(d).into()),
+                        ("date", day(d, a).into()),
                     ],
                 ),
                 None => s.publisher.clone(),
@@ -145,9 +235,9 @@ fn citation_for(
                 title: Some(title),
                 url: s.url.clone(),
                 // A source's page does not depend on the date; it keeps the language.
-                href: Some(match super::lang::page() {
-                    Some(lang) => format!("/sources/{}?lang={}", s.id, lang.code()),
-                    None => format!("/sources/{}", s.id),
+                href: Some(match a {
+                    Audience::Reader(lang) => format!("/sources/{}?lang={}", s.id, lang.code()),
+                    Audience::Program => format!("/sources/{}", s.id),
                 }),
             }
         }
@@ -161,14 +251,25 @@ fn citation_for(
     }
 }
 
-pub fn citation(r: &Reference, o: &ObservationRecord) -> CitationView {
-    citation_for(r, &o.source_kind, o.source_id.as_deref(), &o.source_key)
+pub fn citation(r: &Reference, o: &ObservationRecord, lang: Lang) -> CitationView {
+    citation_for(
+        r,
+        &o.source_kind,
+        o.source_id.as_deref(),
+        &o.source_key,
+        Audience::Reader(lang),
+    )
 }
 
-pub fn opinion(r: &Reference, kind: Option<&Kind>, o: &ObservationRecord) -> OpinionView {
+pub fn opinion(
+    r: &Reference,
+    kind: Option<&Kind>,
+    o: &ObservationRecord,
+    lang: Lang,
+) -> OpinionView {
     OpinionView {
-        status: status_view(kind, &o.status),
-        citation: citation(r, o),
+        status: status_view(kind, &o.status, lang),
+        citation: citation(r, o, lang),
         when: when(o.observed_at, &o.precision),
         approximate: o.is_approximate(),
     }
@@ -180,19 +281,20 @@ pub fn cell(
     state: Option<&CheckState>,
     as_of: &AsOf,
     query: &str,
+    lang: Lang,
 ) -> CellView {
     let kind = r.kind(&check.kind);
     let latest = state.and_then(|s| s.latest.as_ref());
     CellView {
         check_id: check.id.clone(),
         href: format!("/checks/{}{query}", check.id),
-        status: status_view(kind, latest.map_or(UNKNOWN, |o| o.status.as_str())),
-        latest: latest.map(|o| opinion(r, kind, o)),
+        status: status_view(kind, latest.map_or(UNKNOWN, |o| o.status.as_str()), lang),
+        latest: latest.map(|o| opinion(r, kind, o, lang)),
         disagreeing: state
             .map(|s| {
                 s.disagreeing()
                     .into_iter()
-                    .map(|o| opinion(r, kind, o))
+                    .map(|o| opinion(r, kind, o, lang))
                     .collect()
             })
             .unwrap_or_default(),
@@ -200,18 +302,24 @@ pub fn cell(
     }
 }
 
-pub fn check_title(r: &Reference, check: &Check) -> String {
+pub fn check_title(r: &Reference, check: &Check, lang: Lang) -> String {
     let Some(kind) = r.kind(&check.kind) else {
         return check.id.clone();
     };
     format!(
         "{} × {}",
-        side_name(r, kind.subject, &check.subject).get(lang()),
-        side_name(r, kind.object, &check.object).get(lang())
+        side_name(r, kind.subject, &check.subject).get(lang),
+        side_name(r, kind.object, &check.object).get(lang)
     )
 }
 
-pub fn transition_entry(r: &Reference, t: &TransitionRecord, query: &str) -> TimelineEntry {
+pub fn transition_entry(
+    r: &Reference,
+    t: &TransitionRecord,
+    query: &str,
+    a: Audience,
+) -> TimelineEntry {
+    let lang = a.lang();
     let kind = r.kind(&t.kind);
     let check = Check {
         id: t.check_id.clone(),
@@ -223,26 +331,26 @@ pub fn transition_entry(r: &Reference, t: &TransitionRecord, query: &str) -> Tim
         when: when(t.occurred_at, &t.precision),
         approximate: t.is_approximate(),
         check_href: format!("/checks/{}{query}", t.check_id),
-        check_title: check_title(r, &check),
+        check_title: check_title(r, &check, lang),
         kind_name: kind.map_or_else(|| name("", &t.kind), |k| name(&k.name_zh, &k.name_en)),
-        from: t.from_status.as_deref().map(|s| status_view(kind, s)),
-        to: status_view(kind, &t.to_status),
-        citation: citation_for(r, &t.source_kind, t.source_id.as_deref(), &t.source_key),
+        from: t.from_status.as_deref().map(|s| status_view(kind, s, lang)),
+        to: status_view(kind, &t.to_status, lang),
+        citation: citation_for(r, &t.source_kind, t.source_id.as_deref(), &t.source_key, a),
     }
 }
 
 /// A catalog source cited by id (milestones, requirements).
-pub fn source_citation(r: &Reference, source_id: &str) -> CitationView {
+pub fn source_citation(r: &Reference, source_id: &str, a: Audience) -> CitationView {
     let kind = r.source(source_id).map_or("article", |s| s.kind.as_str());
-    citation_for(r, kind, Some(source_id), source_id)
+    citation_for(r, kind, Some(source_id), source_id, a)
 }
 
-pub fn milestone_entry(r: &Reference, m: &Milestone) -> TimelineEntry {
+pub fn milestone_entry(r: &Reference, m: &Milestone, a: Audience) -> TimelineEntry {
     TimelineEntry::Milestone {
         when: m.date.to_string(),
         approximate: m.approximate,
         title: name(&m.title_zh, &m.title_en),
-        citation: source_citation(r, &m.source),
+        citation: source_citation(r, &m.source, a),
     }
 }
 
@@ -336,9 +444,8 @@ pub fn evidence_view(e: &Evidence) -> EvidenceView {
 }
 
 /// What a failure class means, in words a reader can act on.
-pub fn failure_words(class: &str) -> String {
+pub fn failure_words(class: &str, lang: Lang) -> String {
     use crate::probes::FailureClass as F;
-    let lang = lang();
     match class.parse::<F>() {
         Ok(F::Dns) => lang.t("failure-dns"),
         Ok(F::Connect) => lang.t("failure-connect"),
@@ -371,15 +478,11 @@ pub fn probe_note(o: &ObservationRecord) -> Option<ProbeNote> {
     })
 }
 
-/// "45 min", "3 h", "2 d 4 h": how long something has lasted.
-pub fn duration_words(d: chrono::Duration) -> String {
-    lang().duration(d)
-}
-
-/// An instant in Beijing time, to the minute, in the page's language (ISO outside a page).
-pub fn instant(at: DateTime<Utc>) -> String {
-    match super::lang::page() {
-        Some(lang) => lang.datetime(at),
-        None => when(at, "instant"),
+/// An instant in Beijing time, to the minute, in the reader's language (ISO 8601 for
+/// programs).
+pub fn instant(at: DateTime<Utc>, a: Audience) -> String {
+    match a {
+        Audience::Reader(lang) => lang.datetime(at),
+        Audience::Program => when(at, "instant"),
     }
 }

@@ -1,0 +1,349 @@
+//! What pages compute from the data and may keep between requests: the reference data
+//! (catalog tables), each check's state as of a date, timeline pages, a check's
+//! transitions, and the status changes the charts draw.
+//!
+//! Everything is kept under the database's [data version](Store::data_version), which
+//! triggers raise on every write by anyone, so nothing kept outlives the data it came from.
+//! A request reads that version once, when it takes its [`Reads`]; every kept result it
+//! asks for afterwards is looked up under that version (a page used to read it once per
+//! kept result, about eight times for the overview).
+//!
+//! A state "as of" an instant is kept under the time of the latest observation at or
+//! before it: every instant between two observations has the same state, so "now" on one
+//! request and "now" on the next share one entry until something new is observed.
+//!
+//! The bounded maps are [`quick_cache`]'s (CLOCK-Pro eviction; concurrent requests for one
+//! missing entry wait for the first one's read instead of all reading the database).
+
+use super::{
+    ObservationRecord, Reference, StateFilter, StorageError, Store, TimelineQuery, TransitionRecord,
+};
+use crate::charts::data::StatusChange;
+use chrono::{DateTime, Utc};
+use quick_cache::sync::Cache;
+use std::hash::Hash;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+/// States kept at most (dates × filters).
+const MAX_STATES: usize = 64;
+/// Checks whose transitions are kept at most.
+const MAX_CHECKS: usize = 64;
+/// Timeline pages kept at most (filters × pages × dates).
+const MAX_TIMELINES: usize = 128;
+/// Kinds whose status changes are kept at most.
+const MAX_KINDS: usize = 16;
+
+/// Longer timeline reads (deep pages) are not kept, nor checks with more than
+/// `MAX_KEPT_TRANSITIONS`: memory stays bounded (about 600,000 rows at most in all).
+const MAX_KEPT_ROWS: usize = 2_000;
+const MAX_KEPT_TRANSITIONS: usize = 5_000;
+
+/// A timeline page with the total the filters select.
+pub type TimelinePage = (Vec<TransitionRecord>, i64);
+
+/// A state's key: the filter, and the latest observation's time at or before the date.
+type StateKey = (StateFilter, Option<DateTime<Utc>>);
+
+/// Every kept entry is keyed by the data version it was read at, so an entry of older data
+/// is never found by a request that saw a newer version.
+type Versioned<K> = (i64, K);
+
+/// Results kept between requests while the data stays the same. Shared by every clone of
+/// one web state; obtain a request's view with [`Memo::reads`].
+pub struct Memo {
+    /// The newest data version any request has seen; entries of older versions are dropped
+    /// when it moves.
+    newest: AtomicI64,
+    /// How many times the data version was read (one per request).
+    version_reads: AtomicU64,
+    reference: Cache<Versioned<()>, Arc<Reference>>,
+    /// The reference without the checks of simulated platforms.
+    real_reference: Cache<Versioned<()>, Arc<Reference>>,
+    states: Cache<Versioned<StateKey>, Arc<Vec<ObservationRecord>>>,
+    /// Keyed by the query with its end replaced by the latest transition's time at or
+    /// before it (nothing lies between: the same page).
+    timelines: Cache<Versioned<String>, Arc<TimelinePage>>,
+    transitions: Cache<Versioned<String>, Arc<Vec<TransitionRecord>>>,
+    /// Real confirmed changes by kind (the charts).
+    changes: Cache<Versioned<String>, Arc<Vec<StatusChange>>>,
+}
+
+impl Default for Memo {
+    fn default() -> Memo {
+        Memo {
+            newest: AtomicI64::new(i64::MIN),
+            version_reads: AtomicU64::new(0),
+            reference: Cache::new(2),
+            real_reference: Cache::new(2),
+            states: Cache::new(MAX_STATES),
+            timelines: Cache::new(MAX_TIMELINES),
+            transitions: Cache::new(MAX_CHECKS),
+            changes: Cache::new(MAX_KINDS),
+        }
+    }
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memo")
+            .field("newest", &self.newest.load(Ordering::Relaxed))
+            .field("states", &self.states.len())
+            .field("timelines", &self.timelines.len())
+            .field("transitions", &self.transitions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Memo {
+    /// A request's view of the data: reads the data version once; every kept result asked
+    /// for through it is the one computed at that version (or is computed and kept).
+    pub async fn reads(self: &Arc<Self>, store: &Store) -> Result<Reads, StorageError> {
+        let version = store.data_version().await?;
+        self.version_reads.fetch_add(1, Ordering::Relaxed);
+        if self.newest.fetch_max(version, Ordering::AcqRel) < version {
+            // Newer data: what was kept is of no use any more.
+            self.clear();
+        }
+        Ok(Reads {
+            store: store.clone(),
+            memo: self.clone(),
+            version,
+        })
+    }
+
+    /// How many times the data version has been read through this memo.
+    pub fn version_reads(&self) -> u64 {
+        self.version_reads.load(Ordering::Relaxed)
+    }
+
+    fn clear(&self) {
+        self.reference.clear();
+        self.real_reference.clear();
+        self.states.clear();
+        self.timelines.clear();
+        self.transitions.clear();
+        self.changes.clear();
+    }
+}
+
+/// One request's reads: the data version read once, the store, and what is kept.
+#[derive(Clone)]
+pub struct Reads {
+    store: Store,
+    memo: Arc<Memo>,
+    version: i64,
+}
+
+impl std::fmt::Debug for Reads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reads")
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Looks `key` up in `cache`; on a miss runs `read` and keeps its result when `keep` says
+/// so. Concurrent misses of one key wait for the first read. A request that saw an older
+/// version than the newest reads without keeping: its result may be stale for the others.
+async fn kept<K, V, F>(
+    memo: &Memo,
+    cache: &Cache<Versioned<K>, V>,
+    version: i64,
+    key: K,
+    read: F,
+    keep: impl FnOnce(&V) -> bool,
+) -> Result<V, StorageError>
+where
+    K: Hash + Eq + Clone,
+    V: Clone,
+    F: Future<Output = Result<V, StorageError>>,
+{
+    if memo.newest.load(Ordering::Acquire) > version {
+        return read.await;
+    }
+    let key = (version, key);
+    match cache.get_value_or_guard_async(&key).await {
+        Ok(v) => Ok(v),
+        Err(guard) => {
+            let v = read.await?;
+            if keep(&v) {
+                let _ = guard.insert(v.clone());
+            }
+            Ok(v)
+        }
+    }
+}
+
+impl Reads {
+    /// The store, for reads that are not kept.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The data version this request reads at.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
+    /// The reference data (catalog tables).
+    pub async fn reference(&self) -> Result<Arc<Reference>, StorageError> {
+        let read = async { Ok(Arc::new(self.store.reference().await?)) };
+        kept(
+            &self.memo,
+            &self.memo.reference,
+            self.version,
+            (),
+            read,
+            |_| true,
+        )
+        .await
+    }
+
+    /// The reference data without the checks of simulated platforms (what real figures
+    /// count).
+    pub async fn real_reference(&self) -> Result<Arc<Reference>, StorageError> {
+        let read = async {
+            let full = self.reference().await?;
+            let mut real = (*full).clone();
+            real.checks.retain(|c| !full.is_simulated_check(c));
+            Ok(Arc::new(real))
+        };
+        kept(
+            &self.memo,
+            &self.memo.real_reference,
+            self.version,
+            (),
+            read,
+            |_| true,
+        )
+        .await
+    }
+
+    /// [`Store::state_as_of`], kept.
+    pub async fn state_as_of(
+        &self,
+        at: DateTime<Utc>,
+        filter: &StateFilter,
+    ) -> Result<Arc<Vec<ObservationRecord>>, StorageError> {
+        let key = (filter.clone(), self.store.latest_observation_at(at).await?);
+        let read = async { Ok(Arc::new(self.store.state_as_of(at, filter).await?)) };
+        kept(
+            &self.memo,
+            &self.memo.states,
+            self.version,
+            key,
+            read,
+            |_| true,
+        )
+        .await
+    }
+
+    /// [`Store::timeline`], kept unless the page is long.
+    pub async fn timeline(&self, q: &TimelineQuery) -> Result<Arc<TimelinePage>, StorageError> {
+        let mut keyed = q.clone();
+        let latest = self.store.latest_transition_at(q.until).await?;
+        // Before any transition the page is empty whatever the end: one key for all.
+        keyed.until = latest.unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let key = format!("{keyed:?}");
+        let read = async { Ok(Arc::new(self.store.timeline(q).await?)) };
+        kept(
+            &self.memo,
+            &self.memo.timelines,
+            self.version,
+            key,
+            read,
+            |page: &Arc<TimelinePage>| page.0.len() <= MAX_KEPT_ROWS,
+        )
+        .await
+    }
+
+    /// [`Store::transitions`] of one check, kept unless there are many.
+    pub async fn transitions(
+        &self,
+        check_id: &str,
+    ) -> Result<Arc<Vec<TransitionRecord>>, StorageError> {
+        let read = async { Ok(Arc::new(self.store.transitions(check_id).await?)) };
+        kept(
+            &self.memo,
+            &self.memo.transitions,
+            self.version,
+            check_id.to_string(),
+            read,
+            |rows: &Arc<Vec<TransitionRecord>>| rows.len() <= MAX_KEPT_TRANSITIONS,
+        )
+        .await
+    }
+
+    /// Every real confirmed change of `kind` ([`Store::status_changes`]), kept unless
+    /// there are more than `max_rows` of them.
+    pub async fn status_changes(
+        &self,
+        kind: &str,
+        max_rows: usize,
+    ) -> Result<Arc<Vec<StatusChange>>, StorageError> {
+        let read = async { Ok(Arc::new(self.store.status_changes(kind, None).await?)) };
+        kept(
+            &self.memo,
+            &self.memo.changes,
+            self.version,
+            kind.to_string(),
+            read,
+            |rows: &Arc<Vec<StatusChange>>| rows.len() <= max_rows,
+        )
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A miss waits for a read already under way rather than reading again, and a read
+    /// that is not to be kept leaves the next request to read for itself.
+    #[tokio::test]
+    async fn misses_are_read_once_and_kept_only_when_asked() {
+        let memo = Memo::default();
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        let read = || async {
+            reads.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, StorageError>(Arc::new(vec![1, 2, 3]))
+        };
+        let cache: Cache<Versioned<String>, Arc<Vec<i32>>> = Cache::new(4);
+        for _ in 0..3 {
+            let v = kept(&memo, &cache, 1, "k".into(), read(), |_| true)
+                .await
+                .unwrap();
+            assert_eq!(*v, vec![1, 2, 3]);
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+        for _ in 0..2 {
+            kept(&memo, &cache, 1, "big".into(), read(), |_| false)
+                .await
+                .unwrap();
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 3);
+        // Another version is another entry.
+        kept(&memo, &cache, 2, "k".into(), read(), |_| true)
+            .await
+            .unwrap();
+        assert_eq!(reads.load(Ordering::SeqCst), 4);
+    }
+
+    /// A request that saw an older version than another reads without keeping.
+    #[tokio::test]
+    async fn an_older_request_keeps_nothing() {
+        let memo = Memo::default();
+        memo.newest.store(5, Ordering::SeqCst);
+        let cache: Cache<Versioned<String>, Arc<Vec<i32>>> = Cache::new(4);
+        let read = || async { Ok::<_, StorageError>(Arc::new(vec![1])) };
+        kept(&memo, &cache, 4, "k".into(), read(), |_| true)
+            .await
+            .unwrap();
+        assert!(cache.is_empty());
+        kept(&memo, &cache, 5, "k".into(), read(), |_| true)
+            .await
+            .unwrap();
+        assert_eq!(cache.len(), 1);
+    }
+}

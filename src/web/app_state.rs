@@ -1,0 +1,46 @@
+//! What every handler shares.
+
+use crate::storage::{Memo, Reads, StorageError, Store};
+use std::sync::Arc;
+
+/// What every handler shares: the store, the probe packs, the settings pages need, and
+/// the results kept between requests.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// The probe packs loaded at start (empty when none).
+    pub packs: Arc<Vec<crate::probes::PackSummary>>,
+    /// A pack failing for longer than this is flagged on the overview.
+    pub probe_alert_after: chrono::Duration,
+    /// Where readers reach this server (`public_url`): absolute links in exports and feeds.
+    pub public_url: String,
+    /// Results kept while the data stays the same (see [`crate::storage::memo`]).
+    pub memo: Arc<Memo>,
+    /// Chart PNGs: drawn once, kept, shared and queued (see [`super::png`]).
+    pub png: Arc<super::png::PngCharts>,
+}
+
+impl AppState {
+    /// A state with no probe packs (tests of pages that need none).
+    pub fn new(store: Store) -> AppState {
+        AppState {
+            store,
+            packs: Arc::new(Vec::new()),
+            probe_alert_after: chrono::Duration::hours(1),
+            public_url: crate::config::DEFAULT_PUBLIC_URL.to_string(),
+            memo: Default::default(),
+            png: Default::default(),
+        }
+    }
+
+    /// The same state with another public URL (no trailing slash needed).
+    pub fn with_public_url(mut self, url: &str) -> AppState {
+        self.public_url = url.trim_end_matches('/').to_string();
+        self
+    }
+
+    /// A request's reads: the data version read once, what is kept under it.
+    pub async fn reads(&self) -> Result<Reads, StorageError> {
+        self.memo.reads(&self.store).await
+    }
+}

@@ -1,0 +1,381 @@
+//! "What do we know about this one check, and since when?": the check page
+//! `/checks/{id}` (state, every source's word, history, step chart), its chart download
+//! `/charts/checks/{id}.svg|png`, one observation with its evidence and raw page
+//! ([`observations`]), and the JSON: `/api/v1/checks`, `/api/v1/checks/{id}`,
+//! `/api/v1/checks/{id}/observations`.
+
+mod observations;
+
+use super::app_state::AppState;
+use super::charts::{KeptUnder, date_line, downloads, reply, split_file, status_label};
+use super::error::{Answer, ApiResult, FileError, PageResult, WebError, truncate};
+use super::present::json::{check_json, observation_json, state_json};
+use super::present::{self, name};
+use super::request::{AsOf, Paging, Params, ReaderLang, chrome};
+use crate::catalog::Check;
+use crate::charts::data;
+use crate::charts::{StepChart, steps};
+use crate::state;
+use crate::storage::{Reads, Reference, StateFilter};
+use crate::time;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use hutong_app::charts::{ChartTable, ChartView};
+use hutong_app::i18n::Lang;
+use hutong_app::model::*;
+use hutong_app::pages;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/checks/{id}", get(show_check))
+        .route("/charts/checks/{file}", get(get_check_chart))
+        .merge(observations::routes())
+}
+
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/checks", get(list_checks))
+        .route("/checks/{id}", get(get_check))
+        .route("/checks/{id}/observations", get(list_observations))
+}
+
+/// Observations per page of a check's history: probes write thousands per check.
+pub const CHECK_HISTORY_PAGE: usize = 50;
+
+fn no_check(id: &str, lang: Lang) -> WebError {
+    WebError::NotFound(lang.t_args("error-no-check", &[("id", truncate(id).into())]))
+}
+
+pub async fn show_check(
+    Path(id): Path<String>,
+    ReaderLang(lang): ReaderLang,
+    at: Result<AsOf, WebError>,
+    paging: Result<Paging, WebError>,
+    reads: Result<Reads, WebError>,
+) -> PageResult {
+    let path = format!("/checks/{id}");
+    let title = lang.t("title-check");
+    let as_of = at.or_page(&chrome(
+        lang,
+        &title,
+        Section::Other,
+        &path,
+        &AsOf::today(),
+        Vec::new(),
+    ))?;
+    let mut chrome = chrome(lang, &title, Section::Other, &path, &as_of, Vec::new());
+    let reads = reads.or_page(&chrome)?;
+    let view = check_view(&reads, &id, &path, &as_of, paging, &mut chrome).await;
+    let view = view.or_page(&chrome)?;
+    Ok(Html(pages::check_page(&chrome, &view)))
+}
+
+/// The check page's data; sets the page's title once the check is known, and keeps its
+/// page number when the date or language changes.
+async fn check_view(
+    reads: &Reads,
+    id: &str,
+    path: &str,
+    as_of: &AsOf,
+    paging: Result<Paging, WebError>,
+    chrome: &mut Chrome,
+) -> Result<CheckView, WebError> {
+    let lang = chrome.lang;
+    let r = reads.reference().await?;
+    let c = r.check(id).ok_or_else(|| no_check(id, lang))?;
+    let kind = r.kind(&c.kind).ok_or_else(|| {
+        WebError::NotFound(lang.t_args("error-check-kind", &[("id", truncate(id).into())]))
+    })?;
+    chrome.title = present::check_title(&r, c, lang);
+    let query = present::date_query(as_of, lang);
+    let filter = StateFilter {
+        check: Some(id.to_string()),
+        include_simulated: true,
+        ..StateFilter::default()
+    };
+    let rows = reads.state_as_of(as_of.instant, &filter).await?;
+    let states = state::states([c], (*rows).clone());
+    let st = states.get(id);
+    let page = paging?.page;
+    if page > 1 {
+        // A check's history does not depend on the date: its page survives a date or
+        // language change.
+        chrome.keep = vec![("page".to_string(), page.to_string())];
+    }
+    let offset = ((page - 1) * CHECK_HISTORY_PAGE) as i64;
+    let (observations, total) = reads
+        .store()
+        .check_history(id, CHECK_HISTORY_PAGE as i64, offset)
+        .await?;
+    let total = usize::try_from(total).unwrap_or(0);
+    let pages_count = total.div_ceil(CHECK_HISTORY_PAGE);
+    if page > pages_count.max(1) {
+        return Err(WebError::NotFound(lang.t_args(
+            "error-check-page",
+            &[("page", page.into()), ("pages", pages_count.into())],
+        )));
+    }
+    let page_href = |p: usize| {
+        let pairs = if p > 1 {
+            vec![("page".to_string(), p.to_string())]
+        } else {
+            Vec::new()
+        };
+        present::link_with(path, &pairs, as_of, lang)
+    };
+    let transitions = reads.transitions(id).await?;
+    let changed: HashMap<i64, Option<&str>> = transitions
+        .iter()
+        .map(|t| (t.observation_id, t.from_status.as_deref()))
+        .collect();
+    let history = observations
+        .iter()
+        .map(|o| HistoryRow {
+            when: present::when(o.observed_at, &o.precision),
+            approximate: o.is_approximate(),
+            status: present::status_view(Some(kind), &o.status, lang),
+            citation: present::citation(&r, o, lang),
+            quote: o.quote.clone(),
+            note: o.note_in(lang),
+            transition_from: changed
+                .get(&o.id)
+                .map(|from| from.map(|s| present::status_view(Some(kind), s, lang))),
+            after_at: o.observed_at > as_of.instant,
+            observation_href: o
+                .pack_id
+                .is_some()
+                .then(|| format!("/observations/{}{query}", o.id)),
+            probe: present::probe_note(o),
+        })
+        .collect();
+    let chart = check_chart(reads, &r, c, as_of, lang).await?;
+    Ok(CheckView {
+        chart,
+        id: c.id.clone(),
+        kind_name: name(&kind.name_zh, &kind.name_en),
+        subject_label: name(&kind.subject_label_zh, &kind.subject_label_en),
+        object_label: name(&kind.object_label_zh, &kind.object_label_en),
+        subject: present::side_header(&r, kind.subject, &c.subject, &query, lang),
+        object: present::side_header(&r, kind.object, &c.object, &query, lang),
+        cell: present::cell(&r, c, st, as_of, &query, lang),
+        current: st
+            .map(|s| {
+                s.per_source
+                    .iter()
+                    .map(|o| present::opinion(&r, Some(kind), o, lang))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        history,
+        ladder: present::ladder(kind, lang),
+        page,
+        pages: pages_count,
+        total,
+        newer: (page > 1).then(|| page_href(page - 1)),
+        older: (page < pages_count).then(|| page_href(page + 1)),
+    })
+}
+
+// ---- The step chart -------------------------------------------------------------------
+
+/// A check's status over time (its confirmed transitions), with its data table. Real
+/// checks draw real sources only; a simulated platform's check draws the simulator's,
+/// labelled SIMULATED on the image. `None` when the check's kind is unknown.
+async fn check_steps(
+    reads: &Reads,
+    r: &Reference,
+    check: &Check,
+    as_of: &AsOf,
+    lang: Lang,
+) -> Result<Option<(StepChart, ChartTable)>, WebError> {
+    let Some(kind) = r.kind(&check.kind) else {
+        return Ok(None);
+    };
+    let simulated = r.is_simulated_check(check);
+    let transitions = reads.transitions(&check.id).await?;
+    let changes: Vec<(DateTime<Utc>, String)> = transitions
+        .iter()
+        .filter(|t| simulated || t.source_kind != "simulated")
+        .map(|t| (t.occurred_at, t.to_status.clone()))
+        .collect();
+    let segments = data::status_steps(&changes, as_of.instant);
+    let start = segments
+        .first()
+        .map_or(as_of.instant - chrono::Duration::days(30), |s| s.from);
+    let subject = present::side_name(r, kind.subject, &check.subject);
+    let object = present::side_name(r, kind.object, &check.object);
+    let pick = |n: &Name| match lang {
+        Lang::ZhCn if !n.zh.is_empty() => n.zh.clone(),
+        _ => n.en.clone(),
+    };
+    let ladder: Vec<(String, String)> = kind
+        .statuses
+        .iter()
+        .map(|s| (s.id.clone(), status_label(lang, s)))
+        .collect();
+    let chart = StepChart {
+        id: "chart-steps".to_string(),
+        title: lang.t_args(
+            "charts-steps-title",
+            &[(
+                "check",
+                format!("{} × {}", pick(&subject), pick(&object)).into(),
+            )],
+        ),
+        subtitle: lang.t_args("charts-steps-subtitle", &[("id", check.id.clone().into())]),
+        ladder: ladder.clone(),
+        unknown_label: lang.t("charts-unknown"),
+        segments: segments.clone(),
+        start,
+        end: as_of.instant,
+        source_line: if simulated {
+            lang.t("charts-source-line-simulated")
+        } else {
+            lang.t("charts-source-line")
+        },
+        date_line: date_line(lang, as_of),
+        simulated,
+    };
+    let label = |status: &str| {
+        ladder
+            .iter()
+            .find(|(id, _)| id == status)
+            .map_or_else(|| lang.t("charts-unknown"), |(_, l)| l.clone())
+    };
+    let when = |t: DateTime<Utc>| {
+        t.with_timezone(&time::SHANGHAI)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let table = ChartTable {
+        caption: chart.title.clone(),
+        headers: vec![
+            lang.t("charts-table-from"),
+            lang.t("charts-table-to"),
+            lang.t("charts-table-status"),
+        ],
+        rows: segments
+            .iter()
+            .map(|s| vec![when(s.from), when(s.to), label(&s.status)])
+            .collect(),
+    };
+    Ok(Some((chart, table)))
+}
+
+/// The check page's inline step chart.
+async fn check_chart(
+    reads: &Reads,
+    r: &Reference,
+    check: &Check,
+    as_of: &AsOf,
+    lang: Lang,
+) -> Result<Option<ChartView>, WebError> {
+    let Some((chart, table)) = check_steps(reads, r, check, as_of, lang).await? else {
+        return Ok(None);
+    };
+    let (svg_href, png_href) = downloads(&format!("/charts/checks/{}", check.id), as_of, lang);
+    Ok(Some(ChartView {
+        id: "figure-steps".into(),
+        svg: steps::render(&chart, lang),
+        table,
+        svg_href,
+        png_href,
+    }))
+}
+
+/// `/charts/checks/{id}.svg|png` (`at`, `lang`).
+pub async fn get_check_chart(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    ReaderLang(lang): ReaderLang,
+    at: Result<AsOf, WebError>,
+    reads: Result<Reads, WebError>,
+) -> Result<Response, FileError> {
+    let Some((id, format)) = split_file(&file) else {
+        let e = WebError::NotFound(
+            lang.t_args("error-no-chart-check", &[("file", truncate(&file).into())]),
+        );
+        return Err(e).or_file(lang);
+    };
+    let as_of = at.or_file(lang)?;
+    let reads = reads.or_file(lang)?;
+    let r = reads.reference().await.or_file(lang)?;
+    let check = r
+        .check(id)
+        .ok_or_else(|| no_check(id, lang))
+        .or_file(lang)?;
+    let Some((chart, _)) = check_steps(&reads, &r, check, &as_of, lang)
+        .await
+        .or_file(lang)?
+    else {
+        let e = WebError::NotFound(lang.t_args("error-check-kind", &[("id", truncate(id).into())]));
+        return Err(e).or_file(lang);
+    };
+    let svg = steps::render(&chart, lang);
+    let stem = format!("check-{id}-{}-{}", as_of.day, lang.code());
+    reply(
+        &state.png,
+        KeptUnder::new(&reads, &as_of),
+        svg,
+        format,
+        &stem,
+        lang,
+    )
+    .await
+}
+
+// ---- JSON ----------------------------------------------------------------------------
+
+/// `/api/v1/checks?kind=…`: every check, of one kind when asked.
+pub async fn list_checks(params: Params, reads: Reads) -> ApiResult {
+    let r = reads.reference().await?;
+    let kinds: Vec<&str> = r.kinds.iter().map(|k| k.id.as_str()).collect();
+    let kind = params.one_of("kind", &kinds, Lang::En)?;
+    let checks: Vec<Value> = r
+        .checks
+        .iter()
+        .filter(|c| kind.as_ref().is_none_or(|k| &c.kind == k))
+        .map(check_json)
+        .collect();
+    Ok(Json(json!({ "checks": checks })).into_response())
+}
+
+/// `/api/v1/checks/{id}?at=…`: a check's state and transitions.
+pub async fn get_check(Path(id): Path<String>, as_of: AsOf, reads: Reads) -> ApiResult {
+    let r = reads.reference().await?;
+    let c = r.check(&id).ok_or_else(|| no_check(&id, Lang::En))?;
+    let filter = StateFilter {
+        check: Some(id.clone()),
+        include_simulated: true,
+        ..StateFilter::default()
+    };
+    let rows = reads.state_as_of(as_of.instant, &filter).await?;
+    let states = state::states([c], (*rows).clone());
+    let transitions = reads.store().transitions(&id).await?;
+    Ok(Json(json!({
+        "check": check_json(c),
+        "at": as_of.day,
+        "state": state_json(states.get(&id)),
+        "transitions": transitions,
+    }))
+    .into_response())
+}
+
+/// `/api/v1/checks/{id}/observations`: every observation of a check, oldest first.
+pub async fn list_observations(Path(id): Path<String>, reads: Reads) -> ApiResult {
+    let r = reads.reference().await?;
+    if r.check(&id).is_none() {
+        return Err(no_check(&id, Lang::En));
+    }
+    let list = reads.store().observations(&id).await?;
+    Ok(Json(json!({
+        "check": id,
+        "observations": list.iter().map(observation_json).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}

@@ -1,0 +1,528 @@
+//! "How open are the platforms now, and how were they when regulators stepped in?": the
+//! overview page `/` and its openness charts `/charts/openness-links.svg|png` and
+//! `/charts/openness-payments.svg|png`.
+
+use super::app_state::AppState;
+use super::charts::{KeptUnder, date_line, downloads, reply, split_file, status_label};
+use super::error::{Answer, FileError, PageResult, WebError, truncate};
+use super::present::compliance::deadline_highlights;
+use super::present::packs::pack_statuses;
+use super::present::{self, Audience, name, states_at};
+use super::request::{AsOf, Params, ReaderLang, Then, chrome};
+use crate::catalog::{Check, Milestone};
+use crate::charts::data::{self, OpennessPoint};
+use crate::charts::{Marker, ShareChart, SharePoint, ShareSeries, share};
+use crate::compliance;
+use crate::state::{self, CheckState};
+use crate::storage::{Reads, Reference, TimelineQuery};
+use crate::time::{self, SHANGHAI};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{Html, Response};
+use axum::routing::get;
+use chrono::{Days, NaiveDate, Utc};
+use hutong_app::charts::{ChartTable, ChartView};
+use hutong_app::i18n::Lang;
+use hutong_app::model::*;
+use hutong_app::pages;
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(show_overview))
+        .route("/charts/{file}", get(get_openness_chart))
+}
+
+/// How many of the latest changes the overview lists.
+const LATEST: usize = 10;
+
+pub async fn show_overview(
+    State(state): State<AppState>,
+    ReaderLang(lang): ReaderLang,
+    params: Params,
+    at: Result<AsOf, WebError>,
+    then: Result<Then, WebError>,
+    reads: Result<Reads, WebError>,
+) -> PageResult {
+    let title = lang.t("nav-overview");
+    let path = "/";
+    let as_of = at.or_page(&chrome(
+        lang,
+        &title,
+        Section::Overview,
+        path,
+        &AsOf::today(),
+        Vec::new(),
+    ))?;
+    // The date compared with is kept as given, for the date form and the language switch.
+    let keep = params
+        .get("then")
+        .map(|t| vec![("then".to_string(), t.to_string())])
+        .unwrap_or_default();
+    let chrome = chrome(lang, &title, Section::Overview, path, &as_of, keep);
+    let then = then.or_page(&chrome)?.0;
+    let reads = reads.or_page(&chrome)?;
+    let view = overview(&state, &reads, lang, &as_of, then)
+        .await
+        .or_page(&chrome)?;
+    Ok(Html(pages::overview_page(&chrome, &view)))
+}
+
+/// Each check's state at one date, with the reference data it was read with.
+struct Snapshot<'a> {
+    reference: &'a Reference,
+    states: HashMap<String, CheckState>,
+}
+
+async fn overview(
+    state: &AppState,
+    reads: &Reads,
+    lang: Lang,
+    as_of: &AsOf,
+    then_param: Option<NaiveDate>,
+) -> Result<OverviewView, WebError> {
+    let full = reads.reference().await?;
+    let states = states_at(reads, &full, as_of.instant, None, false).await?;
+    // Simulated platforms never enter a real figure: the figures below see real checks only.
+    let real = reads.real_reference().await?;
+    let r: &Reference = &real;
+    let now = Snapshot {
+        reference: r,
+        states,
+    };
+
+    // "Then": the day before the earliest deadline (how things stood when regulators
+    // stepped in), unless the URL names another date.
+    let first_deadline = r.requirements.iter().filter_map(|q| q.deadline).min();
+    let then_day = then_param
+        .or_else(|| first_deadline.map(|d| time::shanghai_day(d) - Days::new(1)))
+        .filter(|d| *d < as_of.day);
+    let then = match then_day {
+        Some(day) => Some((
+            day,
+            Snapshot {
+                reference: r,
+                states: states_at(reads, r, time::end_of_day(day, SHANGHAI), None, false).await?,
+            },
+        )),
+        None => None,
+    };
+    let then_caption = |day: NaiveDate| {
+        let id = if then_param.is_some() {
+            "overview-then"
+        } else {
+            "overview-then-deadline"
+        };
+        lang.t_args(id, &[("date", lang.date(day).into())])
+    };
+    let now_caption = lang.t_args("overview-now", &[("date", lang.date(as_of.day).into())]);
+
+    let mut links = Vec::new();
+    let mut payments = Vec::new();
+    if let Some((day, snap)) = &then {
+        links.extend(openness_view(
+            snap,
+            "link",
+            then_caption(*day),
+            *day,
+            false,
+            lang,
+        ));
+        payments.extend(openness_view(
+            snap,
+            "payment",
+            then_caption(*day),
+            *day,
+            true,
+            lang,
+        ));
+    }
+    links.extend(openness_view(
+        &now,
+        "link",
+        now_caption.clone(),
+        as_of.day,
+        false,
+        lang,
+    ));
+    payments.extend(openness_view(
+        &now,
+        "payment",
+        now_caption,
+        as_of.day,
+        true,
+        lang,
+    ));
+
+    let query = present::date_query(as_of, lang);
+    let latest = {
+        let q = TimelineQuery {
+            until: as_of.instant,
+            since: None,
+            platform: None,
+            kind: None,
+            source_kind: None,
+            include_simulated: false,
+            limit: LATEST as i64,
+            offset: 0,
+        };
+        let page = reads.timeline(&q).await?;
+        let milestones: Vec<&Milestone> = r
+            .milestones
+            .iter()
+            .filter(|m| time::start_of_day(m.date, SHANGHAI) <= as_of.instant)
+            .collect();
+        present::merged_entries(
+            r,
+            &page.0,
+            &milestones,
+            1,
+            LATEST,
+            &query,
+            Audience::Reader(lang),
+        )
+    };
+    let requirements = r
+        .requirements
+        .iter()
+        .map(|req| requirement_view(r, req, &now.states, as_of, lang))
+        .collect();
+    let observations = reads.store().real_observation_count().await?;
+    let probe_alerts = pack_statuses(
+        &state.store,
+        &state.packs,
+        state.probe_alert_after,
+        Utc::now(),
+    )
+    .await?
+    .iter()
+    .filter_map(|p| p.alert(Audience::Reader(lang)))
+    .collect();
+    let deadlines = deadline_highlights(reads, as_of.instant, &query, lang).await?;
+    let charts = overview_charts(reads, r, as_of, lang).await?;
+    Ok(OverviewView {
+        charts,
+        links,
+        payments,
+        latest,
+        requirements,
+        observations,
+        checks: r.checks.len() as i64,
+        probe_alerts,
+        deadlines,
+    })
+}
+
+/// How open the checks of one kind were on `day`, in words and buckets; payments count
+/// pairs across ecosystems only (`cross_only`).
+fn openness_view(
+    snap: &Snapshot<'_>,
+    kind_id: &str,
+    caption: String,
+    day: NaiveDate,
+    cross_only: bool,
+    lang: Lang,
+) -> Option<OpennessView> {
+    let r = snap.reference;
+    let kind = r.kind(kind_id)?;
+    let checks: Vec<&Check> = r
+        .checks
+        .iter()
+        .filter(|c| c.kind == kind_id && (!cross_only || state::is_cross_group(r, c)))
+        .collect();
+    let d = state::distribution(kind, checks.iter().filter_map(|c| snap.states.get(&c.id)));
+    let open_labels: Vec<&str> = kind
+        .statuses
+        .iter()
+        .filter(|s| s.score >= state::OPEN_SCORE)
+        .map(|s| {
+            if lang == Lang::ZhCn {
+                s.label_zh.as_str()
+            } else {
+                s.label_en.as_str()
+            }
+        })
+        .collect();
+    let (none_id, headline_id) = if cross_only {
+        ("overview-none-pairs", "overview-headline-pairs")
+    } else {
+        ("overview-none-checks", "overview-headline-checks")
+    };
+    let headline = if d.known == 0 {
+        lang.t_args(none_id, &[("total", d.total.into())])
+    } else {
+        lang.t_args(
+            headline_id,
+            &[
+                ("open", d.open.into()),
+                ("known", d.known.into()),
+                (
+                    "labels",
+                    open_labels
+                        .join(if lang == Lang::ZhCn { "、" } else { ", " })
+                        .into(),
+                ),
+                (
+                    "percent",
+                    format!("{:.0}", 100.0 * d.open as f64 / d.known as f64).into(),
+                ),
+                ("unobserved", (d.total - d.known).into()),
+            ],
+        )
+    };
+    Some(OpennessView {
+        caption,
+        date: day,
+        total: d.total,
+        buckets: d
+            .counts
+            .iter()
+            .map(|(id, count)| Bucket {
+                status: present::status_view(Some(kind), id, lang),
+                count: *count,
+                share: if d.total == 0 {
+                    0.0
+                } else {
+                    *count as f64 / d.total as f64
+                },
+            })
+            .collect(),
+        headline,
+    })
+}
+
+/// A requirement's row on the overview: its deadline and how many checks comply now.
+fn requirement_view(
+    r: &Reference,
+    req: &crate::catalog::Requirement,
+    states: &HashMap<String, CheckState>,
+    as_of: &AsOf,
+    lang: Lang,
+) -> RequirementView {
+    let c = compliance::standing(r, req, as_of.instant, states);
+    let kind = r.kind(&req.scope.kind);
+    let (deadline, deadline_state, overdue) = match req.deadline {
+        None => (None, lang.t("req-no-deadline"), false),
+        Some(d) => {
+            let tz: chrono_tz::Tz = req.timezone.parse().unwrap_or(SHANGHAI);
+            let local = d.with_timezone(&tz);
+            let shown = format!(
+                "{} {} ({})",
+                lang.date(local.date_naive()),
+                local.format("%H:%M"),
+                req.timezone
+            );
+            let date = lang.date(as_of.day);
+            if let Some(days) = c.deadline.days_since {
+                let state = lang.t_args(
+                    "req-passed",
+                    &[("days", days.into()), ("date", date.into())],
+                );
+                (Some(shown), state, c.not_compliant > 0)
+            } else {
+                let days = c.deadline.countdown_days.unwrap_or_default();
+                let state =
+                    lang.t_args("req-ahead", &[("days", days.into()), ("date", date.into())]);
+                (Some(shown), state, false)
+            }
+        }
+    };
+    RequirementView {
+        id: req.id.clone(),
+        title: name(&req.title_zh, &req.title_en),
+        authority: name(&req.authority_zh, &req.authority_en),
+        issued: req.issued,
+        deadline,
+        deadline_state,
+        overdue,
+        compliant_statuses: req
+            .compliant
+            .iter()
+            .map(|s| present::status_view(kind, s, lang))
+            .collect(),
+        in_scope: c.in_scope,
+        compliant: c.compliant,
+        not_compliant: c.not_compliant,
+        unknown: c.unknown,
+        citation: present::source_citation(r, &req.source, Audience::Reader(lang)),
+    }
+}
+
+// ---- Openness charts ------------------------------------------------------------------
+
+/// The openness charts: file stem and check kind.
+pub const OPENNESS: [(&str, &str); 2] =
+    [("openness-links", "link"), ("openness-payments", "payment")];
+
+/// Larger histories are read per request rather than kept in memory.
+const KEEP_MAX_CHANGES: usize = 500_000;
+
+/// The checks whose openness is charted, as the overview counts them: real link checks;
+/// real payment pairs across ecosystems.
+fn population<'a>(r: &'a Reference, kind: &str) -> Vec<&'a Check> {
+    r.checks
+        .iter()
+        .filter(|c| c.kind == kind && !r.is_simulated_check(c))
+        .filter(|c| kind != "payment" || state::is_cross_group(r, c))
+        .collect()
+}
+
+/// Openness over time of one kind, with its data table. `None` when the catalog has no
+/// such kind. Every real confirmed change of the kind is kept between requests while the
+/// data version holds: the overview draws two charts on every view.
+async fn openness_chart(
+    reads: &Reads,
+    r: &Reference,
+    stem: &str,
+    kind_id: &str,
+    as_of: &AsOf,
+    lang: Lang,
+) -> Result<Option<(ShareChart, ChartTable)>, WebError> {
+    let Some(kind) = r.kind(kind_id) else {
+        return Ok(None);
+    };
+    let checks = population(r, kind_id);
+    let changes = reads.status_changes(kind_id, KEEP_MAX_CHANGES).await?;
+    let points = data::weekly_openness(kind, &checks, &changes, as_of.day, as_of.instant);
+    let open_labels: Vec<String> = kind
+        .statuses
+        .iter()
+        .filter(|s| s.score >= state::OPEN_SCORE)
+        .map(|s| status_label(lang, s))
+        .collect();
+    let sep = if lang == Lang::ZhCn { "、" } else { ", " };
+    let (title, subtitle, series) = if kind_id == "payment" {
+        (
+            "charts-openness-payments-title",
+            "charts-openness-payments-subtitle",
+            "charts-openness-payments-series",
+        )
+    } else {
+        (
+            "charts-openness-links-title",
+            "charts-openness-links-subtitle",
+            "charts-openness-links-series",
+        )
+    };
+    let milestones = r
+        .milestones
+        .iter()
+        .filter(|m| m.kinds.iter().any(|k| k == kind_id))
+        .map(|m| Marker {
+            date: m.date,
+            approximate: m.approximate,
+            label: match lang {
+                Lang::ZhCn => m.title_zh.clone(),
+                Lang::En => m.title_en.clone(),
+            },
+        })
+        .collect();
+    let chart = ShareChart {
+        id: format!("chart-{stem}"),
+        title: lang.t(title),
+        subtitle: lang.t_args(subtitle, &[("statuses", open_labels.join(sep).into())]),
+        series: vec![ShareSeries {
+            label: lang.t(series),
+            points: points
+                .iter()
+                .map(|p| SharePoint {
+                    date: p.day,
+                    value: p.share(),
+                })
+                .collect(),
+        }],
+        milestones,
+        source_line: lang.t("charts-source-line"),
+        date_line: date_line(lang, as_of),
+        simulated: false,
+    };
+    let table = ChartTable {
+        caption: chart.title.clone(),
+        headers: vec![
+            lang.t("charts-table-date"),
+            lang.t("charts-table-share"),
+            lang.t("charts-table-open"),
+            lang.t("charts-table-known"),
+            lang.t("charts-table-total"),
+        ],
+        rows: points.iter().map(|p| openness_row(lang, p)).collect(),
+    };
+    Ok(Some((chart, table)))
+}
+
+fn openness_row(lang: Lang, p: &OpennessPoint) -> Vec<String> {
+    vec![
+        p.day.to_string(),
+        p.share()
+            .map_or_else(|| lang.t("charts-table-none"), share::percent),
+        p.open.to_string(),
+        p.known.to_string(),
+        p.total.to_string(),
+    ]
+}
+
+/// The overview's inline charts.
+async fn overview_charts(
+    reads: &Reads,
+    r: &Reference,
+    as_of: &AsOf,
+    lang: Lang,
+) -> Result<Vec<ChartView>, WebError> {
+    let mut out = Vec::new();
+    for (stem, kind) in OPENNESS {
+        if let Some((chart, table)) = openness_chart(reads, r, stem, kind, as_of, lang).await? {
+            let (svg_href, png_href) = downloads(&format!("/charts/{stem}"), as_of, lang);
+            out.push(ChartView {
+                id: format!("figure-{stem}"),
+                svg: share::render(&chart, lang),
+                table,
+                svg_href,
+                png_href,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `/charts/openness-links.svg|png`, `/charts/openness-payments.svg|png` (`at`, `lang`).
+pub async fn get_openness_chart(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    ReaderLang(lang): ReaderLang,
+    at: Result<AsOf, WebError>,
+    reads: Result<Reads, WebError>,
+) -> Result<Response, FileError> {
+    let not_found = || {
+        Err(WebError::NotFound(lang.t_args(
+            "error-no-chart-openness",
+            &[("file", truncate(&file).into())],
+        )))
+        .or_file(lang)
+    };
+    let Some((stem, format)) = split_file(&file) else {
+        return not_found();
+    };
+    let Some((stem, kind)) = OPENNESS.into_iter().find(|(s, _)| *s == stem) else {
+        return not_found();
+    };
+    let as_of = at.or_file(lang)?;
+    let reads = reads.or_file(lang)?;
+    let r = reads.reference().await.or_file(lang)?;
+    let Some((chart, _)) = openness_chart(&reads, &r, stem, kind, &as_of, lang)
+        .await
+        .or_file(lang)?
+    else {
+        return not_found();
+    };
+    let svg = share::render(&chart, lang);
+    let stem = format!("{stem}-{}-{}", as_of.day, lang.code());
+    reply(
+        &state.png,
+        KeptUnder::new(&reads, &as_of),
+        svg,
+        format,
+        &stem,
+        lang,
+    )
+    .await
+}
