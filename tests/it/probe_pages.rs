@@ -2,23 +2,14 @@
 //! real router: evidence shown escaped, raw pages downloaded and never rendered, failing
 //! packs flagged, long histories paged, and simulated platforms kept out of real figures.
 
-mod common;
-
-use axum::Router;
+use crate::common::{self, TestApp, copy_catalog, observation, sel};
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
-use common::{TestDb, get, sqlite};
 use hutong::catalog;
-use hutong::domain::{Precision, SourceKind};
+use hutong::domain::SourceKind;
 use hutong::probes::PackSummary;
 use hutong::storage::{NewObservation, NewSnapshot, ProbeFacts, RunStart, Store};
-use hutong::web::{self, AppState};
-use scraper::{Html, Selector};
-use std::sync::Arc;
-
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("selector")
-}
+use scraper::Html;
 
 /// The simulator's catalog entries (group `simulator`, five platforms, their checks).
 const SIMULATOR_TOML: &str = r#"
@@ -84,45 +75,22 @@ subject = "simvideo"
 objects = ["alipay", "wechat_pay", "unionpay", "ecny", "jd_pay", "apple_pay", "qq_wallet"]
 "#;
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read catalog").flatten() {
-        let path = entry.path();
-        let target = to.join(entry.file_name());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy");
-        }
-    }
-}
-
 /// The real catalog plus the simulator's platforms, as `catalog/simulator.toml` adds them.
 fn catalog_with_simulator() -> catalog::Catalog {
-    let dir = tempfile::tempdir().expect("temp dir");
-    copy_dir(&common::catalog_dir(), dir.path());
-    let file = dir.path().join("simulator.toml");
+    let (_tmp, dir) = copy_catalog();
+    let file = dir.join("simulator.toml");
     if !file.exists() {
         std::fs::write(&file, SIMULATOR_TOML).expect("write simulator.toml");
     }
-    catalog::load_dir(dir.path()).expect("catalog with the simulator is valid")
+    catalog::load_dir(&dir).expect("catalog with the simulator is valid")
 }
 
-async fn app_with(packs: Vec<PackSummary>, alert_after: Duration) -> (Router, TestDb) {
-    let db = sqlite().await;
-    db.store
-        .apply_catalog(&catalog_with_simulator())
-        .await
-        .expect("load catalog");
-    let state = AppState {
-        store: db.store.clone(),
-        packs: Arc::new(packs),
-        probe_alert_after: alert_after,
-        public_url: "http://127.0.0.1:8080".into(),
-        memo: Default::default(),
-        png: Default::default(),
-    };
-    (web::router(state), db)
+async fn app_with(packs: Vec<PackSummary>, alert_after: Duration) -> TestApp {
+    let db = common::sqlite_with_catalog(&catalog_with_simulator()).await;
+    TestApp::builder(db)
+        .packs(packs)
+        .probe_alert_after(alert_after)
+        .build()
 }
 
 fn pack(id: &str) -> PackSummary {
@@ -143,29 +111,18 @@ fn pack(id: &str) -> PackSummary {
     }
 }
 
+/// A probe's observation of `check` by the pack `facts` name, with `evidence`.
 fn probe_observation(
     check: &str,
     at: chrono::DateTime<Utc>,
     status: &str,
-    kind: SourceKind,
     facts: ProbeFacts,
     evidence: serde_json::Value,
-) -> NewObservation {
-    NewObservation {
-        check_id: check.into(),
-        observed_at: at,
-        precision: Precision::Instant,
-        status: status.into(),
-        source_kind: kind,
-        source_id: None,
-        vantage: "cn-test".into(),
-        quote: None,
-        note_en: None,
-        note_zh: None,
-        evidence: Some(evidence),
-        catalog_key: None,
-        probe: Some(facts),
-    }
+) -> common::ObservationBuilder {
+    observation(check, at, status)
+        .probed()
+        .pack(facts)
+        .evidence(evidence)
 }
 
 const HOSTILE_HOP: &str = "https://evil.example/\"><img src=x onerror=alert(1)>";
@@ -199,7 +156,6 @@ async fn hostile_observation(store: &Store) -> (i64, Vec<u8>, String) {
         "link.wechat.taobao",
         Utc::now() - Duration::minutes(5),
         "blocked",
-        SourceKind::Probe,
         ProbeFacts {
             pack_id: "wechat-links".into(),
             rule_version: 3,
@@ -209,7 +165,8 @@ async fn hostile_observation(store: &Store) -> (i64, Vec<u8>, String) {
             ..ProbeFacts::default()
         },
         evidence,
-    );
+    )
+    .build();
     let ids = store
         .insert_probe_results(
             &[NewSnapshot {
@@ -227,9 +184,9 @@ async fn hostile_observation(store: &Store) -> (i64, Vec<u8>, String) {
 
 #[tokio::test]
 async fn an_observation_page_shows_its_evidence_escaped() {
-    let (app, db) = app_with(Vec::new(), Duration::hours(1)).await;
-    let (id, _, sha) = hostile_observation(&db.store).await;
-    let page = get(&app, &format!("/observations/{id}")).await;
+    let app = app_with(Vec::new(), Duration::hours(1)).await;
+    let (id, _, sha) = hostile_observation(app.store()).await;
+    let page = app.observation_page(id, "").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(
         page.body
@@ -238,7 +195,7 @@ async fn an_observation_page_shows_its_evidence_escaped() {
     assert!(!page.body.contains("<script"), "no script element at all");
     assert!(!page.body.contains("<img src=x"));
     assert!(page.body.contains("&lt;img src=x onerror=alert(1)&gt;"));
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     // Scraped URLs are text, never links.
     for a in html.select(&sel("a[href]")) {
         let href = a.value().attr("href").unwrap();
@@ -297,8 +254,8 @@ async fn an_observation_page_shows_its_evidence_escaped() {
     assert!(page.body.contains(&sha));
 
     // The check's history links to the observation and names the rule.
-    let check = get(&app, "/checks/link.wechat.taobao").await;
-    let doc = Html::parse_document(&check.body);
+    let check = app.check_page("link.wechat.taobao", "").await;
+    let doc = check.html();
     assert!(
         doc.select(&sel(&format!(
             "table.history a[href=\"/observations/{id}?lang=en\"]"
@@ -313,12 +270,11 @@ async fn an_observation_page_shows_its_evidence_escaped() {
 
 #[tokio::test]
 async fn a_failed_or_anomalous_probe_says_so_in_words() {
-    let (app, db) = app_with(Vec::new(), Duration::hours(1)).await;
+    let app = app_with(Vec::new(), Duration::hours(1)).await;
     let failed = probe_observation(
         "link.wechat.douyin",
         Utc::now() - Duration::minutes(3),
         "unknown",
-        SourceKind::Probe,
         ProbeFacts {
             pack_id: "wechat-links".into(),
             rule_version: 2,
@@ -330,14 +286,18 @@ async fn a_failed_or_anomalous_probe_says_so_in_words() {
         // Evidence that is not even an object must not break the page.
         serde_json::json!(["odd", 1]),
     );
-    let id = db.store.insert_observation(&failed).await.unwrap();
-    let page = get(&app, &format!("/observations/{id}")).await;
+    let id = app
+        .store()
+        .insert_observation(&failed.build())
+        .await
+        .unwrap();
+    let page = app.observation_page(id, "").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("bot_challenge"));
     assert!(page.body.contains("anti-bot"), "failure explained in words");
     assert!(page.body.contains("Anomaly"));
     assert!(page.body.contains("No raw page was kept"));
-    let check = get(&app, "/checks/link.wechat.douyin").await;
+    let check = app.check_page("link.wechat.douyin", "").await;
     assert!(
         check.body.contains("failed: bot_challenge"),
         "{}",
@@ -345,25 +305,17 @@ async fn a_failed_or_anomalous_probe_says_so_in_words() {
     );
     assert!(check.body.contains("anomaly"));
     // No snapshot to download.
-    let none = get(&app, &format!("/observations/{id}/snapshot")).await;
+    let none = app.raw_page(id).await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn the_raw_page_downloads_and_never_renders() {
-    let (app, db) = app_with(Vec::new(), Duration::hours(1)).await;
-    let (id, body, sha) = hostile_observation(&db.store).await;
-    let response = tower::ServiceExt::oneshot(
-        app.clone(),
-        axum::http::Request::builder()
-            .uri(format!("/observations/{id}/snapshot"))
-            .body(axum::body::Body::empty())
-            .unwrap(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let h = response.headers().clone();
+    let app = app_with(Vec::new(), Duration::hours(1)).await;
+    let (id, body, sha) = hostile_observation(app.store()).await;
+    let raw = app.raw_page(id).await;
+    assert_eq!(raw.status, StatusCode::OK);
+    let h = &raw.headers;
     assert_eq!(h["content-type"], "application/octet-stream");
     // Saved to disk, it opens as text, not as a web page that runs its scripts.
     let disposition = h["content-disposition"].to_str().unwrap();
@@ -379,21 +331,13 @@ async fn the_raw_page_downloads_and_never_renders() {
     }
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["content-security-policy"], "sandbox");
-    let bytes = http_body_util::BodyExt::collect(response.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    assert_eq!(
-        bytes.as_ref(),
-        body.as_slice(),
-        "the original bytes, GBK and all"
-    );
+    assert_eq!(raw.bytes, body, "the original bytes, GBK and all");
 }
 
 #[tokio::test]
 async fn observation_urls_are_checked() {
-    let (app, _db) = app_with(Vec::new(), Duration::hours(1)).await;
-    let bad = get(&app, "/observations/abc").await;
+    let app = app_with(Vec::new(), Duration::hours(1)).await;
+    let bad = app.observation_page("abc", "").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(
         bad.body.contains("is not an observation number"),
@@ -401,16 +345,12 @@ async fn observation_urls_are_checked() {
         bad.body
     );
     for uri in ["/observations/-3", "/observations/abc/snapshot"] {
-        assert_eq!(
-            get(&app, uri).await.status,
-            StatusCode::BAD_REQUEST,
-            "{uri}"
-        );
+        assert_eq!(app.get(uri).await.status, StatusCode::BAD_REQUEST, "{uri}");
     }
-    let missing = get(&app, "/observations/999999").await;
+    let missing = app.observation_page("999999", "").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.body.contains("there is no observation 999999"));
-    let missing = get(&app, "/observations/999999/snapshot").await;
+    let missing = app.raw_page("999999").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
 
@@ -434,25 +374,25 @@ async fn probes_page_lists_packs_and_flags_the_failing_one() {
     let mut unverified_sim = pack("sim-links");
     unverified_sim.simulated = true;
     unverified_sim.scheduled = false;
-    let (app, db) = app_with(
+    let app = app_with(
         vec![pack("healthy"), pack("broken"), unverified_sim],
         Duration::hours(1),
     )
     .await;
-    run(&db.store, "healthy", 5, true).await;
-    run(&db.store, "healthy", 1, false).await;
-    run(&db.store, "broken", 6, false).await;
+    run(app.store(), "healthy", 5, true).await;
+    run(app.store(), "healthy", 1, false).await;
+    run(app.store(), "broken", 6, false).await;
     for h in [3, 2, 1, 0] {
-        run(&db.store, "broken", h, true).await;
+        run(app.store(), "broken", h, true).await;
     }
-    db.store
+    app.store()
         .record_method_change("healthy", Some(2), 3, 40, 2)
         .await
         .unwrap();
 
-    let page = get(&app, "/probes").await;
+    let page = app.probes_page("").await;
     assert_eq!(page.status, StatusCode::OK);
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     let article = |id: &str| {
         html.select(&sel(&format!("article#pack-{id}")))
             .next()
@@ -491,8 +431,8 @@ async fn probes_page_lists_packs_and_flags_the_failing_one() {
     );
 
     // The overview shows the alert and leads to the probes page.
-    let overview = get(&app, "/").await;
-    let doc = Html::parse_document(&overview.body);
+    let overview = app.overview("").await;
+    let doc = overview.html();
     let alert: String = doc
         .select(&sel(".probe-alert"))
         .next()
@@ -511,7 +451,7 @@ async fn probes_page_lists_packs_and_flags_the_failing_one() {
     );
 
     // The API says the same.
-    let json = get(&app, "/api/v1/probes").await.json();
+    let json = app.api_probes().await.json();
     let packs = json["packs"].as_array().unwrap();
     let find = |id: &str| packs.iter().find(|p| p["id"] == id).unwrap().clone();
     assert_eq!(find("broken")["failing"], true);
@@ -523,32 +463,32 @@ async fn probes_page_lists_packs_and_flags_the_failing_one() {
 
 #[tokio::test]
 async fn a_short_failure_is_not_yet_an_alert() {
-    let (app, db) = app_with(vec![pack("flaky")], Duration::hours(2)).await;
-    run(&db.store, "flaky", 3, false).await;
-    run(&db.store, "flaky", 1, true).await;
-    let page = get(&app, "/probes").await;
+    let app = app_with(vec![pack("flaky")], Duration::hours(2)).await;
+    run(app.store(), "flaky", 3, false).await;
+    run(app.store(), "flaky", 1, true).await;
+    let page = app.probes_page("").await;
     assert!(!page.body.contains("FAILING:"), "{}", page.body);
-    assert!(get(&app, "/").await.body.find("probe-alert").is_none());
-    let json = get(&app, "/api/v1/probes").await.json();
+    assert!(app.overview("").await.body.find("probe-alert").is_none());
+    let json = app.api_probes().await.json();
     assert_eq!(json["packs"][0]["consecutive_failed_runs"], 1);
     assert_eq!(json["packs"][0]["failing"], false);
 }
 
 #[tokio::test]
 async fn without_packs_the_probes_page_explains_what_they_are() {
-    let (app, _db) = app_with(Vec::new(), Duration::hours(1)).await;
-    let page = get(&app, "/probes").await;
+    let app = app_with(Vec::new(), Duration::hours(1)).await;
+    let page = app.probes_page("").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("No probe packs are loaded"));
     assert_eq!(
-        get(&app, "/api/v1/probes").await.json()["packs"],
+        app.api_probes().await.json()["packs"],
         serde_json::json!([])
     );
 }
 
 #[tokio::test]
 async fn a_long_check_history_is_paged() {
-    let (app, db) = app_with(Vec::new(), Duration::hours(1)).await;
+    let app = app_with(Vec::new(), Duration::hours(1)).await;
     let start = Utc::now() - Duration::days(2);
     let batch: Vec<NewObservation> = (0..120)
         .map(|i| {
@@ -556,7 +496,6 @@ async fn a_long_check_history_is_paged() {
                 "link.weibo.taobao",
                 start + Duration::minutes(i),
                 if i % 2 == 0 { "open" } else { "blocked" },
-                SourceKind::Probe,
                 ProbeFacts {
                     pack_id: "weibo-links".into(),
                     rule_version: 1,
@@ -566,9 +505,10 @@ async fn a_long_check_history_is_paged() {
                 },
                 serde_json::json!({ "rule": format!("rule-{i}") }),
             )
+            .build()
         })
         .collect();
-    db.store.insert_observations(&batch).await.unwrap();
+    app.store().insert_observations(&batch).await.unwrap();
 
     let rows = |body: &str| {
         let html = Html::parse_document(body);
@@ -576,14 +516,14 @@ async fn a_long_check_history_is_paged() {
             .map(|r| r.text().collect::<String>())
             .collect::<Vec<_>>()
     };
-    let first = get(&app, "/checks/link.weibo.taobao").await;
+    let first = app.check_page("link.weibo.taobao", "").await;
     assert_eq!(first.status, StatusCode::OK);
     let page1 = rows(&first.body);
     assert_eq!(page1.len(), 50);
     assert!(page1[0].contains("rule-119"), "newest first: {}", page1[0]);
     assert!(page1[49].contains("rule-70"), "{}", page1[49]);
     assert!(first.body.contains("120 observation(s); page 1 of 3"));
-    let html = Html::parse_document(&first.body);
+    let html = first.html();
     assert!(
         html.select(&sel(
             "a[rel=next][href=\"/checks/link.weibo.taobao?page=2&lang=en\"]"
@@ -592,14 +532,16 @@ async fn a_long_check_history_is_paged() {
         .is_some()
     );
 
-    let third = get(&app, "/checks/link.weibo.taobao?page=3").await;
+    let third = app.check_page("link.weibo.taobao", "page=3").await;
     let page3 = rows(&third.body);
     assert_eq!(page3.len(), 20);
     assert!(page3[19].contains("rule-0"));
 
     // Links keep the date.
-    let dated = get(&app, "/checks/link.weibo.taobao?page=2&at=2021-12-31").await;
-    let html = Html::parse_document(&dated.body);
+    let dated = app
+        .check_page("link.weibo.taobao", "page=2&at=2021-12-31")
+        .await;
+    let html = dated.html();
     for (rel, href) in [
         ("prev", "/checks/link.weibo.taobao?at=2021-12-31&lang=en"),
         (
@@ -619,19 +561,19 @@ async fn a_long_check_history_is_paged() {
         "/checks/link.weibo.taobao?page=0",
         "/checks/link.weibo.taobao?page=x",
     ] {
-        let r = get(&app, uri).await;
+        let r = app.get(uri).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
         assert!(r.body.contains("is not a page number"), "{uri}");
     }
     assert_eq!(
-        get(&app, "/checks/link.weibo.taobao?page=4").await.status,
+        app.check_page("link.weibo.taobao", "page=4").await.status,
         StatusCode::NOT_FOUND
     );
 }
 
 #[tokio::test]
 async fn simulated_platforms_stay_out_of_real_figures() {
-    let (app, db) = app_with(Vec::new(), Duration::hours(1)).await;
+    let app = app_with(Vec::new(), Duration::hours(1)).await;
     let cat = common::real_catalog();
     let simulated_platform = |slug: &str| {
         cat.platforms
@@ -645,12 +587,12 @@ async fn simulated_platforms_stay_out_of_real_figures() {
         .iter()
         .filter(|c| !simulated_platform(&c.subject) && !simulated_platform(&c.object))
         .count();
-    let before = get(&app, "/").await.body;
+    let before = app.overview("").await.body;
     let before_counts = format!("observations of {real_checks} checks");
     assert!(before.contains(&before_counts), "{before}");
 
     // Nothing simulated observed yet: no simulated section.
-    let links = get(&app, "/links").await;
+    let links = app.links("").await;
     assert!(!links.body.contains("Simulated platforms (demo)"));
     assert!(!links.body.contains("link.simchat.simshop"));
 
@@ -658,7 +600,6 @@ async fn simulated_platforms_stay_out_of_real_figures() {
         "link.simchat.simshop",
         Utc::now() - Duration::minutes(1),
         "open",
-        SourceKind::Simulated,
         ProbeFacts {
             pack_id: "sim-links".into(),
             rule_version: 1,
@@ -667,11 +608,12 @@ async fn simulated_platforms_stay_out_of_real_figures() {
             ..ProbeFacts::default()
         },
         serde_json::json!({ "rule": "redirect-to-target" }),
-    );
-    let id = db.store.insert_observation(&sim).await.unwrap();
+    )
+    .source_kind(SourceKind::Simulated);
+    let id = app.store().insert_observation(&sim.build()).await.unwrap();
 
-    let links = get(&app, "/links").await;
-    let html = Html::parse_document(&links.body);
+    let links = app.links("").await;
+    let html = links.html();
     let real: String = html
         .select(&sel("table.matrix[data-simulated=false]"))
         .next()
@@ -717,15 +659,10 @@ async fn simulated_platforms_stay_out_of_real_figures() {
     assert!(real_at < sim_at);
 
     // Payments have no simulated observation: no simulated section there.
-    assert!(
-        !get(&app, "/payments")
-            .await
-            .body
-            .contains("simulated-section")
-    );
+    assert!(!app.payments("").await.body.contains("simulated-section"));
 
     // Overview figures and the JSON matrix are unchanged.
-    let after = get(&app, "/").await.body;
+    let after = app.overview("").await.body;
     assert!(after.contains(&before_counts), "{after}");
     let overview_figures = |body: &str| {
         Html::parse_document(body)
@@ -734,7 +671,7 @@ async fn simulated_platforms_stay_out_of_real_figures() {
             .collect::<Vec<_>>()
     };
     assert_eq!(overview_figures(&before), overview_figures(&after));
-    let matrix = get(&app, "/api/v1/matrix?kind=link").await.json();
+    let matrix = app.api_matrix("kind=link").await.json();
     assert!(
         matrix["cells"]
             .as_array()
@@ -744,26 +681,26 @@ async fn simulated_platforms_stay_out_of_real_figures() {
     );
 
     // Platform list and platform pages.
-    let list = get(&app, "/platforms").await;
-    let html = Html::parse_document(&list.body);
+    let list = app.platforms("").await;
+    let html = list.html();
     let main: String = html.select(&sel("table.checks")).next().unwrap().html();
     assert!(!main.contains("simchat"));
     assert!(
         list.body.contains("/platforms/simchat"),
         "listed apart, labelled"
     );
-    let platform = get(&app, "/platforms/simchat").await;
+    let platform = app.platform_page("simchat", "").await;
     assert!(
         platform
             .body
             .contains("Simulated platform (demo) — not real data")
     );
     assert!(platform.body.contains("SIMULATED"));
-    let real = get(&app, "/platforms/wechat").await;
+    let real = app.platform_page("wechat", "").await;
     assert!(!real.body.contains("Simulated platform (demo)"));
 
     // The observation itself is loudly simulated.
-    let obs = get(&app, &format!("/observations/{id}")).await;
+    let obs = app.observation_page(id, "").await;
     assert!(obs.body.contains("SIMULATED"));
     assert!(obs.body.contains("not real data"));
 }
@@ -774,12 +711,11 @@ const CHECKOUT_EVIDENCE: &str = r#"{"body_bytes":1278,"body_sha256":"db2a3fba9c3
 
 #[tokio::test]
 async fn a_checkout_observation_names_the_method_of_each_option() {
-    let (app, db) = app_with(Vec::new(), Duration::hours(1)).await;
-    let observation = probe_observation(
+    let app = app_with(Vec::new(), Duration::hours(1)).await;
+    let checkout = probe_observation(
         "payment.simshop.alipay",
         Utc::now() - Duration::minutes(5),
         "accepted",
-        SourceKind::Simulated,
         ProbeFacts {
             pack_id: "demo-payments".into(),
             rule_version: 1,
@@ -788,11 +724,16 @@ async fn a_checkout_observation_names_the_method_of_each_option() {
             ..ProbeFacts::default()
         },
         serde_json::from_str(CHECKOUT_EVIDENCE).expect("the evidence is JSON"),
-    );
-    let id = db.store.insert_observation(&observation).await.unwrap();
-    let page = get(&app, &format!("/observations/{id}")).await;
+    )
+    .source_kind(SourceKind::Simulated);
+    let id = app
+        .store()
+        .insert_observation(&checkout.build())
+        .await
+        .unwrap();
+    let page = app.observation_page(id, "").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     let option = html
         .select(&sel("ul.extracted li"))
         .next()

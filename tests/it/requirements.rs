@@ -3,16 +3,13 @@
 //! Chinese, with no script; the overview's highlight; the JSON API; the iCalendar feed
 //! parsed back line by line; and the one storage query on both databases.
 
-mod common;
-
+use crate::common::{self, Reply, TestApp, observation, real_catalog, sel};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use common::{Reply, app_with_catalog, get, real_catalog};
-use hutong::domain::{Precision, SourceKind};
-use hutong::storage::{NewObservation, Store};
+use hutong::domain::SourceKind;
+use hutong::storage::Store;
 use hutong::time::{SHANGHAI, end_of_day, start_of_day};
-use hutong::web::{self, AppState};
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Html};
 
 const MIIT: &str = "miit-2021-link-unblocking";
 const PBOC: &str = "pboc-2021-payment-interfaces";
@@ -30,10 +27,6 @@ const MIIT_CHECKS: [&str; 9] = [
     "link.qq.douyin",
     "link.qq.jd",
 ];
-
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("selector")
-}
 
 fn text(e: ElementRef) -> String {
     e.text().collect::<Vec<_>>().join("")
@@ -66,13 +59,13 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 
 #[tokio::test]
 async fn the_list_answers_who_missed_the_deadline_in_english() {
-    let (app, _db) = app_with_catalog().await;
-    let page = get(&app, "/requirements?at=2021-10-17").await;
+    let app = TestApp::new().await;
+    let page = app.requirements("at=2021-10-17").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.content_type.starts_with("text/html"));
     no_missing_messages(&page);
     assert!(!page.body.contains("<script"), "no script at all");
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     assert_eq!(one(&html, "html").value().attr("lang"), Some("en"));
     assert_eq!(
         text(one(&html, "nav a[aria-current=page]")),
@@ -142,11 +135,11 @@ async fn the_list_answers_who_missed_the_deadline_in_english() {
 
 #[tokio::test]
 async fn the_list_in_chinese() {
-    let (app, _db) = app_with_catalog().await;
-    let page = get(&app, "/requirements?at=2021-10-17&lang=zh-CN").await;
+    let app = TestApp::new().await;
+    let page = app.requirements("at=2021-10-17&lang=zh-CN").await;
     assert_eq!(page.status, StatusCode::OK);
     no_missing_messages(&page);
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     assert_eq!(one(&html, "html").value().attr("lang"), Some("zh-CN"));
     assert_eq!(text(one(&html, "h1")), "监管要求与期限");
     let miit = one(&html, &format!("article#req-{MIIT}"));
@@ -172,41 +165,11 @@ async fn the_list_in_chinese() {
         .next()
         .is_some()
     );
-    let negotiated =
-        common_get_with(&app, "/requirements", "accept-language", "zh-CN,zh;q=0.9").await;
+    let negotiated = app
+        .requirements("")
+        .header("accept-language", "zh-CN,zh;q=0.9")
+        .await;
     assert!(negotiated.body.contains("<html lang=\"zh-CN\""));
-}
-
-async fn common_get_with(app: &axum::Router, uri: &str, name: &str, value: &str) -> Reply {
-    get_with_headers(app, uri, &[(name, value)]).await
-}
-
-async fn get_with_headers(app: &axum::Router, uri: &str, headers: &[(&str, &str)]) -> Reply {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let mut request = axum::http::Request::builder().uri(uri);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = app
-        .clone()
-        .oneshot(request.body(axum::body::Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    Reply {
-        status,
-        content_type,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
 }
 
 /// The row of one check on a requirement's page.
@@ -216,11 +179,11 @@ fn check_row<'a>(html: &'a Html, id: &str) -> ElementRef<'a> {
 
 #[tokio::test]
 async fn the_miit_page_shows_when_each_messaging_check_complied() {
-    let (app, _db) = app_with_catalog().await;
-    let page = get(&app, &format!("/requirements/{MIIT}?at=2021-10-17")).await;
+    let app = TestApp::new().await;
+    let page = app.requirement_page(MIIT, "at=2021-10-17").await;
     assert_eq!(page.status, StatusCode::OK);
     no_missing_messages(&page);
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     let rows: Vec<String> = html
         .select(&sel("table.compliance tbody tr"))
         .map(|r| r.value().attr("data-check").unwrap().to_string())
@@ -313,15 +276,11 @@ fn one_in<'a>(e: ElementRef<'a>, s: &str) -> ElementRef<'a> {
 
 #[tokio::test]
 async fn the_miit_page_in_chinese() {
-    let (app, _db) = app_with_catalog().await;
-    let page = get(
-        &app,
-        &format!("/requirements/{MIIT}?at=2021-10-17&lang=zh-CN"),
-    )
-    .await;
+    let app = TestApp::new().await;
+    let page = app.requirement_page(MIIT, "at=2021-10-17&lang=zh-CN").await;
     assert_eq!(page.status, StatusCode::OK);
     no_missing_messages(&page);
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     assert!(text(one(&html, "title")).contains("即时通信软件按合规标准解除屏蔽网址链接"));
     let taobao = check_row(&html, "link.wechat.taobao");
     assert_eq!(text(one_in(taobao, "th a")), "微信 × 淘宝");
@@ -343,11 +302,11 @@ async fn the_miit_page_in_chinese() {
 
 #[tokio::test]
 async fn earlier_dates_show_a_countdown_or_no_compliance_yet() {
-    let (app, _db) = app_with_catalog().await;
+    let app = TestApp::new().await;
     // A week before the deadline: a countdown, no deadline column, nothing overdue.
-    let page = get(&app, &format!("/requirements/{MIIT}?at=2021-09-10")).await;
+    let page = app.requirement_page(MIIT, "at=2021-09-10").await;
     assert_eq!(page.status, StatusCode::OK);
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     assert!(page.body.contains("7 days to go"));
     assert!(html.select(&sel("td.at-deadline")).next().is_none());
     let article = one(&html, &format!("article#req-{MIIT}"));
@@ -368,8 +327,8 @@ async fn earlier_dates_show_a_countdown_or_no_compliance_yet() {
     assert_eq!(figure(article, "fig-unknown").as_deref(), Some("8"));
 
     // Two weeks after it, before the article: overdue, nobody known to comply yet.
-    let page = get(&app, &format!("/requirements/{MIIT}?at=2021-10-01")).await;
-    let html = Html::parse_document(&page.body);
+    let page = app.requirement_page(MIIT, "at=2021-10-01").await;
+    let html = page.html();
     let article = one(&html, &format!("article#req-{MIIT}"));
     assert_eq!(
         figure(article, "fig-overdue").as_deref(),
@@ -383,31 +342,22 @@ async fn earlier_dates_show_a_countdown_or_no_compliance_yet() {
 
 #[tokio::test]
 async fn simulated_observations_never_count() {
-    let (app, db) = app_with_catalog().await;
-    let simulated = |check: &str, status: &str| NewObservation {
-        check_id: check.into(),
-        observed_at: end_of_day(day(2021, 10, 1), SHANGHAI),
-        precision: Precision::Instant,
-        status: status.into(),
-        source_kind: SourceKind::Simulated,
-        source_id: None,
-        vantage: "simulator".into(),
-        quote: None,
-        note_en: None,
-        note_zh: None,
-        evidence: None,
-        catalog_key: None,
-        probe: None,
+    let app = TestApp::new().await;
+    let simulated = |check: &str, status: &str| {
+        observation(check, end_of_day(day(2021, 10, 1), SHANGHAI), status)
+            .instant()
+            .simulated()
+            .build()
     };
-    db.store
+    app.store()
         .insert_observations(&[
             simulated("link.wechat.douyin", "open"),
             simulated("link.simchat.simshop", "open"),
         ])
         .await
         .unwrap();
-    let page = get(&app, &format!("/requirements/{MIIT}?at=2021-10-17")).await;
-    let html = Html::parse_document(&page.body);
+    let page = app.requirement_page(MIIT, "at=2021-10-17").await;
+    let html = page.html();
     assert_eq!(
         check_row(&html, "link.wechat.douyin")
             .value()
@@ -420,19 +370,17 @@ async fn simulated_observations_never_count() {
             .next()
             .is_none()
     );
-    let api = get(&app, &format!("/api/v1/requirements/{MIIT}?at=2021-10-17"))
-        .await
-        .json();
+    let api = app.api_requirement(MIIT, "at=2021-10-17").await.json();
     assert_eq!(api["summary"]["in_scope"], 9);
     assert_eq!(api["summary"]["compliant_now"], 8);
 }
 
 #[tokio::test]
 async fn the_overview_highlights_overdue_and_coming_deadlines() {
-    let (app, _db) = app_with_catalog().await;
-    let page = get(&app, "/?at=2021-10-17").await;
+    let app = TestApp::new().await;
+    let page = app.overview("at=2021-10-17").await;
     assert_eq!(page.status, StatusCode::OK);
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     let block = one(&html, "section.deadlines");
     let overdue = one_in(block, "ul.overdue li");
     assert_eq!(
@@ -447,8 +395,8 @@ async fn the_overview_highlights_overdue_and_coming_deadlines() {
     assert!(block.select(&sel("ul.upcoming")).next().is_none());
 
     // 2021-09-01: the deadline is 16 days ahead.
-    let page = get(&app, "/?at=2021-09-01").await;
-    let html = Html::parse_document(&page.body);
+    let page = app.overview("at=2021-09-01").await;
+    let html = page.html();
     let upcoming = one(&html, "section.deadlines ul.upcoming li");
     let words = text(upcoming);
     assert!(words.contains("2021-09-17 23:59 (Beijing time)"), "{words}");
@@ -461,14 +409,14 @@ async fn the_overview_highlights_overdue_and_coming_deadlines() {
     );
 
     // 2021-08-01: 47 days ahead and nothing overdue: no highlight at all.
-    let page = get(&app, "/?at=2021-08-01").await;
+    let page = app.overview("at=2021-08-01").await;
     assert!(!page.body.contains("class=\"alert deadlines\""));
 }
 
 #[tokio::test]
 async fn the_api_gives_the_same_figures() {
-    let (app, _db) = app_with_catalog().await;
-    let list = get(&app, "/api/v1/requirements?at=2021-10-17").await;
+    let app = TestApp::new().await;
+    let list = app.api_requirements("at=2021-10-17").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.content_type.starts_with("application/json"));
     let list = list.json();
@@ -487,9 +435,7 @@ async fn the_api_gives_the_same_figures() {
     assert_eq!(pboc["summary"]["deadline_state"], "none");
     assert!(pboc["summary"]["overdue_days"].is_null());
 
-    let one = get(&app, &format!("/api/v1/requirements/{MIIT}?at=2021-10-17"))
-        .await
-        .json();
+    let one = app.api_requirement(MIIT, "at=2021-10-17").await.json();
     let checks = one["checks"].as_array().unwrap();
     assert_eq!(checks.len(), 9);
     let taobao = checks
@@ -504,17 +450,17 @@ async fn the_api_gives_the_same_figures() {
     assert_eq!(points.last().unwrap()["compliant"], 8);
     assert_eq!(one["share_over_time"]["deadline_day"], "2021-09-17");
 
-    let missing = get(&app, "/api/v1/requirements/nope").await;
+    let missing = app.api_requirement("nope", "").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.json()["error"].as_str().unwrap().contains("nope"));
-    let bad = get(&app, "/api/v1/requirements?at=2021-13-01").await;
+    let bad = app.api_requirements("at=2021-13-01").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.json()["error"].as_str().unwrap().starts_with("at:"));
 }
 
 #[tokio::test]
 async fn bad_parameters_get_a_400_and_unknown_requirements_a_404() {
-    let (app, _db) = app_with_catalog().await;
+    let app = TestApp::new().await;
     for (uri, expected) in [
         ("/requirements?at=2021-02-30", "at: "),
         ("/requirements?lang=fr", "lang: \"fr\""),
@@ -526,11 +472,11 @@ async fn bad_parameters_get_a_400_and_unknown_requirements_a_404() {
         ("/requirements.ics?lang=xx", "lang: "),
         ("/requirements.ics?at=2999-01-01", "at: "),
     ] {
-        let page = get(&app, uri).await;
+        let page = app.get(uri).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{uri}");
         assert!(page.body.contains(expected), "{uri}: {}", page.body);
     }
-    let missing = get(&app, "/requirements/no-such-thing?lang=zh-CN").await;
+    let missing = app.requirement_page("no-such-thing", "lang=zh-CN").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.body.contains("no-such-thing"));
     assert!(missing.body.contains("<html lang=\"zh-CN\""));
@@ -604,7 +550,6 @@ fn events(lines: &[String]) -> Vec<Vec<String>> {
 #[tokio::test]
 async fn the_ics_feed_has_every_deadline_and_parses_back() {
     // A title with every character TEXT must escape, long enough to fold.
-    let db = common::sqlite().await;
     let mut catalog = real_catalog();
     let tricky = "Links, payments; and a \\ backslash\nsecond line of a title long enough to be folded twice over";
     catalog
@@ -613,13 +558,16 @@ async fn the_ics_feed_has_every_deadline_and_parses_back() {
         .find(|r| r.id == MIIT)
         .unwrap()
         .title_en = tricky.into();
-    db.store.apply_catalog(&catalog).await.unwrap();
-    let app =
-        web::router(AppState::new(db.store.clone()).with_public_url("http://hutong.example:8080"));
+    let db = common::sqlite_with_catalog(&catalog).await;
+    let app = TestApp::builder(db)
+        .public_url("http://hutong.example:8080")
+        .build();
 
-    let uri = "/requirements.ics?at=2021-10-17";
     // Links come from public_url, whatever host the request names.
-    let feed = common_get_with(&app, uri, "host", "elsewhere.example").await;
+    let feed = app
+        .requirements_ics("at=2021-10-17")
+        .header("host", "elsewhere.example")
+        .await;
     assert_eq!(feed.status, StatusCode::OK);
     assert_eq!(feed.content_type, "text/calendar; charset=utf-8");
     let lines = unfold(&feed.body);
@@ -660,7 +608,7 @@ async fn the_ics_feed_has_every_deadline_and_parses_back() {
     );
 
     // The UID is stable from one request to the next; the language follows ?lang=.
-    let zh = common_get_with(&app, "/requirements.ics?lang=zh-CN", "host", "h").await;
+    let zh = app.requirements_ics("lang=zh-CN").header("host", "h").await;
     let zh_lines = unfold(&zh.body);
     let zh_events = self::events(&zh_lines);
     assert_eq!(property(&zh_events[0], "UID"), property(e, "UID"));
@@ -674,10 +622,9 @@ async fn the_ics_feed_has_every_deadline_and_parses_back() {
 /// an export a journalist cites, must link to Hutong's own address, `public_url`.
 #[tokio::test]
 async fn absolute_links_come_from_public_url_never_from_the_request() {
-    let db = common::sqlite().await;
-    db.store.apply_catalog(&real_catalog()).await.unwrap();
     let public = "https://hutong.example.org";
-    let app = web::router(AppState::new(db.store.clone()).with_public_url(public));
+    let db = common::sqlite_with_catalog(&real_catalog()).await;
+    let app = TestApp::builder(db).public_url(public).build();
     let hostile = [
         ("host", "evil.example"),
         ("x-forwarded-host", "evil.example"),
@@ -693,7 +640,7 @@ async fn absolute_links_come_from_public_url_never_from_the_request() {
         "/timeline.ndjson",
         "/timeline.atom",
     ] {
-        let reply = get_with_headers(&app, uri, &hostile).await;
+        let reply = app.get(uri).headers(&hostile).await;
         assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.body);
         // The feed folds long lines: read it unfolded.
         let body = if uri.contains(".ics") {
@@ -704,7 +651,10 @@ async fn absolute_links_come_from_public_url_never_from_the_request() {
         assert!(!body.contains("evil.example"), "{uri}: {body}");
         assert!(body.contains(&format!("{public}/")), "{uri}: {body}");
     }
-    let feed = get_with_headers(&app, "/requirements.ics?at=2021-10-17", &hostile).await;
+    let feed = app
+        .requirements_ics("at=2021-10-17")
+        .headers(&hostile)
+        .await;
     let lines = unfold(&feed.body);
     let events = events(&lines);
     assert_eq!(
@@ -731,7 +681,7 @@ async fn absolute_links_come_from_public_url_never_from_the_request() {
         "/charts/openness-links.svg",
         "/no-such-page",
     ] {
-        let reply = get_with_headers(&app, uri, &hostile).await;
+        let reply = app.get(uri).headers(&hostile).await;
         assert!(
             !reply.body.contains("evil.example"),
             "{uri}: {}",
@@ -751,20 +701,11 @@ async fn absolute_links_come_from_public_url_never_from_the_request() {
 async fn real_transitions_story(store: &Store) {
     store.apply_catalog(&real_catalog()).await.unwrap();
     let at = |d: NaiveDate| start_of_day(d, SHANGHAI);
-    let obs = |check: &str, when: DateTime<Utc>, status: &str, kind: SourceKind| NewObservation {
-        check_id: check.into(),
-        observed_at: when,
-        precision: Precision::Instant,
-        status: status.into(),
-        source_kind: kind,
-        source_id: None,
-        vantage: "test".into(),
-        quote: None,
-        note_en: None,
-        note_zh: None,
-        evidence: None,
-        catalog_key: None,
-        probe: None,
+    let obs = |check: &str, when: DateTime<Utc>, status: &str, kind: SourceKind| {
+        observation(check, when, status)
+            .instant()
+            .source_kind(kind)
+            .build()
     };
     store
         .insert_observations(&[
@@ -864,20 +805,20 @@ fn days_after(words: &str, prefix: &str) -> i64 {
 
 #[tokio::test]
 async fn the_overview_and_the_requirement_page_count_the_same_days_since_the_deadline() {
-    let (app, _db) = app_with_catalog().await;
+    let app = TestApp::new().await;
     // Today (no date): the instant is now, not the end of a day, so a count of 24-hour
     // spans from the deadline (23:59 Beijing) falls one short of the calendar days.
-    let overview = get(&app, "/").await;
+    let overview = app.overview("").await;
     assert_eq!(overview.status, StatusCode::OK);
-    let page = get(&app, &format!("/requirements/{MIIT}")).await;
+    let page = app.requirement_page(MIIT, "").await;
     assert_eq!(page.status, StatusCode::OK);
     let expected = (hutong::time::shanghai_day(Utc::now()) - day(2021, 9, 17)).num_days();
 
-    let html = Html::parse_document(&overview.body);
+    let html = overview.html();
     let row = text(one(&html, &format!("article#req-{MIIT} dd strong")));
     assert_eq!(days_after(&row, "passed "), expected, "overview: {row}");
 
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     let standing = text(one(&html, "strong.passed"));
     assert_eq!(
         days_after(&standing, "passed "),

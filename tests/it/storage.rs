@@ -1,42 +1,16 @@
 //! The storage conformance suite: the same stories against SQLite and PostgreSQL.
 //! Each story gets a fresh, empty database.
 
-mod common;
-
+use crate::common::{self, ObservationBuilder, observation};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use hutong::domain::{Precision, SourceKind};
+use hutong::domain::SourceKind;
 use hutong::storage::{
     NewObservation, NewSnapshot, ProbeFacts, RunStart, StateFilter, StorageError, Store,
     TimelineQuery,
 };
 use hutong::time::{SHANGHAI, end_of_day};
 
-/// Runs each story once per backend, as `sqlite_<story>` and `postgres_<story>`.
-macro_rules! on_both {
-    ($($story:ident),* $(,)?) => {
-        mod sqlite_backend {
-            $(
-                #[tokio::test]
-                async fn $story() {
-                    let db = crate::common::sqlite().await;
-                    super::$story(&db.store).await;
-                }
-            )*
-        }
-        mod postgres_backend {
-            $(
-                #[tokio::test]
-                async fn $story() {
-                    let Some(db) = crate::common::postgres().await else { return };
-                    assert_eq!(db.store.backend(), hutong::storage::Backend::Postgres);
-                    super::$story(&db.store).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both!(
+common::on_both!(
     migrating_twice_is_harmless,
     catalog_load_is_idempotent_and_updates_changed_rows,
     state_as_of_follows_the_articles,
@@ -80,22 +54,15 @@ async fn status_of(store: &Store, check: &str, at: DateTime<Utc>) -> Vec<(String
     rows
 }
 
+/// A probe's observation with the least evidence, of no pack.
+fn probed(check: &str, at: DateTime<Utc>, status: &str) -> ObservationBuilder {
+    observation(check, at, status)
+        .probed()
+        .evidence(serde_json::json!({ "final_url": "https://example.com/" }))
+}
+
 fn probe(check: &str, at: DateTime<Utc>, status: &str) -> NewObservation {
-    NewObservation {
-        check_id: check.into(),
-        observed_at: at,
-        precision: Precision::Instant,
-        status: status.into(),
-        source_kind: SourceKind::Probe,
-        source_id: None,
-        vantage: "cn-test".into(),
-        quote: None,
-        note_en: None,
-        note_zh: None,
-        evidence: Some(serde_json::json!({ "final_url": "https://example.com/" })),
-        catalog_key: None,
-        probe: None,
-    }
+    probed(check, at, status).build()
 }
 
 async fn migrating_twice_is_harmless(store: &Store) {
@@ -546,18 +513,18 @@ async fn check_history_pages_newest_first_and_counts_real_data(store: &Store) {
     assert!(runs[0].failed());
 }
 
+/// An observation of the pack `p`, which needs two agreeing observations for a change.
 fn pack_obs(check: &str, at: DateTime<Utc>, status: &str, failure: Option<&str>) -> NewObservation {
-    NewObservation {
-        probe: Some(ProbeFacts {
+    probed(check, at, status)
+        .pack(ProbeFacts {
             pack_id: "p".into(),
             rule_version: 1,
             confirmed: true,
             failure: failure.map(str::to_string),
             confirmations: 2,
             ..ProbeFacts::default()
-        }),
-        ..probe(check, at, status)
-    }
+        })
+        .build()
 }
 
 async fn a_change_counts_after_n_agreeing_probe_observations(store: &Store) {

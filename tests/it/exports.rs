@@ -2,15 +2,12 @@
 //! quoting, formula cells neutralised, Chinese intact), JSON and NDJSON with the same rows,
 //! the Atom feed, the page's export links, 400s, and a streamed export of thousands of rows.
 
-mod common;
-
+use crate::common::{self, Reply, TestApp, observation, real_catalog, sqlite};
 use axum::http::StatusCode;
 use chrono::{TimeZone, Utc};
-use common::{Reply, app_with_catalog, get, real_catalog, sqlite};
 use hutong::catalog::{Milestone, Source};
-use hutong::domain::{Precision, SourceKind};
-use hutong::storage::NewObservation;
-use hutong::web::{self, AppState, exports::COLUMNS};
+use hutong::domain::SourceKind;
+use hutong::web::exports::COLUMNS;
 use std::collections::HashMap;
 
 const BOM: &str = "\u{FEFF}";
@@ -51,12 +48,10 @@ fn key(row: &HashMap<String, String>) -> (String, String, String, String) {
 
 #[tokio::test]
 async fn csv_of_wechat_link_changes_is_ready_for_excel() {
-    let (app, _db) = app_with_catalog().await;
-    let reply = get(
-        &app,
-        "/timeline.csv?at=2021-12-31&platform=wechat&kind=link",
-    )
-    .await;
+    let app = TestApp::new().await;
+    let reply = app
+        .timeline_csv("at=2021-12-31&platform=wechat&kind=link")
+        .await;
     assert!(
         reply.content_type.starts_with("text/csv"),
         "{}",
@@ -109,31 +104,23 @@ async fn csv_of_wechat_link_changes_is_ready_for_excel() {
     assert!(taobao["check_url"].starts_with("http://127.0.0.1:8080/checks/link.wechat.taobao?at="));
 
     // The same entries as the timeline's API (all pages) for the same filters.
-    let api = get(
-        &app,
-        "/api/v1/timeline?at=2021-12-31&platform=wechat&kind=link",
-    )
-    .await
-    .json();
+    let api = app
+        .api_timeline("at=2021-12-31&platform=wechat&kind=link")
+        .await
+        .json();
     assert_eq!(api["total"].as_u64(), Some(rows.len() as u64));
 }
 
 #[tokio::test]
 async fn labels_follow_the_language_and_ids_do_not() {
-    let (app, _db) = app_with_catalog().await;
+    let app = TestApp::new().await;
     let en = csv_rows(
-        &get(
-            &app,
-            "/timeline.csv?at=2021-12-31&platform=taobao&kind=link&lang=en",
-        )
-        .await,
+        &app.timeline_csv("at=2021-12-31&platform=taobao&kind=link&lang=en")
+            .await,
     );
     let zh = csv_rows(
-        &get(
-            &app,
-            "/timeline.csv?at=2021-12-31&platform=taobao&kind=link&lang=zh-CN",
-        )
-        .await,
+        &app.timeline_csv("at=2021-12-31&platform=taobao&kind=link&lang=zh-CN")
+            .await,
     );
     assert_eq!(en.len(), zh.len());
     let pick = |rows: &[HashMap<String, String>]| {
@@ -148,31 +135,20 @@ async fn labels_follow_the_language_and_ids_do_not() {
     assert!(zh["title"].contains("微信 × 淘宝"), "{}", zh["title"]);
     assert!(en["title"].contains("WeChat × Taobao"), "{}", en["title"]);
     // Accept-Language chooses when the URL does not.
-    let reply = {
-        use axum::body::Body;
-        use axum::http::Request;
-        use http_body_util::BodyExt;
-        use tower::ServiceExt;
-        let res = app
-            .clone()
-            .oneshot(
-                Request::builder()
-                    .uri("/timeline.csv?at=2021-12-31&platform=taobao&kind=link")
-                    .header("accept-language", "zh-CN,zh;q=0.9,en;q=0.5")
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
-        String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
-    };
-    assert!(reply.contains("微信 × 淘宝"));
+    let reply = app
+        .timeline_csv("at=2021-12-31&platform=taobao&kind=link")
+        .header("accept-language", "zh-CN,zh;q=0.9,en;q=0.5")
+        .await;
+    assert!(
+        String::from_utf8(reply.bytes)
+            .unwrap()
+            .contains("微信 × 淘宝")
+    );
 }
 
 /// A source whose words a spreadsheet would otherwise run as a formula or split into cells.
 #[tokio::test]
 async fn hostile_and_chinese_text_round_trips_and_formulas_are_neutralised() {
-    let db = sqlite().await;
     let mut cat = real_catalog();
     let title = "=HYPERLINK(\"http://evil.example\",\"点我\"), \"引号\"\n第二行";
     cat.sources.push(Source {
@@ -196,31 +172,16 @@ async fn hostile_and_chinese_text_round_trips_and_formulas_are_neutralised() {
         kinds: vec!["link".into()],
         platforms: vec!["wechat".into()],
     });
-    db.store.apply_catalog(&cat).await.unwrap();
-    db.store
-        .insert_observation(&NewObservation {
-            check_id: "link.wechat.taobao".into(),
-            observed_at: Utc.with_ymd_and_hms(2021, 11, 2, 4, 0, 0).unwrap(),
-            precision: Precision::Day,
-            status: "blocked".into(),
-            source_kind: SourceKind::Article,
-            source_id: Some("hostile-2021".into()),
-            vantage: "article".into(),
-            quote: None,
-            note_en: None,
-            note_zh: None,
-            evidence: None,
-            catalog_key: None,
-            probe: None,
-        })
+    let app = TestApp::with_catalog(&cat).await;
+    let at = Utc.with_ymd_and_hms(2021, 11, 2, 4, 0, 0).unwrap();
+    let cited = observation("link.wechat.taobao", at, "blocked").cited("hostile-2021");
+    app.store()
+        .insert_observation(&cited.build())
         .await
         .unwrap();
-    let app = web::router(AppState::new(db.store.clone()));
-    let reply = get(
-        &app,
-        "/timeline.csv?at=2021-12-31&platform=wechat&from=2021-11-01&to=2021-11-30",
-    )
-    .await;
+    let reply = app
+        .timeline_csv("at=2021-12-31&platform=wechat&from=2021-11-01&to=2021-11-30")
+        .await;
     // Quotes are doubled inside a quoted field; the line break stays inside the field.
     assert!(reply.body.contains("\"\"引号\"\""), "{}", reply.body);
     let rows = csv_rows(&reply);
@@ -250,12 +211,10 @@ async fn hostile_and_chinese_text_round_trips_and_formulas_are_neutralised() {
     );
 
     // JSON carries text as it is: neutralising is for spreadsheets only.
-    let json = get(
-        &app,
-        "/timeline.json?at=2021-12-31&platform=wechat&from=2021-11-01&to=2021-11-30",
-    )
-    .await
-    .json();
+    let json = app
+        .timeline_json("at=2021-12-31&platform=wechat&from=2021-11-01&to=2021-11-30")
+        .await
+        .json();
     let m = json["rows"]
         .as_array()
         .unwrap()
@@ -265,7 +224,7 @@ async fn hostile_and_chinese_text_round_trips_and_formulas_are_neutralised() {
     assert_eq!(m["title"], "+1 <script>alert(1)</script>");
 
     // The Atom feed escapes it: well-formed, and the script is text.
-    let atom = get(&app, "/timeline.atom?at=2021-12-31&platform=wechat").await;
+    let atom = app.timeline_atom("at=2021-12-31&platform=wechat").await;
     assert!(!atom.body.contains("<script>"), "{}", atom.body);
     let doc = roxmltree::Document::parse(&atom.body).expect("well-formed XML");
     let titles: Vec<String> = doc
@@ -282,10 +241,10 @@ async fn hostile_and_chinese_text_round_trips_and_formulas_are_neutralised() {
 
 #[tokio::test]
 async fn json_and_ndjson_carry_the_same_rows_as_csv() {
-    let (app, _db) = app_with_catalog().await;
+    let app = TestApp::new().await;
     let q = "at=2021-12-31&platform=wechat";
-    let csv = csv_rows(&get(&app, &format!("/timeline.csv?{q}")).await);
-    let json_reply = get(&app, &format!("/timeline.json?{q}")).await;
+    let csv = csv_rows(&app.timeline_csv(q).await);
+    let json_reply = app.timeline_json(q).await;
     assert_eq!(json_reply.content_type, "application/json");
     let json = json_reply.json();
     assert_eq!(json["filters"]["platform"], "wechat");
@@ -294,7 +253,7 @@ async fn json_and_ndjson_carry_the_same_rows_as_csv() {
     let rows = json["rows"].as_array().expect("rows");
     assert_eq!(json["rows_total"].as_u64(), Some(rows.len() as u64));
     assert_eq!(json["simulated_rows"].as_u64(), Some(0));
-    let nd = get(&app, &format!("/timeline.ndjson?{q}")).await;
+    let nd = app.timeline_ndjson(q).await;
     assert_eq!(nd.content_type, "application/x-ndjson");
     let lines: Vec<serde_json::Value> = nd
         .body
@@ -321,32 +280,21 @@ async fn json_and_ndjson_carry_the_same_rows_as_csv() {
 
 #[tokio::test]
 async fn simulated_rows_are_left_out_by_default_and_marked_when_asked_for() {
-    let (app, db) = app_with_catalog().await;
+    let app = TestApp::new().await;
     let at = Utc.with_ymd_and_hms(2022, 3, 1, 0, 0, 0).unwrap();
-    db.store
-        .insert_observation(&NewObservation {
-            check_id: "link.wechat.taobao".into(),
-            observed_at: at,
-            precision: Precision::Instant,
-            status: "blocked".into(),
-            source_kind: SourceKind::Simulated,
-            source_id: None,
-            vantage: "simulator".into(),
-            quote: None,
-            note_en: None,
-            note_zh: None,
-            evidence: None,
-            catalog_key: None,
-            probe: None,
-        })
+    let simulated = observation("link.wechat.taobao", at, "blocked")
+        .instant()
+        .simulated();
+    app.store()
+        .insert_observation(&simulated.build())
         .await
         .unwrap();
-    let real = csv_rows(&get(&app, "/timeline.csv?platform=taobao").await);
+    let real = csv_rows(&app.timeline_csv("platform=taobao").await);
     assert!(
         real.iter()
             .all(|r| r["simulated"] == "no" && r["source_kind"] != "simulated")
     );
-    let sim = csv_rows(&get(&app, "/timeline.csv?platform=taobao&source=simulated").await);
+    let sim = csv_rows(&app.timeline_csv("platform=taobao&source=simulated").await);
     assert_eq!(sim.len(), 1, "{sim:?}");
     assert_eq!(sim[0]["simulated"], "yes");
     assert_eq!(sim[0]["source_kind"], "simulated");
@@ -355,15 +303,14 @@ async fn simulated_rows_are_left_out_by_default_and_marked_when_asked_for() {
         "{}",
         sim[0]["title"]
     );
-    let json = get(&app, "/timeline.json?platform=taobao&source=simulated")
+    let json = app
+        .timeline_json("platform=taobao&source=simulated")
         .await
         .json();
     assert_eq!(json["simulated_rows"].as_u64(), Some(1));
-    let atom = get(
-        &app,
-        "/timeline.atom?platform=taobao&source=simulated&lang=zh-CN",
-    )
-    .await;
+    let atom = app
+        .timeline_atom("platform=taobao&source=simulated&lang=zh-CN")
+        .await;
     let doc = roxmltree::Document::parse(&atom.body).expect("well-formed XML");
     let entry = doc
         .descendants()
@@ -384,8 +331,8 @@ async fn simulated_rows_are_left_out_by_default_and_marked_when_asked_for() {
 
 #[tokio::test]
 async fn atom_feed_is_well_formed_with_required_elements() {
-    let (app, _db) = app_with_catalog().await;
-    let reply = get(&app, "/timeline.atom?at=2021-12-31&kind=link").await;
+    let app = TestApp::new().await;
+    let reply = app.timeline_atom("at=2021-12-31&kind=link").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.content_type.starts_with("application/atom+xml"));
     let doc = roxmltree::Document::parse(&reply.body).expect("well-formed XML");
@@ -448,7 +395,7 @@ async fn atom_feed_is_well_formed_with_required_elements() {
         assert_eq!(child(*e, "content").attribute("type"), Some("text"));
     }
     // Newest first, and the ids stay the same from one request to the next.
-    let again = get(&app, "/timeline.atom?at=2021-12-31&kind=link").await;
+    let again = app.timeline_atom("at=2021-12-31&kind=link").await;
     assert_eq!(
         again.body.matches("<id>").count(),
         reply.body.matches("<id>").count()
@@ -464,8 +411,8 @@ async fn atom_feed_is_well_formed_with_required_elements() {
 
 #[tokio::test]
 async fn bad_parameters_are_400s_that_say_what_was_wrong() {
-    let (app, _db) = app_with_catalog().await;
-    let reversed = get(&app, "/timeline.csv?from=2021-10-01&to=2021-09-01").await;
+    let app = TestApp::new().await;
+    let reversed = app.timeline_csv("from=2021-10-01&to=2021-09-01").await;
     assert_eq!(reversed.status, StatusCode::BAD_REQUEST);
     assert!(reversed.content_type.starts_with("text/plain"));
     assert!(
@@ -474,22 +421,22 @@ async fn bad_parameters_are_400s_that_say_what_was_wrong() {
         reversed.body
     );
     assert!(reversed.body.contains("2021-10-01") && reversed.body.contains("2021-09-01"));
-    let bad = get(&app, "/timeline.csv?from=2021-02-30").await;
+    let bad = app.timeline_csv("from=2021-02-30").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.starts_with("from: "), "{}", bad.body);
-    let bad = get(&app, "/timeline.json?to=yesterday").await;
+    let bad = app.timeline_json("to=yesterday").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.json()["error"].as_str().unwrap().starts_with("to: "));
-    let bad = get(&app, "/timeline.ndjson?platform=nowhere").await;
+    let bad = app.timeline_ndjson("platform=nowhere").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.json()["error"].as_str().unwrap().contains("platform"));
-    let bad = get(&app, "/timeline.atom?lang=fr").await;
+    let bad = app.timeline_atom("lang=fr").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("lang: \"fr\""), "{}", bad.body);
-    let bad = get(&app, "/timeline.csv?at=2999-01-01").await;
+    let bad = app.timeline_csv("at=2999-01-01").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     // The page answers the same range error.
-    let page = get(&app, "/timeline?from=2021-10-01&to=2021-09-01").await;
+    let page = app.timeline("from=2021-10-01&to=2021-09-01").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(
         page.body
@@ -499,12 +446,10 @@ async fn bad_parameters_are_400s_that_say_what_was_wrong() {
 
 #[tokio::test]
 async fn the_timeline_page_filters_by_dates_and_links_to_every_export() {
-    let (app, _db) = app_with_catalog().await;
-    let page = get(
-        &app,
-        "/timeline?at=2021-12-31&platform=wechat&from=2021-09-01&to=2021-10-31",
-    )
-    .await;
+    let app = TestApp::new().await;
+    let page = app
+        .timeline("at=2021-12-31&platform=wechat&from=2021-09-01&to=2021-10-31")
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     let q = "platform=wechat&amp;from=2021-09-01&amp;to=2021-10-31&amp;at=2021-12-31&amp;lang=en";
     assert!(
@@ -530,7 +475,7 @@ async fn the_timeline_page_filters_by_dates_and_links_to_every_export() {
     assert!(page.body.contains("name=\"from\" value=\"2021-09-01\""));
     assert!(page.body.contains("name=\"to\" value=\"2021-10-31\""));
     // The page shows only entries in the range; the CSV has the same number.
-    let html = scraper::Html::parse_document(&page.body);
+    let html = page.html();
     let times: Vec<String> = html
         .select(&scraper::Selector::parse("li.entry time").unwrap())
         .map(|t| {
@@ -550,11 +495,8 @@ async fn the_timeline_page_filters_by_dates_and_links_to_every_export() {
         "{times:?}"
     );
     let csv = csv_rows(
-        &get(
-            &app,
-            "/timeline.csv?at=2021-12-31&platform=wechat&from=2021-09-01&to=2021-10-31",
-        )
-        .await,
+        &app.timeline_csv("at=2021-12-31&platform=wechat&from=2021-09-01&to=2021-10-31")
+            .await,
     );
     assert_eq!(csv.len(), times.len());
 }
@@ -569,9 +511,10 @@ async fn thousands_of_rows_stream_completely_and_in_order() {
     let report = hutong::bench_seed::seed(&db.store, &args).await.unwrap();
     assert_eq!(report.observations, 5_000);
     assert_eq!(report.transitions, 5_000);
-    let app =
-        web::router(AppState::new(db.store.clone()).with_public_url("https://hutong.example/"));
-    let reply = get(&app, "/timeline.csv?source=simulated").await;
+    let app = TestApp::builder(db)
+        .public_url("https://hutong.example/")
+        .build();
+    let reply = app.timeline_csv("source=simulated").await;
     let rows = csv_rows(&reply);
     assert_eq!(rows.len(), 5_000);
     let ids: std::collections::HashSet<&str> =
@@ -585,15 +528,15 @@ async fn thousands_of_rows_stream_completely_and_in_order() {
         && r["subject_en"] == "Synthetic host app"
         && r["evidence_url"].starts_with("https://hutong.example/observations/")));
     // Real figures leave all of it out.
-    let real = csv_rows(&get(&app, "/timeline.csv?platform=synthetic_host").await);
+    let real = csv_rows(&app.timeline_csv("platform=synthetic_host").await);
     assert!(real.is_empty());
-    let nd = get(&app, "/timeline.ndjson?source=simulated").await;
+    let nd = app.timeline_ndjson("source=simulated").await;
     assert_eq!(nd.body.lines().count(), 5_000);
-    let json = get(&app, "/timeline.json?source=simulated").await.json();
+    let json = app.timeline_json("source=simulated").await.json();
     assert_eq!(json["rows_total"].as_u64(), Some(5_000));
     assert_eq!(json["simulated_rows"].as_u64(), Some(5_000));
     // Pages work on a seeded database.
-    let page = get(&app, "/platforms/synthetic_0003").await;
+    let page = app.platform_page("synthetic_0003", "").await;
     assert_eq!(page.status, StatusCode::OK);
 }
 
@@ -601,7 +544,7 @@ async fn thousands_of_rows_stream_completely_and_in_order() {
 /// pool (as on PostgreSQL) it must write the very same bytes, whatever the filters.
 #[tokio::test]
 async fn direct_and_pooled_reads_export_the_same_bytes() {
-    let (_, db) = app_with_catalog().await;
+    let db = common::sqlite_with_catalog(&real_catalog()).await;
     let mut args = hutong::bench_seed::SeedArgs::new(3_000, 9, common::catalog_dir());
     args.change_every = 3;
     args.batch = 1_000;
@@ -610,8 +553,11 @@ async fn direct_and_pooled_reads_export_the_same_bytes() {
     let pooled_store = db.store.clone().through_pool_only();
     assert!(pooled_store.sqlite_timeline_reader().is_none());
     let base = "https://hutong.example";
-    let direct = web::router(AppState::new(db.store.clone()).with_public_url(base));
-    let pooled = web::router(AppState::new(pooled_store).with_public_url(base));
+    let pooled = TestApp::builder(db.clone())
+        .serving(pooled_store)
+        .public_url(base)
+        .build();
+    let direct = TestApp::builder(db).public_url(base).build();
     for (url, at_least) in [
         ("/timeline.csv", 10),
         ("/timeline.csv?source=simulated", 900),
@@ -628,8 +574,8 @@ async fn direct_and_pooled_reads_export_the_same_bytes() {
         ),
         ("/timeline.ndjson?lang=zh-CN", 10),
     ] {
-        let a = get(&direct, url).await;
-        let b = get(&pooled, url).await;
+        let a = direct.get(url).await;
+        let b = pooled.get(url).await;
         assert_eq!(a.status, StatusCode::OK, "{url}: {}", a.body);
         let lines = a.body.lines().count();
         assert!(lines > at_least, "{url}: only {lines} lines");
@@ -642,8 +588,8 @@ async fn direct_and_pooled_reads_export_the_same_bytes() {
     };
     let url = "/timeline.json?source=simulated&lang=zh-CN";
     assert_eq!(
-        without_time(get(&direct, url).await.json()),
-        without_time(get(&pooled, url).await.json())
+        without_time(direct.get(url).await.json()),
+        without_time(pooled.get(url).await.json())
     );
 }
 
@@ -651,7 +597,7 @@ async fn direct_and_pooled_reads_export_the_same_bytes() {
 /// with an error naming the row; nothing panics.
 #[tokio::test]
 async fn a_damaged_row_is_named_by_the_direct_reader() {
-    let (_, db) = app_with_catalog().await;
+    let db = common::sqlite_with_catalog(&real_catalog()).await;
     db.store
         .execute_admin(
             "update transitions set occurred_at = '2021-02-30 at noon' \
@@ -751,25 +697,28 @@ async fn the_batched_reader_gives_the_same_rows_and_stops_when_asked() {
 /// and PostgreSQL's. It used to answer 200 and then break off an empty body.
 #[tokio::test]
 async fn an_export_that_cannot_be_read_is_an_error_status_with_a_message() {
-    let (_, sqlite_db) = app_with_catalog().await;
-    let postgres = common::postgres().await;
-    let mut stores = vec![
-        ("direct", sqlite_db.store.clone()),
-        ("pooled", sqlite_db.store.clone().through_pool_only()),
+    let sqlite_db = common::sqlite_with_catalog(&real_catalog()).await;
+    let pooled_store = sqlite_db.store.clone().through_pool_only();
+    let mut apps = vec![
+        ("direct", TestApp::on(sqlite_db.clone())),
+        (
+            "pooled",
+            TestApp::builder(sqlite_db).serving(pooled_store).build(),
+        ),
     ];
-    if let Some(db) = &postgres {
+    if let Some(db) = common::postgres().await {
         db.store.apply_catalog(&real_catalog()).await.unwrap();
-        stores.push(("postgres", db.store.clone()));
+        apps.push(("postgres", TestApp::on(db)));
     }
-    for (name, store) in &stores {
-        let app = web::router(AppState::new(store.clone()));
-        assert_eq!(get(&app, "/timeline.csv").await.status, StatusCode::OK);
+    for (name, app) in &apps {
+        let store = app.store();
+        assert_eq!(app.timeline_csv("").await.status, StatusCode::OK);
         // What the exports read is gone; the catalog the request is checked against is not.
         store
             .execute_admin("alter table transitions rename to transitions_gone")
             .await
             .unwrap();
-        let csv = get(&app, "/timeline.csv").await;
+        let csv = app.timeline_csv("").await;
         assert_eq!(csv.status, StatusCode::INTERNAL_SERVER_ERROR, "{name}");
         assert!(csv.content_type.starts_with("text/plain"), "{name}");
         assert!(
@@ -778,7 +727,7 @@ async fn an_export_that_cannot_be_read_is_an_error_status_with_a_message() {
             csv.body
         );
         for url in ["/timeline.json", "/timeline.ndjson"] {
-            let json = get(&app, url).await;
+            let json = app.get(url).await;
             assert_eq!(
                 json.status,
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -793,7 +742,7 @@ async fn an_export_that_cannot_be_read_is_an_error_status_with_a_message() {
             );
         }
         // Milestones come from the catalog alone: still exported.
-        let milestones = get(&app, "/timeline.csv?kind=milestone").await;
+        let milestones = app.timeline_csv("kind=milestone").await;
         assert_eq!(milestones.status, StatusCode::OK, "{name}");
         store
             .execute_admin("alter table transitions_gone rename to transitions")

@@ -1,8 +1,7 @@
 //! The binary and the server's life: start, answer over real TCP, stop on a signal; refuse
 //! to start on a bad catalog or an unreachable database, saying why without secrets.
 
-mod common;
-
+use crate::common::{self, hutong};
 use hutong::config::Config;
 use hutong::serve::Application;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -85,10 +84,6 @@ async fn an_unreachable_database_is_named_without_its_password() {
         err.contains("must start with sqlite:// or postgres://"),
         "{err}"
     );
-}
-
-fn hutong() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_hutong"))
 }
 
 #[test]
@@ -422,19 +417,8 @@ async fn the_hostile_lab_is_probed_to_the_end_on_postgres() {
 /// A catalog (the real one, copied) with a pack whose pages stall a tree builder: deeply
 /// nested `<b id=…>` (minutes each without limits), and one page that answers late.
 fn stalling_catalog(dir: &std::path::Path) -> std::path::PathBuf {
-    fn copy(from: &std::path::Path, to: &std::path::Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            let target = to.join(entry.file_name());
-            if entry.path().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-    }
     let catalog = dir.join("catalog");
-    copy(&common::catalog_dir(), &catalog);
+    common::copy_dir(&common::catalog_dir(), &catalog);
     let deep: String = ["simshop", "simvideo", "simnews", "lab_deep"]
         .iter()
         .enumerate()

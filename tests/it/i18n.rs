@@ -2,80 +2,11 @@
 //! the language switch, links that keep the language, and every page read in Chinese and
 //! in English with no message missing.
 
-mod common;
-
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use crate::common::{self, Reply, TestApp, observation, real_catalog, sel};
+use axum::http::{StatusCode, header};
 use chrono::{Duration, Utc};
-use common::{TestDb, real_catalog, sqlite};
-use http_body_util::BodyExt;
-use hutong::domain::{Precision, SourceKind};
 use hutong::probes::PackSummary;
-use hutong::storage::{NewObservation, ProbeFacts};
-use hutong::web::{self, AppState};
-use scraper::{Html, Selector};
-use std::sync::Arc;
-use tower::ServiceExt;
-
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("selector")
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn html_lang(&self) -> String {
-        let doc = Html::parse_document(&self.body);
-        doc.select(&sel("html"))
-            .next()
-            .and_then(|h| h.value().attr("lang"))
-            .unwrap_or_default()
-            .to_string()
-    }
-
-    fn header(&self, name: header::HeaderName) -> Vec<String> {
-        self.headers
-            .get_all(name)
-            .iter()
-            .map(|v| v.to_str().unwrap_or_default().to_string())
-            .collect()
-    }
-}
-
-/// A GET with request headers such as `Cookie` and `Accept-Language`.
-async fn get_with(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Reply {
-    let mut request = Request::builder().uri(uri);
-    for (k, v) in headers {
-        request = request.header(*k, *v);
-    }
-    let response = app
-        .clone()
-        .oneshot(request.body(Body::empty()).expect("request"))
-        .await
-        .expect("infallible router");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
-}
-
-async fn get(app: &Router, uri: &str) -> Reply {
-    get_with(app, uri, &[]).await
-}
+use hutong::storage::ProbeFacts;
 
 fn pack() -> PackSummary {
     PackSummary {
@@ -96,49 +27,36 @@ fn pack() -> PackSummary {
 }
 
 /// The real catalog, one probe pack, and one failed probe observation (its id).
-async fn app() -> (Router, TestDb, i64) {
-    let db = sqlite().await;
-    db.store
-        .apply_catalog(&real_catalog())
-        .await
-        .expect("load catalog");
-    let observation = NewObservation {
-        check_id: "link.wechat.taobao".into(),
-        observed_at: Utc::now() - Duration::minutes(5),
-        precision: Precision::Instant,
-        status: "unknown".into(),
-        source_kind: SourceKind::Probe,
-        source_id: None,
-        vantage: "cn-test".into(),
-        quote: None,
-        note_en: None,
-        note_zh: None,
-        evidence: Some(serde_json::json!({
-            "request_url": "https://bridge.example/?u=x",
-            "hops": [{"url": "https://bridge.example/?u=x", "status": 403, "elapsed_ms": 12}],
-            "status": 403,
-            "excerpt": "<b>请完成安全验证</b>",
-            "timings": {"total_ms": 40},
-            "control": {"url": "https://item.taobao.com/", "status": 200, "ok": true},
-        })),
-        catalog_key: None,
-        probe: Some(ProbeFacts {
-            pack_id: "wechat-links".into(),
-            rule_version: 3,
-            confirmed: false,
-            failure: Some("bot_challenge".into()),
-            confirmations: 1,
-            ..ProbeFacts::default()
-        }),
-    };
+async fn app() -> (TestApp, i64) {
+    let db = common::sqlite_with_catalog(&real_catalog()).await;
+    let failed = observation(
+        "link.wechat.taobao",
+        Utc::now() - Duration::minutes(5),
+        "unknown",
+    )
+    .probed()
+    .evidence(serde_json::json!({
+        "request_url": "https://bridge.example/?u=x",
+        "hops": [{"url": "https://bridge.example/?u=x", "status": 403, "elapsed_ms": 12}],
+        "status": 403,
+        "excerpt": "<b>请完成安全验证</b>",
+        "timings": {"total_ms": 40},
+        "control": {"url": "https://item.taobao.com/", "status": 200, "ok": true},
+    }))
+    .pack(ProbeFacts {
+        pack_id: "wechat-links".into(),
+        rule_version: 3,
+        confirmed: false,
+        failure: Some("bot_challenge".into()),
+        confirmations: 1,
+        ..ProbeFacts::default()
+    });
     let ids = db
         .store
-        .insert_probe_results(&[], &[observation])
+        .insert_probe_results(&[], &[failed.build()])
         .await
         .expect("store probe result");
-    let mut state = AppState::new(db.store.clone());
-    state.packs = Arc::new(vec![pack()]);
-    (web::router(state), db, ids[0])
+    (TestApp::builder(db).packs(vec![pack()]).build(), ids[0])
 }
 
 /// Every page of the dashboard, with the status it answers and a text it shows in Chinese
@@ -246,9 +164,9 @@ fn with_lang(uri: &str, lang: &str) -> String {
 
 #[tokio::test]
 async fn every_page_reads_in_chinese_and_in_english_with_no_message_missing() {
-    let (app, _db, observation) = app().await;
+    let (app, observation) = app().await;
     for (uri, status, zh_text, en_text) in pages(observation) {
-        let zh = get(&app, &with_lang(&uri, "zh-CN")).await;
+        let zh = app.get(with_lang(&uri, "zh-CN")).await;
         assert_eq!(zh.status, status, "{uri} in Chinese");
         assert!(
             !zh.body.contains('⟦'),
@@ -263,7 +181,7 @@ async fn every_page_reads_in_chinese_and_in_english_with_no_message_missing() {
             !zh.body.contains(en_text),
             "{uri} in Chinese still says {en_text}"
         );
-        let doc = Html::parse_document(&zh.body);
+        let doc = zh.html();
         let nav: Vec<String> = doc
             .select(&sel("header nav:not(.lang) a"))
             .map(|a| a.text().collect())
@@ -293,7 +211,7 @@ async fn every_page_reads_in_chinese_and_in_english_with_no_message_missing() {
             );
         }
 
-        let en = get(&app, &with_lang(&uri, "en")).await;
+        let en = app.get(with_lang(&uri, "en")).await;
         assert_eq!(en.status, status, "{uri} in English");
         assert!(!en.body.contains('⟦'), "{uri}: a message is missing in en");
         assert_eq!(en.html_lang(), "en", "{uri}");
@@ -308,7 +226,7 @@ async fn every_page_reads_in_chinese_and_in_english_with_no_message_missing() {
         assert!(en.body.contains(">Overview</a>"), "{uri}");
 
         // Without any hint the page is English, as it always was.
-        let default = get(&app, &uri).await;
+        let default = app.get(&uri).await;
         assert_eq!(default.html_lang(), "en", "{uri}");
         assert!(default.body.contains(en_text), "{uri} by default");
     }
@@ -316,13 +234,13 @@ async fn every_page_reads_in_chinese_and_in_english_with_no_message_missing() {
 
 #[tokio::test]
 async fn dates_are_written_in_the_pages_language_and_kept_iso_for_machines() {
-    let (app, _db, _) = app().await;
-    let zh = get(&app, "/links?at=2021-10-17&lang=zh-CN").await;
+    let (app, _) = app().await;
+    let zh = app.links("at=2021-10-17&lang=zh-CN").await;
     assert!(
         zh.body.contains("截至 2021年10月17日"),
         "the date at the top"
     );
-    let doc = Html::parse_document(&zh.body);
+    let doc = zh.html();
     assert!(
         doc.select(&sel("form.asof input[name=at][value=\"2021-10-17\"]"))
             .next()
@@ -340,109 +258,106 @@ async fn dates_are_written_in_the_pages_language_and_kept_iso_for_machines() {
         "status in Chinese first: {text}"
     );
     assert!(text.contains("cnBeta，2021年10月17日"), "{text}");
-    let timeline = get(&app, "/timeline?at=2021-12-31&lang=zh-CN").await;
-    let doc = Html::parse_document(&timeline.body);
+    let timeline = app.timeline("at=2021-12-31&lang=zh-CN").await;
+    let doc = timeline.html();
     let first = doc.select(&sel("li.entry time")).next().expect("an entry");
     assert_eq!(first.value().attr("datetime"), Some("2021-12-02"));
     assert_eq!(first.text().collect::<String>(), "2021年12月2日");
     // The API stays language-neutral: ISO dates, whatever the reader's language.
-    let api = get_with(
-        &app,
-        "/api/v1/timeline?at=2021-12-31",
-        &[("accept-language", "zh-CN"), ("cookie", "lang=zh-CN")],
-    )
-    .await;
+    let api = app
+        .api_timeline("at=2021-12-31")
+        .headers(&[("accept-language", "zh-CN"), ("cookie", "lang=zh-CN")])
+        .await;
     assert_eq!(api.status, StatusCode::OK);
     assert!(api.body.contains("\"when\":\"2021-12-02\""), "{}", api.body);
 }
 
 #[tokio::test]
 async fn the_language_comes_from_the_url_then_the_cookie_then_the_browser() {
-    let (app, _db, _) = app().await;
+    let (app, _) = app().await;
     let lang = |reply: &Reply| reply.html_lang();
 
     // Accept-Language alone, with weights and order.
-    let r = get_with(
-        &app,
-        "/links",
-        &[("accept-language", "zh-CN,zh;q=0.9,en;q=0.8")],
-    )
-    .await;
+    let r = app
+        .links("")
+        .header("accept-language", "zh-CN,zh;q=0.9,en;q=0.8")
+        .await;
     assert_eq!(lang(&r), "zh-CN");
-    let r = get_with(
-        &app,
-        "/links",
-        &[("accept-language", "en;q=0.4, zh-TW;q=0.9")],
-    )
-    .await;
+    let r = app
+        .links("")
+        .header("accept-language", "en;q=0.4, zh-TW;q=0.9")
+        .await;
     assert_eq!(lang(&r), "zh-CN", "a higher weight wins over order");
-    let r = get_with(&app, "/links", &[("accept-language", "zh;q=0, en;q=0.1")]).await;
+    let r = app
+        .links("")
+        .header("accept-language", "zh;q=0, en;q=0.1")
+        .await;
     assert_eq!(lang(&r), "en", "q=0 refuses a language");
-    let r = get_with(&app, "/links", &[("accept-language", "fr-FR, de;q=0.9")]).await;
+    let r = app
+        .links("")
+        .header("accept-language", "fr-FR, de;q=0.9")
+        .await;
     assert_eq!(
         lang(&r),
         "en",
         "languages the site lacks fall back to English"
     );
-    let r = get_with(&app, "/links", &[("accept-language", "fr, zh-HK;q=0.5")]).await;
+    let r = app
+        .links("")
+        .header("accept-language", "fr, zh-HK;q=0.5")
+        .await;
     assert_eq!(lang(&r), "zh-CN", "zh-* is Chinese");
 
     // The cookie beats the browser; a cookie for a language the site lacks is ignored.
-    let r = get_with(
-        &app,
-        "/links",
-        &[
+    let r = app
+        .links("")
+        .headers(&[
             ("accept-language", "zh-CN"),
             ("cookie", "theme=dark; lang=en"),
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(lang(&r), "en");
-    let r = get_with(
-        &app,
-        "/links",
-        &[("accept-language", "zh-CN"), ("cookie", "lang=fr")],
-    )
-    .await;
+    let r = app
+        .links("")
+        .headers(&[("accept-language", "zh-CN"), ("cookie", "lang=fr")])
+        .await;
     assert_eq!(lang(&r), "zh-CN");
     assert!(
-        r.header(header::SET_COOKIE).is_empty(),
+        r.header_values(header::SET_COOKIE).is_empty(),
         "no ?lang=, no cookie set"
     );
 
     // ?lang= beats both, and is remembered.
-    let r = get_with(
-        &app,
-        "/links?lang=zh",
-        &[("accept-language", "en"), ("cookie", "lang=en")],
-    )
-    .await;
+    let r = app
+        .links("lang=zh")
+        .headers(&[("accept-language", "en"), ("cookie", "lang=en")])
+        .await;
     assert_eq!(lang(&r), "zh-CN");
     assert_eq!(
-        r.header(header::SET_COOKIE),
+        r.header_values(header::SET_COOKIE),
         ["lang=zh-CN; Path=/; Max-Age=31536000; SameSite=Lax"]
     );
-    let r = get_with(&app, "/links?lang=en", &[("cookie", "lang=zh-CN")]).await;
+    let r = app.links("lang=en").header("cookie", "lang=zh-CN").await;
     assert_eq!(lang(&r), "en");
     assert_eq!(
-        r.header(header::SET_COOKIE),
+        r.header_values(header::SET_COOKIE),
         ["lang=en; Path=/; Max-Age=31536000; SameSite=Lax"]
     );
 
     // Pages say what they depend on; the JSON API does not depend on the language.
-    assert_eq!(r.header(header::VARY), ["Accept-Language, Cookie"]);
-    let api = get(&app, "/api/v1/platforms?lang=fr").await;
+    assert_eq!(r.header_values(header::VARY), ["Accept-Language, Cookie"]);
+    let api = app.api_platforms("lang=fr").await;
     assert_eq!(api.status, StatusCode::OK, "the API ignores lang");
-    assert!(api.header(header::VARY).is_empty());
-    assert!(api.header(header::SET_COOKIE).is_empty());
+    assert!(api.header_values(header::VARY).is_empty());
+    assert!(api.header_values(header::SET_COOKIE).is_empty());
 }
 
 #[tokio::test]
 async fn a_wrong_lang_is_a_400_that_names_it() {
-    let (app, _db, _) = app().await;
-    let r = get(&app, "/links?lang=fr&at=2021-10-17").await;
+    let (app, _) = app().await;
+    let r = app.links("lang=fr&at=2021-10-17").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    let doc = Html::parse_document(&r.body);
+    let doc = r.html();
     let alert: String = doc
         .select(&sel("p.alert"))
         .next()
@@ -453,7 +368,7 @@ async fn a_wrong_lang_is_a_400_that_names_it() {
         alert.contains("lang") && alert.contains("\"fr\"") && alert.contains("en, zh-CN"),
         "{alert}"
     );
-    assert!(r.header(header::SET_COOKIE).is_empty());
+    assert!(r.header_values(header::SET_COOKIE).is_empty());
     // Its language switch offers the same page with a language the site has.
     assert!(
         doc.select(&sel(
@@ -465,7 +380,10 @@ async fn a_wrong_lang_is_a_400_that_names_it() {
         r.body
     );
     // Said in the language the reader would otherwise get, still naming the parameter.
-    let zh = get_with(&app, "/links?lang=klingon", &[("accept-language", "zh-CN")]).await;
+    let zh = app
+        .links("lang=klingon")
+        .header("accept-language", "zh-CN")
+        .await;
     assert_eq!(zh.status, StatusCode::BAD_REQUEST);
     assert_eq!(zh.html_lang(), "zh-CN");
     assert!(
@@ -478,14 +396,12 @@ async fn a_wrong_lang_is_a_400_that_names_it() {
 
 #[tokio::test]
 async fn the_language_switch_keeps_every_other_parameter() {
-    let (app, _db, _) = app().await;
-    let r = get(
-        &app,
-        "/timeline?at=2021-12-31&platform=douyin&kind=link&lang=zh-CN",
-    )
-    .await;
+    let (app, _) = app().await;
+    let r = app
+        .timeline("at=2021-12-31&platform=douyin&kind=link&lang=zh-CN")
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    let doc = Html::parse_document(&r.body);
+    let doc = r.html();
     let nav = doc
         .select(&sel("nav.lang"))
         .next()
@@ -521,9 +437,9 @@ async fn the_language_switch_keeps_every_other_parameter() {
         ]
     );
     // Following the English link shows the same filtered page in English.
-    let en = get(&app, &links[0].2).await;
+    let en = app.get(&links[0].2).await;
     assert_eq!(en.html_lang(), "en");
-    let doc = Html::parse_document(&en.body);
+    let doc = en.html();
     assert!(
         doc.select(&sel("select[name=platform] option[value=douyin][selected]"))
             .next()
@@ -531,8 +447,8 @@ async fn the_language_switch_keeps_every_other_parameter() {
     );
 
     // The overview's `then` and a check's history page survive too.
-    let r = get(&app, "/?at=2021-10-17&then=2021-09-01").await;
-    let doc = Html::parse_document(&r.body);
+    let r = app.overview("at=2021-10-17&then=2021-09-01").await;
+    let doc = r.html();
     assert!(
         doc.select(&sel(
             "nav.lang a[hreflang=zh-CN][href=\"/?then=2021-09-01&at=2021-10-17&lang=zh-CN\"]"
@@ -546,7 +462,7 @@ async fn the_language_switch_keeps_every_other_parameter() {
 
 #[tokio::test]
 async fn internal_links_and_forms_keep_the_language() {
-    let (app, _db, observation) = app().await;
+    let (app, observation) = app().await;
     for uri in [
         "/?at=2021-10-17&lang=zh-CN".to_string(),
         "/links?at=2021-10-17&lang=zh-CN".to_string(),
@@ -559,8 +475,8 @@ async fn internal_links_and_forms_keep_the_language() {
         format!("/observations/{observation}?lang=zh-CN"),
         "/nowhere?lang=zh-CN".to_string(),
     ] {
-        let r = get(&app, &uri).await;
-        let doc = Html::parse_document(&r.body);
+        let r = app.get(&uri).await;
+        let doc = r.html();
         let mut internal = 0;
         // The language switch's links change the language on purpose.
         for a in doc.select(&sel("a[href^=\"/\"]:not([hreflang])")) {

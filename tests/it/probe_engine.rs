@@ -2,10 +2,8 @@
 //! interrupted and resumed without losing or doubling anything, the scheduler finding the
 //! simulator's changes, and transitions needing N agreeing observations.
 
-mod common;
-
+use crate::common::{self, TestApp, TestDb, real_catalog, sqlite};
 use chrono::{Duration, TimeZone, Utc};
-use common::{real_catalog, sqlite};
 use hutong::probes::engine::Engine;
 use hutong::probes::fetch::{Fetcher, FetcherOptions};
 use hutong::probes::pack::{ProbePack, validate_packs};
@@ -431,7 +429,7 @@ fn assert_every_slot_accounted_for(
 }
 
 /// `/probes` (in `lang`) and `/api/v1/probes` for `packs`, failing at once.
-async fn probes_views(store: &Store, packs: &[&ProbePack]) -> (String, String, serde_json::Value) {
+async fn probes_views(db: &TestDb, packs: &[&ProbePack]) -> (String, String, serde_json::Value) {
     let summaries = packs
         .iter()
         .map(|p| hutong::probes::PackSummary {
@@ -450,14 +448,13 @@ async fn probes_views(store: &Store, packs: &[&ProbePack]) -> (String, String, s
             file: "probes/test.toml".into(),
         })
         .collect();
-    let app = hutong::web::router(hutong::web::AppState {
-        packs: std::sync::Arc::new(summaries),
-        probe_alert_after: Duration::zero(),
-        ..hutong::web::AppState::new(store.clone())
-    });
-    let en = common::get(&app, "/probes").await.body;
-    let zh = common::get(&app, "/probes?lang=zh-CN").await.body;
-    let api = common::get(&app, "/api/v1/probes").await.json();
+    let app = TestApp::builder(db.clone())
+        .packs(summaries)
+        .probe_alert_after(Duration::zero())
+        .build();
+    let en = app.probes_page("").await.body;
+    let zh = app.probes_page("lang=zh-CN").await.body;
+    let api = app.api_probes().await.json();
     (en, zh, api)
 }
 
@@ -528,7 +525,7 @@ async fn no_slot_passes_in_silence() {
     let slots = assert_every_slot_accounted_for(&schedule, before, last, &runs, &missed);
     assert!(slots >= 24, "{slots}");
 
-    let (en, zh, api) = probes_views(&db.store, &[&pack]).await;
+    let (en, zh, api) = probes_views(&db, &[&pack]).await;
     assert!(en.contains("previous run was still going"), "{en}");
     assert!(
         en.contains("no Hutong process was scheduling the pack"),
@@ -579,7 +576,7 @@ async fn slots_missed_while_the_database_refuses_writes_are_kept_and_then_stored
         store.pending_counts().missed_slots > 0
     })
     .await;
-    let (en, _, api) = probes_views(&db.store, &[&pack]).await;
+    let (en, _, api) = probes_views(&db, &[&pack]).await;
     let p = &api["packs"][0];
     assert_eq!(p["failing"], true, "{p}");
     let pending = p["recent_missed_slots"][0].clone();

@@ -8,8 +8,7 @@
 //! `fonts-noto-cjk` for the Chinese text in screenshots): `./scripts/test` installs them.
 //! Without them these tests fail, saying so; they never pass without running.
 
-mod common;
-
+use crate::common;
 use axum::http::Method;
 use chrono::NaiveDate;
 use fantoccini::wd::WebDriverCompatibleCommand;

@@ -3,26 +3,14 @@
 //! headers, languages) and their 400s and 404s; and the storage query behind openness on
 //! both databases.
 
-mod common;
-
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use crate::common::{self, TestApp, observation, real_catalog, sel};
+use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
-use common::{app_with_catalog, get, real_catalog};
-use http_body_util::BodyExt;
-use hutong::domain::{Precision, SourceKind};
 use hutong::storage::{NewObservation, Store};
 use hutong::time::{SHANGHAI, end_of_day, start_of_day};
 use hutong::web::png::{PngCharts, PngLimits};
-use hutong::web::{self, AppState};
-use scraper::{Html, Selector};
+use scraper::Html;
 use std::sync::Arc;
-use tower::ServiceExt;
-
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("selector")
-}
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -34,29 +22,11 @@ fn noon(y: i32, m: u32, d: u32) -> DateTime<Utc> {
 }
 
 fn manual(check: &str, at: DateTime<Utc>, status: &str) -> NewObservation {
-    NewObservation {
-        check_id: check.into(),
-        observed_at: at,
-        precision: Precision::Day,
-        status: status.into(),
-        source_kind: SourceKind::Manual,
-        source_id: None,
-        vantage: "test".into(),
-        quote: None,
-        note_en: None,
-        note_zh: None,
-        evidence: None,
-        catalog_key: None,
-        probe: None,
-    }
+    observation(check, at, status).build()
 }
 
 fn simulated(check: &str, at: DateTime<Utc>, status: &str) -> NewObservation {
-    NewObservation {
-        source_kind: SourceKind::Simulated,
-        vantage: "simulator".into(),
-        ..manual(check, at, status)
-    }
+    observation(check, at, status).simulated().build()
 }
 
 /// The real catalog's reference data with none of its observations, plus a history
@@ -92,10 +62,10 @@ fn table_rows(html: &Html, figure: &str) -> Vec<Vec<String>> {
 async fn openness_over_time_follows_the_history_week_by_week() {
     let db = common::sqlite().await;
     fixture_history(&db.store).await;
-    let app = web::router(AppState::new(db.store.clone()));
-    let page = get(&app, "/?at=2019-01-31").await;
+    let app = TestApp::on(db);
+    let page = app.overview("at=2019-01-31").await;
     assert_eq!(page.status, StatusCode::OK);
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
 
     // Link checks in the population: every real link check of the catalog.
     let catalog = real_catalog();
@@ -188,23 +158,23 @@ async fn openness_over_time_follows_the_history_week_by_week() {
             .last()
             .map(|r| (r[0].clone(), r[2].clone(), r[3].clone()))
     };
-    let feb = get(&app, "/?at=2019-02-28").await;
+    let feb = app.overview("at=2019-02-28").await;
     assert_eq!(
         last_row(&feb.body),
         Some(("2019-02-28".to_string(), "3".to_string(), "3".to_string()))
     );
-    db.store
+    app.store()
         .insert_observation(&manual("link.qq.taobao", noon(2019, 2, 25), "blocked"))
         .await
         .unwrap();
-    let feb = get(&app, "/?at=2019-02-28").await;
+    let feb = app.overview("at=2019-02-28").await;
     assert_eq!(
         last_row(&feb.body),
         Some(("2019-02-28".to_string(), "2".to_string(), "3".to_string()))
     );
 
     // The same figures in the downloaded SVG.
-    let reply = get(&app, "/charts/openness-links.svg?at=2019-01-31").await;
+    let reply = app.openness_chart("links", "svg", "at=2019-01-31").await;
     assert_eq!(reply.status, StatusCode::OK);
     let doc = roxmltree::Document::parse(&reply.body).expect("well-formed SVG");
     let texts: Vec<&str> = doc
@@ -219,9 +189,9 @@ async fn openness_over_time_follows_the_history_week_by_week() {
 
 #[tokio::test]
 async fn overview_marks_milestones_on_the_real_history() {
-    let (app, _db) = app_with_catalog().await;
-    let page = get(&app, "/?at=2021-12-31").await;
-    let html = Html::parse_document(&page.body);
+    let app = TestApp::new().await;
+    let page = app.overview("at=2021-12-31").await;
+    let html = page.html();
     let dates: Vec<&str> = html
         .select(&sel("figure#figure-openness-links g.milestone"))
         .filter_map(|g| g.value().attr("data-date"))
@@ -254,10 +224,10 @@ async fn overview_marks_milestones_on_the_real_history() {
 
 #[tokio::test]
 async fn check_page_step_chart_matches_the_transitions() {
-    let (app, db) = app_with_catalog().await;
-    let page = get(&app, "/checks/link.wechat.taobao?at=2021-12-31").await;
+    let app = TestApp::new().await;
+    let page = app.check_page("link.wechat.taobao", "at=2021-12-31").await;
     assert_eq!(page.status, StatusCode::OK);
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     let segments: Vec<(String, String)> = html
         .select(&sel("figure#figure-steps svg g.segment"))
         .map(|g| {
@@ -267,7 +237,7 @@ async fn check_page_step_chart_matches_the_transitions() {
             )
         })
         .collect();
-    let transitions = db.store.transitions("link.wechat.taobao").await.unwrap();
+    let transitions = app.store().transitions("link.wechat.taobao").await.unwrap();
     let expected: Vec<(String, String)> = transitions
         .iter()
         .map(|t| (t.to_status.clone(), t.occurred_at.to_rfc3339()))
@@ -294,11 +264,10 @@ async fn check_page_step_chart_matches_the_transitions() {
         .is_some()
     );
     // Before the change, only the first status.
-    let before = Html::parse_document(
-        &get(&app, "/checks/link.wechat.taobao?at=2021-09-01")
-            .await
-            .body,
-    );
+    let before = app
+        .check_page("link.wechat.taobao", "at=2021-09-01")
+        .await
+        .html();
     assert_eq!(
         before.select(&sel("figure#figure-steps g.segment")).count(),
         1
@@ -307,8 +276,8 @@ async fn check_page_step_chart_matches_the_transitions() {
 
 #[tokio::test]
 async fn simulated_step_charts_say_so_and_real_ones_leave_the_simulator_out() {
-    let (app, db) = app_with_catalog().await;
-    db.store
+    let app = TestApp::new().await;
+    app.store()
         .insert_observation(&simulated(
             "link.wechat.taobao",
             noon(2021, 11, 1),
@@ -316,7 +285,9 @@ async fn simulated_step_charts_say_so_and_real_ones_leave_the_simulator_out() {
         ))
         .await
         .unwrap();
-    let real = get(&app, "/charts/checks/link.wechat.taobao.svg?at=2021-12-31").await;
+    let real = app
+        .check_chart("link.wechat.taobao", "svg", "at=2021-12-31")
+        .await;
     assert!(
         !real.body.contains("data-status=\"blocked\""),
         "simulated data mixed in"
@@ -341,7 +312,7 @@ async fn simulated_step_charts_say_so_and_real_ones_leave_the_simulator_out() {
         .expect("a check of a simulated platform");
     let kind = catalog.kind(&check.kind).unwrap();
     let status = kind.statuses[0].id.clone();
-    db.store
+    app.store()
         .insert_observation(&simulated(
             &check.id,
             Utc::now() - chrono::Duration::days(2),
@@ -349,7 +320,7 @@ async fn simulated_step_charts_say_so_and_real_ones_leave_the_simulator_out() {
         ))
         .await
         .unwrap();
-    let reply = get(&app, &format!("/charts/checks/{}.svg", check.id)).await;
+    let reply = app.check_chart(&check.id, "svg", "").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(
         reply.body.contains("SIMULATED: not real data"),
@@ -357,49 +328,10 @@ async fn simulated_step_charts_say_so_and_real_ones_leave_the_simulator_out() {
         reply.body
     );
     assert!(reply.body.contains(&format!("data-status=\"{status}\"")));
-    let zh = get(&app, &format!("/charts/checks/{}.svg?lang=zh-CN", check.id)).await;
+    let zh = app.check_chart(&check.id, "svg", "lang=zh-CN").await;
     assert!(zh.body.contains("模拟数据：并非真实"));
-    let page = get(&app, &format!("/checks/{}", check.id)).await;
+    let page = app.check_page(&check.id, "").await;
     assert!(page.body.contains("SIMULATED: not real data"));
-}
-
-struct Raw {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-async fn get_raw(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Raw {
-    let mut request = Request::builder().uri(uri);
-    for (k, v) in headers {
-        request = request.header(*k, *v);
-    }
-    let response = app
-        .clone()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Raw {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn header<'a>(r: &'a Raw, name: &str) -> &'a str {
-    r.headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
 }
 
 /// Width and height from a PNG's IHDR chunk, after checking the signature.
@@ -413,15 +345,15 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 
 #[tokio::test]
 async fn charts_download_as_svg_and_png_with_names_and_types() {
-    let (app, _db) = app_with_catalog().await;
-    let svg = get_raw(&app, "/charts/openness-payments.svg?at=2021-10-17", &[]).await;
+    let app = TestApp::new().await;
+    let svg = app.openness_chart("payments", "svg", "at=2021-10-17").await;
     assert_eq!(svg.status, StatusCode::OK);
-    assert_eq!(header(&svg, "content-type"), "image/svg+xml");
+    assert_eq!(svg.header("content-type"), "image/svg+xml");
     assert_eq!(
-        header(&svg, "content-disposition"),
+        svg.header("content-disposition"),
         "attachment; filename=\"hutong-openness-payments-2021-10-17-en.svg\""
     );
-    let text = String::from_utf8(svg.body).unwrap();
+    let text = String::from_utf8(svg.bytes).unwrap();
     let doc = roxmltree::Document::parse(&text).expect("well-formed");
     let view_box: Vec<f64> = doc
         .root_element()
@@ -431,14 +363,14 @@ async fn charts_download_as_svg_and_png_with_names_and_types() {
         .map(|v| v.parse().unwrap())
         .collect();
 
-    let png = get_raw(&app, "/charts/openness-payments.png?at=2021-10-17", &[]).await;
+    let png = app.openness_chart("payments", "png", "at=2021-10-17").await;
     assert_eq!(png.status, StatusCode::OK);
-    assert_eq!(header(&png, "content-type"), "image/png");
+    assert_eq!(png.header("content-type"), "image/png");
     assert_eq!(
-        header(&png, "content-disposition"),
+        png.header("content-disposition"),
         "attachment; filename=\"hutong-openness-payments-2021-10-17-en.png\""
     );
-    let (w, h) = png_size(&png.body);
+    let (w, h) = png_size(&png.bytes);
     assert_eq!(
         (w, h),
         (
@@ -449,19 +381,16 @@ async fn charts_download_as_svg_and_png_with_names_and_types() {
     );
 
     // The check chart, in Chinese chosen by the URL, then by Accept-Language.
-    let zh = get_raw(
-        &app,
-        "/charts/checks/link.wechat.taobao.png?at=2021-10-17&lang=zh-CN",
-        &[],
-    )
-    .await;
+    let zh = app
+        .check_chart("link.wechat.taobao", "png", "at=2021-10-17&lang=zh-CN")
+        .await;
     assert_eq!(zh.status, StatusCode::OK);
     assert_eq!(
-        header(&zh, "content-disposition"),
+        zh.header("content-disposition"),
         "attachment; filename=\"hutong-check-link.wechat.taobao-2021-10-17-zh-CN.png\""
     );
-    png_size(&zh.body);
-    let pixmap = resvg::tiny_skia::Pixmap::decode_png(&zh.body).expect("decodes");
+    png_size(&zh.bytes);
+    let pixmap = resvg::tiny_skia::Pixmap::decode_png(&zh.bytes).expect("decodes");
     // The title (Chinese: 微信 × 淘宝：状态变化) is drawn: dark pixels where it sits.
     let mut dark = 0;
     for y in 20..64 {
@@ -473,22 +402,18 @@ async fn charts_download_as_svg_and_png_with_names_and_types() {
         }
     }
     assert!(dark > 300, "the Chinese title left only {dark} dark pixels");
-    let svg_zh = get_raw(
-        &app,
-        "/charts/checks/link.wechat.taobao.svg",
-        &[("accept-language", "zh-CN,zh;q=0.9,en;q=0.5")],
-    )
-    .await;
-    let text = String::from_utf8(svg_zh.body).unwrap();
+    let svg_zh = app
+        .check_chart("link.wechat.taobao", "svg", "")
+        .header("accept-language", "zh-CN,zh;q=0.9,en;q=0.5")
+        .await;
+    let text = String::from_utf8(svg_zh.bytes).unwrap();
     assert!(text.contains("微信 × 淘宝：状态变化"), "{text}");
-    let by_cookie = get_raw(
-        &app,
-        "/charts/openness-links.svg",
-        &[("cookie", "a=b; lang=zh-CN")],
-    )
-    .await;
+    let by_cookie = app
+        .openness_chart("links", "svg", "")
+        .header("cookie", "a=b; lang=zh-CN")
+        .await;
     assert!(
-        String::from_utf8(by_cookie.body)
+        String::from_utf8(by_cookie.bytes)
             .unwrap()
             .contains("链接分享")
     );
@@ -496,7 +421,7 @@ async fn charts_download_as_svg_and_png_with_names_and_types() {
 
 #[tokio::test]
 async fn wrong_chart_requests_say_what_was_wrong() {
-    let (app, _db) = app_with_catalog().await;
+    let app = TestApp::new().await;
     for (uri, status, words) in [
         (
             "/charts/checks/link.nobody.nothing.svg",
@@ -526,7 +451,7 @@ async fn wrong_chart_requests_say_what_was_wrong() {
             "lang: \"fr\" is not a language of this site",
         ),
     ] {
-        let reply = get(&app, uri).await;
+        let reply = app.get(uri).await;
         assert_eq!(reply.status, status, "{uri}: {}", reply.body);
         assert!(reply.body.contains(words), "{uri}: {}", reply.body);
         assert!(reply.headers.get("content-disposition").is_none(), "{uri}");
@@ -538,25 +463,16 @@ async fn wrong_chart_requests_say_what_was_wrong() {
 async fn app_with_png_limits(
     queue: usize,
     drawing: usize,
-) -> (
-    Router,
-    common::TestDb,
-    Arc<PngCharts>,
-    Arc<tokio::sync::Semaphore>,
-) {
-    let db = common::sqlite().await;
-    db.store.apply_catalog(&real_catalog()).await.unwrap();
+) -> (TestApp, Arc<PngCharts>, Arc<tokio::sync::Semaphore>) {
+    let db = common::sqlite_with_catalog(&real_catalog()).await;
     let slots = Arc::new(tokio::sync::Semaphore::new(drawing));
     let png = Arc::new(PngCharts::new(PngLimits {
         queue,
         drawing: slots.clone(),
         ..PngLimits::default()
     }));
-    let state = AppState {
-        png: png.clone(),
-        ..AppState::new(db.store.clone())
-    };
-    (web::router(state), db, png, slots)
+    let app = TestApp::builder(db).png(png.clone()).build();
+    (app, png, slots)
 }
 
 /// Waits (without a deadline of its own: the test harness has one) until `ready` holds.
@@ -570,41 +486,40 @@ async fn until(ready: impl Fn() -> bool) {
 /// either language separately; a write to the data draws it anew, showing the change.
 #[tokio::test]
 async fn a_png_is_drawn_once_and_drawn_anew_when_the_data_changes() {
-    let (app, db, png, _slots) = app_with_png_limits(8, 2).await;
-    let uri = "/charts/checks/link.wechat.taobao.png?at=2021-12-31";
-    let first = get_raw(&app, uri, &[]).await;
+    let (app, png, _slots) = app_with_png_limits(8, 2).await;
+    let chart = |query| app.check_chart("link.wechat.taobao", "png", query);
+    let first = chart("at=2021-12-31").await;
     assert_eq!(first.status, StatusCode::OK);
     assert_eq!(png.renders(), 1);
-    let again = get_raw(&app, uri, &[]).await;
+    let again = chart("at=2021-12-31").await;
     assert_eq!(again.status, StatusCode::OK);
-    assert_eq!(again.body, first.body);
+    assert_eq!(again.bytes, first.bytes);
     assert_eq!(png.renders(), 1, "the second request is not drawn again");
-    let chinese = get_raw(&app, &format!("{uri}&lang=zh-CN"), &[]).await;
+    let chinese = chart("at=2021-12-31&lang=zh-CN").await;
     assert_eq!(chinese.status, StatusCode::OK);
-    assert_ne!(chinese.body, first.body);
+    assert_ne!(chinese.bytes, first.bytes);
     assert_eq!(png.renders(), 2);
-    db.store
+    app.store()
         .insert_observation(&manual("link.wechat.taobao", noon(2021, 12, 20), "blocked"))
         .await
         .unwrap();
-    let after = get_raw(&app, uri, &[]).await;
+    let after = chart("at=2021-12-31").await;
     assert_eq!(after.status, StatusCode::OK);
     assert_eq!(png.renders(), 3, "a data change draws anew");
-    assert_ne!(after.body, first.body, "the new change is drawn");
+    assert_ne!(after.bytes, first.bytes, "the new change is drawn");
     assert!(png.kept_bytes() > 0);
 }
 
 /// Concurrent requests for one PNG share one drawing.
 #[tokio::test]
 async fn concurrent_requests_for_one_png_share_one_drawing() {
-    let (app, _db, png, slots) = app_with_png_limits(8, 1).await;
+    let (app, png, slots) = app_with_png_limits(8, 1).await;
     // Every drawing slot held: the requests below all arrive before anything is drawn.
     let held = slots.clone().acquire_many_owned(1).await.unwrap();
-    let uri = "/charts/openness-links.png?at=2021-12-31";
     let requests: Vec<_> = (0..8)
         .map(|_| {
             let app = app.clone();
-            tokio::spawn(async move { get_raw(&app, uri, &[]).await })
+            tokio::spawn(async move { app.openness_chart("links", "png", "at=2021-12-31").await })
         })
         .collect();
     until(|| png.waiting() == 8).await;
@@ -614,7 +529,7 @@ async fn concurrent_requests_for_one_png_share_one_drawing() {
     for r in requests {
         let r = r.await.unwrap();
         assert_eq!(r.status, StatusCode::OK);
-        bodies.push(r.body);
+        bodies.push(r.bytes);
     }
     assert!(bodies.windows(2).all(|w| w[0] == w[1]));
     png_size(&bodies[0]);
@@ -627,71 +542,48 @@ async fn concurrent_requests_for_one_png_share_one_drawing() {
 /// drains, it is drawn.
 #[tokio::test]
 async fn a_full_png_queue_answers_503_with_retry_after() {
-    let (app, _db, png, slots) = app_with_png_limits(1, 1).await;
+    let (app, png, slots) = app_with_png_limits(1, 1).await;
     let held = slots.clone().acquire_many_owned(1).await.unwrap();
     let waiting = tokio::spawn({
         let app = app.clone();
-        async move { get_raw(&app, "/charts/openness-links.png?at=2021-12-31", &[]).await }
+        async move { app.openness_chart("links", "png", "at=2021-12-31").await }
     });
     until(|| png.queued() == 1).await;
-    let other = "/charts/openness-payments.png?at=2021-12-31";
+    let other = |query| app.openness_chart("payments", "png", query);
     let busy = tokio::time::timeout(
         std::time::Duration::from_secs(60),
-        get_raw(&app, &format!("{other}&lang=zh-CN"), &[]),
+        other("at=2021-12-31&lang=zh-CN"),
     )
     .await
     .expect("answered at once, not queued");
     assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(header(&busy, "retry-after"), "5");
-    assert!(header(&busy, "content-type").starts_with("text/plain"));
-    let words = String::from_utf8_lossy(&busy.body);
+    assert_eq!(busy.header("retry-after"), "5");
+    assert!(busy.header("content-type").starts_with("text/plain"));
+    let words = String::from_utf8_lossy(&busy.bytes);
     assert!(
         words.contains("现在要绘制的图表太多，请 5 秒后再试"),
         "{words}"
     );
-    let busy = get_raw(&app, other, &[]).await;
+    let busy = other("at=2021-12-31").await;
     assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(
-        String::from_utf8_lossy(&busy.body).contains("try again in 5 seconds"),
+        String::from_utf8_lossy(&busy.bytes).contains("try again in 5 seconds"),
         "{:?}",
         busy.body
     );
     // SVGs are not queued.
-    let svg = get_raw(&app, "/charts/openness-payments.svg?at=2021-12-31", &[]).await;
+    let svg = app.openness_chart("payments", "svg", "at=2021-12-31").await;
     assert_eq!(svg.status, StatusCode::OK);
     drop(held);
     assert_eq!(waiting.await.unwrap().status, StatusCode::OK);
-    let drawn = get_raw(&app, other, &[]).await;
+    let drawn = other("at=2021-12-31").await;
     assert_eq!(drawn.status, StatusCode::OK);
     assert_eq!(png.renders(), 2);
 }
 
-/// The storage query behind openness, on both databases: one kind, real sources only,
-/// up to the date, oldest first.
-macro_rules! on_both {
-    ($($story:ident),* $(,)?) => {
-        mod sqlite_backend {
-            $(
-                #[tokio::test]
-                async fn $story() {
-                    let db = crate::common::sqlite().await;
-                    super::$story(&db.store).await;
-                }
-            )*
-        }
-        mod postgres_backend {
-            $(
-                #[tokio::test]
-                async fn $story() {
-                    let Some(db) = crate::common::postgres().await else { return };
-                    super::$story(&db.store).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both!(status_changes_are_real_confirmed_and_in_order);
+// The storage query behind openness, on both databases: one kind, real sources only,
+// up to the date, oldest first.
+common::on_both!(status_changes_are_real_confirmed_and_in_order);
 
 async fn status_changes_are_real_confirmed_and_in_order(store: &Store) {
     fixture_history(store).await;
@@ -739,14 +631,12 @@ async fn status_changes_are_real_confirmed_and_in_order(store: &Store) {
 /// page's own count of checks complying now.
 #[tokio::test]
 async fn requirement_pages_chart_their_compliance_over_time() {
-    let (app, _db) = app_with_catalog().await;
-    let page = get(
-        &app,
-        "/requirements/miit-2021-link-unblocking?at=2021-10-17",
-    )
-    .await;
+    let app = TestApp::new().await;
+    let page = app
+        .requirement_page("miit-2021-link-unblocking", "at=2021-10-17")
+        .await;
     assert_eq!(page.status, StatusCode::OK);
-    let html = scraper::Html::parse_document(&page.body);
+    let html = page.html();
     let sel = |s: &str| scraper::Selector::parse(s).unwrap();
     let figure = html
         .select(&sel("figure#figure-compliance"))
@@ -780,30 +670,28 @@ async fn requirement_pages_chart_their_compliance_over_time() {
     assert_eq!(cells[2], compliant_now.to_string(), "{cells:?}");
     assert_eq!(cells[3], rows.to_string(), "{cells:?}");
 
-    let svg = get_raw(
-        &app,
-        "/charts/requirements/miit-2021-link-unblocking.svg?at=2021-10-17&lang=zh-CN",
-        &[],
-    )
-    .await;
+    let svg = app
+        .requirement_chart(
+            "miit-2021-link-unblocking",
+            "svg",
+            "at=2021-10-17&lang=zh-CN",
+        )
+        .await;
     assert_eq!(svg.status, StatusCode::OK);
-    assert_eq!(header(&svg, "content-type"), "image/svg+xml");
-    let text = String::from_utf8(svg.body).unwrap();
+    assert_eq!(svg.header("content-type"), "image/svg+xml");
+    let text = String::from_utf8(svg.bytes).unwrap();
     roxmltree::Document::parse(&text).expect("well-formed SVG");
     assert!(text.contains("截止日期"), "Chinese deadline marker");
-    let png = get_raw(
-        &app,
-        "/charts/requirements/miit-2021-link-unblocking.png?at=2021-10-17",
-        &[],
-    )
-    .await;
+    let png = app
+        .requirement_chart("miit-2021-link-unblocking", "png", "at=2021-10-17")
+        .await;
     assert_eq!(png.status, StatusCode::OK);
     assert_eq!(
-        header(&png, "content-disposition"),
+        png.header("content-disposition"),
         "attachment; filename=\"hutong-requirement-miit-2021-link-unblocking-2021-10-17-en.png\""
     );
-    let (w, h) = png_size(&png.body);
+    let (w, h) = png_size(&png.bytes);
     assert!(w >= 800 && h > 200, "{w}×{h}");
-    let missing = get_raw(&app, "/charts/requirements/no-such.svg", &[]).await;
+    let missing = app.requirement_chart("no-such", "svg", "").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }

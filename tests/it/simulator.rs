@@ -1,19 +1,16 @@
 //! The platform simulator, driven over real HTTP as a proxy (the way probes reach it) and
 //! in-process through its router.
 
+use crate::common::sel;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use hutong::simulator::{INTERNAL_SECRET, LinkState, RunningSimulator, Simulator, Timetable};
-use scraper::{Html, Selector};
+use scraper::Html;
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
-
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("selector")
-}
 
 async fn start(timetable: Timetable) -> (Simulator, RunningSimulator, reqwest::Client) {
     let sim = Simulator::new(timetable);

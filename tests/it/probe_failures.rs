@@ -3,8 +3,7 @@
 //! store. Every failure class is produced, stored as `unknown` with its class and
 //! evidence, and counted in the run.
 
-mod common;
-
+use crate::common::{self, TestApp};
 use chrono::{DateTime, TimeZone, Utc};
 use hutong::config::{Config, ProbeConfig};
 use hutong::probes::engine::{Engine, RunSummary};
@@ -744,14 +743,14 @@ when = { body_contains = "已停止访问该网页" }
     assert_eq!((checked, changed), (1, 0));
 
     // Shown in words on the evidence page, in both languages.
-    let app = hutong::web::router(hutong::web::AppState::new(h.db.store.clone()));
-    let page = common::get(&app, &format!("/observations/{}?lang=en", o.id)).await;
+    let app = TestApp::on(h.db.clone());
+    let page = app.observation_page(o.id, "lang=en").await;
     assert!(
         page.body.contains("would have reached an internal address"),
         "{}",
         page.body
     );
-    let page = common::get(&app, &format!("/observations/{}?lang=zh-CN", o.id)).await;
+    let page = app.observation_page(o.id, "lang=zh-CN").await;
     assert!(page.body.contains("内部地址"), "{}", page.body);
     h.running.shutdown().await;
 }
@@ -993,14 +992,12 @@ fn summary_of(pack: &ProbePack) -> hutong::probes::PackSummary {
 
 /// `/api/v1/probes` for `h`'s packs, flagging a pack failing at once.
 async fn probes_api(h: &Harness) -> serde_json::Value {
-    let state = hutong::web::AppState {
-        packs: std::sync::Arc::new(h.engine.packs().iter().map(|p| summary_of(p)).collect()),
-        probe_alert_after: chrono::Duration::zero(),
-        ..hutong::web::AppState::new(h.db.store.clone())
-    };
-    common::get(&hutong::web::router(state), "/api/v1/probes")
-        .await
-        .json()
+    let packs = h.engine.packs().iter().map(|p| summary_of(p)).collect();
+    let app = TestApp::builder(h.db.clone())
+        .packs(packs)
+        .probe_alert_after(chrono::Duration::zero())
+        .build();
+    app.api_probes().await.json()
 }
 
 fn three_targets(id: &str) -> String {

@@ -1,35 +1,12 @@
 //! Broken catalog files on disk: every problem is reported with file, line and cause, and
 //! neither `catalog load` nor `serve` writes anything until the catalog is valid.
 
-mod common;
-
+use crate::common::{self, copy_catalog, hutong};
 use hutong::catalog;
 use hutong::config::Config;
 use hutong::probes::pack::validate_packs;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// A copy of the shipped catalog that a test may break.
-fn copy_catalog() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("catalog");
-    copy_dir(&common::catalog_dir(), &dir);
-    (tmp, dir)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// Replaces the first occurrence of `from` in `file`; returns its 1-based line.
 fn break_file(dir: &Path, file: &str, from: &str, to: &str) -> usize {
@@ -149,10 +126,6 @@ fn broken_syntax_and_bad_encoding_are_reported_per_file() {
         p.iter().any(|m| m.contains("gbk.toml: is not UTF-8 text")),
         "{p:#?}"
     );
-}
-
-fn hutong() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_hutong"))
 }
 
 /// `hutong catalog check` on `dir`: the exit code and what it printed on stderr.

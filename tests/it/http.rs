@@ -1,17 +1,9 @@
 //! The dashboard and the API, driven in-process through the real router, on the real
 //! catalog: what a regulator or a journalist would see.
 
-mod common;
-
+use crate::common::{self, TestApp, observation, sel};
 use axum::http::StatusCode;
-use common::{app_with_catalog, get};
-use hutong::domain::{Precision, SourceKind};
-use hutong::storage::NewObservation;
-use scraper::{Html, Selector};
-
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("selector")
-}
+use scraper::Html;
 
 /// The status word shown in the cell of check `id`, as `data-status`.
 fn cell_status(html: &Html, id: &str) -> String {
@@ -37,11 +29,11 @@ fn cell_text(html: &Html, id: &str) -> String {
 
 #[tokio::test]
 async fn links_page_shows_the_state_as_of_each_date() {
-    let (app, _db) = app_with_catalog().await;
-    let page = get(&app, "/links?at=2021-10-17").await;
+    let app = TestApp::new().await;
+    let page = app.links("at=2021-10-17").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.content_type.starts_with("text/html"));
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     assert_eq!(cell_status(&html, "link.wechat.taobao"), "warned");
     assert_eq!(cell_status(&html, "link.wechat.douyin"), "token_only");
     assert_eq!(cell_status(&html, "link.wechat.jd"), "open");
@@ -73,7 +65,7 @@ async fn links_page_shows_the_state_as_of_each_date() {
         .is_some()
     );
 
-    let before = Html::parse_document(&get(&app, "/links?at=2021-09-01").await.body);
+    let before = app.links("at=2021-09-01").await.html();
     assert_eq!(cell_status(&before, "link.wechat.taobao"), "token_only");
     assert!(
         cell_text(&before, "link.wechat.taobao").contains("≈"),
@@ -85,10 +77,10 @@ async fn links_page_shows_the_state_as_of_each_date() {
 
 #[tokio::test]
 async fn payments_page_shows_refusals_and_the_meituan_disagreement() {
-    let (app, _db) = app_with_catalog().await;
-    let page = get(&app, "/payments?at=2021-10-17").await;
+    let app = TestApp::new().await;
+    let page = app.payments("at=2021-10-17").await;
     assert_eq!(page.status, StatusCode::OK);
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     assert_eq!(
         cell_status(&html, "payment.taobao.wechat_pay"),
         "not_accepted"
@@ -104,21 +96,18 @@ async fn payments_page_shows_refusals_and_the_meituan_disagreement() {
         "both sides named: {meituan}"
     );
     // On 2021-09-30 only source A had spoken: no disagreement yet.
-    let early = Html::parse_document(&get(&app, "/payments?at=2021-09-30").await.body);
+    let early = app.payments("at=2021-09-30").await.html();
     assert_eq!(cell_status(&early, "payment.meituan.alipay"), "accepted");
     assert!(!cell_text(&early, "payment.meituan.alipay").contains("disagree"));
 }
 
 #[tokio::test]
 async fn every_fact_links_to_its_source() {
-    let (app, _db) = app_with_catalog().await;
+    let app = TestApp::new().await;
     let mut followed = 0;
-    for page in [
-        "/links?at=2021-10-17",
-        "/payments?at=2021-10-17",
-        "/qr?at=2021-10-17",
-    ] {
-        let html = Html::parse_document(&get(&app, page).await.body);
+    let at = "at=2021-10-17";
+    for matrix in [app.links(at), app.payments(at), app.qr(at)] {
+        let html = matrix.await.html();
         for a in html.select(&sel("a.cell-link")) {
             let status = a
                 .select(&sel(".status"))
@@ -131,9 +120,9 @@ async fn every_fact_links_to_its_source() {
                 continue;
             }
             let href = a.value().attr("href").unwrap();
-            let check = get(&app, href).await;
+            let check = app.get(href).await;
             assert_eq!(check.status, StatusCode::OK, "{href}");
-            let doc = Html::parse_document(&check.body);
+            let doc = check.html();
             let cites: Vec<String> = doc
                 .select(&sel("table.history .citation .cite"))
                 .map(|c| c.text().collect::<String>())
@@ -165,9 +154,9 @@ async fn every_fact_links_to_its_source() {
 
 #[tokio::test]
 async fn check_page_shows_history_transitions_and_disagreement() {
-    let (app, _db) = app_with_catalog().await;
-    let page = get(&app, "/checks/link.wechat.taobao?at=2021-10-17").await;
-    let html = Html::parse_document(&page.body);
+    let app = TestApp::new().await;
+    let page = app.check_page("link.wechat.taobao", "at=2021-10-17").await;
+    let html = page.html();
     let rows: Vec<_> = html.select(&sel("table.history tbody tr")).collect();
     assert_eq!(rows.len(), 2);
     assert!(
@@ -186,22 +175,21 @@ async fn check_page_shows_history_transitions_and_disagreement() {
         "both names"
     );
 
-    let dispute = get(&app, "/checks/payment.meituan.alipay?at=2021-10-17").await;
+    let dispute = app
+        .check_page("payment.meituan.alipay", "at=2021-10-17")
+        .await;
     assert!(dispute.body.contains("Sources disagree"));
-    let opinions = Html::parse_document(&dispute.body)
-        .select(&sel("ul.opinions li"))
-        .count();
+    let opinions = dispute.html().select(&sel("ul.opinions li")).count();
     assert_eq!(opinions, 2);
 
     // As of a date before the second observation, the later row is marked as after.
-    let early = Html::parse_document(
-        &get(&app, "/checks/link.wechat.taobao?at=2021-09-01")
-            .await
-            .body,
-    );
+    let early = app
+        .check_page("link.wechat.taobao", "at=2021-09-01")
+        .await
+        .html();
     assert_eq!(early.select(&sel("tr.after")).count(), 1);
 
-    let missing = get(&app, "/checks/link.wechat.nowhere").await;
+    let missing = app.check_page("link.wechat.nowhere", "").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(
         missing
@@ -212,10 +200,10 @@ async fn check_page_shows_history_transitions_and_disagreement() {
 
 #[tokio::test]
 async fn platform_pages_list_checks_as_host_and_as_target() {
-    let (app, _db) = app_with_catalog().await;
-    let page = get(&app, "/platforms/taobao?at=2021-10-17").await;
+    let app = TestApp::new().await;
+    let page = app.platform_page("taobao", "at=2021-10-17").await;
     assert_eq!(page.status, StatusCode::OK);
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     assert_eq!(cell_status(&html, "link.wechat.taobao"), "warned");
     assert_eq!(
         cell_status(&html, "payment.taobao.wechat_pay"),
@@ -225,17 +213,17 @@ async fn platform_pages_list_checks_as_host_and_as_target() {
         page.body.contains("阿里巴巴") && page.body.contains("Alibaba"),
         "operator shown"
     );
-    let list = get(&app, "/platforms").await;
+    let list = app.platforms("").await;
     assert!(list.body.contains("/platforms/wechat"));
-    let missing = get(&app, "/platforms/myspace").await;
+    let missing = app.platform_page("myspace", "").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.body.contains("no platform \"myspace\""));
 }
 
 #[tokio::test]
 async fn timeline_filters_by_platform_and_kind() {
-    let (app, _db) = app_with_catalog().await;
-    let all = Html::parse_document(&get(&app, "/timeline?at=2021-12-31").await.body);
+    let app = TestApp::new().await;
+    let all = app.timeline("at=2021-12-31").await.html();
     let entries = all.select(&sel("li.entry")).count();
     assert!(entries > 20, "{entries}");
     // Dates are written in words; each <time> keeps the ISO date for machines.
@@ -247,11 +235,10 @@ async fn timeline_filters_by_platform_and_kind() {
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(dates, sorted, "newest first");
 
-    let douyin = Html::parse_document(
-        &get(&app, "/timeline?at=2021-12-31&platform=douyin&kind=link")
-            .await
-            .body,
-    );
+    let douyin = app
+        .timeline("at=2021-12-31&platform=douyin&kind=link")
+        .await
+        .html();
     let changes: Vec<String> = douyin
         .select(&sel("li.entry.change .what a"))
         .map(|a| a.value().attr("href").unwrap().to_string())
@@ -276,11 +263,11 @@ async fn timeline_filters_by_platform_and_kind() {
         "the filter is kept in the form"
     );
 
-    let milestones = Html::parse_document(&get(&app, "/timeline?kind=milestone").await.body);
+    let milestones = app.timeline("kind=milestone").await.html();
     assert!(milestones.select(&sel("li.entry.milestone")).count() >= 10);
     assert_eq!(milestones.select(&sel("li.entry.change")).count(), 0);
 
-    let bad = get(&app, "/timeline?kind=rumour").await;
+    let bad = app.timeline("kind=rumour").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(
         bad.body
@@ -288,18 +275,18 @@ async fn timeline_filters_by_platform_and_kind() {
         "{}",
         bad.body
     );
-    let bad = get(&app, "/timeline?platform=nowhere").await;
+    let bad = app.timeline("platform=nowhere").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let bad = get(&app, "/timeline?page=0").await;
+    let bad = app.timeline("page=0").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
 async fn overview_compares_then_and_now_and_lists_deadlines() {
-    let (app, _db) = app_with_catalog().await;
-    let page = get(&app, "/?at=2021-10-17").await;
+    let app = TestApp::new().await;
+    let page = app.overview("at=2021-10-17").await;
     assert_eq!(page.status, StatusCode::OK);
-    let html = Html::parse_document(&page.body);
+    let html = page.html();
     let figures: Vec<String> = html
         .select(&sel("figure.openness figcaption"))
         .map(|f| f.text().collect())
@@ -332,7 +319,7 @@ async fn overview_compares_then_and_now_and_lists_deadlines() {
 
 #[tokio::test]
 async fn wrong_parameters_get_a_clear_400() {
-    let (app, _db) = app_with_catalog().await;
+    let app = TestApp::new().await;
     for (uri, expected) in [
         (
             "/links?at=2021-02-30",
@@ -345,7 +332,7 @@ async fn wrong_parameters_get_a_clear_400() {
         ("/payments?at=2999-01-01", "at: 2999-01-01 is in the future"),
         ("/?then=2021-13-40", "then: \"2021-13-40\""),
     ] {
-        let r = get(&app, uri).await;
+        let r = app.get(uri).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
         assert!(
             r.body.contains(&expected.replace('"', "&quot;")) || r.body.contains(expected),
@@ -353,14 +340,14 @@ async fn wrong_parameters_get_a_clear_400() {
             r.body
         );
     }
-    let r = get(&app, "/no/such/page").await;
+    let r = app.get("/no/such/page").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn api_answers_json_and_json_errors() {
-    let (app, _db) = app_with_catalog().await;
-    let platforms = get(&app, "/api/v1/platforms").await.json();
+    let app = TestApp::new().await;
+    let platforms = app.api_platforms("").await.json();
     assert!(
         platforms["platforms"]
             .as_array()
@@ -369,9 +356,7 @@ async fn api_answers_json_and_json_errors() {
             .any(|p| p["slug"] == "wechat" && p["name_zh"] == "微信")
     );
 
-    let matrix = get(&app, "/api/v1/matrix?kind=link&at=2021-10-17")
-        .await
-        .json();
+    let matrix = app.api_matrix("kind=link&at=2021-10-17").await.json();
     let status = |id: &str| {
         matrix["cells"]
             .as_array()
@@ -384,19 +369,18 @@ async fn api_answers_json_and_json_errors() {
     assert_eq!(status("link.wechat.taobao"), "warned");
     assert_eq!(status("link.wechat.douyin"), "token_only");
 
-    let check = get(&app, "/api/v1/checks/payment.meituan.alipay?at=2021-10-17")
+    let check = app
+        .api_check("payment.meituan.alipay", "at=2021-10-17")
         .await
         .json();
     assert_eq!(check["state"]["disagreement"], true);
     assert_eq!(check["state"]["sources"].as_array().unwrap().len(), 2);
 
-    let obs = get(&app, "/api/v1/checks/link.wechat.taobao/observations")
-        .await
-        .json();
+    let obs = app.api_observations("link.wechat.taobao").await.json();
     assert_eq!(obs["observations"].as_array().unwrap().len(), 2);
     assert_eq!(obs["observations"][0]["citation"]["publisher"], "cnBeta");
 
-    let checks = get(&app, "/api/v1/checks?kind=qr").await.json();
+    let checks = app.api_checks("kind=qr").await.json();
     assert!(
         checks["checks"]
             .as_array()
@@ -405,7 +389,8 @@ async fn api_answers_json_and_json_errors() {
             .all(|c| c["kind"] == "qr")
     );
 
-    let timeline = get(&app, "/api/v1/timeline?at=2021-10-17&platform=taobao")
+    let timeline = app
+        .api_timeline("at=2021-10-17&platform=taobao")
         .await
         .json();
     assert!(timeline["total"].as_u64().unwrap() > 0);
@@ -430,7 +415,7 @@ async fn api_answers_json_and_json_errors() {
         ),
         ("/api/v1/nothing", 404, "no API endpoint"),
     ] {
-        let r = get(&app, uri).await;
+        let r = app.get(uri).await;
         assert_eq!(r.status.as_u16(), status, "{uri}");
         assert!(r.content_type.starts_with("application/json"), "{uri}");
         let message_seen = r.json()["error"].as_str().unwrap().to_string();
@@ -440,38 +425,33 @@ async fn api_answers_json_and_json_errors() {
 
 #[tokio::test]
 async fn health_says_whether_the_database_is_reachable() {
-    let (app, db) = app_with_catalog().await;
-    let ok = get(&app, "/healthz").await;
+    let app = TestApp::new().await;
+    let ok = app.health().await;
     assert_eq!(ok.status, StatusCode::OK);
     assert_eq!(ok.json()["database"], "SQLite");
-    db.store.close().await;
-    let down = get(&app, "/healthz").await;
+    app.store().close().await;
+    let down = app.health().await;
     assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(down.json()["status"], "unavailable");
 }
 
 #[tokio::test]
 async fn hostile_text_is_escaped_and_pages_run_no_script() {
-    let (app, db) = app_with_catalog().await;
-    db.store
-        .insert_observation(&NewObservation {
-            check_id: "link.weibo.taobao".into(),
-            observed_at: chrono::Utc::now() - chrono::Duration::hours(1),
-            precision: Precision::Instant,
-            status: "blocked".into(),
-            source_kind: SourceKind::Manual,
-            source_id: None,
-            vantage: "<img src=x onerror=alert(1)>".into(),
-            quote: Some("<script>alert('pwned')</script>已停止访问该网页".into()),
-            note_en: Some("\"><iframe src=//evil.example>".into()),
-            note_zh: None,
-            evidence: None,
-            catalog_key: None,
-            probe: None,
-        })
+    let app = TestApp::new().await;
+    let hostile = observation(
+        "link.weibo.taobao",
+        chrono::Utc::now() - chrono::Duration::hours(1),
+        "blocked",
+    )
+    .instant()
+    .vantage("<img src=x onerror=alert(1)>")
+    .quote("<script>alert('pwned')</script>已停止访问该网页")
+    .note_en("\"><iframe src=//evil.example>");
+    app.store()
+        .insert_observation(&hostile.build())
         .await
         .unwrap();
-    let page = get(&app, "/checks/link.weibo.taobao").await;
+    let page = app.check_page("link.weibo.taobao", "").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("<script"), "no script element at all");
     assert!(!page.body.contains("<iframe"));
@@ -492,14 +472,14 @@ async fn hostile_text_is_escaped_and_pages_run_no_script() {
         "nosniff"
     );
     for uri in ["/", "/links", "/payments", "/qr", "/timeline", "/platforms"] {
-        assert!(!get(&app, uri).await.body.contains("<script"), "{uri}");
+        assert!(!app.get(uri).await.body.contains("<script"), "{uri}");
     }
 }
 
 #[tokio::test]
 async fn stylesheet_and_favicon_are_served_with_cache_headers() {
-    let (app, _db) = app_with_catalog().await;
-    let css = get(&app, "/style/hutong.css").await;
+    let app = TestApp::new().await;
+    let css = app.stylesheet().await;
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.content_type.starts_with("text/css"));
     assert!(
@@ -511,18 +491,17 @@ async fn stylesheet_and_favicon_are_served_with_cache_headers() {
             .contains("max-age")
     );
     assert!(css.body.contains(".status"));
-    let icon = get(&app, "/favicon.svg").await;
+    let icon = app.favicon().await;
     assert!(icon.content_type.starts_with("image/svg+xml"));
 }
 
 #[tokio::test]
 async fn a_citation_leads_to_its_source_and_every_fact_it_backs() {
-    let (app, _db) = app_with_catalog().await;
-    let check = Html::parse_document(
-        &get(&app, "/checks/link.wechat.taobao?at=2021-10-17")
-            .await
-            .body,
-    );
+    let app = TestApp::new().await;
+    let check = app
+        .check_page("link.wechat.taobao", "at=2021-10-17")
+        .await
+        .html();
     let href = check
         .select(&sel("table.history a.cite"))
         .next()
@@ -532,10 +511,10 @@ async fn a_citation_leads_to_its_source_and_every_fact_it_backs() {
         .unwrap()
         .to_string();
     assert_eq!(href, "/sources/cnbeta-2021-10-17?lang=en");
-    let page = get(&app, &href).await;
+    let page = app.get(&href).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("cnBeta") && page.body.contains("2021-10-17"));
-    let doc = Html::parse_document(&page.body);
+    let doc = page.html();
     let facts: Vec<String> = doc
         .select(&sel("table.history tbody tr a"))
         .map(|a| a.value().attr("href").unwrap().to_string())
@@ -553,7 +532,7 @@ async fn a_citation_leads_to_its_source_and_every_fact_it_backs() {
         "{facts:?}"
     );
     assert!(facts.len() >= 20, "{}", facts.len());
-    let missing = get(&app, "/sources/nobody").await;
+    let missing = app.source_page("nobody", "").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
 
@@ -562,14 +541,14 @@ async fn a_citation_leads_to_its_source_and_every_fact_it_backs() {
 /// in the matrix now, in the check page's history and chart, and in the names shown.
 #[tokio::test]
 async fn a_write_from_another_process_shows_at_once() {
-    let (app, db) = app_with_catalog().await;
+    let app = TestApp::new().await;
     let douyin = "link.wechat.douyin";
-    let links = |app| async move { Html::parse_document(&get(&app, "/links").await.body) };
-    let before = cell_status(&links(app.clone()).await, douyin);
+    let links = || async { app.links("").await.html() };
+    let before = cell_status(&links().await, douyin);
     assert_ne!(before, "open");
     // Seen twice: the second view is answered from what the first kept.
-    assert_eq!(cell_status(&links(app.clone()).await, douyin), before);
-    let check = get(&app, &format!("/checks/{douyin}")).await.body;
+    assert_eq!(cell_status(&links().await, douyin), before);
+    let check = app.check_page(douyin, "").await.body;
     let rows_before = Html::parse_document(&check)
         .select(&sel("table.history tbody tr"))
         .count();
@@ -600,82 +579,39 @@ async fn a_write_from_another_process_shows_at_once() {
         now.date_naive().to_string(),
     ];
     let is_today = |when: &str| todays.iter().any(|d| when.starts_with(d.as_str()));
-    let before_write = newest_change(get(&app, "/timeline?platform=douyin").await.body);
+    let before_write = newest_change(app.timeline("platform=douyin").await.body);
     assert!(!is_today(&before_write.1), "{before_write:?}");
 
-    let other = hutong::storage::Store::open(&db.url, 1).await.unwrap();
-    other
-        .insert_observation(&NewObservation {
-            check_id: douyin.into(),
-            observed_at: chrono::Utc::now() - chrono::Duration::minutes(5),
-            precision: Precision::Instant,
-            status: "open".into(),
-            source_kind: SourceKind::Probe,
-            source_id: None,
-            vantage: "cn-elsewhere".into(),
-            quote: None,
-            note_en: None,
-            note_zh: None,
-            evidence: Some(serde_json::json!({ "final_url": "https://www.douyin.com/" })),
-            catalog_key: None,
-            probe: None,
-        })
-        .await
-        .unwrap();
-    assert_eq!(cell_status(&links(app.clone()).await, douyin), "open");
-    let check = get(&app, &format!("/checks/{douyin}")).await.body;
+    let other = hutong::storage::Store::open(&app.db.url, 1).await.unwrap();
+    let opened = observation(
+        douyin,
+        chrono::Utc::now() - chrono::Duration::minutes(5),
+        "open",
+    )
+    .probed()
+    .vantage("cn-elsewhere")
+    .evidence(serde_json::json!({ "final_url": "https://www.douyin.com/" }));
+    other.insert_observation(&opened.build()).await.unwrap();
+    assert_eq!(cell_status(&links().await, douyin), "open");
+    let check = app.check_page(douyin, "").await.body;
     let rows_after = Html::parse_document(&check)
         .select(&sel("table.history tbody tr"))
         .count();
     assert_eq!(rows_after, rows_before + 1);
     // The timeline (kept too) leads with today's change of that check.
-    let (href, when) = newest_change(get(&app, "/timeline?platform=douyin").await.body);
+    let (href, when) = newest_change(app.timeline("platform=douyin").await.body);
     assert!(href.starts_with(&format!("/checks/{douyin}")), "{href}");
     assert!(is_today(&when), "{when}");
     // The past is what it was: a date before the write still shows the old state.
-    let then = Html::parse_document(&get(&app, "/links?at=2021-10-17").await.body);
+    let then = app.links("at=2021-10-17").await.html();
     assert_eq!(cell_status(&then, douyin), "token_only");
 
     other
         .execute_admin("update platforms set name_en = 'Douyin (renamed)' where slug = 'douyin'")
         .await
         .unwrap();
-    assert!(get(&app, "/links").await.body.contains("Douyin (renamed)"));
+    assert!(app.links("").await.body.contains("Douyin (renamed)"));
     other.close().await;
-}
-
-/// A GET with request headers (`Accept-Language`, …).
-async fn get_with(app: &axum::Router, uri: &str, headers: &[(&str, &str)]) -> common::Reply {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let mut request = axum::http::Request::builder().uri(uri);
-    for (k, v) in headers {
-        request = request.header(*k, *v);
-    }
-    let response = app
-        .clone()
-        .oneshot(request.body(axum::body::Body::empty()).expect("request"))
-        .await
-        .expect("infallible router");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    common::Reply {
-        status,
-        content_type,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
 }
 
 /// A TCP relay in front of the PostgreSQL test server that can be cut and restored: seen
@@ -770,9 +706,9 @@ async fn a_database_outage_is_a_quick_503_in_the_readers_language() {
     let store = hutong::storage::Store::open(relayed.as_str(), 4)
         .await
         .unwrap();
-    let app = hutong::web::router(hutong::web::AppState::new(store));
-    assert_eq!(get(&app, "/").await.status, StatusCode::OK);
-    assert_eq!(get(&app, "/healthz").await.status, StatusCode::OK);
+    let app = TestApp::builder(db).serving(store).build();
+    assert_eq!(app.overview("").await.status, StatusCode::OK);
+    assert_eq!(app.health().await.status, StatusCode::OK);
 
     relay.cut();
     let zh = [("accept-language", "zh-CN,zh;q=0.9")];
@@ -784,7 +720,7 @@ async fn a_database_outage_is_a_quick_503_in_the_readers_language() {
         ("/checks/link.wechat.taobao", &en, Lang::En),
     ] {
         let started = std::time::Instant::now();
-        let page = get_with(&app, uri, headers).await;
+        let page = app.get(uri).headers(headers).await;
         println!("{uri} answered {} in {:?}", page.status, started.elapsed());
         assert_eq!(
             page.status,
@@ -809,7 +745,7 @@ async fn a_database_outage_is_a_quick_503_in_the_readers_language() {
         );
     }
     let started = std::time::Instant::now();
-    let api = get(&app, "/api/v1/checks").await;
+    let api = app.api_checks("").await;
     println!(
         "/api/v1/checks answered {} in {:?}",
         api.status,
@@ -818,22 +754,22 @@ async fn a_database_outage_is_a_quick_503_in_the_readers_language() {
     assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE, "{}", api.body);
     assert!(api.headers.contains_key("retry-after"));
     assert_eq!(api.json()["error"], Lang::En.t("error-unavailable"));
-    let csv = get(&app, "/timeline.csv").await;
+    let csv = app.timeline_csv("").await;
     assert_eq!(csv.status, StatusCode::SERVICE_UNAVAILABLE, "{}", csv.body);
     assert!(
         csv.body.contains(&Lang::En.t("error-unavailable")),
         "{}",
         csv.body
     );
-    let health = get(&app, "/healthz").await;
+    let health = app.health().await;
     assert_eq!(health.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(health.headers.contains_key("retry-after"));
 
     relay.restore().await;
-    let back = get(&app, "/").await;
+    let back = app.overview("").await;
     assert_eq!(back.status, StatusCode::OK, "{}", back.body);
-    assert_eq!(get(&app, "/api/v1/checks").await.status, StatusCode::OK);
-    assert_eq!(get(&app, "/healthz").await.status, StatusCode::OK);
+    assert_eq!(app.api_checks("").await.status, StatusCode::OK);
+    assert_eq!(app.health().await.status, StatusCode::OK);
 }
 
 /// SQLite files deleted under a running server: `/healthz` says so, naming the file, and
@@ -841,16 +777,16 @@ async fn a_database_outage_is_a_quick_503_in_the_readers_language() {
 /// empty. Both used to answer 200.
 #[tokio::test]
 async fn deleted_database_files_are_noticed() {
-    let (app, db) = app_with_catalog().await;
-    assert_eq!(get(&app, "/healthz").await.status, StatusCode::OK);
-    assert_eq!(get(&app, "/timeline.csv").await.status, StatusCode::OK);
-    let file = db.store.sqlite_file().unwrap().to_path_buf();
+    let app = TestApp::new().await;
+    assert_eq!(app.health().await.status, StatusCode::OK);
+    assert_eq!(app.timeline_csv("").await.status, StatusCode::OK);
+    let file = app.store().sqlite_file().unwrap().to_path_buf();
     for suffix in ["", "-wal", "-shm"] {
         let mut path = file.clone().into_os_string();
         path.push(suffix);
         let _ = std::fs::remove_file(path);
     }
-    let health = get(&app, "/healthz").await;
+    let health = app.health().await;
     assert_eq!(health.status, StatusCode::SERVICE_UNAVAILABLE);
     let error = health.json()["error"].as_str().unwrap().to_string();
     assert!(
@@ -858,10 +794,10 @@ async fn deleted_database_files_are_noticed() {
         "{error}"
     );
     let message = hutong_app::i18n::Lang::ZhCn.t("error-unavailable");
-    let csv = get(&app, "/timeline.csv?lang=zh-CN").await;
+    let csv = app.timeline_csv("lang=zh-CN").await;
     assert_eq!(csv.status, StatusCode::SERVICE_UNAVAILABLE, "{}", csv.body);
     assert!(csv.body.contains(&message), "{}", csv.body);
-    let json = get(&app, "/timeline.json?lang=zh-CN").await;
+    let json = app.timeline_json("lang=zh-CN").await;
     assert_eq!(
         json.status,
         StatusCode::SERVICE_UNAVAILABLE,
@@ -921,28 +857,13 @@ fn with_param(route: &str, key: &str, value: &str) -> String {
 async fn every_date_parameter_renders_at_the_edges_of_the_range_and_refuses_beyond() {
     use hutong::time::{SHANGHAI, start_of_day, today};
     use hutong_app::model::EARLIEST_DAY;
-    let (app, db) = app_with_catalog().await;
+    let app = TestApp::new().await;
     let check = "link.wechat.taobao";
-    let observed = |at, status: &str| NewObservation {
-        check_id: check.into(),
-        observed_at: at,
-        precision: Precision::Day,
-        status: status.into(),
-        source_kind: SourceKind::Manual,
-        source_id: None,
-        vantage: "test".into(),
-        quote: None,
-        note_en: None,
-        note_zh: None,
-        evidence: None,
-        catalog_key: None,
-        probe: None,
-    };
     let leap = chrono::NaiveDate::from_ymd_opt(2000, 2, 29).unwrap();
-    db.store
+    app.store()
         .insert_observations(&[
-            observed(start_of_day(EARLIEST_DAY, SHANGHAI), "blocked"),
-            observed(start_of_day(leap, SHANGHAI), "token_only"),
+            observation(check, start_of_day(EARLIEST_DAY, SHANGHAI), "blocked").build(),
+            observation(check, start_of_day(leap, SHANGHAI), "token_only").build(),
         ])
         .await
         .unwrap();
@@ -968,12 +889,12 @@ async fn every_date_parameter_renders_at_the_edges_of_the_range_and_refuses_beyo
         for key in *keys {
             for day in &accepted {
                 let uri = with_param(route, key, day);
-                let r = get(&app, &uri).await;
+                let r = app.get(&uri).await;
                 assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.body);
             }
             for day in &outside {
                 let uri = with_param(route, key, day);
-                let r = get(&app, &uri).await;
+                let r = app.get(&uri).await;
                 assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
                 assert!(
                     r.body.contains(&format!("{key}: {day} is")) && r.body.contains(&range),
@@ -983,7 +904,7 @@ async fn every_date_parameter_renders_at_the_edges_of_the_range_and_refuses_beyo
             }
             for day in unreal {
                 let uri = with_param(route, key, day);
-                let r = get(&app, &uri).await;
+                let r = app.get(&uri).await;
                 assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
                 assert!(r.body.contains("not a real calendar date"), "{uri}");
             }
@@ -995,14 +916,14 @@ async fn every_date_parameter_renders_at_the_edges_of_the_range_and_refuses_beyo
             format!("from={earliest}&to={today}"),
             format!("from={earliest}&to={earliest}&at={earliest}"),
         ] {
-            let r = get(&app, &format!("{route}?{query}")).await;
+            let r = app.get(format!("{route}?{query}")).await;
             assert_eq!(r.status, StatusCode::OK, "{route}?{query}: {}", r.body);
         }
     }
     // The change at the first instant is there at the earliest date, and the leap day's.
-    let r = get(&app, &format!("/api/v1/checks/{check}?at={earliest}")).await;
+    let r = app.api_check(check, &format!("at={earliest}")).await;
     assert!(r.body.contains("\"blocked\""), "{}", r.body);
-    let r = get(&app, &format!("/checks/{check}?at=2000-02-29")).await;
+    let r = app.check_page(check, "at=2000-02-29").await;
     assert!(r.body.contains("data-status=\"token_only\""), "{}", r.body);
     // PNGs draw at both ends (fewer: each takes a second or more in a debug build).
     for route in [
@@ -1011,13 +932,13 @@ async fn every_date_parameter_renders_at_the_edges_of_the_range_and_refuses_beyo
         "/charts/requirements/miit-2021-link-unblocking.png",
     ] {
         for day in [&earliest, &today.to_string()] {
-            let r = get(&app, &with_param(route, "at", day)).await;
+            let r = app.get(with_param(route, "at", day)).await;
             assert_eq!(r.status, StatusCode::OK, "{route} at {day}: {}", r.body);
             assert_eq!(r.content_type, "image/png");
         }
     }
     // The range is said in the reader's language too.
-    let r = get(&app, "/links?at=1970-01-01&lang=zh-CN").await;
+    let r = app.links("at=1970-01-01&lang=zh-CN").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(
         r.body

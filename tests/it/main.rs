@@ -1,0 +1,23 @@
+//! Hutong's integration tests, in one test binary: each former `tests/*.rs` suite is a
+//! module here, sharing `common` (fresh databases, the test app, test data builders).
+//! One binary links the whole server once instead of once per suite.
+//!
+//! Run one suite by its module name: `cargo test --test it storage::` (or
+//! `cargo nextest run --test it storage::`); the browser suite: `cargo test --test it browser::`.
+
+mod common;
+
+mod browser;
+mod catalog_files;
+mod charts;
+mod exports;
+mod fetch;
+mod http;
+mod i18n;
+mod probe_engine;
+mod probe_failures;
+mod probe_pages;
+mod requirements;
+mod serve;
+mod simulator;
+mod storage;
