@@ -27,7 +27,3 @@ pub mod web;
 // Which layer may use which, checked against the source.
 #[cfg(test)]
 mod layers;
-
-// The benchmarks moved under `bench`; the seed keeps its old path for the tests that use
-// it (removed once they name `bench::seed`).
-pub use bench::seed as bench_seed;

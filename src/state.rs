@@ -4,12 +4,9 @@
 //! [`crate::compliance`]'s).
 
 use crate::domain::{Check, Kind, ObservationRecord, Reference, UNKNOWN};
+use crate::domain::{CheckState, OPEN_SCORE};
 use serde::Serialize;
 use std::collections::HashMap;
-
-// Moved to the domain; re-exported for the code that still names them by their old path
-// (removed once every caller uses `crate::domain`; keep a plain `use` then).
-pub use crate::domain::{CheckState, OPEN_SCORE};
 
 /// Groups `state_as_of` rows by check, for every declared check (unobserved ones included).
 pub fn states<'a>(

@@ -7,18 +7,12 @@ pub(crate) mod read;
 pub(crate) mod text;
 mod validate;
 
+use crate::domain::{Check, Group, Kind, Method, Milestone, Platform, Requirement, Source};
 use crate::domain::{Precision, SourceKind};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-
-// The reference types live in the domain; re-exported here for the code that still
-// names them by their old path (removed once every caller uses `crate::domain`).
-pub use crate::domain::{
-    Check, Group, Kind, Method, Milestone, PLATFORM_KINDS, Platform, Requirement, Scope, Side,
-    Source, Status,
-};
 
 /// A historical fact: the state of a check at a time, according to a source.
 #[derive(Debug, Clone, PartialEq)]

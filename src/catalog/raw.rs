@@ -208,7 +208,7 @@ pub struct RawRequirement {
     pub issued: S,
     pub deadline: Option<S>,
     pub timezone: Option<S>,
-    pub scope: Spanned<super::Scope>,
+    pub scope: Spanned<crate::domain::Scope>,
     pub compliant: Spanned<Vec<String>>,
     pub source: S,
 }

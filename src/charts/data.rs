@@ -4,14 +4,11 @@
 //! before that instant, whichever source made it (the same rule as the check page's step
 //! chart). Unconfirmed single probe verdicts and failed probes never move it.
 
+use crate::domain::StatusChange;
 use crate::domain::{Check, Kind, OPEN_SCORE};
 use crate::time::{self, SHANGHAI};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use std::collections::HashMap;
-
-// Re-exported for the code that still names it by its old path (removed once every caller
-// uses `crate::domain`).
-pub use crate::domain::StatusChange;
 
 /// Openness at the end of one day: of `total` checks, `known` had a status on the ladder
 /// and `open` of those scored at least [`OPEN_SCORE`].

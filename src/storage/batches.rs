@@ -8,7 +8,8 @@
 //! error the caller can answer before sending anything; a failure later arrives as an
 //! `Err` batch.
 
-use super::{StorageError, Store, TimelineOrder, TimelineQuery, TransitionRef};
+use super::{StorageError, Store, TimelineOrder, TimelineQuery};
+use crate::domain::TransitionRef;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use std::ops::ControlFlow;
@@ -247,82 +248,6 @@ impl Store {
             Err(_) => Err(StorageError::Invalid(
                 "the timeline read ended before it was opened".into(),
             )),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::SourceKind;
-    use chrono::Utc;
-
-    /// Reads `q` in batches on a blocking thread, as an export does: every row's
-    /// (transition id, check id, time), and how many batches carried them.
-    async fn read_all(store: &Store, q: &TimelineQuery) -> (Vec<(i64, String, i64)>, usize) {
-        let batches = store
-            .timeline_batches(q, TimelineOrder::OldestFirst)
-            .await
-            .expect("opened");
-        tokio::task::spawn_blocking(move || {
-            let mut batches = batches;
-            let (mut rows, mut count) = (Vec::new(), 0);
-            while let Some(batch) = batches.next() {
-                let batch = batch.expect("a batch");
-                count += 1;
-                rows.extend(
-                    batch
-                        .rows()
-                        .map(|t| (t.id, t.check_id.to_string(), t.occurred_at.timestamp())),
-                );
-                batches.recycle(batch);
-            }
-            (rows, count)
-        })
-        .await
-        .expect("read")
-    }
-
-    /// Both readers storage may choose give every row, in order, in batches of a thousand;
-    /// a read that cannot be opened fails before any batch.
-    #[tokio::test(flavor = "multi_thread")]
-    async fn both_readers_give_the_same_batches() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("b.db").display());
-        let store = Store::open(&url, 4).await.expect("open");
-        let catalog = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog");
-        let mut args = crate::bench_seed::SeedArgs::new(2_500, 5, catalog);
-        args.change_every = 1;
-        crate::bench_seed::seed(&store, &args).await.expect("seed");
-        let q = TimelineQuery {
-            until: Utc::now(),
-            since: None,
-            platform: None,
-            kind: None,
-            source_kind: Some(SourceKind::Simulated),
-            include_simulated: true,
-            limit: 0,
-            offset: 0,
-        };
-        assert!(store.sqlite_timeline_reader().is_some());
-        let (direct, direct_batches) = read_all(&store, &q).await;
-        let pooled_store = store.clone().through_pool_only();
-        let (pooled, pooled_batches) = read_all(&pooled_store, &q).await;
-        assert_eq!(direct.len(), 2_500);
-        assert_eq!(direct, pooled);
-        assert_eq!((direct_batches, pooled_batches), (3, 3));
-        assert!(direct.windows(2).all(|w| w[0].2 <= w[1].2), "oldest first");
-
-        store
-            .execute_admin("alter table transitions rename to transitions_gone")
-            .await
-            .expect("rename");
-        for s in [&store, &pooled_store] {
-            assert!(
-                s.timeline_batches(&q, TimelineOrder::OldestFirst)
-                    .await
-                    .is_err()
-            );
         }
     }
 }

@@ -15,10 +15,8 @@
 //! The bounded maps are [`quick_cache`]'s (CLOCK-Pro eviction; concurrent requests for one
 //! missing entry wait for the first one's read instead of all reading the database).
 
-use super::{
-    ObservationRecord, Reference, StateFilter, StorageError, Store, TimelineQuery, TransitionRecord,
-};
-use crate::charts::data::StatusChange;
+use super::{StateFilter, StorageError, Store, TimelineQuery};
+use crate::domain::{ObservationRecord, Reference, StatusChange, TransitionRecord};
 use chrono::{DateTime, Utc};
 use quick_cache::sync::Cache;
 use std::hash::Hash;

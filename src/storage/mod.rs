@@ -25,17 +25,12 @@ pub use catalog_load::LoadReport;
 pub use ledger::{FinishedRun, MissReason, MissedSlotsRecord, PendingCounts};
 pub use memo::{Memo, Reads};
 pub use probes::*;
-// The records live in the domain; re-exported here for the code that still names them by
-// their old path (removed once every caller uses `crate::domain`; keep a plain `use` of
-// the ones this file needs then).
-pub use crate::domain::{
-    NewObservation, ObservationRecord, ProbeFacts, Reference, TransitionRecord, TransitionRef,
-};
 pub use sqlite_read::{OpenTimeline, SqliteTimeline};
 pub use storable::{storable_json, storable_text};
 
 use crate::config::redact_url;
 use crate::domain::{self, SourceKind};
+use crate::domain::{NewObservation, ObservationRecord, TransitionRecord};
 use chrono::{DateTime, Utc};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

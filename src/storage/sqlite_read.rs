@@ -11,10 +11,11 @@
 
 use super::batches::{BATCH_ROWS, Batch};
 use super::{
-    StorageError, Store, TRANSITION_COLUMNS_UNJOINED, TimelineOrder, TimelineQuery, TransitionRef,
+    StorageError, Store, TRANSITION_COLUMNS_UNJOINED, TimelineOrder, TimelineQuery,
     timeline_stream_sql,
 };
 use crate::domain::SourceKind;
+use crate::domain::TransitionRef;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{OpenFlags, types::ToSql};
 use std::collections::HashMap;

@@ -48,7 +48,7 @@ pub fn date_line(lang: Lang, as_of: &AsOf) -> String {
 }
 
 /// A status's label in `lang` (English when the catalog has no Chinese).
-pub fn status_label(lang: Lang, s: &crate::catalog::Status) -> String {
+pub fn status_label(lang: Lang, s: &crate::domain::Status) -> String {
     match lang {
         Lang::ZhCn if !s.label_zh.is_empty() => s.label_zh.clone(),
         _ => s.label_en.clone(),

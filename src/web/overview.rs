@@ -9,12 +9,14 @@ use super::present::compliance::deadline_highlights;
 use super::present::packs::pack_statuses;
 use super::present::{self, Audience, name, states_at};
 use super::request::{AsOf, Params, ReaderLang, Then, chrome};
-use crate::catalog::{Check, Milestone};
 use crate::charts::data::{self, OpennessPoint};
 use crate::charts::{Marker, ShareChart, SharePoint, ShareSeries, share};
 use crate::compliance;
-use crate::state::{self, CheckState};
-use crate::storage::{Reads, Reference, TimelineQuery};
+use crate::domain::CheckState;
+use crate::domain::Reference;
+use crate::domain::{Check, Milestone};
+use crate::state;
+use crate::storage::{Reads, TimelineQuery};
 use crate::time::{self, SHANGHAI};
 use axum::Router;
 use axum::extract::{Path, State};
@@ -234,7 +236,7 @@ fn openness_view(
     let open_labels: Vec<&str> = kind
         .statuses
         .iter()
-        .filter(|s| s.score >= state::OPEN_SCORE)
+        .filter(|s| s.score >= crate::domain::OPEN_SCORE)
         .map(|s| {
             if lang == Lang::ZhCn {
                 s.label_zh.as_str()
@@ -294,7 +296,7 @@ fn openness_view(
 /// A requirement's row on the overview: its deadline and how many checks comply now.
 fn requirement_view(
     r: &Reference,
-    req: &crate::catalog::Requirement,
+    req: &crate::domain::Requirement,
     states: &HashMap<String, CheckState>,
     as_of: &AsOf,
     lang: Lang,
@@ -387,7 +389,7 @@ async fn openness_chart(
     let open_labels: Vec<String> = kind
         .statuses
         .iter()
-        .filter(|s| s.score >= state::OPEN_SCORE)
+        .filter(|s| s.score >= crate::domain::OPEN_SCORE)
         .map(|s| status_label(lang, s))
         .collect();
     let sep = if lang == Lang::ZhCn { "、" } else { ", " };

@@ -7,8 +7,9 @@ use super::error::{Answer, ApiResult, PageResult, WebError, truncate};
 use super::present::json::check_json;
 use super::present::{self, Audience, name, states_at};
 use super::request::{AsOf, ReaderLang, chrome};
-use crate::catalog::{Check, Side};
-use crate::storage::{Reads, Reference};
+use crate::domain::Reference;
+use crate::domain::{Check, Side};
+use crate::storage::Reads;
 use axum::extract::Path;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
@@ -253,7 +254,7 @@ struct PlatformJson<'a> {
     domains: &'a [String],
 }
 
-fn platform_json<'a>(r: &'a Reference, p: &'a crate::catalog::Platform) -> PlatformJson<'a> {
+fn platform_json<'a>(r: &'a Reference, p: &'a crate::domain::Platform) -> PlatformJson<'a> {
     PlatformJson {
         slug: &p.slug,
         name_zh: &p.name_zh,

@@ -208,7 +208,7 @@ sorce = "typo"
         "4: unknown group \"nobody\"".into(),
         format!(
             "5: platform kind \"app\" is not one of {}",
-            catalog::PLATFORM_KINDS.join(", ")
+            hutong::domain::PLATFORM_KINDS.join(", ")
         ),
         "6: domain \"not a host\" is not a host name like example.com".into(),
         "6: platform.domains: invalid type: integer `5`, expected a string".into(),

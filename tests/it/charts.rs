@@ -6,7 +6,8 @@
 use crate::common::{self, TestApp, observation, real_catalog, sel};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
-use hutong::storage::{NewObservation, Store};
+use hutong::domain::NewObservation;
+use hutong::storage::Store;
 use hutong::time::{SHANGHAI, end_of_day, start_of_day};
 use hutong::web::png::{PngCharts, PngLimits};
 use scraper::Html;

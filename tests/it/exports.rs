@@ -5,8 +5,8 @@
 use crate::common::{self, Reply, TestApp, observation, real_catalog, sqlite};
 use axum::http::StatusCode;
 use chrono::{TimeZone, Utc};
-use hutong::catalog::{Milestone, Source};
 use hutong::domain::SourceKind;
+use hutong::domain::{Milestone, Source};
 use hutong::web::exports::COLUMNS;
 use std::collections::HashMap;
 
@@ -505,10 +505,10 @@ async fn the_timeline_page_filters_by_dates_and_links_to_every_export() {
 #[tokio::test]
 async fn thousands_of_rows_stream_completely_and_in_order() {
     let db = sqlite().await;
-    let mut args = hutong::bench_seed::SeedArgs::new(5_000, 7, common::catalog_dir());
+    let mut args = hutong::bench::seed::SeedArgs::new(5_000, 7, common::catalog_dir());
     args.change_every = 1;
     args.batch = 1_500;
-    let report = hutong::bench_seed::seed(&db.store, &args).await.unwrap();
+    let report = hutong::bench::seed::seed(&db.store, &args).await.unwrap();
     assert_eq!(report.observations, 5_000);
     assert_eq!(report.transitions, 5_000);
     let app = TestApp::builder(db)
@@ -545,10 +545,10 @@ async fn thousands_of_rows_stream_completely_and_in_order() {
 #[tokio::test]
 async fn direct_and_pooled_reads_export_the_same_bytes() {
     let db = common::sqlite_with_catalog(&real_catalog()).await;
-    let mut args = hutong::bench_seed::SeedArgs::new(3_000, 9, common::catalog_dir());
+    let mut args = hutong::bench::seed::SeedArgs::new(3_000, 9, common::catalog_dir());
     args.change_every = 3;
     args.batch = 1_000;
-    hutong::bench_seed::seed(&db.store, &args).await.unwrap();
+    hutong::bench::seed::seed(&db.store, &args).await.unwrap();
     assert!(db.store.sqlite_timeline_reader().is_some());
     let pooled_store = db.store.clone().through_pool_only();
     assert!(pooled_store.sqlite_timeline_reader().is_none());
@@ -619,7 +619,7 @@ async fn a_damaged_row_is_named_by_the_direct_reader() {
     let (one, two) = tokio::task::spawn_blocking(move || {
         let order = hutong::storage::TimelineOrder::NewestFirst;
         let keep_going =
-            |_: &hutong::storage::TransitionRef<'_>| std::ops::ControlFlow::Continue(());
+            |_: &hutong::domain::TransitionRef<'_>| std::ops::ControlFlow::Continue(());
         (
             reader.for_each(&q, order, keep_going),
             reader.for_each_batched(&q, order, keep_going),
@@ -641,10 +641,10 @@ async fn a_damaged_row_is_named_by_the_direct_reader() {
 #[tokio::test]
 async fn the_batched_reader_gives_the_same_rows_and_stops_when_asked() {
     let db = sqlite().await;
-    let mut args = hutong::bench_seed::SeedArgs::new(5_000, 7, common::catalog_dir());
+    let mut args = hutong::bench::seed::SeedArgs::new(5_000, 7, common::catalog_dir());
     args.change_every = 2;
     args.batch = 2_500;
-    hutong::bench_seed::seed(&db.store, &args).await.unwrap();
+    hutong::bench::seed::seed(&db.store, &args).await.unwrap();
     let q = hutong::storage::TimelineQuery {
         until: Utc::now(),
         since: None,
@@ -662,7 +662,7 @@ async fn the_batched_reader_gives_the_same_rows_and_stops_when_asked() {
         // Every row (up to `limit`) as its debug text, from one reader or the other.
         let read = |batched: bool, limit: usize| {
             let mut rows = Vec::new();
-            let each = |t: &hutong::storage::TransitionRef<'_>| {
+            let each = |t: &hutong::domain::TransitionRef<'_>| {
                 rows.push(format!("{t:?}"));
                 if rows.len() == limit {
                     Break(())

@@ -5,8 +5,8 @@
 use crate::common::{self, Reply, TestApp, observation, real_catalog, sel};
 use axum::http::{StatusCode, header};
 use chrono::{Duration, Utc};
+use hutong::domain::ProbeFacts;
 use hutong::probes::PackSummary;
-use hutong::storage::ProbeFacts;
 
 fn pack() -> PackSummary {
     PackSummary {

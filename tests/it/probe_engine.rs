@@ -52,7 +52,7 @@ fn simchat_pack(edit: impl Fn(String) -> String) -> ProbePack {
     packs.remove(0)
 }
 
-fn statuses(obs: &[hutong::storage::ObservationRecord]) -> Vec<String> {
+fn statuses(obs: &[hutong::domain::ObservationRecord]) -> Vec<String> {
     obs.iter().map(|o| o.status.clone()).collect()
 }
 

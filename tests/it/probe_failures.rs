@@ -6,12 +6,12 @@
 use crate::common::{self, TestApp};
 use chrono::{DateTime, TimeZone, Utc};
 use hutong::config::{Config, ProbeConfig};
+use hutong::domain::ObservationRecord;
 use hutong::probes::engine::{Engine, RunSummary};
 use hutong::probes::fetch::{Fetcher, FetcherOptions};
 use hutong::probes::pack::{ProbePack, validate_packs};
 use hutong::serve::ProbeSystem;
 use hutong::simulator::{INTERNAL_SECRET, LinkState, RunningSimulator, Simulator, Timetable};
-use hutong::storage::ObservationRecord;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;

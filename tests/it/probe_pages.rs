@@ -7,8 +7,9 @@ use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use hutong::catalog;
 use hutong::domain::SourceKind;
+use hutong::domain::{NewObservation, ProbeFacts};
 use hutong::probes::PackSummary;
-use hutong::storage::{NewObservation, NewSnapshot, ProbeFacts, RunStart, Store};
+use hutong::storage::{NewSnapshot, RunStart, Store};
 use scraper::Html;
 
 /// The simulator's catalog entries (group `simulator`, five platforms, their checks).

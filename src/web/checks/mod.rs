@@ -12,11 +12,12 @@ use super::error::{Answer, ApiResult, FileError, PageResult, WebError, truncate}
 use super::present::json::{check_json, observation_json, state_json};
 use super::present::{self, name};
 use super::request::{AsOf, Paging, Params, ReaderLang, chrome};
-use crate::catalog::Check;
 use crate::charts::data;
 use crate::charts::{StepChart, steps};
+use crate::domain::Check;
+use crate::domain::Reference;
 use crate::state;
-use crate::storage::{Reads, Reference, StateFilter};
+use crate::storage::{Reads, StateFilter};
 use crate::time;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};

@@ -3,10 +3,12 @@
 //! here. The figures come from [`crate::compliance`].
 
 use super::{Audience, name, source_citation, status_view};
-use crate::catalog::Requirement;
 use crate::compliance::{self, Evaluation, ShareSeries};
-use crate::state::{self, CheckState};
-use crate::storage::{Reads, Reference, StateFilter, StorageError};
+use crate::domain::CheckState;
+use crate::domain::Reference;
+use crate::domain::Requirement;
+use crate::state;
+use crate::storage::{Reads, StateFilter, StorageError};
 use crate::time::SHANGHAI;
 use chrono::{DateTime, Utc};
 use hutong_app::i18n::Lang;
@@ -47,7 +49,7 @@ pub async fn evaluate_all(
     with_history: bool,
 ) -> Result<Evaluated, StorageError> {
     let reference = reads.real_reference().await?;
-    let states_at = |rows: std::sync::Arc<Vec<crate::storage::ObservationRecord>>| {
+    let states_at = |rows: std::sync::Arc<Vec<crate::domain::ObservationRecord>>| {
         state::states(reference.checks.iter(), (*rows).clone())
     };
     let now = states_at(reads.state_as_of(at, &StateFilter::default()).await?);

@@ -1,11 +1,11 @@
 //! Records as the JSON API writes them, where several endpoints show the same thing.
 
-use crate::state::CheckState;
-use crate::storage::ObservationRecord;
+use crate::domain::CheckState;
+use crate::domain::ObservationRecord;
 use serde_json::{Value, json};
 
 /// A check: its id, kind and sides.
-pub fn check_json(c: &crate::catalog::Check) -> Value {
+pub fn check_json(c: &crate::domain::Check) -> Value {
     json!({ "id": c.id, "kind": c.kind, "subject": c.subject, "object": c.object })
 }
 

@@ -11,11 +11,12 @@ pub mod json;
 pub mod packs;
 
 use super::request::AsOf;
-use crate::catalog::{Check, Kind, Milestone, Side};
+use crate::domain::CheckState;
 use crate::domain::UNKNOWN;
 use crate::domain::evidence::{Evidence, Figure};
-use crate::state::CheckState;
-use crate::storage::{ObservationRecord, Reads, Reference, StateFilter, TransitionRecord};
+use crate::domain::{Check, Kind, Milestone, Side};
+use crate::domain::{ObservationRecord, Reference, TransitionRecord};
+use crate::storage::{Reads, StateFilter};
 use crate::time::SHANGHAI;
 use chrono::{DateTime, Utc};
 use hutong_app::i18n::Lang;

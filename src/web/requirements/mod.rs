@@ -12,9 +12,9 @@ use super::error::{Answer, ApiResult, FileError, PageResult, WebError, truncate}
 use super::present::compliance::{Evaluated, beijing, evaluate_all, item};
 use super::present::{self, name};
 use super::request::{AsOf, ReaderLang, chrome};
-use crate::catalog::Requirement;
 use crate::charts::{Marker, ShareChart, SharePoint, ShareSeries, share};
 use crate::compliance::{self, Evaluation, Outcome};
+use crate::domain::Requirement;
 use crate::storage::Reads;
 use axum::extract::{Path, State};
 use axum::http::header;

@@ -17,8 +17,9 @@
 use super::csv::CsvChunk;
 use super::filter::TimelineFilter;
 use super::json::{self, JsonRows, NdjsonRows};
-use crate::catalog::{Milestone, Side};
-use crate::storage::{Reads, Reference, TimelineBatches, TimelineOrder, TransitionRef};
+use crate::domain::{Milestone, Side};
+use crate::domain::{Reference, TransitionRef};
+use crate::storage::{Reads, TimelineBatches, TimelineOrder};
 use crate::time::{self, SHANGHAI};
 use crate::web::app_state::AppState;
 use crate::web::error::{Answer, FileError, JsonError, WebError};

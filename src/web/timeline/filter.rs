@@ -2,9 +2,10 @@
 //! `to`), checked against the catalog: the page, its JSON and every export read them the
 //! same way.
 
-use crate::catalog::Milestone;
+use crate::domain::Milestone;
+use crate::domain::Reference;
 use crate::domain::SourceKind;
-use crate::storage::{Reads, Reference, TimelineQuery};
+use crate::storage::{Reads, TimelineQuery};
 use crate::time::{self, SHANGHAI};
 use crate::web::app_state::AppState;
 use crate::web::error::{WebError, truncate};
