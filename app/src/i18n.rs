@@ -77,6 +77,16 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         "exports.ftl",
         include_str!("../locales/zh-CN/exports.ftl"),
     ),
+    (
+        Lang::En,
+        "journalist.ftl",
+        include_str!("../locales/en/journalist.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "journalist.ftl",
+        include_str!("../locales/zh-CN/journalist.ftl"),
+    ),
 ];
 
 struct Bundles {

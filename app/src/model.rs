@@ -336,6 +336,13 @@ pub struct TimelineView {
     pub to: Option<chrono::NaiveDate>,
     /// Downloads of this timeline with its current filters (CSV, JSON, NDJSON, Atom).
     pub exports: Vec<ExportLink>,
+    /// Changes, first sightings or both (`?entries=`).
+    pub entries_shown: Vec<FilterOption>,
+    /// How many changes and first sightings the other filters keep.
+    pub changes: usize,
+    pub first_sightings: usize,
+    /// One check only: its id and title.
+    pub check: Option<(String, String)>,
 }
 
 /// A source and everything Hutong takes from it.

@@ -229,6 +229,8 @@ pub async fn storage(args: StorageBench) -> anyhow::Result<()> {
         kind: None,
         source_kind: None,
         include_simulated: true,
+        check: None,
+        entries: Default::default(),
         limit: 50,
         offset: 0,
     };

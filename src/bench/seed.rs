@@ -340,6 +340,8 @@ pub async fn export_command(
             kind: None,
             source_kind: Some(SourceKind::Simulated),
             include_simulated: true,
+            check: None,
+            entries: Default::default(),
             limit: 1,
             offset: 0,
         })

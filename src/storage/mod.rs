@@ -816,7 +816,7 @@ impl Store {
              join checks c on c.id = t.check_id
              join observations o on o.id = t.observation_id
              where t.id in (select t.id from transitions t where {filter}
-                            order by t.occurred_at desc, t.id desc limit $7 offset $8)
+                            order by t.occurred_at desc, t.id desc limit $8 offset $9)
              order by t.occurred_at desc, t.id desc"
         );
         let count = format!("select count(*) from transitions t where {filter}");
@@ -828,6 +828,7 @@ impl Store {
                 .bind(q.kind.as_deref())
                 .bind(q.include_simulated)
                 .bind(q.source_kind.map(SourceKind::as_str))
+                .bind(q.check.as_deref())
                 .bind(q.limit)
                 .bind(q.offset)
                 .fetch_all(pool)
@@ -839,9 +840,36 @@ impl Store {
                 .bind(q.kind.as_deref())
                 .bind(q.include_simulated)
                 .bind(q.source_kind.map(SourceKind::as_str))
+                .bind(q.check.as_deref())
                 .fetch_one(pool)
                 .await?;
             Ok((rows, total))
+        })
+    }
+
+    /// How many transitions the filters keep, whatever `q.entries` says: (changes, first
+    /// sightings). A first sighting is a source's first observation of a check (no
+    /// status before it); a change is every later transition.
+    pub async fn timeline_counts(&self, q: &TimelineQuery) -> Result<(i64, i64), StorageError> {
+        let all = TimelineQuery {
+            entries: TimelineEntries::All,
+            ..q.clone()
+        };
+        let filter = timeline_filter(&all);
+        let sql =
+            format!("select count(t.from_status), count(*) from transitions t where {filter}");
+        on_pool!(self, pool => {
+            let (changes, total): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(q.until)
+                .bind(q.since)
+                .bind(q.platform.as_deref())
+                .bind(q.kind.as_deref())
+                .bind(q.include_simulated)
+                .bind(q.source_kind.map(SourceKind::as_str))
+                .bind(q.check.as_deref())
+                .fetch_one(pool)
+                .await?;
+            Ok((changes, total - changes))
         })
     }
 
@@ -863,6 +891,7 @@ impl Store {
                 .bind(q.kind.as_deref())
                 .bind(q.include_simulated)
                 .bind(q.source_kind.map(SourceKind::as_str))
+                .bind(q.check.as_deref())
                 .fetch(pool)
                 .map(|r| r.map_err(StorageError::from))
                 .boxed()
@@ -996,14 +1025,20 @@ fn timeline_stream_sql(
 }
 
 /// The timeline's filters over `transitions t`: `$1` until, `$2` since, `$3` platform,
-/// `$4` kind, `$5` include simulated, `$6` source kind.
+/// `$4` kind, `$5` include simulated, `$6` source kind, `$7` check.
 fn timeline_filter(q: &TimelineQuery) -> String {
     let mut f = String::from(
         "t.occurred_at <= $1
        and ($2 is null or t.occurred_at >= $2)
        and ($3 is null or t.check_id in (select id from checks where subject = $3 or object = $3))
-       and ($4 is null or t.check_id in (select id from checks where kind = $4))",
+       and ($4 is null or t.check_id in (select id from checks where kind = $4))
+       and ($7 is null or t.check_id = $7)",
     );
+    f.push_str(match q.entries {
+        TimelineEntries::All => "",
+        TimelineEntries::Changes => "\n       and t.from_status is not null",
+        TimelineEntries::FirstSightings => "\n       and t.from_status is null",
+    });
     f.push_str(if q.include_simulated {
         "\n       and ($5 or t.source_kind <> 'simulated')"
     } else {
@@ -1113,8 +1148,25 @@ pub struct TimelineQuery {
     pub kind: Option<String>,
     pub source_kind: Option<SourceKind>,
     pub include_simulated: bool,
+    /// One check only, when given (`?check=`).
+    pub check: Option<String>,
+    /// Changes, first sightings, or both.
+    pub entries: TimelineEntries,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// Which transitions a timeline keeps: a source's first sighting of a check says what it
+/// found, not that anything changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TimelineEntries {
+    /// Both (what every export meant before the distinction existed).
+    #[default]
+    All,
+    /// Transitions from one status to another.
+    Changes,
+    /// A source's first observation of a check.
+    FirstSightings,
 }
 
 /// The order a timeline is streamed in.

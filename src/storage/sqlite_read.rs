@@ -69,6 +69,7 @@ pub struct OpenTimeline {
     kind: Option<String>,
     include_simulated: bool,
     source_kind: Option<&'static str>,
+    check: Option<String>,
 }
 
 impl SqliteTimeline {
@@ -109,6 +110,7 @@ impl SqliteTimeline {
             kind: q.kind.clone(),
             include_simulated: q.include_simulated,
             source_kind: q.source_kind.map(SourceKind::as_str),
+            check: q.check.clone(),
         })
     }
 
@@ -150,15 +152,17 @@ impl OpenTimeline {
             kind,
             include_simulated,
             source_kind,
+            check,
         } = self;
         let mut stmt = conn.prepare(&sql)?;
-        let params: [(&str, &dyn ToSql); 6] = [
+        let params: [(&str, &dyn ToSql); 7] = [
             ("$1", &until),
             ("$2", &since),
             ("$3", &platform),
             ("$4", &kind),
             ("$5", &include_simulated),
             ("$6", &source_kind),
+            ("$7", &check),
         ];
         stmt.raw_bind_parameters_named(&params)?;
         let mut rows = stmt.raw_query();

@@ -165,6 +165,8 @@ async fn overview(
             kind: None,
             source_kind: None,
             include_simulated: false,
+            check: None,
+            entries: Default::default(),
             limit: LATEST as i64,
             offset: 0,
         };

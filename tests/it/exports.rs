@@ -451,7 +451,8 @@ async fn the_timeline_page_filters_by_dates_and_links_to_every_export() {
         .timeline("at=2021-12-31&platform=wechat&from=2021-09-01&to=2021-10-31")
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    let q = "platform=wechat&amp;from=2021-09-01&amp;to=2021-10-31&amp;at=2021-12-31&amp;lang=en";
+    // The page shows changes unless asked otherwise, and its links say so.
+    let q = "platform=wechat&amp;from=2021-09-01&amp;to=2021-10-31&amp;entries=changes&amp;at=2021-12-31&amp;lang=en";
     assert!(
         page.body
             .contains(&format!("<a type=\"text/csv\" href=\"/timeline.csv?{q}\"")),
@@ -495,8 +496,10 @@ async fn the_timeline_page_filters_by_dates_and_links_to_every_export() {
         "{times:?}"
     );
     let csv = csv_rows(
-        &app.timeline_csv("at=2021-12-31&platform=wechat&from=2021-09-01&to=2021-10-31")
-            .await,
+        &app.timeline_csv(
+            "at=2021-12-31&platform=wechat&from=2021-09-01&to=2021-10-31&entries=changes",
+        )
+        .await,
     );
     assert_eq!(csv.len(), times.len());
 }
@@ -612,6 +615,8 @@ async fn a_damaged_row_is_named_by_the_direct_reader() {
         kind: None,
         source_kind: None,
         include_simulated: false,
+        check: None,
+        entries: Default::default(),
         limit: 0,
         offset: 0,
     };
@@ -652,6 +657,8 @@ async fn the_batched_reader_gives_the_same_rows_and_stops_when_asked() {
         kind: None,
         source_kind: None,
         include_simulated: true,
+        check: None,
+        entries: Default::default(),
         limit: 0,
         offset: 0,
     };

@@ -14,6 +14,7 @@ mod exports;
 mod fetch;
 mod http;
 mod i18n;
+mod journalist;
 mod probe_engine;
 mod probe_failures;
 mod probe_pages;

@@ -300,6 +300,8 @@ async fn timeline_filters_and_pages(store: &Store) {
         kind: kind.map(Into::into),
         source_kind: None,
         include_simulated: false,
+        check: None,
+        entries: Default::default(),
         limit,
         offset,
     };
@@ -392,6 +394,8 @@ async fn simulated_observations_stay_out_of_real_figures(store: &Store) {
         kind: None,
         source_kind: None,
         include_simulated: false,
+        check: None,
+        entries: Default::default(),
         limit: 1000,
         offset: 0,
     };
@@ -400,6 +404,8 @@ async fn simulated_observations_stay_out_of_real_figures(store: &Store) {
     let (rows, _) = store
         .timeline(&TimelineQuery {
             include_simulated: true,
+            check: None,
+            entries: Default::default(),
             source_kind: Some(SourceKind::Simulated),
             ..q
         })
@@ -949,6 +955,8 @@ async fn both_readers_give_the_same_batches() {
         kind: None,
         source_kind: Some(SourceKind::Simulated),
         include_simulated: true,
+        check: None,
+        entries: Default::default(),
         limit: 0,
         offset: 0,
     };

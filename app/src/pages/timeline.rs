@@ -36,6 +36,21 @@ pub fn timeline_page(chrome: &Chrome, t: &TimelineView) -> String {
             ("pages", t.pages.max(1).into()),
         ],
     );
+    let counts = lang.t_args(
+        "timeline-entries-counts",
+        &[
+            ("changes", t.changes.into()),
+            ("first", t.first_sightings.into()),
+        ],
+    );
+    let check_input = t
+        .check
+        .clone()
+        .map(|(id, _)| view! { <input type="hidden" name="check" value=id/> });
+    let check_note = t.check.clone().map(|(id, title)| {
+        let href = format!("/checks/{id}?at={}&lang={}", chrome.at, lang.code());
+        view! { <p class="check-filter"><a href=href>{lang.t_args("timeline-check-filter", &[("title", title.into())])}</a></p> }
+    });
     let from_value = t.from.map(|d| d.to_string()).unwrap_or_default();
     let to_value = t.to.map(|d| d.to_string()).unwrap_or_default();
     let exports = t
@@ -61,6 +76,8 @@ pub fn timeline_page(chrome: &Chrome, t: &TimelineView) -> String {
         <form class="filters" method="get" action="/timeline">
             <input type="hidden" name="at" value=chrome.at.to_string()/>
             <input type="hidden" name="lang" value=lang.code()/>
+            {check_input}
+            <label>{lang.t("timeline-entries")}" "<select name="entries">{options(&t.entries_shown)}</select></label>
             <label>{lang.t("timeline-platform")}" "<select name="platform">{options(&t.platforms)}</select></label>
             <label>{lang.t("timeline-kind")}" "<select name="kind">{options(&t.kinds)}</select></label>
             <label>{lang.t("timeline-source")}" "<select name="source">{options(&t.sources)}</select></label>
@@ -68,7 +85,9 @@ pub fn timeline_page(chrome: &Chrome, t: &TimelineView) -> String {
             <label>{lang.t("exports-filter-to")}" "<input type="date" name="to" value=to_value min=crate::model::EARLIEST_DAY.to_string() max=chrome.today.to_string()/></label>
             <button type="submit">{lang.t("timeline-filter")}</button>
         </form>
+        {check_note}
         <p class="exports">{lang.t("exports-download-lede")}" "{exports}</p>
+        <p class="entry-counts">{counts}</p>
         <p class="count">{count}</p>
         {empty}
         <ol class="timeline">{entries}</ol>

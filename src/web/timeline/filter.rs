@@ -1,11 +1,11 @@
 //! The timeline's filters, as the URL gives them (`platform`, `kind`, `source`, `from`,
-//! `to`), checked against the catalog: the page, its JSON and every export read them the
+//! `to`, `check`, `entries`), checked against the catalog: the page, its JSON and every export read them the
 //! same way.
 
 use crate::domain::Milestone;
 use crate::domain::Reference;
 use crate::domain::SourceKind;
-use crate::storage::{Reads, TimelineQuery};
+use crate::storage::{Reads, TimelineEntries, TimelineQuery};
 use crate::time::{self, SHANGHAI};
 use crate::web::app_state::AppState;
 use crate::web::error::{WebError, truncate};
@@ -26,6 +26,28 @@ pub struct TimelineFilter {
     pub from: Option<NaiveDate>,
     /// Last day shown (`?to=`, a Beijing day, inclusive).
     pub to: Option<NaiveDate>,
+    /// One check only (`?check=`, a check id of the catalog).
+    pub check: Option<String>,
+    /// Changes, first sightings or all (`?entries=changes|first|all`). Unset, exports and
+    /// the API keep every entry (what their links always meant); the page sets its own
+    /// default, changes.
+    pub entries: Option<TimelineEntries>,
+}
+
+/// `?entries=` values, in the order the page offers them.
+pub const ENTRIES: [(&str, TimelineEntries); 3] = [
+    ("changes", TimelineEntries::Changes),
+    ("first", TimelineEntries::FirstSightings),
+    ("all", TimelineEntries::All),
+];
+
+/// The `?entries=` value of a choice.
+pub fn entries_value(e: TimelineEntries) -> &'static str {
+    ENTRIES
+        .iter()
+        .find(|(_, x)| *x == e)
+        .map(|(v, _)| *v)
+        .unwrap_or("all")
 }
 
 /// Read with the request's [`Reads`], so the catalog checked against is the one the rest of
@@ -68,12 +90,26 @@ impl TimelineFilter {
                 &[("from", f.to_string().into()), ("to", t.to_string().into())],
             )));
         }
+        let check = params.get("check").map(str::to_string);
+        if let Some(c) = &check
+            && r.check(c).is_none()
+        {
+            return Err(WebError::BadRequest(
+                lang.t_args("error-param-check", &[("id", truncate(c).into())]),
+            ));
+        }
+        let values: Vec<&str> = ENTRIES.iter().map(|(v, _)| *v).collect();
+        let entries = params
+            .one_of("entries", &values, lang)?
+            .and_then(|v| ENTRIES.iter().find(|(x, _)| *x == v).map(|(_, e)| *e));
         Ok(TimelineFilter {
             platform,
             kind,
             source,
             from,
             to,
+            check,
+            entries,
         })
     }
 
@@ -95,8 +131,27 @@ impl TimelineFilter {
         }
     }
 
-    /// Whether a milestone falls within these filters and dates.
+    /// The entries kept: as asked, else all.
+    pub fn entries(&self) -> TimelineEntries {
+        self.entries.unwrap_or_default()
+    }
+
+    /// Whether a milestone falls within these filters and dates: not among first sightings;
+    /// for one check, a milestone of its kind about one of its two platforms.
     pub fn keeps_milestone(&self, r: &Reference, m: &Milestone, as_of: &AsOf) -> bool {
+        if self.entries() == TimelineEntries::FirstSightings {
+            return false;
+        }
+        if let Some(id) = &self.check {
+            let Some(c) = r.check(id) else {
+                return false;
+            };
+            if !m.kinds.contains(&c.kind)
+                || !(m.platforms.contains(&c.subject) || m.platforms.contains(&c.object))
+            {
+                return false;
+            }
+        }
         let at = time::start_of_day(m.date, SHANGHAI);
         at <= self.until(as_of)
             && self.since().is_none_or(|s| at >= s)
@@ -122,6 +177,8 @@ impl TimelineFilter {
             kind: self.kind.clone(),
             source_kind: self.source,
             include_simulated: self.source == Some(SourceKind::Simulated),
+            check: self.check.clone(),
+            entries: self.entries(),
             limit,
             offset,
         }
@@ -144,6 +201,12 @@ impl TimelineFilter {
         }
         if let Some(d) = self.to {
             v.push(("to".to_string(), d.to_string()));
+        }
+        if let Some(c) = &self.check {
+            v.push(("check".to_string(), c.clone()));
+        }
+        if let Some(e) = self.entries {
+            v.push(("entries".to_string(), entries_value(e).to_string()));
         }
         v
     }

@@ -16,6 +16,8 @@ pub(super) fn preamble(req: &ExportRequest, public_url: &str) -> Vec<u8> {
             "source": f.source.map(|s| s.as_str()),
             "from": f.from,
             "to": f.to,
+            "check": f.check,
+            "entries": super::filter::entries_value(f.entries()),
             "lang": req.lang.code(),
         },
         "generated_at": Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),

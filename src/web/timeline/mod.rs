@@ -17,7 +17,7 @@ use super::present::{self, Audience, name};
 use super::request::{AsOf, Paging, ReaderLang, chrome};
 use crate::domain::Reference;
 use crate::domain::SourceKind;
-use crate::storage::Reads;
+use crate::storage::{Reads, TimelineEntries};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -93,7 +93,9 @@ pub async fn show_timeline(
     let as_of = at.or_page(&furniture(&AsOf::today()))?;
     let mut chrome = furniture(&as_of);
     let reads = reads.or_page(&chrome)?;
-    let filter = filter.or_page(&chrome)?;
+    let mut filter = filter.or_page(&chrome)?;
+    // The page shows changes unless asked otherwise: first sightings outnumber them.
+    filter.entries.get_or_insert(TimelineEntries::Changes);
     let page = paging.or_page(&chrome)?.page;
     chrome.keep = filter.pairs();
     let view = timeline_view(&reads, &as_of, &filter, page, lang)
@@ -121,6 +123,26 @@ async fn timeline_view(
         Audience::Reader(lang),
     )
     .await?;
+    let (changes, first_sightings) = reads
+        .store()
+        .timeline_counts(&filter.query(as_of, 0, 0))
+        .await?;
+    let shown = filter.entries();
+    let entries_shown = filter::ENTRIES
+        .iter()
+        .map(|(value, e)| FilterOption {
+            value: (*value).to_string(),
+            label: lang.t(&format!("timeline-entries-{value}")),
+            selected: *e == shown,
+        })
+        .collect();
+    let check = filter.check.as_ref().map(|id| {
+        let title = r
+            .check(id)
+            .map(|c| present::check_title(&r, c, lang))
+            .unwrap_or_else(|| id.clone());
+        (id.clone(), title)
+    });
     let pages_count = total.div_ceil(TIMELINE_PAGE);
     let page_href = |p: usize| {
         let mut pairs = filter.pairs();
@@ -189,10 +211,15 @@ async fn timeline_view(
         from: filter.from,
         to: filter.to,
         exports: export::links(filter, as_of, lang),
+        entries_shown,
+        changes: changes as usize,
+        first_sightings: first_sightings as usize,
+        check,
     })
 }
 
-/// `/api/v1/timeline?at=&platform=&kind=&source=&from=&to=&page=`.
+/// `/api/v1/timeline?at=&platform=&kind=&source=&from=&to=&check=&entries=&page=`: every
+/// entry unless `entries=` says otherwise (what the endpoint always answered).
 pub async fn get_timeline(
     as_of: AsOf,
     paging: Paging,
@@ -203,11 +230,18 @@ pub async fn get_timeline(
     let r = reads.reference().await?;
     let (entries, total) =
         timeline_entries(&reads, &r, &as_of, &filter, page, "", Audience::Program).await?;
+    let (changes, first_sightings) = reads
+        .store()
+        .timeline_counts(&filter.query(&as_of, 0, 0))
+        .await?;
     let entries: Vec<Value> = entries.iter().map(entry_json).collect();
     Ok(Json(json!({
         "at": as_of.day,
         "page": page,
         "per_page": TIMELINE_PAGE,
+        "entries_kept": filter::entries_value(filter.entries()),
+        "changes": changes,
+        "first_sightings": first_sightings,
         "total": total,
         "entries": entries,
     }))
