@@ -357,3 +357,16 @@ pub fn requirement_view(r: &RequirementView, lang: Lang) -> impl IntoView + use<
         </article>
     }
 }
+
+/// A page's cite box: the permalink, and a citation in Chinese and in English, as plain
+/// text to select and paste (no script).
+pub fn cite_box_view(c: &crate::model::CiteBox, lang: Lang) -> impl IntoView + use<> {
+    view! {
+        <section class="cite-box" aria-labelledby="h-cite">
+            <h2 id="h-cite">{lang.t("cite-heading")}</h2>
+            <p>{lang.t("cite-permalink")}" "<a class="permalink" href=c.path.clone()>{c.permalink.clone()}</a></p>
+            <label>{lang.t("cite-zh")}<textarea readonly rows="3" lang="zh-CN" class="cite-zh">{c.zh.clone()}</textarea></label>
+            <label>{lang.t("cite-en")}<textarea readonly rows="3" lang="en" class="cite-en">{c.en.clone()}</textarea></label>
+        </section>
+    }
+}

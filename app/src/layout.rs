@@ -43,6 +43,10 @@ pub fn render_document_with_alternate(
     let lang = chrome.lang;
     let title = format!("{} · Hutong 互通", chrome.title);
     let chrome = chrome.clone();
+    let cite = chrome
+        .cite
+        .as_ref()
+        .map(|c| crate::components::cite_box_view(c, lang));
     let feed = feed.map(|f| {
         view! { <link rel="alternate" type=f.mime title=f.title href=f.href/> }
     });
@@ -59,7 +63,7 @@ pub fn render_document_with_alternate(
             <body>
                 <a class="skip" href="#main">{lang.t("skip-to-content")}</a>
                 <Header chrome=chrome.clone()/>
-                <main id="main">{body}</main>
+                <main id="main">{body}{cite}</main>
                 <footer>
                     <p>
                         {lang.t("footer-about")}" "

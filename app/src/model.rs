@@ -50,6 +50,8 @@ pub struct Chrome {
     pub keep: Vec<(String, String)>,
     /// The interface language.
     pub lang: crate::i18n::Lang,
+    /// The cite box under the page, on pages one can cite.
+    pub cite: Option<CiteBox>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,6 +282,10 @@ pub struct CheckView {
     pub older: Option<String>,
     /// The status step chart.
     pub chart: Option<crate::charts::ChartView>,
+    /// Its requirement(s), filtered timeline and downloads.
+    pub links: CheckLinks,
+    /// The check's name in Chinese and in English, for its citation.
+    pub cite_names: (String, String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -661,4 +667,42 @@ pub struct ExportLink {
     pub mime: String,
     /// The format's short name (CSV, JSON …).
     pub format: String,
+}
+
+/// A page's cite box: its permalink (with `at` and `lang`) and a citation ready to paste
+/// in Chinese and in English.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CiteBox {
+    /// The page's own address (path and query), linked.
+    pub path: String,
+    /// The same, absolute (from `public_url`), shown and cited.
+    pub permalink: String,
+    pub zh: String,
+    pub en: String,
+}
+
+/// Where a check leads a journalist: its requirement(s), its filtered timeline, its
+/// downloads.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CheckLinks {
+    /// (title, href) of each requirement whose scope holds the check.
+    pub requirements: Vec<(String, String)>,
+    pub timeline: String,
+    pub csv: String,
+    pub json: String,
+}
+
+/// One source in the sources index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceListItem {
+    pub id: String,
+    pub href: String,
+    pub kind: String,
+    pub publisher: String,
+    /// The headline as published, in its own language.
+    pub title: String,
+    pub title_en: Option<String>,
+    pub language: String,
+    pub date: Option<NaiveDate>,
+    pub url: Option<String>,
 }

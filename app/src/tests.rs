@@ -38,6 +38,7 @@ fn chrome(at_is_today: bool) -> Chrome {
         today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
         keep: vec![("platform".into(), "wechat & co".into())],
         lang: Default::default(),
+        cite: None,
     }
 }
 
@@ -150,6 +151,7 @@ fn other_chrome(title: &str, section: Section, path: &str) -> Chrome {
         today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
         keep: Vec::new(),
         lang: Default::default(),
+        cite: None,
     }
 }
 
@@ -372,6 +374,8 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
         newer: Some("/checks/link.wechat.taobao?at=2021-10-17".into()),
         older: Some("/checks/link.wechat.taobao?page=3&at=2021-10-17".into()),
         chart: None,
+        links: Default::default(),
+        cite_names: Default::default(),
     };
     let page = crate::pages::check_page(&chrome(false), &view);
     assert!(page.contains("href=\"/observations/7?at=2021-10-17\""));

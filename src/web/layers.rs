@@ -24,6 +24,9 @@ const LEVELS: &[(&str, u8)] = &[
     ("probes", 4),
     ("timeline", 4),
     ("requirements", 4),
+    ("sources", 4),
+    ("compare", 4),
+    ("dataset", 4),
 ];
 
 /// The level of what `name` (a path segment right under `web`) refers to: a module's, or

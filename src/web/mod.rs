@@ -13,6 +13,7 @@
 //! | Are the probes working? (`/probes`) | [`probes`] |
 //! | What changed, when? (`/timeline` and its CSV, JSON, NDJSON, Atom) | [`timeline`] |
 //! | Are regulators' requirements met? (`/requirements…`, iCalendar) | [`requirements`] |
+//! | Where do the facts come from? (`/sources`, `/api/v1/sources`) | [`sources`] |
 //!
 //! Below them, shared by all and never using them: [`request`] (what a request asks for,
 //! as extractors), [`error`] (one error type, answered as a page, JSON or text),
@@ -31,6 +32,7 @@ pub mod present;
 pub mod probes;
 pub mod request;
 pub mod requirements;
+pub mod sources;
 pub mod timeline;
 
 #[cfg(test)]
@@ -73,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(probes::api_routes())
         .merge(timeline::api_routes())
         .merge(requirements::api_routes())
+        .merge(sources::api_routes())
         .fallback(api_not_found);
     // Pages and downloads are in the reader's language; the API, health check and static
     // files are not.
@@ -84,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(probes::routes())
         .merge(timeline::routes())
         .merge(requirements::routes())
+        .merge(sources::routes())
         .fallback(page_not_found)
         .layer(axum::middleware::from_fn(request::negotiate));
     Router::new()
@@ -162,6 +166,7 @@ async fn get_api_index() -> Response {
             "/api/v1/matrix?kind=link|payment|qr&at=YYYY-MM-DD",
             "/api/v1/timeline?at=&platform=&kind=&source=&page=",
             "/api/v1/probes",
+            "/api/v1/sources",
             "/api/v1/requirements?at=YYYY-MM-DD",
             "/api/v1/requirements/{id}?at=YYYY-MM-DD",
             "/healthz"

@@ -10,7 +10,7 @@ use super::request::{AsOf, ReaderLang, chrome};
 use crate::domain::Reference;
 use crate::domain::{Check, Side};
 use crate::storage::Reads;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -174,6 +174,7 @@ async fn platform_view(
 
 pub async fn show_source(
     Path(id): Path<String>,
+    State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
     at: Result<AsOf, WebError>,
     reads: Result<Reads, WebError>,
@@ -186,6 +187,17 @@ pub async fn show_source(
     let reads = reads.or_page(&chrome)?;
     let view = source_view(&reads, &id, &as_of, &mut chrome).await;
     let view = view.or_page(&chrome)?;
+    if let Some(src) = reads.reference().await.or_page(&chrome)?.source(&id) {
+        let names = |l: Lang| l.t_args("cite-source", &[("id", id.clone().into())]);
+        chrome.cite = Some(super::present::cite::cite_box(
+            &state.public_url,
+            &path,
+            as_of.day,
+            lang,
+            (&names(Lang::ZhCn), &names(Lang::En)),
+            Some(src),
+        ));
+    }
     Ok(Html(pages::source_page(&chrome, &view)))
 }
 

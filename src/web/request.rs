@@ -286,6 +286,7 @@ pub fn chrome(
         today: time::today(),
         keep,
         lang,
+        cite: None,
     }
 }
 

@@ -223,7 +223,8 @@ async fn platform_pages_list_checks_as_host_and_as_target() {
 #[tokio::test]
 async fn timeline_filters_by_platform_and_kind() {
     let app = TestApp::new().await;
-    let all = app.timeline("at=2021-12-31").await.html();
+    // Changes and first sightings (the page shows changes only unless asked).
+    let all = app.timeline("at=2021-12-31&entries=all").await.html();
     let entries = all.select(&sel("li.entry")).count();
     assert!(entries > 20, "{entries}");
     // Dates are written in words; each <time> keeps the ISO date for machines.
@@ -236,7 +237,7 @@ async fn timeline_filters_by_platform_and_kind() {
     assert_eq!(dates, sorted, "newest first");
 
     let douyin = app
-        .timeline("at=2021-12-31&platform=douyin&kind=link")
+        .timeline("at=2021-12-31&platform=douyin&kind=link&entries=all")
         .await
         .html();
     let changes: Vec<String> = douyin
@@ -579,7 +580,7 @@ async fn a_write_from_another_process_shows_at_once() {
         now.date_naive().to_string(),
     ];
     let is_today = |when: &str| todays.iter().any(|d| when.starts_with(d.as_str()));
-    let before_write = newest_change(app.timeline("platform=douyin").await.body);
+    let before_write = newest_change(app.timeline("platform=douyin&entries=all").await.body);
     assert!(!is_today(&before_write.1), "{before_write:?}");
 
     let other = hutong::storage::Store::open(&app.db.url, 1).await.unwrap();
@@ -599,7 +600,7 @@ async fn a_write_from_another_process_shows_at_once() {
         .count();
     assert_eq!(rows_after, rows_before + 1);
     // The timeline (kept too) leads with today's change of that check.
-    let (href, when) = newest_change(app.timeline("platform=douyin").await.body);
+    let (href, when) = newest_change(app.timeline("platform=douyin&entries=all").await.body);
     assert!(href.starts_with(&format!("/checks/{douyin}")), "{href}");
     assert!(is_today(&when), "{when}");
     // The past is what it was: a date before the write still shows the old state.

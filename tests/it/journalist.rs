@@ -2,7 +2,7 @@
 //! the timeline's changes apart from first sightings, one check's timeline and exports,
 //! the sources index, the cite box, comparing two dates and the dataset download.
 
-use crate::common::{TestApp, sel};
+use crate::common::{self, TestApp, sel};
 use axum::http::StatusCode;
 use serde_json::Value;
 
@@ -183,4 +183,222 @@ async fn the_timeline_and_its_exports_follow_one_check() {
     let bad = app.api_timeline("check=link.nobody.nowhere").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("link.nobody.nowhere"), "{}", bad.body);
+}
+
+/// The CSV's records keyed by column, after its byte-order mark.
+fn csv_maps(body: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let body = body.strip_prefix('\u{FEFF}').expect("a byte-order mark");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .expect("a header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("a record");
+            headers
+                .iter()
+                .cloned()
+                .zip(r.iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_check_page_leads_to_its_requirement_timeline_and_downloads() {
+    let app = TestApp::new().await;
+    let id = "link.wechat.taobao";
+    for lang in ["en", "zh-CN"] {
+        let page = app
+            .check_page(id, &format!("at=2021-12-31&lang={lang}"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.html();
+        let links: Vec<String> = html
+            .select(&sel(".check-links a"))
+            .filter_map(|a| a.value().attr("href").map(str::to_string))
+            .collect();
+        assert!(
+            links.iter().any(|h| h.starts_with("/requirements/")),
+            "{lang}: {links:?}"
+        );
+        let timeline = links
+            .iter()
+            .find(|h| h.starts_with("/timeline?"))
+            .expect("a link to the check's timeline");
+        assert!(timeline.contains(&format!("check={id}")), "{timeline}");
+        assert!(
+            links
+                .iter()
+                .any(|h| h.starts_with(&format!("/checks/{id}.csv")))
+        );
+        assert!(
+            links
+                .iter()
+                .any(|h| h.starts_with(&format!("/checks/{id}.json")))
+        );
+        // The linked timeline answers, and names the check.
+        let followed = app.get(timeline.clone()).await;
+        assert_eq!(followed.status, StatusCode::OK, "{timeline}");
+    }
+
+    // Every observation of the check, each with its evidence and citation.
+    let history = app.api_observations(id).await.json();
+    let observations = history["observations"]
+        .as_array()
+        .or_else(|| history.as_array())
+        .map(Vec::len)
+        .expect("observations");
+    let csv = app.check_csv(id, "").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type.starts_with("text/csv"));
+    assert!(
+        csv.header("content-disposition")
+            .contains(&format!("hutong-check-link_wechat_taobao.csv")),
+        "{}",
+        csv.header("content-disposition")
+    );
+    let rows = csv_maps(&csv.body);
+    assert_eq!(rows.len(), observations);
+    for row in &rows {
+        assert_eq!(row["check_id"], id);
+        assert!(row["evidence_url"].contains("/observations/"), "{row:?}");
+        if !row["citation"].is_empty() {
+            // A cited source has an address or says plainly that none is known.
+            assert!(!row["citation_url"].is_empty(), "{row:?}");
+        }
+    }
+    assert!(rows.iter().any(|r| !r["citation"].is_empty()));
+    let json = app.check_json(id, "").await.json();
+    assert_eq!(json["rows"].as_array().map(Vec::len), Some(observations));
+    assert_eq!(json["rows"][0]["check_id"], id);
+
+    let missing = app.check_csv("link.nobody.nowhere", "").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.body.contains("link.nobody.nowhere"),
+        "{}",
+        missing.body
+    );
+}
+
+#[tokio::test]
+async fn the_sources_index_lists_every_source_as_published_and_says_where_no_address_is_known() {
+    let app = TestApp::new().await;
+    let api = app.api_sources().await;
+    assert_eq!(api.status, StatusCode::OK);
+    let api = api.json();
+    let sources = api["sources"].as_array().cloned().unwrap_or_default();
+    assert!(sources.len() >= 2);
+    for s in &sources {
+        let title = s["title"].as_str().unwrap_or_default();
+        // Headlines as published: no underscore standing for quotation marks.
+        assert!(!title.contains('_'), "{title}");
+        match s["url"].as_str() {
+            Some(url) => assert_eq!(s["address"], url),
+            None => assert_eq!(s["address"], "no address known"),
+        }
+    }
+    for (lang, words) in [("en", "no address known"), ("zh-CN", "网址未知")] {
+        let page = app.sources(&format!("lang={lang}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{lang}");
+        let html = page.html();
+        let rows = html.select(&sel("table.sources tbody tr")).count();
+        assert_eq!(rows, sources.len());
+        assert!(page.body.contains("互联网平台“拆墙”进展如何了"), "{lang}");
+        let unknown = sources.iter().filter(|s| s["url"].is_null()).count();
+        assert_eq!(page.body.matches(words).count(), unknown, "{lang}");
+        // Each row leads to the source's page.
+        let href = html
+            .select(&sel("table.sources tbody a"))
+            .next()
+            .and_then(|a| a.value().attr("href"))
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(app.get(href.clone()).await.status, StatusCode::OK, "{href}");
+    }
+    // Exports say it too, rather than leave the cell empty.
+    let csv = app.timeline_csv("at=2026-11-30").await;
+    let rows = csv_maps(&csv.body);
+    let cited: Vec<_> = rows.iter().filter(|r| !r["citation"].is_empty()).collect();
+    assert!(!cited.is_empty());
+    assert!(
+        cited
+            .iter()
+            .all(|r| r["citation_url"] == "no address known"),
+        "{:?}",
+        cited.iter().map(|r| &r["citation_url"]).collect::<Vec<_>>()
+    );
+    assert!(cited.iter().all(|r| !r["citation"].contains('_')));
+}
+
+#[tokio::test]
+async fn check_observation_source_and_requirement_pages_have_a_cite_box() {
+    let app = common::TestApp::builder(common::sqlite_with_catalog(&common::real_catalog()).await)
+        .public_url("https://hutong.example.org/")
+        .build();
+    let csv = app.check_csv("link.wechat.taobao", "").await;
+    let observation = csv_maps(&csv.body)
+        .into_iter()
+        .find(|r| !r["citation"].is_empty())
+        .map(|r| r["observation_id"].clone())
+        .expect("a cited observation");
+    let requirement = app.api_requirements("").await.json()["requirements"][0]["id"]
+        .as_str()
+        .expect("a requirement")
+        .to_string();
+    let pages = [
+        "/checks/link.wechat.taobao".to_string(),
+        format!("/observations/{observation}"),
+        "/sources/cnbeta-2021-10-17".to_string(),
+        format!("/requirements/{requirement}"),
+    ];
+    for path in &pages {
+        for lang in ["en", "zh-CN"] {
+            let page = app.get(format!("{path}?at=2021-12-31&lang={lang}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}");
+            let html = page.html();
+            let link = html.select(&sel(".cite-box a.permalink")).next();
+            let href = link
+                .and_then(|a| a.value().attr("href"))
+                .unwrap_or_default();
+            assert_eq!(href, format!("{path}?at=2021-12-31&lang={lang}"));
+            let permalink = link
+                .map(|a| a.text().collect::<String>())
+                .unwrap_or_default();
+            assert_eq!(
+                permalink,
+                format!("https://hutong.example.org{path}?at=2021-12-31&lang={lang}")
+            );
+            let text = |s: &str| {
+                html.select(&sel(s))
+                    .next()
+                    .map(|t| t.text().collect::<String>())
+                    .unwrap_or_default()
+            };
+            let zh = text(".cite-box textarea.cite-zh");
+            let en = text(".cite-box textarea.cite-en");
+            assert!(
+                zh.contains(&format!("{path}?at=2021-12-31&lang=zh-CN")),
+                "{zh}"
+            );
+            assert!(zh.contains("2021年12月31日"), "{zh}");
+            assert!(
+                en.contains(&format!("{path}?at=2021-12-31&lang=en")),
+                "{en}"
+            );
+            assert!(en.contains("31 December 2021"), "{en}");
+            if path.starts_with("/sources/") || path.starts_with("/observations/") {
+                assert!(
+                    en.contains("No address known") && en.contains("cnBeta"),
+                    "{en}"
+                );
+                assert!(zh.contains("网址未知"), "{zh}");
+            }
+        }
+    }
 }

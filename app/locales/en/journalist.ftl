@@ -13,3 +13,16 @@ timeline-entries-counts = { $changes ->
    *[other] { $first } first sightings
 } (a source's first observation of a check)
 timeline-check-filter = Check: { $title }
+cite-heading = Cite this page
+cite-permalink = Permanent link (this date, this language):
+cite-zh = In Chinese
+cite-en = In English
+check-links-heading = Related
+check-links-timeline = This check's timeline (every change and first sighting)
+check-links-download = Every observation of this check, with evidence links and citations:
+sources-heading = Sources
+sources-lede = Every source Hutong cites, newest first: headlines as published, in their own language. Where no address is known, say so when you cite: cite by publisher, headline and date.
+sources-col-title = Headline
+sources-no-address = no address known
+cite-observation = observation #{ $id } of { $check }
+cite-source = the facts taken from source { $id }

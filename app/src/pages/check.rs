@@ -109,6 +109,25 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
             </section>
         }
     });
+    let requirements = c
+        .links
+        .requirements
+        .iter()
+        .map(|(title, href)| view! { <li><a href=href.clone()>{title.clone()}</a></li> })
+        .collect_view();
+    let related = view! {
+        <section class="check-links" aria-labelledby="h-check-links">
+            <h2 id="h-check-links">{lang.t("check-links-heading")}</h2>
+            <ul>
+                {requirements}
+                <li><a class="check-timeline" href=c.links.timeline.clone()>{lang.t("check-links-timeline")}</a></li>
+                <li>{lang.t("check-links-download")}" "
+                    <a type="text/csv" href=c.links.csv.clone()>"CSV"</a>" "
+                    <a type="application/json" href=c.links.json.clone()>"JSON"</a>
+                </li>
+            </ul>
+        </section>
+    };
     let body = view! {
         <p class="crumbs"><a href=format!("/{}", date_query(chrome))>{lang.t("nav-overview")}</a>" › "{c.kind_name.get(lang).to_string()}</p>
         <h1>
@@ -138,6 +157,7 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
             <nav class="pager" aria-label=lang.t("check-pager-label")>{newer}" "{older}</nav>
             <p class="ladder">{lang.t("check-ladder")}{ladder}</p>
         </section>
+        {related}
     };
     render_document(chrome, body)
 }

@@ -9,6 +9,7 @@ mod platform;
 mod probes;
 pub mod requirements;
 mod source;
+mod sources;
 mod timeline;
 
 pub use check::check_page;
@@ -20,4 +21,5 @@ pub use platform::{platform_list_page, platform_page};
 pub use probes::probes_page;
 pub use requirements::{deadline_highlights_view, requirement_page, requirements_page};
 pub use source::source_page;
+pub use sources::sources_page;
 pub use timeline::timeline_page;

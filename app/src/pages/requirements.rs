@@ -489,6 +489,7 @@ mod tests {
             today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
             keep: Vec::new(),
             lang,
+            cite: None,
         }
     }
 

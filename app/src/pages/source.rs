@@ -45,7 +45,7 @@ pub fn source_page(chrome: &Chrome, s: &SourceView) -> String {
         None => view! { <span>{lang.t("source-date-unknown")}</span> }.into_any(),
     };
     let body = view! {
-        <p class="crumbs">{lang.t("source-crumb")}</p>
+        <p class="crumbs"><a href=format!("/sources?lang={}", lang.code())>{lang.t("sources-heading")}</a>" › "{lang.t("source-crumb")}</p>
         <h1 lang=s.language.clone()>{s.title.clone()}</h1>
         <dl class="facts">
             <dt>{lang.t("source-publisher")}</dt><dd>{s.publisher.clone()}</dd>

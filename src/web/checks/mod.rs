@@ -4,6 +4,7 @@
 //! ([`observations`]), and the JSON: `/api/v1/checks`, `/api/v1/checks/{id}`,
 //! `/api/v1/checks/{id}/observations`.
 
+mod export;
 mod observations;
 
 use super::app_state::AppState;
@@ -52,9 +53,41 @@ fn no_check(id: &str, lang: Lang) -> WebError {
     WebError::NotFound(lang.t_args("error-no-check", &[("id", truncate(id).into())]))
 }
 
+/// `/checks/{id}`, or its downloads `/checks/{id}.csv` and `/checks/{id}.json` (a check id
+/// never ends so: the catalog's ids are dotted words).
 pub async fn show_check(
     Path(id): Path<String>,
+    State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
+    at: Result<AsOf, WebError>,
+    paging: Result<Paging, WebError>,
+    reads: Result<Reads, WebError>,
+) -> Response {
+    let download = id
+        .strip_suffix(".csv")
+        .map(|c| (c, false))
+        .or_else(|| id.strip_suffix(".json").map(|c| (c, true)));
+    if let Some((check, json)) = download {
+        let rows = async {
+            let reads = reads?;
+            let r = reads.reference().await?;
+            export::check_rows(&reads, &r, check, &state.public_url, lang).await
+        }
+        .await;
+        return match rows {
+            Ok(rows) => export::answer(&rows, check, json),
+            Err(e) => FileError { error: e, lang }.into_response(),
+        };
+    }
+    show_check_page(id, &state, lang, at, paging, reads)
+        .await
+        .into_response()
+}
+
+async fn show_check_page(
+    id: String,
+    state: &AppState,
+    lang: Lang,
     at: Result<AsOf, WebError>,
     paging: Result<Paging, WebError>,
     reads: Result<Reads, WebError>,
@@ -73,6 +106,14 @@ pub async fn show_check(
     let reads = reads.or_page(&chrome)?;
     let view = check_view(&reads, &id, &path, &as_of, paging, &mut chrome).await;
     let view = view.or_page(&chrome)?;
+    chrome.cite = Some(present::cite::cite_box(
+        &state.public_url,
+        &path,
+        as_of.day,
+        lang,
+        (&view.cite_names.0, &view.cite_names.1),
+        None,
+    ));
     Ok(Html(pages::check_page(&chrome, &view)))
 }
 
@@ -155,7 +196,40 @@ async fn check_view(
         })
         .collect();
     let chart = check_chart(reads, &r, c, as_of, lang).await?;
+    let links = CheckLinks {
+        requirements: r
+            .requirements
+            .iter()
+            .filter(|q| {
+                crate::compliance::checks_in_scope(&r, q)
+                    .iter()
+                    .any(|x| x.id == c.id)
+            })
+            .map(|q| {
+                (
+                    name(&q.title_zh, &q.title_en).get(lang).to_string(),
+                    format!("/requirements/{}{query}", q.id),
+                )
+            })
+            .collect(),
+        timeline: present::link_with(
+            "/timeline",
+            &[
+                ("check".to_string(), c.id.clone()),
+                ("entries".to_string(), "all".to_string()),
+            ],
+            as_of,
+            lang,
+        ),
+        csv: format!("/checks/{}.csv?lang={}", c.id, lang.code()),
+        json: format!("/checks/{}.json?lang={}", c.id, lang.code()),
+    };
     Ok(CheckView {
+        links,
+        cite_names: (
+            present::check_title(&r, c, Lang::ZhCn),
+            present::check_title(&r, c, Lang::En),
+        ),
         chart,
         id: c.id.clone(),
         kind_name: name(&kind.name_zh, &kind.name_en),

@@ -8,7 +8,7 @@ use crate::web::error::{Answer, HtmlError, PageResult, WebError, truncate};
 use crate::web::present;
 use crate::web::request::{AsOf, ReaderLang, chrome};
 use axum::Router;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -37,6 +37,7 @@ fn no_observation(id: i64, lang: Lang) -> WebError {
 
 pub async fn show_observation(
     Path(raw_id): Path<String>,
+    State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
     at: Result<AsOf, WebError>,
     reads: Result<Reads, WebError>,
@@ -55,7 +56,7 @@ pub async fn show_observation(
     let id = observation_id(&raw_id, lang).or_page(&chrome)?;
     chrome.path = format!("/observations/{id}");
     let reads = reads.or_page(&chrome)?;
-    let view = observation_view(&reads, id, &as_of, &mut chrome).await;
+    let view = observation_view(&reads, id, &as_of, &mut chrome, &state.public_url).await;
     let view = view.or_page(&chrome)?;
     Ok(Html(pages::observation_page(&chrome, &view)))
 }
@@ -65,6 +66,7 @@ async fn observation_view(
     id: i64,
     as_of: &AsOf,
     chrome: &mut Chrome,
+    public_url: &str,
 ) -> Result<ObservationView, WebError> {
     let lang = chrome.lang;
     let store = reads.store();
@@ -82,6 +84,21 @@ async fn observation_view(
         "title-observation-of",
         &[("id", id.into()), ("check", check_title.clone().into())],
     );
+    let names = |l: Lang| {
+        let check = check.map_or_else(|| o.check_id.clone(), |c| present::check_title(&r, c, l));
+        l.t_args(
+            "cite-observation",
+            &[("id", id.into()), ("check", check.into())],
+        )
+    };
+    chrome.cite = Some(present::cite::cite_box(
+        public_url,
+        &format!("/observations/{id}"),
+        as_of.day,
+        lang,
+        (&names(Lang::ZhCn), &names(Lang::En)),
+        o.source_id.as_deref().and_then(|s| r.source(s)),
+    ));
     let snapshot_href = match &o.snapshot {
         Some(sha) => store
             .snapshot_exists(sha)

@@ -6,9 +6,11 @@
 //! [`Audience`] says whether it is for a reader (words and dates in their language) or a
 //! program (English, dates in ISO 8601).
 
+pub mod cite;
 pub mod compliance;
 pub mod json;
 pub mod packs;
+pub mod table;
 
 use super::request::AsOf;
 use crate::domain::CheckState;

@@ -96,6 +96,7 @@ pub async fn show_requirements(
 
 pub async fn show_requirement(
     Path(id): Path<String>,
+    State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
     at: Result<AsOf, WebError>,
     reads: Result<Reads, WebError>,
@@ -115,6 +116,20 @@ pub async fn show_requirement(
         Lang::ZhCn => req.title_zh.clone(),
         Lang::En => req.title_en.clone(),
     };
+    let source = reads
+        .reference()
+        .await
+        .or_page(&chrome)?
+        .source(&req.source)
+        .cloned();
+    chrome.cite = Some(super::present::cite::cite_box(
+        &state.public_url,
+        &path,
+        as_of.day,
+        lang,
+        (&req.title_zh, &req.title_en),
+        source.as_ref(),
+    ));
     let view = requirement_view(&e, req, ev, &as_of, lang);
     Ok(Html(pages::requirement_page(&chrome, &view)))
 }

@@ -116,14 +116,7 @@ impl CsvChunk {
     }
 }
 
-/// A cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a leading
-/// tab or carriage return, per OWASP) gets a `'` in front, so it shows as text.
-pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
-        _ => cell.into(),
-    }
-}
+pub use crate::web::present::table::neutralise;
 
 #[cfg(test)]
 mod tests {

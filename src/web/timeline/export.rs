@@ -23,6 +23,7 @@ use crate::storage::{Reads, TimelineBatches, TimelineOrder};
 use crate::time::{self, SHANGHAI};
 use crate::web::app_state::AppState;
 use crate::web::error::{Answer, FileError, JsonError, WebError};
+use crate::web::present::cite::NO_ADDRESS;
 use crate::web::request::{AsOf, ReaderLang};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -826,7 +827,7 @@ impl RowMaker {
             simulated,
             source: t.source_id.unwrap_or(t.source_key),
             citation: cited.map(|c| c.text.as_str()),
-            citation_url: cited.and_then(|c| c.url.as_deref()),
+            citation_url: cited.map(|c| c.url.as_deref().unwrap_or(NO_ADDRESS)),
             evidence_url,
             check_url: Some(check_url),
             observation_id: Some(t.observation_id),
@@ -864,7 +865,7 @@ impl RowMaker {
             simulated: false,
             source: &m.source,
             citation: cited.map(|c| c.text.as_str()),
-            citation_url: cited.and_then(|c| c.url.as_deref()),
+            citation_url: cited.map(|c| c.url.as_deref().unwrap_or(NO_ADDRESS)),
             evidence_url: format!("{}/sources/{}", self.base, m.source),
             check_url: None,
             observation_id: None,

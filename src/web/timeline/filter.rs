@@ -32,6 +32,9 @@ pub struct TimelineFilter {
     /// the API keep every entry (what their links always meant); the page sets its own
     /// default, changes.
     pub entries: Option<TimelineEntries>,
+    /// The page chose `entries` (its default), the URL did not: its own links leave it
+    /// out, its downloads spell it.
+    pub entries_defaulted: bool,
 }
 
 /// `?entries=` values, in the order the page offers them.
@@ -110,6 +113,7 @@ impl TimelineFilter {
             to,
             check,
             entries,
+            entries_defaulted: false,
         })
     }
 
@@ -205,7 +209,7 @@ impl TimelineFilter {
         if let Some(c) = &self.check {
             v.push(("check".to_string(), c.clone()));
         }
-        if let Some(e) = self.entries {
+        if let Some(e) = self.entries.filter(|_| !self.entries_defaulted) {
             v.push(("entries".to_string(), entries_value(e).to_string()));
         }
         v

@@ -4,7 +4,7 @@
 //! `/timeline.ndjson` and the Atom feed `/timeline.atom`.
 
 mod atom;
-mod csv;
+pub mod csv;
 pub mod export;
 pub mod filter;
 mod json;
@@ -95,7 +95,10 @@ pub async fn show_timeline(
     let reads = reads.or_page(&chrome)?;
     let mut filter = filter.or_page(&chrome)?;
     // The page shows changes unless asked otherwise: first sightings outnumber them.
-    filter.entries.get_or_insert(TimelineEntries::Changes);
+    if filter.entries.is_none() {
+        filter.entries = Some(TimelineEntries::Changes);
+        filter.entries_defaulted = true;
+    }
     let page = paging.or_page(&chrome)?.page;
     chrome.keep = filter.pairs();
     let view = timeline_view(&reads, &as_of, &filter, page, lang)
@@ -210,7 +213,15 @@ async fn timeline_view(
         older: (page < pages_count).then(|| page_href(page + 1)),
         from: filter.from,
         to: filter.to,
-        exports: export::links(filter, as_of, lang),
+        // Downloads of what the page shows: the page's default spelt out.
+        exports: export::links(
+            &TimelineFilter {
+                entries_defaulted: false,
+                ..filter.clone()
+            },
+            as_of,
+            lang,
+        ),
         entries_shown,
         changes: changes as usize,
         first_sightings: first_sightings as usize,

@@ -182,6 +182,31 @@ impl TestApp {
 
     // Downloads.
 
+    /// Every observation of one check, as CSV.
+    pub fn check_csv(&self, id: &str, query: &str) -> Request<'_> {
+        self.get(with_query(format_args!("/checks/{id}.csv"), query))
+    }
+
+    /// Every observation of one check, as JSON.
+    pub fn check_json(&self, id: &str, query: &str) -> Request<'_> {
+        self.get(with_query(format_args!("/checks/{id}.json"), query))
+    }
+
+    /// The sources index.
+    pub fn sources(&self, query: &str) -> Request<'_> {
+        self.get(with_query("/sources", query))
+    }
+
+    /// Two dates side by side.
+    pub fn compare(&self, query: &str) -> Request<'_> {
+        self.get(with_query("/compare", query))
+    }
+
+    /// The dataset archive for researchers.
+    pub fn dataset_zip(&self) -> Request<'_> {
+        self.get("/dataset.zip")
+    }
+
     pub fn timeline_csv(&self, query: &str) -> Request<'_> {
         self.get(with_query("/timeline.csv", query))
     }
@@ -267,6 +292,14 @@ impl TestApp {
 
     pub fn api_requirement(&self, id: &str, query: &str) -> Request<'_> {
         self.get(with_query(format_args!("/api/v1/requirements/{id}"), query))
+    }
+
+    pub fn api_sources(&self) -> Request<'_> {
+        self.get("/api/v1/sources")
+    }
+
+    pub fn api_compare(&self, query: &str) -> Request<'_> {
+        self.get(with_query("/api/v1/compare", query))
     }
 
     pub fn api_probes(&self) -> Request<'_> {
