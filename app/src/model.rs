@@ -706,3 +706,27 @@ pub struct SourceListItem {
     pub date: Option<NaiveDate>,
     pub url: Option<String>,
 }
+
+/// One check whose status differs between two dates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareRow {
+    pub check_id: String,
+    pub href: String,
+    pub title: String,
+    pub kind: String,
+    pub from: StatusView,
+    pub to: StatusView,
+}
+
+/// `/compare`: the checks that changed between two days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareView {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// How many real checks were compared.
+    pub checks: usize,
+    pub rows: Vec<CompareRow>,
+    /// One-click choices: (label, href).
+    pub presets: Vec<(String, String)>,
+    pub json: String,
+}

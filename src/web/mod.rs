@@ -14,6 +14,7 @@
 //! | What changed, when? (`/timeline` and its CSV, JSON, NDJSON, Atom) | [`timeline`] |
 //! | Are regulators' requirements met? (`/requirements…`, iCalendar) | [`requirements`] |
 //! | Where do the facts come from? (`/sources`, `/api/v1/sources`) | [`sources`] |
+//! | What changed between two dates? (`/compare`, `/api/v1/compare`) | [`compare`] |
 //!
 //! Below them, shared by all and never using them: [`request`] (what a request asks for,
 //! as extractors), [`error`] (one error type, answered as a page, JSON or text),
@@ -23,6 +24,7 @@
 pub mod app_state;
 pub mod charts;
 pub mod checks;
+pub mod compare;
 pub mod error;
 pub mod matrices;
 pub mod overview;
@@ -76,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .merge(timeline::api_routes())
         .merge(requirements::api_routes())
         .merge(sources::api_routes())
+        .merge(compare::api_routes())
         .fallback(api_not_found);
     // Pages and downloads are in the reader's language; the API, health check and static
     // files are not.
@@ -88,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(timeline::routes())
         .merge(requirements::routes())
         .merge(sources::routes())
+        .merge(compare::routes())
         .fallback(page_not_found)
         .layer(axum::middleware::from_fn(request::negotiate));
     Router::new()
@@ -167,6 +171,7 @@ async fn get_api_index() -> Response {
             "/api/v1/timeline?at=&platform=&kind=&source=&page=",
             "/api/v1/probes",
             "/api/v1/sources",
+            "/api/v1/compare?from=YYYY-MM-DD&to=YYYY-MM-DD",
             "/api/v1/requirements?at=YYYY-MM-DD",
             "/api/v1/requirements/{id}?at=YYYY-MM-DD",
             "/healthz"

@@ -402,3 +402,82 @@ async fn check_observation_source_and_requirement_pages_have_a_cite_box() {
         }
     }
 }
+
+#[tokio::test]
+async fn compare_shows_the_checks_that_changed_between_two_dates() {
+    let app = TestApp::new().await;
+    // The one real change: WeChat × Taobao links, on 17 Oct 2021.
+    let api = app.api_compare("from=2021-10-01&to=2021-12-31").await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    let api = api.json();
+    let changed = api["changed"].as_array().cloned().unwrap_or_default();
+    assert!(!changed.is_empty());
+    assert!(changed.iter().all(|c| c["from_status"] != c["to_status"]));
+    // Each differs as the check's own API says, on both days.
+    for c in &changed {
+        let id = c["check"].as_str().expect("a check id");
+        for (day, key) in [("2021-10-01", "from_status"), ("2021-12-31", "to_status")] {
+            let state = app.api_check(id, &format!("at={day}")).await.json();
+            let status = state["state"]["status"]
+                .as_str()
+                .or_else(|| state["status"].as_str())
+                .unwrap_or("unknown");
+            assert_eq!(status, c[key], "{id} on {day}: {state}");
+        }
+    }
+    // Nothing changes between a day and itself.
+    let same = app
+        .api_compare("from=2021-12-31&to=2021-12-31")
+        .await
+        .json();
+    assert_eq!(same["changed"].as_array().map(Vec::len), Some(0));
+
+    for lang in ["en", "zh-CN"] {
+        let page = app
+            .compare(&format!("from=2021-10-01&to=2021-12-31&lang={lang}"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{lang}");
+        let html = page.html();
+        let rows: Vec<_> = html.select(&sel("table.compare tbody tr")).collect();
+        assert_eq!(rows.len(), changed.len(), "{lang}");
+        // Both statuses side by side.
+        for row in &rows {
+            assert_eq!(row.select(&sel(".status")).count(), 2);
+        }
+        // One click: since the deadline.
+        let preset = html
+            .select(&sel("a.preset"))
+            .next()
+            .and_then(|a| a.value().attr("href"))
+            .expect("a 'since the deadline' preset")
+            .to_string();
+        assert!(preset.starts_with("/compare?from="), "{preset}");
+        assert_eq!(
+            app.get(preset.clone()).await.status,
+            StatusCode::OK,
+            "{preset}"
+        );
+    }
+    let reversed = app.compare("from=2021-12-31&to=2021-10-01").await;
+    assert_eq!(reversed.status, StatusCode::BAD_REQUEST);
+
+    // The overview's "then" has a control: a GET form with the date, and a way to compare.
+    let overview = app.overview("at=2021-12-31&then=2021-10-01").await.html();
+    let input = overview
+        .select(&sel("form.then input[name=then]"))
+        .next()
+        .and_then(|i| i.value().attr("value"))
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(input, "2021-10-01");
+    let compare = overview
+        .select(&sel("form.then a.compare-link"))
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        compare.starts_with("/compare?from=2021-10-01&to=2021-12-31"),
+        "{compare}"
+    );
+}

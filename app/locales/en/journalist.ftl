@@ -26,3 +26,18 @@ sources-col-title = Headline
 sources-no-address = no address known
 cite-observation = observation #{ $id } of { $check }
 cite-source = the facts taken from source { $id }
+compare-heading = Compare two dates
+compare-lede = Every check whose status differs between the end of one day and the end of another (Beijing time), both statuses side by side. Real sources only.
+compare-from = Date A
+compare-to = Date B
+compare-submit = Compare
+compare-col-check = Check
+compare-none = No check changed status between these dates.
+compare-since-deadline = Since the deadline: { $requirement }
+compare-summary = { $changed ->
+    [one] 1 check
+   *[other] { $changed } checks
+} of { $checks } changed between { $from } and { $to }.
+overview-then-label = Compare with
+overview-then-submit = Show
+overview-compare-link = Every check that changed between these dates

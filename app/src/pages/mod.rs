@@ -1,6 +1,7 @@
 //! One module per page. Each renders a whole document from its view data.
 
 mod check;
+mod compare;
 mod error;
 mod matrix;
 mod observation;
@@ -13,6 +14,7 @@ mod sources;
 mod timeline;
 
 pub use check::check_page;
+pub use compare::compare_page;
 pub use error::error_page;
 pub use matrix::matrix_page;
 pub use observation::observation_page;

@@ -63,6 +63,24 @@ pub fn overview_page(chrome: &Chrome, data: &OverviewView) -> String {
             </div>
         }
     });
+    // "Then": the earlier of the two snapshots shown (the first when there are two).
+    let then = (data.links.len() > 1)
+        .then(|| data.links.first().map(|o| o.date))
+        .flatten();
+    let then_value = then.map(|d| d.to_string()).unwrap_or_default();
+    let then_max = chrome.at.pred_opt().unwrap_or(chrome.at).to_string();
+    let compare_link = then.map(|d| {
+        view! { " "<a class="compare-link" href=format!("/compare?from={d}&to={}&lang={}", chrome.at, lang.code())>{lang.t("overview-compare-link")}</a> }
+    });
+    let then_form = view! {
+        <form class="filters then" method="get" action="/">
+            <input type="hidden" name="at" value=chrome.at.to_string()/>
+            <input type="hidden" name="lang" value=lang.code()/>
+            <label>{lang.t("overview-then-label")}" "<input type="date" name="then" value=then_value min=crate::model::EARLIEST_DAY.to_string() max=then_max/></label>
+            <button type="submit">{lang.t("overview-then-submit")}</button>
+            {compare_link}
+        </form>
+    };
     let body = view! {
         <h1>{lang.t("nav-overview")}</h1>
         {probe_alerts}
@@ -76,6 +94,7 @@ pub fn overview_page(chrome: &Chrome, data: &OverviewView) -> String {
         </p>
         {overdue_note}
         {crate::pages::deadline_highlights_view(chrome, &data.deadlines)}
+        {then_form}
         <section aria-labelledby="h-links">
             <h2 id="h-links">{lang.t("overview-links-heading")}</h2>
             <p>{lang.t("overview-links-text")}" "
