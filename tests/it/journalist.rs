@@ -258,7 +258,7 @@ async fn a_check_page_leads_to_its_requirement_timeline_and_downloads() {
     assert!(csv.content_type.starts_with("text/csv"));
     assert!(
         csv.header("content-disposition")
-            .contains(&format!("hutong-check-link_wechat_taobao.csv")),
+            .contains("hutong-check-link_wechat_taobao.csv"),
         "{}",
         csv.header("content-disposition")
     );

@@ -202,11 +202,6 @@ impl TestApp {
         self.get(with_query("/compare", query))
     }
 
-    /// The dataset archive for researchers.
-    pub fn dataset_zip(&self) -> Request<'_> {
-        self.get("/dataset.zip")
-    }
-
     pub fn timeline_csv(&self, query: &str) -> Request<'_> {
         self.get(with_query("/timeline.csv", query))
     }
