@@ -200,17 +200,25 @@ pub fn cell_view(cell: &CellView, lang: Lang) -> impl IntoView + use<> {
             </div>
         }
     });
-    let class = if cell.disagreeing.is_empty() {
-        "cell"
-    } else {
-        "cell disputed"
-    };
+    // Old evidence says so in words; the hatching in the stylesheet is the pattern.
+    let stale = cell.stale.then(|| {
+        let days = cell.age_days.unwrap_or_default();
+        view! { <span class="stale-note">{lang.t_args("cell-stale", &[("days", days.into())])}</span> }
+    });
+    let mut class = String::from("cell");
+    if !cell.disagreeing.is_empty() {
+        class.push_str(" disputed");
+    }
+    if cell.stale {
+        class.push_str(" stale");
+    }
     view! {
         <div class=class>
             <a class="cell-link" href=cell.href.clone() aria-label=lang.t_args("cell-check-label", &[("id", cell.check_id.clone().into())])>
                 {status_badge(&cell.status, lang)}
             </a>
             {known}
+            {stale}
             {disagreement}
         </div>
     }

@@ -126,6 +126,9 @@ pub struct CellView {
     pub disagreeing: Vec<OpinionView>,
     /// Days between the newest observation and the page's date.
     pub age_days: Option<i64>,
+    /// The newest evidence is older than the stale threshold at the page's date: the
+    /// status is the last word, not today's fact.
+    pub stale: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -84,6 +84,7 @@ fn a_disputed_cell_names_every_side() {
             approximate: false,
         }],
         age_days: Some(0),
+        stale: false,
     };
     let html = cell_view(&cell, Lang::En).to_html();
     assert!(html.contains("cell disputed"));
@@ -260,6 +261,7 @@ fn matrix(simulated: bool) -> MatrixView {
                 latest: None,
                 disagreeing: Vec::new(),
                 age_days: None,
+                stale: false,
             })],
         }],
         ladder: Vec::new(),
@@ -333,6 +335,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
         latest: None,
         disagreeing: Vec::new(),
         age_days: None,
+        stale: false,
     };
     let header = Header {
         name: Name::new("微信", "WeChat"),

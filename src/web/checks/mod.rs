@@ -361,7 +361,7 @@ pub async fn get_check(Path(id): Path<String>, as_of: AsOf, reads: Reads) -> Api
     Ok(Json(json!({
         "check": check_json(c),
         "at": as_of.day,
-        "state": state_json(states.get(&id)),
+        "state": state_json(states.get(&id), &as_of),
         "transitions": transitions,
     }))
     .into_response())

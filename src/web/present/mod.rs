@@ -299,7 +299,10 @@ pub fn cell(
                     .collect()
             })
             .unwrap_or_default(),
-        age_days: latest.map(|o| (as_of.instant - o.observed_at).num_days()),
+        age_days: latest.map(|o| as_of.age_of(o.observed_at).days),
+        stale: state
+            .and_then(|s| crate::state::evidence_age(s, as_of.instant, as_of.stale_after_days))
+            .is_some_and(|a| a.stale),
     }
 }
 

@@ -1,0 +1,137 @@
+//! Issue 12, sections 1 and 2: old evidence never reads as "now", milestones that state a
+//! status are cited observations, and the regulator's figures name who did not comply and
+//! keep unknown and stale apart.
+
+use crate::common::{TestApp, real_catalog, sel, sqlite_with_catalog};
+use scraper::Html;
+
+/// The `.cell` around the cell link of check `id`.
+fn cell<'a>(html: &'a Html, id: &str) -> scraper::ElementRef<'a> {
+    let link = sel(&format!("a.cell-link[href^=\"/checks/{id}\"]"));
+    let a = html
+        .select(&link)
+        .next()
+        .unwrap_or_else(|| panic!("no cell for {id}"));
+    scraper::ElementRef::wrap(a.parent().expect("a cell")).expect("an element")
+}
+
+fn status_of(html: &Html, id: &str) -> String {
+    cell(html, id)
+        .select(&sel(".status"))
+        .next()
+        .and_then(|s| s.value().attr("data-status"))
+        .expect("data-status")
+        .to_string()
+}
+
+fn is_stale(html: &Html, id: &str) -> bool {
+    cell(html, id).value().classes().any(|c| c == "stale")
+}
+
+fn text(e: scraper::ElementRef<'_>) -> String {
+    e.text().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test]
+async fn evidence_from_2021_is_fresh_at_its_date_and_stale_today() {
+    let app = TestApp::new().await;
+    // At the article's date the evidence is the news of the day.
+    let then = app.links("at=2021-10-17").await.html();
+    assert_eq!(status_of(&then, "link.wechat.douyin"), "token_only");
+    assert!(!is_stale(&then, "link.wechat.douyin"));
+    assert!(!text(cell(&then, "link.wechat.douyin")).contains("Stale"));
+
+    // Today the same word is years old: said in words, marked for the pattern.
+    let now = app.links("").await.html();
+    assert_eq!(status_of(&now, "link.wechat.douyin"), "token_only");
+    assert!(is_stale(&now, "link.wechat.douyin"));
+    let words = text(cell(&now, "link.wechat.douyin"));
+    assert!(
+        words.contains("Stale: evidence") && words.contains("days old"),
+        "{words}"
+    );
+    // Never observed is unknown, not stale.
+    let unknown: Vec<_> = now
+        .select(&sel("a.cell-link .status[data-status=unknown]"))
+        .collect();
+    assert!(!unknown.is_empty());
+    for u in unknown {
+        let c = scraper::ElementRef::wrap(u.parent().unwrap().parent().unwrap()).unwrap();
+        assert!(!c.value().classes().any(|c| c == "stale"), "{}", c.html());
+    }
+
+    let zh = app.links("lang=zh-CN").await.html();
+    let words = text(cell(&zh, "link.wechat.douyin"));
+    assert!(words.contains("已过时"), "{words}");
+}
+
+#[tokio::test]
+async fn the_stale_threshold_is_configurable() {
+    let db = sqlite_with_catalog(&real_catalog()).await;
+    // Twenty years: nothing Hutong holds is that old.
+    let app = TestApp::builder(db).stale_after_days(7300).build();
+    let now = app.links("").await.html();
+    assert!(!is_stale(&now, "link.wechat.douyin"));
+    let json = app.api_check("link.wechat.douyin", "").await.json();
+    assert_eq!(json["state"]["stale"], false);
+    assert_eq!(json["state"]["stale_after_days"], 7300);
+}
+
+#[tokio::test]
+async fn the_api_flags_stale_evidence_with_its_age() {
+    let app = TestApp::new().await;
+    let then = app
+        .api_check("link.wechat.douyin", "at=2021-10-17")
+        .await
+        .json();
+    assert_eq!(then["state"]["stale"], false);
+    assert_eq!(then["state"]["evidence_age_days"], 0);
+    assert_eq!(then["state"]["stale_after_days"], 180);
+    let last = then["state"]["last_evidence_at"].as_str().expect("a date");
+    assert!(last.starts_with("2021-10-1"), "{last}");
+
+    let now = app.api_check("link.wechat.douyin", "").await.json();
+    assert_eq!(now["state"]["stale"], true);
+    let age = now["state"]["evidence_age_days"].as_i64().expect("an age");
+    assert!(age > 1800, "{age}");
+
+    // Unknown has no age and is not stale.
+    let matrix = app.api_matrix("kind=link").await.json();
+    let cells = matrix["cells"].as_array().expect("cells");
+    let unknown = cells
+        .iter()
+        .find(|c| c["state"]["status"] == "unknown")
+        .expect("an unobserved check");
+    assert_eq!(unknown["state"]["stale"], false);
+    assert!(unknown["state"]["evidence_age_days"].is_null());
+    assert!(cells.iter().any(|c| c["state"]["stale"] == true));
+}
+
+#[tokio::test]
+async fn taobao_wechat_pay_follows_its_2024_milestone_as_a_cited_observation() {
+    let app = TestApp::new().await;
+    // 2021: the article's refusal stands.
+    let then = app.payments("at=2021-10-17").await.html();
+    assert_eq!(
+        status_of(&then, "payment.taobao.wechat_pay"),
+        "not_accepted"
+    );
+    // Today: the 2024 report that WeChat Pay is offered to all merchants is the latest word.
+    let now = app.payments("").await.html();
+    for id in ["payment.taobao.wechat_pay", "payment.tmall.wechat_pay"] {
+        assert_eq!(status_of(&now, id), "accepted", "{id}");
+        let words = text(cell(&now, id));
+        assert!(words.contains("Global Times"), "{id}: {words}");
+    }
+    // The check page cites it, says the report's words are not held, and quotes nothing.
+    let page = app.check_page("payment.taobao.wechat_pay", "").await;
+    let html = page.html();
+    let newest = html
+        .select(&sel("table.history tbody tr"))
+        .next()
+        .expect("a history row");
+    let row = text(newest);
+    assert!(row.contains("Global Times"), "{row}");
+    assert!(row.contains("does not hold this report's words"), "{row}");
+    assert!(newest.select(&sel("blockquote")).next().is_none(), "{row}");
+}
