@@ -167,12 +167,17 @@ pub struct OpennessView {
     pub buckets: Vec<Bucket>,
     /// The figure in words, e.g. "7 of 14 cross-group pairs accepted (50%)".
     pub headline: String,
+    /// How old the evidence is, in words: "11 checks: 2 with evidence from the last 180
+    /// days, 9 stale, 0 unknown; last real evidence 17 Oct 2021".
+    pub evidence: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bucket {
     pub status: StatusView,
     pub count: usize,
+    /// Of `count`, checks whose evidence is stale at the date.
+    pub stale: usize,
     pub share: f64,
 }
 
@@ -193,6 +198,24 @@ pub struct RequirementView {
     pub not_compliant: usize,
     pub unknown: usize,
     pub citation: CitationView,
+    /// The checks in scope that do not comply, named: who did not comply.
+    pub failing: Vec<FailingCheck>,
+    /// How old the evidence of the checks in scope is, in words.
+    pub evidence: String,
+    /// The requirement's own page (its full list).
+    pub href: String,
+}
+
+/// A check out of compliance with a requirement, as a card names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailingCheck {
+    pub title: String,
+    pub href: String,
+    pub status: StatusView,
+    /// Days since the deadline, when it has passed.
+    pub overdue_days: Option<i64>,
+    /// Days its evidence is old at the page's date, when that is stale.
+    pub stale_days: Option<i64>,
 }
 
 // Short-lived view data, built and rendered once per request: size does not matter.

@@ -135,3 +135,113 @@ async fn taobao_wechat_pay_follows_its_2024_milestone_as_a_cited_observation() {
     assert!(row.contains("does not hold this report's words"), "{row}");
     assert!(newest.select(&sel("blockquote")).next().is_none(), "{row}");
 }
+
+/// The digits of the first number in `s` ("overdue 1,900 days" → 1900).
+fn first_number(s: &str) -> i64 {
+    let digits: String = s
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .filter(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number in {s}"))
+}
+
+/// The overview's evidence-age lines, one per openness figure, in page order.
+fn evidence_lines(html: &Html) -> Vec<String> {
+    let lines: Vec<String> = html
+        .select(&sel("figure.openness .evidence-age"))
+        .map(text)
+        .collect();
+    assert!(!lines.is_empty(), "no evidence-age lines");
+    lines
+}
+
+#[tokio::test]
+async fn overview_shares_say_how_many_checks_rest_on_stale_evidence() {
+    let app = TestApp::new().await;
+    // At the articles' date their evidence is fresh: nothing stale.
+    let then = app.overview("at=2021-10-17").await.html();
+    let lines = evidence_lines(&then);
+    for line in &lines {
+        assert!(line.contains(" 0 stale"), "{lines:?}");
+    }
+
+    // Today every real word is years old: counted as stale, and neither as current nor
+    // as unknown; the last real evidence is dated.
+    let now = app.overview("").await.html();
+    let lines = evidence_lines(&now);
+    let all = lines.join(" | ");
+    assert!(
+        all.contains(": 0 with evidence from the last 180 days"),
+        "{all}"
+    );
+    assert!(all.contains("last real evidence 17 Oct 2021"), "{all}");
+    assert!(
+        all.contains("last real evidence 5 Sep 2024"),
+        "payments: {all}"
+    );
+    // Each figure's table counts the stale ones per status, and they add up to the line's.
+    for figure in now.select(&sel("figure.openness")) {
+        let line = text(figure.select(&sel(".evidence-age")).next().expect("a line"));
+        let stale: usize = figure
+            .select(&sel("td.stale-count"))
+            .map(|td| text(td).trim().parse::<usize>().expect("a count"))
+            .sum();
+        assert!(line.contains(&format!(" {stale} stale")), "{stale}: {line}");
+        // The bar draws stale evidence as its own, hatched band.
+        if stale > 0 {
+            assert!(figure.select(&sel(".bar .seg.stale")).next().is_some());
+        }
+    }
+
+    let zh = app.overview("lang=zh-CN").await.body;
+    assert!(zh.contains("个证据已过时"), "Chinese words for stale");
+}
+
+#[tokio::test]
+async fn the_requirement_card_names_who_did_not_comply_with_the_page_s_day_count() {
+    let app = TestApp::new().await;
+    let overview = app.overview("").await.html();
+    let card = overview
+        .select(&sel("#req-miit-2021-link-unblocking"))
+        .next()
+        .expect("the link-unblocking card");
+    let failing: Vec<String> = card.select(&sel("ul.failing li")).map(text).collect();
+    let douyin = failing
+        .iter()
+        .find(|l| l.contains("WeChat × Douyin"))
+        .unwrap_or_else(|| panic!("WeChat × Douyin not named: {failing:?}"));
+    assert!(
+        douyin.contains("Copy") || douyin.contains("token"),
+        "{douyin}"
+    );
+    assert!(douyin.contains("overdue"), "{douyin}");
+    assert!(douyin.contains("stale evidence"), "{douyin}");
+    // Compliant checks are not named among the failing.
+    assert!(
+        !failing.iter().any(|l| l.contains("WeChat × JD")),
+        "{failing:?}"
+    );
+    let overdue = first_number(&douyin[douyin.find("overdue").expect("overdue")..]);
+
+    // The requirement page counts the same days for the same check.
+    let page = app
+        .requirement_page("miit-2021-link-unblocking", "")
+        .await
+        .html();
+    let row = page
+        .select(&sel("tr[data-check=\"link.wechat.douyin\"] td.late"))
+        .next()
+        .expect("the Douyin row");
+    assert_eq!(first_number(&text(row)), overdue);
+
+    let zh = app.overview("lang=zh-CN").await.html();
+    let card = zh
+        .select(&sel("#req-miit-2021-link-unblocking ul.failing"))
+        .next()
+        .expect("the card in Chinese");
+    assert!(text(card).contains("已逾期"), "{}", text(card));
+}

@@ -1,3 +1,12 @@
 # Hutong，中文：证据的新旧（过时的证据）与合规情况。
 
 cell-stale = 已过时：证据距此日期 { $days } 天
+freshness-counts = 共 { $total } 个检查项：{ $fresh } 个有最近 { $days } 天内的证据，{ $stale } 个证据已过时，{ $unknown } 个未知
+freshness-last = { $counts }；最近一条真实证据为 { $date }
+freshness-none = { $counts }；尚无真实证据
+openness-stale = 其中已过时
+openness-stale-segment = { $label }（证据已过时）
+req-failing = 未合规
+req-failing-overdue = 已逾期 { $days } 天
+req-failing-stale = （证据已过时，距此日期 { $days } 天）
+req-failing-more = 另有 { $count } 个，见该要求的页面
