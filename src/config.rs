@@ -12,6 +12,10 @@ use std::path::{Path, PathBuf};
 /// The file read when no `--config` is given; missing is fine.
 pub const DEFAULT_CONFIG_FILE: &str = "hutong.toml";
 
+/// Evidence older than this many days at a page's date is stale, unless configured
+/// otherwise (`stale_after_days`).
+pub const DEFAULT_STALE_AFTER_DAYS: u32 = 180;
+
 /// The public URL when neither `public_url` nor a usable listen address says otherwise.
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
@@ -53,7 +57,7 @@ impl Default for Config {
             log: "info".into(),
             max_connections: 8,
             public_url: None,
-            stale_after_days: crate::domain::DEFAULT_STALE_AFTER_DAYS,
+            stale_after_days: DEFAULT_STALE_AFTER_DAYS,
             probes: ProbeConfig::default(),
             http: HttpConfig::default(),
         }
@@ -61,7 +65,7 @@ impl Default for Config {
 }
 
 fn default_stale_after_days() -> u32 {
-    crate::domain::DEFAULT_STALE_AFTER_DAYS
+    DEFAULT_STALE_AFTER_DAYS
 }
 
 /// `[http]`: limits on client connections, so that slow or half-open clients cannot hold

@@ -22,10 +22,6 @@ pub const UNKNOWN: &str = "unknown";
 /// accepted, accepted but not default).
 pub const OPEN_SCORE: f64 = 0.5;
 
-/// Evidence older than this many days at a page's date is stale, unless configured
-/// otherwise (`stale_after_days`).
-pub const DEFAULT_STALE_AFTER_DAYS: u32 = 180;
-
 /// Where an observation comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]

@@ -30,7 +30,7 @@ impl AppState {
             packs: Arc::new(Vec::new()),
             probe_alert_after: chrono::Duration::hours(1),
             public_url: crate::config::DEFAULT_PUBLIC_URL.to_string(),
-            stale_after_days: crate::domain::DEFAULT_STALE_AFTER_DAYS,
+            stale_after_days: crate::config::DEFAULT_STALE_AFTER_DAYS,
             memo: Default::default(),
             png: Default::default(),
         }

@@ -195,7 +195,7 @@ impl AsOf {
             day: time::today(),
             instant: Utc::now(),
             is_today: true,
-            stale_after_days: crate::domain::DEFAULT_STALE_AFTER_DAYS,
+            stale_after_days: crate::config::DEFAULT_STALE_AFTER_DAYS,
         }
     }
 
@@ -218,7 +218,7 @@ impl AsOf {
             day,
             instant: time::end_of_day(day, SHANGHAI),
             is_today: false,
-            stale_after_days: crate::domain::DEFAULT_STALE_AFTER_DAYS,
+            stale_after_days: crate::config::DEFAULT_STALE_AFTER_DAYS,
         })
     }
 
