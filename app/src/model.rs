@@ -565,6 +565,10 @@ pub struct ComplianceFigures {
     pub never_compliant: usize,
     /// Compliant at the end of the deadline day; `None` before it or without one.
     pub complied_at_deadline: Option<usize>,
+    /// With a known status at the deadline; `None` before it or without one.
+    pub known_at_deadline: Option<usize>,
+    /// How old the evidence of the checks in scope is, in words.
+    pub evidence: String,
     pub complied_late: usize,
     pub longest_delay_days: Option<i64>,
     /// Compliant now, with nothing observed by the deadline.

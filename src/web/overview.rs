@@ -207,7 +207,8 @@ async fn overview(
     .iter()
     .filter_map(|p| p.alert(Audience::Reader(lang)))
     .collect();
-    let deadlines = deadline_highlights(reads, as_of.instant, &query, lang).await?;
+    let deadlines =
+        deadline_highlights(reads, as_of.instant, &query, as_of.stale_after_days, lang).await?;
     let charts = overview_charts(reads, r, as_of, lang).await?;
     Ok(OverviewView {
         charts,

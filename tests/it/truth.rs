@@ -245,3 +245,65 @@ async fn the_requirement_card_names_who_did_not_comply_with_the_page_s_day_count
         .expect("the card in Chinese");
     assert!(text(card).contains("已逾期"), "{}", text(card));
 }
+
+#[tokio::test]
+async fn the_requirement_page_puts_who_did_not_comply_first_and_keeps_stale_and_unknown_apart() {
+    let app = TestApp::new().await;
+    let req = "miit-2021-link-unblocking";
+    let page = app.requirement_page(req, "").await.html();
+    let rows: Vec<_> = page.select(&sel("table.compliance tbody tr")).collect();
+    assert_eq!(rows.len(), 9);
+    assert_eq!(
+        rows[0].value().attr("data-check"),
+        Some("link.wechat.douyin"),
+        "the one check out of compliance leads"
+    );
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r.value().attr("data-outcome") != Some("never_compliant")),
+    );
+    // "Compliant since" repeated the outcome's words: gone.
+    assert!(page.select(&sel("td.since")).next().is_none());
+    let heads: Vec<String> = page
+        .select(&sel("table.compliance thead th"))
+        .map(text)
+        .collect();
+    assert!(
+        !heads.iter().any(|h| h.contains("Compliant since")),
+        "{heads:?}"
+    );
+
+    let figure = |html: &Html| {
+        text(
+            html.select(&sel("tr.fig-evidence td"))
+                .next()
+                .expect("the evidence figure"),
+        )
+    };
+    let now = figure(&page);
+    assert!(
+        now.contains("9 checks: 0 with evidence from the last 180 days, 9 stale, 0 unknown"),
+        "{now}"
+    );
+    assert!(now.contains("last real evidence 17 Oct 2021"), "{now}");
+    let then = app.requirement_page(req, "at=2021-10-17").await.html();
+    assert!(figure(&then).contains(", 0 stale,"), "{}", figure(&then));
+
+    // The API says the same.
+    let json = app.api_requirement(req, "").await.json();
+    assert_eq!(json["evidence"]["fresh"], 0);
+    assert_eq!(json["evidence"]["stale"], 9);
+    assert_eq!(json["evidence"]["stale_after_days"], 180);
+    let douyin = json["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["check_id"] == "link.wechat.douyin")
+        .expect("Douyin");
+    assert_eq!(douyin["stale"], true);
+    assert_eq!(
+        app.api_requirement(req, "at=2021-10-17").await.json()["evidence"]["stale"],
+        0
+    );
+}

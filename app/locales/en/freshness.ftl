@@ -16,3 +16,7 @@ req-failing-overdue = overdue { $days ->
     }
 req-failing-stale = (stale evidence, { $days } days old)
 req-failing-more = and { $count } more on the requirement's page
+requirements-n-of-observed = { $n } of { $known } observed, { $unknown } unknown
+requirements-fig-evidence = Age of the evidence
+requirements-highlight-upcoming-item-unknown = { $n } of { $known } observed checks comply now, { $unknown } unknown
+requirements-highlight-unknown = ; { $unknown } unknown

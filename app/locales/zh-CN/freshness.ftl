@@ -10,3 +10,7 @@ req-failing = 未合规
 req-failing-overdue = 已逾期 { $days } 天
 req-failing-stale = （证据已过时，距此日期 { $days } 天）
 req-failing-more = 另有 { $count } 个，见该要求的页面
+requirements-n-of-observed = 已观测的 { $known } 项中 { $n } 项，另有 { $unknown } 项未知
+requirements-fig-evidence = 证据新旧
+requirements-highlight-upcoming-item-unknown = 已观测的 { $known } 个检测项中目前 { $n } 个合规，另有 { $unknown } 个未知
+requirements-highlight-unknown = ；另有 { $unknown } 个未知
