@@ -306,6 +306,9 @@ pub struct CheckView {
     pub older: Option<String>,
     /// The status step chart.
     pub chart: Option<crate::charts::ChartView>,
+    /// Public milestones that concern the check (its kind and one of its platforms),
+    /// newest first: context, not a status.
+    pub milestones: Vec<TimelineEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -375,6 +375,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
         newer: Some("/checks/link.wechat.taobao?at=2021-10-17".into()),
         older: Some("/checks/link.wechat.taobao?page=3&at=2021-10-17".into()),
         chart: None,
+        milestones: Vec::new(),
     };
     let page = crate::pages::check_page(&chrome(false), &view);
     assert!(page.contains("href=\"/observations/7?at=2021-10-17\""));

@@ -307,3 +307,35 @@ async fn the_requirement_page_puts_who_did_not_comply_first_and_keeps_stale_and_
         0
     );
 }
+
+#[tokio::test]
+async fn check_pages_show_the_milestones_that_concern_them() {
+    let app = TestApp::new().await;
+    let page = app.check_page("payment.jd.alipay", "").await;
+    let html = page.html();
+    let section = html
+        .select(&sel("section.check-milestones"))
+        .next()
+        .expect("a milestones section");
+    let words = text(section);
+    // NDRC's 2025 statement that JD will soon accept Alipay states no status: it stays a
+    // milestone, shown here, and the check's status is not changed by it.
+    assert!(
+        words.contains("NDRC says JD will soon accept Alipay"),
+        "{words}"
+    );
+    assert!(words.contains("国家发展和改革委员会"), "cited: {words}");
+    let json = app.api_check("payment.jd.alipay", "").await.json();
+    assert_ne!(json["state"]["status"], "accepted");
+
+    // A check of another platform does not show it.
+    let other = app.check_page("payment.meituan.alipay", "").await.html();
+    let shown: String = other
+        .select(&sel("section.check-milestones"))
+        .map(text)
+        .collect();
+    assert!(!shown.contains("JD"), "{shown}");
+
+    let zh = app.check_page("payment.jd.alipay", "lang=zh-CN").await.body;
+    assert!(zh.contains("与此检查项有关的公开大事记"));
+}

@@ -20,3 +20,5 @@ requirements-n-of-observed = { $n } of { $known } observed, { $unknown } unknown
 requirements-fig-evidence = Age of the evidence
 requirements-highlight-upcoming-item-unknown = { $n } of { $known } observed checks comply now, { $unknown } unknown
 requirements-highlight-unknown = ; { $unknown } unknown
+check-milestones-heading = Public milestones about this check
+check-milestones-intro = Dated public events that concern these platforms. A milestone is context, not a status: only an observation citing a source that states the status changes the cell.

@@ -14,3 +14,5 @@ requirements-n-of-observed = 已观测的 { $known } 项中 { $n } 项，另有 
 requirements-fig-evidence = 证据新旧
 requirements-highlight-upcoming-item-unknown = 已观测的 { $known } 个检测项中目前 { $n } 个合规，另有 { $unknown } 个未知
 requirements-highlight-unknown = ；另有 { $unknown } 个未知
+check-milestones-heading = 与此检查项有关的公开大事记
+check-milestones-intro = 与这些平台有关的公开事件（附日期）。大事记只是背景，并非状态：只有引用明确说明状态的来源的观察记录才会改变格子里的状态。

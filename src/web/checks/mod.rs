@@ -155,8 +155,24 @@ async fn check_view(
         })
         .collect();
     let chart = check_chart(reads, &r, c, as_of, lang).await?;
+    // Milestones of the check's kind naming one of its platforms, newest first.
+    let mut milestones: Vec<&crate::domain::Milestone> = r
+        .milestones
+        .iter()
+        .filter(|m| m.kinds.iter().any(|k| *k == c.kind))
+        .filter(|m| {
+            m.platforms
+                .iter()
+                .any(|p| *p == c.subject || *p == c.object)
+        })
+        .collect();
+    milestones.sort_by_key(|m| std::cmp::Reverse(m.date));
     Ok(CheckView {
         chart,
+        milestones: milestones
+            .into_iter()
+            .map(|m| present::milestone_entry(&r, m, present::Audience::Reader(lang)))
+            .collect(),
         id: c.id.clone(),
         kind_name: name(&kind.name_zh, &kind.name_en),
         subject_label: name(&kind.subject_label_zh, &kind.subject_label_en),
