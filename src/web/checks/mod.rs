@@ -159,7 +159,7 @@ async fn check_view(
     let mut milestones: Vec<&crate::domain::Milestone> = r
         .milestones
         .iter()
-        .filter(|m| m.kinds.iter().any(|k| *k == c.kind))
+        .filter(|m| m.kinds.contains(&c.kind))
         .filter(|m| {
             m.platforms
                 .iter()
