@@ -128,6 +128,9 @@ pub struct CellView {
     pub disagreeing: Vec<OpinionView>,
     /// Days between the newest observation and the page's date.
     pub age_days: Option<i64>,
+    /// The newest evidence is older than the stale threshold at the page's date: the
+    /// status is the last word, not today's fact.
+    pub stale: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -166,12 +169,17 @@ pub struct OpennessView {
     pub buckets: Vec<Bucket>,
     /// The figure in words, e.g. "7 of 14 cross-group pairs accepted (50%)".
     pub headline: String,
+    /// How old the evidence is, in words: "11 checks: 2 with evidence from the last 180
+    /// days, 9 stale, 0 unknown; last real evidence 17 Oct 2021".
+    pub evidence: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bucket {
     pub status: StatusView,
     pub count: usize,
+    /// Of `count`, checks whose evidence is stale at the date.
+    pub stale: usize,
     pub share: f64,
 }
 
@@ -192,6 +200,24 @@ pub struct RequirementView {
     pub not_compliant: usize,
     pub unknown: usize,
     pub citation: CitationView,
+    /// The checks in scope that do not comply, named: who did not comply.
+    pub failing: Vec<FailingCheck>,
+    /// How old the evidence of the checks in scope is, in words.
+    pub evidence: String,
+    /// The requirement's own page (its full list).
+    pub href: String,
+}
+
+/// A check out of compliance with a requirement, as a card names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailingCheck {
+    pub title: String,
+    pub href: String,
+    pub status: StatusView,
+    /// Days since the deadline, when it has passed.
+    pub overdue_days: Option<i64>,
+    /// Days its evidence is old at the page's date, when that is stale.
+    pub stale_days: Option<i64>,
 }
 
 // Short-lived view data, built and rendered once per request: size does not matter.
@@ -286,6 +312,9 @@ pub struct CheckView {
     pub links: CheckLinks,
     /// The check's name in Chinese and in English, for its citation.
     pub cite_names: (String, String),
+    /// Public milestones that concern the check (its kind and one of its platforms),
+    /// newest first: context, not a status.
+    pub milestones: Vec<TimelineEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -552,6 +581,10 @@ pub struct ComplianceFigures {
     pub never_compliant: usize,
     /// Compliant at the end of the deadline day; `None` before it or without one.
     pub complied_at_deadline: Option<usize>,
+    /// With a known status at the deadline; `None` before it or without one.
+    pub known_at_deadline: Option<usize>,
+    /// How old the evidence of the checks in scope is, in words.
+    pub evidence: String,
     pub complied_late: usize,
     pub longest_delay_days: Option<i64>,
     /// Compliant now, with nothing observed by the deadline.

@@ -85,6 +85,7 @@ fn a_disputed_cell_names_every_side() {
             approximate: false,
         }],
         age_days: Some(0),
+        stale: false,
     };
     let html = cell_view(&cell, Lang::En).to_html();
     assert!(html.contains("cell disputed"));
@@ -262,6 +263,7 @@ fn matrix(simulated: bool) -> MatrixView {
                 latest: None,
                 disagreeing: Vec::new(),
                 age_days: None,
+                stale: false,
             })],
         }],
         ladder: Vec::new(),
@@ -335,6 +337,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
         latest: None,
         disagreeing: Vec::new(),
         age_days: None,
+        stale: false,
     };
     let header = Header {
         name: Name::new("微信", "WeChat"),
@@ -376,6 +379,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
         chart: None,
         links: Default::default(),
         cite_names: Default::default(),
+        milestones: Vec::new(),
     };
     let page = crate::pages::check_page(&chrome(false), &view);
     assert!(page.contains("href=\"/observations/7?at=2021-10-17\""));

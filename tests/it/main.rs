@@ -22,3 +22,4 @@ mod requirements;
 mod serve;
 mod simulator;
 mod storage;
+mod truth;
