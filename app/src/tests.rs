@@ -377,7 +377,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
     assert!(page.contains("href=\"/observations/7?at=2021-10-17\""));
     assert!(page.contains("failed: timeout") && page.contains("anomaly"));
     assert!(page.contains("&lt;i&gt;rule&lt;/i&gt;"));
-    assert!(page.contains("120 observation(s); page 2 of 3"));
+    assert!(page.contains("120 observations; page 2 of 3"));
     assert!(page.contains("rel=\"prev\" href=\"/checks/link.wechat.taobao?at=2021-10-17\""));
     assert!(page.contains("rel=\"next\""));
 }
