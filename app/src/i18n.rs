@@ -21,6 +21,16 @@ pub enum Lang {
 /// The Fluent files of each language: (language, file name, text). Each area of the UI
 /// keeps its own file so that messages are easy to find.
 pub const RESOURCES: &[(Lang, &str, &str)] = &[
+    (
+        Lang::En,
+        "print.ftl",
+        include_str!("../locales/en/print.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "print.ftl",
+        include_str!("../locales/zh-CN/print.ftl"),
+    ),
     (Lang::En, "core.ftl", include_str!("../locales/en/core.ftl")),
     (
         Lang::ZhCn,

@@ -280,6 +280,8 @@ pub struct CheckView {
     pub older: Option<String>,
     /// The status step chart.
     pub chart: Option<crate::charts::ChartView>,
+    /// A check of simulated platforms: demo data, bannered as such.
+    pub simulated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -340,6 +340,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
         note: None,
     };
     let view = CheckView {
+        simulated: false,
         id: "link.wechat.taobao".into(),
         kind_name: Name::new("链接", "Link sharing"),
         subject_label: Name::new("", "Host"),

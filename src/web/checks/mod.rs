@@ -157,6 +157,7 @@ async fn check_view(
     let chart = check_chart(reads, &r, c, as_of, lang).await?;
     Ok(CheckView {
         chart,
+        simulated: r.is_simulated_check(c),
         id: c.id.clone(),
         kind_name: name(&kind.name_zh, &kind.name_en),
         subject_label: name(&kind.subject_label_zh, &kind.subject_label_en),
