@@ -504,6 +504,51 @@ mod tests {
         assert!(many.starts_with("2 entries;"), "{many}");
     }
 
+    /// One Chinese term per concept: no zh-CN message uses a variant the glossary
+    /// (`app/locales/glossary.txt`) lists as drifted from the chosen term.
+    #[test]
+    fn one_chinese_term_per_concept() {
+        let glossary = include_str!("../locales/glossary.txt");
+        let mut drift = Vec::new();
+        let mut concepts = 0;
+        for line in glossary
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        {
+            let fields: Vec<&str> = line.split('|').map(str::trim).collect();
+            let [english, chosen, variants] = fields[..] else {
+                panic!("glossary line {line:?} is not `english | chosen | variants`");
+            };
+            assert!(
+                !chosen.is_empty(),
+                "glossary: {english} has no Chinese term"
+            );
+            concepts += 1;
+            let variants: Vec<&str> = variants
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .collect();
+            for (_, name, text) in RESOURCES.iter().filter(|(l, ..)| *l == Lang::ZhCn) {
+                for message in text.lines().filter(|l| !l.starts_with('#')) {
+                    for v in &variants {
+                        if message.contains(v) {
+                            drift.push(format!(
+                                "zh-CN/{name}: \"{v}\" for {english} (use {chosen}): {message}"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(concepts >= 10, "the glossary lists {concepts} concepts");
+        assert!(
+            drift.is_empty(),
+            "terms drifting from the glossary:\n{}",
+            drift.join("\n")
+        );
+    }
+
     #[test]
     fn tags_and_dates() {
         assert_eq!(Lang::from_tag("zh-Hans-CN"), Some(Lang::ZhCn));
