@@ -223,6 +223,9 @@ pub struct RequirementSummary {
     pub never_compliant: usize,
     /// Checks compliant at the end of the deadline day (when it has passed).
     pub complied_at_deadline: Option<usize>,
+    /// Checks with a known status at the deadline (the others were unknown then);
+    /// `None` before the deadline or without one.
+    pub known_at_deadline: Option<usize>,
     /// Compliant now after missing the deadline (observed not compliant at it).
     pub complied_late: usize,
     /// The longest delay among those that complied late, in days.
@@ -388,6 +391,13 @@ pub fn summarize(
         unknown: count(&|c| !c.evidence),
         never_compliant: count(&|c| c.outcome == Outcome::NeverCompliant),
         complied_at_deadline: passed.then(|| count(&|c| c.compliant_at_deadline == Some(true))),
+        known_at_deadline: passed.then(|| {
+            count(&|c| {
+                c.status_at_deadline
+                    .as_deref()
+                    .is_some_and(|s| s != UNKNOWN)
+            })
+        }),
         complied_late: count(&|c| c.outcome == Outcome::CompliedLate),
         compliant_unknown_at_deadline: count(&|c| c.outcome == Outcome::CompliantUnknownAtDeadline),
         longest_delay_days: checks

@@ -12,6 +12,10 @@ use std::path::{Path, PathBuf};
 /// The file read when no `--config` is given; missing is fine.
 pub const DEFAULT_CONFIG_FILE: &str = "hutong.toml";
 
+/// Evidence older than this many days at a page's date is stale, unless configured
+/// otherwise (`stale_after_days`).
+pub const DEFAULT_STALE_AFTER_DAYS: u32 = 180;
+
 /// The public URL when neither `public_url` nor a usable listen address says otherwise.
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
@@ -32,6 +36,10 @@ pub struct Config {
     /// absolute links in exports and feeds. Unset: `http://` + the listen address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
+    /// Evidence older than this many days at a page's date is shown as stale, and counted
+    /// apart in shares and compliance figures.
+    #[serde(default = "default_stale_after_days")]
+    pub stale_after_days: u32,
     /// The probe engine and its scheduler (`[probes]` in `hutong.toml`).
     #[serde(default)]
     pub probes: ProbeConfig,
@@ -49,10 +57,15 @@ impl Default for Config {
             log: "info".into(),
             max_connections: 8,
             public_url: None,
+            stale_after_days: DEFAULT_STALE_AFTER_DAYS,
             probes: ProbeConfig::default(),
             http: HttpConfig::default(),
         }
     }
+}
+
+fn default_stale_after_days() -> u32 {
+    DEFAULT_STALE_AFTER_DAYS
 }
 
 /// `[http]`: limits on client connections, so that slow or half-open clients cannot hold
@@ -140,6 +153,7 @@ impl fmt::Debug for Config {
             .field("log", &self.log)
             .field("max_connections", &self.max_connections)
             .field("public_url", &self.public_url)
+            .field("stale_after_days", &self.stale_after_days)
             .field("probes", &self.probes)
             .field("http", &self.http)
             .finish()
@@ -206,6 +220,7 @@ impl Config {
                 "log",
                 "max_connections",
                 "public_url",
+                "stale_after_days",
             ]))
             .merge(Env::prefixed("HUTONG_PROBES__").map(|k| format!("probes.{k}").into()))
             .merge(Env::prefixed("HUTONG_HTTP__").map(|k| format!("http.{k}").into()))
@@ -272,6 +287,20 @@ mod tests {
             assert_eq!(config.listen.port(), 9001);
             assert_eq!(config.database_url, "sqlite://x.db");
             assert_eq!(config.catalog_dir, PathBuf::from("catalog"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_stale_threshold_comes_from_the_file_or_the_environment() {
+        assert_eq!(Config::default().stale_after_days, 180);
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("hutong.toml", "stale_after_days = 90")?;
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(config.stale_after_days, 90);
+            jail.set_env("HUTONG_STALE_AFTER_DAYS", "365");
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(config.stale_after_days, 365);
             Ok(())
         });
     }

@@ -27,6 +27,7 @@ pub struct Application {
     schedule: bool,
     alert_after: chrono::Duration,
     public_url: String,
+    stale_after_days: u32,
     limits: ConnectionLimits,
 }
 
@@ -231,6 +232,7 @@ impl Application {
             schedule: config.probes.schedule,
             alert_after: chrono::Duration::minutes(config.probes.alert_after_minutes.max(1)),
             public_url: config.public_url(),
+            stale_after_days: config.stale_after_days,
             limits,
         })
     }
@@ -269,6 +271,7 @@ impl Application {
             packs: Arc::new(self.probes.summaries.clone()),
             probe_alert_after: self.alert_after,
             public_url: self.public_url.clone(),
+            stale_after_days: self.stale_after_days,
             memo: Default::default(),
             png: Default::default(),
         });

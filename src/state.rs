@@ -5,8 +5,79 @@
 
 use crate::domain::{Check, Kind, ObservationRecord, Reference, UNKNOWN};
 use crate::domain::{CheckState, OPEN_SCORE};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
+
+/// How old a check's newest evidence is at a date: Beijing calendar days from the day it
+/// was observed to the page's day (the count deadlines use). Evidence more than the
+/// threshold's days old is stale: still the latest word, but not today's fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EvidenceAge {
+    pub days: i64,
+    pub stale: bool,
+    pub last_evidence_at: DateTime<Utc>,
+}
+
+/// The age of `observed_at` at `at`, stale after `stale_after_days`.
+pub fn age_at(observed_at: DateTime<Utc>, at: DateTime<Utc>, stale_after_days: u32) -> EvidenceAge {
+    let days = (crate::time::shanghai_day(at) - crate::time::shanghai_day(observed_at)).num_days();
+    EvidenceAge {
+        days,
+        stale: days > i64::from(stale_after_days),
+        last_evidence_at: observed_at,
+    }
+}
+
+/// The age of a check's newest evidence at `at`; `None` when its status is unknown
+/// (never observed, or the newest word is a failure): unknown is counted apart.
+pub fn evidence_age(
+    state: &CheckState,
+    at: DateTime<Utc>,
+    stale_after_days: u32,
+) -> Option<EvidenceAge> {
+    let latest = state.latest.as_ref().filter(|o| o.status != UNKNOWN)?;
+    Some(age_at(latest.observed_at, at, stale_after_days))
+}
+
+/// Checks by the age of their evidence: fresh, stale and unknown are told apart, never
+/// folded into one another.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Freshness {
+    pub total: usize,
+    /// Known status, evidence at most the threshold's days old.
+    pub fresh: usize,
+    /// Known status, evidence older than the threshold.
+    pub stale: usize,
+    /// No known status.
+    pub unknown: usize,
+    /// The newest evidence of any of them.
+    pub last_evidence_at: Option<DateTime<Utc>>,
+}
+
+/// Counts `states` (`None`: a check never observed) by the age of their evidence at `at`.
+pub fn freshness<'a>(
+    states: impl IntoIterator<Item = Option<&'a CheckState>>,
+    at: DateTime<Utc>,
+    stale_after_days: u32,
+) -> Freshness {
+    let mut f = Freshness::default();
+    for state in states {
+        f.total += 1;
+        match state.and_then(|s| evidence_age(s, at, stale_after_days)) {
+            None => f.unknown += 1,
+            Some(age) => {
+                if age.stale {
+                    f.stale += 1;
+                } else {
+                    f.fresh += 1;
+                }
+                f.last_evidence_at = f.last_evidence_at.max(Some(age.last_evidence_at));
+            }
+        }
+    }
+    f
+}
 
 /// Groups `state_as_of` rows by check, for every declared check (unobserved ones included).
 pub fn states<'a>(
@@ -176,6 +247,41 @@ mod tests {
         let others = s.disagreeing();
         assert_eq!(others.len(), 1);
         assert_eq!(others[0].source_id.as_deref(), Some("cls"));
+    }
+
+    #[test]
+    fn evidence_is_stale_after_the_threshold_at_the_page_date() {
+        let checks: Vec<Check> = ["a", "b", "c"]
+            .iter()
+            .map(|o| Check {
+                id: format!("payment.x.{o}"),
+                kind: "payment".into(),
+                subject: "x".into(),
+                object: (*o).into(),
+            })
+            .collect();
+        // Observed 2021-10-01 and 2021-10-17 (Beijing days); c never.
+        let rows = vec![
+            obs(1, "payment.x.a", 1, "accepted", "s"),
+            obs(2, "payment.x.b", 17, "not_accepted", "s"),
+        ];
+        let states = states(&checks, rows);
+        let at = |y, m, d| chrono::TimeZone::with_ymd_and_hms(&Utc, y, m, d, 12, 0, 0).unwrap();
+        let of = |id: &str| states.get(id);
+        // At the article's date both are fresh.
+        let f = freshness(checks.iter().map(|c| of(&c.id)), at(2021, 10, 17), 180);
+        assert_eq!((f.total, f.fresh, f.stale, f.unknown), (3, 2, 0, 1));
+        // 180 days later b is exactly at the threshold (fresh), a is past it (stale).
+        let later = at(2021, 10, 17) + chrono::Duration::days(180);
+        let f = freshness(checks.iter().map(|c| of(&c.id)), later, 180);
+        assert_eq!((f.fresh, f.stale, f.unknown), (1, 1, 1));
+        assert_eq!(
+            f.last_evidence_at,
+            Some(chrono::TimeZone::with_ymd_and_hms(&Utc, 2021, 10, 17, 0, 0, 0).unwrap())
+        );
+        let age = evidence_age(&states["payment.x.a"], later, 180).unwrap();
+        assert_eq!((age.days, age.stale), (196, true));
+        assert!(evidence_age(&states["payment.x.c"], later, 180).is_none());
     }
 
     #[test]

@@ -200,17 +200,25 @@ pub fn cell_view(cell: &CellView, lang: Lang) -> impl IntoView + use<> {
             </div>
         }
     });
-    let class = if cell.disagreeing.is_empty() {
-        "cell"
-    } else {
-        "cell disputed"
-    };
+    // Old evidence says so in words; the hatching in the stylesheet is the pattern.
+    let stale = cell.stale.then(|| {
+        let days = cell.age_days.unwrap_or_default();
+        view! { <span class="stale-note">{lang.t_args("cell-stale", &[("days", days.into())])}</span> }
+    });
+    let mut class = String::from("cell");
+    if !cell.disagreeing.is_empty() {
+        class.push_str(" disputed");
+    }
+    if cell.stale {
+        class.push_str(" stale");
+    }
     view! {
         <div class=class>
             <a class="cell-link" href=cell.href.clone() aria-label=lang.t_args("cell-check-label", &[("id", cell.check_id.clone().into())])>
                 {status_badge(&cell.status, lang)}
             </a>
             {known}
+            {stale}
             {disagreement}
         </div>
     }
@@ -230,15 +238,27 @@ pub fn header_view(h: &Header, lang: Lang) -> impl IntoView + use<> {
 
 /// Share of checks per status at one date, as a bar (CSS widths) and a table.
 pub fn openness_view(o: &OpennessView, lang: Lang) -> impl IntoView + use<> {
+    // Each status is one band of fresh evidence and one, hatched, of stale evidence.
+    let colon = if lang == Lang::En { ": " } else { "：" };
     let bar = o
         .buckets
         .iter()
-        .filter(|b| b.count > 0)
-        .map(|b| {
-            let style = format!("width: {:.2}%", b.share * 100.0);
-            let class = format!("seg {}", b.status.tone());
-            let colon = if lang == Lang::En { ": " } else { "：" };
-            let label = format!("{}{colon}{}", b.status.label.get(lang), b.count);
+        .flat_map(|b| {
+            let fresh = b.count - b.stale.min(b.count);
+            let per = if b.count == 0 { 0.0 } else { b.share / b.count as f64 };
+            [(fresh, false), (b.stale.min(b.count), true)]
+                .into_iter()
+                .filter(|(n, _)| *n > 0)
+                .map(move |(n, stale)| (b, n, stale, per * n as f64))
+        })
+        .map(|(b, n, stale, share)| {
+            let style = format!("width: {:.2}%", share * 100.0);
+            let mut class = format!("seg {}", b.status.tone());
+            let mut label = format!("{}{colon}{n}", b.status.label.get(lang));
+            if stale {
+                class.push_str(" stale");
+                label = lang.t_args("openness-stale-segment", &[("label", label.into())]);
+            }
             let title = label.clone();
             view! { <span class=class style=style title=title><span class="seg-label">{label}</span></span> }
         })
@@ -251,6 +271,7 @@ pub fn openness_view(o: &OpennessView, lang: Lang) -> impl IntoView + use<> {
                 <tr>
                     <th scope="row">{status_badge(&b.status, lang)}</th>
                     <td class="num">{b.count}</td>
+                    <td class="num stale-count">{b.stale}</td>
                     <td class="num">{format!("{:.0}%", b.share * 100.0)}</td>
                 </tr>
             }
@@ -258,10 +279,10 @@ pub fn openness_view(o: &OpennessView, lang: Lang) -> impl IntoView + use<> {
         .collect_view();
     view! {
         <figure class="openness">
-            <figcaption><strong>{o.caption.clone()}</strong>" — "{o.headline.clone()}</figcaption>
+            <figcaption><strong>{o.caption.clone()}</strong>" — "{o.headline.clone()}<br/><span class="evidence-age">{o.evidence.clone()}</span></figcaption>
             <div class="bar" role="img" aria-label=o.headline.clone()>{bar}</div>
             <table class="compact">
-                <thead><tr><th scope="col">{lang.t("openness-status")}</th><th scope="col">{lang.t("openness-checks")}</th><th scope="col">{lang.t("openness-share")}</th></tr></thead>
+                <thead><tr><th scope="col">{lang.t("openness-status")}</th><th scope="col">{lang.t("openness-checks")}</th><th scope="col">{lang.t("openness-stale")}</th><th scope="col">{lang.t("openness-share")}</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </figure>
@@ -342,16 +363,44 @@ pub fn requirement_view(r: &RequirementView, lang: Lang) -> impl IntoView + use<
             ("unknown", r.unknown.into()),
         ],
     );
+    // Who did not comply, by name: the first few, then a link to the full list.
+    const NAMED: usize = 8;
+    let failing = (!r.failing.is_empty()).then(|| {
+        let items = r
+            .failing
+            .iter()
+            .take(NAMED)
+            .map(|f| {
+                let overdue = f.overdue_days.map(|days| {
+                    view! { {if lang == Lang::En { ", " } else { "，" }}<strong class="overdue-days">{lang.t_args("req-failing-overdue", &[("days", days.into())])}</strong> }
+                });
+                let stale = f.stale_days.map(|days| {
+                    view! { " "<span class="stale-note">{lang.t_args("req-failing-stale", &[("days", days.into())])}</span> }
+                });
+                view! {
+                    <li><a href=f.href.clone()>{f.title.clone()}</a>{if lang == Lang::En { ": " } else { "：" }}{status_badge(&f.status, lang)}{overdue}{stale}</li>
+                }
+            })
+            .collect_view();
+        let more = (r.failing.len() > NAMED).then(|| {
+            view! { <li><a href=r.href.clone()>{lang.t_args("req-failing-more", &[("count", (r.failing.len() - NAMED).into())])}</a></li> }
+        });
+        view! {
+            <dt>{lang.t("req-failing")}</dt>
+            <dd><ul class="failing">{items}{more}</ul></dd>
+        }
+    });
     view! {
         <article class=class id=format!("req-{}", r.id)>
-            <h3>{name_view(&r.title, lang)}</h3>
+            <h3><a href=r.href.clone()>{name_view(&r.title, lang)}</a></h3>
             <dl>
                 <dt>{lang.t("req-authority")}</dt><dd>{name_view(&r.authority, lang)}</dd>
                 <dt>{lang.t("req-issued")}</dt><dd><time datetime=r.issued.to_string()>{lang.date(r.issued)}</time></dd>
                 <dt>{lang.t("req-deadline")}</dt><dd>{deadline}" — "<strong>{r.deadline_state.clone()}</strong></dd>
                 <dt>{lang.t("req-compliant-statuses")}</dt><dd>{compliant}</dd>
                 <dt>{lang.t("req-in-scope")}</dt>
-                <dd>{counts}</dd>
+                <dd>{counts}<br/><span class="evidence-age">{r.evidence.clone()}</span></dd>
+                {failing}
                 <dt>{lang.t("req-source")}</dt><dd>{citation_view(&r.citation, lang)}</dd>
             </dl>
         </article>

@@ -87,6 +87,16 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         "exports.ftl",
         include_str!("../locales/zh-CN/exports.ftl"),
     ),
+    (
+        Lang::En,
+        "freshness.ftl",
+        include_str!("../locales/en/freshness.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "freshness.ftl",
+        include_str!("../locales/zh-CN/freshness.ftl"),
+    ),
 ];
 
 struct Bundles {

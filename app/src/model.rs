@@ -126,6 +126,9 @@ pub struct CellView {
     pub disagreeing: Vec<OpinionView>,
     /// Days between the newest observation and the page's date.
     pub age_days: Option<i64>,
+    /// The newest evidence is older than the stale threshold at the page's date: the
+    /// status is the last word, not today's fact.
+    pub stale: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -164,12 +167,17 @@ pub struct OpennessView {
     pub buckets: Vec<Bucket>,
     /// The figure in words, e.g. "7 of 14 cross-group pairs accepted (50%)".
     pub headline: String,
+    /// How old the evidence is, in words: "11 checks: 2 with evidence from the last 180
+    /// days, 9 stale, 0 unknown; last real evidence 17 Oct 2021".
+    pub evidence: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bucket {
     pub status: StatusView,
     pub count: usize,
+    /// Of `count`, checks whose evidence is stale at the date.
+    pub stale: usize,
     pub share: f64,
 }
 
@@ -190,6 +198,24 @@ pub struct RequirementView {
     pub not_compliant: usize,
     pub unknown: usize,
     pub citation: CitationView,
+    /// The checks in scope that do not comply, named: who did not comply.
+    pub failing: Vec<FailingCheck>,
+    /// How old the evidence of the checks in scope is, in words.
+    pub evidence: String,
+    /// The requirement's own page (its full list).
+    pub href: String,
+}
+
+/// A check out of compliance with a requirement, as a card names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailingCheck {
+    pub title: String,
+    pub href: String,
+    pub status: StatusView,
+    /// Days since the deadline, when it has passed.
+    pub overdue_days: Option<i64>,
+    /// Days its evidence is old at the page's date, when that is stale.
+    pub stale_days: Option<i64>,
 }
 
 // Short-lived view data, built and rendered once per request: size does not matter.
@@ -282,6 +308,9 @@ pub struct CheckView {
     pub chart: Option<crate::charts::ChartView>,
     /// A check of simulated platforms: demo data, bannered as such.
     pub simulated: bool,
+    /// Public milestones that concern the check (its kind and one of its platforms),
+    /// newest first: context, not a status.
+    pub milestones: Vec<TimelineEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -541,6 +570,10 @@ pub struct ComplianceFigures {
     pub never_compliant: usize,
     /// Compliant at the end of the deadline day; `None` before it or without one.
     pub complied_at_deadline: Option<usize>,
+    /// With a known status at the deadline; `None` before it or without one.
+    pub known_at_deadline: Option<usize>,
+    /// How old the evidence of the checks in scope is, in words.
+    pub evidence: String,
     pub complied_late: usize,
     pub longest_delay_days: Option<i64>,
     /// Compliant now, with nothing observed by the deadline.

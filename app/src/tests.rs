@@ -84,6 +84,7 @@ fn a_disputed_cell_names_every_side() {
             approximate: false,
         }],
         age_days: Some(0),
+        stale: false,
     };
     let html = cell_view(&cell, Lang::En).to_html();
     assert!(html.contains("cell disputed"));
@@ -260,6 +261,7 @@ fn matrix(simulated: bool) -> MatrixView {
                 latest: None,
                 disagreeing: Vec::new(),
                 age_days: None,
+                stale: false,
             })],
         }],
         ladder: Vec::new(),
@@ -333,6 +335,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
         latest: None,
         disagreeing: Vec::new(),
         age_days: None,
+        stale: false,
     };
     let header = Header {
         name: Name::new("微信", "WeChat"),
@@ -373,6 +376,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
         newer: Some("/checks/link.wechat.taobao?at=2021-10-17".into()),
         older: Some("/checks/link.wechat.taobao?page=3&at=2021-10-17".into()),
         chart: None,
+        milestones: Vec::new(),
     };
     let page = crate::pages::check_page(&chrome(false), &view);
     assert!(page.contains("href=\"/observations/7?at=2021-10-17\""));

@@ -14,6 +14,8 @@ pub struct AppState {
     pub probe_alert_after: chrono::Duration,
     /// Where readers reach this server (`public_url`): absolute links in exports and feeds.
     pub public_url: String,
+    /// Evidence older than this many days at a page's date is stale (`stale_after_days`).
+    pub stale_after_days: u32,
     /// Results kept while the data stays the same (see [`crate::storage::memo`]).
     pub memo: Arc<Memo>,
     /// Chart PNGs: drawn once, kept, shared and queued (see [`super::png`]).
@@ -28,6 +30,7 @@ impl AppState {
             packs: Arc::new(Vec::new()),
             probe_alert_after: chrono::Duration::hours(1),
             public_url: crate::config::DEFAULT_PUBLIC_URL.to_string(),
+            stale_after_days: crate::config::DEFAULT_STALE_AFTER_DAYS,
             memo: Default::default(),
             png: Default::default(),
         }

@@ -236,7 +236,7 @@ pub async fn get_matrix(as_of: AsOf, params: Params, reads: Reads) -> ApiResult 
         .iter()
         .map(|c| {
             let mut v = check_json(c);
-            v["state"] = state_json(states.get(&c.id));
+            v["state"] = state_json(states.get(&c.id), &as_of);
             v
         })
         .collect();

@@ -74,6 +74,9 @@ pub async fn show_overview(
 struct Snapshot<'a> {
     reference: &'a Reference,
     states: HashMap<String, CheckState>,
+    /// The instant the states are read at: evidence ages are counted against it.
+    at: chrono::DateTime<Utc>,
+    stale_after_days: u32,
 }
 
 async fn overview(
@@ -91,6 +94,8 @@ async fn overview(
     let now = Snapshot {
         reference: r,
         states,
+        at: as_of.instant,
+        stale_after_days: as_of.stale_after_days,
     };
 
     // "Then": the day before the earliest deadline (how things stood when regulators
@@ -105,6 +110,8 @@ async fn overview(
             Snapshot {
                 reference: r,
                 states: states_at(reads, r, time::end_of_day(day, SHANGHAI), None, false).await?,
+                at: time::end_of_day(day, SHANGHAI),
+                stale_after_days: as_of.stale_after_days,
             },
         )),
         None => None,
@@ -200,7 +207,8 @@ async fn overview(
     .iter()
     .filter_map(|p| p.alert(Audience::Reader(lang)))
     .collect();
-    let deadlines = deadline_highlights(reads, as_of.instant, &query, lang).await?;
+    let deadlines =
+        deadline_highlights(reads, as_of.instant, &query, as_of.stale_after_days, lang).await?;
     let charts = overview_charts(reads, r, as_of, lang).await?;
     Ok(OverviewView {
         charts,
@@ -272,16 +280,28 @@ fn openness_view(
             ],
         )
     };
+    let states = || checks.iter().map(|c| snap.states.get(&c.id));
+    let freshness = state::freshness(states(), snap.at, snap.stale_after_days);
+    let stale_of = |status: &str| {
+        states()
+            .flatten()
+            .filter(|s| s.status() == status)
+            .filter_map(|s| state::evidence_age(s, snap.at, snap.stale_after_days))
+            .filter(|a| a.stale)
+            .count()
+    };
     Some(OpennessView {
         caption,
         date: day,
         total: d.total,
+        evidence: present::freshness_words(&freshness, snap.stale_after_days, lang),
         buckets: d
             .counts
             .iter()
             .map(|(id, count)| Bucket {
                 status: present::status_view(Some(kind), id, lang),
                 count: *count,
+                stale: stale_of(id),
                 share: if d.total == 0 {
                     0.0
                 } else {
@@ -303,6 +323,40 @@ fn requirement_view(
 ) -> RequirementView {
     let c = compliance::standing(r, req, as_of.instant, states);
     let kind = r.kind(&req.scope.kind);
+    let query = present::date_query(as_of, lang);
+    let in_scope = compliance::checks_in_scope(r, req);
+    let age = |id: &str| {
+        states
+            .get(id)
+            .and_then(|s| state::evidence_age(s, as_of.instant, as_of.stale_after_days))
+    };
+    let evidence = present::freshness_words(
+        &state::freshness(
+            in_scope.iter().map(|ch| states.get(&ch.id)),
+            as_of.instant,
+            as_of.stale_after_days,
+        ),
+        as_of.stale_after_days,
+        lang,
+    );
+    // Out of compliance, longest overdue first (all share the deadline: then by name).
+    let mut failing: Vec<FailingCheck> = in_scope
+        .iter()
+        .filter_map(|ch| {
+            let status = states
+                .get(&ch.id)
+                .map_or(crate::domain::UNKNOWN, CheckState::status);
+            (compliance::complies(req, status) == Some(false)).then(|| FailingCheck {
+                title: present::check_title(r, ch, lang),
+                href: format!("/checks/{}{query}", ch.id),
+                status: present::status_view(kind, status, lang),
+                // The one day count: days from the deadline's day to the page's day.
+                overdue_days: c.deadline.days_since,
+                stale_days: age(&ch.id).filter(|a| a.stale).map(|a| a.days),
+            })
+        })
+        .collect();
+    failing.sort_by(|a, b| a.title.cmp(&b.title));
     let (deadline, deadline_state, overdue) = match req.deadline {
         None => (None, lang.t("req-no-deadline"), false),
         Some(d) => {
@@ -347,6 +401,9 @@ fn requirement_view(
         not_compliant: c.not_compliant,
         unknown: c.unknown,
         citation: present::source_citation(r, &req.source, Audience::Reader(lang)),
+        failing,
+        evidence,
+        href: format!("/requirements/{}{query}", req.id),
     }
 }
 

@@ -184,6 +184,9 @@ pub struct AsOf {
     /// The instant queried: the end of `day` in Beijing time, or now for today.
     pub instant: DateTime<Utc>,
     pub is_today: bool,
+    /// Evidence older than this many days at `day` is stale (`stale_after_days`): the age
+    /// of evidence is counted against the page's date, not the clock.
+    pub stale_after_days: u32,
 }
 
 impl AsOf {
@@ -192,7 +195,13 @@ impl AsOf {
             day: time::today(),
             instant: Utc::now(),
             is_today: true,
+            stale_after_days: crate::config::DEFAULT_STALE_AFTER_DAYS,
         }
+    }
+
+    /// How old evidence observed at `observed_at` is at this date, and whether it is stale.
+    pub fn age_of(&self, observed_at: DateTime<Utc>) -> crate::state::EvidenceAge {
+        crate::state::age_at(observed_at, self.instant, self.stale_after_days)
     }
 
     /// The date named by `value` (parameter `key`), today when there is none.
@@ -209,6 +218,7 @@ impl AsOf {
             day,
             instant: time::end_of_day(day, SHANGHAI),
             is_today: false,
+            stale_after_days: crate::config::DEFAULT_STALE_AFTER_DAYS,
         })
     }
 
@@ -218,12 +228,14 @@ impl AsOf {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for AsOf {
+impl FromRequestParts<AppState> for AsOf {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<AsOf, WebError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<AsOf, WebError> {
         let lang = ReaderLang::of(parts);
-        AsOf::parse(Params::of(parts).get("at"), "at", lang)
+        let mut as_of = AsOf::parse(Params::of(parts).get("at"), "at", lang)?;
+        as_of.stale_after_days = state.stale_after_days;
+        Ok(as_of)
     }
 }
 

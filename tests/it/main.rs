@@ -21,3 +21,4 @@ mod requirements;
 mod serve;
 mod simulator;
 mod storage;
+mod truth;

@@ -49,7 +49,6 @@ requirements-col-check = Check
 requirements-col-at-deadline = At the deadline
 requirements-col-now = Now
 requirements-col-outcome = Compliance
-requirements-col-since = Compliant since
 requirements-col-late = After the deadline
 requirements-outcome-unknown = Unknown: no evidence
 requirements-outcome-never = Never compliant

@@ -36,7 +36,6 @@ requirements-col-check = 检查项
 requirements-col-at-deadline = 期限届满时
 requirements-col-now = 目前
 requirements-col-outcome = 合规情况
-requirements-col-since = 合规起始
 requirements-col-late = 期限之后
 requirements-outcome-unknown = 未知：无证据
 requirements-outcome-never = 从未合规

@@ -1,7 +1,7 @@
 use crate::charts::chart_figure;
 use crate::components::{
     cell_view, citation_view, date_query, header_view, opinion_view, status_badge, time_view,
-    words_view,
+    timeline_entry_view, words_view,
 };
 use crate::i18n::Lang;
 use crate::layout::render_document;
@@ -109,6 +109,20 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
             </section>
         }
     });
+    let milestones = (!c.milestones.is_empty()).then(|| {
+        let items = c
+            .milestones
+            .iter()
+            .map(|m| timeline_entry_view(m, lang))
+            .collect_view();
+        view! {
+            <section aria-labelledby="h-milestones" class="check-milestones">
+                <h2 id="h-milestones">{lang.t("check-milestones-heading")}</h2>
+                <p>{lang.t("check-milestones-intro")}</p>
+                <ol class="timeline">{items}</ol>
+            </section>
+        }
+    });
     let body = view! {
         <p class="crumbs"><a href=format!("/{}", date_query(chrome))>{lang.t("nav-overview")}</a>" › "{c.kind_name.get(lang).to_string()}</p>
         <h1>
@@ -128,6 +142,7 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
             <ul class="opinions">{current}</ul>
         </section>
         {chart}
+        {milestones}
         <section aria-labelledby="h-history">
             <h2 id="h-history">{lang.t("check-history-heading")}</h2>
             <p>{lang.t("check-history-intro")}</p>

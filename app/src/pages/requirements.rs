@@ -105,6 +105,22 @@ fn figures_view(r: &RequirementItem, lang: Lang) -> impl IntoView + use<> {
             &[("n", n.into()), ("m", f.in_scope.into())],
         )
     };
+    // A share of the observed ones, with the unknown ones said: "0 of 9" when 8 of the
+    // 9 were unknown would read as 9 refusals.
+    let of_observed = |n: usize, known: usize| {
+        if known == f.in_scope {
+            of(n)
+        } else {
+            lang.t_args(
+                "requirements-n-of-observed",
+                &[
+                    ("n", n.into()),
+                    ("known", known.into()),
+                    ("unknown", (f.in_scope - known.min(f.in_scope)).into()),
+                ],
+            )
+        }
+    };
     let mut rows = vec![
         row(
             "fig-in-scope",
@@ -115,7 +131,13 @@ fn figures_view(r: &RequirementItem, lang: Lang) -> impl IntoView + use<> {
         row(
             "fig-compliant-now",
             lang.t("requirements-fig-compliant-now"),
-            of(f.compliant_now),
+            of_observed(f.compliant_now, f.in_scope - f.unknown.min(f.in_scope)),
+        )
+        .into_any(),
+        row(
+            "fig-evidence",
+            lang.t("requirements-fig-evidence"),
+            f.evidence.clone(),
         )
         .into_any(),
     ];
@@ -124,7 +146,7 @@ fn figures_view(r: &RequirementItem, lang: Lang) -> impl IntoView + use<> {
             row(
                 "fig-at-deadline",
                 lang.t("requirements-fig-at-deadline"),
-                of(n),
+                of_observed(n, f.known_at_deadline.unwrap_or(f.in_scope)),
             )
             .into_any(),
         );
@@ -312,9 +334,6 @@ pub fn requirement_page(chrome: &Chrome, data: &RequirementPageView) -> String {
                     .unwrap_or_else(|| "—".into_any());
                 view! { <td class="at-deadline">{cell}</td> }
             });
-            let since = c
-                .compliant_since
-                .map_or_else(|| "—".to_string(), |d| lang.date(d));
             let late = match (c.delay_days, c.overdue_days) {
                 (Some(d), _) if c.outcome == ComplianceOutcome::CompliantUnknownAtDeadline => {
                     lang.t_args("requirements-days-first-seen", &[("days", d.into())])
@@ -330,7 +349,6 @@ pub fn requirement_page(chrome: &Chrome, data: &RequirementPageView) -> String {
                     {at_deadline}
                     <td class="now">{status_badge(&c.status_now, lang)}</td>
                     <td class="outcome">{outcome_text(c, lang)}</td>
-                    <td class="since">{since}</td>
                     <td class="late num">{late}</td>
                 </tr>
             }
@@ -380,7 +398,6 @@ pub fn requirement_page(chrome: &Chrome, data: &RequirementPageView) -> String {
                         {at_deadline_head}
                         <th scope="col">{lang.t("requirements-col-now")}</th>
                         <th scope="col">{lang.t("requirements-col-outcome")}</th>
-                        <th scope="col">{lang.t("requirements-col-since")}</th>
                         <th scope="col">{lang.t("requirements-col-late")}</th>
                     </tr>
                 </thead>
@@ -431,7 +448,13 @@ pub fn deadline_highlights_view(chrome: &Chrome, h: &DeadlineHighlights) -> impl
                         ("days", r.figures.overdue_days.unwrap_or(0).into()),
                     ],
                 );
-                view! { <li><a href=r.href.clone()>{local_name(&r.title, lang)}</a>": "{text}</li> }
+                let unknown = (r.figures.unknown > 0).then(|| {
+                    lang.t_args(
+                        "requirements-highlight-unknown",
+                        &[("unknown", r.figures.unknown.into())],
+                    )
+                });
+                view! { <li><a href=r.href.clone()>{local_name(&r.title, lang)}</a>": "{text}{unknown}</li> }
             })
             .collect_view();
         view! {
@@ -449,13 +472,23 @@ pub fn deadline_highlights_view(chrome: &Chrome, h: &DeadlineHighlights) -> impl
                     .as_ref()
                     .map(|d| format!("{} — {}", deadline_text(d, lang), standing_text(d, lang)))
                     .unwrap_or_default();
-                let text = lang.t_args(
-                    "requirements-highlight-upcoming-item",
-                    &[
-                        ("n", r.figures.compliant_now.into()),
-                        ("m", r.figures.in_scope.into()),
-                    ],
-                );
+                let f = &r.figures;
+                let text = if f.unknown == 0 {
+                    lang.t_args(
+                        "requirements-highlight-upcoming-item",
+                        &[("n", f.compliant_now.into()), ("m", f.in_scope.into())],
+                    )
+                } else {
+                    // Unknown is not "does not comply": the share is of the observed ones.
+                    lang.t_args(
+                        "requirements-highlight-upcoming-item-unknown",
+                        &[
+                            ("n", f.compliant_now.into()),
+                            ("known", (f.in_scope - f.unknown.min(f.in_scope)).into()),
+                            ("unknown", f.unknown.into()),
+                        ],
+                    )
+                };
                 view! { <li><a href=r.href.clone()>{local_name(&r.title, lang)}</a>": "{when}"; "{text}</li> }
             })
             .collect_view();

@@ -155,9 +155,25 @@ async fn check_view(
         })
         .collect();
     let chart = check_chart(reads, &r, c, as_of, lang).await?;
+    // Milestones of the check's kind naming one of its platforms, newest first.
+    let mut milestones: Vec<&crate::domain::Milestone> = r
+        .milestones
+        .iter()
+        .filter(|m| m.kinds.contains(&c.kind))
+        .filter(|m| {
+            m.platforms
+                .iter()
+                .any(|p| *p == c.subject || *p == c.object)
+        })
+        .collect();
+    milestones.sort_by_key(|m| std::cmp::Reverse(m.date));
     Ok(CheckView {
         chart,
         simulated: r.is_simulated_check(c),
+        milestones: milestones
+            .into_iter()
+            .map(|m| present::milestone_entry(&r, m, present::Audience::Reader(lang)))
+            .collect(),
         id: c.id.clone(),
         kind_name: name(&kind.name_zh, &kind.name_en),
         subject_label: name(&kind.subject_label_zh, &kind.subject_label_en),
@@ -362,7 +378,7 @@ pub async fn get_check(Path(id): Path<String>, as_of: AsOf, reads: Reads) -> Api
     Ok(Json(json!({
         "check": check_json(c),
         "at": as_of.day,
-        "state": state_json(states.get(&id)),
+        "state": state_json(states.get(&id), &as_of),
         "transitions": transitions,
     }))
     .into_response())

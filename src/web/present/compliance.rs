@@ -21,6 +21,9 @@ pub struct Evaluated {
     pub items: Vec<(Requirement, Evaluation)>,
     /// Real transitions by check, for the share over time.
     pub changes: HashMap<String, compliance::Changes>,
+    /// Each check's state at the instant evaluated, and that instant: evidence ages.
+    pub now: HashMap<String, CheckState>,
+    pub at: DateTime<Utc>,
 }
 
 impl Evaluated {
@@ -36,6 +39,24 @@ impl Evaluated {
             .map(|c| c.id.as_str())
             .collect();
         compliance::share_over_time(req, &ids, &self.changes, at)
+    }
+
+    /// How old the evidence of `req`'s checks is at the instant evaluated.
+    pub fn freshness(&self, req: &Requirement, stale_after_days: u32) -> state::Freshness {
+        state::freshness(
+            compliance::checks_in_scope(&self.reference, req)
+                .iter()
+                .map(|c| self.now.get(&c.id)),
+            self.at,
+            stale_after_days,
+        )
+    }
+
+    /// The age of a check's evidence at the instant evaluated (`None`: unknown).
+    pub fn age(&self, check_id: &str, stale_after_days: u32) -> Option<state::EvidenceAge> {
+        self.now
+            .get(check_id)
+            .and_then(|s| state::evidence_age(s, self.at, stale_after_days))
     }
 }
 
@@ -90,12 +111,16 @@ pub async fn evaluate_all(
         reference,
         items,
         changes,
+        now,
+        at,
     })
 }
 
-fn figures(e: &Evaluation) -> ComplianceFigures {
+fn figures(e: &Evaluation, evidence: String) -> ComplianceFigures {
     let s = &e.summary;
     ComplianceFigures {
+        known_at_deadline: s.known_at_deadline,
+        evidence,
         in_scope: s.in_scope,
         compliant_now: s.compliant_now,
         not_compliant_now: s.not_compliant_now,
@@ -119,12 +144,19 @@ pub fn beijing(d: DateTime<Utc>) -> String {
 
 /// A requirement as the lists show it, linking to its page with `query`.
 pub fn item(
-    r: &Reference,
+    all: &Evaluated,
     req: &Requirement,
     e: &Evaluation,
     query: &str,
+    stale_after_days: u32,
     lang: Lang,
 ) -> RequirementItem {
+    let r = &all.reference;
+    let evidence = super::freshness_words(
+        &all.freshness(req, stale_after_days),
+        stale_after_days,
+        lang,
+    );
     let kind = r.kind(&req.scope.kind);
     let s = &e.summary;
     RequirementItem {
@@ -162,7 +194,7 @@ pub fn item(
             .map(|st| status_view(kind, st, lang))
             .collect(),
         citation: source_citation(r, &req.source, Audience::Reader(lang)),
-        figures: figures(e),
+        figures: figures(e, evidence),
     }
 }
 
@@ -175,6 +207,7 @@ pub async fn deadline_highlights(
     reads: &Reads,
     at: DateTime<Utc>,
     query: &str,
+    stale_after_days: u32,
     lang: Lang,
 ) -> Result<DeadlineHighlights, StorageError> {
     let e = evaluate_all(reads, at, false).await?;
@@ -182,9 +215,11 @@ pub async fn deadline_highlights(
     for (req, ev) in &e.items {
         let s = &ev.summary;
         if s.overdue > 0 {
-            h.overdue.push(item(&e.reference, req, ev, query, lang));
+            h.overdue
+                .push(item(&e, req, ev, query, stale_after_days, lang));
         } else if s.countdown_days.is_some_and(|d| d <= UPCOMING_DAYS) {
-            h.upcoming.push(item(&e.reference, req, ev, query, lang));
+            h.upcoming
+                .push(item(&e, req, ev, query, stale_after_days, lang));
         }
     }
     Ok(h)

@@ -2,6 +2,7 @@
 
 use crate::domain::CheckState;
 use crate::domain::ObservationRecord;
+use crate::web::request::AsOf;
 use serde_json::{Value, json};
 
 /// A check: its id, kind and sides.
@@ -9,9 +10,12 @@ pub fn check_json(c: &crate::domain::Check) -> Value {
     json!({ "id": c.id, "kind": c.kind, "subject": c.subject, "object": c.object })
 }
 
-/// A check's state as JSON: the leading status, every source's latest word, disagreement.
-pub fn state_json(s: Option<&CheckState>) -> Value {
-    match s {
+/// A check's state at the page's date as JSON: the leading status, every source's latest
+/// word, disagreement, and the age of the evidence (`stale` when older than the
+/// threshold at that date; `null` ages when the status is unknown).
+pub fn state_json(s: Option<&CheckState>, as_of: &AsOf) -> Value {
+    let age = s.and_then(|s| crate::state::evidence_age(s, as_of.instant, as_of.stale_after_days));
+    let mut v = match s {
         None => {
             json!({ "status": "unknown", "latest": null, "sources": [], "disagreement": false })
         }
@@ -21,7 +25,12 @@ pub fn state_json(s: Option<&CheckState>) -> Value {
             "sources": s.per_source.iter().map(observation_json).collect::<Vec<_>>(),
             "disagreement": !s.disagreeing().is_empty(),
         }),
-    }
+    };
+    v["stale"] = json!(age.is_some_and(|a| a.stale));
+    v["evidence_age_days"] = json!(age.map(|a| a.days));
+    v["last_evidence_at"] = json!(age.map(|a| a.last_evidence_at));
+    v["stale_after_days"] = json!(as_of.stale_after_days);
+    v
 }
 
 /// An observation with its citation and evidence.

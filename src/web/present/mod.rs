@@ -299,7 +299,35 @@ pub fn cell(
                     .collect()
             })
             .unwrap_or_default(),
-        age_days: latest.map(|o| (as_of.instant - o.observed_at).num_days()),
+        age_days: latest.map(|o| as_of.age_of(o.observed_at).days),
+        stale: state
+            .and_then(|s| crate::state::evidence_age(s, as_of.instant, as_of.stale_after_days))
+            .is_some_and(|a| a.stale),
+    }
+}
+
+/// How old a set of checks' evidence is, in words: "11 checks: 2 with evidence from the
+/// last 180 days, 9 stale, 0 unknown; last real evidence 17 Oct 2021".
+pub fn freshness_words(f: &crate::state::Freshness, stale_after_days: u32, lang: Lang) -> String {
+    let counts = lang.t_args(
+        "freshness-counts",
+        &[
+            ("total", f.total.into()),
+            ("fresh", f.fresh.into()),
+            ("days", i64::from(stale_after_days).into()),
+            ("stale", f.stale.into()),
+            ("unknown", f.unknown.into()),
+        ],
+    );
+    match f.last_evidence_at {
+        Some(at) => lang.t_args(
+            "freshness-last",
+            &[
+                ("counts", counts.into()),
+                ("date", lang.date(crate::time::shanghai_day(at)).into()),
+            ],
+        ),
+        None => lang.t_args("freshness-none", &[("counts", counts.into())]),
     }
 }
 

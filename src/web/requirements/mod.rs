@@ -87,7 +87,7 @@ pub async fn show_requirements(
         requirements: e
             .items
             .iter()
-            .map(|(req, ev)| item(&e.reference, req, ev, &query, lang))
+            .map(|(req, ev)| item(&e, req, ev, &query, as_of.stale_after_days, lang))
             .collect(),
         ics_href: format!("/requirements.ics{query}"),
     };
@@ -129,9 +129,17 @@ fn requirement_view(
     let r = &e.reference;
     let query = present::date_query(as_of, lang);
     let kind = r.kind(&req.scope.kind);
-    let checks = ev
-        .checks
-        .iter()
+    // Who did not comply comes first (longest overdue first), then unknown, then the rest;
+    // the catalog's order within each.
+    let rank = |c: &compliance::CheckCompliance| match c.outcome {
+        Outcome::NeverCompliant | Outcome::LostCompliance => 0,
+        Outcome::Unknown => 1,
+        Outcome::CompliedLate | Outcome::CompliantUnknownAtDeadline | Outcome::Compliant => 2,
+    };
+    let mut ordered: Vec<&compliance::CheckCompliance> = ev.checks.iter().collect();
+    ordered.sort_by_key(|c| (rank(c), std::cmp::Reverse(c.overdue_days)));
+    let checks = ordered
+        .into_iter()
         .map(|c| {
             let title = r
                 .check(&c.check_id)
@@ -191,7 +199,7 @@ fn requirement_view(
     });
     RequirementPageView {
         chart,
-        requirement: item(r, req, ev, &query, lang),
+        requirement: item(e, req, ev, &query, as_of.stale_after_days, lang),
         checks,
         series: ShareSeriesView {
             deadline_day: series.deadline_day,
@@ -317,7 +325,15 @@ pub async fn get_requirement_chart(
 
 // ---- JSON ----------------------------------------------------------------------------
 
-fn requirement_json(req: &Requirement, e: &Evaluation) -> serde_json::Value {
+/// A requirement as JSON, with its figures and how old its checks' evidence is
+/// (`evidence`: `fresh`, `stale`, `unknown`, `last_evidence_at`, `stale_after_days`).
+fn requirement_json(
+    all: &Evaluated,
+    req: &Requirement,
+    e: &Evaluation,
+    stale_after_days: u32,
+) -> serde_json::Value {
+    let f = all.freshness(req, stale_after_days);
     json!({
         "id": req.id,
         "authority_zh": req.authority_zh,
@@ -336,6 +352,14 @@ fn requirement_json(req: &Requirement, e: &Evaluation) -> serde_json::Value {
         "compliant_statuses": req.compliant,
         "source": req.source,
         "summary": e.summary,
+        "evidence": {
+            "checks": f.total,
+            "fresh": f.fresh,
+            "stale": f.stale,
+            "unknown": f.unknown,
+            "last_evidence_at": f.last_evidence_at,
+            "stale_after_days": stale_after_days,
+        },
     })
 }
 
@@ -345,7 +369,7 @@ pub async fn list_requirements(as_of: AsOf, reads: Reads) -> ApiResult {
     let list: Vec<_> = e
         .items
         .iter()
-        .map(|(req, ev)| requirement_json(req, ev))
+        .map(|(req, ev)| requirement_json(&e, req, ev, as_of.stale_after_days))
         .collect();
     Ok(Json(json!({
         "at": as_of.day,
@@ -359,10 +383,23 @@ pub async fn list_requirements(as_of: AsOf, reads: Reads) -> ApiResult {
 pub async fn get_requirement(Path(id): Path<String>, as_of: AsOf, reads: Reads) -> ApiResult {
     let e = evaluate_all(&reads, as_of.instant, true).await?;
     let (req, ev) = e.find(&id).ok_or_else(|| no_requirement(&id, Lang::En))?;
-    let mut body = requirement_json(req, ev);
+    let mut body = requirement_json(&e, req, ev, as_of.stale_after_days);
     body["at"] = json!(as_of.day);
     body["real_checks_only"] = json!(true);
-    body["checks"] = json!(ev.checks);
+    // Each check with the age of its evidence at the date.
+    let checks: Vec<serde_json::Value> = ev
+        .checks
+        .iter()
+        .map(|c| {
+            let age = e.age(&c.check_id, as_of.stale_after_days);
+            let mut v = json!(c);
+            v["stale"] = json!(age.is_some_and(|a| a.stale));
+            v["evidence_age_days"] = json!(age.map(|a| a.days));
+            v["last_evidence_at"] = json!(age.map(|a| a.last_evidence_at));
+            v
+        })
+        .collect();
+    body["checks"] = json!(checks);
     body["share_over_time"] = json!(e.series(req, as_of.instant));
     Ok(Json(body).into_response())
 }

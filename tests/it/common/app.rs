@@ -50,6 +50,12 @@ impl AppBuilder {
         self
     }
 
+    /// Evidence older than this many days at a page's date is stale.
+    pub fn stale_after_days(mut self, days: u32) -> Self {
+        self.state.stale_after_days = days;
+        self
+    }
+
     pub fn public_url(mut self, url: &str) -> Self {
         self.state = self.state.with_public_url(url);
         self
