@@ -21,6 +21,16 @@ pub enum Lang {
 /// The Fluent files of each language: (language, file name, text). Each area of the UI
 /// keeps its own file so that messages are easy to find.
 pub const RESOURCES: &[(Lang, &str, &str)] = &[
+    (
+        Lang::En,
+        "print.ftl",
+        include_str!("../locales/en/print.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "print.ftl",
+        include_str!("../locales/zh-CN/print.ftl"),
+    ),
     (Lang::En, "core.ftl", include_str!("../locales/en/core.ftl")),
     (
         Lang::ZhCn,
@@ -436,6 +446,127 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A count is followed by its noun through Fluent's plural rules, never "(s)" and never
+    /// a plural noun straight after a number ("1 entries"): in a message's own text, a
+    /// `{ $n }` directly followed by a word ending in "s" must sit inside a selector.
+    #[test]
+    fn counts_choose_their_plural_form() {
+        use fluent_syntax::ast::{Expression, InlineExpression, PatternElement};
+        // Words ending in "s" that are not plural nouns after a count.
+        const NOT_PLURAL: &[&str] = &[
+            "is", "was", "has", "as", "its", "ms", "this", "across", "does",
+        ];
+        let mut bad = Vec::new();
+        for (lang, name, text) in RESOURCES {
+            let r = FluentResource::try_new((*text).to_string()).unwrap_or_else(|(r, _)| r);
+            for entry in r.entries() {
+                let fluent_syntax::ast::Entry::Message(m) = entry else {
+                    continue;
+                };
+                let Some(pattern) = &m.value else { continue };
+                let id = m.id.name;
+                let mut after_number = false;
+                for element in &pattern.elements {
+                    match element {
+                        PatternElement::TextElement { value } => {
+                            if value.contains("(s)") || value.contains("（s）") {
+                                bad.push(format!("{}/{name}: {id} says \"(s)\"", lang.code()));
+                            }
+                            if after_number && *lang == Lang::En {
+                                let word: String = value
+                                    .trim_start_matches(' ')
+                                    .chars()
+                                    .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
+                                    .collect();
+                                if value.starts_with(' ')
+                                    && word.ends_with('s')
+                                    && !NOT_PLURAL.contains(&word.as_str())
+                                {
+                                    bad.push(format!(
+                                        "{}/{name}: {id}: a count followed by \"{word}\" outside a plural selector",
+                                        lang.code()
+                                    ));
+                                }
+                            }
+                            after_number = false;
+                        }
+                        PatternElement::Placeable { expression } => {
+                            after_number = matches!(
+                                expression,
+                                Expression::Inline(InlineExpression::VariableReference { .. })
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "plurals by hand:\n{}", bad.join("\n"));
+        // And the rules are applied: one and many read differently.
+        let one = Lang::En.t_args(
+            "timeline-count",
+            &[
+                ("total", 1_usize.into()),
+                ("page", 1_usize.into()),
+                ("pages", 1_usize.into()),
+            ],
+        );
+        let many = Lang::En.t_args(
+            "timeline-count",
+            &[
+                ("total", 2_usize.into()),
+                ("page", 1_usize.into()),
+                ("pages", 1_usize.into()),
+            ],
+        );
+        assert!(one.starts_with("1 entry;"), "{one}");
+        assert!(many.starts_with("2 entries;"), "{many}");
+    }
+
+    /// One Chinese term per concept: no zh-CN message uses a variant the glossary
+    /// (`app/locales/glossary.txt`) lists as drifted from the chosen term.
+    #[test]
+    fn one_chinese_term_per_concept() {
+        let glossary = include_str!("../locales/glossary.txt");
+        let mut drift = Vec::new();
+        let mut concepts = 0;
+        for line in glossary
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        {
+            let fields: Vec<&str> = line.split('|').map(str::trim).collect();
+            let [english, chosen, variants] = fields[..] else {
+                panic!("glossary line {line:?} is not `english | chosen | variants`");
+            };
+            assert!(
+                !chosen.is_empty(),
+                "glossary: {english} has no Chinese term"
+            );
+            concepts += 1;
+            let variants: Vec<&str> = variants
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .collect();
+            for (_, name, text) in RESOURCES.iter().filter(|(l, ..)| *l == Lang::ZhCn) {
+                for message in text.lines().filter(|l| !l.starts_with('#')) {
+                    for v in &variants {
+                        if message.contains(v) {
+                            drift.push(format!(
+                                "zh-CN/{name}: \"{v}\" for {english} (use {chosen}): {message}"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(concepts >= 10, "the glossary lists {concepts} concepts");
+        assert!(
+            drift.is_empty(),
+            "terms drifting from the glossary:\n{}",
+            drift.join("\n")
+        );
     }
 
     #[test]

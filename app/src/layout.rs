@@ -63,6 +63,7 @@ pub fn render_document_with_alternate(
             <body>
                 <a class="skip" href="#main">{lang.t("skip-to-content")}</a>
                 <Header chrome=chrome.clone()/>
+                {print_stamp(&chrome)}
                 <main id="main">{body}{cite}</main>
                 <footer>
                     <p>
@@ -74,6 +75,23 @@ pub fn render_document_with_alternate(
         </html>
     };
     format!("<!DOCTYPE html>{}", html.to_html())
+}
+
+/// What paper needs in place of the header's form: the date the page is as of and its
+/// permanent link (this page, its filters, that date and the language). Shown in print only.
+fn print_stamp(chrome: &Chrome) -> impl IntoView + use<> {
+    let lang = chrome.lang;
+    let keep: Vec<(String, String)> = (chrome.keep.iter())
+        .filter(|(k, _)| k != "lang" && k != "at")
+        .cloned()
+        .collect();
+    let link = link_with(&chrome.path, &keep, Some(chrome.at), lang);
+    view! {
+        <p class="print-stamp">
+            {lang.t_args("print-as-of", &[("date", lang.date(chrome.at).into())])}
+            " · "{lang.t("print-permalink")}" "<span class="url">{link}</span>
+        </p>
+    }
 }
 
 /// One link per language: this page, every other parameter kept, `lang` set.

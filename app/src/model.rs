@@ -312,6 +312,8 @@ pub struct CheckView {
     pub links: CheckLinks,
     /// The check's name in Chinese and in English, for its citation.
     pub cite_names: (String, String),
+    /// A check of simulated platforms: demo data, bannered as such.
+    pub simulated: bool,
     /// Public milestones that concern the check (its kind and one of its platforms),
     /// newest first: context, not a status.
     pub milestones: Vec<TimelineEntry>,

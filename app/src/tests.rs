@@ -345,6 +345,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
         note: None,
     };
     let view = CheckView {
+        simulated: false,
         id: "link.wechat.taobao".into(),
         kind_name: Name::new("链接", "Link sharing"),
         subject_label: Name::new("", "Host"),
@@ -385,7 +386,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
     assert!(page.contains("href=\"/observations/7?at=2021-10-17\""));
     assert!(page.contains("failed: timeout") && page.contains("anomaly"));
     assert!(page.contains("&lt;i&gt;rule&lt;/i&gt;"));
-    assert!(page.contains("120 observation(s); page 2 of 3"));
+    assert!(page.contains("120 observations; page 2 of 3"));
     assert!(page.contains("rel=\"prev\" href=\"/checks/link.wechat.taobao?at=2021-10-17\""));
     assert!(page.contains("rel=\"next\""));
 }

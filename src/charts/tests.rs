@@ -225,7 +225,7 @@ fn an_empty_share_chart_says_so() {
     let svg = share::render(&chart, Lang::ZhCn);
     let doc = parse(&svg);
     assert_accessible_and_closed(&doc);
-    assert!(texts(&doc).iter().any(|t| t == "尚无观测"));
+    assert!(texts(&doc).iter().any(|t| t == "尚无观察"));
     assert_eq!(child_text(&doc, "desc"), "尚无数据。");
 }
 

@@ -79,10 +79,13 @@ async fn probes_view(state: &AppState, lang: Lang) -> Result<ProbesView, Storage
     let mut runs: Vec<&ProbeRunRecord> = statuses.iter().flat_map(|s| &s.recent).collect();
     runs.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
     let method_changes = state.store.method_changes(None).await?;
+    // Real packs first: the demo packs' simulated figures come after what is measured.
+    let mut statuses: Vec<_> = statuses.iter().collect();
+    statuses.sort_by_key(|s| s.pack.simulated);
     Ok(ProbesView {
         packs: statuses
             .iter()
-            .map(|s| PackView {
+            .map(|&s| PackView {
                 id: s.pack.id.clone(),
                 name: name(&s.pack.name_zh, &s.pack.name_en),
                 kind: s.pack.kind.clone(),

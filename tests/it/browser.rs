@@ -888,3 +888,272 @@ async fn csv_download_from_the_timeline_parses() {
     }
     h.done("CSV download");
 }
+
+// ---------------------------------------------------------------------------------------
+// every page on every screen, and on paper
+
+/// The widths a page must fit: a phone, a laptop, a desktop.
+const WIDTHS: [u32; 3] = [390, 1366, 1920];
+
+/// The printable width of an A4 page with the print stylesheet's 12 mm margins, in CSS
+/// pixels (96 per inch): what print emulation lays the page out in.
+const A4_PRINTABLE_PX: u32 = 703;
+
+/// What the page looks like, read in the browser: page-level sideways overflow and what
+/// sticks out, each matrix's columns cut off, the print stamp if shown, Chinese runs shown one
+/// character per line, status chips broken inside a word, and the smallest chart type.
+const MEASURE: &str = r#"
+const d = document.documentElement, cw = d.clientWidth;
+const over = [];
+if (d.scrollWidth > cw) {
+  for (const e of document.querySelectorAll('body *')) {
+    const p = e.parentElement && e.parentElement.closest('.matrix-wrap, .table-wrap, .chart-svg, table');
+    if (!p && e.getBoundingClientRect().right > cw + 1) over.push(e.tagName.toLowerCase() + '.' + e.className);
+  }
+}
+const matrices = [...document.querySelectorAll('table.matrix')].map(t => {
+  const wrap = t.closest('.matrix-wrap') || t.parentElement;
+  const right = Math.min(wrap.getBoundingClientRect().right, cw) + 1;
+  const cols = [...t.querySelectorAll('thead th')];
+  return { simulated: t.dataset.simulated === 'true', columns: cols.length,
+    cut: cols.filter(c => c.getBoundingClientRect().right > right).map(c => c.textContent.trim()) };
+});
+const lines = (node, from, to) => { const r = document.createRange(); r.setStart(node, from); r.setEnd(node, to);
+  return new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size; };
+const textNodes = (root) => { const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT); const out = []; let n;
+  while ((n = w.nextNode())) { if (n.parentElement && n.parentElement.offsetParent !== null) out.push(n); } return out; };
+const perChar = [];
+if (document.documentElement.lang.startsWith('zh')) {
+  for (const n of textNodes(document.querySelector('main'))) {
+    for (const m of n.data.matchAll(/[\u4e00-\u9fff]{2,}/g)) {
+      // Wrapping at the end of a line of prose is normal; a box too narrow for two
+      // characters, which puts each on its own line, is not.
+      let box = n.parentElement;
+      while (box && getComputedStyle(box).display.startsWith('inline')) box = box.parentElement;
+      const em = parseFloat(getComputedStyle(n.parentElement).fontSize);
+      if (lines(n, m.index, m.index + m[0].length) >= 2 && box && box.clientWidth < 2.5 * em) perChar.push(m[0]);
+    }
+  }
+}
+const brokenChips = [];
+for (const chip of document.querySelectorAll('.status')) {
+  for (const n of textNodes(chip)) {
+    for (const m of n.data.matchAll(/\S+/g)) {
+      if (lines(n, m.index, m.index + m[0].length) > 1) brokenChips.push(m[0]);
+    }
+  }
+}
+let chartPx = null;
+for (const svg of document.querySelectorAll('.chart-svg svg')) {
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  for (const t of svg.querySelectorAll('text')) {
+    const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+    if (chartPx === null || px < chartPx) chartPx = px;
+  }
+}
+const stamp = document.querySelector('.print-stamp');
+const stampShown = stamp && getComputedStyle(stamp).display !== 'none' ? stamp.textContent : null;
+return { scroll: d.scrollWidth, client: cw, over: over.slice(0, 5), matrices, stamp: stampShown,
+  perChar: perChar.slice(0, 5), brokenChips: brokenChips.slice(0, 5), chartPx };
+"#;
+
+/// The pages with matrices.
+const MATRIX_PAGES: [&str; 3] = ["links", "payments", "qr"];
+
+/// Smallest legible chart type on any screen, in CSS pixels.
+const MIN_CHART_TYPE_PX: f64 = 10.0;
+
+impl Browser {
+    /// A Chrome DevTools command on this session.
+    async fn cdp(&self, cmd: &str, params: Value) {
+        self.client
+            .issue_cmd(SessionCommand {
+                path: "goog/cdp/execute",
+                body: json!({ "cmd": cmd, "params": params }),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{}: {cmd}: {e}", self.ctx()));
+    }
+
+    /// Lays pages out `width` CSS pixels wide (a phone below 500, with touch and no zoom).
+    async fn screen(&self, width: u32, media: &str) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500 }),
+        )
+        .await;
+        self.cdp("Emulation.setEmulatedMedia", json!({ "media": media }))
+            .await;
+    }
+
+    async fn measure(&self) -> Value {
+        self.client
+            .execute(MEASURE, Vec::new())
+            .await
+            .unwrap_or_else(|e| panic!("{}: measuring the page: {e}", self.ctx()))
+    }
+
+    /// The path (no query) of the first link matching `css` on the page open now.
+    async fn link_path(&self, css: &str) -> String {
+        let href = self
+            .attr(css, "href")
+            .await
+            .unwrap_or_else(|| panic!("{}: `{css}` has no href", self.ctx()));
+        href.split('?').next().unwrap_or_default().to_string()
+    }
+}
+
+/// Every page of the site: the sections, plus one of each kind of detail page, found by
+/// following the site's own links.
+async fn every_page(b: &Browser) -> Vec<(String, String)> {
+    let mut pages: Vec<(String, String)> = [
+        ("overview", "/"),
+        ("links", "/links"),
+        ("payments", "/payments"),
+        ("qr", "/qr"),
+        ("timeline", "/timeline"),
+        ("requirements", "/requirements"),
+        ("platforms", "/platforms"),
+        ("probes", "/probes"),
+        ("sources", "/sources"),
+        ("compare", "/compare?from=2021-09-01&to=2021-10-17"),
+    ]
+    .into_iter()
+    .map(|(n, p)| (n.to_string(), p.to_string()))
+    .collect();
+    b.goto("/links").await;
+    let check = b
+        .link_path("table.matrix[data-simulated=false] a.cell-link")
+        .await;
+    let simulated = b.link_path("section.simulated-section a.cell-link").await;
+    b.goto(&check).await;
+    let source = b.link_path("a.cite[href^='/sources/']").await;
+    b.goto(&simulated).await;
+    let observation = b.link_path("a.evidence-link").await;
+    b.goto("/requirements").await;
+    let requirement = b.link_path("main a[href^='/requirements/']").await;
+    b.goto("/platforms").await;
+    let platform = b.link_path("main a[href^='/platforms/']").await;
+    for (name, path) in [
+        ("check", check),
+        ("simulated-check", simulated),
+        ("source", source),
+        ("observation", observation),
+        ("requirement", requirement),
+        ("platform", platform),
+    ] {
+        pages.push((name.to_string(), path));
+    }
+    pages
+}
+
+/// At 390 and 1366 px (and the matrices at 1920) and on A4 paper, in both languages, every page: no sideways
+/// scroll of the page, every real matrix column in view from 1366 px up and on paper, the
+/// print stamp (date and permanent link) on paper only, no Chinese one character per line,
+/// no status chip broken inside a word, chart type at least 10 px.
+async fn screens_and_paper(h: &Harness) {
+    let started = Instant::now();
+    let b = Browser::open(h, Js::On).await;
+    let pages = every_page(&b).await;
+    let mut problems = Vec::new();
+    let mut looked = 0;
+    let shots = b.shots.join("screens");
+    std::fs::create_dir_all(&shots).expect("screenshot folder");
+    for (width, media) in WIDTHS
+        .iter()
+        .map(|w| (*w, "screen"))
+        .chain([(A4_PRINTABLE_PX, "print")])
+    {
+        b.screen(width, media).await;
+        for lang in Lang::ALL {
+            for (name, path) in &pages {
+                // What fits at 1366 fits at 1920; there only the matrices are looked at
+                // (their columns share the width), to keep the test short.
+                if width == 1920 && !MATRIX_PAGES.contains(&name.as_str()) {
+                    continue;
+                }
+                let sep = if path.contains('?') { '&' } else { '?' };
+                b.goto(&format!("{path}{sep}lang={}", lang.code())).await;
+                let m = b.measure().await;
+                looked += 1;
+                let at = format!("{name} ({}) at {width} px {media}", lang.code());
+                let before = problems.len();
+                if m["scroll"].as_u64() > m["client"].as_u64() {
+                    problems.push(format!(
+                        "{at}: the page scrolls sideways ({} px wide in {} px), sticking out: {}",
+                        m["scroll"], m["client"], m["over"]
+                    ));
+                }
+                if width >= 1366 || media == "print" {
+                    for matrix in m["matrices"].as_array().into_iter().flatten() {
+                        let cut = matrix["cut"].as_array().map_or(0, Vec::len);
+                        // The simulated matrix has a column per demo platform (18): on a
+                        // screen it scrolls in its frame; real data and paper show all.
+                        if cut > 0 && (matrix["simulated"] == false || media == "print") {
+                            problems.push(format!(
+                                "{at}: {cut} of {} matrix columns out of view: {}",
+                                matrix["columns"], matrix["cut"]
+                            ));
+                        }
+                    }
+                }
+                let stamp = m["stamp"].as_str();
+                if media == "print" {
+                    let link = format!("lang={}", lang.code());
+                    let ok = stamp.is_some_and(|s| {
+                        s.contains(&lang.date(hutong::time::today()))
+                            && s.contains(&format!("{path}?"))
+                            && s.contains("at=")
+                            && s.contains(&link)
+                    });
+                    if !ok {
+                        problems.push(format!(
+                            "{at}: paper lacks the as-of date and permanent link: {stamp:?}"
+                        ));
+                    }
+                } else if stamp.is_some() {
+                    problems.push(format!("{at}: the print stamp shows on screen"));
+                }
+                for (key, what) in [
+                    ("perChar", "Chinese shown one character per line"),
+                    ("brokenChips", "status chips broken inside a word"),
+                ] {
+                    if m[key].as_array().is_some_and(|a| !a.is_empty()) {
+                        problems.push(format!("{at}: {what}: {}", m[key]));
+                    }
+                }
+                if let Some(px) = m["chartPx"].as_f64()
+                    && px < MIN_CHART_TYPE_PX
+                    && media == "screen"
+                {
+                    problems.push(format!("{at}: chart type {px:.1} px tall"));
+                }
+                if problems.len() > before {
+                    // A picture of what went wrong (only then: screenshots cost time).
+                    let png = b.client.screenshot().await.expect("screenshot");
+                    let file = format!("{name}-{}-{width}-{media}.png", lang.code());
+                    std::fs::write(shots.join(file), png).expect("write screenshot");
+                }
+            }
+        }
+    }
+    b.screen(1280, "screen").await;
+    b.close().await;
+    eprintln!(
+        "browser: {looked} page views (every page, 3 widths and paper, 2 languages) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        problems.is_empty(),
+        "{} layout problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_every_screen_and_paper() {
+    let h = harness().await;
+    screens_and_paper(&h).await;
+    h.done("screens and paper");
+}

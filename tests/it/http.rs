@@ -303,7 +303,10 @@ async fn overview_compares_then_and_now_and_lists_deadlines() {
     assert!(figures[0].contains("Then: 16 Sep 2021"), "{figures:?}");
     assert!(figures[1].contains("Now: 17 Oct 2021"), "{figures:?}");
     // Then, the one WeChat link the sources date before the deadline was token-only.
-    assert!(figures[0].contains("0 of 1 observed checks"), "{figures:?}");
+    assert!(
+        figures[0].contains("0 of 1 observed check at"),
+        "{figures:?}"
+    );
     assert!(
         page.body.contains("17 Sep 2021 23:59 (Asia/Shanghai)"),
         "deadline in Beijing time"

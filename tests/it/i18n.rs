@@ -110,7 +110,7 @@ fn pages(observation: i64) -> Vec<(String, StatusCode, &'static str, &'static st
             "/sources/cnbeta-2021-10-17".into(),
             StatusCode::OK,
             "取自该来源的事实",
-            "fact(s) taken from it",
+            "facts taken from it",
         ),
         (
             "/probes".into(),

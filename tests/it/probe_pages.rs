@@ -523,7 +523,7 @@ async fn a_long_check_history_is_paged() {
     assert_eq!(page1.len(), 50);
     assert!(page1[0].contains("rule-119"), "newest first: {}", page1[0]);
     assert!(page1[49].contains("rule-70"), "{}", page1[49]);
-    assert!(first.body.contains("120 observation(s); page 1 of 3"));
+    assert!(first.body.contains("120 observations; page 1 of 3"));
     let html = first.html();
     assert!(
         html.select(&sel(
@@ -748,4 +748,80 @@ async fn a_checkout_observation_names_the_method_of_each_option() {
         .text()
         .collect();
     assert_eq!(method, "alipay", "{words}");
+}
+
+/// On /probes the real packs come before the demo packs, whatever the catalog's order,
+/// and a next run is given only for a pack this server really schedules.
+#[tokio::test]
+async fn real_packs_come_first_and_only_scheduled_packs_have_a_next_run() {
+    let mut demo = pack("a-demo");
+    demo.simulated = true;
+    let mut idle = pack("z-unscheduled");
+    idle.scheduled = false;
+    let app = app_with(vec![demo, pack("real"), idle], Duration::hours(1)).await;
+    let html = app.probes_page("").await.html();
+    let order: Vec<String> = html
+        .select(&sel("article.pack"))
+        .filter_map(|a| a.value().attr("id").map(str::to_string))
+        .collect();
+    assert_eq!(
+        order,
+        ["pack-real", "pack-z-unscheduled", "pack-a-demo"],
+        "real packs first, demo packs after"
+    );
+    let next_run = |id: &str| {
+        let article = html
+            .select(&sel(&format!("article#pack-{id}")))
+            .next()
+            .unwrap_or_else(|| panic!("no pack {id}"));
+        let text: String = article.text().collect();
+        text.split("Next run")
+            .nth(1)
+            .unwrap_or_else(|| panic!("pack {id} has no next-run line: {text}"))
+            .trim_start()
+            .chars()
+            .take(12)
+            .collect::<String>()
+    };
+    assert!(
+        next_run("real")
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit()),
+        "a scheduled pack says when it runs next: {:?}",
+        next_run("real")
+    );
+    assert!(
+        !next_run("z-unscheduled").starts_with(|c: char| c.is_ascii_digit()),
+        "a pack not scheduled here has no next run: {:?}",
+        next_run("z-unscheduled")
+    );
+}
+
+/// A check of simulated platforms says, above everything else, that it is demo data; a
+/// real check does not.
+#[tokio::test]
+async fn a_simulated_check_page_carries_the_banner() {
+    let app = app_with(Vec::new(), Duration::hours(1)).await;
+    for lang in ["en", "zh-CN"] {
+        let sim = app
+            .check_page("link.simchat.simshop", &format!("lang={lang}"))
+            .await;
+        assert_eq!(sim.status, StatusCode::OK, "{}", sim.body);
+        let banner: Vec<String> = sim
+            .html()
+            .select(&sel("main .simulated-banner"))
+            .map(|b| b.text().collect())
+            .collect();
+        assert_eq!(banner.len(), 1, "{lang}: one banner: {banner:?}");
+        let real = app
+            .check_page("link.wechat.taobao", &format!("lang={lang}"))
+            .await;
+        assert!(
+            real.html()
+                .select(&sel(".simulated-banner"))
+                .next()
+                .is_none()
+        );
+    }
 }

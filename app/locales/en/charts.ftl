@@ -23,8 +23,14 @@ charts-desc-empty = No data yet.
 charts-desc-range = Values from { $from } to { $to }.
 charts-desc-series = { $label }: { $first } on { $first_date }, { $last } on { $last_date }; lowest { $min } ({ $min_date }), highest { $max } ({ $max_date }).
 charts-desc-series-empty = { $label }: no value yet.
-charts-desc-milestones = { $count } milestones marked: { $list }.
-charts-steps-desc = { $count } periods: { $list }.
+charts-desc-milestones = { $count ->
+    [one] { $count } milestone marked
+   *[other] { $count } milestones marked
+}: { $list }.
+charts-steps-desc = { $count ->
+    [one] { $count } period
+   *[other] { $count } periods
+}: { $list }.
 charts-steps-desc-segment = { $status } from { $from } to { $to }
 charts-steps-desc-empty = No confirmed status has been observed yet.
 
@@ -50,4 +56,7 @@ charts-compliance-series = Checks compliant
 charts-compliance-deadline = Deadline
 charts-compliance-share = Share compliant
 charts-compliance-compliant = Compliant
-charts-png-busy = Too many charts are being drawn right now; please try again in { $seconds } seconds.
+charts-png-busy = Too many charts are being drawn right now; please try again in { $seconds ->
+    [one] { $seconds } second
+   *[other] { $seconds } seconds
+}.

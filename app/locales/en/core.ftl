@@ -57,8 +57,14 @@ req-in-scope = Checks in scope
 req-counts = { $in_scope } in scope: { $compliant } compliant, { $not_compliant } not compliant, { $unknown } unknown
 req-source = Source
 req-no-deadline = no deadline set
-req-passed = passed { $days } day(s) before { $date }
-req-ahead = { $days } day(s) after { $date }
+req-passed = passed { $days ->
+    [one] { $days } day
+   *[other] { $days } days
+} before { $date }
+req-ahead = { $days ->
+    [one] { $days } day
+   *[other] { $days } days
+} after { $date }
 pager-newer = ← Newer
 pager-older = Older →
 pager-label = Pages
@@ -89,7 +95,10 @@ error-param-lang = lang: "{ $value }" is not a language of this site; use one of
 error-param-platform = platform: there is no platform "{ $slug }"
 error-no-check = there is no check "{ $id }"
 error-check-kind = check "{ $id }" has an unknown kind
-error-check-page = page { $page } does not exist: this check has { $pages } page(s) of observations
+error-check-page = page { $page } does not exist: this check has { $pages ->
+    [one] { $pages } page
+   *[other] { $pages } pages
+} of observations
 error-no-platform = there is no platform "{ $slug }" in the catalog
 error-no-source = there is no source "{ $id }"
 error-no-kind = the catalog has no check kind "{ $kind }"

@@ -1,10 +1,16 @@
 # Hutong, English: how old the evidence is (stale evidence), and who complied.
 
-cell-stale = Stale: evidence { $days } days old
+cell-stale = Stale: evidence { $days ->
+        [one] 1 day
+       *[other] { $days } days
+    } old
 freshness-counts = { $total ->
         [one] 1 check
        *[other] { $total } checks
-    }: { $fresh } with evidence from the last { $days } days, { $stale } stale, { $unknown } unknown
+    }: { $fresh } with evidence from the last { $days ->
+        [one] 1 day
+       *[other] { $days } days
+    }, { $stale } stale, { $unknown } unknown
 freshness-last = { $counts }; last real evidence { $date }
 freshness-none = { $counts }; no real evidence yet
 openness-stale = Of which stale
@@ -14,7 +20,10 @@ req-failing-overdue = overdue { $days ->
         [one] 1 day
        *[other] { $days } days
     }
-req-failing-stale = (stale evidence, { $days } days old)
+req-failing-stale = (stale evidence, { $days ->
+        [one] 1 day
+       *[other] { $days } days
+    } old)
 req-failing-more = and { $count } more on the requirement's page
 requirements-n-of-observed = { $n } of { $known } observed, { $unknown } unknown
 requirements-fig-evidence = Age of the evidence

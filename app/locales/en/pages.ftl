@@ -4,10 +4,19 @@
 
 overview-probes-failing = Probes are failing
 overview-probes-link = See the probe packs and their runs
-overview-overdue = { $count } requirement(s) past their deadline
+overview-overdue = { $count ->
+    [one] { $count } requirement
+   *[other] { $count } requirements
+} past their deadline
 overview-overdue-rest = {" "}with checks in scope that do not comply as of this date.
 overview-lede-start = How open China's platforms are to each other's links and payments, as of{" "}
-overview-lede-end = : { $observations } observations of { $checks } checks, every one with its source.
+overview-lede-end = : { $observations ->
+    [one] { $observations } observation
+   *[other] { $observations } observations
+} of { $checks ->
+    [one] { $checks } check
+   *[other] { $checks } checks
+}, every one with its source.
 overview-links-heading = Link sharing: then and now
 overview-links-text = Share of link checks (host app × target platform) in each status.
 overview-links-more = See the links matrix
@@ -20,10 +29,22 @@ overview-timeline-link = The whole timeline
 overview-then = Then: { $date }
 overview-then-deadline = Then: { $date }, the day before the first deadline
 overview-now = Now: { $date }
-overview-none-checks = none of { $total } checks observed yet
-overview-none-pairs = none of { $total } cross-group pairs observed yet
-overview-headline-checks = { $open } of { $known } observed checks at the open end of the ladder ({ $labels }): { $percent }%; { $unobserved } not observed
-overview-headline-pairs = { $open } of { $known } observed cross-group pairs at the open end of the ladder ({ $labels }): { $percent }%; { $unobserved } not observed
+overview-none-checks = none of { $total ->
+    [one] { $total } check
+   *[other] { $total } checks
+} observed yet
+overview-none-pairs = none of { $total ->
+    [one] { $total } cross-group pair
+   *[other] { $total } cross-group pairs
+} observed yet
+overview-headline-checks = { $open } of { $known ->
+    [one] { $known } observed check
+   *[other] { $known } observed checks
+} at the open end of the ladder ({ $labels }): { $percent }%; { $unobserved } not observed
+overview-headline-pairs = { $open } of { $known ->
+    [one] { $known } observed cross-group pair
+   *[other] { $known } observed cross-group pairs
+} at the open end of the ladder ({ $labels }): { $percent }%; { $unobserved } not observed
 
 ## Matrices
 
@@ -45,7 +66,10 @@ check-first-by-source = first observation by this source
 check-no-change = no change
 check-after-date = {" "}(after the page's date)
 check-evidence = Evidence
-check-count = { $total } observation(s); page { $page } of { $pages }
+check-count = { $total ->
+    [one] { $total } observation
+   *[other] { $total } observations
+}; page { $page } of { $pages }
 check-lede = { $kind } check
 check-lede-sides = { $subject_label } { $subject }, { $object_label } { $object }.
 check-state-heading = State as of { $date }
@@ -104,7 +128,10 @@ source-kind = Kind
 source-language = Language, vantage
 source-language-value = { $language }, observed from { $region }
 source-original = Original
-source-facts-heading = { $count } fact(s) taken from it
+source-facts-heading = { $count ->
+    [one] { $count } fact
+   *[other] { $count } facts
+} taken from it
 source-col-when = When
 source-col-check = Check
 source-col-status = Status
@@ -120,7 +147,10 @@ timeline-platform = Platform
 timeline-kind = Kind
 timeline-source = Source
 timeline-filter = Filter
-timeline-count = { $total } entries; page { $page } of { $pages }
+timeline-count = { $total ->
+    [one] { $total } entry
+   *[other] { $total } entries
+}; page { $page } of { $pages }
 timeline-empty = Nothing matches these filters up to this date.
 timeline-all-platforms = all platforms
 timeline-all-kinds = all kinds
@@ -164,7 +194,10 @@ probes-kind-link = link
 probes-kind-payment = payment
 probes-kind-qr = QR code
 probes-kind = Kind
-probes-kind-value = { $kind } checks ({ $checks } of them), rule version { $version }
+probes-kind-value = { $kind }: { $checks ->
+    [one] { $checks } check
+   *[other] { $checks } checks
+}, rule version { $version }
 probes-schedule = Schedule
 probes-schedule-zone = {" "}(Beijing time) —{" "}
 probes-next-run = Next run
@@ -237,7 +270,10 @@ evidence-col-url = URL
 evidence-col-location = Location
 evidence-col-after = After
 evidence-ms = { $ms } ms
-evidence-bytes = { $bytes } bytes
+evidence-bytes = { $bytes ->
+    [one] { $bytes } byte
+   *[other] { $bytes } bytes
+}
 evidence-control = Control request
 evidence-control-ok = the target itself answered
 evidence-control-failed = the target itself did not answer: a restriction cannot be told apart from a target that is down

@@ -78,16 +78,25 @@ requirements-col-in-scope = In scope
 requirements-col-share = Share compliant
 requirements-highlight-heading = Deadlines
 requirements-highlight-overdue = Overdue requirements
-requirements-highlight-overdue-item = { $n } of { $m } checks overdue, by { $days ->
+requirements-highlight-overdue-item = { $n } of { $m ->
+    [one] { $m } check
+   *[other] { $m } checks
+} overdue, by { $days ->
     [one] 1 day
    *[other] { $days } days
 }
 requirements-highlight-upcoming = Deadlines in the next 30 days
-requirements-highlight-upcoming-item = { $n } of { $m } checks comply now
+requirements-highlight-upcoming-item = { $n } of { $m ->
+    [one] { $m } check
+   *[other] { $m } checks
+} comply now
 requirements-ics-calendar-name = Hutong: regulatory deadlines
 requirements-ics-summary = Deadline: { $title }
 requirements-ics-authority = Authority: { $authority }
-requirements-ics-figures = As of { $date }: { $compliant } of { $in_scope } checks in scope comply; { $overdue } overdue; { $unknown } unknown.
+requirements-ics-figures = As of { $date }: { $compliant } of { $in_scope ->
+    [one] { $in_scope } check
+   *[other] { $in_scope } checks
+} in scope comply; { $overdue } overdue; { $unknown } unknown.
 requirements-ics-page = Each check: { $url }
 requirements-fig-unseen-at-deadline = Comply now, nothing observed by the deadline
 requirements-outcome-unseen-since = Compliant since { $date }; nothing observed by the deadline

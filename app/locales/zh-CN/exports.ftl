@@ -2,7 +2,7 @@
 exports-filter-from = 起始日期
 exports-filter-to = 截止日期
 exports-download-lede = 按当前筛选条件下载整条时间线（所有页，按时间从早到晚）：
-exports-download-title = { $format }：符合这些筛选条件的全部条目，每条附出处或证据链接
+exports-download-title = { $format }：符合这些筛选条件的全部条目，每条附来源或证据链接
 exports-feed-title = 互通：变化时间线（Atom）
 exports-feed-subtitle = 互通观察到的状态变化和重要事件，最新的在前，并附来源。
 exports-simulated-mark = 模拟

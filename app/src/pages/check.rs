@@ -147,6 +147,7 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
         <h1>
             {header_view(&c.subject, lang)}" × "{header_view(&c.object, lang)}
         </h1>
+        {c.simulated.then(|| view! { <p class="simulated-banner">{lang.t("check-simulated-banner")}</p> })}
         <p class="lede">
             {lang.t_args("check-lede", &[("kind", c.kind_name.get(lang).into())])}" "
             <code>{c.id.clone()}</code>{if lang == Lang::En { ": " } else { "：" }}

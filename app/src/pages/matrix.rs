@@ -22,6 +22,7 @@ pub fn matrix_page(chrome: &Chrome, m: &MatrixView, simulated: Option<&MatrixVie
         ],
     );
     let table = matrix_table(m, caption, lang);
+    let has_simulated = simulated.is_some();
     let simulated = simulated.map(|s| {
         let caption = lang.t_args(
             "matrix-simulated-caption",
@@ -60,6 +61,7 @@ pub fn matrix_page(chrome: &Chrome, m: &MatrixView, simulated: Option<&MatrixVie
             <ul class="legend">{legend}</ul>
         </section>
         {simulated}
+        {has_simulated.then(|| view! { <p class="print-only note">{lang.t("print-simulated-omitted")}</p> })}
     };
     render_document(chrome, body)
 }

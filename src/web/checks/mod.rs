@@ -243,6 +243,7 @@ async fn check_view(
             present::check_title(&r, c, Lang::En),
         ),
         chart,
+        simulated: r.is_simulated_check(c),
         milestones: milestones
             .into_iter()
             .map(|m| present::milestone_entry(&r, m, present::Audience::Reader(lang)))

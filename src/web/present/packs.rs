@@ -102,7 +102,8 @@ pub async fn pack_statuses(
         let failing = failing_since.is_some_and(|since| now - since > alert_after);
         out.push(PackStatus {
             pack: pack.clone(),
-            next_run: pack.next_run(now),
+            // A next run only where this process really runs the pack.
+            next_run: pack.scheduled.then(|| pack.next_run(now)).flatten(),
             recent: runs.into_iter().take(RUNS_SHOWN).collect(),
             last_success,
             failed_runs: streak.failed_runs,
