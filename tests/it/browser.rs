@@ -1016,6 +1016,7 @@ async fn every_page(b: &Browser) -> Vec<(String, String)> {
         ("platforms", "/platforms"),
         ("probes", "/probes"),
         ("sources", "/sources"),
+        ("compare", "/compare?from=2021-09-01&to=2021-10-17"),
     ]
     .into_iter()
     .map(|(n, p)| (n.to_string(), p.to_string()))
