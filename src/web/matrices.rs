@@ -22,10 +22,18 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/links", get(show_links))
-        .route("/payments", get(show_payments))
-        .route("/qr", get(show_qr))
+    PAGES.iter().fold(Router::new(), |router, &page| {
+        router.route(
+            page.path,
+            get(
+                move |ReaderLang(lang): ReaderLang,
+                      at: Result<AsOf, WebError>,
+                      reads: Result<Reads, WebError>| {
+                    show_matrix(page, lang, at, reads)
+                },
+            ),
+        )
+    })
 }
 
 pub fn api_routes() -> Router<AppState> {
@@ -33,6 +41,7 @@ pub fn api_routes() -> Router<AppState> {
 }
 
 /// What one matrix page is: its check kind, title and place in the navigation.
+#[derive(Clone, Copy)]
 struct MatrixPage {
     kind: &'static str,
     title: &'static str,
@@ -40,47 +49,27 @@ struct MatrixPage {
     path: &'static str,
 }
 
-pub async fn show_links(
-    ReaderLang(lang): ReaderLang,
-    at: Result<AsOf, WebError>,
-    reads: Result<Reads, WebError>,
-) -> PageResult {
-    let page = MatrixPage {
+/// The matrix pages: links, payments, QR codes.
+const PAGES: [MatrixPage; 3] = [
+    MatrixPage {
         kind: "link",
         title: "nav-links",
         section: Section::Links,
         path: "/links",
-    };
-    show_matrix(page, lang, at, reads).await
-}
-
-pub async fn show_payments(
-    ReaderLang(lang): ReaderLang,
-    at: Result<AsOf, WebError>,
-    reads: Result<Reads, WebError>,
-) -> PageResult {
-    let page = MatrixPage {
+    },
+    MatrixPage {
         kind: "payment",
         title: "nav-payments",
         section: Section::Payments,
         path: "/payments",
-    };
-    show_matrix(page, lang, at, reads).await
-}
-
-pub async fn show_qr(
-    ReaderLang(lang): ReaderLang,
-    at: Result<AsOf, WebError>,
-    reads: Result<Reads, WebError>,
-) -> PageResult {
-    let page = MatrixPage {
+    },
+    MatrixPage {
         kind: "qr",
         title: "nav-qr",
         section: Section::Qr,
         path: "/qr",
-    };
-    show_matrix(page, lang, at, reads).await
-}
+    },
+];
 
 async fn show_matrix(
     page: MatrixPage,
