@@ -52,6 +52,9 @@ pub struct Chrome {
     pub lang: crate::i18n::Lang,
     /// The cite box under the page, on pages one can cite.
     pub cite: Option<CiteBox>,
+    /// Where readers reach this server (`public_url`, no trailing slash): the printed
+    /// permalink is absolute from it. `None`: the permalink is the page's path.
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -39,6 +39,7 @@ fn chrome(at_is_today: bool) -> Chrome {
         keep: vec![("platform".into(), "wechat & co".into())],
         lang: Default::default(),
         cite: None,
+        public_url: None,
     }
 }
 
@@ -153,6 +154,7 @@ fn other_chrome(title: &str, section: Section, path: &str) -> Chrome {
         keep: Vec::new(),
         lang: Default::default(),
         cite: None,
+        public_url: None,
     }
 }
 

@@ -23,3 +23,4 @@ mod serve;
 mod simulator;
 mod storage;
 mod truth;
+mod words;

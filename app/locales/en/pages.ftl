@@ -305,3 +305,5 @@ failure-redirect-loop = too many redirects, or a redirect back to a page already
 failure-internal-address = the request, a redirect or the control would have reached an internal address (this machine, a private network or a cloud metadata service), so it was refused and nothing from there was kept
 failure-too-complex = the page is nested too deeply, has too many elements, or took too long to read, so Hutong stopped reading it (hostile or broken markup); this says nothing about the platform's policy
 failure-unknown = a failure class this version of Hutong does not know
+# The banner over a check of simulated platforms.
+check-simulated-banner = Simulated check (demo) — not real data. Both platforms exist only in Hutong's built-in simulator; nothing here is counted in any real figure.

@@ -523,6 +523,7 @@ mod tests {
             keep: Vec::new(),
             lang,
             cite: None,
+            public_url: None,
         }
     }
 
