@@ -301,6 +301,9 @@ pub struct CheckView {
     pub cell: CellView,
     /// Every source's latest word as of the page's date.
     pub current: Vec<OpinionView>,
+    /// Older words that conflict with the newest but were stale by its date: superseded,
+    /// listed with their dates, never called a disagreement.
+    pub superseded: Vec<OpinionView>,
     /// One page of observations, newest first.
     pub history: Vec<HistoryRow>,
     pub ladder: Vec<StatusView>,

@@ -356,6 +356,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
         object: header,
         cell,
         current: Vec::new(),
+        superseded: Vec::new(),
         history: vec![HistoryRow {
             when: "2026-11-22 10:00 UTC+8".into(),
             approximate: false,

@@ -37,3 +37,71 @@ async fn the_printed_permalink_is_absolute_from_public_url() {
         );
     }
 }
+
+/// The text of the matrix cell of `check` on a matrix page.
+fn cell_text(page: &crate::common::Reply, check: &str) -> String {
+    let doc = page.html();
+    let link = doc
+        .select(&sel(&format!("a.cell-link[href^=\"/checks/{check}?\"]")))
+        .next()
+        .unwrap_or_else(|| panic!("the cell of {check}"));
+    let cell = scraper::ElementRef::wrap(link.parent().expect("its cell")).expect("an element");
+    cell.text().collect()
+}
+
+/// Taobao × WeChat Pay: cnBeta said "not accepted" in 2021, Global Times "accepted" in
+/// 2024. The newer word supersedes the stale one (no "sources disagree"), the check page
+/// lists the old word as superseded with its date; Meituan × Alipay, two reports 19 days
+/// apart, still disagree.
+#[tokio::test]
+async fn a_newer_source_supersedes_a_stale_one_and_comparable_ones_still_disagree() {
+    let app = real_app().await;
+    let payments = app.payments("lang=en").await;
+    let taobao = cell_text(&payments, "payment.taobao.wechat_pay");
+    assert!(taobao.contains("Accepted"), "{taobao}");
+    assert!(!taobao.contains("Sources disagree"), "{taobao}");
+    let meituan = cell_text(&payments, "payment.meituan.alipay");
+    assert!(meituan.contains("Sources disagree"), "{meituan}");
+
+    let check = app.check_page("payment.taobao.wechat_pay", "lang=en").await;
+    let doc = check.html();
+    assert!(
+        doc.select(&sel("main p.alert")).next().is_none(),
+        "no disagreement alert on the check page"
+    );
+    let superseded: String = doc
+        .select(&sel("ul.opinions.superseded"))
+        .next()
+        .expect("the superseded words")
+        .text()
+        .collect();
+    assert!(
+        superseded.contains("Not accepted")
+            && superseded.contains("cnBeta")
+            && superseded.contains("17 Oct 2021"),
+        "{superseded}"
+    );
+    let current: String = doc
+        .select(&sel("ul.opinions:not(.superseded)"))
+        .next()
+        .expect("the current words")
+        .text()
+        .collect();
+    assert!(!current.contains("cnBeta"), "{current}");
+    let zh = app
+        .check_page("payment.taobao.wechat_pay", "lang=zh-CN")
+        .await;
+    assert!(zh.body.contains("已被较新的证据取代"));
+
+    // The API says the same: no disagreement, the old word named as superseded.
+    let api = app.api_check("payment.taobao.wechat_pay", "").await.json();
+    assert_eq!(api["state"]["disagreement"], false, "{api}");
+    assert_eq!(api["state"]["superseded"].as_array().map(Vec::len), Some(1));
+    let api = app.api_check("payment.meituan.alipay", "").await.json();
+    assert_eq!(api["state"]["disagreement"], true, "{api}");
+
+    // At cnBeta's date, before the newer report, cnBeta's word stands alone.
+    let then = app.payments("at=2021-10-17&lang=en").await;
+    let taobao = cell_text(&then, "payment.taobao.wechat_pay");
+    assert!(taobao.contains("Not accepted"), "{taobao}");
+}

@@ -307,3 +307,5 @@ failure-too-complex = the page is nested too deeply, has too many elements, or t
 failure-unknown = a failure class this version of Hutong does not know
 # The banner over a check of simulated platforms.
 check-simulated-banner = Simulated check (demo) — not real data. Both platforms exist only in Hutong's built-in simulator; nothing here is counted in any real figure.
+check-superseded-heading = Superseded by newer evidence
+check-superseded-intro = These older words say otherwise, but they were already stale when a newer source stated the status above: kept and dated, not counted as a disagreement.

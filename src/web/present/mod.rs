@@ -295,7 +295,8 @@ pub fn cell(
         latest: latest.map(|o| opinion(r, kind, o, lang)),
         disagreeing: state
             .map(|s| {
-                s.disagreeing()
+                crate::state::opinions(s, as_of.stale_after_days)
+                    .disagreeing
                     .into_iter()
                     .map(|o| opinion(r, kind, o, lang))
                     .collect()
