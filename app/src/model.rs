@@ -766,7 +766,10 @@ pub struct CompareView {
     pub to: NaiveDate,
     /// How many real checks were compared.
     pub checks: usize,
+    /// Checks whose status changed (known on day A, different on day B).
     pub rows: Vec<CompareRow>,
+    /// Checks first sighted between the days (unknown on day A): listed apart, after.
+    pub first_sightings: Vec<CompareRow>,
     /// One-click choices: (label, href).
     pub presets: Vec<(String, String)>,
     pub json: String,

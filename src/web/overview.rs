@@ -16,7 +16,7 @@ use crate::domain::CheckState;
 use crate::domain::Reference;
 use crate::domain::{Check, Milestone};
 use crate::state;
-use crate::storage::{Reads, TimelineQuery};
+use crate::storage::{Reads, TimelineEntries, TimelineQuery};
 use crate::time::{self, SHANGHAI};
 use axum::Router;
 use axum::extract::{Path, State};
@@ -173,7 +173,9 @@ async fn overview(
             source_kind: None,
             include_simulated: false,
             check: None,
-            entries: Default::default(),
+            // Changes, as the heading says: first sightings outnumber them and would
+            // drown the one real change (the timeline lists them on request).
+            entries: TimelineEntries::Changes,
             limit: LATEST as i64,
             offset: 0,
         };

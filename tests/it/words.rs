@@ -105,3 +105,93 @@ async fn a_newer_source_supersedes_a_stale_one_and_comparable_ones_still_disagre
     let taobao = cell_text(&then, "payment.taobao.wechat_pay");
     assert!(taobao.contains("Not accepted"), "{taobao}");
 }
+
+/// /compare tells changes (a status known on date A, another on date B) from first
+/// sightings (nothing known on date A), counts both, changes first; the overview's
+/// "latest changes" lists changes, not first sightings.
+#[tokio::test]
+async fn compare_and_the_overview_tell_changes_from_first_sightings() {
+    let app = real_app().await;
+    let api = app
+        .api_compare("from=2021-09-01&to=2021-12-31")
+        .await
+        .json();
+    let changed = api["changed"].as_array().cloned().unwrap_or_default();
+    let first = api["first_sightings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        changed.iter().all(|c| c["from_status"] != "unknown"),
+        "{changed:?}"
+    );
+    assert!(
+        first.iter().all(|c| c["from_status"] == "unknown"),
+        "{first:?}"
+    );
+    // The one real change of the 2021 articles, WeChat × Taobao links, is among the
+    // changes; most of what differs is a first sighting.
+    assert!(
+        changed.iter().any(|c| c["check"] == "link.wechat.taobao"),
+        "{changed:?}"
+    );
+    assert!(
+        first.len() > changed.len(),
+        "{} {}",
+        first.len(),
+        changed.len()
+    );
+    assert_eq!(api["changes"], changed.len());
+    assert_eq!(api["first_sightings_count"], first.len());
+
+    for lang in ["en", "zh-CN"] {
+        let page = app
+            .compare(&format!("from=2021-09-01&to=2021-12-31&lang={lang}"))
+            .await;
+        let doc = page.html();
+        let rows = |css: &str| doc.select(&sel(css)).count();
+        assert_eq!(
+            rows("table.compare.changes tbody tr"),
+            changed.len(),
+            "{lang}"
+        );
+        assert_eq!(
+            rows("table.first-sightings tbody tr"),
+            first.len(),
+            "{lang}"
+        );
+        // Changes come first.
+        let changes_at = page.body.find("compare changes").expect("the changes");
+        let first_at = page
+            .body
+            .find("first-sightings")
+            .expect("the first sightings");
+        assert!(changes_at < first_at, "{lang}: changes first");
+        let count: String = doc
+            .select(&sel("p.count"))
+            .next()
+            .map(|p| p.text().collect())
+            .unwrap_or_default();
+        let (c, f) = (changed.len().to_string(), first.len().to_string());
+        assert!(count.contains(&c) && count.contains(&f), "{lang}: {count}");
+    }
+    let en = app.compare("from=2021-09-01&to=2021-12-31&lang=en").await;
+    assert!(en.body.contains("1 check of"), "{}", en.body);
+
+    // The overview's latest changes: changes (and milestones), no first sightings.
+    let overview = app.overview("at=2021-12-31&lang=en").await;
+    let doc = overview.html();
+    let latest = doc
+        .select(&sel("section[aria-labelledby=h-latest]"))
+        .next()
+        .expect("the latest changes");
+    assert!(
+        latest.select(&sel("li.entry.change")).next().is_some(),
+        "a change is listed"
+    );
+    assert_eq!(
+        latest.select(&sel("li.entry.change .first")).count(),
+        0,
+        "no first sighting among the latest changes"
+    );
+}
