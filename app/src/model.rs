@@ -386,6 +386,8 @@ pub struct TimelineView {
     pub first_sightings: usize,
     /// One check only: its id and title.
     pub check: Option<(String, String)>,
+    /// Simulated entries are shown (`source=simulated`, or a simulated platform or check).
+    pub simulated: bool,
 }
 
 /// A source and everything Hutong takes from it.

@@ -195,3 +195,68 @@ async fn compare_and_the_overview_tell_changes_from_first_sightings() {
         "no first sighting among the latest changes"
     );
 }
+
+/// The simulated timeline: asked for (`source=simulated`), or for a simulated platform
+/// or check (whose entries can only be simulated), it shows the simulator's entries
+/// under a banner; the real timeline shows none of them and no banner.
+#[tokio::test]
+async fn the_simulated_timeline_shows_simulated_entries_under_a_banner() {
+    use chrono::{TimeZone, Utc};
+    let app = real_app().await;
+    let t = |d| Utc.with_ymd_and_hms(2022, 3, d, 4, 0, 0).unwrap();
+    let history = [
+        common::observation("link.simchat.simshop", t(1), "token_only").simulated(),
+        common::observation("link.simchat.simshop", t(2), "warned").simulated(),
+    ];
+    let history: Vec<_> = history.into_iter().map(|o| o.instant().build()).collect();
+    app.store()
+        .insert_observations(&history)
+        .await
+        .expect("simulated history");
+    for query in [
+        "source=simulated",
+        "platform=simchat",
+        "check=link.simchat.simshop",
+    ] {
+        for lang in ["en", "zh-CN"] {
+            let page = app.timeline(&format!("{query}&lang={lang}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{query}");
+            let doc = page.html();
+            let banner: String = doc
+                .select(&sel("main .simulated-banner"))
+                .next()
+                .map(|b| b.text().collect())
+                .unwrap_or_default();
+            let words = if lang == "en" {
+                "Simulated timeline (demo) — not real data"
+            } else {
+                "模拟时间线（演示）——并非真实数据"
+            };
+            assert!(banner.contains(words), "{query} {lang}: {banner:?}");
+            let entries: Vec<String> = doc
+                .select(&sel("li.entry.change"))
+                .map(|e| e.text().collect())
+                .collect();
+            assert_eq!(entries.len(), 1, "{query} {lang}: the one change");
+            assert!(
+                entries[0].contains(if lang == "en" {
+                    "SimChat"
+                } else {
+                    "模拟聊天"
+                }),
+                "{entries:?}"
+            );
+        }
+    }
+    let real = app.timeline("lang=en&entries=all").await;
+    assert!(
+        real.html()
+            .select(&sel(".simulated-banner"))
+            .next()
+            .is_none()
+    );
+    assert!(
+        !real.body.contains("SimChat ×"),
+        "no simulated entry on the real timeline"
+    );
+}

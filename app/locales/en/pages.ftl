@@ -309,3 +309,4 @@ failure-unknown = a failure class this version of Hutong does not know
 check-simulated-banner = Simulated check (demo) — not real data. Both platforms exist only in Hutong's built-in simulator; nothing here is counted in any real figure.
 check-superseded-heading = Superseded by newer evidence
 check-superseded-intro = These older words say otherwise, but they were already stale when a newer source stated the status above: kept and dated, not counted as a disagreement.
+timeline-simulated-banner = Simulated timeline (demo) — not real data. These entries come from Hutong's built-in simulator; they say nothing about any real platform and are never counted in any real figure.

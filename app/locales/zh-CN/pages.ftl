@@ -267,3 +267,4 @@ failure-unknown = 这个版本的互通不认识的失败类型
 check-simulated-banner = 模拟检查项（演示）——并非真实数据。两个平台都只存在于互通内置的模拟器中，这里的任何内容都不计入真实数字。
 check-superseded-heading = 已被较新的证据取代
 check-superseded-intro = 以下较早的说法与上面的状态不同，但在较新的来源给出该状态时已经过时：予以保留并注明日期，不算作来源说法不一。
+timeline-simulated-banner = 模拟时间线（演示）——并非真实数据。这些条目来自互通内置的模拟器，与任何真实平台无关，也从不计入任何真实统计。

@@ -226,6 +226,7 @@ async fn timeline_view(
         changes: changes as usize,
         first_sightings: first_sightings as usize,
         check,
+        simulated: filter.shows_simulated(),
     })
 }
 
