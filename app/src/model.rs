@@ -398,6 +398,8 @@ pub struct SourceView {
     pub publisher: String,
     pub title: String,
     pub title_en: Option<String>,
+    /// On Chinese pages, the Chinese rendering of a title in another language.
+    pub title_zh: Option<String>,
     pub date: Option<NaiveDate>,
     pub language: String,
     pub region: String,
@@ -745,6 +747,8 @@ pub struct SourceListItem {
     /// The headline as published, in its own language.
     pub title: String,
     pub title_en: Option<String>,
+    /// On Chinese pages, the Chinese rendering of a title in another language.
+    pub title_zh: Option<String>,
     pub language: String,
     pub date: Option<NaiveDate>,
     pub url: Option<String>,

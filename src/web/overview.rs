@@ -366,11 +366,20 @@ fn requirement_view(
         Some(d) => {
             let tz: chrono_tz::Tz = req.timezone.parse().unwrap_or(SHANGHAI);
             let local = d.with_timezone(&tz);
-            let shown = format!(
-                "{} {} ({})",
-                lang.date(local.date_naive()),
-                local.format("%H:%M"),
-                req.timezone
+            let zone = lang.t_or(
+                &format!(
+                    "time-zone-{}",
+                    req.timezone.replace('/', "-").to_lowercase()
+                ),
+                &req.timezone,
+            );
+            let shown = lang.t_args(
+                "req-deadline-time",
+                &[
+                    ("date", lang.date(local.date_naive()).into()),
+                    ("time", local.format("%H:%M").to_string().into()),
+                    ("zone", zone.into()),
+                ],
             );
             let date = lang.date(as_of.day);
             if let Some(days) = c.deadline.days_since {

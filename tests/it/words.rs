@@ -260,3 +260,287 @@ async fn the_simulated_timeline_shows_simulated_entries_under_a_banner() {
         "no simulated entry on the real timeline"
     );
 }
+
+// ---- Chinese pages written in Chinese ---------------------------------------------------
+
+/// A Han character.
+fn han(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
+}
+
+/// What a reader sees of a page: its text nodes in order, each with whether it sits where
+/// English is expected (a bilingual pair's English half, a citation ready to paste, code,
+/// an address), and whether it sits in code.
+struct Seen {
+    nodes: Vec<(String, bool, bool)>,
+}
+
+impl Seen {
+    fn of(doc: &scraper::Html) -> Seen {
+        let mut seen = Seen { nodes: Vec::new() };
+        let body = doc.select(&sel("body")).next().expect("a body");
+        seen.walk(body, false, false);
+        seen
+    }
+
+    fn walk(&mut self, el: scraper::ElementRef<'_>, english_ok: bool, in_code: bool) {
+        let v = el.value();
+        let name = v.name();
+        if matches!(name, "script" | "style" | "svg" | "textarea" | "template") {
+            return;
+        }
+        let class = |c: &str| v.classes().any(|x| x == c);
+        // The English half of a pair shown in both languages (status chips, names,
+        // titles with their rendering), the language switch and addresses.
+        let parent = el.parent().and_then(scraper::ElementRef::wrap);
+        let pair = v.attr("lang") == Some("en")
+            && (class("en")
+                || class("title-en")
+                || name == "dd"
+                || parent.is_some_and(|p| {
+                    p.value().classes().any(|c| c == "status" || c == "name")
+                        || p.select(&sel(":scope > .title-zh")).next().is_some()
+                }));
+        // A choice named in both languages in one line (a platform "淘宝 Taobao").
+        let both = name == "option" && el.text().any(|t| t.chars().any(han));
+        let english_ok = english_ok
+            || pair
+            || both
+            || class("lang")
+            || class("url")
+            || class("permalink")
+            || matches!(name, "code" | "pre" | "kbd");
+        let in_code = in_code || matches!(name, "code" | "pre" | "kbd") || class("url");
+        for child in el.children() {
+            if let Some(text) = child.value().as_text() {
+                self.nodes.push((text.to_string(), english_ok, in_code));
+            } else if let Some(child) = scraper::ElementRef::wrap(child) {
+                self.walk(child, english_ok, in_code);
+            }
+        }
+    }
+
+    /// Runs of four or more ASCII words in one text node where Chinese is expected.
+    fn english_runs(&self) -> Vec<String> {
+        let run = regex::Regex::new(r"[A-Za-z][A-Za-z'’-]*(?:[ ,;:]+[A-Za-z][A-Za-z'’-]*){3,}")
+            .expect("regex");
+        self.nodes
+            .iter()
+            .filter(|(_, ok, _)| !ok)
+            .flat_map(|(t, _, _)| run.find_iter(t).map(|m| m.as_str().to_string()))
+            .collect()
+    }
+
+    /// The visible text where Chinese is expected (outside code, addresses and the
+    /// English halves of pairs), nodes joined as the reader reads them.
+    fn prose(&self) -> String {
+        self.nodes
+            .iter()
+            .map(|(t, ok, _)| if *ok { " " } else { t.as_str() })
+            .collect()
+    }
+
+    /// Half-width `,` `:` `;` `(` `)` next to a Han character (a space between allowed).
+    fn half_width_marks(&self) -> Vec<String> {
+        let chars: Vec<char> = self.prose().chars().collect();
+        let mut found = Vec::new();
+        for (i, c) in chars.iter().enumerate() {
+            if !matches!(c, ',' | ':' | ';' | '(' | ')') {
+                continue;
+            }
+            let before = chars[..i].iter().rev().take(2).find(|c| **c != ' ');
+            let after = chars[i + 1..].iter().take(2).find(|c| **c != ' ');
+            // "(" opens what follows, ")" closes what precedes; the others sit between.
+            let next_to_han = match c {
+                '(' => after.is_some_and(|c| han(*c)),
+                ')' => before.is_some_and(|c| han(*c)),
+                _ => before.is_some_and(|c| han(*c)),
+            };
+            if next_to_han {
+                let from = i.saturating_sub(12);
+                let to = (i + 12).min(chars.len());
+                found.push(chars[from..to].iter().collect());
+            }
+        }
+        found
+    }
+
+    /// Vocabulary ids shown as such: a `code` element holding one, an id with `_`
+    /// anywhere, and (on Chinese pages) an ASCII id right next to Chinese text.
+    fn raw_ids(&self, ids: &std::collections::BTreeSet<String>, chinese: bool) -> Vec<String> {
+        let mut found = Vec::new();
+        for (t, _, code) in &self.nodes {
+            if *code && ids.contains(t.trim()) {
+                found.push(format!("<code>{}</code>", t.trim()));
+            }
+        }
+        let token = regex::Regex::new(r"[A-Za-z_][A-Za-z0-9_.\-/@]*").expect("regex");
+        let prose = self.prose();
+        for m in token.find_iter(&prose) {
+            let word = m.as_str();
+            if !ids.contains(word) {
+                continue;
+            }
+            let near = |s: &str| s.chars().filter(|c| *c != ' ').take(1).any(han);
+            let before: String = prose[..m.start()].chars().rev().take(2).collect();
+            let after: String = prose[m.end()..].chars().take(2).collect();
+            if word.contains('_') || (chinese && (near(&before) || near(&after))) {
+                let from = prose[..m.start()]
+                    .char_indices()
+                    .rev()
+                    .nth(8)
+                    .map_or(0, |(i, _)| i);
+                let to = prose[m.end()..]
+                    .char_indices()
+                    .nth(8)
+                    .map_or(prose.len(), |(i, _)| m.end() + i);
+                found.push(prose[from..to].to_string());
+            }
+        }
+        found
+    }
+}
+
+/// The ids of the catalog's vocabulary, which pages must show as words: platform kinds,
+/// source kinds, check kinds, statuses, languages and regions.
+fn vocabulary() -> std::collections::BTreeSet<String> {
+    let catalog = common::real_catalog();
+    let mut ids: std::collections::BTreeSet<String> = [
+        "messaging",
+        "social",
+        "short_video",
+        "ecommerce",
+        "local_services",
+        "content",
+        "payment",
+        "other",
+        "article",
+        "manual",
+        "probe",
+        "simulated",
+        "unknown",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    for k in &catalog.kinds {
+        ids.insert(k.id.clone());
+        ids.extend(k.statuses.iter().map(|s| s.id.clone()));
+    }
+    for s in &catalog.sources {
+        ids.insert(s.language.clone());
+        ids.insert(s.region.clone());
+    }
+    ids
+}
+
+/// Every page of the site reached from the sections by following its own links (one of
+/// each detail page per path), in `lang`.
+async fn every_page(app: &TestApp, lang: &str) -> Vec<(String, String)> {
+    let mut queue: std::collections::VecDeque<String> = [
+        "/",
+        "/?at=2021-10-17",
+        "/links?at=2021-10-17",
+        "/payments",
+        "/qr",
+        "/timeline?entries=all",
+        "/requirements",
+        "/platforms",
+        "/probes",
+        "/sources",
+        "/compare?from=2021-09-01&to=2021-12-31",
+    ]
+    .into_iter()
+    .map(|p| {
+        let sep = if p.contains('?') { '&' } else { '?' };
+        format!("{p}{sep}lang={lang}")
+    })
+    .collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut pages = Vec::new();
+    while let Some(uri) = queue.pop_front() {
+        let path = uri.split('?').next().unwrap_or_default().to_string();
+        // Sections are read at each seeded date; a detail page once.
+        let key = if path.matches('/').count() > 1 {
+            path.clone()
+        } else {
+            uri.clone()
+        };
+        if !seen.insert(key) || pages.len() >= 400 {
+            continue;
+        }
+        let page = app.get(uri.clone()).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        for a in page.html().select(&sel("a[href^='/']:not([hreflang])")) {
+            let href = a.value().attr("href").unwrap_or_default();
+            let file = [
+                ".csv", ".json", ".ndjson", ".atom", ".ics", ".svg", ".png", ".zip",
+            ];
+            let path = href.split('?').next().unwrap_or_default();
+            if href.starts_with("/api/")
+                || path.ends_with("/snapshot")
+                || file.iter().any(|f| path.ends_with(f))
+            {
+                continue;
+            }
+            queue.push_back(href.to_string());
+        }
+        pages.push((uri, page.body));
+    }
+    pages
+}
+
+/// Every Chinese page of the site reads as written in Chinese: no English catalog
+/// sentence (four ASCII words in a row outside code, addresses and the English half of
+/// a bilingual pair), no vocabulary id in place of a word, no half-width `,:;()` next
+/// to Chinese text. English pages show no raw ids either.
+#[tokio::test]
+async fn every_chinese_page_reads_as_written_in_chinese() {
+    let app = real_app().await;
+    let ids = vocabulary();
+    let mut problems = Vec::new();
+    let pages = every_page(&app, "zh-CN").await;
+    assert!(pages.len() > 60, "{} pages", pages.len());
+    for (uri, body) in &pages {
+        let seen = Seen::of(&scraper::Html::parse_document(body));
+        for run in seen.english_runs() {
+            problems.push(format!("{uri}: English \"{run}\""));
+        }
+        for mark in seen.half_width_marks() {
+            problems.push(format!("{uri}: half-width mark in \"{mark}\""));
+        }
+        for id in seen.raw_ids(&ids, true) {
+            problems.push(format!("{uri}: raw id in \"{id}\""));
+        }
+    }
+    for (uri, body) in &every_page(&app, "en").await {
+        let seen = Seen::of(&scraper::Html::parse_document(body));
+        for id in seen.raw_ids(&ids, false) {
+            problems.push(format!("{uri}: raw id in \"{id}\""));
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// The shipped catalog gives every note in both languages.
+#[test]
+fn every_catalog_note_has_a_chinese_version() {
+    let catalog = common::real_catalog();
+    let missing: Vec<&str> = catalog
+        .observations
+        .iter()
+        .filter(|o| o.note_en.is_some() != o.note_zh.is_some())
+        .map(|o| o.key.as_str())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "notes in one language only: {missing:?}"
+    );
+}

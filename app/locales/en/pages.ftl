@@ -126,7 +126,7 @@ source-publisher = Publisher
 source-published = Published
 source-kind = Kind
 source-language = Language, vantage
-source-language-value = { $language }, observed from { $region }
+source-language-value = { $language }; observed from { $region }
 source-original = Original
 source-facts-heading = { $count ->
     [one] { $count } fact
@@ -310,3 +310,11 @@ check-simulated-banner = Simulated check (demo) — not real data. Both platform
 check-superseded-heading = Superseded by newer evidence
 check-superseded-intro = These older words say otherwise, but they were already stale when a newer source stated the status above: kept and dated, not counted as a disagreement.
 timeline-simulated-banner = Simulated timeline (demo) — not real data. These entries come from Hutong's built-in simulator; they say nothing about any real platform and are never counted in any real figure.
+# Codes of the catalog (a source's language and region, a requirement's time zone) in words.
+language-name-zh = Chinese
+language-name-en = English
+region-name-cn = mainland China
+time-zone-asia-shanghai = Beijing time
+req-deadline-time = { $date } { $time } ({ $zone })
+source-title-zh = Title (Chinese)
+platform-kind-other = other
