@@ -36,7 +36,8 @@ pub struct TimelineFilter {
     /// out, its downloads spell it.
     pub entries_defaulted: bool,
     /// The platform or check asked for is simulated: its entries can only be simulated,
-    /// so they are shown (under a banner) rather than an empty timeline.
+    /// so the page shows the simulated timeline (under its banner) rather than an empty
+    /// one. Exports and the API keep reading `source` as given.
     pub simulated_subject: bool,
 }
 
@@ -183,10 +184,9 @@ impl TimelineFilter {
                 .is_none_or(|s| r.source(&m.source).is_some_and(|src| src.kind == s))
     }
 
-    /// Whether simulated entries are shown: asked for (`source=simulated`), or the only
-    /// entries a simulated platform or check can have.
+    /// Whether simulated entries are shown (`source=simulated`).
     pub fn shows_simulated(&self) -> bool {
-        self.source == Some(SourceKind::Simulated) || self.simulated_subject
+        self.source == Some(SourceKind::Simulated)
     }
 
     /// The storage query for these filters (transitions only).
