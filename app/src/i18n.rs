@@ -107,6 +107,12 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         "freshness.ftl",
         include_str!("../locales/zh-CN/freshness.ftl"),
     ),
+    (Lang::En, "data.ftl", include_str!("../locales/en/data.ftl")),
+    (
+        Lang::ZhCn,
+        "data.ftl",
+        include_str!("../locales/zh-CN/data.ftl"),
+    ),
 ];
 
 struct Bundles {

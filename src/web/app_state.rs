@@ -20,6 +20,19 @@ pub struct AppState {
     pub memo: Arc<Memo>,
     /// Chart PNGs: drawn once, kept, shared and queued (see [`super::png`]).
     pub png: Arc<super::png::PngCharts>,
+    /// The dataset archive of the latest data version it was built for.
+    pub dataset: Arc<tokio::sync::Mutex<Option<Arc<KeptArchive>>>>,
+}
+
+/// A download built once per data version and kept: `/dataset.zip`.
+#[derive(Debug)]
+pub struct KeptArchive {
+    pub version: i64,
+    pub bytes: axum::body::Bytes,
+    /// Of `bytes`, in hex: the `ETag`.
+    pub sha256: String,
+    /// What `Content-Disposition` offers.
+    pub file_name: String,
 }
 
 impl AppState {
@@ -33,6 +46,7 @@ impl AppState {
             stale_after_days: crate::config::DEFAULT_STALE_AFTER_DAYS,
             memo: Default::default(),
             png: Default::default(),
+            dataset: Default::default(),
         }
     }
 

@@ -15,6 +15,7 @@
 //! | Are regulators' requirements met? (`/requirements…`, iCalendar) | [`requirements`] |
 //! | Where do the facts come from? (`/sources`, `/api/v1/sources`) | [`sources`] |
 //! | What changed between two dates? (`/compare`, `/api/v1/compare`) | [`compare`] |
+//! | May I have all of it? (`/dataset.zip`) | [`dataset`] |
 //!
 //! Below them, shared by all and never using them: [`request`] (what a request asks for,
 //! as extractors), [`error`] (one error type, answered as a page, JSON or text),
@@ -25,6 +26,7 @@ pub mod app_state;
 pub mod charts;
 pub mod checks;
 pub mod compare;
+pub mod dataset;
 pub mod error;
 pub mod matrices;
 pub mod overview;
@@ -92,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .merge(requirements::routes())
         .merge(sources::routes())
         .merge(compare::routes())
+        .merge(dataset::routes())
         .fallback(page_not_found)
         .layer(axum::middleware::from_fn(request::negotiate));
     Router::new()

@@ -10,6 +10,7 @@ mod common;
 mod browser;
 mod catalog_files;
 mod charts;
+mod dataset;
 mod exports;
 mod fetch;
 mod http;
