@@ -17,7 +17,7 @@ pub const LAYERS: &[&[&str]] = &[
     // Pure reasoning over the domain, and the catalog loader.
     &["catalog", "charts", "compliance", "state"],
     &["storage"],
-    &["probes"],
+    &["probes", "accounts"],
     &["simulator", "scheduler"],
     &["web", "connections"],
     &["serve"],

@@ -15,17 +15,20 @@
 //! | Are regulators' requirements met? (`/requirements…`, iCalendar) | [`requirements`] |
 //! | Where do the facts come from? (`/sources`, `/api/v1/sources`) | [`sources`] |
 //! | What changed between two dates? (`/compare`, `/api/v1/compare`) | [`compare`] |
+//! | Who am I here? (`/sign-in`, `/sign-out`, `/account`) | [`accounts`] |
 //!
 //! Below them, shared by all and never using them: [`request`] (what a request asks for,
 //! as extractors), [`error`] (one error type, answered as a page, JSON or text),
 //! [`present`] (view data several questions show), [`charts`] (the chart downloads'
-//! answer) and [`app_state`].
+//! answer), [`session`] (who is signed in, CSRF), [`limits`] (sign-in limits) and [`app_state`].
 
+pub mod accounts;
 pub mod app_state;
 pub mod charts;
 pub mod checks;
 pub mod compare;
 pub mod error;
+pub mod limits;
 pub mod matrices;
 pub mod overview;
 pub mod platforms;
@@ -34,6 +37,7 @@ pub mod present;
 pub mod probes;
 pub mod request;
 pub mod requirements;
+pub mod session;
 pub mod sources;
 pub mod timeline;
 
@@ -92,6 +96,8 @@ pub fn router(state: AppState) -> Router {
         .merge(requirements::routes())
         .merge(sources::routes())
         .merge(compare::routes())
+        // Only the pages of accounts have sessions: reading needs none and sets no cookie.
+        .merge(accounts::routes().layer(session::layer(&state)))
         .fallback(page_not_found)
         .layer(axum::middleware::from_fn(request::negotiate));
     Router::new()

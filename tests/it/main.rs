@@ -7,6 +7,7 @@
 
 mod common;
 
+mod accounts;
 mod browser;
 mod catalog_files;
 mod charts;

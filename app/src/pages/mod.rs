@@ -1,5 +1,6 @@
 //! One module per page. Each renders a whole document from its view data.
 
+pub mod account;
 mod check;
 mod compare;
 mod error;
@@ -13,6 +14,7 @@ mod source;
 mod sources;
 mod timeline;
 
+pub use account::{AccountView, SignInView, account_page, sign_in_page};
 pub use check::check_page;
 pub use compare::compare_page;
 pub use error::error_page;

@@ -1,0 +1,27 @@
+# 账户：登录、退出、角色、账户页（第 13 号议题）。
+title-error = 出错
+title-sign-in = 登录
+title-account = 我的账户
+error-heading-403 = 无权访问
+error-heading-429 = 尝试次数过多
+error-csrf = 此表单已过期，或并非来自本站。请重新打开页面后再提交。
+error-form = 无法读取表单：{ $reason }
+error-form-too-large = 表单过大。
+error-role-needed = 此页面需要“{ $role }”角色。
+role-contributor = 贡献者
+role-reviewer = 审核员
+role-admin = 管理员
+sign-in-heading = 登录
+sign-in-intro = 账户供提交和审核人工测试的人使用。阅读互通上的所有内容都无需账户。
+sign-in-login = 用户名
+sign-in-password = 密码
+sign-in-submit = 登录
+sign-in-wrong = 用户名或密码错误。
+sign-in-limited = 登录尝试次数过多。请 { $seconds } 秒后再试。
+sign-in-no-accounts = 账户由管理员创建；第一个管理员用命令 `hutong user add LOGIN --role admin --name NAME` 创建。
+account-heading = 已登录：{ $name }
+account-login = 用户名
+account-role = 角色
+account-organisation = 机构
+account-public-note = 页面上您的人工测试署名为：{ $credit }
+account-sign-out = 退出登录
