@@ -18,6 +18,7 @@ pub mod output;
 pub mod probe_cli;
 pub mod probes;
 pub mod scheduler;
+pub mod screenshots;
 pub mod serve;
 pub mod simulator;
 pub mod state;

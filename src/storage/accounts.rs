@@ -72,6 +72,7 @@ macro_rules! audit_in {
         .await?;
     }};
 }
+pub(crate) use audit_in;
 
 impl Store {
     /// Creates an account; refuses a login already taken (whatever its letter case).

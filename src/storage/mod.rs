@@ -20,6 +20,7 @@ mod requirements;
 mod sessions;
 mod sqlite_read;
 mod storable;
+mod submissions;
 
 pub use batches::{Batch, TimelineBatches};
 pub use bulk::BulkObservation;
@@ -30,6 +31,7 @@ pub use probes::*;
 pub use sessions::{ACCOUNT_KEY as SESSION_ACCOUNT_KEY, StoredSessions};
 pub use sqlite_read::{OpenTimeline, SqliteTimeline};
 pub use storable::{storable_json, storable_text};
+pub use submissions::NewScreenshot;
 
 use crate::config::redact_url;
 use crate::domain::{self, SourceKind};
@@ -1093,6 +1095,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts",
         include_str!("../../migrations/sqlite/0006_accounts.sql"),
     ),
+    (
+        7,
+        "submissions",
+        include_str!("../../migrations/sqlite/0007_submissions.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1124,6 +1131,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "accounts",
         include_str!("../../migrations/postgres/0006_accounts.sql"),
+    ),
+    (
+        7,
+        "submissions",
+        include_str!("../../migrations/postgres/0007_submissions.sql"),
     ),
 ];
 

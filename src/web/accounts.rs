@@ -169,8 +169,19 @@ pub async fn sign_out(
 
 /// The links a role's account page offers (each question module adds its own as it
 /// lands).
-fn links_for(_role: Role, _lang: Lang) -> Vec<(String, String)> {
-    Vec::new()
+fn links_for(role: Role, lang: Lang) -> Vec<(String, String)> {
+    let mut links = Vec::new();
+    if role.allows(Role::Contributor) {
+        links.push((
+            format!("/contribute?lang={}", lang.code()),
+            lang.t("account-link-contribute"),
+        ));
+        links.push((
+            format!("/contribute/mine?lang={}", lang.code()),
+            lang.t("account-link-mine"),
+        ));
+    }
+    links
 }
 
 pub async fn show_account(ReaderLang(lang): ReaderLang, who: SignedIn) -> Response {

@@ -29,6 +29,7 @@ const LEVELS: &[(&str, u8)] = &[
     ("sources", 4),
     ("compare", 4),
     ("accounts", 4),
+    ("contribute", 4),
     ("dataset", 4),
 ];
 

@@ -16,6 +16,7 @@
 //! | Where do the facts come from? (`/sources`, `/api/v1/sources`) | [`sources`] |
 //! | What changed between two dates? (`/compare`, `/api/v1/compare`) | [`compare`] |
 //! | Who am I here? (`/sign-in`, `/sign-out`, `/account`) | [`accounts`] |
+//! | How do I add what I saw? (`/contribute…`, a submission's screenshots) | [`contribute`] |
 //!
 //! Below them, shared by all and never using them: [`request`] (what a request asks for,
 //! as extractors), [`error`] (one error type, answered as a page, JSON or text),
@@ -27,6 +28,7 @@ pub mod app_state;
 pub mod charts;
 pub mod checks;
 pub mod compare;
+pub mod contribute;
 pub mod error;
 pub mod limits;
 pub mod matrices;
@@ -97,7 +99,11 @@ pub fn router(state: AppState) -> Router {
         .merge(sources::routes())
         .merge(compare::routes())
         // Only the pages of accounts have sessions: reading needs none and sets no cookie.
-        .merge(accounts::routes().layer(session::layer(&state)))
+        .merge(
+            accounts::routes()
+                .merge(contribute::routes())
+                .layer(session::layer(&state)),
+        )
         .fallback(page_not_found)
         .layer(axum::middleware::from_fn(request::negotiate));
     Router::new()

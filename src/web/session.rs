@@ -99,7 +99,7 @@ pub async fn renew_csrf_token(session: &Session) -> Result<String, WebError> {
 }
 
 /// Whether `given` is this session's CSRF token (compared in constant time).
-async fn csrf_matches(session: &Session, given: &str) -> bool {
+pub async fn csrf_matches(session: &Session, given: &str) -> bool {
     match session.get::<String>(CSRF_KEY).await {
         Ok(Some(token)) => {
             !given.is_empty() && bool::from(token.as_bytes().ct_eq(given.as_bytes()))

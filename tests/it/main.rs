@@ -11,6 +11,7 @@ mod accounts;
 mod browser;
 mod catalog_files;
 mod charts;
+mod contribute;
 mod exports;
 mod fetch;
 mod http;

@@ -145,6 +145,22 @@ impl TestApp {
         }
     }
 
+    /// A POST of any body, with its content type.
+    pub fn post_body(
+        &self,
+        uri: impl Into<String>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Request<'_> {
+        Request {
+            router: &self.router,
+            uri: uri.into(),
+            headers: vec![("content-type".into(), content_type.into())],
+            method: axum::http::Method::POST,
+            body,
+        }
+    }
+
     // Accounts.
 
     pub fn sign_in_page(&self) -> Request<'_> {
