@@ -76,7 +76,10 @@ state-returned = sent back with a question
 error-no-check-id = No check has the id “{ $id }”.
 error-no-submission = No submission { $id } that you may see.
 error-field-required = { $field }: required.
-error-field-too-long = { $field }: at most { $max } characters.
+error-field-too-long = { $field }: at most { $max ->
+    [one] one character
+   *[other] { $max } characters
+}.
 error-observed-at = When you observed it: give a date and time (Beijing time) between 2000 and now.
 error-status-off-ladder = What you saw: choose one of the check's statuses.
 error-screenshot-count = Attach 1 to 5 screenshots.
@@ -86,5 +89,8 @@ error-screenshot = { $file }: { $reason }
 screenshot-empty = the file is empty.
 screenshot-too-large = the file is larger than 10 MiB.
 screenshot-not-image = this is not a PNG, JPEG or WebP image, whatever its name says.
-screenshot-too-many-pixels = the image is too large ({ $width } × { $height } pixels; at most 6000 on a side).
+screenshot-too-many-pixels = the image is too large ({ $width } × { $height ->
+    [one] one pixel
+   *[other] { $height } pixels
+}; at most 6000 on a side).
 screenshot-damaged = the image is damaged or cut short.
