@@ -16,7 +16,7 @@
 //! Days (delays, overdue, countdown) are counted in Beijing calendar days.
 
 use crate::domain::{
-    Check, CheckState, Reference, Requirement, SourceKind, TransitionRecord, UNKNOWN,
+    Check, CheckState, EvidenceTimes, Reference, Requirement, SourceKind, TransitionRecord, UNKNOWN,
 };
 use crate::time::{self, SHANGHAI};
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -421,6 +421,13 @@ pub struct SharePoint {
     pub in_scope: usize,
     /// `compliant / in_scope` (0 when nothing is in scope).
     pub share: f64,
+    /// The checks in scope told apart as the charts draw them (they add up to
+    /// `in_scope`): compliant and not compliant on current evidence, a known status on
+    /// stale evidence, and unknown.
+    pub current_compliant: usize,
+    pub current_not_compliant: usize,
+    pub stale: usize,
+    pub unknown: usize,
 }
 
 /// The share of a requirement's checks compliant over time, weekly: a plain series a
@@ -442,6 +449,7 @@ pub fn share_over_time(
     req: &Requirement,
     check_ids: &[&str],
     changes: &HashMap<String, Changes>,
+    (evidence, stale_after_days): (&EvidenceTimes, u32),
     as_of: DateTime<Utc>,
 ) -> ShareSeries {
     let complies = |s: &str| self::complies(req, s) == Some(true);
@@ -483,6 +491,19 @@ pub fn share_over_time(
             compliant += usize::from(complies(status));
             next += 1;
         }
+        let (mut current_compliant, mut current_not_compliant, mut stale) = (0, 0, 0);
+        for (id, status) in &current {
+            if *status == UNKNOWN {
+                continue;
+            }
+            if evidence.is_stale(id, until, stale_after_days) == Some(true) {
+                stale += 1;
+            } else if complies(status) {
+                current_compliant += 1;
+            } else {
+                current_not_compliant += 1;
+            }
+        }
         points.push(SharePoint {
             day: point_day,
             compliant,
@@ -493,6 +514,10 @@ pub fn share_over_time(
             } else {
                 compliant as f64 / in_scope as f64
             },
+            current_compliant,
+            current_not_compliant,
+            stale,
+            unknown: in_scope.saturating_sub(current_compliant + current_not_compliant + stale),
         });
         if point_day >= last_day {
             break;
@@ -859,7 +884,13 @@ mod tests {
             .map(|c| c.id.as_str())
             .collect();
         let as_of = end(2021, 11, 30);
-        let series = share_over_time(&req, &ids, &changes_by_check(&history(), as_of), as_of);
+        let series = share_over_time(
+            &req,
+            &ids,
+            &changes_by_check(&history(), as_of),
+            (&EvidenceTimes::default(), 180),
+            as_of,
+        );
         let first = &series.points[0];
         assert_eq!(first.day, NaiveDate::from_ymd_opt(2021, 7, 1).unwrap());
         assert_eq!((first.compliant, first.known, first.in_scope), (0, 2, 6));
@@ -881,7 +912,13 @@ mod tests {
         assert_eq!(series.deadline_day, NaiveDate::from_ymd_opt(2021, 9, 17));
 
         // Nothing observed: no points.
-        let empty = share_over_time(&req, &ids, &HashMap::new(), as_of);
+        let empty = share_over_time(
+            &req,
+            &ids,
+            &HashMap::new(),
+            (&EvidenceTimes::default(), 180),
+            as_of,
+        );
         assert!(empty.points.is_empty());
     }
 }

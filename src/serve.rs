@@ -275,6 +275,7 @@ impl Application {
             memo: Default::default(),
             png: Default::default(),
             accounts: Default::default(),
+            dataset: Default::default(),
         });
         connections::serve(self.listener, app, self.limits, shutdown).await;
         if let Some(s) = scheduler {

@@ -117,6 +117,12 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         "accounts.ftl",
         include_str!("../locales/zh-CN/accounts.ftl"),
     ),
+    (Lang::En, "data.ftl", include_str!("../locales/en/data.ftl")),
+    (
+        Lang::ZhCn,
+        "data.ftl",
+        include_str!("../locales/zh-CN/data.ftl"),
+    ),
 ];
 
 struct Bundles {

@@ -69,6 +69,10 @@ pub fn render_document_with_alternate(
                     <p>
                         {lang.t("footer-about")}" "
                         <a href="/api/v1">{lang.t("footer-api")}</a>
+                        " · "
+                        <a class="dataset-link" href="/dataset.zip" type="application/zip" download="">
+                            {lang.t("dataset-link")}
+                        </a>
                     </p>
                 </footer>
             </body>

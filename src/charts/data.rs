@@ -4,37 +4,58 @@
 //! before that instant, whichever source made it (the same rule as the check page's step
 //! chart). Unconfirmed single probe verdicts and failed probes never move it.
 
-use crate::domain::StatusChange;
 use crate::domain::{Check, Kind, OPEN_SCORE};
+use crate::domain::{EvidenceTimes, StatusChange};
 use crate::time::{self, SHANGHAI};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use std::collections::HashMap;
 
-/// Openness at the end of one day: of `total` checks, `known` had a status on the ladder
-/// and `open` of those scored at least [`OPEN_SCORE`].
+/// Openness at the end of one day, of `total` checks, told apart as the overview tells
+/// them: `open` and `not_open` on current evidence, `stale` (a known status on evidence
+/// older than the threshold, whatever the status) and `unknown` (no status on the
+/// ladder). They add up to `total`; stale and unknown are never folded into "not open".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpennessPoint {
     pub day: NaiveDate,
     pub open: usize,
-    pub known: usize,
+    pub not_open: usize,
+    pub stale: usize,
+    pub unknown: usize,
     pub total: usize,
 }
 
 impl OpennessPoint {
-    /// open ÷ known, the overview's headline share; `None` while nothing is known.
+    /// Checks with a status on current evidence.
+    pub fn current(&self) -> usize {
+        self.open + self.not_open
+    }
+
+    /// open ÷ checks on current evidence; `None` while none is current.
     pub fn share(&self) -> Option<f64> {
-        (self.known > 0).then(|| self.open as f64 / self.known as f64)
+        (self.current() > 0).then(|| self.open as f64 / self.current() as f64)
+    }
+
+    /// A count as a share of all the checks (0 when there are none).
+    pub fn of_total(&self, n: usize) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            n as f64 / self.total as f64
+        }
     }
 }
 
 /// Weekly openness of `checks` (all of one kind): a point at the end of every seventh day
 /// from the day of the first change among them, and a last point at `end` (the as-of
 /// instant, on `end_day`). `changes` must be oldest first; changes of other checks and
-/// after `end` are skipped. One pass: O(changes + weeks).
+/// after `end` are skipped. A check whose newest evidence (`evidence`) is older than
+/// `stale_after_days` at a point is counted stale there. O(changes + weeks × checks).
 pub fn weekly_openness(
     kind: &Kind,
     checks: &[&Check],
     changes: &[StatusChange],
+    evidence: &EvidenceTimes,
+    stale_after_days: u32,
     end_day: NaiveDate,
     end: DateTime<Utc>,
 ) -> Vec<OpennessPoint> {
@@ -65,28 +86,31 @@ pub fn weekly_openness(
 
     // Each check's current openness: None = unknown, Some(open?).
     let mut current: HashMap<&str, Option<bool>> = HashMap::new();
-    let (mut open, mut known) = (0usize, 0usize);
     let mut next = relevant.iter().peekable();
     let mut points = Vec::with_capacity(days.len());
     for (day, until) in days {
         while let Some(change) = next.next_if(|c| c.at <= until) {
-            let new = open_of(&change.status);
-            let old = current.insert(change.check_id.as_str(), new).flatten();
-            if let Some(was_open) = old {
-                known -= 1;
-                open -= usize::from(was_open);
-            }
-            if let Some(is_open) = new {
-                known += 1;
-                open += usize::from(is_open);
+            current.insert(change.check_id.as_str(), open_of(&change.status));
+        }
+        let mut p = OpennessPoint {
+            day,
+            open: 0,
+            not_open: 0,
+            stale: 0,
+            unknown: 0,
+            total: checks.len(),
+        };
+        for c in checks {
+            match current.get(c.id.as_str()).copied().flatten() {
+                None => p.unknown += 1,
+                Some(_) if evidence.is_stale(&c.id, until, stale_after_days) == Some(true) => {
+                    p.stale += 1
+                }
+                Some(true) => p.open += 1,
+                Some(false) => p.not_open += 1,
             }
         }
-        points.push(OpennessPoint {
-            day,
-            open,
-            known,
-            total: checks.len(),
-        });
+        points.push(p);
     }
     points
 }
@@ -186,10 +210,11 @@ mod tests {
             change("y", 9, 20, "unknown"),
         ];
         let end_day = NaiveDate::from_ymd_opt(2021, 9, 25).unwrap();
-        let points = weekly_openness(&kind(), &refs, &changes, end_day, at(9, 25));
+        let evidence = EvidenceTimes::default();
+        let points = weekly_openness(&kind(), &refs, &changes, &evidence, 180, end_day, at(9, 25));
         let got: Vec<(String, usize, usize)> = points
             .iter()
-            .map(|p| (p.day.to_string(), p.open, p.known))
+            .map(|p| (p.day.to_string(), p.open, p.current()))
             .collect();
         // 09-01: x blocked. 09-08: x blocked, y token. 09-15: x warned, y token.
         // 09-22: x warned, z open, y unknown. 09-25 (as of): the same.
@@ -206,7 +231,9 @@ mod tests {
         assert!(points.iter().all(|p| p.total == 3));
         assert_eq!(points[2].share(), Some(0.5));
         // Nothing known before the first change: no points at all.
-        assert!(weekly_openness(&kind(), &refs, &[], end_day, at(9, 25)).is_empty());
+        assert!(
+            weekly_openness(&kind(), &refs, &[], &evidence, 180, end_day, at(9, 25)).is_empty()
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub mod share;
 pub mod steps;
 pub mod svg;
 
-pub use share::{Marker, ShareChart, SharePoint, ShareSeries};
+pub use share::{BandPoint, Bands, Marker, ShareChart, SharePoint, ShareSeries};
 pub use steps::{Segment, StepChart};
 
 #[cfg(test)]

@@ -30,6 +30,29 @@ pub struct ShareChart {
     pub date_line: String,
     /// Prints a SIMULATED banner on the image.
     pub simulated: bool,
+    /// What the first series is a share of, told apart at each of its dates: drawn as
+    /// bands stacked from the top of the plot (unknown, then stale), so the line, the
+    /// blank between it and the bands, and the bands add up to all the checks.
+    pub bands: Option<Bands>,
+}
+
+/// The parts of the whole that are neither the series' share nor its complement: stale
+/// evidence and unknown status, each a share (0 to 1) of all the checks at each date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bands {
+    /// Oldest first, at the first series' dates.
+    pub points: Vec<BandPoint>,
+    /// The legend's words for the blank between the line and the bands ("not open").
+    pub rest_label: String,
+    pub stale_label: String,
+    pub unknown_label: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandPoint {
+    pub date: NaiveDate,
+    pub stale: f64,
+    pub unknown: f64,
 }
 
 /// A named series of (date, share) points, oldest first. `value` is 0.0 ..= 1.0, or `None`
@@ -143,6 +166,17 @@ pub fn describe(chart: &ShareChart, lang: Lang) -> String {
             ],
         ));
     }
+    if let Some(p) = chart.bands.as_ref().and_then(|b| b.points.last()) {
+        out.push(' ');
+        out.push_str(&lang.t_args(
+            "charts-desc-bands",
+            &[
+                ("date", p.date.to_string().into()),
+                ("stale", percent(p.stale).into()),
+                ("unknown", percent(p.unknown).into()),
+            ],
+        ));
+    }
     let (markers, _) = shown_markers(chart, *first, *last);
     if !markers.is_empty() {
         let list: Vec<String> = markers
@@ -175,7 +209,8 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
         _ => (Vec::new(), 0),
     };
     let legend_lines = markers.len() + usize::from(more > 0);
-    let legend_top = PLOT_BOTTOM + 44.0;
+    // Under the axis: the bands' legend (when drawn), then the milestones.
+    let legend_top = PLOT_BOTTOM + 44.0 + if chart.bands.is_some() { 22.0 } else { 0.0 };
     let height = legend_top + LINE * legend_lines as f64 + 48.0;
     let title = if chart.simulated {
         format!("{} ({})", chart.title, lang.t("charts-simulated"))
@@ -225,7 +260,6 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
         svg.text(x + 34.0, 72.0, "", &label);
         x += 34.0 + 7.5 * label.chars().count() as f64 + 24.0;
     }
-
     // Y grid: 0, 25, 50, 75, 100 %.
     let y = |v: f64| PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * v.clamp(0.0, 1.0);
     for i in 0..=4 {
@@ -304,6 +338,54 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
             &format!(r#"stroke="{MUTED}" stroke-dasharray="3 3""#),
         );
         svg.close_group();
+    }
+
+    // Bands from the top: unknown, then stale under it.
+    if let Some(bands) = &chart.bands {
+        let pts: Vec<(f64, f64, f64)> = bands
+            .points
+            .iter()
+            .map(|p| {
+                let u = p.unknown.clamp(0.0, 1.0);
+                let st = p.stale.clamp(0.0, 1.0 - u);
+                (axis.x_day(p.date), y(1.0 - u), y(1.0 - u - st))
+            })
+            .collect();
+        let area = |upper: &dyn Fn(&(f64, f64, f64)) -> f64,
+                    lower: &dyn Fn(&(f64, f64, f64)) -> f64|
+         -> String {
+            let mut d = String::new();
+            for (k, p) in pts.iter().enumerate() {
+                let _ = write!(
+                    d,
+                    "{}{},{} ",
+                    if k == 0 { 'M' } else { 'L' },
+                    num(p.0),
+                    num(upper(p))
+                );
+            }
+            for p in pts.iter().rev() {
+                let _ = write!(d, "L{},{} ", num(p.0), num(lower(p)));
+            }
+            d.push('Z');
+            d
+        };
+        if pts.len() > 1 {
+            svg.open_group("band", &[("band", "unknown")]);
+            svg.raw(&format!(
+                r#"<path d="{}" fill="url(#{})" stroke="{MUTED}" stroke-width="0.5"/>"#,
+                area(&|_| y(1.0), &|p| p.1),
+                svg::pattern_id(&chart.id, None)
+            ));
+            svg.close_group();
+            svg.open_group("band", &[("band", "stale")]);
+            svg.raw(&format!(
+                r#"<path d="{}" fill="url(#{})" stroke="{MUTED}" stroke-width="0.5"/>"#,
+                area(&|p| p.1, &|p| p.2),
+                stale_id(&chart.id)
+            ));
+            svg.close_group();
+        }
     }
 
     // Series: the first over a shaded area, the second dashed; each breaks where unknown.
@@ -393,6 +475,32 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
         );
     }
 
+    // The bands' swatches, with patterns as well as colours: readable in greyscale.
+    if let Some(bands) = &chart.bands {
+        let mut x = LEFT - 40.0;
+        let top = PLOT_BOTTOM + 28.0;
+        svg.raw(&format!("<defs>{}</defs>", band_patterns(&chart.id)));
+        for (fill, label) in [
+            ("#ffffff".to_string(), &bands.rest_label),
+            (format!("url(#{})", stale_id(&chart.id)), &bands.stale_label),
+            (
+                format!("url(#{})", svg::pattern_id(&chart.id, None)),
+                &bands.unknown_label,
+            ),
+        ] {
+            svg.rect(
+                x,
+                top,
+                16.0,
+                14.0,
+                &format!(r#"fill="{fill}" stroke="{MUTED}""#),
+            );
+            let label = shorten(label, 40);
+            svg.text(x + 22.0, top + 12.0, "", &label);
+            x += 22.0 + text_width(&label) + 20.0;
+        }
+    }
+
     // The milestones, numbered as on the plot.
     if !markers.is_empty() {
         svg.text(
@@ -429,6 +537,30 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
     }
     footer(&mut svg, chart, height);
     svg.finish()
+}
+
+/// The stale band's pattern id (the unknown band uses the status charts' unknown pattern).
+fn stale_id(chart_id: &str) -> String {
+    format!("{chart_id}-pat-stale")
+}
+
+/// The bands' patterns: stale hatched at 135° in grey as stale cells on the pages, unknown
+/// in vertical lines as unknown rungs in the step charts.
+fn band_patterns(chart_id: &str) -> String {
+    let (ink, fill) = svg::tone_colours(None);
+    format!(
+        r##"<pattern id="{stale}" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="#f4f5f7"/><path d="M0,0 v8" stroke="{MUTED}" stroke-width="2.5"/></pattern><pattern id="{unknown}" width="8" height="8" patternUnits="userSpaceOnUse"><rect width="8" height="8" fill="{fill}"/><path d="M2,0 v8 M6,0 v8" stroke="{ink}" stroke-width="1"/></pattern>"##,
+        stale = escape(&stale_id(chart_id)),
+        unknown = escape(&svg::pattern_id(chart_id, None)),
+    )
+}
+
+/// About how wide a label is drawn at 12 px: CJK characters are twice as wide.
+fn text_width(label: &str) -> f64 {
+    label
+        .chars()
+        .map(|c| if c.is_ascii() { 7.0 } else { 12.5 })
+        .sum()
 }
 
 fn footer(svg: &mut Svg, chart: &ShareChart, height: f64) {

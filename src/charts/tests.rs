@@ -54,6 +54,7 @@ fn share_chart() -> ShareChart {
         source_line: "Source: test <fixture>".into(),
         date_line: "As of 2021-09-29".into(),
         simulated: false,
+        bands: None,
     }
 }
 

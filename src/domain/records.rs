@@ -122,6 +122,49 @@ pub struct TransitionRef<'a> {
     pub object: &'a str,
 }
 
+/// When checks' real evidence was seen, kept small enough to tell the age of a check's
+/// evidence at any instant: each check's first and last evidence, and the gaps between
+/// consecutive evidence longer than `min_gap_days` (shorter gaps can never make it stale).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EvidenceTimes {
+    /// Gaps shorter than this many days are left out.
+    pub min_gap_days: u32,
+    pub by_check: std::collections::HashMap<String, CheckEvidence>,
+}
+
+/// One check's evidence times: see [`EvidenceTimes`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckEvidence {
+    pub first: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+    /// (last evidence before the gap, first evidence after it), oldest first.
+    pub gaps: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl EvidenceTimes {
+    /// Whether `check`'s newest evidence at `at` is stale (older than `stale_after_days`
+    /// Beijing days, as [`crate::state::age_at`] counts them); `None` before its first
+    /// evidence. `stale_after_days` must be at least `min_gap_days`.
+    pub fn is_stale(&self, check: &str, at: DateTime<Utc>, stale_after_days: u32) -> Option<bool> {
+        let e = self.by_check.get(check)?;
+        if at < e.first {
+            return None;
+        }
+        let latest = if at >= e.last {
+            e.last
+        } else {
+            // Inside a long gap: the evidence before it; elsewhere newer than any long gap.
+            let i = e.gaps.partition_point(|(before, _)| *before <= at);
+            match i.checked_sub(1).and_then(|i| e.gaps.get(i)) {
+                Some((before, after)) if at < *after => *before,
+                _ => return Some(false),
+            }
+        };
+        let days = (crate::time::shanghai_day(at) - crate::time::shanghai_day(latest)).num_days();
+        Some(days > i64::from(stale_after_days))
+    }
+}
+
 /// One confirmed status change: a check entered `status` at `at`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusChange {

@@ -58,6 +58,23 @@ impl Store {
         }))
     }
 
+    /// Every observation that counts as real (as [`Store::real_observation_count`]
+    /// counts), oldest first: the dataset download.
+    pub async fn real_observations(&self) -> Result<Vec<ObservationRecord>, StorageError> {
+        let sql = format!(
+            "select {OBSERVATION_COLUMNS}
+             from observations o join checks c on c.id = o.check_id
+             left join sources s on s.id = o.source_id
+             where o.source_kind <> 'simulated' and not {SIMULATED_CHECK}
+             order by o.observed_at, o.check_id, o.id"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
     /// Sets when a probe run started and finished (runs imported from elsewhere, and
     /// tests that need runs from hours ago).
     pub async fn set_run_times(

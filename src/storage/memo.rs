@@ -16,7 +16,7 @@
 //! missing entry wait for the first one's read instead of all reading the database).
 
 use super::{StateFilter, StorageError, Store, TimelineQuery};
-use crate::domain::{ObservationRecord, Reference, StatusChange, TransitionRecord};
+use crate::domain::{EvidenceTimes, ObservationRecord, Reference, StatusChange, TransitionRecord};
 use chrono::{DateTime, Utc};
 use quick_cache::sync::Cache;
 use std::hash::Hash;
@@ -65,6 +65,8 @@ pub struct Memo {
     transitions: Cache<Versioned<String>, Arc<Vec<TransitionRecord>>>,
     /// Real confirmed changes by kind (the charts).
     changes: Cache<Versioned<String>, Arc<Vec<StatusChange>>>,
+    /// When evidence was seen (the charts' stale bands), by kind and threshold.
+    evidence: Cache<Versioned<(Option<String>, u32)>, Arc<EvidenceTimes>>,
 }
 
 impl Default for Memo {
@@ -78,6 +80,7 @@ impl Default for Memo {
             timelines: Cache::new(MAX_TIMELINES),
             transitions: Cache::new(MAX_CHECKS),
             changes: Cache::new(MAX_KINDS),
+            evidence: Cache::new(MAX_KINDS),
         }
     }
 }
@@ -122,6 +125,7 @@ impl Memo {
         self.timelines.clear();
         self.transitions.clear();
         self.changes.clear();
+        self.evidence.clear();
     }
 }
 
@@ -288,6 +292,28 @@ impl Reads {
             kind.to_string(),
             read,
             |rows: &Arc<Vec<StatusChange>>| rows.len() <= max_rows,
+        )
+        .await
+    }
+
+    /// [`Store::evidence_times`], kept.
+    pub async fn evidence_times(
+        &self,
+        kind: Option<&str>,
+        min_gap_days: u32,
+    ) -> Result<Arc<EvidenceTimes>, StorageError> {
+        let read = async {
+            Ok(Arc::new(
+                self.store.evidence_times(kind, min_gap_days).await?,
+            ))
+        };
+        kept(
+            &self.memo,
+            &self.memo.evidence,
+            self.version,
+            (kind.map(str::to_string), min_gap_days),
+            read,
+            |_| true,
         )
         .await
     }

@@ -22,6 +22,19 @@ pub struct AppState {
     pub png: Arc<super::png::PngCharts>,
     /// Sign-in limits and session settings (see [`super::limits`]).
     pub accounts: Arc<super::limits::AccountSettings>,
+    /// The dataset archive of the latest data version it was built for.
+    pub dataset: Arc<tokio::sync::Mutex<Option<Arc<KeptArchive>>>>,
+}
+
+/// A download built once per data version and kept: `/dataset.zip`.
+#[derive(Debug)]
+pub struct KeptArchive {
+    pub version: i64,
+    pub bytes: axum::body::Bytes,
+    /// Of `bytes`, in hex: the `ETag`.
+    pub sha256: String,
+    /// What `Content-Disposition` offers.
+    pub file_name: String,
 }
 
 impl AppState {
@@ -36,6 +49,7 @@ impl AppState {
             memo: Default::default(),
             png: Default::default(),
             accounts: Default::default(),
+            dataset: Default::default(),
         }
     }
 

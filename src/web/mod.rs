@@ -17,6 +17,7 @@
 //! | What changed between two dates? (`/compare`, `/api/v1/compare`) | [`compare`] |
 //! | Who am I here? (`/sign-in`, `/sign-out`, `/account`) | [`accounts`] |
 //! | How do I add what I saw? (`/contribute…`, a submission's screenshots) | [`contribute`] |
+//! | May I have all of it? (`/dataset.zip`) | [`dataset`] |
 //!
 //! Below them, shared by all and never using them: [`request`] (what a request asks for,
 //! as extractors), [`error`] (one error type, answered as a page, JSON or text),
@@ -29,6 +30,7 @@ pub mod charts;
 pub mod checks;
 pub mod compare;
 pub mod contribute;
+pub mod dataset;
 pub mod error;
 pub mod limits;
 pub mod matrices;
@@ -104,6 +106,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(contribute::routes())
                 .layer(session::layer(&state)),
         )
+        .merge(dataset::routes())
         .fallback(page_not_found)
         .layer(axum::middleware::from_fn(request::negotiate));
     Router::new()

@@ -10,7 +10,7 @@ use super::present::packs::pack_statuses;
 use super::present::{self, Audience, name, states_at};
 use super::request::{AsOf, Params, ReaderLang, Then, chrome};
 use crate::charts::data::{self, OpennessPoint};
-use crate::charts::{Marker, ShareChart, SharePoint, ShareSeries, share};
+use crate::charts::{BandPoint, Bands, Marker, ShareChart, SharePoint, ShareSeries, share};
 use crate::compliance;
 use crate::domain::CheckState;
 use crate::domain::Reference;
@@ -444,7 +444,17 @@ async fn openness_chart(
     };
     let checks = population(r, kind_id);
     let changes = reads.status_changes(kind_id, KEEP_MAX_CHANGES).await?;
-    let points = data::weekly_openness(kind, &checks, &changes, as_of.day, as_of.instant);
+    let days = as_of.stale_after_days;
+    let evidence = reads.evidence_times(Some(kind_id), days).await?;
+    let points = data::weekly_openness(
+        kind,
+        &checks,
+        &changes,
+        &evidence,
+        days,
+        as_of.day,
+        as_of.instant,
+    );
     let open_labels: Vec<String> = kind
         .statuses
         .iter()
@@ -455,13 +465,13 @@ async fn openness_chart(
     let (title, subtitle, series) = if kind_id == "payment" {
         (
             "charts-openness-payments-title",
-            "charts-openness-payments-subtitle",
+            "charts-openness-payments-subtitle-all",
             "charts-openness-payments-series",
         )
     } else {
         (
             "charts-openness-links-title",
-            "charts-openness-links-subtitle",
+            "charts-openness-links-subtitle-all",
             "charts-openness-links-series",
         )
     };
@@ -483,12 +493,18 @@ async fn openness_chart(
         title: lang.t(title),
         subtitle: lang.t_args(subtitle, &[("statuses", open_labels.join(sep).into())]),
         series: vec![ShareSeries {
-            label: lang.t(series),
+            label: lang.t_args(
+                "charts-series-of-total",
+                &[
+                    ("label", lang.t(series).into()),
+                    ("total", checks.len().into()),
+                ],
+            ),
             points: points
                 .iter()
                 .map(|p| SharePoint {
                     date: p.day,
-                    value: p.share(),
+                    value: (p.total > 0).then(|| p.of_total(p.open)),
                 })
                 .collect(),
         }],
@@ -496,15 +512,30 @@ async fn openness_chart(
         source_line: lang.t("charts-source-line"),
         date_line: date_line(lang, as_of),
         simulated: false,
+        bands: Some(Bands {
+            points: points
+                .iter()
+                .map(|p| BandPoint {
+                    date: p.day,
+                    stale: p.of_total(p.stale),
+                    unknown: p.of_total(p.unknown),
+                })
+                .collect(),
+            rest_label: lang.t("charts-band-not-open"),
+            stale_label: lang.t_args("charts-band-stale", &[("days", i64::from(days).into())]),
+            unknown_label: lang.t("charts-band-unknown"),
+        }),
     };
     let table = ChartTable {
         caption: chart.title.clone(),
         headers: vec![
             lang.t("charts-table-date"),
-            lang.t("charts-table-share"),
             lang.t("charts-table-open"),
-            lang.t("charts-table-known"),
+            lang.t("charts-table-not-open"),
+            lang.t("charts-table-stale"),
+            lang.t("charts-table-unknown"),
             lang.t("charts-table-total"),
+            lang.t("charts-table-share-current"),
         ],
         rows: points.iter().map(|p| openness_row(lang, p)).collect(),
     };
@@ -514,12 +545,28 @@ async fn openness_chart(
 fn openness_row(lang: Lang, p: &OpennessPoint) -> Vec<String> {
     vec![
         p.day.to_string(),
-        p.share()
-            .map_or_else(|| lang.t("charts-table-none"), share::percent),
         p.open.to_string(),
-        p.known.to_string(),
+        p.not_open.to_string(),
+        p.stale.to_string(),
+        p.unknown.to_string(),
         p.total.to_string(),
+        share_of(lang, p.open, p.current()),
     ]
+}
+
+/// "3 of 7 (43%)", or that none is current.
+pub(super) fn share_of(lang: Lang, n: usize, of: usize) -> String {
+    if of == 0 {
+        return lang.t("charts-table-none");
+    }
+    lang.t_args(
+        "charts-table-n-of",
+        &[
+            ("n", n.into()),
+            ("of", of.into()),
+            ("share", share::percent(n as f64 / of as f64).into()),
+        ],
+    )
 }
 
 /// The overview's inline charts.

@@ -89,7 +89,8 @@ async fn openness_over_time_follows_the_history_week_by_week() {
         .count();
 
     // By hand, at the end of each week from the first observation (2019-01-02), then on
-    // the as-of date; the simulator's "open" for WeChat × JD never counts:
+    // the as-of date (all evidence is current: under 180 days old); the simulator's
+    // "open" for WeChat × JD never counts; every other check is unknown, counted apart:
     // 01-02 taobao token_only                          → 0 of 1 open
     // 01-09 + douyin blocked (01-05), qq×taobao open    → 1 of 3
     // 01-16 unchanged                                   → 1 of 3
@@ -107,10 +108,15 @@ async fn openness_over_time_follows_the_history_week_by_week() {
     .map(|(d, open, known)| {
         vec![
             d.to_string(),
-            format!("{:.0}%", 100.0 * *open as f64 / *known as f64),
             open.to_string(),
-            known.to_string(),
+            (known - open).to_string(),
+            "0".to_string(),
+            (total - known).to_string(),
             total.to_string(),
+            format!(
+                "{open} of {known} ({:.0}%)",
+                100.0 * *open as f64 / *known as f64
+            ),
         ]
     })
     .collect();
@@ -129,10 +135,18 @@ async fn openness_over_time_follows_the_history_week_by_week() {
         .expect("desc")
         .text()
         .collect();
+    // The line is a share of all the checks (2 of 12 open on 01-31); the rest is not
+    // open, stale or unknown, and the description says how much is unknown.
+    let line_share = format!("{:.0}% on 2019-01-31", 200.0 / total as f64);
     assert!(
-        desc.contains("0% on 2019-01-02") && desc.contains("67% on 2019-01-31"),
+        desc.contains("0% on 2019-01-02") && desc.contains(&line_share),
         "{desc}"
     );
+    let unknown_share = format!(
+        "{:.0}% were unknown",
+        100.0 * (total - 3) as f64 / total as f64
+    );
+    assert!(desc.contains(&unknown_share), "{desc}");
     assert!(
         page.body.contains("2 of 3 observed checks"),
         "overview figure"
@@ -155,9 +169,10 @@ async fn openness_over_time_follows_the_history_week_by_week() {
     // A later date sees the later change; a newly written change shows at once.
     let last_row = |body: &str| {
         let html = Html::parse_document(body);
-        table_rows(&html, "figure-openness-links")
-            .last()
-            .map(|r| (r[0].clone(), r[2].clone(), r[3].clone()))
+        table_rows(&html, "figure-openness-links").last().map(|r| {
+            let n = |i: usize| r[i].parse::<usize>().expect("a count");
+            (r[0].clone(), n(1).to_string(), (n(1) + n(2)).to_string())
+        })
     };
     let feb = app.overview("at=2019-02-28").await;
     assert_eq!(
@@ -183,7 +198,7 @@ async fn openness_over_time_follows_the_history_week_by_week() {
         .filter(|n| n.has_tag_name("text"))
         .filter_map(|n| n.text())
         .collect();
-    assert!(texts.contains(&"67%"), "{texts:?}");
+    assert!(texts.contains(&"17%"), "{texts:?}");
     assert!(texts.iter().any(|t| t.starts_with("As of 2019-01-31")));
     assert!(texts.iter().any(|t| t.starts_with("Source: Hutong")));
 }
@@ -668,8 +683,8 @@ async fn requirement_pages_chart_their_compliance_over_time() {
             )
         })
         .count();
-    assert_eq!(cells[2], compliant_now.to_string(), "{cells:?}");
-    assert_eq!(cells[3], rows.to_string(), "{cells:?}");
+    assert_eq!(cells[1], compliant_now.to_string(), "{cells:?}");
+    assert_eq!(cells[5], rows.to_string(), "{cells:?}");
 
     let svg = app
         .requirement_chart(
@@ -695,4 +710,130 @@ async fn requirement_pages_chart_their_compliance_over_time() {
     assert!(w >= 800 && h > 200, "{w}×{h}");
     let missing = app.requirement_chart("no-such", "svg", "").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+/// Stale evidence and unknown status are counted and drawn apart in the openness chart,
+/// never folded into "not open": with a threshold of 7 days, the history above is stale
+/// where a week passes without evidence, on SQLite and PostgreSQL alike (the gaps between
+/// evidence are found by each database's own arithmetic).
+#[tokio::test]
+async fn openness_over_time_draws_stale_and_unknown_apart() {
+    let mut dbs = vec![("sqlite", common::sqlite().await)];
+    if let Some(db) = common::postgres().await {
+        dbs.push(("postgres", db));
+    }
+    for (name, db) in dbs {
+        fixture_history(&db.store).await;
+        let app = TestApp::builder(db).stale_after_days(7).build();
+        let page = app.overview("at=2019-01-31").await;
+        assert_eq!(page.status, StatusCode::OK, "{name}");
+        let rows = table_rows(&page.html(), "figure-openness-links");
+        let total: usize = rows[0][5].parse().unwrap();
+        // (date, open, not open, stale, unknown), worked out by hand: evidence older than
+        // 7 Beijing days is stale; Taobao is stale from 01-10 to its next evidence on 01-20.
+        let expected = [
+            ("2019-01-02", 0, 1, 0),
+            ("2019-01-09", 1, 2, 0),
+            ("2019-01-16", 1, 0, 2),
+            ("2019-01-23", 1, 0, 2),
+            ("2019-01-30", 0, 0, 3),
+            ("2019-01-31", 0, 0, 3),
+        ];
+        let got: Vec<(String, usize, usize, usize)> = rows
+            .iter()
+            .map(|r| {
+                let n = |i: usize| r[i].parse::<usize>().expect("a count");
+                // The four parts add up to every check.
+                assert_eq!(n(1) + n(2) + n(3) + n(4), total, "{name}: {r:?}");
+                (r[0].clone(), n(1), n(2), n(3))
+            })
+            .collect();
+        let expected: Vec<(String, usize, usize, usize)> = expected
+            .iter()
+            .map(|(d, o, n, s)| (d.to_string(), *o, *n, *s))
+            .collect();
+        assert_eq!(got, expected, "{name}");
+        // Nothing current on the last day: the share of current evidence says so.
+        assert_eq!(rows[5][6], "no value", "{name}");
+
+        // The SVG draws both bands, with patterns, and names them in its legend.
+        let svg = app.openness_chart("links", "svg", "at=2019-01-31").await;
+        let doc = roxmltree::Document::parse(&svg.body).expect("well-formed SVG");
+        for band in ["stale", "unknown"] {
+            let g = doc
+                .descendants()
+                .find(|n| n.attribute("data-band") == Some(band))
+                .unwrap_or_else(|| panic!("{name}: no {band} band"));
+            let fill = g
+                .descendants()
+                .find(|n| n.has_tag_name("path"))
+                .and_then(|p| p.attribute("fill"))
+                .unwrap_or_default();
+            let id = fill
+                .strip_prefix("url(#")
+                .and_then(|f| f.strip_suffix(')'))
+                .unwrap_or_else(|| panic!("{name}: the {band} band is a pattern: {fill}"));
+            assert!(
+                doc.descendants()
+                    .any(|n| n.has_tag_name("pattern") && n.attribute("id") == Some(id)),
+                "{name}: pattern {id}"
+            );
+        }
+        let texts: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text())
+            .collect();
+        for legend in ["Not open", "Stale evidence (over 7 days old)", "Unknown"] {
+            assert!(texts.contains(&legend), "{name}: {legend} in {texts:?}");
+        }
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.contains(&format!("all {total} checks"))),
+            "{name}: the line says of how many: {texts:?}"
+        );
+        let png = app.openness_chart("links", "png", "at=2019-01-31").await;
+        assert_eq!(png.status, StatusCode::OK, "{name}");
+        // In Chinese too.
+        let zh = app.overview("at=2019-01-31&lang=zh-CN").await;
+        assert!(zh.body.contains("证据过时（超过 7 天）"), "{name}");
+    }
+}
+
+/// A requirement's compliance chart counts checks whose evidence has gone stale apart from
+/// those that do not comply: long after the articles it rests on, nothing is current.
+#[tokio::test]
+async fn compliance_over_time_counts_stale_evidence_apart() {
+    let app = TestApp::new().await;
+    let last_row = |body: &str| -> Vec<String> {
+        let html = Html::parse_document(body);
+        table_rows(&html, "figure-compliance")
+            .pop()
+            .expect("a data table")
+    };
+    let fresh = last_row(
+        &app.requirement_page("miit-2021-link-unblocking", "at=2021-10-17")
+            .await
+            .body,
+    );
+    let later = last_row(
+        &app.requirement_page("miit-2021-link-unblocking", "at=2023-01-31")
+            .await
+            .body,
+    );
+    let n = |r: &[String], i: usize| r[i].parse::<usize>().expect("a count");
+    assert_eq!(n(&fresh, 3), 0, "nothing stale in 2021: {fresh:?}");
+    assert!(n(&fresh, 1) > 0, "{fresh:?}");
+    // In 2023 the same evidence is stale: counted as stale, not as not compliant.
+    assert_eq!(n(&later, 1), 0, "{later:?}");
+    assert_eq!(n(&later, 2), 0, "{later:?}");
+    assert_eq!(
+        n(&later, 3),
+        n(&fresh, 1) + n(&fresh, 2) + n(&fresh, 3),
+        "{later:?}"
+    );
+    for r in [&fresh, &later] {
+        assert_eq!(n(r, 1) + n(r, 2) + n(r, 3) + n(r, 4), n(r, 5), "{r:?}");
+    }
 }

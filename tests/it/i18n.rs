@@ -481,8 +481,9 @@ async fn internal_links_and_forms_keep_the_language() {
         // The language switch's links change the language on purpose.
         for a in doc.select(&sel("a[href^=\"/\"]:not([hreflang])")) {
             let href = a.value().attr("href").unwrap_or_default();
-            // The JSON API is language-neutral; a raw page is a download.
-            if href.starts_with("/api/") || href.ends_with("/snapshot") {
+            // The JSON API and the dataset archive are language-neutral; a raw page is a
+            // download.
+            if href.starts_with("/api/") || href.ends_with("/snapshot") || href == "/dataset.zip" {
                 continue;
             }
             internal += 1;

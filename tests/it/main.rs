@@ -12,6 +12,7 @@ mod browser;
 mod catalog_files;
 mod charts;
 mod contribute;
+mod dataset;
 mod exports;
 mod fetch;
 mod http;

@@ -2,8 +2,6 @@
 
 charts-openness-links-title = Link sharing: openness over time
 charts-openness-payments-title = Payments: openness over time
-charts-openness-links-subtitle = Weekly share of observed link checks at the open end of the ladder ({ $statuses })
-charts-openness-payments-subtitle = Weekly share of observed cross-group payment pairs at the open end of the ladder ({ $statuses })
 charts-openness-links-series = Link checks open
 charts-openness-payments-series = Cross-group pairs accepted
 charts-source-line = Source: Hutong 互通, confirmed status changes from cited articles, manual tests and probes; simulated data excluded.
@@ -51,7 +49,6 @@ charts-download-png = PNG
 charts-overview-heading = Openness over time
 
 charts-compliance-title = { $title }: share of checks compliant
-charts-compliance-subtitle = Weekly share of the real checks in scope whose status complies (end of day, Beijing time)
 charts-compliance-series = Checks compliant
 charts-compliance-deadline = Deadline
 charts-compliance-share = Share compliant

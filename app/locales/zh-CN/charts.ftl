@@ -2,8 +2,6 @@
 
 charts-openness-links-title = 链接分享：开放程度变化
 charts-openness-payments-title = 支付：开放程度变化
-charts-openness-links-subtitle = 每周已观察的链接检查中处于开放一端（{ $statuses }）的比例
-charts-openness-payments-subtitle = 每周已观察的跨集团支付组合中处于开放一端（{ $statuses }）的比例
 charts-openness-links-series = 可打开的链接检查
 charts-openness-payments-series = 已接受的跨集团组合
 charts-source-line = 来源：互通 Hutong，依据所引文章、人工测试与自动探测确认的状态变化；不含模拟数据。
@@ -45,7 +43,6 @@ charts-download-png = PNG
 charts-overview-heading = 开放程度的变化
 
 charts-compliance-title = { $title }：合规检查项占比
-charts-compliance-subtitle = 范围内真实检查项中状态合规者的每周占比（北京时间当日结束时）
 charts-compliance-series = 合规检查项
 charts-compliance-deadline = 截止日期
 charts-compliance-share = 合规占比

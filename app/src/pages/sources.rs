@@ -38,6 +38,12 @@ pub fn sources_page(chrome: &Chrome, sources: &[SourceListItem]) -> String {
     let body = view! {
         <h1>{lang.t("sources-heading")}</h1>
         <p class="lede">{lang.t("sources-lede")}</p>
+        <p class="dataset">
+            {lang.t("dataset-lede")}" "
+            <a class="dataset-link" href="/dataset.zip" type="application/zip" download="">
+                {lang.t("dataset-link")}
+            </a>
+        </p>
         <table class="history sources">
             <thead><tr>
                 <th scope="col">{lang.t("source-publisher")}</th>

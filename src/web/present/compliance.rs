@@ -21,6 +21,10 @@ pub struct Evaluated {
     pub items: Vec<(Requirement, Evaluation)>,
     /// Real transitions by check, for the share over time.
     pub changes: HashMap<String, compliance::Changes>,
+    /// When the evidence of checks was seen (read with the history), and the threshold
+    /// after which it is stale.
+    pub evidence: std::sync::Arc<crate::domain::EvidenceTimes>,
+    pub stale_after_days: u32,
     /// Each check's state at the instant evaluated, and that instant: evidence ages.
     pub now: HashMap<String, CheckState>,
     pub at: DateTime<Utc>,
@@ -38,7 +42,13 @@ impl Evaluated {
             .iter()
             .map(|c| c.id.as_str())
             .collect();
-        compliance::share_over_time(req, &ids, &self.changes, at)
+        compliance::share_over_time(
+            req,
+            &ids,
+            &self.changes,
+            (&self.evidence, self.stale_after_days),
+            at,
+        )
     }
 
     /// How old the evidence of `req`'s checks is at the instant evaluated.
@@ -61,13 +71,13 @@ impl Evaluated {
 }
 
 /// Reads what the requirements need: states now, states at each passed deadline, and
-/// (`with_history`) the real transitions of every check in scope, in one query, not one per
-/// check or per week. Without history, the figures that need it (since when, how late,
+/// (`history`: the stale threshold in days) the real transitions of every check in scope,
+/// in one query, not one per check or per week, and when their evidence was seen. Without history, the figures that need it (since when, how late,
 /// never) are left out: the overview's highlight needs none of them.
 pub async fn evaluate_all(
     reads: &Reads,
     at: DateTime<Utc>,
-    with_history: bool,
+    history: Option<u32>,
 ) -> Result<Evaluated, StorageError> {
     let reference = reads.real_reference().await?;
     let states_at = |rows: std::sync::Arc<Vec<crate::domain::ObservationRecord>>| {
@@ -89,7 +99,11 @@ pub async fn evaluate_all(
             }
         }
     }
-    let transitions = if with_history {
+    let evidence = match history {
+        Some(days) => reads.evidence_times(None, days).await?,
+        None => Default::default(),
+    };
+    let transitions = if history.is_some() {
         reads
             .store()
             .real_transitions_of_checks(&in_scope, at)
@@ -111,6 +125,8 @@ pub async fn evaluate_all(
         reference,
         items,
         changes,
+        evidence,
+        stale_after_days: history.unwrap_or(u32::MAX),
         now,
         at,
     })
@@ -210,7 +226,7 @@ pub async fn deadline_highlights(
     stale_after_days: u32,
     lang: Lang,
 ) -> Result<DeadlineHighlights, StorageError> {
-    let e = evaluate_all(reads, at, false).await?;
+    let e = evaluate_all(reads, at, None).await?;
     let mut h = DeadlineHighlights::default();
     for (req, ev) in &e.items {
         let s = &ev.summary;

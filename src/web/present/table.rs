@@ -1,6 +1,13 @@
 //! Tables written for spreadsheets: CSV cells a spreadsheet will not run, and whole small
 //! CSV files (a check's observations, the dataset's tables).
 
+use super::cite;
+use crate::domain::{ObservationRecord, Reference};
+use crate::time::SHANGHAI;
+use chrono::SecondsFormat;
+use hutong_app::i18n::Lang;
+use serde::Serialize;
+
 /// A cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a leading
 /// tab or carriage return, per OWASP) gets a `'` in front, so it shows as text.
 pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
@@ -26,4 +33,113 @@ pub fn csv_bytes(columns: &[&str], rows: impl Iterator<Item = Vec<String>>) -> V
         let _ = w.flush();
     }
     out
+}
+
+/// The columns of a check's CSV, in order; also the keys of each JSON row.
+pub const CHECK_COLUMNS: [&str; 17] = [
+    "observation_id",
+    "observed_at",
+    "observed_at_utc",
+    "precision",
+    "check_id",
+    "status",
+    "status_label",
+    "source_kind",
+    "simulated",
+    "source",
+    "citation",
+    "citation_url",
+    "quote",
+    "note",
+    "evidence_url",
+    "check_url",
+    "rule_version",
+];
+
+/// One observation as a check's export writes it.
+#[derive(Debug, Serialize)]
+pub struct CheckRow {
+    pub observation_id: i64,
+    pub observed_at: String,
+    pub observed_at_utc: String,
+    pub precision: String,
+    pub check_id: String,
+    pub status: String,
+    pub status_label: String,
+    pub source_kind: String,
+    pub simulated: bool,
+    pub source: String,
+    pub citation: Option<String>,
+    pub citation_url: Option<String>,
+    pub quote: Option<String>,
+    pub note: Option<String>,
+    pub evidence_url: String,
+    pub check_url: String,
+    pub rule_version: Option<i64>,
+}
+
+impl CheckRow {
+    pub fn cells(&self) -> [String; 17] {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        [
+            self.observation_id.to_string(),
+            self.observed_at.clone(),
+            self.observed_at_utc.clone(),
+            self.precision.clone(),
+            self.check_id.clone(),
+            self.status.clone(),
+            self.status_label.clone(),
+            self.source_kind.clone(),
+            if self.simulated { "yes" } else { "no" }.to_string(),
+            self.source.clone(),
+            opt(&self.citation),
+            opt(&self.citation_url),
+            opt(&self.quote),
+            opt(&self.note),
+            self.evidence_url.clone(),
+            self.check_url.clone(),
+            self.rule_version.map(|v| v.to_string()).unwrap_or_default(),
+        ]
+    }
+}
+
+/// One observation as exports write it: words in `lang`, links under `base` (the public
+/// URL without its trailing slash); `simulated_check` when the check is a simulated
+/// platform's.
+pub fn observation_row(
+    o: ObservationRecord,
+    r: &Reference,
+    simulated_check: bool,
+    base: &str,
+    lang: Lang,
+) -> CheckRow {
+    let source = o.source_id.as_deref().and_then(|id| r.source(id));
+    let status_label = r
+        .check(&o.check_id)
+        .and_then(|c| r.status(&c.kind, &o.status))
+        .map(|s| match lang {
+            Lang::ZhCn => s.label_zh.clone(),
+            Lang::En => s.label_en.clone(),
+        })
+        .unwrap_or_else(|| o.status.clone());
+    let local = o.observed_at.with_timezone(&SHANGHAI);
+    CheckRow {
+        observation_id: o.id,
+        observed_at: local.to_rfc3339_opts(SecondsFormat::Secs, true),
+        observed_at_utc: o.observed_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        precision: o.precision.clone(),
+        status_label,
+        status: o.status.clone(),
+        simulated: simulated_check || o.source_kind == "simulated",
+        source_kind: o.source_kind.clone(),
+        source: o.source_id.clone().unwrap_or_else(|| o.source_key.clone()),
+        citation: source.map(|s| cite::source_text(s, lang)),
+        citation_url: source.map(|s| cite::address(s).to_string()),
+        quote: o.quote.clone(),
+        note: o.note_in(lang),
+        evidence_url: format!("{base}/observations/{}", o.id),
+        check_url: format!("{base}/checks/{}?at={}", o.check_id, local.date_naive()),
+        rule_version: o.rule_version,
+        check_id: o.check_id,
+    }
 }

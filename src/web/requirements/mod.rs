@@ -12,7 +12,7 @@ use super::error::{Answer, ApiResult, FileError, PageResult, WebError, truncate}
 use super::present::compliance::{Evaluated, beijing, evaluate_all, item};
 use super::present::{self, name};
 use super::request::{AsOf, ReaderLang, chrome};
-use crate::charts::{Marker, ShareChart, SharePoint, ShareSeries, share};
+use crate::charts::{BandPoint, Bands, Marker, ShareChart, SharePoint, ShareSeries, share};
 use crate::compliance::{self, Evaluation, Outcome};
 use crate::domain::Requirement;
 use crate::storage::Reads;
@@ -79,7 +79,7 @@ pub async fn show_requirements(
     let as_of = at.or_page(&page_chrome(lang, path, None))?;
     let chrome = page_chrome(lang, path, Some(&as_of));
     let reads = reads.or_page(&chrome)?;
-    let e = evaluate_all(&reads, as_of.instant, true)
+    let e = evaluate_all(&reads, as_of.instant, Some(as_of.stale_after_days))
         .await
         .or_page(&chrome)?;
     let query = present::date_query(&as_of, lang);
@@ -105,7 +105,7 @@ pub async fn show_requirement(
     let as_of = at.or_page(&page_chrome(lang, &path, None))?;
     let mut chrome = page_chrome(lang, &path, Some(&as_of));
     let reads = reads.or_page(&chrome)?;
-    let e = evaluate_all(&reads, as_of.instant, true)
+    let e = evaluate_all(&reads, as_of.instant, Some(as_of.stale_after_days))
         .await
         .or_page(&chrome)?;
     let (req, ev) = e
@@ -246,18 +246,25 @@ fn compliance_chart(
         Lang::ZhCn => req.title_zh.clone(),
         Lang::En => req.title_en.clone(),
     };
+    let in_scope = series.points.last().map_or(0, |p| p.in_scope);
     let chart = ShareChart {
         id: "chart-compliance".to_string(),
         title: lang.t_args("charts-compliance-title", &[("title", title.into())]),
-        subtitle: lang.t("charts-compliance-subtitle"),
+        subtitle: lang.t("charts-compliance-subtitle-all"),
         series: vec![ShareSeries {
-            label: lang.t("charts-compliance-series"),
+            label: lang.t_args(
+                "charts-series-of-total",
+                &[
+                    ("label", lang.t("charts-compliance-series").into()),
+                    ("total", in_scope.into()),
+                ],
+            ),
             points: series
                 .points
                 .iter()
                 .map(|p| SharePoint {
                     date: p.day,
-                    value: (p.in_scope > 0).then_some(p.share),
+                    value: (p.in_scope > 0).then(|| p.current_compliant as f64 / p.in_scope as f64),
                 })
                 .collect(),
         }],
@@ -273,24 +280,72 @@ fn compliance_chart(
         source_line: lang.t("charts-source-line"),
         date_line: date_line(lang, as_of),
         simulated: false,
+        bands: Some(Bands {
+            points: series
+                .points
+                .iter()
+                .map(|p| {
+                    let of = |n: usize| {
+                        if p.in_scope == 0 {
+                            0.0
+                        } else {
+                            n as f64 / p.in_scope as f64
+                        }
+                    };
+                    BandPoint {
+                        date: p.day,
+                        stale: of(p.stale),
+                        unknown: of(p.unknown),
+                    }
+                })
+                .collect(),
+            rest_label: lang.t("charts-band-not-compliant"),
+            stale_label: lang.t_args(
+                "charts-band-stale",
+                &[("days", i64::from(as_of.stale_after_days).into())],
+            ),
+            unknown_label: lang.t("charts-band-unknown"),
+        }),
     };
     let table = ChartTable {
         caption: chart.title.clone(),
         headers: vec![
             lang.t("charts-table-date"),
-            lang.t("charts-compliance-share"),
             lang.t("charts-compliance-compliant"),
+            lang.t("charts-table-not-compliant"),
+            lang.t("charts-table-stale"),
+            lang.t("charts-table-unknown"),
             lang.t("charts-table-total"),
+            lang.t("charts-table-compliant-current"),
         ],
         rows: series
             .points
             .iter()
             .map(|p| {
+                let current = p.current_compliant + p.current_not_compliant;
+                let share = if current == 0 {
+                    lang.t("charts-table-none")
+                } else {
+                    lang.t_args(
+                        "charts-table-n-of",
+                        &[
+                            ("n", p.current_compliant.into()),
+                            ("of", current.into()),
+                            (
+                                "share",
+                                share::percent(p.current_compliant as f64 / current as f64).into(),
+                            ),
+                        ],
+                    )
+                };
                 vec![
                     p.day.to_string(),
-                    share::percent(p.share),
-                    p.compliant.to_string(),
+                    p.current_compliant.to_string(),
+                    p.current_not_compliant.to_string(),
+                    p.stale.to_string(),
+                    p.unknown.to_string(),
                     p.in_scope.to_string(),
+                    share,
                 ]
             })
             .collect(),
@@ -316,7 +371,7 @@ pub async fn get_requirement_chart(
     };
     let as_of = at.or_file(lang)?;
     let reads = reads.or_file(lang)?;
-    let e = evaluate_all(&reads, as_of.instant, true)
+    let e = evaluate_all(&reads, as_of.instant, Some(as_of.stale_after_days))
         .await
         .or_file(lang)?;
     let (req, _) = e
@@ -380,7 +435,7 @@ fn requirement_json(
 
 /// `/api/v1/requirements?at=…`: every requirement with its figures, real checks only.
 pub async fn list_requirements(as_of: AsOf, reads: Reads) -> ApiResult {
-    let e = evaluate_all(&reads, as_of.instant, true).await?;
+    let e = evaluate_all(&reads, as_of.instant, Some(as_of.stale_after_days)).await?;
     let list: Vec<_> = e
         .items
         .iter()
@@ -396,7 +451,7 @@ pub async fn list_requirements(as_of: AsOf, reads: Reads) -> ApiResult {
 
 /// `/api/v1/requirements/{id}?at=…`: one requirement, its checks and its share over time.
 pub async fn get_requirement(Path(id): Path<String>, as_of: AsOf, reads: Reads) -> ApiResult {
-    let e = evaluate_all(&reads, as_of.instant, true).await?;
+    let e = evaluate_all(&reads, as_of.instant, Some(as_of.stale_after_days)).await?;
     let (req, ev) = e.find(&id).ok_or_else(|| no_requirement(&id, Lang::En))?;
     let mut body = requirement_json(&e, req, ev, as_of.stale_after_days);
     body["at"] = json!(as_of.day);
@@ -432,7 +487,7 @@ pub async fn get_requirements_ics(
 ) -> Result<Response, FileError> {
     let as_of = at.or_file(lang)?;
     let reads = reads.or_file(lang)?;
-    let e = evaluate_all(&reads, as_of.instant, true)
+    let e = evaluate_all(&reads, as_of.instant, Some(as_of.stale_after_days))
         .await
         .or_file(lang)?;
     let base = state.public_url.trim_end_matches('/');

@@ -253,6 +253,11 @@ impl TestApp {
         self.get(with_query("/compare", query))
     }
 
+    /// `/dataset.zip`.
+    pub fn dataset(&self) -> Request<'_> {
+        self.get("/dataset.zip")
+    }
+
     pub fn timeline_csv(&self, query: &str) -> Request<'_> {
         self.get(with_query("/timeline.csv", query))
     }
