@@ -80,6 +80,11 @@ pub enum Command {
         #[command(subcommand)]
         action: CatalogAction,
     },
+    /// Accounts of contributors, reviewers and admins (the first admin comes from here).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -178,6 +183,40 @@ pub enum ProbeAction {
     },
     /// Validate every pack (selectors, cron, checks, rules that can never match).
     Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create an account. Its password is read from standard input with
+    /// --password-stdin, else made up and printed once.
+    Add {
+        login: String,
+        /// contributor, reviewer or admin.
+        #[arg(long)]
+        role: crate::domain::Role,
+        /// The name pages credit this person's hand tests to.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        #[arg(long, value_name = "ORG")]
+        organisation: Option<String>,
+        /// Private: never shown publicly or exported.
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (read as for `add`, or made up and printed), enable the account
+    /// again and end its sessions.
+    Reset {
+        login: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account: it cannot sign in, and its sessions end at once.
+    Disable { login: String },
+    /// List accounts (login, role, public name, state).
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -294,6 +333,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 probe_cli::classify_file(&config.catalog_dir, &pack, &file, url.as_deref(), status, content_type.as_deref())
                     .map(|v| probe_cli::print_offline(&v))
             }
+            Command::User { action } => user_command(&config, action).await,
             Command::Migrate => migrate(&config).await.map(|()| outln!("database {} is up to date", crate::config::redact_url(&config.database_url))),
             Command::Catalog { action: CatalogAction::Check } => match check_catalog(&config.catalog_dir) {
                 Ok(cat) => {
@@ -341,6 +381,97 @@ fn init_tracing(filter: &str) {
 pub async fn serve_command(config: &Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     app.run_until(serve::shutdown_signal()).await
+}
+
+/// The first line of standard input, without its line ending.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// `hutong user add | reset | disable | list`.
+pub async fn user_command(config: &Config, action: UserAction) -> anyhow::Result<()> {
+    use crate::accounts::{self, Actor};
+    let store = Store::open(&config.database_url, config.max_connections).await?;
+    let actor = Actor::command_line();
+    let result = async {
+        match action {
+            UserAction::Add {
+                login,
+                role,
+                name,
+                organisation,
+                email,
+                password_stdin,
+            } => {
+                let password = if password_stdin {
+                    Some(password_from_stdin()?)
+                } else {
+                    None
+                };
+                let new = crate::domain::NewAccount {
+                    login,
+                    public_name: name,
+                    organisation,
+                    email,
+                    role,
+                };
+                let (account, generated) = accounts::add(&store, new, password, &actor).await?;
+                outln!(
+                    "account {} created ({}, credited as \"{}\")",
+                    account.login,
+                    account.role,
+                    account.credit()
+                );
+                if let Some(p) = generated {
+                    outln!("password (shown once; give it to its owner): {p}");
+                }
+            }
+            UserAction::Reset {
+                login,
+                password_stdin,
+            } => {
+                let password = if password_stdin {
+                    Some(password_from_stdin()?)
+                } else {
+                    None
+                };
+                let (account, generated) =
+                    accounts::reset(&store, &login, password, &actor).await?;
+                outln!(
+                    "account {}: new password set, sessions ended",
+                    account.login
+                );
+                if let Some(p) = generated {
+                    outln!("password (shown once; give it to its owner): {p}");
+                }
+            }
+            UserAction::Disable { login } => {
+                let account = accounts::disable(&store, &login, &actor).await?;
+                outln!("account {} disabled, sessions ended", account.login);
+            }
+            UserAction::List => {
+                for a in store.accounts().await? {
+                    outln!(
+                        "{:<24} {:<12} {:<9} {}",
+                        a.login,
+                        a.role,
+                        if a.is_disabled() {
+                            "disabled"
+                        } else {
+                            "active"
+                        },
+                        a.credit()
+                    );
+                }
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    store.close().await;
+    result
 }
 
 /// `hutong migrate`.

@@ -123,13 +123,13 @@ pub async fn serve(
             accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
         };
-        let stream = match stream {
-            Ok((stream, _peer)) => {
+        let (stream, peer) = match stream {
+            Ok((stream, peer)) => {
                 if failures > 0 {
                     tracing::info!(failures, "accepting connections again");
                     failures = 0;
                 }
-                stream
+                (stream, peer)
             }
             Err(e) if is_connection_error(&e) => continue,
             Err(e) => {
@@ -185,6 +185,7 @@ pub async fn serve(
         let service = TowerToHyperService::new(Busy {
             app: app.clone(),
             activity: activity.clone(),
+            peer,
         });
         let connection = graceful.watch(http.serve_connection(io, service));
         let idle_timeout = limits.idle_timeout;
@@ -405,6 +406,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
 struct Busy {
     app: Router,
     activity: Arc<Activity>,
+    /// The client's address, given to handlers as `ConnectInfo` (the audit log and
+    /// sign-in limits per address use it).
+    peer: std::net::SocketAddr,
 }
 
 /// Takes one off `counter` on drop, whatever ended the request; the idle clock restarts.
@@ -480,8 +484,12 @@ impl tower::Service<axum::http::Request<Incoming>> for Busy {
         let open = Counted::new(&self.activity, true);
         let working = Counted::new(&self.activity, false);
         let app = self.app.clone();
+        let mut request = request.map(axum::body::Body::new);
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(self.peer));
         Box::pin(async move {
-            let answer = app.oneshot(request.map(axum::body::Body::new)).await;
+            let answer = app.oneshot(request).await;
             drop(working);
             answer.map(|response| {
                 response.map(|inner| axum::body::Body::new(CountedBody { inner, _open: open }))

@@ -15,9 +15,9 @@ pub const LAYERS: &[&[&str]] = &[
     // The floor: vocabulary, reference types, records, evidence; the typed configuration.
     &["domain", "config"],
     // Pure reasoning over the domain, and the catalog loader.
-    &["catalog", "charts", "compliance", "state"],
+    &["catalog", "charts", "compliance", "state", "screenshots"],
     &["storage"],
-    &["probes"],
+    &["probes", "accounts"],
     &["simulator", "scheduler"],
     &["web", "connections"],
     &["serve"],

@@ -5,6 +5,7 @@
 //! `main.rs` only parses the command line; everything else lives here so that tests can
 //! call it: [`cli`] runs subcommands, [`serve::Application`] is the web server.
 
+pub mod accounts;
 pub mod bench;
 pub mod catalog;
 pub mod charts;
@@ -17,6 +18,7 @@ pub mod output;
 pub mod probe_cli;
 pub mod probes;
 pub mod scheduler;
+pub mod screenshots;
 pub mod serve;
 pub mod simulator;
 pub mod state;

@@ -274,6 +274,7 @@ impl Application {
             stale_after_days: self.stale_after_days,
             memo: Default::default(),
             png: Default::default(),
+            accounts: Default::default(),
             dataset: Default::default(),
         });
         connections::serve(self.listener, app, self.limits, shutdown).await;

@@ -107,6 +107,16 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         "freshness.ftl",
         include_str!("../locales/zh-CN/freshness.ftl"),
     ),
+    (
+        Lang::En,
+        "accounts.ftl",
+        include_str!("../locales/en/accounts.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "accounts.ftl",
+        include_str!("../locales/zh-CN/accounts.ftl"),
+    ),
     (Lang::En, "data.ftl", include_str!("../locales/en/data.ftl")),
     (
         Lang::ZhCn,

@@ -3,13 +3,19 @@
 //! reference types the catalog loads ([`reference`]), and the records pure code reasons
 //! about ([`records`]). It imports nothing else from Hutong.
 
+pub mod account;
 pub mod evidence;
 pub mod records;
 pub mod reference;
+pub mod submission;
 
+pub use account::{Account, AuditEntry, NewAccount, NewAuditEntry, Role};
 pub use evidence::Evidence;
 pub use records::*;
 pub use reference::*;
+pub use submission::{
+    HandVantage, NewSubmission, Submission, SubmissionScreenshot, SubmissionState,
+};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

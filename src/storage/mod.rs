@@ -6,6 +6,7 @@
 //! implementations cannot drift apart, and the storage test suite runs the same stories
 //! against both.
 
+mod accounts;
 mod batches;
 mod bulk;
 mod catalog_load;
@@ -16,8 +17,10 @@ pub mod memo;
 mod probes;
 mod records;
 mod requirements;
+mod sessions;
 mod sqlite_read;
 mod storable;
+mod submissions;
 
 pub use batches::{Batch, TimelineBatches};
 pub use bulk::BulkObservation;
@@ -25,8 +28,10 @@ pub use catalog_load::LoadReport;
 pub use ledger::{FinishedRun, MissReason, MissedSlotsRecord, PendingCounts};
 pub use memo::{Memo, Reads};
 pub use probes::*;
+pub use sessions::{ACCOUNT_KEY as SESSION_ACCOUNT_KEY, StoredSessions};
 pub use sqlite_read::{OpenTimeline, SqliteTimeline};
 pub use storable::{storable_json, storable_text};
+pub use submissions::NewScreenshot;
 
 use crate::config::redact_url;
 use crate::domain::{self, SourceKind};
@@ -1085,6 +1090,16 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "missed slots",
         include_str!("../../migrations/sqlite/0005_missed_slots.sql"),
     ),
+    (
+        6,
+        "accounts",
+        include_str!("../../migrations/sqlite/0006_accounts.sql"),
+    ),
+    (
+        7,
+        "submissions",
+        include_str!("../../migrations/sqlite/0007_submissions.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1111,6 +1126,16 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "missed slots",
         include_str!("../../migrations/postgres/0005_missed_slots.sql"),
+    ),
+    (
+        6,
+        "accounts",
+        include_str!("../../migrations/postgres/0006_accounts.sql"),
+    ),
+    (
+        7,
+        "submissions",
+        include_str!("../../migrations/postgres/0007_submissions.sql"),
     ),
 ];
 

@@ -27,6 +27,12 @@ pub enum WebError {
     /// What was asked for does not exist; the text says what, in the reader's language.
     #[error("{0}")]
     NotFound(String),
+    /// The signed-in account may not do this, or a form's CSRF token is wrong.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many attempts (sign-in); the text says when to try again.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// The database failed: unavailable (503) or otherwise (500).
     #[error("{0}")]
     Storage(#[from] StorageError),
@@ -40,6 +46,8 @@ impl WebError {
         match self {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Storage(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Storage(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -49,7 +57,10 @@ impl WebError {
     /// a generic message: internal detail never reaches a client.
     pub fn public_message(&self, lang: Lang) -> String {
         match self {
-            WebError::BadRequest(m) | WebError::NotFound(m) => m.clone(),
+            WebError::BadRequest(m)
+            | WebError::NotFound(m)
+            | WebError::Forbidden(m)
+            | WebError::TooManyRequests(m) => m.clone(),
             WebError::Storage(e) if e.is_unavailable() => {
                 tracing::error!(error = %e, "request failed: the database is unavailable");
                 lang.t("error-unavailable")

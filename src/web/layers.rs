@@ -1,7 +1,7 @@
 //! The web layer's own layering, checked: a module uses only modules below it, so there is
 //! no import circle and a question's module never reaches into another question's.
 //!
-//! From the bottom: `error` and `png` (the PNG drawings kept and queued); `app_state`; `request`; `present` and `charts`; the
+//! From the bottom: `error`, `png` (the PNG drawings kept and queued) and `limits`; `app_state`; `request`; `present`, `charts` and `session`; the
 //! questions (`overview`, `matrices`, `checks`, `platforms`, `probes`, `timeline`,
 //! `requirements`); `mod.rs`, which assembles the router. What two questions both need
 //! moves down into `present` (or further, into the domain).
@@ -13,10 +13,12 @@ use std::path::Path;
 const LEVELS: &[(&str, u8)] = &[
     ("error", 0),
     ("png", 0),
+    ("limits", 0),
     ("app_state", 1),
     ("request", 2),
     ("present", 3),
     ("charts", 3),
+    ("session", 3),
     ("overview", 4),
     ("matrices", 4),
     ("checks", 4),
@@ -26,6 +28,8 @@ const LEVELS: &[(&str, u8)] = &[
     ("requirements", 4),
     ("sources", 4),
     ("compare", 4),
+    ("accounts", 4),
+    ("contribute", 4),
     ("dataset", 4),
 ];
 

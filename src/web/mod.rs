@@ -15,19 +15,24 @@
 //! | Are regulators' requirements met? (`/requirements…`, iCalendar) | [`requirements`] |
 //! | Where do the facts come from? (`/sources`, `/api/v1/sources`) | [`sources`] |
 //! | What changed between two dates? (`/compare`, `/api/v1/compare`) | [`compare`] |
+//! | Who am I here? (`/sign-in`, `/sign-out`, `/account`) | [`accounts`] |
+//! | How do I add what I saw? (`/contribute…`, a submission's screenshots) | [`contribute`] |
 //! | May I have all of it? (`/dataset.zip`) | [`dataset`] |
 //!
 //! Below them, shared by all and never using them: [`request`] (what a request asks for,
 //! as extractors), [`error`] (one error type, answered as a page, JSON or text),
 //! [`present`] (view data several questions show), [`charts`] (the chart downloads'
-//! answer) and [`app_state`].
+//! answer), [`session`] (who is signed in, CSRF), [`limits`] (sign-in limits) and [`app_state`].
 
+pub mod accounts;
 pub mod app_state;
 pub mod charts;
 pub mod checks;
 pub mod compare;
+pub mod contribute;
 pub mod dataset;
 pub mod error;
+pub mod limits;
 pub mod matrices;
 pub mod overview;
 pub mod platforms;
@@ -36,6 +41,7 @@ pub mod present;
 pub mod probes;
 pub mod request;
 pub mod requirements;
+pub mod session;
 pub mod sources;
 pub mod timeline;
 
@@ -94,6 +100,12 @@ pub fn router(state: AppState) -> Router {
         .merge(requirements::routes())
         .merge(sources::routes())
         .merge(compare::routes())
+        // Only the pages of accounts have sessions: reading needs none and sets no cookie.
+        .merge(
+            accounts::routes()
+                .merge(contribute::routes())
+                .layer(session::layer(&state)),
+        )
         .merge(dataset::routes())
         .fallback(page_not_found)
         .layer(axum::middleware::from_fn(request::negotiate));

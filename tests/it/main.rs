@@ -7,9 +7,11 @@
 
 mod common;
 
+mod accounts;
 mod browser;
 mod catalog_files;
 mod charts;
+mod contribute;
 mod dataset;
 mod exports;
 mod fetch;

@@ -8,7 +8,9 @@ pub fn error_page(chrome: &Chrome, status: u16, message: &str) -> String {
     let lang = chrome.lang;
     let heading = match status {
         400 => lang.t("error-heading-400"),
+        403 => lang.t("error-heading-403"),
         404 => lang.t("error-heading-404"),
+        429 => lang.t("error-heading-429"),
         503 => lang.t("error-heading-503"),
         _ => lang.t("error-heading-500"),
     };

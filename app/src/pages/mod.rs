@@ -1,7 +1,9 @@
 //! One module per page. Each renders a whole document from its view data.
 
+pub mod account;
 mod check;
 mod compare;
+pub mod contribute;
 mod error;
 mod matrix;
 mod observation;
@@ -13,8 +15,13 @@ mod source;
 mod sources;
 mod timeline;
 
+pub use account::{AccountView, SignInView, account_page, sign_in_page};
 pub use check::check_page;
 pub use compare::compare_page;
+pub use contribute::{
+    CheckChoice, ContributeSearchView, MySubmission, SubmissionValues, SubmitView,
+    contribute_search_page, my_submissions_page, submit_page,
+};
 pub use error::error_page;
 pub use matrix::matrix_page;
 pub use observation::observation_page;

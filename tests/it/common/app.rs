@@ -123,7 +123,52 @@ impl TestApp {
             router: &self.router,
             uri: uri.into(),
             headers: Vec::new(),
+            method: axum::http::Method::GET,
+            body: Vec::new(),
         }
+    }
+
+    /// A POST of a form (`application/x-www-form-urlencoded`) to any address.
+    pub fn post_form(&self, uri: impl Into<String>, fields: &[(&str, &str)]) -> Request<'_> {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        Request {
+            router: &self.router,
+            uri: uri.into(),
+            headers: vec![(
+                "content-type".into(),
+                "application/x-www-form-urlencoded".into(),
+            )],
+            method: axum::http::Method::POST,
+            body: body.into_bytes(),
+        }
+    }
+
+    /// A POST of any body, with its content type.
+    pub fn post_body(
+        &self,
+        uri: impl Into<String>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Request<'_> {
+        Request {
+            router: &self.router,
+            uri: uri.into(),
+            headers: vec![("content-type".into(), content_type.into())],
+            method: axum::http::Method::POST,
+            body,
+        }
+    }
+
+    // Accounts.
+
+    pub fn sign_in_page(&self) -> Request<'_> {
+        self.get("/sign-in")
+    }
+
+    pub fn account_page(&self) -> Request<'_> {
+        self.get("/account")
     }
 
     // Pages.
@@ -313,12 +358,14 @@ impl TestApp {
     }
 }
 
-/// A GET on its way: add headers, then await it.
+/// A request on its way: add headers, then await it.
 #[must_use = "a request is sent when awaited"]
 pub struct Request<'a> {
     router: &'a Router,
     uri: String,
     headers: Vec<(String, String)>,
+    method: axum::http::Method,
+    body: Vec<u8>,
 }
 
 impl Request<'_> {
@@ -334,14 +381,16 @@ impl Request<'_> {
     }
 
     async fn send(self) -> Reply {
-        let mut request = axum::http::Request::builder().uri(&self.uri);
+        let mut request = axum::http::Request::builder()
+            .method(self.method.clone())
+            .uri(&self.uri);
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
         let response = self
             .router
             .clone()
-            .oneshot(request.body(Body::empty()).expect("a request"))
+            .oneshot(request.body(Body::from(self.body)).expect("a request"))
             .await
             .expect("the router never fails");
         let status = response.status();

@@ -5,9 +5,11 @@
 
 mod app;
 mod observation;
+pub mod visitor;
 
 pub use app::{Reply, TestApp};
 pub use observation::{ObservationBuilder, observation};
+pub use visitor::Visitor;
 
 use hutong::catalog::{self, Catalog};
 use hutong::storage::Store;

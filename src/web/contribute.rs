@@ -1,0 +1,689 @@
+//! "How do I add what I saw?": a contributor finds the check they tested
+//! (`/contribute?q=`), fills in the hand-test form with 1-5 screenshots
+//! (`/contribute/{check}`, a multipart post), and follows their submissions
+//! (`/contribute/mine`). Screenshots of a submission are served to its contributor and to
+//! reviewers only (`/submissions/{id}/screenshots/{n}`), until it is published.
+//!
+//! A submission is stored whole or not at all: every field and every file is checked
+//! first; any problem sends the form back with what was wrong, naming the file.
+
+use super::app_state::AppState;
+use super::error::{HtmlError, WebError, truncate};
+use super::present::{check_title, name};
+use super::request::ReaderLang;
+use super::session::{self, SignedIn, account_chrome};
+use crate::domain::{Check, NewSubmission, Reference, Role, Submission};
+use crate::screenshots::{self, ScreenshotError};
+use crate::storage::{NewScreenshot, NewSnapshot, Reads};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::{NaiveDateTime, Utc};
+use hutong_app::i18n::Lang;
+use hutong_app::pages::{
+    self, CheckChoice, ContributeSearchView, MySubmission, SubmissionValues, SubmitView,
+};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Screenshots per submission.
+pub const MAX_SCREENSHOTS: usize = 5;
+/// A whole upload: five screenshots at their cap, and the form's text.
+const UPLOAD_LIMIT: usize = MAX_SCREENSHOTS * screenshots::MAX_BYTES + 256 * 1024;
+/// Longest text fields.
+const MAX_SHORT: usize = 200;
+const MAX_LONG: usize = 5_000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/contribute", get(show_search))
+        .route("/contribute/mine", get(show_mine))
+        .route(
+            "/contribute/{check}",
+            get(show_form)
+                .post(submit)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/submissions/{id}/screenshots/{n}", get(get_screenshot))
+        .route(
+            "/submissions/{id}/screenshots/{n}/thumbnail",
+            get(get_thumbnail),
+        )
+}
+
+fn page_error(lang: Lang, path: &str, e: impl Into<WebError>) -> Response {
+    HtmlError::new(&account_chrome(lang, &lang.t("title-error"), path), e).into_response()
+}
+
+fn private(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// Whether `q` names one side of the check, in either language or by its slug.
+fn matches(r: &Reference, check: &Check, q: &str) -> bool {
+    let Some(kind) = r.kind(&check.kind) else {
+        return false;
+    };
+    let q = q.to_lowercase();
+    [(kind.subject, &check.subject), (kind.object, &check.object)]
+        .into_iter()
+        .any(|(side, slug)| {
+            let n = super::present::side_name(r, side, slug);
+            [n.get(Lang::En), n.get(Lang::ZhCn), slug.as_str()]
+                .iter()
+                .any(|s| s.to_lowercase().contains(&q))
+        })
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+pub async fn show_search(
+    ReaderLang(lang): ReaderLang,
+    who: Result<SignedIn, Response>,
+    Query(query): Query<SearchQuery>,
+    reads: Result<Reads, WebError>,
+) -> Response {
+    let path = "/contribute";
+    let who = match who {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    if let Err(e) = who.require(Role::Contributor, lang) {
+        return page_error(lang, path, e);
+    }
+    let r = match reads {
+        Ok(reads) => match reads.reference().await {
+            Ok(r) => r,
+            Err(e) => return page_error(lang, path, e),
+        },
+        Err(e) => return page_error(lang, path, e),
+    };
+    let q: String = query.q.trim().chars().take(100).collect();
+    let results = r
+        .checks
+        .iter()
+        .filter(|c| q.is_empty() || matches(&r, c, &q))
+        .map(|c| CheckChoice {
+            href: format!("/contribute/{}?lang={}", c.id, lang.code()),
+            title: check_title(&r, c, lang),
+            kind: r
+                .kind(&c.kind)
+                .map(|k| name(&k.name_zh, &k.name_en).get(lang).to_string())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let chrome = account_chrome(lang, &lang.t("title-contribute"), path);
+    let view = ContributeSearchView {
+        searched: !q.is_empty(),
+        q,
+        results,
+    };
+    private(Html(pages::contribute_search_page(&chrome, &view)).into_response())
+}
+
+/// The check's ladder as (id, label in `lang`).
+fn ladder(r: &Reference, check: &Check, lang: Lang) -> Vec<(String, String)> {
+    r.kind(&check.kind)
+        .map(|k| {
+            k.statuses
+                .iter()
+                .map(|s| {
+                    (
+                        s.id.clone(),
+                        name(&s.label_zh, &s.label_en).get(lang).to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn status_label(r: &Reference, check_id: &str, status: &str, lang: Lang) -> String {
+    r.check(check_id)
+        .and_then(|c| r.kind(&c.kind))
+        .and_then(|k| k.statuses.iter().find(|s| s.id == status))
+        .map_or_else(
+            || status.to_string(),
+            |s| name(&s.label_zh, &s.label_en).get(lang).to_string(),
+        )
+}
+
+/// Now in Beijing time, as a `datetime-local` value.
+fn now_in_beijing() -> String {
+    Utc::now()
+        .with_timezone(&crate::time::SHANGHAI)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+async fn reference_and_check(
+    reads: Result<Reads, WebError>,
+    check: &str,
+    lang: Lang,
+) -> Result<(Arc<Reference>, Check), WebError> {
+    let r = reads?.reference().await?;
+    let c = r.check(check).cloned().ok_or_else(|| {
+        WebError::NotFound(lang.t_args("error-no-check-id", &[("id", truncate(check).into())]))
+    })?;
+    Ok((r, c))
+}
+
+fn form_page(
+    lang: Lang,
+    status: StatusCode,
+    r: &Reference,
+    check: &Check,
+    csrf: &str,
+    values: SubmissionValues,
+    errors: Vec<String>,
+) -> Response {
+    let title = check_title(r, check, lang);
+    let chrome = account_chrome(
+        lang,
+        &lang.t("title-contribute"),
+        &format!("/contribute/{}", check.id),
+    );
+    let view = SubmitView {
+        csrf: csrf.to_string(),
+        action: format!("/contribute/{}?lang={}", check.id, lang.code()),
+        check_title: title,
+        statuses: ladder(r, check, lang),
+        values,
+        errors,
+    };
+    private((status, Html(pages::submit_page(&chrome, &view))).into_response())
+}
+
+pub async fn show_form(
+    ReaderLang(lang): ReaderLang,
+    who: Result<SignedIn, Response>,
+    Path(check): Path<String>,
+    reads: Result<Reads, WebError>,
+) -> Response {
+    let path = format!("/contribute/{}", truncate(&check));
+    let who = match who {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    if let Err(e) = who.require(Role::Contributor, lang) {
+        return page_error(lang, &path, e);
+    }
+    let (r, c) = match reference_and_check(reads, &check, lang).await {
+        Ok(found) => found,
+        Err(e) => return page_error(lang, &path, e),
+    };
+    let values = SubmissionValues {
+        observed_at: now_in_beijing(),
+        ..SubmissionValues::default()
+    };
+    form_page(lang, StatusCode::OK, &r, &c, &who.csrf, values, Vec::new())
+}
+
+/// What the multipart form held: its text fields and its files (name, bytes).
+struct Upload {
+    fields: HashMap<String, String>,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+async fn read_upload(mut multipart: Multipart, lang: Lang) -> Result<Upload, WebError> {
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            WebError::BadRequest(lang.t("error-upload-too-large"))
+        } else {
+            WebError::BadRequest(lang.t_args(
+                "error-upload-unreadable",
+                &[("reason", truncate(&e.body_text()).into())],
+            ))
+        }
+    };
+    let mut upload = Upload {
+        fields: HashMap::new(),
+        files: Vec::new(),
+    };
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "screenshot" {
+            let file_name: String = field
+                .file_name()
+                .unwrap_or_default()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(120)
+                .collect();
+            let bytes = field.bytes().await.map_err(unreadable)?;
+            // A file input left empty still sends a part, with no name and no bytes.
+            if file_name.is_empty() && bytes.is_empty() {
+                continue;
+            }
+            if upload.files.len() >= MAX_SCREENSHOTS * 2 {
+                return Err(WebError::BadRequest(lang.t("error-screenshot-count")));
+            }
+            upload.files.push((file_name, bytes.to_vec()));
+        } else {
+            let text = field.text().await.map_err(unreadable)?;
+            upload.fields.insert(name, text);
+        }
+    }
+    Ok(upload)
+}
+
+fn field(upload: &Upload, name: &str) -> String {
+    upload
+        .fields
+        .get(name)
+        .map(|v| v.replace("\r\n", "\n").trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Checks the text fields; what was wrong, in the reader's words.
+fn check_fields(
+    values: &SubmissionValues,
+    ladder: &[(String, String)],
+    lang: Lang,
+) -> (Vec<String>, Option<chrono::DateTime<Utc>>) {
+    let mut errors = Vec::new();
+    let observed = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&values.observed_at, f).ok())
+        .map(|local| crate::time::local_to_utc(local, crate::time::SHANGHAI))
+        .filter(|at| {
+            *at <= Utc::now() + chrono::Duration::minutes(5)
+                && at.date_naive()
+                    >= chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default()
+        });
+    if observed.is_none() {
+        errors.push(lang.t("error-observed-at"));
+    }
+    if !ladder.iter().any(|(id, _)| *id == values.status) {
+        errors.push(lang.t("error-status-off-ladder"));
+    }
+    let fields: [(&str, &str, bool, usize); 9] = [
+        ("contribute-device", &values.device, true, MAX_SHORT),
+        ("contribute-os", &values.os, true, MAX_SHORT),
+        ("contribute-app", &values.app, true, MAX_SHORT),
+        (
+            "contribute-app-version",
+            &values.app_version,
+            false,
+            MAX_SHORT,
+        ),
+        ("contribute-network", &values.network, false, MAX_SHORT),
+        (
+            "contribute-network-region",
+            &values.network_region,
+            false,
+            MAX_SHORT,
+        ),
+        (
+            "contribute-account-region",
+            &values.account_region,
+            false,
+            MAX_SHORT,
+        ),
+        ("contribute-steps", &values.steps, true, MAX_LONG),
+        ("contribute-seen", &values.seen, true, MAX_LONG),
+    ];
+    for (label, value, required, max) in fields {
+        let label = lang.t(label);
+        if required && value.is_empty() {
+            errors.push(lang.t_args("error-field-required", &[("field", label.into())]));
+        } else if value.chars().count() > max {
+            errors.push(lang.t_args(
+                "error-field-too-long",
+                &[("field", label.into()), ("max", (max as i64).into())],
+            ));
+        }
+    }
+    (errors, observed)
+}
+
+/// A screenshot's refusal in the reader's words, naming the file.
+fn refusal(file: &str, e: &ScreenshotError, lang: Lang) -> String {
+    let reason = match e {
+        ScreenshotError::Empty => lang.t("screenshot-empty"),
+        ScreenshotError::TooLarge => lang.t("screenshot-too-large"),
+        ScreenshotError::NotAnImage => lang.t("screenshot-not-image"),
+        ScreenshotError::TooManyPixels { width, height } => lang.t_args(
+            "screenshot-too-many-pixels",
+            &[
+                ("width", i64::from(*width).into()),
+                ("height", i64::from(*height).into()),
+            ],
+        ),
+        ScreenshotError::Damaged => lang.t("screenshot-damaged"),
+    };
+    lang.t_args(
+        "error-screenshot",
+        &[("file", truncate(file).into()), ("reason", reason.into())],
+    )
+}
+
+fn as_snapshot(png: &[u8]) -> Result<NewSnapshot, WebError> {
+    let sha256: String = Sha256::digest(png)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(NewSnapshot {
+        sha256,
+        size: png.len() as i64,
+        content_type: Some("image/png".into()),
+        compressed: zstd::encode_all(png, 3)
+            .map_err(|e| WebError::Internal(format!("compressing a screenshot: {e}")))?,
+    })
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ReaderLang(lang): ReaderLang,
+    who: Result<SignedIn, Response>,
+    Path(check): Path<String>,
+    reads: Result<Reads, WebError>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let path = format!("/contribute/{}", truncate(&check));
+    let who = match who {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let multipart = match multipart {
+        Ok(m) => m,
+        Err(e) => {
+            return page_error(
+                lang,
+                &path,
+                WebError::BadRequest(lang.t_args(
+                    "error-upload-unreadable",
+                    &[("reason", truncate(&e.body_text()).into())],
+                )),
+            );
+        }
+    };
+    let upload = match read_upload(multipart, lang).await {
+        Ok(u) => u,
+        Err(e) => return page_error(lang, &path, e),
+    };
+    if !session::csrf_matches(&who.session, &field(&upload, "csrf")).await {
+        return page_error(lang, &path, WebError::Forbidden(lang.t("error-csrf")));
+    }
+    if let Err(e) = who.require(Role::Contributor, lang) {
+        return page_error(lang, &path, e);
+    }
+    let (r, c) = match reference_and_check(reads, &check, lang).await {
+        Ok(found) => found,
+        Err(e) => return page_error(lang, &path, e),
+    };
+    let values = SubmissionValues {
+        observed_at: field(&upload, "observed_at"),
+        status: field(&upload, "status"),
+        device: field(&upload, "device"),
+        os: field(&upload, "os"),
+        app: field(&upload, "app"),
+        app_version: field(&upload, "app_version"),
+        network: field(&upload, "network"),
+        network_region: field(&upload, "network_region"),
+        account_region: field(&upload, "account_region"),
+        steps: field(&upload, "steps"),
+        seen: field(&upload, "seen"),
+    };
+    let (mut errors, observed) = check_fields(&values, &ladder(&r, &c, lang), lang);
+    if upload.files.is_empty() || upload.files.len() > MAX_SCREENSHOTS {
+        errors.push(lang.t("error-screenshot-count"));
+    }
+    // Decoding is CPU work: off the async runtime.
+    let files = upload.files;
+    let sanitised = tokio::task::spawn_blocking(move || {
+        files
+            .into_iter()
+            .map(|(name, bytes)| {
+                let result = screenshots::sanitise(&bytes);
+                (name, result)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    let sanitised = match sanitised {
+        Ok(s) => s,
+        Err(e) => return page_error(lang, &path, WebError::Internal(format!("screenshots: {e}"))),
+    };
+    let mut shots = Vec::new();
+    for (n, (file, result)) in sanitised.into_iter().enumerate() {
+        let shown = if file.is_empty() {
+            format!("#{}", n + 1)
+        } else {
+            file.clone()
+        };
+        match result {
+            Ok(s) => shots.push((file, s)),
+            Err(e) => errors.push(refusal(&shown, &e, lang)),
+        }
+    }
+    let Some(observed_at) = observed.filter(|_| errors.is_empty()) else {
+        return form_page(
+            lang,
+            StatusCode::BAD_REQUEST,
+            &r,
+            &c,
+            &who.csrf,
+            values,
+            errors,
+        );
+    };
+    let mut stored = Vec::with_capacity(shots.len());
+    for (file_name, s) in &shots {
+        let (image, thumbnail) = match (as_snapshot(&s.png), as_snapshot(&s.thumbnail)) {
+            (Ok(i), Ok(t)) => (i, t),
+            (Err(e), _) | (_, Err(e)) => return page_error(lang, &path, e),
+        };
+        stored.push(NewScreenshot {
+            file_name: file_name.clone(),
+            image,
+            thumbnail,
+            width: i64::from(s.width),
+            height: i64::from(s.height),
+        });
+    }
+    let new = NewSubmission {
+        account_id: who.account.id,
+        check_id: c.id.clone(),
+        observed_at,
+        status: values.status.clone(),
+        vantage: crate::domain::HandVantage {
+            device: values.device,
+            os: values.os,
+            app: values.app,
+            app_version: values.app_version,
+            network: values.network,
+            network_region: values.network_region,
+            account_region: values.account_region,
+        },
+        steps: values.steps,
+        seen: values.seen,
+    };
+    let audit = who.actor().entry(
+        "submission-created",
+        None,
+        Some(format!("check {}, {} screenshots", c.id, stored.len())),
+    );
+    match state.store.insert_submission(&new, &stored, &audit).await {
+        Ok(id) => Redirect::to(&format!(
+            "/contribute/mine?submitted={id}&lang={}",
+            lang.code()
+        ))
+        .into_response(),
+        Err(e) => page_error(lang, &path, e),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct MineQuery {
+    submitted: Option<i64>,
+}
+
+pub async fn show_mine(
+    State(state): State<AppState>,
+    ReaderLang(lang): ReaderLang,
+    who: Result<SignedIn, Response>,
+    Query(query): Query<MineQuery>,
+    reads: Result<Reads, WebError>,
+) -> Response {
+    let path = "/contribute/mine";
+    let who = match who {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let r = match reads {
+        Ok(reads) => match reads.reference().await {
+            Ok(r) => r,
+            Err(e) => return page_error(lang, path, e),
+        },
+        Err(e) => return page_error(lang, path, e),
+    };
+    let mine = match state.store.submissions_of(who.account.id).await {
+        Ok(m) => m,
+        Err(e) => return page_error(lang, path, e),
+    };
+    let items: Vec<MySubmission> = mine.iter().map(|s| my_item(&r, s, lang)).collect();
+    let notice = query
+        .submitted
+        .filter(|id| mine.iter().any(|s| s.id == *id))
+        .map(|id| lang.t_args("contribute-submitted", &[("id", id.into())]));
+    let chrome = account_chrome(lang, &lang.t("title-my-submissions"), path);
+    private(Html(pages::my_submissions_page(&chrome, &items, notice)).into_response())
+}
+
+fn my_item(r: &Reference, s: &Submission, lang: Lang) -> MySubmission {
+    MySubmission {
+        id: s.id,
+        check_title: r
+            .check(&s.check_id)
+            .map_or_else(|| s.check_id.clone(), |c| check_title(r, c, lang)),
+        observed: lang.datetime(s.observed_at),
+        status: status_label(r, &s.check_id, &s.status, lang),
+        state: s.state.as_str().to_string(),
+        state_label: lang.t(&format!("state-{}", s.state.as_str())),
+        note: s.review_note.clone(),
+        submitted: lang.datetime(s.submitted_at),
+        thumbnails: s
+            .screenshots
+            .iter()
+            .map(|shot| {
+                (
+                    format!(
+                        "/submissions/{}/screenshots/{}/thumbnail",
+                        s.id, shot.position
+                    ),
+                    lang.t_args(
+                        "contribute-screenshot-alt",
+                        &[("n", shot.position.into()), ("id", s.id.into())],
+                    ),
+                )
+            })
+            .collect(),
+        observation_href: s
+            .observation_id
+            .map(|o| format!("/observations/{o}?lang={}", lang.code())),
+    }
+}
+
+async fn screenshot_file(
+    state: &AppState,
+    who: &SignedIn,
+    id: i64,
+    n: i64,
+    thumbnail: bool,
+    lang: Lang,
+) -> Result<Response, WebError> {
+    let not_found = || WebError::NotFound(lang.t_args("error-no-submission", &[("id", id.into())]));
+    let s = state.store.submission(id).await?.ok_or_else(not_found)?;
+    // Unpublished evidence: its contributor and reviewers only.
+    if s.account_id != who.account.id && !who.account.role.allows(Role::Reviewer) {
+        return Err(not_found());
+    }
+    let shot = s
+        .screenshots
+        .iter()
+        .find(|x| x.position == n)
+        .ok_or_else(not_found)?;
+    let sha = if thumbnail {
+        &shot.thumbnail_sha256
+    } else {
+        &shot.image_sha256
+    };
+    let stored = state.store.snapshot(sha).await?.ok_or_else(not_found)?;
+    let body = tokio::task::spawn_blocking(move || zstd::decode_all(stored.body.as_slice()))
+        .await
+        .map_err(|e| WebError::Internal(format!("screenshot {id}/{n}: {e}")))?
+        .map_err(|e| WebError::Internal(format!("screenshot {id}/{n} does not decompress: {e}")))?;
+    Ok(screenshot_response(body))
+}
+
+/// A screenshot as served: an image that cannot be sniffed into anything else, sandboxed,
+/// not kept by shared caches.
+pub fn screenshot_response(png: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CONTENT_SECURITY_POLICY, "sandbox"),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        png,
+    )
+        .into_response()
+}
+
+async fn serve_screenshot(
+    state: AppState,
+    lang: Lang,
+    who: Result<SignedIn, Response>,
+    id: String,
+    n: String,
+    thumbnail: bool,
+) -> Response {
+    let who = match who {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let not_found =
+        || WebError::NotFound(lang.t_args("error-no-submission", &[("id", truncate(&id).into())]));
+    let (Ok(id_n), Ok(n_n)) = (id.parse::<i64>(), n.parse::<i64>()) else {
+        return super::error::FileError {
+            lang,
+            error: not_found(),
+        }
+        .into_response();
+    };
+    match screenshot_file(&state, &who, id_n, n_n, thumbnail, lang).await {
+        Ok(r) => r,
+        Err(error) => super::error::FileError { lang, error }.into_response(),
+    }
+}
+
+pub async fn get_screenshot(
+    State(state): State<AppState>,
+    ReaderLang(lang): ReaderLang,
+    who: Result<SignedIn, Response>,
+    Path((id, n)): Path<(String, String)>,
+) -> Response {
+    serve_screenshot(state, lang, who, id, n, false).await
+}
+
+pub async fn get_thumbnail(
+    State(state): State<AppState>,
+    ReaderLang(lang): ReaderLang,
+    who: Result<SignedIn, Response>,
+    Path((id, n)): Path<(String, String)>,
+) -> Response {
+    serve_screenshot(state, lang, who, id, n, true).await
+}
