@@ -407,6 +407,12 @@ pub fn requirement_view(r: &RequirementView, lang: Lang) -> impl IntoView + use<
     }
 }
 
+/// Text for inside a `<textarea>`: Leptos does not escape a textarea's children, so a
+/// `</textarea>` in the text would end the element and what follows would be markup.
+pub fn textarea_text(text: &str) -> String {
+    html_escape::encode_text(text).into_owned()
+}
+
 /// A page's cite box: the permalink, and a citation in Chinese and in English, as plain
 /// text to select and paste (no script).
 pub fn cite_box_view(c: &crate::model::CiteBox, lang: Lang) -> impl IntoView + use<> {
@@ -414,8 +420,8 @@ pub fn cite_box_view(c: &crate::model::CiteBox, lang: Lang) -> impl IntoView + u
         <section class="cite-box" aria-labelledby="h-cite">
             <h2 id="h-cite">{lang.t("cite-heading")}</h2>
             <p>{lang.t("cite-permalink")}" "<a class="permalink" href=c.path.clone()>{c.permalink.clone()}</a></p>
-            <label>{lang.t("cite-zh")}<textarea readonly rows="3" lang="zh-CN" class="cite-zh">{c.zh.clone()}</textarea></label>
-            <label>{lang.t("cite-en")}<textarea readonly rows="3" lang="en" class="cite-en">{c.en.clone()}</textarea></label>
+            <label>{lang.t("cite-zh")}<textarea readonly rows="3" lang="zh-CN" class="cite-zh">{textarea_text(&c.zh)}</textarea></label>
+            <label>{lang.t("cite-en")}<textarea readonly rows="3" lang="en" class="cite-en">{textarea_text(&c.en)}</textarea></label>
         </section>
     }
 }

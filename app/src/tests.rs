@@ -112,6 +112,26 @@ fn cited_text_is_escaped() {
 }
 
 #[test]
+fn a_cite_box_shows_a_closing_textarea_tag_as_text() {
+    // Leptos writes a textarea's children raw: a title holding `</textarea>` would end the
+    // box and what follows would be markup.
+    let hostile = "标题</textarea><script>alert(1)</script>";
+    let c = CiteBox {
+        path: "/checks/x".into(),
+        permalink: "https://example.org/checks/x".into(),
+        zh: hostile.into(),
+        en: hostile.replace("标题", "Title"),
+    };
+    let html = cite_box_view(&c, Lang::En).to_html();
+    assert!(!html.contains("<script>"), "{html}");
+    assert_eq!(html.matches("</textarea>").count(), 2, "{html}");
+    assert!(
+        html.contains("标题&lt;/textarea&gt;&lt;script&gt;"),
+        "{html}"
+    );
+}
+
+#[test]
 fn the_document_has_the_date_form_and_no_script() {
     let page = render_document(&chrome(false), view! { <p>"body"</p> });
     assert!(page.starts_with("<!DOCTYPE html>"));

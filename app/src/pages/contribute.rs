@@ -1,6 +1,7 @@
 //! A contributor's pages: finding the check they tested, the hand-test form (plain HTML,
 //! multipart, no script), and their own submissions with where each stands.
 
+use crate::components::textarea_text;
 use crate::layout::render_document;
 use crate::model::Chrome;
 use crate::pages::account::csrf_field;
@@ -96,12 +97,6 @@ pub fn contribute_search_page(chrome: &Chrome, v: &ContributeSearchView) -> Stri
         <ul class="check-choices">{results}</ul>
     };
     render_document(chrome, body)
-}
-
-/// Text for inside a `<textarea>`: Leptos does not escape a textarea's children, so a
-/// `</textarea>` typed by someone would end the element and what follows would be markup.
-fn textarea_text(text: &str) -> String {
-    html_escape::encode_text(text).into_owned()
 }
 
 fn text_input(
