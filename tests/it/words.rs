@@ -544,3 +544,77 @@ fn every_catalog_note_has_a_chinese_version() {
         "notes in one language only: {missing:?}"
     );
 }
+
+/// A probe writes its note in English ("HTTP 403 from …: no rule recognises this page").
+/// A Chinese check or observation page says what happened in Chinese, from the failure
+/// class or the anomaly flag, never the probe's English sentence; English pages keep it.
+#[tokio::test]
+async fn a_probe_note_reads_in_chinese_on_chinese_pages() {
+    use chrono::{Duration, Utc};
+    use hutong::domain::ProbeFacts;
+    let db = common::sqlite_with_catalog(&common::real_catalog()).await;
+    let english = "HTTP 404 from item.taobao.com, and no rule explains it";
+    let failed = common::observation(
+        "link.wechat.taobao",
+        Utc::now() - Duration::minutes(5),
+        "unknown",
+    )
+    .probed()
+    .note_en(english)
+    .pack(ProbeFacts {
+        pack_id: "wechat-links".into(),
+        rule_version: 1,
+        confirmed: false,
+        failure: Some("http_status".into()),
+        confirmations: 1,
+        ..ProbeFacts::default()
+    });
+    let anomaly_words = "anomaly: rule \"open\" describes an unexpected page";
+    let anomaly = common::observation("link.wechat.jd", Utc::now() - Duration::minutes(5), "open")
+        .probed()
+        .note_en(anomaly_words)
+        .pack(ProbeFacts {
+            pack_id: "wechat-links".into(),
+            rule_version: 1,
+            confirmed: false,
+            confirmations: 1,
+            ..ProbeFacts::default()
+        });
+    let ids = db
+        .store
+        .insert_probe_results(&[], &[failed.build(), anomaly.build()])
+        .await
+        .expect("store probe results");
+    let app = TestApp::builder(db).build();
+    for (check, id, english, chinese) in [
+        (
+            "link.wechat.taobao",
+            ids[0],
+            english,
+            "平台返回了没有任何规则能解释的 HTTP 错误",
+        ),
+        (
+            "link.wechat.jd",
+            ids[1],
+            anomaly_words,
+            "异常：没有匹配到已知页面的规则",
+        ),
+    ] {
+        let zh = app.check_page(check, "lang=zh-CN").await.body;
+        assert!(
+            !zh.contains(english),
+            "{check}: English probe note on a Chinese page"
+        );
+        assert!(
+            zh.contains(chinese),
+            "{check}: no Chinese words for the note: {zh}"
+        );
+        let zh = app.observation_page(id, "lang=zh-CN").await.body;
+        assert!(zh.contains(chinese), "observation {id}: {zh}");
+        let en = app.check_page(check, "lang=en").await.body;
+        assert!(
+            en.contains(english),
+            "{check}: the English page keeps the probe's note"
+        );
+    }
+}

@@ -133,9 +133,7 @@ async fn observation_view(
             .quote
             .as_deref()
             .map(|q| present::capped(q, present::EXCERPT_CAP)),
-        note: o
-            .note_in(lang)
-            .map(|n| present::capped(&n, present::EXCERPT_CAP)),
+        note: present::note(&o, lang).map(|n| present::capped(&n, present::EXCERPT_CAP)),
         evidence: o.evidence.as_ref().map(present::evidence_view),
         snapshot_href,
         snapshot_sha: o.snapshot.as_deref().map(|s| present::capped(s, 64)),

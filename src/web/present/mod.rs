@@ -496,6 +496,22 @@ pub fn failure_words(class: &str, lang: Lang) -> String {
     }
 }
 
+/// An observation's note in the reader's language. A probe writes its note in English
+/// (its detail: "HTTP 403 from …"); on a Chinese page that note is said in Chinese from
+/// what the probe recorded (its failure class, or the anomaly flag), and the English
+/// sentence stays in the evidence. Other notes: Chinese, else English.
+pub fn note(o: &ObservationRecord, lang: Lang) -> Option<String> {
+    let probe_words_only = lang == Lang::ZhCn && o.pack_id.is_some() && o.note_zh.is_none();
+    if !probe_words_only || o.note_en.is_none() {
+        return o.note_in(lang);
+    }
+    match (&o.failure, o.confirmed) {
+        (Some(f), _) => Some(failure_words(f, lang)),
+        (None, Some(false)) => Some(lang.t("observation-anomaly")),
+        _ => None,
+    }
+}
+
 /// A probe verdict's details for a history row; `None` for other sources.
 pub fn probe_note(o: &ObservationRecord) -> Option<ProbeNote> {
     o.pack_id.as_ref()?;

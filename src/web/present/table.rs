@@ -136,7 +136,7 @@ pub fn observation_row(
         citation: source.map(|s| cite::source_text(s, lang)),
         citation_url: source.map(|s| cite::address(s).to_string()),
         quote: o.quote.clone(),
-        note: o.note_in(lang),
+        note: super::note(&o, lang),
         evidence_url: format!("{base}/observations/{}", o.id),
         check_url: format!("{base}/checks/{}?at={}", o.check_id, local.date_naive()),
         rule_version: o.rule_version,
