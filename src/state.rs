@@ -79,6 +79,46 @@ pub fn freshness<'a>(
     f
 }
 
+/// Every source's latest word on a check, sorted by what it means now. A newer source that
+/// states a status supersedes an older one that was already stale when the newer word came
+/// (older than the stale threshold at its date): a 2024 report outranks a 2021 one rather
+/// than disagreeing with it. Sources of comparable age (within the threshold of the newest
+/// word) that conflict disagree. The one definition of "sources disagree" for cells, check
+/// pages, the API and the overview.
+#[derive(Debug, Clone, Default)]
+pub struct Opinions<'a> {
+    /// The newest word and every source that agrees with it or is of comparable age,
+    /// newest first.
+    pub current: Vec<&'a ObservationRecord>,
+    /// Of `current`, those whose status differs from the newest word's.
+    pub disagreeing: Vec<&'a ObservationRecord>,
+    /// Older words that conflict with the newest one but were stale by its date, newest
+    /// first: listed, dated, never counted as a disagreement.
+    pub superseded: Vec<&'a ObservationRecord>,
+}
+
+/// Sorts a check's sources into current, disagreeing and superseded (see [`Opinions`]).
+/// An unknown newest word (a failed probe) supersedes nothing: it states no status.
+pub fn opinions(state: &CheckState, stale_after_days: u32) -> Opinions<'_> {
+    let mut o = Opinions::default();
+    let Some(latest) = state.latest.as_ref() else {
+        return o;
+    };
+    for word in &state.per_source {
+        let conflicts = word.status != latest.status;
+        let stale_by_then = age_at(word.observed_at, latest.observed_at, stale_after_days).stale;
+        if conflicts && stale_by_then && latest.status != UNKNOWN {
+            o.superseded.push(word);
+        } else {
+            if conflicts {
+                o.disagreeing.push(word);
+            }
+            o.current.push(word);
+        }
+    }
+    o
+}
+
 /// Groups `state_as_of` rows by check, for every declared check (unobserved ones included).
 pub fn states<'a>(
     checks: impl IntoIterator<Item = &'a Check>,
@@ -244,9 +284,74 @@ mod tests {
         let states = states(&checks, rows);
         let s = &states["payment.meituan.alipay"];
         assert_eq!(s.status(), "not_accepted");
-        let others = s.disagreeing();
-        assert_eq!(others.len(), 1);
-        assert_eq!(others[0].source_id.as_deref(), Some("cls"));
+        let o = opinions(s, 180);
+        assert_eq!(o.disagreeing.len(), 1);
+        assert_eq!(o.disagreeing[0].source_id.as_deref(), Some("cls"));
+        assert_eq!(o.current.len(), 2, "both sources stand");
+        assert!(o.superseded.is_empty());
+    }
+
+    fn on(id: i64, ymd: (i32, u32, u32), status: &str, source: &str) -> ObservationRecord {
+        let mut o = obs(id, "payment.taobao.wechat_pay", 1, status, source);
+        o.observed_at =
+            chrono::TimeZone::with_ymd_and_hms(&Utc, ymd.0, ymd.1, ymd.2, 0, 0, 0).unwrap();
+        o
+    }
+
+    fn taobao_wechat_pay(rows: Vec<ObservationRecord>) -> CheckState {
+        let check = Check {
+            id: "payment.taobao.wechat_pay".into(),
+            kind: "payment".into(),
+            subject: "taobao".into(),
+            object: "wechat_pay".into(),
+        };
+        states([&check], rows).remove(&check.id).unwrap()
+    }
+
+    #[test]
+    fn a_newer_source_supersedes_an_older_stale_one() {
+        // cnBeta (2021) said not accepted; Global Times (2024) says accepted.
+        let s = taobao_wechat_pay(vec![
+            on(1, (2021, 10, 17), "not_accepted", "cnbeta"),
+            on(2, (2024, 9, 5), "accepted", "globaltimes"),
+        ]);
+        assert_eq!(s.status(), "accepted");
+        let o = opinions(&s, 180);
+        assert!(o.disagreeing.is_empty(), "no disagreement: {o:?}");
+        assert_eq!(o.current.iter().map(|w| w.id).collect::<Vec<_>>(), [2]);
+        assert_eq!(o.superseded.iter().map(|w| w.id).collect::<Vec<_>>(), [1]);
+        // Under a longer threshold the two are of comparable age, and disagree.
+        let o = opinions(&s, 2000);
+        assert_eq!(o.disagreeing.iter().map(|w| w.id).collect::<Vec<_>>(), [1]);
+        assert!(o.superseded.is_empty());
+    }
+
+    #[test]
+    fn sources_of_comparable_age_that_conflict_still_disagree() {
+        // Both current: 179 days apart.
+        let s = taobao_wechat_pay(vec![
+            on(1, (2024, 3, 10), "not_accepted", "a"),
+            on(2, (2024, 9, 5), "accepted", "b"),
+        ]);
+        let o = opinions(&s, 180);
+        assert_eq!(o.disagreeing.iter().map(|w| w.id).collect::<Vec<_>>(), [1]);
+        assert!(o.superseded.is_empty());
+        // An old source that agrees is not superseded: it corroborates.
+        let s = taobao_wechat_pay(vec![
+            on(1, (2021, 10, 17), "accepted", "a"),
+            on(2, (2024, 9, 5), "accepted", "b"),
+        ]);
+        let o = opinions(&s, 180);
+        assert_eq!(o.current.len(), 2);
+        assert!(o.disagreeing.is_empty() && o.superseded.is_empty());
+        // A failed probe (unknown) supersedes nothing.
+        let s = taobao_wechat_pay(vec![
+            on(1, (2021, 10, 17), "accepted", "a"),
+            on(2, (2024, 9, 5), "unknown", "probe"),
+        ]);
+        let o = opinions(&s, 180);
+        assert_eq!(o.disagreeing.iter().map(|w| w.id).collect::<Vec<_>>(), [1]);
+        assert!(o.superseded.is_empty());
     }
 
     #[test]

@@ -312,7 +312,7 @@ pub fn timeline_entry_view(e: &TimelineEntry, lang: Lang) -> impl IntoView + use
                     {when}
                     <span class="what">
                         <span class="kind">{kind_name.get(lang).to_string()}</span>" "
-                        <a href=check_href.clone()>{check_title.clone()}</a>": "
+                        <a href=check_href.clone()>{check_title.clone()}</a>{lang.colon()}
                         {from}{status_badge(to, lang)}
                     </span>
                     {citation_view(citation, lang)}
@@ -418,4 +418,12 @@ pub fn cite_box_view(c: &crate::model::CiteBox, lang: Lang) -> impl IntoView + u
             <label>{lang.t("cite-en")}<textarea readonly rows="3" lang="en" class="cite-en">{c.en.clone()}</textarea></label>
         </section>
     }
+}
+
+/// A platform's kind (`short_video`) in the reader's words, never the raw id.
+pub fn platform_kind_words(lang: Lang, kind: &str) -> String {
+    lang.t_or(
+        &format!("platform-kind-{}", kind.replace('_', "-")),
+        &kind.replace('_', " "),
+    )
 }

@@ -158,6 +158,23 @@ impl Lang {
         }
     }
 
+    /// The colon between a label and what follows, as the language writes it: Chinese
+    /// takes the full-width mark, with no space.
+    pub fn colon(self) -> &'static str {
+        match self {
+            Lang::En => ": ",
+            Lang::ZhCn => "：",
+        }
+    }
+
+    /// The semicolon between clauses of a list, as the language writes it.
+    pub fn semicolon(self) -> &'static str {
+        match self {
+            Lang::En => "; ",
+            Lang::ZhCn => "；",
+        }
+    }
+
     /// The language's name in itself, for the language switch.
     pub fn native_name(self) -> &'static str {
         match self {

@@ -89,7 +89,12 @@ fn print_stamp(chrome: &Chrome) -> impl IntoView + use<> {
         .filter(|(k, _)| k != "lang" && k != "at")
         .cloned()
         .collect();
-    let link = link_with(&chrome.path, &keep, Some(chrome.at), lang);
+    let path = link_with(&chrome.path, &keep, Some(chrome.at), lang);
+    // Paper has no address bar: the link must work typed in from the page.
+    let link = match &chrome.public_url {
+        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+        None => path,
+    };
     view! {
         <p class="print-stamp">
             {lang.t_args("print-as-of", &[("date", lang.date(chrome.at).into())])}

@@ -52,6 +52,9 @@ pub struct Chrome {
     pub lang: crate::i18n::Lang,
     /// The cite box under the page, on pages one can cite.
     pub cite: Option<CiteBox>,
+    /// Where readers reach this server (`public_url`, no trailing slash): the printed
+    /// permalink is absolute from it. `None`: the permalink is the page's path.
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -298,6 +301,9 @@ pub struct CheckView {
     pub cell: CellView,
     /// Every source's latest word as of the page's date.
     pub current: Vec<OpinionView>,
+    /// Older words that conflict with the newest but were stale by its date: superseded,
+    /// listed with their dates, never called a disagreement.
+    pub superseded: Vec<OpinionView>,
     /// One page of observations, newest first.
     pub history: Vec<HistoryRow>,
     pub ladder: Vec<StatusView>,
@@ -380,6 +386,8 @@ pub struct TimelineView {
     pub first_sightings: usize,
     /// One check only: its id and title.
     pub check: Option<(String, String)>,
+    /// Simulated entries are shown (`source=simulated`, or a simulated platform or check).
+    pub simulated: bool,
 }
 
 /// A source and everything Hutong takes from it.
@@ -390,6 +398,8 @@ pub struct SourceView {
     pub publisher: String,
     pub title: String,
     pub title_en: Option<String>,
+    /// On Chinese pages, the Chinese rendering of a title in another language.
+    pub title_zh: Option<String>,
     pub date: Option<NaiveDate>,
     pub language: String,
     pub region: String,
@@ -737,6 +747,8 @@ pub struct SourceListItem {
     /// The headline as published, in its own language.
     pub title: String,
     pub title_en: Option<String>,
+    /// On Chinese pages, the Chinese rendering of a title in another language.
+    pub title_zh: Option<String>,
     pub language: String,
     pub date: Option<NaiveDate>,
     pub url: Option<String>,
@@ -760,7 +772,10 @@ pub struct CompareView {
     pub to: NaiveDate,
     /// How many real checks were compared.
     pub checks: usize,
+    /// Checks whose status changed (known on day A, different on day B).
     pub rows: Vec<CompareRow>,
+    /// Checks first sighted between the days (unknown on day A): listed apart, after.
+    pub first_sightings: Vec<CompareRow>,
     /// One-click choices: (label, href).
     pub presets: Vec<(String, String)>,
     pub json: String,

@@ -39,6 +39,7 @@ fn chrome(at_is_today: bool) -> Chrome {
         keep: vec![("platform".into(), "wechat & co".into())],
         lang: Default::default(),
         cite: None,
+        public_url: None,
     }
 }
 
@@ -153,6 +154,7 @@ fn other_chrome(title: &str, section: Section, path: &str) -> Chrome {
         keep: Vec::new(),
         lang: Default::default(),
         cite: None,
+        public_url: None,
     }
 }
 
@@ -354,6 +356,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
         object: header,
         cell,
         current: Vec::new(),
+        superseded: Vec::new(),
         history: vec![HistoryRow {
             when: "2026-11-22 10:00 UTC+8".into(),
             approximate: false,

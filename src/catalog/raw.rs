@@ -226,5 +226,6 @@ pub struct RawObservation {
     pub source: S,
     pub quote: Option<String>,
     pub note_en: Option<String>,
-    pub note_zh: Option<String>,
+    /// The note in Chinese, shown on Chinese pages (the English one on English pages).
+    pub note_zh: Option<S>,
 }

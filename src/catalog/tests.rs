@@ -257,6 +257,8 @@ source = "nobody"
             "extra.toml:7: date: \"2021-13-01\" is not a real calendar date",
             "extra.toml:10: url \"ftp://example.com\" is not an http(s) URL",
             "extra.toml:11: source: unknown field `titel`, expected one of `id`, `kind`, `publisher`, `title`, `title_en`, `date`, `language`, `region`, `url`",
+            "extra.toml:15: authority_zh holds no Chinese character: it is shown on Chinese pages, write it in Chinese",
+            "extra.toml:17: title_zh holds no Chinese character: it is shown on Chinese pages, write it in Chinese",
             "extra.toml:20: timezone \"Mars/Olympus\" is not an IANA time zone such as Asia/Shanghai",
             "extra.toml:21: platform kind \"robots\" is not one of messaging, social, short_video, ecommerce, local_services, content, payment, other",
             "extra.toml:21: unknown check kind \"lnk\" in scope",
@@ -338,4 +340,46 @@ fn every_problem_is_listed_not_just_the_first() {
         );
     let p = problems(&[("base.toml", BASE), ("facts.toml", &bad)]);
     assert_eq!(p.len(), 2, "{p:?}");
+}
+
+#[test]
+fn texts_for_chinese_pages_are_in_chinese_and_old_files_still_load() {
+    // A note with its Chinese version, and one without (an older file): both load, and
+    // each language gets its own note.
+    let notes = FACTS
+        .replace(
+            "status = \"token_only\"\n",
+            "status = \"token_only\"\nnote_en = \"Copy the token.\"\nnote_zh = \"须复制口令。\"\n",
+        )
+        .replace(
+            "status = \"open\"\n",
+            "status = \"open\"\nnote_en = \"Opens.\"\n",
+        );
+    let cat = check(&[("base.toml", BASE), ("facts.toml", &notes)]).unwrap();
+    assert_eq!(cat.observations[0].note_zh.as_deref(), Some("须复制口令。"));
+    assert_eq!(cat.observations[1].note_en.as_deref(), Some("Opens."));
+    assert_eq!(cat.observations[1].note_zh, None);
+
+    // The English pasted where the Chinese belongs is refused at its line.
+    let pasted = notes.replace(
+        "note_zh = \"须复制口令。\"",
+        "note_zh = \"Copy the token.\"",
+    );
+    let p = problems(&[("base.toml", BASE), ("facts.toml", &pasted)]);
+    assert_eq!(
+        p,
+        [
+            "facts.toml:9: note_zh holds no Chinese character: it is shown on Chinese pages, write it in Chinese"
+        ]
+    );
+    let title = BASE.replace(
+        "title_zh = \"解除屏蔽\"",
+        "title_zh = \"Lift link blocking\"",
+    );
+    let p = problems(&[("base.toml", &title)]);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].contains("title_zh holds no Chinese character"),
+        "{p:?}"
+    );
 }

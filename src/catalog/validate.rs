@@ -163,6 +163,18 @@ impl Validator {
         }
     }
 
+    /// A text meant for Chinese pages must be written in Chinese: one holding no Chinese
+    /// character is most likely the English pasted in (a Chinese page would show it).
+    fn chinese(&mut self, file: &File<'_>, field: &str, value: &S) {
+        let text = value.get_ref();
+        if !text.trim().is_empty() && !text.chars().any(is_han) {
+            self.report(
+                &file.loc(value.span()),
+                format!("{field} holds no Chinese character: it is shown on Chinese pages, write it in Chinese"),
+            );
+        }
+    }
+
     fn day(&mut self, loc: &Loc, field: &str, value: &str) -> Option<NaiveDate> {
         time::parse_day(value)
             .map_err(|e| self.report(loc, format!("{field}: {e}")))
@@ -679,6 +691,7 @@ fn milestones(v: &mut Validator, files: &[File<'_>]) -> Vec<Milestone> {
                 &kloc,
             );
             v.text(f, "title_zh", &m.title_zh);
+            v.chinese(f, "title_zh", &m.title_zh);
             v.text(f, "title_en", &m.title_en);
             let date = v.day(&f.loc(m.date.span()), "date", m.date.get_ref());
             let source_ok = v.known(&f.loc(m.source.span()), "source", m.source.get_ref(), |s| {
@@ -736,6 +749,8 @@ fn requirements(
             ] {
                 v.text(f, field, value);
             }
+            v.chinese(f, "authority_zh", &r.authority_zh);
+            v.chinese(f, "title_zh", &r.title_zh);
             let issued = v.day(&f.loc(r.issued.span()), "issued", r.issued.get_ref());
             let tz_name = r
                 .timezone
@@ -884,6 +899,9 @@ fn observations(
                     None
                 }
             };
+            if let Some(note) = &o.note_zh {
+                v.chinese(f, "note_zh", note);
+            }
             let at = time::parse_day_or_time(o.at.get_ref());
             let when = match &at {
                 Ok(DayOrTime::Day(day)) => Some((time::start_of_day(*day, SHANGHAI), *day)),
@@ -960,7 +978,11 @@ fn observations(
                         vantage: source.region.clone(),
                         quote: o.quote.clone().filter(|q| !q.trim().is_empty()),
                         note_en: o.note_en.clone().filter(|n| !n.trim().is_empty()),
-                        note_zh: o.note_zh.clone().filter(|n| !n.trim().is_empty()),
+                        note_zh: o
+                            .note_zh
+                            .as_ref()
+                            .map(|n| n.get_ref().clone())
+                            .filter(|n| !n.trim().is_empty()),
                     });
                 }
             }
@@ -983,4 +1005,9 @@ fn on_ladder(v: &mut Validator, loc: &Loc, kind: &Kind, status: &str) -> bool {
         );
     }
     ok
+}
+
+/// A Han (Chinese) character: the CJK Unified Ideographs and their extension A.
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
 }

@@ -188,15 +188,6 @@ impl CheckState {
     pub fn status(&self) -> &str {
         self.latest.as_ref().map_or(UNKNOWN, |o| o.status.as_str())
     }
-
-    /// Other sources whose latest word differs from the newest one's.
-    pub fn disagreeing(&self) -> Vec<&ObservationRecord> {
-        let status = self.status();
-        self.per_source
-            .iter()
-            .filter(|o| o.status != status)
-            .collect()
-    }
 }
 
 /// What a new observation says; the storage layer fills in the rest.

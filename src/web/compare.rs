@@ -67,13 +67,25 @@ fn deadlines(r: &Reference, lang: Lang) -> Vec<(NaiveDate, String)> {
     v
 }
 
+/// What two days compare to: the days, how many checks were compared, the checks whose
+/// status changed (known on day A, different on day B) and those first sighted in between
+/// (unknown on day A, known on day B), told apart as the timeline does: a first sighting
+/// says what a source found, not that anything changed.
+struct Compared {
+    from: NaiveDate,
+    to: NaiveDate,
+    checks: usize,
+    changes: Vec<CompareRow>,
+    first_sightings: Vec<CompareRow>,
+}
+
 /// The checks whose status differs between the two days, and how many were compared.
 async fn compared(
     reads: &Reads,
     dates: Dates,
     as_of: &AsOf,
     lang: Lang,
-) -> Result<(NaiveDate, NaiveDate, usize, Vec<CompareRow>), WebError> {
+) -> Result<Compared, WebError> {
     let r = reads.real_reference().await?;
     let to = dates.to.unwrap_or(as_of.day);
     let from = match dates.from {
@@ -94,12 +106,17 @@ async fn compared(
     let a = states_at(reads, &r, time::end_of_day(from, SHANGHAI), None, false).await?;
     let b = states_at(reads, &r, time::end_of_day(to, SHANGHAI), None, false).await?;
     let query = format!("?at={to}&lang={}", lang.code());
-    let mut rows = Vec::new();
+    let (mut changes, mut first_sightings) = (Vec::new(), Vec::new());
     for c in &r.checks {
         let before = a.get(&c.id).map_or(crate::domain::UNKNOWN, |s| s.status());
         let after = b.get(&c.id).map_or(crate::domain::UNKNOWN, |s| s.status());
         if before != after {
             let kind = r.kind(&c.kind);
+            let rows = if before == crate::domain::UNKNOWN {
+                &mut first_sightings
+            } else {
+                &mut changes
+            };
             rows.push(CompareRow {
                 check_id: c.id.clone(),
                 href: format!("/checks/{}{query}", c.id),
@@ -112,7 +129,13 @@ async fn compared(
             });
         }
     }
-    Ok((from, to, r.checks.len(), rows))
+    Ok(Compared {
+        from,
+        to,
+        checks: r.checks.len(),
+        changes,
+        first_sightings,
+    })
 }
 
 pub async fn show_compare(
@@ -128,7 +151,13 @@ pub async fn show_compare(
     let mut chrome = furniture(&as_of);
     let dates = dates.or_page(&chrome)?;
     let reads = reads.or_page(&chrome)?;
-    let (from, to, checks, rows) = compared(&reads, dates, &as_of, lang)
+    let Compared {
+        from,
+        to,
+        checks,
+        changes,
+        first_sightings,
+    } = compared(&reads, dates, &as_of, lang)
         .await
         .or_page(&chrome)?;
     chrome.keep = vec![
@@ -154,33 +183,39 @@ pub async fn show_compare(
         from,
         to,
         checks,
-        rows,
+        rows: changes,
+        first_sightings,
         presets,
         json: format!("/api/v1/compare?from={from}&to={to}"),
     };
     Ok(Html(pages::compare_page(&chrome, &view)))
 }
 
-/// `/api/v1/compare?from=&to=`.
+/// `/api/v1/compare?from=&to=`: `changed` (status known on both days, different) and
+/// `first_sightings` (unknown on day A), with their counts.
 pub async fn get_compare(as_of: AsOf, dates: Dates, reads: Reads) -> ApiResult {
-    let (from, to, checks, rows) = compared(&reads, dates, &as_of, Lang::En).await?;
-    let changed: Vec<_> = rows
-        .iter()
-        .map(|c| {
-            json!({
-                "check": c.check_id,
-                "title": c.title,
-                "kind": c.kind,
-                "from_status": c.from.id,
-                "to_status": c.to.id,
+    let c = compared(&reads, dates, &as_of, Lang::En).await?;
+    let rows = |rows: &[CompareRow]| -> Vec<serde_json::Value> {
+        rows.iter()
+            .map(|c| {
+                json!({
+                    "check": c.check_id,
+                    "title": c.title,
+                    "kind": c.kind,
+                    "from_status": c.from.id,
+                    "to_status": c.to.id,
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
     Ok(Json(json!({
-        "from": from,
-        "to": to,
-        "checks_compared": checks,
-        "changed": changed,
+        "from": c.from,
+        "to": c.to,
+        "checks_compared": c.checks,
+        "changes": c.changes.len(),
+        "first_sightings_count": c.first_sightings.len(),
+        "changed": rows(&c.changes),
+        "first_sightings": rows(&c.first_sightings),
     }))
     .into_response())
 }

@@ -16,7 +16,7 @@ use crate::domain::CheckState;
 use crate::domain::Reference;
 use crate::domain::{Check, Milestone};
 use crate::state;
-use crate::storage::{Reads, TimelineQuery};
+use crate::storage::{Reads, TimelineEntries, TimelineQuery};
 use crate::time::{self, SHANGHAI};
 use axum::Router;
 use axum::extract::{Path, State};
@@ -173,7 +173,9 @@ async fn overview(
             source_kind: None,
             include_simulated: false,
             check: None,
-            entries: Default::default(),
+            // Changes, as the heading says: first sightings outnumber them and would
+            // drown the one real change (the timeline lists them on request).
+            entries: TimelineEntries::Changes,
             limit: LATEST as i64,
             offset: 0,
         };
@@ -364,11 +366,20 @@ fn requirement_view(
         Some(d) => {
             let tz: chrono_tz::Tz = req.timezone.parse().unwrap_or(SHANGHAI);
             let local = d.with_timezone(&tz);
-            let shown = format!(
-                "{} {} ({})",
-                lang.date(local.date_naive()),
-                local.format("%H:%M"),
-                req.timezone
+            let zone = lang.t_or(
+                &format!(
+                    "time-zone-{}",
+                    req.timezone.replace('/', "-").to_lowercase()
+                ),
+                &req.timezone,
+            );
+            let shown = lang.t_args(
+                "req-deadline-time",
+                &[
+                    ("date", lang.date(local.date_naive()).into()),
+                    ("time", local.format("%H:%M").to_string().into()),
+                    ("zone", zone.into()),
+                ],
             );
             let date = lang.date(as_of.day);
             if let Some(days) = c.deadline.days_since {

@@ -239,6 +239,7 @@ async fn source_view(
         publisher: src.publisher.clone(),
         title: src.title.clone(),
         title_en: src.title_en.clone(),
+        title_zh: present::title_zh(src, lang),
         date: src.date,
         language: src.language.clone(),
         region: src.region.clone(),

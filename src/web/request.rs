@@ -178,7 +178,7 @@ fn accepted(key: &str, day: NaiveDate, lang: Lang) -> Result<NaiveDate, WebError
 
 /// The date a page shows the state as of (`?at=YYYY-MM-DD`, default today), from
 /// [`EARLIEST_DAY`] to today.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AsOf {
     pub day: NaiveDate,
     /// The instant queried: the end of `day` in Beijing time, or now for today.
@@ -187,6 +187,9 @@ pub struct AsOf {
     /// Evidence older than this many days at `day` is stale (`stale_after_days`): the age
     /// of evidence is counted against the page's date, not the clock.
     pub stale_after_days: u32,
+    /// Where readers reach this server (`public_url`), for the absolute permalink printed
+    /// on paper; `None` where the request could not be read (a page is then cited by path).
+    pub public_url: Option<Arc<str>>,
 }
 
 impl AsOf {
@@ -196,6 +199,7 @@ impl AsOf {
             instant: Utc::now(),
             is_today: true,
             stale_after_days: crate::config::DEFAULT_STALE_AFTER_DAYS,
+            public_url: None,
         }
     }
 
@@ -219,6 +223,7 @@ impl AsOf {
             instant: time::end_of_day(day, SHANGHAI),
             is_today: false,
             stale_after_days: crate::config::DEFAULT_STALE_AFTER_DAYS,
+            public_url: None,
         })
     }
 
@@ -235,6 +240,7 @@ impl FromRequestParts<AppState> for AsOf {
         let lang = ReaderLang::of(parts);
         let mut as_of = AsOf::parse(Params::of(parts).get("at"), "at", lang)?;
         as_of.stale_after_days = state.stale_after_days;
+        as_of.public_url = Some(Arc::from(state.public_url.as_str()));
         Ok(as_of)
     }
 }
@@ -299,6 +305,7 @@ pub fn chrome(
         keep,
         lang,
         cite: None,
+        public_url: as_of.public_url.as_deref().map(str::to_string),
     }
 }
 

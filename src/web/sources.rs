@@ -50,6 +50,7 @@ pub async fn show_sources(
             publisher: s.publisher.clone(),
             title: s.title.clone(),
             title_en: s.title_en.clone(),
+            title_zh: super::present::title_zh(s, lang),
             language: s.language.clone(),
             date: s.date,
             url: s.url.clone(),

@@ -264,9 +264,9 @@ async fn a_nul_in_the_catalog_is_refused_before_postgresql_sees_it() {
     let line = break_file(
         &dir,
         "observations/2021-articles.toml",
-        "status = \"token_only\"",
-        "status = \"token_only\"\nnote_zh = \"两行\\n然后\\u0000\"",
-    ) + 1;
+        "note_zh = \"",
+        "note_zh = \"两行\\n然后\\u0000",
+    );
     let config = Config {
         database_url: db.url.clone(),
         catalog_dir: dir.clone(),

@@ -308,7 +308,7 @@ async fn overview_compares_then_and_now_and_lists_deadlines() {
         "{figures:?}"
     );
     assert!(
-        page.body.contains("17 Sep 2021 23:59 (Asia/Shanghai)"),
+        page.body.contains("17 Sep 2021 23:59 (Beijing time)"),
         "deadline in Beijing time"
     );
     assert!(page.body.contains("MIIT") || page.body.contains("工业和信息化部"));

@@ -24,3 +24,4 @@ mod serve;
 mod simulator;
 mod storage;
 mod truth;
+mod words;

@@ -13,3 +13,8 @@ status-description-payment-not-accepted = The method is not offered at checkout.
 status-description-qr-accepted = The wallet can scan and pay this provider's receiving codes.
 status-description-qr-partial = Scanning works for some users only (gradual rollout).
 status-description-qr-not-accepted = The wallet cannot pay this provider's receiving codes.
+
+# Titles of sources in a language other than Chinese (catalog/sources.toml keeps them in
+# their own language); Chinese pages show the Chinese rendering beside them.
+source-title-caixin-2021-12-03 = Report on nationwide Alipay–UnionPay QR-code mutual scanning with 28 institutions
+source-title-globaltimes-2024-09-taobao-wechat-pay = Report on Taobao and Tmall offering WeChat Pay to all merchants

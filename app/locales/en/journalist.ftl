@@ -41,3 +41,10 @@ compare-summary = { $changed ->
 overview-then-label = Compare with
 overview-then-submit = Show
 overview-compare-link = Every check that changed between these dates
+compare-first-summary = { $first ->
+    [one] 1 more check was first sighted (no status known on date A).
+   *[other] { $first } more checks were first sighted (no status known on date A).
+}
+compare-changes-heading = Changes
+compare-first-heading = First sightings
+compare-first-intro = Checks with no status known on date A and one on date B: a source's first observation says what it found, not that anything changed.

@@ -126,7 +126,7 @@ source-publisher = Publisher
 source-published = Published
 source-kind = Kind
 source-language = Language, vantage
-source-language-value = { $language }, observed from { $region }
+source-language-value = { $language }; observed from { $region }
 source-original = Original
 source-facts-heading = { $count ->
     [one] { $count } fact
@@ -305,3 +305,16 @@ failure-redirect-loop = too many redirects, or a redirect back to a page already
 failure-internal-address = the request, a redirect or the control would have reached an internal address (this machine, a private network or a cloud metadata service), so it was refused and nothing from there was kept
 failure-too-complex = the page is nested too deeply, has too many elements, or took too long to read, so Hutong stopped reading it (hostile or broken markup); this says nothing about the platform's policy
 failure-unknown = a failure class this version of Hutong does not know
+# The banner over a check of simulated platforms.
+check-simulated-banner = Simulated check (demo) — not real data. Both platforms exist only in Hutong's built-in simulator; nothing here is counted in any real figure.
+check-superseded-heading = Superseded by newer evidence
+check-superseded-intro = These older words say otherwise, but they were already stale when a newer source stated the status above: kept and dated, not counted as a disagreement.
+timeline-simulated-banner = Simulated timeline (demo) — not real data. These entries come from Hutong's built-in simulator; they say nothing about any real platform and are never counted in any real figure.
+# Codes of the catalog (a source's language and region, a requirement's time zone) in words.
+language-name-zh = Chinese
+language-name-en = English
+region-name-cn = mainland China
+time-zone-asia-shanghai = Beijing time
+req-deadline-time = { $date } { $time } ({ $zone })
+source-title-zh = Title (Chinese)
+platform-kind-other = other

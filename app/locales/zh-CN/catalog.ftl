@@ -11,3 +11,7 @@ status-description-payment-not-accepted = 结账时不提供该支付方式。
 status-description-qr-accepted = 该钱包可以扫描并支付这家机构的收款码。
 status-description-qr-partial = 只有部分用户可以扫码（逐步开放中）。
 status-description-qr-not-accepted = 该钱包无法支付这家机构的收款码。
+
+# 非中文来源的标题（catalog/sources.toml 按原语言记录）的中文译文，中文页面显示在原标题旁。
+source-title-caixin-2021-12-03 = 关于支付宝与银联联合28家机构在全国实现二维码扫码互认的报道
+source-title-globaltimes-2024-09-taobao-wechat-pay = 关于淘宝、天猫向全部商家开放微信支付的报道

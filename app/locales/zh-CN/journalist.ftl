@@ -32,3 +32,7 @@ compare-summary = { $from }至{ $to }之间，{ $checks } 个检查项中有 { $
 overview-then-label = 对比日期
 overview-then-submit = 显示
 overview-compare-link = 这两个日期之间发生变化的全部检查项
+compare-first-summary = 另有 { $first } 个检查项为首次观察（日期 A 时状态未知）。
+compare-changes-heading = 变化
+compare-first-heading = 首次观察
+compare-first-intro = 这些检查项在日期 A 时状态未知、在日期 B 时已知：来源的首次观察只说明它看到了什么，并不表示发生了变化。

@@ -102,7 +102,7 @@ source-publisher = 发布者
 source-published = 发布日期
 source-kind = 类型
 source-language = 语言与观察地
-source-language-value = 语言 { $language }，观察地 { $region }
+source-language-value = { $language }；观察地：{ $region }
 source-original = 原文
 source-facts-heading = 取自该来源的事实：{ $count } 条
 source-col-when = 时间
@@ -263,3 +263,16 @@ failure-redirect-loop = 跳转次数过多，或跳回了已访问过的页面
 failure-internal-address = 请求、跳转或对照请求会访问内部地址（本机、私有网络或云元数据服务），已被拒绝，那里的任何内容都没有保存
 failure-too-complex = 页面嵌套过深、元素过多或读取耗时过长，互通已停止读取（恶意或损坏的标记）；这不说明平台的策略
 failure-unknown = 这个版本的互通不认识的失败类型
+# 模拟平台检查项页面顶部的横幅。
+check-simulated-banner = 模拟检查项（演示）——并非真实数据。两个平台都只存在于互通内置的模拟器中，这里的任何内容都不计入真实数字。
+check-superseded-heading = 已被较新的证据取代
+check-superseded-intro = 以下较早的说法与上面的状态不同，但在较新的来源给出该状态时已经过时：予以保留并注明日期，不算作来源说法不一。
+timeline-simulated-banner = 模拟时间线（演示）——并非真实数据。这些条目来自互通内置的模拟器，与任何真实平台无关，也从不计入任何真实统计。
+# 目录中的代码（来源的语言与地区、监管要求的时区）用文字表示。
+language-name-zh = 中文
+language-name-en = 英文
+region-name-cn = 中国大陆
+time-zone-asia-shanghai = 北京时间
+req-deadline-time = { $date } { $time }（{ $zone }）
+source-title-zh = 标题（中文）
+platform-kind-other = 其他

@@ -15,14 +15,19 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
         .iter()
         .map(|o| view! { <li>{opinion_view(o, lang)}</li> })
         .collect_view();
-    let disputed = (c
-        .current
-        .iter()
-        .map(|o| &o.status.id)
-        .collect::<std::collections::HashSet<_>>()
-        .len()
-        > 1)
-    .then(|| {
+    let superseded = (!c.superseded.is_empty()).then(|| {
+        let items = c
+            .superseded
+            .iter()
+            .map(|o| view! { <li>{opinion_view(o, lang)}</li> })
+            .collect_view();
+        view! {
+            <h3>{lang.t("check-superseded-heading")}</h3>
+            <p>{lang.t("check-superseded-intro")}</p>
+            <ul class="opinions superseded">{items}</ul>
+        }
+    });
+    let disputed = (!c.cell.disagreeing.is_empty()).then(|| {
         view! {
             <p class="alert">
                 <strong>{lang.t("check-disagree")}</strong>
@@ -159,6 +164,7 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
             {disputed}
             <h3>{lang.t("check-latest-words")}</h3>
             <ul class="opinions">{current}</ul>
+            {superseded}
         </section>
         {chart}
         {milestones}

@@ -4,13 +4,7 @@ use crate::layout::render_document;
 use crate::model::{Chrome, PlatformListItem, PlatformView};
 use leptos::prelude::*;
 
-/// A platform's kind (`short_video`) in words.
-fn kind_words(lang: Lang, kind: &str) -> String {
-    lang.t_or(
-        &format!("platform-kind-{}", kind.replace('_', "-")),
-        &kind.replace('_', " "),
-    )
-}
+use crate::components::platform_kind_words as kind_words;
 
 pub fn platform_page(chrome: &Chrome, p: &PlatformView) -> String {
     let lang = chrome.lang;

@@ -76,9 +76,9 @@ fn scope_view(r: &RequirementItem, lang: Lang) -> impl IntoView + use<> {
         let list = r
             .scope_subject_kinds
             .iter()
-            .map(|k| view! { " "<code>{k.clone()}</code> })
+            .map(|k| view! { " "<span class="platform-kind" data-kind=k.clone()>{crate::components::platform_kind_words(lang, k)}</span> })
             .collect_view();
-        view! { "; "{lang.t("requirements-scope-host-kinds")}{list} }
+        view! { {lang.semicolon()}{lang.t("requirements-scope-host-kinds")}{list} }
     });
     let subjects = (!r.scope_subjects.is_empty()).then(|| {
         let list = r
@@ -86,10 +86,10 @@ fn scope_view(r: &RequirementItem, lang: Lang) -> impl IntoView + use<> {
             .iter()
             .map(|s| view! { " "{name_view(s, lang)} })
             .collect_view();
-        view! { "; "{lang.t("requirements-scope-hosts")}{list} }
+        view! { {lang.semicolon()}{lang.t("requirements-scope-hosts")}{list} }
     });
     let all = (r.scope_subject_kinds.is_empty() && r.scope_subjects.is_empty())
-        .then(|| view! { "; "{lang.t("requirements-scope-all-hosts")} });
+        .then(|| view! { {lang.semicolon()}{lang.t("requirements-scope-all-hosts")} });
     view! { {name_view(&r.scope_kind, lang)}{kinds}{subjects}{all} }
 }
 
@@ -454,7 +454,7 @@ pub fn deadline_highlights_view(chrome: &Chrome, h: &DeadlineHighlights) -> impl
                         &[("unknown", r.figures.unknown.into())],
                     )
                 });
-                view! { <li><a href=r.href.clone()>{local_name(&r.title, lang)}</a>": "{text}{unknown}</li> }
+                view! { <li><a href=r.href.clone()>{local_name(&r.title, lang)}</a>{lang.colon()}{text}{unknown}</li> }
             })
             .collect_view();
         view! {
@@ -489,7 +489,7 @@ pub fn deadline_highlights_view(chrome: &Chrome, h: &DeadlineHighlights) -> impl
                         ],
                     )
                 };
-                view! { <li><a href=r.href.clone()>{local_name(&r.title, lang)}</a>": "{when}"; "{text}</li> }
+                view! { <li><a href=r.href.clone()>{local_name(&r.title, lang)}</a>{lang.colon()}{when}{lang.semicolon()}{text}</li> }
             })
             .collect_view();
         view! {
@@ -523,6 +523,7 @@ mod tests {
             keep: Vec::new(),
             lang,
             cite: None,
+            public_url: None,
         }
     }
 

@@ -40,6 +40,10 @@ pub fn source_page(chrome: &Chrome, s: &SourceView) -> String {
         .title_en
         .clone()
         .map(|t| view! { <dt>{lang.t("source-title-en")}</dt><dd lang="en">{t}</dd> });
+    let title_zh = s
+        .title_zh
+        .clone()
+        .map(|t| view! { <p lang="zh-CN" class="title-zh"><span class="label">{lang.t("source-title-zh")}{lang.colon()}</span>{t}</p> });
     let date = match s.date {
         Some(d) => view! { <time datetime=d.to_string()>{lang.date(d)}</time> }.into_any(),
         None => view! { <span>{lang.t("source-date-unknown")}</span> }.into_any(),
@@ -47,6 +51,7 @@ pub fn source_page(chrome: &Chrome, s: &SourceView) -> String {
     let body = view! {
         <p class="crumbs"><a href=format!("/sources?lang={}", lang.code())>{lang.t("sources-heading")}</a>" › "{lang.t("source-crumb")}</p>
         <h1 lang=s.language.clone()>{s.title.clone()}</h1>
+        {title_zh}
         <dl class="facts">
             <dt>{lang.t("source-publisher")}</dt><dd>{s.publisher.clone()}</dd>
             {title_en}
@@ -55,7 +60,10 @@ pub fn source_page(chrome: &Chrome, s: &SourceView) -> String {
             <dt>{lang.t("source-language")}</dt>
             <dd>{lang.t_args(
                 "source-language-value",
-                &[("language", s.language.clone().into()), ("region", s.region.clone().into())],
+                &[
+                    ("language", lang.t_or(&format!("language-name-{}", s.language.to_lowercase()), &s.language).into()),
+                    ("region", lang.t_or(&format!("region-name-{}", s.region.to_lowercase()), &s.region).into()),
+                ],
             )}</dd>
             <dt>{lang.t("source-original")}</dt><dd>{original}</dd>
         </dl>

@@ -18,6 +18,10 @@ pub fn sources_page(chrome: &Chrome, sources: &[SourceListItem]) -> String {
                 .title_en
                 .clone()
                 .map(|t| view! { <br/><span lang="en" class="title-en">{t}</span> });
+            let title_zh = s
+                .title_zh
+                .clone()
+                .map(|t| view! { <br/><span lang="zh-CN" class="title-zh">{t}</span> });
             let address = match &s.url {
                 Some(url) => view! { <a href=url.clone() rel="noopener noreferrer">{url.clone()}</a> }
                     .into_any(),
@@ -27,7 +31,7 @@ pub fn sources_page(chrome: &Chrome, sources: &[SourceListItem]) -> String {
             view! {
                 <tr>
                     <td>{s.publisher.clone()}</td>
-                    <td><a lang=s.language.clone() href=s.href.clone()>{s.title.clone()}</a>{title_en}</td>
+                    <td><a lang=s.language.clone() href=s.href.clone()>{s.title.clone()}</a>{title_en}{title_zh}</td>
                     <td>{date}</td>
                     <td>{source_kind_word(&s.kind, lang)}</td>
                     <td>{address}</td>

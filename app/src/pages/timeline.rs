@@ -66,8 +66,17 @@ pub fn timeline_page(chrome: &Chrome, t: &TimelineView) -> String {
         .iter()
         .find(|e| e.mime == "application/atom+xml")
         .map(|e| (lang.t("exports-feed-title"), e.href.clone()));
+    let banner = t.simulated.then(|| {
+        view! {
+            <p class="simulated-banner" role="note">
+                <span class="source-kind sk-simulated">{lang.t("simulated-mark")}</span>
+                " "{lang.t("timeline-simulated-banner")}
+            </p>
+        }
+    });
     let body = view! {
         <h1>{lang.t("timeline-heading")}</h1>
+        {banner}
         <p class="lede">
             {lang.t("timeline-lede-start")}
             <strong><time datetime=chrome.at.to_string()>{lang.date(chrome.at)}</time></strong>

@@ -236,6 +236,9 @@ async fn check_view(
         })
         .collect();
     milestones.sort_by_key(|m| std::cmp::Reverse(m.date));
+    let opinions = st
+        .map(|s| crate::state::opinions(s, as_of.stale_after_days))
+        .unwrap_or_default();
     Ok(CheckView {
         links,
         cite_names: (
@@ -255,14 +258,16 @@ async fn check_view(
         subject: present::side_header(&r, kind.subject, &c.subject, &query, lang),
         object: present::side_header(&r, kind.object, &c.object, &query, lang),
         cell: present::cell(&r, c, st, as_of, &query, lang),
-        current: st
-            .map(|s| {
-                s.per_source
-                    .iter()
-                    .map(|o| present::opinion(&r, Some(kind), o, lang))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        current: opinions
+            .current
+            .iter()
+            .map(|o| present::opinion(&r, Some(kind), o, lang))
+            .collect(),
+        superseded: opinions
+            .superseded
+            .iter()
+            .map(|o| present::opinion(&r, Some(kind), o, lang))
+            .collect(),
         history,
         ladder: present::ladder(kind, lang),
         page,

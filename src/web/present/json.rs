@@ -17,13 +17,18 @@ pub fn state_json(s: Option<&CheckState>, as_of: &AsOf) -> Value {
     let age = s.and_then(|s| crate::state::evidence_age(s, as_of.instant, as_of.stale_after_days));
     let mut v = match s {
         None => {
-            json!({ "status": "unknown", "latest": null, "sources": [], "disagreement": false })
+            json!({ "status": "unknown", "latest": null, "sources": [], "disagreement": false, "superseded": [] })
         }
         Some(s) => json!({
             "status": s.status(),
             "latest": s.latest.as_ref().map(observation_json),
             "sources": s.per_source.iter().map(observation_json).collect::<Vec<_>>(),
-            "disagreement": !s.disagreeing().is_empty(),
+            "disagreement": !crate::state::opinions(s, as_of.stale_after_days).disagreeing.is_empty(),
+            "superseded": crate::state::opinions(s, as_of.stale_after_days)
+                .superseded
+                .iter()
+                .map(|o| o.id)
+                .collect::<Vec<_>>(),
         }),
     };
     v["stale"] = json!(age.is_some_and(|a| a.stale));

@@ -295,7 +295,8 @@ pub fn cell(
         latest: latest.map(|o| opinion(r, kind, o, lang)),
         disagreeing: state
             .map(|s| {
-                s.disagreeing()
+                crate::state::opinions(s, as_of.stale_after_days)
+                    .disagreeing
                     .into_iter()
                     .map(|o| opinion(r, kind, o, lang))
                     .collect()
@@ -516,4 +517,12 @@ pub fn instant(at: DateTime<Utc>, a: Audience) -> String {
         Audience::Reader(lang) => lang.datetime(at),
         Audience::Program => when(at, "instant"),
     }
+}
+
+/// On Chinese pages, the Chinese rendering of a source title in another language: the
+/// catalog keeps such titles in their language only, their translation is `catalog.ftl`'s
+/// `source-title-{id}`. `None` on English pages, for Chinese titles, and untranslated ones.
+pub fn title_zh(s: &crate::domain::Source, lang: Lang) -> Option<String> {
+    let id = format!("source-title-{}", s.id);
+    (lang == Lang::ZhCn && !s.language.starts_with("zh") && lang.has(&id)).then(|| lang.t(&id))
 }

@@ -35,6 +35,10 @@ pub struct TimelineFilter {
     /// The page chose `entries` (its default), the URL did not: its own links leave it
     /// out, its downloads spell it.
     pub entries_defaulted: bool,
+    /// The platform or check asked for is simulated: its entries can only be simulated,
+    /// so the page shows the simulated timeline (under its banner) rather than an empty
+    /// one. Exports and the API keep reading `source` as given.
+    pub simulated_subject: bool,
 }
 
 /// `?entries=` values, in the order the page offers them.
@@ -105,6 +109,13 @@ impl TimelineFilter {
         let entries = params
             .one_of("entries", &values, lang)?
             .and_then(|v| ENTRIES.iter().find(|(x, _)| *x == v).map(|(_, e)| *e));
+        let simulated_subject = platform
+            .as_deref()
+            .is_some_and(|p| r.is_simulated_platform(p))
+            || check
+                .as_deref()
+                .and_then(|c| r.check(c))
+                .is_some_and(|c| r.is_simulated_check(c));
         Ok(TimelineFilter {
             platform,
             kind,
@@ -114,6 +125,7 @@ impl TimelineFilter {
             check,
             entries,
             entries_defaulted: false,
+            simulated_subject,
         })
     }
 
@@ -172,6 +184,11 @@ impl TimelineFilter {
                 .is_none_or(|s| r.source(&m.source).is_some_and(|src| src.kind == s))
     }
 
+    /// Whether simulated entries are shown (`source=simulated`).
+    pub fn shows_simulated(&self) -> bool {
+        self.source == Some(SourceKind::Simulated)
+    }
+
     /// The storage query for these filters (transitions only).
     pub fn query(&self, as_of: &AsOf, limit: i64, offset: i64) -> TimelineQuery {
         TimelineQuery {
@@ -180,7 +197,7 @@ impl TimelineFilter {
             platform: self.platform.clone(),
             kind: self.kind.clone(),
             source_kind: self.source,
-            include_simulated: self.source == Some(SourceKind::Simulated),
+            include_simulated: self.shows_simulated(),
             check: self.check.clone(),
             entries: self.entries(),
             limit,

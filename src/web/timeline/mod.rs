@@ -99,6 +99,11 @@ pub async fn show_timeline(
         filter.entries = Some(TimelineEntries::Changes);
         filter.entries_defaulted = true;
     }
+    // A simulated platform or check has only simulated entries: the reader coming from
+    // its page gets the simulated timeline, spelt in the URL of every link and download.
+    if filter.simulated_subject && filter.source.is_none() {
+        filter.source = Some(SourceKind::Simulated);
+    }
     let page = paging.or_page(&chrome)?.page;
     chrome.keep = filter.pairs();
     let view = timeline_view(&reads, &as_of, &filter, page, lang)
@@ -226,6 +231,7 @@ async fn timeline_view(
         changes: changes as usize,
         first_sightings: first_sightings as usize,
         check,
+        simulated: filter.shows_simulated(),
     })
 }
 
