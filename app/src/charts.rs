@@ -11,6 +11,9 @@ pub struct ChartView {
     /// Unique on the page; the figure's id.
     pub id: String,
     pub svg: String,
+    /// The same chart drawn for phones (narrower, taller, larger type), shown instead of
+    /// `svg` on narrow screens by the stylesheet; empty when there is none.
+    pub narrow_svg: String,
     pub table: ChartTable,
     /// `/charts/….svg?…` and `/charts/….png?…`.
     pub svg_href: String,
@@ -25,7 +28,8 @@ pub struct ChartTable {
     pub rows: Vec<Vec<String>>,
 }
 
-/// `<figure>` with the SVG, a `<details>` data table and the download links.
+/// `<figure>` with the SVG (both drawings when there is a narrow one: the stylesheet shows
+/// the one that fits, no script needed), a `<details>` data table and the download links.
 pub fn chart_figure(lang: Lang, chart: &ChartView) -> impl IntoView + use<> {
     let headers = chart
         .table
@@ -52,9 +56,18 @@ pub fn chart_figure(lang: Lang, chart: &ChartView) -> impl IntoView + use<> {
             view! { <tr>{cells}</tr> }
         })
         .collect_view();
+    let narrow = (!chart.narrow_svg.is_empty()).then(|| {
+        view! { <div class="chart-svg chart-narrow" inner_html=chart.narrow_svg.clone()></div> }
+    });
+    let wide_class = if narrow.is_some() {
+        "chart-svg chart-wide"
+    } else {
+        "chart-svg"
+    };
     view! {
         <figure class="chart" id=chart.id.clone()>
-            <div class="chart-svg" inner_html=chart.svg.clone()></div>
+            <div class=wide_class inner_html=chart.svg.clone()></div>
+            {narrow}
             <details class="chart-data">
                 <summary>{lang.t("charts-table-summary")}</summary>
                 <table class="compact">
@@ -82,6 +95,7 @@ mod tests {
         let chart = ChartView {
             id: "chart-x".into(),
             svg: r#"<svg role="img"><title>T</title></svg>"#.into(),
+            narrow_svg: r#"<svg role="img"><title>N</title></svg>"#.into(),
             table: ChartTable {
                 caption: "<b>caption</b>".into(),
                 headers: vec!["Date".into(), "Share".into()],
@@ -92,8 +106,19 @@ mod tests {
         };
         let html = chart_figure(Lang::ZhCn, &chart).to_html();
         assert!(
-            html.contains(r#"<div class="chart-svg"><svg role="img"><title>T</title></svg></div>"#),
-            "{html}"
+            html.contains(r#"<div class="chart-svg chart-wide"><svg role="img"><title>T</title></svg></div><div class="chart-svg chart-narrow"><svg role="img"><title>N</title></svg></div>"#),
+            "both drawings, the stylesheet shows one: {html}"
+        );
+        let wide_only = ChartView {
+            narrow_svg: String::new(),
+            ..chart.clone()
+        };
+        let html_wide = chart_figure(Lang::En, &wide_only).to_html();
+        assert!(
+            html_wide
+                .contains(r#"<div class="chart-svg"><svg role="img"><title>T</title></svg></div>"#)
+                && !html_wide.contains("chart-narrow"),
+            "{html_wide}"
         );
         assert!(
             html.contains("<details class=\"chart-data\"><summary>数据表</summary>"),

@@ -30,14 +30,20 @@ pub enum RasterError {
     Encode(String),
 }
 
-/// Renders one SVG document to PNG bytes. Blocking: run it off the async runtime.
-pub fn png(svg: &str) -> Result<Vec<u8>, RasterError> {
+/// One SVG document read and laid out, texts shaped with the fonts the PNGs use (tests
+/// measure where the texts of a drawing end up).
+pub fn tree(svg: &str) -> Result<usvg::Tree, RasterError> {
     let options = usvg::Options {
         fontdb: FONTS.clone(),
         languages: vec!["zh-CN".into(), "en".into()],
         ..usvg::Options::default()
     };
-    let tree = usvg::Tree::from_str(svg, &options)?;
+    Ok(usvg::Tree::from_str(svg, &options)?)
+}
+
+/// Renders one SVG document to PNG bytes. Blocking: run it off the async runtime.
+pub fn png(svg: &str) -> Result<Vec<u8>, RasterError> {
+    let tree = tree(svg)?;
     let size = tree.size();
     let (w, h) = (
         (size.width() * SCALE).ceil() as u32,

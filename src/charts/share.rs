@@ -3,7 +3,7 @@
 //! any "share of checks that … over time" (compliance with a requirement) can use it too.
 
 use super::axis::TimeAxis;
-use super::svg::{self, GRID, INK, MUTED, Svg, escape, num, shorten};
+use super::svg::{self, GRID, INK, Layout, MUTED, Svg, escape, num, shorten};
 use crate::time::{self, SHANGHAI};
 use chrono::NaiveDate;
 use hutong_app::i18n::Lang;
@@ -195,8 +195,100 @@ pub fn describe(chart: &ShareChart, lang: Lang) -> String {
     out
 }
 
-/// The chart as a standalone SVG document (also valid inline in HTML).
+/// Where the parts of a share chart go in one layout.
+struct Frame {
+    layout: Layout,
+    /// The SVG's id (the chart's id, suffixed in the narrow layout); pattern ids derive from it.
+    id: String,
+    width: f64,
+    left: f64,
+    right: f64,
+    plot_top: f64,
+    plot_bottom: f64,
+    /// Font size of axis labels, values, tags and legends.
+    small: f64,
+    /// Radius of a milestone's numbered tag, and how close two tags may be before the second
+    /// is moved down.
+    tag: f64,
+    /// At most this many ticks on the time axis.
+    ticks: usize,
+}
+
+/// The narrow drawing: 360 units wide, texts from [`NARROW_MARGIN`] to `360 - NARROW_MARGIN`.
+pub(super) const NARROW_WIDTH: f64 = 360.0;
+pub(super) const NARROW_MARGIN: f64 = 14.0;
+pub(super) const NARROW_TEXT: f64 = NARROW_WIDTH - 2.0 * NARROW_MARGIN;
+/// Type of the narrow drawing: at 390 CSS pixels the drawing is scaled to about 0.95, so
+/// 12-unit type shows at 11 pixels or more.
+pub(super) const NARROW_SMALL: f64 = 12.0;
+pub(super) const NARROW_TITLE: f64 = 16.0;
+pub(super) const NARROW_LINE: f64 = 16.0;
+const NARROW_PLOT_HEIGHT: f64 = 210.0;
+
+/// The chart as a standalone SVG document (also valid inline in HTML): the wide drawing,
+/// used by pages from tablets up, downloads and PNGs.
 pub fn render(chart: &ShareChart, lang: Lang) -> String {
+    draw(chart, lang, Layout::Wide)
+}
+
+/// The narrow drawing for phones: fewer ticks, legends under the plot one per line, long
+/// texts wrapped, taller rather than wider, larger type.
+pub fn render_narrow(chart: &ShareChart, lang: Lang) -> String {
+    draw(chart, lang, Layout::Narrow)
+}
+
+/// Texts of the narrow drawing, broken into lines before anything is drawn (the height of
+/// the image depends on them).
+struct NarrowTexts {
+    title: Vec<String>,
+    subtitle: Vec<String>,
+    /// Each series' legend lines.
+    series: Vec<Vec<String>>,
+    /// Each milestone's lines.
+    markers: Vec<Vec<String>>,
+    footer: Vec<String>,
+}
+
+impl NarrowTexts {
+    fn new(chart: &ShareChart, markers: &[&Marker]) -> NarrowTexts {
+        let title = svg::wrap_at_most(&chart.title, NARROW_TEXT, NARROW_TITLE, 5);
+        let subtitle = svg::wrap_at_most(&chart.subtitle, NARROW_TEXT, NARROW_SMALL, 3);
+        let series = chart
+            .series
+            .iter()
+            .take(2)
+            .map(|s| svg::wrap_at_most(&s.label, NARROW_TEXT - 30.0, NARROW_SMALL, 2))
+            .collect();
+        let markers = markers
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                svg::wrap_at_most(
+                    &format!("{}  {}  {}", i + 1, m.date_text(), m.label),
+                    NARROW_TEXT,
+                    NARROW_SMALL,
+                    3,
+                )
+            })
+            .collect();
+        let mut footer = svg::wrap_at_most(&chart.source_line, NARROW_TEXT, NARROW_SMALL, 3);
+        footer.extend(svg::wrap_at_most(
+            &chart.date_line,
+            NARROW_TEXT,
+            NARROW_SMALL,
+            2,
+        ));
+        NarrowTexts {
+            title,
+            subtitle,
+            series,
+            markers,
+            footer,
+        }
+    }
+}
+
+fn draw(chart: &ShareChart, lang: Lang, layout: Layout) -> String {
     let series: Vec<&ShareSeries> = chart.series.iter().take(2).collect();
     let dates: Vec<NaiveDate> = series
         .iter()
@@ -208,108 +300,147 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
         (Some(f), Some(l)) => shown_markers(chart, f, l),
         _ => (Vec::new(), 0),
     };
-    let legend_lines = markers.len() + usize::from(more > 0);
-    // Under the axis: the bands' legend (when drawn), then the milestones.
-    let legend_top = PLOT_BOTTOM + 44.0 + if chart.bands.is_some() { 22.0 } else { 0.0 };
-    let height = legend_top + LINE * legend_lines as f64 + 48.0;
     let title = if chart.simulated {
         format!("{} ({})", chart.title, lang.t("charts-simulated"))
     } else {
         chart.title.clone()
     };
+    let texts = NarrowTexts::new(chart, &markers);
+    let (frame, height, legend_top) = match layout {
+        Layout::Wide => {
+            let legend_lines = markers.len() + usize::from(more > 0);
+            // Under the axis: the bands' legend (when drawn), then the milestones.
+            let legend_top = PLOT_BOTTOM + 44.0 + if chart.bands.is_some() { 22.0 } else { 0.0 };
+            let frame = Frame {
+                layout,
+                id: chart.id.clone(),
+                width: WIDTH,
+                left: LEFT,
+                right: RIGHT,
+                plot_top: PLOT_TOP,
+                plot_bottom: PLOT_BOTTOM,
+                small: 11.0,
+                tag: 8.0,
+                ticks: 9,
+            };
+            (
+                frame,
+                legend_top + LINE * legend_lines as f64 + 48.0,
+                legend_top,
+            )
+        }
+        Layout::Narrow => {
+            // Title, banner, subtitle, one legend line per series, then the plot.
+            let mut y = 24.0 + 20.0 * (texts.title.len().max(1) - 1) as f64;
+            if chart.simulated {
+                y += 34.0;
+            }
+            y += 18.0 + NARROW_LINE * (texts.subtitle.len().max(1) - 1) as f64;
+            for lines in &texts.series {
+                y += 20.0 + NARROW_LINE * (lines.len().max(1) - 1) as f64;
+            }
+            let plot_top = y + 22.0;
+            let plot_bottom = plot_top + NARROW_PLOT_HEIGHT;
+            // Under the axis: the bands' legend, one per line, then the milestones.
+            let mut legend_top = plot_bottom + 34.0;
+            if chart.bands.is_some() {
+                legend_top += 3.0 * 20.0 + 12.0;
+            }
+            let mut h = legend_top;
+            if !markers.is_empty() {
+                h += 8.0;
+                for lines in &texts.markers {
+                    h += NARROW_LINE * lines.len() as f64 + 4.0;
+                }
+            }
+            if more > 0 {
+                h += NARROW_LINE;
+            }
+            h += 12.0 + NARROW_LINE * texts.footer.len() as f64;
+            let frame = Frame {
+                layout,
+                id: layout.svg_id(&chart.id),
+                width: NARROW_WIDTH,
+                left: 40.0,
+                right: NARROW_WIDTH - 38.0,
+                plot_top,
+                plot_bottom,
+                small: NARROW_SMALL,
+                tag: 9.0,
+                ticks: 4,
+            };
+            (frame, h, legend_top)
+        }
+    };
     let mut svg = Svg::new(
-        &chart.id,
-        WIDTH,
+        &frame.id,
+        frame.width,
         height,
         &title,
         &describe(chart, lang),
         lang.code(),
     );
-    svg.text(
-        LEFT - 40.0,
-        28.0,
-        r#"font-size="17" font-weight="bold""#,
-        &chart.title,
-    );
-    svg.text(
-        LEFT - 40.0,
-        48.0,
-        &format!(r#"fill="{MUTED}""#),
-        &shorten(&chart.subtitle, 120),
-    );
-    if chart.simulated {
-        simulated_banner(&mut svg, lang);
-    }
-
-    // Legend: a solid and a dashed swatch, with the series' names.
-    let mut x = LEFT;
-    for (i, s) in series.iter().enumerate() {
-        let dash = if i == 1 {
-            r#" stroke-dasharray="6 4""#
-        } else {
-            ""
-        };
-        svg.line(
-            x,
-            68.0,
-            x + 28.0,
-            68.0,
-            &format!(r#"stroke="{}" stroke-width="3"{dash}"#, SERIES_COLOURS[i]),
-        );
-        let label = shorten(&s.label, 48);
-        svg.text(x + 34.0, 72.0, "", &label);
-        x += 34.0 + 7.5 * label.chars().count() as f64 + 24.0;
+    match layout {
+        Layout::Wide => wide_header(&mut svg, chart, &series, lang),
+        Layout::Narrow => narrow_header(&mut svg, chart, &texts, lang),
     }
     // Y grid: 0, 25, 50, 75, 100 %.
-    let y = |v: f64| PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * v.clamp(0.0, 1.0);
+    let y = |v: f64| frame.plot_bottom - (frame.plot_bottom - frame.plot_top) * v.clamp(0.0, 1.0);
+    let small = num(frame.small);
     for i in 0..=4 {
         let v = i as f64 / 4.0;
-        svg.line(LEFT, y(v), RIGHT, y(v), &format!(r#"stroke="{GRID}""#));
+        svg.line(
+            frame.left,
+            y(v),
+            frame.right,
+            y(v),
+            &format!(r#"stroke="{GRID}""#),
+        );
         svg.text(
-            LEFT - 6.0,
+            frame.left - 6.0,
             y(v) + 4.0,
-            &format!(r#"text-anchor="end" fill="{MUTED}" font-size="11""#),
+            &format!(r#"text-anchor="end" fill="{MUTED}" font-size="{small}""#),
             &percent(v),
         );
     }
 
     let (Some(first), Some(last)) = (first, last) else {
         svg.text(
-            (LEFT + RIGHT) / 2.0,
-            (PLOT_TOP + PLOT_BOTTOM) / 2.0,
+            (frame.left + frame.right) / 2.0,
+            (frame.plot_top + frame.plot_bottom) / 2.0,
             &format!(r#"text-anchor="middle" fill="{MUTED}" font-size="14""#),
             &lang.t("charts-no-data"),
         );
-        footer(&mut svg, chart, height);
+        footer(&mut svg, chart, &frame, &texts, height);
         return svg.finish();
     };
     let axis = TimeAxis::new(
         time::start_of_day(first, SHANGHAI),
         time::start_of_day(last, SHANGHAI),
-        LEFT,
-        RIGHT,
+        frame.left,
+        frame.right,
     );
-    for (day, label) in axis.ticks(9) {
+    for (day, label) in axis.ticks(frame.ticks) {
         let x = axis.x_day(day);
         svg.line(
             x,
-            PLOT_BOTTOM,
+            frame.plot_bottom,
             x,
-            PLOT_BOTTOM + 5.0,
+            frame.plot_bottom + 5.0,
             &format!(r#"stroke="{MUTED}""#),
         );
         svg.text(
             x,
-            PLOT_BOTTOM + 18.0,
-            &format!(r#"text-anchor="middle" fill="{MUTED}" font-size="11""#),
+            frame.plot_bottom + 18.0,
+            &format!(r#"text-anchor="middle" fill="{MUTED}" font-size="{small}""#),
             &label,
         );
     }
     svg.line(
-        LEFT,
-        PLOT_BOTTOM,
-        RIGHT,
-        PLOT_BOTTOM,
+        frame.left,
+        frame.plot_bottom,
+        frame.right,
+        frame.plot_bottom,
         &format!(r#"stroke="{INK}""#),
     );
 
@@ -320,11 +451,15 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
     for (i, m) in markers.iter().enumerate() {
         let x = axis.x_day(m.date);
         let level = match last_tag {
-            Some((px, level)) if x - px < 20.0 => (level + 1) % 3,
+            Some((px, level)) if x - px < 2.5 * frame.tag => (level + 1) % 3,
             _ => 0,
         };
         last_tag = Some((x, level));
-        tags.push((x, PLOT_TOP + 10.0 + 20.0 * level as f64, i + 1));
+        tags.push((
+            x,
+            frame.plot_top + 10.0 + 2.5 * frame.tag * level as f64,
+            i + 1,
+        ));
         svg.open_group("milestone", &[("date", &m.date.to_string())]);
         svg.raw(&format!(
             "<title>{}</title>",
@@ -332,9 +467,9 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
         ));
         svg.line(
             x,
-            PLOT_TOP,
+            frame.plot_top,
             x,
-            PLOT_BOTTOM,
+            frame.plot_bottom,
             &format!(r#"stroke="{MUTED}" stroke-dasharray="3 3""#),
         );
         svg.close_group();
@@ -375,14 +510,14 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
             svg.raw(&format!(
                 r#"<path d="{}" fill="url(#{})" stroke="{MUTED}" stroke-width="0.5"/>"#,
                 area(&|_| y(1.0), &|p| p.1),
-                svg::pattern_id(&chart.id, None)
+                svg::pattern_id(&frame.id, None)
             ));
             svg.close_group();
             svg.open_group("band", &[("band", "stale")]);
             svg.raw(&format!(
                 r#"<path d="{}" fill="url(#{})" stroke="{MUTED}" stroke-width="0.5"/>"#,
                 area(&|p| p.1, &|p| p.2),
-                stale_id(&chart.id)
+                stale_id(&frame.id)
             ));
             svg.close_group();
         }
@@ -424,9 +559,9 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
                 svg.raw(&format!(
                     r#"<path d="{d}L{},{} L{},{} Z" fill="{colour}" fill-opacity="0.12" stroke="none"/>"#,
                     num(lx),
-                    num(PLOT_BOTTOM),
+                    num(frame.plot_bottom),
                     num(fx),
-                    num(PLOT_BOTTOM)
+                    num(frame.plot_bottom)
                 ));
             }
             let dash = if i == 1 {
@@ -453,38 +588,48 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
         {
             svg.text(
                 axis.x_day(p.date) + 5.0,
-                y(v) + 4.0 + 12.0 * i as f64,
-                &format!(r#"fill="{colour}" font-weight="bold" font-size="11""#),
+                y(v) + 4.0 + (frame.small + 1.0) * i as f64,
+                &format!(r#"fill="{colour}" font-weight="bold" font-size="{small}""#),
                 &percent(v),
             );
         }
         svg.close_group();
     }
 
+    let tag_font = match layout {
+        Layout::Wide => "10",
+        Layout::Narrow => "12",
+    };
     for (x, ty, n) in tags {
         svg.raw(&format!(
-            r##"<circle cx="{}" cy="{}" r="8" fill="#ffffff" stroke="{MUTED}"/>"##,
+            r##"<circle cx="{}" cy="{}" r="{}" fill="#ffffff" stroke="{MUTED}"/>"##,
             num(x),
-            num(ty)
+            num(ty),
+            num(frame.tag)
         ));
         svg.text(
             x,
             ty + 4.0,
-            r#"text-anchor="middle" font-size="10" font-weight="bold""#,
+            &format!(r#"text-anchor="middle" font-size="{tag_font}" font-weight="bold""#),
             &n.to_string(),
         );
     }
 
-    // The bands' swatches, with patterns as well as colours: readable in greyscale.
+    // The bands' swatches, with patterns as well as colours: readable in greyscale. Side
+    // by side in the wide drawing, one per line in the narrow one.
     if let Some(bands) = &chart.bands {
-        let mut x = LEFT - 40.0;
-        let top = PLOT_BOTTOM + 28.0;
-        svg.raw(&format!("<defs>{}</defs>", band_patterns(&chart.id)));
+        let mut x = frame.left - 40.0;
+        let mut top = frame.plot_bottom + 28.0;
+        if layout == Layout::Narrow {
+            x = NARROW_MARGIN;
+            top = frame.plot_bottom + 34.0;
+        }
+        svg.raw(&format!("<defs>{}</defs>", band_patterns(&frame.id)));
         for (fill, label) in [
             ("#ffffff".to_string(), &bands.rest_label),
-            (format!("url(#{})", stale_id(&chart.id)), &bands.stale_label),
+            (format!("url(#{})", stale_id(&frame.id)), &bands.stale_label),
             (
-                format!("url(#{})", svg::pattern_id(&chart.id, None)),
+                format!("url(#{})", svg::pattern_id(&frame.id, None)),
                 &bands.unknown_label,
             ),
         ] {
@@ -497,11 +642,121 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
             );
             let label = shorten(label, 40);
             svg.text(x + 22.0, top + 12.0, "", &label);
-            x += 22.0 + text_width(&label) + 20.0;
+            match layout {
+                Layout::Wide => x += 22.0 + text_width(&label) + 20.0,
+                Layout::Narrow => top += 20.0,
+            }
         }
     }
 
-    // The milestones, numbered as on the plot.
+    match layout {
+        Layout::Wide => wide_milestones(&mut svg, &markers, more, legend_top, lang),
+        Layout::Narrow => narrow_milestones(&mut svg, &texts, more, legend_top, lang),
+    }
+    footer(&mut svg, chart, &frame, &texts, height);
+    svg.finish()
+}
+
+/// Title, subtitle, SIMULATED banner and the series' legend side by side, above the plot.
+fn wide_header(svg: &mut Svg, chart: &ShareChart, series: &[&ShareSeries], lang: Lang) {
+    svg.text(
+        LEFT - 40.0,
+        28.0,
+        r#"font-size="17" font-weight="bold""#,
+        &chart.title,
+    );
+    svg.text(
+        LEFT - 40.0,
+        48.0,
+        &format!(r#"fill="{MUTED}""#),
+        &shorten(&chart.subtitle, 120),
+    );
+    if chart.simulated {
+        simulated_banner(svg, lang);
+    }
+
+    // Legend: a solid and a dashed swatch, with the series' names.
+    let mut x = LEFT;
+    for (i, s) in series.iter().enumerate() {
+        let dash = if i == 1 {
+            r#" stroke-dasharray="6 4""#
+        } else {
+            ""
+        };
+        svg.line(
+            x,
+            68.0,
+            x + 28.0,
+            68.0,
+            &format!(r#"stroke="{}" stroke-width="3"{dash}"#, SERIES_COLOURS[i]),
+        );
+        let label = shorten(&s.label, 48);
+        svg.text(x + 34.0, 72.0, "", &label);
+        x += 34.0 + 7.5 * label.chars().count() as f64 + 24.0;
+    }
+}
+
+/// The narrow header: the title and subtitle wrapped, the SIMULATED banner on its own line,
+/// the series' legend one per line.
+fn narrow_header(svg: &mut Svg, chart: &ShareChart, texts: &NarrowTexts, lang: Lang) {
+    let mut y = 24.0;
+    for (i, line) in texts.title.iter().enumerate() {
+        if i > 0 {
+            y += 20.0;
+        }
+        svg.text(
+            NARROW_MARGIN,
+            y,
+            &format!(r#"font-size="{}" font-weight="bold""#, num(NARROW_TITLE)),
+            line,
+        );
+    }
+    if chart.simulated {
+        narrow_banner(svg, y + 10.0, lang);
+        y += 34.0;
+    }
+    y += 18.0;
+    for (i, line) in texts.subtitle.iter().enumerate() {
+        if i > 0 {
+            y += NARROW_LINE;
+        }
+        svg.text(
+            NARROW_MARGIN,
+            y,
+            &format!(r#"fill="{MUTED}" font-size="{}""#, num(NARROW_SMALL)),
+            line,
+        );
+    }
+    for (i, lines) in texts.series.iter().enumerate() {
+        y += 20.0;
+        let dash = if i == 1 {
+            r#" stroke-dasharray="6 4""#
+        } else {
+            ""
+        };
+        svg.line(
+            NARROW_MARGIN,
+            y - 4.0,
+            NARROW_MARGIN + 24.0,
+            y - 4.0,
+            &format!(r#"stroke="{}" stroke-width="3"{dash}"#, SERIES_COLOURS[i]),
+        );
+        for (k, line) in lines.iter().enumerate() {
+            if k > 0 {
+                y += NARROW_LINE;
+            }
+            svg.text(
+                NARROW_MARGIN + 30.0,
+                y,
+                &format!(r#"font-size="{}""#, num(NARROW_SMALL)),
+                line,
+            );
+        }
+    }
+}
+
+/// The milestones listed under the plot, numbered as on the plot.
+fn wide_milestones(svg: &mut Svg, markers: &[&Marker], more: usize, legend_top: f64, lang: Lang) {
     if !markers.is_empty() {
         svg.text(
             LEFT - 40.0,
@@ -535,8 +790,36 @@ pub fn render(chart: &ShareChart, lang: Lang) -> String {
             &lang.t_args("charts-more-milestones", &[("count", more.into())]),
         );
     }
-    footer(&mut svg, chart, height);
-    svg.finish()
+}
+
+/// The narrow drawing's milestones: each wrapped over up to three lines.
+fn narrow_milestones(svg: &mut Svg, texts: &NarrowTexts, more: usize, top: f64, lang: Lang) {
+    let attrs = format!(r#"font-size="{}""#, num(NARROW_SMALL));
+    let mut y = top;
+    if !texts.markers.is_empty() {
+        svg.text(
+            NARROW_MARGIN,
+            y,
+            &format!(r#"font-weight="bold" font-size="{}""#, num(NARROW_SMALL)),
+            &lang.t("charts-milestones"),
+        );
+        y += 4.0;
+    }
+    for lines in &texts.markers {
+        for line in lines {
+            y += NARROW_LINE;
+            svg.text(NARROW_MARGIN, y, &attrs, line);
+        }
+        y += 4.0;
+    }
+    if more > 0 {
+        svg.text(
+            NARROW_MARGIN,
+            y + NARROW_LINE,
+            &format!(r#"font-size="{}" fill="{MUTED}""#, num(NARROW_SMALL)),
+            &lang.t_args("charts-more-milestones", &[("count", more.into())]),
+        );
+    }
 }
 
 /// The stale band's pattern id (the unknown band uses the status charts' unknown pattern).
@@ -563,7 +846,16 @@ fn text_width(label: &str) -> f64 {
         .sum()
 }
 
-fn footer(svg: &mut Svg, chart: &ShareChart, height: f64) {
+fn footer(svg: &mut Svg, chart: &ShareChart, frame: &Frame, texts: &NarrowTexts, height: f64) {
+    if frame.layout == Layout::Narrow {
+        let attrs = format!(r#"fill="{MUTED}" font-size="{}""#, num(NARROW_SMALL));
+        let n = texts.footer.len();
+        for (i, line) in texts.footer.iter().enumerate() {
+            let y = height - 10.0 - NARROW_LINE * (n - 1 - i) as f64;
+            svg.text(NARROW_MARGIN, y, &attrs, line);
+        }
+        return;
+    }
     let attrs = format!(r#"fill="{MUTED}" font-size="11""#);
     svg.text(
         LEFT - 40.0,
@@ -602,6 +894,32 @@ pub(super) fn simulated_banner(svg: &mut Svg, lang: Lang) {
             svg::ALERT
         ),
         &text,
+    );
+    svg.close_group();
+}
+
+/// The banner of the narrow drawing: the width of the image, under the title.
+pub(super) fn narrow_banner(svg: &mut Svg, top: f64, lang: Lang) {
+    svg.open_group("simulated", &[]);
+    svg.rect(
+        NARROW_MARGIN,
+        top,
+        NARROW_TEXT,
+        24.0,
+        &format!(
+            r##"fill="#fbe0de" stroke="{}" stroke-width="2""##,
+            svg::ALERT
+        ),
+    );
+    svg.text(
+        NARROW_WIDTH / 2.0,
+        top + 17.0,
+        &format!(
+            r#"text-anchor="middle" font-weight="bold" font-size="{}" fill="{}""#,
+            num(NARROW_SMALL),
+            svg::ALERT
+        ),
+        &shorten(&lang.t("charts-simulated-banner"), 44),
     );
     svg.close_group();
 }

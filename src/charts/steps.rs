@@ -4,8 +4,13 @@
 //! in words when the bar is wide enough: it reads in greyscale and without colour.
 
 use super::axis::TimeAxis;
-use super::share::{WIDTH, simulated_banner};
-use super::svg::{self, GRID, INK, MUTED, Svg, escape, pattern_id, shorten, tone, tone_colours};
+use super::share::{
+    NARROW_LINE, NARROW_MARGIN, NARROW_SMALL, NARROW_TEXT, NARROW_TITLE, NARROW_WIDTH, WIDTH,
+    narrow_banner, simulated_banner,
+};
+use super::svg::{
+    self, GRID, INK, Layout, MUTED, Svg, escape, num, pattern_id, shorten, tone, tone_colours,
+};
 use crate::time;
 use chrono::{DateTime, Utc};
 use hutong_app::i18n::Lang;
@@ -92,44 +97,159 @@ pub fn describe(chart: &StepChart, lang: Lang) -> String {
     )
 }
 
+/// The chart as a standalone SVG document: the wide drawing (pages from tablets up,
+/// downloads, PNGs).
 pub fn render(chart: &StepChart, lang: Lang) -> String {
+    draw(chart, lang, Layout::Wide)
+}
+
+/// The narrow drawing for phones: each status's name above its row, the rows across the
+/// whole width, fewer ticks, long texts wrapped, larger type.
+pub fn render_narrow(chart: &StepChart, lang: Lang) -> String {
+    draw(chart, lang, Layout::Narrow)
+}
+
+/// Where the parts of a step chart go in one layout.
+struct Frame {
+    id: String,
+    width: f64,
+    left: f64,
+    right: f64,
+    top: f64,
+    row: f64,
+    /// The bar of a row: its top below the row's top, and its height.
+    bar_top: f64,
+    bar: f64,
+    /// A row's swatch (its top below the row's top) and name (x, baseline below the row's top).
+    swatch_top: f64,
+    label: (f64, f64),
+    small: f64,
+    ticks: usize,
+}
+
+fn draw(chart: &StepChart, lang: Lang, layout: Layout) -> String {
     let rows = chart.ladder.len() + 1;
-    let bottom = TOP + ROW * rows as f64;
-    let height = bottom + 80.0;
     let title = if chart.simulated {
         format!("{} ({})", chart.title, lang.t("charts-simulated"))
     } else {
         chart.title.clone()
     };
+    let title_lines = svg::wrap_at_most(&chart.title, NARROW_TEXT, NARROW_TITLE, 5);
+    let subtitle_lines = svg::wrap_at_most(&chart.subtitle, NARROW_TEXT, NARROW_SMALL, 3);
+    let mut footer_lines = svg::wrap_at_most(&chart.source_line, NARROW_TEXT, NARROW_SMALL, 3);
+    footer_lines.extend(svg::wrap_at_most(
+        &chart.date_line,
+        NARROW_TEXT,
+        NARROW_SMALL,
+        2,
+    ));
+    let frame = match layout {
+        Layout::Wide => Frame {
+            id: chart.id.clone(),
+            width: WIDTH,
+            left: LEFT,
+            right: RIGHT,
+            top: TOP,
+            row: ROW,
+            bar_top: 5.0,
+            bar: ROW - 10.0,
+            swatch_top: 10.0,
+            label: (38.0, 22.0),
+            small: 11.0,
+            ticks: 8,
+        },
+        Layout::Narrow => {
+            let mut top = 24.0 + 20.0 * (title_lines.len().max(1) - 1) as f64;
+            if chart.simulated {
+                top += 34.0;
+            }
+            top += 18.0 + NARROW_LINE * (subtitle_lines.len().max(1) - 1) as f64 + 14.0;
+            Frame {
+                id: layout.svg_id(&chart.id),
+                width: NARROW_WIDTH,
+                left: NARROW_MARGIN,
+                right: NARROW_WIDTH - NARROW_MARGIN,
+                top,
+                row: 46.0,
+                bar_top: 20.0,
+                bar: 22.0,
+                swatch_top: 3.0,
+                label: (NARROW_MARGIN + 22.0, 15.0),
+                small: NARROW_SMALL,
+                ticks: 4,
+            }
+        }
+    };
+    let bottom = frame.top + frame.row * rows as f64;
+    let height = match layout {
+        Layout::Wide => bottom + 80.0,
+        Layout::Narrow => bottom + 40.0 + NARROW_LINE * footer_lines.len() as f64,
+    };
     let mut s = Svg::new(
-        &chart.id,
-        WIDTH,
+        &frame.id,
+        frame.width,
         height,
         &title,
         &describe(chart, lang),
         lang.code(),
     );
-    s.raw(&format!("<defs>{}</defs>", svg::tone_patterns(&chart.id)));
-    s.text(
-        16.0,
-        28.0,
-        r#"font-size="17" font-weight="bold""#,
-        &shorten(&chart.title, 70),
-    );
-    s.text(
-        16.0,
-        48.0,
-        &format!(r#"fill="{MUTED}""#),
-        &shorten(&chart.subtitle, 120),
-    );
-    if chart.simulated {
-        simulated_banner(&mut s, lang);
+    s.raw(&format!("<defs>{}</defs>", svg::tone_patterns(&frame.id)));
+    match layout {
+        Layout::Wide => {
+            s.text(
+                16.0,
+                28.0,
+                r#"font-size="17" font-weight="bold""#,
+                &shorten(&chart.title, 70),
+            );
+            s.text(
+                16.0,
+                48.0,
+                &format!(r#"fill="{MUTED}""#),
+                &shorten(&chart.subtitle, 120),
+            );
+            if chart.simulated {
+                simulated_banner(&mut s, lang);
+            }
+        }
+        Layout::Narrow => {
+            let mut y = 24.0;
+            for (i, line) in title_lines.iter().enumerate() {
+                if i > 0 {
+                    y += 20.0;
+                }
+                s.text(
+                    NARROW_MARGIN,
+                    y,
+                    &format!(r#"font-size="{}" font-weight="bold""#, num(NARROW_TITLE)),
+                    line,
+                );
+            }
+            if chart.simulated {
+                narrow_banner(&mut s, y + 10.0, lang);
+                y += 34.0;
+            }
+            y += 18.0;
+            for (i, line) in subtitle_lines.iter().enumerate() {
+                if i > 0 {
+                    y += NARROW_LINE;
+                }
+                s.text(
+                    NARROW_MARGIN,
+                    y,
+                    &format!(r#"fill="{MUTED}" font-size="{}""#, num(NARROW_SMALL)),
+                    line,
+                );
+            }
+        }
     }
+    let small = num(frame.small);
 
-    // Rows: a swatch of the rung's pattern and its name, then a band across the plot.
+    // Rows: a swatch of the rung's pattern and its name (left of the plot in the wide
+    // drawing, above the row in the narrow one), then a band across the plot.
     let rungs = chart.ladder.len();
     for row in 0..rows {
-        let y = TOP + ROW * row as f64;
+        let y = frame.top + frame.row * row as f64;
         let rung = (row < rungs).then_some(row);
         let t = tone(rung, rungs);
         let (ink, _) = tone_colours(t);
@@ -138,47 +258,68 @@ pub fn render(chart: &StepChart, lang: Lang) -> String {
             .get(row)
             .map_or(chart.unknown_label.as_str(), |(_, l)| l.as_str());
         s.rect(
-            16.0,
-            y + 10.0,
+            16.0_f64.min(frame.left),
+            y + frame.swatch_top,
             16.0,
             14.0,
             &format!(
                 r#"fill="url(#{})" stroke="{ink}""#,
-                pattern_id(&chart.id, t)
+                pattern_id(&frame.id, t)
             ),
         );
-        s.text(38.0, y + 22.0, "", &shorten(label, 24));
+        match layout {
+            Layout::Wide => s.text(frame.label.0, y + frame.label.1, "", &shorten(label, 24)),
+            Layout::Narrow => s.text(
+                frame.label.0,
+                y + frame.label.1,
+                &format!(r#"font-size="{small}""#),
+                &shorten(label, 40),
+            ),
+        }
         s.line(
-            LEFT,
-            y + ROW,
-            RIGHT,
-            y + ROW,
+            frame.left,
+            y + frame.row,
+            frame.right,
+            y + frame.row,
             &format!(r#"stroke="{GRID}""#),
         );
     }
-    s.line(LEFT, TOP, LEFT, bottom, &format!(r#"stroke="{INK}""#));
+    s.line(
+        frame.left,
+        frame.top,
+        frame.left,
+        bottom,
+        &format!(r#"stroke="{INK}""#),
+    );
 
-    let axis = TimeAxis::new(chart.start, chart.end, LEFT, RIGHT);
-    for (d, label) in axis.ticks(8) {
+    let axis = TimeAxis::new(chart.start, chart.end, frame.left, frame.right);
+    for (d, label) in axis.ticks(frame.ticks) {
         let x = axis.x_day(d);
         s.line(x, bottom, x, bottom + 5.0, &format!(r#"stroke="{MUTED}""#));
         s.text(
             x,
             bottom + 18.0,
-            &format!(r#"text-anchor="middle" fill="{MUTED}" font-size="11""#),
+            &format!(r#"text-anchor="middle" fill="{MUTED}" font-size="{small}""#),
             &label,
         );
     }
-    s.line(LEFT, bottom, RIGHT, bottom, &format!(r#"stroke="{INK}""#));
+    s.line(
+        frame.left,
+        bottom,
+        frame.right,
+        bottom,
+        &format!(r#"stroke="{INK}""#),
+    );
 
     if chart.segments.is_empty() {
         s.text(
-            (LEFT + RIGHT) / 2.0,
-            (TOP + bottom) / 2.0,
+            (frame.left + frame.right) / 2.0,
+            (frame.top + bottom) / 2.0,
             &format!(r#"text-anchor="middle" fill="{MUTED}" font-size="14""#),
             &lang.t("charts-steps-none"),
         );
     }
+    let bar_middle = frame.bar_top + frame.bar / 2.0;
     let mut previous: Option<(f64, usize)> = None;
     for seg in &chart.segments {
         let row = row_of(chart, &seg.status);
@@ -187,12 +328,15 @@ pub fn render(chart: &StepChart, lang: Lang) -> String {
         let (ink, _) = tone_colours(t);
         let x0 = axis.x(seg.from);
         let x1 = axis.x(seg.to).max(x0 + 2.0);
-        let y = TOP + ROW * row as f64;
+        let y = frame.top + frame.row * row as f64;
         // The change: a line from the previous status's row to this one.
         if let Some((px, prow)) = previous
             && prow != row
         {
-            let (a, b) = (TOP + ROW * prow as f64 + ROW / 2.0, y + ROW / 2.0);
+            let (a, b) = (
+                frame.top + frame.row * prow as f64 + bar_middle,
+                y + bar_middle,
+            );
             s.line(
                 px,
                 a,
@@ -217,22 +361,31 @@ pub fn render(chart: &StepChart, lang: Lang) -> String {
         ));
         s.rect(
             x0,
-            y + 5.0,
+            y + frame.bar_top,
             x1 - x0,
-            ROW - 10.0,
+            frame.bar,
             &format!(
                 r#"fill="url(#{})" stroke="{ink}" stroke-width="1.5""#,
-                pattern_id(&chart.id, t)
+                pattern_id(&frame.id, t)
             ),
         );
         // The status in words, haloed in white so the pattern does not hide it.
-        let width_needed = 7.0 * label.chars().count() as f64 + 10.0;
+        let width_needed = match layout {
+            Layout::Wide => 7.0 * label.chars().count() as f64 + 10.0,
+            Layout::Narrow => {
+                label
+                    .chars()
+                    .map(|c| if c.is_ascii() { 0.6 } else { 1.2 } * frame.small)
+                    .sum::<f64>()
+                    + 10.0
+            }
+        };
         if x1 - x0 >= width_needed {
             s.text(
                 x0 + 5.0,
-                y + ROW / 2.0 + 4.0,
+                y + bar_middle + 4.0,
                 &format!(
-                    r##"font-size="11" font-weight="bold" fill="{INK}" stroke="#ffffff" stroke-width="3" paint-order="stroke""##
+                    r##"font-size="{small}" font-weight="bold" fill="{INK}" stroke="#ffffff" stroke-width="3" paint-order="stroke""##
                 ),
                 &label,
             );
@@ -240,13 +393,24 @@ pub fn render(chart: &StepChart, lang: Lang) -> String {
         s.close_group();
     }
 
-    let attrs = format!(r#"fill="{MUTED}" font-size="11""#);
-    s.text(
-        16.0,
-        height - 26.0,
-        &attrs,
-        &shorten(&chart.source_line, 130),
-    );
-    s.text(16.0, height - 10.0, &attrs, &shorten(&chart.date_line, 130));
+    let attrs = format!(r#"fill="{MUTED}" font-size="{small}""#);
+    match layout {
+        Layout::Wide => {
+            s.text(
+                16.0,
+                height - 26.0,
+                &attrs,
+                &shorten(&chart.source_line, 130),
+            );
+            s.text(16.0, height - 10.0, &attrs, &shorten(&chart.date_line, 130));
+        }
+        Layout::Narrow => {
+            let n = footer_lines.len();
+            for (i, line) in footer_lines.iter().enumerate() {
+                let y = height - 10.0 - NARROW_LINE * (n - 1 - i) as f64;
+                s.text(NARROW_MARGIN, y, &attrs, line);
+            }
+        }
+    }
     s.finish()
 }

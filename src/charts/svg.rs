@@ -44,6 +44,50 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// Which drawing of a chart: the wide one (800 units: pages from tablets up, downloads,
+/// PNGs) or the narrow one (360 units, taller, larger type: phones, where the wide one
+/// would shrink its type to a few pixels). A page carries both and its stylesheet shows one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Wide,
+    Narrow,
+}
+
+impl Layout {
+    /// The id of the chart's SVG in this layout: the narrow drawing's ids (title, desc,
+    /// patterns all derive from it) differ from the wide one's, so both fit on one page.
+    pub fn svg_id(self, chart_id: &str) -> String {
+        match self {
+            Layout::Wide => chart_id.to_string(),
+            Layout::Narrow => format!("{chart_id}-narrow"),
+        }
+    }
+}
+
+/// `text` broken into lines that fit `width` units at `font_size`: at spaces, and inside
+/// words (Chinese has no spaces) where a word alone is too long. Widths are estimated (a
+/// Latin character about 0.6 em, a CJK one 1.2 em), on the generous side.
+pub fn wrap(text: &str, width: f64, font_size: f64) -> Vec<String> {
+    let columns = (width / (0.6 * font_size)).floor().max(4.0) as usize;
+    textwrap::wrap(text, textwrap::Options::new(columns).break_words(true))
+        .into_iter()
+        .map(|l| l.into_owned())
+        .collect()
+}
+
+/// [`wrap`] to at most `max` lines; when the text needs more, the last line ends in `…`.
+pub fn wrap_at_most(text: &str, width: f64, font_size: f64, max: usize) -> Vec<String> {
+    let mut lines = wrap(text, width, font_size);
+    if lines.len() > max {
+        lines.truncate(max);
+        if let Some(last) = lines.last_mut() {
+            let n = last.chars().count();
+            *last = shorten(&format!("{last}…"), n.max(1));
+        }
+    }
+    lines
+}
+
 /// Fonts named in every chart: Noto Sans CJK SC draws Chinese (Debian `fonts-noto-cjk`).
 pub const FONT_FAMILY: &str =
     "'Noto Sans CJK SC', 'Noto Sans SC', 'Noto Sans', 'DejaVu Sans', 'Liberation Sans', sans-serif";
@@ -215,5 +259,36 @@ mod tests {
         assert_eq!(num(2.0), "2");
         assert_eq!(num(2.25), "2.3");
         assert_eq!(num(f64::NAN), "0");
+    }
+
+    /// Wrapped lines stay inside the width, English at spaces, Chinese between characters;
+    /// nothing is lost.
+    #[test]
+    fn wraps_english_and_chinese_inside_the_width() {
+        let en = "Share of the checks under this requirement that are compliant, week by week";
+        let lines = wrap(en, 200.0, 12.0);
+        assert!(lines.len() > 1, "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.chars().count() as f64 * 0.6 * 12.0 <= 200.0)
+        );
+        assert_eq!(lines.join(" "), en);
+        let zh = "要求：平台之间的链接应当可以直接打开，不再屏蔽或要求复制口令";
+        let lines = wrap(zh, 200.0, 12.0);
+        assert!(lines.len() > 1, "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.chars().count() as f64 * 1.2 * 12.0 <= 200.0)
+        );
+        assert_eq!(lines.concat(), zh);
+        let cut = wrap_at_most(en, 200.0, 12.0, 2);
+        assert_eq!(cut.len(), 2);
+        assert!(cut[1].ends_with('…'), "{cut:?}");
+        assert!(cut[1].chars().count() as f64 * 0.6 * 12.0 <= 200.0);
+        assert_eq!(wrap_at_most("short", 200.0, 12.0, 1), ["short"]);
+        assert_eq!(Layout::Narrow.svg_id("chart-x"), "chart-x-narrow");
+        assert_eq!(Layout::Wide.svg_id("chart-x"), "chart-x");
     }
 }

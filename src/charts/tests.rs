@@ -118,12 +118,18 @@ fn texts(doc: &roxmltree::Document) -> Vec<String> {
 /// Checks what every chart must have: role, title, desc, aria-labelledby naming them,
 /// a fixed viewBox, no script and no reference outside the document.
 fn assert_accessible_and_closed(doc: &roxmltree::Document) {
+    assert_accessible_and_closed_at(doc, 800);
+}
+
+fn assert_accessible_and_closed_at(doc: &roxmltree::Document, width: u32) {
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "svg");
     assert_eq!(root.attribute("role"), Some("img"));
     assert!(
         root.attribute("viewBox")
-            .is_some_and(|v| v.starts_with("0 0 800 "))
+            .is_some_and(|v| v.starts_with(&format!("0 0 {width} "))),
+        "{:?}",
+        root.attribute("viewBox")
     );
     let labelled: Vec<&str> = root
         .attribute("aria-labelledby")
@@ -358,4 +364,185 @@ fn oversized_images_are_refused() {
         raster::png(svg),
         Err(raster::RasterError::TooLarge(..))
     ));
+}
+
+// ---- The narrow drawing (phones) ------------------------------------------------------
+
+/// A share chart with everything that takes room: a long title and subtitle, two series,
+/// bands, the SIMULATED banner and many milestones with long labels.
+fn crowded_share_chart(lang: Lang) -> ShareChart {
+    let mut chart = share_chart();
+    chart.simulated = true;
+    let (title, label) = match lang {
+        Lang::En => (
+            "Links between platforms open directly: share of the observed checks over time, week by week",
+            "Taobao and Tmall open WeChat Pay to all merchants after the regulator's guidance on interoperability",
+        ),
+        Lang::ZhCn => (
+            "平台之间的链接可以直接打开：按周统计的已观察检查中开放的比例随时间的变化",
+            "淘宝和天猫在监管部门发布互联互通指导意见之后向所有商家开放微信支付",
+        ),
+    };
+    chart.title = title.into();
+    chart.subtitle = format!("{title} ({title})");
+    chart.source_line = format!("{label}; {label}");
+    chart.milestones = (0..5)
+        .map(|i| Marker {
+            date: day(2021, 9, 2) + chrono::Days::new(6 * i),
+            approximate: i == 2,
+            label: label.into(),
+        })
+        .collect();
+    chart.bands = Some(Bands {
+        points: chart.series[0]
+            .points
+            .iter()
+            .map(|p| BandPoint {
+                date: p.date,
+                stale: 0.2,
+                unknown: 0.3,
+            })
+            .collect(),
+        rest_label: "Not open".into(),
+        stale_label: "Stale evidence (older than 180 days)".into(),
+        unknown_label: "Unknown".into(),
+    });
+    chart
+}
+
+/// Ids of every element of a drawing.
+fn ids(doc: &roxmltree::Document) -> Vec<String> {
+    doc.descendants()
+        .filter_map(|n| n.attribute("id").map(str::to_string))
+        .collect()
+}
+
+/// What a phone needs of the narrow drawing: 360 units wide; no text smaller than 12
+/// units (11 CSS px at 390 px, where the page scales it by about 0.95); every text, laid
+/// out with the PNG's fonts, inside the image; no id shared with the wide drawing.
+fn assert_fits_a_phone(narrow: &str, wide: &str) {
+    let doc = parse(narrow);
+    assert_accessible_and_closed_at(&doc, 360);
+    for n in doc.descendants().filter(|n| n.has_tag_name("text")) {
+        let size = n
+            .ancestors()
+            .find_map(|a| a.attribute("font-size"))
+            .and_then(|s| s.parse::<f64>().ok())
+            .expect("a font size");
+        assert!(size >= 12.0, "{size}-unit text {:?}", n.text());
+    }
+    let narrow_ids = ids(&doc);
+    let wide_ids = ids(&parse(wide));
+    assert!(!narrow_ids.is_empty());
+    for id in &narrow_ids {
+        assert!(!wide_ids.contains(id), "id {id} in both drawings");
+    }
+    let tree = raster::tree(narrow).expect("usvg reads it");
+    let (w, h) = (tree.size().width(), tree.size().height());
+    assert_eq!(w, 360.0);
+    let mut texts = 0;
+    let mut stack = vec![tree.root()];
+    while let Some(group) = stack.pop() {
+        for node in group.children() {
+            match node {
+                resvg::usvg::Node::Group(g) => stack.push(g.as_ref()),
+                resvg::usvg::Node::Text(t) => {
+                    texts += 1;
+                    let b = t.abs_bounding_box();
+                    assert!(
+                        b.left() >= 0.0 && b.right() <= w && b.top() >= 0.0 && b.bottom() <= h,
+                        "text {:?} at {b:?} outside the {w}×{h} image",
+                        t.chunks().iter().map(|c| c.text()).collect::<String>()
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    let drawn = doc.descendants().filter(|n| n.has_tag_name("text")).count();
+    assert_eq!(texts, drawn, "texts laid out: fonts missing?");
+}
+
+#[test]
+fn narrow_share_chart_fits_a_phone_in_both_languages() {
+    for lang in Lang::ALL {
+        let chart = crowded_share_chart(lang);
+        let narrow = share::render_narrow(&chart, lang);
+        assert_fits_a_phone(&narrow, &share::render(&chart, lang));
+        let doc = parse(&narrow);
+        assert_eq!(
+            doc.root_element().attribute("id"),
+            Some("chart-test-narrow")
+        );
+        // Nothing said on the wide image is lost: the title, wrapped, the banner, the bands'
+        // names, every milestone and the source.
+        let all = texts(&doc).join(" ");
+        let words = |s: &str| s.split_whitespace().collect::<String>();
+        assert!(words(&all).contains(&words(&chart.title)), "{all}");
+        assert!(all.contains(&lang.t("charts-simulated-banner")), "{all}");
+        for band in ["Not open", "Unknown"] {
+            assert!(all.contains(band), "{band} in {all}");
+        }
+        for n in 1..=5 {
+            let approx = if n == 3 { "≈" } else { "" };
+            assert!(
+                all.contains(&format!("{n}  {approx}2021-09")),
+                "milestone {n} in {all}"
+            );
+        }
+        assert!(all.contains("≈2021-09-14"), "{all}");
+        assert_eq!(child_text(&doc, "desc"), share::describe(&chart, lang));
+        // The bands are filled with the narrow drawing's own patterns.
+        let fills: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("band"))
+            .filter_map(|g| g.children().find_map(|n| n.attribute("fill")))
+            .collect();
+        assert_eq!(
+            fills,
+            [
+                "url(#chart-test-narrow-pat-u)",
+                "url(#chart-test-narrow-pat-stale)"
+            ]
+        );
+    }
+    // With no data at all it still fits and says so.
+    let mut empty = share_chart();
+    empty.series.clear();
+    assert_fits_a_phone(
+        &share::render_narrow(&empty, Lang::ZhCn),
+        &share::render(&empty, Lang::ZhCn),
+    );
+}
+
+#[test]
+fn narrow_step_chart_fits_a_phone_in_both_languages() {
+    for lang in Lang::ALL {
+        let mut chart = step_chart(true);
+        if lang == Lang::ZhCn {
+            chart.title = "微信 × 淘宝：链接分享的状态随时间的变化，从第一次观察到今天".into();
+            chart.ladder[1].1 = "提示风险后可以打开".into();
+        }
+        let narrow = steps::render_narrow(&chart, lang);
+        assert_fits_a_phone(&narrow, &steps::render(&chart, lang));
+        let doc = parse(&narrow);
+        let all = texts(&doc);
+        for (_, label) in &chart.ladder {
+            assert!(all.contains(label), "{label} in {all:?}");
+        }
+        assert!(all.contains(&chart.unknown_label));
+        let segments: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("segment"))
+            .collect();
+        assert_eq!(segments.len(), 2);
+        assert_eq!(
+            segments[0]
+                .children()
+                .find(|n| n.has_tag_name("rect"))
+                .and_then(|n| n.attribute("fill")),
+            Some("url(#chart-steps-narrow-pat-2)")
+        );
+        assert_eq!(child_text(&doc, "desc"), steps::describe(&chart, lang));
+    }
 }

@@ -594,6 +594,7 @@ async fn overview_charts(
             out.push(ChartView {
                 id: format!("figure-{stem}"),
                 svg: share::render(&chart, lang),
+                narrow_svg: share::render_narrow(&chart, lang),
                 table,
                 svg_href,
                 png_href,

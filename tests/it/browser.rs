@@ -943,22 +943,35 @@ for (const chip of document.querySelectorAll('.status')) {
     }
   }
 }
-let chartPx = null;
-for (const svg of document.querySelectorAll('.chart-svg svg')) {
-  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-  for (const t of svg.querySelectorAll('text')) {
-    const px = parseFloat(getComputedStyle(t).fontSize) * scale;
-    if (chartPx === null || px < chartPx) chartPx = px;
+// Each chart figure shows exactly one drawing (the page carries a wide and a narrow one),
+// that drawing fits its frame, and its smallest text as drawn on screen.
+let chartPx = null, smallest = null;
+const charts = [...document.querySelectorAll('figure.chart')].map(f => {
+  const shown = [...f.querySelectorAll('.chart-svg')].filter(d => d.offsetParent !== null);
+  const scrolls = shown.filter(d => d.scrollWidth > d.clientWidth + 1).length;
+  for (const svg of shown.map(d => d.querySelector('svg')).filter(Boolean)) {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const t of svg.querySelectorAll('text')) {
+      const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+      if (chartPx === null || px < chartPx) { chartPx = px; smallest = t.textContent.slice(0, 40); }
+    }
   }
-}
+  return { id: f.id, shown: shown.length, scrolls };
+});
+const seen = new Set(), dupIds = [];
+for (const e of document.querySelectorAll('[id]')) { if (seen.has(e.id)) dupIds.push(e.id); seen.add(e.id); }
 const stamp = document.querySelector('.print-stamp');
 const stampShown = stamp && getComputedStyle(stamp).display !== 'none' ? stamp.textContent : null;
 return { scroll: d.scrollWidth, client: cw, over: over.slice(0, 5), matrices, stamp: stampShown,
-  perChar: perChar.slice(0, 5), brokenChips: brokenChips.slice(0, 5), chartPx };
+  perChar: perChar.slice(0, 5), brokenChips: brokenChips.slice(0, 5), chartPx, smallest, charts,
+  dupIds: dupIds.slice(0, 5) };
 "#;
 
 /// The pages with matrices.
 const MATRIX_PAGES: [&str; 3] = ["links", "payments", "qr"];
+
+/// The pages that show charts (openness, compliance, a check's steps).
+const CHART_PAGES: [&str; 3] = ["overview", "requirement", "check"];
 
 /// Smallest legible chart type on any screen, in CSS pixels.
 const MIN_CHART_TYPE_PX: f64 = 10.0;
@@ -1050,7 +1063,8 @@ async fn every_page(b: &Browser) -> Vec<(String, String)> {
 /// At 390 and 1366 px (and the matrices at 1920) and on A4 paper, in both languages, every page: no sideways
 /// scroll of the page, every real matrix column in view from 1366 px up and on paper, the
 /// print stamp (date and permanent link) on paper only, no Chinese one character per line,
-/// no status chip broken inside a word, chart type at least 10 px.
+/// no status chip broken inside a word; every chart shows one drawing that fits its frame
+/// (no sideways scroll inside it) with type at least 10 px, and no id is used twice.
 async fn screens_and_paper(h: &Harness) {
     let started = Instant::now();
     let b = Browser::open(h, Js::On).await;
@@ -1126,7 +1140,31 @@ async fn screens_and_paper(h: &Harness) {
                     && px < MIN_CHART_TYPE_PX
                     && media == "screen"
                 {
-                    problems.push(format!("{at}: chart type {px:.1} px tall"));
+                    problems.push(format!(
+                        "{at}: chart type {px:.1} px tall ({})",
+                        m["smallest"]
+                    ));
+                }
+                let charts = m["charts"].as_array().cloned().unwrap_or_default();
+                if CHART_PAGES.contains(&name.as_str()) && charts.is_empty() {
+                    problems.push(format!("{at}: no chart on a page that has one"));
+                }
+                for chart in &charts {
+                    if chart["shown"] != 1 {
+                        problems.push(format!(
+                            "{at}: chart {} shows {} drawings, not one",
+                            chart["id"], chart["shown"]
+                        ));
+                    }
+                    if chart["scrolls"] != 0 && media == "screen" {
+                        problems.push(format!(
+                            "{at}: chart {} scrolls sideways inside its frame",
+                            chart["id"]
+                        ));
+                    }
+                }
+                if m["dupIds"].as_array().is_some_and(|a| !a.is_empty()) {
+                    problems.push(format!("{at}: ids used twice: {}", m["dupIds"]));
                 }
                 if problems.len() > before {
                     // A picture of what went wrong (only then: screenshots cost time).

@@ -244,15 +244,21 @@ async fn check_page_step_chart_matches_the_transitions() {
     let page = app.check_page("link.wechat.taobao", "at=2021-12-31").await;
     assert_eq!(page.status, StatusCode::OK);
     let html = page.html();
-    let segments: Vec<(String, String)> = html
-        .select(&sel("figure#figure-steps svg g.segment"))
+    let drawing = |which: &str| -> Vec<(String, String)> {
+        html.select(&sel(&format!(
+            "figure#figure-steps .chart-{which} svg g.segment"
+        )))
         .map(|g| {
             (
                 g.value().attr("data-status").unwrap().to_string(),
                 g.value().attr("data-from").unwrap().to_string(),
             )
         })
-        .collect();
+        .collect()
+    };
+    let segments = drawing("wide");
+    // The phone's drawing shows the same steps.
+    assert_eq!(drawing("narrow"), segments);
     let transitions = app.store().transitions("link.wechat.taobao").await.unwrap();
     let expected: Vec<(String, String)> = transitions
         .iter()
@@ -265,7 +271,7 @@ async fn check_page_step_chart_matches_the_transitions() {
     );
     // The status in words inside each bar (not colour alone), and the table behind it.
     let words: Vec<String> = html
-        .select(&sel("figure#figure-steps g.segment text"))
+        .select(&sel("figure#figure-steps .chart-wide g.segment text"))
         .map(|t| t.text().collect())
         .collect();
     assert!(words.iter().any(|w| w.contains("warning")), "{words:?}");
@@ -284,10 +290,10 @@ async fn check_page_step_chart_matches_the_transitions() {
         .check_page("link.wechat.taobao", "at=2021-09-01")
         .await
         .html();
-    assert_eq!(
-        before.select(&sel("figure#figure-steps g.segment")).count(),
-        1
-    );
+    for which in ["wide", "narrow"] {
+        let css = format!("figure#figure-steps .chart-{which} g.segment");
+        assert_eq!(before.select(&sel(&css)).count(), 1, "{which}");
+    }
 }
 
 #[tokio::test]

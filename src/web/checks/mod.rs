@@ -379,6 +379,7 @@ async fn check_chart(
     Ok(Some(ChartView {
         id: "figure-steps".into(),
         svg: steps::render(&chart, lang),
+        narrow_svg: steps::render_narrow(&chart, lang),
         table,
         svg_href,
         png_href,

@@ -207,6 +207,7 @@ fn requirement_view(
         ChartView {
             id: "figure-compliance".into(),
             svg: share::render(&svg_chart, lang),
+            narrow_svg: share::render_narrow(&svg_chart, lang),
             table,
             svg_href,
             png_href,
