@@ -188,7 +188,7 @@ pub fn describe(chart: &ShareChart, lang: Lang) -> String {
             "charts-desc-milestones",
             &[
                 ("count", markers.len().into()),
-                ("list", list.join("; ").into()),
+                ("list", list.join(lang.semicolon()).into()),
             ],
         ));
     }

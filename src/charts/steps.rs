@@ -92,7 +92,7 @@ pub fn describe(chart: &StepChart, lang: Lang) -> String {
         "charts-steps-desc",
         &[
             ("count", chart.segments.len().into()),
-            ("list", parts.join("; ").into()),
+            ("list", parts.join(lang.semicolon()).into()),
         ],
     )
 }

@@ -546,3 +546,13 @@ fn narrow_step_chart_fits_a_phone_in_both_languages() {
         assert_eq!(child_text(&doc, "desc"), steps::describe(&chart, lang));
     }
 }
+
+#[test]
+fn chinese_descriptions_join_their_parts_with_a_full_width_semicolon() {
+    let chart = step_chart(true);
+    assert!(chart.segments.len() > 1, "needs two parts to join");
+    let zh = steps::describe(&chart, Lang::ZhCn);
+    assert!(zh.contains('；') && !zh.contains("; "), "{zh}");
+    let en = steps::describe(&chart, Lang::En);
+    assert!(en.contains("; ") && !en.contains('；'), "{en}");
+}

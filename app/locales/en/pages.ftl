@@ -5,9 +5,9 @@
 overview-probes-failing = Probes are failing
 overview-probes-link = See the probe packs and their runs
 overview-overdue = { $count ->
-    [one] { $count } requirement
-   *[other] { $count } requirements
-} past their deadline
+    [one] { $count } requirement past its deadline
+   *[other] { $count } requirements past their deadline
+}
 overview-overdue-rest = {" "}with checks in scope that do not comply as of this date.
 overview-lede-start = How open China's platforms are to each other's links and payments, as of{" "}
 overview-lede-end = : { $observations ->
