@@ -229,7 +229,7 @@ async fn source_view(
                 approximate: o.is_approximate(),
                 status: present::status_view(r.kind(&check.kind), &o.status, lang),
                 quote: o.quote.clone(),
-                note: present::note(&o, lang),
+                note: present::note(o, lang),
             })
         })
         .collect();

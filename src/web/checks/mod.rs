@@ -183,7 +183,7 @@ async fn check_view(
             status: present::status_view(Some(kind), &o.status, lang),
             citation: present::citation(&r, o, lang),
             quote: o.quote.clone(),
-            note: present::note(&o, lang),
+            note: present::note(o, lang),
             transition_from: changed
                 .get(&o.id)
                 .map(|from| from.map(|s| present::status_view(Some(kind), s, lang))),
