@@ -696,11 +696,17 @@ fn wide_header(svg: &mut Svg, chart: &ShareChart, series: &[&ShareSeries], lang:
     }
 }
 
-/// The narrow header: the title and subtitle wrapped, the SIMULATED banner on its own line,
-/// the series' legend one per line.
-fn narrow_header(svg: &mut Svg, chart: &ShareChart, texts: &NarrowTexts, lang: Lang) {
+/// The top of a narrow drawing: the title and subtitle lines, with the SIMULATED banner
+/// between them; gives the baseline of the last subtitle line.
+pub(super) fn narrow_heading(
+    svg: &mut Svg,
+    title: &[String],
+    subtitle: &[String],
+    simulated: bool,
+    lang: Lang,
+) -> f64 {
     let mut y = 24.0;
-    for (i, line) in texts.title.iter().enumerate() {
+    for (i, line) in title.iter().enumerate() {
         if i > 0 {
             y += 20.0;
         }
@@ -711,12 +717,12 @@ fn narrow_header(svg: &mut Svg, chart: &ShareChart, texts: &NarrowTexts, lang: L
             line,
         );
     }
-    if chart.simulated {
+    if simulated {
         narrow_banner(svg, y + 10.0, lang);
         y += 34.0;
     }
     y += 18.0;
-    for (i, line) in texts.subtitle.iter().enumerate() {
+    for (i, line) in subtitle.iter().enumerate() {
         if i > 0 {
             y += NARROW_LINE;
         }
@@ -727,6 +733,13 @@ fn narrow_header(svg: &mut Svg, chart: &ShareChart, texts: &NarrowTexts, lang: L
             line,
         );
     }
+    y
+}
+
+/// The narrow header: the title and subtitle wrapped, the SIMULATED banner on its own line,
+/// the series' legend one per line.
+fn narrow_header(svg: &mut Svg, chart: &ShareChart, texts: &NarrowTexts, lang: Lang) {
+    let mut y = narrow_heading(svg, &texts.title, &texts.subtitle, chart.simulated, lang);
     for (i, lines) in texts.series.iter().enumerate() {
         y += 20.0;
         let dash = if i == 1 {

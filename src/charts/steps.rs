@@ -6,7 +6,7 @@
 use super::axis::TimeAxis;
 use super::share::{
     NARROW_LINE, NARROW_MARGIN, NARROW_SMALL, NARROW_TEXT, NARROW_TITLE, NARROW_WIDTH, WIDTH,
-    narrow_banner, simulated_banner,
+    narrow_heading, simulated_banner,
 };
 use super::svg::{
     self, GRID, INK, Layout, MUTED, Svg, escape, num, pattern_id, shorten, tone, tone_colours,
@@ -213,34 +213,7 @@ fn draw(chart: &StepChart, lang: Lang, layout: Layout) -> String {
             }
         }
         Layout::Narrow => {
-            let mut y = 24.0;
-            for (i, line) in title_lines.iter().enumerate() {
-                if i > 0 {
-                    y += 20.0;
-                }
-                s.text(
-                    NARROW_MARGIN,
-                    y,
-                    &format!(r#"font-size="{}" font-weight="bold""#, num(NARROW_TITLE)),
-                    line,
-                );
-            }
-            if chart.simulated {
-                narrow_banner(&mut s, y + 10.0, lang);
-                y += 34.0;
-            }
-            y += 18.0;
-            for (i, line) in subtitle_lines.iter().enumerate() {
-                if i > 0 {
-                    y += NARROW_LINE;
-                }
-                s.text(
-                    NARROW_MARGIN,
-                    y,
-                    &format!(r#"fill="{MUTED}" font-size="{}""#, num(NARROW_SMALL)),
-                    line,
-                );
-            }
+            narrow_heading(&mut s, &title_lines, &subtitle_lines, chart.simulated, lang);
         }
     }
     let small = num(frame.small);
