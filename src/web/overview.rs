@@ -286,6 +286,20 @@ fn openness_view(
     };
     let states = || checks.iter().map(|c| snap.states.get(&c.id));
     let freshness = state::freshness(states(), snap.at, snap.stale_after_days);
+    // The share must not read as today's fact when it rests on old evidence.
+    let headline = if d.known > 0 && freshness.stale > 0 {
+        let stale = lang.t_args(
+            "overview-headline-stale",
+            &[
+                ("stale", freshness.stale.into()),
+                ("known", d.known.into()),
+                ("days", (snap.stale_after_days as usize).into()),
+            ],
+        );
+        format!("{headline}{}{stale}", lang.semicolon())
+    } else {
+        headline
+    };
     let stale_of = |status: &str| {
         states()
             .flatten()

@@ -197,8 +197,40 @@ async fn overview_shares_say_how_many_checks_rest_on_stale_evidence() {
         }
     }
 
+    // The headline's share itself says how much of it rests on stale evidence: "10 of 11
+    // observed checks at the open end: 91%" must not read as today's fact.
+    // (The overview's "then" figures, at 16 Sep 2021, rest on fresh evidence: no such words.)
+    let mut stale_figures = 0;
+    for figure in now.select(&sel("figure.openness")) {
+        let caption = text(figure.select(&sel("figcaption")).next().expect("a caption"));
+        let age = text(figure.select(&sel(".evidence-age")).next().expect("a line"));
+        let headline = caption.split(" — ").nth(1).unwrap_or_default();
+        if age.contains(" 0 stale") {
+            assert!(!headline.contains("days old"), "{headline}");
+            continue;
+        }
+        stale_figures += 1;
+        assert!(
+            headline.contains("rest on evidence over 180 days old"),
+            "{headline}"
+        );
+        // The bar's accessible name is the headline, with the same words.
+        let bar = figure.select(&sel(".bar")).next().expect("a bar");
+        assert!(
+            bar.value()
+                .attr("aria-label")
+                .is_some_and(|l| l.contains("over 180 days old")),
+            "{caption}"
+        );
+    }
+    assert_eq!(stale_figures, 2, "links and payments, now");
+
     let zh = app.overview("lang=zh-CN").await.body;
     assert!(zh.contains("个证据已过时"), "Chinese words for stale");
+    assert!(
+        zh.contains("的证据已超过 180 天"),
+        "the headline in Chinese"
+    );
 }
 
 #[tokio::test]

@@ -31,3 +31,10 @@ requirements-highlight-upcoming-item-unknown = { $n } of { $known } observed che
 requirements-highlight-unknown = ; { $unknown } unknown
 check-milestones-heading = Public milestones about this check
 check-milestones-intro = Dated public events that concern these platforms. A milestone is context, not a status: only an observation citing a source that states the status changes the cell.
+overview-headline-stale = { $stale ->
+    [one] 1 of the { $known } observed rests
+   *[other] { $stale } of the { $known } observed rest
+} on evidence over { $days ->
+    [one] 1 day
+   *[other] { $days } days
+} old (stale)

@@ -16,3 +16,4 @@ requirements-highlight-upcoming-item-unknown = 已观察的 { $known } 个检查
 requirements-highlight-unknown = ；另有 { $unknown } 个未知
 check-milestones-heading = 与此检查项有关的公开大事记
 check-milestones-intro = 与这些平台有关的公开事件（附日期）。大事记只是背景，并非状态：只有引用明确说明状态的来源的观察记录才会改变格子里的状态。
+overview-headline-stale = 已观察的 { $known } 个中有 { $stale } 个的证据已超过 { $days } 天（已过时）
