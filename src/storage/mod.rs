@@ -183,6 +183,20 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Binds `$1`–`$7` of [`timeline_filter`] from `q`, in its order.
+macro_rules! bind_timeline_filter {
+    ($query:expr, $q:expr) => {
+        $query
+            .bind($q.until)
+            .bind($q.since)
+            .bind($q.platform.as_deref())
+            .bind($q.kind.as_deref())
+            .bind($q.include_simulated)
+            .bind($q.source_kind.map(SourceKind::as_str))
+            .bind($q.check.as_deref())
+    };
+}
+
 /// Inserts `$new` (a `&NewObservation`) inside transaction `$tx` and maintains
 /// `check_sources` and `transitions`; evaluates to the new row's id.
 macro_rules! insert_observation_in {
@@ -826,26 +840,12 @@ impl Store {
         );
         let count = format!("select count(*) from transitions t where {filter}");
         on_pool!(self, pool => {
-            let rows = sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(page).into_sql_str())
-                .bind(q.until)
-                .bind(q.since)
-                .bind(q.platform.as_deref())
-                .bind(q.kind.as_deref())
-                .bind(q.include_simulated)
-                .bind(q.source_kind.map(SourceKind::as_str))
-                .bind(q.check.as_deref())
+            let rows = bind_timeline_filter!(sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(page).into_sql_str()), q)
                 .bind(q.limit)
                 .bind(q.offset)
                 .fetch_all(pool)
                 .await?;
-            let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count).into_sql_str())
-                .bind(q.until)
-                .bind(q.since)
-                .bind(q.platform.as_deref())
-                .bind(q.kind.as_deref())
-                .bind(q.include_simulated)
-                .bind(q.source_kind.map(SourceKind::as_str))
-                .bind(q.check.as_deref())
+            let total: i64 = bind_timeline_filter!(sqlx::query_scalar(sqlx::AssertSqlSafe(count).into_sql_str()), q)
                 .fetch_one(pool)
                 .await?;
             Ok((rows, total))
@@ -864,14 +864,7 @@ impl Store {
         let sql =
             format!("select count(t.from_status), count(*) from transitions t where {filter}");
         on_pool!(self, pool => {
-            let (changes, total): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql).into_sql_str())
-                .bind(q.until)
-                .bind(q.since)
-                .bind(q.platform.as_deref())
-                .bind(q.kind.as_deref())
-                .bind(q.include_simulated)
-                .bind(q.source_kind.map(SourceKind::as_str))
-                .bind(q.check.as_deref())
+            let (changes, total): (i64, i64) = bind_timeline_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql).into_sql_str()), q)
                 .fetch_one(pool)
                 .await?;
             Ok((changes, total - changes))
@@ -889,14 +882,7 @@ impl Store {
         use futures_util::StreamExt;
         let sql = timeline_stream_sql(q, order, TRANSITION_COLUMNS, true);
         on_pool!(self, pool => {
-            sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
-                .bind(q.until)
-                .bind(q.since)
-                .bind(q.platform.as_deref())
-                .bind(q.kind.as_deref())
-                .bind(q.include_simulated)
-                .bind(q.source_kind.map(SourceKind::as_str))
-                .bind(q.check.as_deref())
+            bind_timeline_filter!(sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(sql).into_sql_str()), q)
                 .fetch(pool)
                 .map(|r| r.map_err(StorageError::from))
                 .boxed()

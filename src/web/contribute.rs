@@ -90,15 +90,11 @@ pub struct SearchQuery {
 
 pub async fn show_search(
     ReaderLang(lang): ReaderLang,
-    who: Result<SignedIn, Response>,
+    who: SignedIn,
     Query(query): Query<SearchQuery>,
     reads: Result<Reads, WebError>,
 ) -> Response {
     let path = "/contribute";
-    let who = match who {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
     if let Err(e) = who.require(Role::Contributor, lang) {
         return page_error(lang, path, e);
     }
@@ -207,15 +203,11 @@ fn form_page(
 
 pub async fn show_form(
     ReaderLang(lang): ReaderLang,
-    who: Result<SignedIn, Response>,
+    who: SignedIn,
     Path(check): Path<String>,
     reads: Result<Reads, WebError>,
 ) -> Response {
     let path = format!("/contribute/{}", truncate(&check));
-    let who = match who {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
     if let Err(e) = who.require(Role::Contributor, lang) {
         return page_error(lang, &path, e);
     }
@@ -386,16 +378,12 @@ fn as_snapshot(png: &[u8]) -> Result<NewSnapshot, WebError> {
 pub async fn submit(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: Result<SignedIn, Response>,
+    who: SignedIn,
     Path(check): Path<String>,
     reads: Result<Reads, WebError>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let path = format!("/contribute/{}", truncate(&check));
-    let who = match who {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
     let multipart = match multipart {
         Ok(m) => m,
         Err(e) => {
@@ -533,15 +521,11 @@ pub struct MineQuery {
 pub async fn show_mine(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: Result<SignedIn, Response>,
+    who: SignedIn,
     Query(query): Query<MineQuery>,
     reads: Result<Reads, WebError>,
 ) -> Response {
     let path = "/contribute/mine";
-    let who = match who {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
     let r = match reads {
         Ok(reads) => match reads.reference().await {
             Ok(r) => r,
@@ -646,15 +630,11 @@ pub fn screenshot_response(png: Vec<u8>) -> Response {
 async fn serve_screenshot(
     state: AppState,
     lang: Lang,
-    who: Result<SignedIn, Response>,
+    who: SignedIn,
     id: String,
     n: String,
     thumbnail: bool,
 ) -> Response {
-    let who = match who {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
     let not_found =
         || WebError::NotFound(lang.t_args("error-no-submission", &[("id", truncate(&id).into())]));
     let (Ok(id_n), Ok(n_n)) = (id.parse::<i64>(), n.parse::<i64>()) else {
@@ -673,7 +653,7 @@ async fn serve_screenshot(
 pub async fn get_screenshot(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: Result<SignedIn, Response>,
+    who: SignedIn,
     Path((id, n)): Path<(String, String)>,
 ) -> Response {
     serve_screenshot(state, lang, who, id, n, false).await
@@ -682,7 +662,7 @@ pub async fn get_screenshot(
 pub async fn get_thumbnail(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: Result<SignedIn, Response>,
+    who: SignedIn,
     Path((id, n)): Path<(String, String)>,
 ) -> Response {
     serve_screenshot(state, lang, who, id, n, true).await
