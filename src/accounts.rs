@@ -6,7 +6,7 @@
 //! one transaction; secrets (passwords, their hashes, session ids, tokens) never reach a
 //! log or an audit line.
 
-use crate::domain::{Account, NewAccount, NewAuditEntry, Role};
+use crate::domain::{Account, ApiToken, NewAccount, NewAuditEntry, Role, TOKEN_SCOPE_SUBMIT};
 use crate::storage::{StorageError, Store};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use std::sync::OnceLock;
@@ -39,6 +39,14 @@ pub enum AccountError {
     LoginTaken(String),
     #[error("no account has the login \"{0}\"")]
     NoSuchAccount(String),
+    #[error("you cannot disable your own account")]
+    OwnAccount,
+    #[error("\"{0}\" is the last enabled admin: make another admin first")]
+    LastAdmin(String),
+    #[error("the token name must be 1 to 100 characters, without control characters")]
+    BadTokenName,
+    #[error("no token {0} of yours is in use")]
+    NoSuchToken(i64),
     #[error("cannot hash the password: {0}")]
     Hashing(String),
     #[error(transparent)]
@@ -76,6 +84,16 @@ impl Actor {
             name: account.login.clone(),
             address,
         }
+    }
+
+    /// The same actor, with the way the change came in beside its address
+    /// (`203.0.113.5 (api)`).
+    pub fn via(mut self, channel: &str) -> Actor {
+        self.address = Some(match self.address {
+            Some(a) => format!("{a} ({channel})"),
+            None => channel.to_string(),
+        });
+        self
     }
 
     pub fn entry(
@@ -288,9 +306,32 @@ pub async fn reset(
     Ok((find(store, login).await?, generated))
 }
 
-/// Disables an account: it can no longer sign in, and its sessions end at once.
+/// Refuses when an account (not the command line) would take away the last enabled
+/// admin: the pages would be left with nobody to manage accounts. The command line may:
+/// it is where accounts are recovered from.
+async fn keep_an_admin(
+    store: &Store,
+    account: &Account,
+    actor: &Actor,
+) -> Result<(), AccountError> {
+    if actor.id.is_some()
+        && account.role == Role::Admin
+        && !account.is_disabled()
+        && store.enabled_admin_count().await? <= 1
+    {
+        return Err(AccountError::LastAdmin(account.login.clone()));
+    }
+    Ok(())
+}
+
+/// Disables an account: it can no longer sign in, and its sessions end at once. Nobody
+/// disables their own account, nor (but from the command line) the last enabled admin.
 pub async fn disable(store: &Store, login: &str, actor: &Actor) -> Result<Account, AccountError> {
     let account = find(store, login).await?;
+    if actor.id == Some(account.id) {
+        return Err(AccountError::OwnAccount);
+    }
+    keep_an_admin(store, &account, actor).await?;
     store
         .set_disabled(
             account.id,
@@ -301,7 +342,21 @@ pub async fn disable(store: &Store, login: &str, actor: &Actor) -> Result<Accoun
     find(store, login).await
 }
 
-/// Changes an account's role.
+/// Enables a disabled account again (its password unchanged).
+pub async fn enable(store: &Store, login: &str, actor: &Actor) -> Result<Account, AccountError> {
+    let account = find(store, login).await?;
+    store
+        .set_disabled(
+            account.id,
+            false,
+            &actor.entry("account-enabled", Some(account.login.clone()), None),
+        )
+        .await?;
+    find(store, login).await
+}
+
+/// Changes an account's role; the last enabled admin keeps theirs (but from the command
+/// line).
 pub async fn set_role(
     store: &Store,
     login: &str,
@@ -309,6 +364,9 @@ pub async fn set_role(
     actor: &Actor,
 ) -> Result<Account, AccountError> {
     let account = find(store, login).await?;
+    if role != Role::Admin {
+        keep_an_admin(store, &account, actor).await?;
+    }
     store
         .set_role(
             account.id,
@@ -321,6 +379,84 @@ pub async fn set_role(
         )
         .await?;
     find(store, login).await
+}
+
+/// An API token's secret as given to its owner: a prefix that says what it is, and 256
+/// random bits.
+pub const TOKEN_PREFIX: &str = "hutong_";
+
+/// The SHA-256 (hex) a token is stored and looked up by.
+pub fn token_digest(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Makes a new API token for `account`, scoped to submitting: the stored token and its
+/// secret, which is shown once and never stored.
+pub async fn create_token(
+    store: &Store,
+    account: &Account,
+    name: &str,
+    actor: &Actor,
+) -> Result<(ApiToken, String), AccountError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || !no_control(name) {
+        return Err(AccountError::BadTokenName);
+    }
+    let secret = format!("{TOKEN_PREFIX}{}", random_hex(32));
+    let token = store
+        .insert_token(
+            account.id,
+            name,
+            TOKEN_SCOPE_SUBMIT,
+            &token_digest(&secret),
+            &actor.entry(
+                "token-created",
+                None,
+                Some(format!(
+                    "\"{name}\" of {}, scope {TOKEN_SCOPE_SUBMIT}",
+                    account.login
+                )),
+            ),
+        )
+        .await?;
+    Ok((token, secret))
+}
+
+/// Revokes `account`'s token `id`: it stops working at once.
+pub async fn revoke_token(
+    store: &Store,
+    account: &Account,
+    id: i64,
+    actor: &Actor,
+) -> Result<(), AccountError> {
+    let revoked = store
+        .revoke_token(
+            account.id,
+            id,
+            &actor.entry("token-revoked", None, Some(format!("of {}", account.login))),
+        )
+        .await?;
+    if revoked {
+        Ok(())
+    } else {
+        Err(AccountError::NoSuchToken(id))
+    }
+}
+
+/// The account a token (as sent) acts for: when it is a `submit` token not revoked, of an
+/// enabled account.
+pub async fn token_account(store: &Store, token: &str) -> Result<Option<Account>, StorageError> {
+    if !token.starts_with(TOKEN_PREFIX) || token.len() > 200 {
+        return Ok(None);
+    }
+    Ok(store
+        .use_token(&token_digest(token), TOKEN_SCOPE_SUBMIT)
+        .await?
+        .map(|(_, account)| account))
 }
 
 /// Why a sign-in failed. Readers are told only "wrong login or password" either way.

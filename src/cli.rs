@@ -85,6 +85,11 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Hand tests from the command line (stored pending: a reviewer must approve them).
+    Observe {
+        #[command(subcommand)]
+        action: ObserveAction,
+    },
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -220,6 +225,53 @@ pub enum UserAction {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ObserveAction {
+    /// Submit a hand test for an account, through the same checks as the form. It waits
+    /// for review like any submission: nothing is published by this command.
+    Add(Box<ObserveAdd>),
+}
+
+/// The fields of a hand test, as the form has them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ObserveAdd {
+    /// The account submitting (contributor or above, enabled).
+    #[arg(long = "as", value_name = "LOGIN")]
+    pub login: String,
+    /// The check's id (as in `/checks/ID`).
+    #[arg(long, value_name = "ID")]
+    pub check: String,
+    /// When it was observed, Beijing time: "YYYY-MM-DD HH:MM".
+    #[arg(long, value_name = "TIME")]
+    pub observed_at: String,
+    /// A status of the check's ladder (its id).
+    #[arg(long, value_name = "S")]
+    pub status: String,
+    #[arg(long, default_value = "")]
+    pub device: String,
+    #[arg(long, default_value = "")]
+    pub os: String,
+    #[arg(long, default_value = "")]
+    pub app: String,
+    #[arg(long, default_value = "")]
+    pub app_version: String,
+    #[arg(long, default_value = "")]
+    pub network: String,
+    #[arg(long, default_value = "")]
+    pub network_region: String,
+    #[arg(long, default_value = "")]
+    pub account_region: String,
+    /// The steps taken.
+    #[arg(long, default_value = "")]
+    pub steps: String,
+    /// What was seen, in the tester's words.
+    #[arg(long, default_value = "")]
+    pub seen: String,
+    /// A screenshot (PNG, JPEG or WebP): 1 to 5 of them.
+    #[arg(long = "screenshot", value_name = "FILE")]
+    pub screenshots: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum CatalogAction {
     /// Validate every catalog file and print every problem with file and line.
     Check,
@@ -334,6 +386,10 @@ pub fn run(cli: Cli) -> ExitCode {
                     .map(|v| probe_cli::print_offline(&v))
             }
             Command::User { action } => user_command(&config, action).await,
+            Command::Observe { action: ObserveAction::Add(add) } => observe_add(&config, *add).await.map(|id| {
+                outln!("hand test {id} stored; it waits for review and is not public until a reviewer approves it");
+                outln!("follow it at /contribute/mine (signed in as the account), or GET /api/v1/submissions/mine with an API token");
+            }),
             Command::Migrate => migrate(&config).await.map(|()| outln!("database {} is up to date", crate::config::redact_url(&config.database_url))),
             Command::Catalog { action: CatalogAction::Check } => match check_catalog(&config.catalog_dir) {
                 Ok(cat) => {
@@ -468,6 +524,78 @@ pub async fn user_command(config: &Config, action: UserAction) -> anyhow::Result
             }
         }
         anyhow::Ok(())
+    }
+    .await;
+    store.close().await;
+    result
+}
+
+/// `hutong observe add`: checks and stores a pending hand test of `add.login`; its id.
+/// Every problem is named (a file by its path), and nothing is stored unless all is well.
+pub async fn observe_add(config: &Config, add: ObserveAdd) -> anyhow::Result<i64> {
+    use crate::accounts::Actor;
+    use crate::contributions::{self, ContributionError, HandTest, UploadedFile};
+    let mut files = Vec::new();
+    let mut unreadable = Vec::new();
+    for path in &add.screenshots {
+        // Read no more than a screenshot may be (and one byte more, to know it is more).
+        let read = std::fs::File::open(path).and_then(|f| {
+            use std::io::Read;
+            let mut bytes = Vec::new();
+            f.take(crate::screenshots::MAX_BYTES as u64 + 1)
+                .read_to_end(&mut bytes)
+                .map(|_| bytes)
+        });
+        match read {
+            Ok(bytes) => files.push(UploadedFile {
+                name: path.display().to_string(),
+                bytes,
+            }),
+            Err(e) => unreadable.push(format!("screenshot {}: {e}", path.display())),
+        }
+    }
+    if !unreadable.is_empty() {
+        anyhow::bail!("nothing stored: {}", unreadable.join("; "));
+    }
+    let store = Store::open(&config.database_url, config.max_connections).await?;
+    let result = async {
+        let account = store
+            .account_by_login(&add.login)
+            .await?
+            .filter(|a| !a.is_disabled())
+            .ok_or_else(|| anyhow::anyhow!("no enabled account has the login \"{}\"", add.login))?;
+        if !account.role.allows(crate::domain::Role::Contributor) {
+            anyhow::bail!("{} may not submit hand tests", account.login);
+        }
+        let reference = store.reference().await?;
+        let test = HandTest {
+            observed_at: add.observed_at,
+            status: add.status,
+            device: add.device,
+            os: add.os,
+            app: add.app,
+            app_version: add.app_version,
+            network: add.network,
+            network_region: add.network_region,
+            account_region: add.account_region,
+            steps: add.steps,
+            seen: add.seen,
+        };
+        let checked = contributions::check(&reference, &add.check, account.id, test, files)
+            .await
+            .map_err(|e| match e {
+                ContributionError::Refused(problems) => anyhow::anyhow!(
+                    "nothing stored:\n  {}",
+                    problems
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n  ")
+                ),
+                e => anyhow::anyhow!("nothing stored: {e}"),
+            })?;
+        let actor = Actor::account(&account, None).via("cli");
+        Ok(contributions::store(&store, &checked, &actor).await?)
     }
     .await;
     store.close().await;

@@ -117,6 +117,16 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         "accounts.ftl",
         include_str!("../locales/zh-CN/accounts.ftl"),
     ),
+    (
+        Lang::En,
+        "admin.ftl",
+        include_str!("../locales/en/admin.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "admin.ftl",
+        include_str!("../locales/zh-CN/admin.ftl"),
+    ),
     (Lang::En, "data.ftl", include_str!("../locales/en/data.ftl")),
     (
         Lang::ZhCn,

@@ -73,6 +73,10 @@ pub fn render_document_with_alternate(
                         <a class="dataset-link" href="/dataset.zip" type="application/zip" download="">
                             {lang.t("dataset-link")}
                         </a>
+                        " · "
+                        <a class="sign-in-link" href=format!("/sign-in?lang={}", lang.code())>
+                            {lang.t("footer-sign-in")}
+                        </a>
                     </p>
                 </footer>
             </body>

@@ -127,3 +127,19 @@ pub struct NewAuditEntry {
     pub detail: Option<String>,
     pub address: Option<String>,
 }
+
+/// An API token as stored: never the token itself (only its SHA-256 is kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    /// What it may do: `submit` (hand tests) only.
+    pub scope: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The only scope a token has: submitting hand tests.
+pub const TOKEN_SCOPE_SUBMIT: &str = "submit";

@@ -9,7 +9,9 @@ pub mod records;
 pub mod reference;
 pub mod submission;
 
-pub use account::{Account, AuditEntry, NewAccount, NewAuditEntry, Role};
+pub use account::{
+    Account, ApiToken, AuditEntry, NewAccount, NewAuditEntry, Role, TOKEN_SCOPE_SUBMIT,
+};
 pub use evidence::Evidence;
 pub use records::*;
 pub use reference::*;

@@ -7,6 +7,7 @@
 //! against both.
 
 mod accounts;
+mod admin;
 mod batches;
 mod bulk;
 mod catalog_load;
@@ -21,7 +22,9 @@ mod sessions;
 mod sqlite_read;
 mod storable;
 mod submissions;
+mod tokens;
 
+pub use admin::AuditFilter;
 pub use batches::{Batch, TimelineBatches};
 pub use bulk::BulkObservation;
 pub use catalog_load::LoadReport;
@@ -1086,6 +1089,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "submissions",
         include_str!("../../migrations/sqlite/0007_submissions.sql"),
     ),
+    (
+        10,
+        "api tokens",
+        include_str!("../../migrations/sqlite/0010_api_tokens.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1122,6 +1130,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "submissions",
         include_str!("../../migrations/postgres/0007_submissions.sql"),
+    ),
+    (
+        10,
+        "api tokens",
+        include_str!("../../migrations/postgres/0010_api_tokens.sql"),
     ),
 ];
 

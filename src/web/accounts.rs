@@ -180,6 +180,26 @@ fn links_for(role: Role, lang: Lang) -> Vec<(String, String)> {
             format!("/contribute/mine?lang={}", lang.code()),
             lang.t("account-link-mine"),
         ));
+        links.push((
+            format!("/account/tokens?lang={}", lang.code()),
+            lang.t("account-link-tokens"),
+        ));
+    }
+    if role.allows(Role::Reviewer) {
+        links.push((
+            format!("/review?lang={}", lang.code()),
+            lang.t("account-link-review"),
+        ));
+    }
+    if role.allows(Role::Admin) {
+        links.push((
+            format!("/admin/accounts?lang={}", lang.code()),
+            lang.t("account-link-admin"),
+        ));
+        links.push((
+            format!("/admin/audit?lang={}", lang.code()),
+            lang.t("account-link-audit"),
+        ));
     }
     links
 }

@@ -12,11 +12,11 @@ use super::error::{HtmlError, WebError, truncate};
 use super::present::{check_title, name};
 use super::request::ReaderLang;
 use super::session::{self, SignedIn, account_chrome};
-use crate::contributions::{
-    self, ContributionError, Field, HandTest, MAX_SCREENSHOTS, Problem, UploadedFile,
+use super::upload::{
+    UPLOAD_LIMIT, contribution_error, field, hand_test, problem_message, read_upload,
 };
+use crate::contributions::{self, ContributionError, HandTest};
 use crate::domain::{Check, Reference, Role, Submission};
-use crate::screenshots::{self, ScreenshotError};
 use crate::storage::Reads;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -28,11 +28,7 @@ use hutong_app::i18n::Lang;
 use hutong_app::pages::{
     self, CheckChoice, ContributeSearchView, MySubmission, SubmissionValues, SubmitView,
 };
-use std::collections::HashMap;
 use std::sync::Arc;
-
-/// A whole upload: five screenshots at their cap, and the form's text.
-pub const UPLOAD_LIMIT: usize = MAX_SCREENSHOTS * screenshots::MAX_BYTES + 256 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -219,79 +215,6 @@ pub async fn show_form(
     form_page(lang, StatusCode::OK, &r, &c, &who.csrf, values, Vec::new())
 }
 
-/// What the multipart form held: its text fields and its files (name, bytes).
-struct Upload {
-    fields: HashMap<String, String>,
-    files: Vec<(String, Vec<u8>)>,
-}
-
-async fn read_upload(mut multipart: Multipart, lang: Lang) -> Result<Upload, WebError> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            WebError::BadRequest(lang.t("error-upload-too-large"))
-        } else {
-            WebError::BadRequest(lang.t_args(
-                "error-upload-unreadable",
-                &[("reason", truncate(&e.body_text()).into())],
-            ))
-        }
-    };
-    let mut upload = Upload {
-        fields: HashMap::new(),
-        files: Vec::new(),
-    };
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "screenshot" {
-            let file_name: String = field
-                .file_name()
-                .unwrap_or_default()
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(120)
-                .collect();
-            let bytes = field.bytes().await.map_err(unreadable)?;
-            // A file input left empty still sends a part, with no name and no bytes.
-            if file_name.is_empty() && bytes.is_empty() {
-                continue;
-            }
-            if upload.files.len() >= MAX_SCREENSHOTS * 2 {
-                return Err(WebError::BadRequest(lang.t("error-screenshot-count")));
-            }
-            upload.files.push((file_name, bytes.to_vec()));
-        } else {
-            let text = field.text().await.map_err(unreadable)?;
-            upload.fields.insert(name, text);
-        }
-    }
-    Ok(upload)
-}
-
-fn field(upload: &Upload, name: &str) -> String {
-    upload
-        .fields
-        .get(name)
-        .map(|v| v.replace("\r\n", "\n").trim().to_string())
-        .unwrap_or_default()
-}
-
-/// The hand test as the form sent it.
-fn hand_test(upload: &Upload) -> HandTest {
-    HandTest {
-        observed_at: field(upload, "observed_at"),
-        status: field(upload, "status"),
-        device: field(upload, "device"),
-        os: field(upload, "os"),
-        app: field(upload, "app"),
-        app_version: field(upload, "app_version"),
-        network: field(upload, "network"),
-        network_region: field(upload, "network_region"),
-        account_region: field(upload, "account_region"),
-        steps: field(upload, "steps"),
-        seen: field(upload, "seen"),
-    }
-}
-
 fn form_values(t: HandTest) -> SubmissionValues {
     SubmissionValues {
         observed_at: t.observed_at,
@@ -305,73 +228,6 @@ fn form_values(t: HandTest) -> SubmissionValues {
         account_region: t.account_region,
         steps: t.steps,
         seen: t.seen,
-    }
-}
-
-/// The label of a field on the form, in the reader's words.
-fn field_label(f: Field, lang: Lang) -> String {
-    lang.t(&format!("contribute-{}", f.name().replace('_', "-")))
-}
-
-/// A screenshot's refusal reason in the reader's words.
-pub fn screenshot_reason(e: &ScreenshotError, lang: Lang) -> String {
-    match e {
-        ScreenshotError::Empty => lang.t("screenshot-empty"),
-        ScreenshotError::TooLarge => lang.t("screenshot-too-large"),
-        ScreenshotError::NotAnImage => lang.t("screenshot-not-image"),
-        ScreenshotError::TooManyPixels { width, height } => lang.t_args(
-            "screenshot-too-many-pixels",
-            &[
-                ("width", i64::from(*width).into()),
-                ("height", i64::from(*height).into()),
-            ],
-        ),
-        ScreenshotError::Damaged => lang.t("screenshot-damaged"),
-    }
-}
-
-/// What was wrong with a submission, in the reader's words (a file by its name).
-pub fn problem_message(p: &Problem, lang: Lang) -> String {
-    match p {
-        Problem::ObservedAt => lang.t("error-observed-at"),
-        Problem::StatusOffLadder(_) => lang.t("error-status-off-ladder"),
-        Problem::Required(f) => lang.t_args(
-            "error-field-required",
-            &[("field", field_label(*f, lang).into())],
-        ),
-        Problem::TooLong(f) => lang.t_args(
-            "error-field-too-long",
-            &[
-                ("field", field_label(*f, lang).into()),
-                ("max", (f.max_chars() as i64).into()),
-            ],
-        ),
-        Problem::ScreenshotCount(_) => lang.t("error-screenshot-count"),
-        Problem::Screenshot { file, error } => lang.t_args(
-            "error-screenshot",
-            &[
-                ("file", truncate(file).into()),
-                ("reason", screenshot_reason(error, lang).into()),
-            ],
-        ),
-    }
-}
-
-/// A submission not stored, as the web's error (problems joined, in the reader's words).
-pub fn contribution_error(e: ContributionError, lang: Lang) -> WebError {
-    match e {
-        ContributionError::Refused(problems) => WebError::BadRequest(
-            problems
-                .iter()
-                .map(|p| problem_message(p, lang))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-        ContributionError::NoSuchCheck(id) => {
-            WebError::NotFound(lang.t_args("error-no-check-id", &[("id", truncate(&id).into())]))
-        }
-        ContributionError::Internal(detail) => WebError::Internal(detail),
-        ContributionError::Storage(e) => WebError::Storage(e),
     }
 }
 
@@ -412,11 +268,7 @@ pub async fn submit(
         Err(e) => return page_error(lang, &path, e),
     };
     let test = hand_test(&upload);
-    let files = upload
-        .files
-        .into_iter()
-        .map(|(name, bytes)| UploadedFile { name, bytes })
-        .collect();
+    let files = upload.files();
     let checked = match contributions::check(&r, &c.id, who.account.id, test.clone(), files).await {
         Ok(checked) => checked,
         Err(ContributionError::Refused(problems)) => {

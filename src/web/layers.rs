@@ -19,6 +19,7 @@ const LEVELS: &[(&str, u8)] = &[
     ("present", 3),
     ("charts", 3),
     ("session", 3),
+    ("upload", 3),
     ("overview", 4),
     ("matrices", 4),
     ("checks", 4),
@@ -31,6 +32,8 @@ const LEVELS: &[(&str, u8)] = &[
     ("accounts", 4),
     ("contribute", 4),
     ("dataset", 4),
+    ("admin", 4),
+    ("tokens", 4),
 ];
 
 /// The level of what `name` (a path segment right under `web`) refers to: a module's, or

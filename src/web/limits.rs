@@ -13,11 +13,17 @@ pub const SIGN_IN_BURST_PER_ACCOUNT: u32 = 5;
 /// Sign-in attempts allowed in a burst per client address, then one more every 6 s.
 pub const SIGN_IN_BURST_PER_ADDRESS: u32 = 20;
 
+/// Requests to the token API (`/api/v1/submissions…`) allowed in a burst per client
+/// address, then one more every 6 s: a program submitting a day's hand tests fits, a
+/// guesser of tokens or a runaway loop does not.
+pub const API_BURST_PER_ADDRESS: u32 = 30;
+
 /// Settings and state of accounts shared by all requests.
 pub struct AccountSettings {
     pub idle: Duration,
     per_account: DefaultKeyedRateLimiter<String>,
     per_address: DefaultKeyedRateLimiter<String>,
+    api_per_address: DefaultKeyedRateLimiter<String>,
 }
 
 impl Default for AccountSettings {
@@ -32,6 +38,11 @@ impl Default for AccountSettings {
                 Quota::with_period(Duration::from_secs(6))
                     .unwrap_or(Quota::per_minute(NonZeroU32::MIN))
                     .allow_burst(burst(SIGN_IN_BURST_PER_ADDRESS)),
+            ),
+            api_per_address: RateLimiter::keyed(
+                Quota::with_period(Duration::from_secs(6))
+                    .unwrap_or(Quota::per_minute(NonZeroU32::MIN))
+                    .allow_burst(burst(API_BURST_PER_ADDRESS)),
             ),
         }
     }
@@ -59,6 +70,21 @@ impl AccountSettings {
             .check_key(&login.trim().to_lowercase())
             .map_err(|not_until| not_until.wait_time_from(now))?;
         Ok(())
+    }
+}
+
+impl AccountSettings {
+    /// Counts one request to the token API from `address`; when over the limit, how long
+    /// to wait.
+    pub fn api_request(&self, address: &str) -> Result<(), Duration> {
+        if self.api_per_address.len() > 10_000 {
+            self.api_per_address.retain_recent();
+        }
+        use governor::clock::Clock;
+        let now = governor::clock::DefaultClock::default().now();
+        self.api_per_address
+            .check_key(&address.to_string())
+            .map_err(|not_until| not_until.wait_time_from(now))
     }
 }
 

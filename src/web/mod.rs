@@ -25,6 +25,7 @@
 //! answer), [`session`] (who is signed in, CSRF), [`limits`] (sign-in limits) and [`app_state`].
 
 pub mod accounts;
+pub mod admin;
 pub mod app_state;
 pub mod charts;
 pub mod checks;
@@ -44,6 +45,8 @@ pub mod requirements;
 pub mod session;
 pub mod sources;
 pub mod timeline;
+pub mod tokens;
+pub mod upload;
 
 #[cfg(test)]
 mod layers;
@@ -87,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(requirements::api_routes())
         .merge(sources::api_routes())
         .merge(compare::api_routes())
+        .merge(tokens::api_routes())
         .fallback(api_not_found);
     // Pages and downloads are in the reader's language; the API, health check and static
     // files are not.
@@ -104,6 +108,8 @@ pub fn router(state: AppState) -> Router {
         .merge(
             accounts::routes()
                 .merge(contribute::routes())
+                .merge(admin::routes())
+                .merge(tokens::routes())
                 .layer(session::layer(&state)),
         )
         .merge(dataset::routes())

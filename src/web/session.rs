@@ -251,3 +251,22 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         Ok(CsrfForm(value))
     }
 }
+
+/// Keeps `value` for the next page only (Post/Redirect/Get): what a form's answer shows,
+/// a secret shown once included, which [`take_flash`] removes from the session as it
+/// reads it.
+pub async fn set_flash<T: serde::Serialize>(
+    session: &Session,
+    key: &str,
+    value: &T,
+) -> Result<(), WebError> {
+    session
+        .insert(key, value)
+        .await
+        .map_err(|e| WebError::Internal(format!("session: {e}")))
+}
+
+/// What [`set_flash`] kept under `key`, removed as it is read.
+pub async fn take_flash<T: DeserializeOwned>(session: &Session, key: &str) -> Option<T> {
+    session.remove::<T>(key).await.ok().flatten()
+}

@@ -8,6 +8,8 @@
 mod common;
 
 mod accounts;
+mod admin;
+mod api_submissions;
 mod browser;
 mod catalog_files;
 mod charts;

@@ -21,7 +21,7 @@ sign-in-limited = Too many sign-in attempts. Try again in { $seconds ->
     [one] one second
    *[other] { $seconds } seconds
 }.
-sign-in-no-accounts = Accounts are created by an admin; the first admin with the command `hutong user add LOGIN --role admin --name NAME`.
+sign-in-no-accounts = Accounts are created by an admin; the first admin with this command:
 account-heading = Signed in as { $name }
 account-login = Login
 account-role = Role

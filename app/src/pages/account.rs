@@ -58,7 +58,10 @@ pub fn sign_in_page(chrome: &Chrome, v: &SignInView) -> String {
             </p>
             <p><button type="submit">{lang.t("sign-in-submit")}</button></p>
         </form>
-        <p class="muted">{lang.t("sign-in-no-accounts")}</p>
+        <p class="muted">
+            {lang.t("sign-in-no-accounts")}" "
+            <code>"hutong user add LOGIN --role admin --name NAME"</code>
+        </p>
     };
     render_document(chrome, body)
 }

@@ -1,6 +1,7 @@
 //! One module per page. Each renders a whole document from its view data.
 
 pub mod account;
+pub mod admin;
 mod check;
 mod compare;
 pub mod contribute;
@@ -16,6 +17,10 @@ mod sources;
 mod timeline;
 
 pub use account::{AccountView, SignInView, account_page, sign_in_page};
+pub use admin::{
+    AdminAccountRow, AdminAccountsView, AuditRow, AuditView, ShownOnce, TokenRow, TokensView,
+    admin_accounts_page, admin_audit_page, tokens_page,
+};
 pub use check::check_page;
 pub use compare::compare_page;
 pub use contribute::{

@@ -171,6 +171,57 @@ impl TestApp {
         self.get("/account")
     }
 
+    // Admin pages, API tokens and the submissions API.
+
+    /// `POST /api/v1/submissions`: a multipart body of `fields` and `screenshot` files
+    /// (file name, bytes), with `token` as its bearer when given.
+    pub fn api_submit(
+        &self,
+        token: Option<&str>,
+        fields: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> Request<'_> {
+        const BOUNDARY: &str = "----hutong-api-boundary-Q2VoYXJsaWU";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        for (file, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"screenshot\"; filename=\"{file}\"\r\ncontent-type: image/png\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let request = self.post_body(
+            "/api/v1/submissions",
+            &format!("multipart/form-data; boundary={BOUNDARY}"),
+            body,
+        );
+        match token {
+            Some(t) => request.header("authorization", &format!("Bearer {t}")),
+            None => request,
+        }
+    }
+
+    /// `GET /api/v1/submissions/mine`, with `token` as its bearer when given.
+    pub fn api_my_submissions(&self, token: Option<&str>) -> Request<'_> {
+        let request = self.get("/api/v1/submissions/mine");
+        match token {
+            Some(t) => request.header("authorization", &format!("Bearer {t}")),
+            None => request,
+        }
+    }
+
     // Pages.
 
     pub fn overview(&self, query: &str) -> Request<'_> {
