@@ -9,7 +9,7 @@
 use super::app_state::AppState;
 use super::error::{FileError, HtmlError, WebError, truncate};
 use super::request::ReaderLang;
-use super::session::{self, CsrfForm, SignedIn, account_chrome};
+use super::session::{self, Admin, CsrfForm, SignedIn, account_chrome};
 use crate::accounts::{self, AccountError};
 use crate::domain::{AuditEntry, NewAccount, Role};
 use crate::storage::AuditFilter;
@@ -129,12 +129,9 @@ fn role_label(role: Role, lang: Lang) -> String {
 pub async fn show_accounts(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    Admin(who): Admin,
 ) -> Response {
     let path = "/admin/accounts";
-    if let Err(e) = who.require(Role::Admin, lang) {
-        return page_error(lang, path, e);
-    }
     let (list, last) = match (
         state.store.accounts().await,
         state.store.last_sign_ins().await,
@@ -195,12 +192,9 @@ pub struct NewAccountForm {
 pub async fn create_account(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    Admin(who): Admin,
     CsrfForm(form): CsrfForm<NewAccountForm>,
 ) -> Response {
-    if let Err(e) = who.require(Role::Admin, lang) {
-        return page_error(lang, "/admin/accounts", e);
-    }
     let cut = |s: &str| s.chars().take(300).collect::<String>();
     let values = [
         cut(&form.login),
@@ -248,13 +242,10 @@ pub struct Empty {}
 pub async fn reset_account(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    Admin(who): Admin,
     Path(login): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Response {
-    if let Err(e) = who.require(Role::Admin, lang) {
-        return page_error(lang, "/admin/accounts", e);
-    }
     let result = accounts::reset(&state.store, &login, None, &who.actor())
         .await
         .map(|(account, password)| Flash {
@@ -276,13 +267,10 @@ pub async fn reset_account(
 pub async fn disable_account(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    Admin(who): Admin,
     Path(login): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Response {
-    if let Err(e) = who.require(Role::Admin, lang) {
-        return page_error(lang, "/admin/accounts", e);
-    }
     let result = accounts::disable(&state.store, &login, &who.actor())
         .await
         .map(|a| Flash {
@@ -295,13 +283,10 @@ pub async fn disable_account(
 pub async fn enable_account(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    Admin(who): Admin,
     Path(login): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Response {
-    if let Err(e) = who.require(Role::Admin, lang) {
-        return page_error(lang, "/admin/accounts", e);
-    }
     let result = accounts::enable(&state.store, &login, &who.actor())
         .await
         .map(|a| Flash {
@@ -320,13 +305,10 @@ pub struct RoleForm {
 pub async fn change_role(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    Admin(who): Admin,
     Path(login): Path<String>,
     CsrfForm(form): CsrfForm<RoleForm>,
 ) -> Response {
-    if let Err(e) = who.require(Role::Admin, lang) {
-        return page_error(lang, "/admin/accounts", e);
-    }
     let Ok(role) = form.role.parse::<Role>() else {
         let flash = Flash {
             error: Some(lang.t_args(
@@ -409,13 +391,10 @@ impl AuditQuery {
 pub async fn show_audit(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    _: Admin,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let path = "/admin/audit";
-    if let Err(e) = who.require(Role::Admin, lang) {
-        return page_error(lang, path, e);
-    }
     let Query(query) = query.unwrap_or_default();
     let filter = query.filter();
     let page = query.page();
@@ -472,11 +451,8 @@ pub async fn show_audit(
 /// Every line matching the query, newest first, for an export (admins only).
 async fn audit_export(
     state: &AppState,
-    who: &SignedIn,
-    lang: Lang,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Vec<AuditEntry>, WebError> {
-    who.require(Role::Admin, lang)?;
     let Query(query) = query.unwrap_or_default();
     Ok(state
         .store
@@ -499,10 +475,10 @@ fn download(body: Vec<u8>, content_type: &'static str, name: &'static str) -> Re
 pub async fn get_audit_csv(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    _: Admin,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let lines = match audit_export(&state, &who, lang, query).await {
+    let lines = match audit_export(&state, query).await {
         Ok(lines) => lines,
         Err(error) => return FileError { lang, error }.into_response(),
     };
@@ -560,10 +536,10 @@ struct AuditExport {
 pub async fn get_audit_json(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    _: Admin,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let lines = match audit_export(&state, &who, lang, query).await {
+    let lines = match audit_export(&state, query).await {
         Ok(lines) => lines,
         Err(error) => {
             return super::error::JsonError { lang, error }.into_response();

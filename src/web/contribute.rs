@@ -11,7 +11,7 @@ use super::app_state::AppState;
 use super::error::{HtmlError, WebError, truncate};
 use super::present::{check_title, name};
 use super::request::ReaderLang;
-use super::session::{self, SignedIn, account_chrome};
+use super::session::{self, Contributor, SignedIn, account_chrome};
 use super::upload::{
     UPLOAD_LIMIT, contribution_error, field, hand_test, problem_message, read_upload,
 };
@@ -83,14 +83,11 @@ pub struct SearchQuery {
 
 pub async fn show_search(
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    _: Contributor,
     Query(query): Query<SearchQuery>,
     reads: Result<Reads, WebError>,
 ) -> Response {
     let path = "/contribute";
-    if let Err(e) = who.require(Role::Contributor, lang) {
-        return page_error(lang, path, e);
-    }
     let r = match reads {
         Ok(reads) => match reads.reference().await {
             Ok(r) => r,
@@ -196,14 +193,11 @@ fn form_page(
 
 pub async fn show_form(
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    Contributor(who): Contributor,
     Path(check): Path<String>,
     reads: Result<Reads, WebError>,
 ) -> Response {
     let path = format!("/contribute/{}", truncate(&check));
-    if let Err(e) = who.require(Role::Contributor, lang) {
-        return page_error(lang, &path, e);
-    }
     let (r, c) = match reference_and_check(reads, &check, lang).await {
         Ok(found) => found,
         Err(e) => return page_error(lang, &path, e),
@@ -234,7 +228,7 @@ fn form_values(t: HandTest) -> SubmissionValues {
 pub async fn submit(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    Contributor(who): Contributor,
     Path(check): Path<String>,
     reads: Result<Reads, WebError>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
@@ -259,9 +253,6 @@ pub async fn submit(
     };
     if !session::csrf_matches(&who.session, &field(&upload, "csrf")).await {
         return page_error(lang, &path, WebError::Forbidden(lang.t("error-csrf")));
-    }
-    if let Err(e) = who.require(Role::Contributor, lang) {
-        return page_error(lang, &path, e);
     }
     let (r, c) = match reference_and_check(reads, &check, lang).await {
         Ok(found) => found,
@@ -303,7 +294,7 @@ pub struct MineQuery {
 pub async fn show_mine(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    Contributor(who): Contributor,
     Query(query): Query<MineQuery>,
     reads: Result<Reads, WebError>,
 ) -> Response {

@@ -11,7 +11,7 @@
 use super::app_state::AppState;
 use super::error::{HtmlError, JsonError, WebError, truncate};
 use super::request::ReaderLang;
-use super::session::{self, ClientAddress, CsrfForm, SignedIn, account_chrome};
+use super::session::{self, ClientAddress, Contributor, CsrfForm, SignedIn, account_chrome};
 use super::upload::{UPLOAD_LIMIT, field, hand_test, problem_message, read_upload};
 use crate::accounts::{self, AccountError, Actor};
 use crate::contributions::{self, ContributionError, Problem};
@@ -66,12 +66,9 @@ async fn back(who: &SignedIn, lang: Lang, flash: Flash) -> Response {
 pub async fn show_tokens(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    Contributor(who): Contributor,
 ) -> Response {
     let path = "/account/tokens";
-    if let Err(e) = who.require(Role::Contributor, lang) {
-        return page_error(lang, path, e);
-    }
     let tokens = match state.store.tokens_of(who.account.id).await {
         Ok(t) => t,
         Err(e) => return page_error(lang, path, e),
@@ -113,12 +110,9 @@ pub struct NewTokenForm {
 pub async fn create_token(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    Contributor(who): Contributor,
     CsrfForm(form): CsrfForm<NewTokenForm>,
 ) -> Response {
-    if let Err(e) = who.require(Role::Contributor, lang) {
-        return page_error(lang, "/account/tokens", e);
-    }
     let flash = match accounts::create_token(&state.store, &who.account, &form.name, &who.actor())
         .await
     {
@@ -145,13 +139,10 @@ pub struct Empty {}
 pub async fn revoke_token(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    Contributor(who): Contributor,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Response {
-    if let Err(e) = who.require(Role::Contributor, lang) {
-        return page_error(lang, "/account/tokens", e);
-    }
     let result = match id.parse::<i64>() {
         Ok(id) => accounts::revoke_token(&state.store, &who.account, id, &who.actor()).await,
         Err(_) => Err(AccountError::NoSuchToken(0)),

@@ -96,7 +96,7 @@ async fn contributors_and_reviewers_get_403_on_every_admin_page_and_post() {
     for path in ADMIN_GETS {
         let reply = app.get(*path).await;
         assert_eq!(reply.status, 303, "{path}");
-        assert_eq!(reply.header("location"), "/sign-in");
+        assert!(reply.header("location").starts_with("/sign-in"), "{path}");
     }
 }
 
@@ -229,7 +229,7 @@ async fn a_disabled_accounts_session_stops_working_from_the_admin_page() {
     assert_eq!(done.status, 303, "{}", done.body);
     let after = li.get("/account").await;
     assert_eq!(after.status, 303, "the session ended at once");
-    assert_eq!(after.header("location"), "/sign-in");
+    assert!(after.header("location").starts_with("/sign-in"));
     assert_eq!(Visitor::new(&app).sign_in("li", PASSWORD).await.status, 401);
     // Enabled again: the same password works again.
     let enabled = wang
