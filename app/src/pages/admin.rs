@@ -108,11 +108,11 @@ pub fn admin_accounts_page(chrome: &Chrome, v: &AdminAccountsView) -> String {
             };
             view! {
                 <tr id=format!("account-{}", a.login)>
-                    <td>{a.login.clone()}</td>
-                    <td>{a.public_name.clone()}</td>
-                    <td>{a.organisation.clone().unwrap_or_default()}</td>
-                    <td>{a.email.clone().unwrap_or_default()}</td>
-                    <td>
+                    <td data-label=lang.t("admin-col-login")>{a.login.clone()}</td>
+                    <td data-label=lang.t("admin-col-name")>{a.public_name.clone()}</td>
+                    <td data-label=lang.t("admin-col-organisation")>{a.organisation.clone().unwrap_or_default()}</td>
+                    <td data-label=lang.t("admin-col-email")>{a.email.clone().unwrap_or_default()}</td>
+                    <td data-label=lang.t("admin-col-role")>
                         <form method="post" action=action(&format!("{base}/role"), lang) class="inline">
                             {csrf_field(&v.csrf)}
                             <label class="visually-hidden" for=format!("role-{}", a.login)>{lang.t("admin-col-role")}</label>
@@ -121,9 +121,9 @@ pub fn admin_accounts_page(chrome: &Chrome, v: &AdminAccountsView) -> String {
                             <button type="submit">{lang.t("admin-change-role")}</button>
                         </form>
                     </td>
-                    <td>{state}</td>
-                    <td>{a.created.clone()}</td>
-                    <td>{a.last_sign_in.clone().unwrap_or_else(|| "—".into())}</td>
+                    <td data-label=lang.t("admin-col-state")>{state}</td>
+                    <td data-label=lang.t("admin-col-created")>{a.created.clone()}</td>
+                    <td data-label=lang.t("admin-col-last-sign-in")>{a.last_sign_in.clone().unwrap_or_else(|| "—".into())}</td>
                     <td class="actions">
                         <form method="post" action=action(&format!("{base}/reset"), lang)>
                             {csrf_field(&v.csrf)}
@@ -348,6 +348,10 @@ pub fn tokens_view(v: &TokensView, csrf: &str, lang: crate::i18n::Lang) -> impl 
         .error
         .clone()
         .map(|m| view! { <p class="alert" role="alert">{m}</p> });
+    let notice = v
+        .notice
+        .clone()
+        .map(|n| view! { <p class="notice" role="status">{n}</p> });
     let empty = v
         .rows
         .is_empty()
@@ -356,6 +360,7 @@ pub fn tokens_view(v: &TokensView, csrf: &str, lang: crate::i18n::Lang) -> impl 
         <section id="tokens">
             <h1>{lang.t("tokens-heading")}</h1>
             <p>{lang.t("tokens-intro")}</p>
+            {notice}
             {error}
             {once_view(v.once.clone(), lang)}
             {empty}
@@ -385,13 +390,8 @@ pub fn tokens_view(v: &TokensView, csrf: &str, lang: crate::i18n::Lang) -> impl 
 /// `/account/tokens`: a person's own API tokens.
 pub fn tokens_page(chrome: &Chrome, v: &TokensView, csrf: &str) -> String {
     let lang = chrome.lang;
-    let notice = v
-        .notice
-        .clone()
-        .map(|n| view! { <p class="notice" role="status">{n}</p> });
     let body = view! {
         <p><a href=action("/account", lang)>{lang.t("title-account")}</a></p>
-        {notice}
         {tokens_view(v, csrf, lang)}
     };
     render_document(chrome, body)
