@@ -512,6 +512,18 @@ pub fn note(o: &ObservationRecord, lang: Lang) -> Option<String> {
     }
 }
 
+/// A retracted observation's when and why, as pages show it; `None` while it counts.
+pub fn retraction(o: &ObservationRecord) -> Option<hutong_app::model::RetractionView> {
+    let at = o.retracted_at?;
+    Some(hutong_app::model::RetractionView {
+        when: when(at, "instant"),
+        reason: capped(
+            o.retraction_reason.as_deref().unwrap_or_default(),
+            EXCERPT_CAP,
+        ),
+    })
+}
+
 /// A probe verdict's details for a history row; `None` for other sources.
 pub fn probe_note(o: &ObservationRecord) -> Option<ProbeNote> {
     o.pack_id.as_ref()?;
