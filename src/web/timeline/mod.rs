@@ -3,7 +3,7 @@
 //! for journalists and programs ([`export`]): `/timeline.csv`, `/timeline.json`,
 //! `/timeline.ndjson` and the Atom feed `/timeline.atom`.
 
-mod atom;
+pub(crate) mod atom;
 pub mod csv;
 pub mod export;
 pub mod filter;
