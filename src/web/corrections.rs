@@ -27,7 +27,7 @@ use axum::routing::get;
 use chrono::{DateTime, SecondsFormat, Utc};
 use hutong_app::i18n::Lang;
 use hutong_app::model::Section;
-use hutong_app::pages::{self, CorrectionRow, CorrectionsView, RetractView};
+use hutong_app::pages::{self, CorrectionRow, CorrectionsView, RetractView, RetractionRow};
 use serde::Serialize;
 
 /// Entries per page of the log (and of its JSON); the feed carries the newest this many.
@@ -108,7 +108,7 @@ async fn corrections_view(
     let entries = entries
         .iter()
         .map(|c| match c {
-            Correction::Retraction(x) => CorrectionRow::Retraction {
+            Correction::Retraction(x) => CorrectionRow::Retraction(Box::new(RetractionRow {
                 when: present::when(x.retracted_at, "instant"),
                 observation_href: format!("/observations/{}{q}", x.observation_id),
                 observation_id: x.observation_id,
@@ -119,7 +119,7 @@ async fn corrections_view(
                 observed: present::when(x.observed_at, "instant"),
                 reason: present::capped(&x.reason, present::EXCERPT_CAP),
                 reviewer: x.reviewer.clone(),
-            },
+            })),
             Correction::MethodChange(m) => CorrectionRow::MethodChange {
                 when: present::when(m.happened_at, "instant"),
                 pack: m.pack_id.clone(),

@@ -7,26 +7,30 @@ use crate::model::{Chrome, ObservationView, StatusView};
 use crate::pages::account::csrf_field;
 use leptos::prelude::*;
 
+/// A retraction as the corrections log lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetractionRow {
+    /// When it was retracted, as `when` text.
+    pub when: String,
+    pub observation_href: String,
+    pub observation_id: i64,
+    pub check_title: String,
+    pub check_href: String,
+    /// What the observation said.
+    pub status: StatusView,
+    /// Its source kind, in words.
+    pub source_kind: String,
+    /// When it had been observed, as `when` text.
+    pub observed: String,
+    pub reason: String,
+    /// The reviewer's public name.
+    pub reviewer: Option<String>,
+}
+
 /// One entry of the corrections log.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CorrectionRow {
-    Retraction {
-        /// When it was retracted, as `when` text.
-        when: String,
-        observation_href: String,
-        observation_id: i64,
-        check_title: String,
-        check_href: String,
-        /// What the observation said.
-        status: StatusView,
-        /// Its source kind, in words.
-        source_kind: String,
-        /// When it had been observed, as `when` text.
-        observed: String,
-        reason: String,
-        /// The reviewer's public name.
-        reviewer: Option<String>,
-    },
+    Retraction(Box<RetractionRow>),
     MethodChange {
         when: String,
         pack: String,
@@ -58,18 +62,19 @@ pub fn corrections_page(chrome: &Chrome, v: &CorrectionsView) -> String {
         .entries
         .iter()
         .map(|e| match e {
-            CorrectionRow::Retraction {
-                when,
-                observation_href,
-                observation_id,
-                check_title,
-                check_href,
-                status,
-                source_kind,
-                observed,
-                reason,
-                reviewer,
-            } => {
+            CorrectionRow::Retraction(r) => {
+                let RetractionRow {
+                    when,
+                    observation_href,
+                    observation_id,
+                    check_title,
+                    check_href,
+                    status,
+                    source_kind,
+                    observed,
+                    reason,
+                    reviewer,
+                } = r.as_ref();
                 let by = reviewer.clone().map(|name| {
                     view! { <p class="by">{lang.t_args("corrections-by", &[("name", name.into())])}</p> }
                 });

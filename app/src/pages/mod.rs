@@ -24,7 +24,7 @@ pub use contribute::{
     contribute_search_page, my_submissions_page, submit_page,
 };
 pub use corrections::{
-    CorrectionRow, CorrectionsView, RetractView, corrections_page, retract_page,
+    CorrectionRow, CorrectionsView, RetractView, RetractionRow, corrections_page, retract_page,
 };
 pub use error::error_page;
 pub use matrix::matrix_page;
