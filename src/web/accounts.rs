@@ -41,7 +41,17 @@ fn sign_in_form(lang: Lang, status: StatusCode, view: &SignInView) -> Response {
     private((status, Html(pages::sign_in_page(&chrome, view))).into_response())
 }
 
-pub async fn show_sign_in(ReaderLang(lang): ReaderLang, session: Session) -> Response {
+#[derive(serde::Deserialize, Default)]
+pub struct SignInQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn show_sign_in(
+    ReaderLang(lang): ReaderLang,
+    session: Session,
+    axum::extract::Query(query): axum::extract::Query<SignInQuery>,
+) -> Response {
     let csrf = match session::csrf_token(&session).await {
         Ok(t) => t,
         Err(e) => return page_error(lang, "/sign-in", e),
@@ -51,6 +61,9 @@ pub async fn show_sign_in(ReaderLang(lang): ReaderLang, session: Session) -> Res
         StatusCode::OK,
         &SignInView {
             csrf,
+            next: session::local_next(&query.next)
+                .unwrap_or_default()
+                .to_string(),
             ..SignInView::default()
         },
     )
@@ -62,6 +75,9 @@ pub struct SignInForm {
     login: String,
     #[serde(default)]
     password: String,
+    /// Where to go once signed in (a path on this site).
+    #[serde(default)]
+    next: String,
 }
 
 pub async fn sign_in(
@@ -72,6 +88,7 @@ pub async fn sign_in(
     CsrfForm(form): CsrfForm<SignInForm>,
 ) -> Response {
     let login: String = form.login.trim().chars().take(64).collect();
+    let next = session::local_next(&form.next).map(str::to_string);
     let csrf = match session::csrf_token(&session).await {
         Ok(t) => t,
         Err(e) => return page_error(lang, "/sign-in", e),
@@ -83,6 +100,7 @@ pub async fn sign_in(
             &SignInView {
                 csrf: csrf.clone(),
                 login: login.clone(),
+                next: next.clone().unwrap_or_default(),
                 message: Some(message),
             },
         )
@@ -140,7 +158,10 @@ pub async fn sign_in(
     if let Err(e) = state.store.delete_expired_sessions().await {
         tracing::warn!(error = %e, "could not delete expired sessions");
     }
-    Redirect::to(&format!("/account?lang={}", lang.code())).into_response()
+    match next {
+        Some(next) => Redirect::to(&next).into_response(),
+        None => Redirect::to(&format!("/account?lang={}", lang.code())).into_response(),
+    }
 }
 
 #[derive(serde::Deserialize)]

@@ -159,13 +159,40 @@ impl SignedIn {
     }
 }
 
-/// Not signed in: to the sign-in page.
-pub struct NotSignedIn;
+/// Not signed in: to the sign-in page, which comes back to the page asked for
+/// (`next`, a path on this site) once signed in.
+pub struct NotSignedIn {
+    /// The path and query asked for.
+    pub next: String,
+}
+
+impl NotSignedIn {
+    fn of(parts: &Parts) -> NotSignedIn {
+        NotSignedIn {
+            next: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| "/".to_string(), |p| p.as_str().to_string()),
+        }
+    }
+}
 
 impl IntoResponse for NotSignedIn {
     fn into_response(self) -> Response {
-        Redirect::to("/sign-in").into_response()
+        let next: String = url::form_urlencoded::byte_serialize(self.next.as_bytes()).collect();
+        Redirect::to(&format!("/sign-in?next={next}")).into_response()
     }
+}
+
+/// `next` when it is a path on this site (never another site: `//host` or `/\host`
+/// would leave it); else the account page.
+pub fn local_next(next: &str) -> Option<&str> {
+    (next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && next.len() <= 2048
+        && !next.chars().any(|c| c.is_control()))
+    .then_some(next)
 }
 
 impl FromRequestParts<AppState> for SignedIn {
@@ -184,7 +211,7 @@ impl FromRequestParts<AppState> for SignedIn {
             .await
             .map_err(|e| page_error(WebError::Internal(format!("session: {e}"))))?;
         let Some(id) = id else {
-            return Err(NotSignedIn.into_response());
+            return Err(NotSignedIn::of(parts).into_response());
         };
         let account = state
             .store
@@ -196,7 +223,7 @@ impl FromRequestParts<AppState> for SignedIn {
             // Disabled (or gone) since signing in: the session ends now.
             _ => {
                 let _ = session.flush().await;
-                return Err(NotSignedIn.into_response());
+                return Err(NotSignedIn::of(parts).into_response());
             }
         };
         let csrf = csrf_token(&session).await.map_err(page_error)?;
@@ -211,6 +238,62 @@ impl FromRequestParts<AppState> for SignedIn {
         })
     }
 }
+
+/// A signed-in account whose role includes what a handler needs: handlers say it in
+/// their signature (`who: Reviewer`). Without an account the reader is sent to sign in
+/// (and brought back); with too small a role they get 403 in their language, before the
+/// handler runs.
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident, $role:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub SignedIn);
+
+        impl std::ops::Deref for $name {
+            type Target = SignedIn;
+
+            fn deref(&self) -> &SignedIn {
+                &self.0
+            }
+        }
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = Response;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &AppState,
+            ) -> Result<$name, Response> {
+                let who = SignedIn::from_request_parts(parts, state).await?;
+                let lang = ReaderLang::of(parts);
+                match who.require($role, lang) {
+                    Ok(()) => Ok($name(who)),
+                    Err(e) => Err(HtmlError::new(
+                        &account_chrome(lang, &lang.t("title-error"), parts.uri.path()),
+                        e,
+                    )
+                    .into_response()),
+                }
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// Signed in as a contributor or more.
+    Contributor,
+    Role::Contributor
+);
+role_extractor!(
+    /// Signed in as a reviewer or an admin.
+    Reviewer,
+    Role::Reviewer
+);
+role_extractor!(
+    /// Signed in as an admin.
+    Admin,
+    Role::Admin
+);
 
 /// A form that changes something: read only when it carries the session's CSRF token
 /// (else 403, in the reader's language, and nothing is done).

@@ -112,7 +112,7 @@ async fn signing_in_and_out(db: TestDb) {
     // Not signed in: the account page sends to the sign-in page.
     let before = li.get("/account").await;
     assert_eq!(before.status, 303);
-    assert_eq!(before.header("location"), "/sign-in");
+    assert_eq!(before.header("location"), "/sign-in?next=%2Faccount");
     let signed = li.sign_in("li", PASSWORD).await;
     assert_eq!(signed.status, 303, "{}", signed.body);
     let page = li.get("/account").await;
@@ -217,7 +217,7 @@ async fn a_session_cookie_from_before_sign_in_is_not_valid_after_it() {
     // Someone who planted or saw the first cookie gets nothing from it.
     let fixated = app.account_page().header("cookie", &before).await;
     assert_eq!(fixated.status, 303);
-    assert_eq!(fixated.header("location"), "/sign-in");
+    assert_eq!(fixated.header("location"), "/sign-in?next=%2Faccount");
     assert_eq!(li.get("/account").await.status, 200);
 }
 
@@ -232,7 +232,7 @@ async fn a_disabled_accounts_session_stops_working() {
         .expect("disable");
     let after = li.get("/account").await;
     assert_eq!(after.status, 303);
-    assert_eq!(after.header("location"), "/sign-in");
+    assert_eq!(after.header("location"), "/sign-in?next=%2Faccount");
     // Nor can it sign in again, with the right password.
     let again = Visitor::new(&app).sign_in("li", PASSWORD).await;
     assert_eq!(again.status, 401);

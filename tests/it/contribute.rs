@@ -163,7 +163,10 @@ async fn signing_in_is_needed_to_contribute() {
     for path in ["/contribute", FORM, "/contribute/mine"] {
         let reply = app.get(path).await;
         assert_eq!(reply.status, 303, "{path}");
-        assert_eq!(reply.header("location"), "/sign-in");
+        assert_eq!(
+            reply.header("location"),
+            format!("/sign-in?next={}", path.replace('/', "%2F"))
+        );
     }
 }
 

@@ -23,6 +23,7 @@ mod probe_engine;
 mod probe_failures;
 mod probe_pages;
 mod requirements;
+mod review;
 mod serve;
 mod simulator;
 mod storage;

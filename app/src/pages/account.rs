@@ -11,6 +11,8 @@ use leptos::prelude::*;
 pub struct SignInView {
     pub csrf: String,
     pub login: String,
+    /// Where signing in leads (a path on this site), empty for the account page.
+    pub next: String,
     pub message: Option<String>,
 }
 
@@ -46,6 +48,7 @@ pub fn sign_in_page(chrome: &Chrome, v: &SignInView) -> String {
         {message}
         <form method="post" action=format!("/sign-in?lang={}", lang.code()) class="account-form">
             {csrf_field(&v.csrf)}
+            {(!v.next.is_empty()).then(|| view! { <input type="hidden" name="next" value=v.next.clone()/> })}
             <p>
                 <label for="login">{lang.t("sign-in-login")}</label><br/>
                 <input id="login" name="login" type="text" required autocomplete="username"
