@@ -12,7 +12,7 @@ use super::checks::observations::{no_observation, observation_id, observation_vi
 use super::error::{Answer, ApiResult, FileError, HtmlError, PageResult, WebError};
 use super::present;
 use super::request::{AsOf, Paging, ReaderLang, chrome};
-use super::session::{CsrfForm, SignedIn, account_chrome};
+use super::session::{CsrfForm, Reviewer, SignedIn, account_chrome};
 use super::timeline::atom::xml_text;
 use crate::domain::{
     Correction, MAX_REASON_CHARS, ReasonError, Reference, RetractOutcome, Role, retraction_reason,
@@ -439,13 +439,10 @@ pub async fn show_retract(
     Path(raw_id): Path<String>,
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    Reviewer(who): Reviewer,
     reads: Result<Reads, WebError>,
 ) -> Response {
     let path = "/observations/retract";
-    if let Err(e) = who.require(Role::Reviewer, lang) {
-        return page_error(lang, path, e);
-    }
     let id = match observation_id(&raw_id, lang) {
         Ok(id) => id,
         Err(e) => return page_error(lang, path, e),
@@ -473,14 +470,11 @@ pub async fn retract(
     Path(raw_id): Path<String>,
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    who: SignedIn,
+    Reviewer(who): Reviewer,
     reads: Result<Reads, WebError>,
     CsrfForm(form): CsrfForm<RetractForm>,
 ) -> Response {
     let path = "/observations/retract";
-    if let Err(e) = who.require(Role::Reviewer, lang) {
-        return page_error(lang, path, e);
-    }
     let id = match observation_id(&raw_id, lang) {
         Ok(id) => id,
         Err(e) => return page_error(lang, path, e),

@@ -464,7 +464,11 @@ async fn only_reviewers_retract_and_every_post_needs_its_token() {
     // Nobody signed in: to the sign-in page.
     let anonymous = app.retract_page(warned.id).await;
     assert_eq!(anonymous.status, 303);
-    assert_eq!(anonymous.header("location"), "/sign-in");
+    assert!(
+        anonymous.header("location").starts_with("/sign-in"),
+        "{:?}",
+        anonymous.headers
+    );
 
     // A contributor: 403 on the page and on a post carrying a valid token.
     let mut li = reviewer(&app, "li", Role::Contributor).await;
