@@ -8,14 +8,13 @@
 //! [`crate::storage::Store::retract_observation`]).
 
 use super::app_state::AppState;
-use super::checks::observations::{no_observation, observation_id, observation_view};
-use super::error::{Answer, ApiResult, FileError, HtmlError, PageResult, WebError};
+use super::error::{Answer, ApiResult, FileError, HtmlError, PageResult, WebError, truncate};
 use super::present;
+use super::present::xml_text;
 use super::request::{AsOf, Paging, ReaderLang, chrome};
 use super::session::{CsrfForm, Reviewer, SignedIn, account_chrome};
-use super::timeline::atom::xml_text;
 use crate::domain::{
-    Correction, MAX_REASON_CHARS, ReasonError, Reference, RetractOutcome, Role, retraction_reason,
+    Correction, MAX_REASON_CHARS, ReasonError, Reference, RetractOutcome, retraction_reason,
 };
 use crate::storage::Reads;
 use atom_syndication::{Content, Entry, Feed, Generator, Link, Person, Text};
@@ -392,9 +391,21 @@ struct Typed {
     status: StatusCode,
 }
 
+/// An observation id from the URL: a positive whole number, or a 400 that says so.
+fn observation_id(raw: &str, lang: Lang) -> Result<i64, WebError> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+        WebError::BadRequest(
+            lang.t_args("error-observation-id", &[("value", truncate(raw).into())]),
+        )
+    })
+}
+
+fn no_observation(id: i64, lang: Lang) -> WebError {
+    WebError::NotFound(lang.t_args("error-no-observation", &[("id", id.into())]))
+}
+
 /// The form for observation `id`, as `typed` left it.
 async fn retract_form(
-    state: &AppState,
     reads: &Reads,
     who: &SignedIn,
     lang: Lang,
@@ -408,36 +419,50 @@ async fn retract_form(
     } = typed;
     let path = format!("/observations/{id}/retract");
     let mut chrome = account_chrome(lang, &lang.t("title-retract"), &path);
-    let view =
-        match observation_view(reads, id, &AsOf::today(), &mut chrome, &state.public_url).await {
-            Ok(v) => v,
-            Err(e) => return page_error(lang, &path, e),
-        };
+    let found = async {
+        let o = reads
+            .store()
+            .observation(id)
+            .await?
+            .ok_or_else(|| no_observation(id, lang))?;
+        let r = reads.reference().await?;
+        Ok::<_, WebError>((o, r))
+    };
+    let (o, r) = match found.await {
+        Ok(found) => found,
+        Err(e) => return page_error(lang, &path, e),
+    };
     chrome.title = lang.t_args("retract-heading", &[("id", id.into())]);
-    // The observation page filled in its citation box: not wanted on a form.
-    chrome.cite = None;
-    let already = view.retraction.as_ref().map(|r| {
+    let check = r.check(&o.check_id);
+    let already = o.retracted_at.map(|at| {
         lang.t_args(
             "error-already-retracted",
-            &[("id", id.into()), ("date", r.when.clone().into())],
+            &[("id", id.into()), ("date", lang.datetime(at).into())],
         )
     });
     let open = already.is_none();
+    let q = format!("?lang={}", lang.code());
     let form = RetractView {
+        observation_id: id,
+        check_title: check_title(&r, &o.check_id, lang),
+        check_href: format!("/checks/{}{q}", o.check_id),
+        when: present::when(o.observed_at, &o.precision),
+        approximate: o.is_approximate(),
+        status: present::status_view(check.and_then(|c| r.kind(&c.kind)), &o.status, lang),
+        citation: present::citation(&r, &o, lang),
         csrf: who.csrf.clone(),
-        action: format!("{path}?lang={}", lang.code()),
+        action: format!("{path}{q}"),
         reason,
         message: message.or(already),
         max_reason: MAX_REASON_CHARS,
         open,
     };
     let status = if open { status } else { StatusCode::CONFLICT };
-    private((status, Html(pages::retract_page(&chrome, &view, &form))).into_response())
+    private((status, Html(pages::retract_page(&chrome, &form))).into_response())
 }
 
 pub async fn show_retract(
     Path(raw_id): Path<String>,
-    State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
     Reviewer(who): Reviewer,
     reads: Result<Reads, WebError>,
@@ -456,7 +481,7 @@ pub async fn show_retract(
         message: None,
         status: StatusCode::OK,
     };
-    retract_form(&state, &reads, &who, lang, id, typed).await
+    retract_form(&reads, &who, lang, id, typed).await
 }
 
 #[derive(serde::Deserialize)]
@@ -468,7 +493,6 @@ pub struct RetractForm {
 /// Retracts the observation (reviewers and admins only), then back to its page.
 pub async fn retract(
     Path(raw_id): Path<String>,
-    State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
     Reviewer(who): Reviewer,
     reads: Result<Reads, WebError>,
@@ -498,7 +522,7 @@ pub async fn retract(
                 message: Some(message),
                 status: StatusCode::BAD_REQUEST,
             };
-            return retract_form(&state, &reads, &who, lang, id, typed).await;
+            return retract_form(&reads, &who, lang, id, typed).await;
         }
     };
     let audit = who.actor().entry(
@@ -518,7 +542,7 @@ pub async fn retract(
                 message: None,
                 status: StatusCode::CONFLICT,
             };
-            retract_form(&state, &reads, &who, lang, id, typed).await
+            retract_form(&reads, &who, lang, id, typed).await
         }
         Err(e) => page_error(lang, path, e),
     }

@@ -3,7 +3,7 @@
 
 use crate::components::{citation_view, status_badge, time_view, when_text};
 use crate::layout::render_document_with_feed;
-use crate::model::{Chrome, ObservationView, StatusView};
+use crate::model::{Chrome, CitationView, StatusView};
 use crate::pages::account::csrf_field;
 use leptos::prelude::*;
 
@@ -159,6 +159,14 @@ pub fn corrections_page(chrome: &Chrome, v: &CorrectionsView) -> String {
 /// The retraction form: the observation as it stands, and a reason.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetractView {
+    pub observation_id: i64,
+    pub check_title: String,
+    pub check_href: String,
+    /// When it was observed, as `when` text.
+    pub when: String,
+    pub approximate: bool,
+    pub status: StatusView,
+    pub citation: CitationView,
     pub csrf: String,
     pub action: String,
     /// The reason typed (kept after a refusal).
@@ -169,7 +177,7 @@ pub struct RetractView {
     pub open: bool,
 }
 
-pub fn retract_page(chrome: &Chrome, o: &ObservationView, v: &RetractView) -> String {
+pub fn retract_page(chrome: &Chrome, v: &RetractView) -> String {
     let lang = chrome.lang;
     let message = v
         .message
@@ -190,15 +198,15 @@ pub fn retract_page(chrome: &Chrome, o: &ObservationView, v: &RetractView) -> St
     });
     let body = view! {
         <p class="crumbs">
-            <a href=o.check_href.clone()>{o.check_title.clone()}</a>" › "
-            <a href=format!("/observations/{}?lang={}", o.id, lang.code())>{lang.t_args("observation-crumb", &[("id", o.id.into())])}</a>
+            <a href=v.check_href.clone()>{v.check_title.clone()}</a>" › "
+            <a href=format!("/observations/{}?lang={}", v.observation_id, lang.code())>{lang.t_args("observation-crumb", &[("id", v.observation_id.into())])}</a>
         </p>
-        <h1>{lang.t_args("retract-heading", &[("id", o.id.into())])}</h1>
+        <h1>{lang.t_args("retract-heading", &[("id", v.observation_id.into())])}</h1>
         <dl class="facts">
-            <dt>{lang.t("observation-check")}</dt><dd><a href=o.check_href.clone()>{o.check_title.clone()}</a></dd>
-            <dt>{lang.t("observation-observed")}</dt><dd>{time_view(&o.when, false, false, lang)}</dd>
-            <dt>{lang.t("observation-status")}</dt><dd>{status_badge(&o.status, lang)}</dd>
-            <dt>{lang.t("observation-source")}</dt><dd>{citation_view(&o.citation, lang)}</dd>
+            <dt>{lang.t("observation-check")}</dt><dd><a href=v.check_href.clone()>{v.check_title.clone()}</a></dd>
+            <dt>{lang.t("observation-observed")}</dt><dd>{time_view(&v.when, v.approximate, true, lang)}</dd>
+            <dt>{lang.t("observation-status")}</dt><dd>{status_badge(&v.status, lang)}</dd>
+            <dt>{lang.t("observation-source")}</dt><dd>{citation_view(&v.citation, lang)}</dd>
         </dl>
         <p>{lang.t("retract-intro")}</p>
         {message}

@@ -5,7 +5,7 @@
 //! `/api/v1/checks/{id}/observations`.
 
 mod export;
-pub(crate) mod observations;
+mod observations;
 
 use super::app_state::AppState;
 use super::charts::{KeptUnder, date_line, downloads, reply, split_file, status_label};

@@ -23,7 +23,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// An observation id from the URL: a positive whole number, or a 400 that says so.
-pub(crate) fn observation_id(raw: &str, lang: Lang) -> Result<i64, WebError> {
+fn observation_id(raw: &str, lang: Lang) -> Result<i64, WebError> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
         WebError::BadRequest(
             lang.t_args("error-observation-id", &[("value", truncate(raw).into())]),
@@ -31,7 +31,7 @@ pub(crate) fn observation_id(raw: &str, lang: Lang) -> Result<i64, WebError> {
     })
 }
 
-pub(crate) fn no_observation(id: i64, lang: Lang) -> WebError {
+fn no_observation(id: i64, lang: Lang) -> WebError {
     WebError::NotFound(lang.t_args("error-no-observation", &[("id", id.into())]))
 }
 
@@ -61,8 +61,7 @@ pub async fn show_observation(
     Ok(Html(pages::observation_page(&chrome, &view)))
 }
 
-/// The observation's page data (also what the retraction form shows of it).
-pub(crate) async fn observation_view(
+async fn observation_view(
     reads: &Reads,
     id: i64,
     as_of: &AsOf,

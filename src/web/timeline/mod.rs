@@ -3,7 +3,7 @@
 //! for journalists and programs ([`export`]): `/timeline.csv`, `/timeline.json`,
 //! `/timeline.ndjson` and the Atom feed `/timeline.atom`.
 
-pub(crate) mod atom;
+mod atom;
 pub mod csv;
 pub mod export;
 pub mod filter;
