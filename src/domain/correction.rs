@@ -60,6 +60,8 @@ pub struct RetractionEntry {
     pub status: String,
     pub source_kind: String,
     pub observed_at: DateTime<Utc>,
+    /// How precisely `observed_at` is known (`instant`, `day`, `approximate`).
+    pub precision: String,
     pub retracted_at: DateTime<Utc>,
     pub reason: String,
     pub reviewer: Option<String>,

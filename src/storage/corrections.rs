@@ -26,6 +26,7 @@ macro_rules! corrections_from {
                     status: row.try_get("status")?,
                     source_kind: row.try_get("source_kind")?,
                     observed_at: row.try_get("observed_at")?,
+                    precision: row.try_get("precision")?,
                     retracted_at: row.try_get("retracted_at")?,
                     reason: row.try_get("retraction_reason")?,
                     reviewer: row.try_get("public_name")?,
@@ -54,7 +55,7 @@ corrections_from!(sqlx::postgres::PgRow);
 
 /// Retractions of real observations (simulated data stays apart), newest first.
 const RETRACTIONS: &str = "select o.id, o.check_id, c.kind, c.subject, c.object, o.status,
-        o.source_kind, o.observed_at, o.retracted_at, o.retraction_reason, a.public_name
+        o.source_kind, o.observed_at, o.precision, o.retracted_at, o.retraction_reason, a.public_name
      from observations o
      join checks c on c.id = o.check_id
      left join accounts a on a.id = o.retracted_by

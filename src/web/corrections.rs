@@ -115,7 +115,7 @@ async fn corrections_view(
                 check_href: format!("/checks/{}{q}", x.check_id),
                 status: present::status_view(r.kind(&x.kind), &x.status, lang),
                 source_kind: lang.t_or(&format!("source-kind-{}", x.source_kind), &x.source_kind),
-                observed: present::when(x.observed_at, "instant"),
+                observed: present::when(x.observed_at, &x.precision),
                 reason: present::capped(&x.reason, present::EXCERPT_CAP),
                 reviewer: x.reviewer.clone(),
             })),

@@ -79,14 +79,14 @@ pub fn corrections_page(chrome: &Chrome, v: &CorrectionsView) -> String {
                     view! { <p class="by">{lang.t_args("corrections-by", &[("name", name.into())])}</p> }
                 });
                 view! {
-                    <li class="correction retraction">
+                    <li class="correction retracted-entry">
                         <p class="when">{time_view(when, false, true, lang)}" "
                             <span class="correction-kind">{lang.t("corrections-retraction")}</span></p>
                         <p>
                             <a href=observation_href.clone()>{lang.t_args("corrections-observation", &[("id", (*observation_id).into())])}</a>
                             " · "<a href=check_href.clone()>{check_title.clone()}</a>
                         </p>
-                        <p>{lang.t("corrections-said")}" "<del>{status_badge(status, lang)}</del>" "
+                        <p>{lang.t("corrections-said")}" "<del class="retracted">{status_badge(status, lang)}</del>" "
                             {lang.t_args("corrections-said-when", &[("kind", source_kind.clone().into()), ("when", when_text(observed, false, true, lang).into())])}</p>
                         <p class="retraction"><strong>{lang.t("corrections-reason")}</strong>" "<span class="retraction-reason">{reason.clone()}</span></p>
                         {by}
