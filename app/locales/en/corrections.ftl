@@ -22,9 +22,12 @@ corrections-said-when = ({ $kind }, observed { $when })
 corrections-reason = Reason:
 corrections-by = Retracted by { $name }
 corrections-rules = rules version { $from } → { $to }
-corrections-rederived = { $checked } verdicts re-derived from their kept pages; { $changed } came out differently.
+corrections-rederived = { $checked ->
+    [one] 1 verdict
+   *[other] { $checked } verdicts
+} re-derived from their kept pages; { $changed } came out differently.
 corrections-entry-retraction = Observation { $id } retracted: { $check }
-corrections-entry-method = Method change: { $pack } rules { $from } → { $to }
+corrections-entry-method = Method change: { $pack }, rules version { $from } → { $to }
 retract-heading = Retract observation { $id }
 title-retract = Retract an observation
 retract-intro = A retraction is public and permanent: the observation stays visible, struck through, with your reason, and stops counting everywhere. Give the reason readers will see.
@@ -32,6 +35,9 @@ retract-reason = Reason (shown publicly)
 retract-submit = Retract this observation
 retract-link = Retract this observation
 error-retract-reason-missing = A retraction needs a reason: say why this observation is wrong.
-error-retract-reason-long = The reason is longer than { $max } characters.
+error-retract-reason-long = The reason is longer than { $max ->
+    [one] 1 character
+   *[other] { $max } characters
+}.
 error-already-retracted = Observation { $id } was already retracted on { $date }: nothing was changed.
 dataset-retractions = Observations a reviewer retracted are kept in observations.csv/.json with retracted = yes (true in JSON), retracted_at (UTC) and retraction_reason; they count nowhere (states, changes, charts). The corrections log at /corrections lists them.
