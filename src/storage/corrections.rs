@@ -11,7 +11,7 @@ use crate::domain::{
     Correction, MethodChangeEntry, NewAuditEntry, RetractOutcome, RetractionEntry,
 };
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, Row};
+use sqlx::{FromRow, Row, SqlSafeStr};
 
 macro_rules! corrections_from {
     ($row:ty) => {
@@ -63,11 +63,26 @@ const RETRACTIONS: &str = "select o.id, o.check_id, c.kind, c.subject, c.object,
      order by o.retracted_at desc, o.id desc
      limit $1";
 
-const METHOD_CHANGES: &str =
-    "select id, pack_id, from_version, to_version, happened_at, checked, changed
-     from method_changes
-     order by happened_at desc, id desc
-     limit $1";
+/// Method changes, newest first, leaving out the packs numbered `$2`… (`hidden` of them).
+fn method_changes_sql(hidden: usize) -> String {
+    format!(
+        "select id, pack_id, from_version, to_version, happened_at, checked, changed
+         from method_changes {}
+         order by happened_at desc, id desc
+         limit $1",
+        not_these_packs(hidden, 2)
+    )
+}
+
+/// `where pack_id not in ($first, …)` for `hidden` packs; nothing when there are none.
+/// Only numbered placeholders are formatted into the text; the ids are bound.
+fn not_these_packs(hidden: usize, first: usize) -> String {
+    if hidden == 0 {
+        return String::new();
+    }
+    let placeholders: Vec<String> = (0..hidden).map(|i| format!("${}", i + first)).collect();
+    format!("where pack_id not in ({})", placeholders.join(", "))
+}
 
 impl Store {
     /// Retracts observation `id` with `reason` (already checked by
@@ -125,11 +140,13 @@ impl Store {
     }
 
     /// One page of the corrections log, newest first: retractions of real observations
-    /// and method changes, merged; with how many there are in all.
+    /// and method changes (except those of `simulated_packs`: simulated data stays apart),
+    /// merged; with how many there are in all.
     pub async fn corrections(
         &self,
         limit: i64,
         offset: i64,
+        simulated_packs: &[&str],
     ) -> Result<(Vec<Correction>, i64), StorageError> {
         let wanted = limit.saturating_add(offset).max(0);
         let (retractions, methods, total) = on_pool!(self, pool => {
@@ -137,17 +154,24 @@ impl Store {
                 .bind(wanted)
                 .fetch_all(pool)
                 .await?;
-            let methods = sqlx::query_as::<_, MethodChangeEntry>(METHOD_CHANGES)
-                .bind(wanted)
-                .fetch_all(pool)
-                .await?;
-            let total: i64 = sqlx::query_scalar(
+            let sql = method_changes_sql(simulated_packs.len());
+            let mut q = sqlx::query_as::<_, MethodChangeEntry>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(wanted);
+            for pack in simulated_packs {
+                q = q.bind(*pack);
+            }
+            let methods = q.fetch_all(pool).await?;
+            let count = format!(
                 "select (select count(*) from observations
                          where retracted_at is not null and source_kind <> 'simulated')
-                      + (select count(*) from method_changes)",
-            )
-            .fetch_one(pool)
-            .await?;
+                      + (select count(*) from method_changes {})",
+                not_these_packs(simulated_packs.len(), 1)
+            );
+            let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count).into_sql_str());
+            for pack in simulated_packs {
+                q = q.bind(*pack);
+            }
+            let total: i64 = q.fetch_one(pool).await?;
             (retractions, methods, total)
         });
         let mut all: Vec<Correction> = retractions

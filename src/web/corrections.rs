@@ -51,11 +51,22 @@ pub fn session_routes() -> Router<AppState> {
     )
 }
 
-/// One page of the log, and how many pages there are.
-async fn page_of(reads: &Reads, page: usize) -> Result<(Vec<Correction>, i64, usize), WebError> {
+/// One page of the log, and how many pages there are. Method changes of the simulator's
+/// packs are left out: simulated data stays apart.
+async fn page_of(
+    state: &AppState,
+    reads: &Reads,
+    page: usize,
+) -> Result<(Vec<Correction>, i64, usize), WebError> {
     let limit = CORRECTIONS_PAGE as i64;
     let offset = (page.saturating_sub(1) * CORRECTIONS_PAGE) as i64;
-    let (entries, total) = reads.store().corrections(limit, offset).await?;
+    let simulated: Vec<&str> = state
+        .packs
+        .iter()
+        .filter(|p| p.simulated)
+        .map(|p| p.id.as_str())
+        .collect();
+    let (entries, total) = reads.store().corrections(limit, offset, &simulated).await?;
     let pages = (usize::try_from(total).unwrap_or(0)).div_ceil(CORRECTIONS_PAGE);
     Ok((entries, total, pages))
 }
@@ -68,6 +79,7 @@ fn check_title(r: &Reference, check_id: &str, lang: Lang) -> String {
 }
 
 pub async fn show_corrections(
+    State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
     reads: Result<Reads, WebError>,
     paging: Result<Paging, WebError>,
@@ -84,18 +96,19 @@ pub async fn show_corrections(
     );
     let reads = reads.or_page(&chrome)?;
     let page = paging.or_page(&chrome)?.page;
-    let view = corrections_view(&reads, page, lang)
+    let view = corrections_view(&state, &reads, page, lang)
         .await
         .or_page(&chrome)?;
     Ok(Html(pages::corrections_page(&chrome, &view)))
 }
 
 async fn corrections_view(
+    state: &AppState,
     reads: &Reads,
     page: usize,
     lang: Lang,
 ) -> Result<CorrectionsView, WebError> {
-    let (entries, total, pages) = page_of(reads, page).await?;
+    let (entries, total, pages) = page_of(state, reads, page).await?;
     if page > 1 && page > pages {
         return Err(WebError::NotFound(lang.t_args(
             "error-check-page",
@@ -185,7 +198,7 @@ pub async fn list_corrections(
     reads: Reads,
     paging: Paging,
 ) -> ApiResult {
-    let (entries, total, pages) = page_of(&reads, paging.page).await?;
+    let (entries, total, pages) = page_of(&state, &reads, paging.page).await?;
     let base = state.public_url.trim_end_matches('/');
     let entries = entries
         .into_iter()
@@ -241,7 +254,7 @@ pub async fn get_corrections_atom(
 }
 
 async fn corrections_feed(state: &AppState, reads: &Reads, lang: Lang) -> Result<String, WebError> {
-    let (entries, _, _) = page_of(reads, 1).await?;
+    let (entries, _, _) = page_of(state, reads, 1).await?;
     let r = reads.reference().await?;
     let base = state.public_url.trim_end_matches('/');
     let host = url::Url::parse(base)
