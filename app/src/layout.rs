@@ -74,6 +74,10 @@ pub fn render_document_with_alternate(
                             {lang.t("dataset-link")}
                         </a>
                         " · "
+                        <a class="corrections-link" href=format!("/corrections?lang={}", lang.code())>
+                            {lang.t("corrections-link")}
+                        </a>
+                        " · "
                         <a class="sign-in-link" href=format!("/sign-in?lang={}", lang.code())>
                             {lang.t("footer-sign-in")}
                         </a>

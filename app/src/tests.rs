@@ -201,6 +201,7 @@ fn observation(evidence: Option<EvidenceView>, simulated: bool) -> ObservationVi
         evidence,
         snapshot_href: Some("/observations/42/snapshot".into()),
         snapshot_sha: Some("ab12".into()),
+        retraction: None,
     }
 }
 
@@ -393,6 +394,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
                 rule: Some("<i>rule</i>".into()),
                 superseded: false,
             }),
+            retraction: None,
         }],
         ladder: Vec::new(),
         page: 2,

@@ -4,6 +4,7 @@
 //! about ([`records`]). It imports nothing else from Hutong.
 
 pub mod account;
+pub mod correction;
 pub mod evidence;
 pub mod records;
 pub mod reference;
@@ -11,6 +12,10 @@ pub mod submission;
 
 pub use account::{
     Account, ApiToken, AuditEntry, NewAccount, NewAuditEntry, Role, TOKEN_SCOPE_SUBMIT,
+};
+pub use correction::{
+    Correction, MAX_REASON_CHARS, MethodChangeEntry, ReasonError, RetractOutcome, RetractionEntry,
+    retraction_reason,
 };
 pub use evidence::Evidence;
 pub use records::*;

@@ -31,6 +31,7 @@ const LEVELS: &[(&str, u8)] = &[
     ("compare", 4),
     ("accounts", 4),
     ("contribute", 4),
+    ("corrections", 4),
     ("dataset", 4),
     ("admin", 4),
     ("tokens", 4),

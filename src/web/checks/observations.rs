@@ -137,6 +137,7 @@ async fn observation_view(
         evidence: o.evidence.as_ref().map(present::evidence_view),
         snapshot_href,
         snapshot_sha: o.snapshot.as_deref().map(|s| present::capped(s, 64)),
+        retraction: present::retraction(&o),
     })
 }
 
