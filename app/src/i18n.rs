@@ -117,6 +117,16 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         "accounts.ftl",
         include_str!("../locales/zh-CN/accounts.ftl"),
     ),
+    (
+        Lang::En,
+        "review.ftl",
+        include_str!("../locales/en/review.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "review.ftl",
+        include_str!("../locales/zh-CN/review.ftl"),
+    ),
     (Lang::En, "data.ftl", include_str!("../locales/en/data.ftl")),
     (
         Lang::ZhCn,

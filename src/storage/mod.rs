@@ -17,6 +17,7 @@ pub mod memo;
 mod probes;
 mod records;
 mod requirements;
+mod review;
 mod sessions;
 mod sqlite_read;
 mod storable;
@@ -28,6 +29,7 @@ pub use catalog_load::LoadReport;
 pub use ledger::{FinishedRun, MissReason, MissedSlotsRecord, PendingCounts};
 pub use memo::{Memo, Reads};
 pub use probes::*;
+pub use review::Reviewed;
 pub use sessions::{ACCOUNT_KEY as SESSION_ACCOUNT_KEY, StoredSessions};
 pub use sqlite_read::{OpenTimeline, SqliteTimeline};
 pub use storable::{storable_json, storable_text};
@@ -1086,6 +1088,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "submissions",
         include_str!("../../migrations/sqlite/0007_submissions.sql"),
     ),
+    (
+        8,
+        "review",
+        include_str!("../../migrations/sqlite/0008_review.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1122,6 +1129,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "submissions",
         include_str!("../../migrations/postgres/0007_submissions.sql"),
+    ),
+    (
+        8,
+        "review",
+        include_str!("../../migrations/postgres/0008_review.sql"),
     ),
 ];
 

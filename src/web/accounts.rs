@@ -202,6 +202,12 @@ fn links_for(role: Role, lang: Lang) -> Vec<(String, String)> {
             lang.t("account-link-mine"),
         ));
     }
+    if role.allows(Role::Reviewer) {
+        links.push((
+            format!("/review?lang={}", lang.code()),
+            lang.t("account-link-review"),
+        ));
+    }
     links
 }
 

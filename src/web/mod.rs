@@ -41,6 +41,7 @@ pub mod present;
 pub mod probes;
 pub mod request;
 pub mod requirements;
+pub mod review;
 pub mod session;
 pub mod sources;
 pub mod timeline;
@@ -104,8 +105,10 @@ pub fn router(state: AppState) -> Router {
         .merge(
             accounts::routes()
                 .merge(contribute::routes())
+                .merge(review::routes())
                 .layer(session::layer(&state)),
         )
+        .merge(review::public_routes())
         .merge(dataset::routes())
         .fallback(page_not_found)
         .layer(axum::middleware::from_fn(request::negotiate));

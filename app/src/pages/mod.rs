@@ -11,6 +11,7 @@ mod overview;
 mod platform;
 mod probes;
 pub mod requirements;
+pub mod review;
 mod source;
 mod sources;
 mod timeline;

@@ -188,9 +188,8 @@ async fn check_view(
                 .get(&o.id)
                 .map(|from| from.map(|s| present::status_view(Some(kind), s, lang))),
             after_at: o.observed_at > as_of.instant,
-            observation_href: o
-                .pack_id
-                .is_some()
+            // Probe verdicts and hand tests have their evidence on their own page.
+            observation_href: (o.pack_id.is_some() || o.source_kind == "manual")
                 .then(|| format!("/observations/{}{query}", o.id)),
             probe: present::probe_note(o),
         })
