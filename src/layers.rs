@@ -18,7 +18,7 @@ pub const LAYERS: &[&[&str]] = &[
     &["catalog", "charts", "compliance", "state", "screenshots"],
     &["storage"],
     &["probes", "accounts"],
-    &["simulator", "scheduler"],
+    &["simulator", "scheduler", "contributions"],
     &["web", "connections"],
     &["serve"],
     &["probe_cli", "bench"],

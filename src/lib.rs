@@ -13,6 +13,7 @@ pub mod cli;
 pub mod compliance;
 pub mod config;
 pub mod connections;
+pub mod contributions;
 pub mod domain;
 pub mod output;
 pub mod probe_cli;

@@ -12,30 +12,27 @@ use super::error::{HtmlError, WebError, truncate};
 use super::present::{check_title, name};
 use super::request::ReaderLang;
 use super::session::{self, Contributor, SignedIn, account_chrome};
-use crate::domain::{Check, NewSubmission, Reference, Role, Submission};
+use crate::contributions::{
+    self, ContributionError, Field, HandTest, MAX_SCREENSHOTS, Problem, UploadedFile,
+};
+use crate::domain::{Check, Reference, Role, Submission};
 use crate::screenshots::{self, ScreenshotError};
-use crate::storage::{NewScreenshot, NewSnapshot, Reads};
+use crate::storage::Reads;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chrono::{NaiveDateTime, Utc};
+use chrono::Utc;
 use hutong_app::i18n::Lang;
 use hutong_app::pages::{
     self, CheckChoice, ContributeSearchView, MySubmission, SubmissionValues, SubmitView,
 };
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Screenshots per submission.
-pub const MAX_SCREENSHOTS: usize = 5;
 /// A whole upload: five screenshots at their cap, and the form's text.
-const UPLOAD_LIMIT: usize = MAX_SCREENSHOTS * screenshots::MAX_BYTES + 256 * 1024;
-/// Longest text fields.
-const MAX_SHORT: usize = 200;
-const MAX_LONG: usize = 5_000;
+pub const UPLOAD_LIMIT: usize = MAX_SCREENSHOTS * screenshots::MAX_BYTES + 256 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -272,71 +269,47 @@ fn field(upload: &Upload, name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Checks the text fields; what was wrong, in the reader's words.
-fn check_fields(
-    values: &SubmissionValues,
-    ladder: &[(String, String)],
-    lang: Lang,
-) -> (Vec<String>, Option<chrono::DateTime<Utc>>) {
-    let mut errors = Vec::new();
-    let observed = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(&values.observed_at, f).ok())
-        .map(|local| crate::time::local_to_utc(local, crate::time::SHANGHAI))
-        .filter(|at| {
-            *at <= Utc::now() + chrono::Duration::minutes(5)
-                && at.date_naive()
-                    >= chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default()
-        });
-    if observed.is_none() {
-        errors.push(lang.t("error-observed-at"));
+/// The hand test as the form sent it.
+fn hand_test(upload: &Upload) -> HandTest {
+    HandTest {
+        observed_at: field(upload, "observed_at"),
+        status: field(upload, "status"),
+        device: field(upload, "device"),
+        os: field(upload, "os"),
+        app: field(upload, "app"),
+        app_version: field(upload, "app_version"),
+        network: field(upload, "network"),
+        network_region: field(upload, "network_region"),
+        account_region: field(upload, "account_region"),
+        steps: field(upload, "steps"),
+        seen: field(upload, "seen"),
     }
-    if !ladder.iter().any(|(id, _)| *id == values.status) {
-        errors.push(lang.t("error-status-off-ladder"));
-    }
-    let fields: [(&str, &str, bool, usize); 9] = [
-        ("contribute-device", &values.device, true, MAX_SHORT),
-        ("contribute-os", &values.os, true, MAX_SHORT),
-        ("contribute-app", &values.app, true, MAX_SHORT),
-        (
-            "contribute-app-version",
-            &values.app_version,
-            false,
-            MAX_SHORT,
-        ),
-        ("contribute-network", &values.network, false, MAX_SHORT),
-        (
-            "contribute-network-region",
-            &values.network_region,
-            false,
-            MAX_SHORT,
-        ),
-        (
-            "contribute-account-region",
-            &values.account_region,
-            false,
-            MAX_SHORT,
-        ),
-        ("contribute-steps", &values.steps, true, MAX_LONG),
-        ("contribute-seen", &values.seen, true, MAX_LONG),
-    ];
-    for (label, value, required, max) in fields {
-        let label = lang.t(label);
-        if required && value.is_empty() {
-            errors.push(lang.t_args("error-field-required", &[("field", label.into())]));
-        } else if value.chars().count() > max {
-            errors.push(lang.t_args(
-                "error-field-too-long",
-                &[("field", label.into()), ("max", (max as i64).into())],
-            ));
-        }
-    }
-    (errors, observed)
 }
 
-/// A screenshot's refusal in the reader's words, naming the file.
-fn refusal(file: &str, e: &ScreenshotError, lang: Lang) -> String {
-    let reason = match e {
+fn form_values(t: HandTest) -> SubmissionValues {
+    SubmissionValues {
+        observed_at: t.observed_at,
+        status: t.status,
+        device: t.device,
+        os: t.os,
+        app: t.app,
+        app_version: t.app_version,
+        network: t.network,
+        network_region: t.network_region,
+        account_region: t.account_region,
+        steps: t.steps,
+        seen: t.seen,
+    }
+}
+
+/// The label of a field on the form, in the reader's words.
+fn field_label(f: Field, lang: Lang) -> String {
+    lang.t(&format!("contribute-{}", f.name().replace('_', "-")))
+}
+
+/// A screenshot's refusal reason in the reader's words.
+pub fn screenshot_reason(e: &ScreenshotError, lang: Lang) -> String {
+    match e {
         ScreenshotError::Empty => lang.t("screenshot-empty"),
         ScreenshotError::TooLarge => lang.t("screenshot-too-large"),
         ScreenshotError::NotAnImage => lang.t("screenshot-not-image"),
@@ -348,25 +321,52 @@ fn refusal(file: &str, e: &ScreenshotError, lang: Lang) -> String {
             ],
         ),
         ScreenshotError::Damaged => lang.t("screenshot-damaged"),
-    };
-    lang.t_args(
-        "error-screenshot",
-        &[("file", truncate(file).into()), ("reason", reason.into())],
-    )
+    }
 }
 
-fn as_snapshot(png: &[u8]) -> Result<NewSnapshot, WebError> {
-    let sha256: String = Sha256::digest(png)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok(NewSnapshot {
-        sha256,
-        size: png.len() as i64,
-        content_type: Some("image/png".into()),
-        compressed: zstd::encode_all(png, 3)
-            .map_err(|e| WebError::Internal(format!("compressing a screenshot: {e}")))?,
-    })
+/// What was wrong with a submission, in the reader's words (a file by its name).
+pub fn problem_message(p: &Problem, lang: Lang) -> String {
+    match p {
+        Problem::ObservedAt => lang.t("error-observed-at"),
+        Problem::StatusOffLadder(_) => lang.t("error-status-off-ladder"),
+        Problem::Required(f) => lang.t_args(
+            "error-field-required",
+            &[("field", field_label(*f, lang).into())],
+        ),
+        Problem::TooLong(f) => lang.t_args(
+            "error-field-too-long",
+            &[
+                ("field", field_label(*f, lang).into()),
+                ("max", (f.max_chars() as i64).into()),
+            ],
+        ),
+        Problem::ScreenshotCount(_) => lang.t("error-screenshot-count"),
+        Problem::Screenshot { file, error } => lang.t_args(
+            "error-screenshot",
+            &[
+                ("file", truncate(file).into()),
+                ("reason", screenshot_reason(error, lang).into()),
+            ],
+        ),
+    }
+}
+
+/// A submission not stored, as the web's error (problems joined, in the reader's words).
+pub fn contribution_error(e: ContributionError, lang: Lang) -> WebError {
+    match e {
+        ContributionError::Refused(problems) => WebError::BadRequest(
+            problems
+                .iter()
+                .map(|p| problem_message(p, lang))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        ContributionError::NoSuchCheck(id) => {
+            WebError::NotFound(lang.t_args("error-no-check-id", &[("id", truncate(&id).into())]))
+        }
+        ContributionError::Internal(detail) => WebError::Internal(detail),
+        ContributionError::Storage(e) => WebError::Storage(e),
+    }
 }
 
 pub async fn submit(
@@ -402,105 +402,35 @@ pub async fn submit(
         Ok(found) => found,
         Err(e) => return page_error(lang, &path, e),
     };
-    let values = SubmissionValues {
-        observed_at: field(&upload, "observed_at"),
-        status: field(&upload, "status"),
-        device: field(&upload, "device"),
-        os: field(&upload, "os"),
-        app: field(&upload, "app"),
-        app_version: field(&upload, "app_version"),
-        network: field(&upload, "network"),
-        network_region: field(&upload, "network_region"),
-        account_region: field(&upload, "account_region"),
-        steps: field(&upload, "steps"),
-        seen: field(&upload, "seen"),
-    };
-    let (mut errors, observed) = check_fields(&values, &ladder(&r, &c, lang), lang);
-    if upload.files.is_empty() || upload.files.len() > MAX_SCREENSHOTS {
-        errors.push(lang.t("error-screenshot-count"));
-    }
-    // Decoding is CPU work: off the async runtime.
-    let files = upload.files;
-    let sanitised = tokio::task::spawn_blocking(move || {
-        files
-            .into_iter()
-            .map(|(name, bytes)| {
-                let result = screenshots::sanitise(&bytes);
-                (name, result)
-            })
-            .collect::<Vec<_>>()
-    })
-    .await;
-    let sanitised = match sanitised {
-        Ok(s) => s,
-        Err(e) => return page_error(lang, &path, WebError::Internal(format!("screenshots: {e}"))),
-    };
-    let mut shots = Vec::new();
-    for (n, (file, result)) in sanitised.into_iter().enumerate() {
-        let shown = if file.is_empty() {
-            format!("#{}", n + 1)
-        } else {
-            file.clone()
-        };
-        match result {
-            Ok(s) => shots.push((file, s)),
-            Err(e) => errors.push(refusal(&shown, &e, lang)),
+    let test = hand_test(&upload);
+    let files = upload
+        .files
+        .into_iter()
+        .map(|(name, bytes)| UploadedFile { name, bytes })
+        .collect();
+    let checked = match contributions::check(&r, &c.id, who.account.id, test.clone(), files).await {
+        Ok(checked) => checked,
+        Err(ContributionError::Refused(problems)) => {
+            let errors = problems.iter().map(|p| problem_message(p, lang)).collect();
+            return form_page(
+                lang,
+                StatusCode::BAD_REQUEST,
+                &r,
+                &c,
+                &who.csrf,
+                form_values(test),
+                errors,
+            );
         }
-    }
-    let Some(observed_at) = observed.filter(|_| errors.is_empty()) else {
-        return form_page(
-            lang,
-            StatusCode::BAD_REQUEST,
-            &r,
-            &c,
-            &who.csrf,
-            values,
-            errors,
-        );
+        Err(e) => return page_error(lang, &path, contribution_error(e, lang)),
     };
-    let mut stored = Vec::with_capacity(shots.len());
-    for (file_name, s) in &shots {
-        let (image, thumbnail) = match (as_snapshot(&s.png), as_snapshot(&s.thumbnail)) {
-            (Ok(i), Ok(t)) => (i, t),
-            (Err(e), _) | (_, Err(e)) => return page_error(lang, &path, e),
-        };
-        stored.push(NewScreenshot {
-            file_name: file_name.clone(),
-            image,
-            thumbnail,
-            width: i64::from(s.width),
-            height: i64::from(s.height),
-        });
-    }
-    let new = NewSubmission {
-        account_id: who.account.id,
-        check_id: c.id.clone(),
-        observed_at,
-        status: values.status.clone(),
-        vantage: crate::domain::HandVantage {
-            device: values.device,
-            os: values.os,
-            app: values.app,
-            app_version: values.app_version,
-            network: values.network,
-            network_region: values.network_region,
-            account_region: values.account_region,
-        },
-        steps: values.steps,
-        seen: values.seen,
-    };
-    let audit = who.actor().entry(
-        "submission-created",
-        None,
-        Some(format!("check {}, {} screenshots", c.id, stored.len())),
-    );
-    match state.store.insert_submission(&new, &stored, &audit).await {
+    match contributions::store(&state.store, &checked, &who.actor()).await {
         Ok(id) => Redirect::to(&format!(
             "/contribute/mine?submitted={id}&lang={}",
             lang.code()
         ))
         .into_response(),
-        Err(e) => page_error(lang, &path, e),
+        Err(e) => page_error(lang, &path, contribution_error(e, lang)),
     }
 }
 
