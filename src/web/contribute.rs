@@ -123,7 +123,7 @@ pub async fn show_search(
 }
 
 /// The check's ladder as (id, label in `lang`).
-fn ladder(r: &Reference, check: &Check, lang: Lang) -> Vec<(String, String)> {
+pub(super) fn ladder(r: &Reference, check: &Check, lang: Lang) -> Vec<(String, String)> {
     r.kind(&check.kind)
         .map(|k| {
             k.statuses
@@ -191,6 +191,7 @@ fn form_page(
         statuses: ladder(r, check, lang),
         values,
         errors,
+        answer: None,
     };
     private((status, Html(pages::submit_page(&chrome, &view))).into_response())
 }
@@ -214,12 +215,12 @@ pub async fn show_form(
 }
 
 /// What the multipart form held: its text fields and its files (name, bytes).
-struct Upload {
-    fields: HashMap<String, String>,
-    files: Vec<(String, Vec<u8>)>,
+pub(super) struct Upload {
+    pub(super) fields: HashMap<String, String>,
+    pub(super) files: Vec<(String, Vec<u8>)>,
 }
 
-async fn read_upload(mut multipart: Multipart, lang: Lang) -> Result<Upload, WebError> {
+pub(super) async fn read_upload(mut multipart: Multipart, lang: Lang) -> Result<Upload, WebError> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             WebError::BadRequest(lang.t("error-upload-too-large"))
@@ -261,7 +262,7 @@ async fn read_upload(mut multipart: Multipart, lang: Lang) -> Result<Upload, Web
     Ok(upload)
 }
 
-fn field(upload: &Upload, name: &str) -> String {
+pub(super) fn field(upload: &Upload, name: &str) -> String {
     upload
         .fields
         .get(name)
@@ -270,7 +271,7 @@ fn field(upload: &Upload, name: &str) -> String {
 }
 
 /// The hand test as the form sent it.
-fn hand_test(upload: &Upload) -> HandTest {
+pub(super) fn hand_test(upload: &Upload) -> HandTest {
     HandTest {
         observed_at: field(upload, "observed_at"),
         status: field(upload, "status"),
@@ -286,7 +287,7 @@ fn hand_test(upload: &Upload) -> HandTest {
     }
 }
 
-fn form_values(t: HandTest) -> SubmissionValues {
+pub(super) fn form_values(t: HandTest) -> SubmissionValues {
     SubmissionValues {
         observed_at: t.observed_at,
         status: t.status,
@@ -437,6 +438,7 @@ pub async fn submit(
 #[derive(serde::Deserialize, Default)]
 pub struct MineQuery {
     submitted: Option<i64>,
+    answered: Option<i64>,
 }
 
 pub async fn show_mine(
@@ -462,7 +464,13 @@ pub async fn show_mine(
     let notice = query
         .submitted
         .filter(|id| mine.iter().any(|s| s.id == *id))
-        .map(|id| lang.t_args("contribute-submitted", &[("id", id.into())]));
+        .map(|id| lang.t_args("contribute-submitted", &[("id", id.into())]))
+        .or_else(|| {
+            query
+                .answered
+                .filter(|id| mine.iter().any(|s| s.id == *id))
+                .map(|id| lang.t_args("contribute-answered", &[("id", id.into())]))
+        });
     let chrome = account_chrome(lang, &lang.t("title-my-submissions"), path);
     private(Html(pages::my_submissions_page(&chrome, &items, notice)).into_response())
 }
@@ -498,6 +506,8 @@ fn my_item(r: &Reference, s: &Submission, lang: Lang) -> MySubmission {
         observation_href: s
             .observation_id
             .map(|o| format!("/observations/{o}?lang={}", lang.code())),
+        answer_href: (s.state == crate::domain::SubmissionState::Returned)
+            .then(|| format!("/contribute/mine/{}/answer?lang={}", s.id, lang.code())),
     }
 }
 

@@ -13,7 +13,7 @@ use super::app_state::AppState;
 use super::error::{HtmlError, WebError, truncate};
 use super::present;
 use super::request::{AsOf, ReaderLang};
-use super::session::{CsrfForm, Reviewer, account_chrome};
+use super::session::{self, Contributor, CsrfForm, Reviewer, account_chrome};
 use crate::domain::{
     Decision, Reference, ReviewRefused, Submission, SubmissionState, ThreadEntry, ThreadKind,
 };
@@ -42,6 +42,14 @@ pub fn routes() -> Router<AppState> {
         .route("/review/{id}/approve", post(approve))
         .route("/review/{id}/reject", post(reject))
         .route("/review/{id}/send-back", post(send_back))
+        .route(
+            "/contribute/mine/{id}/answer",
+            get(show_answer)
+                .post(answer)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    super::contribute::UPLOAD_LIMIT,
+                )),
+        )
 }
 
 /// Public files: a published hand test's screenshots (no session, no cookie).
@@ -621,4 +629,240 @@ pub async fn hand_test_view(
         steps: s.steps.clone(),
         screenshots: screenshot_links(&s, &format!("/observations/{id}"), lang),
     }))
+}
+
+// ---- The contributor's answer to a send-back ------------------------------------------
+
+/// The contributor's own sent-back submission (else 404: nobody else's is shown).
+async fn own_returned(
+    state: &AppState,
+    who: &Contributor,
+    raw_id: &str,
+    lang: Lang,
+) -> Result<Submission, WebError> {
+    let id: i64 = raw_id.parse().map_err(|_| no_submission(raw_id, lang))?;
+    state
+        .store
+        .submission(id)
+        .await?
+        .filter(|s| s.account_id == who.account.id && s.state == SubmissionState::Returned)
+        .ok_or_else(|| no_submission(raw_id, lang))
+}
+
+/// The answer form: the thread, the answer, the submission's fields as they are (or as
+/// typed), its screenshots kept.
+#[allow(clippy::too_many_arguments)]
+async fn answer_page(
+    state: &AppState,
+    who: &Contributor,
+    s: &Submission,
+    r: &Reference,
+    lang: Lang,
+    status: StatusCode,
+    values: hutong_app::pages::SubmissionValues,
+    answer: String,
+    errors: Vec<String>,
+) -> Response {
+    let path = format!("/contribute/mine/{}/answer", s.id);
+    let thread = match state.store.submission_thread(s.id).await {
+        Ok(t) => t,
+        Err(e) => return page_error(lang, &path, e),
+    };
+    let Some(c) = r.check(&s.check_id) else {
+        return page_error(lang, &path, no_submission(&s.id.to_string(), lang));
+    };
+    let view = hutong_app::pages::SubmitView {
+        csrf: who.csrf.clone(),
+        action: format!("{path}?lang={}", lang.code()),
+        check_title: present::check_title(r, c, lang),
+        statuses: super::contribute::ladder(r, c, lang),
+        values,
+        errors,
+        answer: Some(hutong_app::pages::AnswerPart {
+            thread: thread_items(&thread, lang),
+            answer,
+            kept: screenshot_links(s, &format!("/submissions/{}", s.id), lang),
+        }),
+    };
+    let chrome = account_chrome(lang, &lang.t("title-my-submissions"), &path);
+    private((status, Html(hutong_app::pages::submit_page(&chrome, &view))).into_response())
+}
+
+/// A stored submission's fields as the form shows them (Beijing time).
+fn stored_values(s: &Submission) -> hutong_app::pages::SubmissionValues {
+    let v = &s.vantage;
+    hutong_app::pages::SubmissionValues {
+        observed_at: s
+            .observed_at
+            .with_timezone(&crate::time::SHANGHAI)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string(),
+        status: s.status.clone(),
+        device: v.device.clone(),
+        os: v.os.clone(),
+        app: v.app.clone(),
+        app_version: v.app_version.clone(),
+        network: v.network.clone(),
+        network_region: v.network_region.clone(),
+        account_region: v.account_region.clone(),
+        steps: s.steps.clone(),
+        seen: s.seen.clone(),
+    }
+}
+
+pub async fn show_answer(
+    State(state): State<AppState>,
+    ReaderLang(lang): ReaderLang,
+    who: Contributor,
+    Path(raw_id): Path<String>,
+    reads: Result<Reads, WebError>,
+) -> Response {
+    let path = format!("/contribute/mine/{}/answer", truncate(&raw_id));
+    let found = async {
+        let s = own_returned(&state, &who, &raw_id, lang).await?;
+        let r = reads?.reference().await?;
+        Ok::<_, WebError>((s, r))
+    }
+    .await;
+    match found {
+        Ok((s, r)) => {
+            let values = stored_values(&s);
+            answer_page(
+                &state,
+                &who,
+                &s,
+                &r,
+                lang,
+                StatusCode::OK,
+                values,
+                String::new(),
+                Vec::new(),
+            )
+            .await
+        }
+        Err(e) => page_error(lang, &path, e),
+    }
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    ReaderLang(lang): ReaderLang,
+    who: Contributor,
+    Path(raw_id): Path<String>,
+    reads: Result<Reads, WebError>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    use super::contribute::{field, form_values, hand_test, problem_message, read_upload};
+    use crate::contributions::{self, ContributionError, UploadedFile};
+    let path = format!("/contribute/mine/{}/answer", truncate(&raw_id));
+    let multipart = match multipart {
+        Ok(m) => m,
+        Err(e) => {
+            return page_error(
+                lang,
+                &path,
+                WebError::BadRequest(lang.t_args(
+                    "error-upload-unreadable",
+                    &[("reason", truncate(&e.body_text()).into())],
+                )),
+            );
+        }
+    };
+    let upload = match read_upload(multipart, lang).await {
+        Ok(u) => u,
+        Err(e) => return page_error(lang, &path, e),
+    };
+    if !session::csrf_matches(&who.session, &field(&upload, "csrf")).await {
+        return page_error(lang, &path, WebError::Forbidden(lang.t("error-csrf")));
+    }
+    let found = async {
+        let s = own_returned(&state, &who, &raw_id, lang).await?;
+        let r = reads?.reference().await?;
+        Ok::<_, WebError>((s, r))
+    }
+    .await;
+    let (s, r) = match found {
+        Ok(x) => x,
+        Err(e) => return page_error(lang, &path, e),
+    };
+    let answer_text = field(&upload, "answer");
+    let test = hand_test(&upload);
+    let files: Vec<UploadedFile> = upload
+        .files
+        .into_iter()
+        .map(|(name, bytes)| UploadedFile { name, bytes })
+        .collect();
+    let mut errors = Vec::new();
+    if let Some(problem) = note_problem(&answer_text, "contribute-answer", lang) {
+        errors.push(problem);
+    }
+    let checked =
+        contributions::check_correction(&r, &s.check_id, who.account.id, test.clone(), files).await;
+    let checked = match checked {
+        Ok(c) if errors.is_empty() => c,
+        Ok(_) => {
+            return answer_page(
+                &state,
+                &who,
+                &s,
+                &r,
+                lang,
+                StatusCode::BAD_REQUEST,
+                form_values(test),
+                answer_text,
+                errors,
+            )
+            .await;
+        }
+        Err(ContributionError::Refused(problems)) => {
+            errors.extend(problems.iter().map(|p| problem_message(p, lang)));
+            return answer_page(
+                &state,
+                &who,
+                &s,
+                &r,
+                lang,
+                StatusCode::BAD_REQUEST,
+                form_values(test),
+                answer_text,
+                errors,
+            )
+            .await;
+        }
+        Err(e) => {
+            return page_error(lang, &path, super::contribute::contribution_error(e, lang));
+        }
+    };
+    let (corrected, screenshots) = checked;
+    let audit = who.actor().entry(
+        "submission-answered",
+        None,
+        Some(match &screenshots {
+            Some(shots) => format!("{} new screenshots", shots.len()),
+            None => "screenshots kept".into(),
+        }),
+    );
+    let answered = state
+        .store
+        .answer_submission(
+            s.id,
+            who.account.id,
+            &crate::domain::Answer {
+                answer: answer_text,
+                corrected,
+            },
+            screenshots.as_deref(),
+            &audit,
+        )
+        .await;
+    match answered {
+        Ok(Ok(())) => Redirect::to(&format!(
+            "/contribute/mine?answered={}&lang={}",
+            s.id,
+            lang.code()
+        ))
+        .into_response(),
+        Ok(Err(_)) => page_error(lang, &path, no_submission(&raw_id, lang)),
+        Err(e) => page_error(lang, &path, e),
+    }
 }

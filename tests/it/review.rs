@@ -474,3 +474,265 @@ async fn two_reviewers_approving_at_once_make_one_observation_on_postgres() {
         .expect("load the catalog");
     two_reviewers_at_once(db).await;
 }
+
+#[tokio::test]
+async fn a_sent_back_hand_test_is_answered_corrected_and_returns_to_the_queue_with_its_thread() {
+    let app = TestApp::new().await;
+    let mut li = signed_in(&app, "li", Role::Contributor, "Li").await;
+    let mut wang = signed_in(&app, "wang", Role::Reviewer, "Wang").await;
+    let id = submitted(&mut li, SEEN).await;
+    let csrf = wang.csrf_of(&format!("/review/{id}")).await;
+    // A send-back needs a question.
+    let reply = wang
+        .post(
+            &format!("/review/{id}/send-back"),
+            &[("csrf", &csrf), ("question", "")],
+        )
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(state_of(&app, id).await, "pending");
+    let reply = wang
+        .post(
+            &format!("/review/{id}/send-back"),
+            &[
+                ("csrf", &csrf),
+                ("question", "Which WeChat version exactly?"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    assert_eq!(state_of(&app, id).await, "returned");
+    assert!(
+        !wang
+            .get("/review")
+            .await
+            .body
+            .contains(&format!("submission-{id}"))
+    );
+    // The contributor sees the question and a way to answer.
+    let mine = li.get("/contribute/mine").await;
+    assert!(
+        mine.body.contains("Which WeChat version exactly?"),
+        "{}",
+        mine.body
+    );
+    let href = mine
+        .html()
+        .select(&sel(&format!("#submission-{id} a[href*='/answer']")))
+        .next()
+        .and_then(|a| a.value().attr("href").map(str::to_string))
+        .expect("an answer link");
+    let form = li.get(&href).await;
+    assert_eq!(form.status, 200);
+    // Prefilled as stored; the screenshots shown as kept.
+    let value = |name: &str| {
+        form.html()
+            .select(&sel(&format!("input[name={name}]")))
+            .next()
+            .and_then(|i| i.value().attr("value").map(str::to_string))
+    };
+    assert_eq!(value("device").as_deref(), Some("iPhone 13"));
+    assert_eq!(value("observed_at").as_deref(), Some("2026-11-29T21:30"));
+    assert!(form.body.contains("Which WeChat version exactly?"));
+    assert!(
+        form.html()
+            .select(&sel("ul.screenshots img"))
+            .next()
+            .is_some()
+    );
+    // Someone else cannot answer it, nor see its form.
+    let mut zhou = signed_in(&app, "zhou", Role::Contributor, "Zhou").await;
+    assert_eq!(zhou.get(&href).await.status, 404);
+    // An answer is required; the corrected fields come back as typed.
+    let mut f = fields(&csrf_in(&form), SEEN);
+    for (k, v) in &mut f {
+        if *k == "app_version" {
+            *v = "8.0.53".into();
+        }
+    }
+    let action = format!("/contribute/mine/{id}/answer");
+    let without: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let reply = li.post_multipart(&action, &without, &[]).await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(reply.body.contains("8.0.53"), "kept as typed");
+    assert_eq!(state_of(&app, id).await, "returned");
+    f.push((
+        "answer",
+        "WeChat 8.0.53, I checked in Settings › About.".into(),
+    ));
+    let with: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let reply = li.post_multipart(&action, &with, &[]).await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    assert_eq!(state_of(&app, id).await, "pending");
+    let s = app.store().submission(id).await.unwrap().unwrap();
+    assert_eq!(s.vantage.app_version, "8.0.53");
+    assert_eq!(s.screenshots.len(), 1, "screenshots kept");
+    // Back in the queue, with the thread for the reviewer.
+    let queue = wang.get("/review").await;
+    assert!(
+        queue.body.contains(&format!("submission-{id}")),
+        "{}",
+        queue.body
+    );
+    assert!(queue.body.contains("answered a question"));
+    let page = wang.get(&format!("/review/{id}")).await;
+    let thread: Vec<String> = page
+        .html()
+        .select(&sel("ol.review-thread li"))
+        .map(|li| li.text().collect::<String>())
+        .collect();
+    assert_eq!(thread.len(), 2, "{thread:?}");
+    assert!(thread[0].contains("Which WeChat version exactly?") && thread[0].contains("Wang"));
+    assert!(thread[1].contains("Settings › About") && thread[1].contains("Li"));
+    // A second answer is refused: it is no longer sent back.
+    let reply = li.post_multipart(&action, &with, &[]).await;
+    assert_eq!(reply.status, 404);
+}
+
+#[tokio::test]
+async fn every_review_form_refuses_a_missing_or_wrong_csrf_token() {
+    let app = TestApp::new().await;
+    let mut li = signed_in(&app, "li", Role::Contributor, "Li").await;
+    let mut wang = signed_in(&app, "wang", Role::Reviewer, "Wang").await;
+    let id = submitted(&mut li, SEEN).await;
+    let _ = wang.get(&format!("/review/{id}")).await;
+    for token in ["", "forged"] {
+        for (action, extra) in [
+            ("approve", ("reason", "")),
+            ("reject", ("reason", "Blurry")),
+            ("send-back", ("question", "When?")),
+        ] {
+            let mut f = vec![extra];
+            if !token.is_empty() {
+                f.push(("csrf", token));
+            }
+            let reply = wang.post(&format!("/review/{id}/{action}"), &f).await;
+            assert_eq!(reply.status, 403, "{action} with {token:?}");
+        }
+    }
+    assert_eq!(state_of(&app, id).await, "pending");
+    // The answer form too.
+    let csrf = wang.csrf_of(&format!("/review/{id}")).await;
+    wang.post(
+        &format!("/review/{id}/send-back"),
+        &[("csrf", &csrf), ("question", "When?")],
+    )
+    .await;
+    assert_eq!(state_of(&app, id).await, "returned");
+    let mut f = fields("", SEEN);
+    f.push(("answer", "Yesterday.".into()));
+    for token in ["", "forged"] {
+        f[0].1 = token.to_string();
+        let with: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let reply = li
+            .post_multipart(&format!("/contribute/mine/{id}/answer"), &with, &[])
+            .await;
+        assert_eq!(reply.status, 403, "answer with {token:?}");
+    }
+    assert_eq!(state_of(&app, id).await, "returned");
+}
+
+#[tokio::test]
+async fn script_in_every_text_field_is_shown_as_text_wherever_it_goes() {
+    const X: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    let app = TestApp::new().await;
+    let mut li = signed_in(&app, "li", Role::Contributor, &format!("Li {X}")).await;
+    let mut wang = signed_in(&app, "wang", Role::Reviewer, &format!("Wang {X}")).await;
+    let mut f = fields(&li.csrf_of(FORM).await, &format!("seen {X}"));
+    for (k, v) in &mut f {
+        if *k != "csrf" && *k != "observed_at" && *k != "status" {
+            *v = format!("{k} {X}");
+        }
+    }
+    let id = submit(&mut li, &f).await;
+    let csrf = wang.csrf_of(&format!("/review/{id}")).await;
+    wang.post(
+        &format!("/review/{id}/send-back"),
+        &[("csrf", &csrf), ("question", &format!("question {X}"))],
+    )
+    .await;
+    let answer_form = li.get(&format!("/contribute/mine/{id}/answer")).await;
+    let mut a = f.clone();
+    a[0].1 = csrf_in(&answer_form);
+    a.push(("answer", format!("answer {X}")));
+    let with: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        li.post_multipart(&format!("/contribute/mine/{id}/answer"), &with, &[])
+            .await
+            .status,
+        303
+    );
+    // A second hand test, rejected with a reason.
+    let other = submitted(&mut li, SEEN).await;
+    wang.post(
+        &format!("/review/{other}/reject"),
+        &[("csrf", &csrf), ("reason", &format!("reason {X}"))],
+    )
+    .await;
+    let approved = wang
+        .post(&format!("/review/{id}/approve"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(approved.status, 303);
+    let observation = app
+        .store()
+        .submission(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .observation_id
+        .expect("published");
+    let source = hutong::domain::hand_test_source_id(
+        app.store()
+            .account_by_login("li")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+    );
+    let pages = vec![
+        ("queue", wang.get("/review").await),
+        ("review page", wang.get(&format!("/review/{id}")).await),
+        (
+            "rejected review page",
+            wang.get(&format!("/review/{other}")).await,
+        ),
+        ("mine", li.get("/contribute/mine").await),
+        ("observation", app.observation_page(observation, "").await),
+        ("check", app.check_page(CHECK, "").await),
+        ("matrix", app.links("").await),
+        ("timeline", app.timeline("entries=all").await),
+        ("source", app.source_page(&source, "").await),
+    ];
+    for (name, page) in &pages {
+        assert_eq!(page.status, 200, "{name}");
+        assert!(
+            !page.body.contains("<script>alert"),
+            "{name}: {}",
+            page.body
+        );
+        assert!(!page.body.contains("<img src=x"), "{name}");
+    }
+    let text = |name: &str| {
+        pages
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, p)| p.html().root_element().text().collect::<String>())
+            .unwrap()
+    };
+    for (page, words) in [
+        ("review page", "steps <script>alert(1)</script>"),
+        ("review page", "device <script>"),
+        ("review page", "question <script>"),
+        ("review page", "answer <script>"),
+        ("review page", "Li <script>"),
+        ("rejected review page", "reason <script>"),
+        ("mine", "reason <script>"),
+        ("observation", "steps <script>"),
+        ("observation", "seen <script>"),
+        ("observation", "device <script>"),
+        ("observation", "Li <script>"),
+        ("check", "seen <script>"),
+    ] {
+        assert!(text(page).contains(words), "{page} shows {words:?} as text");
+    }
+}

@@ -20,7 +20,7 @@ pub use account::{AccountView, SignInView, account_page, sign_in_page};
 pub use check::check_page;
 pub use compare::compare_page;
 pub use contribute::{
-    CheckChoice, ContributeSearchView, MySubmission, SubmissionValues, SubmitView,
+    AnswerPart, CheckChoice, ContributeSearchView, MySubmission, SubmissionValues, SubmitView,
     contribute_search_page, my_submissions_page, submit_page,
 };
 pub use error::error_page;
