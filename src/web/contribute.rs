@@ -9,14 +9,15 @@
 
 use super::app_state::AppState;
 use super::error::{HtmlError, WebError, truncate};
+use super::hand_tests::{
+    UPLOAD_LIMIT, contribution_error, field, form_values, hand_test, ladder, problem_message,
+    read_upload, screenshot_response,
+};
 use super::present::{check_title, name};
 use super::request::ReaderLang;
 use super::session::{self, Contributor, SignedIn, account_chrome};
-use crate::contributions::{
-    self, ContributionError, Field, HandTest, MAX_SCREENSHOTS, Problem, UploadedFile,
-};
+use crate::contributions::{self, ContributionError, UploadedFile};
 use crate::domain::{Check, Reference, Role, Submission};
-use crate::screenshots::{self, ScreenshotError};
 use crate::storage::Reads;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -28,11 +29,7 @@ use hutong_app::i18n::Lang;
 use hutong_app::pages::{
     self, CheckChoice, ContributeSearchView, MySubmission, SubmissionValues, SubmitView,
 };
-use std::collections::HashMap;
 use std::sync::Arc;
-
-/// A whole upload: five screenshots at their cap, and the form's text.
-pub const UPLOAD_LIMIT: usize = MAX_SCREENSHOTS * screenshots::MAX_BYTES + 256 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -122,23 +119,6 @@ pub async fn show_search(
     private(Html(pages::contribute_search_page(&chrome, &view)).into_response())
 }
 
-/// The check's ladder as (id, label in `lang`).
-pub(super) fn ladder(r: &Reference, check: &Check, lang: Lang) -> Vec<(String, String)> {
-    r.kind(&check.kind)
-        .map(|k| {
-            k.statuses
-                .iter()
-                .map(|s| {
-                    (
-                        s.id.clone(),
-                        name(&s.label_zh, &s.label_en).get(lang).to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn status_label(r: &Reference, check_id: &str, status: &str, lang: Lang) -> String {
     r.check(check_id)
         .and_then(|c| r.kind(&c.kind))
@@ -212,162 +192,6 @@ pub async fn show_form(
         ..SubmissionValues::default()
     };
     form_page(lang, StatusCode::OK, &r, &c, &who.csrf, values, Vec::new())
-}
-
-/// What the multipart form held: its text fields and its files (name, bytes).
-pub(super) struct Upload {
-    pub(super) fields: HashMap<String, String>,
-    pub(super) files: Vec<(String, Vec<u8>)>,
-}
-
-pub(super) async fn read_upload(mut multipart: Multipart, lang: Lang) -> Result<Upload, WebError> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            WebError::BadRequest(lang.t("error-upload-too-large"))
-        } else {
-            WebError::BadRequest(lang.t_args(
-                "error-upload-unreadable",
-                &[("reason", truncate(&e.body_text()).into())],
-            ))
-        }
-    };
-    let mut upload = Upload {
-        fields: HashMap::new(),
-        files: Vec::new(),
-    };
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "screenshot" {
-            let file_name: String = field
-                .file_name()
-                .unwrap_or_default()
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(120)
-                .collect();
-            let bytes = field.bytes().await.map_err(unreadable)?;
-            // A file input left empty still sends a part, with no name and no bytes.
-            if file_name.is_empty() && bytes.is_empty() {
-                continue;
-            }
-            if upload.files.len() >= MAX_SCREENSHOTS * 2 {
-                return Err(WebError::BadRequest(lang.t("error-screenshot-count")));
-            }
-            upload.files.push((file_name, bytes.to_vec()));
-        } else {
-            let text = field.text().await.map_err(unreadable)?;
-            upload.fields.insert(name, text);
-        }
-    }
-    Ok(upload)
-}
-
-pub(super) fn field(upload: &Upload, name: &str) -> String {
-    upload
-        .fields
-        .get(name)
-        .map(|v| v.replace("\r\n", "\n").trim().to_string())
-        .unwrap_or_default()
-}
-
-/// The hand test as the form sent it.
-pub(super) fn hand_test(upload: &Upload) -> HandTest {
-    HandTest {
-        observed_at: field(upload, "observed_at"),
-        status: field(upload, "status"),
-        device: field(upload, "device"),
-        os: field(upload, "os"),
-        app: field(upload, "app"),
-        app_version: field(upload, "app_version"),
-        network: field(upload, "network"),
-        network_region: field(upload, "network_region"),
-        account_region: field(upload, "account_region"),
-        steps: field(upload, "steps"),
-        seen: field(upload, "seen"),
-    }
-}
-
-pub(super) fn form_values(t: HandTest) -> SubmissionValues {
-    SubmissionValues {
-        observed_at: t.observed_at,
-        status: t.status,
-        device: t.device,
-        os: t.os,
-        app: t.app,
-        app_version: t.app_version,
-        network: t.network,
-        network_region: t.network_region,
-        account_region: t.account_region,
-        steps: t.steps,
-        seen: t.seen,
-    }
-}
-
-/// The label of a field on the form, in the reader's words.
-fn field_label(f: Field, lang: Lang) -> String {
-    lang.t(&format!("contribute-{}", f.name().replace('_', "-")))
-}
-
-/// A screenshot's refusal reason in the reader's words.
-pub fn screenshot_reason(e: &ScreenshotError, lang: Lang) -> String {
-    match e {
-        ScreenshotError::Empty => lang.t("screenshot-empty"),
-        ScreenshotError::TooLarge => lang.t("screenshot-too-large"),
-        ScreenshotError::NotAnImage => lang.t("screenshot-not-image"),
-        ScreenshotError::TooManyPixels { width, height } => lang.t_args(
-            "screenshot-too-many-pixels",
-            &[
-                ("width", i64::from(*width).into()),
-                ("height", i64::from(*height).into()),
-            ],
-        ),
-        ScreenshotError::Damaged => lang.t("screenshot-damaged"),
-    }
-}
-
-/// What was wrong with a submission, in the reader's words (a file by its name).
-pub fn problem_message(p: &Problem, lang: Lang) -> String {
-    match p {
-        Problem::ObservedAt => lang.t("error-observed-at"),
-        Problem::StatusOffLadder(_) => lang.t("error-status-off-ladder"),
-        Problem::Required(f) => lang.t_args(
-            "error-field-required",
-            &[("field", field_label(*f, lang).into())],
-        ),
-        Problem::TooLong(f) => lang.t_args(
-            "error-field-too-long",
-            &[
-                ("field", field_label(*f, lang).into()),
-                ("max", (f.max_chars() as i64).into()),
-            ],
-        ),
-        Problem::ScreenshotCount(_) => lang.t("error-screenshot-count"),
-        Problem::Screenshot { file, error } => lang.t_args(
-            "error-screenshot",
-            &[
-                ("file", truncate(file).into()),
-                ("reason", screenshot_reason(error, lang).into()),
-            ],
-        ),
-    }
-}
-
-/// A submission not stored, as the web's error (problems joined, in the reader's words).
-pub fn contribution_error(e: ContributionError, lang: Lang) -> WebError {
-    match e {
-        ContributionError::Refused(problems) => WebError::BadRequest(
-            problems
-                .iter()
-                .map(|p| problem_message(p, lang))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-        ContributionError::NoSuchCheck(id) => {
-            WebError::NotFound(lang.t_args("error-no-check-id", &[("id", truncate(&id).into())]))
-        }
-        ContributionError::Internal(detail) => WebError::Internal(detail),
-        ContributionError::Storage(e) => WebError::Storage(e),
-    }
 }
 
 pub async fn submit(
@@ -541,21 +365,6 @@ async fn screenshot_file(
         .map_err(|e| WebError::Internal(format!("screenshot {id}/{n}: {e}")))?
         .map_err(|e| WebError::Internal(format!("screenshot {id}/{n} does not decompress: {e}")))?;
     Ok(screenshot_response(body))
-}
-
-/// A screenshot as served: an image that cannot be sniffed into anything else, sandboxed,
-/// not kept by shared caches.
-pub fn screenshot_response(png: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "image/png"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::CONTENT_SECURITY_POLICY, "sandbox"),
-            (header::CACHE_CONTROL, "private, max-age=3600"),
-        ],
-        png,
-    )
-        .into_response()
 }
 
 async fn serve_screenshot(

@@ -32,6 +32,7 @@ pub mod compare;
 pub mod contribute;
 pub mod dataset;
 pub mod error;
+pub mod hand_tests;
 pub mod limits;
 pub mod matrices;
 pub mod overview;

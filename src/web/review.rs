@@ -11,12 +11,11 @@
 
 use super::app_state::AppState;
 use super::error::{HtmlError, WebError, truncate};
+use super::hand_tests::{screenshot_links, thread_items, vantage_fields};
 use super::present;
 use super::request::{AsOf, ReaderLang};
 use super::session::{self, Contributor, CsrfForm, Reviewer, account_chrome};
-use crate::domain::{
-    Decision, Reference, ReviewRefused, Submission, SubmissionState, ThreadEntry, ThreadKind,
-};
+use crate::domain::{Decision, Reference, ReviewRefused, Submission, SubmissionState, ThreadKind};
 use crate::storage::{Reads, StateFilter};
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -25,9 +24,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
 use hutong_app::i18n::Lang;
-use hutong_app::pages::review::{
-    self as pages, QueueItem, RecentRow, ReviewView, Screenshot, ThreadItem,
-};
+use hutong_app::pages::review::{self as pages, QueueItem, RecentRow, ReviewView};
 
 /// Longest reason or question (characters).
 pub const MAX_NOTE: usize = 2_000;
@@ -47,7 +44,7 @@ pub fn routes() -> Router<AppState> {
             get(show_answer)
                 .post(answer)
                 .layer(axum::extract::DefaultBodyLimit::max(
-                    super::contribute::UPLOAD_LIMIT,
+                    super::hand_tests::UPLOAD_LIMIT,
                 )),
         )
 }
@@ -152,53 +149,6 @@ pub async fn show_queue(
     };
     let chrome = account_chrome(lang, &lang.t("title-review"), path);
     private(Html(pages::review_queue_page(&chrome, &items, notice)).into_response())
-}
-
-fn thread_items(thread: &[ThreadEntry], lang: Lang) -> Vec<ThreadItem> {
-    thread
-        .iter()
-        .map(|t| ThreadItem {
-            kind: t.kind.as_str().to_string(),
-            kind_label: lang.t(&format!("review-thread-{}", t.kind.as_str())),
-            author: t.author.clone(),
-            when: lang.datetime(t.written_at),
-            body: t.body.clone(),
-        })
-        .collect()
-}
-
-/// A submission's screenshots at `base` (`/submissions/{id}` while private,
-/// `/observations/{id}` once published).
-pub fn screenshot_links(s: &Submission, base: &str, lang: Lang) -> Vec<Screenshot> {
-    s.screenshots
-        .iter()
-        .map(|shot| Screenshot {
-            thumbnail: format!("{base}/screenshots/{}/thumbnail", shot.position),
-            full: format!("{base}/screenshots/{}", shot.position),
-            alt: lang.t_args(
-                "contribute-screenshot-alt",
-                &[("n", shot.position.into()), ("id", s.id.into())],
-            ),
-        })
-        .collect()
-}
-
-/// The vantage and its companions as (label, value), the empty ones left out.
-pub fn vantage_fields(s: &Submission, lang: Lang) -> Vec<(String, String)> {
-    let v = &s.vantage;
-    [
-        ("contribute-device", &v.device),
-        ("contribute-os", &v.os),
-        ("contribute-app", &v.app),
-        ("contribute-app-version", &v.app_version),
-        ("contribute-network", &v.network),
-        ("contribute-network-region", &v.network_region),
-        ("contribute-account-region", &v.account_region),
-    ]
-    .into_iter()
-    .filter(|(_, value)| !value.is_empty())
-    .map(|(label, value)| (lang.t(label), value.clone()))
-    .collect()
 }
 
 /// What the form held when a decision could not be made.
@@ -570,7 +520,7 @@ async fn published_screenshot(
         .await
         .map_err(|e| WebError::Internal(format!("screenshot {id}/{n}: {e}")))?
         .map_err(|e| WebError::Internal(format!("screenshot {id}/{n} does not decompress: {e}")))?;
-    let mut response = super::contribute::screenshot_response(body);
+    let mut response = super::hand_tests::screenshot_response(body);
     // Published evidence never changes: any cache may keep it.
     response.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -599,36 +549,6 @@ pub async fn get_published_thumbnail(
         Ok(r) => r,
         Err(error) => super::error::FileError { lang, error }.into_response(),
     }
-}
-
-/// The hand-test part of observation `id`'s page, when it is a published hand test: its
-/// contributor's public credit and the reviewer's public name (never a login), the steps,
-/// the screenshots (public now).
-pub async fn hand_test_view(
-    store: &crate::storage::Store,
-    id: i64,
-    lang: Lang,
-) -> Result<Option<hutong_app::model::HandTestView>, WebError> {
-    let Some(s) = store.submission_of_observation(id).await? else {
-        return Ok(None);
-    };
-    let names = store.public_names().await?;
-    let name_of = |account: Option<i64>| {
-        account
-            .and_then(|a| names.get(&a).cloned())
-            .unwrap_or_default()
-    };
-    Ok(Some(hutong_app::model::HandTestView {
-        credit: lang.t_args(
-            "observation-hand-test-by",
-            &[
-                ("name", name_of(Some(s.account_id)).into()),
-                ("reviewer", name_of(s.reviewer_id).into()),
-            ],
-        ),
-        steps: s.steps.clone(),
-        screenshots: screenshot_links(&s, &format!("/observations/{id}"), lang),
-    }))
 }
 
 // ---- The contributor's answer to a send-back ------------------------------------------
@@ -675,7 +595,7 @@ async fn answer_page(
         csrf: who.csrf.clone(),
         action: format!("{path}?lang={}", lang.code()),
         check_title: present::check_title(r, c, lang),
-        statuses: super::contribute::ladder(r, c, lang),
+        statuses: super::hand_tests::ladder(r, c, lang),
         values,
         errors,
         answer: Some(hutong_app::pages::AnswerPart {
@@ -752,7 +672,7 @@ pub async fn answer(
     reads: Result<Reads, WebError>,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    use super::contribute::{field, form_values, hand_test, problem_message, read_upload};
+    use super::hand_tests::{field, form_values, hand_test, problem_message, read_upload};
     use crate::contributions::{self, ContributionError, UploadedFile};
     let path = format!("/contribute/mine/{}/answer", truncate(&raw_id));
     let multipart = match multipart {
@@ -830,7 +750,7 @@ pub async fn answer(
             .await;
         }
         Err(e) => {
-            return page_error(lang, &path, super::contribute::contribution_error(e, lang));
+            return page_error(lang, &path, super::hand_tests::contribution_error(e, lang));
         }
     };
     let (corrected, screenshots) = checked;
