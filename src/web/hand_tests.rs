@@ -4,7 +4,6 @@
 //! vantage, review thread, the observation page's hand-test part).
 
 use super::error::{WebError, truncate};
-use hutong_app::model::Name;
 use crate::contributions::{ContributionError, Field, HandTest, MAX_SCREENSHOTS, Problem};
 use crate::domain::{Check, Reference, Submission, ThreadEntry};
 use crate::screenshots::ScreenshotError;
@@ -12,6 +11,7 @@ use axum::extract::Multipart;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hutong_app::i18n::Lang;
+use hutong_app::model::Name;
 use hutong_app::model::{HandTestView, Screenshot};
 use hutong_app::pages::SubmissionValues;
 use hutong_app::pages::review::ThreadItem;

@@ -43,3 +43,6 @@ contribute-answer = Your answer to the reviewer
 contribute-answer-submit = Send the answer and the corrected hand test
 contribute-screenshots-kept = Your screenshots are kept unless you choose new ones below (new ones replace them all).
 contribute-answered = Hand test { $id } is back in the review queue with your answer.
+review-status-seen = Status seen
+review-steps = Steps taken
+review-seen = What the tester saw, in their words

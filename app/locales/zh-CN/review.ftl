@@ -43,3 +43,6 @@ contribute-answer = 你给审核员的回答
 contribute-answer-submit = 提交回答和修改后的实测
 contribute-screenshots-kept = 除非你在下面选择新的截图（新截图会替换全部旧截图），原有截图将保留。
 contribute-answered = 实测 { $id } 已带着你的回答回到审核队列。
+review-status-seen = 看到的状态
+review-steps = 操作步骤
+review-seen = 测试者看到的情况（原话）

@@ -238,7 +238,7 @@ pub fn my_submissions_page(
                 .collect::<Vec<_>>();
             let note = s.note.clone().map(|n| view! { <p class="review-note">{n}</p> });
             let published = s.observation_href.clone().map(|h| {
-                view! { <a href=h>{lang.t("contribute-published-link")}</a> }
+                view! { <br/><a href=h>{lang.t("contribute-published-link")}</a> }
             });
             let answer = s.answer_href.clone().map(|h| {
                 view! { <p><a class="button" href=h>{lang.t("contribute-answer-link")}</a></p> }

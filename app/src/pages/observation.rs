@@ -89,7 +89,7 @@ pub fn observation_page(chrome: &Chrome, o: &ObservationView) -> String {
             <section aria-labelledby="h-evidence">
                 <h2 id="h-evidence">{lang.t("observation-evidence")}</h2>
                 <p class="hand-credit">{h.credit.clone()}</p>
-                <h3>{lang.t("contribute-steps")}</h3>
+                <h3>{lang.t("review-steps")}</h3>
                 <p class="thread-body">{h.steps.clone()}</p>
                 <h3>{lang.t("contribute-col-screenshots")}</h3>
                 {crate::pages::review::screenshots_view(&h.screenshots)}

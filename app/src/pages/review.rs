@@ -112,7 +112,7 @@ pub fn review_queue_page(chrome: &Chrome, items: &[QueueItem], notice: Option<St
         <p>{lang.t("review-queue-intro")}</p>
         {notice}
         {empty}
-        <div class="table-scroll">
+        <div class="table-scroll" hidden=items.is_empty()>
         <table class="submissions review-queue">
             <thead><tr>
                 <th>{lang.t("contribute-col-id")}</th>
@@ -157,7 +157,7 @@ pub fn screenshots_view(shots: &[Screenshot]) -> impl IntoView + use<> {
         .iter()
         .map(|s| {
             view! {
-                <li><a href=s.full.clone()><img src=s.thumbnail.clone() alt=s.alt.clone() loading="lazy" width="160"/></a></li>
+                <li><a href=s.full.clone()><img src=s.thumbnail.clone() alt=s.alt.clone() width="160"/></a></li>
             }
         })
         .collect::<Vec<_>>();
@@ -246,13 +246,13 @@ pub fn review_page(chrome: &Chrome, v: &ReviewView) -> String {
                 <h2 id="h-submission">{lang.t("review-submission-heading")}</h2>
                 <dl>
                     <dt>{lang.t("review-col-contributor")}</dt><dd>{v.contributor.clone()}</dd>
-                    <dt>{lang.t("contribute-observed-at")}</dt><dd>{v.observed.clone()}</dd>
-                    <dt>{lang.t("contribute-status")}</dt><dd>{status_badge(&v.status, lang)}</dd>
+                    <dt>{lang.t("contribute-col-observed")}</dt><dd>{v.observed.clone()}</dd>
+                    <dt>{lang.t("review-status-seen")}</dt><dd>{status_badge(&v.status, lang)}</dd>
                     {fields}
                 </dl>
-                <h3>{lang.t("contribute-steps")}</h3>
+                <h3>{lang.t("review-steps")}</h3>
                 <p class="thread-body">{v.steps.clone()}</p>
-                <h3>{lang.t("contribute-seen")}</h3>
+                <h3>{lang.t("review-seen")}</h3>
                 <blockquote class="thread-body">{v.seen.clone()}</blockquote>
                 <h3>{lang.t("contribute-col-screenshots")}</h3>
                 {screenshots_view(&v.screenshots)}
