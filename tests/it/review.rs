@@ -172,7 +172,7 @@ async fn a_contributor_gets_403_on_every_review_page_and_post_and_anonymous_read
         );
     }
     let reply = app
-        .post_form(&format!("/review/{id}/approve"), &[("csrf", "x")])
+        .post_form(format!("/review/{id}/approve"), &[("csrf", "x")])
         .await;
     assert_eq!(reply.status, 303);
     assert!(reply.header("location").starts_with("/sign-in?next="));
