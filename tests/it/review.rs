@@ -245,6 +245,15 @@ async fn review_publish_and_its_traces(db: crate::common::TestDb) {
     }
     let dataset = app.dataset().await;
     assert_eq!(dataset.bytes, dataset_before.bytes, "dataset.zip unchanged");
+    // Its screenshots are not served to the public: only to the contributor and reviewers.
+    let private = app.get(format!("/submissions/{id}/screenshots/1")).await;
+    assert_eq!(private.status, 303, "anonymous readers are sent to sign in");
+    assert_eq!(
+        li.get(&format!("/submissions/{id}/screenshots/1"))
+            .await
+            .status,
+        200
+    );
     // The queue lists it, with its age; the page shows it beside the check.
     let queue = wang.get("/review").await;
     assert_eq!(queue.status, 200);
@@ -287,6 +296,14 @@ async fn review_publish_and_its_traces(db: crate::common::TestDb) {
     assert_eq!(reply.status, 303, "{}", reply.body);
     assert!(reply.header("location").starts_with("/review?done="));
     assert_eq!(state_of(&app, id).await, "approved");
+    // The decision has its audit line, with who decided.
+    let audit = app.store().audit_log(10).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "submission-approved" && e.actor == "wang"),
+        "{audit:?}"
+    );
     let s = app.store().submission(id).await.unwrap().unwrap();
     let observation = s.observation_id.expect("published");
     for (place, body) in public_places(&app).await {
