@@ -85,6 +85,11 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Observations: retract one that proved wrong (kept, struck through, counted nowhere).
+    Observe {
+        #[command(subcommand)]
+        action: ObserveAction,
+    },
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -220,6 +225,22 @@ pub enum UserAction {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ObserveAction {
+    /// Retract a published observation, with a reason shown publicly in the corrections
+    /// log; it is never deleted. Written in the audit log with the account named.
+    Retract {
+        /// The observation's id (as in /observations/ID).
+        id: i64,
+        /// Why it is wrong, in words readers will see.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// The reviewer or admin account retracting it (its public name is shown).
+        #[arg(long = "as", value_name = "LOGIN")]
+        login: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum CatalogAction {
     /// Validate every catalog file and print every problem with file and line.
     Check,
@@ -334,6 +355,9 @@ pub fn run(cli: Cli) -> ExitCode {
                     .map(|v| probe_cli::print_offline(&v))
             }
             Command::User { action } => user_command(&config, action).await,
+            Command::Observe { action: ObserveAction::Retract { id, reason, login } } => {
+                observe_retract(&config, id, &reason, &login).await.map(|line| outln!("{line}"))
+            }
             Command::Migrate => migrate(&config).await.map(|()| outln!("database {} is up to date", crate::config::redact_url(&config.database_url))),
             Command::Catalog { action: CatalogAction::Check } => match check_catalog(&config.catalog_dir) {
                 Ok(cat) => {
@@ -468,6 +492,52 @@ pub async fn user_command(config: &Config, action: UserAction) -> anyhow::Result
             }
         }
         anyhow::Ok(())
+    }
+    .await;
+    store.close().await;
+    result
+}
+
+/// `hutong observe retract ID --reason TEXT --as LOGIN`: what was done, in a line. The
+/// account must be an enabled reviewer or admin; the audit line names it, from the
+/// command line.
+pub async fn observe_retract(
+    config: &Config,
+    id: i64,
+    reason: &str,
+    login: &str,
+) -> anyhow::Result<String> {
+    use crate::domain::{RetractOutcome, Role, retraction_reason};
+    let reason = retraction_reason(reason)?;
+    let store = Store::open(&config.database_url, config.max_connections).await?;
+    let result = async {
+        let account = match store.account_by_login(login).await? {
+            Some(a) if !a.is_disabled() => a,
+            Some(_) => anyhow::bail!("the account \"{login}\" is disabled"),
+            None => anyhow::bail!("no account has the login \"{login}\""),
+        };
+        if !account.role.allows(Role::Reviewer) {
+            anyhow::bail!(
+                "the account \"{login}\" is a {}: only reviewers and admins retract observations",
+                account.role
+            );
+        }
+        let actor = crate::accounts::Actor::account(&account, Some("command line".into()));
+        let audit = actor.entry(
+            "observation.retract",
+            Some(format!("observation {id}")),
+            Some(reason.clone()),
+        );
+        match store.retract_observation(id, &reason, &audit).await? {
+            RetractOutcome::Retracted { check_id } => Ok(format!(
+                "observation {id} (check {check_id}) retracted; it is listed in the corrections log"
+            )),
+            RetractOutcome::NoSuchObservation => anyhow::bail!("there is no observation {id}"),
+            RetractOutcome::AlreadyRetracted { at } => anyhow::bail!(
+                "observation {id} was already retracted at {}: nothing was changed",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        }
     }
     .await;
     store.close().await;

@@ -619,6 +619,8 @@ mod tests {
             snapshot: None,
             superseded_by: None,
             reclassifies: None,
+            retracted_at: None,
+            retraction_reason: None,
             recorded_at: Utc::now(),
             source_publisher: None,
             source_title: None,

@@ -433,3 +433,24 @@ pub fn platform_kind_words(lang: Lang, kind: &str) -> String {
         &kind.replace('_', " "),
     )
 }
+
+/// Why an observation no longer counts, in words: "Retracted on DATE: REASON".
+pub fn retraction_note(r: &crate::model::RetractionView, lang: Lang) -> impl IntoView + use<> {
+    let when = when_text(&r.when, false, true, lang);
+    view! {
+        <p class="retraction" role="note">
+            <strong>{lang.t_args("retracted-on", &[("date", when.into())])}</strong>
+            " "<span class="retraction-reason">{r.reason.clone()}</span>
+        </p>
+    }
+}
+
+/// A status as shown for an observation that may have been retracted: struck through
+/// (`<del>`) when it was.
+pub fn struck_status(status: &StatusView, retracted: bool, lang: Lang) -> impl IntoView + use<> {
+    if retracted {
+        view! { <del class="retracted">{status_badge(status, lang)}</del> }.into_any()
+    } else {
+        status_badge(status, lang).into_any()
+    }
+}

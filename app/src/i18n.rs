@@ -133,6 +133,16 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         "data.ftl",
         include_str!("../locales/zh-CN/data.ftl"),
     ),
+    (
+        Lang::En,
+        "corrections.ftl",
+        include_str!("../locales/en/corrections.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "corrections.ftl",
+        include_str!("../locales/zh-CN/corrections.ftl"),
+    ),
 ];
 
 struct Bundles {

@@ -73,6 +73,10 @@ pub fn render_document_with_alternate(
                         <a class="dataset-link" href="/dataset.zip" type="application/zip" download="">
                             {lang.t("dataset-link")}
                         </a>
+                        " · "
+                        <a class="corrections-link" href=format!("/corrections?lang={}", lang.code())>
+                            {lang.t("corrections-link")}
+                        </a>
                     </p>
                 </footer>
             </body>

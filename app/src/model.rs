@@ -278,6 +278,8 @@ pub struct HistoryRow {
     pub observation_href: Option<String>,
     /// What a probe said beyond the status, compactly.
     pub probe: Option<ProbeNote>,
+    /// Retracted by a reviewer: shown struck through, counted nowhere.
+    pub retraction: Option<RetractionView>,
 }
 
 /// A probe observation's verdict details, compactly: failure, anomaly, matched rule.
@@ -417,6 +419,8 @@ pub struct SourceFact {
     pub status: StatusView,
     pub quote: Option<String>,
     pub note: Option<String>,
+    /// Retracted by a reviewer: shown struck through, counted nowhere.
+    pub retraction: Option<RetractionView>,
 }
 
 /// One observation with its evidence, for its own page. Evidence values come from scraped
@@ -448,6 +452,8 @@ pub struct ObservationView {
     /// `/observations/{id}/snapshot` when the body was kept.
     pub snapshot_href: Option<String>,
     pub snapshot_sha: Option<String>,
+    /// Retracted by a reviewer: shown struck through, counted nowhere.
+    pub retraction: Option<RetractionView>,
     /// A published hand test: who made it, their steps, their screenshots.
     pub hand_test: Option<HandTestView>,
 }
@@ -798,4 +804,14 @@ pub struct CompareView {
     /// One-click choices: (label, href).
     pub presets: Vec<(String, String)>,
     pub json: String,
+}
+
+/// A retracted observation: struck through wherever it is listed, with these words (so
+/// it is never conveyed by style alone).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetractionView {
+    /// When it was retracted, as `when` text (an instant, Beijing time).
+    pub when: String,
+    /// The reviewer's reason, as text.
+    pub reason: String,
 }

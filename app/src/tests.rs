@@ -202,6 +202,7 @@ fn observation(evidence: Option<EvidenceView>, simulated: bool) -> ObservationVi
         snapshot_href: Some("/observations/42/snapshot".into()),
         snapshot_sha: Some("ab12".into()),
         hand_test: None,
+        retraction: None,
     }
 }
 
@@ -394,6 +395,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
                 rule: Some("<i>rule</i>".into()),
                 superseded: false,
             }),
+            retraction: None,
         }],
         ladder: Vec::new(),
         page: 2,

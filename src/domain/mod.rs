@@ -4,12 +4,17 @@
 //! about ([`records`]). It imports nothing else from Hutong.
 
 pub mod account;
+pub mod correction;
 pub mod evidence;
 pub mod records;
 pub mod reference;
 pub mod submission;
 
 pub use account::{Account, AuditEntry, NewAccount, NewAuditEntry, Role};
+pub use correction::{
+    Correction, MAX_REASON_CHARS, MethodChangeEntry, ReasonError, RetractOutcome, RetractionEntry,
+    retraction_reason,
+};
 pub use evidence::Evidence;
 pub use records::*;
 pub use reference::*;

@@ -34,6 +34,10 @@ pub struct ObservationRecord {
     pub snapshot: Option<String>,
     pub superseded_by: Option<i64>,
     pub reclassifies: Option<i64>,
+    /// When a reviewer retracted it (kept, never deleted; it counts nowhere).
+    pub retracted_at: Option<DateTime<Utc>>,
+    /// Why it was retracted, in the reviewer's words.
+    pub retraction_reason: Option<String>,
     pub source_publisher: Option<String>,
     pub source_title: Option<String>,
     pub source_url: Option<String>,

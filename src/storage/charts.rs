@@ -35,7 +35,7 @@ impl Store {
     /// When the real evidence of the checks of `kind` (all kinds when `None`) was seen:
     /// each check's first and last evidence and the gaps between consecutive evidence
     /// longer than `min_gap_days` (see [`EvidenceTimes`]). Evidence is what a check's state
-    /// rests on: real observations with a status, neither failed nor superseded. One
+    /// rests on: real observations with a status, neither failed, superseded nor retracted. One
     /// window query; only the long gaps leave the database.
     pub async fn evidence_times(
         &self,
@@ -43,7 +43,7 @@ impl Store {
         min_gap_days: u32,
     ) -> Result<EvidenceTimes, StorageError> {
         const EVIDENCE: &str = "o.source_kind <> 'simulated' and o.failure is null
-              and o.superseded_by is null and o.status <> 'unknown'
+              and o.superseded_by is null and o.retracted_at is null and o.status <> 'unknown'
               and ($1 is null or exists (select 1 from checks c
                                          where c.id = o.check_id and c.kind = $1))";
         // Days between two stored instants, in each database's own arithmetic. The gaps

@@ -11,6 +11,7 @@ mod batches;
 mod bulk;
 mod catalog_load;
 mod charts;
+mod corrections;
 mod history;
 mod ledger;
 pub mod memo;
@@ -270,8 +271,8 @@ pub(crate) use insert_observation_in;
 /// Keeps transitions right after observation `$id` of pair (`$check`, `$key`) was written.
 ///
 /// A status change counts once `$n` consecutive observations agree on it (failed probes,
-/// which observed nothing, and superseded verdicts do not count either way); the
-/// transition is dated at the first of them. The common case (the new observation is the
+/// which observed nothing, superseded verdicts and retracted observations do not count
+/// either way); the transition is dated at the first of them. The common case (the new observation is the
 /// pair's newest) looks at the last `$n` observations only; anything else rebuilds the
 /// pair's transitions.
 macro_rules! after_write_in {
@@ -303,7 +304,7 @@ macro_rules! after_write_in {
                 let recent: Vec<(i64, String)> = sqlx::query_as(
                     "select id, status from observations
                      where check_id = $1 and source_key = $2
-                       and failure is null and superseded_by is null
+                       and failure is null and superseded_by is null and retracted_at is null
                      order by observed_at desc, id desc limit $3",
                 )
                 .bind($check)
@@ -358,7 +359,7 @@ macro_rules! rebuild_transitions_in {
         .unwrap_or(1);
         let rows: Vec<(i64, String)> = sqlx::query_as(
             "select id, status from observations where check_id = $1 and source_key = $2
-               and failure is null and superseded_by is null
+               and failure is null and superseded_by is null and retracted_at is null
              order by observed_at, id",
         )
         .bind($check)
@@ -749,6 +750,7 @@ impl Store {
                  where o2.check_id = cs.check_id and o2.source_key = cs.source_key
                    and o2.observed_at <= $1
                    and o2.failure is null and o2.superseded_by is null
+                   and o2.retracted_at is null
                  order by o2.observed_at desc, o2.id desc
                  limit 1)
              left join sources s on s.id = o.source_id
@@ -976,7 +978,7 @@ impl Store {
 const OBSERVATION_COLUMNS: &str = "o.id, o.check_id, o.observed_at, o.precision, o.status,
     o.source_kind, o.source_key, o.source_id, o.vantage, o.quote, o.note_en, o.note_zh,
     o.evidence, o.catalog_key, o.recorded_at, o.pack_id, o.rule_version, o.confirmed,
-    o.failure, o.snapshot, o.superseded_by, o.reclassifies,
+    o.failure, o.snapshot, o.superseded_by, o.reclassifies, o.retracted_at, o.retraction_reason,
     s.publisher as source_publisher, s.title as source_title, s.url as source_url";
 
 /// The timeline's filters over `transitions t`: $1 until, $2 since (or null), $3 platform,
@@ -1093,6 +1095,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "review",
         include_str!("../../migrations/sqlite/0008_review.sql"),
     ),
+    (
+        9,
+        "retractions",
+        include_str!("../../migrations/sqlite/0009_retractions.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1134,6 +1141,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "review",
         include_str!("../../migrations/postgres/0008_review.sql"),
+    ),
+    (
+        9,
+        "retractions",
+        include_str!("../../migrations/postgres/0009_retractions.sql"),
     ),
 ];
 

@@ -165,7 +165,8 @@ impl Store {
         }))
     }
 
-    /// A pack's current (not superseded) verdicts that kept a snapshot, oldest first, in
+    /// A pack's current (neither superseded nor retracted: a reclassification must not
+    /// bring a retracted verdict back) verdicts that kept a snapshot, oldest first, in
     /// pages (`after` is the last id seen; nothing newer than `up_to` is returned, so
     /// replacements written meanwhile are not read back).
     pub async fn pack_observations(
@@ -179,6 +180,7 @@ impl Store {
             "select {OBSERVATION_COLUMNS}
              from observations o left join sources s on s.id = o.source_id
              where o.pack_id = $1 and o.id > $2 and o.id <= $3 and o.superseded_by is null
+               and o.retracted_at is null
                and o.snapshot is not null
              order by o.id limit $4"
         );

@@ -42,6 +42,8 @@ macro_rules! records_from {
                     snapshot: row.try_get("snapshot")?,
                     superseded_by: row.try_get("superseded_by")?,
                     reclassifies: row.try_get("reclassifies")?,
+                    retracted_at: row.try_get("retracted_at")?,
+                    retraction_reason: row.try_get("retraction_reason")?,
                     source_publisher: row.try_get("source_publisher")?,
                     source_title: row.try_get("source_title")?,
                     source_url: row.try_get("source_url")?,

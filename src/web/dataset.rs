@@ -163,6 +163,8 @@ struct Metadata {
     oldest_observation_at: Option<String>,
     newest_observation_at: Option<String>,
     simulated_data_included: bool,
+    /// What the observations' `retracted` columns mean.
+    retractions: Words,
     rule_versions: Vec<RuleVersion>,
     list_separator: &'static str,
     no_address: &'static str,
@@ -219,6 +221,7 @@ fn build(
         oldest_observation_at: stamp(oldest),
         newest_observation_at: stamp(newest),
         simulated_data_included: false,
+        retractions: Words::of("dataset-retractions"),
         rule_versions: rules
             .into_iter()
             .map(|((pack, rule_version), observations)| RuleVersion {

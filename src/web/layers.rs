@@ -32,6 +32,7 @@ const LEVELS: &[(&str, u8)] = &[
     ("accounts", 4),
     ("contribute", 4),
     ("review", 4),
+    ("corrections", 4),
     ("dataset", 4),
 ];
 

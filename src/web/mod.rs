@@ -17,6 +17,7 @@
 //! | What changed between two dates? (`/compare`, `/api/v1/compare`) | [`compare`] |
 //! | Who am I here? (`/sign-in`, `/sign-out`, `/account`) | [`accounts`] |
 //! | How do I add what I saw? (`/contribute…`, a submission's screenshots) | [`contribute`] |
+//! | What was corrected? (`/corrections`, its JSON and Atom; retracting an observation) | [`corrections`] |
 //! | May I have all of it? (`/dataset.zip`) | [`dataset`] |
 //!
 //! Below them, shared by all and never using them: [`request`] (what a request asks for,
@@ -30,6 +31,7 @@ pub mod charts;
 pub mod checks;
 pub mod compare;
 pub mod contribute;
+pub mod corrections;
 pub mod dataset;
 pub mod error;
 pub mod hand_tests;
@@ -89,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(requirements::api_routes())
         .merge(sources::api_routes())
         .merge(compare::api_routes())
+        .merge(corrections::api_routes())
         .fallback(api_not_found);
     // Pages and downloads are in the reader's language; the API, health check and static
     // files are not.
@@ -102,11 +105,13 @@ pub fn router(state: AppState) -> Router {
         .merge(requirements::routes())
         .merge(sources::routes())
         .merge(compare::routes())
+        .merge(corrections::routes())
         // Only the pages of accounts have sessions: reading needs none and sets no cookie.
         .merge(
             accounts::routes()
                 .merge(contribute::routes())
                 .merge(review::routes())
+                .merge(corrections::session_routes())
                 .layer(session::layer(&state)),
         )
         .merge(review::public_routes())
@@ -191,6 +196,7 @@ async fn get_api_index() -> Response {
             "/api/v1/probes",
             "/api/v1/sources",
             "/api/v1/compare?from=YYYY-MM-DD&to=YYYY-MM-DD",
+            "/api/v1/corrections?page=",
             "/api/v1/requirements?at=YYYY-MM-DD",
             "/api/v1/requirements/{id}?at=YYYY-MM-DD",
             "/healthz"

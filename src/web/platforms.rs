@@ -230,6 +230,7 @@ async fn source_view(
                 status: present::status_view(r.kind(&check.kind), &o.status, lang),
                 quote: o.quote.clone(),
                 note: present::note(o, lang),
+                retraction: present::retraction(o),
             })
         })
         .collect();

@@ -12,6 +12,7 @@ mod browser;
 mod catalog_files;
 mod charts;
 mod contribute;
+mod corrections;
 mod dataset;
 mod exports;
 mod fetch;

@@ -1,7 +1,7 @@
 use crate::charts::chart_figure;
 use crate::components::{
-    cell_view, citation_view, date_query, header_view, opinion_view, status_badge, time_view,
-    timeline_entry_view, words_view,
+    cell_view, citation_view, date_query, header_view, opinion_view, retraction_note, status_badge,
+    struck_status, time_view, timeline_entry_view, words_view,
 };
 use crate::i18n::Lang;
 use crate::layout::render_document;
@@ -46,6 +46,9 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
             if h.after_at {
                 class.push_str(" after");
             }
+            if h.retraction.is_some() {
+                class.push_str(" retracted");
+            }
             let change = match &h.transition_from {
                 Some(Some(from)) => {
                     view! { <span class="change">{lang.t("check-changed-from")}{status_badge(from, lang)}</span> }
@@ -55,9 +58,11 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
                     view! { <span class="change">{lang.t("check-first-by-source")}</span> }
                         .into_any()
                 }
+                None if h.retraction.is_some() => ().into_any(),
                 None => view! { <span class="change same">{lang.t("check-no-change")}</span> }
                     .into_any(),
             };
+            let retraction = h.retraction.as_ref().map(|r| retraction_note(r, lang));
             let when = time_view(&h.when, h.approximate, true, lang);
             let words = words_view(h.quote.as_deref(), h.note.as_deref());
             let after = h
@@ -70,7 +75,7 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
             view! {
                 <tr class=class>
                     <td>{when}{after}{evidence}</td>
-                    <td>{status_badge(&h.status, lang)}<br/>{change}{probe}</td>
+                    <td>{struck_status(&h.status, h.retraction.is_some(), lang)}<br/>{change}{probe}{retraction}</td>
                     <td>{citation_view(&h.citation, lang)}{words}</td>
                 </tr>
             }

@@ -4,6 +4,7 @@ pub mod account;
 mod check;
 mod compare;
 pub mod contribute;
+pub mod corrections;
 mod error;
 mod matrix;
 mod observation;
@@ -22,6 +23,9 @@ pub use compare::compare_page;
 pub use contribute::{
     AnswerPart, CheckChoice, ContributeSearchView, MySubmission, SubmissionValues, SubmitView,
     contribute_search_page, my_submissions_page, submit_page,
+};
+pub use corrections::{
+    CorrectionRow, CorrectionsView, RetractView, RetractionRow, corrections_page, retract_page,
 };
 pub use error::error_page;
 pub use matrix::matrix_page;

@@ -1,5 +1,5 @@
 use crate::components::date_query;
-use crate::components::{citation_view, status_badge, time_view, words_view};
+use crate::components::{citation_view, retraction_note, struck_status, time_view, words_view};
 use crate::i18n::Lang;
 use crate::layout::render_document;
 use crate::model::{Chrome, EvidenceView, ObservationView};
@@ -80,6 +80,14 @@ pub fn observation_page(chrome: &Chrome, o: &ObservationView) -> String {
             view! { <p class="snapshot">{lang.t("observation-no-raw")}</p> }.into_any()
         }
     };
+    let retraction = o.retraction.as_ref().map(|r| {
+        view! {
+            <div class="retraction-banner">
+                {retraction_note(r, lang)}
+                <p>{lang.t("retracted-explained")}" "<a href=format!("/corrections?lang={}", lang.code())>{lang.t("corrections-link")}</a></p>
+            </div>
+        }
+    });
     let evidence = match &o.evidence {
         Some(e) => evidence_view(lang, e).into_any(),
         None => view! { <p class="empty">{lang.t("observation-no-evidence")}</p> }.into_any(),
@@ -112,10 +120,11 @@ pub fn observation_page(chrome: &Chrome, o: &ObservationView) -> String {
         </p>
         {simulated}
         <h1>{lang.t_args("observation-heading", &[("id", o.id.into())])}</h1>
+        {retraction}
         <dl class="facts">
             <dt>{lang.t("observation-check")}</dt><dd><a href=o.check_href.clone()>{o.check_title.clone()}</a>" "<code>{o.check_id.clone()}</code></dd>
             <dt>{lang.t("observation-observed")}</dt><dd>{time_view(&o.when, false, false, lang)}</dd>
-            <dt>{lang.t("observation-status")}</dt><dd>{status_badge(&o.status, lang)}</dd>
+            <dt>{lang.t("observation-status")}</dt><dd>{struck_status(&o.status, o.retraction.is_some(), lang)}</dd>
             <dt>{lang.t("observation-source")}</dt><dd>{citation_view(&o.citation, lang)}</dd>
             <dt>{lang.t("observation-vantage")}</dt><dd>{o.vantage.clone()}</dd>
             {probe}

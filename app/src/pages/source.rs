@@ -1,5 +1,5 @@
 use crate::components::{
-    source_kind_word, status_badge, time_view, timeline_entry_view, words_view,
+    retraction_note, source_kind_word, struck_status, time_view, timeline_entry_view, words_view,
 };
 use crate::layout::render_document;
 use crate::model::{Chrome, SourceView};
@@ -15,11 +15,13 @@ pub fn source_page(chrome: &Chrome, s: &SourceView) -> String {
         .map(|f| {
             let when = time_view(&f.when, f.approximate, true, lang);
             let words = words_view(f.quote.as_deref(), f.note.as_deref());
+            let retraction = f.retraction.as_ref().map(|r| retraction_note(r, lang));
+            let class = f.retraction.is_some().then_some("retracted");
             view! {
-                <tr>
+                <tr class=class>
                     <td>{when}</td>
                     <td><a href=f.check_href.clone()>{f.check_title.clone()}</a></td>
-                    <td>{status_badge(&f.status, lang)}</td>
+                    <td>{struck_status(&f.status, f.retraction.is_some(), lang)}{retraction}</td>
                     <td>{words}</td>
                 </tr>
             }

@@ -96,6 +96,8 @@ pub fn timeline_page(chrome: &Chrome, t: &TimelineView) -> String {
         </form>
         {check_note}
         <p class="exports">{lang.t("exports-download-lede")}" "{exports}</p>
+        <p class="corrections-note">{lang.t("timeline-corrections")}" "
+            <a href=format!("/corrections?lang={}", lang.code())>{lang.t("corrections-link")}</a></p>
         <p class="entry-counts">{counts}</p>
         <p class="count">{count}</p>
         {empty}

@@ -188,10 +188,13 @@ async fn check_view(
                 .get(&o.id)
                 .map(|from| from.map(|s| present::status_view(Some(kind), s, lang))),
             after_at: o.observed_at > as_of.instant,
-            // Probe verdicts and hand tests have their evidence on their own page.
-            observation_href: (o.pack_id.is_some() || o.source_kind == "manual")
-                .then(|| format!("/observations/{}{query}", o.id)),
+            // Probe verdicts, hand tests and retracted observations have their own page.
+            observation_href: (o.pack_id.is_some()
+                || o.source_kind == "manual"
+                || o.retracted_at.is_some())
+            .then(|| format!("/observations/{}{query}", o.id)),
             probe: present::probe_note(o),
+            retraction: present::retraction(o),
         })
         .collect();
     let chart = check_chart(reads, &r, c, as_of, lang).await?;

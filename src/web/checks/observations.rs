@@ -139,6 +139,7 @@ async fn observation_view(
         snapshot_href,
         snapshot_sha: o.snapshot.as_deref().map(|s| present::capped(s, 64)),
         hand_test,
+        retraction: present::retraction(&o),
     })
 }
 

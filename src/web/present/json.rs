@@ -59,5 +59,8 @@ pub fn observation_json(o: &ObservationRecord) -> Value {
         "note_en": o.note_en,
         "note_zh": o.note_zh,
         "evidence": o.evidence,
+        "retracted": o.retracted_at.is_some(),
+        "retracted_at": o.retracted_at,
+        "retraction_reason": o.retraction_reason,
     })
 }

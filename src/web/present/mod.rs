@@ -512,6 +512,18 @@ pub fn note(o: &ObservationRecord, lang: Lang) -> Option<String> {
     }
 }
 
+/// A retracted observation's when and why, as pages show it; `None` while it counts.
+pub fn retraction(o: &ObservationRecord) -> Option<hutong_app::model::RetractionView> {
+    let at = o.retracted_at?;
+    Some(hutong_app::model::RetractionView {
+        when: when(at, "instant"),
+        reason: capped(
+            o.retraction_reason.as_deref().unwrap_or_default(),
+            EXCERPT_CAP,
+        ),
+    })
+}
+
 /// A probe verdict's details for a history row; `None` for other sources.
 pub fn probe_note(o: &ObservationRecord) -> Option<ProbeNote> {
     o.pack_id.as_ref()?;
@@ -541,4 +553,22 @@ pub fn instant(at: DateTime<Utc>, a: Audience) -> String {
 pub fn title_zh(s: &crate::domain::Source, lang: Lang) -> Option<String> {
     let id = format!("source-title-{}", s.id);
     (lang == Lang::ZhCn && !s.language.starts_with("zh") && lang.has(&id)).then(|| lang.t(&id))
+}
+
+/// Text XML 1.0 can hold: the characters it forbids (most control characters, U+FFFE,
+/// U+FFFF) replaced by U+FFFD. Catalog and scraped text may carry them; the feed's writer
+/// escapes markup but would pass them through, and a feed reader would reject the document.
+pub fn xml_text(s: &str) -> std::borrow::Cow<'_, str> {
+    let forbidden = |c: char| {
+        (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'
+    };
+    if s.chars().any(forbidden) {
+        std::borrow::Cow::Owned(
+            s.chars()
+                .map(|c| if forbidden(c) { '\u{FFFD}' } else { c })
+                .collect(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }

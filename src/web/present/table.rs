@@ -36,7 +36,7 @@ pub fn csv_bytes(columns: &[&str], rows: impl Iterator<Item = Vec<String>>) -> V
 }
 
 /// The columns of a check's CSV, in order; also the keys of each JSON row.
-pub const CHECK_COLUMNS: [&str; 17] = [
+pub const CHECK_COLUMNS: [&str; 20] = [
     "observation_id",
     "observed_at",
     "observed_at_utc",
@@ -54,6 +54,9 @@ pub const CHECK_COLUMNS: [&str; 17] = [
     "evidence_url",
     "check_url",
     "rule_version",
+    "retracted",
+    "retracted_at",
+    "retraction_reason",
 ];
 
 /// One observation as a check's export writes it.
@@ -76,10 +79,15 @@ pub struct CheckRow {
     pub evidence_url: String,
     pub check_url: String,
     pub rule_version: Option<i64>,
+    /// A reviewer retracted it: kept, but it counts nowhere.
+    pub retracted: bool,
+    /// When, ISO 8601 in UTC.
+    pub retracted_at: Option<String>,
+    pub retraction_reason: Option<String>,
 }
 
 impl CheckRow {
-    pub fn cells(&self) -> [String; 17] {
+    pub fn cells(&self) -> [String; 20] {
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         [
             self.observation_id.to_string(),
@@ -99,6 +107,9 @@ impl CheckRow {
             self.evidence_url.clone(),
             self.check_url.clone(),
             self.rule_version.map(|v| v.to_string()).unwrap_or_default(),
+            if self.retracted { "yes" } else { "no" }.to_string(),
+            opt(&self.retracted_at),
+            opt(&self.retraction_reason),
         ]
     }
 }
@@ -140,6 +151,11 @@ pub fn observation_row(
         evidence_url: format!("{base}/observations/{}", o.id),
         check_url: format!("{base}/checks/{}?at={}", o.check_id, local.date_naive()),
         rule_version: o.rule_version,
+        retracted: o.retracted_at.is_some(),
+        retracted_at: o
+            .retracted_at
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        retraction_reason: o.retraction_reason,
         check_id: o.check_id,
     }
 }

@@ -14,7 +14,6 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use std::borrow::Cow;
 
 pub async fn get_atom(
     State(state): State<AppState>,
@@ -179,23 +178,7 @@ fn person(name: &str, uri: Option<&str>) -> Person {
     }
 }
 
-/// Text XML 1.0 can hold: the characters it forbids (most control characters, U+FFFE,
-/// U+FFFF) replaced by U+FFFD. Catalog and scraped text may carry them; the feed's writer
-/// escapes markup but would pass them through, and a feed reader would reject the document.
-pub fn xml_text(s: &str) -> Cow<'_, str> {
-    let forbidden = |c: char| {
-        (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'
-    };
-    if s.chars().any(forbidden) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if forbidden(c) { '\u{FFFD}' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
-}
+pub use crate::web::present::xml_text;
 
 #[cfg(test)]
 mod tests {
@@ -204,7 +187,10 @@ mod tests {
     #[test]
     fn text_xml_forbids_is_replaced() {
         assert_eq!(xml_text("a\u{1}b\u{FFFE}"), "a\u{FFFD}b\u{FFFD}");
-        assert!(matches!(xml_text("微信\t\n"), Cow::Borrowed(_)));
+        assert!(matches!(
+            xml_text("微信\t\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     /// Markup in any text reaches the reader as text, and control characters do not

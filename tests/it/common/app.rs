@@ -356,6 +356,23 @@ impl TestApp {
     pub fn api_probes(&self) -> Request<'_> {
         self.get("/api/v1/probes")
     }
+
+    pub fn corrections(&self, query: &str) -> Request<'_> {
+        self.get(with_query("/corrections", query))
+    }
+
+    pub fn corrections_atom(&self, query: &str) -> Request<'_> {
+        self.get(with_query("/corrections.atom", query))
+    }
+
+    pub fn api_corrections(&self, query: &str) -> Request<'_> {
+        self.get(with_query("/api/v1/corrections", query))
+    }
+
+    /// The reviewer's retraction form (GET; a [`super::Visitor`] posts it).
+    pub fn retract_page(&self, observation: impl Display) -> Request<'_> {
+        self.get(format!("/observations/{observation}/retract"))
+    }
 }
 
 /// A request on its way: add headers, then await it.
