@@ -361,6 +361,50 @@ pub async fn check(
     })
 }
 
+/// A sent-back hand test as its contributor corrects it: the same checks as a new one,
+/// except that files are optional (none given: the submission keeps its screenshots).
+pub async fn check_correction(
+    r: &Reference,
+    check_id: &str,
+    account_id: i64,
+    test: HandTest,
+    files: Vec<UploadedFile>,
+) -> Result<(NewSubmission, Option<Vec<NewScreenshot>>), ContributionError> {
+    if files.is_empty() {
+        let check = r.check(check_id).ok_or_else(|| {
+            ContributionError::NoSuchCheck(check_id.chars().take(MAX_SHORT).collect())
+        })?;
+        let test = tidy(test);
+        let (problems, observed) = check_text(&test, &ladder(r, check), Utc::now());
+        let Some(observed_at) = observed.filter(|_| problems.is_empty()) else {
+            return Err(ContributionError::Refused(problems));
+        };
+        let checked = CheckedSubmission {
+            submission: NewSubmission {
+                account_id,
+                check_id: check.id.clone(),
+                observed_at,
+                status: test.status,
+                vantage: HandVantage {
+                    device: test.device,
+                    os: test.os,
+                    app: test.app,
+                    app_version: test.app_version,
+                    network: test.network,
+                    network_region: test.network_region,
+                    account_region: test.account_region,
+                },
+                steps: test.steps,
+                seen: test.seen,
+            },
+            screenshots: Vec::new(),
+        };
+        return Ok((checked.submission, None));
+    }
+    let checked = check(r, check_id, account_id, test, files).await?;
+    Ok((checked.submission, Some(checked.screenshots)))
+}
+
 /// Stores a checked submission as pending (a reviewer must approve it) with its audit
 /// line; its id.
 pub async fn store(

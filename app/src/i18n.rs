@@ -127,6 +127,16 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
         "admin.ftl",
         include_str!("../locales/zh-CN/admin.ftl"),
     ),
+    (
+        Lang::En,
+        "review.ftl",
+        include_str!("../locales/en/review.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "review.ftl",
+        include_str!("../locales/zh-CN/review.ftl"),
+    ),
     (Lang::En, "data.ftl", include_str!("../locales/en/data.ftl")),
     (
         Lang::ZhCn,

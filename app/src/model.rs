@@ -454,6 +454,25 @@ pub struct ObservationView {
     pub snapshot_sha: Option<String>,
     /// Retracted by a reviewer: shown struck through, counted nowhere.
     pub retraction: Option<RetractionView>,
+    /// A published hand test: who made it, their steps, their screenshots.
+    pub hand_test: Option<HandTestView>,
+}
+
+/// A screenshot as pages show it: the thumbnail linking to the full image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Screenshot {
+    pub thumbnail: String,
+    pub full: String,
+    pub alt: String,
+}
+
+/// What an observation page adds for a hand test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandTestView {
+    /// "hand test by NAME, reviewed by a Hutong reviewer (NAME)".
+    pub credit: String,
+    pub steps: String,
+    pub screenshots: Vec<Screenshot>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

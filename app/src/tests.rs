@@ -201,6 +201,7 @@ fn observation(evidence: Option<EvidenceView>, simulated: bool) -> ObservationVi
         evidence,
         snapshot_href: Some("/observations/42/snapshot".into()),
         snapshot_sha: Some("ab12".into()),
+        hand_test: None,
         retraction: None,
     }
 }

@@ -21,7 +21,8 @@ pub use evidence::Evidence;
 pub use records::*;
 pub use reference::*;
 pub use submission::{
-    HandVantage, NewSubmission, Submission, SubmissionScreenshot, SubmissionState,
+    Answer, Decision, HandVantage, NewSubmission, ReviewRefused, Submission, SubmissionScreenshot,
+    SubmissionState, ThreadEntry, ThreadKind, hand_test_source_id,
 };
 
 use serde::{Deserialize, Serialize};

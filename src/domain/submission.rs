@@ -136,3 +136,100 @@ pub struct Submission {
     pub submitted_at: DateTime<Utc>,
     pub screenshots: Vec<SubmissionScreenshot>,
 }
+
+/// What a reviewer decides about a pending submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Publish it as a hand-test observation.
+    Approve,
+    /// Refuse it, with the reason (required).
+    Reject { reason: String },
+    /// Send it back to its contributor with a question (required).
+    SendBack { question: String },
+}
+
+impl Decision {
+    /// The action's name in the audit log.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Decision::Approve => "submission-approved",
+            Decision::Reject { .. } => "submission-rejected",
+            Decision::SendBack { .. } => "submission-sent-back",
+        }
+    }
+}
+
+/// Why a review or an answer was not recorded (nothing was changed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewRefused {
+    /// No such submission.
+    NotFound,
+    /// Nobody reviews their own submission.
+    OwnSubmission,
+    /// Someone decided first (their public name, and what they decided).
+    AlreadyReviewed {
+        by: Option<String>,
+        state: SubmissionState,
+    },
+    /// Only a sent-back submission is answered, by its contributor.
+    NotAwaitingAnswer,
+}
+
+/// One message of a submission's review thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreadKind {
+    /// A reviewer's question when sending it back.
+    Question,
+    /// The contributor's answer.
+    Answer,
+    /// A reviewer's reason for rejecting it.
+    Rejection,
+}
+
+impl ThreadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThreadKind::Question => "question",
+            ThreadKind::Answer => "answer",
+            ThreadKind::Rejection => "rejection",
+        }
+    }
+}
+
+impl FromStr for ThreadKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            ThreadKind::Question,
+            ThreadKind::Answer,
+            ThreadKind::Rejection,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+        .ok_or_else(|| format!("unknown thread message kind \"{s}\""))
+    }
+}
+
+/// A message of the thread, with its writer's public name (never their login).
+#[derive(Debug, Clone)]
+pub struct ThreadEntry {
+    pub kind: ThreadKind,
+    pub author: String,
+    pub body: String,
+    pub written_at: DateTime<Utc>,
+}
+
+/// A contributor's answer to a send-back: the answer and the corrected submission.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub answer: String,
+    pub corrected: NewSubmission,
+}
+
+/// The source that credits one contributor's hand tests: one per account, of kind
+/// `manual`, published under the public name (and organisation), never the login.
+pub fn hand_test_source_id(account_id: i64) -> String {
+    format!("hand-test-{account_id}")
+}

@@ -19,6 +19,7 @@ pub mod memo;
 mod probes;
 mod records;
 mod requirements;
+mod review;
 mod sessions;
 mod sqlite_read;
 mod storable;
@@ -32,6 +33,7 @@ pub use catalog_load::LoadReport;
 pub use ledger::{FinishedRun, MissReason, MissedSlotsRecord, PendingCounts};
 pub use memo::{Memo, Reads};
 pub use probes::*;
+pub use review::Reviewed;
 pub use sessions::{ACCOUNT_KEY as SESSION_ACCOUNT_KEY, StoredSessions};
 pub use sqlite_read::{OpenTimeline, SqliteTimeline};
 pub use storable::{storable_json, storable_text};
@@ -1092,6 +1094,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0007_submissions.sql"),
     ),
     (
+        8,
+        "review",
+        include_str!("../../migrations/sqlite/0008_review.sql"),
+    ),
+    (
         9,
         "retractions",
         include_str!("../../migrations/sqlite/0009_retractions.sql"),
@@ -1137,6 +1144,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "submissions",
         include_str!("../../migrations/postgres/0007_submissions.sql"),
+    ),
+    (
+        8,
+        "review",
+        include_str!("../../migrations/postgres/0008_review.sql"),
     ),
     (
         9,

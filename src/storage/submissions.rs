@@ -19,7 +19,8 @@ pub struct NewScreenshot {
     pub height: i64,
 }
 
-const SUBMISSION_COLUMNS: &str = "id, account_id, check_id, observed_at, status, device, os, app,
+pub(super) const SUBMISSION_COLUMNS: &str =
+    "id, account_id, check_id, observed_at, status, device, os, app,
     app_version, network, network_region, account_region, steps, seen, state, reviewer_id,
     review_note, reviewed_at, observation_id, submitted_at";
 
@@ -79,6 +80,43 @@ macro_rules! submissions_from {
 submissions_from!(sqlx::sqlite::SqliteRow);
 submissions_from!(sqlx::postgres::PgRow);
 
+/// Stores screenshots `$shots` of submission `$id` in transaction `$tx`: each file once
+/// in `snapshots` (by content hash), then the submission's rows in order.
+macro_rules! insert_screenshots_in {
+    ($tx:ident, $id:expr, $shots:expr, $now:expr) => {{
+        for (position, shot) in $shots.iter().enumerate() {
+            for s in [&shot.image, &shot.thumbnail] {
+                sqlx::query(
+                    "insert into snapshots (sha256, size, content_type, body, stored_at)
+                     values ($1, $2, $3, $4, $5) on conflict (sha256) do nothing",
+                )
+                .bind(&s.sha256)
+                .bind(s.size)
+                .bind(s.content_type.as_deref())
+                .bind(&s.compressed)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            sqlx::query(
+                "insert into submission_screenshots (submission_id, position, file_name,
+                     image_sha256, thumbnail_sha256, width, height)
+                 values ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind($id)
+            .bind(position as i64 + 1)
+            .bind(super::storable_text(&shot.file_name))
+            .bind(&shot.image.sha256)
+            .bind(&shot.thumbnail.sha256)
+            .bind(shot.width)
+            .bind(shot.height)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+pub(super) use insert_screenshots_in;
+
 impl Store {
     /// Stores a submission with its screenshots; refuses a check that does not exist or
     /// a status off its ladder. Its id.
@@ -135,35 +173,7 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            for (position, shot) in screenshots.iter().enumerate() {
-                for s in [&shot.image, &shot.thumbnail] {
-                    sqlx::query(
-                        "insert into snapshots (sha256, size, content_type, body, stored_at)
-                         values ($1, $2, $3, $4, $5) on conflict (sha256) do nothing",
-                    )
-                    .bind(&s.sha256)
-                    .bind(s.size)
-                    .bind(s.content_type.as_deref())
-                    .bind(&s.compressed)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                sqlx::query(
-                    "insert into submission_screenshots (submission_id, position, file_name,
-                         image_sha256, thumbnail_sha256, width, height)
-                     values ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(id)
-                .bind(position as i64 + 1)
-                .bind(super::storable_text(&shot.file_name))
-                .bind(&shot.image.sha256)
-                .bind(&shot.thumbnail.sha256)
-                .bind(shot.width)
-                .bind(shot.height)
-                .execute(&mut *tx)
-                .await?;
-            }
+            insert_screenshots_in!(tx, id, screenshots, now);
             let audit = NewAuditEntry {
                 subject: Some(format!("submission {id}")),
                 ..audit.clone()
@@ -174,7 +184,7 @@ impl Store {
         })
     }
 
-    async fn with_screenshots(
+    pub(super) async fn with_screenshots(
         &self,
         mut submissions: Vec<Submission>,
     ) -> Result<Vec<Submission>, StorageError> {

@@ -206,12 +206,6 @@ fn links_for(role: Role, lang: Lang) -> Vec<(String, String)> {
             lang.t("account-link-tokens"),
         ));
     }
-    if role.allows(Role::Reviewer) {
-        links.push((
-            format!("/review?lang={}", lang.code()),
-            lang.t("account-link-review"),
-        ));
-    }
     if role.allows(Role::Admin) {
         links.push((
             format!("/admin/accounts?lang={}", lang.code()),
@@ -220,6 +214,12 @@ fn links_for(role: Role, lang: Lang) -> Vec<(String, String)> {
         links.push((
             format!("/admin/audit?lang={}", lang.code()),
             lang.t("account-link-audit"),
+        ));
+    }
+    if role.allows(Role::Reviewer) {
+        links.push((
+            format!("/review?lang={}", lang.code()),
+            lang.t("account-link-review"),
         ));
     }
     links

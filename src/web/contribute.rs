@@ -9,13 +9,14 @@
 
 use super::app_state::AppState;
 use super::error::{HtmlError, WebError, truncate};
+use super::hand_tests::{
+    UPLOAD_LIMIT, contribution_error, field, form_values, hand_test, ladder, problem_message,
+    read_upload, screenshot_response,
+};
 use super::present::{check_title, name};
 use super::request::ReaderLang;
 use super::session::{self, Contributor, SignedIn, account_chrome};
-use super::upload::{
-    UPLOAD_LIMIT, contribution_error, field, hand_test, problem_message, read_upload,
-};
-use crate::contributions::{self, ContributionError, HandTest};
+use crate::contributions::{self, ContributionError, UploadedFile};
 use crate::domain::{Check, Reference, Role, Submission};
 use crate::storage::Reads;
 use axum::Router;
@@ -118,23 +119,6 @@ pub async fn show_search(
     private(Html(pages::contribute_search_page(&chrome, &view)).into_response())
 }
 
-/// The check's ladder as (id, label in `lang`).
-fn ladder(r: &Reference, check: &Check, lang: Lang) -> Vec<(String, String)> {
-    r.kind(&check.kind)
-        .map(|k| {
-            k.statuses
-                .iter()
-                .map(|s| {
-                    (
-                        s.id.clone(),
-                        name(&s.label_zh, &s.label_en).get(lang).to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn status_label(r: &Reference, check_id: &str, status: &str, lang: Lang) -> String {
     r.check(check_id)
         .and_then(|c| r.kind(&c.kind))
@@ -187,6 +171,7 @@ fn form_page(
         statuses: ladder(r, check, lang),
         values,
         errors,
+        answer: None,
     };
     private((status, Html(pages::submit_page(&chrome, &view))).into_response())
 }
@@ -207,22 +192,6 @@ pub async fn show_form(
         ..SubmissionValues::default()
     };
     form_page(lang, StatusCode::OK, &r, &c, &who.csrf, values, Vec::new())
-}
-
-fn form_values(t: HandTest) -> SubmissionValues {
-    SubmissionValues {
-        observed_at: t.observed_at,
-        status: t.status,
-        device: t.device,
-        os: t.os,
-        app: t.app,
-        app_version: t.app_version,
-        network: t.network,
-        network_region: t.network_region,
-        account_region: t.account_region,
-        steps: t.steps,
-        seen: t.seen,
-    }
 }
 
 pub async fn submit(
@@ -259,7 +228,11 @@ pub async fn submit(
         Err(e) => return page_error(lang, &path, e),
     };
     let test = hand_test(&upload);
-    let files = upload.files();
+    let files = upload
+        .files
+        .into_iter()
+        .map(|(name, bytes)| UploadedFile { name, bytes })
+        .collect();
     let checked = match contributions::check(&r, &c.id, who.account.id, test.clone(), files).await {
         Ok(checked) => checked,
         Err(ContributionError::Refused(problems)) => {
@@ -289,6 +262,7 @@ pub async fn submit(
 #[derive(serde::Deserialize, Default)]
 pub struct MineQuery {
     submitted: Option<i64>,
+    answered: Option<i64>,
 }
 
 pub async fn show_mine(
@@ -314,7 +288,13 @@ pub async fn show_mine(
     let notice = query
         .submitted
         .filter(|id| mine.iter().any(|s| s.id == *id))
-        .map(|id| lang.t_args("contribute-submitted", &[("id", id.into())]));
+        .map(|id| lang.t_args("contribute-submitted", &[("id", id.into())]))
+        .or_else(|| {
+            query
+                .answered
+                .filter(|id| mine.iter().any(|s| s.id == *id))
+                .map(|id| lang.t_args("contribute-answered", &[("id", id.into())]))
+        });
     let chrome = account_chrome(lang, &lang.t("title-my-submissions"), path);
     private(Html(pages::my_submissions_page(&chrome, &items, notice)).into_response())
 }
@@ -350,6 +330,8 @@ fn my_item(r: &Reference, s: &Submission, lang: Lang) -> MySubmission {
         observation_href: s
             .observation_id
             .map(|o| format!("/observations/{o}?lang={}", lang.code())),
+        answer_href: (s.state == crate::domain::SubmissionState::Returned)
+            .then(|| format!("/contribute/mine/{}/answer?lang={}", s.id, lang.code())),
     }
 }
 
@@ -383,21 +365,6 @@ async fn screenshot_file(
         .map_err(|e| WebError::Internal(format!("screenshot {id}/{n}: {e}")))?
         .map_err(|e| WebError::Internal(format!("screenshot {id}/{n} does not decompress: {e}")))?;
     Ok(screenshot_response(body))
-}
-
-/// A screenshot as served: an image that cannot be sniffed into anything else, sandboxed,
-/// not kept by shared caches.
-pub fn screenshot_response(png: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "image/png"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::CONTENT_SECURITY_POLICY, "sandbox"),
-            (header::CACHE_CONTROL, "private, max-age=3600"),
-        ],
-        png,
-    )
-        .into_response()
 }
 
 async fn serve_screenshot(

@@ -35,6 +35,7 @@ pub mod contribute;
 pub mod corrections;
 pub mod dataset;
 pub mod error;
+pub mod hand_tests;
 pub mod limits;
 pub mod matrices;
 pub mod overview;
@@ -44,11 +45,11 @@ pub mod present;
 pub mod probes;
 pub mod request;
 pub mod requirements;
+pub mod review;
 pub mod session;
 pub mod sources;
 pub mod timeline;
 pub mod tokens;
-pub mod upload;
 
 #[cfg(test)]
 mod layers;
@@ -114,9 +115,11 @@ pub fn router(state: AppState) -> Router {
                 .merge(contribute::routes())
                 .merge(admin::routes())
                 .merge(tokens::routes())
+                .merge(review::routes())
                 .merge(corrections::session_routes())
                 .layer(session::layer(&state)),
         )
+        .merge(review::public_routes())
         .merge(dataset::routes())
         .fallback(page_not_found)
         .layer(axum::middleware::from_fn(request::negotiate));

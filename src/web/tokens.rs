@@ -10,9 +10,9 @@
 
 use super::app_state::AppState;
 use super::error::{HtmlError, JsonError, WebError, truncate};
+use super::hand_tests::{UPLOAD_LIMIT, field, hand_test, problem_message, read_upload};
 use super::request::ReaderLang;
 use super::session::{self, ClientAddress, Contributor, CsrfForm, SignedIn, account_chrome};
-use super::upload::{UPLOAD_LIMIT, field, hand_test, problem_message, read_upload};
 use crate::accounts::{self, AccountError, Actor};
 use crate::contributions::{self, ContributionError, Problem};
 use crate::domain::{Account, Role};
@@ -327,7 +327,18 @@ pub async fn post_submission(
         }
     };
     let test = hand_test(&upload);
-    let checked = contributions::check(&r, &check, account.id, test, upload.files()).await;
+    let checked = contributions::check(
+        &r,
+        &check,
+        account.id,
+        test,
+        upload
+            .files
+            .into_iter()
+            .map(|(name, bytes)| contributions::UploadedFile { name, bytes })
+            .collect(),
+    )
+    .await;
     let checked = match checked {
         Ok(c) => c,
         Err(ContributionError::Refused(problems)) => {
@@ -352,7 +363,7 @@ pub async fn post_submission(
         Err(e) => {
             return JsonError {
                 lang,
-                error: super::upload::contribution_error(e, lang),
+                error: super::hand_tests::contribution_error(e, lang),
             }
             .into_response();
         }
@@ -379,7 +390,7 @@ pub async fn post_submission(
         }
         Err(e) => JsonError {
             lang,
-            error: super::upload::contribution_error(e, lang),
+            error: super::hand_tests::contribution_error(e, lang),
         }
         .into_response(),
     }

@@ -5,7 +5,7 @@
 use crate::common::visitor::{PASSWORD, account, csrf_in};
 use crate::common::{TestApp, TestDb, Visitor, observation, sel};
 use chrono::{TimeZone, Utc};
-use hutong::domain::{ObservationRecord, RetractOutcome, Role};
+use hutong::domain::{MAX_REASON_CHARS, ObservationRecord, RetractOutcome, Role};
 use hutong::storage::Store;
 
 const CATALOG_CHECK: &str = "link.wechat.taobao";
@@ -564,6 +564,35 @@ async fn script_in_a_reason_is_shown_as_text_everywhere() {
         app.api_corrections("").await.json()["entries"][0]["reason"],
         reason
     );
+}
+
+/// A refused reason comes back in the form's text box as text: a `</textarea>` in it does
+/// not end the box and turn the rest into markup.
+#[tokio::test]
+async fn a_refused_reason_comes_back_in_its_box_as_text() {
+    let app = TestApp::new().await;
+    let warned = catalog_warned(app.store()).await;
+    let mut zhao = reviewer(&app, "zhao", Role::Reviewer).await;
+    let too_long = format!(
+        "</textarea><h1 id=injected>forged</h1>{}",
+        "x".repeat(MAX_REASON_CHARS)
+    );
+    let refused = retract_by_form(&mut zhao, warned.id, &too_long).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let page = scraper::Html::parse_document(&refused.body);
+    assert!(
+        page.select(&sel("#injected")).next().is_none(),
+        "{}",
+        refused.body
+    );
+    let kept: String = page
+        .select(&sel("textarea#reason"))
+        .next()
+        .expect("the reason's box")
+        .text()
+        .collect();
+    assert!(kept.starts_with("</textarea><h1 id=injected>"), "{kept}");
+    assert!(catalog_warned(app.store()).await.retracted_at.is_none());
 }
 
 #[tokio::test]

@@ -2,7 +2,6 @@
 footer-sign-in = Sign in
 title-admin-accounts = Accounts
 title-admin-audit = Audit log
-account-link-review = Review queue
 account-link-admin = Accounts (admin)
 account-link-audit = Audit log (admin)
 account-link-tokens = API tokens

@@ -2,7 +2,6 @@
 footer-sign-in = 登录
 title-admin-accounts = 账户
 title-admin-audit = 审计日志
-account-link-review = 审核队列
 account-link-admin = 账户（管理员）
 account-link-audit = 审计日志（管理员）
 account-link-tokens = API 令牌

@@ -49,6 +49,17 @@ pub struct SubmitView {
     pub values: SubmissionValues,
     /// What was wrong, each in the reader's words.
     pub errors: Vec<String>,
+    /// Answering a reviewer's question: the thread and the answer (the form then corrects
+    /// the sent-back submission; its screenshots are kept unless new ones are chosen).
+    pub answer: Option<AnswerPart>,
+}
+
+/// What the form adds when a contributor answers a send-back.
+#[derive(Debug, Clone, Default)]
+pub struct AnswerPart {
+    pub thread: Vec<crate::pages::review::ThreadItem>,
+    pub answer: String,
+    pub kept: Vec<crate::model::Screenshot>,
 }
 
 /// One of the contributor's own submissions.
@@ -68,6 +79,8 @@ pub struct MySubmission {
     pub thumbnails: Vec<(String, String)>,
     /// The published observation, once approved.
     pub observation_href: Option<String>,
+    /// Sent back: where to answer and correct it.
+    pub answer_href: Option<String>,
 }
 
 pub fn contribute_search_page(chrome: &Chrome, v: &ContributeSearchView) -> String {
@@ -132,12 +145,44 @@ pub fn submit_page(chrome: &Chrome, v: &SubmitView) -> String {
         })
         .collect::<Vec<_>>();
     let x = &v.values;
+    let answering = v.answer.is_some();
+    let thread = v
+        .answer
+        .as_ref()
+        .map(|a| crate::pages::review::thread_view(&a.thread, lang));
+    let answer_field = v.answer.as_ref().map(|a| {
+        view! {
+            <p>
+                <label for="answer">{lang.t("contribute-answer")}</label><br/>
+                <textarea id="answer" name="answer" rows="4" cols="60" maxlength="5000" required>{textarea_text(&a.answer)}</textarea>
+            </p>
+        }
+    });
+    let kept = v.answer.as_ref().map(|a| {
+        view! {
+            <p>{lang.t("contribute-screenshots-kept")}</p>
+            {crate::pages::review::screenshots_view(&a.kept)}
+        }
+    });
+    let heading = if answering {
+        lang.t_args(
+            "contribute-answer-heading",
+            &[("check", v.check_title.clone().into())],
+        )
+    } else {
+        lang.t_args(
+            "contribute-form-heading",
+            &[("check", v.check_title.clone().into())],
+        )
+    };
     let body = view! {
-        <h1>{lang.t_args("contribute-form-heading", &[("check", v.check_title.clone().into())])}</h1>
+        <h1>{heading}</h1>
         <p>{lang.t("contribute-form-intro")}</p>
+        {thread}
         {errors}
         <form method="post" action=v.action.clone() enctype="multipart/form-data" class="account-form">
             {csrf_field(&v.csrf)}
+            {answer_field}
             <p>
                 <label for="observed_at">{lang.t("contribute-observed-at")}</label><br/>
                 <input id="observed_at" name="observed_at" type="datetime-local" required value=x.observed_at.clone()/>
@@ -164,12 +209,13 @@ pub fn submit_page(chrome: &Chrome, v: &SubmitView) -> String {
                 <label for="seen">{lang.t("contribute-seen")}</label><br/>
                 <textarea id="seen" name="seen" rows="5" cols="60" maxlength="5000" required>{textarea_text(&x.seen)}</textarea>
             </p>
+            {kept}
             <p>
                 <label for="screenshot">{lang.t("contribute-screenshots")}</label><br/>
-                <input id="screenshot" name="screenshot" type="file" multiple required
+                <input id="screenshot" name="screenshot" type="file" multiple required=!answering
                     accept="image/png,image/jpeg,image/webp"/>
             </p>
-            <p><button type="submit">{lang.t("contribute-submit")}</button></p>
+            <p><button type="submit">{if answering { lang.t("contribute-answer-submit") } else { lang.t("contribute-submit") }}</button></p>
         </form>
     };
     render_document(chrome, body)
@@ -192,7 +238,10 @@ pub fn my_submissions_page(
                 .collect::<Vec<_>>();
             let note = s.note.clone().map(|n| view! { <p class="review-note">{n}</p> });
             let published = s.observation_href.clone().map(|h| {
-                view! { <a href=h>{lang.t("contribute-published-link")}</a> }
+                view! { <br/><a href=h>{lang.t("contribute-published-link")}</a> }
+            });
+            let answer = s.answer_href.clone().map(|h| {
+                view! { <p><a class="button" href=h>{lang.t("contribute-answer-link")}</a></p> }
             });
             view! {
                 <tr id=format!("submission-{}", s.id)>
@@ -200,7 +249,7 @@ pub fn my_submissions_page(
                     <td>{s.check_title.clone()}</td>
                     <td>{s.observed.clone()}</td>
                     <td>{s.status.clone()}</td>
-                    <td><span class=format!("state state-{}", s.state)>{s.state_label.clone()}</span>{note}{published}</td>
+                    <td><span class=format!("state state-{}", s.state)>{s.state_label.clone()}</span>{note}{answer}{published}</td>
                     <td>{s.submitted.clone()}</td>
                     <td class="thumbs">{thumbs}</td>
                 </tr>

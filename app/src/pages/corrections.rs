@@ -1,7 +1,7 @@
 //! The public corrections log (`/corrections`: every retraction and every method change,
 //! newest first) and the reviewer's retraction form (`/observations/{id}/retract`).
 
-use crate::components::{citation_view, status_badge, time_view, when_text};
+use crate::components::{citation_view, status_badge, textarea_text, time_view, when_text};
 use crate::layout::render_document_with_feed;
 use crate::model::{Chrome, CitationView, StatusView};
 use crate::pages::account::csrf_field;
@@ -190,7 +190,7 @@ pub fn retract_page(chrome: &Chrome, v: &RetractView) -> String {
                 <p>
                     <label for="reason">{lang.t("retract-reason")}</label><br/>
                     <textarea id="reason" name="reason" required rows="5"
-                        maxlength=v.max_reason.to_string()>{v.reason.clone()}</textarea>
+                        maxlength=v.max_reason.to_string()>{textarea_text(&v.reason)}</textarea>
                 </p>
                 <p><button type="submit">{lang.t("retract-submit")}</button></p>
             </form>

@@ -13,6 +13,7 @@ mod overview;
 mod platform;
 mod probes;
 pub mod requirements;
+pub mod review;
 mod source;
 mod sources;
 mod timeline;
@@ -25,7 +26,7 @@ pub use admin::{
 pub use check::check_page;
 pub use compare::compare_page;
 pub use contribute::{
-    CheckChoice, ContributeSearchView, MySubmission, SubmissionValues, SubmitView,
+    AnswerPart, CheckChoice, ContributeSearchView, MySubmission, SubmissionValues, SubmitView,
     contribute_search_page, my_submissions_page, submit_page,
 };
 pub use corrections::{

@@ -92,6 +92,27 @@ pub fn observation_page(chrome: &Chrome, o: &ObservationView) -> String {
         Some(e) => evidence_view(lang, e).into_any(),
         None => view! { <p class="empty">{lang.t("observation-no-evidence")}</p> }.into_any(),
     };
+    let evidence_section = match &o.hand_test {
+        Some(h) => view! {
+            <section aria-labelledby="h-evidence">
+                <h2 id="h-evidence">{lang.t("observation-evidence")}</h2>
+                <p class="hand-credit">{h.credit.clone()}</p>
+                <h3>{lang.t("review-steps")}</h3>
+                <p class="thread-body">{h.steps.clone()}</p>
+                <h3>{lang.t("contribute-col-screenshots")}</h3>
+                {crate::pages::review::screenshots_view(&h.screenshots)}
+            </section>
+        }
+        .into_any(),
+        None => view! {
+            <section aria-labelledby="h-evidence">
+                <h2 id="h-evidence">{lang.t("observation-evidence")}</h2>
+                {snapshot}
+                {evidence}
+            </section>
+        }
+        .into_any(),
+    };
     let body = view! {
         <p class="crumbs">
             <a href=o.check_href.clone()>{o.check_title.clone()}</a>" › "
@@ -113,11 +134,7 @@ pub fn observation_page(chrome: &Chrome, o: &ObservationView) -> String {
             {reclassifies}
         </dl>
         {words_view(o.quote.as_deref(), o.note.as_deref())}
-        <section aria-labelledby="h-evidence">
-            <h2 id="h-evidence">{lang.t("observation-evidence")}</h2>
-            {snapshot}
-            {evidence}
-        </section>
+        {evidence_section}
     };
     render_document(chrome, body)
 }

@@ -188,8 +188,11 @@ async fn check_view(
                 .get(&o.id)
                 .map(|from| from.map(|s| present::status_view(Some(kind), s, lang))),
             after_at: o.observed_at > as_of.instant,
-            observation_href: (o.pack_id.is_some() || o.retracted_at.is_some())
-                .then(|| format!("/observations/{}{query}", o.id)),
+            // Probe verdicts, hand tests and retracted observations have their own page.
+            observation_href: (o.pack_id.is_some()
+                || o.source_kind == "manual"
+                || o.retracted_at.is_some())
+            .then(|| format!("/observations/{}{query}", o.id)),
             probe: present::probe_note(o),
             retraction: present::retraction(o),
         })

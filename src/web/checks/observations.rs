@@ -107,6 +107,7 @@ async fn observation_view(
         None => None,
     };
     let simulated = o.source_kind == "simulated" || check.is_some_and(|c| r.is_simulated_check(c));
+    let hand_test = crate::web::hand_tests::hand_test_view(store, id, lang).await?;
     Ok(ObservationView {
         id,
         check_id: o.check_id.clone(),
@@ -137,6 +138,7 @@ async fn observation_view(
         evidence: o.evidence.as_ref().map(present::evidence_view),
         snapshot_href,
         snapshot_sha: o.snapshot.as_deref().map(|s| present::capped(s, 64)),
+        hand_test,
         retraction: present::retraction(&o),
     })
 }

@@ -1,19 +1,41 @@
-//! Hand tests as they arrive over HTTP (the form and the API): the multipart upload read
-//! under its limits, its fields as a [`HandTest`], and each problem the checks below the
-//! web find put in the reader's words (a file by its name).
+//! What the hand-test questions share (contributing, reviewing, and the observation page
+//! of a published hand test): the multipart form as it was sent and its problems in the
+//! reader's words, a screenshot as served, and a submission's view data (screenshots,
+//! vantage, review thread, the observation page's hand-test part).
 
 use super::error::{WebError, truncate};
-use crate::contributions::{
-    ContributionError, Field, HandTest, MAX_SCREENSHOTS, Problem, UploadedFile,
-};
-use crate::screenshots::{self, ScreenshotError};
+use crate::contributions::{ContributionError, Field, HandTest, MAX_SCREENSHOTS, Problem};
+use crate::domain::{Check, Reference, Submission, ThreadEntry};
+use crate::screenshots::ScreenshotError;
 use axum::extract::Multipart;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use hutong_app::i18n::Lang;
+use hutong_app::model::Name;
+use hutong_app::model::{HandTestView, Screenshot};
+use hutong_app::pages::SubmissionValues;
+use hutong_app::pages::review::ThreadItem;
 use std::collections::HashMap;
 
 /// A whole upload: five screenshots at their cap, and the form's text.
-pub const UPLOAD_LIMIT: usize = MAX_SCREENSHOTS * screenshots::MAX_BYTES + 256 * 1024;
+pub const UPLOAD_LIMIT: usize = MAX_SCREENSHOTS * crate::screenshots::MAX_BYTES + 256 * 1024;
+
+/// The check's ladder as (id, label in `lang`).
+pub fn ladder(r: &Reference, check: &Check, lang: Lang) -> Vec<(String, String)> {
+    r.kind(&check.kind)
+        .map(|k| {
+            k.statuses
+                .iter()
+                .map(|s| {
+                    (
+                        s.id.clone(),
+                        Name::new(&s.label_zh, &s.label_en).get(lang).to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
 
 /// What the multipart form held: its text fields and its files (name, bytes).
 pub struct Upload {
@@ -88,8 +110,24 @@ pub fn hand_test(upload: &Upload) -> HandTest {
     }
 }
 
+pub fn form_values(t: HandTest) -> SubmissionValues {
+    SubmissionValues {
+        observed_at: t.observed_at,
+        status: t.status,
+        device: t.device,
+        os: t.os,
+        app: t.app,
+        app_version: t.app_version,
+        network: t.network,
+        network_region: t.network_region,
+        account_region: t.account_region,
+        steps: t.steps,
+        seen: t.seen,
+    }
+}
+
 /// The label of a field on the form, in the reader's words.
-fn field_label(f: Field, lang: Lang) -> String {
+pub fn field_label(f: Field, lang: Lang) -> String {
     lang.t(&format!("contribute-{}", f.name().replace('_', "-")))
 }
 
@@ -155,12 +193,95 @@ pub fn contribution_error(e: ContributionError, lang: Lang) -> WebError {
     }
 }
 
-impl Upload {
-    /// The uploaded files, in order.
-    pub fn files(self) -> Vec<UploadedFile> {
-        self.files
-            .into_iter()
-            .map(|(name, bytes)| UploadedFile { name, bytes })
-            .collect()
-    }
+/// A screenshot as served: an image that cannot be sniffed into anything else, sandboxed,
+/// not kept by shared caches.
+pub fn screenshot_response(png: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CONTENT_SECURITY_POLICY, "sandbox"),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        png,
+    )
+        .into_response()
+}
+
+/// A submission's review thread as pages show it.
+pub fn thread_items(thread: &[ThreadEntry], lang: Lang) -> Vec<ThreadItem> {
+    thread
+        .iter()
+        .map(|t| ThreadItem {
+            kind: t.kind.as_str().to_string(),
+            kind_label: lang.t(&format!("review-thread-{}", t.kind.as_str())),
+            author: t.author.clone(),
+            when: lang.datetime(t.written_at),
+            body: t.body.clone(),
+        })
+        .collect()
+}
+
+/// A submission's screenshots at `base` (`/submissions/{id}` while private,
+/// `/observations/{id}` once published).
+pub fn screenshot_links(s: &Submission, base: &str, lang: Lang) -> Vec<Screenshot> {
+    s.screenshots
+        .iter()
+        .map(|shot| Screenshot {
+            thumbnail: format!("{base}/screenshots/{}/thumbnail", shot.position),
+            full: format!("{base}/screenshots/{}", shot.position),
+            alt: lang.t_args(
+                "contribute-screenshot-alt",
+                &[("n", shot.position.into()), ("id", s.id.into())],
+            ),
+        })
+        .collect()
+}
+
+/// The vantage and its companions as (label, value), the empty ones left out.
+pub fn vantage_fields(s: &Submission, lang: Lang) -> Vec<(String, String)> {
+    let v = &s.vantage;
+    [
+        ("contribute-device", &v.device),
+        ("contribute-os", &v.os),
+        ("contribute-app", &v.app),
+        ("contribute-app-version", &v.app_version),
+        ("contribute-network", &v.network),
+        ("contribute-network-region", &v.network_region),
+        ("contribute-account-region", &v.account_region),
+    ]
+    .into_iter()
+    .filter(|(_, value)| !value.is_empty())
+    .map(|(label, value)| (lang.t(label), value.clone()))
+    .collect()
+}
+
+/// The hand-test part of observation `id`'s page, when it is a published hand test: its
+/// contributor's public credit and the reviewer's public name (never a login), the steps,
+/// the screenshots (public now).
+pub async fn hand_test_view(
+    store: &crate::storage::Store,
+    id: i64,
+    lang: Lang,
+) -> Result<Option<HandTestView>, WebError> {
+    let Some(s) = store.submission_of_observation(id).await? else {
+        return Ok(None);
+    };
+    let names = store.public_names().await?;
+    let name_of = |account: Option<i64>| {
+        account
+            .and_then(|a| names.get(&a).cloned())
+            .unwrap_or_default()
+    };
+    Ok(Some(HandTestView {
+        credit: lang.t_args(
+            "observation-hand-test-by",
+            &[
+                ("name", name_of(Some(s.account_id)).into()),
+                ("reviewer", name_of(s.reviewer_id).into()),
+            ],
+        ),
+        steps: s.steps.clone(),
+        screenshots: screenshot_links(&s, &format!("/observations/{id}"), lang),
+    }))
 }
