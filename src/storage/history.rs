@@ -44,12 +44,13 @@ impl Store {
         })
     }
 
-    /// Observations that count as real: not from the simulator, and not of a check that
-    /// involves a simulated platform.
+    /// Observations that count as real: not from the simulator, not of a check that
+    /// involves a simulated platform, and not retracted.
     pub async fn real_observation_count(&self) -> Result<i64, StorageError> {
         let sql = format!(
             "select count(*) from observations o join checks c on c.id = o.check_id
-             where o.source_kind <> 'simulated' and not {SIMULATED_CHECK}"
+             where o.source_kind <> 'simulated' and not {SIMULATED_CHECK}
+               and o.retracted_at is null"
         );
         Ok(on_pool!(self, pool => {
             sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql).into_sql_str())
@@ -58,8 +59,9 @@ impl Store {
         }))
     }
 
-    /// Every observation that counts as real (as [`Store::real_observation_count`]
-    /// counts), oldest first: the dataset download.
+    /// Every real observation (not simulated, as [`Store::real_observation_count`]
+    /// counts), retracted ones included with their flag, oldest first: the dataset
+    /// download.
     pub async fn real_observations(&self) -> Result<Vec<ObservationRecord>, StorageError> {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}

@@ -77,6 +77,27 @@ async fn changes_of(app: &TestApp, check: &str) -> (u64, Vec<String>) {
     (t["changes"].as_u64().expect("changes"), tos)
 }
 
+/// The overview's "N observations of M checks".
+async fn overview_observation_count(app: &TestApp) -> i64 {
+    let body = app.overview("").await.body;
+    let before = body
+        .split(" observations of ")
+        .next()
+        .expect("the overview counts observations");
+    let digits: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .filter(|c| c.is_ascii_digit())
+        .collect::<String>()
+        .chars()
+        .rev()
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no count before 'observations of'"))
+}
+
 async fn retracting_restores_what_the_rest_says(db: TestDb) {
     let app = TestApp::on(db.clone());
     let store = app.store().clone();
@@ -92,8 +113,11 @@ async fn retracting_restores_what_the_rest_says(db: TestDb) {
         "warned"
     );
     let warned = catalog_warned(&store).await;
+    let counted_before = overview_observation_count(&app).await;
     let reply = retract_by_form(&mut rev, warned.id, "The article tested a different link.").await;
     assert_eq!(reply.status, 303, "{}", reply.body);
+    // The overview's "N observations of M checks" no longer counts it.
+    assert_eq!(overview_observation_count(&app).await, counted_before - 1);
     assert_eq!(
         reply.header("location"),
         format!("/observations/{}?lang=en", warned.id)
