@@ -8,6 +8,8 @@
 //! `fonts-noto-cjk` for the Chinese text in screenshots): `./scripts/test` installs them.
 //! Without them these tests fail, saying so; they never pass without running.
 
+mod hand_test;
+
 use crate::common;
 use axum::http::Method;
 use chrono::NaiveDate;
@@ -137,6 +139,8 @@ impl Drop for ChromeDriver {
 
 struct Server {
     base: String,
+    /// The server's SQLite database, for the command line (the first admin comes from it).
+    database_url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
 }
@@ -154,8 +158,9 @@ impl Drop for Server {
 /// simulated matrix, probe runs and observation pages have something to show).
 async fn start_server() -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = format!("sqlite://{}", dir.path().join("hutong.db").display());
     let config = Config {
-        database_url: format!("sqlite://{}", dir.path().join("hutong.db").display()),
+        database_url: database_url.clone(),
         listen: "127.0.0.1:0".parse().expect("address"),
         catalog_dir: common::catalog_dir(),
         probes: ProbeConfig {
@@ -193,6 +198,7 @@ async fn start_server() -> Server {
     }));
     Server {
         base,
+        database_url,
         stop: Some(stop),
         _dir: dir,
     }

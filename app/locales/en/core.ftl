@@ -36,7 +36,7 @@ title-bad-request = Bad request
 ## Components
 
 source-kind-article = article
-source-kind-manual = manual
+source-kind-manual = hand test
 source-kind-probe = probe
 source-kind-simulated = SIMULATED
 simulated-mark = SIMULATED
