@@ -462,7 +462,10 @@ pub async fn token_account(store: &Store, token: &str) -> Result<Option<Account>
 /// Why a sign-in failed. Readers are told only "wrong login or password" either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInRefused {
-    WrongLoginOrPassword,
+    /// No account has that login. What was typed is not kept anywhere: it may be a
+    /// password typed into the login box.
+    UnknownLogin,
+    WrongPassword,
     Disabled,
 }
 
@@ -476,11 +479,11 @@ pub async fn check_sign_in(
     match store.account_for_sign_in(login.trim()).await? {
         None => {
             verify_password(password, decoy_hash()).await;
-            Ok(Err(SignInRefused::WrongLoginOrPassword))
+            Ok(Err(SignInRefused::UnknownLogin))
         }
         Some((account, hash)) => {
             if !verify_password(password, &hash).await {
-                Ok(Err(SignInRefused::WrongLoginOrPassword))
+                Ok(Err(SignInRefused::WrongPassword))
             } else if account.is_disabled() {
                 Ok(Err(SignInRefused::Disabled))
             } else {

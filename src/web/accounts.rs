@@ -124,14 +124,17 @@ pub async fn sign_in(
     let account = match checked {
         Ok(account) => account,
         Err(why) => {
+            // The login tried is kept only when it is an account's: anything else typed
+            // there may be a password in the wrong box.
+            let (name, detail) = match why {
+                SignInRefused::UnknownLogin => ("(unknown login)".to_string(), "unknown login"),
+                SignInRefused::WrongPassword => (login.clone(), "wrong password"),
+                SignInRefused::Disabled => (login.clone(), "account disabled"),
+            };
             let actor = Actor {
                 id: None,
-                name: login.clone(),
+                name,
                 address: Some(address.clone()),
-            };
-            let detail = match why {
-                SignInRefused::WrongLoginOrPassword => "wrong login or password",
-                SignInRefused::Disabled => "account disabled",
             };
             if let Err(e) = state
                 .store
