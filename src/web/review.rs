@@ -36,9 +36,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/review", get(show_queue))
         .route("/review/{id}", get(show_submission))
-        .route("/review/{id}/approve", post(approve))
-        .route("/review/{id}/reject", post(reject))
-        .route("/review/{id}/send-back", post(send_back))
+        // `approve`, `reject` or `send-back`.
+        .route("/review/{id}/{decision}", post(post_decision))
         .route(
             "/contribute/mine/{id}/answer",
             get(show_answer)
@@ -420,62 +419,33 @@ async fn decide(
     .await
 }
 
-pub async fn approve(
+/// A decision posted from the review page's forms: `approve`, `reject` (with a reason) or
+/// `send-back` (with a question); any other word is not a page.
+pub async fn post_decision(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
     who: Reviewer,
-    Path(raw_id): Path<String>,
+    Path((raw_id, decision)): Path<(String, String)>,
     at: Result<AsOf, WebError>,
     reads: Result<Reads, WebError>,
     CsrfForm(form): CsrfForm<DecisionForm>,
 ) -> Response {
-    decide(state, lang, who, raw_id, at, reads, Decision::Approve, form).await
-}
-
-pub async fn reject(
-    State(state): State<AppState>,
-    ReaderLang(lang): ReaderLang,
-    who: Reviewer,
-    Path(raw_id): Path<String>,
-    at: Result<AsOf, WebError>,
-    reads: Result<Reads, WebError>,
-    CsrfForm(form): CsrfForm<DecisionForm>,
-) -> Response {
-    let reason = form.reason.replace("\r\n", "\n").trim().to_string();
-    decide(
-        state,
-        lang,
-        who,
-        raw_id,
-        at,
-        reads,
-        Decision::Reject { reason },
-        form,
-    )
-    .await
-}
-
-pub async fn send_back(
-    State(state): State<AppState>,
-    ReaderLang(lang): ReaderLang,
-    who: Reviewer,
-    Path(raw_id): Path<String>,
-    at: Result<AsOf, WebError>,
-    reads: Result<Reads, WebError>,
-    CsrfForm(form): CsrfForm<DecisionForm>,
-) -> Response {
-    let question = form.question.replace("\r\n", "\n").trim().to_string();
-    decide(
-        state,
-        lang,
-        who,
-        raw_id,
-        at,
-        reads,
-        Decision::SendBack { question },
-        form,
-    )
-    .await
+    let note = |text: &str| text.replace("\r\n", "\n").trim().to_string();
+    let decision = match decision.as_str() {
+        "approve" => Decision::Approve,
+        "reject" => Decision::Reject {
+            reason: note(&form.reason),
+        },
+        "send-back" => Decision::SendBack {
+            question: note(&form.question),
+        },
+        _ => {
+            let path = format!("/review/{}/{}", truncate(&raw_id), truncate(&decision));
+            let message = lang.t_args("error-no-page", &[("path", path.clone().into())]);
+            return page_error(lang, &path, WebError::NotFound(message));
+        }
+    };
+    decide(state, lang, who, raw_id, at, reads, decision, form).await
 }
 
 // ---- Published screenshots ----------------------------------------------------------

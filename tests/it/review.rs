@@ -289,6 +289,12 @@ async fn review_publish_and_its_traces(db: crate::common::TestDb) {
     assert_eq!(reply.status, 400);
     assert!(reply.body.contains("required"), "{}", reply.body);
     assert_eq!(state_of(&app, id).await, "pending");
+    // A decision that is not one of the three is no page, and decides nothing.
+    let reply = wang
+        .post(&format!("/review/{id}/publish"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(reply.status, 404, "{}", reply.body);
+    assert_eq!(state_of(&app, id).await, "pending");
     // Approved: published.
     let reply = wang
         .post(&format!("/review/{id}/approve"), &[("csrf", &csrf)])
