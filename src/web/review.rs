@@ -233,7 +233,7 @@ async fn review_view(
         recent: recent
             .iter()
             .map(|o| RecentRow {
-                when: lang.datetime(o.observed_at),
+                when: present::when(o.observed_at, &o.precision),
                 status: present::status_view(kind, &o.status, lang),
                 citation: present::citation(&r, o, lang),
                 href: (o.pack_id.is_some() || o.source_kind == "manual")

@@ -276,8 +276,20 @@ async fn review_publish_and_its_traces(db: crate::common::TestDb) {
         .and_then(|i| i.value().attr("src").map(str::to_string))
         .expect("a thumbnail");
     assert_eq!(wang.get(&thumb).await.content_type, "image/png");
-    // Beside it: the check now (the 2021 articles' word).
+    // Beside it: the check now (the 2021 articles' word), its dated facts said as days.
     assert!(page.body.contains("opinions"), "{}", page.body);
+    let recent: String = page
+        .html()
+        .select(&sel("section table"))
+        .next_back()
+        .expect("the check's recent observations")
+        .text()
+        .collect();
+    assert!(recent.contains("17 Oct 2021"), "{recent}");
+    assert!(
+        !recent.contains("00:00"),
+        "a day said as its midnight: {recent}"
+    );
     let csrf = csrf_in(&page);
     // A rejection needs a reason.
     let reply = wang

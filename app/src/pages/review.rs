@@ -2,7 +2,9 @@
 //! beside the check's current state and recent history, with the three decisions (plain
 //! forms, no script). Also the review thread as a contributor sees it when answering.
 
-use crate::components::{cell_view, citation_view, opinion_view, status_badge, textarea_text};
+use crate::components::{
+    cell_view, citation_view, local_when, opinion_view, status_badge, textarea_text,
+};
 use crate::layout::render_document;
 pub use crate::model::Screenshot;
 use crate::model::{CellView, Chrome, CitationView, OpinionView, StatusView};
@@ -41,6 +43,7 @@ pub struct ThreadItem {
 /// An observation of the check's recent history.
 #[derive(Debug, Clone)]
 pub struct RecentRow {
+    /// ISO 8601 in Beijing time, to its precision (`2021-10-17`, or `… 16:11 UTC+8`).
     pub when: String,
     pub status: StatusView,
     pub citation: CitationView,
@@ -225,9 +228,11 @@ pub fn review_page(chrome: &Chrome, v: &ReviewView) -> String {
         .recent
         .iter()
         .map(|r| {
+            // Said to its precision: a dated fact is a day, not that day's midnight.
+            let said = local_when(&r.when, lang).0;
             let when = match &r.href {
-                Some(h) => view! { <a href=h.clone()>{r.when.clone()}</a> }.into_any(),
-                None => view! { <span>{r.when.clone()}</span> }.into_any(),
+                Some(h) => view! { <a href=h.clone()>{said}</a> }.into_any(),
+                None => view! { <span>{said}</span> }.into_any(),
             };
             view! {
                 <tr><td>{when}</td><td>{status_badge(&r.status, lang)}</td><td>{citation_view(&r.citation, lang)}</td></tr>
