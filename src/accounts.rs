@@ -299,6 +299,7 @@ pub async fn reset(
             .set_disabled(
                 account.id,
                 false,
+                false,
                 &actor.entry("account-enabled", Some(account.login.clone()), None),
             )
             .await?;
@@ -332,13 +333,17 @@ pub async fn disable(store: &Store, login: &str, actor: &Actor) -> Result<Accoun
         return Err(AccountError::OwnAccount);
     }
     keep_an_admin(store, &account, actor).await?;
-    store
+    let done = store
         .set_disabled(
             account.id,
             true,
+            actor.id.is_some(),
             &actor.entry("account-disabled", Some(account.login.clone()), None),
         )
         .await?;
+    if !done {
+        return Err(AccountError::LastAdmin(account.login));
+    }
     find(store, login).await
 }
 
@@ -348,6 +353,7 @@ pub async fn enable(store: &Store, login: &str, actor: &Actor) -> Result<Account
     store
         .set_disabled(
             account.id,
+            false,
             false,
             &actor.entry("account-enabled", Some(account.login.clone()), None),
         )
@@ -367,10 +373,11 @@ pub async fn set_role(
     if role != Role::Admin {
         keep_an_admin(store, &account, actor).await?;
     }
-    store
+    let done = store
         .set_role(
             account.id,
             role,
+            actor.id.is_some() && role != Role::Admin,
             &actor.entry(
                 "role-changed",
                 Some(account.login.clone()),
@@ -378,6 +385,9 @@ pub async fn set_role(
             ),
         )
         .await?;
+    if !done {
+        return Err(AccountError::LastAdmin(account.login));
+    }
     find(store, login).await
 }
 

@@ -2,7 +2,7 @@
 //! transaction as its audit line: no change without its record, no record without its
 //! change. Password hashes go in and are read back only for checking a sign-in.
 
-use super::{Db, StorageError, Store, WritePool, on_pool};
+use super::{Backend, Db, StorageError, Store, WritePool, on_pool};
 use crate::domain::{Account, AuditEntry, NewAccount, NewAuditEntry, Role};
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, Row, SqlSafeStr};
@@ -73,6 +73,18 @@ macro_rules! audit_in {
     }};
 }
 pub(crate) use audit_in;
+
+/// Whether, inside the transaction `$tx`, no enabled admin is left.
+macro_rules! no_enabled_admin {
+    ($tx:ident) => {
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from accounts where role = 'admin' and disabled_at is null",
+        )
+        .fetch_one(&mut *$tx)
+        .await?
+            == 0
+    };
+}
 
 impl Store {
     /// Creates an account; refuses a login already taken (whatever its letter case).
@@ -204,15 +216,25 @@ impl Store {
     }
 
     /// Disables (or enables again) an account; disabling ends every session it has.
+    ///
+    /// With `keep_an_admin`, the change is undone (and `false` returned) when it would
+    /// leave no enabled admin: checked in the same transaction, with the enabled admins'
+    /// rows locked on PostgreSQL, so two admins acting at once cannot both take away the
+    /// last but one.
     pub async fn set_disabled(
         &self,
         account: i64,
         disabled: bool,
+        keep_an_admin: bool,
         audit: &NewAuditEntry,
-    ) -> Result<(), StorageError> {
+    ) -> Result<bool, StorageError> {
         let at: Option<DateTime<Utc>> = disabled.then(Utc::now);
+        let lock = self.enabled_admins_lock();
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            if keep_an_admin {
+                sqlx::query(lock).fetch_all(&mut *tx).await?;
+            }
             let changed = sqlx::query("update accounts set disabled_at = $2 where id = $1")
                 .bind(account)
                 .bind(at)
@@ -222,6 +244,10 @@ impl Store {
             if changed == 0 {
                 return Err(StorageError::Invalid(format!("no account has id {account}")));
             }
+            if keep_an_admin && no_enabled_admin!(tx) {
+                tx.rollback().await?;
+                return Ok(false);
+            }
             if disabled {
                 sqlx::query("delete from sessions where account_id = $1")
                     .bind(account)
@@ -230,28 +256,50 @@ impl Store {
             }
             audit_in!(tx, audit);
             tx.commit().await?;
-            Ok(())
+            Ok(true)
         })
     }
 
-    /// Changes an account's role.
+    /// Changes an account's role; `keep_an_admin` as for [`Store::set_disabled`].
     pub async fn set_role(
         &self,
         account: i64,
         role: Role,
+        keep_an_admin: bool,
         audit: &NewAuditEntry,
-    ) -> Result<(), StorageError> {
+    ) -> Result<bool, StorageError> {
+        let lock = self.enabled_admins_lock();
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            if keep_an_admin {
+                sqlx::query(lock).fetch_all(&mut *tx).await?;
+            }
             sqlx::query("update accounts set role = $2 where id = $1")
                 .bind(account)
                 .bind(role.as_str())
                 .execute(&mut *tx)
                 .await?;
+            if keep_an_admin && no_enabled_admin!(tx) {
+                tx.rollback().await?;
+                return Ok(false);
+            }
             audit_in!(tx, audit);
             tx.commit().await?;
-            Ok(())
+            Ok(true)
         })
+    }
+
+    /// Reads the enabled admins' rows, locking them on PostgreSQL until the transaction
+    /// ends (SQLite's write transaction already holds the whole database).
+    fn enabled_admins_lock(&self) -> &'static str {
+        match self.backend() {
+            Backend::Postgres => {
+                "select id from accounts where role = 'admin' and disabled_at is null for update"
+            }
+            Backend::Sqlite => {
+                "select id from accounts where role = 'admin' and disabled_at is null"
+            }
+        }
     }
 
     /// Writes one audit line on its own (sign-ins, sign-outs, refused attempts).

@@ -559,3 +559,89 @@ async fn the_way_in_is_a_link_in_every_pages_footer_and_the_account_page_links_b
         );
     }
 }
+
+/// Two admins demoting (or disabling) each other at the same moment: one succeeds, the
+/// other is refused, and an enabled admin is always left. The check and the change are
+/// one transaction (the admins' rows locked on PostgreSQL).
+async fn two_admins_removing_each_other_at_once_leave_one(db: TestDb) {
+    use hutong::accounts::{self, AccountError, Actor};
+    let store = db.store.clone();
+    account(&store, "an", Role::Admin, "An").await;
+    account(&store, "bo", Role::Admin, "Bo").await;
+    let enabled_admins = |store: hutong::storage::Store| async move {
+        let mut n = 0;
+        for login in ["an", "bo"] {
+            let a = store.account_by_login(login).await.unwrap().unwrap();
+            if a.role == Role::Admin && !a.is_disabled() {
+                n += 1;
+            }
+        }
+        n
+    };
+    for round in 0..8 {
+        let an = store.account_by_login("an").await.unwrap().unwrap();
+        let bo = store.account_by_login("bo").await.unwrap().unwrap();
+        let (by_an, by_bo) = (Actor::account(&an, None), Actor::account(&bo, None));
+        let disable = round % 2 == 1;
+        let (s1, s2) = (store.clone(), store.clone());
+        let (r1, r2) = tokio::join!(
+            tokio::spawn(async move {
+                if disable {
+                    accounts::disable(&s1, "bo", &by_an).await.map(|_| ())
+                } else {
+                    accounts::set_role(&s1, "bo", Role::Reviewer, &by_an)
+                        .await
+                        .map(|_| ())
+                }
+            }),
+            tokio::spawn(async move {
+                if disable {
+                    accounts::disable(&s2, "an", &by_bo).await.map(|_| ())
+                } else {
+                    accounts::set_role(&s2, "an", Role::Reviewer, &by_bo)
+                        .await
+                        .map(|_| ())
+                }
+            }),
+        );
+        let results = [r1.unwrap(), r2.unwrap()];
+        assert_eq!(
+            enabled_admins(store.clone()).await,
+            1,
+            "round {round}: {results:?}"
+        );
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        assert!(
+            results
+                .iter()
+                .any(|r| matches!(r, Err(AccountError::LastAdmin(_)))),
+            "{results:?}"
+        );
+        // Both admins again, from the command line, for the next round.
+        for login in ["an", "bo"] {
+            accounts::set_role(&store, login, Role::Admin, &Actor::command_line())
+                .await
+                .unwrap();
+            accounts::enable(&store, login, &Actor::command_line())
+                .await
+                .unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_admins_removing_each_other_at_once_leave_one_on_sqlite() {
+    two_admins_removing_each_other_at_once_leave_one(crate::common::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_admins_removing_each_other_at_once_leave_one_on_postgres() {
+    let Some(db) = crate::common::postgres().await else {
+        return;
+    };
+    two_admins_removing_each_other_at_once_leave_one(db).await;
+}
