@@ -10,12 +10,12 @@
 use super::app_state::AppState;
 use super::error::{HtmlError, WebError, truncate};
 use super::hand_tests::{
-    UPLOAD_LIMIT, contribution_error, field, form_values, hand_test, ladder, problem_message,
-    read_upload, screenshot_response,
+    UPLOAD_LIMIT, contribution_error, form_values, hand_test, ladder, problem_message,
+    read_signed_upload, screenshot_response,
 };
 use super::present::{check_title, name};
 use super::request::ReaderLang;
-use super::session::{self, Contributor, SignedIn, account_chrome};
+use super::session::{Contributor, SignedIn, account_chrome};
 use crate::contributions::{self, ContributionError, UploadedFile};
 use crate::domain::{Check, Reference, Role, Submission};
 use crate::storage::Reads;
@@ -203,26 +203,10 @@ pub async fn submit(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let path = format!("/contribute/{}", truncate(&check));
-    let multipart = match multipart {
-        Ok(m) => m,
-        Err(e) => {
-            return page_error(
-                lang,
-                &path,
-                WebError::BadRequest(lang.t_args(
-                    "error-upload-unreadable",
-                    &[("reason", truncate(&e.body_text()).into())],
-                )),
-            );
-        }
-    };
-    let upload = match read_upload(multipart, lang).await {
+    let upload = match read_signed_upload(multipart, &who.session, lang).await {
         Ok(u) => u,
         Err(e) => return page_error(lang, &path, e),
     };
-    if !session::csrf_matches(&who.session, &field(&upload, "csrf")).await {
-        return page_error(lang, &path, WebError::Forbidden(lang.t("error-csrf")));
-    }
     let (r, c) = match reference_and_check(reads, &check, lang).await {
         Ok(found) => found,
         Err(e) => return page_error(lang, &path, e),

@@ -43,6 +43,26 @@ pub struct Upload {
     pub files: Vec<(String, Vec<u8>)>,
 }
 
+/// A hand-test form as posted by a signed-in person: the multipart body read (or why it
+/// could not be), and its CSRF token checked against the session's.
+pub async fn read_signed_upload(
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    session: &tower_sessions::Session,
+    lang: Lang,
+) -> Result<Upload, WebError> {
+    let multipart = multipart.map_err(|e| {
+        WebError::BadRequest(lang.t_args(
+            "error-upload-unreadable",
+            &[("reason", truncate(&e.body_text()).into())],
+        ))
+    })?;
+    let upload = read_upload(multipart, lang).await?;
+    if !super::session::csrf_matches(session, &field(&upload, "csrf")).await {
+        return Err(WebError::Forbidden(lang.t("error-csrf")));
+    }
+    Ok(upload)
+}
+
 pub async fn read_upload(mut multipart: Multipart, lang: Lang) -> Result<Upload, WebError> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {

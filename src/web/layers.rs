@@ -1,7 +1,9 @@
 //! The web layer's own layering, checked: a module uses only modules below it, so there is
 //! no import circle and a question's module never reaches into another question's.
 //!
-//! From the bottom: `error`, `png` (the PNG drawings kept and queued) and `limits`; `app_state`; `request`; `present`, `charts`, `session` and `hand_tests` (what the hand-test questions share); the
+//! From the bottom: `error`, `png` (the PNG drawings kept and queued) and `limits`;
+//! `app_state`; `request`; `present`, `charts` and `session`; `hand_tests` (what the
+//! hand-test questions share, signed-in forms included); the
 //! questions (`overview`, `matrices`, `checks`, `platforms`, `probes`, `timeline`,
 //! `requirements`); `mod.rs`, which assembles the router. What two questions both need
 //! moves down into `present` (or further, into the domain).
@@ -19,23 +21,23 @@ const LEVELS: &[(&str, u8)] = &[
     ("present", 3),
     ("charts", 3),
     ("session", 3),
-    ("hand_tests", 3),
-    ("overview", 4),
-    ("matrices", 4),
-    ("checks", 4),
-    ("platforms", 4),
-    ("probes", 4),
-    ("timeline", 4),
-    ("requirements", 4),
-    ("sources", 4),
-    ("compare", 4),
-    ("accounts", 4),
-    ("contribute", 4),
-    ("review", 4),
-    ("corrections", 4),
-    ("dataset", 4),
-    ("admin", 4),
-    ("tokens", 4),
+    ("hand_tests", 4),
+    ("overview", 5),
+    ("matrices", 5),
+    ("checks", 5),
+    ("platforms", 5),
+    ("probes", 5),
+    ("timeline", 5),
+    ("requirements", 5),
+    ("sources", 5),
+    ("compare", 5),
+    ("accounts", 5),
+    ("contribute", 5),
+    ("review", 5),
+    ("corrections", 5),
+    ("dataset", 5),
+    ("admin", 5),
+    ("tokens", 5),
 ];
 
 /// The level of what `name` (a path segment right under `web`) refers to: a module's, or

@@ -14,7 +14,7 @@ use super::error::{HtmlError, WebError, truncate};
 use super::hand_tests::{screenshot_links, thread_items, vantage_fields};
 use super::present;
 use super::request::{AsOf, ReaderLang};
-use super::session::{self, Contributor, CsrfForm, Reviewer, account_chrome};
+use super::session::{Contributor, CsrfForm, Reviewer, account_chrome};
 use crate::domain::{Decision, Reference, ReviewRefused, Submission, SubmissionState, ThreadKind};
 use crate::storage::{Reads, StateFilter};
 use axum::Router;
@@ -642,29 +642,13 @@ pub async fn answer(
     reads: Result<Reads, WebError>,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    use super::hand_tests::{field, form_values, hand_test, problem_message, read_upload};
+    use super::hand_tests::{field, form_values, hand_test, problem_message, read_signed_upload};
     use crate::contributions::{self, ContributionError, UploadedFile};
     let path = format!("/contribute/mine/{}/answer", truncate(&raw_id));
-    let multipart = match multipart {
-        Ok(m) => m,
-        Err(e) => {
-            return page_error(
-                lang,
-                &path,
-                WebError::BadRequest(lang.t_args(
-                    "error-upload-unreadable",
-                    &[("reason", truncate(&e.body_text()).into())],
-                )),
-            );
-        }
-    };
-    let upload = match read_upload(multipart, lang).await {
+    let upload = match read_signed_upload(multipart, &who.session, lang).await {
         Ok(u) => u,
         Err(e) => return page_error(lang, &path, e),
     };
-    if !session::csrf_matches(&who.session, &field(&upload, "csrf")).await {
-        return page_error(lang, &path, WebError::Forbidden(lang.t("error-csrf")));
-    }
     let found = async {
         let s = own_returned(&state, &who, &raw_id, lang).await?;
         let r = reads?.reference().await?;
@@ -689,39 +673,29 @@ pub async fn answer(
     let checked =
         contributions::check_correction(&r, &s.check_id, who.account.id, test.clone(), files).await;
     let checked = match checked {
-        Ok(c) if errors.is_empty() => c,
-        Ok(_) => {
-            return answer_page(
-                &state,
-                &who,
-                &s,
-                &r,
-                lang,
-                StatusCode::BAD_REQUEST,
-                form_values(test),
-                answer_text,
-                errors,
-            )
-            .await;
-        }
+        Ok(c) => Some(c),
         Err(ContributionError::Refused(problems)) => {
             errors.extend(problems.iter().map(|p| problem_message(p, lang)));
-            return answer_page(
-                &state,
-                &who,
-                &s,
-                &r,
-                lang,
-                StatusCode::BAD_REQUEST,
-                form_values(test),
-                answer_text,
-                errors,
-            )
-            .await;
+            None
         }
         Err(e) => {
             return page_error(lang, &path, super::hand_tests::contribution_error(e, lang));
         }
+    };
+    // Every problem at once: the answer's and the corrected fields'.
+    let Some(checked) = checked.filter(|_| errors.is_empty()) else {
+        return answer_page(
+            &state,
+            &who,
+            &s,
+            &r,
+            lang,
+            StatusCode::BAD_REQUEST,
+            form_values(test),
+            answer_text,
+            errors,
+        )
+        .await;
     };
     let (corrected, screenshots) = checked;
     let audit = who.actor().entry(
