@@ -532,15 +532,8 @@ impl<'a> PageView<'a> {
                 tree_select(self.html()?, selector, test)
             }
             Condition::ScriptVar { var, path, test } => {
-                let (json, raw) = script_var(&r.text, var)?;
-                let mut value = &json;
-                for key in path {
-                    value = match value {
-                        serde_json::Value::Object(map) => map.get(key)?,
-                        serde_json::Value::Array(items) => items.get(key.parse::<usize>().ok()?)?,
-                        _ => return None,
-                    };
-                }
+                let (found, raw, read) = script_value(&r.text, var, path)?;
+                let value = &found;
                 let ok = match test {
                     ValueTest::Exists => true,
                     ValueTest::Equals(expected) => match (value, expected) {
@@ -557,7 +550,10 @@ impl<'a> PageView<'a> {
                         .is_some_and(|v| unescape_entities(v).contains(s.as_str())),
                 };
                 ok.then(|| Match {
-                    excerpt: Some(cap(&format!("var {var} = {raw}"), EXCERPT_CHARS)),
+                    excerpt: Some(cap(
+                        &format!("[read: {}] var {var} = {raw}", read.as_str()),
+                        EXCERPT_CHARS,
+                    )),
                 })
             }
             Condition::All(cs) => {
@@ -715,36 +711,206 @@ fn title_of(text: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-/// Finds `var NAME = {…}` (also `let`, `const`, `window.NAME =`) in inline script and
-/// parses the object as JSON. Returns the value and the raw text (capped).
-pub fn script_var(text: &str, name: &str) -> Option<(serde_json::Value, String)> {
-    let mut from = 0;
-    while let Some(pos) = text[from..].find(name) {
-        let at = from + pos;
-        from = at + name.len();
-        let before = text[..at].trim_end();
-        let declared = before.ends_with("var")
-            || before.ends_with("let")
-            || before.ends_with("const")
-            || before.ends_with("window.");
-        if !declared {
-            continue;
-        }
-        let rest = text[from..].trim_start();
-        let Some(rest) = rest.strip_prefix('=') else {
-            continue;
-        };
-        let rest = rest.trim_start();
-        if !rest.starts_with('{') {
-            continue;
-        }
-        let end = matching_brace(rest)?;
-        let raw = &rest[..=end];
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(raw) {
-            return Some((v, cap(raw, 400)));
+/// How a script variable was read, said in the evidence's excerpt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScriptRead {
+    /// The object is strict JSON.
+    Json,
+    /// The object is a JavaScript literal (unquoted keys, single quotes, trailing
+    /// commas, comments) read by a JSON5 parser.
+    JsObject,
+    /// Neither parse took the object (a value garbled, the capture cut short): the key
+    /// was found by scanning the text.
+    KeyScan,
+}
+
+impl ScriptRead {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScriptRead::Json => "json",
+            ScriptRead::JsObject => "js-object",
+            ScriptRead::KeyScan => "key-scan",
         }
     }
-    None
+}
+
+/// Script text scanned for a key when the object does not parse, at most.
+const SCAN_LIMIT: usize = 64 * 1024;
+
+/// Finds `var NAME = {…}` (also `let`, `const`, `window.NAME =`) in inline script and
+/// reads the object: as JSON, else as a JavaScript object literal. Returns the value, the
+/// raw text (capped) and how it was read. See [`script_value`] for a key read by scanning
+/// when neither parse takes the object.
+pub fn script_var(text: &str, name: &str) -> Option<(serde_json::Value, String)> {
+    script_objects(text, name).find_map(|raw| {
+        parse_object(raw.full.unwrap_or(raw.rest)).map(|(v, _)| (v, cap(raw.shown(), 400)))
+    })
+}
+
+/// An object literal assigned to the variable: its text from `{`, and the whole object
+/// when its closing brace was found.
+struct RawObject<'a> {
+    rest: &'a str,
+    full: Option<&'a str>,
+}
+
+impl RawObject<'_> {
+    fn shown(&self) -> &str {
+        self.full
+            .unwrap_or(&self.rest[..floor_char(self.rest, self.rest.len().min(400))])
+    }
+}
+
+fn script_objects<'a>(text: &'a str, name: &'a str) -> impl Iterator<Item = RawObject<'a>> + 'a {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        while let Some(pos) = text[from..].find(name) {
+            let at = from + pos;
+            from = at + name.len();
+            let before = text[..at].trim_end();
+            let declared = before.ends_with("var")
+                || before.ends_with("let")
+                || before.ends_with("const")
+                || before.ends_with("window.");
+            if !declared {
+                continue;
+            }
+            let rest = text[from..].trim_start();
+            let Some(rest) = rest.strip_prefix('=') else {
+                continue;
+            };
+            let rest = rest.trim_start();
+            if !rest.starts_with('{') {
+                continue;
+            }
+            let rest = &rest[..floor_char(rest, rest.len().min(SCAN_LIMIT))];
+            let full = matching_brace(rest).map(|end| &rest[..=end]);
+            return Some(RawObject { rest, full });
+        }
+        None
+    })
+}
+
+fn parse_object(raw: &str) -> Option<(serde_json::Value, ScriptRead)> {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(raw) {
+        return Some((v, ScriptRead::Json));
+    }
+    json5::from_str::<serde_json::Value>(raw)
+        .ok()
+        .map(|v| (v, ScriptRead::JsObject))
+}
+
+/// The value at `path` in the object assigned to `name`: parsed when the object parses
+/// (strict JSON, then as a JavaScript literal), else found by scanning for the path's keys
+/// in order, each after the one before (a garbled or cut-short capture). Returns the
+/// value, the raw object (capped) and how it was read.
+pub fn script_value(
+    text: &str,
+    name: &str,
+    path: &[String],
+) -> Option<(serde_json::Value, String, ScriptRead)> {
+    let mut scanned = None;
+    for raw in script_objects(text, name) {
+        if let Some((json, read)) = raw.full.and_then(parse_object) {
+            return value_at(&json, path).map(|v| (v.clone(), cap(raw.shown(), 400), read));
+        }
+        if scanned.is_none() {
+            scanned =
+                scan_key(raw.rest, path).map(|v| (v, cap(raw.shown(), 400), ScriptRead::KeyScan));
+        }
+    }
+    scanned
+}
+
+fn value_at<'v>(json: &'v serde_json::Value, path: &[String]) -> Option<&'v serde_json::Value> {
+    let mut value = json;
+    for key in path {
+        value = match value {
+            serde_json::Value::Object(map) => map.get(key)?,
+            serde_json::Value::Array(items) => items.get(key.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
+/// Finds `key: value` for each key of `path` in turn (keys bare or quoted either way)
+/// and reads the last key's value: a quoted string up to its closing quote, or a bare
+/// word (number, `true`, …) up to a separator. Strings cut short are not read.
+fn scan_key(text: &str, path: &[String]) -> Option<serde_json::Value> {
+    let mut at = 0;
+    let mut value_from = None;
+    for key in path {
+        let found = key_positions(&text[at..], key).next()?;
+        at += found;
+        value_from = Some(at);
+    }
+    let rest = &text[value_from?..];
+    let mut chars = rest.char_indices();
+    let (_, first) = chars.next()?;
+    if first == '"' || first == '\'' {
+        let mut out = String::new();
+        let mut escaped = false;
+        for (_, c) in chars {
+            if escaped {
+                out.push(match c {
+                    'n' => '\n',
+                    't' => '\t',
+                    other => other,
+                });
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == first {
+                return Some(serde_json::Value::String(out));
+            } else if c == '\n' || out.len() > 4096 {
+                return None;
+            } else {
+                out.push(c);
+            }
+        }
+        return None;
+    }
+    let end = rest
+        .find(|c: char| matches!(c, ',' | '}' | ']' | ';' | '\n' | '<') || c.is_whitespace())
+        .unwrap_or(rest.len());
+    let word = &rest[..end];
+    if word.is_empty() {
+        return None;
+    }
+    Some(
+        serde_json::from_str::<serde_json::Value>(word)
+            .unwrap_or_else(|_| serde_json::Value::String(word.to_string())),
+    )
+}
+
+/// Where the values of `key` begin: after `key:`, `"key":` or `'key':` and the spaces
+/// that follow, the key standing as a whole word.
+fn key_positions<'a>(text: &'a str, key: &'a str) -> impl Iterator<Item = usize> + 'a {
+    text.match_indices(key).filter_map(move |(i, _)| {
+        let before = text[..i].chars().next_back();
+        let (quoted, start_ok) = match before {
+            Some(q @ ('"' | '\'')) => (Some(q), true),
+            Some(c) => (None, !(c.is_alphanumeric() || c == '_' || c == '$')),
+            None => (None, true),
+        };
+        if !start_ok {
+            return None;
+        }
+        let mut after = &text[i + key.len()..];
+        if let Some(q) = quoted {
+            after = after.strip_prefix(q)?;
+        } else if after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        {
+            return None;
+        }
+        let after = after.trim_start().strip_prefix(':')?;
+        let value = after.trim_start();
+        Some(text.len() - value.len())
+    })
 }
 
 /// The index of the `}` closing the object that starts at byte 0, minding strings.

@@ -320,7 +320,7 @@ fn script_var_equals_contains_exists() {
             c.excerpt
                 .as_deref()
                 .unwrap_or_default()
-                .starts_with("var cgiData = {"),
+                .starts_with("[read: json] var cgiData = {"),
             "{when}: {c:?}"
         );
     }
@@ -340,18 +340,65 @@ fn script_var_equals_contains_exists() {
     }
 }
 
+/// Interstitials as real pages write them: JavaScript, not strict JSON. Each variant
+/// still gives `type`, and the excerpt says how the object was read.
 #[test]
-fn script_var_that_is_not_json_does_not_hold() {
+fn script_var_reads_javascript_objects_and_garbled_captures() {
     let p = one_rule(r#"{ script_var = "cgiData", path = "type", equals = "block" }"#);
-    assert_miss(&run(&p, &cgi(r#"{type: 'block', url: location.href}"#)));
-    assert_miss(&run(&p, &cgi(r#"{"type": "block",}"#)));
-    // Unterminated object.
-    let r = page(
-        200,
-        SAFETY,
-        r#"<script>var cgiData = {"type": "block", "x": {"#,
-    );
-    assert_miss(&run(&p, &r));
+    let variants: &[(&str, &str, &str)] = &[
+        (
+            "strict JSON",
+            r#"{"type": "block", "desc": "x"}"#,
+            "[read: json]",
+        ),
+        (
+            "unquoted keys",
+            r#"{type: "block", btns: [{text: "ok"}]}"#,
+            "[read: js-object]",
+        ),
+        (
+            "single quotes",
+            r#"{'type': 'block', 'url': 'http://x'}"#,
+            "[read: js-object]",
+        ),
+        (
+            "trailing commas",
+            r#"{"type": "block", "list": [1, 2,],}"#,
+            "[read: js-object]",
+        ),
+        (
+            "HTML entities in strings",
+            r#"{type: 'bl&#111;ck', url: 'http:&#x2F;&#x2F;a.test&#x2F;?a=1&amp;b=2'}"#,
+            "[read: js-object]",
+        ),
+        (
+            "one value garbled",
+            r#"{type: 'block', url: http://a.test/?a=1&b=2, desc: "x"}"#,
+            "[read: key-scan]",
+        ),
+        (
+            "cut short",
+            r#"{"type": "block", "desc": "the link to be opened contains"#,
+            "[read: key-scan]",
+        ),
+        (
+            "a value the object reads as code",
+            "{type : \"block\", url: location.href, n: 1}",
+            "[read: key-scan]",
+        ),
+    ];
+    for (kind, object, read) in variants {
+        let c = run(&p, &cgi(object));
+        assert_eq!(c.status(), "blocked", "{kind}: {c:?}");
+        let excerpt = c.excerpt.as_deref().unwrap_or_default();
+        assert!(excerpt.starts_with(read), "{kind}: {excerpt}");
+    }
+    // The key is a whole key, not part of another (`subtype`), nor a value.
+    let c = run(&p, &cgi(r#"{subtype: 'block', type: 'gray', x: oops}"#));
+    assert_miss(&c);
+    // The value read by scanning is the whole string, not a prefix of it.
+    let c = run(&p, &cgi(r#"{type: 'blocker', x: oops"#));
+    assert_miss(&c);
     // Not declared: a mention in a string is not the variable.
     let r = page(
         200,
@@ -366,18 +413,24 @@ fn script_var_that_is_not_json_does_not_hold() {
         r#"<script>window.cgiData = {"type": "block"};</script>"#,
     );
     assert_hit(&run(&p, &r), "block");
+    // A nested path read by scanning: each key after the one before.
+    let nested = one_rule(r#"{ script_var = "cgiData", path = "page.type", equals = "block" }"#);
+    let c = run(
+        &nested,
+        &cgi(r#"{type: 'gray', page: {type: 'block', u: a b c"#),
+    );
+    assert_eq!(c.status(), "blocked", "{c:?}");
 }
 
 #[test]
 fn script_var_and_entities_helpers() {
-    // Single quotes are not JSON: no value.
-    assert!(
-        script_var(
-            r#"<script>var x = 1; const cgiData = {"a": "}{", "b": {"c": 'q'}};</script>"#,
-            "cgiData",
-        )
-        .is_none()
-    );
+    // Single quotes are a JavaScript literal: read.
+    let (v, _) = script_var(
+        r#"<script>var x = 1; const cgiData = {"a": "}{", "b": {"c": 'q'}};</script>"#,
+        "cgiData",
+    )
+    .unwrap();
+    assert_eq!(v["b"]["c"], "q");
     let (v, raw) = script_var(r#"let cgiData = {"a": "}{", "n": [1, 2]};"#, "cgiData").unwrap();
     assert_eq!(v["a"], "}{");
     assert_eq!(raw, r#"{"a": "}{", "n": [1, 2]}"#);
