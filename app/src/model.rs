@@ -489,6 +489,8 @@ pub struct EvidenceView {
     pub body_bytes: Option<String>,
     pub total_ms: Option<String>,
     pub control: Option<ControlView>,
+    /// The known-good link sent through the same bridge (`ok`: let through).
+    pub in_app_control: Option<ControlView>,
     pub detail: Option<String>,
     pub extracted: Vec<ExtractedView>,
     pub rule_version: Option<String>,

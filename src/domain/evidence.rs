@@ -46,6 +46,13 @@ pub struct Evidence {
     /// What the deciding rule matched, capped.
     #[serde(default, deserialize_with = "lenient::text")]
     pub excerpt: Option<String>,
+    /// The pack's known-good link sent through the same bridge, when it has one.
+    #[serde(
+        default,
+        deserialize_with = "lenient::item",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub in_app_control: Option<Control>,
     /// Payment options read off a checkout page (payment packs).
     #[serde(default, deserialize_with = "lenient::list")]
     pub extracted: Vec<ExtractedOption>,
@@ -101,6 +108,7 @@ impl Default for Evidence {
             control: None,
             detail: None,
             excerpt: None,
+            in_app_control: None,
             extracted: Vec::new(),
             failure: None,
             final_url: None,

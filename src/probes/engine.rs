@@ -252,11 +252,23 @@ impl Engine {
             })
             .collect();
 
+        // The bridge itself, first: a known-good link it does not let through makes every
+        // verdict of the run `unknown`.
+        let bridge = match &pack.in_app_control {
+            Some(known_good) if !todo.is_empty() => Some(Arc::new(
+                self.in_app_control(&pack, known_good, &fetcher).await,
+            )),
+            _ => None,
+        };
         let concurrency = pack.per_host_concurrency.max(1) * 4;
         let mut results = futures_util::stream::iter(todo.into_iter().map(|i| {
             let pack = pack.clone();
             let fetcher = fetcher.clone();
-            async move { self.probe_target(&pack, i, &fetcher).await }
+            let bridge = bridge.clone();
+            async move {
+                self.probe_target(&pack, i, &fetcher, bridge.as_deref())
+                    .await
+            }
         }))
         .buffer_unordered(concurrency);
 
@@ -465,8 +477,109 @@ impl Engine {
         }
     }
 
+    /// Probes one target; when the run's in-app control was not let through, its verdict
+    /// is `unknown` / `bridge_failed`, and the evidence says what the control met.
+    async fn probe_target(
+        &self,
+        pack: &Arc<ProbePack>,
+        index: usize,
+        fetcher: &Fetcher,
+        bridge: Option<&ControlResult>,
+    ) -> Probed {
+        let mut probed = self.probe_target_itself(pack, index, fetcher).await;
+        if let Some(b) = bridge {
+            if !b.ok && !probed.stopped && probed.classification.failure().is_none() {
+                let was = probed.classification.status().to_string();
+                probed.classification.downgrade(
+                    FailureClass::BridgeFailed,
+                    format!(
+                        "the in-app control {} was not let through the same bridge ({}), so \"{was}\" says nothing about the target",
+                        cap(&b.url, 200),
+                        b.detail
+                    ),
+                );
+            }
+            let mut ev = Evidence::from_json(probed.evidence.clone()).unwrap_or_default();
+            ev.in_app_control = Some(b.evidence());
+            if !b.ok {
+                ev.detail = probed
+                    .classification
+                    .detail
+                    .as_deref()
+                    .map(|d| cap(d, 1000));
+            }
+            probed.evidence = ev.to_json();
+        }
+        probed
+    }
+
+    /// Sends the pack's known-good link through the request template: let through (the
+    /// top status of the ladder, by the pack's own rules) or not.
+    async fn in_app_control(
+        &self,
+        pack: &ProbePack,
+        known_good: &Target,
+        fetcher: &Fetcher,
+    ) -> ControlResult {
+        let url = pack.request.url_for(known_good);
+        let fetched = {
+            let _permit = self.inner.global.acquire().await;
+            fetcher.fetch(&url, &settings(pack, &pack.request)).await
+        };
+        let response = match fetched {
+            Ok(r) => r,
+            Err(e) => {
+                return ControlResult {
+                    url: known_good.url.clone(),
+                    status: None,
+                    ok: false,
+                    failure: Some(e.class),
+                    detail: format!("{}: {}", e.class, cap(&e.detail, 200)),
+                };
+            }
+        };
+        let work_pack = pack.clone();
+        let target = known_good.clone();
+        let limits = self.inner.limits;
+        let status = response.status;
+        let classified = tokio::task::spawn_blocking(move || {
+            classify::classify_within(&work_pack, &target, &response, &Budget::new(limits))
+        })
+        .await;
+        let (ok, failure, detail) = match classified {
+            Ok(c) if c.failure().is_none() && c.status() == pack.top_status => {
+                (true, None, format!("let through: {}", c.status()))
+            }
+            Ok(c) => (
+                false,
+                c.failure(),
+                match c.failure() {
+                    Some(f) => format!("{f}"),
+                    None => format!(
+                        "intercepted: {} by rule {}",
+                        c.status(),
+                        c.rule.as_deref().unwrap_or("?")
+                    ),
+                },
+            ),
+            Err(_) => (false, Some(FailureClass::Decode), "not classified".into()),
+        };
+        ControlResult {
+            url: known_good.url.clone(),
+            status: Some(status),
+            ok,
+            failure,
+            detail,
+        }
+    }
+
     /// Fetches, controls and classifies one target.
-    async fn probe_target(&self, pack: &Arc<ProbePack>, index: usize, fetcher: &Fetcher) -> Probed {
+    async fn probe_target_itself(
+        &self,
+        pack: &Arc<ProbePack>,
+        index: usize,
+        fetcher: &Fetcher,
+    ) -> Probed {
         let target = &pack.targets[index];
         let request_url = pack.request.url_for(target);
         let started = std::time::Instant::now();
@@ -787,6 +900,17 @@ fn reclassified(
             );
         }
     }
+    if ev
+        .in_app_control
+        .as_ref()
+        .is_some_and(|b| b.ok == Some(false))
+        && c.failure().is_none()
+    {
+        c.downgrade(
+            FailureClass::BridgeFailed,
+            "the in-app control was not let through the bridge when this page was fetched".into(),
+        );
+    }
     let v = c.verdicts.iter().find(|v| v.check_id == old.check_id)?;
     let new_failure = v.failure.map(|f| f.as_str().to_string());
     if v.status == old.status && new_failure == old.failure && Some(v.confirmed) == old.confirmed {
@@ -991,6 +1115,7 @@ fn evidence_of(
         charset: response.map(|r| r.charset.clone()),
         content_type: response.and_then(|r| r.content_type.clone()),
         control: control.map(ControlResult::evidence),
+        in_app_control: None,
         detail: c.detail.as_deref().map(|d| cap(d, 1000)),
         excerpt: c.excerpt.clone(),
         extracted: extracted_evidence(c),

@@ -36,6 +36,10 @@ pub struct ProbePack {
     pub min_host_spacing: Duration,
     pub request: RequestTemplate,
     pub control: Option<RequestTemplate>,
+    /// A known-good link sent through the same request template as the targets (the
+    /// host's own domain, a neutral site): when the bridge does not let it through, the
+    /// run's verdicts are `unknown` / `bridge_failed`.
+    pub in_app_control: Option<Target>,
     pub rules: Vec<Rule>,
     pub challenge: Vec<Condition>,
     pub extract: Option<Extract>,

@@ -39,10 +39,14 @@ pub enum FailureClass {
     /// The page is nested too deeply, has too many elements, or took too long to read:
     /// Hutong stopped reading it (hostile or broken markup).
     TooComplex,
+    /// The pack's in-app control (a known-good link sent through the same bridge) was
+    /// intercepted or failed: the bridge itself misbehaves, so no verdict of the run
+    /// says anything about the targets.
+    BridgeFailed,
 }
 
 impl FailureClass {
-    pub const ALL: [FailureClass; 13] = [
+    pub const ALL: [FailureClass; 14] = [
         Self::Dns,
         Self::Connect,
         Self::Tls,
@@ -56,6 +60,7 @@ impl FailureClass {
         Self::RedirectLoop,
         Self::InternalAddress,
         Self::TooComplex,
+        Self::BridgeFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +78,7 @@ impl FailureClass {
             Self::RedirectLoop => "redirect_loop",
             Self::InternalAddress => "internal_address",
             Self::TooComplex => "too_complex",
+            Self::BridgeFailed => "bridge_failed",
         }
     }
 }

@@ -53,6 +53,9 @@ fn shared(query: &str, name: &str) -> Result<Shared, BadRequest> {
 /// The state a chat app applies to a shared link: the simulated state for a known target,
 /// `open` for any other `.test` site (e.g. the look-alike `fake.simscam.test`).
 fn state_of(sim: &Simulator, app: &str, shared: &Shared) -> LinkState {
+    if sim.bridge_intercepts_all(app) {
+        return LinkState::Blocked;
+    }
     shared
         .target
         .map_or(LinkState::Open, |t| sim.link_state(app, t))

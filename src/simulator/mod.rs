@@ -136,6 +136,9 @@ struct Inner {
     timetable: Timetable,
     epoch: Instant,
     pinned_links: Mutex<HashMap<(String, String), LinkState>>,
+    /// Chat apps whose bridge blocks every link, known-good ones included (a broken or
+    /// hostile bridge: the in-app control must catch it).
+    intercepting: Mutex<std::collections::HashSet<String>>,
     pinned_cashiers: Mutex<HashMap<String, Cashier>>,
     bench_pages: Mutex<HashMap<u64, axum::body::Bytes>>,
     served: AtomicU64,
@@ -204,6 +207,7 @@ impl Simulator {
                 timetable,
                 epoch: Instant::now(),
                 pinned_links: Mutex::new(HashMap::new()),
+                intercepting: Mutex::new(Default::default()),
                 pinned_cashiers: Mutex::new(HashMap::new()),
                 bench_pages: Mutex::new(HashMap::new()),
                 served: AtomicU64::new(0),
@@ -247,6 +251,22 @@ impl Simulator {
     /// Pins the state of `app`'s handling of `target` links (overrides the timetable).
     pub fn set_link(&self, app: &str, target: &str, state: LinkState) {
         lock(&self.inner.pinned_links).insert((app.to_string(), target.to_string()), state);
+    }
+
+    /// Makes `app`'s bridge block every link (`true`), whatever its target, or behave
+    /// again (`false`).
+    pub fn set_bridge_intercepts_all(&self, app: &str, on: bool) {
+        let mut apps = lock(&self.inner.intercepting);
+        if on {
+            apps.insert(app.to_string());
+        } else {
+            apps.remove(app);
+        }
+    }
+
+    /// Whether `app`'s bridge blocks every link.
+    pub fn bridge_intercepts_all(&self, app: &str) -> bool {
+        lock(&self.inner.intercepting).contains(app)
     }
 
     /// Pins `app`'s cashier: the methods offered (slugs, in page order) and the
@@ -394,6 +414,8 @@ async fn dispatch(State(sim): State<Simulator>, req: Request) -> Response {
         "c.simtalk.test" => links::simtalk(&sim, &path, &query),
         "lab.sim.test" => lab::handle(&sim, &path, &query).await,
         "fake.simscam.test" => lab::fake_block(),
+        // SimChat's own site: the known-good link of its pack's in-app control.
+        "www.simchat.test" => sites::home("SimChat 模拟聊天", "www.simchat.test"),
         internal if is_internal_host(internal) => lab::internal(),
         other => {
             if let Some((app, _)) = TARGETS.iter().find(|(_, h)| *h == other) {

@@ -375,3 +375,16 @@ pub fn cashier(sim: &Simulator, app: &str, path: &str) -> Response {
         Charset::Gbk => html::gbk(StatusCode::OK, &page, "text/html; charset=GBK"),
     }
 }
+
+/// A platform's own home page: an ordinary page any bridge should let through.
+pub fn home(name: &str, host: &str) -> Response {
+    html::html(
+        StatusCode::OK,
+        html::document(
+            Charset::Utf8,
+            name,
+            "",
+            &format!("<h1>{}</h1><p>欢迎 Welcome · {}</p>", esc(name), esc(host)),
+        ),
+    )
+}

@@ -20,6 +20,7 @@ mod exports;
 mod fetch;
 mod http;
 mod i18n;
+mod in_app_control;
 mod journalist;
 mod metrics;
 mod probe_engine;

@@ -318,3 +318,7 @@ time-zone-asia-shanghai = Beijing time
 req-deadline-time = { $date } { $time } ({ $zone })
 source-title-zh = Title (Chinese)
 platform-kind-other = other
+failure-bridge-failed = the pack's in-app control (a known-good link sent through the same bridge) was intercepted or failed: the bridge itself misbehaves, so this says nothing about the target
+evidence-in-app-control = In-app control
+evidence-in-app-control-ok = let through by the bridge
+evidence-in-app-control-failed = not let through: the bridge itself misbehaves

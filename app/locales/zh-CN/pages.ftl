@@ -276,3 +276,7 @@ time-zone-asia-shanghai = 北京时间
 req-deadline-time = { $date } { $time }（{ $zone }）
 source-title-zh = 标题（中文）
 platform-kind-other = 其他
+failure-bridge-failed = 探测包的应用内对照（经同一跳转桥发送的已知正常链接）被拦截或失败：是跳转桥本身异常，这对目标说明不了什么
+evidence-in-app-control = 应用内对照
+evidence-in-app-control-ok = 跳转桥放行
+evidence-in-app-control-failed = 未放行：跳转桥本身异常

@@ -186,6 +186,18 @@ fn evidence_view(lang: Lang, e: &EvidenceView) -> impl IntoView + use<> {
             <dd><span class="url">{or_dash(&c.url)}</span>" → "{or_dash(&c.status)}{if lang == Lang::En { format!(" ({ok})") } else { format!("（{ok}）") }}</dd>
         }
     });
+    let in_app_control = e.in_app_control.as_ref().map(|c| {
+        let ok = match c.ok {
+            _ if c.refused => lang.t("evidence-control-refused"),
+            Some(true) => lang.t("evidence-in-app-control-ok"),
+            Some(false) => lang.t("evidence-in-app-control-failed"),
+            None => lang.t("evidence-control-unknown"),
+        };
+        view! {
+            <dt>{lang.t("evidence-in-app-control")}</dt>
+            <dd><span class="url">{or_dash(&c.url)}</span>" → "{or_dash(&c.status)}{if lang == Lang::En { format!(" ({ok})") } else { format!("（{ok}）") }}</dd>
+        }
+    });
     let extracted = (!e.extracted.is_empty()).then(|| {
         let items = e
             .extracted
@@ -224,6 +236,7 @@ fn evidence_view(lang: Lang, e: &EvidenceView) -> impl IntoView + use<> {
                 " sha256 "<code>{or_dash(&e.body_sha256)}</code></dd>
             <dt>{lang.t("evidence-total")}</dt><dd>{e.total_ms.as_deref().map_or_else(|| "—".into(), ms)}</dd>
             {control}
+            {in_app_control}
             {detail}
         </dl>
         {hops}

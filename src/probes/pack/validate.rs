@@ -31,6 +31,7 @@ struct RawPackFile {
     targets: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
     request: Spanned<RawRequest>,
     control: Option<Spanned<RawRequest>>,
+    in_app_control: Option<Spanned<RawInAppControl>>,
     #[serde(default)]
     rule: Vec<Spanned<RawRule>>,
     extract: Option<Spanned<RawExtract>>,
@@ -101,6 +102,13 @@ struct RawRequest {
     follow_redirects: bool,
     #[serde(default)]
     headers: BTreeMap<String, String>,
+}
+
+/// `[in_app_control]`: a known-good link sent through the pack's own request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInAppControl {
+    url: Spanned<String>,
 }
 
 fn get() -> Spanned<String> {
@@ -317,6 +325,9 @@ impl PackValidator<'_> {
             ("control", control.as_ref().and_then(Option::as_ref)),
         ];
         self.filled_urls(&targets, &templates, &request_span);
+        let in_app_control = raw
+            .in_app_control
+            .and_then(|c| self.in_app_control(c, kind_id, subject.as_deref(), &targets));
         let challenge = self.challenge(&p.challenge, &pack_span);
         let ladder_known = kind.map(|_| ladder.as_slice());
         let rules = self.rules(raw.rule, kind_id, ladder_known, follows_redirects);
@@ -352,6 +363,7 @@ impl PackValidator<'_> {
             min_host_spacing: Duration::from_millis(p.min_host_spacing_ms),
             request,
             control,
+            in_app_control,
             rules,
             challenge,
             extract,
@@ -511,6 +523,58 @@ impl PackValidator<'_> {
             });
         }
         targets
+    }
+
+    /// The in-app control as a target of no check: an http(s) URL, in a link pack, that is
+    /// none of the pack's targets (it would prove nothing about itself).
+    fn in_app_control(
+        &mut self,
+        raw: Spanned<RawInAppControl>,
+        kind_id: &str,
+        subject: Option<&str>,
+        targets: &[Target],
+    ) -> Option<Target> {
+        let span = raw.span();
+        let url = raw.into_inner().url;
+        if kind_id != "link" {
+            self.report(
+                span,
+                "[in_app_control] belongs to link packs (a known-good link sent through the bridge)",
+            );
+            return None;
+        }
+        let parsed = match url::Url::parse(url.get_ref()) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => u,
+            _ => {
+                self.report(
+                    url.span(),
+                    format!(
+                        "in_app_control: \"{}\" is not an http(s) URL",
+                        url.get_ref()
+                    ),
+                );
+                return None;
+            }
+        };
+        if targets.iter().any(|t| t.url == *url.get_ref()) {
+            self.report(
+                url.span(),
+                "in_app_control: the known-good link must not be one of the targets",
+            );
+            return None;
+        }
+        let host = parsed.host_str().unwrap_or_default().to_string();
+        Some(Target {
+            key: "in-app-control".into(),
+            url: url.into_inner(),
+            host: host.clone(),
+            checks: vec![TargetCheck {
+                check_id: "in-app-control".into(),
+                method: None,
+            }],
+            subject: subject.unwrap_or_default().to_string(),
+            object: host,
+        })
     }
 
     /// A link pack's target decides one check: the host app × the target.

@@ -455,6 +455,13 @@ pub fn evidence_view(e: &Evidence) -> EvidenceView {
             refused: c.failure.as_deref()
                 == Some(crate::probes::FailureClass::InternalAddress.as_str()),
         }),
+        in_app_control: e.in_app_control.as_ref().map(|c| ControlView {
+            url: text(&c.url, URL_CAP),
+            status: figure(&c.status),
+            ok: c.ok,
+            refused: c.failure.as_deref()
+                == Some(crate::probes::FailureClass::InternalAddress.as_str()),
+        }),
         detail: text(&e.detail, EXCERPT_CAP),
         extracted: e
             .extracted
@@ -492,6 +499,7 @@ pub fn failure_words(class: &str, lang: Lang) -> String {
         Ok(F::RedirectLoop) => lang.t("failure-redirect-loop"),
         Ok(F::InternalAddress) => lang.t("failure-internal-address"),
         Ok(F::TooComplex) => lang.t("failure-too-complex"),
+        Ok(F::BridgeFailed) => lang.t("failure-bridge-failed"),
         Err(_) => lang.t("failure-unknown"),
     }
 }
