@@ -49,6 +49,9 @@ pub struct Config {
     /// Who may read `/metrics` (`[metrics]` in `hutong.toml`).
     #[serde(default)]
     pub metrics: MetricsConfig,
+    /// Receivers of signed deliveries (`[[webhooks]]` in `hutong.toml`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<WebhookConfig>,
 }
 
 impl Default for Config {
@@ -64,6 +67,7 @@ impl Default for Config {
             probes: ProbeConfig::default(),
             http: HttpConfig::default(),
             metrics: MetricsConfig::default(),
+            webhooks: Vec::new(),
         }
     }
 }
@@ -89,6 +93,62 @@ impl fmt::Debug for MetricsConfig {
             .field("enabled", &self.enabled)
             .field("token", &self.token.as_ref().map(|_| "***"))
             .field("token_file", &self.token_file)
+            .finish()
+    }
+}
+
+/// `[[webhooks]]`: a receiver of signed JSON deliveries.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Where deliveries are POSTed: `https://…`; `http://` only to a loopback host, or
+    /// with `allow_http`.
+    pub url: String,
+    /// The HMAC-SHA256 key shared with the receiver …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// … or the first line of this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_file: Option<PathBuf>,
+    /// What it receives: `change` (confirmed changes), `alert` (failing packs, silent
+    /// vantage points). Default: both.
+    #[serde(default = "all_webhook_events")]
+    pub events: Vec<String>,
+    /// Allow `http://` to a host that is not loopback (the signature still holds, but
+    /// anyone on the way reads the body).
+    #[serde(default)]
+    pub allow_http: bool,
+    /// Seconds before the first retry; each next one waits twice as long (at most 6 h).
+    #[serde(default = "default_first_retry_secs")]
+    pub first_retry_secs: u64,
+    /// Attempts before a delivery is given up.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+}
+
+fn all_webhook_events() -> Vec<String> {
+    vec!["change".into(), "alert".into()]
+}
+
+fn default_first_retry_secs() -> u64 {
+    30
+}
+
+fn default_max_attempts() -> u32 {
+    10
+}
+
+/// The secret never reaches logs or error messages.
+impl fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("url", &redact_url(&self.url))
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .field("secret_file", &self.secret_file)
+            .field("events", &self.events)
+            .field("allow_http", &self.allow_http)
+            .field("first_retry_secs", &self.first_retry_secs)
+            .field("max_attempts", &self.max_attempts)
             .finish()
     }
 }
@@ -212,6 +272,7 @@ impl fmt::Debug for Config {
             .field("probes", &self.probes)
             .field("http", &self.http)
             .field("metrics", &self.metrics)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }

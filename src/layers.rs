@@ -18,7 +18,7 @@ pub const LAYERS: &[&[&str]] = &[
     &["catalog", "charts", "compliance", "state", "screenshots"],
     &["storage"],
     &["probes", "accounts"],
-    &["simulator", "scheduler", "contributions"],
+    &["simulator", "scheduler", "contributions", "webhooks"],
     &["web", "connections"],
     &["serve"],
     &["probe_cli", "bench"],

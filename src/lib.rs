@@ -27,6 +27,7 @@ pub mod state;
 pub mod storage;
 pub mod time;
 pub mod web;
+pub mod webhooks;
 
 // Which layer may use which, checked against the source.
 #[cfg(test)]

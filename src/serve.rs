@@ -12,6 +12,7 @@ use crate::scheduler::{self, Scheduler};
 use crate::simulator::{RunningSimulator, Simulator, Timetable};
 use crate::storage::Store;
 use crate::web::{self, AppState};
+use crate::webhooks::{Receiver, Webhooks};
 use anyhow::Context;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -30,7 +31,11 @@ pub struct Application {
     stale_after_days: u32,
     limits: ConnectionLimits,
     metrics: Option<Arc<crate::metrics::Access>>,
+    webhooks: Option<Webhooks>,
 }
+
+/// How often queued webhook deliveries are looked at (and failing packs checked).
+pub const WEBHOOK_ROUND: Duration = Duration::from_secs(2);
 
 /// The probe engine as a process runs it: packs, fetchers, the simulator when asked for,
 /// and which packs the scheduler takes.
@@ -237,8 +242,24 @@ impl Application {
         } else {
             None
         };
+        let receivers = config
+            .webhooks
+            .iter()
+            .map(Receiver::from_config)
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(|e| anyhow::anyhow!("refusing to start: {e}"))?;
+        let webhooks = if receivers.is_empty() {
+            None
+        } else {
+            Some(Webhooks::new(
+                store.clone(),
+                receivers,
+                &config.public_url(),
+            )?)
+        };
         Ok(Application {
             metrics,
+            webhooks,
             listener,
             store,
             addr,
@@ -291,8 +312,27 @@ impl Application {
             accounts: Default::default(),
             dataset: Default::default(),
             metrics: self.metrics.clone(),
+            webhook_receivers: self.webhooks.as_ref().map_or(0, |w| w.receivers().len()),
+        });
+        let webhooks = self.webhooks.clone().map(|w| {
+            let packs = Arc::new(self.probes.summaries.clone());
+            let alert_after = self.alert_after;
+            let store = self.store.clone();
+            let alerts = w.clone();
+            // Failing packs are looked for beside the deliveries, never by a page load.
+            let watch = tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(WEBHOOK_ROUND).await;
+                    alert_failing_packs(&alerts, &store, &packs, alert_after).await;
+                }
+            });
+            (w.spawn(WEBHOOK_ROUND), watch)
         });
         connections::serve(self.listener, app, self.limits, shutdown).await;
+        if let Some((task, watch)) = webhooks {
+            watch.abort();
+            task.shutdown().await;
+        }
         if let Some(s) = scheduler {
             s.shutdown().await;
         }
@@ -302,6 +342,36 @@ impl Application {
         self.store.close().await;
         tracing::info!("Hutong stopped");
         Ok(())
+    }
+}
+
+/// Queues an alert for each pack failing for longer than `alert_after` (once per failure
+/// streak: the alert is known by the pack and when the streak began).
+async fn alert_failing_packs(
+    webhooks: &Webhooks,
+    store: &Store,
+    packs: &[PackSummary],
+    alert_after: chrono::Duration,
+) {
+    let statuses =
+        match web::present::packs::pack_statuses(store, packs, alert_after, chrono::Utc::now())
+            .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("webhooks: cannot read the packs' health: {e}");
+                return;
+            }
+        };
+    for s in statuses.iter().filter(|s| s.failing) {
+        if let Some(since) = s.failing_since
+            && let Err(e) = webhooks.alert_failing_pack(&s.pack.id, since).await
+        {
+            tracing::warn!(
+                "webhooks: cannot queue the alert for pack {}: {e}",
+                s.pack.id
+            );
+        }
     }
 }
 

@@ -19,7 +19,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use hutong_app::i18n::Lang;
-use hutong_app::pages::{self, AdminAccountRow, AdminAccountsView, AuditRow, AuditView, ShownOnce};
+use hutong_app::pages::{
+    self, AdminAccountRow, AdminAccountsView, AuditRow, AuditView, ShownOnce, WebhookRow,
+    WebhooksView,
+};
 use serde::{Deserialize, Serialize};
 
 /// Audit lines per page.
@@ -39,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit", get(show_audit))
         .route("/admin/audit.csv", get(get_audit_csv))
         .route("/admin/audit.json", get(get_audit_json))
+        .route("/admin/webhooks", get(show_webhooks))
 }
 
 fn page_error(lang: Lang, path: &str, e: impl Into<WebError>) -> Response {
@@ -557,4 +561,73 @@ pub async fn get_audit_json(
         }
         .into_response(),
     }
+}
+
+/// Deliveries shown in the webhook log.
+pub const WEBHOOK_LOG: i64 = 200;
+
+/// The webhook delivery log, newest first: attempts, last answer, next try. Admins only;
+/// receivers are named by their URL with any credentials redacted, and no secret is
+/// stored, so none can be shown.
+pub async fn show_webhooks(
+    State(state): State<AppState>,
+    ReaderLang(lang): ReaderLang,
+    _: Admin,
+) -> Response {
+    let path = "/admin/webhooks";
+    let deliveries = match state.store.webhook_deliveries(WEBHOOK_LOG).await {
+        Ok(d) => d,
+        Err(e) => return page_error(lang, path, e),
+    };
+    let rows = deliveries
+        .iter()
+        .map(|d| {
+            let state = match (d.delivered_at, d.gave_up_at) {
+                (Some(at), _) => lang.t_args(
+                    "admin-webhooks-delivered",
+                    &[("when", lang.datetime(at).into())],
+                ),
+                (None, Some(at)) => lang.t_args(
+                    "admin-webhooks-given-up",
+                    &[("when", lang.datetime(at).into())],
+                ),
+                (None, None) => lang.t("admin-webhooks-waiting"),
+            };
+            WebhookRow {
+                id: d.id,
+                webhook: d.webhook.clone(),
+                event: d.event.clone(),
+                created: lang.datetime(d.created_at),
+                attempts: i64::from(d.attempts),
+                state,
+                last_status: match (d.last_status, d.attempts) {
+                    (Some(s), _) => format!("HTTP {s}"),
+                    (None, 0) => String::new(),
+                    (None, _) => lang.t("admin-webhooks-no-answer"),
+                },
+                last_error: d
+                    .last_error
+                    .as_deref()
+                    .filter(|_| d.last_status.is_none())
+                    .map(truncate)
+                    .unwrap_or_default(),
+                next_try: d
+                    .next_attempt_at
+                    .map(|t| lang.datetime(t))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect::<Vec<_>>();
+    let view = WebhooksView {
+        summary: lang.t_args(
+            "admin-webhooks-summary",
+            &[
+                ("receivers", (state.webhook_receivers as i64).into()),
+                ("shown", (rows.len() as i64).into()),
+            ],
+        ),
+        rows,
+    };
+    let chrome = account_chrome(lang, &lang.t("title-admin-webhooks"), path);
+    private(Html(pages::admin_webhooks_page(&chrome, &view)).into_response())
 }

@@ -26,6 +26,8 @@ pub struct AppState {
     pub dataset: Arc<tokio::sync::Mutex<Option<Arc<KeptArchive>>>>,
     /// Who may read `/metrics`; `None`: it is not served (`metrics.enabled` off).
     pub metrics: Option<Arc<crate::metrics::Access>>,
+    /// How many webhook receivers are configured (the delivery log says so).
+    pub webhook_receivers: usize,
 }
 
 /// A download built once per data version and kept: `/dataset.zip`.
@@ -53,6 +55,7 @@ impl AppState {
             accounts: Default::default(),
             dataset: Default::default(),
             metrics: None,
+            webhook_receivers: 0,
         }
     }
 

@@ -33,6 +33,7 @@ const ADMIN_GETS: &[&str] = &[
     "/admin/audit",
     "/admin/audit.csv",
     "/admin/audit.json",
+    "/admin/webhooks",
 ];
 
 const ADMIN_POSTS: &[(&str, &[(&str, &str)])] = &[

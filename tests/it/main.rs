@@ -32,4 +32,5 @@ mod serve;
 mod simulator;
 mod storage;
 mod truth;
+mod webhooks;
 mod words;

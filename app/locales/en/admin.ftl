@@ -80,3 +80,22 @@ api-error-too-many = Too many requests with this token. Try again in { $seconds 
    *[other] { $seconds } seconds
 }.
 api-error-check = check: required (the id of a check).
+title-admin-webhooks = Webhook deliveries
+admin-webhooks-heading = Webhook deliveries
+admin-webhooks-empty = No deliveries yet.
+admin-webhooks-summary = { $receivers ->
+    [0] No webhook receivers are configured.
+    [one] One receiver configured.
+   *[other] { $receivers } receivers configured.
+} Latest deliveries shown: { $shown }.
+admin-webhooks-created = Queued
+admin-webhooks-event = Event
+admin-webhooks-receiver = Receiver
+admin-webhooks-state = State
+admin-webhooks-attempts = Attempts
+admin-webhooks-last = Last answer
+admin-webhooks-next = Next try
+admin-webhooks-delivered = delivered { $when }
+admin-webhooks-waiting = waiting
+admin-webhooks-given-up = given up { $when }
+admin-webhooks-no-answer = no answer

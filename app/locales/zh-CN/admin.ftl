@@ -77,3 +77,21 @@ tokens-error-none = 你没有这个编号且仍在使用的令牌。
 api-error-token = 需要有效的 API 令牌：请以“Authorization: Bearer TOKEN”发送。
 api-error-too-many = 此令牌的请求过多。请在 { $seconds } 秒后重试。
 api-error-check = check：必填（检查项的编号）。
+title-admin-webhooks = Webhook 投递
+admin-webhooks-heading = Webhook 投递
+admin-webhooks-empty = 尚无投递。
+admin-webhooks-summary = { $receivers ->
+    [0] 未配置任何 webhook 接收方。
+   *[other] 已配置 { $receivers } 个接收方。
+}显示最近的 { $shown } 次投递。
+admin-webhooks-created = 排队时间
+admin-webhooks-event = 事件
+admin-webhooks-receiver = 接收方
+admin-webhooks-state = 状态
+admin-webhooks-attempts = 尝试次数
+admin-webhooks-last = 最近应答
+admin-webhooks-next = 下次尝试
+admin-webhooks-delivered = 已于 { $when } 送达
+admin-webhooks-waiting = 等待中
+admin-webhooks-given-up = 已于 { $when } 放弃
+admin-webhooks-no-answer = 无应答

@@ -396,3 +396,73 @@ pub fn tokens_page(chrome: &Chrome, v: &TokensView, csrf: &str) -> String {
     };
     render_document(chrome, body)
 }
+
+/// One webhook delivery in the admins' log (never its receiver's secret).
+#[derive(Debug, Clone)]
+pub struct WebhookRow {
+    pub id: i64,
+    pub webhook: String,
+    pub event: String,
+    pub created: String,
+    pub attempts: i64,
+    /// "delivered", "waiting" or "given up", in the reader's words.
+    pub state: String,
+    pub last_status: String,
+    pub last_error: String,
+    pub next_try: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WebhooksView {
+    pub rows: Vec<WebhookRow>,
+    /// "2 receivers configured".
+    pub summary: String,
+}
+
+pub fn admin_webhooks_page(chrome: &Chrome, v: &WebhooksView) -> String {
+    let lang = chrome.lang;
+    let rows = v
+        .rows
+        .iter()
+        .map(|r| {
+            view! {
+                <tr>
+                    <td>{r.id}</td>
+                    <td>{r.created.clone()}</td>
+                    <td>{r.event.clone()}</td>
+                    <td class="breakable">{r.webhook.clone()}</td>
+                    <td>{r.state.clone()}</td>
+                    <td>{r.attempts}</td>
+                    <td>{r.last_status.clone()}" "{r.last_error.clone()}</td>
+                    <td>{r.next_try.clone()}</td>
+                </tr>
+            }
+        })
+        .collect::<Vec<_>>();
+    let empty = v
+        .rows
+        .is_empty()
+        .then(|| view! { <p>{lang.t("admin-webhooks-empty")}</p> });
+    let body = view! {
+        <h1>{lang.t("admin-webhooks-heading")}</h1>
+        <p><a href=action("/admin/accounts", lang)>{lang.t("admin-accounts-link")}</a></p>
+        <p>{v.summary.clone()}</p>
+        {empty}
+        <div class="table-scroll">
+        <table class="audit">
+            <thead><tr>
+                <th>"#"</th>
+                <th>{lang.t("admin-webhooks-created")}</th>
+                <th>{lang.t("admin-webhooks-event")}</th>
+                <th>{lang.t("admin-webhooks-receiver")}</th>
+                <th>{lang.t("admin-webhooks-state")}</th>
+                <th>{lang.t("admin-webhooks-attempts")}</th>
+                <th>{lang.t("admin-webhooks-last")}</th>
+                <th>{lang.t("admin-webhooks-next")}</th>
+            </tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+        </div>
+    };
+    render_document(chrome, body)
+}

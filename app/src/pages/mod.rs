@@ -21,7 +21,8 @@ mod timeline;
 pub use account::{AccountView, SignInView, account_page, sign_in_page};
 pub use admin::{
     AdminAccountRow, AdminAccountsView, AuditRow, AuditView, ShownOnce, TokenRow, TokensView,
-    admin_accounts_page, admin_audit_page, tokens_page,
+    WebhookRow, WebhooksView, admin_accounts_page, admin_audit_page, admin_webhooks_page,
+    tokens_page,
 };
 pub use check::check_page;
 pub use compare::compare_page;
