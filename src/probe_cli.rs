@@ -103,7 +103,7 @@ pub async fn run_now(
             () = &mut shutdown => {
                 bar.finish_and_clear();
                 system.engine.stop();
-                if let Err(e) = store.interrupt_run(id, slot).await {
+                if let Err(e) = store.interrupt_run(id, &config.probes.vantage, slot).await {
                     eprintln!("the run of {id} could not be marked interrupted: {e}");
                 }
                 if let Some((_, running)) = system.simulator {
