@@ -26,6 +26,7 @@ pub mod state;
 pub mod storage;
 pub mod time;
 pub mod web;
+pub mod worker;
 
 // Which layer may use which, checked against the source.
 #[cfg(test)]

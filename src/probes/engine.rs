@@ -152,6 +152,11 @@ impl Engine {
         self
     }
 
+    /// The worker this engine holds its runs as, in `hutong worker`.
+    pub fn holder_id(&self) -> Option<&str> {
+        self.inner.holder.as_ref().map(|h| h.worker_id.as_str())
+    }
+
     /// The vantage point this engine probes from.
     pub fn vantage(&self) -> &str {
         &self.inner.vantage

@@ -123,8 +123,8 @@ impl Store {
     }
 
     /// A heartbeat: the worker is alive, and its leases on `runs` last `holder.lease`
-    /// longer. Returns the runs it still holds (a run missing was taken over meanwhile:
-    /// its lease had expired).
+    /// longer. Returns the runs it still holds or that finished (a run missing was taken
+    /// over meanwhile: its lease had expired).
     pub async fn heartbeat(
         &self,
         holder: &LeaseHolder,
@@ -150,7 +150,16 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-                if renewed > 0 {
+                // Finished meanwhile (its end clears the lease): not lost either.
+                let finished = renewed == 0
+                    && sqlx::query_scalar::<_, i64>(
+                        "select id from probe_runs where id = $1 and state = 'finished'",
+                    )
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
+                if renewed > 0 || finished {
                     held.push(id);
                 }
             }
@@ -205,7 +214,7 @@ impl Store {
             if let Some((first, last_missed, slots)) = missed {
                 // The previous run still going when the first slot passed, or nobody there.
                 let going: Option<i64> = sqlx::query_scalar(
-                    "select 1 from probe_runs
+                    "select id from probe_runs
                      where pack_id = $1 and vantage = $2 and slot < $3
                        and (state <> 'finished' or finished_at > $3)
                      limit 1",
