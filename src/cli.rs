@@ -46,12 +46,20 @@ pub enum Command {
         /// with no network. Everything it produces is labelled simulated.
         #[arg(long)]
         demo: bool,
+        /// Probe from this process on PostgreSQL too (`probes.in_serve`), where workers
+        /// probe and the web server by default does not.
+        #[arg(long)]
+        probe: bool,
     },
-    /// Run the probe scheduler without the web server.
+    /// A fleet worker (PostgreSQL only): claims due probe runs of its vantage point under
+    /// leases, alongside any number of other workers and `serve`.
     Worker {
         /// Start the platform simulator in-process (as `serve --demo`).
         #[arg(long)]
         demo: bool,
+        /// The vantage point this worker probes from (default: `probes.vantage`).
+        #[arg(long, value_name = "NAME")]
+        vantage: Option<String>,
     },
     /// Run probes by hand, classify saved pages, validate packs.
     Probe {
@@ -306,9 +314,19 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
         Ok(mut c) => {
-            if let Command::Serve { demo: true, .. } | Command::Worker { demo: true } = cli.command
+            if let Command::Serve { demo: true, .. } | Command::Worker { demo: true, .. } =
+                cli.command
             {
                 c.probes.demo = true;
+            }
+            if let Command::Serve { probe: true, .. } = cli.command {
+                c.probes.in_serve = true;
+            }
+            if let Command::Worker {
+                vantage: Some(v), ..
+            } = &cli.command
+            {
+                c.probes.vantage = v.clone();
             }
             c
         }

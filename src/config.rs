@@ -235,6 +235,17 @@ pub struct ProbeConfig {
     /// cloud metadata …), which they refuse by default: for test set-ups whose fixture
     /// servers run on this machine, never in production. Logged as a warning at start.
     pub allow_private_addresses: bool,
+    /// Let `hutong serve` probe on PostgreSQL, where workers (`hutong worker`) probe by
+    /// default and the web server does not (`serve --probe` says the same). On SQLite,
+    /// `serve` is the one process and probes as `schedule` says.
+    pub in_serve: bool,
+    /// A worker's lease on a run lasts this many milliseconds without a heartbeat; then
+    /// another worker of its vantage point takes the run over.
+    pub lease_ms: u64,
+    /// How often a worker renews its leases (milliseconds): well under `lease_ms`.
+    pub heartbeat_ms: u64,
+    /// How often a worker looks for due slots and expired leases (milliseconds).
+    pub poll_ms: u64,
 }
 
 impl Default for ProbeConfig {
@@ -254,6 +265,10 @@ impl Default for ProbeConfig {
             simulator: None,
             demo: false,
             allow_private_addresses: false,
+            in_serve: false,
+            lease_ms: 30_000,
+            heartbeat_ms: 10_000,
+            poll_ms: 1_000,
         }
     }
 }

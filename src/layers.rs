@@ -19,6 +19,8 @@ pub const LAYERS: &[&[&str]] = &[
     &["storage"],
     &["probes", "accounts"],
     &["simulator", "scheduler", "contributions", "webhooks"],
+    // A fleet member: claims, leases and heartbeats around the scheduler's slots.
+    &["worker"],
     &["web", "connections"],
     &["serve"],
     &["probe_cli", "bench"],

@@ -28,6 +28,7 @@ pub mod storage;
 pub mod time;
 pub mod web;
 pub mod webhooks;
+pub mod worker;
 
 // Which layer may use which, checked against the source.
 #[cfg(test)]

@@ -103,7 +103,7 @@ pub async fn run_now(
             () = &mut shutdown => {
                 bar.finish_and_clear();
                 system.engine.stop();
-                if let Err(e) = store.interrupt_run(id, slot).await {
+                if let Err(e) = store.interrupt_run(id, &config.probes.vantage, slot).await {
                     eprintln!("the run of {id} could not be marked interrupted: {e}");
                 }
                 if let Some((_, running)) = system.simulator {
@@ -331,6 +331,19 @@ pub async fn worker(
     config: &Config,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    let vantage = &config.probes.vantage;
+    if !crate::storage::valid_vantage_name(vantage) {
+        anyhow::bail!(
+            "vantage point \"{vantage}\" is not a usable name: letters, digits, '-', '_' and '.' only, at most 64"
+        );
+    }
+    if !config.database_url.starts_with("postgres") {
+        anyhow::bail!(
+            "refusing to start a worker on {}: {}",
+            crate::config::redact_url(&config.database_url),
+            serve::SQLITE_ONE_WRITER
+        );
+    }
     let (cat, store) = serve::open_with_catalog(config).await?;
     let system = ProbeSystem::build(config, &cat, store.clone()).await?;
     if system.scheduled.is_empty() {
@@ -338,10 +351,26 @@ pub async fn worker(
             "no pack is scheduled: unverified packs need probes.run_unverified = true, simulated packs need --demo or probes.simulator"
         );
     }
-    let scheduler = system.start_scheduler().await?;
-    shutdown.await;
-    scheduler.shutdown().await;
-    if let Some((_, running)) = system.simulator {
+    let ms = |n: u64| std::time::Duration::from_millis(n.max(10));
+    let timing = crate::worker::WorkerTiming {
+        lease: ms(config.probes.lease_ms),
+        heartbeat: ms(config.probes.heartbeat_ms),
+        poll: ms(config.probes.poll_ms),
+    };
+    let worker_id = crate::worker::new_worker_id();
+    let ProbeSystem {
+        engine,
+        scheduled,
+        simulator,
+        ..
+    } = system;
+    // The engine is not shared yet: it holds its runs as this worker.
+    let engine = engine.with_holder(crate::storage::LeaseHolder {
+        worker_id: worker_id.clone(),
+        lease: timing.lease,
+    });
+    crate::worker::run(engine, scheduled, worker_id, timing, shutdown).await?;
+    if let Some((_, running)) = simulator {
         running.shutdown().await;
     }
     store.close().await;

@@ -53,7 +53,7 @@ pub struct Scheduler {
 
 /// The slots of `schedule` strictly after `after` and strictly before `before`: the first,
 /// the last and how many (at most [`GAP_COUNT_CAP`]), or `None` when there is none.
-fn slots_between(
+pub fn slots_between(
     schedule: &str,
     after: DateTime<Utc>,
     before: DateTime<Utc>,
@@ -88,7 +88,15 @@ async fn record_missed(
     tracing::warn!(pack = %pack_id, %first, %last, slots, %reason, "slot(s) missed");
     if let Err(e) = engine
         .store()
-        .record_missed(pack_id, first, last, slots, reason, detail)
+        .record_missed(
+            pack_id,
+            engine.vantage(),
+            first,
+            last,
+            slots,
+            reason,
+            detail,
+        )
         .await
     {
         tracing::error!(pack = %pack_id, "the missed slot cannot be written yet (kept in memory until it can): {e}");
@@ -105,10 +113,16 @@ impl Scheduler {
         // Failure streaks survive restarts: back-off continues where it stopped.
         let mut last_slots = HashMap::new();
         for id in packs {
-            let runs = engine.store().recent_runs(id, 20).await?;
+            let runs = engine
+                .store()
+                .recent_runs_at(id, engine.vantage(), 20)
+                .await?;
             let failures = runs.iter().take_while(|r| r.failed()).count() as u32;
             let last_failed_at = runs.first().filter(|r| r.failed()).map(|r| r.started_at);
-            let last_slot = engine.store().last_accounted_slot(id).await?;
+            let last_slot = engine
+                .store()
+                .last_accounted_slot(id, engine.vantage())
+                .await?;
             last_slots.insert(id.clone(), last_slot);
             if let Ok(mut s) = state.lock() {
                 s.insert(
@@ -125,7 +139,7 @@ impl Scheduler {
 
         // Runs a stopped process left unfinished: finish them (only what is missing).
         let mut resumed = HashSet::new();
-        for run in engine.store().interrupted_runs().await? {
+        for run in engine.store().interrupted_runs(engine.vantage()).await? {
             // Only packs this process schedules: an interrupted manual run of another
             // pack stays visible on /probes rather than reaching out unasked.
             if !scheduled.contains(&run.pack_id) {
@@ -373,6 +387,11 @@ async fn run_guarded(
             return;
         }
         Err(EngineError::Stopped) => return,
+        Err(EngineError::HeldElsewhere { worker }) => {
+            // A worker of this vantage point runs it: accounted for there.
+            tracing::info!(pack = %pack_id, %slot, %worker, "the run is held by a worker");
+            return;
+        }
         Err(e) => {
             tracing::error!(pack = %pack_id, %slot, "probe run failed: {e}");
             true

@@ -10,7 +10,7 @@ use crate::probes::fetch::{Fetcher, FetcherOptions};
 use crate::probes::pack::{self, ProbePack};
 use crate::scheduler::{self, Scheduler};
 use crate::simulator::{RunningSimulator, Simulator, Timetable};
-use crate::storage::Store;
+use crate::storage::{Backend, Store};
 use crate::web::{self, AppState};
 use crate::webhooks::{Receiver, Webhooks};
 use anyhow::Context;
@@ -32,6 +32,8 @@ pub struct Application {
     limits: ConnectionLimits,
     metrics: Option<Arc<crate::metrics::Access>>,
     webhooks: Option<Webhooks>,
+    /// On SQLite, the lock that keeps a second writer out (held until the end).
+    _writer: Option<std::fs::File>,
 }
 
 /// How often queued webhook deliveries are looked at (and failing packs checked).
@@ -184,6 +186,44 @@ fn summary(p: &ProbePack, scheduled: bool, catalog_dir: &std::path::Path) -> Pac
     }
 }
 
+/// Whether `serve` probes: on SQLite as `probes.schedule` says (it is the one process);
+/// on PostgreSQL, where workers probe, only when told to (`probes.in_serve`, `--probe`,
+/// or `--demo`, whose simulator is there to be probed).
+pub fn probes_in_serve(config: &Config, backend: Backend) -> bool {
+    config.probes.schedule
+        && (backend == Backend::Sqlite || config.probes.in_serve || config.probes.demo)
+}
+
+/// Why a second process may not write a SQLite database, in words.
+pub const SQLITE_ONE_WRITER: &str = "on SQLite Hutong is one process (`hutong serve` with its \
+    own probe scheduler); to run workers (`hutong worker`) or several servers, use \
+    PostgreSQL (--database-url postgres://…)";
+
+/// On SQLite, the one writer: an exclusive lock on `<database>.lock` held for the
+/// process's life, so that a second `serve` on the same file is refused with why.
+pub fn single_writer(store: &Store) -> anyhow::Result<Option<std::fs::File>> {
+    let Some(file) = store.sqlite_file() else {
+        return Ok(None);
+    };
+    let mut lock_path = file.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {}", std::path::Path::new(&lock_path).display()))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(Some(lock)),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "refusing to start: another Hutong process is already using the SQLite database {}; {SQLITE_ONE_WRITER}",
+            file.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e)
+            .with_context(|| format!("cannot lock {}", std::path::Path::new(&lock_path).display())),
+    }
+}
+
 /// Validates the catalog and opens the database with the catalog loaded.
 pub async fn open_with_catalog(config: &Config) -> anyhow::Result<(Catalog, Store)> {
     let cat = catalog::load_dir(&config.catalog_dir).map_err(|problems| {
@@ -211,6 +251,8 @@ impl Application {
             )
         })?;
         let store = Store::open(&config.database_url, config.max_connections).await?;
+        let writer = single_writer(&store)?;
+        let schedule = probes_in_serve(config, store.backend());
         let report = store
             .apply_catalog(&cat)
             .await
@@ -264,11 +306,12 @@ impl Application {
             store,
             addr,
             probes,
-            schedule: config.probes.schedule,
+            schedule,
             alert_after: chrono::Duration::minutes(config.probes.alert_after_minutes.max(1)),
             public_url: config.public_url(),
             stale_after_days: config.stale_after_days,
             limits,
+            _writer: writer,
         })
     }
 

@@ -9,7 +9,9 @@ use super::pack::{ProbePack, RequestTemplate, Target};
 use super::{FailureClass, FetchError, Hop, Response};
 use crate::domain::evidence::{self, EVIDENCE_VERSION, Evidence, Figure};
 use crate::domain::{NewObservation, ObservationRecord, Precision, ProbeFacts, SourceKind};
-use crate::storage::{FinishedRun, NewSnapshot, RunStart, StorageError, Store, run_key_prefix};
+use crate::storage::{
+    FinishedRun, LeaseHolder, NewSnapshot, RunStart, StorageError, Store, run_key,
+};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -37,6 +39,9 @@ pub enum EngineError {
     /// The engine is stopping (shutdown); the run is left to be resumed.
     #[error("the run was stopped: Hutong is shutting down")]
     Stopped,
+    /// Another worker holds the run's lease: it is not touched.
+    #[error("the run is held by worker {worker}")]
+    HeldElsewhere { worker: String },
     #[error("no probe pack \"{0}\"")]
     UnknownPack(String),
     #[error(
@@ -83,6 +88,8 @@ struct Inner {
     /// Requests for simulated packs go through the simulator (as an HTTP proxy).
     sim_fetcher: Option<Fetcher>,
     vantage: String,
+    /// The worker (and its lease) runs are held by; `None` outside `hutong worker`.
+    holder: Option<LeaseHolder>,
     global: Semaphore,
     /// Classification and compression in parallel, per pack: one per core, so that many
     /// pages in flight do not become many threads fighting over two cores, and so that one
@@ -117,6 +124,7 @@ impl Engine {
                 fetcher,
                 sim_fetcher,
                 vantage: vantage.to_string(),
+                holder: None,
                 global: Semaphore::new(concurrency.max(1)),
                 cpu,
                 limits: ParseLimits::default(),
@@ -133,6 +141,25 @@ impl Engine {
             inner.limits = limits;
         }
         self
+    }
+
+    /// The same engine holding its runs as worker `holder` (leases). Call it before the
+    /// engine is cloned; on a shared engine it changes nothing.
+    pub fn with_holder(mut self, holder: LeaseHolder) -> Engine {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.holder = Some(holder);
+        }
+        self
+    }
+
+    /// The worker this engine holds its runs as, in `hutong worker`.
+    pub fn holder_id(&self) -> Option<&str> {
+        self.inner.holder.as_ref().map(|h| h.worker_id.as_str())
+    }
+
+    /// The vantage point this engine probes from.
+    pub fn vantage(&self) -> &str {
+        &self.inner.vantage
     }
 
     /// Stops the engine for good (shutdown): classifications in flight stop at their next
@@ -230,10 +257,20 @@ impl Engine {
         }
         let store = &self.inner.store;
         let (run_id, done) = match store
-            .begin_run(&pack.id, slot, trigger, planned as i64)
+            .begin_run(
+                &pack.id,
+                &self.inner.vantage,
+                slot,
+                trigger,
+                planned as i64,
+                self.inner.holder.as_ref(),
+            )
             .await
             .map_err(EngineError::CannotBegin)?
         {
+            RunStart::HeldElsewhere { worker, .. } => {
+                return Err(EngineError::HeldElsewhere { worker });
+            }
             RunStart::AlreadyFinished(_) => {
                 summary.already_finished = true;
                 return Ok(summary);
@@ -335,7 +372,10 @@ impl Engine {
         let earlier_failures = if done.is_empty() {
             0
         } else {
-            match store.run_observations(&pack.id, slot).await {
+            match store
+                .run_observations_at(&pack.id, &self.inner.vantage, slot)
+                .await
+            {
                 Ok(obs) => obs
                     .iter()
                     .filter(|o| done.contains(&o.check_id) && o.failure.is_some())
@@ -430,7 +470,23 @@ impl Engine {
         snaps.sort_by(|a, b| a.sha256.cmp(&b.sha256));
         snaps.dedup_by(|a, b| a.sha256 == b.sha256);
         let store = &self.inner.store;
-        match store.insert_probe_results(snaps, obs).await {
+        let mut wait = std::time::Duration::from_millis(100);
+        let written = loop {
+            match store.insert_probe_results(snaps, obs).await {
+                // A worker holds its run under a lease: while the database is away it keeps
+                // its results and tries again (its heartbeats stop meanwhile, so a run held
+                // too long is taken over, and this one aborted, by another worker).
+                Err(e) if e.is_unavailable() && self.inner.holder.is_some() && !self.stopping() => {
+                    tracing::warn!(
+                        "probe results wait for the database ({e}); retrying in {wait:?}"
+                    );
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(std::time::Duration::from_secs(5));
+                }
+                other => break other,
+            }
+        };
+        match written {
             Ok(_) => {
                 report.stored += obs.len();
                 self.remember(snaps);
@@ -797,7 +853,7 @@ impl Engine {
                         failure: v.failure.map(|f| f.as_str().to_string()),
                         snapshot: probed.snapshot_sha.clone(),
                         reclassifies: None,
-                        run_key: Some(format!("{}{}", run_key_prefix(&pack.id, slot), v.check_id)),
+                        run_key: Some(run_key(&pack.id, &self.inner.vantage, slot, &v.check_id)),
                         confirmations: pack.confirmations,
                     }),
                 };

@@ -74,6 +74,8 @@ pub struct MissedSlotsRecord {
     /// 0 while still pending (not yet written).
     pub id: i64,
     pub pack_id: String,
+    /// The vantage point whose slots were missed.
+    pub vantage: String,
     pub first_slot: DateTime<Utc>,
     pub last_slot: DateTime<Utc>,
     /// How many slots, first and last included.
@@ -130,7 +132,7 @@ impl Pending {
             .iter_mut()
             .skip(writable)
             .rev()
-            .find(|m| m.pack_id == miss.pack_id)
+            .find(|m| m.pack_id == miss.pack_id && m.vantage == miss.vantage)
             && last.reason == miss.reason
             && last.last_slot < miss.first_slot
             && !finished.iter().any(|f| {
@@ -209,7 +211,7 @@ impl Store {
         on_pool!(self, pool => {
             sqlx::query(
                 "update probe_runs set state = 'finished', finished_at = $2, done = $3,
-                     failures = $4, detail = $5
+                     failures = $4, detail = $5, lease_until = null
                  where id = $1",
             )
             .bind(run.id)
@@ -229,6 +231,7 @@ impl Store {
     pub async fn record_missed(
         &self,
         pack_id: &str,
+        vantage: &str,
         first: DateTime<Utc>,
         last: DateTime<Utc>,
         slots: i64,
@@ -238,6 +241,7 @@ impl Store {
         let miss = MissedSlotsRecord {
             id: 0,
             pack_id: pack_id.to_string(),
+            vantage: vantage.to_string(),
             first_slot: first,
             last_slot: last,
             slots: slots.max(1),
@@ -264,34 +268,38 @@ impl Store {
             // Already stored (a flush stopped after its write): nothing to add.
             let covered: Option<i64> = sqlx::query_scalar(
                 "select 1 from missed_slots where pack_id = $1 and reason = $2
-                     and first_slot <= $3 and last_slot >= $4
+                     and first_slot <= $3 and last_slot >= $4 and vantage = $5
                  limit 1",
             )
             .bind(&miss.pack_id)
             .bind(&miss.reason)
             .bind(miss.first_slot)
             .bind(miss.last_slot)
+            .bind(&miss.vantage)
             .fetch_optional(&mut *tx)
             .await?;
             if covered.is_some() {
                 return Ok(());
             }
             let latest: Option<(i64, String, DateTime<Utc>)> = sqlx::query_as(
-                "select id, reason, last_slot from missed_slots where pack_id = $1
+                "select id, reason, last_slot from missed_slots where pack_id = $1 and vantage = $2
                  order by last_slot desc, id desc limit 1",
             )
             .bind(&miss.pack_id)
+            .bind(&miss.vantage)
             .fetch_optional(&mut *tx)
             .await?;
             let joins = match &latest {
                 Some((_, reason, last)) if *reason == miss.reason && *last < miss.first_slot => {
                     let ran_between: Option<i64> = sqlx::query_scalar(
                         "select 1 from probe_runs where pack_id = $1 and slot > $2 and slot < $3
+                             and vantage = $4
                          limit 1",
                     )
                     .bind(&miss.pack_id)
                     .bind(*last)
                     .bind(miss.first_slot)
+                    .bind(&miss.vantage)
                     .fetch_optional(&mut *tx)
                     .await?;
                     ran_between.is_none()
@@ -314,8 +322,8 @@ impl Store {
                 _ => {
                     sqlx::query(
                         "insert into missed_slots (pack_id, first_slot, last_slot, slots, reason,
-                             detail, recorded_at)
-                         values ($1, $2, $3, $4, $5, $6, $7)",
+                             detail, recorded_at, vantage)
+                         values ($1, $2, $3, $4, $5, $6, $7, $8)",
                     )
                     .bind(&miss.pack_id)
                     .bind(miss.first_slot)
@@ -324,6 +332,7 @@ impl Store {
                     .bind(&miss.reason)
                     .bind(miss.detail.as_deref())
                     .bind(miss.recorded_at)
+                    .bind(&miss.vantage)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -397,7 +406,8 @@ impl Store {
     ) -> Result<Vec<MissedSlotsRecord>, StorageError> {
         let mut rows = on_pool!(self, pool => {
             sqlx::query_as::<_, MissedSlotsRecord>(
-                "select id, pack_id, first_slot, last_slot, slots, reason, detail, recorded_at
+                "select id, pack_id, vantage, first_slot, last_slot, slots, reason, detail,
+                     recorded_at
                  from missed_slots where pack_id = $1
                  order by last_slot desc, id desc limit $2",
             )
@@ -418,29 +428,34 @@ impl Store {
         Ok(rows)
     }
 
-    /// The latest slot of `pack_id` that was run or recorded as missed.
+    /// The latest slot of `pack_id` at `vantage` that was run or recorded as missed.
     pub async fn last_accounted_slot(
         &self,
         pack_id: &str,
+        vantage: &str,
     ) -> Result<Option<DateTime<Utc>>, StorageError> {
         let (ran, missed) = on_pool!(self, pool => {
-            let ran: Option<DateTime<Utc>> =
-                sqlx::query_scalar("select max(slot) from probe_runs where pack_id = $1")
-                    .bind(pack_id)
-                    .fetch_one(pool)
-                    .await?;
-            let missed: Option<DateTime<Utc>> =
-                sqlx::query_scalar("select max(last_slot) from missed_slots where pack_id = $1")
-                    .bind(pack_id)
-                    .fetch_one(pool)
-                    .await?;
+            let ran: Option<DateTime<Utc>> = sqlx::query_scalar(
+                "select max(slot) from probe_runs where pack_id = $1 and vantage = $2",
+            )
+            .bind(pack_id)
+            .bind(vantage)
+            .fetch_one(pool)
+            .await?;
+            let missed: Option<DateTime<Utc>> = sqlx::query_scalar(
+                "select max(last_slot) from missed_slots where pack_id = $1 and vantage = $2",
+            )
+            .bind(pack_id)
+            .bind(vantage)
+            .fetch_one(pool)
+            .await?;
             (ran, missed)
         });
         let pending = self
             .pending()
             .missed
             .iter()
-            .filter(|m| m.pack_id == pack_id)
+            .filter(|m| m.pack_id == pack_id && m.vantage == vantage)
             .map(|m| m.last_slot)
             .max();
         Ok([ran, missed, pending].into_iter().flatten().max())
@@ -480,6 +495,7 @@ mod tests {
         MissedSlotsRecord {
             id: 0,
             pack_id: pack.into(),
+            vantage: "local".into(),
             first_slot: at(slot),
             last_slot: at(slot),
             slots: 1,

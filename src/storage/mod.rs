@@ -13,6 +13,7 @@ mod bulk;
 mod catalog_load;
 mod charts;
 mod corrections;
+mod fleet;
 mod history;
 mod ledger;
 pub mod memo;
@@ -31,6 +32,7 @@ pub use admin::AuditFilter;
 pub use batches::{Batch, TimelineBatches};
 pub use bulk::BulkObservation;
 pub use catalog_load::LoadReport;
+pub use fleet::{Claim, TakenRun, TakeoverRecord, VantageStatus, WorkerRecord, WorkerStatus};
 pub use ledger::{FinishedRun, MissReason, MissedSlotsRecord, PendingCounts};
 pub use memo::{Memo, Reads};
 pub use probes::*;
@@ -1111,6 +1113,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0010_api_tokens.sql"),
     ),
     (
+        11,
+        "fleet",
+        include_str!("../../migrations/sqlite/0011_fleet.sql"),
+    ),
+    (
         13,
         "webhooks",
         include_str!("../../migrations/sqlite/0013_webhooks.sql"),
@@ -1166,6 +1173,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "api tokens",
         include_str!("../../migrations/postgres/0010_api_tokens.sql"),
+    ),
+    (
+        11,
+        "fleet",
+        include_str!("../../migrations/postgres/0011_fleet.sql"),
     ),
     (
         13,

@@ -33,6 +33,8 @@ pub struct SnapshotRecord {
 pub struct ProbeRunRecord {
     pub id: i64,
     pub pack_id: String,
+    /// The vantage point the run probes from.
+    pub vantage: String,
     pub slot: DateTime<Utc>,
     pub trigger: String,
     pub started_at: DateTime<Utc>,
@@ -42,6 +44,9 @@ pub struct ProbeRunRecord {
     pub done: i64,
     pub failures: i64,
     pub detail: Option<String>,
+    /// The worker holding the run (`hutong worker`), and until when.
+    pub worker_id: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
 }
 
 impl ProbeRunRecord {
@@ -58,8 +63,30 @@ impl ProbeRunRecord {
 #[derive(Debug, Clone)]
 pub enum RunStart {
     Fresh(i64),
-    Resumed { id: i64, done: Vec<String> },
+    Resumed {
+        id: i64,
+        done: Vec<String>,
+    },
     AlreadyFinished(i64),
+    /// Another worker holds the run's lease (it has not expired): not touched.
+    HeldElsewhere {
+        id: i64,
+        worker: String,
+    },
+}
+
+/// Who runs a run: a worker holding a lease (renewed by its heartbeats) or, when `None`,
+/// a process that needs none (`serve`'s scheduler on SQLite, `probe run`).
+#[derive(Debug, Clone)]
+pub struct LeaseHolder {
+    pub worker_id: String,
+    pub lease: std::time::Duration,
+}
+
+impl LeaseHolder {
+    pub fn until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(30))
+    }
 }
 
 /// A reclassification under newer rules.
@@ -74,12 +101,28 @@ pub struct MethodChangeRecord {
     pub changed: i64,
 }
 
-const RUN_COLUMNS: &str = "id, pack_id, slot, trigger, started_at, finished_at, state, planned,
-    done, failures, detail";
+pub(super) const RUN_COLUMNS: &str = "id, pack_id, vantage, slot, trigger, started_at,
+    finished_at, state, planned, done, failures, detail, worker_id, lease_until";
 
-/// The run key prefix of a (pack, slot): `pack:2026-11-22T10:00:00Z:`.
+/// The run key prefix of a (pack, slot), all vantage points: `pack:2026-11-22T10:00:00Z:`.
 pub fn run_key_prefix(pack: &str, slot: DateTime<Utc>) -> String {
     format!("{pack}:{}:", slot.format("%Y-%m-%dT%H:%M:%SZ"))
+}
+
+/// The run key of a check in the run of (pack, vantage point, slot):
+/// `pack:2026-11-22T10:00:00Z:vantage:check`. The unique index on run keys stores each at
+/// most once.
+pub fn run_key(pack: &str, vantage: &str, slot: DateTime<Utc>, check: &str) -> String {
+    format!("{}{vantage}:{check}", run_key_prefix(pack, slot))
+}
+
+/// Whether `name` can name a vantage point: it is part of run keys (`:` separates their
+/// parts) and of source keys, so letters, digits, `-`, `_` and `.` only, 1 to 64 of them.
+pub fn valid_vantage_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 impl Store {
@@ -279,54 +322,78 @@ impl Store {
         }))
     }
 
-    /// Starts the run of `pack` for `slot`, or resumes it when an earlier process was
-    /// stopped in the middle of it.
+    /// Starts the run of `pack` at `vantage` for `slot`, or resumes it when an earlier
+    /// process (or a worker whose lease expired) was stopped in the middle of it. A run
+    /// whose lease another worker still holds is left alone.
     pub async fn begin_run(
         &self,
         pack_id: &str,
+        vantage: &str,
         slot: DateTime<Utc>,
         trigger: &str,
         planned: i64,
+        holder: Option<&LeaseHolder>,
     ) -> Result<RunStart, StorageError> {
+        let now = Utc::now();
+        let worker = holder.map(|h| h.worker_id.as_str());
+        let lease_until = holder.map(|h| h.until(now));
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let existing: Option<(i64, String)> = sqlx::query_as(
-                "select id, state from probe_runs where pack_id = $1 and slot = $2",
-            )
-            .bind(pack_id)
-            .bind(slot)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let existing: Option<(i64, String, Option<String>, Option<DateTime<Utc>>)> =
+                sqlx::query_as(
+                    "select id, state, worker_id, lease_until from probe_runs
+                     where pack_id = $1 and vantage = $2 and slot = $3",
+                )
+                .bind(pack_id)
+                .bind(vantage)
+                .bind(slot)
+                .fetch_optional(&mut *tx)
+                .await?;
             let start = match existing {
-                Some((id, state)) if state == "finished" => RunStart::AlreadyFinished(id),
-                Some((id, _)) => {
+                Some((id, state, _, _)) if state == "finished" => RunStart::AlreadyFinished(id),
+                Some((id, _, Some(other), Some(until)))
+                    if until > now && Some(other.as_str()) != worker =>
+                {
+                    RunStart::HeldElsewhere { id, worker: other }
+                }
+                Some((id, _, _, _)) => {
                     sqlx::query(
-                        "update probe_runs set state = 'running', planned = $2 where id = $1",
+                        "update probe_runs set state = 'running', planned = $2, worker_id = $3,
+                             lease_until = $4
+                         where id = $1",
                     )
                     .bind(id)
                     .bind(planned)
+                    .bind(worker)
+                    .bind(lease_until)
                     .execute(&mut *tx)
                     .await?;
                     let done: Vec<String> = sqlx::query_scalar(
                         "select check_id from observations
-                         where pack_id = $1 and substr(run_key, 1, length($2)) = $2",
+                         where pack_id = $1 and vantage = $3
+                           and substr(run_key, 1, length($2)) = $2",
                     )
                     .bind(pack_id)
                     .bind(run_key_prefix(pack_id, slot))
+                    .bind(vantage)
                     .fetch_all(&mut *tx)
                     .await?;
                     RunStart::Resumed { id, done }
                 }
                 None => {
                     let id: i64 = sqlx::query_scalar(
-                        "insert into probe_runs (pack_id, slot, trigger, started_at, state, planned)
-                         values ($1, $2, $3, $4, 'running', $5) returning id",
+                        "insert into probe_runs (pack_id, vantage, slot, trigger, started_at, state,
+                             planned, worker_id, lease_until)
+                         values ($1, $2, $3, $4, $5, 'running', $6, $7, $8) returning id",
                     )
                     .bind(pack_id)
+                    .bind(vantage)
                     .bind(slot)
                     .bind(trigger)
-                    .bind(Utc::now())
+                    .bind(now)
                     .bind(planned)
+                    .bind(worker)
+                    .bind(lease_until)
                     .fetch_one(&mut *tx)
                     .await?;
                     RunStart::Fresh(id)
@@ -364,17 +431,33 @@ impl Store {
         Ok(())
     }
 
-    /// Marks runs left `running` by a process that stopped as `interrupted`; returns them
-    /// so that the scheduler resumes them.
-    pub async fn interrupted_runs(&self) -> Result<Vec<ProbeRunRecord>, StorageError> {
+    /// Marks the runs at `vantage` left `running` by a process that stopped as
+    /// `interrupted`; returns them so that the scheduler resumes them. Runs a worker holds
+    /// under a lease that has not expired are its own, and left alone.
+    pub async fn interrupted_runs(
+        &self,
+        vantage: &str,
+    ) -> Result<Vec<ProbeRunRecord>, StorageError> {
         let select = format!(
-            "select {RUN_COLUMNS} from probe_runs where state <> 'finished' order by started_at"
+            "select {RUN_COLUMNS} from probe_runs
+             where state <> 'finished' and vantage = $1
+               and (lease_until is null or lease_until < $2)
+             order by started_at"
         );
+        let now = Utc::now();
         Ok(on_pool!(self, pool => {
-            sqlx::query("update probe_runs set state = 'interrupted' where state = 'running'")
-                .execute(pool)
-                .await?;
+            sqlx::query(
+                "update probe_runs set state = 'interrupted'
+                 where state = 'running' and vantage = $1
+                   and (lease_until is null or lease_until < $2)",
+            )
+            .bind(vantage)
+            .bind(now)
+            .execute(pool)
+            .await?;
             sqlx::query_as::<_, ProbeRunRecord>(sqlx::AssertSqlSafe(select).into_sql_str())
+                .bind(vantage)
+                .bind(now)
                 .fetch_all(pool)
                 .await?
         }))
@@ -406,14 +489,16 @@ impl Store {
     pub async fn interrupt_run(
         &self,
         pack_id: &str,
+        vantage: &str,
         slot: DateTime<Utc>,
     ) -> Result<(), StorageError> {
         on_pool!(self, pool => {
             sqlx::query(
-                "update probe_runs set state = 'interrupted'
-                 where pack_id = $1 and slot = $2 and state = 'running'",
+                "update probe_runs set state = 'interrupted', worker_id = null, lease_until = null
+                 where pack_id = $1 and vantage = $2 and slot = $3 and state = 'running'",
             )
             .bind(pack_id)
+            .bind(vantage)
             .bind(slot)
             .execute(pool)
             .await?;
@@ -439,7 +524,46 @@ impl Store {
         }))
     }
 
-    /// A run's observations (including any stored before an interruption).
+    /// A run's observations at one vantage point (including any stored before an
+    /// interruption).
+    pub async fn run_observations_at(
+        &self,
+        pack_id: &str,
+        vantage: &str,
+        slot: DateTime<Utc>,
+    ) -> Result<Vec<ObservationRecord>, StorageError> {
+        Ok(self
+            .run_observations(pack_id, slot)
+            .await?
+            .into_iter()
+            .filter(|o| o.vantage == vantage)
+            .collect())
+    }
+
+    /// A pack's latest runs at one vantage point, newest first (as [`Store::recent_runs`]).
+    pub async fn recent_runs_at(
+        &self,
+        pack_id: &str,
+        vantage: &str,
+        limit: i64,
+    ) -> Result<Vec<ProbeRunRecord>, StorageError> {
+        let sql = format!(
+            "select {RUN_COLUMNS} from probe_runs where pack_id = $1 and vantage = $2
+             order by slot desc, id desc limit $3"
+        );
+        let runs = on_pool!(self, pool => {
+            sqlx::query_as::<_, ProbeRunRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(pack_id)
+                .bind(vantage)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(self.with_pending_finishes(runs))
+    }
+
+    /// A run's observations, every vantage point's (including any stored before an
+    /// interruption).
     pub async fn run_observations(
         &self,
         pack_id: &str,

@@ -18,6 +18,7 @@ mod corrections;
 mod dataset;
 mod exports;
 mod fetch;
+mod fleet;
 mod http;
 mod i18n;
 mod in_app_control;

@@ -186,7 +186,7 @@ async fn a_restart_in_the_middle_of_a_run_loses_nothing_and_doubles_nothing() {
     let _ = task.await;
 
     // The next start finds the run unfinished …
-    let interrupted = db.store.interrupted_runs().await.unwrap();
+    let interrupted = db.store.interrupted_runs("test").await.unwrap();
     assert_eq!(interrupted.len(), 1);
     assert_eq!(interrupted[0].slot, slot);
     assert_eq!(interrupted[0].state, "interrupted");
@@ -261,7 +261,7 @@ async fn the_scheduler_discovers_the_simulators_changes_and_resumes_interrupted_
     let old_slot = Utc::now() - Duration::hours(1);
     let old_slot = chrono::Timelike::with_nanosecond(&old_slot, 0).unwrap();
     db.store
-        .begin_run("demo-simchat-links", old_slot, "schedule", 3)
+        .begin_run("demo-simchat-links", "test", old_slot, "schedule", 3, None)
         .await
         .unwrap();
 
@@ -483,7 +483,7 @@ async fn no_slot_passes_in_silence() {
         chrono::Timelike::with_nanosecond(&(Utc::now() - Duration::seconds(20)), 0).unwrap();
     let RunStart::Fresh(id) = db
         .store
-        .begin_run("demo-simchat-links", before, "schedule", 3)
+        .begin_run("demo-simchat-links", "test", before, "schedule", 3, None)
         .await
         .unwrap()
     else {

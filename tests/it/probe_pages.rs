@@ -358,7 +358,11 @@ async fn observation_urls_are_checked() {
 /// A finished run of `pack` that started `hours_ago`; `failed` means nothing observed.
 async fn run(store: &Store, pack: &str, hours_ago: i64, failed: bool) {
     let started = Utc::now() - Duration::hours(hours_ago);
-    let id = match store.begin_run(pack, started, "schedule", 4).await.unwrap() {
+    let id = match store
+        .begin_run(pack, "local", started, "schedule", 4, None)
+        .await
+        .unwrap()
+    {
         RunStart::Fresh(id) => id,
         other => panic!("expected a fresh run, got {other:?}"),
     };

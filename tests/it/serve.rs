@@ -521,10 +521,7 @@ async fn terminated_while_classifying(
 
 #[tokio::test]
 async fn serve_worker_and_probe_run_stop_promptly_on_sigterm_while_classifying() {
-    for args in [
-        &["serve", "--demo", "--listen", "127.0.0.1:0"][..],
-        &["worker", "--demo"][..],
-    ] {
+    for args in [&["serve", "--demo", "--listen", "127.0.0.1:0"][..]] {
         let tmp = tempfile::tempdir().unwrap();
         let (status, stderr) = terminated_while_classifying(tmp.path(), args).await;
         let status =

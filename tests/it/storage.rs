@@ -503,8 +503,10 @@ async fn check_history_pages_newest_first_and_counts_real_data(store: &Store) {
 
     // Run times can be set (runs from hours ago).
     let slot = start - Duration::hours(5);
-    let hutong::storage::RunStart::Fresh(run) =
-        store.begin_run("p", slot, "schedule", 2).await.unwrap()
+    let hutong::storage::RunStart::Fresh(run) = store
+        .begin_run("p", "cn-test", slot, "schedule", 2, None)
+        .await
+        .unwrap()
     else {
         panic!("a fresh run")
     };
@@ -611,7 +613,11 @@ async fn a_change_counts_after_n_agreeing_probe_observations(store: &Store) {
 async fn probe_runs_resume_and_snapshots_are_stored_once(store: &Store) {
     loaded(store).await;
     let slot = Utc.with_ymd_and_hms(2026, 2, 1, 6, 0, 0).unwrap();
-    let RunStart::Fresh(id) = store.begin_run("p", slot, "schedule", 2).await.unwrap() else {
+    let RunStart::Fresh(id) = store
+        .begin_run("p", "cn-test", slot, "schedule", 2, None)
+        .await
+        .unwrap()
+    else {
         panic!("a new slot starts fresh");
     };
     let body = b"<html>same page</html>".to_vec();
@@ -623,9 +629,11 @@ async fn probe_runs_resume_and_snapshots_are_stored_once(store: &Store) {
     };
     let mut first = pack_obs("link.wechat.taobao", slot, "open", None);
     if let Some(p) = first.probe.as_mut() {
-        p.run_key = Some(format!(
-            "{}link.wechat.taobao",
-            hutong::storage::run_key_prefix("p", slot)
+        p.run_key = Some(hutong::storage::run_key(
+            "p",
+            "cn-test",
+            slot,
+            "link.wechat.taobao",
         ));
         p.snapshot = Some(snap.sha256.clone());
     }
@@ -649,9 +657,13 @@ async fn probe_runs_resume_and_snapshots_are_stored_once(store: &Store) {
     assert_eq!(stored.body, body);
 
     // Stopped mid-run: the next start resumes it and knows what is done.
-    let interrupted = store.interrupted_runs().await.unwrap();
+    let interrupted = store.interrupted_runs("cn-test").await.unwrap();
     assert_eq!(interrupted.len(), 1);
-    match store.begin_run("p", slot, "resume", 2).await.unwrap() {
+    match store
+        .begin_run("p", "cn-test", slot, "resume", 2, None)
+        .await
+        .unwrap()
+    {
         RunStart::Resumed { id: again, done } => {
             assert_eq!(again, id);
             assert_eq!(done, ["link.wechat.taobao"]);
@@ -660,10 +672,13 @@ async fn probe_runs_resume_and_snapshots_are_stored_once(store: &Store) {
     }
     store.finish_run(id, 2, 0, None).await.unwrap();
     assert!(matches!(
-        store.begin_run("p", slot, "schedule", 2).await.unwrap(),
+        store
+            .begin_run("p", "cn-test", slot, "schedule", 2, None)
+            .await
+            .unwrap(),
         RunStart::AlreadyFinished(_)
     ));
-    assert!(store.interrupted_runs().await.unwrap().is_empty());
+    assert!(store.interrupted_runs("cn-test").await.unwrap().is_empty());
 }
 
 /// Whatever is written — catalog rows, an observation (and the transition it makes), an
@@ -867,6 +882,7 @@ async fn a_flush_stopped_halfway_loses_nothing() {
         .store
         .record_missed(
             "pack-a",
+            "local",
             slot,
             slot,
             1,
