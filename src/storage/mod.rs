@@ -25,6 +25,7 @@ mod sqlite_read;
 mod storable;
 mod submissions;
 mod tokens;
+mod vantage_points;
 
 pub use admin::AuditFilter;
 pub use batches::{Batch, TimelineBatches};
@@ -38,6 +39,7 @@ pub use sessions::{ACCOUNT_KEY as SESSION_ACCOUNT_KEY, StoredSessions};
 pub use sqlite_read::{OpenTimeline, SqliteTimeline};
 pub use storable::{storable_json, storable_text};
 pub use submissions::NewScreenshot;
+pub use vantage_points::RegisteredVantagePoint;
 
 use crate::config::redact_url;
 use crate::domain::{self, SourceKind};
@@ -1108,6 +1110,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "api tokens",
         include_str!("../../migrations/sqlite/0010_api_tokens.sql"),
     ),
+    (
+        12,
+        "vantage points",
+        include_str!("../../migrations/sqlite/0012_vantage_points.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1159,6 +1166,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "api tokens",
         include_str!("../../migrations/postgres/0010_api_tokens.sql"),
+    ),
+    (
+        12,
+        "vantage points",
+        include_str!("../../migrations/postgres/0012_vantage_points.sql"),
     ),
 ];
 

@@ -30,4 +30,5 @@ mod serve;
 mod simulator;
 mod storage;
 mod truth;
+mod vantages;
 mod words;
