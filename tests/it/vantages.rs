@@ -98,3 +98,94 @@ async fn serve_registers_its_vantage_points_and_refuses_an_unknown_own_one() {
         "{err}"
     );
 }
+
+/// Confirmed probe verdicts of `check` from `vantage`, one per day ending on `last`.
+async fn verdicts(
+    store: &Store,
+    check: &str,
+    vantage: &str,
+    last: chrono::DateTime<chrono::Utc>,
+    statuses: &[&str],
+) {
+    let n = statuses.len() as i64;
+    for (i, status) in statuses.iter().enumerate() {
+        let at = last - chrono::Duration::days(n - 1 - i as i64);
+        let o = common::observation(check, at, status)
+            .probed()
+            .vantage(vantage)
+            .pack(hutong::domain::ProbeFacts {
+                pack_id: "wechat-links".into(),
+                rule_version: 1,
+                confirmed: true,
+                confirmations: 1,
+                ..Default::default()
+            })
+            .evidence(serde_json::json!({ "final_url": "https://example.com/" }))
+            .build();
+        store.insert_observation(&o).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_check_api_gives_each_vantage_points_30_day_shares_with_the_window() {
+    let app = common::TestApp::new().await;
+    let check = "link.wechat.taobao";
+    let day =
+        |d: u32| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 3, d, 4, 0, 0).unwrap();
+    // Beijing: 3 blocked, 1 open within the window; an older open verdict is outside it.
+    verdicts(
+        app.store(),
+        check,
+        "cn-bj",
+        day(1) - chrono::Duration::days(40),
+        &["open"],
+    )
+    .await;
+    verdicts(
+        app.store(),
+        check,
+        "cn-bj",
+        day(20),
+        &["blocked", "open", "blocked", "blocked"],
+    )
+    .await;
+    // Hong Kong spoke only long ago: an empty window, not its old verdict as current.
+    verdicts(
+        app.store(),
+        check,
+        "hk",
+        day(1) - chrono::Duration::days(60),
+        &["open"],
+    )
+    .await;
+
+    let json = app.api_check(check, "at=2025-03-20").await.json();
+    let window = &json["window"];
+    assert_eq!(window["days"], 30, "{json}");
+    assert_eq!(window["from"], "2025-02-18");
+    assert_eq!(window["to"], "2025-03-20");
+    let points = window["vantage_points"].as_array().unwrap();
+    let of = |v: &str| points.iter().find(|p| p["vantage"] == v).cloned().unwrap();
+    let bj = of("cn-bj");
+    assert_eq!(bj["verdicts"], 4);
+    assert_eq!(bj["shares"][0]["status"], "blocked");
+    assert_eq!(bj["shares"][0]["share"], 0.75);
+    assert_eq!(bj["shares"][1]["status"], "open");
+    assert_eq!(bj["shares"][1]["share"], 0.25);
+    let hk = of("hk");
+    assert_eq!(hk["verdicts"], 0);
+    assert_eq!(hk["shares"].as_array().unwrap().len(), 0);
+    assert!(hk["latest_at"].is_null());
+
+    // A date before Beijing's blocked days: its window holds only what was known then.
+    let earlier = app.api_check(check, "at=2025-03-17").await.json();
+    let bj = earlier["window"]["vantage_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["vantage"] == "cn-bj")
+        .cloned()
+        .unwrap();
+    assert_eq!(bj["verdicts"], 1);
+    assert_eq!(bj["shares"][0]["status"], "blocked");
+}
