@@ -46,6 +46,9 @@ pub struct Config {
     /// How `hutong serve` takes connections (`[http]` in `hutong.toml`).
     #[serde(default)]
     pub http: HttpConfig,
+    /// Who may read `/metrics` (`[metrics]` in `hutong.toml`).
+    #[serde(default)]
+    pub metrics: MetricsConfig,
 }
 
 impl Default for Config {
@@ -60,6 +63,58 @@ impl Default for Config {
             stale_after_days: DEFAULT_STALE_AFTER_DAYS,
             probes: ProbeConfig::default(),
             http: HttpConfig::default(),
+            metrics: MetricsConfig::default(),
+        }
+    }
+}
+
+/// `[metrics]`: `/metrics` in Prometheus' text format. Off by default (the page does not
+/// exist); on, it asks for the bearer token when one is set.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Count and serve `/metrics`.
+    pub enabled: bool,
+    /// A scraper must send `Authorization: Bearer <token>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// … or the token is the first line of this file (kept out of the configuration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_file: Option<PathBuf>,
+}
+
+impl fmt::Debug for MetricsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MetricsConfig")
+            .field("enabled", &self.enabled)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("token_file", &self.token_file)
+            .finish()
+    }
+}
+
+impl MetricsConfig {
+    /// The token scrapers must send: `token`, or the first line of `token_file`
+    /// (an error names the file, never its content).
+    pub fn bearer_token(&self) -> Result<Option<String>, ConfigError> {
+        if let Some(t) = self.token.as_deref().filter(|t| !t.trim().is_empty()) {
+            return Ok(Some(t.trim().to_string()));
+        }
+        let Some(path) = &self.token_file else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::Invalid(format!(
+                "metrics.token_file {} cannot be read: {e}",
+                path.display()
+            ))
+        })?;
+        match text.lines().next().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => Ok(Some(t.to_string())),
+            None => Err(ConfigError::Invalid(format!(
+                "metrics.token_file {} is empty",
+                path.display()
+            ))),
         }
     }
 }
@@ -160,6 +215,7 @@ impl fmt::Debug for Config {
             .field("stale_after_days", &self.stale_after_days)
             .field("probes", &self.probes)
             .field("http", &self.http)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }
@@ -286,6 +342,7 @@ impl Config {
             ]))
             .merge(Env::prefixed("HUTONG_PROBES__").map(|k| format!("probes.{k}").into()))
             .merge(Env::prefixed("HUTONG_HTTP__").map(|k| format!("http.{k}").into()))
+            .merge(Env::prefixed("HUTONG_METRICS__").map(|k| format!("metrics.{k}").into()))
             .merge(Serialized::defaults(overrides))
     }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// of its own layer or above.
 pub const LAYERS: &[&[&str]] = &[
     // Beijing-time days and UTC instants.
-    &["time", "output"],
+    &["time", "output", "metrics"],
     // The floor: vocabulary, reference types, records, evidence; the typed configuration.
     &["domain", "config"],
     // Pure reasoning over the domain, and the catalog loader.

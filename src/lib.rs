@@ -15,6 +15,7 @@ pub mod config;
 pub mod connections;
 pub mod contributions;
 pub mod domain;
+pub mod metrics;
 pub mod output;
 pub mod probe_cli;
 pub mod probes;

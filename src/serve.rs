@@ -29,6 +29,7 @@ pub struct Application {
     public_url: String,
     stale_after_days: u32,
     limits: ConnectionLimits,
+    metrics: Option<Arc<crate::metrics::Access>>,
 }
 
 /// The probe engine as a process runs it: packs, fetchers, the simulator when asked for,
@@ -227,7 +228,20 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
         let limits = connection_limits(config);
+        let metrics = if config.metrics.enabled {
+            let token = config.metrics.bearer_token().context("refusing to start")?;
+            if token.is_none() {
+                tracing::warn!(
+                    "metrics.enabled without metrics.token: /metrics is open to anyone who reaches {}",
+                    addr
+                );
+            }
+            Some(Arc::new(crate::metrics::Access::enable(token)))
+        } else {
+            None
+        };
         Ok(Application {
+            metrics,
             listener,
             store,
             addr,
@@ -279,6 +293,7 @@ impl Application {
             png: Default::default(),
             accounts: Default::default(),
             dataset: Default::default(),
+            metrics: self.metrics.clone(),
         });
         connections::serve(self.listener, app, self.limits, shutdown).await;
         if let Some(s) = scheduler {

@@ -172,6 +172,28 @@ impl Engine {
         only_check: Option<&str>,
         progress: &(dyn Fn(&CheckResult) + Sync),
     ) -> Result<RunSummary, EngineError> {
+        let result = self
+            .run_pack_uncounted(pack_id, slot, trigger, only_check, progress)
+            .await;
+        let outcome = match &result {
+            Ok(s) if s.already_finished => "already_finished",
+            Ok(_) => "finished",
+            Err(EngineError::Stopped) => "stopped",
+            Err(EngineError::UnknownPack(_)) => return result,
+            Err(_) => "failed",
+        };
+        crate::metrics::probe_run(pack_id, &self.inner.vantage, outcome);
+        result
+    }
+
+    async fn run_pack_uncounted(
+        &self,
+        pack_id: &str,
+        slot: DateTime<Utc>,
+        trigger: &str,
+        only_check: Option<&str>,
+        progress: &(dyn Fn(&CheckResult) + Sync),
+    ) -> Result<RunSummary, EngineError> {
         let pack = self
             .pack(pack_id)
             .ok_or_else(|| EngineError::UnknownPack(pack_id.to_string()))?;
@@ -256,6 +278,12 @@ impl Engine {
                 if result.failure.is_some() {
                     summary.failures += 1;
                 }
+                crate::metrics::probe_verdict(
+                    &pack.id,
+                    &self.inner.vantage,
+                    &result.status,
+                    result.failure.as_deref(),
+                );
                 summary.observed += 1;
                 progress(&result);
                 summary.results.push(result);
@@ -448,6 +476,12 @@ impl Engine {
                 .fetch(&request_url, &settings(pack, &pack.request))
                 .await
         };
+        crate::metrics::fetch_latency(
+            &pack.id,
+            &self.inner.vantage,
+            fetched.as_ref().map_or_else(|e| e.class.as_str(), |_| "ok"),
+            started.elapsed(),
+        );
         let observed_at = Utc::now();
         let failed = |c: Classification, error: Option<&FetchError>| Probed {
             stopped: false,

@@ -24,6 +24,8 @@ pub struct AppState {
     pub accounts: Arc<super::limits::AccountSettings>,
     /// The dataset archive of the latest data version it was built for.
     pub dataset: Arc<tokio::sync::Mutex<Option<Arc<KeptArchive>>>>,
+    /// Who may read `/metrics`; `None`: it is not served (`metrics.enabled` off).
+    pub metrics: Option<Arc<crate::metrics::Access>>,
 }
 
 /// A download built once per data version and kept: `/dataset.zip`.
@@ -50,6 +52,7 @@ impl AppState {
             png: Default::default(),
             accounts: Default::default(),
             dataset: Default::default(),
+            metrics: None,
         }
     }
 

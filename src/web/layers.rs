@@ -38,6 +38,7 @@ const LEVELS: &[(&str, u8)] = &[
     ("dataset", 5),
     ("admin", 5),
     ("tokens", 5),
+    ("metrics", 5),
 ];
 
 /// The level of what `name` (a path segment right under `web`) refers to: a module's, or

@@ -24,6 +24,7 @@
 //! as extractors), [`error`] (one error type, answered as a page, JSON or text),
 //! [`present`] (view data several questions show), [`charts`] (the chart downloads'
 //! answer), [`session`] (who is signed in, CSRF), [`limits`] (sign-in limits) and [`app_state`].
+//! [`metrics`] serves `/metrics` and times every request.
 
 pub mod accounts;
 pub mod admin;
@@ -38,6 +39,7 @@ pub mod error;
 pub mod hand_tests;
 pub mod limits;
 pub mod matrices;
+pub mod metrics;
 pub mod overview;
 pub mod platforms;
 pub mod png;
@@ -125,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(request::negotiate));
     Router::new()
         .merge(dashboard)
+        .merge(metrics::routes())
         .route("/healthz", get(get_health))
         .route("/style/hutong.css", get(get_stylesheet))
         .route("/favicon.svg", get(get_favicon))
@@ -144,6 +147,7 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("no-referrer"),
         ))
         .layer(axum::middleware::map_response(retry_after_when_unavailable))
+        .layer(axum::middleware::from_fn(metrics::time_request))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -21,6 +21,7 @@ mod fetch;
 mod http;
 mod i18n;
 mod journalist;
+mod metrics;
 mod probe_engine;
 mod probe_failures;
 mod probe_pages;

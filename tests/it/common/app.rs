@@ -73,6 +73,14 @@ impl AppBuilder {
         self
     }
 
+    /// `/metrics` served (and counting started), for bearers of `token` when given.
+    pub fn metrics(mut self, token: Option<&str>) -> Self {
+        self.state.metrics = Some(Arc::new(hutong::metrics::Access::enable(
+            token.map(str::to_string),
+        )));
+        self
+    }
+
     pub fn build(self) -> TestApp {
         TestApp {
             router: web::router(self.state),
@@ -159,6 +167,17 @@ impl TestApp {
             method: axum::http::Method::POST,
             body,
         }
+    }
+
+    /// `GET /metrics`, with `token` as its bearer when given.
+    pub fn metrics(&self, token: Option<&str>) -> Request<'_> {
+        let mut request = self.get("/metrics");
+        if let Some(token) = token {
+            request
+                .headers
+                .push(("authorization".into(), format!("Bearer {token}")));
+        }
+        request
     }
 
     // Accounts.
