@@ -246,6 +246,9 @@ pub struct ProbeConfig {
     pub heartbeat_ms: u64,
     /// How often a worker looks for due slots and expired leases (milliseconds).
     pub poll_ms: u64,
+    /// The vantage points probes run from (`[[probes.vantage_points]]`): a name and what
+    /// the name stands for. Empty: the one point `vantage`, described by nothing else.
+    pub vantage_points: Vec<VantagePoint>,
 }
 
 impl Default for ProbeConfig {
@@ -269,6 +272,7 @@ impl Default for ProbeConfig {
             lease_ms: 30_000,
             heartbeat_ms: 10_000,
             poll_ms: 1_000,
+            vantage_points: Vec::new(),
         }
     }
 }
@@ -337,9 +341,67 @@ impl Config {
             Some(path) => path.to_path_buf(),
             None => PathBuf::from(DEFAULT_CONFIG_FILE),
         };
-        Self::figment(&file, overrides)
+        let config: Config = Self::figment(&file, overrides)
             .extract()
-            .map_err(|e| ConfigError::Invalid(e.to_string()))
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// What the file's types cannot say: vantage point names are ids, each used once,
+    /// and their descriptions are short.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, point) in self.probes.vantage_points.iter().enumerate() {
+            let at = format!("probes.vantage_points[{i}]");
+            if let Err(problem) = point.check() {
+                problems.push(format!("{at}: {problem}"));
+            }
+            if !seen.insert(point.name.as_str()) {
+                problems.push(format!(
+                    "{at}: the name \"{}\" is used by an earlier vantage point",
+                    point.name.escape_debug()
+                ));
+            }
+        }
+        match problems.is_empty() {
+            true => Ok(()),
+            false => Err(ConfigError::Invalid(problems.join("; "))),
+        }
+    }
+
+    /// The configured vantage point called `name`.
+    pub fn vantage_point(&self, name: &str) -> Option<&VantagePoint> {
+        self.probes.vantage_points.iter().find(|p| p.name == name)
+    }
+
+    /// The vantage point this process probes from (`probes.vantage`): its configured
+    /// entry, or a bare point of that name when none is configured at all. A name missing
+    /// from a configured list is an error: a typo would otherwise start an unknown point.
+    pub fn own_vantage_point(&self) -> Result<VantagePoint, ConfigError> {
+        let name = &self.probes.vantage;
+        if let Some(point) = self.vantage_point(name) {
+            return Ok(point.clone());
+        }
+        if !self.probes.vantage_points.is_empty() {
+            let known: Vec<&str> = self
+                .probes
+                .vantage_points
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect();
+            return Err(ConfigError::Invalid(format!(
+                "probes.vantage \"{}\" is not one of the configured vantage points ({})",
+                name.escape_debug(),
+                known.join(", ")
+            )));
+        }
+        let point = VantagePoint::named(name);
+        point
+            .check()
+            .map_err(|problem| ConfigError::Invalid(format!("probes.vantage: {problem}")))?;
+        Ok(point)
     }
 
     fn figment(file: &Path, overrides: &Overrides) -> Figment {
@@ -358,6 +420,103 @@ impl Config {
             .merge(Env::prefixed("HUTONG_HTTP__").map(|k| format!("http.{k}").into()))
             .merge(Env::prefixed("HUTONG_METRICS__").map(|k| format!("metrics.{k}").into()))
             .merge(Serialized::defaults(overrides))
+    }
+}
+
+/// Longest vantage point name (an id, in URLs and source keys).
+pub const MAX_VANTAGE_NAME: usize = 64;
+/// Longest description of a vantage point, in characters.
+pub const MAX_VANTAGE_DESCRIPTION: usize = 500;
+/// Longest network, region, account region or device, in characters.
+pub const MAX_VANTAGE_FIELD: usize = 200;
+
+/// Where probes run from: a name (an id: lowercase letters, digits, `-`, `_`) and what it
+/// stands for. Each vantage point's verdicts are their own source.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct VantagePoint {
+    pub name: String,
+    /// One line for readers: "Beijing, China Unicom home broadband".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The network or carrier: "China Unicom broadband", "AS4837".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    /// Where the machine is: "Beijing".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Where the probing accounts are registered: "mainland China", "Hong Kong".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_region: Option<String>,
+    /// The device, app version or user agent the probes stand for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+}
+
+impl VantagePoint {
+    /// A point known by its name only.
+    pub fn named(name: &str) -> VantagePoint {
+        VantagePoint {
+            name: name.to_string(),
+            ..VantagePoint::default()
+        }
+    }
+
+    /// What is wrong with this point, if anything: a malformed name or over-long text.
+    pub fn check(&self) -> Result<(), String> {
+        let name = &self.name;
+        let well_formed = !name.is_empty()
+            && name.len() <= MAX_VANTAGE_NAME
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !well_formed {
+            return Err(format!(
+                "the name \"{}\" is not a vantage point name: use 1 to {MAX_VANTAGE_NAME} lowercase letters, digits, '-' or '_'",
+                name.chars().take(80).collect::<String>().escape_debug()
+            ));
+        }
+        let fields = [
+            ("description", &self.description, MAX_VANTAGE_DESCRIPTION),
+            ("network", &self.network, MAX_VANTAGE_FIELD),
+            ("region", &self.region, MAX_VANTAGE_FIELD),
+            ("account_region", &self.account_region, MAX_VANTAGE_FIELD),
+            ("device", &self.device, MAX_VANTAGE_FIELD),
+        ];
+        let mut problems = Vec::new();
+        for (field, value, cap) in fields {
+            let Some(value) = value else { continue };
+            let chars = value.chars().count();
+            if chars > cap {
+                problems.push(format!(
+                    "{field} of \"{name}\" is {chars} characters long, more than {cap}"
+                ));
+            } else if value.chars().any(|c| c.is_control()) {
+                problems.push(format!(
+                    "{field} of \"{name}\" holds a control character (a line break?): keep it to one line"
+                ));
+            }
+        }
+        match problems.is_empty() {
+            true => Ok(()),
+            false => Err(problems.join("; ")),
+        }
+    }
+
+    /// The description and the other fields given, for one line on a page.
+    pub fn details(&self) -> Vec<&str> {
+        [
+            &self.description,
+            &self.network,
+            &self.region,
+            &self.account_region,
+            &self.device,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .collect()
     }
 }
 
@@ -472,5 +631,97 @@ mod tests {
             assert!(err.contains("listen"), "{err}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn vantage_points_are_read_and_checked() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "hutong.toml",
+                r#"
+[probes]
+vantage = "cn-bj-unicom"
+[[probes.vantage_points]]
+name = "cn-bj-unicom"
+description = "Beijing, China Unicom home broadband"
+network = "China Unicom"
+region = "Beijing"
+account_region = "mainland China"
+device = "Android 14, WeChat 8.0.50"
+[[probes.vantage_points]]
+name = "hk-hkt"
+"#,
+            )?;
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            let bj = config.vantage_point("cn-bj-unicom").expect("configured");
+            assert_eq!(bj.region.as_deref(), Some("Beijing"));
+            assert_eq!(bj.details().len(), 5);
+            assert!(
+                config
+                    .vantage_point("hk-hkt")
+                    .is_some_and(|p| p.details().is_empty())
+            );
+            assert!(config.vantage_point("nowhere").is_none());
+            assert_eq!(
+                config.own_vantage_point().map_err(|e| e.to_string())?.name,
+                "cn-bj-unicom"
+            );
+
+            jail.set_env("HUTONG_PROBES__VANTAGE", "hk-hkt-typo");
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            let err = config.own_vantage_point().unwrap_err().to_string();
+            assert!(
+                err.contains("hk-hkt-typo") && err.contains("cn-bj-unicom, hk-hkt"),
+                "{err}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_vantage_points_are_refused_with_what_is_wrong() {
+        let refused = |toml: &str| -> String {
+            let mut message = String::new();
+            figment::Jail::expect_with(|jail| {
+                jail.create_file("hutong.toml", toml)?;
+                message = Config::load(None, &Overrides::default())
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                Ok(())
+            });
+            message
+        };
+        let err = refused(
+            "[[probes.vantage_points]]\nname = \"a\"\n[[probes.vantage_points]]\nname = \"a\"",
+        );
+        assert!(
+            err.contains("probes.vantage_points[1]") && err.contains("used by an earlier"),
+            "{err}"
+        );
+        let err = refused("[[probes.vantage_points]]\nname = \"Beijing Unicom\"");
+        assert!(
+            err.contains("probes.vantage_points[0]")
+                && err.contains("\"Beijing Unicom\" is not a vantage point name"),
+            "{err}"
+        );
+        let err = refused("[[probes.vantage_points]]\nname = \"\"");
+        assert!(err.contains("is not a vantage point name"), "{err}");
+        let long = "x".repeat(MAX_VANTAGE_DESCRIPTION + 1);
+        let err = refused(&format!(
+            "[[probes.vantage_points]]\nname = \"bj\"\ndescription = \"{long}\""
+        ));
+        assert!(
+            err.contains("description of \"bj\" is 501 characters long, more than 500"),
+            "{err}"
+        );
+        let err = refused("[[probes.vantage_points]]\nname = \"bj\"\nregion = \"a\\nb\"");
+        assert!(
+            err.contains("region of \"bj\" holds a control character"),
+            "{err}"
+        );
+        let err = refused("[[probes.vantage_points]]\nname = \"bj\"\ncolour = \"red\"");
+        assert!(err.contains("colour"), "{err}");
+        assert!(refused("[[probes.vantage_points]]\nname = \"cn-bj_2\"").is_empty());
     }
 }

@@ -267,6 +267,9 @@ impl Application {
         let probes = ProbeSystem::build(config, &cat, store.clone())
             .await
             .context("refusing to start")?;
+        register_vantage_points(config, &store)
+            .await
+            .context("refusing to start")?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -416,6 +419,28 @@ async fn alert_failing_packs(
             );
         }
     }
+}
+
+/// Writes the configured vantage points to the registry, so that pages (here or in a
+/// server on another machine) can say what each name stands for; with the scheduler on,
+/// also the point this process probes from, which must then be a configured one.
+pub async fn register_vantage_points(config: &Config, store: &Store) -> anyhow::Result<()> {
+    for point in &config.probes.vantage_points {
+        store
+            .register_vantage_point(point)
+            .await
+            .with_context(|| format!("registering vantage point \"{}\"", point.name))?;
+    }
+    if config.probes.schedule {
+        let own = config.own_vantage_point()?;
+        if config.vantage_point(&own.name).is_none() {
+            store
+                .register_vantage_point(&own)
+                .await
+                .with_context(|| format!("registering vantage point \"{}\"", own.name))?;
+        }
+    }
+    Ok(())
 }
 
 /// The `[http]` settings as limits, the connection limit lowered (and said so) when the

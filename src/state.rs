@@ -207,6 +207,76 @@ pub fn is_cross_group(reference: &Reference, check: &Check) -> bool {
     }
 }
 
+/// Days the windowed verdict looks back (the best-known tracker of blocking in China
+/// reports a 30-day share for the same reason: single measurements are noisy).
+pub const WINDOW_DAYS: i64 = 30;
+
+/// One vantage point's confirmed verdicts on a check over a window: how many, and the
+/// share of each status. Stale evidence never reads as current: the window's bounds and
+/// its count travel with the shares, and an empty window has no shares.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WindowedVerdict {
+    /// The source: a probe pack at this vantage point (`probe:PACK@VANTAGE`).
+    pub source_key: String,
+    pub vantage: String,
+    pub simulated: bool,
+    /// Confirmed verdicts observed in the window (retracted and reclassified ones left out).
+    pub verdicts: usize,
+    /// (status, share of `verdicts`), largest share first, then ladder order by name.
+    pub shares: Vec<(String, f64)>,
+    /// The latest confirmed verdict in the window, if any.
+    pub latest_at: Option<DateTime<Utc>>,
+}
+
+/// The windowed verdicts of every probe source among `observations` (one check's), over
+/// `(from, to]`: one per source that has ever spoken, empty windows included.
+pub fn windowed(
+    observations: &[ObservationRecord],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<WindowedVerdict> {
+    let mut by_source: std::collections::BTreeMap<
+        &str,
+        (&ObservationRecord, Vec<&ObservationRecord>),
+    > = Default::default();
+    for o in observations
+        .iter()
+        .filter(|o| o.pack_id.is_some() && o.observed_at <= to)
+    {
+        let entry = by_source.entry(&o.source_key).or_insert((o, Vec::new()));
+        let counts = o.confirmed == Some(true)
+            && o.retracted_at.is_none()
+            && o.superseded_by.is_none()
+            && o.observed_at > from;
+        if counts {
+            entry.1.push(o);
+        }
+    }
+    by_source
+        .into_iter()
+        .map(|(key, (first, inside))| {
+            let mut counts: HashMap<&str, usize> = HashMap::new();
+            for o in &inside {
+                *counts.entry(o.status.as_str()).or_default() += 1;
+            }
+            let total = inside.len();
+            let mut shares: Vec<(String, f64)> = counts
+                .into_iter()
+                .map(|(status, n)| (status.to_string(), n as f64 / total as f64))
+                .collect();
+            shares.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            WindowedVerdict {
+                source_key: key.to_string(),
+                vantage: first.vantage.clone(),
+                simulated: first.source_kind == crate::domain::SourceKind::Simulated.as_str(),
+                verdicts: total,
+                shares,
+                latest_at: inside.iter().map(|o| o.observed_at).max(),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,7 @@ mod sqlite_read;
 mod storable;
 mod submissions;
 mod tokens;
+mod vantage_points;
 mod webhooks;
 
 pub use admin::AuditFilter;
@@ -41,6 +42,7 @@ pub use sessions::{ACCOUNT_KEY as SESSION_ACCOUNT_KEY, StoredSessions};
 pub use sqlite_read::{OpenTimeline, SqliteTimeline};
 pub use storable::{storable_json, storable_text};
 pub use submissions::NewScreenshot;
+pub use vantage_points::RegisteredVantagePoint;
 pub use webhooks::{AttemptOutcome, ConfirmedChange, WebhookAttempt, WebhookDelivery};
 
 use crate::config::redact_url;
@@ -1118,6 +1120,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0011_fleet.sql"),
     ),
     (
+        12,
+        "vantage points",
+        include_str!("../../migrations/sqlite/0012_vantage_points.sql"),
+    ),
+    (
         13,
         "webhooks",
         include_str!("../../migrations/sqlite/0013_webhooks.sql"),
@@ -1178,6 +1185,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         11,
         "fleet",
         include_str!("../../migrations/postgres/0011_fleet.sql"),
+    ),
+    (
+        12,
+        "vantage points",
+        include_str!("../../migrations/postgres/0012_vantage_points.sql"),
     ),
     (
         13,

@@ -33,5 +33,6 @@ mod serve;
 mod simulator;
 mod storage;
 mod truth;
+mod vantages;
 mod webhooks;
 mod words;

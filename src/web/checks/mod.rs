@@ -457,11 +457,30 @@ pub async fn get_check(Path(id): Path<String>, as_of: AsOf, reads: Reads) -> Api
     let rows = reads.state_as_of(as_of.instant, &filter).await?;
     let states = state::states([c], (*rows).clone());
     let transitions = reads.store().transitions(&id).await?;
+    let observations = reads.store().observations(&id).await?;
+    let from = as_of.instant - chrono::Duration::days(state::WINDOW_DAYS);
+    let window = state::windowed(&observations, from, as_of.instant);
     Ok(Json(json!({
         "check": check_json(c),
         "at": as_of.day,
         "state": state_json(states.get(&id), &as_of),
         "transitions": transitions,
+        "window": {
+            "days": state::WINDOW_DAYS,
+            "from": time::shanghai_day(from),
+            "to": as_of.day,
+            "vantage_points": window.iter().map(|w| json!({
+                "source_key": w.source_key,
+                "vantage": w.vantage,
+                "simulated": w.simulated,
+                "verdicts": w.verdicts,
+                "latest_at": w.latest_at,
+                "shares": w.shares.iter().map(|(status, share)| json!({
+                    "status": status,
+                    "share": share,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        },
     }))
     .into_response())
 }
