@@ -228,6 +228,7 @@ impl Store {
     /// Records that `slots` slots of `pack_id`, `first` to `last`, were not run, and why.
     /// Joins the pack's latest record when it has the same reason and nothing ran in
     /// between. When the database refuses, keeps it in memory and returns the error.
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_missed(
         &self,
         pack_id: &str,

@@ -101,6 +101,9 @@ pub struct MethodChangeRecord {
     pub changed: i64,
 }
 
+/// A run's id, state and lease holder, as `begin_run` reads them.
+type RunHolding = (i64, String, Option<String>, Option<DateTime<Utc>>);
+
 pub(super) const RUN_COLUMNS: &str = "id, pack_id, vantage, slot, trigger, started_at,
     finished_at, state, planned, done, failures, detail, worker_id, lease_until";
 
@@ -339,7 +342,7 @@ impl Store {
         let lease_until = holder.map(|h| h.until(now));
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let existing: Option<(i64, String, Option<String>, Option<DateTime<Utc>>)> =
+            let existing: Option<RunHolding> =
                 sqlx::query_as(
                     "select id, state, worker_id, lease_until from probe_runs
                      where pack_id = $1 and vantage = $2 and slot = $3",
