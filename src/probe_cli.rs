@@ -344,7 +344,14 @@ pub async fn worker(
             serve::SQLITE_ONE_WRITER
         );
     }
+    // Refuses a name the configured vantage points do not list, before anything is opened.
+    let own = config.own_vantage_point()?;
     let (cat, store) = serve::open_with_catalog(config).await?;
+    // Every server reading this database can then say what the name stands for.
+    store
+        .register_vantage_point(&own)
+        .await
+        .with_context(|| format!("registering vantage point \"{}\"", own.name))?;
     let system = ProbeSystem::build(config, &cat, store.clone()).await?;
     if system.scheduled.is_empty() {
         tracing::warn!(

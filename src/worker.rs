@@ -217,6 +217,7 @@ async fn poll_once(
         if let Some(taken) = store.take_over_run(id, vantage, holder).await? {
             let trigger = if let Some(from) = &taken.from_worker {
                 tracing::warn!(pack = %id, slot = %taken.slot, %from, "lease expired: run taken over");
+                crate::metrics::lease_taken_over(vantage);
                 "takeover"
             } else {
                 "resume"
