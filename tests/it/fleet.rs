@@ -2,6 +2,7 @@
 //! killed with SIGKILL in the middle of a run, one cut off from PostgreSQL; claims,
 //! leases and takeovers in storage; the SQLite single-writer refusal.
 
+use crate::common::relay::Relay;
 use crate::common::{self, hutong};
 use chrono::{DateTime, Utc};
 use hutong::storage::{Claim, LeaseHolder, Store};
@@ -244,83 +245,6 @@ async fn a_worker_killed_mid_run_is_taken_over_and_nothing_is_lost_or_doubled() 
             );
             slot += chrono::Duration::seconds(3);
         }
-    }
-}
-
-/// A TCP relay to the PostgreSQL test server that can cut every connection and refuse new
-/// ones (the shared server itself is never touched).
-struct Relay {
-    addr: std::net::SocketAddr,
-    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
-    accept: tokio::task::JoinHandle<()>,
-}
-
-impl Relay {
-    async fn to(url: &str) -> Relay {
-        use std::sync::atomic::Ordering;
-        let direct = url::Url::parse(url).unwrap();
-        let upstream = tokio::net::lookup_host(format!(
-            "{}:{}",
-            direct.host_str().unwrap(),
-            direct.port().unwrap_or(5432)
-        ))
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let links = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let accept = {
-            let (down, links) = (down.clone(), links.clone());
-            tokio::spawn(async move {
-                while let Ok((mut inbound, _)) = listener.accept().await {
-                    if down.load(Ordering::SeqCst) {
-                        continue;
-                    }
-                    let link = tokio::spawn(async move {
-                        if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
-                            let _ =
-                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                        }
-                    });
-                    links.lock().unwrap().push(link);
-                }
-            })
-        };
-        Relay {
-            addr,
-            down,
-            links,
-            accept,
-        }
-    }
-
-    fn url(&self, url: &str) -> String {
-        let mut through = url::Url::parse(url).unwrap();
-        through.set_host(Some("127.0.0.1")).unwrap();
-        through.set_port(Some(self.addr.port())).unwrap();
-        through.to_string()
-    }
-
-    fn cut(&self) {
-        self.down.store(true, std::sync::atomic::Ordering::SeqCst);
-        for link in self.links.lock().unwrap().drain(..) {
-            link.abort();
-        }
-    }
-
-    fn restore(&self) {
-        self.down.store(false, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        self.cut();
-        self.accept.abort();
     }
 }
 

@@ -2,6 +2,7 @@
 //! interrupted and resumed without losing or doubling anything, the scheduler finding the
 //! simulator's changes, and transitions needing N agreeing observations.
 
+use crate::common::relay::Relay;
 use crate::common::{self, TestApp, TestDb, real_catalog, sqlite};
 use chrono::{Duration, TimeZone, Utc};
 use hutong::probes::engine::Engine;
@@ -612,66 +613,6 @@ async fn slots_missed_while_the_database_refuses_writes_are_kept_and_then_stored
     running.shutdown().await;
 }
 
-/// A TCP relay to the PostgreSQL test server that can cut every connection and refuse new
-/// ones: to Hutong, PostgreSQL is down (the shared server itself is never touched).
-struct Relay {
-    addr: std::net::SocketAddr,
-    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
-    accept: tokio::task::JoinHandle<()>,
-}
-
-impl Relay {
-    async fn to(upstream: std::net::SocketAddr) -> Relay {
-        use std::sync::atomic::Ordering;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let links = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let accept = {
-            let (down, links) = (down.clone(), links.clone());
-            tokio::spawn(async move {
-                while let Ok((mut inbound, _)) = listener.accept().await {
-                    if down.load(Ordering::SeqCst) {
-                        continue; // dropped: the connection is closed at once
-                    }
-                    let link = tokio::spawn(async move {
-                        if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
-                            let _ =
-                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                        }
-                    });
-                    links.lock().unwrap().push(link);
-                }
-            })
-        };
-        Relay {
-            addr,
-            down,
-            links,
-            accept,
-        }
-    }
-
-    fn cut(&self) {
-        self.down.store(true, std::sync::atomic::Ordering::SeqCst);
-        for link in self.links.lock().unwrap().drain(..) {
-            link.abort();
-        }
-    }
-
-    fn restore(&self) {
-        self.down.store(false, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        self.cut();
-        self.accept.abort();
-    }
-}
-
 /// PostgreSQL down for a while under a running scheduler: the slots it costs are recorded
 /// as missed (database unavailable), kept in memory, and stored once it is back.
 #[tokio::test(flavor = "multi_thread")]
@@ -680,22 +621,8 @@ async fn slots_missed_while_postgres_is_down_are_stored_when_it_is_back() {
         return;
     };
     db.store.apply_catalog(&real_catalog()).await.unwrap();
-    let direct = url::Url::parse(&db.url).unwrap();
-    let upstream = format!(
-        "{}:{}",
-        direct.host_str().unwrap(),
-        direct.port().unwrap_or(5432)
-    );
-    let upstream = tokio::net::lookup_host(upstream)
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-    let relay = Relay::to(upstream).await;
-    let mut through = direct.clone();
-    through.set_host(Some("127.0.0.1")).unwrap();
-    through.set_port(Some(relay.addr.port())).unwrap();
-    let store = Store::open(through.as_str(), 2).await.unwrap();
+    let relay = Relay::to(&db.url).await;
+    let store = Store::open(&relay.url(&db.url), 2).await.unwrap();
 
     let (_sim, running) = simulator(Timetable::Fixed).await;
     let pack = simchat_pack(|t| {

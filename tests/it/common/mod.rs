@@ -5,6 +5,7 @@
 
 mod app;
 mod observation;
+pub mod relay;
 pub mod visitor;
 
 pub use app::{Reply, TestApp};
