@@ -19,15 +19,12 @@ grant insert, update on observations, snapshots, probe_runs, missed_slots, metho
 grant insert, update, delete on transitions to :worker;
 grant update on data_version to :worker;
 grant usage on all sequences in schema public to :worker;
--- (Issue 14's fleet tables of migration 0011, leases and workers, need insert, update and
--- delete too once they exist: add them here by name.)
+-- The fleet: the worker's registration and heartbeats, the slots it claims (claiming locks
+-- rows, which needs UPDATE), and the leases it takes over.
+grant insert, update on probe_slots, workers, lease_takeovers to :worker;
 
--- Start-up, today: `hutong worker` loads the catalog into the database when it starts
--- (writes to groups, platforms, payment_methods, check_kinds, statuses, checks, sources,
--- milestones, requirements and catalog observations) and runs the migrator, which needs
--- CREATE on the schema even when nothing is left to apply ("permission denied for schema
--- public", tried against PostgreSQL 16). Until workers skip both, either grant these, or
--- keep the worker on the owner's role behind TLS:
---   grant insert, update, delete on groups, platforms, payment_methods, check_kinds,
---       statuses, checks, sources, milestones, requirements to :worker;
---   grant create on schema public to :worker;
+-- Nothing else: a worker opens the database without the migrator when the schema is
+-- current (it says to run `hutong migrate` with the owner's role otherwise), and loads the
+-- catalog only when a check its packs probe is missing (it says to run `hutong catalog
+-- load` with the owner's role when that is refused). tests/it/fleet.rs runs a worker with
+-- exactly this file.

@@ -11,6 +11,7 @@ use crate::probes::pack::{self, ProbePack};
 use crate::probes::{Hop, Response};
 use crate::serve::{self, ProbeSystem};
 use crate::simulator::{Simulator, Timetable};
+use crate::storage::Store;
 use anyhow::Context;
 use chrono::Utc;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
@@ -346,13 +347,22 @@ pub async fn worker(
     }
     // Refuses a name the configured vantage points do not list, before anything is opened.
     let own = config.own_vantage_point()?;
-    let (cat, store) = serve::open_with_catalog(config).await?;
+    let cat = catalog::load_dir(&config.catalog_dir).map_err(|problems| {
+        anyhow::anyhow!(
+            "the catalog in {} is invalid\n{problems}",
+            config.catalog_dir.display()
+        )
+    })?;
+    // The schema and the catalog are the owner's (`hutong migrate`, `serve`, `catalog
+    // load`): a worker's role needs neither CREATE nor writes to the catalog tables.
+    let store = Store::open_current(&config.database_url, config.max_connections).await?;
     // Every server reading this database can then say what the name stands for.
     store
         .register_vantage_point(&own)
         .await
         .with_context(|| format!("registering vantage point \"{}\"", own.name))?;
     let system = ProbeSystem::build(config, &cat, store.clone()).await?;
+    load_missing_checks(&store, &cat, &system).await?;
     if system.scheduled.is_empty() {
         tracing::warn!(
             "no pack is scheduled: unverified packs need probes.run_unverified = true, simulated packs need --demo or probes.simulator"
@@ -381,6 +391,41 @@ pub async fn worker(
         running.shutdown().await;
     }
     store.close().await;
+    Ok(())
+}
+
+/// Loads the catalog only when the database lacks a check the worker's packs probe (a
+/// fresh database, a worker on the owner's role); when that load is refused, says which
+/// check is missing and how to load it.
+async fn load_missing_checks(
+    store: &Store,
+    cat: &catalog::Catalog,
+    system: &ProbeSystem,
+) -> anyhow::Result<()> {
+    let known: std::collections::HashSet<String> = store
+        .reference()
+        .await?
+        .checks
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let missing = system
+        .engine
+        .packs()
+        .iter()
+        .filter(|p| system.scheduled.contains(&p.id))
+        .flat_map(|p| p.targets.iter().flat_map(|t| &t.checks))
+        .find(|c| !known.contains(&c.check_id));
+    let Some(missing) = missing else {
+        return Ok(());
+    };
+    store.apply_catalog(cat).await.with_context(|| {
+        format!(
+            "check {} is not in the database and the catalog could not be loaded with this \
+             role: load it with the owner's role first (`hutong catalog load`)",
+            missing.check_id
+        )
+    })?;
     Ok(())
 }
 

@@ -71,6 +71,16 @@ pub enum StorageError {
         url: String,
         cause: sqlx::migrate::MigrateError,
     },
+    #[error(
+        "cannot migrate database {url}: its schema is at migration {applied} and this binary \
+         needs {needed}; migrate it with the database owner's role first (`hutong migrate`): {cause}"
+    )]
+    Behind {
+        url: String,
+        applied: String,
+        needed: i64,
+        cause: sqlx::migrate::MigrateError,
+    },
     #[error("database error: {0}")]
     Query(sqlx::Error),
     #[error("cannot read database {path}: {cause}")]
@@ -617,6 +627,41 @@ impl Store {
         let store = Self::connect(url, max_connections).await?;
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Opens a database whose schema should already be current (a worker's): the migrator
+    /// runs only when a migration of this binary is missing, so that a role without
+    /// CREATE on the schema can open it. When migrating is needed and refused, the error
+    /// says to migrate with the owner's role first.
+    pub async fn open_current(url: &str, max_connections: u32) -> Result<Store, StorageError> {
+        let store = Self::connect(url, max_connections).await?;
+        let latest = match store.backend() {
+            Backend::Sqlite => SQLITE_MIGRATIONS.last().map(|m| m.0),
+            Backend::Postgres => POSTGRES_MIGRATIONS.last().map(|m| m.0),
+        }
+        .unwrap_or(0);
+        let applied: Option<i64> = on_pool!(store, pool => {
+            sqlx::query_scalar::<_, Option<i64>>(
+                "select max(version) from _sqlx_migrations where success",
+            )
+            .fetch_one(pool)
+            .await
+            .ok()
+            .flatten()
+        });
+        if applied.is_some_and(|v| v >= latest) {
+            return Ok(store);
+        }
+        match store.migrate().await {
+            Ok(()) => Ok(store),
+            Err(StorageError::Migrate { url, cause }) => Err(StorageError::Behind {
+                url,
+                applied: applied.map_or_else(|| "none".to_string(), |v| v.to_string()),
+                needed: latest,
+                cause,
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -1195,6 +1240,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "webhooks",
         include_str!("../../migrations/postgres/0013_webhooks.sql"),
+    ),
+    (
+        14,
+        "commit time data version",
+        include_str!("../../migrations/postgres/0014_commit_time_data_version.sql"),
     ),
 ];
 

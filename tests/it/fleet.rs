@@ -462,3 +462,180 @@ async fn sqlite_refuses_a_worker_and_a_second_writer() {
     assert!(stderr.contains("use PostgreSQL"), "{stderr}");
     stop(&mut first);
 }
+
+/// A configuration listing two vantage points.
+fn two_points_config(dir: &std::path::Path) -> std::path::PathBuf {
+    let file = dir.join("hutong.toml");
+    std::fs::write(
+        &file,
+        r#"
+[[probes.vantage_points]]
+name = "cn-bj"
+description = "Beijing, home broadband"
+account_region = "mainland China"
+
+[[probes.vantage_points]]
+name = "hk-1"
+description = "Hong Kong, data centre"
+"#,
+    )
+    .unwrap();
+    file
+}
+
+/// A worker started with a vantage name the configuration does not list is refused
+/// before it opens anything (nothing would say what its verdicts stand for), naming the
+/// configured ones; a listed name is registered with its description for every server.
+#[tokio::test]
+async fn a_worker_refuses_an_unlisted_vantage_point_and_registers_a_listed_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = two_points_config(tmp.path());
+    // The address is never reached: the refusal comes first.
+    let out = hutong()
+        .arg("--config")
+        .arg(&config)
+        .args(["worker", "--vantage", "cn-shanghai", "--catalog-dir"])
+        .arg(common::catalog_dir())
+        .args(["--database-url", "postgres://hutong@127.0.0.1:1/none"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr
+            .contains("\"cn-shanghai\" is not one of the configured vantage points (cn-bj, hk-1)"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("127.0.0.1:1"),
+        "it tried the database: {stderr}"
+    );
+
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let mut child = hutong()
+        .arg("--config")
+        .arg(&config)
+        .args(["worker", "--vantage", "hk-1", "--catalog-dir"])
+        .arg(common::catalog_dir())
+        .args(["--database-url", &db.url, "--log", "info"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    eventually("the worker registers its vantage point", || async {
+        db.store.vantage_points().await.unwrap().iter().any(|p| {
+            p.point.name == "hk-1"
+                && p.point.description.as_deref() == Some("Hong Kong, data centre")
+        })
+    })
+    .await;
+    stop(&mut child);
+    let names: Vec<String> = db
+        .store
+        .vantage_points()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.point.name)
+        .collect();
+    assert_eq!(
+        names,
+        ["hk-1"],
+        "only the worker's own point is registered by it"
+    );
+}
+
+/// A worker on a role made exactly as deploy/worker-role.sql makes one (no CREATE, no
+/// writes to the catalog tables, no reading of accounts) starts, probes and stores, after
+/// the owner migrated the database and loaded the catalog.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_on_the_least_privileged_role_probes_and_stores() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let catalog = fleet_catalog(tmp.path(), 0);
+    // The owner loads the catalog.
+    db.store
+        .apply_catalog(&hutong::catalog::load_dir(&catalog).unwrap())
+        .await
+        .unwrap();
+    let mut url = url::Url::parse(&db.url).unwrap();
+    let database = url.path().trim_start_matches('/').to_string();
+    let role = format!("w_{database}");
+    let sql = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/worker-role.sql"),
+    )
+    .unwrap()
+    .replace(":worker", &role)
+    .replace(":password", "'not-used-with-trust'")
+    .replace(":DBNAME", &database);
+    db.store.execute_admin(&sql).await.unwrap();
+    url.set_username(&role).unwrap();
+
+    let log = tmp.path().join("worker.log");
+    let mut child = worker(&catalog, url.as_str(), "cn-a", &log);
+    eventually("the least-privileged worker finishes a run", || async {
+        db.store
+            .runs_since(DateTime::<Utc>::UNIX_EPOCH)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.state == "finished" && r.done == 4)
+    })
+    .await;
+    stop(&mut child);
+    let out = std::fs::read_to_string(&log).unwrap();
+    assert!(!out.contains("permission denied"), "{out}");
+    assert_exactly_once(&db.store).await;
+    db.store
+        .execute_admin(&format!("drop owned by {role}"))
+        .await
+        .unwrap();
+    db.store
+        .execute_admin(&format!("drop role {role}"))
+        .await
+        .unwrap();
+}
+
+/// Writers store side by side: a transaction that wrote and is still open (a worker in the
+/// middle of storing a batch) does not hold up another writer, as it did while each
+/// statement raised the data version and kept its one row locked until the end. The
+/// version still moves for both, once each commits.
+#[tokio::test]
+async fn an_open_writing_transaction_does_not_hold_up_other_writers() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    db.store
+        .apply_catalog(&hutong::catalog::load_dir(&common::catalog_dir()).unwrap())
+        .await
+        .unwrap();
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let mut open = pool.begin().await.unwrap();
+    sqlx::query("update platforms set name_en = name_en where slug = 'wechat'")
+        .execute(&mut *open)
+        .await
+        .unwrap();
+    let before = db.store.data_version().await.unwrap();
+    let new = common::observation("link.wechat.taobao", Utc::now(), "open")
+        .probed()
+        .build();
+    let other = db.store.insert_observation(&new);
+    let stored = tokio::time::timeout(Duration::from_secs(30), other).await;
+    assert!(
+        matches!(stored, Ok(Ok(_))),
+        "the second writer waited for the open transaction: {stored:?}"
+    );
+    let between = db.store.data_version().await.unwrap();
+    assert!(between > before, "{before} -> {between}");
+    open.commit().await.unwrap();
+    let after = db.store.data_version().await.unwrap();
+    assert!(
+        after > between,
+        "the open transaction's commit: {between} -> {after}"
+    );
+    pool.close().await;
+}
