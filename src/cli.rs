@@ -164,9 +164,20 @@ pub enum BenchCommand {
         kb: usize,
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
-        /// Targets (distinct checks) per pack run.
-        #[arg(long, default_value_t = 500)]
-        targets: usize,
+        /// Targets (distinct checks) per pack run (default 500); with --workers, in all
+        /// (default 8000: more than the fleet can probe every second).
+        #[arg(long)]
+        targets: Option<usize>,
+        /// A fleet of N workers sharing PostgreSQL (--database-url postgres://…) instead
+        /// of one engine: probe runs stored per second while they work for --seconds.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+        workers: Option<u16>,
+        /// With --workers: how long the fleet probes.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        seconds: u64,
+        /// With --workers: packs the targets are spread over (each due every second).
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        packs: u16,
     },
 }
 
@@ -375,14 +386,17 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Bench { what: BenchCommand::Export { rows, repeat } } => {
                 crate::bench::seed::export_command(rows, repeat, explicit_database, config.catalog_dir.clone()).await
             }
-            Command::Bench { what: BenchCommand::Probes { runs, kb, concurrency, targets } } => {
+            Command::Bench { what: BenchCommand::Probes { runs, kb, concurrency, targets, workers, seconds, packs } } => {
                 crate::bench::probes::probes(crate::bench::probes::ProbeBench {
                     runs,
                     kb,
                     concurrency,
-                    targets,
+                    targets: targets.unwrap_or(if workers.is_some() { 8000 } else { 500 }),
                     database_url: explicit_database,
                     catalog_dir: config.catalog_dir.clone(),
+                    workers: workers.map(usize::from),
+                    seconds,
+                    packs: usize::from(packs),
                 })
                 .await
             }
