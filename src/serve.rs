@@ -2,7 +2,7 @@
 //! catalog, listen, and shut down cleanly on Ctrl-C or SIGTERM.
 
 use crate::catalog::{self, Catalog};
-use crate::config::Config;
+use crate::config::{Config, VantagePoint};
 use crate::connections::{self, ConnectionLimits};
 use crate::probes::PackSummary;
 use crate::probes::engine::Engine;
@@ -47,6 +47,61 @@ pub struct ProbeSystem {
     /// Ids of the packs this process schedules.
     pub scheduled: Vec<String>,
     pub simulator: Option<(Simulator, RunningSimulator)>,
+    /// With `probes.demo`: the other configured vantage points, each probing the simulated
+    /// packs through a simulator of its own, in this same process.
+    pub elsewhere: Vec<DemoVantage>,
+}
+
+/// A further vantage point `serve --demo` probes from: a simulator standing for that
+/// point's network ([`Simulator::seen_from`]) and an engine probing through it, so its
+/// verdicts are stored under `simulated@NAME`, its own source.
+pub struct DemoVantage {
+    pub engine: Engine,
+    /// Ids of the (simulated) packs scheduled at this point.
+    pub scheduled: Vec<String>,
+    pub simulator: Simulator,
+    pub running: RunningSimulator,
+}
+
+/// The vantage points of `serve --demo` when the configuration names none: two simulated
+/// stand-ins, one inside mainland China and one outside, whose simulators answer some
+/// links differently (as two real networks would).
+pub fn demo_vantage_points() -> Vec<VantagePoint> {
+    vec![
+        VantagePoint {
+            name: "sim-beijing".into(),
+            description: Some(
+                "Simulated: a Beijing broadband line, accounts registered in mainland China"
+                    .into(),
+            ),
+            network: Some("simulator (no real network)".into()),
+            region: Some("Beijing (simulated)".into()),
+            account_region: Some("mainland China (simulated)".into()),
+            device: None,
+        },
+        VantagePoint {
+            name: "sim-hongkong".into(),
+            description: Some(
+                "Simulated: a Hong Kong line, accounts registered outside mainland China; the simulator answers some links differently here"
+                    .into(),
+            ),
+            network: Some("simulator (no real network)".into()),
+            region: Some("Hong Kong (simulated)".into()),
+            account_region: Some("outside mainland China (simulated)".into()),
+            device: None,
+        },
+    ]
+}
+
+/// The configuration `serve --demo` runs with: when no vantage point is configured, the
+/// demo's two ([`demo_vantage_points`]), probing from the first. Otherwise unchanged.
+pub fn with_demo_vantage_points(config: &Config) -> Config {
+    let mut config = config.clone();
+    if config.probes.demo && config.probes.vantage_points.is_empty() {
+        config.probes.vantage_points = demo_vantage_points();
+        config.probes.vantage = config.probes.vantage_points[0].name.clone();
+    }
+    config
 }
 
 /// How long the demo simulator keeps each state.
@@ -105,13 +160,7 @@ impl ProbeSystem {
                 "probes.allow_private_addresses is on: probes may connect to this machine, private networks and cloud metadata services; use it only in test set-ups"
             );
         }
-        let options = |proxy: Option<url::Url>| FetcherOptions {
-            user_agent: config.probes.user_agent.clone(),
-            proxy,
-            connect_timeout: Duration::from_secs(10),
-            allow_private_addresses: allow_private,
-            resolver: None,
-        };
+        let options = |proxy: Option<url::Url>| fetcher_options(config, proxy);
         let fetcher = Fetcher::new(options(None)).context("building the HTTP client")?;
         let sim_fetcher = match &simulator_proxy {
             Some(url) => {
@@ -150,6 +199,7 @@ impl ProbeSystem {
             summaries,
             scheduled,
             simulator,
+            elsewhere: Vec::new(),
         })
     }
 
@@ -157,6 +207,105 @@ impl ProbeSystem {
     pub async fn start_scheduler(&self) -> anyhow::Result<Scheduler> {
         Scheduler::start(self.engine.clone(), &self.scheduled).await
     }
+
+    /// With `probes.demo` (`serve --demo`, one process): probes from every other
+    /// configured vantage point too, each through a simulator of its own.
+    pub async fn add_demo_vantage_points(&mut self, config: &Config) -> anyhow::Result<()> {
+        if config.probes.demo {
+            let simulated = self
+                .summaries
+                .iter()
+                .filter(|s| s.simulated)
+                .filter_map(|s| self.engine.pack(&s.id))
+                .map(|p| (*p).clone())
+                .collect();
+            self.elsewhere = demo_elsewhere(
+                config,
+                self.engine.store().clone(),
+                simulated,
+                &self.summaries,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Starts a scheduler per further demo vantage point ([`ProbeSystem::elsewhere`]).
+    pub async fn start_demo_schedulers(&self) -> anyhow::Result<Vec<Scheduler>> {
+        let mut schedulers = Vec::new();
+        for point in &self.elsewhere {
+            schedulers.push(Scheduler::start(point.engine.clone(), &point.scheduled).await?);
+        }
+        Ok(schedulers)
+    }
+}
+
+fn fetcher_options(config: &Config, proxy: Option<url::Url>) -> FetcherOptions {
+    FetcherOptions {
+        user_agent: config.probes.user_agent.clone(),
+        proxy,
+        connect_timeout: Duration::from_secs(10),
+        allow_private_addresses: config.probes.allow_private_addresses,
+        resolver: None,
+    }
+}
+
+/// With `probes.demo`, an engine and a simulator of its own for each configured vantage
+/// point besides `probes.vantage`, probing the simulated packs only (real packs are
+/// probed from where this machine really is, never from a stand-in).
+async fn demo_elsewhere(
+    config: &Config,
+    store: Store,
+    simulated: Vec<ProbePack>,
+    summaries: &[PackSummary],
+) -> anyhow::Result<Vec<DemoVantage>> {
+    let scheduled: Vec<String> = summaries
+        .iter()
+        .filter(|s| s.scheduled && s.simulated)
+        .map(|s| s.id.clone())
+        .collect();
+    let mut points = Vec::new();
+    for point in &config.probes.vantage_points {
+        if point.name == config.probes.vantage {
+            continue;
+        }
+        let simulator = Simulator::seen_from(
+            Timetable::Rotating {
+                period: DEMO_PERIOD,
+            },
+            &point.name,
+        );
+        let running = simulator
+            .start(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .with_context(|| format!("starting the simulator of vantage point {}", point.name))?;
+        let proxy = url::Url::parse(&format!("http://{}", running.addr))
+            .context("the simulator's address is not a URL")?;
+        let direct =
+            Fetcher::new(fetcher_options(config, None)).context("building the HTTP client")?;
+        let through = Fetcher::new(fetcher_options(config, Some(proxy)))
+            .context("building the simulator client")?;
+        tracing::info!(
+            "simulator for vantage point {} listening on http://{} (demo data, labelled simulated)",
+            point.name,
+            running.addr
+        );
+        let engine = Engine::new(
+            store.clone(),
+            simulated.clone(),
+            direct,
+            Some(through),
+            &point.name,
+            config.probes.concurrency,
+        );
+        points.push(DemoVantage {
+            engine,
+            scheduled: scheduled.clone(),
+            simulator,
+            running,
+        });
+    }
+    Ok(points)
 }
 
 fn summary(p: &ProbePack, scheduled: bool, catalog_dir: &std::path::Path) -> PackSummary {
@@ -244,6 +393,7 @@ impl Application {
     /// Everything that can fail before serving fails here, with a message that says why.
     /// An invalid catalog stops start-up before the database is touched.
     pub async fn build(config: &Config) -> anyhow::Result<Application> {
+        let config = &with_demo_vantage_points(config);
         let cat = catalog::load_dir(&config.catalog_dir).map_err(|problems| {
             anyhow::anyhow!(
                 "refusing to start: the catalog in {} is invalid\n{problems}",
@@ -264,7 +414,11 @@ impl Application {
             "catalog loaded from {}",
             config.catalog_dir.display()
         );
-        let probes = ProbeSystem::build(config, &cat, store.clone())
+        let mut probes = ProbeSystem::build(config, &cat, store.clone())
+            .await
+            .context("refusing to start")?;
+        probes
+            .add_demo_vantage_points(config)
             .await
             .context("refusing to start")?;
         register_vantage_points(config, &store)
@@ -347,6 +501,11 @@ impl Application {
         } else {
             None
         };
+        let demo_schedulers = if self.schedule {
+            self.probes.start_demo_schedulers().await?
+        } else {
+            Vec::new()
+        };
         let app = web::router(AppState {
             store: self.store.clone(),
             packs: Arc::new(self.probes.summaries.clone()),
@@ -382,8 +541,14 @@ impl Application {
         if let Some(s) = scheduler {
             s.shutdown().await;
         }
+        for s in demo_schedulers {
+            s.shutdown().await;
+        }
         if let Some((_, running)) = self.probes.simulator {
             running.shutdown().await;
+        }
+        for point in self.probes.elsewhere {
+            point.running.shutdown().await;
         }
         self.store.close().await;
         tracing::info!("Hutong stopped");

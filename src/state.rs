@@ -277,6 +277,34 @@ pub fn windowed(
         .collect()
 }
 
+/// How the vantage points that have a current word on a check (see [`opinions`]) agree:
+/// `agreeing` of `points` say `status`, the newest known probe verdict among them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VantageAgreement {
+    pub status: String,
+    pub agreeing: usize,
+    pub points: usize,
+}
+
+/// The agreement between vantage points on a check; `None` unless at least two vantage
+/// points' probes have a current word and one of them knows a status. Each point counts
+/// once, by its newest word; a failed probe (unknown) counts as a point that does not agree.
+pub fn vantage_agreement(state: &CheckState, stale_after_days: u32) -> Option<VantageAgreement> {
+    let o = opinions(state, stale_after_days);
+    let mut points: Vec<(&str, &str)> = Vec::new();
+    for word in o.current.iter().filter(|w| w.pack_id.is_some()) {
+        if !points.iter().any(|(v, _)| *v == word.vantage) {
+            points.push((&word.vantage, &word.status));
+        }
+    }
+    let status = points.iter().map(|(_, s)| *s).find(|s| *s != UNKNOWN)?;
+    (points.len() > 1).then(|| VantageAgreement {
+        status: status.to_string(),
+        agreeing: points.iter().filter(|(_, s)| *s == status).count(),
+        points: points.len(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,5 +511,57 @@ mod tests {
         assert_eq!(d.open, 1);
         assert_eq!(d.counts.last(), Some(&("unknown".to_string(), 1)));
         assert_eq!(d.mean_score, Some(0.625));
+    }
+
+    fn probed(id: i64, day: u32, status: &str, vantage: &str) -> ObservationRecord {
+        let mut o = obs(id, "link.wechat.taobao", day, status, "p");
+        o.source_kind = "probe".into();
+        o.source_key = format!("probe:wechat-links@{vantage}");
+        o.pack_id = Some("wechat-links".into());
+        o.vantage = vantage.into();
+        o
+    }
+
+    #[test]
+    fn vantage_points_agree_by_their_newest_word_each() {
+        let check = Check {
+            id: "link.wechat.taobao".into(),
+            kind: "link".into(),
+            subject: "wechat".into(),
+            object: "taobao".into(),
+        };
+        let state = |rows| states([&check], rows).remove(&check.id).unwrap();
+        let one = state(vec![probed(1, 3, "blocked", "bj")]);
+        assert_eq!(
+            vantage_agreement(&one, 180),
+            None,
+            "one point: nothing to agree"
+        );
+        let three = state(vec![
+            probed(1, 3, "blocked", "bj"),
+            probed(2, 4, "blocked", "sh"),
+            probed(3, 5, "open", "hk"),
+            obs(4, "link.wechat.taobao", 6, "warned", "article"),
+        ]);
+        assert_eq!(
+            vantage_agreement(&three, 180),
+            Some(VantageAgreement {
+                status: "open".into(),
+                agreeing: 1,
+                points: 3
+            })
+        );
+        let failed = state(vec![
+            probed(1, 3, "blocked", "bj"),
+            probed(2, 4, UNKNOWN, "hk"),
+        ]);
+        assert_eq!(
+            vantage_agreement(&failed, 180),
+            Some(VantageAgreement {
+                status: "blocked".into(),
+                agreeing: 1,
+                points: 2
+            })
+        );
     }
 }

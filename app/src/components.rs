@@ -205,6 +205,15 @@ pub fn cell_view(cell: &CellView, lang: Lang) -> impl IntoView + use<> {
         let days = cell.age_days.unwrap_or_default();
         view! { <span class="stale-note">{lang.t_args("cell-stale", &[("days", days.into())])}</span> }
     });
+    // Vantage points that have spoken, counted; a split is also listed as a disagreement.
+    let agreement = cell.agreement.as_ref().map(|a| {
+        let class = if a.agreeing == a.points {
+            "vantage-agreement"
+        } else {
+            "vantage-agreement split"
+        };
+        view! { <span class=class>{agreement_text(a, lang)}</span> }
+    });
     let mut class = String::from("cell");
     if !cell.disagreeing.is_empty() {
         class.push_str(" disputed");
@@ -218,10 +227,23 @@ pub fn cell_view(cell: &CellView, lang: Lang) -> impl IntoView + use<> {
                 {status_badge(&cell.status, lang)}
             </a>
             {known}
+            {agreement}
             {stale}
             {disagreement}
         </div>
     }
+}
+
+/// "blocked at 2 of 3 vantage points" / "3 个观测点中 2 个：被拦截".
+pub fn agreement_text(a: &AgreementView, lang: Lang) -> String {
+    lang.t_args(
+        "cell-vantage-agreement",
+        &[
+            ("status", a.status.label.get(lang).to_string().into()),
+            ("agreeing", a.agreeing.into()),
+            ("points", a.points.into()),
+        ],
+    )
 }
 
 pub fn header_view(h: &Header, lang: Lang) -> impl IntoView + use<> {

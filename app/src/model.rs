@@ -134,6 +134,8 @@ pub struct CellView {
     /// The newest evidence is older than the stale threshold at the page's date: the
     /// status is the last word, not today's fact.
     pub stale: bool,
+    /// Where more than one vantage point has spoken: how many say what.
+    pub agreement: Option<AgreementView>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -325,6 +327,10 @@ pub struct CheckView {
     /// Public milestones that concern the check (its kind and one of its platforms),
     /// newest first: context, not a status.
     pub milestones: Vec<TimelineEntry>,
+    /// Each probe source (a pack at a vantage point) that has spoken on the check.
+    pub vantages: Vec<VantageSection>,
+    /// The days of the windowed verdict.
+    pub window_days: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -816,4 +822,56 @@ pub struct RetractionView {
     pub when: String,
     /// The reviewer's reason, as text.
     pub reason: String,
+}
+
+/// Vantage points agreeing in a cell: `agreeing` of `points` say `status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgreementView {
+    pub status: StatusView,
+    pub agreeing: usize,
+    pub points: usize,
+}
+
+/// One vantage point's word on a check (its check page section): what the point stands
+/// for, its latest verdict as of the page's date, its changes and its windowed verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VantageSection {
+    pub vantage: String,
+    /// The pack probing there.
+    pub pack: String,
+    pub simulated: bool,
+    /// From the registry; `None` when no process registered the point.
+    pub description: Option<String>,
+    pub network: Option<String>,
+    pub region: Option<String>,
+    pub account_region: Option<String>,
+    pub device: Option<String>,
+    /// Its latest verdict as of the page's date (`None` when it spoke only later).
+    pub latest: Option<OpinionView>,
+    pub age_days: Option<i64>,
+    /// The latest verdict is older than the stale threshold at the page's date.
+    pub stale: bool,
+    /// Its confirmed changes up to the page's date, newest first (at most a page's worth).
+    pub changes: Vec<VantageChange>,
+    /// Changes left out of `changes`.
+    pub more_changes: usize,
+    pub window: WindowView,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VantageChange {
+    pub when: String,
+    pub approximate: bool,
+    pub from: Option<StatusView>,
+    pub to: StatusView,
+}
+
+/// The share of a window's confirmed verdicts in each status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowView {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub verdicts: usize,
+    /// (status, share from 0 to 1), largest first.
+    pub shares: Vec<(StatusView, f64)>,
 }

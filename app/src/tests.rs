@@ -87,6 +87,7 @@ fn a_disputed_cell_names_every_side() {
         }],
         age_days: Some(0),
         stale: false,
+        agreement: None,
     };
     let html = cell_view(&cell, Lang::En).to_html();
     assert!(html.contains("cell disputed"));
@@ -288,6 +289,7 @@ fn matrix(simulated: bool) -> MatrixView {
                 disagreeing: Vec::new(),
                 age_days: None,
                 stale: false,
+                agreement: None,
             })],
         }],
         ladder: Vec::new(),
@@ -362,6 +364,7 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
         disagreeing: Vec::new(),
         age_days: None,
         stale: false,
+        agreement: None,
     };
     let header = Header {
         name: Name::new("微信", "WeChat"),
@@ -407,6 +410,8 @@ fn a_probe_row_links_to_its_evidence_and_pages_are_linked() {
         links: Default::default(),
         cite_names: Default::default(),
         milestones: Vec::new(),
+        vantages: Vec::new(),
+        window_days: 30,
     };
     let page = crate::pages::check_page(&chrome(false), &view);
     assert!(page.contains("href=\"/observations/7?at=2021-10-17\""));

@@ -144,6 +144,9 @@ struct Inner {
     served: AtomicU64,
     /// Where [`Simulator::start`] first listened: the lab redirects probes there.
     local_addr: OnceLock<SocketAddr>,
+    /// The vantage point this simulator stands for the network of, when it is not the
+    /// first one: some links are handled differently there (see [`Simulator::seen_from`]).
+    seen_from: Option<String>,
 }
 
 /// The simulator's shared state; cheap to clone.
@@ -202,6 +205,19 @@ fn cashier_offset(app: &str) -> usize {
 
 impl Simulator {
     pub fn new(timetable: Timetable) -> Simulator {
+        Self::build(timetable, None)
+    }
+
+    /// The simulator as seen from another vantage point, as a real network would differ:
+    /// each link's sequence is shifted by 0, 1 or 2 steps, chosen by the vantage point's
+    /// name (stable across runs), so that some links get another verdict there than from a
+    /// simulator made with [`Simulator::new`] and others the same (from `sim-hongkong`,
+    /// SimTalk's links differ and SimChat's agree). Pinned links and cashiers are as pinned.
+    pub fn seen_from(timetable: Timetable, vantage: &str) -> Simulator {
+        Self::build(timetable, Some(vantage.to_string()))
+    }
+
+    fn build(timetable: Timetable, seen_from: Option<String>) -> Simulator {
         Simulator {
             inner: Arc::new(Inner {
                 timetable,
@@ -212,6 +228,7 @@ impl Simulator {
                 bench_pages: Mutex::new(HashMap::new()),
                 served: AtomicU64::new(0),
                 local_addr: OnceLock::new(),
+                seen_from,
             }),
         }
     }
@@ -305,7 +322,15 @@ impl Simulator {
             return *state;
         }
         let step = self.step(fnv(&["link", app, target]));
-        LinkState::ALL[(link_offset(app, target) + step) % LinkState::ALL.len()]
+        let elsewhere = self.inner.seen_from.as_deref().map_or(0, |vantage| {
+            (fnv(&["vantage", vantage, app, target]) % 3) as usize
+        });
+        LinkState::ALL[(link_offset(app, target) + step + elsewhere) % LinkState::ALL.len()]
+    }
+
+    /// The vantage point this simulator stands for, when made with [`Simulator::seen_from`].
+    pub fn vantage(&self) -> Option<&str> {
+        self.inner.seen_from.as_deref()
     }
 
     /// `app`'s cashier now: the methods offered (slugs, in page order) and the pre-selected one.

@@ -33,6 +33,7 @@ mod serve;
 mod simulator;
 mod storage;
 mod truth;
+mod vantage_views;
 mod vantages;
 mod webhooks;
 mod words;

@@ -38,3 +38,39 @@ overview-headline-stale = { $stale ->
     [one] 1 day
    *[other] { $days } days
 } old (stale)
+
+# Vantage points: agreement in cells, and a section per vantage point on the check page
+# with its windowed verdict (the share of the window's confirmed verdicts in each status).
+cell-vantage-agreement = { $status } at { $agreeing } of { $points ->
+        [one] 1 vantage point
+       *[other] { $points } vantage points
+    }
+check-vantages-heading = Each vantage point
+check-vantages-intro = Each vantage point probes from its own network, region and accounts, and its verdicts are a source of their own: where they disagree, the disagreement is shown above, never resolved silently.
+check-vantage-heading = Vantage point { $vantage }
+check-vantage-pack = Probe pack { $pack }
+check-vantage-simulated = SIMULATED vantage point (demo data)
+check-vantage-unregistered = No description: no Hutong process has registered this vantage point.
+check-vantage-network = Network: { $value }
+check-vantage-region = Region: { $value }
+check-vantage-account-region = Accounts registered in: { $value }
+check-vantage-device = Device: { $value }
+check-vantage-latest = Latest verdict:{" "}
+check-vantage-latest-none = No verdict by this date.
+check-vantage-changes-heading = Changes
+check-vantage-no-changes = No confirmed change by this date.
+check-vantage-change-first = first verdict
+check-vantage-more-changes = { $count ->
+        [one] and 1 earlier change (every observation is listed below)
+       *[other] and { $count } earlier changes (every observation is listed below)
+    }
+check-vantage-window-heading = { $days ->
+        [one] Last day
+       *[other] Last { $days } days
+    }
+check-vantage-window = { $verdicts ->
+        [one] 1 confirmed verdict
+       *[other] { $verdicts } confirmed verdicts
+    } from { $from } to { $to } (Beijing days):
+check-vantage-window-empty = No confirmed verdict from { $from } to { $to } (Beijing days): this window has nothing to count.
+check-vantage-share = { $status }: { $percent }%

@@ -5,7 +5,7 @@ use crate::components::{
 };
 use crate::i18n::Lang;
 use crate::layout::render_document;
-use crate::model::{CheckView, Chrome, ProbeNote};
+use crate::model::{CheckView, Chrome, ProbeNote, VantageSection};
 use leptos::prelude::*;
 
 pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
@@ -171,6 +171,7 @@ pub fn check_page(chrome: &Chrome, c: &CheckView) -> String {
             <ul class="opinions">{current}</ul>
             {superseded}
         </section>
+        {vantages_view(c, lang)}
         {chart}
         {milestones}
         <section aria-labelledby="h-history">
@@ -204,4 +205,141 @@ fn probe_note_view(p: &ProbeNote, lang: Lang) -> impl IntoView + use<> {
         view! { " "<span class="probe-flag superseded" title=lang.t("probe-superseded-title")>{lang.t("probe-superseded")}</span> }
     });
     view! { <span class="probe-note">{failure}{anomaly}{rule}{superseded}</span> }
+}
+
+/// A section per vantage point (probe source) that has spoken on the check: what the
+/// point stands for, its latest verdict (stale said so), its changes and its window.
+fn vantages_view(c: &CheckView, lang: Lang) -> impl IntoView + use<> {
+    (!c.vantages.is_empty()).then(|| {
+        let sections = c
+            .vantages
+            .iter()
+            .map(|v| vantage_view(v, c.window_days, lang))
+            .collect_view();
+        view! {
+            <section aria-labelledby="h-vantages" class="vantages">
+                <h2 id="h-vantages">{lang.t("check-vantages-heading")}</h2>
+                <p>{lang.t("check-vantages-intro")}</p>
+                {sections}
+            </section>
+        }
+    })
+}
+
+fn vantage_view(v: &VantageSection, window_days: i64, lang: Lang) -> impl IntoView + use<> {
+    let id = format!("vantage-{}-{}", v.vantage, v.pack);
+    let facts = [
+        ("check-vantage-network", &v.network),
+        ("check-vantage-region", &v.region),
+        ("check-vantage-account-region", &v.account_region),
+        ("check-vantage-device", &v.device),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| {
+        value
+            .clone()
+            .map(|value| view! { <li>{lang.t_args(key, &[("value", value.into())])}</li> })
+    })
+    .collect_view();
+    let description = match &v.description {
+        Some(d) => view! { <p class="vantage-description">{d.clone()}</p> }.into_any(),
+        None => {
+            view! { <p class="vantage-description none">{lang.t("check-vantage-unregistered")}</p> }
+                .into_any()
+        }
+    };
+    let simulated = v
+        .simulated
+        .then(|| view! { <p class="simulated-banner">{lang.t("check-vantage-simulated")}</p> });
+    let latest = match &v.latest {
+        Some(o) => {
+            let stale = v.stale.then(|| {
+                let days = v.age_days.unwrap_or_default();
+                view! { " "<span class="stale-note">{lang.t_args("cell-stale", &[("days", days.into())])}</span> }
+            });
+            let class = if v.stale {
+                "vantage-latest stale"
+            } else {
+                "vantage-latest"
+            };
+            view! {
+                <p class=class>
+                    {lang.t("check-vantage-latest")}{status_badge(&o.status, lang)}" "
+                    {time_view(&o.when, o.approximate, true, lang)}{stale}
+                </p>
+            }
+            .into_any()
+        }
+        None => view! { <p class="vantage-latest none">{lang.t("check-vantage-latest-none")}</p> }
+            .into_any(),
+    };
+    let changes = if v.changes.is_empty() {
+        view! { <p>{lang.t("check-vantage-no-changes")}</p> }.into_any()
+    } else {
+        let items = v
+            .changes
+            .iter()
+            .map(|ch| {
+                let from = match &ch.from {
+                    Some(from) => view! { {status_badge(from, lang)}" → " }.into_any(),
+                    None => view! { <span class="change">{lang.t("check-vantage-change-first")}</span>": " }
+                        .into_any(),
+                };
+                view! { <li>{time_view(&ch.when, ch.approximate, false, lang)}" "{from}{status_badge(&ch.to, lang)}</li> }
+            })
+            .collect_view();
+        let more = (v.more_changes > 0).then(|| {
+            view! { <p class="more">{lang.t_args("check-vantage-more-changes", &[("count", v.more_changes.into())])}</p> }
+        });
+        view! { <ol class="vantage-changes">{items}</ol>{more} }.into_any()
+    };
+    let w = &v.window;
+    let (from, to) = (lang.date(w.from), lang.date(w.to));
+    let window = if w.verdicts == 0 {
+        view! {
+            <p class="window empty">{lang.t_args("check-vantage-window-empty", &[("from", from.into()), ("to", to.into())])}</p>
+        }
+        .into_any()
+    } else {
+        let shares = w
+            .shares
+            .iter()
+            .map(|(status, share)| {
+                let percent = format!("{:.0}", share * 100.0);
+                let text = lang.t_args(
+                    "check-vantage-share",
+                    &[
+                        ("status", status.label.get(lang).to_string().into()),
+                        ("percent", percent.into()),
+                    ],
+                );
+                view! { <li class=format!("share st-{}", status.id)>{text}</li> }
+            })
+            .collect_view();
+        view! {
+            <p class="window">{lang.t_args("check-vantage-window", &[
+                ("verdicts", w.verdicts.into()),
+                ("from", from.into()),
+                ("to", to.into()),
+            ])}</p>
+            <ul class="window-shares">{shares}</ul>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="vantage" id=id.clone() aria-labelledby=format!("h-{id}")>
+            <h3 id=format!("h-{id}")>{lang.t_args("check-vantage-heading", &[("vantage", v.vantage.clone().into())])}</h3>
+            {simulated}
+            {description}
+            <ul class="vantage-facts">
+                <li>{lang.t_args("check-vantage-pack", &[("pack", v.pack.clone().into())])}</li>
+                {facts}
+            </ul>
+            {latest}
+            <h4>{lang.t("check-vantage-changes-heading")}</h4>
+            {changes}
+            <h4>{lang.t_args("check-vantage-window-heading", &[("days", window_days.into())])}</h4>
+            {window}
+        </section>
+    }
 }

@@ -241,7 +241,10 @@ async fn check_view(
     let opinions = st
         .map(|s| crate::state::opinions(s, as_of.stale_after_days))
         .unwrap_or_default();
+    let vantages = vantage_sections(reads, &r, kind, id, st, &transitions, as_of, lang).await?;
     Ok(CheckView {
+        vantages,
+        window_days: state::WINDOW_DAYS,
         links,
         cite_names: (
             present::check_title(&r, c, Lang::ZhCn),
@@ -278,6 +281,98 @@ async fn check_view(
         newer: (page > 1).then(|| page_href(page - 1)),
         older: (page < pages_count).then(|| page_href(page + 1)),
     })
+}
+
+/// Changes listed per vantage point on the check page; the rest are counted.
+const VANTAGE_CHANGES: usize = 10;
+
+/// A section per probe source (a pack at a vantage point) that has spoken on the check by
+/// the page's date: the registry's description, its latest verdict, its changes and its
+/// windowed verdict over the [`state::WINDOW_DAYS`] days up to the page's date.
+#[allow(clippy::too_many_arguments)]
+async fn vantage_sections(
+    reads: &Reads,
+    r: &Reference,
+    kind: &crate::domain::Kind,
+    id: &str,
+    st: Option<&crate::domain::CheckState>,
+    transitions: &[crate::domain::TransitionRecord],
+    as_of: &AsOf,
+    lang: Lang,
+) -> Result<Vec<VantageSection>, WebError> {
+    let observations = reads.store().observations(id).await?;
+    let from = as_of.instant - chrono::Duration::days(state::WINDOW_DAYS);
+    let windows = state::windowed(&observations, from, as_of.instant);
+    if windows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let registry = reads.store().vantage_points().await?;
+    let status = |s: &str| present::status_view(Some(kind), s, lang);
+    Ok(windows
+        .into_iter()
+        .map(|w| {
+            let point = registry
+                .iter()
+                .find(|p| p.point.name == w.vantage)
+                .map(|p| &p.point);
+            let field = |f: fn(&crate::config::VantagePoint) -> &Option<String>| {
+                point.and_then(|p| f(p).clone())
+            };
+            let latest =
+                st.and_then(|s| s.per_source.iter().find(|o| o.source_key == w.source_key));
+            let age =
+                latest.map(|o| state::age_at(o.observed_at, as_of.instant, as_of.stale_after_days));
+            let mut changes: Vec<&crate::domain::TransitionRecord> = transitions
+                .iter()
+                .filter(|t| t.source_key == w.source_key && t.occurred_at <= as_of.instant)
+                .collect();
+            changes.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at).then(b.id.cmp(&a.id)));
+            let more_changes = changes.len().saturating_sub(VANTAGE_CHANGES);
+            VantageSection {
+                pack: observations
+                    .iter()
+                    .find(|o| o.source_key == w.source_key)
+                    .and_then(|o| o.pack_id.clone())
+                    .unwrap_or_default(),
+                simulated: w.simulated,
+                description: field(|p| &p.description),
+                network: field(|p| &p.network),
+                region: field(|p| &p.region),
+                account_region: field(|p| &p.account_region),
+                device: field(|p| &p.device),
+                latest: latest.map(|o| OpinionView {
+                    status: status(&o.status),
+                    citation: present::citation(r, o, lang),
+                    when: present::when(o.observed_at, &o.precision),
+                    approximate: o.is_approximate(),
+                }),
+                age_days: age.map(|a| a.days),
+                stale: age.is_some_and(|a| a.stale),
+                changes: changes
+                    .into_iter()
+                    .take(VANTAGE_CHANGES)
+                    .map(|t| VantageChange {
+                        when: present::when(t.occurred_at, &t.precision),
+                        approximate: t.is_approximate(),
+                        from: t.from_status.as_deref().map(status),
+                        to: status(&t.to_status),
+                    })
+                    .collect(),
+                more_changes,
+                window: WindowView {
+                    from: time::shanghai_day(from),
+                    to: as_of.day,
+                    verdicts: w.verdicts,
+                    shares: w
+                        .shares
+                        .iter()
+                        .map(|(s, share)| (status(s), *share))
+                        .collect(),
+                },
+                vantage: w.vantage,
+            }
+        })
+        .collect())
 }
 
 // ---- The step chart -------------------------------------------------------------------

@@ -35,6 +35,9 @@ pub fn state_json(s: Option<&CheckState>, as_of: &AsOf) -> Value {
     v["evidence_age_days"] = json!(age.map(|a| a.days));
     v["last_evidence_at"] = json!(age.map(|a| a.last_evidence_at));
     v["stale_after_days"] = json!(as_of.stale_after_days);
+    // Where two or more vantage points have spoken: how many say the newest known verdict.
+    v["vantage_agreement"] =
+        json!(s.and_then(|s| crate::state::vantage_agreement(s, as_of.stale_after_days)));
     v
 }
 

@@ -306,6 +306,13 @@ pub fn cell(
         stale: state
             .and_then(|s| crate::state::evidence_age(s, as_of.instant, as_of.stale_after_days))
             .is_some_and(|a| a.stale),
+        agreement: state
+            .and_then(|s| crate::state::vantage_agreement(s, as_of.stale_after_days))
+            .map(|a| AgreementView {
+                status: status_view(kind, &a.status, lang),
+                agreeing: a.agreeing,
+                points: a.points,
+            }),
     }
 }
 
