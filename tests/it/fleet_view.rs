@@ -313,3 +313,61 @@ async fn a_configured_vantage_point_never_heard_from_is_flagged_and_an_unconfigu
         .contains("never seen")
     );
 }
+
+/// A pack every six hours, as the real ones are.
+fn six_hourly() -> hutong::probes::PackSummary {
+    hutong::probes::PackSummary {
+        id: "wechat-links".into(),
+        name_en: "WeChat links".into(),
+        name_zh: "微信链接".into(),
+        kind: "link".into(),
+        version: 1,
+        verified: true,
+        simulated: false,
+        enabled: true,
+        scheduled: true,
+        schedule: "0 7 */6 * * *".into(),
+        confirmations: 1,
+        checks: vec!["link.wechat.taobao".into()],
+        file: "probes/wechat-links.toml".into(),
+    }
+}
+
+/// A finished run at `vantage` that started `ago`.
+async fn run_at(store: &Store, vantage: &str, ago: Duration) {
+    let started = Utc::now() - ago;
+    let id = match store
+        .begin_run("wechat-links", vantage, started, "schedule", 1, None)
+        .await
+        .unwrap()
+    {
+        hutong::storage::RunStart::Fresh(id) => id,
+        other => panic!("expected a fresh run, got {other:?}"),
+    };
+    store.finish_run(id, 1, 0, None).await.unwrap();
+    store
+        .set_run_times(id, started, Some(started + Duration::minutes(1)))
+        .await
+        .unwrap();
+}
+
+/// A point probed by `serve`'s scheduler (no worker, so no heartbeat) speaks only when a
+/// slot comes: between two six-hourly slots it is not silent; past the next slot and the
+/// threshold it is.
+#[tokio::test]
+async fn a_point_without_workers_is_silent_only_past_its_next_slot_and_the_threshold() {
+    let db = common::sqlite().await;
+    let store = db.store.clone();
+    let app = TestApp::builder(db)
+        .packs(vec![six_hourly()])
+        .probe_alert_after(Duration::hours(1))
+        .build();
+    run_at(&store, "local", Duration::hours(3)).await;
+    assert_eq!(silent_banner(&app, "").await, None);
+    run_at(&store, "cn-sz-mobile", Duration::hours(8)).await;
+    let banner = silent_banner(&app, "").await.expect("flagged");
+    assert!(
+        banner.contains("cn-sz-mobile") && !banner.contains("local"),
+        "{banner}"
+    );
+}
