@@ -129,9 +129,9 @@ fn vantage_row(lang: Lang, v: &VantageRow) -> impl IntoView + use<> {
     let description = v
         .description
         .clone()
-        .map(|d| view! { <br/><span class="note">{d}</span> });
+        .map(|d| view! { <span class="note">{d}</span> });
     let details = (!v.details.is_empty())
-        .then(|| view! { <br/><span class="note">{v.details.join(" · ")}</span> });
+        .then(|| view! { <span class="note">{v.details.join(" · ")}</span> });
     let last_seen = match (&v.last_seen, &v.ago) {
         (Some(at), Some(ago)) => {
             view! { {at.clone()}<br/><span class="note">{ago.clone()}</span> }.into_any()

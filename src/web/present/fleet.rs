@@ -12,6 +12,8 @@ use chrono::{DateTime, Duration, Utc};
 
 /// Runs, failures and takeovers are counted over this window.
 pub const WINDOW: Duration = Duration::hours(1);
+/// Workers listed: those alive or heard from within this (each start is a new worker).
+const WORKERS_WITHIN: Duration = Duration::days(1);
 /// Takeovers listed.
 const TAKEOVERS_SHOWN: i64 = 20;
 
@@ -87,6 +89,7 @@ pub struct WorkerHealth {
 #[derive(Debug, Clone)]
 pub struct FleetHealth {
     pub vantages: Vec<VantageHealth>,
+    /// Workers alive or heard from in the last day, newest heartbeat first.
     pub workers: Vec<WorkerHealth>,
     /// Newest first.
     pub takeovers: Vec<TakeoverRecord>,
@@ -187,7 +190,10 @@ pub async fn fleet_health(
         .collect();
     Ok(FleetHealth {
         vantages,
-        workers,
+        workers: workers
+            .into_iter()
+            .filter(|w| w.alive || now - w.status.worker.last_heartbeat <= WORKERS_WITHIN)
+            .collect(),
         takeovers,
     })
 }
