@@ -95,3 +95,6 @@ admin-webhooks-delivered = 已于 { $when } 送达
 admin-webhooks-waiting = 等待中
 admin-webhooks-given-up = 已于 { $when } 放弃
 admin-webhooks-no-answer = 无应答
+# A webhook delivery's event in words (/admin/webhooks).
+admin-webhooks-event-change = 已确认的变化
+admin-webhooks-event-alert = 告警
