@@ -164,6 +164,16 @@ async fn probes_lists_each_vantage_point_and_worker_with_heartbeat_leases_and_ta
     );
     let hk = cell(&html, "tr#worker-w-hk-1", &en.t("fleet-col-state"));
     assert!(hk.starts_with("stopped"), "{hk}");
+    // Stopped cleanly is not flagged like a worker without a heartbeat.
+    let class = |id: &str| {
+        let row = html
+            .select(&sel(&format!("tr#worker-{id}")))
+            .next()
+            .unwrap();
+        row.value().attr("class").unwrap_or_default().to_string()
+    };
+    assert_eq!(class("w-hk-1"), "worker stopped");
+    assert_eq!(class("w-bj-2"), "worker alive");
     // The stopped worker's point is not alive, and was last heard from 3 h ago.
     assert_eq!(
         cell(&html, "tr#vantage-hk-hkt", &en.t("fleet-col-workers-alive")),

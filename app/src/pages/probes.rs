@@ -165,10 +165,11 @@ fn worker_row(lang: Lang, w: &WorkerRow) -> impl IntoView + use<> {
         (None, true) => lang.t("fleet-alive"),
         (None, false) => lang.t("fleet-gone"),
     };
-    let class = if w.alive {
-        "worker alive"
-    } else {
-        "worker gone"
+    // A worker stopped cleanly released its leases: only one without a heartbeat alarms.
+    let class = match (&w.stopped, w.alive) {
+        (Some(_), _) => "worker stopped",
+        (None, true) => "worker alive",
+        (None, false) => "worker gone",
     };
     view! {
         <tr class=class id=format!("worker-{}", w.id)>
