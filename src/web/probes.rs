@@ -78,7 +78,11 @@ pub async fn show_probes(
 fn when_and_ago(at: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> (String, String) {
     (
         instant(at, Audience::Reader(lang)),
-        lang.t_args("fleet-ago", &[("duration", lang.duration(now - at).into())]),
+        if now - at < chrono::Duration::minutes(1) {
+            lang.t("fleet-just-now")
+        } else {
+            lang.t_args("fleet-ago", &[("duration", lang.duration(now - at).into())])
+        },
     )
 }
 

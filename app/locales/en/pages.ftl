@@ -365,3 +365,4 @@ fleet-alert-silent = Vantage point { $vantage } has been silent for { $duration 
 fleet-alert-never = Vantage point { $vantage } is configured but has never been heard from (configured since { $when })
 overview-vantages-silent = A vantage point is silent
 overview-vantages-link = See the vantage points and their workers
+fleet-just-now = just now

@@ -323,3 +323,4 @@ fleet-alert-silent = 探测点 { $vantage } 已沉默 { $duration }：自 { $whe
 fleet-alert-never = 探测点 { $vantage } 已配置，但从未有任何动静（自 { $when } 起配置）
 overview-vantages-silent = 有探测点沉默
 overview-vantages-link = 查看探测点及其工作进程
+fleet-just-now = 刚刚
