@@ -98,3 +98,6 @@ admin-webhooks-no-answer = 无应答
 # A webhook delivery's event in words (/admin/webhooks).
 admin-webhooks-event-change = 已确认的变化
 admin-webhooks-event-alert = 告警
+admin-webhooks-about-failing-pack = 探针包 { $pack } 失败中
+admin-webhooks-about-silent-vantage = 探测点 { $vantage } 沉默
+admin-webhooks-about-change = { $check } → { $to }

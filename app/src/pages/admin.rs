@@ -403,6 +403,8 @@ pub struct WebhookRow {
     pub id: i64,
     pub webhook: String,
     pub event: String,
+    /// What it is about, in words ("Vantage point … silent"); empty when unknown.
+    pub subject: String,
     pub created: String,
     pub attempts: i64,
     /// "delivered", "waiting" or "given up", in the reader's words.
@@ -426,6 +428,8 @@ pub fn admin_webhooks_page(chrome: &Chrome, v: &WebhooksView) -> String {
         .iter()
         .map(|r| {
             let event = lang.t_or(&format!("admin-webhooks-event-{}", r.event), &r.event);
+            let subject = (!r.subject.is_empty())
+                .then(|| view! { <span class="note">{r.subject.clone()}</span> });
             // The status (or "no answer") and, under it, the error that came instead.
             let error = (!r.last_error.is_empty())
                 .then(|| view! { <span class="note">{r.last_error.clone()}</span> });
@@ -433,7 +437,7 @@ pub fn admin_webhooks_page(chrome: &Chrome, v: &WebhooksView) -> String {
                 <tr>
                     <td data-label="#">{r.id}</td>
                     <td data-label=lang.t("admin-webhooks-created")>{r.created.clone()}</td>
-                    <td data-label=lang.t("admin-webhooks-event")>{event}</td>
+                    <td data-label=lang.t("admin-webhooks-event")>{event}{subject}</td>
                     <td class="breakable" data-label=lang.t("admin-webhooks-receiver")>{r.webhook.clone()}</td>
                     <td data-label=lang.t("admin-webhooks-state")>{r.state.clone()}</td>
                     <td class="num" data-label=lang.t("admin-webhooks-attempts")>{r.attempts}</td>
