@@ -382,4 +382,16 @@ async fn a_point_without_workers_is_silent_only_past_its_next_slot_and_the_thres
         banner.contains("cn-sz-mobile") && !banner.contains("local"),
         "{banner}"
     );
+    // A server that schedules the pack nowhere (PostgreSQL, workers gone): nothing here
+    // speaks for `local` any more, so three hours without a run is silence.
+    let unscheduled = hutong::probes::PackSummary {
+        scheduled: false,
+        ..six_hourly()
+    };
+    let app = TestApp::builder(app.db.clone())
+        .packs(vec![unscheduled])
+        .probe_alert_after(Duration::hours(1))
+        .build();
+    let banner = silent_banner(&app, "").await.expect("flagged");
+    assert!(banner.contains("local"), "{banner}");
 }

@@ -95,12 +95,14 @@ pub struct FleetHealth {
     pub takeovers: Vec<TakeoverRecord>,
 }
 
-/// The longest time between two slots of the enabled packs: a point probed by `serve`'s
-/// scheduler (no worker, no heartbeat) speaks only when a slot comes.
+/// The longest time between two slots of the packs this process schedules: a point probed
+/// by `serve`'s scheduler (no worker, no heartbeat) speaks only when a slot comes. Zero
+/// when this process schedules nothing: then nothing here speaks for a point without
+/// workers, and its silence counts from its last run.
 fn longest_period(packs: &[PackSummary], now: DateTime<Utc>) -> Duration {
     packs
         .iter()
-        .filter(|p| p.enabled)
+        .filter(|p| p.scheduled)
         .filter_map(|p| {
             let next = p.next_run(now)?;
             Some(p.next_run(next)? - next)
@@ -115,7 +117,8 @@ fn longest_period(packs: &[PackSummary], now: DateTime<Utc>) -> Duration {
 ///
 /// Silence: no run and no heartbeat. A point with workers speaks with every heartbeat, so
 /// its silence counts from its last heartbeat or run; a point without workers (probed by
-/// `serve`) from its last run plus the longest time between two slots. A configured point
+/// `serve`) from its last run plus the longest time between two slots of the packs this
+/// server schedules. A configured point
 /// never heard from is flagged once it has been registered for longer than `alert_after`;
 /// a point neither configured nor ever heard from is not watched.
 pub async fn fleet_health(
