@@ -442,7 +442,7 @@ pub fn admin_webhooks_page(chrome: &Chrome, v: &WebhooksView) -> String {
                     <td data-label=lang.t("admin-webhooks-state")>{r.state.clone()}</td>
                     <td class="num" data-label=lang.t("admin-webhooks-attempts")>{r.attempts}</td>
                     <td data-label=lang.t("admin-webhooks-last")>{r.last_status.clone()}{error}</td>
-                    <td data-label=lang.t("admin-webhooks-next")>{r.next_try.clone()}</td>
+                    <td class=if r.next_try.is_empty() { "none" } else { "next" } data-label=lang.t("admin-webhooks-next")>{r.next_try.clone()}</td>
                 </tr>
             }
         })
