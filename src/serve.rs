@@ -11,6 +11,7 @@ use crate::probes::pack::{self, ProbePack};
 use crate::scheduler::{self, Scheduler};
 use crate::simulator::{RunningSimulator, Simulator, Timetable};
 use crate::storage::{Backend, Store};
+use crate::web::app_state::FleetWatch;
 use crate::web::{self, AppState};
 use crate::webhooks::{Receiver, Webhooks};
 use anyhow::Context;
@@ -32,6 +33,7 @@ pub struct Application {
     limits: ConnectionLimits,
     metrics: Option<Arc<crate::metrics::Access>>,
     webhooks: Option<Webhooks>,
+    fleet: Arc<FleetWatch>,
     /// On SQLite, the lock that keeps a second writer out (held until the end).
     _writer: Option<std::fs::File>,
 }
@@ -457,6 +459,7 @@ impl Application {
             )?)
         };
         Ok(Application {
+            fleet: Arc::new(FleetWatch::from_config(config)),
             metrics,
             webhooks,
             listener,
@@ -518,17 +521,22 @@ impl Application {
             dataset: Default::default(),
             metrics: self.metrics.clone(),
             webhook_receivers: self.webhooks.as_ref().map_or(0, |w| w.receivers().len()),
+            fleet: self.fleet.clone(),
         });
         let webhooks = self.webhooks.clone().map(|w| {
             let packs = Arc::new(self.probes.summaries.clone());
             let alert_after = self.alert_after;
             let store = self.store.clone();
             let alerts = w.clone();
-            // Failing packs are looked for beside the deliveries, never by a page load.
+            let fleet = self.fleet.clone();
+            // Failing packs and silent vantage points are looked for beside the
+            // deliveries, never by a page load.
             let watch = tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(WEBHOOK_ROUND).await;
                     alert_failing_packs(&alerts, &store, &packs, alert_after).await;
+                    let now = chrono::Utc::now();
+                    alert_silent_vantages(&alerts, &store, &packs, &fleet, alert_after, now).await;
                 }
             });
             (w.spawn(WEBHOOK_ROUND), watch)
@@ -581,6 +589,38 @@ async fn alert_failing_packs(
             tracing::warn!(
                 "webhooks: cannot queue the alert for pack {}: {e}",
                 s.pack.id
+            );
+        }
+    }
+}
+
+/// Queues an alert for each watched vantage point silent for longer than `alert_after`
+/// as of `now` (once per silence: the alert is known by the point and when it was last
+/// heard from, so a point that speaks again and falls silent again alerts again).
+pub async fn alert_silent_vantages(
+    webhooks: &Webhooks,
+    store: &Store,
+    packs: &[PackSummary],
+    fleet: &FleetWatch,
+    alert_after: chrono::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let health =
+        match web::present::fleet::fleet_health(store, packs, fleet, alert_after, now).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::warn!("webhooks: cannot read the vantage points' health: {e}");
+                return;
+            }
+        };
+    for v in health.vantages.iter().filter(|v| v.silent) {
+        if let Err(e) = webhooks
+            .alert_silent_vantage(v.name(), v.status.last_seen)
+            .await
+        {
+            tracing::warn!(
+                "webhooks: cannot queue the alert for vantage point {}: {e}",
+                v.name()
             );
         }
     }

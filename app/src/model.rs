@@ -257,6 +257,8 @@ pub struct OverviewView {
     pub checks: i64,
     /// Probe packs failing for longer than allowed, in words.
     pub probe_alerts: Vec<String>,
+    /// Vantage points silent for longer than allowed, in words.
+    pub silent_vantages: Vec<String>,
     /// Overdue requirements and deadlines in the next 30 days.
     pub deadlines: DeadlineHighlights,
     /// Openness over time (links, payments), when anything has been observed.
@@ -538,6 +540,60 @@ pub struct ProbesView {
     pub method_changes: Vec<MethodChangeRow>,
     /// A pack counts as failing after this long, in words ("1 h").
     pub alert_after: String,
+    /// Each vantage point, each worker and the latest lease takeovers.
+    pub vantages: Vec<VantageRow>,
+    pub workers: Vec<WorkerRow>,
+    pub takeovers: Vec<TakeoverRow>,
+}
+
+/// A vantage point as /probes lists it; counts are over the last hour.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VantageRow {
+    pub name: String,
+    pub description: Option<String>,
+    /// Network, region, account region, device: what is known, in words.
+    pub details: Vec<String>,
+    pub workers_alive: i64,
+    /// The latest run or heartbeat (Beijing time) and how long ago, in words.
+    pub last_seen: Option<String>,
+    pub ago: Option<String>,
+    pub runs: i64,
+    pub failures: i64,
+    pub leases: i64,
+    pub takeovers: i64,
+    /// Set when the point has been silent for longer than allowed: the alert, in words.
+    pub silent: Option<String>,
+}
+
+/// A worker as /probes lists it; counts are over the last hour (takeovers: ever).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WorkerRow {
+    pub id: String,
+    pub host: String,
+    pub pid: i64,
+    pub vantage: String,
+    pub started: String,
+    pub last_heartbeat: String,
+    pub ago: String,
+    pub alive: bool,
+    /// When it stopped, if it did.
+    pub stopped: Option<String>,
+    pub runs: i64,
+    pub failures: i64,
+    pub leases: i64,
+    pub takeovers: i64,
+}
+
+/// A run taken over from a worker whose lease expired.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TakeoverRow {
+    pub run_id: i64,
+    pub pack_id: String,
+    pub vantage: String,
+    pub slot: String,
+    pub from: Option<String>,
+    pub to: String,
+    pub when: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -266,6 +266,24 @@ fn evidence_is_shown_as_text_never_as_markup() {
     assert!(simulated.contains("carries no probe evidence"));
 }
 
+#[test]
+fn a_failed_probe_is_not_called_an_anomaly() {
+    // The in-app control intercepted: a rule matched the target, but the bridge failed.
+    let failed = ObservationView {
+        status: status("unknown", "unknown", "未知", None, 4),
+        failure: Some((
+            "bridge_failed".into(),
+            "the bridge itself misbehaves".into(),
+        )),
+        ..observation(None, false)
+    };
+    let chrome = other_chrome("Observation", Section::Other, "/observations/42");
+    let page = crate::pages::observation_page(&chrome, &failed);
+    assert!(page.contains("bridge_failed"), "{page}");
+    assert!(!page.contains("Anomaly"), "{page}");
+    assert!(!page.contains("no rule for a known page matched"), "{page}");
+}
+
 fn matrix(simulated: bool) -> MatrixView {
     let unknown = status("unknown", "unknown", "未知", None, 4);
     let header = |en: &str| Header {

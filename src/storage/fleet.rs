@@ -46,6 +46,9 @@ pub struct VantageStatus {
     pub vantage: String,
     /// The latest sign of life: a worker's heartbeat or a run started there.
     pub last_seen: Option<DateTime<Utc>>,
+    /// The latest run started there, and the latest heartbeat of a worker there.
+    pub last_run: Option<DateTime<Utc>>,
+    pub last_heartbeat: Option<DateTime<Utc>>,
     /// Workers not stopped whose last heartbeat is within the window.
     pub workers_alive: i64,
     pub runs: i64,
@@ -477,6 +480,7 @@ impl Store {
             let last_seen = [last_run, heartbeat].into_iter().flatten().max();
             if let Some(v) = vantages.iter_mut().find(|v| v.vantage == name) {
                 v.last_seen = v.last_seen.max(last_seen);
+                v.last_run = v.last_run.max(last_run);
                 continue;
             }
             let here = runs.iter().filter(|r| r.vantage == name);
@@ -491,6 +495,8 @@ impl Store {
                 leases: held.iter().filter(|(_, v)| *v == name).count() as i64,
                 takeovers: takeovers.iter().filter(|t| t.vantage == name).count() as i64,
                 last_seen,
+                last_run,
+                last_heartbeat: heartbeat,
                 vantage: name,
             });
         }

@@ -569,6 +569,42 @@ pub const WEBHOOK_LOG: i64 = 200;
 /// The webhook delivery log, newest first: attempts, last answer, next try. Admins only;
 /// receivers are named by their URL with any credentials redacted, and no secret is
 /// stored, so none can be shown.
+/// What a delivery is about, read from the body Hutong itself wrote.
+#[derive(Deserialize)]
+struct DeliveryBody {
+    kind: Option<String>,
+    pack: Option<String>,
+    vantage: Option<String>,
+    check: Option<String>,
+    to: Option<String>,
+}
+
+/// "Vantage point cn-sh-telecom silent", "link.wechat.taobao → blocked" …, in words.
+fn delivery_subject(payload: &str, lang: Lang) -> String {
+    let Ok(body) = serde_json::from_str::<DeliveryBody>(payload) else {
+        return String::new();
+    };
+    let text = match (body.kind.as_deref(), body.pack, body.vantage, body.check) {
+        (Some("failing_pack"), Some(pack), _, _) => lang.t_args(
+            "admin-webhooks-about-failing-pack",
+            &[("pack", pack.into())],
+        ),
+        (Some("silent_vantage"), _, Some(vantage), _) => lang.t_args(
+            "admin-webhooks-about-silent-vantage",
+            &[("vantage", vantage.into())],
+        ),
+        (None, _, _, Some(check)) => lang.t_args(
+            "admin-webhooks-about-change",
+            &[
+                ("check", check.into()),
+                ("to", body.to.unwrap_or_default().into()),
+            ],
+        ),
+        _ => String::new(),
+    };
+    truncate(&text)
+}
+
 pub async fn show_webhooks(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
@@ -597,6 +633,7 @@ pub async fn show_webhooks(
                 id: d.id,
                 webhook: d.webhook.clone(),
                 event: d.event.clone(),
+                subject: delivery_subject(&d.payload, lang),
                 created: lang.datetime(d.created_at),
                 attempts: i64::from(d.attempts),
                 state,

@@ -28,6 +28,42 @@ pub struct AppState {
     pub metrics: Option<Arc<crate::metrics::Access>>,
     /// How many webhook receivers are configured (the delivery log says so).
     pub webhook_receivers: usize,
+    /// Which vantage points are watched for silence, and when a worker counts as alive.
+    pub fleet: Arc<FleetWatch>,
+}
+
+/// What the fleet view needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct FleetWatch {
+    /// The configured vantage points (`[[probes.vantage_points]]`). When there are any,
+    /// they are the points watched for silence, even before they are first heard from;
+    /// when there are none, every point ever heard from is watched.
+    pub configured: Vec<String>,
+    /// A worker whose last heartbeat is older than this (its lease) counts as gone.
+    pub alive_within: chrono::Duration,
+}
+
+impl Default for FleetWatch {
+    fn default() -> Self {
+        FleetWatch {
+            configured: Vec::new(),
+            alive_within: chrono::Duration::seconds(30),
+        }
+    }
+}
+
+impl FleetWatch {
+    pub fn from_config(config: &crate::config::Config) -> FleetWatch {
+        FleetWatch {
+            configured: (config.probes.vantage_points.iter())
+                .map(|p| p.name.clone())
+                .collect(),
+            alive_within: i64::try_from(config.probes.lease_ms)
+                .ok()
+                .and_then(chrono::Duration::try_milliseconds)
+                .unwrap_or(chrono::Duration::seconds(30)),
+        }
+    }
 }
 
 /// A download built once per data version and kept: `/dataset.zip`.
@@ -56,6 +92,7 @@ impl AppState {
             dataset: Default::default(),
             metrics: None,
             webhook_receivers: 0,
+            fleet: Default::default(),
         }
     }
 

@@ -6,6 +6,7 @@ use super::app_state::AppState;
 use super::charts::{KeptUnder, date_line, downloads, reply, split_file, status_label};
 use super::error::{Answer, FileError, PageResult, WebError, truncate};
 use super::present::compliance::deadline_highlights;
+use super::present::fleet::fleet_health;
 use super::present::packs::pack_statuses;
 use super::present::{self, Audience, name, states_at};
 use super::request::{AsOf, Params, ReaderLang, Then, chrome};
@@ -211,6 +212,18 @@ async fn overview(
     .iter()
     .filter_map(|p| p.alert(Audience::Reader(lang)))
     .collect();
+    let silent_vantages = fleet_health(
+        &state.store,
+        &state.packs,
+        &state.fleet,
+        state.probe_alert_after,
+        Utc::now(),
+    )
+    .await?
+    .vantages
+    .iter()
+    .filter_map(|v| v.alert(Audience::Reader(lang)))
+    .collect();
     let deadlines =
         deadline_highlights(reads, as_of.instant, &query, as_of.stale_after_days, lang).await?;
     let charts = overview_charts(reads, r, as_of, lang).await?;
@@ -223,6 +236,7 @@ async fn overview(
         observations,
         checks: r.checks.len() as i64,
         probe_alerts,
+        silent_vantages,
         deadlines,
     })
 }

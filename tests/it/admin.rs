@@ -646,3 +646,67 @@ async fn two_admins_removing_each_other_at_once_leave_one_on_postgres() {
     };
     two_admins_removing_each_other_at_once_leave_one(db).await;
 }
+
+/// The delivery log reads as words in the reader's language, the error under the answer
+/// it replaced, and every value labelled (on a phone each delivery is a card of lines).
+#[tokio::test]
+async fn the_webhook_log_says_each_delivery_in_words_with_every_value_labelled() {
+    use hutong::config::WebhookConfig;
+    use hutong::webhooks::{Receiver, Webhooks};
+    let db = crate::common::sqlite().await;
+    let app = app_with(db, &[("wang", Role::Admin, "Wang")]).await;
+    // A receiver nobody listens on: the attempt fails without an answer.
+    let down = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let receiver = Receiver::from_config(&WebhookConfig {
+        url: format!("http://{down}/hook"),
+        secret: Some("s3cret-webhook-key".into()),
+        secret_file: None,
+        events: vec!["alert".into()],
+        allow_http: true,
+        first_retry_secs: 60,
+        max_attempts: 3,
+    })
+    .unwrap();
+    let w = Webhooks::new(app.store().clone(), vec![receiver], "https://h.example.org").unwrap();
+    w.alert_silent_vantage("cn-sh-telecom", None).await.unwrap();
+    w.round().await.unwrap();
+
+    let mut v = signed_in(&app, "wang").await;
+    for (lang, event, no_answer) in [("en", "alert", "no answer"), ("zh-CN", "告警", "无应答")]
+    {
+        let page = v.get(&format!("/admin/webhooks?lang={lang}")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let html = page.html();
+        let row = html
+            .select(&sel("table.webhooks tbody tr"))
+            .next()
+            .expect("a row");
+        let cells: Vec<_> = row.select(&sel("td")).collect();
+        assert_eq!(cells.len(), 8);
+        for c in &cells {
+            assert!(
+                c.value().attr("data-label").is_some_and(|l| !l.is_empty()),
+                "{lang}: an unlabelled value {:?}",
+                c.html()
+            );
+        }
+        let what: String = cells[2].text().collect();
+        assert!(what.starts_with(event), "{lang}: {what}");
+        assert!(
+            what.contains("cn-sh-telecom"),
+            "{lang}: which alert: {what}"
+        );
+        let last = &cells[6];
+        let error: String = last.select(&sel(".note")).flat_map(|e| e.text()).collect();
+        let answer: String = last.text().collect();
+        assert!(answer.starts_with(no_answer), "{lang}: {answer}");
+        assert!(
+            !error.is_empty() && answer.ends_with(&error),
+            "{lang}: {answer}"
+        );
+        assert!(!page.body.contains("s3cret-webhook-key"));
+    }
+}

@@ -19,6 +19,7 @@ mod dataset;
 mod exports;
 mod fetch;
 mod fleet;
+mod fleet_view;
 mod http;
 mod i18n;
 mod in_app_control;

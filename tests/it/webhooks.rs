@@ -87,6 +87,7 @@ common::on_both!(
     a_failing_receiver_gets_retries_with_growing_waits_then_is_given_up,
     a_restart_keeps_queued_deliveries,
     a_confirmed_change_is_delivered_once_and_an_unconfirmed_one_never,
+    a_silent_vantage_point_alerts_once_per_silence,
 );
 
 async fn an_alert_arrives_signed_with_the_shared_secret(store: &Store) {
@@ -370,4 +371,65 @@ async fn admins_read_the_delivery_log_without_any_secret() {
     assert!(!page.body.contains("url-password") && !page.body.contains("shared-secret"));
     let zh = admin.get("/admin/webhooks?lang=zh-CN").await;
     assert!(zh.body.contains("等待中"), "{}", zh.body);
+}
+
+/// serve's alert loop: a vantage point silent past the threshold alerts once however many
+/// rounds see it; one that speaks again and falls silent again alerts again.
+async fn a_silent_vantage_point_alerts_once_per_silence(store: &Store) {
+    use hutong::serve::alert_silent_vantages;
+    use hutong::storage::WorkerRecord;
+    use hutong::web::app_state::FleetWatch;
+    let (url, got) = receiver(0).await;
+    let w = webhooks(store, hook(&url, Duration::from_millis(10), 5));
+    let after = Days::hours(1);
+    let fleet = FleetWatch::default();
+    let heard = |at: chrono::DateTime<Utc>| WorkerRecord {
+        id: "w-sh".into(),
+        host: "probe-sh".into(),
+        pid: 7,
+        vantage: "cn-sh-telecom".into(),
+        started_at: at,
+        last_heartbeat: at,
+        stopped_at: None,
+    };
+    // Whole seconds: PostgreSQL keeps microseconds.
+    let first = chrono::SubsecRound::trunc_subsecs(Utc::now() - Days::hours(3), 0);
+    store.register_worker(&heard(first)).await.unwrap();
+    // Not yet silent for an hour (as of 30 minutes after it was last heard from).
+    alert_silent_vantages(&w, store, &[], &fleet, after, first + Days::minutes(30)).await;
+    w.round().await.unwrap();
+    assert!(store.webhook_deliveries(10).await.unwrap().is_empty());
+    // Silent: every round sees it, one alert.
+    for _ in 0..3 {
+        alert_silent_vantages(&w, store, &[], &fleet, after, Utc::now()).await;
+    }
+    rounds_until(&w, "the alert is delivered", || {
+        got.lock().unwrap().len() == 1
+    })
+    .await;
+    w.round().await.unwrap();
+    assert_eq!(got.lock().unwrap().len(), 1, "one alert per silence");
+    let json: serde_json::Value = serde_json::from_str(&got.lock().unwrap()[0].1).unwrap();
+    assert_eq!(json["kind"], "silent_vantage");
+    assert_eq!(json["vantage"], "cn-sh-telecom");
+    assert_eq!(
+        json["last_seen"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<Utc>>()
+            .unwrap(),
+        first
+    );
+    // It speaks, then falls silent again: a new silence, a new alert.
+    let second = Utc::now() - Days::hours(2);
+    store.register_worker(&heard(second)).await.unwrap();
+    for _ in 0..2 {
+        alert_silent_vantages(&w, store, &[], &fleet, after, Utc::now()).await;
+    }
+    rounds_until(&w, "the second alert", || got.lock().unwrap().len() == 2).await;
+    // Speaking now: nothing more.
+    store.register_worker(&heard(Utc::now())).await.unwrap();
+    alert_silent_vantages(&w, store, &[], &fleet, after, Utc::now()).await;
+    w.round().await.unwrap();
+    assert_eq!(store.webhook_deliveries(10).await.unwrap().len(), 2);
 }

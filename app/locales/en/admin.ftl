@@ -99,3 +99,9 @@ admin-webhooks-delivered = delivered { $when }
 admin-webhooks-waiting = waiting
 admin-webhooks-given-up = given up { $when }
 admin-webhooks-no-answer = no answer
+# A webhook delivery's event in words (/admin/webhooks).
+admin-webhooks-event-change = confirmed change
+admin-webhooks-event-alert = alert
+admin-webhooks-about-failing-pack = probe pack { $pack } failing
+admin-webhooks-about-silent-vantage = vantage point { $vantage } silent
+admin-webhooks-about-change = { $check } → { $to }

@@ -95,3 +95,9 @@ admin-webhooks-delivered = 已于 { $when } 送达
 admin-webhooks-waiting = 等待中
 admin-webhooks-given-up = 已于 { $when } 放弃
 admin-webhooks-no-answer = 无应答
+# A webhook delivery's event in words (/admin/webhooks).
+admin-webhooks-event-change = 已确认的变化
+admin-webhooks-event-alert = 告警
+admin-webhooks-about-failing-pack = 探针包 { $pack } 失败中
+admin-webhooks-about-silent-vantage = 探测点 { $vantage } 沉默
+admin-webhooks-about-change = { $check } → { $to }

@@ -403,6 +403,8 @@ pub struct WebhookRow {
     pub id: i64,
     pub webhook: String,
     pub event: String,
+    /// What it is about, in words ("Vantage point … silent"); empty when unknown.
+    pub subject: String,
     pub created: String,
     pub attempts: i64,
     /// "delivered", "waiting" or "given up", in the reader's words.
@@ -425,16 +427,22 @@ pub fn admin_webhooks_page(chrome: &Chrome, v: &WebhooksView) -> String {
         .rows
         .iter()
         .map(|r| {
+            let event = lang.t_or(&format!("admin-webhooks-event-{}", r.event), &r.event);
+            let subject = (!r.subject.is_empty())
+                .then(|| view! { <span class="note">{r.subject.clone()}</span> });
+            // The status (or "no answer") and, under it, the error that came instead.
+            let error = (!r.last_error.is_empty())
+                .then(|| view! { <span class="note">{r.last_error.clone()}</span> });
             view! {
                 <tr>
-                    <td>{r.id}</td>
-                    <td>{r.created.clone()}</td>
-                    <td>{r.event.clone()}</td>
-                    <td class="breakable">{r.webhook.clone()}</td>
-                    <td>{r.state.clone()}</td>
-                    <td>{r.attempts}</td>
-                    <td>{r.last_status.clone()}" "{r.last_error.clone()}</td>
-                    <td>{r.next_try.clone()}</td>
+                    <td data-label="#">{r.id}</td>
+                    <td data-label=lang.t("admin-webhooks-created")>{r.created.clone()}</td>
+                    <td data-label=lang.t("admin-webhooks-event")>{event}{subject}</td>
+                    <td class="breakable" data-label=lang.t("admin-webhooks-receiver")>{r.webhook.clone()}</td>
+                    <td data-label=lang.t("admin-webhooks-state")>{r.state.clone()}</td>
+                    <td class="num" data-label=lang.t("admin-webhooks-attempts")>{r.attempts}</td>
+                    <td data-label=lang.t("admin-webhooks-last")>{r.last_status.clone()}{error}</td>
+                    <td class=if r.next_try.is_empty() { "none" } else { "next" } data-label=lang.t("admin-webhooks-next")>{r.next_try.clone()}</td>
                 </tr>
             }
         })
@@ -448,21 +456,19 @@ pub fn admin_webhooks_page(chrome: &Chrome, v: &WebhooksView) -> String {
         <p><a href=action("/admin/accounts", lang)>{lang.t("admin-accounts-link")}</a></p>
         <p>{v.summary.clone()}</p>
         {empty}
-        <div class="table-scroll">
-        <table class="audit">
+        <table class="webhooks">
             <thead><tr>
-                <th>"#"</th>
-                <th>{lang.t("admin-webhooks-created")}</th>
-                <th>{lang.t("admin-webhooks-event")}</th>
-                <th>{lang.t("admin-webhooks-receiver")}</th>
-                <th>{lang.t("admin-webhooks-state")}</th>
-                <th>{lang.t("admin-webhooks-attempts")}</th>
-                <th>{lang.t("admin-webhooks-last")}</th>
-                <th>{lang.t("admin-webhooks-next")}</th>
+                <th scope="col">"#"</th>
+                <th scope="col">{lang.t("admin-webhooks-created")}</th>
+                <th scope="col">{lang.t("admin-webhooks-event")}</th>
+                <th scope="col">{lang.t("admin-webhooks-receiver")}</th>
+                <th scope="col">{lang.t("admin-webhooks-state")}</th>
+                <th scope="col">{lang.t("admin-webhooks-attempts")}</th>
+                <th scope="col">{lang.t("admin-webhooks-last")}</th>
+                <th scope="col">{lang.t("admin-webhooks-next")}</th>
             </tr></thead>
             <tbody>{rows}</tbody>
         </table>
-        </div>
     };
     render_document(chrome, body)
 }

@@ -32,7 +32,9 @@ pub fn observation_page(chrome: &Chrome, o: &ObservationView) -> String {
             <dd><code>{pack}</code>{lang.t_args("observation-rule-version", &[("version", version.into())])}</dd>
         }
     });
-    let verdict = o.confirmed.map(|c| {
+    // A failure is no verdict on the page at all (its own line says why): never called an
+    // anomaly, which would claim that no rule matched when one may have.
+    let verdict = o.confirmed.filter(|_| o.failure.is_none()).map(|c| {
         let words = if c {
             lang.t("observation-confirmed")
         } else {

@@ -63,6 +63,20 @@ pub fn overview_page(chrome: &Chrome, data: &OverviewView) -> String {
             </div>
         }
     });
+    let silent_vantages = (!data.silent_vantages.is_empty()).then(|| {
+        let items = data
+            .silent_vantages
+            .iter()
+            .map(|a| view! { <li>{a.clone()}</li> })
+            .collect_view();
+        view! {
+            <div class="alert vantage-alert" role="alert">
+                <strong>{lang.t("overview-vantages-silent")}</strong>
+                <ul>{items}</ul>
+                <a href=format!("/probes{query}#h-vantages")>{lang.t("overview-vantages-link")}</a>
+            </div>
+        }
+    });
     // "Then": the earlier of the two snapshots shown (the first when there are two).
     let then = (data.links.len() > 1)
         .then(|| data.links.first().map(|o| o.date))
@@ -84,6 +98,7 @@ pub fn overview_page(chrome: &Chrome, data: &OverviewView) -> String {
     let body = view! {
         <h1>{lang.t("nav-overview")}</h1>
         {probe_alerts}
+        {silent_vantages}
         <p class="lede">
             {lang.t("overview-lede-start")}
             <strong><time datetime=chrome.at.to_string()>{lang.date(chrome.at)}</time></strong>

@@ -1,7 +1,9 @@
 use crate::components::name_view;
 use crate::i18n::Lang;
 use crate::layout::render_document;
-use crate::model::{Chrome, MissedRow, PackView, ProbesView, RunRow};
+use crate::model::{
+    Chrome, MissedRow, PackView, ProbesView, RunRow, TakeoverRow, VantageRow, WorkerRow,
+};
 use leptos::prelude::*;
 
 fn run_outcome(lang: Lang, r: &RunRow) -> String {
@@ -123,6 +125,169 @@ fn missed_row(lang: Lang, m: &MissedRow) -> impl IntoView + use<> {
     }
 }
 
+fn vantage_row(lang: Lang, v: &VantageRow) -> impl IntoView + use<> {
+    let description = v
+        .description
+        .clone()
+        .map(|d| view! { <span class="note">{d}</span> });
+    let details = (!v.details.is_empty())
+        .then(|| view! { <span class="note">{v.details.join(" · ")}</span> });
+    let last_seen = match (&v.last_seen, &v.ago) {
+        (Some(at), Some(ago)) => {
+            view! { {at.clone()}<br/><span class="note">{ago.clone()}</span> }.into_any()
+        }
+        _ => view! { <span class="note">{lang.t("fleet-never-seen")}</span> }.into_any(),
+    };
+    let silent = v.silent.clone().map(|s| {
+        view! { <p class="alert" role="alert"><strong>{lang.t("fleet-silent")}</strong>" "{s}</p> }
+    });
+    let class = if v.silent.is_some() {
+        "vantage silent"
+    } else {
+        "vantage"
+    };
+    view! {
+        <tr class=class id=format!("vantage-{}", v.name)>
+            <th scope="row" data-label=lang.t("fleet-col-vantage")><code>{v.name.clone()}</code>{description}{details}{silent}</th>
+            <td class="num" data-label=lang.t("fleet-col-workers-alive")>{v.workers_alive}</td>
+            <td data-label=lang.t("fleet-col-last-seen")>{last_seen}</td>
+            <td class="num" data-label=lang.t("fleet-col-runs")>{v.runs}</td>
+            <td class="num" data-label=lang.t("fleet-col-failures")>{v.failures}</td>
+            <td class="num" data-label=lang.t("fleet-col-leases")>{v.leases}</td>
+            <td class="num" data-label=lang.t("fleet-col-takeovers")>{v.takeovers}</td>
+        </tr>
+    }
+}
+
+fn worker_row(lang: Lang, w: &WorkerRow) -> impl IntoView + use<> {
+    let state = match (&w.stopped, w.alive) {
+        (Some(when), _) => lang.t_args("fleet-stopped", &[("when", when.clone().into())]),
+        (None, true) => lang.t("fleet-alive"),
+        (None, false) => lang.t("fleet-gone"),
+    };
+    // A worker stopped cleanly released its leases: only one without a heartbeat alarms.
+    let class = match (&w.stopped, w.alive) {
+        (Some(_), _) => "worker stopped",
+        (None, true) => "worker alive",
+        (None, false) => "worker gone",
+    };
+    view! {
+        <tr class=class id=format!("worker-{}", w.id)>
+            <th scope="row" data-label=lang.t("fleet-col-worker")><code>{w.id.clone()}</code></th>
+            <td data-label=lang.t("fleet-col-host")>{w.host.clone()}" ("{lang.t("fleet-col-pid")}" "{w.pid}")"</td>
+            <td data-label=lang.t("fleet-col-vantage")><code>{w.vantage.clone()}</code></td>
+            <td data-label=lang.t("fleet-col-started")>{w.started.clone()}</td>
+            <td data-label=lang.t("fleet-col-heartbeat")>{w.last_heartbeat.clone()}<br/><span class="note">{w.ago.clone()}</span></td>
+            <td data-label=lang.t("fleet-col-state")>{state}</td>
+            <td class="num" data-label=lang.t("fleet-col-runs")>{w.runs}</td>
+            <td class="num" data-label=lang.t("fleet-col-failures")>{w.failures}</td>
+            <td class="num" data-label=lang.t("fleet-col-leases")>{w.leases}</td>
+            <td class="num" data-label=lang.t("fleet-col-takeovers")>{w.takeovers}</td>
+        </tr>
+    }
+}
+
+fn takeover_row(lang: Lang, t: &TakeoverRow) -> impl IntoView + use<> {
+    let from = t.from.clone().unwrap_or_else(|| lang.t("fleet-from-none"));
+    view! {
+        <tr class="takeover">
+            <td data-label=lang.t("fleet-col-run")>{lang.t_args("fleet-run", &[("run", t.run_id.into()), ("pack", t.pack_id.clone().into()), ("slot", t.slot.clone().into())])}</td>
+            <td data-label=lang.t("fleet-col-vantage")><code>{t.vantage.clone()}</code></td>
+            <td data-label=lang.t("fleet-col-from-to")><code>{from}</code>" → "<code>{t.to.clone()}</code></td>
+            <td data-label=lang.t("fleet-col-when")>{t.when.clone()}</td>
+        </tr>
+    }
+}
+
+/// The vantage points, workers and takeovers sections.
+fn fleet_sections(lang: Lang, v: &ProbesView) -> impl IntoView + use<> {
+    let vantages = if v.vantages.is_empty() {
+        view! { <p class="empty">{lang.t("fleet-no-vantages")}</p> }.into_any()
+    } else {
+        let rows = v
+            .vantages
+            .iter()
+            .map(|r| vantage_row(lang, r))
+            .collect_view();
+        view! {
+            <table class="history fleet vantages">
+                <thead><tr>
+                    <th scope="col">{lang.t("fleet-col-vantage")}</th>
+                    <th scope="col">{lang.t("fleet-col-workers-alive")}</th>
+                    <th scope="col">{lang.t("fleet-col-last-seen")}</th>
+                    <th scope="col">{lang.t("fleet-col-runs")}</th>
+                    <th scope="col">{lang.t("fleet-col-failures")}</th>
+                    <th scope="col">{lang.t("fleet-col-leases")}</th>
+                    <th scope="col">{lang.t("fleet-col-takeovers")}</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+        .into_any()
+    };
+    let workers = if v.workers.is_empty() {
+        view! { <p class="empty">{lang.t("fleet-no-workers")}</p> }.into_any()
+    } else {
+        let rows = v.workers.iter().map(|w| worker_row(lang, w)).collect_view();
+        view! {
+            <table class="history fleet workers">
+                <thead><tr>
+                    <th scope="col">{lang.t("fleet-col-worker")}</th>
+                    <th scope="col">{lang.t("fleet-col-host")}</th>
+                    <th scope="col">{lang.t("fleet-col-vantage")}</th>
+                    <th scope="col">{lang.t("fleet-col-started")}</th>
+                    <th scope="col">{lang.t("fleet-col-heartbeat")}</th>
+                    <th scope="col">{lang.t("fleet-col-state")}</th>
+                    <th scope="col">{lang.t("fleet-col-runs")}</th>
+                    <th scope="col">{lang.t("fleet-col-failures")}</th>
+                    <th scope="col">{lang.t("fleet-col-leases")}</th>
+                    <th scope="col">{lang.t("fleet-col-takeovers")}</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+        .into_any()
+    };
+    let takeovers = if v.takeovers.is_empty() {
+        view! { <p class="empty">{lang.t("fleet-no-takeovers")}</p> }.into_any()
+    } else {
+        let rows = v
+            .takeovers
+            .iter()
+            .map(|t| takeover_row(lang, t))
+            .collect_view();
+        view! {
+            <table class="history fleet takeovers">
+                <thead><tr>
+                    <th scope="col">{lang.t("fleet-col-run")}</th>
+                    <th scope="col">{lang.t("fleet-col-vantage")}</th>
+                    <th scope="col">{lang.t("fleet-col-from-to")}</th>
+                    <th scope="col">{lang.t("fleet-col-when")}</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+        .into_any()
+    };
+    view! {
+        <section aria-labelledby="h-vantages">
+            <h2 id="h-vantages">{lang.t("fleet-vantages")}</h2>
+            <p>{lang.t_args("fleet-vantages-intro", &[("after", v.alert_after.clone().into())])}</p>
+            {vantages}
+        </section>
+        <section aria-labelledby="h-workers">
+            <h2 id="h-workers">{lang.t("fleet-workers")}</h2>
+            <p>{lang.t("fleet-workers-intro")}</p>
+            {workers}
+        </section>
+        <section aria-labelledby="h-takeovers">
+            <h2 id="h-takeovers">{lang.t("fleet-takeovers")}</h2>
+            <p>{lang.t("fleet-takeovers-intro")}</p>
+            {takeovers}
+        </section>
+    }
+}
+
 pub fn probes_page(chrome: &Chrome, v: &ProbesView) -> String {
     let lang = chrome.lang;
     let packs = if v.packs.is_empty() {
@@ -228,6 +393,7 @@ pub fn probes_page(chrome: &Chrome, v: &ProbesView) -> String {
     let body = view! {
         <h1>{lang.t("probes-heading")}</h1>
         <p class="lede">{lang.t_args("probes-lede", &[("after", v.alert_after.clone().into())])}</p>
+        {fleet_sections(lang, v)}
         <section aria-labelledby="h-packs">
             <h2 id="h-packs">{lang.t("probes-packs")}</h2>
             {packs}

@@ -8,6 +8,7 @@
 
 pub mod cite;
 pub mod compliance;
+pub mod fleet;
 pub mod json;
 pub mod packs;
 pub mod table;

@@ -50,6 +50,12 @@ impl AppBuilder {
         self
     }
 
+    /// Which vantage points are watched for silence, and how long a worker stays alive.
+    pub fn fleet(mut self, watch: hutong::web::app_state::FleetWatch) -> Self {
+        self.state.fleet = Arc::new(watch);
+        self
+    }
+
     /// Evidence older than this many days at a page's date is stale.
     pub fn stale_after_days(mut self, days: u32) -> Self {
         self.state.stale_after_days = days;
