@@ -471,8 +471,16 @@ impl Engine {
         snaps.dedup_by(|a, b| a.sha256 == b.sha256);
         let store = &self.inner.store;
         let mut wait = std::time::Duration::from_millis(100);
+        let mut conflicts = 0;
         let written = loop {
             match store.insert_probe_results(snaps, obs).await {
+                // The database rolled the batch back to settle a conflict with another
+                // writer: nothing of it was stored, so it is written again.
+                Err(e) if e.is_rolled_back_by_conflict() && conflicts < 5 => {
+                    conflicts += 1;
+                    tracing::warn!("probe results rolled back by a conflict ({e}); writing again");
+                    tokio::time::sleep(std::time::Duration::from_millis(20 * conflicts)).await;
+                }
                 // A worker holds its run under a lease: while the database is away it keeps
                 // its results and tries again (its heartbeats stop meanwhile, so a run held
                 // too long is taken over, and this one aborted, by another worker).

@@ -143,6 +143,19 @@ impl StorageError {
     }
 }
 
+impl StorageError {
+    /// Whether the database rolled the transaction back to settle a conflict with another
+    /// transaction (PostgreSQL's class 40: a deadlock or a serialization failure). Nothing
+    /// of it was stored, so the same transaction can simply be tried again.
+    pub fn is_rolled_back_by_conflict(&self) -> bool {
+        let StorageError::Query(sqlx::Error::Database(db)) = self else {
+            return false;
+        };
+        db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+            .is_some_and(|pg| pg.code().starts_with("40"))
+    }
+}
+
 impl From<sqlx::Error> for StorageError {
     fn from(e: sqlx::Error) -> Self {
         StorageError::Query(e)

@@ -132,14 +132,27 @@ impl Store {
     /// Stores snapshots (each body once) and observations in one transaction. A `run_key`
     /// already stored is refused by its unique index (the engine leaves out the checks a
     /// resumed run already stored), so a slot never holds a check twice.
+    ///
+    /// Rows are written in one order whatever order they came in (snapshots by hash, then
+    /// observations by check and source, each pair's own order kept), so two workers
+    /// storing the same checks at once (runs of one pack in neighbouring slots) take their
+    /// row locks in the same order and wait for each other instead of deadlocking. The
+    /// ids come back in the order the observations were given.
     pub async fn insert_probe_results(
         &self,
         snapshots: &[NewSnapshot],
         observations: &[NewObservation],
     ) -> Result<Vec<i64>, StorageError> {
+        let mut snapshot_order: Vec<&NewSnapshot> = snapshots.iter().collect();
+        snapshot_order.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        let mut order: Vec<usize> = (0..observations.len()).collect();
+        let keys: Vec<String> = observations.iter().map(NewObservation::source_key).collect();
+        order.sort_by(|&a, &b| {
+            (&observations[a].check_id, &keys[a]).cmp(&(&observations[b].check_id, &keys[b]))
+        });
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            for s in snapshots {
+            for s in &snapshot_order {
                 sqlx::query(
                     "insert into snapshots (sha256, size, content_type, body, stored_at)
                      values ($1, $2, $3, $4, $5) on conflict (sha256) do nothing",
@@ -152,9 +165,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            let mut ids = Vec::with_capacity(observations.len());
-            for new in observations {
-                ids.push(insert_observation_in!(tx, new));
+            let mut ids = vec![0_i64; observations.len()];
+            for &i in &order {
+                let new = &observations[i];
+                ids[i] = insert_observation_in!(tx, new);
             }
             tx.commit().await?;
             Ok(ids)

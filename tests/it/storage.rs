@@ -25,6 +25,7 @@ common::on_both!(
     a_change_counts_after_n_agreeing_probe_observations,
     probe_runs_resume_and_snapshots_are_stored_once,
     every_write_raises_the_data_version,
+    writers_storing_the_same_checks_in_any_order_never_deadlock,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -994,6 +995,63 @@ async fn both_readers_give_the_same_batches() {
             s.timeline_batches(&q, TimelineOrder::OldestFirst)
                 .await
                 .is_err()
+        );
+    }
+}
+
+/// Runs of one pack in neighbouring slots, stored by two workers at once, hold the same
+/// checks in whatever order their probes finished. Every batch is stored: none is lost to
+/// a deadlock between the writers.
+async fn writers_storing_the_same_checks_in_any_order_never_deadlock(store: &Store) {
+    loaded(store).await;
+    let checks = [
+        "link.wechat.taobao",
+        "link.wechat.douyin",
+        "link.wechat.jd",
+        "link.wechat.meituan",
+        "link.douyin.taobao",
+        "link.douyin.jd",
+    ];
+    let mut before = Vec::new();
+    for check in checks {
+        before.push(store.check_history(check, 1, 0).await.unwrap().1);
+    }
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let mut writers = Vec::new();
+    for w in 0..6_i64 {
+        let store = store.clone();
+        writers.push(tokio::spawn(async move {
+            let mut failures = Vec::new();
+            for round in 0..8_i64 {
+                // Each writer its own order: rotated, and reversed for every other one.
+                let mut order: Vec<&str> = checks.to_vec();
+                order.rotate_left((w + round) as usize % checks.len());
+                if w % 2 == 1 {
+                    order.reverse();
+                }
+                let at = t0 + Duration::seconds(w * 100 + round);
+                let batch: Vec<NewObservation> = order
+                    .iter()
+                    .map(|c| pack_obs(c, at, "open", None))
+                    .collect();
+                if let Err(e) = store.insert_probe_results(&[], &batch).await {
+                    failures.push(e.to_string());
+                }
+            }
+            failures
+        }));
+    }
+    let mut failures = Vec::new();
+    for w in writers {
+        failures.extend(w.await.unwrap());
+    }
+    assert!(failures.is_empty(), "batches lost: {failures:?}");
+    for (check, before) in checks.iter().zip(before) {
+        let (_, stored) = store.check_history(check, 1, 0).await.unwrap();
+        assert_eq!(
+            stored - before,
+            48,
+            "six writers' eight rounds each are stored for {check}"
         );
     }
 }
