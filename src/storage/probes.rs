@@ -146,7 +146,10 @@ impl Store {
         let mut snapshot_order: Vec<&NewSnapshot> = snapshots.iter().collect();
         snapshot_order.sort_by(|a, b| a.sha256.cmp(&b.sha256));
         let mut order: Vec<usize> = (0..observations.len()).collect();
-        let keys: Vec<String> = observations.iter().map(NewObservation::source_key).collect();
+        let keys: Vec<String> = observations
+            .iter()
+            .map(NewObservation::source_key)
+            .collect();
         order.sort_by(|&a, &b| {
             (&observations[a].check_id, &keys[a]).cmp(&(&observations[b].check_id, &keys[b]))
         });
@@ -207,6 +210,20 @@ impl Store {
             )
             .fetch_one(pool)
             .await?
+        }))
+    }
+
+    /// The database's size in bytes: SQLite's pages (the WAL not included: checkpoint
+    /// first), PostgreSQL's `pg_database_size` of the current database. For benchmarks.
+    pub async fn database_bytes(&self) -> Result<i64, StorageError> {
+        let sql = match self.backend() {
+            super::Backend::Sqlite => {
+                "select page_count * page_size from pragma_page_count(), pragma_page_size()"
+            }
+            super::Backend::Postgres => "select pg_database_size(current_database())",
+        };
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await?
         }))
     }
 
