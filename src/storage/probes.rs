@@ -146,7 +146,10 @@ impl Store {
         let mut snapshot_order: Vec<&NewSnapshot> = snapshots.iter().collect();
         snapshot_order.sort_by(|a, b| a.sha256.cmp(&b.sha256));
         let mut order: Vec<usize> = (0..observations.len()).collect();
-        let keys: Vec<String> = observations.iter().map(NewObservation::source_key).collect();
+        let keys: Vec<String> = observations
+            .iter()
+            .map(NewObservation::source_key)
+            .collect();
         order.sort_by(|&a, &b| {
             (&observations[a].check_id, &keys[a]).cmp(&(&observations[b].check_id, &keys[b]))
         });
