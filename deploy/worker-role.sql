@@ -16,6 +16,8 @@ revoke select on accounts, sessions, audit_log, api_tokens, submissions,
 -- reclassifications, the vantage point registry, and the data version the triggers raise.
 grant insert, update on observations, snapshots, probe_runs, missed_slots, method_changes,
     vantage_points, check_sources to :worker;
+-- Evidence bodies are written once and never changed.
+grant insert on evidence_bodies to :worker;
 grant insert, update, delete on transitions to :worker;
 grant update on data_version to :worker;
 grant usage on all sequences in schema public to :worker;

@@ -132,6 +132,11 @@ pub async fn probes(args: ProbeBench) -> anyhow::Result<()> {
         raw_bytes as f64 / 1048576.0,
         stored_bytes as f64 / 1048576.0
     );
+    let (bodies, body_bytes) = store.evidence_totals().await?;
+    outln!(
+        "evidence: {bodies} bodies kept once, {:.1} KiB in all",
+        body_bytes as f64 / 1024.0
+    );
     if let Some(mib) = super::peak_rss_mib() {
         outln!("peak memory (VmHWM, simulator included): {mib:.0} MiB");
     }

@@ -13,6 +13,7 @@ mod bulk;
 mod catalog_load;
 mod charts;
 mod corrections;
+pub mod evidence;
 mod fleet;
 mod history;
 mod ledger;
@@ -235,24 +236,35 @@ macro_rules! bind_timeline_filter {
 /// Inserts `$new` (a `&NewObservation`) inside transaction `$tx` and maintains
 /// `check_sources` and `transitions`; evaluates to the new row's id.
 macro_rules! insert_observation_in {
-    ($tx:ident, $new:expr) => {
-        $crate::storage::insert_observation_in!($tx, $new, true)
+    ($tx:ident, $new:expr) => {{
+        // Text both databases can keep (no U+0000), the same on both.
+        let storable = NewObservation::storable($new);
+        let split = $crate::storage::evidence::split_of(&storable);
+        let evidence = match split {
+            Some(s) => Some(($crate::storage::evidence_body_in!($tx, &s), s.fetch)),
+            None => None,
+        };
+        $crate::storage::insert_observation_in!(@storable $tx, &storable, evidence)
+    }};
+    // `$new` already storable; `$evidence`: its evidence body's id and its fetch's own
+    // part, the body already stored.
+    (@storable $tx:ident, $new:expr, $evidence:expr) => {
+        $crate::storage::insert_observation_in!(@storable $tx, $new, $evidence, true)
     };
     // `$upsert_source` false: the caller has already written the pair's `check_sources`
     // row in this transaction (a batch writes them all in one statement).
-    ($tx:ident, $new:expr, $upsert_source:expr) => {{
-        // Text both databases can keep (no U+0000), the same on both.
-        let storable = NewObservation::storable($new);
-        let new: &NewObservation = &storable;
+    (@storable $tx:ident, $new:expr, $evidence:expr, $upsert_source:expr) => {{
+        let new: &NewObservation = $new;
+        let evidence: Option<(i64, Option<String>)> = $evidence;
         let source_key = new.source_key();
         let probe = new.probe.as_ref();
         let id: i64 = sqlx::query_scalar(
             "insert into observations (check_id, observed_at, precision, status, source_kind,
-                 source_key, source_id, vantage, quote, note_en, note_zh, evidence, catalog_key,
-                 recorded_at, pack_id, rule_version, confirmed, failure, snapshot, reclassifies,
-                 run_key)
+                 source_key, source_id, vantage, quote, note_en, note_zh, evidence_id,
+                 evidence_fetch, catalog_key, recorded_at, pack_id, rule_version, confirmed,
+                 failure, snapshot, reclassifies, run_key)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18, $19, $20, $21)
+                 $18, $19, $20, $21, $22)
              returning id",
         )
         .bind(&new.check_id)
@@ -266,7 +278,8 @@ macro_rules! insert_observation_in {
         .bind(new.quote.as_deref())
         .bind(new.note_en.as_deref())
         .bind(new.note_zh.as_deref())
-        .bind(new.evidence.as_ref().map(sqlx::types::Json))
+        .bind(evidence.as_ref().map(|e| e.0))
+        .bind(evidence.as_ref().and_then(|e| e.1.as_deref()))
         .bind(new.catalog_key.as_deref())
         .bind(chrono::Utc::now())
         .bind(probe.map(|p| p.pack_id.as_str()))
@@ -306,6 +319,32 @@ macro_rules! insert_observation_in {
     }};
 }
 pub(crate) use insert_observation_in;
+
+/// Stores an evidence body ([`evidence::SplitEvidence`]) unless it is already there, and
+/// gives its id.
+macro_rules! evidence_body_in {
+    ($tx:ident, $split:expr) => {{
+        let split: &$crate::storage::evidence::SplitEvidence = $split;
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "insert into evidence_bodies (sha256, body) values ($1, $2)
+             on conflict (sha256) do nothing returning id",
+        )
+        .bind(&split.sha256)
+        .bind(&split.body)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        match inserted {
+            Some(id) => id,
+            None => {
+                sqlx::query_scalar::<_, i64>("select id from evidence_bodies where sha256 = $1")
+                    .bind(&split.sha256)
+                    .fetch_one(&mut *$tx)
+                    .await?
+            }
+        }
+    }};
+}
+pub(crate) use evidence_body_in;
 
 /// Keeps transitions right after observation `$id` of pair (`$check`, `$key`) was written.
 ///
@@ -554,7 +593,13 @@ pub struct Store {
     /// Run bookkeeping the database refused, kept until it can be written (shared by
     /// every clone: the scheduler writes it, pages read it).
     pending: std::sync::Arc<std::sync::Mutex<ledger::Pending>>,
+    /// Evidence bodies known to be stored (their hash and id), so that evidence repeating
+    /// from one run to the next costs no query; only committed rows are remembered.
+    evidence_ids: std::sync::Arc<quick_cache::sync::Cache<String, i64>>,
 }
+
+/// Evidence bodies whose ids a store remembers at most.
+const EVIDENCE_IDS_KEPT: usize = 200_000;
 
 impl Store {
     /// Opens (and for SQLite, creates) the database at `url`. Does not migrate.
@@ -635,6 +680,7 @@ impl Store {
             opened_file,
             direct_reads: true,
             pending: Default::default(),
+            evidence_ids: std::sync::Arc::new(quick_cache::sync::Cache::new(EVIDENCE_IDS_KEPT)),
         })
     }
 
@@ -824,6 +870,7 @@ impl Store {
                  order by o2.observed_at desc, o2.id desc
                  limit 1)
              left join sources s on s.id = o.source_id
+             left join evidence_bodies eb on eb.id = o.evidence_id
              where ($2 is null or c.kind = $2)
                and ($3 is null or c.id = $3)
                and ($4 or o.source_kind <> 'simulated')
@@ -866,6 +913,7 @@ impl Store {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
              from observations o left join sources s on s.id = o.source_id
+             left join evidence_bodies eb on eb.id = o.evidence_id
              where {condition}
              order by o.observed_at, o.check_id, o.id"
         );
@@ -1047,7 +1095,7 @@ impl Store {
 
 const OBSERVATION_COLUMNS: &str = "o.id, o.check_id, o.observed_at, o.precision, o.status,
     o.source_kind, o.source_key, o.source_id, o.vantage, o.quote, o.note_en, o.note_zh,
-    o.evidence, o.catalog_key, o.recorded_at, o.pack_id, o.rule_version, o.confirmed,
+    o.evidence, eb.body as evidence_body, o.evidence_fetch, o.catalog_key, o.recorded_at, o.pack_id, o.rule_version, o.confirmed,
     o.failure, o.snapshot, o.superseded_by, o.reclassifies, o.retracted_at, o.retraction_reason,
     s.publisher as source_publisher, s.title as source_title, s.url as source_url";
 
@@ -1190,6 +1238,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "webhooks",
         include_str!("../../migrations/sqlite/0013_webhooks.sql"),
     ),
+    (
+        15,
+        "evidence stored once",
+        include_str!("../../migrations/sqlite/0015_evidence_once.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1261,6 +1314,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         14,
         "commit time data version",
         include_str!("../../migrations/postgres/0014_commit_time_data_version.sql"),
+    ),
+    (
+        15,
+        "evidence stored once",
+        include_str!("../../migrations/postgres/0015_evidence_once.sql"),
     ),
 ];
 

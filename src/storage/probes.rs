@@ -1,13 +1,16 @@
 //! Storage for the probe engine: content-addressed body snapshots, probe runs (so that a
 //! restart neither loses nor doubles a run), reclassification, and method changes.
 
+use super::evidence::SplitEvidence;
 use super::{
-    Db, OBSERVATION_COLUMNS, StorageError, Store, WritePool, insert_observation_in, on_pool,
+    Db, OBSERVATION_COLUMNS, StorageError, Store, WritePool, evidence_body_in,
+    insert_observation_in, on_pool,
 };
 use crate::domain::{NewObservation, ObservationRecord};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::SqlSafeStr;
+use std::collections::HashMap;
 
 /// A body to keep, already compressed (zstd) by the caller, off the async runtime.
 #[derive(Debug, Clone)]
@@ -153,6 +156,16 @@ impl Store {
         order.sort_by(|&a, &b| {
             (&observations[a].check_id, &keys[a]).cmp(&(&observations[b].check_id, &keys[b]))
         });
+        // Text both databases can keep (no U+0000), and the evidence split: the bodies are
+        // written before any observation, by hash, for the same reason as the order above.
+        let storable: Vec<_> = observations.iter().map(NewObservation::storable).collect();
+        let splits: Vec<Option<SplitEvidence>> = storable
+            .iter()
+            .map(|o| super::evidence::split_of(o))
+            .collect();
+        let mut bodies: Vec<&SplitEvidence> = splits.iter().flatten().collect();
+        bodies.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        bodies.dedup_by(|a, b| a.sha256 == b.sha256);
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             for s in &snapshot_order {
@@ -196,12 +209,31 @@ impl Store {
                     query.execute(&mut *tx).await?;
                 }
             }
+            let mut body_ids: HashMap<&str, i64> = HashMap::with_capacity(bodies.len());
+            let mut fresh: Vec<(&str, i64)> = Vec::new();
+            for &b in &bodies {
+                let id = match self.evidence_ids.get(&b.sha256) {
+                    Some(id) => id,
+                    None => {
+                        let id = evidence_body_in!(tx, b);
+                        fresh.push((&b.sha256, id));
+                        id
+                    }
+                };
+                body_ids.insert(&b.sha256, id);
+            }
             let mut ids = vec![0_i64; observations.len()];
             for &i in &order {
-                let new = &observations[i];
-                ids[i] = insert_observation_in!(tx, new, sources.is_none());
+                let evidence = splits[i]
+                    .as_ref()
+                    .map(|s| (body_ids[s.sha256.as_str()], s.fetch.clone()));
+                ids[i] = insert_observation_in!(@storable tx, &storable[i], evidence, sources.is_none());
             }
             tx.commit().await?;
+            // Remembered only once committed: a rolled back body has no row.
+            for (sha, id) in fresh {
+                self.evidence_ids.insert(sha.to_string(), id);
+            }
             Ok(ids)
         })
     }
@@ -255,11 +287,24 @@ impl Store {
         }))
     }
 
+    /// Evidence bodies stored (each kept once) and their JSON's bytes in all.
+    pub async fn evidence_totals(&self) -> Result<(i64, i64), StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, i64)>(
+                "select count(*), cast(coalesce(sum(length(body)), 0) as bigint)
+                 from evidence_bodies",
+            )
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
     /// One observation by id.
     pub async fn observation(&self, id: i64) -> Result<Option<ObservationRecord>, StorageError> {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
              from observations o left join sources s on s.id = o.source_id
+             left join evidence_bodies eb on eb.id = o.evidence_id
              where o.id = $1"
         );
         Ok(on_pool!(self, pool => {
@@ -284,6 +329,7 @@ impl Store {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
              from observations o left join sources s on s.id = o.source_id
+             left join evidence_bodies eb on eb.id = o.evidence_id
              where o.pack_id = $1 and o.id > $2 and o.id <= $3 and o.superseded_by is null
                and o.retracted_at is null
                and o.snapshot is not null
@@ -635,6 +681,7 @@ impl Store {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
              from observations o left join sources s on s.id = o.source_id
+             left join evidence_bodies eb on eb.id = o.evidence_id
              where o.pack_id = $1 and substr(o.run_key, 1, length($2)) = $2
              order by o.check_id"
         );

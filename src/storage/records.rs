@@ -30,9 +30,20 @@ macro_rules! records_from {
                     quote: row.try_get("quote")?,
                     note_en: row.try_get("note_en")?,
                     note_zh: row.try_get("note_zh")?,
-                    evidence: row
-                        .try_get::<Option<Json<serde_json::Value>>, _>("evidence")?
-                        .and_then(|stored| Evidence::from_json(stored.0)),
+                    evidence: match row.try_get::<Option<String>, _>("evidence_body")? {
+                        // Written since migration 0015: the body kept once, with this
+                        // fetch's own figures.
+                        Some(body) => super::evidence::join(
+                            &body,
+                            row.try_get::<Option<String>, _>("evidence_fetch")?
+                                .as_deref(),
+                            row.try_get::<Option<String>, _>("snapshot")?.as_deref(),
+                        ),
+                        None => row
+                            .try_get::<Option<Json<serde_json::Value>>, _>("evidence")?
+                            .map(|stored| stored.0),
+                    }
+                    .and_then(Evidence::from_json),
                     catalog_key: row.try_get("catalog_key")?,
                     recorded_at: row.try_get("recorded_at")?,
                     pack_id: row.try_get("pack_id")?,

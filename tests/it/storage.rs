@@ -26,6 +26,7 @@ common::on_both!(
     probe_runs_resume_and_snapshots_are_stored_once,
     every_write_raises_the_data_version,
     writers_storing_the_same_checks_in_any_order_never_deadlock,
+    evidence_that_repeats_is_stored_once_and_reads_back_as_given,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -1054,4 +1055,77 @@ async fn writers_storing_the_same_checks_in_any_order_never_deadlock(store: &Sto
             "six writers' eight rounds each are stored for {check}"
         );
     }
+}
+
+/// A payment probe's evidence as the engine writes it, from a fetch that took `ms`.
+fn payment_evidence(ms: u64, sha: &str, method: &str) -> serde_json::Value {
+    serde_json::json!({
+        "body_bytes": 1278, "body_sha256": sha, "charset": "UTF-8",
+        "content_type": "text/html; charset=utf-8", "control": null, "detail": null,
+        "excerpt": format!("{method} (selected)"),
+        "extracted": [{"methods": [method], "names": [method], "selected": true}],
+        "failure": null, "final_url": "http://pay.simshop.test/cashier",
+        "hops": [{"elapsed_ms": ms, "location": null, "status": 200,
+                  "url": "http://pay.simshop.test/cashier"}],
+        "location": null, "request_url": "http://pay.simshop.test/cashier",
+        "rule": "extract", "rule_version": 1, "status": 200,
+        "timings": {"fetch_ms": ms, "total_ms": ms + 6}, "v": 1
+    })
+}
+
+/// Three runs of a payment probe over an unchanged page: the evidence that repeats is kept
+/// once, each observation keeps its own fetch's figures, and every observation reads back
+/// exactly the evidence it was given. A row stored whole (as before migration 0015) still
+/// reads back.
+async fn evidence_that_repeats_is_stored_once_and_reads_back_as_given(store: &Store) {
+    loaded(store).await;
+    let check = "payment.taobao.alipay";
+    let t0 = Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
+    let mut given = Vec::new();
+    for run in 0..3_u64 {
+        let sha = format!("{run}").repeat(64);
+        let mut new = pack_obs(
+            check,
+            t0 + Duration::minutes(run as i64 * 15),
+            "accepted",
+            None,
+        );
+        new.evidence = Some(payment_evidence(3 + run * 2, &sha, "alipay"));
+        if let Some(p) = new.probe.as_mut() {
+            p.snapshot = Some(sha);
+        }
+        given.push(new);
+    }
+    let ids = store.insert_probe_results(&[], &given).await.unwrap();
+    let (bodies, _) = store.evidence_totals().await.unwrap();
+    assert_eq!(
+        bodies, 1,
+        "three fetches of one unchanged page keep one evidence body"
+    );
+    for (id, new) in ids.iter().zip(&given) {
+        let stored = store.observation(*id).await.unwrap().unwrap();
+        assert_eq!(
+            stored.evidence.map(|e| e.to_json()),
+            new.evidence.clone(),
+            "observation {id} reads back its own fetch's evidence"
+        );
+    }
+    // Another method's verdict is other evidence.
+    let mut other = pack_obs("payment.taobao.wechat_pay", t0, "accepted", None);
+    other.evidence = Some(payment_evidence(4, &"9".repeat(64), "wechatpay"));
+    store.insert_probe_results(&[], &[other]).await.unwrap();
+    assert_eq!(store.evidence_totals().await.unwrap().0, 2);
+
+    // A row written whole, as before migration 0015.
+    let old = payment_evidence(11, &"a".repeat(64), "alipay");
+    store
+        .execute_admin(&format!(
+            "update observations set evidence = '{old}', evidence_id = null, \
+             evidence_fetch = null where id = {}",
+            ids[0]
+        ))
+        .await
+        .unwrap();
+    let stored = store.observation(ids[0]).await.unwrap().unwrap();
+    assert_eq!(stored.evidence.map(|e| e.to_json()), Some(old));
 }

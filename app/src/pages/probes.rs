@@ -199,6 +199,21 @@ fn takeover_row(lang: Lang, t: &TakeoverRow) -> impl IntoView + use<> {
     }
 }
 
+/// A table of `class` whose header names the `columns`, around `rows`.
+fn table_of(class: &'static str, columns: &[String], rows: impl IntoView + 'static) -> AnyView {
+    let header = columns
+        .iter()
+        .map(|c| view! { <th scope="col">{c.clone()}</th> })
+        .collect_view();
+    view! {
+        <table class=class>
+            <thead><tr>{header}</tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
 /// The vantage points, workers and takeovers sections.
 fn fleet_sections(lang: Lang, v: &ProbesView) -> impl IntoView + use<> {
     let vantages = if v.vantages.is_empty() {
@@ -209,44 +224,40 @@ fn fleet_sections(lang: Lang, v: &ProbesView) -> impl IntoView + use<> {
             .iter()
             .map(|r| vantage_row(lang, r))
             .collect_view();
-        view! {
-            <table class="history fleet vantages">
-                <thead><tr>
-                    <th scope="col">{lang.t("fleet-col-vantage")}</th>
-                    <th scope="col">{lang.t("fleet-col-workers-alive")}</th>
-                    <th scope="col">{lang.t("fleet-col-last-seen")}</th>
-                    <th scope="col">{lang.t("fleet-col-runs")}</th>
-                    <th scope="col">{lang.t("fleet-col-failures")}</th>
-                    <th scope="col">{lang.t("fleet-col-leases")}</th>
-                    <th scope="col">{lang.t("fleet-col-takeovers")}</th>
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        }
-        .into_any()
+        table_of(
+            "history fleet vantages",
+            &[
+                lang.t("fleet-col-vantage"),
+                lang.t("fleet-col-workers-alive"),
+                lang.t("fleet-col-last-seen"),
+                lang.t("fleet-col-runs"),
+                lang.t("fleet-col-failures"),
+                lang.t("fleet-col-leases"),
+                lang.t("fleet-col-takeovers"),
+            ],
+            rows,
+        )
     };
     let workers = if v.workers.is_empty() {
         view! { <p class="empty">{lang.t("fleet-no-workers")}</p> }.into_any()
     } else {
         let rows = v.workers.iter().map(|w| worker_row(lang, w)).collect_view();
-        view! {
-            <table class="history fleet workers">
-                <thead><tr>
-                    <th scope="col">{lang.t("fleet-col-worker")}</th>
-                    <th scope="col">{lang.t("fleet-col-host")}</th>
-                    <th scope="col">{lang.t("fleet-col-vantage")}</th>
-                    <th scope="col">{lang.t("fleet-col-started")}</th>
-                    <th scope="col">{lang.t("fleet-col-heartbeat")}</th>
-                    <th scope="col">{lang.t("fleet-col-state")}</th>
-                    <th scope="col">{lang.t("fleet-col-runs")}</th>
-                    <th scope="col">{lang.t("fleet-col-failures")}</th>
-                    <th scope="col">{lang.t("fleet-col-leases")}</th>
-                    <th scope="col">{lang.t("fleet-col-takeovers")}</th>
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        }
-        .into_any()
+        table_of(
+            "history fleet workers",
+            &[
+                lang.t("fleet-col-worker"),
+                lang.t("fleet-col-host"),
+                lang.t("fleet-col-vantage"),
+                lang.t("fleet-col-started"),
+                lang.t("fleet-col-heartbeat"),
+                lang.t("fleet-col-state"),
+                lang.t("fleet-col-runs"),
+                lang.t("fleet-col-failures"),
+                lang.t("fleet-col-leases"),
+                lang.t("fleet-col-takeovers"),
+            ],
+            rows,
+        )
     };
     let takeovers = if v.takeovers.is_empty() {
         view! { <p class="empty">{lang.t("fleet-no-takeovers")}</p> }.into_any()
@@ -256,18 +267,16 @@ fn fleet_sections(lang: Lang, v: &ProbesView) -> impl IntoView + use<> {
             .iter()
             .map(|t| takeover_row(lang, t))
             .collect_view();
-        view! {
-            <table class="history fleet takeovers">
-                <thead><tr>
-                    <th scope="col">{lang.t("fleet-col-run")}</th>
-                    <th scope="col">{lang.t("fleet-col-vantage")}</th>
-                    <th scope="col">{lang.t("fleet-col-from-to")}</th>
-                    <th scope="col">{lang.t("fleet-col-when")}</th>
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        }
-        .into_any()
+        table_of(
+            "history fleet takeovers",
+            &[
+                lang.t("fleet-col-run"),
+                lang.t("fleet-col-vantage"),
+                lang.t("fleet-col-from-to"),
+                lang.t("fleet-col-when"),
+            ],
+            rows,
+        )
     };
     view! {
         <section aria-labelledby="h-vantages">
@@ -323,37 +332,33 @@ pub fn probes_page(chrome: &Chrome, v: &ProbesView) -> String {
     let runs = if v.runs.is_empty() {
         view! { <p class="empty">{lang.t("probes-no-runs")}</p> }.into_any()
     } else {
-        view! {
-            <table class="history runs">
-                <thead><tr>
-                    <th scope="col">{lang.t("probes-col-pack")}</th>
-                    <th scope="col">{lang.t("probes-col-slot")}</th>
-                    <th scope="col">{lang.t("probes-col-started")}</th>
-                    <th scope="col">{lang.t("probes-col-outcome")}</th>
-                    <th scope="col">{lang.t("probes-col-detail")}</th>
-                </tr></thead>
-                <tbody>{runs}</tbody>
-            </table>
-        }
-        .into_any()
+        table_of(
+            "history runs",
+            &[
+                lang.t("probes-col-pack"),
+                lang.t("probes-col-slot"),
+                lang.t("probes-col-started"),
+                lang.t("probes-col-outcome"),
+                lang.t("probes-col-detail"),
+            ],
+            runs,
+        )
     };
     let missed = if v.missed.is_empty() {
         view! { <p class="empty">{lang.t("probes-no-missed")}</p> }.into_any()
     } else {
         let rows = v.missed.iter().map(|m| missed_row(lang, m)).collect_view();
-        view! {
-            <table class="history missed">
-                <thead><tr>
-                    <th scope="col">{lang.t("probes-col-pack")}</th>
-                    <th scope="col">{lang.t("probes-col-slots")}</th>
-                    <th scope="col">{lang.t("probes-col-count")}</th>
-                    <th scope="col">{lang.t("probes-col-reason")}</th>
-                    <th scope="col">{lang.t("probes-col-detail")}</th>
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        }
-        .into_any()
+        table_of(
+            "history missed",
+            &[
+                lang.t("probes-col-pack"),
+                lang.t("probes-col-slots"),
+                lang.t("probes-col-count"),
+                lang.t("probes-col-reason"),
+                lang.t("probes-col-detail"),
+            ],
+            rows,
+        )
     };
     let changes = v
         .method_changes
@@ -376,19 +381,17 @@ pub fn probes_page(chrome: &Chrome, v: &ProbesView) -> String {
     let changes = if v.method_changes.is_empty() {
         view! { <p class="empty">{lang.t("probes-no-methods")}</p> }.into_any()
     } else {
-        view! {
-            <table class="history method-changes">
-                <thead><tr>
-                    <th scope="col">{lang.t("probes-col-pack")}</th>
-                    <th scope="col">{lang.t("probes-col-version")}</th>
-                    <th scope="col">{lang.t("probes-col-when")}</th>
-                    <th scope="col">{lang.t("probes-col-checked")}</th>
-                    <th scope="col">{lang.t("probes-col-changed")}</th>
-                </tr></thead>
-                <tbody>{changes}</tbody>
-            </table>
-        }
-        .into_any()
+        table_of(
+            "history method-changes",
+            &[
+                lang.t("probes-col-pack"),
+                lang.t("probes-col-version"),
+                lang.t("probes-col-when"),
+                lang.t("probes-col-checked"),
+                lang.t("probes-col-changed"),
+            ],
+            changes,
+        )
     };
     let body = view! {
         <h1>{lang.t("probes-heading")}</h1>
