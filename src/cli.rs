@@ -178,6 +178,17 @@ pub enum BenchCommand {
         /// With --workers: packs the targets are spread over (each due every second).
         #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1000))]
         packs: u16,
+        /// A payment pack against the cashier fixture at this URL instead of the simulator
+        /// (python3 /work/shared/bench/cashier_fixture.py serve --port 18080 --prewarm 500):
+        /// one merchant app per page, a check per payment method, noise on.
+        #[arg(long, value_name = "URL", conflicts_with = "workers")]
+        cashier: Option<url::Url>,
+        /// With --cashier: merchant apps, one per fixture page /page/1 ..
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        pages: u64,
+        /// With --cashier: times the whole pack is run.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        rounds: u64,
     },
 }
 
@@ -386,7 +397,18 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Bench { what: BenchCommand::Export { rows, repeat } } => {
                 crate::bench::seed::export_command(rows, repeat, explicit_database, config.catalog_dir.clone()).await
             }
-            Command::Bench { what: BenchCommand::Probes { runs, kb, concurrency, targets, workers, seconds, packs } } => {
+            Command::Bench { what: BenchCommand::Probes { cashier: Some(base), pages, rounds, concurrency, .. } } => {
+                crate::bench::cashier::cashier(crate::bench::cashier::CashierBench {
+                    base,
+                    pages: pages as usize,
+                    rounds: rounds as usize,
+                    concurrency,
+                    database_url: explicit_database,
+                    catalog_dir: config.catalog_dir.clone(),
+                })
+                .await
+            }
+            Command::Bench { what: BenchCommand::Probes { runs, kb, concurrency, targets, workers, seconds, packs, .. } } => {
                 crate::bench::probes::probes(crate::bench::probes::ProbeBench {
                     runs,
                     kb,

@@ -4,8 +4,10 @@
 //!   `simulated`) and times the queries the dashboard makes;
 //! - [`seed`]: `hutong bench seed` and `hutong bench export`;
 //! - [`pages`]: `hutong bench pages`, page latency under concurrent load;
-//! - [`probes`]: `hutong bench probes`, probe runs end to end against the simulator.
+//! - [`probes`]: `hutong bench probes`, probe runs end to end against the simulator;
+//! - [`cashier`]: `hutong bench probes --cashier`, a payment pack against the cashier fixture.
 
+pub mod cashier;
 pub mod pages;
 pub mod probes;
 pub mod seed;

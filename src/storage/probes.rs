@@ -257,6 +257,20 @@ impl Store {
         }))
     }
 
+    /// The database's size in bytes: SQLite's pages (the WAL not included: checkpoint
+    /// first), PostgreSQL's `pg_database_size` of the current database. For benchmarks.
+    pub async fn database_bytes(&self) -> Result<i64, StorageError> {
+        let sql = match self.backend() {
+            super::Backend::Sqlite => {
+                "select page_count * page_size from pragma_page_count(), pragma_page_size()"
+            }
+            super::Backend::Postgres => "select pg_database_size(current_database())",
+        };
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await?
+        }))
+    }
+
     /// One observation by id.
     pub async fn observation(&self, id: i64) -> Result<Option<ObservationRecord>, StorageError> {
         let sql = format!(
