@@ -273,6 +273,18 @@ impl Store {
         }))
     }
 
+    /// Evidence bodies stored (each kept once) and their JSON's bytes in all.
+    pub async fn evidence_totals(&self) -> Result<(i64, i64), StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, i64)>(
+                "select count(*), cast(coalesce(sum(length(body)), 0) as bigint)
+                 from evidence_bodies",
+            )
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
     /// The database's size in bytes: SQLite's pages (the WAL not included: checkpoint
     /// first), PostgreSQL's `pg_database_size` of the current database. For benchmarks.
     pub async fn database_bytes(&self) -> Result<i64, StorageError> {
@@ -284,18 +296,6 @@ impl Store {
         };
         Ok(on_pool!(self, pool => {
             sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await?
-        }))
-    }
-
-    /// Evidence bodies stored (each kept once) and their JSON's bytes in all.
-    pub async fn evidence_totals(&self) -> Result<(i64, i64), StorageError> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as::<_, (i64, i64)>(
-                "select count(*), cast(coalesce(sum(length(body)), 0) as bigint)
-                 from evidence_bodies",
-            )
-            .fetch_one(pool)
-            .await?
         }))
     }
 
