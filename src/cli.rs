@@ -179,7 +179,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1000))]
         packs: u16,
         /// A payment pack against the cashier fixture at this URL instead of the simulator
-        /// (python3 /work/shared/bench/cashier_fixture.py serve --port 18080 --prewarm 500):
+        /// (python3 ../shared/bench/cashier_fixture.py serve --port 18080 --prewarm 500):
         /// one merchant app per page, a check per payment method, noise on.
         #[arg(long, value_name = "URL", conflicts_with = "workers")]
         cashier: Option<url::Url>,

@@ -1,5 +1,5 @@
 //! `hutong bench probes --cashier URL`: a payment pack run end to end against the cashier
-//! fixture (`/work/shared/bench/cashier_fixture.py`, or any server answering `/page/1..N`
+//! fixture (`../shared/bench/cashier_fixture.py`, or any server answering `/page/1..N`
 //! with its pages): N synthetic merchant apps, one per page, each with a check per payment
 //! method of the catalog, probed through the normal engine path (fetch, decode, parse,
 //! verdicts, evidence, snapshot, store). Before that, the fixture's own ceiling: plain GETs
@@ -134,7 +134,7 @@ async fn run(
         .map_err(|e| {
             anyhow::anyhow!(
                 "the cashier fixture at {} does not answer ({}: {}); start it with \
-                 `python3 /work/shared/bench/cashier_fixture.py serve --port 18080 --prewarm {pages}`",
+                 `python3 ../shared/bench/cashier_fixture.py serve --port 18080 --prewarm {pages}`",
                 args.base,
                 e.class,
                 e.detail
