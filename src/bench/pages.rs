@@ -320,7 +320,7 @@ impl Writer {
                         .map(|_| {
                             let c = next % checks.len().max(1);
                             next += 1;
-                            if rng.next() % CHANGE_EVERY == 0 {
+                            if rng.next().is_multiple_of(CHANGE_EVERY) {
                                 current[c] = (rng.next() as usize) % statuses.len();
                             }
                             probe_observation(&checks[c], statuses[current[c]], now, next)

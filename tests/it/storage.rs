@@ -1129,6 +1129,8 @@ async fn evidence_that_repeats_is_stored_once_and_reads_back_as_given(store: &St
         .unwrap();
     let stored = store.observation(ids[0]).await.unwrap().unwrap();
     assert_eq!(stored.evidence.map(|e| e.to_json()), Some(old));
+}
+
 /// More platforms and checks than one statement of the load holds (500 rows on
 /// PostgreSQL): every row is stored, and a change to a row past the first statement is too.
 async fn a_catalog_of_thousands_of_platforms_loads_every_row_and_every_change(store: &Store) {
