@@ -222,6 +222,11 @@ async fn run(
         raw as f64 / 1048576.0,
         compressed as f64 / 1048576.0
     );
+    let (bodies, body_bytes) = store.evidence_totals().await?;
+    outln!(
+        "evidence: {bodies} bodies kept once, {:.1} KiB in all",
+        body_bytes as f64 / 1024.0
+    );
     let bytes = database_bytes(&store, sqlite_file).await?;
     outln!(
         "database: {:.1} MiB ({:.1} MiB empty) = {:.0} bytes per stored observation",

@@ -716,8 +716,7 @@ impl Engine {
                 sha256: sha256.clone(),
                 size: response.body.len() as i64,
                 content_type: response.content_type.clone(),
-                compressed: zstd::encode_all(response.body.as_slice(), 3)
-                    .unwrap_or_else(|_| response.body.clone()),
+                compressed: compress_snapshot(&response.body),
             });
             (c, response, sha256, snapshot)
         })
@@ -1111,11 +1110,32 @@ struct ControlResult {
     detail: String,
 }
 
+/// A body compressed for its snapshot (zstd level 3). Each blocking thread keeps one
+/// compression context: making a new one for every page cost more than compressing it.
+fn compress_snapshot(body: &[u8]) -> Vec<u8> {
+    thread_local! {
+        static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    COMPRESSOR
+        .with(|cell| {
+            let mut cell = cell.try_borrow_mut().ok()?;
+            if cell.is_none() {
+                *cell = zstd::bulk::Compressor::new(3).ok();
+            }
+            cell.as_mut()?.compress(body).ok()
+        })
+        .or_else(|| zstd::encode_all(body, 3).ok())
+        .unwrap_or_else(|| body.to_vec())
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(64);
     for b in digest {
-        out.push_str(&format!("{b:02x}"));
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
     }
     out
 }

@@ -248,7 +248,12 @@ macro_rules! insert_observation_in {
     }};
     // `$new` already storable; `$evidence`: its evidence body's id and its fetch's own
     // part, the body already stored.
-    (@storable $tx:ident, $new:expr, $evidence:expr) => {{
+    (@storable $tx:ident, $new:expr, $evidence:expr) => {
+        $crate::storage::insert_observation_in!(@storable $tx, $new, $evidence, true)
+    };
+    // `$upsert_source` false: the caller has already written the pair's `check_sources`
+    // row in this transaction (a batch writes them all in one statement).
+    (@storable $tx:ident, $new:expr, $evidence:expr, $upsert_source:expr) => {{
         let new: &NewObservation = $new;
         let evidence: Option<(i64, Option<String>)> = $evidence;
         let source_key = new.source_key();
@@ -287,16 +292,18 @@ macro_rules! insert_observation_in {
         .fetch_one(&mut *$tx)
         .await?;
         let confirmations = i64::from(probe.map_or(1, |p| p.confirmations.max(1)));
-        sqlx::query(
-            "insert into check_sources (check_id, source_key, confirmations) values ($1, $2, $3)
-             on conflict (check_id, source_key) do update set confirmations = excluded.confirmations
-             where check_sources.confirmations <> excluded.confirmations",
-        )
-        .bind(&new.check_id)
-        .bind(&source_key)
-        .bind(confirmations)
-        .execute(&mut *$tx)
-        .await?;
+        if $upsert_source {
+            sqlx::query(
+                "insert into check_sources (check_id, source_key, confirmations) values ($1, $2, $3)
+                 on conflict (check_id, source_key) do update set confirmations = excluded.confirmations
+                 where check_sources.confirmations <> excluded.confirmations",
+            )
+            .bind(&new.check_id)
+            .bind(&source_key)
+            .bind(confirmations)
+            .execute(&mut *$tx)
+            .await?;
+        }
         if probe.is_none_or(|p| p.failure.is_none()) {
             $crate::storage::after_write_in!(
                 $tx,
@@ -348,27 +355,23 @@ pub(crate) use evidence_body_in;
 /// pair's transitions.
 macro_rules! after_write_in {
     ($tx:ident, $check:expr, $key:expr, $id:expr, $at:expr, $status:expr, $n:expr) => {{
-        let later: Option<i64> = sqlx::query_scalar(
-            "select id from observations
-             where check_id = $1 and source_key = $2
-               and (observed_at > $3 or (observed_at = $3 and id > $4))
-             limit 1",
+        // One round trip for both questions: is there a later observation, and the
+        // pair's current status.
+        let (later, current): (Option<i64>, Option<String>) = sqlx::query_as(
+            "select (select id from observations
+                     where check_id = $1 and source_key = $2
+                       and (observed_at > $3 or (observed_at = $3 and id > $4))
+                     limit 1),
+                    (select to_status from transitions where check_id = $1 and source_key = $2
+                     order by occurred_at desc, id desc limit 1)",
         )
         .bind($check)
         .bind($key)
         .bind($at)
         .bind($id)
-        .fetch_optional(&mut *$tx)
+        .fetch_one(&mut *$tx)
         .await?;
         if later.is_none() {
-            let current: Option<String> = sqlx::query_scalar(
-                "select to_status from transitions where check_id = $1 and source_key = $2
-                 order by occurred_at desc, id desc limit 1",
-            )
-            .bind($check)
-            .bind($key)
-            .fetch_optional(&mut *$tx)
-            .await?;
             let status: &str = $status;
             if current.as_deref() != Some(status) {
                 let n: i64 = $n;

@@ -181,6 +181,34 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            // Every pair's `check_sources` row in a few statements rather than one each.
+            let sources = distinct_sources(observations, &keys, &order);
+            if let Some(sources) = &sources {
+                for chunk in sources.chunks(SOURCES_PER_STATEMENT) {
+                    let mut sql = String::from(
+                        "insert into check_sources (check_id, source_key, confirmations) values ",
+                    );
+                    for n in 0..chunk.len() {
+                        let p = n * 3;
+                        sql.push_str(&format!(
+                            "{}(${}, ${}, ${})",
+                            if n == 0 { "" } else { ", " },
+                            p + 1,
+                            p + 2,
+                            p + 3
+                        ));
+                    }
+                    sql.push_str(
+                        " on conflict (check_id, source_key) do update set confirmations = excluded.confirmations
+                         where check_sources.confirmations <> excluded.confirmations",
+                    );
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
+                    for (check, key, confirmations) in chunk {
+                        query = query.bind(check.as_ref()).bind(key.as_ref()).bind(*confirmations);
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+            }
             let mut body_ids: HashMap<&str, i64> = HashMap::with_capacity(bodies.len());
             let mut fresh: Vec<(&str, i64)> = Vec::new();
             for &b in &bodies {
@@ -199,7 +227,7 @@ impl Store {
                 let evidence = splits[i]
                     .as_ref()
                     .map(|s| (body_ids[s.sha256.as_str()], s.fetch.clone()));
-                ids[i] = insert_observation_in!(@storable tx, &storable[i], evidence);
+                ids[i] = insert_observation_in!(@storable tx, &storable[i], evidence, sources.is_none());
             }
             tx.commit().await?;
             // Remembered only once committed: a rolled back body has no row.
@@ -665,4 +693,36 @@ impl Store {
                 .await?
         }))
     }
+}
+
+/// Rows of `check_sources` written by one multi-row statement.
+const SOURCES_PER_STATEMENT: usize = 200;
+
+/// The (check, source key, confirmations) of each pair of a batch, in the batch's write
+/// order, as they would be stored; `None` when one pair comes with two different
+/// confirmations (then each observation writes its own row, as on its own).
+#[allow(clippy::type_complexity)]
+fn distinct_sources<'a>(
+    observations: &'a [NewObservation],
+    keys: &'a [String],
+    order: &[usize],
+) -> Option<Vec<(std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>, i64)>> {
+    let mut out: Vec<(std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>, i64)> =
+        Vec::with_capacity(order.len());
+    for &i in order {
+        let o = &observations[i];
+        let confirmations = i64::from(o.probe.as_ref().map_or(1, |p| p.confirmations.max(1)));
+        let check = super::storable_text(&o.check_id);
+        let key = super::storable_text(&keys[i]);
+        match out.last() {
+            // Sorted by (check, key): the same pair is always next to itself.
+            Some((c, k, n)) if *c == check && *k == key => {
+                if *n != confirmations {
+                    return None;
+                }
+            }
+            _ => out.push((check, key, confirmations)),
+        }
+    }
+    Some(out)
 }
