@@ -143,6 +143,20 @@ pub enum BenchCommand {
         observations: usize,
         #[arg(long, default_value_t = 200)]
         checks: usize,
+        /// Measure the pages once more while this many probe observations a second are
+        /// stored in the background (0: not).
+        #[arg(long, default_value_t = 0)]
+        write_rate: usize,
+    },
+    /// The catalog load (TOML, validation, storing) at a tenth, a fifth, two fifths and
+    /// all of a synthetic catalog of --platforms platforms and --checks payment checks
+    /// beside the real one, into a fresh SQLite file at each size and, with
+    /// --database-url postgres://…, a fresh PostgreSQL database beside that one.
+    Catalog {
+        #[arg(long, default_value_t = 5_000)]
+        platforms: usize,
+        #[arg(long, default_value_t = 35_000)]
+        checks: usize,
     },
     /// Stream /timeline.csv from an in-process server on loopback and report rows/s and
     /// memory. Seeds a temporary SQLite file with --rows changes unless --database-url
@@ -383,13 +397,23 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Bench { what: BenchCommand::Seed { observations, checks, change_every } } => {
                 crate::bench::seed::seed_command(observations, checks, change_every, explicit_database, config.catalog_dir.clone()).await
             }
-            Command::Bench { what: BenchCommand::Pages { requests, concurrency, observations, checks } } => {
+            Command::Bench { what: BenchCommand::Pages { requests, concurrency, observations, checks, write_rate } } => {
                 crate::bench::pages::pages(crate::bench::pages::PagesBench {
                     requests,
                     concurrency,
                     database_url: explicit_database,
                     seed_observations: observations,
                     seed_checks: checks,
+                    catalog_dir: config.catalog_dir.clone(),
+                    write_rate,
+                })
+                .await
+            }
+            Command::Bench { what: BenchCommand::Catalog { platforms, checks } } => {
+                crate::bench::catalog_load::catalog(crate::bench::catalog_load::CatalogBench {
+                    platforms,
+                    checks,
+                    database_url: explicit_database,
                     catalog_dir: config.catalog_dir.clone(),
                 })
                 .await

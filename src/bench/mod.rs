@@ -5,9 +5,11 @@
 //! - [`seed`]: `hutong bench seed` and `hutong bench export`;
 //! - [`pages`]: `hutong bench pages`, page latency under concurrent load;
 //! - [`probes`]: `hutong bench probes`, probe runs end to end against the simulator;
-//! - [`cashier`]: `hutong bench probes --cashier`, a payment pack against the cashier fixture.
+//! - [`cashier`]: `hutong bench probes --cashier`, a payment pack against the cashier fixture;
+//! - [`catalog_load`]: `hutong bench catalog`, the catalog load at growing sizes.
 
 pub mod cashier;
+pub mod catalog_load;
 pub mod pages;
 pub mod probes;
 pub mod seed;
@@ -29,10 +31,10 @@ pub struct StorageBench {
 }
 
 /// A small deterministic generator: the same figures for the same arguments.
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)

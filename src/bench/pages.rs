@@ -1,12 +1,18 @@
 //! `hutong bench pages`: the dashboard's pages under concurrent load, on a database filled
 //! with synthetic history. The real router is served on loopback; a pool of clients asks
-//! for each page in turn and the latencies are printed as percentiles. Prints figures,
-//! asserts nothing.
+//! for each page in turn and the latencies are printed as percentiles. With a write rate,
+//! the pages are measured once more while a background writer stores probe observations
+//! through the normal insert path, and the rate it achieved is printed beside them.
+//! Prints figures, asserts nothing.
 
+use crate::domain::evidence::Figure;
+use crate::domain::{Evidence, NewObservation, Precision, ProbeFacts, SourceKind};
 use crate::output::outln;
 use crate::storage::Store;
 use crate::web::{self, AppState};
 use anyhow::Context;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
@@ -20,6 +26,9 @@ pub struct PagesBench {
     pub seed_observations: usize,
     pub seed_checks: usize,
     pub catalog_dir: std::path::PathBuf,
+    /// Probe observations per second stored in the background while the pages are
+    /// measured once more (0: no such round).
+    pub write_rate: usize,
 }
 
 /// One page's figures.
@@ -211,6 +220,56 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
         let f = load(&client, &url, cold_requests, args.concurrency, Some(&store)).await;
         row(name, &f);
     }
+    if args.write_rate > 0 {
+        outln!(
+            "\nwhile probes write: {} probe observations a second asked of a background \
+             writer (batches every {} ms through Store::insert_probe_results, 1 in {} \
+             changing status); writes/s is what it achieved while each page was measured",
+            args.write_rate,
+            WRITE_TICK.as_millis(),
+            CHANGE_EVERY
+        );
+        outln!(
+            "{:<30} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7} {:>9}",
+            "page",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "max ms",
+            "req/s",
+            "failed",
+            "writes/s"
+        );
+        let writer = Writer::start(store.clone(), checks.clone(), args.write_rate);
+        // Let the writer reach its pace before the first page is timed.
+        tokio::time::sleep(WRITE_TICK * 5).await;
+        for (name, path) in &pages {
+            let url = format!("{base}{path}");
+            let before = writer.written();
+            let began = Instant::now();
+            let f = load(&client, &url, args.requests, args.concurrency, None).await;
+            let rate = (writer.written() - before) as f64 / began.elapsed().as_secs_f64();
+            outln!(
+                "{:<30} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>10.0} {:>7} {:>9.0}",
+                name,
+                f.percentile(0.50),
+                f.percentile(0.95),
+                f.percentile(0.99),
+                f.samples.last().copied().unwrap_or(f64::NAN),
+                f.ok as f64 / f.wall.as_secs_f64(),
+                f.failed,
+                rate
+            );
+        }
+        let (written, seconds, failure) = writer.stop().await;
+        outln!(
+            "the writer stored {written} observations in {seconds:.1} s ({:.0}/s)",
+            written as f64 / seconds.max(1e-9)
+        );
+        if let Some(e) = failure {
+            eprintln!("  the writer stopped on an error: {e}");
+        }
+    }
     if let Some(mib) = super::peak_rss_mib() {
         outln!("peak memory (VmHWM, server and clients): {mib:.0} MiB");
     }
@@ -220,4 +279,127 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     Ok(())
+}
+
+/// How often the background writer stores a batch (a probe engine stores each pack run's
+/// results in one transaction; a second's worth arrives as a few such batches).
+const WRITE_TICK: Duration = Duration::from_millis(100);
+
+/// One observation in this many changes its check's status; the others repeat it.
+const CHANGE_EVERY: u64 = 50;
+
+/// Stores probe observations of the seeded checks at a steady rate in the background,
+/// as probes would: statuses mostly repeating, each with its evidence.
+struct Writer {
+    stop: Arc<AtomicBool>,
+    written: Arc<AtomicUsize>,
+    began: Instant,
+    task: tokio::task::JoinHandle<Option<String>>,
+}
+
+impl Writer {
+    fn start(store: Store, checks: Vec<String>, per_second: usize) -> Writer {
+        let stop = Arc::new(AtomicBool::new(false));
+        let written = Arc::new(AtomicUsize::new(0));
+        let per_tick = (per_second as f64 * WRITE_TICK.as_secs_f64()).ceil() as usize;
+        let task = tokio::spawn({
+            let stop = stop.clone();
+            let written = written.clone();
+            async move {
+                let statuses = ["open", "warned", "token_only", "blocked"];
+                let mut current: Vec<usize> =
+                    (0..checks.len()).map(|i| i % statuses.len()).collect();
+                let mut rng = super::Lcg(7);
+                let mut next = 0usize;
+                let mut tick = tokio::time::interval(WRITE_TICK);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                while !stop.load(Ordering::Relaxed) {
+                    tick.tick().await;
+                    let now = chrono::Utc::now();
+                    let batch: Vec<NewObservation> = (0..per_tick)
+                        .map(|_| {
+                            let c = next % checks.len().max(1);
+                            next += 1;
+                            if rng.next().is_multiple_of(CHANGE_EVERY) {
+                                current[c] = (rng.next() as usize) % statuses.len();
+                            }
+                            probe_observation(&checks[c], statuses[current[c]], now, next)
+                        })
+                        .collect();
+                    match store.insert_probe_results(&[], &batch).await {
+                        Ok(ids) => {
+                            written.fetch_add(ids.len(), Ordering::Relaxed);
+                        }
+                        Err(e) => return Some(e.to_string()),
+                    }
+                }
+                None
+            }
+        });
+        Writer {
+            stop,
+            written,
+            began: Instant::now(),
+            task,
+        }
+    }
+
+    fn written(&self) -> usize {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// Stops the writer; what it stored, in how many seconds, and its error if it failed.
+    async fn stop(self) -> (usize, f64, Option<String>) {
+        self.stop.store(true, Ordering::Relaxed);
+        let failure = self.task.await.unwrap_or_else(|e| Some(e.to_string()));
+        (
+            self.written.load(Ordering::Relaxed),
+            self.began.elapsed().as_secs_f64(),
+            failure,
+        )
+    }
+}
+
+/// A probe's observation of `check` as the engine stores it: a pack at a vantage point,
+/// a unique run key, and its evidence (about the size real probes keep).
+fn probe_observation(
+    check: &str,
+    status: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    n: usize,
+) -> NewObservation {
+    let sha = format!("{:064x}", (n as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let evidence = Evidence {
+        body_bytes: Some(Figure::Number(30_720)),
+        body_sha256: Some(sha),
+        charset: Some("UTF-8".into()),
+        content_type: Some("text/html; charset=utf-8".into()),
+        detail: Some(format!("the page answered and was classified {status}")),
+        excerpt: Some(format!(
+            "<div class=\"notice\">{status}: 网页包含诱导分享等内容，已停止访问该网页</div>"
+        )),
+        ..Evidence::default()
+    };
+    NewObservation {
+        check_id: check.to_string(),
+        observed_at: at,
+        precision: Precision::Instant,
+        status: status.to_string(),
+        source_kind: SourceKind::Probe,
+        source_id: None,
+        vantage: "bench-writer".into(),
+        quote: None,
+        note_en: None,
+        note_zh: None,
+        evidence: Some(evidence.to_json()),
+        catalog_key: None,
+        probe: Some(ProbeFacts {
+            pack_id: "bench_writer".into(),
+            rule_version: 1,
+            confirmed: true,
+            run_key: Some(format!("bench_writer:{}:{n}", std::process::id())),
+            confirmations: 1,
+            ..ProbeFacts::default()
+        }),
+    }
 }

@@ -206,6 +206,32 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>, problems: &mut Vec<Problem>
     }
 }
 
+/// The line starts of one text, found once: the line of each of many offsets in a file is
+/// then a binary search, where [`line_of`] counts from the top each time (quadratic over
+/// a file of thousands of entries).
+pub(crate) struct LineIndex {
+    /// Byte offsets of every `\n`, ascending.
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> LineIndex {
+        LineIndex {
+            newlines: text
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        }
+    }
+
+    /// 1-based line of a byte offset, as [`line_of`] gives it.
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.newlines.partition_point(|&nl| nl < offset) + 1
+    }
+}
+
 /// 1-based line of a byte offset.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());

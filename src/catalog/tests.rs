@@ -383,3 +383,33 @@ fn texts_for_chinese_pages_are_in_chinese_and_old_files_still_load() {
         "{p:?}"
     );
 }
+
+#[test]
+fn the_line_index_agrees_with_counting_lines_from_the_top() {
+    let text = "a = 1\n\n# 注释\r\nb = \"x\"\r\n\n[[platform]]\nslug = \"q\"";
+    let lines = LineIndex::new(text);
+    for offset in 0..=text.len() + 3 {
+        assert_eq!(lines.line(offset), line_of(text, offset), "offset {offset}");
+    }
+    assert_eq!(LineIndex::new("").line(0), 1);
+}
+
+#[test]
+fn a_mistake_deep_in_a_long_file_names_its_own_line() {
+    // Thousands of entries in one file: each problem still names the line it is on.
+    let mut platforms = String::from(BASE);
+    let first_line = platforms.lines().count() + 1;
+    for i in 0..2_000 {
+        let group = if i == 1_234 { "nobody" } else { "tencent" };
+        platforms.push_str(&format!(
+            "\n[[platform]]\nslug = \"p{i}\"\nname_zh = \"平台\"\nname_en = \"P\"\n\
+             group = \"{group}\"\nkind = \"other\"\n"
+        ));
+    }
+    // Each entry takes 7 lines, starting with a blank one; `group` is its 5th line after it.
+    let line = first_line + 1_234 * 7 + 5;
+    assert_eq!(
+        problems(&[("big.toml", &platforms)]),
+        vec![format!("big.toml:{line}: unknown group \"nobody\"")]
+    );
+}

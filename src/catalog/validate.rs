@@ -9,7 +9,7 @@
 use super::raw::{self, RawFile, S};
 use super::read::{self, is_placeholder};
 use super::text::control_characters;
-use super::{Catalog, Observation, Problem, Problems, line_of, sorted};
+use super::{Catalog, LineIndex, Observation, Problem, Problems, line_of, sorted};
 use crate::domain::{
     self, Check, Group, Kind, Method, Milestone, PLATFORM_KINDS, Platform, Precision, Requirement,
     Side, Source, SourceKind, Status,
@@ -40,7 +40,7 @@ impl fmt::Display for Loc {
 /// One parsed file and its entries.
 struct File<'a> {
     path: &'a Path,
-    text: &'a str,
+    lines: LineIndex,
     raw: RawFile,
 }
 
@@ -51,7 +51,7 @@ impl File<'_> {
             line: if is_placeholder(&span) {
                 0
             } else {
-                line_of(self.text, span.start)
+                self.lines.line(span.start)
             },
             placeholder: is_placeholder(&span),
         }
@@ -241,15 +241,16 @@ pub(super) fn run(
         v.problems
             .extend(control_characters(path, text, doc, &raw::MULTILINE_FIELDS));
         let (raw, mistakes) = RawFile::read(doc);
+        let lines = LineIndex::new(text);
         for (span, message) in mistakes {
             v.problems.push(Problem {
                 file: path.to_path_buf(),
-                line: line_of(text, span.start),
+                line: lines.line(span.start),
                 column: 0,
                 message,
             });
         }
-        read_files.push(File { path, text, raw });
+        read_files.push(File { path, lines, raw });
     }
     let files = &read_files;
 

@@ -27,6 +27,7 @@ common::on_both!(
     every_write_raises_the_data_version,
     writers_storing_the_same_checks_in_any_order_never_deadlock,
     evidence_that_repeats_is_stored_once_and_reads_back_as_given,
+    a_catalog_of_thousands_of_platforms_loads_every_row_and_every_change,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -1128,4 +1129,53 @@ async fn evidence_that_repeats_is_stored_once_and_reads_back_as_given(store: &St
         .unwrap();
     let stored = store.observation(ids[0]).await.unwrap().unwrap();
     assert_eq!(stored.evidence.map(|e| e.to_json()), Some(old));
+}
+
+/// More platforms and checks than one statement of the load holds (500 rows on
+/// PostgreSQL): every row is stored, and a change to a row past the first statement is too.
+async fn a_catalog_of_thousands_of_platforms_loads_every_row_and_every_change(store: &Store) {
+    use hutong::domain::{Check, Platform};
+    let mut cat = common::real_catalog();
+    let group = cat.groups[0].slug.clone();
+    let host = cat.platforms[0].slug.clone();
+    let base = (cat.platforms.len(), cat.checks.len());
+    for i in 0..1_203 {
+        let slug = format!("many_{i:04}");
+        cat.platforms.push(Platform {
+            slug: slug.clone(),
+            name_zh: format!("平台{i}"),
+            name_en: format!("Platform {i}"),
+            group: group.clone(),
+            kind: "other".into(),
+            domains: vec![format!("p{i}.example.com")],
+        });
+        cat.checks.push(Check {
+            id: hutong::domain::check_id("link", &host, &slug),
+            kind: "link".into(),
+            subject: host.clone(),
+            object: slug,
+        });
+    }
+    store.apply_catalog(&cat).await.expect("loads");
+    let counts = store.counts().await.unwrap();
+    assert_eq!(counts.platforms as usize, base.0 + 1_203);
+    assert_eq!(counts.checks as usize, base.1 + 1_203);
+    let stored = store.reference().await.unwrap();
+    let last = stored
+        .platform("many_1202")
+        .expect("the last platform is stored");
+    assert_eq!(last.domains, vec!["p1202.example.com".to_string()]);
+
+    let i = cat.platforms.len() - 2;
+    cat.platforms[i].name_en = "Renamed platform".into();
+    store.apply_catalog(&cat).await.expect("reloads");
+    let stored = store.reference().await.unwrap();
+    assert_eq!(
+        stored.platform("many_1201").map(|p| p.name_en.as_str()),
+        Some("Renamed platform")
+    );
+    assert_eq!(
+        store.counts().await.unwrap().platforms as usize,
+        base.0 + 1_203
+    );
 }
