@@ -59,26 +59,11 @@ pub async fn cashier(args: CashierBench) -> anyhow::Result<()> {
     let rounds = args.rounds.max(1);
     match args.database_url.clone() {
         Some(admin_url) if admin_url.starts_with("postgres") => {
-            // A fresh database beside the one given, dropped afterwards (as the fleet does).
             let name = format!("hutong_bench_cashier_{}", std::process::id());
-            let admin = Store::connect(&admin_url, 1).await?;
-            admin
-                .execute_admin(&format!("drop database if exists {name}"))
-                .await?;
-            admin
-                .execute_admin(&format!("create database {name}"))
-                .await?;
-            let mut url = url::Url::parse(&admin_url)?;
-            url.set_path(&name);
-            let result = run(&args, pages, rounds, url.as_str(), None).await;
-            if let Err(e) = admin
-                .execute_admin(&format!("drop database if exists {name} with (force)"))
-                .await
-            {
-                tracing::warn!("the bench database {name} could not be dropped: {e}");
-            }
-            admin.close().await;
-            result
+            super::on_fresh_postgres(&admin_url, &name, |url| async move {
+                run(&args, pages, rounds, &url, None).await
+            })
+            .await
         }
         Some(_) => anyhow::bail!(
             "bench probes --cashier takes a PostgreSQL --database-url (a fresh database is \

@@ -218,21 +218,11 @@ async fn measure(
     store.push(("SQLite".to_string(), store_twice(&url, &cat).await?));
     if let Some(admin_url) = postgres {
         let name = format!("hutong_bench_catalog_{}_{platforms}", std::process::id());
-        let admin = Store::connect(admin_url, 1).await?;
-        admin
-            .execute_admin(&format!("create database {name}"))
-            .await?;
-        let mut url = url::Url::parse(admin_url)?;
-        url.set_path(&name);
-        let result = store_twice(url.as_str(), &cat).await;
-        if let Err(e) = admin
-            .execute_admin(&format!("drop database if exists {name} with (force)"))
-            .await
-        {
-            tracing::warn!("the bench database {name} could not be dropped: {e}");
-        }
-        admin.close().await;
-        store.push(("PostgreSQL".to_string(), result?));
+        let result = super::on_fresh_postgres(admin_url, &name, |url| async move {
+            store_twice(&url, &cat).await
+        })
+        .await?;
+        store.push(("PostgreSQL".to_string(), result));
     }
     Ok(Phases {
         platforms,

@@ -30,6 +30,34 @@ pub struct StorageBench {
     pub catalog_dir: std::path::PathBuf,
 }
 
+/// Runs `body` on a fresh PostgreSQL database `name` created beside the one `admin_url`
+/// names (dropped first if a crashed run left it), and drops it afterwards whatever
+/// `body` gave.
+pub async fn on_fresh_postgres<T, F, Fut>(admin_url: &str, name: &str, body: F) -> anyhow::Result<T>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let admin = Store::connect(admin_url, 1).await?;
+    admin
+        .execute_admin(&format!("drop database if exists {name}"))
+        .await?;
+    admin
+        .execute_admin(&format!("create database {name}"))
+        .await?;
+    let mut url = url::Url::parse(admin_url)?;
+    url.set_path(name);
+    let result = body(url.to_string()).await;
+    if let Err(e) = admin
+        .execute_admin(&format!("drop database if exists {name} with (force)"))
+        .await
+    {
+        tracing::warn!("the bench database {name} could not be dropped: {e}");
+    }
+    admin.close().await;
+    result
+}
+
 /// A small deterministic generator: the same figures for the same arguments.
 pub(crate) struct Lcg(pub(crate) u64);
 

@@ -309,25 +309,10 @@ async fn fleet(args: &ProbeBench, workers: usize) -> anyhow::Result<()> {
     let targets = args.targets.max(1);
     let seconds = args.seconds.max(1);
     let name = format!("hutong_bench_fleet_{}", std::process::id());
-    let admin = Store::connect(&admin_url, 1).await?;
-    admin
-        .execute_admin(&format!("drop database if exists {name}"))
-        .await?;
-    admin
-        .execute_admin(&format!("create database {name}"))
-        .await?;
-    let mut url = url::Url::parse(&admin_url)?;
-    url.set_path(&name);
-    let url = url.to_string();
-    let result = fleet_on(args, workers, targets, seconds, &url).await;
-    if let Err(e) = admin
-        .execute_admin(&format!("drop database if exists {name} with (force)"))
-        .await
-    {
-        tracing::warn!("the bench database {name} could not be dropped: {e}");
-    }
-    admin.close().await;
-    result
+    super::on_fresh_postgres(&admin_url, &name, |url| async move {
+        fleet_on(args, workers, targets, seconds, &url).await
+    })
+    .await
 }
 
 async fn fleet_on(
