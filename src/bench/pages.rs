@@ -169,9 +169,10 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
         args.requests,
         args.concurrency
     );
-    let header = || {
+    // `extra`: a last column's text, already padded (or nothing).
+    let header = |extra: &str| {
         outln!(
-            "{:<30} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7}",
+            "{:<30} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7}{extra}",
             "page",
             "p50 ms",
             "p95 ms",
@@ -181,9 +182,9 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
             "failed"
         )
     };
-    let row = |name: &str, f: &Figures| {
+    let row = |name: &str, f: &Figures, extra: &str| {
         outln!(
-            "{:<30} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>10.0} {:>7}",
+            "{:<30} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>10.0} {:>7}{extra}",
             name,
             f.percentile(0.50),
             f.percentile(0.95),
@@ -194,7 +195,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
         )
     };
     outln!("\nwarm: the data unchanged between requests (what pages keep is reused)");
-    header();
+    header("");
     for (name, path) in &pages {
         let url = format!("{base}{path}");
         // Warm up: what pages keep, connections, prepared statements.
@@ -207,18 +208,18 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
         )
         .await;
         let f = load(&client, &url, args.requests, args.concurrency, None).await;
-        row(name, &f);
+        row(name, &f, "");
     }
     let cold_requests = (args.requests / 5).max(20);
     outln!(
         "\nafter a write: the data version raised before each request ({cold_requests} requests, \
          nothing kept is reused)"
     );
-    header();
+    header("");
     for (name, path) in &pages {
         let url = format!("{base}{path}");
         let f = load(&client, &url, cold_requests, args.concurrency, Some(&store)).await;
-        row(name, &f);
+        row(name, &f, "");
     }
     if args.write_rate > 0 {
         outln!(
@@ -229,17 +230,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
             WRITE_TICK.as_millis(),
             CHANGE_EVERY
         );
-        outln!(
-            "{:<30} {:>9} {:>9} {:>9} {:>9} {:>10} {:>7} {:>9}",
-            "page",
-            "p50 ms",
-            "p95 ms",
-            "p99 ms",
-            "max ms",
-            "req/s",
-            "failed",
-            "writes/s"
-        );
+        header(&format!(" {:>9}", "writes/s"));
         let writer = Writer::start(store.clone(), checks.clone(), args.write_rate);
         // Let the writer reach its pace before the first page is timed.
         tokio::time::sleep(WRITE_TICK * 5).await;
@@ -249,17 +240,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
             let began = Instant::now();
             let f = load(&client, &url, args.requests, args.concurrency, None).await;
             let rate = (writer.written() - before) as f64 / began.elapsed().as_secs_f64();
-            outln!(
-                "{:<30} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>10.0} {:>7} {:>9.0}",
-                name,
-                f.percentile(0.50),
-                f.percentile(0.95),
-                f.percentile(0.99),
-                f.samples.last().copied().unwrap_or(f64::NAN),
-                f.ok as f64 / f.wall.as_secs_f64(),
-                f.failed,
-                rate
-            );
+            row(name, &f, &format!(" {rate:>9.0}"));
         }
         let (written, seconds, failure) = writer.stop().await;
         outln!(
