@@ -136,7 +136,8 @@ impl Store {
     /// already stored is refused by its unique index (the engine leaves out the checks a
     /// resumed run already stored), so a slot never holds a check twice.
     ///
-    /// Rows are written in one order whatever order they came in (snapshots by hash, then
+    /// Rows are written in one order whatever order they came in (snapshots by hash, the
+    /// pairs' `check_sources` rows by check and source, evidence bodies by hash, then
     /// observations by check and source, each pair's own order kept), so two workers
     /// storing the same checks at once (runs of one pack in neighbouring slots) take their
     /// row locks in the same order and wait for each other instead of deadlocking. The
