@@ -532,14 +532,7 @@ async fn a_worker_refuses_an_unlisted_vantage_point_and_registers_a_listed_one()
     })
     .await;
     stop(&mut child);
-    let names: Vec<String> = db
-        .store
-        .vantage_points()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| p.point.name)
-        .collect();
+    let names = common::vantage_names(&db.store).await;
     assert_eq!(
         names,
         ["hk-1"],

@@ -73,14 +73,7 @@ async fn serve_registers_its_vantage_points_and_refuses_an_unknown_own_one() {
     let tmp = tempfile::tempdir().unwrap();
     let config = serve_config(tmp.path());
     let app = hutong::serve::Application::build(&config).await.unwrap();
-    let names: Vec<String> = app
-        .store()
-        .vantage_points()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| p.point.name)
-        .collect();
+    let names = common::vantage_names(app.store()).await;
     assert_eq!(names, ["cn-bj-unicom", "hk-hkt"]);
     drop(app);
 

@@ -169,3 +169,14 @@ macro_rules! on_both {
     };
 }
 pub(crate) use on_both;
+
+/// The names of the vantage points registered in `store`, in its order.
+pub async fn vantage_names(store: &Store) -> Vec<String> {
+    store
+        .vantage_points()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.point.name)
+        .collect()
+}
