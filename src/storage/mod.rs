@@ -1021,6 +1021,19 @@ impl Store {
         }))
     }
 
+    /// The data version and the catalog's version (raised by catalog writes only), in one
+    /// read: what pages keep their results under.
+    pub async fn data_versions(&self) -> Result<(i64, i64), StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, i64)>(
+                "select (select value from data_version where id = 1),
+                        (select value from catalog_version where id = 1)",
+            )
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
     /// The time of the latest observation at or before `at`: every state as of `at`
     /// equals the state as of it (no row lies between), so results can be kept under it.
     pub async fn latest_observation_at(
@@ -1243,6 +1256,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "evidence stored once",
         include_str!("../../migrations/sqlite/0015_evidence_once.sql"),
     ),
+    (
+        18,
+        "read model",
+        include_str!("../../migrations/sqlite/0018_read_model.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1319,6 +1337,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         15,
         "evidence stored once",
         include_str!("../../migrations/postgres/0015_evidence_once.sql"),
+    ),
+    (
+        18,
+        "read model",
+        include_str!("../../migrations/postgres/0018_read_model.sql"),
     ),
 ];
 
