@@ -904,6 +904,48 @@ impl Store {
         self.observations_where("o.source_id = $1", source_id).await
     }
 
+    /// What a check's windowed verdicts over `(from, to]` rest on
+    /// ([`crate::state::windowed`]): its probe observations inside the window, and for each
+    /// of its sources the latest probe observation at or before `from` (a source that has
+    /// spoken but not lately still has its, empty, window). Oldest first. The page used to
+    /// read every observation of the check for this: all of its history, every request.
+    pub async fn probe_observations_for_window(
+        &self,
+        check_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ObservationRecord>, StorageError> {
+        let sql = format!(
+            "select * from (
+                 select {OBSERVATION_COLUMNS}
+                 from observations o left join sources s on s.id = o.source_id
+                 left join evidence_bodies eb on eb.id = o.evidence_id
+                 where o.check_id = $1 and o.pack_id is not null
+                   and o.observed_at > $2 and o.observed_at <= $3
+                 union all
+                 select {OBSERVATION_COLUMNS}
+                 from check_sources cs
+                 join observations o on o.id = (
+                     select o2.id from observations o2
+                     where o2.check_id = cs.check_id and o2.source_key = cs.source_key
+                       and o2.pack_id is not null and o2.observed_at <= $2
+                     order by o2.observed_at desc, o2.id desc
+                     limit 1)
+                 left join sources s on s.id = o.source_id
+                 left join evidence_bodies eb on eb.id = o.evidence_id
+                 where cs.check_id = $1) w
+             order by w.observed_at, w.id"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(check_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
     /// Observations matching one fixed condition on `$1`, oldest first.
     async fn observations_where(
         &self,
@@ -1112,9 +1154,6 @@ const OBSERVATION_COLUMNS: &str = "o.id, o.check_id, o.observed_at, o.precision,
     o.failure, o.snapshot, o.superseded_by, o.reclassifies, o.retracted_at, o.retraction_reason,
     s.publisher as source_publisher, s.title as source_title, s.url as source_url";
 
-/// The timeline's filters over `transitions t`: $1 until, $2 since (or null), $3 platform,
-/// $4 kind, $5 include simulated, $6 source kind. Checks are reached through small
-/// subqueries so that the time index drives the scan.
 /// The timeline's filter over `transitions t` ($1 until, $2 since, $3 platform, $4 kind,
 /// $5 include simulated, $6 source kind). Filters in use are spelt out as terms of their
 /// own, so the planner can walk an index for them (`transitions_real` for real rows only,
