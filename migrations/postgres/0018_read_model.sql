@@ -160,6 +160,53 @@ $$;
 create trigger observations_evidence after insert or update or delete on observations
     for each row execute function hutong_observation_evidence();
 
+-- Observations counted per check: all of them (a check's history pages), and the real ones
+-- (not simulated, not retracted; whether the check involves a simulated platform is the
+-- reader's join). Kept by the same writes, so no page counts millions of rows.
+create table check_counts (
+    check_id text primary key,
+    observations bigint not null,
+    real_observations bigint not null
+);
+
+insert into check_counts (check_id, observations, real_observations)
+select check_id, count(*),
+       count(*) filter (where source_kind <> 'simulated' and retracted_at is null)
+from observations group by check_id;
+
+create function hutong_observation_counts() returns trigger language plpgsql as $$
+declare
+    was_real integer := 0;
+    is_real integer := 0;
+begin
+    if tg_op in ('UPDATE', 'DELETE') then
+        was_real := (old.source_kind <> 'simulated' and old.retracted_at is null)::integer;
+    end if;
+    if tg_op in ('INSERT', 'UPDATE') then
+        is_real := (new.source_kind <> 'simulated' and new.retracted_at is null)::integer;
+    end if;
+    if tg_op = 'UPDATE' and old.check_id = new.check_id and was_real = is_real then
+        return null;
+    end if;
+    if tg_op in ('UPDATE', 'DELETE') then
+        update check_counts
+        set observations = observations - 1, real_observations = real_observations - was_real
+        where check_id = old.check_id;
+    end if;
+    if tg_op in ('INSERT', 'UPDATE') then
+        insert into check_counts (check_id, observations, real_observations)
+        values (new.check_id, 1, is_real)
+        on conflict (check_id) do update
+        set observations = check_counts.observations + 1,
+            real_observations = check_counts.real_observations + excluded.real_observations;
+    end if;
+    return null;
+end
+$$;
+
+create trigger observations_counts after insert or update or delete on observations
+    for each row execute function hutong_observation_counts();
+
 -- The catalog's own version: raised by every write to the catalog tables (as the data
 -- version is, 0004), and by nothing else. The reference data pages keep is read again when
 -- the catalog changes, no longer after every probe write.

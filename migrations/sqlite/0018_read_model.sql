@@ -246,6 +246,56 @@ begin
       and (first_at = old.observed_at or last_at = old.observed_at);
 end;
 
+-- Observations counted per check: all of them (a check's history pages), and the real ones
+-- (not simulated, not retracted; whether the check involves a simulated platform is the
+-- reader's join). Kept by the same writes, so no page counts millions of rows.
+create table check_counts (
+    check_id text primary key,
+    observations bigint not null,
+    real_observations bigint not null
+);
+
+insert into check_counts (check_id, observations, real_observations)
+select check_id, count(*),
+       sum(case when source_kind <> 'simulated' and retracted_at is null then 1 else 0 end)
+from observations group by check_id;
+
+create trigger observations_counts_i after insert on observations
+begin
+    insert into check_counts (check_id, observations, real_observations)
+    values (new.check_id, 1, new.source_kind <> 'simulated' and new.retracted_at is null)
+    on conflict (check_id) do update
+    set observations = observations + 1,
+        real_observations = real_observations + excluded.real_observations;
+end;
+
+create trigger observations_counts_u after update of check_id, source_kind, retracted_at
+on observations
+when old.check_id <> new.check_id
+  or (old.source_kind <> 'simulated' and old.retracted_at is null)
+  <> (new.source_kind <> 'simulated' and new.retracted_at is null)
+begin
+    update check_counts
+    set observations = observations - 1,
+        real_observations = real_observations
+            - (old.source_kind <> 'simulated' and old.retracted_at is null)
+    where check_id = old.check_id;
+    insert into check_counts (check_id, observations, real_observations)
+    values (new.check_id, 1, new.source_kind <> 'simulated' and new.retracted_at is null)
+    on conflict (check_id) do update
+    set observations = observations + 1,
+        real_observations = real_observations + excluded.real_observations;
+end;
+
+create trigger observations_counts_d after delete on observations
+begin
+    update check_counts
+    set observations = observations - 1,
+        real_observations = real_observations
+            - (old.source_kind <> 'simulated' and old.retracted_at is null)
+    where check_id = old.check_id;
+end;
+
 -- The catalog's own version: raised by every write to the catalog tables (as the data
 -- version is, 0004), and by nothing else. The reference data pages keep is read again when
 -- the catalog changes, no longer after every probe write.

@@ -67,6 +67,8 @@ pub struct Memo {
     /// before it (nothing lies between: the same page).
     timelines: Cache<Versioned<String>, Arc<TimelinePage>>,
     transitions: Cache<Versioned<String>, Arc<Vec<TransitionRecord>>>,
+    /// The timeline's counts of changes and first sightings, keyed as `timelines`.
+    timeline_counts: Cache<Versioned<String>, (i64, i64)>,
     /// Real confirmed changes by kind (the charts).
     changes: Cache<Versioned<String>, Arc<Vec<StatusChange>>>,
     /// When evidence was seen (the charts' stale bands), by kind and threshold.
@@ -84,6 +86,7 @@ impl Default for Memo {
             states: Cache::new(MAX_STATES),
             timelines: Cache::new(MAX_TIMELINES),
             transitions: Cache::new(MAX_CHECKS),
+            timeline_counts: Cache::new(MAX_TIMELINES),
             changes: Cache::new(MAX_KINDS),
             evidence: Cache::new(MAX_KINDS),
         }
@@ -137,6 +140,7 @@ impl Memo {
         self.states.clear();
         self.timelines.clear();
         self.transitions.clear();
+        self.timeline_counts.clear();
         self.changes.clear();
         self.evidence.clear();
     }
@@ -271,6 +275,28 @@ impl Reads {
             key,
             read,
             |page: &Arc<TimelinePage>| page.0.len() <= MAX_KEPT_ROWS,
+        )
+        .await
+    }
+
+    /// [`Store::timeline_counts`], kept under the same key as [`Reads::timeline`].
+    pub async fn timeline_counts(&self, q: &TimelineQuery) -> Result<(i64, i64), StorageError> {
+        let mut keyed = q.clone();
+        let latest = self.store.latest_transition_at(q.until).await?;
+        keyed.until = latest.unwrap_or(DateTime::<Utc>::MIN_UTC);
+        // Counts whatever the page, the length or the kind of entries shown.
+        keyed.limit = 0;
+        keyed.offset = 0;
+        keyed.entries = super::TimelineEntries::All;
+        let key = format!("{keyed:?}");
+        let read = self.store.timeline_counts(q);
+        kept(
+            &self.memo.newest,
+            &self.memo.timeline_counts,
+            self.version,
+            key,
+            read,
+            |_| true,
         )
         .await
     }

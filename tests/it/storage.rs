@@ -1183,11 +1183,12 @@ async fn a_catalog_of_thousands_of_platforms_loads_every_row_and_every_change(st
 }
 
 /// The charts' evidence times (first and last evidence of each check, the long gaps
-/// between) are kept by every write instead of computed from every observation per page.
+/// between) and the observation counts are kept by every write instead of computed from
+/// every observation per page.
 /// Whatever is written — evidence in order, out of order, at an instant already seen,
 /// failures, unknowns, simulated rows; then retractions, supersessions, moves to another
 /// instant or check, deletions — what is kept equals a scan of the observations, for every
-/// threshold and kind, after each step.
+/// threshold and kind, after each step; so do the counts.
 async fn evidence_times_kept_by_every_write_equal_a_scan_of_the_observations(store: &Store) {
     loaded(store).await;
     let checks = ["link.wechat.taobao", "link.wechat.douyin", "link.wechat.jd"];
@@ -1211,6 +1212,19 @@ async fn evidence_times_kept_by_every_write_equal_a_scan_of_the_observations(sto
                 assert_eq!(kept, scanned, "{label}: kind {kind:?}, {days} days");
             }
         }
+        // The counts kept per check: the check pages' totals and the overview's.
+        for check in checks {
+            let (_, total) = store.check_history(check, 1, 0).await.unwrap();
+            let all = store.observations(check).await.unwrap().len();
+            assert_eq!(total as usize, all, "{label}: observations of {check}");
+        }
+        let real = store.real_observations().await.unwrap();
+        let counted = real.iter().filter(|o| o.retracted_at.is_none()).count();
+        assert_eq!(
+            store.real_observation_count().await.unwrap() as usize,
+            counted,
+            "{label}: real observations"
+        );
     };
     let mut ids = Vec::new();
     for step in 0..60 {
