@@ -207,6 +207,44 @@ $$;
 create trigger observations_counts after insert or update or delete on observations
     for each row execute function hutong_observation_counts();
 
+-- Transitions counted per check and source kind: changes (from a status) and first
+-- sightings (from none). The timeline's totals up to now are sums of these rows.
+create table transition_counts (
+    check_id text not null,
+    source_kind text not null,
+    changes bigint not null,
+    first_sightings bigint not null,
+    primary key (check_id, source_kind)
+);
+
+insert into transition_counts (check_id, source_kind, changes, first_sightings)
+select check_id, source_kind, count(from_status), count(*) - count(from_status)
+from transitions group by check_id, source_kind;
+
+create function hutong_transition_counts() returns trigger language plpgsql as $$
+begin
+    if tg_op in ('UPDATE', 'DELETE') then
+        update transition_counts
+        set changes = changes - (old.from_status is not null)::integer,
+            first_sightings = first_sightings - (old.from_status is null)::integer
+        where check_id = old.check_id and source_kind = old.source_kind;
+    end if;
+    if tg_op in ('INSERT', 'UPDATE') then
+        insert into transition_counts (check_id, source_kind, changes, first_sightings)
+        values (new.check_id, new.source_kind, (new.from_status is not null)::integer,
+                (new.from_status is null)::integer)
+        on conflict (check_id, source_kind) do update
+        set changes = transition_counts.changes + excluded.changes,
+            first_sightings = transition_counts.first_sightings + excluded.first_sightings;
+    end if;
+    return null;
+end
+$$;
+
+create trigger transitions_counts after insert or delete or update of check_id, source_kind,
+    from_status on transitions
+    for each row execute function hutong_transition_counts();
+
 -- The catalog's own version: raised by every write to the catalog tables (as the data
 -- version is, 0004), and by nothing else. The reference data pages keep is read again when
 -- the catalog changes, no longer after every probe write.

@@ -296,6 +296,51 @@ begin
     where check_id = old.check_id;
 end;
 
+-- Transitions counted per check and source kind: changes (from a status) and first
+-- sightings (from none). The timeline's totals up to now are sums of these rows.
+create table transition_counts (
+    check_id text not null,
+    source_kind text not null,
+    changes bigint not null,
+    first_sightings bigint not null,
+    primary key (check_id, source_kind)
+);
+
+insert into transition_counts (check_id, source_kind, changes, first_sightings)
+select check_id, source_kind, count(from_status), count(*) - count(from_status)
+from transitions group by check_id, source_kind;
+
+create trigger transitions_counts_i after insert on transitions
+begin
+    insert into transition_counts (check_id, source_kind, changes, first_sightings)
+    values (new.check_id, new.source_kind, new.from_status is not null, new.from_status is null)
+    on conflict (check_id, source_kind) do update
+    set changes = changes + excluded.changes,
+        first_sightings = first_sightings + excluded.first_sightings;
+end;
+
+create trigger transitions_counts_u after update of check_id, source_kind, from_status
+on transitions
+begin
+    update transition_counts
+    set changes = changes - (old.from_status is not null),
+        first_sightings = first_sightings - (old.from_status is null)
+    where check_id = old.check_id and source_kind = old.source_kind;
+    insert into transition_counts (check_id, source_kind, changes, first_sightings)
+    values (new.check_id, new.source_kind, new.from_status is not null, new.from_status is null)
+    on conflict (check_id, source_kind) do update
+    set changes = changes + excluded.changes,
+        first_sightings = first_sightings + excluded.first_sightings;
+end;
+
+create trigger transitions_counts_d after delete on transitions
+begin
+    update transition_counts
+    set changes = changes - (old.from_status is not null),
+        first_sightings = first_sightings - (old.from_status is null)
+    where check_id = old.check_id and source_kind = old.source_kind;
+end;
+
 -- The catalog's own version: raised by every write to the catalog tables (as the data
 -- version is, 0004), and by nothing else. The reference data pages keep is read again when
 -- the catalog changes, no longer after every probe write.

@@ -1003,23 +1003,75 @@ impl Store {
              order by t.occurred_at desc, t.id desc"
         );
         let count = format!("select count(*) from transitions t where {filter}");
-        on_pool!(self, pool => {
-            let rows = bind_timeline_filter!(sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(page).into_sql_str()), q)
+        let rows = on_pool!(self, pool => {
+            bind_timeline_filter!(sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(page).into_sql_str()), q)
                 .bind(q.limit)
                 .bind(q.offset)
                 .fetch_all(pool)
-                .await?;
-            let total: i64 = bind_timeline_filter!(sqlx::query_scalar(sqlx::AssertSqlSafe(count).into_sql_str()), q)
-                .fetch_one(pool)
-                .await?;
-            Ok((rows, total))
-        })
+                .await?
+        });
+        let total = match self.kept_timeline_counts(q).await? {
+            Some((changes, first)) => match q.entries {
+                TimelineEntries::All => changes + first,
+                TimelineEntries::Changes => changes,
+                TimelineEntries::FirstSightings => first,
+            },
+            None => on_pool!(self, pool => {
+                bind_timeline_filter!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count).into_sql_str()), q)
+                    .fetch_one(pool)
+                    .await?
+            }),
+        };
+        Ok((rows, total))
     }
 
     /// How many transitions the filters keep, whatever `q.entries` says: (changes, first
     /// sightings). A first sighting is a source's first observation of a check (no
     /// status before it); a change is every later transition.
     pub async fn timeline_counts(&self, q: &TimelineQuery) -> Result<(i64, i64), StorageError> {
+        if let Some(kept) = self.kept_timeline_counts(q).await? {
+            return Ok(kept);
+        }
+        self.timeline_counts_from_transitions(q).await
+    }
+
+    /// [`Store::timeline_counts`] from what every write keeps (`transition_counts`,
+    /// migration 0018): one row per check and source kind, however many transitions. Only
+    /// when the filters reach to now (no start, no transition after the end); `None`
+    /// otherwise.
+    async fn kept_timeline_counts(
+        &self,
+        q: &TimelineQuery,
+    ) -> Result<Option<(i64, i64)>, StorageError> {
+        let simulated = if q.include_simulated {
+            "($5 or t.source_kind <> 'simulated')"
+        } else {
+            "($5 is not null and t.source_kind <> 'simulated')"
+        };
+        let sql = format!(
+            "select $2 is null and $1 >= coalesce((select max(occurred_at) from transitions), $1),
+                    cast(coalesce(sum(t.changes), 0) as bigint),
+                    cast(coalesce(sum(t.first_sightings), 0) as bigint)
+             from transition_counts t
+             where ($3 is null or t.check_id in (select id from checks where subject = $3 or object = $3))
+               and ($4 is null or t.check_id in (select id from checks where kind = $4))
+               and ($7 is null or t.check_id = $7)
+               and {simulated}
+               and ($6 is null or t.source_kind = $6)"
+        );
+        let (reaches_now, changes, first): (bool, i64, i64) = on_pool!(self, pool => {
+            bind_timeline_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql).into_sql_str()), q)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(reaches_now.then_some((changes, first)))
+    }
+
+    /// [`Store::timeline_counts`] counted from the transitions themselves (any dates).
+    pub async fn timeline_counts_from_transitions(
+        &self,
+        q: &TimelineQuery,
+    ) -> Result<(i64, i64), StorageError> {
         let all = TimelineQuery {
             entries: TimelineEntries::All,
             ..q.clone()

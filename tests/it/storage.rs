@@ -6,7 +6,8 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use hutong::domain::SourceKind;
 use hutong::domain::{NewObservation, ProbeFacts};
 use hutong::storage::{
-    NewSnapshot, RunStart, StateFilter, StorageError, Store, TimelineOrder, TimelineQuery,
+    NewSnapshot, RunStart, StateFilter, StorageError, Store, TimelineEntries, TimelineOrder,
+    TimelineQuery,
 };
 use hutong::time::{SHANGHAI, end_of_day};
 
@@ -28,7 +29,7 @@ common::on_both!(
     writers_storing_the_same_checks_in_any_order_never_deadlock,
     evidence_that_repeats_is_stored_once_and_reads_back_as_given,
     a_catalog_of_thousands_of_platforms_loads_every_row_and_every_change,
-    evidence_times_kept_by_every_write_equal_a_scan_of_the_observations,
+    what_every_write_keeps_equals_a_count_of_the_rows,
     the_reference_is_read_again_after_catalog_writes_only,
 );
 
@@ -1183,13 +1184,13 @@ async fn a_catalog_of_thousands_of_platforms_loads_every_row_and_every_change(st
 }
 
 /// The charts' evidence times (first and last evidence of each check, the long gaps
-/// between) and the observation counts are kept by every write instead of computed from
-/// every observation per page.
+/// between), the observation counts and the timeline's counts are kept by every write
+/// instead of computed from every row per page.
 /// Whatever is written — evidence in order, out of order, at an instant already seen,
 /// failures, unknowns, simulated rows; then retractions, supersessions, moves to another
 /// instant or check, deletions — what is kept equals a scan of the observations, for every
-/// threshold and kind, after each step; so do the counts.
-async fn evidence_times_kept_by_every_write_equal_a_scan_of_the_observations(store: &Store) {
+/// threshold and kind, after each step; so do the counts, under every timeline filter.
+async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
     loaded(store).await;
     let checks = ["link.wechat.taobao", "link.wechat.douyin", "link.wechat.jd"];
     let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
@@ -1225,6 +1226,60 @@ async fn evidence_times_kept_by_every_write_equal_a_scan_of_the_observations(sto
             counted,
             "{label}: real observations"
         );
+        // The timeline's totals up to now, under every filter.
+        let now = TimelineQuery {
+            until: day_end(2031, 1, 1),
+            since: None,
+            platform: None,
+            kind: None,
+            source_kind: None,
+            include_simulated: false,
+            check: None,
+            entries: Default::default(),
+            limit: 1_000_000,
+            offset: 0,
+        };
+        for q in [
+            now.clone(),
+            TimelineQuery {
+                include_simulated: true,
+                ..now.clone()
+            },
+            TimelineQuery {
+                source_kind: Some(SourceKind::Probe),
+                ..now.clone()
+            },
+            TimelineQuery {
+                platform: Some("wechat".into()),
+                kind: Some("link".into()),
+                ..now.clone()
+            },
+            TimelineQuery {
+                check: Some(checks[0].into()),
+                include_simulated: true,
+                ..now.clone()
+            },
+        ] {
+            let kept = store.timeline_counts(&q).await.unwrap();
+            let counted = store.timeline_counts_from_transitions(&q).await.unwrap();
+            assert_eq!(kept, counted, "{label}: timeline counts of {q:?}");
+            for (entries, expected) in [
+                (TimelineEntries::All, kept.0 + kept.1),
+                (TimelineEntries::Changes, kept.0),
+                (TimelineEntries::FirstSightings, kept.1),
+            ] {
+                let q = TimelineQuery {
+                    entries,
+                    ..q.clone()
+                };
+                let (rows, total) = store.timeline(&q).await.unwrap();
+                assert_eq!(
+                    (rows.len() as i64, total),
+                    (expected, expected),
+                    "{label}: {q:?}"
+                );
+            }
+        }
     };
     let mut ids = Vec::new();
     for step in 0..60 {
