@@ -23,6 +23,7 @@ mod records;
 mod requirements;
 mod review;
 mod sessions;
+pub mod snapshots;
 mod sqlite_read;
 mod storable;
 mod submissions;
@@ -40,6 +41,7 @@ pub use memo::{Memo, Reads};
 pub use probes::*;
 pub use review::Reviewed;
 pub use sessions::{ACCOUNT_KEY as SESSION_ACCOUNT_KEY, StoredSessions};
+pub use snapshots::SnapshotBody;
 pub use sqlite_read::{OpenTimeline, SqliteTimeline};
 pub use storable::{storable_json, storable_text};
 pub use submissions::NewScreenshot;
@@ -1243,6 +1245,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "evidence stored once",
         include_str!("../../migrations/sqlite/0015_evidence_once.sql"),
     ),
+    (
+        17,
+        "snapshot deltas",
+        include_str!("../../migrations/sqlite/0017_snapshot_deltas.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1319,6 +1326,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         15,
         "evidence stored once",
         include_str!("../../migrations/postgres/0015_evidence_once.sql"),
+    ),
+    (
+        17,
+        "snapshot deltas",
+        include_str!("../../migrations/postgres/0017_snapshot_deltas.sql"),
     ),
 ];
 
