@@ -18,6 +18,9 @@ grant insert, update on observations, snapshots, probe_runs, missed_slots, metho
     vantage_points, check_sources to :worker;
 -- Evidence bodies are written once and never changed.
 grant insert on evidence_bodies to :worker;
+-- What each observation written keeps up to date (0018: the charts' evidence times and
+-- the counts per check).
+grant insert, update, delete on check_evidence, evidence_gaps, check_counts to :worker;
 grant insert, update, delete on transitions to :worker;
 grant update on data_version to :worker;
 grant usage on all sequences in schema public to :worker;

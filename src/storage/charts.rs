@@ -35,9 +35,56 @@ impl Store {
     /// When the real evidence of the checks of `kind` (all kinds when `None`) was seen:
     /// each check's first and last evidence and the gaps between consecutive evidence
     /// longer than `min_gap_days` (see [`EvidenceTimes`]). Evidence is what a check's state
-    /// rests on: real observations with a status, neither failed, superseded nor retracted. One
-    /// window query; only the long gaps leave the database.
+    /// rests on: real observations with a status, neither failed, superseded nor retracted.
+    ///
+    /// Read from what every write keeps up to date (`check_evidence`, `evidence_gaps`,
+    /// migration 0018): a few rows per check, however many observations there are. Gaps of
+    /// a day or less are not kept, so a threshold that short reads
+    /// [`Store::evidence_times_from_observations`] instead.
     pub async fn evidence_times(
+        &self,
+        kind: Option<&str>,
+        min_gap_days: u32,
+    ) -> Result<EvidenceTimes, StorageError> {
+        let min_gap = f64::from(min_gap_days.saturating_sub(1));
+        if min_gap < KEPT_GAPS_LONGER_THAN_DAYS {
+            return self
+                .evidence_times_from_observations(kind, min_gap_days)
+                .await;
+        }
+        const OF_KIND: &str = "($1 is null or exists (select 1 from checks c
+                                                      where c.id = x.check_id and c.kind = $1))";
+        let days = match self.backend() {
+            Backend::Sqlite => "julianday(x.after_at) - julianday(x.before_at)",
+            Backend::Postgres => "extract(epoch from (x.after_at - x.before_at)) / 86400.0",
+        };
+        let gaps = format!(
+            "select x.check_id, x.before_at, x.after_at from evidence_gaps x
+             where {OF_KIND} and {days} > $2
+             order by x.check_id, x.after_at"
+        );
+        let ends = format!(
+            "select x.check_id, x.first_at, x.last_at from check_evidence x where {OF_KIND}"
+        );
+        let (gaps, ends): (Vec<Gap>, Vec<Gap>) = on_pool!(self, pool => {
+            let gaps = sqlx::query_as::<_, Gap>(sqlx::AssertSqlSafe(gaps).into_sql_str())
+                .bind(kind)
+                .bind(min_gap)
+                .fetch_all(pool)
+                .await?;
+            let ends = sqlx::query_as::<_, Gap>(sqlx::AssertSqlSafe(ends).into_sql_str())
+                .bind(kind)
+                .fetch_all(pool)
+                .await?;
+            (gaps, ends)
+        });
+        Ok(evidence_times_of(min_gap_days, gaps, ends))
+    }
+
+    /// [`Store::evidence_times`] computed from the observations themselves: one window
+    /// query over every piece of evidence (seconds at a million rows). For thresholds of a
+    /// day or less, and to check what is kept against.
+    pub async fn evidence_times_from_observations(
         &self,
         kind: Option<&str>,
         min_gap_days: u32,
@@ -67,7 +114,6 @@ impl Store {
              from observations o where {EVIDENCE} group by o.check_id"
         );
         let min_gap = f64::from(min_gap_days.saturating_sub(1));
-        type Gap = (String, DateTime<Utc>, DateTime<Utc>);
         let (gaps, ends): (Vec<Gap>, Vec<Gap>) = on_pool!(self, pool => {
             let gaps = sqlx::query_as::<_, Gap>(sqlx::AssertSqlSafe(gaps).into_sql_str())
                 .bind(kind)
@@ -80,25 +126,36 @@ impl Store {
                 .await?;
             (gaps, ends)
         });
-        let mut times = EvidenceTimes {
-            min_gap_days,
-            by_check: ends
-                .into_iter()
-                .map(|(check, first, last)| {
-                    let e = CheckEvidence {
-                        first,
-                        last,
-                        gaps: Vec::new(),
-                    };
-                    (check, e)
-                })
-                .collect(),
-        };
-        for (check, before, after) in gaps {
-            if let Some(e) = times.by_check.get_mut(&check) {
-                e.gaps.push((before, after));
-            }
-        }
-        Ok(times)
+        Ok(evidence_times_of(min_gap_days, gaps, ends))
     }
+}
+
+/// Gaps longer than this many days are kept by every write (migration 0018's triggers).
+const KEPT_GAPS_LONGER_THAN_DAYS: f64 = 1.0;
+
+/// A check with two instants: a gap (before, after) or its evidence's ends (first, last).
+type Gap = (String, DateTime<Utc>, DateTime<Utc>);
+
+/// Evidence times from each check's ends and its long gaps (ordered by check and time).
+fn evidence_times_of(min_gap_days: u32, gaps: Vec<Gap>, ends: Vec<Gap>) -> EvidenceTimes {
+    let mut times = EvidenceTimes {
+        min_gap_days,
+        by_check: ends
+            .into_iter()
+            .map(|(check, first, last)| {
+                let e = CheckEvidence {
+                    first,
+                    last,
+                    gaps: Vec::new(),
+                };
+                (check, e)
+            })
+            .collect(),
+    };
+    for (check, before, after) in gaps {
+        if let Some(e) = times.by_check.get_mut(&check) {
+            e.gaps.push((before, after));
+        }
+    }
+    times
 }

@@ -36,22 +36,25 @@ impl Store {
                 .bind(offset)
                 .fetch_all(pool)
                 .await?;
-            let total: i64 =
-                sqlx::query_scalar("select count(*) from observations where check_id = $1")
-                    .bind(check_id)
-                    .fetch_one(pool)
-                    .await?;
+            // Kept by every write (migration 0018), not counted.
+            let total: i64 = sqlx::query_scalar(
+                "select coalesce(max(observations), 0) from check_counts where check_id = $1",
+            )
+            .bind(check_id)
+            .fetch_one(pool)
+            .await?;
             Ok((rows, total))
         })
     }
 
     /// Observations that count as real: not from the simulator, not of a check that
-    /// involves a simulated platform, and not retracted.
+    /// involves a simulated platform, and not retracted. Summed from the counts every write
+    /// keeps per check (migration 0018): one row per check, however many observations.
     pub async fn real_observation_count(&self) -> Result<i64, StorageError> {
         let sql = format!(
-            "select count(*) from observations o join checks c on c.id = o.check_id
-             where o.source_kind <> 'simulated' and not {SIMULATED_CHECK}
-               and o.retracted_at is null"
+            "select cast(coalesce(sum(o.real_observations), 0) as bigint)
+             from check_counts o join checks c on c.id = o.check_id
+             where not {SIMULATED_CHECK}"
         );
         Ok(on_pool!(self, pool => {
             sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql).into_sql_str())

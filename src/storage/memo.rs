@@ -3,10 +3,12 @@
 //! transitions, and the status changes the charts draw.
 //!
 //! Everything is kept under the database's [data version](Store::data_version), which
-//! triggers raise on every write by anyone, so nothing kept outlives the data it came from.
-//! A request reads that version once, when it takes its [`Reads`]; every kept result it
-//! asks for afterwards is looked up under that version (a page used to read it once per
-//! kept result, about eight times for the overview).
+//! triggers raise on every write by anyone, so nothing kept outlives the data it came from;
+//! the reference data under the catalog's own version, which only catalog writes raise, so
+//! probes writing every second do not make every page read the catalog again. A request
+//! reads both versions once, when it takes its [`Reads`]; every kept result it asks for
+//! afterwards is looked up under them (a page used to read the version once per kept
+//! result, about eight times for the overview).
 //!
 //! A state "as of" an instant is kept under the time of the latest observation at or
 //! before it: every instant between two observations has the same state, so "now" on one
@@ -53,6 +55,8 @@ pub struct Memo {
     /// The newest data version any request has seen; entries of older versions are dropped
     /// when it moves.
     newest: AtomicI64,
+    /// The same for the catalog's version (what the reference is kept under).
+    newest_catalog: AtomicI64,
     /// How many times the data version was read (one per request).
     version_reads: AtomicU64,
     reference: Cache<Versioned<()>, Arc<Reference>>,
@@ -63,6 +67,8 @@ pub struct Memo {
     /// before it (nothing lies between: the same page).
     timelines: Cache<Versioned<String>, Arc<TimelinePage>>,
     transitions: Cache<Versioned<String>, Arc<Vec<TransitionRecord>>>,
+    /// The timeline's counts of changes and first sightings, keyed as `timelines`.
+    timeline_counts: Cache<Versioned<String>, (i64, i64)>,
     /// Real confirmed changes by kind (the charts).
     changes: Cache<Versioned<String>, Arc<Vec<StatusChange>>>,
     /// When evidence was seen (the charts' stale bands), by kind and threshold.
@@ -73,12 +79,14 @@ impl Default for Memo {
     fn default() -> Memo {
         Memo {
             newest: AtomicI64::new(i64::MIN),
+            newest_catalog: AtomicI64::new(i64::MIN),
             version_reads: AtomicU64::new(0),
             reference: Cache::new(2),
             real_reference: Cache::new(2),
             states: Cache::new(MAX_STATES),
             timelines: Cache::new(MAX_TIMELINES),
             transitions: Cache::new(MAX_CHECKS),
+            timeline_counts: Cache::new(MAX_TIMELINES),
             changes: Cache::new(MAX_KINDS),
             evidence: Cache::new(MAX_KINDS),
         }
@@ -100,16 +108,25 @@ impl Memo {
     /// A request's view of the data: reads the data version once; every kept result asked
     /// for through it is the one computed at that version (or is computed and kept).
     pub async fn reads(self: &Arc<Self>, store: &Store) -> Result<Reads, StorageError> {
-        let version = store.data_version().await?;
+        let (version, catalog_version) = store.data_versions().await?;
         self.version_reads.fetch_add(1, Ordering::Relaxed);
         if self.newest.fetch_max(version, Ordering::AcqRel) < version {
             // Newer data: what was kept is of no use any more.
             self.clear();
         }
+        if self
+            .newest_catalog
+            .fetch_max(catalog_version, Ordering::AcqRel)
+            < catalog_version
+        {
+            self.reference.clear();
+            self.real_reference.clear();
+        }
         Ok(Reads {
             store: store.clone(),
             memo: self.clone(),
             version,
+            catalog_version,
         })
     }
 
@@ -118,12 +135,12 @@ impl Memo {
         self.version_reads.load(Ordering::Relaxed)
     }
 
+    /// Drops what was read from observations (the reference stays: it has its own version).
     fn clear(&self) {
-        self.reference.clear();
-        self.real_reference.clear();
         self.states.clear();
         self.timelines.clear();
         self.transitions.clear();
+        self.timeline_counts.clear();
         self.changes.clear();
         self.evidence.clear();
     }
@@ -135,6 +152,7 @@ pub struct Reads {
     store: Store,
     memo: Arc<Memo>,
     version: i64,
+    catalog_version: i64,
 }
 
 impl std::fmt::Debug for Reads {
@@ -147,9 +165,10 @@ impl std::fmt::Debug for Reads {
 
 /// Looks `key` up in `cache`; on a miss runs `read` and keeps its result when `keep` says
 /// so. Concurrent misses of one key wait for the first read. A request that saw an older
-/// version than the newest reads without keeping: its result may be stale for the others.
+/// version than the `newest` seen reads without keeping: its result may be stale for the
+/// others.
 async fn kept<K, V, F>(
-    memo: &Memo,
+    newest: &AtomicI64,
     cache: &Cache<Versioned<K>, V>,
     version: i64,
     key: K,
@@ -161,7 +180,7 @@ where
     V: Clone,
     F: Future<Output = Result<V, StorageError>>,
 {
-    if memo.newest.load(Ordering::Acquire) > version {
+    if newest.load(Ordering::Acquire) > version {
         return read.await;
     }
     let key = (version, key);
@@ -192,9 +211,9 @@ impl Reads {
     pub async fn reference(&self) -> Result<Arc<Reference>, StorageError> {
         let read = async { Ok(Arc::new(self.store.reference().await?)) };
         kept(
-            &self.memo,
+            &self.memo.newest_catalog,
             &self.memo.reference,
-            self.version,
+            self.catalog_version,
             (),
             read,
             |_| true,
@@ -212,9 +231,9 @@ impl Reads {
             Ok(Arc::new(real))
         };
         kept(
-            &self.memo,
+            &self.memo.newest_catalog,
             &self.memo.real_reference,
-            self.version,
+            self.catalog_version,
             (),
             read,
             |_| true,
@@ -231,7 +250,7 @@ impl Reads {
         let key = (filter.clone(), self.store.latest_observation_at(at).await?);
         let read = async { Ok(Arc::new(self.store.state_as_of(at, filter).await?)) };
         kept(
-            &self.memo,
+            &self.memo.newest,
             &self.memo.states,
             self.version,
             key,
@@ -250,12 +269,34 @@ impl Reads {
         let key = format!("{keyed:?}");
         let read = async { Ok(Arc::new(self.store.timeline(q).await?)) };
         kept(
-            &self.memo,
+            &self.memo.newest,
             &self.memo.timelines,
             self.version,
             key,
             read,
             |page: &Arc<TimelinePage>| page.0.len() <= MAX_KEPT_ROWS,
+        )
+        .await
+    }
+
+    /// [`Store::timeline_counts`], kept under the same key as [`Reads::timeline`].
+    pub async fn timeline_counts(&self, q: &TimelineQuery) -> Result<(i64, i64), StorageError> {
+        let mut keyed = q.clone();
+        let latest = self.store.latest_transition_at(q.until).await?;
+        keyed.until = latest.unwrap_or(DateTime::<Utc>::MIN_UTC);
+        // Counts whatever the page, the length or the kind of entries shown.
+        keyed.limit = 0;
+        keyed.offset = 0;
+        keyed.entries = super::TimelineEntries::All;
+        let key = format!("{keyed:?}");
+        let read = self.store.timeline_counts(q);
+        kept(
+            &self.memo.newest,
+            &self.memo.timeline_counts,
+            self.version,
+            key,
+            read,
+            |_| true,
         )
         .await
     }
@@ -267,7 +308,7 @@ impl Reads {
     ) -> Result<Arc<Vec<TransitionRecord>>, StorageError> {
         let read = async { Ok(Arc::new(self.store.transitions(check_id).await?)) };
         kept(
-            &self.memo,
+            &self.memo.newest,
             &self.memo.transitions,
             self.version,
             check_id.to_string(),
@@ -286,7 +327,7 @@ impl Reads {
     ) -> Result<Arc<Vec<StatusChange>>, StorageError> {
         let read = async { Ok(Arc::new(self.store.status_changes(kind, None).await?)) };
         kept(
-            &self.memo,
+            &self.memo.newest,
             &self.memo.changes,
             self.version,
             kind.to_string(),
@@ -308,7 +349,7 @@ impl Reads {
             ))
         };
         kept(
-            &self.memo,
+            &self.memo.newest,
             &self.memo.evidence,
             self.version,
             (kind.map(str::to_string), min_gap_days),
@@ -335,20 +376,20 @@ mod tests {
         };
         let cache: Cache<Versioned<String>, Arc<Vec<i32>>> = Cache::new(4);
         for _ in 0..3 {
-            let v = kept(&memo, &cache, 1, "k".into(), read(), |_| true)
+            let v = kept(&memo.newest, &cache, 1, "k".into(), read(), |_| true)
                 .await
                 .unwrap();
             assert_eq!(*v, vec![1, 2, 3]);
         }
         assert_eq!(reads.load(Ordering::SeqCst), 1);
         for _ in 0..2 {
-            kept(&memo, &cache, 1, "big".into(), read(), |_| false)
+            kept(&memo.newest, &cache, 1, "big".into(), read(), |_| false)
                 .await
                 .unwrap();
         }
         assert_eq!(reads.load(Ordering::SeqCst), 3);
         // Another version is another entry.
-        kept(&memo, &cache, 2, "k".into(), read(), |_| true)
+        kept(&memo.newest, &cache, 2, "k".into(), read(), |_| true)
             .await
             .unwrap();
         assert_eq!(reads.load(Ordering::SeqCst), 4);
@@ -361,11 +402,11 @@ mod tests {
         memo.newest.store(5, Ordering::SeqCst);
         let cache: Cache<Versioned<String>, Arc<Vec<i32>>> = Cache::new(4);
         let read = || async { Ok::<_, StorageError>(Arc::new(vec![1])) };
-        kept(&memo, &cache, 4, "k".into(), read(), |_| true)
+        kept(&memo.newest, &cache, 4, "k".into(), read(), |_| true)
             .await
             .unwrap();
         assert!(cache.is_empty());
-        kept(&memo, &cache, 5, "k".into(), read(), |_| true)
+        kept(&memo.newest, &cache, 5, "k".into(), read(), |_| true)
             .await
             .unwrap();
         assert_eq!(cache.len(), 1);

@@ -906,6 +906,48 @@ impl Store {
         self.observations_where("o.source_id = $1", source_id).await
     }
 
+    /// What a check's windowed verdicts over `(from, to]` rest on
+    /// ([`crate::state::windowed`]): its probe observations inside the window, and for each
+    /// of its sources the latest probe observation at or before `from` (a source that has
+    /// spoken but not lately still has its, empty, window). Oldest first. The page used to
+    /// read every observation of the check for this: all of its history, every request.
+    pub async fn probe_observations_for_window(
+        &self,
+        check_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ObservationRecord>, StorageError> {
+        let sql = format!(
+            "select * from (
+                 select {OBSERVATION_COLUMNS}
+                 from observations o left join sources s on s.id = o.source_id
+                 left join evidence_bodies eb on eb.id = o.evidence_id
+                 where o.check_id = $1 and o.pack_id is not null
+                   and o.observed_at > $2 and o.observed_at <= $3
+                 union all
+                 select {OBSERVATION_COLUMNS}
+                 from check_sources cs
+                 join observations o on o.id = (
+                     select o2.id from observations o2
+                     where o2.check_id = cs.check_id and o2.source_key = cs.source_key
+                       and o2.pack_id is not null and o2.observed_at <= $2
+                     order by o2.observed_at desc, o2.id desc
+                     limit 1)
+                 left join sources s on s.id = o.source_id
+                 left join evidence_bodies eb on eb.id = o.evidence_id
+                 where cs.check_id = $1) w
+             order by w.observed_at, w.id"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(check_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
     /// Observations matching one fixed condition on `$1`, oldest first.
     async fn observations_where(
         &self,
@@ -1023,6 +1065,19 @@ impl Store {
         }))
     }
 
+    /// The data version and the catalog's version (raised by catalog writes only), in one
+    /// read: what pages keep their results under.
+    pub async fn data_versions(&self) -> Result<(i64, i64), StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, i64)>(
+                "select (select value from data_version where id = 1),
+                        (select value from catalog_version where id = 1)",
+            )
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
     /// The time of the latest observation at or before `at`: every state as of `at`
     /// equals the state as of it (no row lies between), so results can be kept under it.
     pub async fn latest_observation_at(
@@ -1101,9 +1156,6 @@ const OBSERVATION_COLUMNS: &str = "o.id, o.check_id, o.observed_at, o.precision,
     o.failure, o.snapshot, o.superseded_by, o.reclassifies, o.retracted_at, o.retraction_reason,
     s.publisher as source_publisher, s.title as source_title, s.url as source_url";
 
-/// The timeline's filters over `transitions t`: $1 until, $2 since (or null), $3 platform,
-/// $4 kind, $5 include simulated, $6 source kind. Checks are reached through small
-/// subqueries so that the time index drives the scan.
 /// The timeline's filter over `transitions t` ($1 until, $2 since, $3 platform, $4 kind,
 /// $5 include simulated, $6 source kind). Filters in use are spelt out as terms of their
 /// own, so the planner can walk an index for them (`transitions_real` for real rows only,
@@ -1250,6 +1302,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "snapshot deltas",
         include_str!("../../migrations/sqlite/0017_snapshot_deltas.sql"),
     ),
+    (
+        18,
+        "read model",
+        include_str!("../../migrations/sqlite/0018_read_model.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1331,6 +1388,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         17,
         "snapshot deltas",
         include_str!("../../migrations/postgres/0017_snapshot_deltas.sql"),
+    ),
+    (
+        18,
+        "read model",
+        include_str!("../../migrations/postgres/0018_read_model.sql"),
     ),
 ];
 

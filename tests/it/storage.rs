@@ -28,6 +28,8 @@ common::on_both!(
     writers_storing_the_same_checks_in_any_order_never_deadlock,
     evidence_that_repeats_is_stored_once_and_reads_back_as_given,
     a_catalog_of_thousands_of_platforms_loads_every_row_and_every_change,
+    evidence_times_kept_by_every_write_equal_a_scan_of_the_observations,
+    the_reference_is_read_again_after_catalog_writes_only,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -1179,5 +1181,142 @@ async fn a_catalog_of_thousands_of_platforms_loads_every_row_and_every_change(st
     assert_eq!(
         store.counts().await.unwrap().platforms as usize,
         base.0 + 1_203
+    );
+}
+
+/// The charts' evidence times (first and last evidence of each check, the long gaps
+/// between) and the observation counts are kept by every write instead of computed from
+/// every observation per page.
+/// Whatever is written — evidence in order, out of order, at an instant already seen,
+/// failures, unknowns, simulated rows; then retractions, supersessions, moves to another
+/// instant or check, deletions — what is kept equals a scan of the observations, for every
+/// threshold and kind, after each step; so do the counts.
+async fn evidence_times_kept_by_every_write_equal_a_scan_of_the_observations(store: &Store) {
+    loaded(store).await;
+    let checks = ["link.wechat.taobao", "link.wechat.douyin", "link.wechat.jd"];
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    // A fixed pseudo-random sequence (the same on every run).
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let same = |label: String| async move {
+        for days in [2, 3, 8, 40] {
+            for kind in [None, Some("link")] {
+                let kept = store.evidence_times(kind, days).await.unwrap();
+                let scanned = store
+                    .evidence_times_from_observations(kind, days)
+                    .await
+                    .unwrap();
+                assert_eq!(kept, scanned, "{label}: kind {kind:?}, {days} days");
+            }
+        }
+        // The counts kept per check: the check pages' totals and the overview's.
+        for check in checks {
+            let (_, total) = store.check_history(check, 1, 0).await.unwrap();
+            let all = store.observations(check).await.unwrap().len();
+            assert_eq!(total as usize, all, "{label}: observations of {check}");
+        }
+        let real = store.real_observations().await.unwrap();
+        let counted = real.iter().filter(|o| o.retracted_at.is_none()).count();
+        assert_eq!(
+            store.real_observation_count().await.unwrap() as usize,
+            counted,
+            "{label}: real observations"
+        );
+    };
+    let mut ids = Vec::new();
+    for step in 0..60 {
+        let check = checks[next(3) as usize];
+        // Instants over 90 days, a few hours apart or weeks apart; some repeat exactly.
+        let at = t0 + Duration::hours(next(90 * 24) as i64);
+        let status = ["open", "blocked", "unknown"][next(3) as usize];
+        let new = match next(8) {
+            0 => pack_obs(check, at, status, Some("timeout")),
+            1 => observation(check, at, status).simulated().build(),
+            _ => probe(check, at, status),
+        };
+        ids.push(store.insert_observation(&new).await.unwrap());
+        if step % 10 == 9 {
+            same(format!("after {} inserts", step + 1)).await;
+        }
+    }
+    // The same instant as an earlier one, twice over.
+    let again = probe(checks[0], t0 + Duration::days(45), "open");
+    ids.push(store.insert_observation(&again).await.unwrap());
+    ids.push(store.insert_observation(&again).await.unwrap());
+    same("two at one instant".into()).await;
+    for round in 0..24 {
+        let id = ids[next(ids.len() as u64) as usize];
+        let other = ids[next(ids.len() as u64) as usize];
+        let statement = match round % 6 {
+            0 => format!("update observations set retracted_at = observed_at where id = {id}"),
+            1 => format!("update observations set retracted_at = null where id = {id}"),
+            2 => format!("update observations set superseded_by = {other} where id = {id}"),
+            3 => format!(
+                "update observations set observed_at = (select observed_at from observations
+                 where id = {other}) where id = {id}"
+            ),
+            4 => format!(
+                "update observations set check_id = (select check_id from observations
+                 where id = {other}) where id = {id}"
+            ),
+            _ => format!(
+                "delete from transitions where observation_id = {id};
+                 update observations set superseded_by = null where superseded_by = {id};
+                 delete from observations where id = {id}"
+            ),
+        };
+        store.execute_admin(&statement).await.unwrap();
+        same(format!("after {statement}")).await;
+    }
+}
+
+/// Probes write every second; the catalog changes when someone loads it. What pages keep
+/// of the catalog (the reference) outlives observation writes, and nothing else does: the
+/// first page after a catalog edit shows the edit.
+async fn the_reference_is_read_again_after_catalog_writes_only(store: &Store) {
+    loaded(store).await;
+    let memo = std::sync::Arc::new(hutong::storage::Memo::default());
+    let first = memo.reads(store).await.unwrap();
+    let reference = first.reference().await.unwrap();
+    let (data, catalog) = store.data_versions().await.unwrap();
+    store
+        .insert_observation(&probe("link.wechat.taobao", day_end(2030, 1, 1), "open"))
+        .await
+        .unwrap();
+    let (data_after, catalog_after) = store.data_versions().await.unwrap();
+    assert!(data_after > data, "an observation raises the data version");
+    assert_eq!(
+        catalog_after, catalog,
+        "an observation leaves the catalog's alone"
+    );
+    let second = memo.reads(store).await.unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&reference, &second.reference().await.unwrap()),
+        "the reference kept before the observation is the one read after it"
+    );
+    // What rests on observations is read anew.
+    let state = second
+        .state_as_of(day_end(2030, 1, 2), &StateFilter::default())
+        .await
+        .unwrap();
+    assert!(state.iter().any(|o| o.observed_at == day_end(2030, 1, 1)));
+    store
+        .execute_admin("update platforms set name_en = 'WeChat (edited)' where slug = 'wechat'")
+        .await
+        .unwrap();
+    let third = memo.reads(store).await.unwrap();
+    let edited = third.reference().await.unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&reference, &edited));
+    assert!(
+        edited
+            .platforms
+            .iter()
+            .any(|p| p.name_en == "WeChat (edited)"),
+        "the first read after a catalog edit shows it"
     );
 }

@@ -300,8 +300,11 @@ async fn vantage_sections(
     as_of: &AsOf,
     lang: Lang,
 ) -> Result<Vec<VantageSection>, WebError> {
-    let observations = reads.store().observations(id).await?;
     let from = as_of.instant - chrono::Duration::days(state::WINDOW_DAYS);
+    let observations = reads
+        .store()
+        .probe_observations_for_window(id, from, as_of.instant)
+        .await?;
     let windows = state::windowed(&observations, from, as_of.instant);
     if windows.is_empty() {
         return Ok(Vec::new());

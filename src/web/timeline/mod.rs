@@ -131,10 +131,7 @@ async fn timeline_view(
         Audience::Reader(lang),
     )
     .await?;
-    let (changes, first_sightings) = reads
-        .store()
-        .timeline_counts(&filter.query(as_of, 0, 0))
-        .await?;
+    let (changes, first_sightings) = reads.timeline_counts(&filter.query(as_of, 0, 0)).await?;
     let shown = filter.entries();
     let entries_shown = filter::ENTRIES
         .iter()
@@ -247,10 +244,7 @@ pub async fn get_timeline(
     let r = reads.reference().await?;
     let (entries, total) =
         timeline_entries(&reads, &r, &as_of, &filter, page, "", Audience::Program).await?;
-    let (changes, first_sightings) = reads
-        .store()
-        .timeline_counts(&filter.query(&as_of, 0, 0))
-        .await?;
+    let (changes, first_sightings) = reads.timeline_counts(&filter.query(&as_of, 0, 0)).await?;
     let entries: Vec<Value> = entries.iter().map(entry_json).collect();
     Ok(Json(json!({
         "at": as_of.day,
