@@ -300,6 +300,8 @@ pub fn as_snapshot(png: &[u8]) -> Result<NewSnapshot, ContributionError> {
         content_type: Some("image/png".into()),
         compressed: zstd::encode_all(png, 3)
             .map_err(|e| ContributionError::Internal(format!("compressing a screenshot: {e}")))?,
+        // Screenshots are always stored whole.
+        base_sha256: None,
     })
 }
 

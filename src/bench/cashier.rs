@@ -202,10 +202,14 @@ async fn run(
         tally.join(", ")
     );
     let (snapshots, raw, compressed) = store.snapshot_totals().await?;
+    let (differences, difference_bytes) = store.snapshot_differences().await?;
     outln!(
-        "snapshots: {snapshots} bodies, {:.1} MiB raw, {:.1} MiB stored (zstd)",
+        "snapshots: {snapshots} bodies, {:.1} MiB raw, {:.1} MiB stored (zstd) = {:.0} bytes \
+         per stored observation; {differences} stored as differences ({:.1} MiB)",
         raw as f64 / 1048576.0,
-        compressed as f64 / 1048576.0
+        compressed as f64 / 1048576.0,
+        compressed as f64 / stored.max(1) as f64,
+        difference_bytes as f64 / 1048576.0
     );
     let (bodies, body_bytes) = store.evidence_totals().await?;
     outln!(

@@ -9,6 +9,7 @@ use super::pack::{ProbePack, RequestTemplate, Target};
 use super::{FailureClass, FetchError, Hop, Response};
 use crate::domain::evidence::{self, EVIDENCE_VERSION, Evidence, Figure};
 use crate::domain::{NewObservation, ObservationRecord, Precision, ProbeFacts, SourceKind};
+use crate::storage::snapshots;
 use crate::storage::{
     FinishedRun, LeaseHolder, NewSnapshot, RunStart, StorageError, Store, run_key,
 };
@@ -101,7 +102,36 @@ struct Inner {
     stop: Arc<AtomicBool>,
     /// Snapshot hashes known to be stored (bounded): identical bodies are compressed once.
     stored: Mutex<HashSet<String>>,
+    /// Per request URL, the last whole snapshot this engine stored of it: the next body of
+    /// the same page is stored as a difference against it (bounded by bytes; a page not
+    /// kept here is stored whole and becomes its base).
+    bases: quick_cache::sync::Cache<String, Arc<SnapshotBase>, BaseWeight>,
 }
+
+/// A whole snapshot kept as the base of the next bodies of its page.
+struct SnapshotBase {
+    sha256: String,
+    body: Vec<u8>,
+    /// Its stored (compressed) bytes: a difference is kept only when it is at most a
+    /// quarter of these.
+    stored_bytes: usize,
+}
+
+/// Bases are weighed by their body's bytes.
+#[derive(Clone)]
+struct BaseWeight;
+
+impl quick_cache::Weighter<String, Arc<SnapshotBase>> for BaseWeight {
+    fn weight(&self, key: &String, base: &Arc<SnapshotBase>) -> u64 {
+        (key.len() + base.body.len()) as u64
+    }
+}
+
+/// The bytes of page bodies kept as bases: about 2,000 pages of 30 KiB.
+const BASE_BYTES: u64 = 64 * 1024 * 1024;
+/// A difference larger than this share of its base's stored bytes is not worth it: the
+/// body is stored whole and becomes the page's new base.
+const DELTA_SHARE: usize = 4;
 
 impl Engine {
     pub fn new(
@@ -130,6 +160,7 @@ impl Engine {
                 limits: ParseLimits::default(),
                 stop: Arc::new(AtomicBool::new(false)),
                 stored: Mutex::new(HashSet::new()),
+                bases: quick_cache::sync::Cache::with_weighter(2048, BASE_BYTES, BaseWeight),
             }),
         }
     }
@@ -687,12 +718,18 @@ impl Engine {
             Ok(response) => response,
         };
         let sha256 = sha256_hex(&response.body);
-        let known = self
-            .inner
-            .stored
-            .lock()
-            .map(|s| s.contains(&sha256))
-            .unwrap_or(false);
+        // The page's base, once it is known to be stored (a base still in an unwritten
+        // batch could be lost with it).
+        let (known, base) = match self.inner.stored.lock() {
+            Ok(stored) => (
+                stored.contains(&sha256),
+                self.inner
+                    .bases
+                    .get(&request_url)
+                    .filter(|b| stored.contains(&b.sha256)),
+            ),
+            Err(_) => (false, None),
+        };
         // Parsing and compressing are CPU work: keep them off the async runtime, within
         // the pack's own share of the cores and the page's budget.
         let work_pack = pack.clone();
@@ -712,13 +749,13 @@ impl Engine {
                 &response,
                 &budget,
             );
-            let snapshot = (!known).then(|| NewSnapshot {
-                sha256: sha256.clone(),
-                size: response.body.len() as i64,
-                content_type: response.content_type.clone(),
-                compressed: compress_snapshot(&response.body),
-            });
-            (c, response, sha256, snapshot)
+            let (snapshot, new_base) = if known {
+                (None, None)
+            } else {
+                let (s, b) = snapshot_of(&response, &sha256, base.as_deref());
+                (Some(s), b)
+            };
+            (c, response, sha256, snapshot, new_base)
         })
         .await;
         if self.stopping() {
@@ -731,7 +768,7 @@ impl Engine {
                 )
             };
         }
-        let Ok((mut c, response, sha256, snapshot)) = joined else {
+        let Ok((mut c, response, sha256, snapshot, new_base)) = joined else {
             return failed(
                 classify::classify_failure(
                     target,
@@ -741,6 +778,9 @@ impl Engine {
                 None,
             );
         };
+        if let Some(b) = new_base {
+            self.inner.bases.insert(request_url.clone(), Arc::new(b));
+        }
         let control = self.control(pack, target, &c, fetcher).await;
         if let Some(ctl) = &control
             && !ctl.ok
@@ -904,10 +944,15 @@ impl Engine {
                     if bodies.len() > 256 {
                         bodies.clear();
                     }
-                    let body = store
-                        .snapshot(&sha)
-                        .await?
-                        .and_then(|s| zstd::decode_all(s.body.as_slice()).ok());
+                    // A snapshot that cannot be read is left out, as one never stored.
+                    let body = match store.snapshot_body(&sha).await {
+                        Ok(s) => s.map(|s| s.body),
+                        Err(StorageError::Invalid(e)) => {
+                            tracing::warn!("reclassifying {}: {e}", pack.id);
+                            None
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
                     bodies.insert(sha.clone(), body);
                 }
                 let Some(Some(body)) = bodies.get(&sha) else {
@@ -1110,23 +1155,34 @@ struct ControlResult {
     detail: String,
 }
 
-/// A body compressed for its snapshot (zstd level 3). Each blocking thread keeps one
-/// compression context: making a new one for every page cost more than compressing it.
-fn compress_snapshot(body: &[u8]) -> Vec<u8> {
-    thread_local! {
-        static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
-            const { std::cell::RefCell::new(None) };
+/// The snapshot of a fetched body: a difference against the page's `base` when that is
+/// small enough, else whole, and then also the page's new base.
+fn snapshot_of(
+    response: &Response,
+    sha256: &str,
+    base: Option<&SnapshotBase>,
+) -> (NewSnapshot, Option<SnapshotBase>) {
+    let body = &response.body;
+    let snapshot = |compressed: Vec<u8>, base_sha256: Option<String>| NewSnapshot {
+        sha256: sha256.to_string(),
+        size: body.len() as i64,
+        content_type: response.content_type.clone(),
+        compressed,
+        base_sha256,
+    };
+    if let Some(base) = base
+        && let Some(delta) = snapshots::compress_against(&base.body, body)
+        && delta.len() * DELTA_SHARE <= base.stored_bytes
+    {
+        return (snapshot(delta, Some(base.sha256.clone())), None);
     }
-    COMPRESSOR
-        .with(|cell| {
-            let mut cell = cell.try_borrow_mut().ok()?;
-            if cell.is_none() {
-                *cell = zstd::bulk::Compressor::new(3).ok();
-            }
-            cell.as_mut()?.compress(body).ok()
-        })
-        .or_else(|| zstd::encode_all(body, 3).ok())
-        .unwrap_or_else(|| body.to_vec())
+    let whole = snapshots::compress_whole(body);
+    let new_base = SnapshotBase {
+        sha256: sha256.to_string(),
+        body: body.clone(),
+        stored_bytes: whole.len(),
+    };
+    (snapshot(whole, None), Some(new_base))
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -23,6 +23,7 @@ mod records;
 mod requirements;
 mod review;
 mod sessions;
+pub mod snapshots;
 mod sqlite_read;
 mod storable;
 mod submissions;
@@ -40,6 +41,7 @@ pub use memo::{Memo, Reads};
 pub use probes::*;
 pub use review::Reviewed;
 pub use sessions::{ACCOUNT_KEY as SESSION_ACCOUNT_KEY, StoredSessions};
+pub use snapshots::SnapshotBody;
 pub use sqlite_read::{OpenTimeline, SqliteTimeline};
 pub use storable::{storable_json, storable_text};
 pub use submissions::NewScreenshot;
@@ -1348,6 +1350,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0015_evidence_once.sql"),
     ),
     (
+        17,
+        "snapshot deltas",
+        include_str!("../../migrations/sqlite/0017_snapshot_deltas.sql"),
+    ),
+    (
         18,
         "read model",
         include_str!("../../migrations/sqlite/0018_read_model.sql"),
@@ -1428,6 +1435,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         15,
         "evidence stored once",
         include_str!("../../migrations/postgres/0015_evidence_once.sql"),
+    ),
+    (
+        17,
+        "snapshot deltas",
+        include_str!("../../migrations/postgres/0017_snapshot_deltas.sql"),
     ),
     (
         18,

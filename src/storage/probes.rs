@@ -12,16 +12,18 @@ use serde::Serialize;
 use sqlx::SqlSafeStr;
 use std::collections::HashMap;
 
-/// A body to keep, already compressed (zstd) by the caller, off the async runtime.
+/// A body to keep, already compressed (zstd) by the caller, off the async runtime: whole,
+/// or against the whole snapshot `base_sha256` (see [`super::snapshots`]).
 #[derive(Debug, Clone)]
 pub struct NewSnapshot {
     pub sha256: String,
     pub size: i64,
     pub content_type: Option<String>,
     pub compressed: Vec<u8>,
+    pub base_sha256: Option<String>,
 }
 
-/// A stored body, still compressed.
+/// A stored row, still compressed (read its body with [`Store::snapshot_body`]).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SnapshotRecord {
     pub sha256: String,
@@ -29,6 +31,8 @@ pub struct SnapshotRecord {
     pub content_type: Option<String>,
     pub body: Vec<u8>,
     pub stored_at: DateTime<Utc>,
+    /// The whole snapshot `body` is a difference against, if it is one.
+    pub base_sha256: Option<String>,
 }
 
 /// One run of one pack for one schedule slot.
@@ -147,8 +151,12 @@ impl Store {
         snapshots: &[NewSnapshot],
         observations: &[NewObservation],
     ) -> Result<Vec<i64>, StorageError> {
+        // Whole snapshots before differences, so a base stored in the same batch is there
+        // before the rows that name it.
         let mut snapshot_order: Vec<&NewSnapshot> = snapshots.iter().collect();
-        snapshot_order.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        snapshot_order.sort_by(|a, b| {
+            (a.base_sha256.is_some(), &a.sha256).cmp(&(b.base_sha256.is_some(), &b.sha256))
+        });
         let mut order: Vec<usize> = (0..observations.len()).collect();
         let keys: Vec<String> = observations
             .iter()
@@ -170,15 +178,13 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             for s in &snapshot_order {
-                sqlx::query(
-                    "insert into snapshots (sha256, size, content_type, body, stored_at)
-                     values ($1, $2, $3, $4, $5) on conflict (sha256) do nothing",
-                )
+                sqlx::query(super::snapshots::INSERT_SNAPSHOT)
                 .bind(&s.sha256)
                 .bind(s.size)
                 .bind(s.content_type.as_deref().map(super::storable_text))
                 .bind(&s.compressed)
                 .bind(Utc::now())
+                .bind(s.base_sha256.as_deref())
                 .execute(&mut *tx)
                 .await?;
             }
@@ -250,10 +256,12 @@ impl Store {
         }))
     }
 
+    /// The row as stored (compressed, maybe a difference): for storage figures and tests.
     pub async fn snapshot(&self, sha256: &str) -> Result<Option<SnapshotRecord>, StorageError> {
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, SnapshotRecord>(
-                "select sha256, size, content_type, body, stored_at from snapshots where sha256 = $1",
+                "select sha256, size, content_type, body, stored_at, base_sha256 from snapshots
+                 where sha256 = $1",
             )
             .bind(sha256)
             .fetch_optional(pool)
@@ -261,7 +269,7 @@ impl Store {
         }))
     }
 
-    /// Number of snapshots and their compressed bytes.
+    /// Number of snapshots, their bodies' bytes and their stored (compressed) bytes.
     pub async fn snapshot_totals(&self) -> Result<(i64, i64, i64), StorageError> {
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, (i64, i64, i64)>(

@@ -86,17 +86,16 @@ macro_rules! insert_screenshots_in {
     ($tx:ident, $id:expr, $shots:expr, $now:expr) => {{
         for (position, shot) in $shots.iter().enumerate() {
             for s in [&shot.image, &shot.thumbnail] {
-                sqlx::query(
-                    "insert into snapshots (sha256, size, content_type, body, stored_at)
-                     values ($1, $2, $3, $4, $5) on conflict (sha256) do nothing",
-                )
-                .bind(&s.sha256)
-                .bind(s.size)
-                .bind(s.content_type.as_deref())
-                .bind(&s.compressed)
-                .bind($now)
-                .execute(&mut *$tx)
-                .await?;
+                // Screenshots are always whole (`base_sha256` null), never differences.
+                sqlx::query(super::snapshots::INSERT_SNAPSHOT)
+                    .bind(&s.sha256)
+                    .bind(s.size)
+                    .bind(s.content_type.as_deref())
+                    .bind(&s.compressed)
+                    .bind($now)
+                    .bind(None::<&str>)
+                    .execute(&mut *$tx)
+                    .await?;
             }
             sqlx::query(
                 "insert into submission_screenshots (submission_id, position, file_name,

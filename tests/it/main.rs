@@ -32,6 +32,7 @@ mod requirements;
 mod review;
 mod serve;
 mod simulator;
+mod snapshots;
 mod storage;
 mod truth;
 mod vantage_views;

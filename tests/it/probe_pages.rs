@@ -175,6 +175,7 @@ async fn hostile_observation(store: &Store) -> (i64, Vec<u8>, String) {
                 size: body.len() as i64,
                 content_type: Some("text/html".into()),
                 compressed,
+                base_sha256: None,
             }],
             &[new],
         )

@@ -632,6 +632,7 @@ async fn probe_runs_resume_and_snapshots_are_stored_once(store: &Store) {
         size: body.len() as i64,
         content_type: Some("text/html".into()),
         compressed: body.clone(),
+        base_sha256: None,
     };
     let mut first = pack_obs("link.wechat.taobao", slot, "open", None);
     if let Some(p) = first.probe.as_mut() {
@@ -777,6 +778,7 @@ async fn a_full_disk_fails_one_write_and_the_store_recovers(store: &Store, fill:
         size: body.len() as i64,
         content_type: Some("text/html".into()),
         compressed: body,
+        base_sha256: None,
     };
     let err = store
         .insert_probe_results(

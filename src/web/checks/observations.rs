@@ -2,7 +2,7 @@
 //! `/observations/{id}/snapshot` (the raw page it was judged on, as a download that can
 //! never render).
 
-use crate::storage::{Reads, StorageError};
+use crate::storage::Reads;
 use crate::web::app_state::AppState;
 use crate::web::error::{Answer, HtmlError, PageResult, WebError, truncate};
 use crate::web::present;
@@ -174,12 +174,9 @@ async fn snapshot(
         .ok_or_else(|| no_observation(id, lang))?;
     let missing = || WebError::NotFound(lang.t_args("error-no-snapshot", &[("id", id.into())]));
     let sha = o.snapshot.ok_or_else(missing)?;
-    let stored = store.snapshot(&sha).await?.ok_or_else(missing)?;
+    let stored = store.snapshot_body(&sha).await?.ok_or_else(missing)?;
     let filename = snapshot_filename(id, &sha, stored.content_type.as_deref());
-    let body = tokio::task::spawn_blocking(move || zstd::decode_all(stored.body.as_slice()))
-        .await
-        .map_err(|e| StorageError::Invalid(format!("snapshot {sha}: {e}")))?
-        .map_err(|e| StorageError::Invalid(format!("snapshot {sha} does not decompress: {e}")))?;
+    let body = stored.body;
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),

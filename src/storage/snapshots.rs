@@ -1,0 +1,224 @@
+//! Snapshot bodies as stored (migration 0017): a whole zstd frame, or a difference against
+//! a base — the body compressed with the base's uncompressed body as a raw-content
+//! dictionary. A base is always whole, so a body is read from at most two rows. Every
+//! reader of a snapshot's body goes through [`Store::snapshot_body`]; the SHA-256 naming
+//! a snapshot is always of its uncompressed body, whichever way it is stored.
+
+use super::{Db, StorageError, Store, on_pool};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+/// zstd level of every snapshot, whole or difference.
+pub const LEVEL: i32 = 3;
+
+/// The largest body a stored row is read back to: a corrupt `size` must not make a reader
+/// reserve gigabytes.
+const MAX_BODY_BYTES: i64 = 256 * 1024 * 1024;
+
+/// A zstd dictionary's magic number: a body that starts with it would be read as a
+/// structured dictionary instead of raw content, so it is never used as a base.
+const DICTIONARY_MAGIC: [u8; 4] = [0x37, 0xa4, 0x30, 0xec];
+
+/// Stores a snapshot once by hash. A whole copy of a body already stored as a difference
+/// replaces the difference, so that a row taken as a base is whole whoever stored it first;
+/// a difference never replaces anything.
+pub(super) const INSERT_SNAPSHOT: &str =
+    "insert into snapshots (sha256, size, content_type, body, stored_at, base_sha256)
+     values ($1, $2, $3, $4, $5, $6)
+     on conflict (sha256) do update set body = excluded.body, base_sha256 = null
+     where snapshots.base_sha256 is not null and excluded.base_sha256 is null";
+
+/// A snapshot's uncompressed body, as every reader gets it.
+#[derive(Debug, Clone)]
+pub struct SnapshotBody {
+    pub sha256: String,
+    pub size: i64,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    pub stored_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    sha256: String,
+    size: i64,
+    content_type: Option<String>,
+    body: Vec<u8>,
+    stored_at: DateTime<Utc>,
+    base_sha256: Option<String>,
+    base_body: Option<Vec<u8>>,
+    base_of_base: Option<String>,
+}
+
+/// `body` compressed whole. Each thread keeps one compression context: making a new one
+/// for every page cost more than compressing it.
+pub fn compress_whole(body: &[u8]) -> Vec<u8> {
+    thread_local! {
+        static WHOLE: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    WHOLE
+        .with(|cell| {
+            let mut cell = cell.try_borrow_mut().ok()?;
+            if cell.is_none() {
+                *cell = zstd::bulk::Compressor::new(LEVEL).ok();
+            }
+            cell.as_mut()?.compress(body).ok()
+        })
+        .or_else(|| zstd::encode_all(body, LEVEL).ok())
+        .unwrap_or_else(|| body.to_vec())
+}
+
+/// `body` compressed against `base` (its uncompressed body); `None` when `base` cannot
+/// serve as one (it looks like a zstd dictionary) or zstd refuses.
+pub fn compress_against(base: &[u8], body: &[u8]) -> Option<Vec<u8>> {
+    thread_local! {
+        static AGAINST: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    if base.starts_with(&DICTIONARY_MAGIC) {
+        return None;
+    }
+    AGAINST.with(|cell| {
+        let mut cell = cell.try_borrow_mut().ok()?;
+        if cell.is_none() {
+            *cell = zstd::bulk::Compressor::new(LEVEL).ok();
+        }
+        let compressor = cell.as_mut()?;
+        compressor.set_dictionary(LEVEL, base).ok()?;
+        compressor.compress(body).ok()
+    })
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// The body of a stored row: decompressed whole, or against its base (read in the same
+/// query); any fault is an error naming the snapshot.
+fn decode(row: StoredRow) -> Result<SnapshotBody, StorageError> {
+    let sha = row.sha256.clone();
+    let fault =
+        |reason: String| StorageError::Invalid(format!("snapshot {sha} cannot be read: {reason}"));
+    let body = match &row.base_sha256 {
+        None => zstd::decode_all(row.body.as_slice())
+            .map_err(|e| fault(format!("it does not decompress ({e})")))?,
+        Some(base_sha) => {
+            let base = row
+                .base_body
+                .as_deref()
+                .ok_or_else(|| fault(format!("its base {base_sha} is missing")))?;
+            if row.base_of_base.is_some() {
+                return Err(fault(format!("its base {base_sha} is itself a difference")));
+            }
+            if !(0..=MAX_BODY_BYTES).contains(&row.size) {
+                return Err(fault(format!("its size {} is out of range", row.size)));
+            }
+            let base = zstd::decode_all(base)
+                .map_err(|e| fault(format!("its base {base_sha} does not decompress ({e})")))?;
+            let body = zstd::bulk::Decompressor::with_dictionary(&base)
+                .and_then(|mut d| d.decompress(&row.body, row.size as usize))
+                .map_err(|e| {
+                    fault(format!(
+                        "it does not decompress against its base {base_sha} ({e})"
+                    ))
+                })?;
+            // A base that changed would give another body without any zstd error.
+            if sha256_hex(&body) != row.sha256 {
+                return Err(fault(format!(
+                    "decompressed against its base {base_sha} it does not match its SHA-256"
+                )));
+            }
+            body
+        }
+    };
+    Ok(SnapshotBody {
+        sha256: row.sha256,
+        size: row.size,
+        content_type: row.content_type,
+        body,
+        stored_at: row.stored_at,
+    })
+}
+
+impl Store {
+    /// The uncompressed body of snapshot `sha256` (a page, a screenshot), however it is
+    /// stored; decompressed off the async runtime.
+    pub async fn snapshot_body(&self, sha256: &str) -> Result<Option<SnapshotBody>, StorageError> {
+        let row = on_pool!(self, pool => {
+            sqlx::query_as::<_, StoredRow>(
+                "select s.sha256, s.size, s.content_type, s.body, s.stored_at, s.base_sha256,
+                        b.body as base_body, b.base_sha256 as base_of_base
+                 from snapshots s left join snapshots b on b.sha256 = s.base_sha256
+                 where s.sha256 = $1",
+            )
+            .bind(sha256)
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some(row) = row else { return Ok(None) };
+        let sha = sha256.to_string();
+        tokio::task::spawn_blocking(move || decode(row))
+            .await
+            .map_err(|e| StorageError::Invalid(format!("snapshot {sha} cannot be read: {e}")))?
+            .map(Some)
+    }
+}
+
+impl Store {
+    /// How many snapshots are stored as differences, and their stored bytes.
+    pub async fn snapshot_differences(&self) -> Result<(i64, i64), StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, i64)>(
+                "select count(*), cast(coalesce(sum(length(body)), 0) as bigint)
+                 from snapshots where base_sha256 is not null",
+            )
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_that_looks_like_a_zstd_dictionary_is_never_a_base() {
+        let mut base = DICTIONARY_MAGIC.to_vec();
+        base.extend_from_slice(b"<html>page</html>");
+        assert_eq!(compress_against(&base, b"<html>page 2</html>"), None);
+        assert!(compress_against(b"<html>page</html>", b"<html>page 2</html>").is_some());
+    }
+
+    /// A difference whose base row is gone (foreign keys keep it in the database; a copy
+    /// restored without it would not) is an error naming both, not a panic.
+    #[test]
+    fn a_difference_without_its_base_is_an_error_naming_both() {
+        let (base, body) = (
+            b"<html>base page</html>".as_slice(),
+            b"<html>base page 2</html>",
+        );
+        let row = |base_body: Option<Vec<u8>>| StoredRow {
+            sha256: sha256_hex(body),
+            size: body.len() as i64,
+            content_type: None,
+            body: compress_against(base, body).unwrap(),
+            stored_at: Utc::now(),
+            base_sha256: Some("b".repeat(64)),
+            base_body,
+            base_of_base: None,
+        };
+        let err = decode(row(None)).unwrap_err().to_string();
+        let sha = sha256_hex(body);
+        assert_eq!(
+            err,
+            format!(
+                "snapshot {sha} cannot be read: its base {} is missing",
+                "b".repeat(64)
+            )
+        );
+        let read = decode(row(Some(compress_whole(base)))).unwrap();
+        assert_eq!(read.body, body);
+    }
+}
