@@ -66,19 +66,8 @@ impl Store {
         let ends = format!(
             "select x.check_id, x.first_at, x.last_at from check_evidence x where {OF_KIND}"
         );
-        let (gaps, ends): (Vec<Gap>, Vec<Gap>) = on_pool!(self, pool => {
-            let gaps = sqlx::query_as::<_, Gap>(sqlx::AssertSqlSafe(gaps).into_sql_str())
-                .bind(kind)
-                .bind(min_gap)
-                .fetch_all(pool)
-                .await?;
-            let ends = sqlx::query_as::<_, Gap>(sqlx::AssertSqlSafe(ends).into_sql_str())
-                .bind(kind)
-                .fetch_all(pool)
-                .await?;
-            (gaps, ends)
-        });
-        Ok(evidence_times_of(min_gap_days, gaps, ends))
+        self.evidence_times_read(&gaps, &ends, kind, min_gap_days)
+            .await
     }
 
     /// [`Store::evidence_times`] computed from the observations themselves: one window
@@ -113,17 +102,29 @@ impl Store {
             "select o.check_id, min(o.observed_at), max(o.observed_at)
              from observations o where {EVIDENCE} group by o.check_id"
         );
+        self.evidence_times_read(&gaps, &ends, kind, min_gap_days)
+            .await
+    }
+
+    /// Runs `gaps` ($1 kind, $2 the least gap in days) and `ends` ($1 kind), each giving
+    /// (check, instant, instant) rows, and assembles their evidence times.
+    async fn evidence_times_read(
+        &self,
+        gaps: &str,
+        ends: &str,
+        kind: Option<&str>,
+        min_gap_days: u32,
+    ) -> Result<EvidenceTimes, StorageError> {
         let min_gap = f64::from(min_gap_days.saturating_sub(1));
+        let gaps = sqlx::AssertSqlSafe(gaps.to_string()).into_sql_str();
+        let ends = sqlx::AssertSqlSafe(ends.to_string()).into_sql_str();
         let (gaps, ends): (Vec<Gap>, Vec<Gap>) = on_pool!(self, pool => {
-            let gaps = sqlx::query_as::<_, Gap>(sqlx::AssertSqlSafe(gaps).into_sql_str())
+            let gaps = sqlx::query_as::<_, Gap>(gaps)
                 .bind(kind)
                 .bind(min_gap)
                 .fetch_all(pool)
                 .await?;
-            let ends = sqlx::query_as::<_, Gap>(sqlx::AssertSqlSafe(ends).into_sql_str())
-                .bind(kind)
-                .fetch_all(pool)
-                .await?;
+            let ends = sqlx::query_as::<_, Gap>(ends).bind(kind).fetch_all(pool).await?;
             (gaps, ends)
         });
         Ok(evidence_times_of(min_gap_days, gaps, ends))
