@@ -1004,7 +1004,6 @@ impl Store {
                             order by t.occurred_at desc, t.id desc limit $8 offset $9)
              order by t.occurred_at desc, t.id desc"
         );
-        let count = format!("select count(*) from transitions t where {filter}");
         let rows = on_pool!(self, pool => {
             bind_timeline_filter!(sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(page).into_sql_str()), q)
                 .bind(q.limit)
@@ -1019,6 +1018,7 @@ impl Store {
                 TimelineEntries::FirstSightings => first,
             },
             None => on_pool!(self, pool => {
+                let count = format!("select count(*) from transitions t where {filter}");
                 bind_timeline_filter!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count).into_sql_str()), q)
                     .fetch_one(pool)
                     .await?
@@ -1045,21 +1045,13 @@ impl Store {
         &self,
         q: &TimelineQuery,
     ) -> Result<Option<(i64, i64)>, StorageError> {
-        let simulated = if q.include_simulated {
-            "($5 or t.source_kind <> 'simulated')"
-        } else {
-            "($5 is not null and t.source_kind <> 'simulated')"
-        };
+        let scope = timeline_scope(q);
         let sql = format!(
             "select $2 is null and $1 >= coalesce((select max(occurred_at) from transitions), $1),
                     cast(coalesce(sum(t.changes), 0) as bigint),
                     cast(coalesce(sum(t.first_sightings), 0) as bigint)
              from transition_counts t
-             where ($3 is null or t.check_id in (select id from checks where subject = $3 or object = $3))
-               and ($4 is null or t.check_id in (select id from checks where kind = $4))
-               and ($7 is null or t.check_id = $7)
-               and {simulated}
-               and ($6 is null or t.source_kind = $6)"
+             where {scope}"
         );
         let (reaches_now, changes, first): (bool, i64, i64) = on_pool!(self, pool => {
             bind_timeline_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql).into_sql_str()), q)
@@ -1249,15 +1241,26 @@ fn timeline_filter(q: &TimelineQuery) -> String {
     let mut f = String::from(
         "t.occurred_at <= $1
        and ($2 is null or t.occurred_at >= $2)
-       and ($3 is null or t.check_id in (select id from checks where subject = $3 or object = $3))
-       and ($4 is null or t.check_id in (select id from checks where kind = $4))
-       and ($7 is null or t.check_id = $7)",
+       and ",
     );
+    f.push_str(&timeline_scope(q));
     f.push_str(match q.entries {
         TimelineEntries::All => "",
         TimelineEntries::Changes => "\n       and t.from_status is not null",
         TimelineEntries::FirstSightings => "\n       and t.from_status is null",
     });
+    f
+}
+
+/// Which checks and source kinds the timeline's filters keep, over any `t` with
+/// `check_id` and `source_kind` (`transitions`, or the counts kept of them): `$3`
+/// platform, `$4` kind, `$5` include simulated, `$6` source kind, `$7` check.
+fn timeline_scope(q: &TimelineQuery) -> String {
+    let mut f = String::from(
+        "($3 is null or t.check_id in (select id from checks where subject = $3 or object = $3))
+       and ($4 is null or t.check_id in (select id from checks where kind = $4))
+       and ($7 is null or t.check_id = $7)",
+    );
     f.push_str(if q.include_simulated {
         "\n       and ($5 or t.source_kind <> 'simulated')"
     } else {
