@@ -226,6 +226,7 @@ fn open_read_only(path: &Path) -> Result<rusqlite::Connection, StorageError> {
         cause: e,
     })?;
     conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "mmap_size", super::SQLITE_MMAP_BYTES)?;
     Ok(conn)
 }
 
