@@ -19,9 +19,9 @@ grant insert, update on observations, snapshots, probe_runs, missed_slots, metho
 -- Evidence bodies are written once and never changed.
 grant insert on evidence_bodies to :worker;
 -- What each observation written keeps up to date (0018: the charts' evidence times and
--- the counts per check).
+-- the counts per check; 0019: the current state per check and source).
 grant insert, update, delete on check_evidence, evidence_gaps, check_counts,
-    transition_counts to :worker;
+    transition_counts, current_states to :worker;
 grant insert, update, delete on transitions to :worker;
 grant update on data_version to :worker;
 grant usage on all sequences in schema public to :worker;

@@ -863,23 +863,59 @@ impl Store {
 
     /// The state of checks as of `at`: for each check and each source, that source's
     /// latest observation at or before `at`. Disagreeing sources therefore all appear.
+    ///
+    /// Each pair's latest observation that counts is kept by every write
+    /// (`current_states`, migration 0019): when it is at or before `at` (any date from now
+    /// on) it is the answer, read by its id; for an earlier date the pair's latest
+    /// observation at or before `at` is sought, as [`Store::state_as_of_from_observations`]
+    /// does for every pair.
     pub async fn state_as_of(
         &self,
         at: DateTime<Utc>,
         filter: &StateFilter,
     ) -> Result<Vec<ObservationRecord>, StorageError> {
-        let sql = format!(
-            "select {OBSERVATION_COLUMNS}
-             from check_sources cs
-             join checks c on c.id = cs.check_id
-             join observations o on o.id = (
-                 select o2.id from observations o2
+        self.state_as_of_with(at, filter, true).await
+    }
+
+    /// [`Store::state_as_of`] sought for every pair from the observations themselves,
+    /// ignoring what is kept: to check what is kept against.
+    pub async fn state_as_of_from_observations(
+        &self,
+        at: DateTime<Utc>,
+        filter: &StateFilter,
+    ) -> Result<Vec<ObservationRecord>, StorageError> {
+        self.state_as_of_with(at, filter, false).await
+    }
+
+    async fn state_as_of_with(
+        &self,
+        at: DateTime<Utc>,
+        filter: &StateFilter,
+        kept: bool,
+    ) -> Result<Vec<ObservationRecord>, StorageError> {
+        let seek = "(select o2.id from observations o2
                  where o2.check_id = cs.check_id and o2.source_key = cs.source_key
                    and o2.observed_at <= $1
                    and o2.failure is null and o2.superseded_by is null
                    and o2.retracted_at is null
                  order by o2.observed_at desc, o2.id desc
-                 limit 1)
+                 limit 1)";
+        // A pair with no kept row has no observation that counts: nothing to seek.
+        let pick = if kept {
+            format!(
+                "join current_states k
+                   on k.check_id = cs.check_id and k.source_key = cs.source_key
+                 join observations o on o.id = case when k.observed_at <= $1
+                     then k.observation_id else {seek} end"
+            )
+        } else {
+            format!("join observations o on o.id = {seek}")
+        };
+        let sql = format!(
+            "select {OBSERVATION_COLUMNS}
+             from check_sources cs
+             join checks c on c.id = cs.check_id
+             {pick}
              left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              where ($2 is null or c.kind = $2)
@@ -1371,6 +1407,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "read model",
         include_str!("../../migrations/sqlite/0018_read_model.sql"),
     ),
+    (
+        19,
+        "current state",
+        include_str!("../../migrations/sqlite/0019_current_state.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1457,6 +1498,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         18,
         "read model",
         include_str!("../../migrations/postgres/0018_read_model.sql"),
+    ),
+    (
+        19,
+        "current state",
+        include_str!("../../migrations/postgres/0019_current_state.sql"),
     ),
 ];
 

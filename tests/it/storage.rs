@@ -1191,7 +1191,8 @@ async fn a_catalog_of_thousands_of_platforms_loads_every_row_and_every_change(st
 /// Whatever is written — evidence in order, out of order, at an instant already seen,
 /// failures, unknowns, simulated rows; then retractions, supersessions, moves to another
 /// instant or check, deletions — what is kept equals a scan of the observations, for every
-/// threshold and kind, after each step; so do the counts, under every timeline filter.
+/// threshold and kind, after each step; so do the counts, under every timeline filter, and
+/// the state per (check, source) read from each pair's kept latest observation.
 async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
     loaded(store).await;
     let checks = ["link.wechat.taobao", "link.wechat.douyin", "link.wechat.jd"];
@@ -1213,6 +1214,36 @@ async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
                     .await
                     .unwrap();
                 assert_eq!(kept, scanned, "{label}: kind {kind:?}, {days} days");
+            }
+        }
+        // The state per (check, source): from the kept latest, at any date from the
+        // latest on; sought at earlier ones. Dates before, inside and after the writes.
+        for at in [
+            t0 - Duration::days(1),
+            t0 + Duration::days(20),
+            t0 + Duration::days(45),
+            t0 + Duration::days(80),
+            t0 + Duration::days(91),
+            day_end(2031, 1, 1),
+        ] {
+            for include_simulated in [false, true] {
+                let filter = StateFilter {
+                    include_simulated,
+                    ..StateFilter::default()
+                };
+                let rows = |r: Vec<hutong::domain::ObservationRecord>| {
+                    r.into_iter()
+                        .map(|o| (o.check_id, o.source_key, o.id, o.observed_at))
+                        .collect::<Vec<_>>()
+                };
+                let kept = rows(store.state_as_of(at, &filter).await.unwrap());
+                let sought = rows(
+                    store
+                        .state_as_of_from_observations(at, &filter)
+                        .await
+                        .unwrap(),
+                );
+                assert_eq!(kept, sought, "{label}: state as of {at}, {filter:?}");
             }
         }
         // The counts kept per check: the check pages' totals and the overview's.
