@@ -244,7 +244,7 @@ pub async fn seed(store: &Store, args: &SeedArgs) -> anyhow::Result<SeedReport> 
 }
 
 /// A new SQLite file in a fresh temporary folder (kept: its path is printed).
-fn temp_sqlite(name: &str) -> anyhow::Result<(PathBuf, String)> {
+pub(crate) fn temp_sqlite(name: &str) -> anyhow::Result<(PathBuf, String)> {
     let dir = std::env::temp_dir().join(format!(
         "hutong-{name}-{}-{}",
         std::process::id(),
