@@ -84,7 +84,7 @@ pub async fn writes(args: WritesBench) -> anyhow::Result<()> {
             let pair = row % pairs;
             let round = row / pairs;
             // A change in one pair in 50 rounds, kept for `n` rounds at least.
-            if rng.next() % 50 == 0 {
+            if rng.next().is_multiple_of(50) {
                 current[pair] = (current[pair] + 1 + rng.next() as usize % (statuses.len() - 1))
                     % statuses.len();
             }
