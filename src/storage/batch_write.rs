@@ -530,7 +530,7 @@ mod tests {
         assert_eq!(
             plan.transitions,
             vec![PlannedTransition {
-                row: 1,
+                row: 0,
                 first: First::Stored(1),
                 from: Some("open".into())
             }]
