@@ -116,6 +116,21 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         checks: usize,
     },
+    /// Observations per second through the normal insert path (transitions and kept
+    /// counts maintained, verified against a scan at the end). Uses a temporary SQLite
+    /// file unless --database-url names a scratch database.
+    Writes {
+        #[arg(long, default_value_t = 200_000)]
+        observations: usize,
+        /// Observations per call (one transaction each).
+        #[arg(long, default_value_t = 1_000)]
+        batch: usize,
+        #[arg(long, default_value_t = 200)]
+        checks: usize,
+        /// Agreeing observations a change needs.
+        #[arg(long, default_value_t = 1)]
+        confirmations: u32,
+    },
     /// Fill a database with labelled synthetic history (simulated group, source kind
     /// `simulated`) for benchmarks. Uses a new temporary SQLite file (path printed, kept)
     /// unless --database-url is given.
@@ -389,6 +404,17 @@ pub fn run(cli: Cli) -> ExitCode {
                 crate::bench::storage(crate::bench::StorageBench {
                     observations,
                     checks,
+                    database_url: explicit_database,
+                    catalog_dir: config.catalog_dir.clone(),
+                })
+                .await
+            }
+            Command::Bench { what: BenchCommand::Writes { observations, batch, checks, confirmations } } => {
+                crate::bench::writes::writes(crate::bench::writes::WritesBench {
+                    observations,
+                    batch,
+                    checks,
+                    confirmations,
                     database_url: explicit_database,
                     catalog_dir: config.catalog_dir.clone(),
                 })

@@ -6,13 +6,15 @@
 //! - [`pages`]: `hutong bench pages`, page latency under concurrent load;
 //! - [`probes`]: `hutong bench probes`, probe runs end to end against the simulator;
 //! - [`cashier`]: `hutong bench probes --cashier`, a payment pack against the cashier fixture;
-//! - [`catalog_load`]: `hutong bench catalog`, the catalog load at growing sizes.
+//! - [`catalog_load`]: `hutong bench catalog`, the catalog load at growing sizes;
+//! - [`writes`]: `hutong bench writes`, observations per second through the normal insert path.
 
 pub mod cashier;
 pub mod catalog_load;
 pub mod pages;
 pub mod probes;
 pub mod seed;
+pub mod writes;
 
 use crate::catalog;
 use crate::domain::{Check, NewObservation, Platform, Precision, SourceKind};

@@ -3,17 +3,18 @@
 //! [`seed`] fills a database with labelled synthetic history for benchmarks: a catalog
 //! group marked `simulated`, one synthetic host and `checks` synthetic target platforms
 //! (named "Synthetic …"), and observations of source kind `simulated` spread over years,
-//! statuses changing every so often, written in large batched transactions with their
-//! transitions. The real catalog is loaded too, so every page works on a seeded database;
+//! statuses changing every so often, written in large batches through the normal insert
+//! path ([`Store::insert_observations`]), which keeps their transitions. The real catalog
+//! is loaded too, so every page works on a seeded database;
 //! real figures leave all of it out.
 //!
 //! [`export`] measures `/timeline.csv` streaming: rows per second and memory.
 
 use super::peak_rss_mib;
 use crate::catalog;
-use crate::domain::{Check, Group, Platform, SourceKind};
+use crate::domain::{Check, Group, NewObservation, Platform, Precision, SourceKind};
 use crate::output::outln;
-use crate::storage::{BulkObservation, Store};
+use crate::storage::Store;
 use crate::web::{self, AppState};
 use anyhow::Context;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -206,18 +207,25 @@ pub async fn seed(store: &Store, args: &SeedArgs) -> anyhow::Result<SeedReport> 
             };
             current[c] = Some(next);
             let jitter = (rng.next() % (step as u64).max(1)) as i64 / 2;
-            let transition_from =
-                (before != Some(next)).then(|| before.map(|b| statuses[b].clone()));
-            transitions += usize::from(transition_from.is_some());
-            batch.push(BulkObservation {
+            // The change the store records (one confirmation: at once).
+            transitions += usize::from(before != Some(next));
+            batch.push(NewObservation {
                 check_id: check.clone(),
                 observed_at: start + Duration::seconds(s as i64 * step + jitter),
+                precision: Precision::Instant,
                 status: statuses[next].clone(),
+                source_kind: SourceKind::Simulated,
+                source_id: None,
                 vantage: "synthetic".into(),
-                transition_from,
+                quote: None,
+                note_en: None,
+                note_zh: None,
+                evidence: None,
+                catalog_key: None,
+                probe: None,
             });
             if batch.len() >= args.batch.max(1) {
-                store.append_simulated_history(&batch).await?;
+                store.insert_observations(&batch).await?;
                 written += batch.len();
                 batch.clear();
                 if args.verbose {
@@ -230,7 +238,7 @@ pub async fn seed(store: &Store, args: &SeedArgs) -> anyhow::Result<SeedReport> 
             }
         }
     }
-    store.append_simulated_history(&batch).await?;
+    store.insert_observations(&batch).await?;
     written += batch.len();
     if args.verbose {
         eprintln!();
@@ -244,7 +252,7 @@ pub async fn seed(store: &Store, args: &SeedArgs) -> anyhow::Result<SeedReport> 
 }
 
 /// A new SQLite file in a fresh temporary folder (kept: its path is printed).
-fn temp_sqlite(name: &str) -> anyhow::Result<(PathBuf, String)> {
+pub(crate) fn temp_sqlite(name: &str) -> anyhow::Result<(PathBuf, String)> {
     let dir = std::env::temp_dir().join(format!(
         "hutong-{name}-{}-{}",
         std::process::id(),

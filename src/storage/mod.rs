@@ -8,6 +8,7 @@
 
 mod accounts;
 mod admin;
+mod batch_write;
 mod batches;
 mod bulk;
 mod catalog_load;
@@ -828,21 +829,27 @@ impl Store {
         &self,
         batch: &[NewObservation],
     ) -> Result<Vec<i64>, StorageError> {
+        // Text both databases can keep (no U+0000), the same on both; the evidence split.
+        let storable: Vec<std::borrow::Cow<'_, NewObservation>> =
+            batch.iter().map(NewObservation::storable).collect();
+        let rows: Vec<&NewObservation> = storable.iter().map(|o| o.as_ref()).collect();
+        let splits: Vec<Option<evidence::SplitEvidence>> =
+            rows.iter().map(|o| evidence::split_of(o)).collect();
+        let postgres = self.backend() == Backend::Postgres;
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let mut ladders: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
-            let mut ids = Vec::with_capacity(batch.len());
+            let mut ladders: std::collections::HashMap<&str, Vec<String>> = std::collections::HashMap::new();
             for new in batch {
-                if !ladders.contains_key(&new.check_id) {
+                if !ladders.contains_key(new.check_id.as_str()) {
                     let ladder: Vec<String> = sqlx::query_scalar(
                         "select s.id from checks c join statuses s on s.kind = c.kind where c.id = $1",
                     )
                     .bind(&new.check_id)
                     .fetch_all(&mut *tx)
                     .await?;
-                    ladders.insert(new.check_id.clone(), ladder);
+                    ladders.insert(new.check_id.as_str(), ladder);
                 }
-                let ladder = &ladders[&new.check_id];
+                let ladder = &ladders[new.check_id.as_str()];
                 if ladder.is_empty() {
                     return Err(StorageError::Invalid(format!("unknown check \"{}\"", new.check_id)));
                 }
@@ -854,8 +861,27 @@ impl Store {
                         ladder.join(", ")
                     )));
                 }
-                ids.push(insert_observation_in!(tx, new));
             }
+            // Each evidence body once.
+            let mut body_ids: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+            let mut evidence = Vec::with_capacity(splits.len());
+            for split in &splits {
+                evidence.push(match split {
+                    Some(s) => {
+                        let id = match body_ids.get(s.sha256.as_str()) {
+                            Some(id) => *id,
+                            None => {
+                                let id = evidence_body_in!(tx, s);
+                                body_ids.insert(s.sha256.as_str(), id);
+                                id
+                            }
+                        };
+                        Some((id, s.fetch.clone()))
+                    }
+                    None => None,
+                });
+            }
+            let ids = batch_write::insert_batch_in!(tx, &rows, &evidence, true, postgres);
             tx.commit().await?;
             Ok(ids)
         })

@@ -229,12 +229,26 @@ impl Store {
                 };
                 body_ids.insert(&b.sha256, id);
             }
+            // The rows in write order, written as one batch.
+            let ordered: Vec<&NewObservation> = order.iter().map(|&i| storable[i].as_ref()).collect();
+            let evidence: Vec<Option<(i64, Option<String>)>> = order
+                .iter()
+                .map(|&i| {
+                    splits[i]
+                        .as_ref()
+                        .map(|s| (body_ids[s.sha256.as_str()], s.fetch.clone()))
+                })
+                .collect();
+            let written = super::batch_write::insert_batch_in!(
+                tx,
+                &ordered,
+                &evidence,
+                sources.is_none(),
+                self.backend() == super::Backend::Postgres
+            );
             let mut ids = vec![0_i64; observations.len()];
-            for &i in &order {
-                let evidence = splits[i]
-                    .as_ref()
-                    .map(|s| (body_ids[s.sha256.as_str()], s.fetch.clone()));
-                ids[i] = insert_observation_in!(@storable tx, &storable[i], evidence, sources.is_none());
+            for (&i, id) in order.iter().zip(written) {
+                ids[i] = id;
             }
             tx.commit().await?;
             // Remembered only once committed: a rolled back body has no row.

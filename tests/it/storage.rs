@@ -31,6 +31,7 @@ common::on_both!(
     a_catalog_of_thousands_of_platforms_loads_every_row_and_every_change,
     what_every_write_keeps_equals_a_count_of_the_rows,
     the_reference_is_read_again_after_catalog_writes_only,
+    a_batch_keeps_exactly_what_rows_written_one_at_a_time_keep,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -1405,4 +1406,169 @@ async fn the_reference_is_read_again_after_catalog_writes_only(store: &Store) {
             .any(|p| p.name_en == "WeChat (edited)"),
         "the first read after a catalog edit shows it"
     );
+}
+
+/// Issue 15: a batch is written in a few statements, its transitions worked out in memory.
+/// The same rows, written once one at a time (vantage points `…-a`) and once in batches
+/// (`…-b`), leave the same observations, transitions and kept counts: late rows, repeated
+/// statuses and instants, one to three confirmations (changing midway for one pair),
+/// failed probes, batches of one to thirty rows.
+async fn a_batch_keeps_exactly_what_rows_written_one_at_a_time_keep(store: &Store) {
+    loaded(store).await;
+    let checks = ["link.wechat.taobao", "link.wechat.douyin", "link.wechat.jd"];
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    // The rows, each for side `a`; the batches (lengths) of side `b`.
+    let mut rows: Vec<NewObservation> = Vec::new();
+    let mut clock = [0i64; 6];
+    for i in 0..400 {
+        let pair = next(6) as usize;
+        let check = checks[pair % 3];
+        let vantage = if pair < 3 { "one" } else { "two" };
+        // Mostly forward, a few hours at a time; one in ten late; some at the same instant.
+        let at = match next(10) {
+            0 => clock[pair] - next(20) as i64,
+            1 => clock[pair],
+            _ => {
+                clock[pair] += 1 + next(3) as i64;
+                clock[pair]
+            }
+        };
+        // Statuses repeat: a change now and then, flaps in between.
+        let status = ["open", "blocked", "warned", "unknown"][(next(100) / 45).min(3) as usize];
+        let failure = (next(8) == 0).then_some("timeout");
+        let mut new = pack_obs(check, t0 + Duration::hours(at), status, failure);
+        new.vantage = format!("{vantage}-a");
+        if let Some(p) = new.probe.as_mut() {
+            // One to three confirmations per pair; pair 5 changes its mind at row 200.
+            p.confirmations = match pair {
+                5 if i >= 200 => 1,
+                p => (p % 3) as u32 + 1,
+            };
+        }
+        rows.push(new);
+    }
+    // Side `a`, one at a time.
+    for new in &rows {
+        store.insert_observation(new).await.unwrap();
+    }
+    // Side `b`, in batches of 1 to 30 rows.
+    let mut start = 0;
+    while start < rows.len() {
+        let end = (start + 1 + next(30) as usize).min(rows.len());
+        let batch: Vec<NewObservation> = rows[start..end]
+            .iter()
+            .map(|o| NewObservation {
+                vantage: o.vantage.replace("-a", "-b"),
+                ..o.clone()
+            })
+            .collect();
+        let ids = store.insert_observations(&batch).await.unwrap();
+        assert_eq!(ids.len(), batch.len());
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "ids in the given order"
+        );
+        start = end;
+    }
+    let side = |key: &str| -> Option<String> {
+        key.strip_suffix("-a")
+            .map(str::to_string)
+            .or_else(|| key.strip_suffix("-b").map(|k| format!("{k}#b")))
+    };
+    let mut transitions_seen = 0;
+    for check in checks {
+        let obs = store.observations(check).await.unwrap();
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        for o in &obs {
+            let Some(key) = side(&o.source_key) else {
+                continue;
+            };
+            let row = (
+                key.trim_end_matches("#b").to_string(),
+                o.observed_at,
+                o.status.clone(),
+                o.failure.clone(),
+                o.evidence.clone(),
+            );
+            if key.ends_with("#b") {
+                b.push(row)
+            } else {
+                a.push(row)
+            }
+        }
+        assert!(!a.is_empty());
+        assert_eq!(a, b, "observations of {check}");
+        let trans = store.transitions(check).await.unwrap();
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        for t in &trans {
+            let Some(key) = side(&t.source_key) else {
+                continue;
+            };
+            // Which observation of the pair it is dated at: its place among them.
+            let place = obs
+                .iter()
+                .filter(|o| o.source_key == t.source_key)
+                .position(|o| o.id == t.observation_id);
+            let row = (
+                key.trim_end_matches("#b").to_string(),
+                t.occurred_at,
+                t.from_status.clone(),
+                t.to_status.clone(),
+                place,
+            );
+            if key.ends_with("#b") {
+                b.push(row)
+            } else {
+                a.push(row)
+            }
+        }
+        a.sort();
+        b.sort();
+        transitions_seen += a.len();
+        assert_eq!(a, b, "transitions of {check}");
+        // The kept counts: each check's observations, and the timeline's totals by source
+        // kind, equal a count of the rows.
+        let (_, total) = store.check_history(check, 1, 0).await.unwrap();
+        assert_eq!(total as usize, obs.len(), "observations kept for {check}");
+        let q = TimelineQuery {
+            until: day_end(2031, 1, 1),
+            since: None,
+            platform: None,
+            kind: None,
+            source_kind: Some(SourceKind::Probe),
+            include_simulated: false,
+            check: Some(check.into()),
+            entries: Default::default(),
+            limit: 1_000_000,
+            offset: 0,
+        };
+        assert_eq!(
+            store.timeline_counts(&q).await.unwrap(),
+            store.timeline_counts_from_transitions(&q).await.unwrap(),
+            "transition counts kept for {check}"
+        );
+    }
+    assert!(
+        transitions_seen > 20,
+        "the rows change status: {transitions_seen}"
+    );
+    for days in [2, 3, 8] {
+        assert_eq!(
+            store.evidence_times(None, days).await.unwrap(),
+            store
+                .evidence_times_from_observations(None, days)
+                .await
+                .unwrap(),
+            "evidence times, {days} days"
+        );
+    }
 }

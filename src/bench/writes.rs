@@ -1,0 +1,223 @@
+//! `hutong bench writes`: observations per second through the normal insert path
+//! ([`Store::insert_observations`], what probes and imports use), transitions and the
+//! kept read-model tables maintained, on a fresh temporary SQLite file unless
+//! `--database-url` names a database (use a scratch one: the bench writes probe
+//! observations of synthetic checks).
+//!
+//! The rows look like probe results: `--checks` synthetic checks seen from three vantage
+//! points, one round after another, a status change now and then, a small evidence body
+//! (the same for the same status, so stored once), `--confirmations` agreeing rows per
+//! change. At the end every pair's transitions are recomputed from its observations with
+//! the same rule and compared with the stored ones, and the kept counts (per check, the
+//! timeline's, the evidence times) with a count of the rows: the figure is only printed
+//! for a store that kept everything right.
+
+use super::seed::{SeedArgs, synthetic_catalog};
+use crate::domain::{NewObservation, Precision, ProbeFacts, SourceKind};
+use crate::output::outln;
+use crate::storage::{Store, TimelineEntries, TimelineQuery};
+use anyhow::Context;
+use chrono::{Duration, TimeZone, Utc};
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub struct WritesBench {
+    pub observations: usize,
+    pub batch: usize,
+    pub checks: usize,
+    pub confirmations: u32,
+    pub database_url: Option<String>,
+    pub catalog_dir: PathBuf,
+}
+
+const VANTAGES: [&str; 3] = ["bench-1", "bench-2", "bench-3"];
+
+/// `hutong bench writes`.
+pub async fn writes(args: WritesBench) -> anyhow::Result<()> {
+    let (url, temp) = match &args.database_url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let (file, url) = super::seed::temp_sqlite("writes")?;
+            (url, file.parent().map(std::path::Path::to_path_buf))
+        }
+    };
+    let store = Store::open(&url, 4).await?;
+    let seed_args = SeedArgs::new(args.observations, args.checks.max(1), args.catalog_dir);
+    let (cat, checks) = synthetic_catalog(&seed_args)?;
+    store.apply_catalog(&cat).await?;
+    let statuses: Vec<String> = cat
+        .kinds
+        .iter()
+        .find(|k| k.id == "link")
+        .context("the catalog has no `link` kind")?
+        .statuses
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
+    let batch_size = args.batch.max(1);
+    let n = args.confirmations.max(1);
+    outln!(
+        "hutong bench writes: {} observations in batches of {batch_size} over {} checks × {} \
+         vantage points, {n} confirmation(s), on {} (load average {})",
+        args.observations,
+        checks.len(),
+        VANTAGES.len(),
+        store.backend().name(),
+        load_average()
+    );
+    let start = Utc
+        .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+        .single()
+        .context("start")?;
+    let mut rng = super::Lcg(0x77_72_69_74);
+    let pairs = checks.len() * VANTAGES.len();
+    let mut current: Vec<usize> = (0..pairs).map(|p| p % statuses.len()).collect();
+    let began = Instant::now();
+    let mut written = 0usize;
+    let mut last_report = (Instant::now(), 0usize);
+    let report_every = (args.observations / 10).max(batch_size);
+    let mut batch = Vec::with_capacity(batch_size);
+    let mut row = 0usize;
+    while written < args.observations {
+        batch.clear();
+        while batch.len() < batch_size && written + batch.len() < args.observations {
+            let pair = row % pairs;
+            let round = row / pairs;
+            // A change in one pair in 50 rounds, kept for `n` rounds at least.
+            if rng.next().is_multiple_of(50) {
+                current[pair] = (current[pair] + 1 + rng.next() as usize % (statuses.len() - 1))
+                    % statuses.len();
+            }
+            let status = &statuses[current[pair]];
+            batch.push(NewObservation {
+                check_id: checks[pair / VANTAGES.len()].clone(),
+                observed_at: start + Duration::minutes(round as i64 * 15),
+                precision: Precision::Instant,
+                status: status.clone(),
+                source_kind: SourceKind::Probe,
+                source_id: None,
+                vantage: VANTAGES[pair % VANTAGES.len()].into(),
+                quote: None,
+                note_en: None,
+                note_zh: None,
+                evidence: Some(serde_json::json!({
+                    "final_url": format!("https://synthetic.example/{status}"),
+                })),
+                catalog_key: None,
+                probe: Some(ProbeFacts {
+                    pack_id: "bench".into(),
+                    rule_version: 1,
+                    confirmed: true,
+                    confirmations: n,
+                    ..ProbeFacts::default()
+                }),
+            });
+            row += 1;
+        }
+        written += store.insert_observations(&batch).await?.len();
+        if written - last_report.1 >= report_every || written == args.observations {
+            let secs = last_report.0.elapsed().as_secs_f64();
+            outln!(
+                "  {written:>10} written, {:>8.0} observations/s over the last {}",
+                (written - last_report.1) as f64 / secs.max(1e-9),
+                written - last_report.1
+            );
+            last_report = (Instant::now(), written);
+        }
+    }
+    let secs = began.elapsed().as_secs_f64();
+    outln!(
+        "wrote {written} observations in {secs:.1} s: {:.0} observations/s sustained (load average {})",
+        written as f64 / secs.max(1e-9),
+        load_average()
+    );
+    let verified = Instant::now();
+    let transitions = verify(&store, &checks, n as usize).await?;
+    outln!(
+        "verified in {:.1} s: {transitions} transitions equal to a scan of the observations, \
+         kept counts and evidence times equal to a count of the rows",
+        verified.elapsed().as_secs_f64()
+    );
+    store.close().await;
+    if let Some(dir) = temp {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Recomputes every pair's transitions and the kept figures from the rows; an error
+/// naming the first difference. Gives the number of transitions.
+async fn verify(store: &Store, checks: &[String], n: usize) -> anyhow::Result<usize> {
+    let mut total = 0;
+    for check in checks {
+        let observations = store.observations(check).await?;
+        let mut by_pair: std::collections::BTreeMap<&str, Vec<(i64, String)>> =
+            std::collections::BTreeMap::new();
+        for o in &observations {
+            if o.failure.is_none() && o.superseded_by.is_none() && o.retracted_at.is_none() {
+                by_pair
+                    .entry(o.source_key.as_str())
+                    .or_default()
+                    .push((o.id, o.status.clone()));
+            }
+        }
+        // `observations` is oldest first by instant then id, as the rule reads them.
+        let mut expected: Vec<(i64, Option<String>)> = by_pair
+            .values()
+            .flat_map(|rows| crate::storage::confirmed_changes(rows, n))
+            .collect();
+        let mut stored: Vec<(i64, Option<String>)> = store
+            .transitions(check)
+            .await?
+            .into_iter()
+            .map(|t| (t.observation_id, t.from_status))
+            .collect();
+        expected.sort();
+        stored.sort();
+        anyhow::ensure!(
+            expected == stored,
+            "the transitions of {check} differ from a scan of its observations"
+        );
+        total += stored.len();
+        let (_, kept) = store.check_history(check, 1, 0).await?;
+        anyhow::ensure!(
+            kept as usize == observations.len(),
+            "{check}: {kept} observations kept, {} stored",
+            observations.len()
+        );
+    }
+    let q = TimelineQuery {
+        until: Utc::now() + Duration::days(365 * 50),
+        since: None,
+        platform: None,
+        kind: None,
+        source_kind: None,
+        include_simulated: true,
+        check: None,
+        entries: TimelineEntries::All,
+        limit: 1,
+        offset: 0,
+    };
+    let kept = store.timeline_counts(&q).await?;
+    let counted = store.timeline_counts_from_transitions(&q).await?;
+    anyhow::ensure!(
+        kept == counted,
+        "timeline totals kept {kept:?}, counted {counted:?}"
+    );
+    for days in [2, 8] {
+        anyhow::ensure!(
+            store.evidence_times(None, days).await?
+                == store.evidence_times_from_observations(None, days).await?,
+            "the evidence times kept differ from a scan ({days} days)"
+        );
+    }
+    Ok(total)
+}
+
+/// The one-minute load average, for the record.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}

@@ -1,0 +1,562 @@
+//! Writing a batch of observations in a few statements (issue 15): many rows per INSERT,
+//! the pairs' `check_sources` rows in one statement, and the transitions a batch adds
+//! worked out in memory per (check, source) pair from the pair's current status and its
+//! last few countable observations, with the same rule as [`super::after_write_in`]
+//! applied row after row. What is stored is exactly what writing the rows one at a time
+//! stores (a storage story compares both on both databases):
+//!
+//! - a pair whose rows all come after everything it already has (and after each other)
+//!   gets its transitions from the in-memory rule;
+//! - a pair with a row that does not (a late report) is rebuilt from its observations,
+//!   once, after the batch is written, as writing that row alone would have done;
+//! - a pair that is both late and changes its confirmations inside the batch (no caller
+//!   does that) makes the whole batch go row by row, the old way.
+//!
+//! The read-model triggers (evidence times, counts, data version) fire as before: they
+//! are row triggers, and every row is still inserted.
+
+use chrono::{DateTime, Utc};
+
+/// Observations per INSERT: 22 parameters each, within SQLite's 32,766 and PostgreSQL's
+/// 65,535.
+pub(crate) const OBSERVATIONS_PER_STATEMENT: usize = 1_000;
+/// Pairs per lookup statement (3 parameters each) and per `check_sources` upsert.
+pub(crate) const PAIRS_PER_STATEMENT: usize = 300;
+/// Transitions per INSERT (7 parameters each).
+pub(crate) const TRANSITIONS_PER_STATEMENT: usize = 1_000;
+
+/// One row of a batch, as the transition rule sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct RowFacts<'a> {
+    /// Index of the row's (check, source) pair.
+    pub pair: usize,
+    pub at: DateTime<Utc>,
+    /// The id the row was given.
+    pub id: i64,
+    pub status: &'a str,
+    /// The confirmations this row asks for (at least 1).
+    pub n: usize,
+    /// Not a failed probe: failures observed nothing and never count.
+    pub counted: bool,
+}
+
+/// What a pair had before the batch.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PairFacts {
+    /// Its newest observation of any kind: (observed_at, id).
+    pub latest: Option<(DateTime<Utc>, i64)>,
+    /// The status of its latest transition.
+    pub current: Option<String>,
+    /// Its newest countable observations (not failed, superseded nor retracted), oldest
+    /// first: as many as the rule can look back over (confirmations − 1), or none when no
+    /// row of the batch can change the pair's status.
+    pub recent: Vec<(i64, String)>,
+}
+
+/// The observation a transition is dated at: a row of the batch or one stored before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum First {
+    Batch(usize),
+    Stored(i64),
+}
+
+/// A transition to add: its first observation and the status it changes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PlannedTransition {
+    /// The row of the batch whose writing completes the change.
+    pub row: usize,
+    pub first: First,
+    pub from: Option<String>,
+}
+
+/// The transitions a batch adds (in the order writing the rows one at a time adds them)
+/// and the pairs to rebuild instead.
+#[derive(Debug, Default)]
+pub(crate) struct TransitionPlan {
+    pub transitions: Vec<PlannedTransition>,
+    pub rebuild: Vec<usize>,
+}
+
+/// The rows as the rule sees them; `ids` once they have some.
+pub(crate) fn row_facts<'a>(
+    rows: &[&'a crate::domain::NewObservation],
+    row_pair: &[usize],
+    confirmations: &[i64],
+    ids: Option<&[i64]>,
+) -> Vec<RowFacts<'a>> {
+    rows.iter()
+        .enumerate()
+        .map(|(i, o)| RowFacts {
+            pair: row_pair[i],
+            at: o.observed_at,
+            id: ids.map_or(0, |ids| ids[i]),
+            status: o.status.as_str(),
+            n: usize::try_from(confirmations[i]).unwrap_or(1),
+            counted: o.probe.as_ref().is_none_or(|p| p.failure.is_none()),
+        })
+        .collect()
+}
+
+/// Whether pair `p` has a counted row with an observation after it when written: the
+/// pair's newest row before the batch or an earlier row of the batch, compared by
+/// (observed_at, id), which is when [`super::after_write_in`] rebuilds.
+pub(crate) fn late_pairs(rows: &[RowFacts], pairs: &[PairFacts]) -> Vec<bool> {
+    let mut newest: Vec<Option<(DateTime<Utc>, i64)>> = pairs.iter().map(|p| p.latest).collect();
+    let mut late = vec![false; pairs.len()];
+    for r in rows {
+        let key = (r.at, r.id);
+        if r.counted && newest[r.pair].is_some_and(|n| n > key) {
+            late[r.pair] = true;
+        }
+        if newest[r.pair].is_none_or(|n| n < key) {
+            newest[r.pair] = Some(key);
+        }
+    }
+    late
+}
+
+/// Before the rows have ids: the pairs that may turn out late (an equal instant counts,
+/// as the stored row's id may be the larger).
+pub(crate) fn maybe_late_pairs(rows: &[RowFacts], pairs: &[PairFacts]) -> Vec<bool> {
+    let mut newest: Vec<Option<DateTime<Utc>>> =
+        pairs.iter().map(|p| p.latest.map(|l| l.0)).collect();
+    let mut late = vec![false; pairs.len()];
+    for r in rows {
+        if r.counted && newest[r.pair].is_some_and(|n| n >= r.at) {
+            late[r.pair] = true;
+        }
+        if newest[r.pair].is_none_or(|n| n < r.at) {
+            newest[r.pair] = Some(r.at);
+        }
+    }
+    late
+}
+
+/// The rule of [`super::after_write_in`] applied to each row in turn, in memory: a row
+/// whose status differs from its pair's current one completes a change when it and the
+/// `n − 1` countable observations before it agree; the change is dated at the first of
+/// them. Late pairs are left to a rebuild.
+pub(crate) fn plan_transitions(rows: &[RowFacts], pairs: &[PairFacts]) -> TransitionPlan {
+    let late = late_pairs(rows, pairs);
+    let mut current: Vec<Option<String>> = pairs.iter().map(|p| p.current.clone()).collect();
+    let mut tail: Vec<Vec<(First, &str)>> = pairs
+        .iter()
+        .map(|p| {
+            p.recent
+                .iter()
+                .map(|(id, s)| (First::Stored(*id), s.as_str()))
+                .collect()
+        })
+        .collect();
+    let mut plan = TransitionPlan::default();
+    for (i, r) in rows.iter().enumerate() {
+        if late[r.pair] || !r.counted {
+            continue;
+        }
+        let t = &mut tail[r.pair];
+        t.push((First::Batch(i), r.status));
+        if current[r.pair].as_deref() == Some(r.status) {
+            continue;
+        }
+        let n = r.n.max(1);
+        if t.len() >= n && t[t.len() - n..].iter().all(|(_, s)| *s == r.status) {
+            plan.transitions.push(PlannedTransition {
+                row: i,
+                first: t[t.len() - n].0,
+                from: current[r.pair].take(),
+            });
+            current[r.pair] = Some(r.status.to_string());
+        }
+    }
+    plan.rebuild = (0..pairs.len()).filter(|&p| late[p]).collect();
+    plan
+}
+
+/// Writes `$rows` (`&[&NewObservation]`, storable and validated) inside `$tx`
+/// with their evidence (`$evidence[i]`: the stored body's id and the fetch's own part),
+/// keeping `check_sources` (unless `$upsert_sources` is false: the caller wrote them) and
+/// `transitions`; evaluates to the rows' ids, in the given order.
+macro_rules! insert_batch_in {
+    ($tx:ident, $rows:expr, $evidence:expr, $upsert_sources:expr, $postgres:expr) => {{
+        use $crate::storage::batch_write::{
+            First, OBSERVATIONS_PER_STATEMENT, PAIRS_PER_STATEMENT, PairFacts, Placeholders,
+            TRANSITIONS_PER_STATEMENT, values_sql,
+        };
+        let rows: &[&$crate::domain::NewObservation] = $rows;
+        let evidence: &[Option<(i64, Option<String>)>] = $evidence;
+        let upsert_sources: bool = $upsert_sources;
+        let postgres: bool = $postgres;
+        let keys: Vec<String> = rows.iter().map(|o| o.source_key()).collect();
+        let confirmations: Vec<i64> = rows
+            .iter()
+            .map(|o| i64::from(o.probe.as_ref().map_or(1, |p| p.confirmations.max(1))))
+            .collect();
+        // The pairs, in the order first seen, and each row's pair.
+        let mut pair_of: std::collections::HashMap<(&str, &str), usize> =
+            std::collections::HashMap::new();
+        let mut pair_keys: Vec<(&str, &str)> = Vec::new();
+        let mut row_pair = Vec::with_capacity(rows.len());
+        for (o, k) in rows.iter().zip(&keys) {
+            let key = (o.check_id.as_str(), k.as_str());
+            let p = *pair_of.entry(key).or_insert_with(|| {
+                pair_keys.push(key);
+                pair_keys.len() - 1
+            });
+            row_pair.push(p);
+        }
+        // What each pair had: its newest row and its current status.
+        let mut pairs: Vec<PairFacts> = vec![PairFacts::default(); pair_keys.len()];
+        for (chunk_no, chunk) in pair_keys.chunks(PAIRS_PER_STATEMENT).enumerate() {
+            let mut sql = String::new();
+            let mut ph = Placeholders::new(postgres);
+            for j in 0..chunk.len() {
+                if j > 0 {
+                    sql.push_str(" union all ");
+                }
+                sql.push_str(&format!(
+                    "select {} as k,
+                        (select observed_at from observations
+                         where check_id = {} and source_key = {}
+                         order by observed_at desc, id desc limit 1) as latest_at,
+                        (select id from observations
+                         where check_id = {} and source_key = {}
+                         order by observed_at desc, id desc limit 1) as latest_id,
+                        (select to_status from transitions
+                         where check_id = {} and source_key = {}
+                         order by occurred_at desc, id desc limit 1) as current",
+                    ph.next(),
+                    ph.next(),
+                    ph.next(),
+                    ph.next(),
+                    ph.next(),
+                    ph.next(),
+                    ph.next()
+                ));
+            }
+            let mut q = sqlx::query_as::<_, (i64, Option<chrono::DateTime<chrono::Utc>>, Option<i64>, Option<String>)>(
+                sqlx::AssertSqlSafe(sql).into_sql_str(),
+            );
+            for (j, (check, key)) in chunk.iter().enumerate() {
+                q = q.bind((chunk_no * PAIRS_PER_STATEMENT + j) as i64);
+                for _ in 0..3 {
+                    q = q.bind(*check).bind(*key);
+                }
+            }
+            for (k, at, id, current) in q.fetch_all(&mut *$tx).await? {
+                let p = &mut pairs[k as usize];
+                p.latest = at.zip(id);
+                p.current = current;
+            }
+        }
+        // A late pair whose confirmations change inside the batch: row by row, the old way.
+        let maybe_late = $crate::storage::batch_write::maybe_late_pairs(
+            &$crate::storage::batch_write::row_facts(rows, &row_pair, &confirmations, None),
+            &pairs,
+        );
+        let mut first_n: Vec<Option<i64>> = vec![None; pair_keys.len()];
+        let mut varying = false;
+        for (i, &p) in row_pair.iter().enumerate() {
+            match first_n[p] {
+                None => first_n[p] = Some(confirmations[i]),
+                Some(n) if n != confirmations[i] && maybe_late[p] => varying = true,
+                Some(_) => {}
+            }
+        }
+        if varying {
+            let mut ids = Vec::with_capacity(rows.len());
+            for (o, e) in rows.iter().zip(evidence) {
+                ids.push($crate::storage::insert_observation_in!(@storable $tx, o, e.clone(), upsert_sources));
+            }
+            ids
+        } else {
+            if upsert_sources {
+                // Each pair's confirmations as its last row leaves them, pairs in one
+                // order (check, source) whoever writes, so concurrent writers lock alike.
+                let mut last_n: Vec<i64> = vec![1; pair_keys.len()];
+                for (i, &p) in row_pair.iter().enumerate() {
+                    last_n[p] = confirmations[i];
+                }
+                let mut order: Vec<usize> = (0..pair_keys.len()).collect();
+                order.sort_by(|&a, &b| pair_keys[a].cmp(&pair_keys[b]));
+                for chunk in order.chunks(PAIRS_PER_STATEMENT) {
+                    let mut sql = values_sql(
+                        "insert into check_sources (check_id, source_key, confirmations) values ",
+                        3,
+                        chunk.len(),
+                        postgres,
+                    );
+                    sql.push_str(
+                        " on conflict (check_id, source_key) do update set confirmations = excluded.confirmations
+                         where check_sources.confirmations <> excluded.confirmations",
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
+                    for &p in chunk {
+                        q = q.bind(pair_keys[p].0).bind(pair_keys[p].1).bind(last_n[p]);
+                    }
+                    q.execute(&mut *$tx).await?;
+                }
+            }
+            // The rows, many per statement; ids come back in insertion order once sorted
+            // (both databases number the rows of one INSERT in order).
+            let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
+            let now = chrono::Utc::now();
+            for (chunk_no, chunk) in rows.chunks(OBSERVATIONS_PER_STATEMENT).enumerate() {
+                let base = chunk_no * OBSERVATIONS_PER_STATEMENT;
+                let mut sql = values_sql(
+                    "insert into observations (check_id, observed_at, precision, status,
+                         source_kind, source_key, source_id, vantage, quote, note_en, note_zh,
+                         evidence_id, evidence_fetch, catalog_key, recorded_at, pack_id,
+                         rule_version, confirmed, failure, snapshot, reclassifies, run_key)
+                     values ",
+                    22,
+                    chunk.len(),
+                    postgres,
+                );
+                sql.push_str(" returning id");
+                let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql).into_sql_str());
+                for (j, new) in chunk.iter().enumerate() {
+                    let i = base + j;
+                    let probe = new.probe.as_ref();
+                    let e = evidence[i].as_ref();
+                    q = q
+                        .bind(&new.check_id)
+                        .bind(new.observed_at)
+                        .bind(new.precision.as_str())
+                        .bind(&new.status)
+                        .bind(new.source_kind.as_str())
+                        .bind(&keys[i])
+                        .bind(new.source_id.as_deref())
+                        .bind(&new.vantage)
+                        .bind(new.quote.as_deref())
+                        .bind(new.note_en.as_deref())
+                        .bind(new.note_zh.as_deref())
+                        .bind(e.map(|e| e.0))
+                        .bind(e.and_then(|e| e.1.as_deref()))
+                        .bind(new.catalog_key.as_deref())
+                        .bind(now)
+                        .bind(probe.map(|p| p.pack_id.as_str()))
+                        .bind(probe.map(|p| p.rule_version))
+                        .bind(probe.map(|p| p.confirmed))
+                        .bind(probe.and_then(|p| p.failure.as_deref()))
+                        .bind(probe.and_then(|p| p.snapshot.as_deref()))
+                        .bind(probe.and_then(|p| p.reclassifies))
+                        .bind(probe.and_then(|p| p.run_key.as_deref()));
+                }
+                let mut got = q.fetch_all(&mut *$tx).await?;
+                if got.len() != chunk.len() {
+                    return Err($crate::storage::StorageError::Invalid(format!(
+                        "{} observations were written but {} ids came back",
+                        chunk.len(),
+                        got.len()
+                    )));
+                }
+                got.sort_unstable();
+                ids.extend(got);
+            }
+            // The countable rows the rule may look back over, for the pairs whose status a
+            // row of the batch can change.
+            let row_facts =
+                $crate::storage::batch_write::row_facts(rows, &row_pair, &confirmations, Some(&ids));
+            let mut look_back: Vec<i64> = vec![0; pair_keys.len()];
+            for r in &row_facts {
+                if r.counted && pairs[r.pair].current.as_deref() != Some(r.status) {
+                    look_back[r.pair] = look_back[r.pair].max(r.n as i64 - 1);
+                }
+            }
+            let wanted: Vec<usize> = (0..pair_keys.len()).filter(|&p| look_back[p] > 0).collect();
+            // Stored rows a transition may start at: their instant and source kind.
+            let mut stored: std::collections::HashMap<i64, (chrono::DateTime<chrono::Utc>, String)> =
+                std::collections::HashMap::new();
+            for chunk in wanted.chunks(PAIRS_PER_STATEMENT / 2) {
+                let mut sql = String::new();
+                let mut ph = Placeholders::new(postgres);
+                for j in 0..chunk.len() {
+                    if j > 0 {
+                        sql.push_str(" union all ");
+                    }
+                    sql.push_str(&format!(
+                        "select * from (select {} as k, id, status, observed_at, source_kind
+                         from observations
+                         where check_id = {} and source_key = {} and id < {}
+                           and failure is null and superseded_by is null and retracted_at is null
+                         order by observed_at desc, id desc limit {}) r{j}",
+                        ph.next(),
+                        ph.next(),
+                        ph.next(),
+                        ph.next(),
+                        ph.next()
+                    ));
+                }
+                let mut q = sqlx::query_as::<_, (i64, i64, String, chrono::DateTime<chrono::Utc>, String)>(
+                    sqlx::AssertSqlSafe(sql).into_sql_str(),
+                );
+                let first_id = ids.iter().copied().min().unwrap_or(i64::MAX);
+                for &p in chunk {
+                    q = q
+                        .bind(p as i64)
+                        .bind(pair_keys[p].0)
+                        .bind(pair_keys[p].1)
+                        .bind(first_id)
+                        .bind(look_back[p]);
+                }
+                let mut got = q.fetch_all(&mut *$tx).await?;
+                got.sort_by(|a, b| (a.0, a.3, a.1).cmp(&(b.0, b.3, b.1)));
+                for (k, id, status, at, kind) in got {
+                    pairs[k as usize].recent.push((id, status));
+                    stored.insert(id, (at, kind));
+                }
+            }
+            let plan = $crate::storage::batch_write::plan_transitions(&row_facts, &pairs);
+            for chunk in plan.transitions.chunks(TRANSITIONS_PER_STATEMENT) {
+                let sql = values_sql(
+                    "insert into transitions (check_id, source_key, observation_id,
+                         occurred_at, from_status, to_status, source_kind) values ",
+                    7,
+                    chunk.len(),
+                    postgres,
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
+                for t in chunk {
+                    let (observation, at, kind) = match t.first {
+                        First::Batch(i) => (ids[i], rows[i].observed_at, rows[i].source_kind.as_str().to_string()),
+                        First::Stored(id) => {
+                            let (at, kind) = stored.get(&id).cloned().ok_or_else(|| {
+                                $crate::storage::StorageError::Invalid(format!(
+                                    "observation {id} was not read back"
+                                ))
+                            })?;
+                            (id, at, kind)
+                        }
+                    };
+                    // The change's first row agrees with the row completing it.
+                    let to = &rows[t.row].status;
+                    let pair = row_pair[t.row];
+                    q = q
+                        .bind(pair_keys[pair].0)
+                        .bind(pair_keys[pair].1)
+                        .bind(observation)
+                        .bind(at)
+                        .bind(t.from.as_deref())
+                        .bind(to)
+                        .bind(kind);
+                }
+                q.execute(&mut *$tx).await?;
+            }
+            let mut rebuild: Vec<(&str, &str)> = plan.rebuild.iter().map(|&p| pair_keys[p]).collect();
+            rebuild.sort();
+            for (check, key) in rebuild {
+                $crate::storage::rebuild_transitions_in!($tx, check, key);
+            }
+            ids
+        }
+    }};
+}
+pub(crate) use insert_batch_in;
+
+/// Placeholders in the order they are bound: `$1`, `$2`, … on PostgreSQL, `?` on SQLite.
+/// SQLite looks a numbered `$N` up among all of a statement's names (when parsing it and
+/// again when binding each), which is quadratic in a statement of thousands; anonymous
+/// `?` are numbered by place.
+pub(crate) struct Placeholders {
+    postgres: bool,
+    n: usize,
+}
+
+impl Placeholders {
+    pub(crate) fn new(postgres: bool) -> Placeholders {
+        Placeholders { postgres, n: 0 }
+    }
+
+    pub(crate) fn next(&mut self) -> String {
+        self.n += 1;
+        if self.postgres {
+            format!("${}", self.n)
+        } else {
+            "?".to_string()
+        }
+    }
+}
+
+/// `prefix (p, p, …), (…), …` for `rows` rows of `columns` [`Placeholders`].
+pub(crate) fn values_sql(prefix: &str, columns: usize, rows: usize, postgres: bool) -> String {
+    let mut sql = String::with_capacity(prefix.len() + rows * columns * 7);
+    sql.push_str(prefix);
+    let mut ph = Placeholders::new(postgres);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&ph.next());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(h: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single().unwrap() + chrono::Duration::hours(h)
+    }
+
+    fn row(pair: usize, h: i64, id: i64, status: &str, n: usize) -> RowFacts<'_> {
+        RowFacts {
+            pair,
+            at: at(h),
+            id,
+            status,
+            n,
+            counted: true,
+        }
+    }
+
+    #[test]
+    fn a_change_counts_once_n_rows_agree_even_across_the_batch_edge() {
+        let pairs = vec![PairFacts {
+            latest: Some((at(0), 1)),
+            current: Some("open".into()),
+            recent: vec![(1, "blocked".into())],
+        }];
+        let rows = vec![row(0, 1, 2, "blocked", 2), row(0, 2, 3, "blocked", 2)];
+        let plan = plan_transitions(&rows, &pairs);
+        assert_eq!(
+            plan.transitions,
+            vec![PlannedTransition {
+                row: 0,
+                first: First::Stored(1),
+                from: Some("open".into())
+            }]
+        );
+        assert!(plan.rebuild.is_empty());
+    }
+
+    #[test]
+    fn a_late_row_rebuilds_its_pair_only() {
+        let pairs = vec![
+            PairFacts {
+                latest: Some((at(5), 1)),
+                ..PairFacts::default()
+            },
+            PairFacts::default(),
+        ];
+        let rows = vec![row(0, 3, 2, "open", 1), row(1, 3, 3, "open", 1)];
+        let plan = plan_transitions(&rows, &pairs);
+        assert_eq!(plan.rebuild, vec![0]);
+        assert_eq!(
+            plan.transitions,
+            vec![PlannedTransition {
+                row: 1,
+                first: First::Batch(1),
+                from: None
+            }]
+        );
+    }
+}
