@@ -346,32 +346,40 @@ fn option_names(el: ElementRef, read: &[String]) -> Vec<String> {
 /// Maps names to payment methods through the vocabulary: words case-insensitively
 /// (Chinese anywhere in the text, Latin words on word boundaries), codes by prefix.
 pub fn map_methods(names: &[String], vocabulary: &[super::pack::MethodNames]) -> Vec<String> {
-    let mut out = Vec::new();
-    for v in vocabulary {
-        let hit = names.iter().any(|name| {
-            let lower = name.to_lowercase();
-            let words: Vec<&str> = lower
+    // Each name lowercased and split once, not once per method of the vocabulary.
+    let lowered: Vec<String> = names.iter().map(|name| name.to_lowercase()).collect();
+    let words: Vec<Vec<&str>> = lowered
+        .iter()
+        .map(|lower| {
+            lower
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
-                .collect();
-            v.aliases.iter().any(|alias| {
-                if alias.is_ascii() {
-                    // Split like the names, so that `e-CNY` matches "e-CNY".
-                    let parts: Vec<&str> = alias
-                        .split(|c: char| !c.is_alphanumeric())
-                        .filter(|w| !w.is_empty())
-                        .collect();
-                    if parts.is_empty() {
-                        false
-                    } else if parts.len() > 1 {
-                        words.windows(parts.len()).any(|w| w == parts.as_slice())
-                    } else {
-                        words.contains(&alias.as_str())
-                    }
+                .collect()
+        })
+        .collect();
+    let mut out = Vec::new();
+    for v in vocabulary {
+        let hit = v.aliases.iter().any(|alias| {
+            if alias.is_ascii() {
+                // Split like the names, so that `e-CNY` matches "e-CNY".
+                let parts: Vec<&str> = alias
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                if parts.is_empty() {
+                    false
+                } else if parts.len() > 1 {
+                    words
+                        .iter()
+                        .any(|words| words.windows(parts.len()).any(|w| w == parts.as_slice()))
                 } else {
-                    lower.contains(alias.as_str())
+                    words.iter().any(|words| words.contains(&alias.as_str()))
                 }
-            }) || name.split_whitespace().any(|token| {
+            } else {
+                lowered.iter().any(|lower| lower.contains(alias.as_str()))
+            }
+        }) || names.iter().any(|name| {
+            name.split_whitespace().any(|token| {
                 v.code_prefixes
                     .iter()
                     .any(|p| token.starts_with(p.as_str()))

@@ -1018,6 +1018,89 @@ fn map_methods_words_and_codes() {
     assert_eq!(m(&["支付宝", "微信支付"]), ["alipay", "wechat_pay"]);
 }
 
+/// The mapping as it was written first (each name lowercased and split once per method):
+/// `map_methods` now does that once per name, and must answer the same.
+fn map_methods_reference(names: &[String], vocabulary: &[MethodNames]) -> Vec<String> {
+    let mut out = Vec::new();
+    for v in vocabulary {
+        let hit = names.iter().any(|name| {
+            let lower = name.to_lowercase();
+            let words: Vec<&str> = lower
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            v.aliases.iter().any(|alias| {
+                if alias.is_ascii() {
+                    let parts: Vec<&str> = alias
+                        .split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| !w.is_empty())
+                        .collect();
+                    if parts.is_empty() {
+                        false
+                    } else if parts.len() > 1 {
+                        words.windows(parts.len()).any(|w| w == parts.as_slice())
+                    } else {
+                        words.contains(&alias.as_str())
+                    }
+                } else {
+                    lower.contains(alias.as_str())
+                }
+            }) || name.split_whitespace().any(|token| {
+                v.code_prefixes
+                    .iter()
+                    .any(|p| token.starts_with(p.as_str()))
+            })
+        });
+        if hit {
+            out.push(v.slug.clone());
+        }
+    }
+    out
+}
+
+#[test]
+fn map_methods_answers_as_the_first_version_did() {
+    let vocab = MethodNames::from_methods(&CATALOG.methods);
+    // Pieces of names: every alias and code prefix of the catalog, in both cases, cut
+    // and glued with separators, plus words that name nothing.
+    let mut pieces: Vec<String> = vec!["pay".into(), "with".into(), "积分".into(), "x".into()];
+    for v in &vocab {
+        for a in v.aliases.iter().chain(&v.code_prefixes) {
+            pieces.push(a.clone());
+            pieces.push(a.to_uppercase());
+            let cut: String = a.chars().take(a.chars().count().div_ceil(2)).collect();
+            pieces.push(cut);
+        }
+    }
+    let glue = [" ", "-", "", "_", "·", "  "];
+    let mut seed = 0x9e37_79b9_u64;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for _ in 0..3000 {
+        let names: Vec<String> = (0..1 + next(3))
+            .map(|_| {
+                let mut name = String::new();
+                for i in 0..1 + next(4) {
+                    if i > 0 {
+                        name.push_str(glue[next(glue.len())]);
+                    }
+                    name.push_str(&pieces[next(pieces.len())]);
+                }
+                name
+            })
+            .collect();
+        assert_eq!(
+            map_methods(&names, &vocab),
+            map_methods_reference(&names, &vocab),
+            "{names:?}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Validation errors: the file, the line, the cause.
 
