@@ -10,7 +10,6 @@ mod accounts;
 mod admin;
 mod batch_write;
 mod batches;
-mod bulk;
 mod catalog_load;
 mod charts;
 mod corrections;
@@ -34,7 +33,6 @@ mod webhooks;
 
 pub use admin::AuditFilter;
 pub use batches::{Batch, TimelineBatches};
-pub use bulk::BulkObservation;
 pub use catalog_load::LoadReport;
 pub use fleet::{Claim, TakenRun, TakeoverRecord, VantageStatus, WorkerRecord, WorkerStatus};
 pub use ledger::{FinishedRun, MissReason, MissedSlotsRecord, PendingCounts};
