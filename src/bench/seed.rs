@@ -135,7 +135,12 @@ pub fn synthetic_catalog(args: &SeedArgs) -> anyhow::Result<(catalog::Catalog, V
 
 /// Fills `store` with synthetic history (see the module docs). Observations are appended
 /// after whatever the synthetic checks already have, so seeding twice adds more.
-pub async fn seed(store: &Store, args: &SeedArgs) -> anyhow::Result<SeedReport> {
+/// Loads the catalog with the synthetic checks of `args` into `store`: the checks' ids and
+/// the link ladder's statuses (two at least).
+pub async fn load_synthetic(
+    store: &Store,
+    args: &SeedArgs,
+) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     let (cat, checks) = synthetic_catalog(args)?;
     store
         .apply_catalog(&cat)
@@ -154,6 +159,11 @@ pub async fn seed(store: &Store, args: &SeedArgs) -> anyhow::Result<SeedReport> 
         statuses.len() >= 2,
         "the link ladder needs two statuses at least"
     );
+    Ok((checks, statuses))
+}
+
+pub async fn seed(store: &Store, args: &SeedArgs) -> anyhow::Result<SeedReport> {
+    let (checks, statuses) = load_synthetic(store, args).await?;
     // Append after the newest synthetic observation, from each check's latest status, so
     // transitions stay right when seeding twice.
     let far = Utc::now() + Duration::days(365 * 100);

@@ -12,7 +12,7 @@
 //! timeline's, the evidence times) with a count of the rows: the figure is only printed
 //! for a store that kept everything right.
 
-use super::seed::{SeedArgs, synthetic_catalog};
+use super::seed::{SeedArgs, load_synthetic};
 use crate::domain::{NewObservation, Precision, ProbeFacts, SourceKind};
 use crate::output::outln;
 use crate::storage::{Store, TimelineEntries, TimelineQuery};
@@ -43,17 +43,7 @@ pub async fn writes(args: WritesBench) -> anyhow::Result<()> {
     };
     let store = Store::open(&url, 4).await?;
     let seed_args = SeedArgs::new(args.observations, args.checks.max(1), args.catalog_dir);
-    let (cat, checks) = synthetic_catalog(&seed_args)?;
-    store.apply_catalog(&cat).await?;
-    let statuses: Vec<String> = cat
-        .kinds
-        .iter()
-        .find(|k| k.id == "link")
-        .context("the catalog has no `link` kind")?
-        .statuses
-        .iter()
-        .map(|s| s.id.clone())
-        .collect();
+    let (checks, statuses) = load_synthetic(&store, &seed_args).await?;
     let batch_size = args.batch.max(1);
     let n = args.confirmations.max(1);
     outln!(
