@@ -19,9 +19,10 @@ grant insert, update on observations, snapshots, probe_runs, missed_slots, metho
 -- Evidence bodies are written once and never changed.
 grant insert on evidence_bodies to :worker;
 -- What each observation written keeps up to date (0018: the charts' evidence times and
--- the counts per check; 0019: the current state per check and source).
+-- the counts per check; 0019: the current state per check and source; 0022: the pairs
+-- probes have spoken on).
 grant insert, update, delete on check_evidence, evidence_gaps, check_counts,
-    transition_counts, current_states to :worker;
+    transition_counts, current_states, probed_pairs to :worker;
 grant insert, update, delete on transitions to :worker;
 grant update on data_version to :worker;
 grant usage on all sequences in schema public to :worker;

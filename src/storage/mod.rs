@@ -980,6 +980,8 @@ impl Store {
     /// of its sources the latest probe observation at or before `from` (a source that has
     /// spoken but not lately still has its, empty, window). Oldest first. The page used to
     /// read every observation of the check for this: all of its history, every request.
+    /// Only pairs a probe has spoken on by `from` are sought (`probed_pairs`, migration
+    /// 0022): a pair of hand tests or synthetic history is not walked back to its start.
     pub async fn probe_observations_for_window(
         &self,
         check_id: &str,
@@ -995,16 +997,16 @@ impl Store {
                    and o.observed_at > $2 and o.observed_at <= $3
                  union all
                  select {OBSERVATION_COLUMNS}
-                 from check_sources cs
+                 from probed_pairs pp
                  join observations o on o.id = (
                      select o2.id from observations o2
-                     where o2.check_id = cs.check_id and o2.source_key = cs.source_key
+                     where o2.check_id = pp.check_id and o2.source_key = pp.source_key
                        and o2.pack_id is not null and o2.observed_at <= $2
                      order by o2.observed_at desc, o2.id desc
                      limit 1)
                  left join sources s on s.id = o.source_id
                  left join evidence_bodies eb on eb.id = o.evidence_id
-                 where cs.check_id = $1) w
+                 where pp.check_id = $1 and pp.probed_since <= $2) w
              order by w.observed_at, w.id"
         );
         Ok(on_pool!(self, pool => {
@@ -1436,6 +1438,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "current state",
         include_str!("../../migrations/sqlite/0019_current_state.sql"),
     ),
+    (
+        22,
+        "probed pairs",
+        include_str!("../../migrations/sqlite/0022_probed_pairs.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1527,6 +1534,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         19,
         "current state",
         include_str!("../../migrations/postgres/0019_current_state.sql"),
+    ),
+    (
+        22,
+        "probed pairs",
+        include_str!("../../migrations/postgres/0022_probed_pairs.sql"),
     ),
 ];
 

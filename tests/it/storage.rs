@@ -32,6 +32,7 @@ common::on_both!(
     what_every_write_keeps_equals_a_count_of_the_rows,
     the_reference_is_read_again_after_catalog_writes_only,
     a_batch_keeps_exactly_what_rows_written_one_at_a_time_keep,
+    windows_find_each_probes_latest_verdict_before_them,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -1247,6 +1248,29 @@ async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
                 assert_eq!(kept, sought, "{label}: state as of {at}, {filter:?}");
             }
         }
+        // The check page's windowed verdicts per vantage point: from the window's probe
+        // rows and each probed pair's latest before it (`probed_pairs` says which pairs to
+        // seek), as from every observation of the check.
+        for check in checks {
+            let all = store.observations(check).await.unwrap();
+            for at in [
+                t0 + Duration::days(20),
+                t0 + Duration::days(45),
+                t0 + Duration::days(80),
+                t0 + Duration::days(130),
+            ] {
+                let from = at - Duration::days(hutong::state::WINDOW_DAYS);
+                let read = store
+                    .probe_observations_for_window(check, from, at)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    hutong::state::windowed(&read, from, at),
+                    hutong::state::windowed(&all, from, at),
+                    "{label}: windows of {check} as of {at}"
+                );
+            }
+        }
         // The counts kept per check: the check pages' totals and the overview's.
         for check in checks {
             let (_, total) = store.check_history(check, 1, 0).await.unwrap();
@@ -1324,6 +1348,8 @@ async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
         let new = match next(8) {
             0 => pack_obs(check, at, status, Some("timeout")),
             1 => observation(check, at, status).simulated().build(),
+            // A pack's verdict, among rows of the same pair without one.
+            2 => pack_obs(check, at, status, None),
             _ => probe(check, at, status),
         };
         ids.push(store.insert_observation(&new).await.unwrap());
@@ -1570,5 +1596,74 @@ async fn a_batch_keeps_exactly_what_rows_written_one_at_a_time_keep(store: &Stor
                 .unwrap(),
             "evidence times, {days} days"
         );
+    }
+}
+
+/// Issue 15: the check page's 30-day windows per vantage point seek, for each pair a probe
+/// has spoken on, its latest probe verdict before the window (`probed_pairs` says which
+/// pairs and from when), without walking pairs that have none. A verdict long before the
+/// window (then many rows of the same vantage point without a pack, and synthetic history:
+/// pairs of their own, never sought), one written late (out of order), one moved earlier:
+/// the windows are what every observation says.
+async fn windows_find_each_probes_latest_verdict_before_them(store: &Store) {
+    loaded(store).await;
+    let check = "link.wechat.taobao";
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let day = |d: i64| t0 + Duration::days(d);
+    let verdict = |at, vantage: &str| {
+        probed(check, at, "blocked")
+            .vantage(vantage)
+            .pack(ProbeFacts {
+                pack_id: format!("pack-{vantage}"),
+                rule_version: 1,
+                confirmed: true,
+                confirmations: 1,
+                ..ProbeFacts::default()
+            })
+            .build()
+    };
+    let mut rows = vec![verdict(day(0), "long")];
+    // 40 days of rows without a pack, at the same vantage point and synthetic.
+    for d in 1..=40 {
+        rows.push(probed(check, day(d), "open").vantage("long").build());
+        rows.push(observation(check, day(d), "open").simulated().build());
+    }
+    rows.push(verdict(day(70), "long"));
+    // Written late: day 60 first, then day 5.
+    rows.push(verdict(day(60), "late"));
+    rows.push(verdict(day(5), "late"));
+    let first = store.insert_observation(&rows[0]).await.unwrap();
+    let moved = store
+        .insert_observation(&verdict(day(80), "moved"))
+        .await
+        .unwrap();
+    for row in &rows[1..] {
+        store.insert_observation(row).await.unwrap();
+    }
+    // Moved from day 80 to day 0 (the first verdict's instant).
+    store
+        .execute_admin(&format!(
+            "update observations set observed_at = (select observed_at from observations
+             where id = {first}) where id = {moved}"
+        ))
+        .await
+        .unwrap();
+    let all = store.observations(check).await.unwrap();
+    for at in [day(3), day(20), day(45), day(65), day(75), day(200)] {
+        let from = at - Duration::days(hutong::state::WINDOW_DAYS);
+        let read = store
+            .probe_observations_for_window(check, from, at)
+            .await
+            .unwrap();
+        let windows = hutong::state::windowed(&read, from, at);
+        assert_eq!(
+            windows,
+            hutong::state::windowed(&all, from, at),
+            "as of {at}"
+        );
+        if at == day(45) {
+            let spoken: Vec<&str> = windows.iter().map(|w| w.vantage.as_str()).collect();
+            assert_eq!(spoken, ["late", "long", "moved"], "as of {at}");
+        }
     }
 }
