@@ -139,6 +139,26 @@ pub fn status_steps(
     segments
 }
 
+/// The latest `max` segments of [`status_steps`] over a check's changes, worked out from
+/// its newest changes only: `newest_first` is what was read, newest first, and `complete`
+/// says it holds every change. `None` when what was read does not settle `max` segments
+/// (read more): the oldest segment read may begin before its oldest change read, so it is
+/// never drawn unless every change was read. The flag says earlier segments were left out.
+pub fn latest_status_steps(
+    newest_first: &[(DateTime<Utc>, String)],
+    complete: bool,
+    end: DateTime<Utc>,
+    max: usize,
+) -> Option<(Vec<super::steps::Segment>, bool)> {
+    let oldest_first: Vec<(DateTime<Utc>, String)> = newest_first.iter().rev().cloned().collect();
+    let mut segments = status_steps(&oldest_first, end);
+    if !complete && segments.len() <= max {
+        return None;
+    }
+    let cut = segments.len().saturating_sub(max);
+    Some((segments.split_off(cut), cut > 0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +274,53 @@ mod tests {
             (steps[1].from, steps[1].to, steps[1].status.as_str()),
             (at(9, 17), at(10, 17), "warned")
         );
+    }
+
+    /// Read from the newest change back, a few at a time: whenever the result is given, it
+    /// is the tail of the steps over every change, and it is given once everything is read.
+    #[test]
+    fn the_latest_steps_are_the_tail_of_all_steps() {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let statuses = ["open", "warned", "blocked"];
+        for _ in 0..300 {
+            // Runs of repeated statuses (agreeing sources) make periods longer than a change.
+            let len = next(40) as usize;
+            let start = at(9, 1);
+            let changes: Vec<(DateTime<Utc>, String)> = (0..len)
+                .map(|i| {
+                    (
+                        start + chrono::Duration::hours(i as i64 * 7),
+                        statuses[next(3) as usize].to_string(),
+                    )
+                })
+                .collect();
+            let end = start + chrono::Duration::hours(next(300) as i64);
+            let all = status_steps(&changes, end);
+            let max = next(12) as usize;
+            let until_end: Vec<_> = changes.iter().filter(|(t, _)| *t <= end).cloned().collect();
+            let newest_first: Vec<_> = until_end.iter().rev().cloned().collect();
+            for read in 0..=newest_first.len() + 1 {
+                let got = newest_first.get(..read).unwrap_or(&newest_first);
+                let complete = got.len() == newest_first.len();
+                match latest_status_steps(got, complete, end, max) {
+                    Some((segments, earlier)) => {
+                        let cut = all.len().saturating_sub(max);
+                        assert_eq!(
+                            segments,
+                            all[cut..],
+                            "{len} changes, {read} read, max {max}"
+                        );
+                        assert_eq!(earlier, cut > 0);
+                    }
+                    None => assert!(!complete, "everything was read: an answer is due"),
+                }
+            }
+        }
     }
 }

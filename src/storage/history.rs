@@ -2,10 +2,11 @@
 //! probed check gathers thousands), counts that leave simulated data out, and setting a
 //! probe run's times (imports and tests of old runs).
 
-use super::{Db, OBSERVATION_COLUMNS, StorageError, Store, on_pool};
-use crate::domain::ObservationRecord;
+use super::{Db, OBSERVATION_COLUMNS, StorageError, Store, TRANSITION_COLUMNS, on_pool};
+use crate::domain::{ObservationRecord, TransitionRecord};
 use chrono::{DateTime, Utc};
 use sqlx::SqlSafeStr;
+use std::collections::HashMap;
 
 /// Checks that involve a platform of a simulated group, as a subquery over `checks c`.
 const SIMULATED_CHECK: &str = "(c.subject in (select p.slug from platforms p
@@ -99,5 +100,92 @@ impl Store {
                 .await?;
         });
         Ok(())
+    }
+    /// A check's latest transitions at or before `until`, newest first, at most `limit`:
+    /// of one source when `source_key` is given, the simulator's left out unless
+    /// `include_simulated`. A check that flaps gathers thousands of changes; its page draws
+    /// and lists the latest, read from the end of its index instead of all of them.
+    pub async fn latest_transitions(
+        &self,
+        check_id: &str,
+        until: DateTime<Utc>,
+        source_key: Option<&str>,
+        include_simulated: bool,
+        limit: i64,
+    ) -> Result<Vec<TransitionRecord>, StorageError> {
+        // Spelt out per case so the planner walks `transitions_by_check` for the source.
+        let source = if source_key.is_some() {
+            "t.source_key = $5"
+        } else {
+            "$5 is null"
+        };
+        let sql = format!(
+            "select {TRANSITION_COLUMNS}
+             from transitions t
+             join checks c on c.id = t.check_id
+             join observations o on o.id = t.observation_id
+             where t.check_id = $1 and t.occurred_at <= $2
+               and ($3 or t.source_kind <> 'simulated') and {source}
+             order by t.occurred_at desc, t.id desc
+             limit $4"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(check_id)
+                .bind(until)
+                .bind(include_simulated)
+                .bind(limit)
+                .bind(source_key)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// How many transitions one source has made on a check at or before `until` (an
+    /// index-only count).
+    pub async fn transition_count(
+        &self,
+        check_id: &str,
+        source_key: &str,
+        until: DateTime<Utc>,
+    ) -> Result<i64, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "select count(*) from transitions
+                 where check_id = $1 and source_key = $2 and occurred_at <= $3",
+            )
+            .bind(check_id)
+            .bind(source_key)
+            .bind(until)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// For those of `observation_ids` that made a transition, the status it changed from
+    /// (`None`: the source's first word). What a page of a check's history marks.
+    pub async fn transitions_made_by(
+        &self,
+        observation_ids: &[i64],
+    ) -> Result<HashMap<i64, Option<String>>, StorageError> {
+        let mut made = HashMap::new();
+        // A page of history is 50 rows; a few statements at most.
+        for ids in observation_ids.chunks(200) {
+            let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "select observation_id, from_status from transitions
+                 where observation_id in ({})",
+                marks.join(", ")
+            );
+            let rows: Vec<(i64, Option<String>)> = on_pool!(self, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql).into_sql_str());
+                for id in ids {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(pool).await?
+            });
+            made.extend(rows);
+        }
+        Ok(made)
     }
 }

@@ -27,17 +27,13 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 /// States kept at most (dates × filters).
 const MAX_STATES: usize = 64;
-/// Checks whose transitions are kept at most.
-const MAX_CHECKS: usize = 64;
 /// Timeline pages kept at most (filters × pages × dates).
 const MAX_TIMELINES: usize = 128;
 /// Kinds whose status changes are kept at most.
 const MAX_KINDS: usize = 16;
 
-/// Longer timeline reads (deep pages) are not kept, nor checks with more than
-/// `MAX_KEPT_TRANSITIONS`: memory stays bounded (about 600,000 rows at most in all).
+/// Longer timeline reads (deep pages) are not kept: memory stays bounded.
 const MAX_KEPT_ROWS: usize = 2_000;
-const MAX_KEPT_TRANSITIONS: usize = 5_000;
 
 /// A timeline page with the total the filters select.
 pub type TimelinePage = (Vec<TransitionRecord>, i64);
@@ -66,7 +62,6 @@ pub struct Memo {
     /// Keyed by the query with its end replaced by the latest transition's time at or
     /// before it (nothing lies between: the same page).
     timelines: Cache<Versioned<String>, Arc<TimelinePage>>,
-    transitions: Cache<Versioned<String>, Arc<Vec<TransitionRecord>>>,
     /// The timeline's counts of changes and first sightings, keyed as `timelines`.
     timeline_counts: Cache<Versioned<String>, (i64, i64)>,
     /// Real confirmed changes by kind (the charts).
@@ -85,7 +80,6 @@ impl Default for Memo {
             real_reference: Cache::new(2),
             states: Cache::new(MAX_STATES),
             timelines: Cache::new(MAX_TIMELINES),
-            transitions: Cache::new(MAX_CHECKS),
             timeline_counts: Cache::new(MAX_TIMELINES),
             changes: Cache::new(MAX_KINDS),
             evidence: Cache::new(MAX_KINDS),
@@ -99,7 +93,6 @@ impl std::fmt::Debug for Memo {
             .field("newest", &self.newest.load(Ordering::Relaxed))
             .field("states", &self.states.len())
             .field("timelines", &self.timelines.len())
-            .field("transitions", &self.transitions.len())
             .finish_non_exhaustive()
     }
 }
@@ -139,7 +132,6 @@ impl Memo {
     fn clear(&self) {
         self.states.clear();
         self.timelines.clear();
-        self.transitions.clear();
         self.timeline_counts.clear();
         self.changes.clear();
         self.evidence.clear();
@@ -297,23 +289,6 @@ impl Reads {
             key,
             read,
             |_| true,
-        )
-        .await
-    }
-
-    /// [`Store::transitions`] of one check, kept unless there are many.
-    pub async fn transitions(
-        &self,
-        check_id: &str,
-    ) -> Result<Arc<Vec<TransitionRecord>>, StorageError> {
-        let read = async { Ok(Arc::new(self.store.transitions(check_id).await?)) };
-        kept(
-            &self.memo.newest,
-            &self.memo.transitions,
-            self.version,
-            check_id.to_string(),
-            read,
-            |rows: &Arc<Vec<TransitionRecord>>| rows.len() <= MAX_KEPT_TRANSITIONS,
         )
         .await
     }

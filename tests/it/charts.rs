@@ -296,6 +296,71 @@ async fn check_page_step_chart_matches_the_transitions() {
     }
 }
 
+/// Issue 15: a check that flaps gathers thousands of changes; its page draws and lists the
+/// latest 100 periods, says since when, and stays small. Every change stays in the
+/// exports.
+#[tokio::test]
+async fn a_check_that_flaps_draws_its_latest_periods_and_says_since_when() {
+    let app = TestApp::new().await;
+    let check = "link.wechat.taobao";
+    // 150 hand tests, a day apart, alternating: 150 more periods after the catalog's two.
+    for n in 0..150 {
+        let at = noon(2022, 1, 1) + chrono::Duration::days(n);
+        let status = if n % 2 == 0 { "open" } else { "blocked" };
+        app.store()
+            .insert_observation(&manual(check, at, status))
+            .await
+            .unwrap();
+    }
+    let transitions = app.store().transitions(check).await.unwrap();
+    let all: Vec<(String, String)> = transitions
+        .iter()
+        .map(|t| (t.to_status.clone(), t.occurred_at.to_rfc3339()))
+        .collect();
+    assert_eq!(all.len(), 152);
+    let latest = &all[all.len() - 100..];
+    for lang in ["en", "zh-CN"] {
+        let page = app
+            .check_page(check, &format!("at=2023-01-01&lang={lang}"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.html();
+        for which in ["wide", "narrow"] {
+            let drawn: Vec<(String, String)> = html
+                .select(&sel(&format!(
+                    "figure#figure-steps .chart-{which} svg g.segment"
+                )))
+                .map(|g| {
+                    (
+                        g.value().attr("data-status").unwrap().to_string(),
+                        g.value().attr("data-from").unwrap().to_string(),
+                    )
+                })
+                .collect();
+            assert_eq!(drawn, latest, "{lang} {which}");
+        }
+        let rows = table_rows(&html, "figure-steps");
+        assert_eq!(rows.len(), 100, "{lang}");
+        // The first period drawn began with the 51st hand test (Beijing time).
+        let since = "2022-02-20";
+        assert!(rows[0][0].starts_with(since), "{lang}: {:?}", rows[0]);
+        let said = if lang == "en" {
+            format!("the latest 100 periods, since {since}")
+        } else {
+            format!("最近 100 段，自 {since} 起")
+        };
+        assert!(page.body.contains(&said), "{lang}: no \"{said}\"");
+    }
+    // With no more than 100 periods the whole history is drawn, and nothing is said.
+    let early = app.check_page(check, "at=2022-02-01&lang=en").await;
+    assert!(!early.body.contains("the latest 100 periods"));
+    assert_eq!(table_rows(&early.html(), "figure-steps").len(), 2 + 32);
+    // The exports keep every change.
+    let csv = app.get(format!("/checks/{check}.csv?lang=en")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains("2022-01-01") && csv.body.contains("2022-05-30"));
+}
+
 #[tokio::test]
 async fn simulated_step_charts_say_so_and_real_ones_leave_the_simulator_out() {
     let app = TestApp::new().await;

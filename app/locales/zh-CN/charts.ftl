@@ -9,6 +9,7 @@ charts-source-line-simulated = 来源：互通 Hutong 模拟器。模拟演示�
 charts-date-line = 截至 { $at }（北京时间）· 生成于 { $generated } UTC
 charts-steps-title = { $check }：状态变化
 charts-steps-subtitle = { $id } 经确认的状态变化（所有来源）；最开放的状态在最上方
+charts-steps-subtitle-latest = { $id } 经确认的状态变化（所有来源）：最近 { $periods } 段，自 { $since } 起（更早的见时间线与导出）；最开放的状态在最上方
 charts-unknown = 未知
 charts-simulated = 模拟
 charts-simulated-banner = 模拟数据：并非真实

@@ -170,11 +170,10 @@ async fn check_view(
         };
         present::link_with(path, &pairs, as_of, lang)
     };
-    let transitions = reads.transitions(id).await?;
-    let changed: HashMap<i64, Option<&str>> = transitions
-        .iter()
-        .map(|t| (t.observation_id, t.from_status.as_deref()))
-        .collect();
+    // The page's rows that changed a status, and from what: asked of these rows only (a
+    // check that flaps has thousands of transitions).
+    let ids: Vec<i64> = observations.iter().map(|o| o.id).collect();
+    let changed = reads.store().transitions_made_by(&ids).await?;
     let history = observations
         .iter()
         .map(|o| HistoryRow {
@@ -184,9 +183,10 @@ async fn check_view(
             citation: present::citation(&r, o, lang),
             quote: o.quote.clone(),
             note: present::note(o, lang),
-            transition_from: changed
-                .get(&o.id)
-                .map(|from| from.map(|s| present::status_view(Some(kind), s, lang))),
+            transition_from: changed.get(&o.id).map(|from| {
+                from.as_deref()
+                    .map(|s| present::status_view(Some(kind), s, lang))
+            }),
             after_at: o.observed_at > as_of.instant,
             // Probe verdicts, hand tests and retracted observations have their own page.
             observation_href: (o.pack_id.is_some()
@@ -241,7 +241,7 @@ async fn check_view(
     let opinions = st
         .map(|s| crate::state::opinions(s, as_of.stale_after_days))
         .unwrap_or_default();
-    let vantages = vantage_sections(reads, &r, kind, id, st, &transitions, as_of, lang).await?;
+    let vantages = vantage_sections(reads, &r, kind, id, st, as_of, lang).await?;
     Ok(CheckView {
         vantages,
         window_days: state::WINDOW_DAYS,
@@ -283,6 +283,10 @@ async fn check_view(
     })
 }
 
+/// Periods the check's step chart and its table show at most: the latest (a check that
+/// flaps has thousands; every change stays in the timeline and the exports).
+const CHART_PERIODS: usize = 100;
+
 /// Changes listed per vantage point on the check page; the rest are counted.
 const VANTAGE_CHANGES: usize = 10;
 
@@ -296,7 +300,6 @@ async fn vantage_sections(
     kind: &crate::domain::Kind,
     id: &str,
     st: Option<&crate::domain::CheckState>,
-    transitions: &[crate::domain::TransitionRecord],
     as_of: &AsOf,
     lang: Lang,
 ) -> Result<Vec<VantageSection>, WebError> {
@@ -311,6 +314,31 @@ async fn vantage_sections(
     }
     let registry = reads.store().vantage_points().await?;
     let status = |s: &str| present::status_view(Some(kind), s, lang);
+    // Each source's latest changes (newest first) and how many it made in all.
+    let mut changes_of: HashMap<String, (Vec<crate::domain::TransitionRecord>, usize)> =
+        HashMap::new();
+    for w in &windows {
+        let latest = reads
+            .store()
+            .latest_transitions(
+                id,
+                as_of.instant,
+                Some(&w.source_key),
+                true,
+                VANTAGE_CHANGES as i64,
+            )
+            .await?;
+        let all = if latest.len() < VANTAGE_CHANGES {
+            latest.len()
+        } else {
+            let n = reads
+                .store()
+                .transition_count(id, &w.source_key, as_of.instant)
+                .await?;
+            usize::try_from(n).unwrap_or(0)
+        };
+        changes_of.insert(w.source_key.clone(), (latest, all));
+    }
     Ok(windows
         .into_iter()
         .map(|w| {
@@ -325,12 +353,8 @@ async fn vantage_sections(
                 st.and_then(|s| s.per_source.iter().find(|o| o.source_key == w.source_key));
             let age =
                 latest.map(|o| state::age_at(o.observed_at, as_of.instant, as_of.stale_after_days));
-            let mut changes: Vec<&crate::domain::TransitionRecord> = transitions
-                .iter()
-                .filter(|t| t.source_key == w.source_key && t.occurred_at <= as_of.instant)
-                .collect();
-            changes.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at).then(b.id.cmp(&a.id)));
-            let more_changes = changes.len().saturating_sub(VANTAGE_CHANGES);
+            let (changes, all_changes) = changes_of.remove(&w.source_key).unwrap_or_default();
+            let more_changes = all_changes.saturating_sub(changes.len());
             VantageSection {
                 pack: observations
                     .iter()
@@ -394,13 +418,26 @@ async fn check_steps(
         return Ok(None);
     };
     let simulated = r.is_simulated_check(check);
-    let transitions = reads.transitions(&check.id).await?;
-    let changes: Vec<(DateTime<Utc>, String)> = transitions
-        .iter()
-        .filter(|t| simulated || t.source_kind != "simulated")
-        .map(|t| (t.occurred_at, t.to_status.clone()))
-        .collect();
-    let segments = data::status_steps(&changes, as_of.instant);
+    // The latest periods only, read from the newest changes back: a check that flaps
+    // gathers thousands, more than the chart has pixels or a reader has patience for.
+    let mut limit = 4 * CHART_PERIODS;
+    let (segments, earlier_left_out) = loop {
+        let newest_first = reads
+            .store()
+            .latest_transitions(&check.id, as_of.instant, None, simulated, limit as i64)
+            .await?;
+        let changes: Vec<(DateTime<Utc>, String)> = newest_first
+            .iter()
+            .map(|t| (t.occurred_at, t.to_status.clone()))
+            .collect();
+        let complete = newest_first.len() < limit;
+        if let Some(found) =
+            data::latest_status_steps(&changes, complete, as_of.instant, CHART_PERIODS)
+        {
+            break found;
+        }
+        limit *= 4;
+    };
     let start = segments
         .first()
         .map_or(as_of.instant - chrono::Duration::days(30), |s| s.from);
@@ -424,7 +461,17 @@ async fn check_steps(
                 format!("{} × {}", pick(&subject), pick(&object)).into(),
             )],
         ),
-        subtitle: lang.t_args("charts-steps-subtitle", &[("id", check.id.clone().into())]),
+        subtitle: match segments.first() {
+            Some(first) if earlier_left_out => lang.t_args(
+                "charts-steps-subtitle-latest",
+                &[
+                    ("id", check.id.clone().into()),
+                    ("periods", segments.len().into()),
+                    ("since", time::shanghai_day(first.from).to_string().into()),
+                ],
+            ),
+            _ => lang.t_args("charts-steps-subtitle", &[("id", check.id.clone().into())]),
+        },
         ladder: ladder.clone(),
         unknown_label: lang.t("charts-unknown"),
         segments: segments.clone(),
@@ -450,7 +497,11 @@ async fn check_steps(
             .to_string()
     };
     let table = ChartTable {
-        caption: chart.title.clone(),
+        caption: if earlier_left_out {
+            format!("{}: {}", chart.title, chart.subtitle)
+        } else {
+            chart.title.clone()
+        },
         headers: vec![
             lang.t("charts-table-from"),
             lang.t("charts-table-to"),
@@ -555,8 +606,11 @@ pub async fn get_check(Path(id): Path<String>, as_of: AsOf, reads: Reads) -> Api
     let rows = reads.state_as_of(as_of.instant, &filter).await?;
     let states = state::states([c], (*rows).clone());
     let transitions = reads.store().transitions(&id).await?;
-    let observations = reads.store().observations(&id).await?;
     let from = as_of.instant - chrono::Duration::days(state::WINDOW_DAYS);
+    let observations = reads
+        .store()
+        .probe_observations_for_window(&id, from, as_of.instant)
+        .await?;
     let window = state::windowed(&observations, from, as_of.instant);
     Ok(Json(json!({
         "check": check_json(c),
