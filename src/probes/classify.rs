@@ -3,6 +3,7 @@
 //! `hutong probe classify` and reclassification run exactly the same code as probes.
 
 use super::bounded::{self, Budget, OverBudget};
+use super::options;
 use super::pack::{Condition, ProbePack, Target, ValueTest};
 use super::scan;
 use super::select::{ElementTest, FastSelector};
@@ -229,23 +230,26 @@ fn classify_payment(pack: &ProbePack, target: &Target, page: &PageView) -> Class
         }
         page_recognised = true;
     }
-    let Some(html) = page.html() else {
+    if let Err(over) = page.budget.check() {
+        page.exceeded(over);
         return unmatched(target, page);
-    };
-    let mut options = Vec::new();
-    for el in html.select(&extract.option).take(200) {
-        let names = option_names(el, &extract.read);
-        let methods = map_methods(&names, &pack.vocabulary);
-        let selected = extract
-            .selected
-            .as_ref()
-            .is_some_and(|sel| sel.matches(&el) || el.select(sel).next().is_some());
-        options.push(ExtractedOption {
-            names,
-            methods,
-            selected,
-        });
     }
+    // The tokens answer simple option selectors without the tree, where that is exact.
+    let fast = fast_options(
+        &page.response.text,
+        extract,
+        &pack.vocabulary,
+        page.budget.limits(),
+    );
+    let options = match fast {
+        Some(options) => options,
+        None => {
+            let Some(html) = page.html() else {
+                return unmatched(target, page);
+            };
+            tree_options(html, extract, &pack.vocabulary)
+        }
+    };
     if options.is_empty() {
         let mut c = unmatched(target, page);
         c.detail = Some(format!(
@@ -311,36 +315,105 @@ fn classify_payment(pack: &ProbePack, target: &Target, page: &PageView) -> Class
     }
 }
 
+/// Options read: at most this many.
+const MAX_OPTIONS: usize = 200;
+
+/// The options `extract` selects in the page's tree, in document order.
+pub(super) fn tree_options(
+    html: &Html,
+    extract: &super::pack::Extract,
+    vocabulary: &[super::pack::MethodNames],
+) -> Vec<ExtractedOption> {
+    let mut options = Vec::new();
+    for el in html.select(&extract.option).take(MAX_OPTIONS) {
+        let names = option_names(el, &extract.read);
+        let methods = map_methods(&names, vocabulary);
+        let selected = extract
+            .selected
+            .as_ref()
+            .is_some_and(|sel| sel.matches(&el) || el.select(sel).next().is_some());
+        options.push(ExtractedOption {
+            names,
+            methods,
+            selected,
+        });
+    }
+    options
+}
+
+/// The options `extract` selects, read from the page's tokens; `None` when only the tree
+/// can tell (or the extract has no fast form).
+pub(super) fn fast_options(
+    page: &str,
+    extract: &super::pack::Extract,
+    vocabulary: &[super::pack::MethodNames],
+    limits: bounded::ParseLimits,
+) -> Option<Vec<ExtractedOption>> {
+    let fast = extract.fast.as_ref()?;
+    match options::read(page, fast, &extract.read, MAX_OPTIONS, limits) {
+        options::Read::Options(raw) => Some(
+            raw.into_iter()
+                .map(|o| {
+                    let names = raw_option_names(&o, &extract.read);
+                    ExtractedOption {
+                        methods: map_methods(&names, vocabulary),
+                        names,
+                        selected: o.selected,
+                    }
+                })
+                .collect(),
+        ),
+        options::Read::Undecided(_) => None,
+    }
+}
+
+/// Names as an option's reader keeps them: whitespace squeezed, empty and over-long ones
+/// dropped, each once, in the order met.
+#[derive(Default)]
+struct Names(Vec<String>);
+
+impl Names {
+    fn push(&mut self, s: &str) {
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !s.is_empty() && s.chars().count() <= 200 && !self.0.contains(&s) {
+            self.0.push(s);
+        }
+    }
+}
+
 /// The names an option goes by: its text, its images' `alt`, and the listed attributes
 /// of it and its descendants.
 fn option_names(el: ElementRef, read: &[String]) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut push = |s: &str| {
-        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-        if !s.is_empty() && s.chars().count() <= 200 && !names.contains(&s) {
-            names.push(s);
-        }
-    };
+    let mut names = Names::default();
     for what in read {
         match what.as_str() {
-            "text" => push(&el.text().collect::<String>()),
-            "alt" => {
-                for d in std::iter::once(el).chain(el.descendent_elements()) {
-                    if let Some(a) = d.value().attr("alt") {
-                        push(a);
-                    }
-                }
-            }
+            "text" => names.push(&el.text().collect::<String>()),
             attr => {
                 for d in std::iter::once(el).chain(el.descendent_elements()) {
                     if let Some(a) = d.value().attr(attr) {
-                        push(a);
+                        names.push(a);
                     }
                 }
             }
         }
     }
-    names
+    names.0
+}
+
+/// [`option_names`] of an option read from the tokens.
+fn raw_option_names(option: &options::RawOption, read: &[String]) -> Vec<String> {
+    let mut names = Names::default();
+    for (k, what) in read.iter().enumerate() {
+        match what.as_str() {
+            "text" => names.push(&option.text),
+            _ => {
+                for v in &option.attrs[k] {
+                    names.push(v);
+                }
+            }
+        }
+    }
+    names.0
 }
 
 /// Maps names to payment methods through the vocabulary: words case-insensitively

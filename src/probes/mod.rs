@@ -6,11 +6,14 @@ pub mod bounded;
 pub mod classify;
 pub mod engine;
 pub mod fetch;
+pub mod options;
 pub mod pack;
 pub mod scan;
 pub mod select;
 pub mod types;
 
+#[cfg(test)]
+mod options_tests;
 #[cfg(test)]
 mod scan_tests;
 #[cfg(test)]

@@ -102,6 +102,10 @@ pub struct Extract {
     pub option_source: String,
     pub selected: Option<Selector>,
     pub read: Vec<String>,
+    /// `option` and `selected` in a form the page's tokens answer, when they are simple
+    /// enough (`#pay-methods > li`, `[checked]`): the options are then read without
+    /// building the tree where that is exact (`super::options`).
+    pub fast: Option<super::options::FastOptions>,
 }
 
 /// A payment method's names on pages.

@@ -61,13 +61,13 @@ pub enum Scan<'a> {
 
 /// One start tag: its name and attributes (first of each name only, as the tokenizer
 /// keeps them), raw as they stand in the page.
-struct Tag<'a> {
-    name: String,
-    attrs: Vec<(String, &'a str)>,
+pub(super) struct Tag<'a> {
+    pub(super) name: String,
+    pub(super) attrs: Vec<(String, &'a str)>,
 }
 
 impl<'a> Tag<'a> {
-    fn attr(&self, name: &str) -> Option<&'a str> {
+    pub(super) fn attr(&self, name: &str) -> Option<&'a str> {
         self.attrs.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
     }
 }
@@ -175,23 +175,46 @@ enum Token<'a> {
     Undecided(&'static str),
 }
 
-/// The tokenizer's view of a page, reduced to start tags.
-struct Tokens<'a> {
+/// One token of the page as the tokenizer reads it: a start tag (with the byte offset of
+/// its `<`), an end tag (its name and attributes, read like a start tag's), or a run of
+/// text (raw as it stands: character references and carriage returns not rewritten).
+/// Comments, doctypes and bogus comments are skipped; `Undecided` when the tokenizer's
+/// rules would need more than this reader knows (a script with comment-like content).
+pub(super) enum Tok<'a> {
+    Start(usize, Tag<'a>),
+    End(Tag<'a>),
+    Text(&'a str),
+    Undecided(&'static str),
+}
+
+/// The tokenizer's view of a page.
+pub(super) struct Tokens<'a> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
+    /// The raw text of the element just opened (`script`, `style` …), not yet returned.
+    raw: Option<(usize, usize)>,
 }
 
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0c' | b'\r')
 }
 
+/// Elements whose content is text up to their own end tag.
+pub(super) fn is_raw_text(name: &str) -> bool {
+    matches!(
+        name,
+        "script" | "style" | "textarea" | "title" | "xmp" | "iframe" | "noembed" | "noframes"
+    )
+}
+
 impl<'a> Tokens<'a> {
-    fn new(s: &'a str) -> Tokens<'a> {
+    pub(super) fn new(s: &'a str) -> Tokens<'a> {
         Tokens {
             s,
             b: s.as_bytes(),
             i: 0,
+            raw: None,
         }
     }
 
@@ -206,42 +229,69 @@ impl<'a> Tokens<'a> {
 
     fn next_tag(&mut self) -> Option<Token<'a>> {
         loop {
-            let lt = self.find(self.i, "<")?;
+            match self.next_token()? {
+                Tok::Start(at, tag) => return Some(Token::Start(at, tag)),
+                Tok::Undecided(why) => return Some(Token::Undecided(why)),
+                Tok::End(_) | Tok::Text(_) => {}
+            }
+        }
+    }
+
+    /// The next token, `None` at the page's end (or inside a tag cut short by it, where the
+    /// tokenizer emits nothing more).
+    pub(super) fn next_token(&mut self) -> Option<Tok<'a>> {
+        if let Some((from, to)) = self.raw.take() {
+            self.i = to;
+            if to > from {
+                return Some(Tok::Text(&self.s[from..to]));
+            }
+        }
+        let mut start = self.i;
+        let mut search = self.i;
+        loop {
+            let Some(lt) = self.find(search, "<") else {
+                self.i = self.b.len();
+                return (start < self.b.len()).then(|| Tok::Text(&self.s[start..]));
+            };
             let rest = &self.b[lt + 1..];
+            // A `<` that opens no markup is text (`a < b`, a `<` or `</` at the end).
+            let markup = match rest.first() {
+                Some(c) if c.is_ascii_alphabetic() => true,
+                Some(b'/') => rest.get(1).is_some(),
+                Some(b'!' | b'?') => true,
+                _ => false,
+            };
+            if !markup {
+                search = lt + 1;
+                continue;
+            }
+            if lt > start {
+                self.i = lt;
+                return Some(Tok::Text(&self.s[start..lt]));
+            }
             match rest.first() {
                 Some(c) if c.is_ascii_alphabetic() => {
                     let (tag, end) = self.tag(lt + 1)?;
                     self.i = end;
                     // Raw text: nothing inside is markup until the matching end tag.
-                    let raw = matches!(
-                        tag.name.as_str(),
-                        "script"
-                            | "style"
-                            | "textarea"
-                            | "title"
-                            | "xmp"
-                            | "iframe"
-                            | "noembed"
-                            | "noframes"
-                    );
-                    if raw {
+                    if is_raw_text(&tag.name) {
                         let close = self.raw_end(end, &tag.name);
                         if tag.name == "script" && self.s[end..close].contains("<!--") {
-                            return Some(Token::Undecided("a script with comment-like content"));
+                            return Some(Tok::Undecided("a script with comment-like content"));
                         }
-                        self.i = close;
+                        self.raw = Some((end, close));
                     }
-                    return Some(Token::Start(lt, tag));
+                    return Some(Tok::Start(lt, tag));
                 }
                 Some(b'/') => match rest.get(1) {
                     Some(c) if c.is_ascii_alphabetic() => {
                         // An end tag: read like a start tag (quotes in attributes count).
-                        let (_, end) = self.tag(lt + 2)?;
+                        let (tag, end) = self.tag(lt + 2)?;
                         self.i = end;
+                        return Some(Tok::End(tag));
                     }
                     Some(b'>') => self.i = lt + 3,
-                    None => return None,
-                    Some(_) => self.skip_past_gt(lt + 2),
+                    _ => self.skip_past_gt(lt + 2),
                 },
                 Some(b'!') => {
                     if rest.starts_with(b"!--") {
@@ -266,10 +316,10 @@ impl<'a> Tokens<'a> {
                         self.skip_past_gt(lt + 2);
                     }
                 }
-                Some(b'?') => self.skip_past_gt(lt + 2),
-                Some(_) => self.i = lt + 1,
-                None => return None,
+                _ => self.skip_past_gt(lt + 2),
             }
+            start = self.i;
+            search = self.i;
         }
     }
 

@@ -788,12 +788,17 @@ impl PackValidator<'_> {
                 );
             }
         }
+        let fast = crate::probes::options::FastOptions::parse(
+            e.option.get_ref(),
+            e.selected.as_ref().map(|s| s.get_ref().as_str()),
+        );
         Some(Extract {
             page,
             option: option?,
             option_source: e.option.get_ref().clone(),
             selected,
             read: e.read.iter().map(|r| r.get_ref().clone()).collect(),
+            fast,
         })
     }
 
