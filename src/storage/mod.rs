@@ -1528,6 +1528,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "current state",
         include_str!("../../migrations/postgres/0019_current_state.sql"),
     ),
+    (
+        21,
+        "statement triggers",
+        include_str!("../../migrations/postgres/0021_statement_triggers.sql"),
+    ),
 ];
 
 /// Migrations are compiled into the binary: a released `hutong` needs no files beside it.
