@@ -12,8 +12,9 @@
 //! - a pair that is both late and changes its confirmations inside the batch (no caller
 //!   does that) makes the whole batch go row by row, the old way.
 //!
-//! The read-model triggers (evidence times, counts, data version) fire as before: they
-//! are row triggers, and every row is still inserted.
+//! The read-model triggers (evidence times, counts, current states, data version) fire as
+//! before: row triggers on SQLite; on PostgreSQL, statement triggers reading each
+//! INSERT's rows at once (migration 0021).
 
 use chrono::{DateTime, Utc};
 
