@@ -1536,6 +1536,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/postgres/0019_current_state.sql"),
     ),
     (
+        21,
+        "statement triggers",
+        include_str!("../../migrations/postgres/0021_statement_triggers.sql"),
+    ),
+    (
         22,
         "probed pairs",
         include_str!("../../migrations/postgres/0022_probed_pairs.sql"),

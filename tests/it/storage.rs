@@ -1362,6 +1362,34 @@ async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
     ids.push(store.insert_observation(&again).await.unwrap());
     ids.push(store.insert_observation(&again).await.unwrap());
     same("two at one instant".into()).await;
+    // Batches: one INSERT of many rows, several per check and pair, in no order, some at
+    // one instant, some before the first or after the last evidence, several inside one
+    // kept gap (migration 0021 keeps everything per statement, not per row).
+    for batch_no in 0..8 {
+        let mut batch = Vec::new();
+        for _ in 0..(5 + next(36)) {
+            let check = checks[next(3) as usize];
+            let at = match next(6) {
+                0 => t0 - Duration::hours(next(40 * 24) as i64),
+                1 => t0 + Duration::days(90) + Duration::hours(next(40 * 24) as i64),
+                2 => batch.last().map_or(t0, |o: &NewObservation| o.observed_at),
+                _ => t0 + Duration::hours(next(90 * 24) as i64),
+            };
+            let status = ["open", "blocked", "unknown"][next(3) as usize];
+            let mut new = match next(8) {
+                0 => pack_obs(check, at, status, Some("timeout")),
+                1 => observation(check, at, status).simulated().build(),
+                _ => probe(check, at, status),
+            };
+            // Two vantage points: several pairs per check in one statement.
+            if next(2) == 0 {
+                new.vantage = format!("{}-2", new.vantage);
+            }
+            batch.push(new);
+        }
+        ids.extend(store.insert_observations(&batch).await.unwrap());
+        same(format!("after batch {batch_no} of {} rows", batch.len())).await;
+    }
     for round in 0..24 {
         let id = ids[next(ids.len() as u64) as usize];
         let other = ids[next(ids.len() as u64) as usize];
