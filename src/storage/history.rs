@@ -101,43 +101,61 @@ impl Store {
         });
         Ok(())
     }
-    /// A check's latest transitions at or before `until`, newest first, at most `limit`:
-    /// of one source when `source_key` is given, the simulator's left out unless
-    /// `include_simulated`. A check that flaps gathers thousands of changes; its page draws
-    /// and lists the latest, read from the end of its index instead of all of them.
+    /// One source's latest transitions on a check at or before `until`, newest first, at
+    /// most `limit` (a vantage point's latest changes on the check page; a check that
+    /// flaps gathers thousands).
     pub async fn latest_transitions(
         &self,
         check_id: &str,
+        source_key: &str,
         until: DateTime<Utc>,
-        source_key: Option<&str>,
-        include_simulated: bool,
         limit: i64,
     ) -> Result<Vec<TransitionRecord>, StorageError> {
-        // Spelt out per case so the planner walks `transitions_by_check` for the source.
-        let source = if source_key.is_some() {
-            "t.source_key = $5"
-        } else {
-            "$5 is null"
-        };
         let sql = format!(
             "select {TRANSITION_COLUMNS}
              from transitions t
              join checks c on c.id = t.check_id
              join observations o on o.id = t.observation_id
-             where t.check_id = $1 and t.occurred_at <= $2
-               and ($3 or t.source_kind <> 'simulated') and {source}
+             where t.check_id = $1 and t.source_key = $2 and t.occurred_at <= $3
              order by t.occurred_at desc, t.id desc
              limit $4"
         );
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, TransitionRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
                 .bind(check_id)
-                .bind(until)
-                .bind(include_simulated)
-                .bind(limit)
                 .bind(source_key)
+                .bind(until)
+                .bind(limit)
                 .fetch_all(pool)
                 .await?
+        }))
+    }
+
+    /// A check's latest changes at or before `until`, newest first, at most `limit`: when
+    /// and to what, all sources, the simulator's left out unless `include_simulated`. What
+    /// its step chart draws, read from the end of `transitions_by_check_time` (migration
+    /// 0023).
+    pub async fn latest_changes(
+        &self,
+        check_id: &str,
+        until: DateTime<Utc>,
+        include_simulated: bool,
+        limit: i64,
+    ) -> Result<Vec<(DateTime<Utc>, String)>, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (DateTime<Utc>, String)>(
+                "select occurred_at, to_status from transitions
+                 where check_id = $1 and occurred_at <= $2
+                   and ($3 or source_kind <> 'simulated')
+                 order by occurred_at desc, id desc
+                 limit $4",
+            )
+            .bind(check_id)
+            .bind(until)
+            .bind(include_simulated)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
         }))
     }
 

@@ -1443,6 +1443,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "probed pairs",
         include_str!("../../migrations/sqlite/0022_probed_pairs.sql"),
     ),
+    (
+        23,
+        "transitions by check and time",
+        include_str!("../../migrations/sqlite/0023_transitions_by_check_time.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1544,6 +1549,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         22,
         "probed pairs",
         include_str!("../../migrations/postgres/0022_probed_pairs.sql"),
+    ),
+    (
+        23,
+        "transitions by check and time",
+        include_str!("../../migrations/postgres/0023_transitions_by_check_time.sql"),
     ),
 ];
 

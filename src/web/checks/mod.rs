@@ -320,13 +320,7 @@ async fn vantage_sections(
     for w in &windows {
         let latest = reads
             .store()
-            .latest_transitions(
-                id,
-                as_of.instant,
-                Some(&w.source_key),
-                true,
-                VANTAGE_CHANGES as i64,
-            )
+            .latest_transitions(id, &w.source_key, as_of.instant, VANTAGE_CHANGES as i64)
             .await?;
         let all = if latest.len() < VANTAGE_CHANGES {
             latest.len()
@@ -420,17 +414,13 @@ async fn check_steps(
     let simulated = r.is_simulated_check(check);
     // The latest periods only, read from the newest changes back: a check that flaps
     // gathers thousands, more than the chart has pixels or a reader has patience for.
-    let mut limit = 4 * CHART_PERIODS;
+    let mut limit = 2 * CHART_PERIODS + 1;
     let (segments, earlier_left_out) = loop {
-        let newest_first = reads
+        let changes = reads
             .store()
-            .latest_transitions(&check.id, as_of.instant, None, simulated, limit as i64)
+            .latest_changes(&check.id, as_of.instant, simulated, limit as i64)
             .await?;
-        let changes: Vec<(DateTime<Utc>, String)> = newest_first
-            .iter()
-            .map(|t| (t.occurred_at, t.to_status.clone()))
-            .collect();
-        let complete = newest_first.len() < limit;
+        let complete = changes.len() < limit;
         if let Some(found) =
             data::latest_status_steps(&changes, complete, as_of.instant, CHART_PERIODS)
         {
