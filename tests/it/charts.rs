@@ -338,6 +338,14 @@ async fn a_check_that_flaps_draws_its_latest_periods_and_says_since_when() {
                 })
                 .collect();
             assert_eq!(drawn, latest, "{lang} {which}");
+            // The drawing says since when itself (a subtitle cut short keeps it).
+            let words: String = html
+                .select(&sel(&format!(
+                    "figure#figure-steps .chart-{which} svg text"
+                )))
+                .flat_map(|t| t.text())
+                .collect();
+            assert!(words.contains("2022-02-20"), "{lang} {which}: {words}");
         }
         let rows = table_rows(&html, "figure-steps");
         assert_eq!(rows.len(), 100, "{lang}");
@@ -345,7 +353,7 @@ async fn a_check_that_flaps_draws_its_latest_periods_and_says_since_when() {
         let since = "2022-02-20";
         assert!(rows[0][0].starts_with(since), "{lang}: {:?}", rows[0]);
         let said = if lang == "en" {
-            format!("the latest 100 periods, since {since}")
+            format!("The latest 100 periods, since {since}")
         } else {
             format!("最近 100 段，自 {since} 起")
         };
@@ -353,7 +361,7 @@ async fn a_check_that_flaps_draws_its_latest_periods_and_says_since_when() {
     }
     // With no more than 100 periods the whole history is drawn, and nothing is said.
     let early = app.check_page(check, "at=2022-02-01&lang=en").await;
-    assert!(!early.body.contains("the latest 100 periods"));
+    assert!(!early.body.contains("latest 100 periods"));
     assert_eq!(table_rows(&early.html(), "figure-steps").len(), 2 + 32);
     // The exports keep every change.
     let csv = app.get(format!("/checks/{check}.csv?lang=en")).await;

@@ -9,10 +9,10 @@ charts-source-line-simulated = Source: Hutong 互通 simulator. SIMULATED demo d
 charts-date-line = As of { $at } (Beijing time) · generated { $generated } UTC
 charts-steps-title = { $check }: status over time
 charts-steps-subtitle = Confirmed status changes of { $id }, all sources; most open status on top
-charts-steps-subtitle-latest = Confirmed status changes of { $id }, all sources: the latest { $periods ->
+charts-steps-subtitle-latest = The latest { $periods ->
     [one] period
    *[other] { $periods } periods
-}, since { $since } (earlier ones are in the timeline and the exports); most open status on top
+}, since { $since } (earlier ones are in the timeline and the exports): confirmed status changes of { $id }, all sources; most open status on top
 charts-unknown = Unknown
 charts-simulated = simulated
 charts-simulated-banner = SIMULATED: not real data
