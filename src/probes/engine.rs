@@ -329,27 +329,14 @@ impl Engine {
             _ => None,
         };
         let concurrency = pack.per_host_concurrency.max(1) * 4;
-        // Each target is a task of its own: its fetch, classification and observations run
-        // on the runtime's threads, where the connection's tasks wake it, not on the task
-        // driving the run (a dropped run aborts them).
         let mut results = futures_util::stream::iter(todo.into_iter().map(|i| {
-            let engine = self.clone();
             let pack = pack.clone();
             let fetcher = fetcher.clone();
             let bridge = bridge.clone();
-            Spawned(tokio::spawn(async move {
-                let mut probed = engine
-                    .probe_target(&pack, i, &fetcher, bridge.as_deref())
-                    .await;
-                let stopped = probed.stopped;
-                let snapshot = probed.snapshot.take();
-                let rows = if stopped {
-                    Vec::new()
-                } else {
-                    engine.observations(&pack, slot, &probed)
-                };
-                (stopped, snapshot, rows)
-            }))
+            async move {
+                self.probe_target(&pack, i, &fetcher, bridge.as_deref())
+                    .await
+            }
         }))
         .buffer_unordered(concurrency);
 
@@ -357,20 +344,14 @@ impl Engine {
         let (tx, writer) = self.spawn_writer();
         let mut write_failed = false;
         let mut stopped = false;
-        while let Some(joined) = results.next().await {
-            let (probe_stopped, snapshot, rows) = match joined {
-                Ok(probed) => probed,
-                // A probe that panicked panics the run, as it did when it ran in it.
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(_) => (true, None, Vec::new()),
-            };
-            if self.stopping() || probe_stopped {
+        while let Some(probed) = results.next().await {
+            if self.stopping() || probed.stopped {
                 // Shutting down: what was stored stays, the rest is probed on resume.
                 stopped = true;
                 break;
             }
-            let mut batch = Vec::with_capacity(rows.len());
-            for (obs, result) in rows {
+            let mut batch = Vec::new();
+            for (obs, result) in self.observations(&pack, slot, &probed) {
                 if done.contains(&obs.check_id) {
                     continue;
                 }
@@ -388,7 +369,7 @@ impl Engine {
                 summary.results.push(result);
                 batch.push(obs);
             }
-            if tx.send((snapshot, batch)).await.is_err() {
+            if tx.send((probed.snapshot, batch)).await.is_err() {
                 write_failed = true;
                 break;
             }
@@ -736,31 +717,47 @@ impl Engine {
             }
             Ok(response) => response,
         };
-        // Parsing and compressing are CPU work, within the pack's own share of the cores
-        // and the page's budget: on the runtime's thread for a page small enough to take
-        // well under a millisecond or two (no hop to a blocking thread and back), off it on
-        // a blocking thread for anything larger.
+        let sha256 = sha256_hex(&response.body);
+        // The page's base, once it is known to be stored (a base still in an unwritten
+        // batch could be lost with it).
+        let (known, base) = match self.inner.stored.lock() {
+            Ok(stored) => (
+                stored.contains(&sha256),
+                self.inner
+                    .bases
+                    .get(&request_url)
+                    .filter(|b| stored.contains(&b.sha256)),
+            ),
+            Err(_) => (false, None),
+        };
+        // Parsing and compressing are CPU work: keep them off the async runtime, within
+        // the pack's own share of the cores and the page's budget.
+        let work_pack = pack.clone();
         let cpu = match self.inner.cpu.get(&pack.id) {
             Some(s) => s.clone(),
             None => Arc::new(Semaphore::new(1)),
         };
         let cpu = cpu.acquire_owned().await;
-        let inline = response.body.len() <= INLINE_BODY_BYTES;
-        let work = {
-            let inner = self.inner.clone();
-            let pack = pack.clone();
-            let request_url = request_url.clone();
-            move || {
-                let _cpu = cpu;
-                cpu_work(&inner, &pack, index, &request_url, response)
-            }
-        };
-        let joined = if inline {
-            // A panic is the blocking thread's would be: this page is not classified.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| ())
-        } else {
-            tokio::task::spawn_blocking(work).await.map_err(|_| ())
-        };
+        let limits = self.inner.limits;
+        let stop = self.inner.stop.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let _cpu = cpu;
+            let budget = Budget::new(limits).with_stop(stop);
+            let c = classify::classify_within(
+                &work_pack,
+                &work_pack.targets[index],
+                &response,
+                &budget,
+            );
+            let (snapshot, new_base) = if known {
+                (None, None)
+            } else {
+                let (s, b) = snapshot_of(&response, &sha256, base.as_deref());
+                (Some(s), b)
+            };
+            (c, response, sha256, snapshot, new_base)
+        })
+        .await;
         if self.stopping() {
             // The classification may have been cut short by the stop: not a verdict.
             return Probed {
@@ -771,14 +768,7 @@ impl Engine {
                 )
             };
         }
-        let Ok(CpuWork {
-            classification: mut c,
-            response,
-            sha256,
-            snapshot,
-            new_base,
-        }) = joined
-        else {
+        let Ok((mut c, response, sha256, snapshot, new_base)) = joined else {
             return failed(
                 classify::classify_failure(
                     target,
@@ -1144,27 +1134,6 @@ impl WriteReport {
     }
 }
 
-/// A spawned task aborted when this handle is dropped: a run dropped half-way (shutdown)
-/// leaves no probe of its own running.
-struct Spawned<T>(tokio::task::JoinHandle<T>);
-
-impl<T> std::future::Future for Spawned<T> {
-    type Output = Result<T, tokio::task::JoinError>;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        std::pin::Pin::new(&mut self.0).poll(cx)
-    }
-}
-
-impl<T> Drop for Spawned<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 struct Probed {
     /// The engine stopped while this target was classified: no verdict.
     stopped: bool,
@@ -1184,57 +1153,6 @@ struct ControlResult {
     /// Why it failed; `internal_address` makes the verdict that too.
     failure: Option<FailureClass>,
     detail: String,
-}
-
-/// Pages up to this size are classified on the runtime's thread that fetched them; larger
-/// ones on a blocking thread. The cashier fixture's 30 KiB page takes about 0.2 ms.
-const INLINE_BODY_BYTES: usize = 64 * 1024;
-
-/// What the CPU part of a probe gives.
-struct CpuWork {
-    classification: Classification,
-    response: Response,
-    sha256: String,
-    snapshot: Option<NewSnapshot>,
-    new_base: Option<SnapshotBase>,
-}
-
-/// Hashes, classifies and compresses one fetched page (the snapshot only when its hash is
-/// not known to be stored; against the page's base once that is known to be stored, as a
-/// base still in an unwritten batch could be lost with it).
-fn cpu_work(
-    inner: &Inner,
-    pack: &ProbePack,
-    index: usize,
-    request_url: &str,
-    response: Response,
-) -> CpuWork {
-    let sha256 = sha256_hex(&response.body);
-    let (known, base) = match inner.stored.lock() {
-        Ok(stored) => (
-            stored.contains(&sha256),
-            inner
-                .bases
-                .get(request_url)
-                .filter(|b| stored.contains(&b.sha256)),
-        ),
-        Err(_) => (false, None),
-    };
-    let budget = Budget::new(inner.limits).with_stop(inner.stop.clone());
-    let classification = classify::classify_within(pack, &pack.targets[index], &response, &budget);
-    let (snapshot, new_base) = if known {
-        (None, None)
-    } else {
-        let (s, b) = snapshot_of(&response, &sha256, base.as_deref());
-        (Some(s), b)
-    };
-    CpuWork {
-        classification,
-        response,
-        sha256,
-        snapshot,
-        new_base,
-    }
 }
 
 /// The snapshot of a fetched body: a difference against the page's `base` when that is
