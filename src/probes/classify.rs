@@ -223,7 +223,9 @@ fn classify_payment(pack: &ProbePack, target: &Target, page: &PageView) -> Class
     }
     let mut page_recognised = false;
     if let Some(cond) = &extract.page {
-        if page.eval(cond).is_none() {
+        // Only whether the page is the checkout: the excerpt a match would carry is not
+        // used here, so it is not read.
+        if !page.holds(cond) {
             let mut c = unmatched(target, page);
             c.detail = Some("the page does not look like the checkout (extract.page)".into());
             return c;
@@ -529,6 +531,37 @@ impl<'a> PageView<'a> {
         s
     }
 
+    /// Whether `c` holds, as [`PageView::eval`] says, without reading the excerpt a match
+    /// would carry: a selector the start tags answer needs no parse of the matched
+    /// element's text.
+    fn holds(&self, c: &Condition) -> bool {
+        if self.over.get().is_some() {
+            return false;
+        }
+        if let Err(over) = self.budget.check() {
+            self.exceeded(over);
+            return false;
+        }
+        match c {
+            Condition::Selector {
+                selector,
+                test,
+                fast: Some(fast),
+                ..
+            } => match scan::scan(&self.response.text, fast, test) {
+                scan::Scan::Found { .. } => true,
+                scan::Scan::Absent => false,
+                scan::Scan::Undecided(_) => self
+                    .html()
+                    .is_some_and(|html| tree_select(html, selector, test).is_some()),
+            },
+            Condition::All(cs) => cs.iter().all(|c| self.holds(c)),
+            Condition::Any(cs) => cs.iter().any(|c| self.holds(c)),
+            Condition::Not(c) => !self.holds(c),
+            _ => self.eval(c).is_some(),
+        }
+    }
+
     fn eval(&self, c: &Condition) -> Option<Match> {
         if self.over.get().is_some() {
             return None;
@@ -662,6 +695,31 @@ impl<'a> PageView<'a> {
             },
         }
     }
+}
+
+/// Whether each of `conditions` holds on `page` by [`PageView::holds`] and by
+/// [`PageView::eval`], each way on a view of its own (tests: the two must always agree).
+#[cfg(test)]
+pub(super) fn holds_and_evaluates(page: &str, conditions: &[Condition]) -> Vec<(bool, bool)> {
+    let response = Response {
+        request_url: "http://pay.example.test/".into(),
+        hops: Vec::new(),
+        final_url: "http://pay.example.test/".into(),
+        status: 200,
+        location: None,
+        content_type: Some("text/html".into()),
+        body: page.as_bytes().to_vec(),
+        text: page.to_string(),
+        charset: "UTF-8".into(),
+        elapsed_ms: 0,
+    };
+    let budget = Budget::default();
+    let holding = PageView::new(&response, "pay.example.test", &budget);
+    let evaluating = PageView::new(&response, "pay.example.test", &budget);
+    conditions
+        .iter()
+        .map(|c| (holding.holds(c), evaluating.eval(c).is_some()))
+        .collect()
 }
 
 /// A selector condition answered from the page's tree.

@@ -222,9 +222,15 @@ impl<'a> Tokens<'a> {
         self.s.get(from..)?.find(needle).map(|p| from + p)
     }
 
+    /// [`Tokens::find`] of one ASCII character: a byte search (memchr), where a string
+    /// needle runs the general two-way search.
+    fn find_char(&self, from: usize, needle: char) -> Option<usize> {
+        self.s.get(from..)?.find(needle).map(|p| from + p)
+    }
+
     /// Skips to just after the next `>` from `from` (the end of a bogus comment or doctype).
     fn skip_past_gt(&mut self, from: usize) {
-        self.i = self.find(from, ">").map_or(self.b.len(), |p| p + 1);
+        self.i = self.find_char(from, '>').map_or(self.b.len(), |p| p + 1);
     }
 
     fn next_tag(&mut self) -> Option<Token<'a>> {
@@ -249,7 +255,7 @@ impl<'a> Tokens<'a> {
         let mut start = self.i;
         let mut search = self.i;
         loop {
-            let Some(lt) = self.find(search, "<") else {
+            let Some(lt) = self.find_char(search, '<') else {
                 self.i = self.b.len();
                 return (start < self.b.len()).then(|| Tok::Text(&self.s[start..]));
             };
@@ -327,7 +333,12 @@ impl<'a> Tokens<'a> {
     /// `/` or `>`, matched without case; the page's end if there is none.
     fn raw_end(&self, from: usize, name: &str) -> usize {
         let mut at = from;
-        while let Some(p) = self.find(at, "</") {
+        while let Some(lt) = self.find_char(at, '<') {
+            if self.b.get(lt + 1) != Some(&b'/') {
+                at = lt + 1;
+                continue;
+            }
+            let p = lt;
             let after = &self.b[p + 2..];
             if after.len() >= name.len()
                 && after[..name.len()].eq_ignore_ascii_case(name.as_bytes())

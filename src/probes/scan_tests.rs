@@ -223,138 +223,141 @@ async fn ordinary_pages_never_need_the_tree_for_simple_selectors() {
 
 /// Traps: each page makes the tag stream and the tree differ, or looks like markup
 /// where there is none. The fast path must either agree or step aside.
+const TRAPS: &[&str] = &[
+    "<!DOCTYPE html><h1>a</h1>",
+    "<!-- <h1> --><h2>x</h2>",
+    "<!--><h1>short comment</h1>",
+    "<!---><h1>shorter</h1>",
+    "<!-- a --!><h1>bang</h1>",
+    "<!-- never closed <h1>",
+    "<![CDATA[<h1>]]><h2>c</h2>",
+    "<?php <h1> ?><h2>pi</h2>",
+    "</ h1><h2>bogus end</h2>",
+    "</h1 class=\"<h2>\"><em class=note>q</em>",
+    "<title><h1></title><h2>t</h2>",
+    "<textarea><h1 class=x></textarea>",
+    "<script>document.write('<h1>')</script>",
+    "<script><!-- <script> </script> <h1> --></script><h2>d</h2>",
+    "<style>h1 { color: red }</STYLE ><h2>s</h2>",
+    "<xmp><h1></xmp><iframe><h1></iframe><noembed><h1></noembed>",
+    "<H1 CLASS=Price>upper</H1><span class=price>lower</span>",
+    "<h1/>self-closing<h2/>",
+    "<a href='/item/1' href=\"/other\">dup</a>",
+    "<a href=/item/1.html>unquoted</a>",
+    "<a href=\"/item/1?a=1&amp;b=2\">entity</a>",
+    "<img alt=\"微信&#25903;付\">",
+    "<img alt=\"微信支付\" src=x><image alt=\"支付\">",
+    "<span class=\"x\ty\">tab</span>",
+    "<span class=\"x\r\ny\">cr</span>",
+    "<div lang=zh-CN>dash</div><div lang=zhx>no</div>",
+    "<li class=\"on off\">w</li>",
+    "<table><td class=x>cell</td></table><span class=x>s</span>",
+    "<td class=x>stray cell</td>",
+    "<p class=x>para</p></p>",
+    "<form class=f><form class=g><input name=pay></form>",
+    "<select><h1>in select</h1><option>o</select>",
+    "<template><h1>inert</h1></template>",
+    "<svg><h1>breaks out</h1><a href=/x>svg a</a></svg>",
+    "<math><mi>x</mi></math><h2>m</h2>",
+    "<noscript><h1>ns</h1></noscript>",
+    "<frameset><frame></frameset><h1>late</h1>",
+    "<plaintext><h1>",
+    "<body class=a><body class=x><h1>b</h1>",
+    "<html data-state=blocked><h1>h</h1>",
+    "<head class=x></head><h1>h</h1>",
+    "<h1>unterminated <h2",
+    "<h1 class=\"never closed quote>",
+    "<h1>nul \0 here</h1>",
+    "<h1>a<h2>b</h2></h1><h1>c",
+    "<a href=/a><a href=/b>nested</a></a>",
+    "<b><h2>x</b>y</h2>",
+    "<label for=pay>Pay</label><input name=pay id=main>",
+    "<div data-state=\"block&ed\">e</div>",
+    "<div data-state=blocked/>slash</div>",
+    "<div data-state= blocked >spaces</div>",
+    "<div =data-state=x>eq</div>",
+    "<span data-state>bare</span>",
+];
+
 #[test]
 fn traps_are_decided_as_the_tree_decides_or_left_to_it() {
-    let traps = [
-        "<!DOCTYPE html><h1>a</h1>",
-        "<!-- <h1> --><h2>x</h2>",
-        "<!--><h1>short comment</h1>",
-        "<!---><h1>shorter</h1>",
-        "<!-- a --!><h1>bang</h1>",
-        "<!-- never closed <h1>",
-        "<![CDATA[<h1>]]><h2>c</h2>",
-        "<?php <h1> ?><h2>pi</h2>",
-        "</ h1><h2>bogus end</h2>",
-        "</h1 class=\"<h2>\"><em class=note>q</em>",
-        "<title><h1></title><h2>t</h2>",
-        "<textarea><h1 class=x></textarea>",
-        "<script>document.write('<h1>')</script>",
-        "<script><!-- <script> </script> <h1> --></script><h2>d</h2>",
-        "<style>h1 { color: red }</STYLE ><h2>s</h2>",
-        "<xmp><h1></xmp><iframe><h1></iframe><noembed><h1></noembed>",
-        "<H1 CLASS=Price>upper</H1><span class=price>lower</span>",
-        "<h1/>self-closing<h2/>",
-        "<a href='/item/1' href=\"/other\">dup</a>",
-        "<a href=/item/1.html>unquoted</a>",
-        "<a href=\"/item/1?a=1&amp;b=2\">entity</a>",
-        "<img alt=\"微信&#25903;付\">",
-        "<img alt=\"微信支付\" src=x><image alt=\"支付\">",
-        "<span class=\"x\ty\">tab</span>",
-        "<span class=\"x\r\ny\">cr</span>",
-        "<div lang=zh-CN>dash</div><div lang=zhx>no</div>",
-        "<li class=\"on off\">w</li>",
-        "<table><td class=x>cell</td></table><span class=x>s</span>",
-        "<td class=x>stray cell</td>",
-        "<p class=x>para</p></p>",
-        "<form class=f><form class=g><input name=pay></form>",
-        "<select><h1>in select</h1><option>o</select>",
-        "<template><h1>inert</h1></template>",
-        "<svg><h1>breaks out</h1><a href=/x>svg a</a></svg>",
-        "<math><mi>x</mi></math><h2>m</h2>",
-        "<noscript><h1>ns</h1></noscript>",
-        "<frameset><frame></frameset><h1>late</h1>",
-        "<plaintext><h1>",
-        "<body class=a><body class=x><h1>b</h1>",
-        "<html data-state=blocked><h1>h</h1>",
-        "<head class=x></head><h1>h</h1>",
-        "<h1>unterminated <h2",
-        "<h1 class=\"never closed quote>",
-        "<h1>nul \0 here</h1>",
-        "<h1>a<h2>b</h2></h1><h1>c",
-        "<a href=/a><a href=/b>nested</a></a>",
-        "<b><h2>x</b>y</h2>",
-        "<label for=pay>Pay</label><input name=pay id=main>",
-        "<div data-state=\"block&ed\">e</div>",
-        "<div data-state=blocked/>slash</div>",
-        "<div data-state= blocked >spaces</div>",
-        "<div =data-state=x>eq</div>",
-        "<span data-state>bare</span>",
-    ];
     let mut decided = 0;
-    for page in traps {
+    for page in TRAPS {
         decided += compare(page, page, !page.contains("<table"));
     }
     assert!(decided > 300, "only {decided} answers were decided fast");
 }
 
-/// Generated tag soup: random sequences of fragments, trap constructs included.
-#[test]
-fn generated_soup_is_decided_as_the_tree_decides() {
-    let fragments = [
-        "<h1>",
-        "</h1>",
-        "<h2 class=x>",
-        "</h2>",
-        "<div class=\"bench x\">",
-        "</div>",
-        "<div id=main>",
-        "<span class=\"x y\">",
-        "</span>",
-        "<em class=note>",
-        "</em>",
-        "<a href=\"/item/9\">",
-        "<a href=/v.html>",
-        "</a>",
-        "<li class=on>",
-        "<ul>",
-        "</ul>",
-        "<img alt=\"微信支付\">",
-        "<img alt=x src=y>",
-        "<p>",
-        "</p>",
-        "<br>",
-        "</br>",
-        "<table>",
-        "<tr>",
-        "<td class=x>",
-        "</table>",
-        "<!-- <h1> -->",
-        "<!-->",
-        "<script>var a = '<h2>';</script>",
-        "<style>.x{}</style>",
-        "<title>T</title>",
-        "<textarea><h1></textarea>",
-        "<!DOCTYPE html>",
-        "<![CDATA[ <h2> ]]>",
-        "<?x?>",
-        "</h2 a='>'>",
-        "<meta name=description content=d>",
-        "<label for=pay>",
-        "<input name=pay>",
-        "<div data-state=blocked>",
-        "<div lang=zh-CN>",
-        "text ",
-        "文本 ",
-        "&amp; ",
-        "<b>",
-        "</b>",
-        "<i>",
-        "</i>",
-        "<form>",
-        "</form>",
-        "<select>",
-        "<svg>",
-        "<template>",
-        "<body class=x>",
-        "<html lang=en>",
-        "<h1 class='q>uote'>",
-        "<span data-state>",
-        "< h1>",
-        "<1>",
-        "</>",
-    ];
+/// Pieces of generated tag soup, trap constructs included.
+const SOUP_FRAGMENTS: &[&str] = &[
+    "<h1>",
+    "</h1>",
+    "<h2 class=x>",
+    "</h2>",
+    "<div class=\"bench x\">",
+    "</div>",
+    "<div id=main>",
+    "<span class=\"x y\">",
+    "</span>",
+    "<em class=note>",
+    "</em>",
+    "<a href=\"/item/9\">",
+    "<a href=/v.html>",
+    "</a>",
+    "<li class=on>",
+    "<ul>",
+    "</ul>",
+    "<img alt=\"微信支付\">",
+    "<img alt=x src=y>",
+    "<p>",
+    "</p>",
+    "<br>",
+    "</br>",
+    "<table>",
+    "<tr>",
+    "<td class=x>",
+    "</table>",
+    "<!-- <h1> -->",
+    "<!-->",
+    "<script>var a = '<h2>';</script>",
+    "<style>.x{}</style>",
+    "<title>T</title>",
+    "<textarea><h1></textarea>",
+    "<!DOCTYPE html>",
+    "<![CDATA[ <h2> ]]>",
+    "<?x?>",
+    "</h2 a='>'>",
+    "<meta name=description content=d>",
+    "<label for=pay>",
+    "<input name=pay>",
+    "<div data-state=blocked>",
+    "<div lang=zh-CN>",
+    "text ",
+    "文本 ",
+    "&amp; ",
+    "<b>",
+    "</b>",
+    "<i>",
+    "</i>",
+    "<form>",
+    "</form>",
+    "<select>",
+    "<svg>",
+    "<template>",
+    "<body class=x>",
+    "<html lang=en>",
+    "<h1 class='q>uote'>",
+    "<span data-state>",
+    "< h1>",
+    "<1>",
+    "</>",
+];
+
+/// 1,500 pages of generated tag soup: random sequences of fragments, some cut mid-token.
+fn soups() -> Vec<String> {
+    let fragments = SOUP_FRAGMENTS;
     let mut rng = crate::simulator::Rng::new(0x5eed);
-    let mut decided = 0;
+    let mut pages = Vec::new();
     for round in 0..1500 {
         let n = 1 + rng.range(0, 24) as usize;
         let mut page = String::new();
@@ -369,7 +372,17 @@ fn generated_soup_is_decided_as_the_tree_decides() {
             }
             page.truncate(cut);
         }
-        decided += compare(&format!("soup {round}"), &page, false);
+        pages.push(page);
+    }
+    pages
+}
+
+/// Generated tag soup: random sequences of fragments, trap constructs included.
+#[test]
+fn generated_soup_is_decided_as_the_tree_decides() {
+    let mut decided = 0;
+    for (round, page) in soups().iter().enumerate() {
+        decided += compare(&format!("soup {round}"), page, false);
     }
     assert!(decided > 10_000, "only {decided} answers were decided fast");
 }
@@ -413,4 +426,68 @@ fn selectors_the_tree_must_answer_are_not_fast() {
             "`{source}` should be fast"
         );
     }
+}
+
+/// A condition that only asks whether it holds (a payment pack's `extract.page`) is
+/// answered without reading the matched element's text: it must hold exactly where the
+/// full evaluation matches, alone and inside `all`, `any` and `not`, on every simulator
+/// page, trap and generated soup.
+#[tokio::test]
+async fn whether_a_condition_holds_is_what_its_evaluation_says() {
+    use super::classify::holds_and_evaluates;
+    use super::pack::Condition;
+    let mut pages: Vec<(String, String)> = simulator_pages().await;
+    pages.extend(TRAPS.iter().map(|p| (p.to_string(), p.to_string())));
+    pages.extend(
+        soups()
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| (format!("soup {i}"), p)),
+    );
+    let conditions: Vec<Condition> = SELECTORS
+        .iter()
+        .flat_map(|source| {
+            tests().into_iter().map(move |test| Condition::Selector {
+                selector: Selector::parse(source).expect("test selectors parse"),
+                source: source.to_string(),
+                test,
+                fast: FastSelector::parse(source),
+            })
+        })
+        .collect();
+    let selector = |source: &str| Condition::Selector {
+        selector: Selector::parse(source).expect("test selectors parse"),
+        source: source.to_string(),
+        test: ElementTest::Present,
+        fast: FastSelector::parse(source),
+    };
+    let compound = [
+        Condition::All(vec![selector("h1"), selector("#main")]),
+        Condition::Any(vec![selector("span.x.y"), selector("ul li")]),
+        Condition::Not(Box::new(selector("div.bench"))),
+        Condition::All(vec![
+            Condition::Not(Box::new(selector(".price"))),
+            Condition::Any(vec![selector("a[href]"), selector("[data-state]")]),
+        ]),
+    ];
+    let conditions: Vec<Condition> = conditions.into_iter().chain(compound).collect();
+    let (mut holding, mut not_holding) = (0, 0);
+    for (name, page) in &pages {
+        let answers = holds_and_evaluates(page, &conditions);
+        for (condition, (holds, evaluates)) in conditions.iter().zip(answers) {
+            assert_eq!(
+                holds, evaluates,
+                "{name}: {condition:?}: holds {holds}, evaluates to a match {evaluates}\n{page}"
+            );
+            if holds {
+                holding += 1;
+            } else {
+                not_holding += 1;
+            }
+        }
+    }
+    assert!(
+        holding > 10_000 && not_holding > 10_000,
+        "{holding} held, {not_holding} did not"
+    );
 }

@@ -80,6 +80,32 @@ pub fn split_of(new: &crate::domain::NewObservation) -> Option<SplitEvidence> {
     new.evidence.as_ref().map(|e| split(e, snapshot))
 }
 
+/// The split evidence of each observation about to be stored, in order. The observations
+/// of one fetch carry the same evidence (one per check the target decides): one whose
+/// evidence and snapshot hash equal the observation's just before it takes a copy of that
+/// split instead of cloning, serialising and hashing the evidence again.
+pub fn split_all<'a>(
+    observations: impl IntoIterator<Item = &'a crate::domain::NewObservation>,
+) -> Vec<Option<SplitEvidence>> {
+    let snapshot =
+        |o: &'a crate::domain::NewObservation| o.probe.as_ref().and_then(|p| p.snapshot.as_deref());
+    let mut out: Vec<Option<SplitEvidence>> = Vec::new();
+    let mut before: Option<&crate::domain::NewObservation> = None;
+    for o in observations {
+        let split = match (before, out.last()) {
+            (Some(b), Some(Some(split)))
+                if b.evidence == o.evidence && snapshot(b) == snapshot(o) =>
+            {
+                Some(split.clone())
+            }
+            _ => split_of(o),
+        };
+        out.push(split);
+        before = Some(o);
+    }
+    out
+}
+
 /// Joins a kept body, the fetch's own part and the observation's snapshot hash back into
 /// the evidence as it was given. `None` when the body is not JSON (a row edited by hand);
 /// a fetch part that is not JSON is left out.
@@ -121,6 +147,7 @@ pub fn join(body: &str, fetch: Option<&str>, snapshot: Option<&str>) -> Option<V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::NewObservation;
     use serde_json::json;
 
     fn payment(total_ms: u64, sha: &str) -> Value {
@@ -178,6 +205,55 @@ mod tests {
                 "{odd}"
             );
         }
+    }
+
+    fn observation(evidence: Option<Value>, snapshot: Option<&str>) -> NewObservation {
+        NewObservation {
+            check_id: "payment:a:alipay".into(),
+            observed_at: chrono::Utc::now(),
+            precision: crate::domain::Precision::Instant,
+            status: "accepted".into(),
+            source_kind: crate::domain::SourceKind::Probe,
+            source_id: None,
+            vantage: "here".into(),
+            quote: None,
+            note_en: None,
+            note_zh: None,
+            evidence,
+            catalog_key: None,
+            probe: Some(crate::domain::ProbeFacts {
+                pack_id: "p".into(),
+                snapshot: snapshot.map(str::to_string),
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn a_batch_split_at_once_is_each_observation_split_alone() {
+        // The observations of one fetch share their evidence; a copy is taken only where
+        // both the evidence and the snapshot hash are the ones just before.
+        let batch = vec![
+            observation(Some(payment(7, "aa")), Some("aa")),
+            observation(Some(payment(7, "aa")), Some("aa")),
+            observation(Some(payment(7, "aa")), Some("aa")),
+            // The same evidence with another snapshot: the body hash moves to the fetch part.
+            observation(Some(payment(7, "aa")), Some("zz")),
+            observation(Some(payment(7, "aa")), None),
+            // Another fetch: other timings, another body.
+            observation(Some(payment(9, "bb")), Some("bb")),
+            observation(None, Some("bb")),
+            observation(None, Some("bb")),
+            observation(Some(payment(9, "bb")), Some("bb")),
+            observation(Some(json!({"rule": "r"})), Some("bb")),
+            observation(Some(json!({"rule": "s"})), Some("bb")),
+        ];
+        let alone: Vec<Option<SplitEvidence>> = batch.iter().map(split_of).collect();
+        assert_eq!(split_all(&batch), alone);
+        assert_ne!(
+            alone[2], alone[3],
+            "the batch has splits that differ next to each other"
+        );
     }
 
     #[test]

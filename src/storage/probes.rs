@@ -168,10 +168,7 @@ impl Store {
         // Text both databases can keep (no U+0000), and the evidence split: the bodies are
         // written before any observation, by hash, for the same reason as the order above.
         let storable: Vec<_> = observations.iter().map(NewObservation::storable).collect();
-        let splits: Vec<Option<SplitEvidence>> = storable
-            .iter()
-            .map(|o| super::evidence::split_of(o))
-            .collect();
+        let splits = super::evidence::split_all(storable.iter().map(AsRef::as_ref));
         let mut bodies: Vec<&SplitEvidence> = splits.iter().flatten().collect();
         bodies.sort_by(|a, b| a.sha256.cmp(&b.sha256));
         bodies.dedup_by(|a, b| a.sha256 == b.sha256);
