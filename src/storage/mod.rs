@@ -600,12 +600,16 @@ pub struct Store {
 }
 
 /// How much of a SQLite file its connections read through a memory map instead of a
-/// `pread` (and a copy) per page. Reading pages was a third of a page's CPU on a
+/// `pread` (and a copy) per page: all of it. Reading pages was a third of a page's CPU on a
 /// million-observation database: most in the kernel copying from the page cache. The map
 /// shares that cache (what it holds is the file's, not the process's, and is counted in its
-/// resident memory only as it is touched); writes still go through the file. SQLite caps
-/// it at its compile-time limit (2 GiB).
-pub(crate) const SQLITE_MMAP_BYTES: i64 = 1 << 30;
+/// resident memory only as it is touched); writes still go through the file. After any
+/// write every connection forgets the pages it had read, so what pages read most (the kept
+/// tables, the newest rows) is read again after each write: at the end of a file larger
+/// than the map that was a `pread` per page. The bundled SQLite is built to allow a map
+/// this large (`SQLITE_MAX_MMAP_SIZE` in `.cargo/config.toml`; SQLite's own limit is 2 GiB);
+/// the map only reserves addresses, as large as the file.
+pub(crate) const SQLITE_MMAP_BYTES: i64 = 1 << 40;
 
 /// Evidence bodies whose ids a store remembers at most.
 const EVIDENCE_IDS_KEPT: usize = 200_000;
@@ -1625,4 +1629,37 @@ pub struct Counts {
     pub transitions: i64,
     pub checks: i64,
     pub platforms: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bundled SQLite is built as `.cargo/config.toml` asks: a statement is planned once
+    /// for any bound value (no re-preparing on every execution), and a connection maps the
+    /// whole file, not its first 2 GiB.
+    #[tokio::test]
+    async fn sqlite_plans_a_statement_once_and_maps_the_whole_file() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::connect(&url, 1).await.expect("store");
+        let Db::Sqlite(pool) = &store.db else {
+            panic!("not SQLite")
+        };
+        let options: Vec<String> =
+            sqlx::query_scalar("select compile_options from pragma_compile_options")
+                .fetch_all(pool)
+                .await
+                .expect("compile options");
+        assert!(
+            options.iter().any(|o| o == "ENABLE_QPSG"),
+            "SQLite built without ENABLE_QPSG: {options:?}"
+        );
+        let mapped: i64 = sqlx::query_scalar("pragma mmap_size")
+            .fetch_one(pool)
+            .await
+            .expect("mmap_size");
+        assert_eq!(mapped, SQLITE_MMAP_BYTES, "SQLite capped the map");
+        store.close().await;
+    }
 }
