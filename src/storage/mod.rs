@@ -1184,17 +1184,37 @@ impl Store {
         }))
     }
 
-    /// The data version and the catalog's version (raised by catalog writes only), in one
-    /// read: what pages keep their results under.
-    pub async fn data_versions(&self) -> Result<(i64, i64), StorageError> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as::<_, (i64, i64)>(
-                "select (select value from data_version where id = 1),
-                        (select value from catalog_version where id = 1)",
-            )
-            .fetch_one(pool)
-            .await?
-        }))
+    /// The data version, the catalog's and the settled past's, with the database's clock,
+    /// in one read: what pages keep their results under.
+    pub async fn data_versions(&self) -> Result<Versions, StorageError> {
+        let (data, catalog, past, now) = match &self.db {
+            Db::Sqlite(pool) => {
+                sqlx::query_as::<_, (i64, i64, i64, DateTime<Utc>)>(
+                    "select (select value from data_version where id = 1),
+                            (select value from catalog_version where id = 1),
+                            (select value from past_version where id = 1),
+                            strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                )
+                .fetch_one(pool)
+                .await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_as::<_, (i64, i64, i64, DateTime<Utc>)>(
+                    "select (select value from data_version where id = 1),
+                            (select value from catalog_version where id = 1),
+                            (select value from past_version where id = 1),
+                            clock_timestamp()",
+                )
+                .fetch_one(pool)
+                .await?
+            }
+        };
+        Ok(Versions {
+            data,
+            catalog,
+            past,
+            now,
+        })
     }
 
     /// The time of the latest observation at or before `at`: every state as of `at`
@@ -1452,6 +1472,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "transitions by check and time",
         include_str!("../../migrations/sqlite/0023_transitions_by_check_time.sql"),
     ),
+    (
+        25,
+        "past version",
+        include_str!("../../migrations/sqlite/0025_past_version.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1559,6 +1584,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "transitions by check and time",
         include_str!("../../migrations/postgres/0023_transitions_by_check_time.sql"),
     ),
+    (
+        25,
+        "past version",
+        include_str!("../../migrations/postgres/0025_past_version.sql"),
+    ),
 ];
 
 /// Migrations are compiled into the binary: a released `hutong` needs no files beside it.
@@ -1576,6 +1606,21 @@ fn migrator(list: &'static [(i64, &'static str, &'static str)]) -> Migrator {
             })
             .collect(),
     )
+}
+
+/// What [`Store::data_versions`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Versions {
+    /// Raised by every write pages read (0004).
+    pub data: i64,
+    /// Raised by catalog writes only (0018).
+    pub catalog: i64,
+    /// Raised by writes that touch an observation more than a day before the write's own
+    /// time, or move or remove a pair of check and source (0025); probes storing what they
+    /// see now leave it alone.
+    pub past: i64,
+    /// The database's clock: the one the triggers raising `past` read.
+    pub now: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
