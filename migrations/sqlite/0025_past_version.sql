@@ -4,8 +4,8 @@
 -- by a pair of check and source moved or removed; by nothing else. Probes store what they
 -- see now, so their writes leave it alone: what pages computed of a date well before
 -- yesterday (a matrix at a past date, the overview's "then") is kept under this version
--- while probes write, instead of being computed again after every write. (0024 is
--- PostgreSQL's.) Never edit once released: add a file.
+-- while probes write, instead of being computed again after every write. Never edit once
+-- released: add a file.
 
 create table past_version (
     id integer primary key check (id = 1),
