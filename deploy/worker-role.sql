@@ -13,7 +13,8 @@ revoke select on accounts, sessions, audit_log, api_tokens, submissions,
     submission_screenshots, submission_thread from :worker;
 
 -- Writes: verdicts with their evidence and the transitions they make, runs, missed slots,
--- reclassifications, the vantage point registry, and the data version the triggers raise.
+-- reclassifications, the vantage point registry, and the data versions the triggers raise
+-- (past_version, 0025: when a late row lands more than a day back).
 grant insert, update on observations, snapshots, probe_runs, missed_slots, method_changes,
     vantage_points, check_sources to :worker;
 -- Evidence bodies are written once and never changed.
@@ -24,7 +25,7 @@ grant insert on evidence_bodies to :worker;
 grant insert, update, delete on check_evidence, evidence_gaps, check_counts,
     transition_counts, current_states, probed_pairs to :worker;
 grant insert, update, delete on transitions to :worker;
-grant update on data_version to :worker;
+grant update on data_version, past_version to :worker;
 grant usage on all sequences in schema public to :worker;
 -- The fleet: the worker's registration and heartbeats, the slots it claims (claiming locks
 -- rows, which needs UPDATE), and the leases it takes over.

@@ -517,6 +517,7 @@ impl Application {
             stale_after_days: self.stale_after_days,
             memo: Default::default(),
             png: Default::default(),
+            drawings: Default::default(),
             accounts: Default::default(),
             dataset: Default::default(),
             metrics: self.metrics.clone(),

@@ -14,6 +14,15 @@
 //! before it: every instant between two observations has the same state, so "now" on one
 //! request and "now" on the next share one entry until something new is observed.
 //!
+//! A state as of a settled instant (more than [`SETTLED_AFTER`] before the database's
+//! clock) is kept under the settled past's version instead (migration 0025), which only
+//! writes reaching more than a day back raise: a probe storing what it sees now leaves it
+//! alone, so a matrix at a past date, or the overview's "then", is not computed again
+//! after each probe write. Why two days: a write that leaves that version alone touches
+//! nothing earlier than a day before its own clock, and a writing transaction is assumed
+//! to commit within a day of its write; so nothing written since the state was read
+//! reaches back to its instant.
+//!
 //! The bounded maps are [`quick_cache`]'s (CLOCK-Pro eviction; concurrent requests for one
 //! missing entry wait for the first one's read instead of all reading the database).
 
@@ -32,6 +41,9 @@ const MAX_TIMELINES: usize = 128;
 /// Kinds whose status changes are kept at most.
 const MAX_KINDS: usize = 16;
 
+/// How long before the database's clock an instant is settled: see the module's notes.
+pub const SETTLED_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(2);
+
 /// Longer timeline reads (deep pages) are not kept: memory stays bounded.
 const MAX_KEPT_ROWS: usize = 2_000;
 
@@ -40,6 +52,10 @@ pub type TimelinePage = (Vec<TransitionRecord>, i64);
 
 /// A state's key: the filter, and the latest observation's time at or before the date.
 type StateKey = (StateFilter, Option<DateTime<Utc>>);
+
+/// A settled state's key: the catalog's version (checks and sources are joined), the
+/// filter and the instant.
+type SettledKey = (i64, StateFilter, DateTime<Utc>);
 
 /// Every kept entry is keyed by the data version it was read at, so an entry of older data
 /// is never found by a request that saw a newer version.
@@ -53,12 +69,16 @@ pub struct Memo {
     newest: AtomicI64,
     /// The same for the catalog's version (what the reference is kept under).
     newest_catalog: AtomicI64,
+    /// The same for the settled past's version (what settled states are kept under).
+    newest_past: AtomicI64,
     /// How many times the data version was read (one per request).
     version_reads: AtomicU64,
     reference: Cache<Versioned<()>, Arc<Reference>>,
     /// The reference without the checks of simulated platforms.
     real_reference: Cache<Versioned<()>, Arc<Reference>>,
     states: Cache<Versioned<StateKey>, Arc<Vec<ObservationRecord>>>,
+    /// States as of settled instants, under the settled past's version.
+    settled_states: Cache<Versioned<SettledKey>, Arc<Vec<ObservationRecord>>>,
     /// Keyed by the query with its end replaced by the latest transition's time at or
     /// before it (nothing lies between: the same page).
     timelines: Cache<Versioned<String>, Arc<TimelinePage>>,
@@ -75,10 +95,12 @@ impl Default for Memo {
         Memo {
             newest: AtomicI64::new(i64::MIN),
             newest_catalog: AtomicI64::new(i64::MIN),
+            newest_past: AtomicI64::new(i64::MIN),
             version_reads: AtomicU64::new(0),
             reference: Cache::new(2),
             real_reference: Cache::new(2),
             states: Cache::new(MAX_STATES),
+            settled_states: Cache::new(MAX_STATES),
             timelines: Cache::new(MAX_TIMELINES),
             timeline_counts: Cache::new(MAX_TIMELINES),
             changes: Cache::new(MAX_KINDS),
@@ -92,6 +114,7 @@ impl std::fmt::Debug for Memo {
         f.debug_struct("Memo")
             .field("newest", &self.newest.load(Ordering::Relaxed))
             .field("states", &self.states.len())
+            .field("settled_states", &self.settled_states.len())
             .field("timelines", &self.timelines.len())
             .finish_non_exhaustive()
     }
@@ -101,7 +124,8 @@ impl Memo {
     /// A request's view of the data: reads the data version once; every kept result asked
     /// for through it is the one computed at that version (or is computed and kept).
     pub async fn reads(self: &Arc<Self>, store: &Store) -> Result<Reads, StorageError> {
-        let (version, catalog_version) = store.data_versions().await?;
+        let versions = store.data_versions().await?;
+        let (version, catalog_version) = (versions.data, versions.catalog);
         self.version_reads.fetch_add(1, Ordering::Relaxed);
         if self.newest.fetch_max(version, Ordering::AcqRel) < version {
             // Newer data: what was kept is of no use any more.
@@ -115,11 +139,16 @@ impl Memo {
             self.reference.clear();
             self.real_reference.clear();
         }
+        if self.newest_past.fetch_max(versions.past, Ordering::AcqRel) < versions.past {
+            self.settled_states.clear();
+        }
         Ok(Reads {
             store: store.clone(),
             memo: self.clone(),
             version,
             catalog_version,
+            past_version: versions.past,
+            settled_before: versions.now - SETTLED_AFTER,
         })
     }
 
@@ -145,6 +174,9 @@ pub struct Reads {
     memo: Arc<Memo>,
     version: i64,
     catalog_version: i64,
+    past_version: i64,
+    /// Instants before this one are settled (see the module's notes).
+    settled_before: DateTime<Utc>,
 }
 
 impl std::fmt::Debug for Reads {
@@ -233,12 +265,25 @@ impl Reads {
         .await
     }
 
-    /// [`Store::state_as_of`], kept.
+    /// [`Store::state_as_of`], kept: under the settled past's version when `at` is
+    /// settled, else under the data version.
     pub async fn state_as_of(
         &self,
         at: DateTime<Utc>,
         filter: &StateFilter,
     ) -> Result<Arc<Vec<ObservationRecord>>, StorageError> {
+        if at < self.settled_before {
+            let read = async { Ok(Arc::new(self.store.state_as_of(at, filter).await?)) };
+            return kept(
+                &self.memo.newest_past,
+                &self.memo.settled_states,
+                self.past_version,
+                (self.catalog_version, filter.clone(), at),
+                read,
+                |_| true,
+            )
+            .await;
+        }
         let key = (filter.clone(), self.store.latest_observation_at(at).await?);
         let read = async { Ok(Arc::new(self.store.state_as_of(at, filter).await?)) };
         kept(

@@ -600,12 +600,16 @@ pub struct Store {
 }
 
 /// How much of a SQLite file its connections read through a memory map instead of a
-/// `pread` (and a copy) per page. Reading pages was a third of a page's CPU on a
+/// `pread` (and a copy) per page: all of it. Reading pages was a third of a page's CPU on a
 /// million-observation database: most in the kernel copying from the page cache. The map
 /// shares that cache (what it holds is the file's, not the process's, and is counted in its
-/// resident memory only as it is touched); writes still go through the file. SQLite caps
-/// it at its compile-time limit (2 GiB).
-pub(crate) const SQLITE_MMAP_BYTES: i64 = 1 << 30;
+/// resident memory only as it is touched); writes still go through the file. After any
+/// write every connection forgets the pages it had read, so what pages read most (the kept
+/// tables, the newest rows) is read again after each write: at the end of a file larger
+/// than the map that was a `pread` per page. The bundled SQLite is built to allow a map
+/// this large (`SQLITE_MAX_MMAP_SIZE` in `.cargo/config.toml`; SQLite's own limit is 2 GiB);
+/// the map only reserves addresses, as large as the file.
+pub(crate) const SQLITE_MMAP_BYTES: i64 = 1 << 40;
 
 /// Evidence bodies whose ids a store remembers at most.
 const EVIDENCE_IDS_KEPT: usize = 200_000;
@@ -1180,17 +1184,37 @@ impl Store {
         }))
     }
 
-    /// The data version and the catalog's version (raised by catalog writes only), in one
-    /// read: what pages keep their results under.
-    pub async fn data_versions(&self) -> Result<(i64, i64), StorageError> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as::<_, (i64, i64)>(
-                "select (select value from data_version where id = 1),
-                        (select value from catalog_version where id = 1)",
-            )
-            .fetch_one(pool)
-            .await?
-        }))
+    /// The data version, the catalog's and the settled past's, with the database's clock,
+    /// in one read: what pages keep their results under.
+    pub async fn data_versions(&self) -> Result<Versions, StorageError> {
+        let (data, catalog, past, now) = match &self.db {
+            Db::Sqlite(pool) => {
+                sqlx::query_as::<_, (i64, i64, i64, DateTime<Utc>)>(
+                    "select (select value from data_version where id = 1),
+                            (select value from catalog_version where id = 1),
+                            (select value from past_version where id = 1),
+                            strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                )
+                .fetch_one(pool)
+                .await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_as::<_, (i64, i64, i64, DateTime<Utc>)>(
+                    "select (select value from data_version where id = 1),
+                            (select value from catalog_version where id = 1),
+                            (select value from past_version where id = 1),
+                            clock_timestamp()",
+                )
+                .fetch_one(pool)
+                .await?
+            }
+        };
+        Ok(Versions {
+            data,
+            catalog,
+            past,
+            now,
+        })
     }
 
     /// The time of the latest observation at or before `at`: every state as of `at`
@@ -1448,6 +1472,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "transitions by check and time",
         include_str!("../../migrations/sqlite/0023_transitions_by_check_time.sql"),
     ),
+    (
+        25,
+        "past version",
+        include_str!("../../migrations/sqlite/0025_past_version.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1555,6 +1584,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "transitions by check and time",
         include_str!("../../migrations/postgres/0023_transitions_by_check_time.sql"),
     ),
+    (
+        25,
+        "past version",
+        include_str!("../../migrations/postgres/0025_past_version.sql"),
+    ),
 ];
 
 /// Migrations are compiled into the binary: a released `hutong` needs no files beside it.
@@ -1572,6 +1606,21 @@ fn migrator(list: &'static [(i64, &'static str, &'static str)]) -> Migrator {
             })
             .collect(),
     )
+}
+
+/// What [`Store::data_versions`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Versions {
+    /// Raised by every write pages read (0004).
+    pub data: i64,
+    /// Raised by catalog writes only (0018).
+    pub catalog: i64,
+    /// Raised by writes that touch an observation more than a day before the write's own
+    /// time, or move or remove a pair of check and source (0025); probes storing what they
+    /// see now leave it alone.
+    pub past: i64,
+    /// The database's clock: the one the triggers raising `past` read.
+    pub now: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -1625,4 +1674,37 @@ pub struct Counts {
     pub transitions: i64,
     pub checks: i64,
     pub platforms: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bundled SQLite is built as `.cargo/config.toml` asks: a statement is planned once
+    /// for any bound value (no re-preparing on every execution), and a connection maps the
+    /// whole file, not its first 2 GiB.
+    #[tokio::test]
+    async fn sqlite_plans_a_statement_once_and_maps_the_whole_file() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::connect(&url, 1).await.expect("store");
+        let Db::Sqlite(pool) = &store.db else {
+            panic!("not SQLite")
+        };
+        let options: Vec<String> =
+            sqlx::query_scalar("select compile_options from pragma_compile_options")
+                .fetch_all(pool)
+                .await
+                .expect("compile options");
+        assert!(
+            options.iter().any(|o| o == "ENABLE_QPSG"),
+            "SQLite built without ENABLE_QPSG: {options:?}"
+        );
+        let mapped: i64 = sqlx::query_scalar("pragma mmap_size")
+            .fetch_one(pool)
+            .await
+            .expect("mmap_size");
+        assert_eq!(mapped, SQLITE_MMAP_BYTES, "SQLite capped the map");
+        store.close().await;
+    }
 }

@@ -20,6 +20,8 @@ pub struct AppState {
     pub memo: Arc<Memo>,
     /// Chart PNGs: drawn once, kept, shared and queued (see [`super::png`]).
     pub png: Arc<super::png::PngCharts>,
+    /// Share charts' SVG drawings, kept by what they show (see [`super::drawings`]).
+    pub drawings: Arc<super::drawings::Drawings>,
     /// Sign-in limits and session settings (see [`super::limits`]).
     pub accounts: Arc<super::limits::AccountSettings>,
     /// The dataset archive of the latest data version it was built for.
@@ -88,6 +90,7 @@ impl AppState {
             stale_after_days: crate::config::DEFAULT_STALE_AFTER_DAYS,
             memo: Default::default(),
             png: Default::default(),
+            drawings: Default::default(),
             accounts: Default::default(),
             dataset: Default::default(),
             metrics: None,

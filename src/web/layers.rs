@@ -1,7 +1,8 @@
 //! The web layer's own layering, checked: a module uses only modules below it, so there is
 //! no import circle and a question's module never reaches into another question's.
 //!
-//! From the bottom: `error`, `png` (the PNG drawings kept and queued) and `limits`;
+//! From the bottom: `error`, `png` (the PNG drawings kept and queued), `drawings` (the
+//! share charts' SVGs kept by what they show) and `limits`;
 //! `app_state`; `request`; `present`, `charts` and `session`; `hand_tests` (what the
 //! hand-test questions share, signed-in forms included); the
 //! questions (`overview`, `matrices`, `checks`, `platforms`, `probes`, `timeline`,
@@ -15,6 +16,7 @@ use std::path::Path;
 const LEVELS: &[(&str, u8)] = &[
     ("error", 0),
     ("png", 0),
+    ("drawings", 0),
     ("limits", 0),
     ("app_state", 1),
     ("request", 2),

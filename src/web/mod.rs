@@ -35,6 +35,7 @@ pub mod compare;
 pub mod contribute;
 pub mod corrections;
 pub mod dataset;
+pub mod drawings;
 pub mod error;
 pub mod hand_tests;
 pub mod limits;

@@ -4,6 +4,7 @@
 
 use super::app_state::AppState;
 use super::charts::{KeptUnder, date_line, downloads, reply, split_file, status_label};
+use super::drawings::{Drawings, Shape};
 use super::error::{Answer, FileError, PageResult, WebError, truncate};
 use super::present::compliance::deadline_highlights;
 use super::present::fleet::fleet_health;
@@ -226,7 +227,7 @@ async fn overview(
     .collect();
     let deadlines =
         deadline_highlights(reads, as_of.instant, &query, as_of.stale_after_days, lang).await?;
-    let charts = overview_charts(reads, r, as_of, lang).await?;
+    let charts = overview_charts(&state.drawings, reads, r, as_of, lang).await?;
     Ok(OverviewView {
         charts,
         links,
@@ -610,6 +611,7 @@ pub(super) fn share_of(lang: Lang, n: usize, of: usize) -> String {
 
 /// The overview's inline charts.
 async fn overview_charts(
+    drawings: &Drawings,
     reads: &Reads,
     r: &Reference,
     as_of: &AsOf,
@@ -621,8 +623,8 @@ async fn overview_charts(
             let (svg_href, png_href) = downloads(&format!("/charts/{stem}"), as_of, lang);
             out.push(ChartView {
                 id: format!("figure-{stem}"),
-                svg: share::render(&chart, lang),
-                narrow_svg: share::render_narrow(&chart, lang),
+                svg: drawings.share(&chart, lang, Shape::Wide),
+                narrow_svg: drawings.share(&chart, lang, Shape::Narrow),
                 table,
                 svg_href,
                 png_href,
@@ -662,7 +664,7 @@ pub async fn get_openness_chart(
     else {
         return not_found();
     };
-    let svg = share::render(&chart, lang);
+    let svg = state.drawings.share(&chart, lang, Shape::Wide);
     let stem = format!("{stem}-{}-{}", as_of.day, lang.code());
     reply(
         &state.png,

@@ -33,6 +33,7 @@ common::on_both!(
     the_reference_is_read_again_after_catalog_writes_only,
     a_batch_keeps_exactly_what_rows_written_one_at_a_time_keep,
     windows_find_each_probes_latest_verdict_before_them,
+    a_settled_state_is_kept_while_probes_write_now_and_read_again_when_a_write_reaches_back,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -1424,12 +1425,14 @@ async fn the_reference_is_read_again_after_catalog_writes_only(store: &Store) {
     let memo = std::sync::Arc::new(hutong::storage::Memo::default());
     let first = memo.reads(store).await.unwrap();
     let reference = first.reference().await.unwrap();
-    let (data, catalog) = store.data_versions().await.unwrap();
+    let before = store.data_versions().await.unwrap();
+    let (data, catalog) = (before.data, before.catalog);
     store
         .insert_observation(&probe("link.wechat.taobao", day_end(2030, 1, 1), "open"))
         .await
         .unwrap();
-    let (data_after, catalog_after) = store.data_versions().await.unwrap();
+    let after = store.data_versions().await.unwrap();
+    let (data_after, catalog_after) = (after.data, after.catalog);
     assert!(data_after > data, "an observation raises the data version");
     assert_eq!(
         catalog_after, catalog,
@@ -1694,4 +1697,137 @@ async fn windows_find_each_probes_latest_verdict_before_them(store: &Store) {
             assert_eq!(spoken, ["late", "long", "moved"], "as of {at}");
         }
     }
+}
+
+/// Issue 15: a state as of a date well in the past (a matrix at a past date, the overview's
+/// "then") is kept while probes store what they see now, and read again after any write
+/// that reaches back to it: a late row, a retraction (here by hand-made SQL), a pair
+/// removed. Each kept answer equals the store's own answer at that moment.
+async fn a_settled_state_is_kept_while_probes_write_now_and_read_again_when_a_write_reaches_back(
+    store: &Store,
+) {
+    loaded(store).await;
+    let check = "link.wechat.taobao";
+    // The catalog's facts (articles) on this check are there too: the probe's row is
+    // what the story follows.
+    let filter = StateFilter {
+        check: Some(check.to_string()),
+        ..StateFilter::default()
+    };
+    let then = day_end(2021, 10, 1);
+    store
+        .insert_observation(&probe(check, day_end(2021, 9, 1), "blocked"))
+        .await
+        .unwrap();
+    let memo = std::sync::Arc::new(hutong::storage::Memo::default());
+    let statuses = |s: &[hutong::domain::ObservationRecord]| {
+        s.iter()
+            .filter(|o| o.source_kind == SourceKind::Probe.as_str())
+            .map(|o| (o.check_id.clone(), o.status.clone()))
+            .collect::<Vec<_>>()
+    };
+    let rows = |s: &[hutong::domain::ObservationRecord]| {
+        s.iter()
+            .map(|o| (o.id, o.check_id.clone(), o.status.clone(), o.observed_at))
+            .collect::<Vec<_>>()
+    };
+    let first = memo.reads(store).await.unwrap();
+    let kept = first.state_as_of(then, &filter).await.unwrap();
+    assert_eq!(
+        statuses(&kept),
+        [(check.to_string(), "blocked".to_string())]
+    );
+
+    // Probes writing now: the data version moves, the settled past's does not, and the
+    // state as of `then` is the one kept; the state as of now is read anew.
+    let before = store.data_versions().await.unwrap();
+    for minutes in [3, 2, 1] {
+        store
+            .insert_observation(&probe(
+                check,
+                Utc::now() - Duration::minutes(minutes),
+                "open",
+            ))
+            .await
+            .unwrap();
+    }
+    let after = store.data_versions().await.unwrap();
+    assert!(
+        after.data > before.data,
+        "probe rows raise the data version"
+    );
+    assert_eq!(
+        after.past, before.past,
+        "rows of now leave the past's alone"
+    );
+    let second = memo.reads(store).await.unwrap();
+    let again = second.state_as_of(then, &filter).await.unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&kept, &again),
+        "kept across probe writes"
+    );
+    assert_eq!(
+        rows(&again),
+        rows(&store.state_as_of(then, &filter).await.unwrap())
+    );
+    let now = second.state_as_of(Utc::now(), &filter).await.unwrap();
+    assert_eq!(statuses(&now), [(check.to_string(), "open".to_string())]);
+
+    // A late row before `then`: the past's version moves and the state shows it.
+    let late = store
+        .insert_observation(&probe(check, then - Duration::hours(1), "warned"))
+        .await
+        .unwrap();
+    let third = memo.reads(store).await.unwrap();
+    let fresh = third.state_as_of(then, &filter).await.unwrap();
+    assert_eq!(
+        statuses(&fresh),
+        [(check.to_string(), "warned".to_string())]
+    );
+    assert_eq!(
+        rows(&fresh),
+        rows(&store.state_as_of(then, &filter).await.unwrap())
+    );
+    assert!(store.data_versions().await.unwrap().past > after.past);
+
+    // Retracted by hand-made SQL: back to what was seen before it.
+    store
+        .execute_admin(&format!(
+            "update observations set retracted_at = observed_at, retraction_reason = 'wrong page' \
+             where id = {late}"
+        ))
+        .await
+        .unwrap();
+    let fourth = memo.reads(store).await.unwrap();
+    let retracted = fourth.state_as_of(then, &filter).await.unwrap();
+    assert_eq!(
+        statuses(&retracted),
+        [(check.to_string(), "blocked".to_string())]
+    );
+
+    // Kept again while probes write, until a row at an old instant is deleted.
+    store
+        .insert_observation(&probe(check, Utc::now(), "open"))
+        .await
+        .unwrap();
+    let fifth = memo.reads(store).await.unwrap();
+    let kept = fifth.state_as_of(then, &filter).await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(&retracted, &kept));
+    store
+        .execute_admin(&format!(
+            "delete from transitions where observation_id = {late}; \
+             delete from observations where id = {late}"
+        ))
+        .await
+        .unwrap();
+    let sixth = memo.reads(store).await.unwrap();
+    let deleted = sixth.state_as_of(then, &filter).await.unwrap();
+    assert!(
+        !std::sync::Arc::ptr_eq(&kept, &deleted),
+        "read again after a delete"
+    );
+    assert_eq!(
+        rows(&deleted),
+        rows(&store.state_as_of(then, &filter).await.unwrap())
+    );
 }

@@ -8,6 +8,7 @@ mod ics;
 
 use super::app_state::AppState;
 use super::charts::{KeptUnder, date_line, downloads, reply, split_file};
+use super::drawings::{Drawings, Shape};
 use super::error::{Answer, ApiResult, FileError, PageResult, WebError, truncate};
 use super::present::compliance::{Evaluated, beijing, evaluate_all, item};
 use super::present::{self, name};
@@ -130,11 +131,12 @@ pub async fn show_requirement(
         (&req.title_zh, &req.title_en),
         source.as_ref(),
     ));
-    let view = requirement_view(&e, req, ev, &as_of, lang);
+    let view = requirement_view(&state.drawings, &e, req, ev, &as_of, lang);
     Ok(Html(pages::requirement_page(&chrome, &view)))
 }
 
 fn requirement_view(
+    drawings: &Drawings,
     e: &Evaluated,
     req: &Requirement,
     ev: &Evaluation,
@@ -206,8 +208,8 @@ fn requirement_view(
             downloads(&format!("/charts/requirements/{}", req.id), as_of, lang);
         ChartView {
             id: "figure-compliance".into(),
-            svg: share::render(&svg_chart, lang),
-            narrow_svg: share::render_narrow(&svg_chart, lang),
+            svg: drawings.share(&svg_chart, lang, Shape::Wide),
+            narrow_svg: drawings.share(&svg_chart, lang, Shape::Narrow),
             table,
             svg_href,
             png_href,
@@ -381,7 +383,7 @@ pub async fn get_requirement_chart(
         .or_file(lang)?;
     let series = e.series(req, as_of.instant);
     let (chart, _) = compliance_chart(req, &series, &as_of, lang);
-    let svg = share::render(&chart, lang);
+    let svg = state.drawings.share(&chart, lang, Shape::Wide);
     let stem = format!("requirement-{id}-{}-{}", as_of.day, lang.code());
     reply(
         &state.png,

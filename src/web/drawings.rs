@@ -1,0 +1,185 @@
+//! Share charts' SVG drawings, kept by what they show. Drawing the overview's two openness
+//! charts (each wide and narrow) was about a fifth of its CPU; what they show changes far
+//! less often than the data version does (a probe storing the status it stored before moves
+//! the version on, not the share of open checks). A drawing is kept under the SHA-256 of its
+//! shape, its language and the chart's whole description (every field, through its `Debug`
+//! form, so a field added later is in the key without anyone remembering it), bounded in
+//! bytes. A chart that differs in anything at all (a value, a label, the minute in its
+//! "generated" line) is drawn afresh; an equal one is the same drawing.
+
+use crate::charts::share::{self, ShareChart};
+use hutong_app::i18n::Lang;
+use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Bytes of drawings kept at most (a wide openness chart is about 70 KB).
+const KEPT_BYTES: u64 = 16 << 20;
+
+type Key = [u8; 32];
+
+/// Which drawing of a chart: the page's, or the one for phones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Wide,
+    Narrow,
+}
+
+#[derive(Clone)]
+struct ByteWeight;
+
+impl quick_cache::Weighter<Key, Arc<str>> for ByteWeight {
+    fn weight(&self, _key: &Key, svg: &Arc<str>) -> u64 {
+        svg.len() as u64
+    }
+}
+
+/// Shared by every clone of the web's `AppState`.
+pub struct Drawings {
+    kept: quick_cache::sync::Cache<Key, Arc<str>, ByteWeight>,
+    drawn: AtomicU64,
+    reused: AtomicU64,
+}
+
+impl Default for Drawings {
+    fn default() -> Self {
+        Drawings {
+            kept: quick_cache::sync::Cache::with_weighter(64, KEPT_BYTES, ByteWeight),
+            drawn: AtomicU64::new(0),
+            reused: AtomicU64::new(0),
+        }
+    }
+}
+
+impl std::fmt::Debug for Drawings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Drawings")
+            .field("kept", &self.kept.len())
+            .field("drawn", &self.drawn())
+            .field("reused", &self.reused())
+            .finish()
+    }
+}
+
+/// Feeds what is formatted into a hash, without building the text.
+struct HashWriter(Sha256);
+
+impl std::fmt::Write for HashWriter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
+}
+
+fn key(chart: &ShareChart, lang: Lang, shape: Shape) -> Key {
+    let mut h = HashWriter(Sha256::new());
+    // Infallible: the writer never fails.
+    let _ = write!(h, "share\n{shape:?}\n{}\n{chart:?}", lang.code());
+    h.0.finalize().into()
+}
+
+impl Drawings {
+    /// `chart` drawn as `shape` in `lang`: the kept drawing of an equal chart, or a new one.
+    pub fn share(&self, chart: &ShareChart, lang: Lang, shape: Shape) -> String {
+        let key = key(chart, lang, shape);
+        if let Some(svg) = self.kept.get(&key) {
+            self.reused.fetch_add(1, Ordering::Relaxed);
+            return svg.to_string();
+        }
+        let svg = match shape {
+            Shape::Wide => share::render(chart, lang),
+            Shape::Narrow => share::render_narrow(chart, lang),
+        };
+        self.drawn.fetch_add(1, Ordering::Relaxed);
+        self.kept.insert(key, Arc::from(svg.as_str()));
+        svg
+    }
+
+    /// Drawings made (not found kept).
+    pub fn drawn(&self) -> u64 {
+        self.drawn.load(Ordering::Relaxed)
+    }
+
+    /// Drawings found kept.
+    pub fn reused(&self) -> u64 {
+        self.reused.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::share::{SharePoint, ShareSeries};
+    use chrono::NaiveDate;
+
+    fn chart(value: f64) -> ShareChart {
+        let day = |d| NaiveDate::from_ymd_opt(2021, 9, d).unwrap();
+        ShareChart {
+            id: "chart-t".into(),
+            title: "Openness".into(),
+            subtitle: "share".into(),
+            series: vec![ShareSeries {
+                label: "open".into(),
+                points: vec![
+                    SharePoint {
+                        date: day(1),
+                        value: Some(0.25),
+                    },
+                    SharePoint {
+                        date: day(8),
+                        value: Some(value),
+                    },
+                ],
+            }],
+            milestones: Vec::new(),
+            source_line: "Hutong".into(),
+            date_line: "as of 2021-09-08".into(),
+            simulated: false,
+            bands: None,
+        }
+    }
+
+    #[test]
+    fn an_equal_chart_is_the_same_drawing_and_any_difference_is_drawn_afresh() {
+        let d = Drawings::default();
+        let first = d.share(&chart(0.5), Lang::En, Shape::Wide);
+        assert_eq!(first, share::render(&chart(0.5), Lang::En));
+        assert_eq!((d.drawn(), d.reused()), (1, 0));
+        assert_eq!(d.share(&chart(0.5), Lang::En, Shape::Wide), first);
+        assert_eq!((d.drawn(), d.reused()), (1, 1));
+
+        // A value one bit away, the other shape, the other language, a changed label and
+        // the SIMULATED banner are each another drawing, equal to drawing it directly.
+        let nudged = chart(f64::from_bits(0.5f64.to_bits() + 1));
+        let mut relabelled = chart(0.5);
+        relabelled.subtitle = "share of real checks".into();
+        let mut simulated = chart(0.5);
+        simulated.simulated = true;
+        for (c, lang, shape) in [
+            (&nudged, Lang::En, Shape::Wide),
+            (&chart(0.5), Lang::En, Shape::Narrow),
+            (&chart(0.5), Lang::ZhCn, Shape::Wide),
+            (&relabelled, Lang::En, Shape::Wide),
+            (&simulated, Lang::En, Shape::Wide),
+        ] {
+            let drawn = d.drawn();
+            let svg = d.share(c, lang, shape);
+            assert_eq!(
+                d.drawn(),
+                drawn + 1,
+                "{shape:?} {lang:?} was not drawn afresh"
+            );
+            let direct = match shape {
+                Shape::Wide => share::render(c, lang),
+                Shape::Narrow => share::render_narrow(c, lang),
+            };
+            assert_eq!(svg, direct);
+        }
+        assert_ne!(
+            d.share(&simulated, Lang::En, Shape::Wide),
+            first,
+            "the banner is drawn"
+        );
+    }
+}
