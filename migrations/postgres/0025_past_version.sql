@@ -64,15 +64,9 @@ for each row execute function hutong_past_row_changed();
 create trigger check_sources_past_d after delete on check_sources
 for each row execute function hutong_past_row_changed();
 
-create function hutong_past_truncated() returns trigger language plpgsql as $$
-begin
-    perform hutong_raise_past_version();
-    return null;
-end
-$$;
-
+-- Truncation (whole tables): the same function, by statement.
 create trigger observations_past_truncate after truncate on observations
-for each statement execute function hutong_past_truncated();
+for each statement execute function hutong_past_row_changed();
 
 create trigger check_sources_past_truncate after truncate on check_sources
-for each statement execute function hutong_past_truncated();
+for each statement execute function hutong_past_row_changed();
