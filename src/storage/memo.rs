@@ -272,8 +272,8 @@ impl Reads {
         at: DateTime<Utc>,
         filter: &StateFilter,
     ) -> Result<Arc<Vec<ObservationRecord>>, StorageError> {
+        let read = async { Ok(Arc::new(self.store.state_as_of(at, filter).await?)) };
         if at < self.settled_before {
-            let read = async { Ok(Arc::new(self.store.state_as_of(at, filter).await?)) };
             return kept(
                 &self.memo.newest_past,
                 &self.memo.settled_states,
@@ -285,7 +285,6 @@ impl Reads {
             .await;
         }
         let key = (filter.clone(), self.store.latest_observation_at(at).await?);
-        let read = async { Ok(Arc::new(self.store.state_as_of(at, filter).await?)) };
         kept(
             &self.memo.newest,
             &self.memo.states,

@@ -1187,28 +1187,26 @@ impl Store {
     /// The data version, the catalog's and the settled past's, with the database's clock,
     /// in one read: what pages keep their results under.
     pub async fn data_versions(&self) -> Result<Versions, StorageError> {
-        let (data, catalog, past, now) = match &self.db {
-            Db::Sqlite(pool) => {
-                sqlx::query_as::<_, (i64, i64, i64, DateTime<Utc>)>(
-                    "select (select value from data_version where id = 1),
-                            (select value from catalog_version where id = 1),
-                            (select value from past_version where id = 1),
-                            strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-                )
-                .fetch_one(pool)
-                .await?
+        // The database's clock: the one the triggers raising the past's version read.
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "select (select value from data_version where id = 1),
+                        (select value from catalog_version where id = 1),
+                        (select value from past_version where id = 1),
+                        strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
             }
-            Db::Postgres(pool) => {
-                sqlx::query_as::<_, (i64, i64, i64, DateTime<Utc>)>(
-                    "select (select value from data_version where id = 1),
-                            (select value from catalog_version where id = 1),
-                            (select value from past_version where id = 1),
-                            clock_timestamp()",
-                )
-                .fetch_one(pool)
-                .await?
+            Backend::Postgres => {
+                "select (select value from data_version where id = 1),
+                        (select value from catalog_version where id = 1),
+                        (select value from past_version where id = 1),
+                        clock_timestamp()"
             }
         };
+        let (data, catalog, past, now) = on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, i64, i64, DateTime<Utc>)>(sql)
+                .fetch_one(pool)
+                .await?
+        });
         Ok(Versions {
             data,
             catalog,
