@@ -59,60 +59,251 @@ pub fn weekly_openness(
     end_day: NaiveDate,
     end: DateTime<Utc>,
 ) -> Vec<OpennessPoint> {
-    let open_of = |status: &str| -> Option<bool> {
-        kind.statuses
-            .iter()
-            .find(|s| s.id == status)
-            .map(|s| s.score >= OPEN_SCORE)
-    };
-    let wanted: HashMap<&str, ()> = checks.iter().map(|c| (c.id.as_str(), ())).collect();
-    let relevant: Vec<&StatusChange> = changes
-        .iter()
-        .filter(|c| c.at <= end && wanted.contains_key(c.check_id.as_str()))
-        .collect();
+    let series = Series::new(kind, checks, evidence, stale_after_days);
+    let wanted = series.wanted();
+    let relevant = relevant(changes, &wanted, end);
     let Some(first) = relevant.first() else {
         return Vec::new();
     };
-    let mut days = Vec::new();
-    let mut day = time::shanghai_day(first.at);
-    while day < end_day {
-        days.push((day, time::end_of_day(day, SHANGHAI)));
-        match day.checked_add_days(Days::new(7)) {
-            Some(next) => day = next,
-            None => break,
+    let mut fold = Fold::start(time::shanghai_day(first.at));
+    series.weeks(&mut fold, &relevant, |day, _| day < end_day);
+    series.last(fold, &relevant, end_day, end)
+}
+
+/// The weekly points of [`weekly_openness`] whose day ended before an instant, and where
+/// the series stands after them: kept so that, when changes arrive, only the points after
+/// them are computed again ([`SettledOpenness::finish`]). Every point depends only on the
+/// changes and evidence up to its own day's end, so the points of days that ended before
+/// the settled instant stay as they are while nothing earlier is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettledOpenness {
+    fold: Fold,
+}
+
+/// A weekly series under way: its points so far, the next weekly day, each check's
+/// openness after the changes up to `applied_until`.
+#[derive(Debug, Clone, PartialEq)]
+struct Fold {
+    points: Vec<OpennessPoint>,
+    next_day: NaiveDate,
+    /// None = unknown, Some(open?).
+    current: HashMap<String, Option<bool>>,
+    /// Changes at or before this instant are in `current` (None: none yet).
+    applied_until: Option<DateTime<Utc>>,
+}
+
+impl Fold {
+    fn start(first_day: NaiveDate) -> Fold {
+        Fold {
+            points: Vec::new(),
+            next_day: first_day,
+            current: HashMap::new(),
+            applied_until: None,
         }
     }
-    days.push((end_day, end));
+}
 
-    // Each check's current openness: None = unknown, Some(open?).
-    let mut current: HashMap<&str, Option<bool>> = HashMap::new();
-    let mut next = relevant.iter().peekable();
-    let mut points = Vec::with_capacity(days.len());
-    for (day, until) in days {
-        while let Some(change) = next.next_if(|c| c.at <= until) {
-            current.insert(change.check_id.as_str(), open_of(&change.status));
+impl SettledOpenness {
+    /// The weekly points of [`weekly_openness`] whose day ends before `before`, from
+    /// `changes` (oldest first; at least every change before `before`, later ones are
+    /// ignored). `None` when no change of `checks` comes before `before`: nothing is
+    /// settled.
+    pub fn new(
+        kind: &Kind,
+        checks: &[&Check],
+        changes: &[StatusChange],
+        evidence: &EvidenceTimes,
+        stale_after_days: u32,
+        before: DateTime<Utc>,
+    ) -> Option<SettledOpenness> {
+        let series = Series::new(kind, checks, evidence, stale_after_days);
+        let wanted = series.wanted();
+        let relevant: Vec<&StatusChange> = relevant(changes, &wanted, DateTime::<Utc>::MAX_UTC)
+            .into_iter()
+            .filter(|c| c.at < before)
+            .collect();
+        let first = relevant.first()?;
+        let mut fold = Fold::start(time::shanghai_day(first.at));
+        series.weeks(&mut fold, &relevant, |_, until| until < before);
+        Some(SettledOpenness { fold })
+    }
+
+    /// Changes after this instant are what [`SettledOpenness::finish`] needs (`None`:
+    /// every change).
+    pub fn applied_until(&self) -> Option<DateTime<Utc>> {
+        self.fold.applied_until
+    }
+
+    /// The points settled.
+    pub fn points(&self) -> &[OpennessPoint] {
+        &self.fold.points
+    }
+
+    /// What [`weekly_openness`] gives, from the settled points and `later` (oldest first;
+    /// every change after [`SettledOpenness::applied_until`], earlier ones are ignored)
+    /// with the same checks, kind and threshold, and evidence read at least as late.
+    /// `None` when `end` comes before the settled points' end (count from every change).
+    #[allow(clippy::too_many_arguments)]
+    pub fn finish(
+        &self,
+        kind: &Kind,
+        checks: &[&Check],
+        later: &[StatusChange],
+        evidence: &EvidenceTimes,
+        stale_after_days: u32,
+        end_day: NaiveDate,
+        end: DateTime<Utc>,
+    ) -> Option<Vec<OpennessPoint>> {
+        let applied = self.fold.applied_until;
+        let last_day = self.fold.points.last().map(|p| p.day);
+        if applied.is_some_and(|a| a > end) || last_day.is_some_and(|d| d >= end_day) {
+            return None;
         }
+        let series = Series::new(kind, checks, evidence, stale_after_days);
+        let wanted = series.wanted();
+        let relevant: Vec<&StatusChange> = relevant(later, &wanted, end)
+            .into_iter()
+            .filter(|c| applied.is_none_or(|a| c.at > a))
+            .collect();
+        let mut fold = self.fold.clone();
+        series.weeks(&mut fold, &relevant, |day, _| day < end_day);
+        Some(series.last(fold, &relevant, end_day, end))
+    }
+}
+
+/// Changes of the `wanted` checks at or before `end`, in their order.
+fn relevant<'c>(
+    changes: &'c [StatusChange],
+    wanted: &HashMap<&str, ()>,
+    end: DateTime<Utc>,
+) -> Vec<&'c StatusChange> {
+    changes
+        .iter()
+        .filter(|c| c.at <= end && wanted.contains_key(c.check_id.as_str()))
+        .collect()
+}
+
+/// What one weekly series counts: the checks, their ladder and evidence.
+struct Series<'a> {
+    kind: &'a Kind,
+    checks: &'a [&'a Check],
+    evidence: &'a EvidenceTimes,
+    stale_after_days: u32,
+}
+
+impl<'a> Series<'a> {
+    fn new(
+        kind: &'a Kind,
+        checks: &'a [&'a Check],
+        evidence: &'a EvidenceTimes,
+        stale_after_days: u32,
+    ) -> Series<'a> {
+        Series {
+            kind,
+            checks,
+            evidence,
+            stale_after_days,
+        }
+    }
+
+    fn wanted(&self) -> HashMap<&'a str, ()> {
+        self.checks.iter().map(|c| (c.id.as_str(), ())).collect()
+    }
+
+    fn open_of(&self, status: &str) -> Option<bool> {
+        self.kind
+            .statuses
+            .iter()
+            .find(|s| s.id == status)
+            .map(|s| s.score >= OPEN_SCORE)
+    }
+
+    /// Adds weekly points from `fold`'s next day while `more(day, its end)` holds,
+    /// applying the changes of `relevant` up to each point.
+    fn weeks(
+        &self,
+        fold: &mut Fold,
+        relevant: &[&StatusChange],
+        more: impl Fn(NaiveDate, DateTime<Utc>) -> bool,
+    ) {
+        let applied = fold.applied_until;
+        let mut next = relevant
+            .iter()
+            .skip_while(|c| applied.is_some_and(|a| c.at <= a))
+            .peekable();
+        loop {
+            let day = fold.next_day;
+            let until = time::end_of_day(day, SHANGHAI);
+            if !more(day, until) {
+                break;
+            }
+            while let Some(change) = next.next_if(|c| c.at <= until) {
+                fold.current
+                    .insert(change.check_id.clone(), self.open_of(&change.status));
+            }
+            fold.applied_until = Some(until);
+            fold.points.push(self.point(&fold.current, day, until));
+            match day.checked_add_days(Days::new(7)) {
+                Some(next_day) => fold.next_day = next_day,
+                None => break,
+            }
+        }
+    }
+
+    /// The points so far with the last one, at `end` on `end_day`.
+    fn last(
+        &self,
+        mut fold: Fold,
+        relevant: &[&StatusChange],
+        end_day: NaiveDate,
+        end: DateTime<Utc>,
+    ) -> Vec<OpennessPoint> {
+        for change in relevant
+            .iter()
+            .filter(|c| fold.applied_until.is_none_or(|a| c.at > a) && c.at <= end)
+        {
+            fold.current
+                .insert(change.check_id.clone(), self.open_of(&change.status));
+        }
+        let point = self.point(&fold.current, end_day, end);
+        fold.points.push(point);
+        fold.points
+    }
+
+    fn point(
+        &self,
+        current: &HashMap<String, Option<bool>>,
+        day: NaiveDate,
+        until: DateTime<Utc>,
+    ) -> OpennessPoint {
         let mut p = OpennessPoint {
             day,
             open: 0,
             not_open: 0,
             stale: 0,
             unknown: 0,
-            total: checks.len(),
+            total: self.checks.len(),
         };
-        for c in checks {
+        let until_day = time::shanghai_day(until);
+        for c in self.checks {
             match current.get(c.id.as_str()).copied().flatten() {
                 None => p.unknown += 1,
-                Some(_) if evidence.is_stale(&c.id, until, stale_after_days) == Some(true) => {
+                Some(_)
+                    if self.evidence.is_stale_on(
+                        &c.id,
+                        until,
+                        until_day,
+                        self.stale_after_days,
+                    ) == Some(true) =>
+                {
                     p.stale += 1
                 }
                 Some(true) => p.open += 1,
                 Some(false) => p.not_open += 1,
             }
         }
-        points.push(p);
+        p
     }
-    points
 }
 
 /// A check's status over time from its confirmed changes (oldest first): consecutive
@@ -254,6 +445,92 @@ mod tests {
         assert!(
             weekly_openness(&kind(), &refs, &[], &evidence, 180, end_day, at(9, 25)).is_empty()
         );
+    }
+
+    /// Settled points and the changes after them give exactly what counting every change
+    /// gives, whatever the settled instant, the end and the evidence seen since: random
+    /// histories (changes at any hour, several at one instant, checks outside the
+    /// population) against [`weekly_openness`].
+    #[test]
+    fn settled_points_and_later_changes_count_as_every_change() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let checks = [check("x"), check("y"), check("z"), check("w")];
+        let refs: Vec<&Check> = checks.iter().collect();
+        let names = ["x", "y", "z", "w", "other"];
+        let statuses = ["open", "warned", "token_only", "blocked", "unknown"];
+        let start = at(9, 1);
+        let hours = |h: u64| start + chrono::Duration::hours(h as i64);
+        let mut compared = 0;
+        for _ in 0..1000 {
+            let span = 24 * (10 + next(120));
+            let mut changes: Vec<StatusChange> = (0..next(30))
+                .map(|_| StatusChange {
+                    check_id: names[next(5) as usize].into(),
+                    at: hours(next(span)),
+                    status: statuses[next(5) as usize].into(),
+                })
+                .collect();
+            changes.sort_by_key(|c| c.at);
+            // Evidence: each check's instants, some long gaps among them.
+            let mut evidence = EvidenceTimes {
+                min_gap_days: 3,
+                ..EvidenceTimes::default()
+            };
+            for name in &names[..4] {
+                let mut times: Vec<DateTime<Utc>> =
+                    (0..next(6)).map(|_| hours(next(span))).collect();
+                times.sort();
+                if let (Some(first), Some(last)) = (times.first(), times.last()) {
+                    let gaps = times
+                        .windows(2)
+                        .filter(|w| w[1] - w[0] > chrono::Duration::days(3))
+                        .map(|w| (w[0], w[1]))
+                        .collect();
+                    evidence.by_check.insert(
+                        (*name).to_string(),
+                        crate::domain::CheckEvidence {
+                            first: *first,
+                            last: *last,
+                            gaps,
+                        },
+                    );
+                }
+            }
+            let before = time::start_of_day(time::shanghai_day(hours(next(span))), SHANGHAI);
+            let end = hours(next(span + 48));
+            let end_day = time::shanghai_day(end);
+            let every = weekly_openness(&kind(), &refs, &changes, &evidence, 3, end_day, end);
+            let Some(settled) =
+                SettledOpenness::new(&kind(), &refs, &changes, &evidence, 3, before)
+            else {
+                // Nothing of the population before the settled instant.
+                assert!(
+                    changes
+                        .iter()
+                        .all(|c| c.at >= before || c.check_id == "other")
+                );
+                continue;
+            };
+            let later: Vec<StatusChange> = changes
+                .iter()
+                .filter(|c| settled.applied_until().is_none_or(|a| c.at > a))
+                .cloned()
+                .collect();
+            match settled.finish(&kind(), &refs, &later, &evidence, 3, end_day, end) {
+                Some(points) => {
+                    assert_eq!(points, every, "settled before {before}, end {end}");
+                    compared += 1;
+                }
+                None => assert!(end < before, "only an end before the settled instant"),
+            }
+        }
+        assert!(compared > 400, "compared {compared}");
     }
 
     #[test]

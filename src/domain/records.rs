@@ -150,6 +150,18 @@ impl EvidenceTimes {
     /// Beijing days, as [`crate::state::age_at`] counts them); `None` before its first
     /// evidence. `stale_after_days` must be at least `min_gap_days`.
     pub fn is_stale(&self, check: &str, at: DateTime<Utc>, stale_after_days: u32) -> Option<bool> {
+        self.is_stale_on(check, at, crate::time::shanghai_day(at), stale_after_days)
+    }
+
+    /// [`EvidenceTimes::is_stale`] with `at`'s Beijing day given (`at_day`), for callers
+    /// asking of many checks at one instant.
+    pub fn is_stale_on(
+        &self,
+        check: &str,
+        at: DateTime<Utc>,
+        at_day: chrono::NaiveDate,
+        stale_after_days: u32,
+    ) -> Option<bool> {
         let e = self.by_check.get(check)?;
         if at < e.first {
             return None;
@@ -164,7 +176,7 @@ impl EvidenceTimes {
                 _ => return Some(false),
             }
         };
-        let days = (crate::time::shanghai_day(at) - crate::time::shanghai_day(latest)).num_days();
+        let days = (at_day - crate::time::shanghai_day(latest)).num_days();
         Some(days > i64::from(stale_after_days))
     }
 }

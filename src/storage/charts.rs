@@ -32,6 +32,33 @@ impl Store {
         }))
     }
 
+    /// [`Store::status_changes`] after `after` (every one when `None`): what changed since
+    /// a kept series was computed.
+    pub async fn status_changes_after(
+        &self,
+        kind: &str,
+        after: Option<DateTime<Utc>>,
+    ) -> Result<Vec<StatusChange>, StorageError> {
+        let Some(after) = after else {
+            return self.status_changes(kind, None).await;
+        };
+        // A bound of its own (not `$2 is null or …`): the time index is entered at it.
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, StatusChange>(
+                "select t.check_id, t.occurred_at as at, t.to_status as status
+                 from transitions t
+                 where t.source_kind <> 'simulated'
+                   and exists (select 1 from checks c where c.id = t.check_id and c.kind = $1)
+                   and t.occurred_at > $2
+                 order by t.occurred_at, t.id",
+            )
+            .bind(kind)
+            .bind(after)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
     /// When the real evidence of the checks of `kind` (all kinds when `None`) was seen:
     /// each check's first and last evidence and the gaps between consecutive evidence
     /// longer than `min_gap_days` (see [`EvidenceTimes`]). Evidence is what a check's state

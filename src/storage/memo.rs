@@ -23,11 +23,19 @@
 //! to commit within a day of its write; so nothing written since the state was read
 //! reaches back to its instant.
 //!
+//! The overview's weekly openness series keeps its points of settled days the same way
+//! (migration 0029 raises that version for a transition dated in the settled past too: a
+//! change confirmed late); after a probe's write only the weeks since are counted again,
+//! from the changes after the last settled point.
+//!
 //! The bounded maps are [`quick_cache`]'s (CLOCK-Pro eviction; concurrent requests for one
 //! missing entry wait for the first one's read instead of all reading the database).
 
 use super::{StateFilter, StorageError, Store, TimelineQuery};
+use crate::charts::data::{OpennessPoint, SettledOpenness, weekly_openness};
+use crate::domain::{Check, Kind};
 use crate::domain::{EvidenceTimes, ObservationRecord, Reference, StatusChange, TransitionRecord};
+use crate::time::{self, SHANGHAI};
 use chrono::{DateTime, Utc};
 use quick_cache::sync::Cache;
 use std::hash::Hash;
@@ -56,6 +64,13 @@ type StateKey = (StateFilter, Option<DateTime<Utc>>);
 /// A settled state's key: the catalog's version (checks and sources are joined), the
 /// filter and the instant.
 type SettledKey = (i64, StateFilter, DateTime<Utc>);
+
+/// A settled weekly series' key: the catalog's version, the kind, a hash of the checks
+/// counted, the staleness threshold and the settled instant (the start of a Beijing day).
+type SettledSeriesKey = (i64, String, u64, u32, DateTime<Utc>);
+
+/// Changes of a kind after an instant (every one when `None`).
+type LaterKey = (String, Option<DateTime<Utc>>);
 
 /// Every kept entry is keyed by the data version it was read at, so an entry of older data
 /// is never found by a request that saw a newer version.
@@ -86,8 +101,12 @@ pub struct Memo {
     timeline_counts: Cache<Versioned<String>, (i64, i64)>,
     /// Real confirmed changes by kind (the charts).
     changes: Cache<Versioned<String>, Arc<Vec<StatusChange>>>,
+    /// Real confirmed changes by kind after an instant (the unsettled end of a series).
+    later_changes: Cache<Versioned<LaterKey>, Arc<Vec<StatusChange>>>,
     /// When evidence was seen (the charts' stale bands), by kind and threshold.
     evidence: Cache<Versioned<(Option<String>, u32)>, Arc<EvidenceTimes>>,
+    /// Weekly openness points of settled days, under the settled past's version.
+    settled_series: Cache<Versioned<SettledSeriesKey>, Arc<Option<SettledOpenness>>>,
 }
 
 impl Default for Memo {
@@ -104,7 +123,9 @@ impl Default for Memo {
             timelines: Cache::new(MAX_TIMELINES),
             timeline_counts: Cache::new(MAX_TIMELINES),
             changes: Cache::new(MAX_KINDS),
+            later_changes: Cache::new(MAX_KINDS),
             evidence: Cache::new(MAX_KINDS),
+            settled_series: Cache::new(MAX_KINDS),
         }
     }
 }
@@ -141,6 +162,7 @@ impl Memo {
         }
         if self.newest_past.fetch_max(versions.past, Ordering::AcqRel) < versions.past {
             self.settled_states.clear();
+            self.settled_series.clear();
         }
         Ok(Reads {
             store: store.clone(),
@@ -163,6 +185,7 @@ impl Memo {
         self.timelines.clear();
         self.timeline_counts.clear();
         self.changes.clear();
+        self.later_changes.clear();
         self.evidence.clear();
     }
 }
@@ -356,6 +379,95 @@ impl Reads {
         .await
     }
 
+    /// [`weekly_openness`] of `checks` (all of `kind`) up to `end`, with
+    /// evidence thresholds of `stale_after_days`. The points of days that ended before the
+    /// settled instant are kept under the settled past's version, so after a probe's write
+    /// only the last weeks are counted again, from the changes since (a short read). An
+    /// `end` before the settled instant, or history longer than `max_rows` changes, is
+    /// counted from every change.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn weekly_openness(
+        &self,
+        kind: &Kind,
+        checks: &[&Check],
+        stale_after_days: u32,
+        end_day: chrono::NaiveDate,
+        end: DateTime<Utc>,
+        max_rows: usize,
+    ) -> Result<Vec<OpennessPoint>, StorageError> {
+        let evidence = self
+            .evidence_times(Some(&kind.id), stale_after_days)
+            .await?;
+        // The settled instant rounded down to the start of its Beijing day: one key a day.
+        let before = time::start_of_day(time::shanghai_day(self.settled_before), SHANGHAI);
+        if end >= before {
+            let read = async {
+                let changes = self.store.status_changes(&kind.id, Some(before)).await?;
+                Ok(Arc::new(SettledOpenness::new(
+                    kind,
+                    checks,
+                    &changes,
+                    &evidence,
+                    stale_after_days,
+                    before,
+                )))
+            };
+            let settled = kept(
+                &self.memo.newest_past,
+                &self.memo.settled_series,
+                self.past_version,
+                (
+                    self.catalog_version,
+                    kind.id.clone(),
+                    population_hash(checks),
+                    stale_after_days,
+                    before,
+                ),
+                read,
+                |_| true,
+            )
+            .await?;
+            if let Some(settled) = settled.as_ref() {
+                let after = settled.applied_until();
+                let read = async {
+                    Ok(Arc::new(
+                        self.store.status_changes_after(&kind.id, after).await?,
+                    ))
+                };
+                let later = kept(
+                    &self.memo.newest,
+                    &self.memo.later_changes,
+                    self.version,
+                    (kind.id.clone(), after),
+                    read,
+                    |rows: &Arc<Vec<StatusChange>>| rows.len() <= max_rows,
+                )
+                .await?;
+                if let Some(points) = settled.finish(
+                    kind,
+                    checks,
+                    &later,
+                    &evidence,
+                    stale_after_days,
+                    end_day,
+                    end,
+                ) {
+                    return Ok(points);
+                }
+            }
+        }
+        let changes = self.status_changes(&kind.id, max_rows).await?;
+        Ok(weekly_openness(
+            kind,
+            checks,
+            &changes,
+            &evidence,
+            stale_after_days,
+            end_day,
+            end,
+        ))
+    }
+
     /// [`Store::evidence_times`], kept.
     pub async fn evidence_times(
         &self,
@@ -377,6 +489,13 @@ impl Reads {
         )
         .await
     }
+}
+
+/// Names a population of checks (their ids in order) within one key.
+fn population_hash(checks: &[&Check]) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default()
+        .hash_one(checks.iter().map(|c| c.id.as_str()).collect::<Vec<_>>())
 }
 
 #[cfg(test)]

@@ -1475,6 +1475,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "past version",
         include_str!("../../migrations/sqlite/0025_past_version.sql"),
     ),
+    (
+        29,
+        "past version raised by transitions",
+        include_str!("../../migrations/sqlite/0029_past_version_transitions.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1587,6 +1592,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "past version",
         include_str!("../../migrations/postgres/0025_past_version.sql"),
     ),
+    (
+        29,
+        "past version raised by transitions",
+        include_str!("../../migrations/postgres/0029_past_version_transitions.sql"),
+    ),
 ];
 
 /// Migrations are compiled into the binary: a released `hutong` needs no files beside it.
@@ -1614,8 +1624,9 @@ pub struct Versions {
     /// Raised by catalog writes only (0018).
     pub catalog: i64,
     /// Raised by writes that touch an observation more than a day before the write's own
-    /// time, or move or remove a pair of check and source (0025); probes storing what they
-    /// see now leave it alone.
+    /// time, or move or remove a pair of check and source (0025), or write a transition
+    /// dated more than a day before (0029: a change confirmed late); probes storing what
+    /// they see now leave it alone.
     pub past: i64,
     /// The database's clock: the one the triggers raising `past` read.
     pub now: DateTime<Utc>,

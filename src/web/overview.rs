@@ -11,7 +11,7 @@ use super::present::fleet::fleet_health;
 use super::present::packs::pack_statuses;
 use super::present::{self, Audience, name, states_at};
 use super::request::{AsOf, Params, ReaderLang, Then, chrome};
-use crate::charts::data::{self, OpennessPoint};
+use crate::charts::data::OpennessPoint;
 use crate::charts::{BandPoint, Bands, Marker, ShareChart, SharePoint, ShareSeries, share};
 use crate::compliance;
 use crate::domain::CheckState;
@@ -483,18 +483,17 @@ async fn openness_chart(
         return Ok(None);
     };
     let checks = population(r, kind_id);
-    let changes = reads.status_changes(kind_id, KEEP_MAX_CHANGES).await?;
     let days = as_of.stale_after_days;
-    let evidence = reads.evidence_times(Some(kind_id), days).await?;
-    let points = data::weekly_openness(
-        kind,
-        &checks,
-        &changes,
-        &evidence,
-        days,
-        as_of.day,
-        as_of.instant,
-    );
+    let points = reads
+        .weekly_openness(
+            kind,
+            &checks,
+            days,
+            as_of.day,
+            as_of.instant,
+            KEEP_MAX_CHANGES,
+        )
+        .await?;
     let open_labels: Vec<String> = kind
         .statuses
         .iter()

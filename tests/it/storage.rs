@@ -34,6 +34,7 @@ common::on_both!(
     a_batch_keeps_exactly_what_rows_written_one_at_a_time_keep,
     windows_find_each_probes_latest_verdict_before_them,
     a_settled_state_is_kept_while_probes_write_now_and_read_again_when_a_write_reaches_back,
+    settled_openness_points_stay_right_while_probes_write_and_when_a_change_is_confirmed_late,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -1829,5 +1830,127 @@ async fn a_settled_state_is_kept_while_probes_write_now_and_read_again_when_a_wr
     assert_eq!(
         rows(&deleted),
         rows(&store.state_as_of(then, &filter).await.unwrap())
+    );
+}
+
+/// The overview's weekly openness keeps the points of settled days under the settled
+/// past's version. Probes writing now leave them as they are; a probe confirming now a
+/// change it first saw days ago writes a transition dated back then (the first agreeing
+/// observation), which moves a settled point: the past's version moves with it (0029) and
+/// the points are counted again. Compared each time with counting every change afresh.
+async fn settled_openness_points_stay_right_while_probes_write_and_when_a_change_is_confirmed_late(
+    store: &Store,
+) {
+    use hutong::charts::data::weekly_openness;
+    use hutong::time::{shanghai_day, start_of_day};
+    loaded(store).await;
+    let check = "link.wechat.taobao";
+    let reference = store.reference().await.unwrap();
+    let kind = reference.kind("link").unwrap().clone();
+    let population: Vec<&hutong::domain::Check> = reference
+        .checks
+        .iter()
+        .filter(|c| c.kind == "link" && !reference.is_simulated_check(c))
+        .collect();
+    let stale = 30;
+    let fresh = |now: DateTime<Utc>| {
+        let population = population.clone();
+        let kind = kind.clone();
+        async move {
+            let changes = store.status_changes("link", None).await.unwrap();
+            let evidence = store.evidence_times(Some("link"), stale).await.unwrap();
+            weekly_openness(
+                &kind,
+                &population,
+                &changes,
+                &evidence,
+                stale,
+                shanghai_day(now),
+                now,
+            )
+        }
+    };
+    let memo = std::sync::Arc::new(hutong::storage::Memo::default());
+    let kept = |now: DateTime<Utc>| {
+        let population = population.clone();
+        let kind = kind.clone();
+        let memo = memo.clone();
+        async move {
+            memo.reads(store)
+                .await
+                .unwrap()
+                .weekly_openness(&kind, &population, stale, shanghai_day(now), now, 10_000)
+                .await
+                .unwrap()
+        }
+    };
+
+    // The weekly points fall every seventh day from the first change (the catalog's): the
+    // last one whose day ended before the settled instant (two days back, to its day's
+    // start) is `settled_day`.
+    let now = Utc::now();
+    let first = store.status_changes("link", None).await.unwrap()[0].at;
+    let before = start_of_day(shanghai_day(now - Duration::days(2)), SHANGHAI);
+    let mut settled_day = shanghai_day(first);
+    while end_of_day(settled_day + chrono::Days::new(7), SHANGHAI) < before {
+        settled_day = settled_day + chrono::Days::new(7);
+    }
+    let noon = |day: NaiveDate| {
+        SHANGHAI
+            .from_local_datetime(&day.and_hms_opt(12, 0, 0).unwrap())
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    // Blocked a week before that day (two agreeing probes), open on that day: the first of
+    // two, not yet a change.
+    let week_before = noon(settled_day - chrono::Days::new(7));
+    for at in [week_before, week_before + Duration::minutes(5)] {
+        store
+            .insert_observation(&pack_obs(check, at, "blocked", None))
+            .await
+            .unwrap();
+    }
+    store
+        .insert_observation(&pack_obs(check, noon(settled_day), "open", None))
+        .await
+        .unwrap();
+    let points = kept(now).await;
+    assert_eq!(points, fresh(now).await);
+    let at_day = |points: &[hutong::charts::data::OpennessPoint]| {
+        *points.iter().find(|p| p.day == settled_day).unwrap()
+    };
+
+    // Probes writing now (another check): the past's version stays, the points are right.
+    let versions = store.data_versions().await.unwrap();
+    store
+        .insert_observation(&probe("link.wechat.jd", Utc::now(), "open"))
+        .await
+        .unwrap();
+    assert_eq!(store.data_versions().await.unwrap().past, versions.past);
+    let now = Utc::now();
+    assert_eq!(kept(now).await, fresh(now).await);
+
+    // Confirmed now: the change is dated at noon on the settled day.
+    store
+        .insert_observation(&pack_obs(check, Utc::now(), "open", None))
+        .await
+        .unwrap();
+    let dated: Vec<DateTime<Utc>> = store
+        .status_changes("link", None)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|c| c.check_id == check)
+        .map(|c| c.at)
+        .collect();
+    assert!(dated.contains(&noon(settled_day)), "{dated:?}");
+    assert!(store.data_versions().await.unwrap().past > versions.past);
+    let now = Utc::now();
+    let after = kept(now).await;
+    assert_eq!(after, fresh(now).await);
+    assert_ne!(
+        at_day(&after),
+        at_day(&points),
+        "the settled day's point moved"
     );
 }
