@@ -2,15 +2,15 @@
 //! charts (each wide and narrow) was about a fifth of its CPU; what they show changes far
 //! less often than the data version does (a probe storing the status it stored before moves
 //! the version on, not the share of open checks). A drawing is kept under the SHA-256 of its
-//! shape, its language and the chart's whole description (every field, through its `Debug`
-//! form, so a field added later is in the key without anyone remembering it), bounded in
-//! bytes. A chart that differs in anything at all (a value, a label, the minute in its
+//! shape, its language and the chart's whole description (every field, named one by one
+//! so a field added later cannot compile until it is in the key), bounded in bytes. A chart that differs in anything at all (a value, a label, the minute in its
 //! "generated" line) is drawn afresh; an equal one is the same drawing.
 
 use crate::charts::share::{self, ShareChart};
+use crate::charts::{BandPoint, Bands, Marker, SharePoint, ShareSeries};
+use chrono::{Datelike, NaiveDate};
 use hutong_app::i18n::Lang;
 use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -62,21 +62,166 @@ impl std::fmt::Debug for Drawings {
     }
 }
 
-/// Feeds what is formatted into a hash, without building the text.
-struct HashWriter(Sha256);
+/// What goes into a drawing's key, as bytes. Each chart type names every one of its fields
+/// (destructured without `..`), so a field added later fails to compile until it is in the
+/// key; strings and lists carry their lengths, so no two charts feed the same bytes. Floats
+/// go in as their bits: formatting them (the key used to hash the chart's `Debug` text) was
+/// most of the key's cost.
+trait Feed {
+    fn feed(&self, h: &mut Sha256);
+}
 
-impl std::fmt::Write for HashWriter {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.update(s.as_bytes());
-        Ok(())
+impl Feed for str {
+    fn feed(&self, h: &mut Sha256) {
+        (self.len() as u64).feed(h);
+        h.update(self.as_bytes());
+    }
+}
+
+impl Feed for String {
+    fn feed(&self, h: &mut Sha256) {
+        self.as_str().feed(h);
+    }
+}
+
+impl Feed for u64 {
+    fn feed(&self, h: &mut Sha256) {
+        h.update(self.to_le_bytes());
+    }
+}
+
+impl Feed for f64 {
+    fn feed(&self, h: &mut Sha256) {
+        self.to_bits().feed(h);
+    }
+}
+
+impl Feed for bool {
+    fn feed(&self, h: &mut Sha256) {
+        h.update([u8::from(*self)]);
+    }
+}
+
+impl Feed for NaiveDate {
+    fn feed(&self, h: &mut Sha256) {
+        h.update(self.num_days_from_ce().to_le_bytes());
+    }
+}
+
+impl<T: Feed> Feed for Option<T> {
+    fn feed(&self, h: &mut Sha256) {
+        match self {
+            None => h.update([0]),
+            Some(v) => {
+                h.update([1]);
+                v.feed(h);
+            }
+        }
+    }
+}
+
+impl<T: Feed> Feed for Vec<T> {
+    fn feed(&self, h: &mut Sha256) {
+        (self.len() as u64).feed(h);
+        for v in self {
+            v.feed(h);
+        }
+    }
+}
+
+impl Feed for ShareChart {
+    fn feed(&self, h: &mut Sha256) {
+        let ShareChart {
+            id,
+            title,
+            subtitle,
+            series,
+            milestones,
+            source_line,
+            date_line,
+            simulated,
+            bands,
+        } = self;
+        id.feed(h);
+        title.feed(h);
+        subtitle.feed(h);
+        series.feed(h);
+        milestones.feed(h);
+        source_line.feed(h);
+        date_line.feed(h);
+        simulated.feed(h);
+        bands.feed(h);
+    }
+}
+
+impl Feed for ShareSeries {
+    fn feed(&self, h: &mut Sha256) {
+        let ShareSeries { label, points } = self;
+        label.feed(h);
+        points.feed(h);
+    }
+}
+
+impl Feed for SharePoint {
+    fn feed(&self, h: &mut Sha256) {
+        let SharePoint { date, value } = self;
+        date.feed(h);
+        value.feed(h);
+    }
+}
+
+impl Feed for Marker {
+    fn feed(&self, h: &mut Sha256) {
+        let Marker {
+            date,
+            approximate,
+            label,
+        } = self;
+        date.feed(h);
+        approximate.feed(h);
+        label.feed(h);
+    }
+}
+
+impl Feed for Bands {
+    fn feed(&self, h: &mut Sha256) {
+        let Bands {
+            points,
+            rest_label,
+            stale_label,
+            unknown_label,
+        } = self;
+        points.feed(h);
+        rest_label.feed(h);
+        stale_label.feed(h);
+        unknown_label.feed(h);
+    }
+}
+
+impl Feed for BandPoint {
+    fn feed(&self, h: &mut Sha256) {
+        let BandPoint {
+            date,
+            stale,
+            unknown,
+        } = self;
+        date.feed(h);
+        stale.feed(h);
+        unknown.feed(h);
     }
 }
 
 fn key(chart: &ShareChart, lang: Lang, shape: Shape) -> Key {
-    let mut h = HashWriter(Sha256::new());
-    // Infallible: the writer never fails.
-    let _ = write!(h, "share\n{shape:?}\n{}\n{chart:?}", lang.code());
-    h.0.finalize().into()
+    let mut h = Sha256::new();
+    "share".feed(&mut h);
+    match shape {
+        Shape::Wide => "wide",
+        Shape::Narrow => "narrow",
+    }
+    .feed(&mut h);
+    lang.code().feed(&mut h);
+    chart.feed(&mut h);
+    h.finalize().into()
 }
 
 impl Drawings {
@@ -110,8 +255,6 @@ impl Drawings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::charts::share::{SharePoint, ShareSeries};
-    use chrono::NaiveDate;
 
     fn chart(value: f64) -> ShareChart {
         let day = |d| NaiveDate::from_ymd_opt(2021, 9, d).unwrap();
@@ -156,12 +299,44 @@ mod tests {
         relabelled.subtitle = "share of real checks".into();
         let mut simulated = chart(0.5);
         simulated.simulated = true;
+        // Text moved from one field to the next: the same letters in the same order.
+        let mut shifted = chart(0.5);
+        shifted.title = "Opennes".into();
+        shifted.subtitle = "sshare".into();
+        let day = NaiveDate::from_ymd_opt(2021, 9, 8).unwrap();
+        let band = |stale: f64| Bands {
+            points: vec![BandPoint {
+                date: day,
+                stale,
+                unknown: 0.125,
+            }],
+            rest_label: "not open".into(),
+            stale_label: "stale".into(),
+            unknown_label: "unknown".into(),
+        };
+        let mut banded = chart(0.5);
+        banded.bands = Some(band(0.25));
+        let mut banded_nudged = chart(0.5);
+        banded_nudged.bands = Some(band(f64::from_bits(0.25f64.to_bits() + 1)));
+        let mut marked = chart(0.5);
+        marked.milestones = vec![Marker {
+            date: day,
+            approximate: false,
+            label: "deadline".into(),
+        }];
+        let mut marked_approximately = marked.clone();
+        marked_approximately.milestones[0].approximate = true;
         for (c, lang, shape) in [
             (&nudged, Lang::En, Shape::Wide),
             (&chart(0.5), Lang::En, Shape::Narrow),
             (&chart(0.5), Lang::ZhCn, Shape::Wide),
             (&relabelled, Lang::En, Shape::Wide),
             (&simulated, Lang::En, Shape::Wide),
+            (&shifted, Lang::En, Shape::Wide),
+            (&banded, Lang::En, Shape::Wide),
+            (&banded_nudged, Lang::En, Shape::Wide),
+            (&marked, Lang::En, Shape::Wide),
+            (&marked_approximately, Lang::En, Shape::Wide),
         ] {
             let drawn = d.drawn();
             let svg = d.share(c, lang, shape);
