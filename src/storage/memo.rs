@@ -33,11 +33,12 @@
 
 use super::{StateFilter, StorageError, Store, TimelineQuery};
 use crate::charts::data::{OpennessPoint, SettledOpenness, weekly_openness};
-use crate::domain::{Check, Kind};
+use crate::domain::{Check, CheckState, Kind};
 use crate::domain::{EvidenceTimes, ObservationRecord, Reference, StatusChange, TransitionRecord};
 use crate::time::{self, SHANGHAI};
 use chrono::{DateTime, Utc};
 use quick_cache::sync::Cache;
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -69,6 +70,13 @@ type SettledKey = (i64, StateFilter, DateTime<Utc>);
 /// counted, the staleness threshold and the settled instant (the start of a Beijing day).
 type SettledSeriesKey = (i64, String, u64, u32, DateTime<Utc>);
 
+/// Each check's state built from a kept state: the state's key and a hash of the checks.
+type CheckStatesKey = (StateKey, u64);
+/// The same from a settled state.
+type SettledCheckStatesKey = (SettledKey, u64);
+/// Every check's state by check id.
+pub type CheckStates = Arc<HashMap<String, CheckState>>;
+
 /// Changes of a kind after an instant (every one when `None`).
 type LaterKey = (String, Option<DateTime<Utc>>);
 
@@ -94,6 +102,10 @@ pub struct Memo {
     states: Cache<Versioned<StateKey>, Arc<Vec<ObservationRecord>>>,
     /// States as of settled instants, under the settled past's version.
     settled_states: Cache<Versioned<SettledKey>, Arc<Vec<ObservationRecord>>>,
+    /// Each check's state, built from `states` for a population of checks.
+    check_states: Cache<Versioned<CheckStatesKey>, CheckStates>,
+    /// The same from `settled_states`.
+    settled_check_states: Cache<Versioned<SettledCheckStatesKey>, CheckStates>,
     /// Keyed by the query with its end replaced by the latest transition's time at or
     /// before it (nothing lies between: the same page).
     timelines: Cache<Versioned<String>, Arc<TimelinePage>>,
@@ -120,6 +132,8 @@ impl Default for Memo {
             real_reference: Cache::new(2),
             states: Cache::new(MAX_STATES),
             settled_states: Cache::new(MAX_STATES),
+            check_states: Cache::new(MAX_STATES),
+            settled_check_states: Cache::new(MAX_STATES),
             timelines: Cache::new(MAX_TIMELINES),
             timeline_counts: Cache::new(MAX_TIMELINES),
             changes: Cache::new(MAX_KINDS),
@@ -162,6 +176,7 @@ impl Memo {
         }
         if self.newest_past.fetch_max(versions.past, Ordering::AcqRel) < versions.past {
             self.settled_states.clear();
+            self.settled_check_states.clear();
             self.settled_series.clear();
         }
         Ok(Reads {
@@ -182,6 +197,7 @@ impl Memo {
     /// Drops what was read from observations (the reference stays: it has its own version).
     fn clear(&self) {
         self.states.clear();
+        self.check_states.clear();
         self.timelines.clear();
         self.timeline_counts.clear();
         self.changes.clear();
@@ -314,6 +330,49 @@ impl Reads {
             self.version,
             key,
             read,
+            |_| true,
+        )
+        .await
+    }
+
+    /// Each of `checks`' state ([`crate::state::states`]) from [`Reads::state_as_of`],
+    /// kept under the same key (with the checks'): pages ask for the same states several
+    /// times a request (the overview's now, then and requirements).
+    pub async fn check_states(
+        &self,
+        at: DateTime<Utc>,
+        filter: &StateFilter,
+        checks: &[&Check],
+    ) -> Result<CheckStates, StorageError> {
+        let build = async {
+            let rows = self.state_as_of(at, filter).await?;
+            Ok(Arc::new(crate::state::states(
+                checks.iter().copied(),
+                (*rows).clone(),
+            )))
+        };
+        let population = population_hash(checks);
+        if at < self.settled_before {
+            return kept(
+                &self.memo.newest_past,
+                &self.memo.settled_check_states,
+                self.past_version,
+                ((self.catalog_version, filter.clone(), at), population),
+                build,
+                |_| true,
+            )
+            .await;
+        }
+        let key = (
+            (filter.clone(), self.store.latest_observation_at(at).await?),
+            population,
+        );
+        kept(
+            &self.memo.newest,
+            &self.memo.check_states,
+            self.version,
+            key,
+            build,
             |_| true,
         )
         .await

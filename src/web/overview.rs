@@ -75,7 +75,7 @@ pub async fn show_overview(
 /// Each check's state at one date, with the reference data it was read with.
 struct Snapshot<'a> {
     reference: &'a Reference,
-    states: HashMap<String, CheckState>,
+    states: crate::storage::memo::CheckStates,
     /// The instant the states are read at: evidence ages are counted against it.
     at: chrono::DateTime<Utc>,
     stale_after_days: u32,

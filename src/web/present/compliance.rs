@@ -4,10 +4,10 @@
 
 use super::{Audience, name, source_citation, status_view};
 use crate::compliance::{self, Evaluation, ShareSeries};
-use crate::domain::CheckState;
 use crate::domain::Reference;
 use crate::domain::Requirement;
 use crate::state;
+use crate::storage::memo::CheckStates;
 use crate::storage::{Reads, StateFilter, StorageError};
 use crate::time::SHANGHAI;
 use chrono::{DateTime, Utc};
@@ -26,7 +26,7 @@ pub struct Evaluated {
     pub evidence: std::sync::Arc<crate::domain::EvidenceTimes>,
     pub stale_after_days: u32,
     /// Each check's state at the instant evaluated, and that instant: evidence ages.
-    pub now: HashMap<String, CheckState>,
+    pub now: CheckStates,
     pub at: DateTime<Utc>,
 }
 
@@ -80,18 +80,16 @@ pub async fn evaluate_all(
     history: Option<u32>,
 ) -> Result<Evaluated, StorageError> {
     let reference = reads.real_reference().await?;
-    let states_at = |rows: std::sync::Arc<Vec<crate::domain::ObservationRecord>>| {
-        state::states(reference.checks.iter(), (*rows).clone())
-    };
-    let now = states_at(reads.state_as_of(at, &StateFilter::default()).await?);
-    let mut at_deadlines: HashMap<DateTime<Utc>, HashMap<String, CheckState>> = HashMap::new();
+    let checks: Vec<&crate::domain::Check> = reference.checks.iter().collect();
+    let all = StateFilter::default();
+    let now = reads.check_states(at, &all, &checks).await?;
+    let mut at_deadlines: HashMap<DateTime<Utc>, CheckStates> = HashMap::new();
     let mut in_scope: Vec<&str> = Vec::new();
     for req in &reference.requirements {
         if let Some(d) = req.deadline.filter(|d| *d <= at)
             && !at_deadlines.contains_key(&d)
         {
-            let rows = reads.state_as_of(d, &StateFilter::default()).await?;
-            at_deadlines.insert(d, states_at(rows));
+            at_deadlines.insert(d, reads.check_states(d, &all, &checks).await?);
         }
         for c in compliance::checks_in_scope(&reference, req) {
             if !in_scope.contains(&c.id.as_str()) {
@@ -116,7 +114,10 @@ pub async fn evaluate_all(
         .requirements
         .iter()
         .map(|req| {
-            let at_deadline = req.deadline.and_then(|d| at_deadlines.get(&d));
+            let at_deadline = req
+                .deadline
+                .and_then(|d| at_deadlines.get(&d))
+                .map(|s| &**s);
             let e = compliance::evaluate(&reference, req, at, &now, at_deadline, &changes);
             (req.clone(), e)
         })

@@ -24,7 +24,6 @@ use crate::time::SHANGHAI;
 use chrono::{DateTime, Utc};
 use hutong_app::i18n::Lang;
 use hutong_app::model::*;
-use std::collections::HashMap;
 
 /// Who view data is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,20 +62,18 @@ pub async fn states_at(
     at: DateTime<Utc>,
     kind: Option<&str>,
     include_simulated: bool,
-) -> Result<HashMap<String, CheckState>, crate::storage::StorageError> {
+) -> Result<crate::storage::memo::CheckStates, crate::storage::StorageError> {
     let filter = StateFilter {
         kind: kind.map(str::to_string),
         include_simulated,
         ..StateFilter::default()
     };
-    let rows = reads.state_as_of(at, &filter).await?;
-    Ok(crate::state::states(
-        reference
-            .checks
-            .iter()
-            .filter(|c| kind.is_none_or(|k| c.kind == k)),
-        (*rows).clone(),
-    ))
+    let checks: Vec<&crate::domain::Check> = reference
+        .checks
+        .iter()
+        .filter(|c| kind.is_none_or(|k| c.kind == k))
+        .collect();
+    reads.check_states(at, &filter, &checks).await
 }
 
 /// Transitions (already filtered and newest first) and milestones merged, newest first;
