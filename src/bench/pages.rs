@@ -236,8 +236,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
         // on a freshly copied database can take a second or more (pages read from disk),
         // and a fast page measured meanwhile would be timed with nothing written.
         let began = Instant::now();
-        while writer.written() < 3 * writer.per_tick && began.elapsed() < Duration::from_secs(60)
-        {
+        while writer.written() < 3 * writer.per_tick && began.elapsed() < Duration::from_secs(60) {
             tokio::time::sleep(WRITE_TICK).await;
         }
         tokio::time::sleep(WRITE_TICK * 5).await;

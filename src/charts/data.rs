@@ -392,6 +392,16 @@ mod tests {
         }
     }
 
+    /// Pseudo-random numbers below `n` (xorshift), the same every run.
+    fn numbers(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        }
+    }
+
     /// Noon in Beijing on 2021-`m`-`d`.
     fn at(m: u32, d: u32) -> DateTime<Utc> {
         SHANGHAI
@@ -453,13 +463,7 @@ mod tests {
     /// population) against [`weekly_openness`].
     #[test]
     fn settled_points_and_later_changes_count_as_every_change() {
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = numbers(0x9e37_79b9_7f4a_7c15);
         let checks = [check("x"), check("y"), check("z"), check("w")];
         let refs: Vec<&Check> = checks.iter().collect();
         let names = ["x", "y", "z", "w", "other"];
@@ -557,13 +561,7 @@ mod tests {
     /// is the tail of the steps over every change, and it is given once everything is read.
     #[test]
     fn the_latest_steps_are_the_tail_of_all_steps() {
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = numbers(0x2545_f491_4f6c_dd1d);
         let statuses = ["open", "warned", "blocked"];
         for _ in 0..300 {
             // Runs of repeated statuses (agreeing sources) make periods longer than a change.

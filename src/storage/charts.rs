@@ -16,20 +16,8 @@ impl Store {
         kind: &str,
         until: Option<DateTime<Utc>>,
     ) -> Result<Vec<StatusChange>, StorageError> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as::<_, StatusChange>(
-                "select t.check_id, t.occurred_at as at, t.to_status as status
-                 from transitions t
-                 where t.source_kind <> 'simulated'
-                   and exists (select 1 from checks c where c.id = t.check_id and c.kind = $1)
-                   and ($2 is null or t.occurred_at <= $2)
-                 order by t.occurred_at, t.id",
-            )
-            .bind(kind)
-            .bind(until)
-            .fetch_all(pool)
-            .await?
-        }))
+        self.changes_of_kind(kind, "($2 is null or t.occurred_at <= $2)", until)
+            .await
     }
 
     /// [`Store::status_changes`] after `after` (every one when `None`): what changed since
@@ -43,19 +31,32 @@ impl Store {
             return self.status_changes(kind, None).await;
         };
         // A bound of its own (not `$2 is null or …`): the time index is entered at it.
+        self.changes_of_kind(kind, "t.occurred_at > $2", Some(after))
+            .await
+    }
+
+    /// The real confirmed changes of `kind` whose time passes `bound` (a condition on
+    /// `t.occurred_at` and `$2`, the instant given), oldest first.
+    async fn changes_of_kind(
+        &self,
+        kind: &str,
+        bound: &'static str,
+        instant: Option<DateTime<Utc>>,
+    ) -> Result<Vec<StatusChange>, StorageError> {
+        let sql = format!(
+            "select t.check_id, t.occurred_at as at, t.to_status as status
+             from transitions t
+             where t.source_kind <> 'simulated'
+               and exists (select 1 from checks c where c.id = t.check_id and c.kind = $1)
+               and {bound}
+             order by t.occurred_at, t.id"
+        );
         Ok(on_pool!(self, pool => {
-            sqlx::query_as::<_, StatusChange>(
-                "select t.check_id, t.occurred_at as at, t.to_status as status
-                 from transitions t
-                 where t.source_kind <> 'simulated'
-                   and exists (select 1 from checks c where c.id = t.check_id and c.kind = $1)
-                   and t.occurred_at > $2
-                 order by t.occurred_at, t.id",
-            )
-            .bind(kind)
-            .bind(after)
-            .fetch_all(pool)
-            .await?
+            sqlx::query_as::<_, StatusChange>(sqlx::AssertSqlSafe(sql.clone()).into_sql_str())
+                .bind(kind)
+                .bind(instant)
+                .fetch_all(pool)
+                .await?
         }))
     }
 
