@@ -216,6 +216,8 @@ async fn run(
         "evidence: {bodies} bodies kept once, {:.1} KiB in all",
         body_bytes as f64 / 1024.0
     );
+    let (fetches, naming) = store.fetch_totals().await?;
+    outln!("fetches: {fetches} kept once for {naming} observations");
     let bytes = database_bytes(&store, sqlite_file).await?;
     outln!(
         "database: {:.1} MiB ({:.1} MiB empty) = {:.0} bytes per stored observation",

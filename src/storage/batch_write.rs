@@ -18,9 +18,11 @@
 
 use chrono::{DateTime, Utc};
 
-/// Observations per INSERT: 22 parameters each, within SQLite's 32,766 and PostgreSQL's
+/// Observations per INSERT: 23 parameters each, within SQLite's 32,766 and PostgreSQL's
 /// 65,535.
 pub(crate) const OBSERVATIONS_PER_STATEMENT: usize = 1_000;
+/// Fetches per INSERT (2 parameters each).
+pub(crate) const FETCHES_PER_STATEMENT: usize = 1_000;
 /// Pairs per lookup statement (3 parameters each) and per `check_sources` upsert.
 pub(crate) const PAIRS_PER_STATEMENT: usize = 300;
 /// Transitions per INSERT (7 parameters each).
@@ -180,8 +182,8 @@ pub(crate) fn plan_transitions(rows: &[RowFacts], pairs: &[PairFacts]) -> Transi
 macro_rules! insert_batch_in {
     ($tx:ident, $rows:expr, $evidence:expr, $upsert_sources:expr, $postgres:expr) => {{
         use $crate::storage::batch_write::{
-            First, OBSERVATIONS_PER_STATEMENT, PAIRS_PER_STATEMENT, PairFacts, Placeholders,
-            TRANSITIONS_PER_STATEMENT, values_sql,
+            FETCHES_PER_STATEMENT, First, OBSERVATIONS_PER_STATEMENT, PAIRS_PER_STATEMENT,
+            PairFacts, Placeholders, TRANSITIONS_PER_STATEMENT, values_sql,
         };
         let rows: &[&$crate::domain::NewObservation] = $rows;
         let evidence: &[Option<(i64, Option<String>)>] = $evidence;
@@ -326,6 +328,49 @@ macro_rules! insert_batch_in {
                     q.execute(&mut *$tx).await?;
                 }
             }
+            // The fetches: a probe's verdicts of one fetch share its own figures and its
+            // snapshot, kept once in `fetches` (migration 0026) and named by each row.
+            let mut fetch_of: std::collections::HashMap<(Option<&str>, Option<&str>), usize> =
+                std::collections::HashMap::new();
+            let mut fetch_keys: Vec<(Option<&str>, Option<&str>)> = Vec::new();
+            let row_fetch: Vec<Option<usize>> = rows
+                .iter()
+                .zip(evidence)
+                .map(|(o, e)| {
+                    let snapshot = o.probe.as_ref().and_then(|p| p.snapshot.as_deref());
+                    let figures = e.as_ref().and_then(|e| e.1.as_deref());
+                    (o.probe.is_some() && (snapshot.is_some() || figures.is_some())).then(|| {
+                        *fetch_of.entry((snapshot, figures)).or_insert_with(|| {
+                            fetch_keys.push((snapshot, figures));
+                            fetch_keys.len() - 1
+                        })
+                    })
+                })
+                .collect();
+            let mut fetch_ids: Vec<i64> = Vec::with_capacity(fetch_keys.len());
+            for chunk in fetch_keys.chunks(FETCHES_PER_STATEMENT) {
+                let mut sql = values_sql(
+                    "insert into fetches (snapshot, evidence_fetch) values ",
+                    2,
+                    chunk.len(),
+                    postgres,
+                );
+                sql.push_str(" returning id");
+                let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql).into_sql_str());
+                for (snapshot, figures) in chunk {
+                    q = q.bind(*snapshot).bind(*figures);
+                }
+                let mut got = q.fetch_all(&mut *$tx).await?;
+                if got.len() != chunk.len() {
+                    return Err($crate::storage::StorageError::Invalid(format!(
+                        "{} fetches were written but {} ids came back",
+                        chunk.len(),
+                        got.len()
+                    )));
+                }
+                got.sort_unstable();
+                fetch_ids.extend(got);
+            }
             // The rows, many per statement; ids come back in insertion order once sorted
             // (both databases number the rows of one INSERT in order).
             let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
@@ -336,9 +381,10 @@ macro_rules! insert_batch_in {
                     "insert into observations (check_id, observed_at, precision, status,
                          source_kind, source_key, source_id, vantage, quote, note_en, note_zh,
                          evidence_id, evidence_fetch, catalog_key, recorded_at, pack_id,
-                         rule_version, confirmed, failure, snapshot, reclassifies, run_key)
+                         rule_version, confirmed, failure, snapshot, reclassifies, run_key,
+                         fetch_id)
                      values ",
-                    22,
+                    23,
                     chunk.len(),
                     postgres,
                 );
@@ -348,6 +394,9 @@ macro_rules! insert_batch_in {
                     let i = base + j;
                     let probe = new.probe.as_ref();
                     let e = evidence[i].as_ref();
+                    // A probe row keeps them with its fetch; any other, in its own columns.
+                    let fetch = row_fetch[i].map(|f| fetch_ids[f]);
+                    let own = fetch.is_none();
                     q = q
                         .bind(&new.check_id)
                         .bind(new.observed_at)
@@ -361,16 +410,17 @@ macro_rules! insert_batch_in {
                         .bind(new.note_en.as_deref())
                         .bind(new.note_zh.as_deref())
                         .bind(e.map(|e| e.0))
-                        .bind(e.and_then(|e| e.1.as_deref()))
+                        .bind(e.and_then(|e| e.1.as_deref()).filter(|_| own))
                         .bind(new.catalog_key.as_deref())
                         .bind(now)
                         .bind(probe.map(|p| p.pack_id.as_str()))
                         .bind(probe.map(|p| p.rule_version))
                         .bind(probe.map(|p| p.confirmed))
                         .bind(probe.and_then(|p| p.failure.as_deref()))
-                        .bind(probe.and_then(|p| p.snapshot.as_deref()))
+                        .bind(probe.and_then(|p| p.snapshot.as_deref()).filter(|_| own))
                         .bind(probe.and_then(|p| p.reclassifies))
-                        .bind(probe.and_then(|p| p.run_key.as_deref()));
+                        .bind(probe.and_then(|p| p.run_key.as_deref()))
+                        .bind(fetch);
                 }
                 let mut got = q.fetch_all(&mut *$tx).await?;
                 if got.len() != chunk.len() {

@@ -946,6 +946,7 @@ impl Store {
              {pick}
              left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
+             left join fetches f on f.id = o.fetch_id
              where ($2 is null or c.kind = $2)
                and ($3 is null or c.id = $3)
                and ($4 or o.source_kind <> 'simulated')
@@ -997,6 +998,7 @@ impl Store {
                  select {OBSERVATION_COLUMNS}
                  from observations o left join sources s on s.id = o.source_id
                  left join evidence_bodies eb on eb.id = o.evidence_id
+                 left join fetches f on f.id = o.fetch_id
                  where o.check_id = $1 and o.pack_id is not null
                    and o.observed_at > $2 and o.observed_at <= $3
                  union all
@@ -1010,6 +1012,7 @@ impl Store {
                      limit 1)
                  left join sources s on s.id = o.source_id
                  left join evidence_bodies eb on eb.id = o.evidence_id
+                 left join fetches f on f.id = o.fetch_id
                  where pp.check_id = $1 and pp.probed_since <= $2) w
              order by w.observed_at, w.id"
         );
@@ -1033,6 +1036,7 @@ impl Store {
             "select {OBSERVATION_COLUMNS}
              from observations o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
+             left join fetches f on f.id = o.fetch_id
              where {condition}
              order by o.observed_at, o.check_id, o.id"
         );
@@ -1289,8 +1293,9 @@ impl Store {
 
 const OBSERVATION_COLUMNS: &str = "o.id, o.check_id, o.observed_at, o.precision, o.status,
     o.source_kind, o.source_key, o.source_id, o.vantage, o.quote, o.note_en, o.note_zh,
-    o.evidence, eb.body as evidence_body, o.evidence_fetch, o.catalog_key, o.recorded_at, o.pack_id, o.rule_version, o.confirmed,
-    o.failure, o.snapshot, o.superseded_by, o.reclassifies, o.retracted_at, o.retraction_reason,
+    o.evidence, eb.body as evidence_body,
+    coalesce(o.evidence_fetch, f.evidence_fetch) as evidence_fetch, o.catalog_key, o.recorded_at, o.pack_id, o.rule_version, o.confirmed,
+    o.failure, coalesce(o.snapshot, f.snapshot) as snapshot, o.superseded_by, o.reclassifies, o.retracted_at, o.retraction_reason,
     s.publisher as source_publisher, s.title as source_title, s.url as source_url";
 
 /// The timeline's filter over `transitions t` ($1 until, $2 since, $3 platform, $4 kind,
@@ -1475,6 +1480,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "past version",
         include_str!("../../migrations/sqlite/0025_past_version.sql"),
     ),
+    (
+        26,
+        "fetches",
+        include_str!("../../migrations/sqlite/0026_fetches.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1586,6 +1596,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         25,
         "past version",
         include_str!("../../migrations/postgres/0025_past_version.sql"),
+    ),
+    (
+        26,
+        "fetches",
+        include_str!("../../migrations/postgres/0026_fetches.sql"),
     ),
 ];
 

@@ -28,6 +28,7 @@ common::on_both!(
     every_write_raises_the_data_version,
     writers_storing_the_same_checks_in_any_order_never_deadlock,
     evidence_that_repeats_is_stored_once_and_reads_back_as_given,
+    a_fetchs_verdicts_keep_its_figures_and_snapshot_once,
     a_catalog_of_thousands_of_platforms_loads_every_row_and_every_change,
     what_every_write_keeps_equals_a_count_of_the_rows,
     the_reference_is_read_again_after_catalog_writes_only,
@@ -1137,6 +1138,85 @@ async fn evidence_that_repeats_is_stored_once_and_reads_back_as_given(store: &St
         .unwrap();
     let stored = store.observation(ids[0]).await.unwrap().unwrap();
     assert_eq!(stored.evidence.map(|e| e.to_json()), Some(old));
+}
+
+/// Two fetches of one cashier page, each classified for two payment methods: each fetch's
+/// own figures and snapshot are kept once (one `fetches` row) for its verdicts, and every
+/// observation reads back exactly what it was given, by id and in its check's history. A
+/// row keeping them in its own columns (as before migration 0026) reads back the same.
+async fn a_fetchs_verdicts_keep_its_figures_and_snapshot_once(store: &Store) {
+    loaded(store).await;
+    let t0 = Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
+    let methods = [
+        ("payment.taobao.alipay", "alipay"),
+        ("payment.taobao.wechat_pay", "wechatpay"),
+    ];
+    let mut given = Vec::new();
+    for fetch in 0..2_u64 {
+        let sha = format!("{}", fetch + 1).repeat(64);
+        for (check, method) in methods {
+            let mut new = pack_obs(
+                check,
+                t0 + Duration::minutes(fetch as i64 * 15),
+                "accepted",
+                None,
+            );
+            new.evidence = Some(payment_evidence(3 + fetch * 2, &sha, method));
+            if let Some(p) = new.probe.as_mut() {
+                p.snapshot = Some(sha.clone());
+            }
+            given.push(new);
+        }
+    }
+    let ids = store.insert_probe_results(&[], &given).await.unwrap();
+    assert_eq!(
+        store.fetch_totals().await.unwrap(),
+        (2, 4),
+        "two fetches kept once each, named by their four verdicts"
+    );
+    let reads_back = |stored: &hutong::domain::ObservationRecord, new: &NewObservation| {
+        assert_eq!(
+            stored.evidence.as_ref().map(|e| e.to_json()),
+            new.evidence,
+            "observation {} reads back its own fetch's evidence",
+            stored.id
+        );
+        assert_eq!(
+            stored.snapshot,
+            new.probe.as_ref().and_then(|p| p.snapshot.clone()),
+            "observation {} names its fetch's snapshot",
+            stored.id
+        );
+    };
+    for (id, new) in ids.iter().zip(&given) {
+        reads_back(&store.observation(*id).await.unwrap().unwrap(), new);
+    }
+    for (check, _) in methods {
+        let (history, _) = store.check_history(check, 50, 0).await.unwrap();
+        let mut seen = 0;
+        for stored in &history {
+            if let Some(i) = ids.iter().position(|id| *id == stored.id) {
+                reads_back(stored, &given[i]);
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 2, "{check}'s history lists both its verdicts");
+    }
+    // A row keeping its fetch's figures and snapshot itself, as before migration 0026.
+    let own = store.observation(ids[0]).await.unwrap().unwrap();
+    store
+        .execute_admin(&format!(
+            "update observations set \
+             evidence_fetch = (select f.evidence_fetch from fetches f where f.id = fetch_id), \
+             snapshot = (select f.snapshot from fetches f where f.id = fetch_id), \
+             fetch_id = null where id = {}",
+            ids[0]
+        ))
+        .await
+        .unwrap();
+    let stored = store.observation(ids[0]).await.unwrap().unwrap();
+    assert_eq!(stored.evidence, own.evidence);
+    reads_back(&stored, &given[0]);
 }
 
 /// More platforms and checks than one statement of the load holds (500 rows on
