@@ -18,7 +18,7 @@
 
 use chrono::{DateTime, Utc};
 
-/// Observations per INSERT: 23 parameters each, within SQLite's 32,766 and PostgreSQL's
+/// Observations per INSERT: 24 parameters each, within SQLite's 32,766 and PostgreSQL's
 /// 65,535.
 pub(crate) const OBSERVATIONS_PER_STATEMENT: usize = 1_000;
 /// Fetches per INSERT (2 parameters each).
@@ -371,6 +371,25 @@ macro_rules! insert_batch_in {
                 got.sort_unstable();
                 fetch_ids.extend(got);
             }
+            // The run parts of the rows' run keys, each kept once (migration 0027).
+            let mut run_ids: std::collections::HashMap<&str, i64> =
+                std::collections::HashMap::new();
+            let row_run: Vec<Option<&str>> = rows
+                .iter()
+                .map(|o| {
+                    o.probe
+                        .as_ref()
+                        .and_then(|p| p.run_key.as_deref())
+                        .and_then(|k| $crate::storage::batch_write::run_part(k, &o.check_id))
+                })
+                .collect();
+            let mut parts: Vec<&str> = row_run.iter().flatten().copied().collect();
+            parts.sort_unstable();
+            parts.dedup();
+            for part in parts {
+                let id = $crate::storage::batch_write::run_key_id_in!($tx, part);
+                run_ids.insert(part, id);
+            }
             // The rows, many per statement; ids come back in insertion order once sorted
             // (both databases number the rows of one INSERT in order).
             let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
@@ -382,9 +401,9 @@ macro_rules! insert_batch_in {
                          source_kind, source_key, source_id, vantage, quote, note_en, note_zh,
                          evidence_id, evidence_fetch, catalog_key, recorded_at, pack_id,
                          rule_version, confirmed, failure, snapshot, reclassifies, run_key,
-                         fetch_id)
+                         fetch_id, run_key_id)
                      values ",
-                    23,
+                    24,
                     chunk.len(),
                     postgres,
                 );
@@ -419,8 +438,9 @@ macro_rules! insert_batch_in {
                         .bind(probe.and_then(|p| p.failure.as_deref()))
                         .bind(probe.and_then(|p| p.snapshot.as_deref()).filter(|_| own))
                         .bind(probe.and_then(|p| p.reclassifies))
-                        .bind(probe.and_then(|p| p.run_key.as_deref()))
-                        .bind(fetch);
+                        .bind(probe.and_then(|p| p.run_key.as_deref()).filter(|_| row_run[i].is_none()))
+                        .bind(fetch)
+                        .bind(row_run[i].map(|part| run_ids[part]));
                 }
                 let mut got = q.fetch_all(&mut *$tx).await?;
                 if got.len() != chunk.len() {
@@ -578,6 +598,30 @@ pub(crate) fn values_sql(prefix: &str, columns: usize, rows: usize, postgres: bo
     sql
 }
 
+/// A run key's run part (`pack:slot:vantage:`) when the key is that part followed by the
+/// row's check: the row then names the part kept once in `run_keys` (migration 0027).
+pub(crate) fn run_part<'a>(run_key: &'a str, check_id: &str) -> Option<&'a str> {
+    let part = run_key.strip_suffix(check_id)?;
+    (part.len() > 1 && part.ends_with(':')).then_some(part)
+}
+
+/// The id of run part `$part` in `run_keys` inside `$tx`, added when new.
+macro_rules! run_key_id_in {
+    ($tx:ident, $part:expr) => {{
+        let part: &str = $part;
+        sqlx::query("insert into run_keys (prefix) values ($1) on conflict (prefix) do nothing")
+            .bind(part)
+            .execute(&mut *$tx)
+            .await?;
+        let id: i64 = sqlx::query_scalar("select id from run_keys where prefix = $1")
+            .bind(part)
+            .fetch_one(&mut *$tx)
+            .await?;
+        id
+    }};
+}
+pub(crate) use run_key_id_in;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -596,6 +640,18 @@ mod tests {
             n,
             counted: true,
         }
+    }
+
+    #[test]
+    fn a_run_key_is_split_only_where_it_ends_in_its_check() {
+        let check = "payment.taobao.alipay";
+        let key = crate::storage::run_key("p", "local", at(0), check);
+        assert_eq!(run_part(&key, check), Some("p:2024-01-01T00:00:00Z:local:"));
+        assert_eq!(run_part(&key, "payment.taobao.wechat_pay"), None);
+        assert_eq!(run_part("bench_writer:1:2", check), None);
+        assert_eq!(run_part(check, check), None, "nothing before the check");
+        assert_eq!(run_part(&format!("x{check}"), check), None, "no separator");
+        assert_eq!(run_part(&format!(":{check}"), check), None, "no run part");
     }
 
     #[test]

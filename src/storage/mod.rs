@@ -259,13 +259,21 @@ macro_rules! insert_observation_in {
         let evidence: Option<(i64, Option<String>)> = $evidence;
         let source_key = new.source_key();
         let probe = new.probe.as_ref();
+        // A run key ending in the row's check names its run part, kept once (0027).
+        let run_part = probe
+            .and_then(|p| p.run_key.as_deref())
+            .and_then(|k| $crate::storage::batch_write::run_part(k, &new.check_id));
+        let run_key_id: Option<i64> = match run_part {
+            Some(part) => Some($crate::storage::batch_write::run_key_id_in!($tx, part)),
+            None => None,
+        };
         let id: i64 = sqlx::query_scalar(
             "insert into observations (check_id, observed_at, precision, status, source_kind,
                  source_key, source_id, vantage, quote, note_en, note_zh, evidence_id,
                  evidence_fetch, catalog_key, recorded_at, pack_id, rule_version, confirmed,
-                 failure, snapshot, reclassifies, run_key)
+                 failure, snapshot, reclassifies, run_key, run_key_id)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18, $19, $20, $21, $22)
+                 $18, $19, $20, $21, $22, $23)
              returning id",
         )
         .bind(&new.check_id)
@@ -289,7 +297,8 @@ macro_rules! insert_observation_in {
         .bind(probe.and_then(|p| p.failure.as_deref()))
         .bind(probe.and_then(|p| p.snapshot.as_deref()))
         .bind(probe.and_then(|p| p.reclassifies))
-        .bind(probe.and_then(|p| p.run_key.as_deref()))
+        .bind(probe.and_then(|p| p.run_key.as_deref()).filter(|_| run_key_id.is_none()))
+        .bind(run_key_id)
         .fetch_one(&mut *$tx)
         .await?;
         let confirmations = i64::from(probe.map_or(1, |p| p.confirmations.max(1)));
@@ -1485,6 +1494,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "fetches",
         include_str!("../../migrations/sqlite/0026_fetches.sql"),
     ),
+    (
+        27,
+        "run keys",
+        include_str!("../../migrations/sqlite/0027_run_keys.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1601,6 +1615,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         26,
         "fetches",
         include_str!("../../migrations/postgres/0026_fetches.sql"),
+    ),
+    (
+        27,
+        "run keys",
+        include_str!("../../migrations/postgres/0027_run_keys.sql"),
     ),
 ];
 

@@ -318,6 +318,19 @@ impl Store {
         }))
     }
 
+    /// Run parts of run keys kept (migration 0027: `pack:slot:vantage:`, once per run)
+    /// and the observations naming one.
+    pub async fn run_key_totals(&self) -> Result<(i64, i64), StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, i64)>(
+                "select (select count(*) from run_keys),
+                        (select count(*) from observations where run_key_id is not null)",
+            )
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
     /// The database's size in bytes: SQLite's pages (the WAL not included: checkpoint
     /// first), PostgreSQL's `pg_database_size` of the current database. For benchmarks.
     pub async fn database_bytes(&self) -> Result<i64, StorageError> {
@@ -514,7 +527,9 @@ impl Store {
                     let done: Vec<String> = sqlx::query_scalar(
                         "select check_id from observations
                          where pack_id = $1 and vantage = $3
-                           and substr(run_key, 1, length($2)) = $2",
+                           and (substr(run_key, 1, length($2)) = $2
+                                or run_key_id in (select k.id from run_keys k
+                                    where substr(k.prefix, 1, length($2)) = $2))",
                     )
                     .bind(pack_id)
                     .bind(run_key_prefix(pack_id, slot))
@@ -718,7 +733,10 @@ impl Store {
              from observations o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              left join fetches f on f.id = o.fetch_id
-             where o.pack_id = $1 and substr(o.run_key, 1, length($2)) = $2
+             where o.pack_id = $1
+               and (substr(o.run_key, 1, length($2)) = $2
+                    or o.run_key_id in (select k.id from run_keys k
+                        where substr(k.prefix, 1, length($2)) = $2))
              order by o.check_id"
         );
         Ok(on_pool!(self, pool => {
