@@ -329,7 +329,17 @@ macro_rules! insert_batch_in {
                 }
             }
             // The fetches: a probe's verdicts of one fetch share its own figures and its
-            // snapshot, kept once in `fetches` (migration 0026) and named by each row.
+            // snapshot, kept once in `fetches` (migration 0026) and named by each row. A
+            // fetch only one row of the batch names keeps them in the row (a row of its
+            // own would save nothing).
+            use $crate::storage::batch_write::fetch_key;
+            let mut named: std::collections::HashMap<(Option<&str>, Option<&str>), usize> =
+                std::collections::HashMap::new();
+            for (o, e) in rows.iter().zip(evidence) {
+                if let Some(key) = fetch_key(o, e) {
+                    *named.entry(key).or_default() += 1;
+                }
+            }
             let mut fetch_of: std::collections::HashMap<(Option<&str>, Option<&str>), usize> =
                 std::collections::HashMap::new();
             let mut fetch_keys: Vec<(Option<&str>, Option<&str>)> = Vec::new();
@@ -337,14 +347,11 @@ macro_rules! insert_batch_in {
                 .iter()
                 .zip(evidence)
                 .map(|(o, e)| {
-                    let snapshot = o.probe.as_ref().and_then(|p| p.snapshot.as_deref());
-                    let figures = e.as_ref().and_then(|e| e.1.as_deref());
-                    (o.probe.is_some() && (snapshot.is_some() || figures.is_some())).then(|| {
-                        *fetch_of.entry((snapshot, figures)).or_insert_with(|| {
-                            fetch_keys.push((snapshot, figures));
-                            fetch_keys.len() - 1
-                        })
-                    })
+                    let key = fetch_key(o, e).filter(|k| named.get(k).is_some_and(|&n| n > 1))?;
+                    Some(*fetch_of.entry(key).or_insert_with(|| {
+                        fetch_keys.push(key);
+                        fetch_keys.len() - 1
+                    }))
                 })
                 .collect();
             let mut fetch_ids: Vec<i64> = Vec::with_capacity(fetch_keys.len());
@@ -598,6 +605,19 @@ pub(crate) fn values_sql(prefix: &str, columns: usize, rows: usize, postgres: bo
     sql
 }
 
+/// What a probe row's fetch is known by in a batch: its snapshot and its own figures
+/// (`evidence`: the row's evidence body id and fetch part), when it has either.
+#[allow(clippy::type_complexity)]
+pub(crate) fn fetch_key<'a>(
+    row: &'a crate::domain::NewObservation,
+    evidence: &'a Option<(i64, Option<String>)>,
+) -> Option<(Option<&'a str>, Option<&'a str>)> {
+    let snapshot = row.probe.as_ref().and_then(|p| p.snapshot.as_deref());
+    let figures = evidence.as_ref().and_then(|e| e.1.as_deref());
+    (row.probe.is_some() && (snapshot.is_some() || figures.is_some()))
+        .then_some((snapshot, figures))
+}
+
 /// A run key's run part (`pack:slot:vantage:`) when the key is that part followed by the
 /// row's check: the row then names the part kept once in `run_keys` (migration 0027).
 pub(crate) fn run_part<'a>(run_key: &'a str, check_id: &str) -> Option<&'a str> {
@@ -605,19 +625,32 @@ pub(crate) fn run_part<'a>(run_key: &'a str, check_id: &str) -> Option<&'a str> 
     (part.len() > 1 && part.ends_with(':')).then_some(part)
 }
 
-/// The id of run part `$part` in `run_keys` inside `$tx`, added when new.
+/// The id of run part `$part` in `run_keys` inside `$tx`, added when new: one read for
+/// every batch of a run but its first.
 macro_rules! run_key_id_in {
     ($tx:ident, $part:expr) => {{
         let part: &str = $part;
-        sqlx::query("insert into run_keys (prefix) values ($1) on conflict (prefix) do nothing")
+        let read = "select id from run_keys where prefix = $1";
+        let known: Option<i64> = sqlx::query_scalar(read)
             .bind(part)
-            .execute(&mut *$tx)
+            .fetch_optional(&mut *$tx)
             .await?;
-        let id: i64 = sqlx::query_scalar("select id from run_keys where prefix = $1")
-            .bind(part)
-            .fetch_one(&mut *$tx)
-            .await?;
-        id
+        match known {
+            Some(id) => id,
+            None => {
+                sqlx::query(
+                    "insert into run_keys (prefix) values ($1) on conflict (prefix) do nothing",
+                )
+                .bind(part)
+                .execute(&mut *$tx)
+                .await?;
+                let id: i64 = sqlx::query_scalar(read)
+                    .bind(part)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                id
+            }
+        }
     }};
 }
 pub(crate) use run_key_id_in;

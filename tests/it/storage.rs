@@ -1144,7 +1144,8 @@ async fn evidence_that_repeats_is_stored_once_and_reads_back_as_given(store: &St
 /// Two fetches of one cashier page, each classified for two payment methods: each fetch's
 /// own figures and snapshot are kept once (one `fetches` row) for its verdicts, and every
 /// observation reads back exactly what it was given, by id and in its check's history. A
-/// row keeping them in its own columns (as before migration 0026) reads back the same.
+/// fetch with one verdict, and a row keeping them in its own columns (as before migration
+/// 0026), read back the same.
 async fn a_fetchs_verdicts_keep_its_figures_and_snapshot_once(store: &Store) {
     loaded(store).await;
     let t0 = Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
@@ -1203,6 +1204,19 @@ async fn a_fetchs_verdicts_keep_its_figures_and_snapshot_once(store: &Store) {
         }
         assert_eq!(seen, 2, "{check}'s history lists both its verdicts");
     }
+    // A fetch only one verdict names keeps its figures and snapshot in that row.
+    let sha = "3".repeat(64);
+    let mut alone = pack_obs(methods[0].0, t0 + Duration::minutes(30), "accepted", None);
+    alone.evidence = Some(payment_evidence(9, &sha, methods[0].1));
+    if let Some(p) = alone.probe.as_mut() {
+        p.snapshot = Some(sha);
+    }
+    let id = store
+        .insert_probe_results(&[], std::slice::from_ref(&alone))
+        .await
+        .unwrap()[0];
+    assert_eq!(store.fetch_totals().await.unwrap(), (2, 4));
+    reads_back(&store.observation(id).await.unwrap().unwrap(), &alone);
     // A row keeping its fetch's figures and snapshot itself, as before migration 0026.
     let own = store.observation(ids[0]).await.unwrap().unwrap();
     store
