@@ -17,8 +17,10 @@ revoke select on accounts, sessions, audit_log, api_tokens, submissions,
 -- (past_version, 0025: when a late row lands more than a day back).
 grant insert, update on observations, snapshots, probe_runs, missed_slots, method_changes,
     vantage_points, check_sources to :worker;
--- Evidence bodies are written once and never changed.
-grant insert on evidence_bodies to :worker;
+-- Evidence bodies, fetches (0026: a fetch's own figures and snapshot, once for all its
+-- verdicts) and run keys (0027: a run's part of its verdicts' keys) are written once and
+-- never changed.
+grant insert on evidence_bodies, fetches, run_keys to :worker;
 -- What each observation written keeps up to date (0018: the charts' evidence times and
 -- the counts per check; 0019: the current state per check and source; 0022: the pairs
 -- probes have spoken on).

@@ -18,9 +18,11 @@
 
 use chrono::{DateTime, Utc};
 
-/// Observations per INSERT: 22 parameters each, within SQLite's 32,766 and PostgreSQL's
+/// Observations per INSERT: 24 parameters each, within SQLite's 32,766 and PostgreSQL's
 /// 65,535.
 pub(crate) const OBSERVATIONS_PER_STATEMENT: usize = 1_000;
+/// Fetches per INSERT (2 parameters each).
+pub(crate) const FETCHES_PER_STATEMENT: usize = 1_000;
 /// Pairs per lookup statement (3 parameters each) and per `check_sources` upsert.
 pub(crate) const PAIRS_PER_STATEMENT: usize = 300;
 /// Transitions per INSERT (7 parameters each).
@@ -180,8 +182,8 @@ pub(crate) fn plan_transitions(rows: &[RowFacts], pairs: &[PairFacts]) -> Transi
 macro_rules! insert_batch_in {
     ($tx:ident, $rows:expr, $evidence:expr, $upsert_sources:expr, $postgres:expr) => {{
         use $crate::storage::batch_write::{
-            First, OBSERVATIONS_PER_STATEMENT, PAIRS_PER_STATEMENT, PairFacts, Placeholders,
-            TRANSITIONS_PER_STATEMENT, values_sql,
+            FETCHES_PER_STATEMENT, First, OBSERVATIONS_PER_STATEMENT, PAIRS_PER_STATEMENT,
+            PairFacts, Placeholders, TRANSITIONS_PER_STATEMENT, values_sql,
         };
         let rows: &[&$crate::domain::NewObservation] = $rows;
         let evidence: &[Option<(i64, Option<String>)>] = $evidence;
@@ -326,6 +328,75 @@ macro_rules! insert_batch_in {
                     q.execute(&mut *$tx).await?;
                 }
             }
+            // The fetches: a probe's verdicts of one fetch share its own figures and its
+            // snapshot, kept once in `fetches` (migration 0026) and named by each row. A
+            // fetch only one row of the batch names keeps them in the row (a row of its
+            // own would save nothing).
+            use $crate::storage::batch_write::fetch_key;
+            let mut named: std::collections::HashMap<(Option<&str>, Option<&str>), usize> =
+                std::collections::HashMap::new();
+            for (o, e) in rows.iter().zip(evidence) {
+                if let Some(key) = fetch_key(o, e) {
+                    *named.entry(key).or_default() += 1;
+                }
+            }
+            let mut fetch_of: std::collections::HashMap<(Option<&str>, Option<&str>), usize> =
+                std::collections::HashMap::new();
+            let mut fetch_keys: Vec<(Option<&str>, Option<&str>)> = Vec::new();
+            let row_fetch: Vec<Option<usize>> = rows
+                .iter()
+                .zip(evidence)
+                .map(|(o, e)| {
+                    let key = fetch_key(o, e).filter(|k| named.get(k).is_some_and(|&n| n > 1))?;
+                    Some(*fetch_of.entry(key).or_insert_with(|| {
+                        fetch_keys.push(key);
+                        fetch_keys.len() - 1
+                    }))
+                })
+                .collect();
+            let mut fetch_ids: Vec<i64> = Vec::with_capacity(fetch_keys.len());
+            for chunk in fetch_keys.chunks(FETCHES_PER_STATEMENT) {
+                let mut sql = values_sql(
+                    "insert into fetches (snapshot, evidence_fetch) values ",
+                    2,
+                    chunk.len(),
+                    postgres,
+                );
+                sql.push_str(" returning id");
+                let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql).into_sql_str());
+                for (snapshot, figures) in chunk {
+                    q = q.bind(*snapshot).bind(*figures);
+                }
+                let mut got = q.fetch_all(&mut *$tx).await?;
+                if got.len() != chunk.len() {
+                    return Err($crate::storage::StorageError::Invalid(format!(
+                        "{} fetches were written but {} ids came back",
+                        chunk.len(),
+                        got.len()
+                    )));
+                }
+                got.sort_unstable();
+                fetch_ids.extend(got);
+            }
+            // The run parts of the rows' run keys, each kept once (migration 0027).
+            let mut run_ids: std::collections::HashMap<&str, i64> =
+                std::collections::HashMap::new();
+            let row_run: Vec<Option<&str>> = rows
+                .iter()
+                .map(|o| {
+                    o.probe
+                        .as_ref()
+                        .and_then(|p| p.run_key.as_deref())
+                        .and_then(|k| $crate::storage::batch_write::run_part(k, &o.check_id))
+                })
+                .collect();
+            let mut parts: Vec<&str> = row_run.iter().flatten().copied().collect();
+            parts.sort_unstable();
+            parts.dedup();
+            for part in parts {
+                let id = $crate::storage::batch_write::run_key_id_in!($tx, part);
+                run_ids.insert(part, id);
+            }
             // The rows, many per statement; ids come back in insertion order once sorted
             // (both databases number the rows of one INSERT in order).
             let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
@@ -336,9 +407,10 @@ macro_rules! insert_batch_in {
                     "insert into observations (check_id, observed_at, precision, status,
                          source_kind, source_key, source_id, vantage, quote, note_en, note_zh,
                          evidence_id, evidence_fetch, catalog_key, recorded_at, pack_id,
-                         rule_version, confirmed, failure, snapshot, reclassifies, run_key)
+                         rule_version, confirmed, failure, snapshot, reclassifies, run_key,
+                         fetch_id, run_key_id)
                      values ",
-                    22,
+                    24,
                     chunk.len(),
                     postgres,
                 );
@@ -348,6 +420,9 @@ macro_rules! insert_batch_in {
                     let i = base + j;
                     let probe = new.probe.as_ref();
                     let e = evidence[i].as_ref();
+                    // A probe row keeps them with its fetch; any other, in its own columns.
+                    let fetch = row_fetch[i].map(|f| fetch_ids[f]);
+                    let own = fetch.is_none();
                     q = q
                         .bind(&new.check_id)
                         .bind(new.observed_at)
@@ -361,16 +436,18 @@ macro_rules! insert_batch_in {
                         .bind(new.note_en.as_deref())
                         .bind(new.note_zh.as_deref())
                         .bind(e.map(|e| e.0))
-                        .bind(e.and_then(|e| e.1.as_deref()))
+                        .bind(e.and_then(|e| e.1.as_deref()).filter(|_| own))
                         .bind(new.catalog_key.as_deref())
                         .bind(now)
                         .bind(probe.map(|p| p.pack_id.as_str()))
                         .bind(probe.map(|p| p.rule_version))
                         .bind(probe.map(|p| p.confirmed))
                         .bind(probe.and_then(|p| p.failure.as_deref()))
-                        .bind(probe.and_then(|p| p.snapshot.as_deref()))
+                        .bind(probe.and_then(|p| p.snapshot.as_deref()).filter(|_| own))
                         .bind(probe.and_then(|p| p.reclassifies))
-                        .bind(probe.and_then(|p| p.run_key.as_deref()));
+                        .bind(probe.and_then(|p| p.run_key.as_deref()).filter(|_| row_run[i].is_none()))
+                        .bind(fetch)
+                        .bind(row_run[i].map(|part| run_ids[part]));
                 }
                 let mut got = q.fetch_all(&mut *$tx).await?;
                 if got.len() != chunk.len() {
@@ -528,6 +605,56 @@ pub(crate) fn values_sql(prefix: &str, columns: usize, rows: usize, postgres: bo
     sql
 }
 
+/// What a probe row's fetch is known by in a batch: its snapshot and its own figures
+/// (`evidence`: the row's evidence body id and fetch part), when it has either.
+#[allow(clippy::type_complexity)]
+pub(crate) fn fetch_key<'a>(
+    row: &'a crate::domain::NewObservation,
+    evidence: &'a Option<(i64, Option<String>)>,
+) -> Option<(Option<&'a str>, Option<&'a str>)> {
+    let snapshot = row.probe.as_ref().and_then(|p| p.snapshot.as_deref());
+    let figures = evidence.as_ref().and_then(|e| e.1.as_deref());
+    (row.probe.is_some() && (snapshot.is_some() || figures.is_some()))
+        .then_some((snapshot, figures))
+}
+
+/// A run key's run part (`pack:slot:vantage:`) when the key is that part followed by the
+/// row's check: the row then names the part kept once in `run_keys` (migration 0027).
+pub(crate) fn run_part<'a>(run_key: &'a str, check_id: &str) -> Option<&'a str> {
+    let part = run_key.strip_suffix(check_id)?;
+    (part.len() > 1 && part.ends_with(':')).then_some(part)
+}
+
+/// The id of run part `$part` in `run_keys` inside `$tx`, added when new: one read for
+/// every batch of a run but its first.
+macro_rules! run_key_id_in {
+    ($tx:ident, $part:expr) => {{
+        let part: &str = $part;
+        let read = "select id from run_keys where prefix = $1";
+        let known: Option<i64> = sqlx::query_scalar(read)
+            .bind(part)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        match known {
+            Some(id) => id,
+            None => {
+                sqlx::query(
+                    "insert into run_keys (prefix) values ($1) on conflict (prefix) do nothing",
+                )
+                .bind(part)
+                .execute(&mut *$tx)
+                .await?;
+                let id: i64 = sqlx::query_scalar(read)
+                    .bind(part)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                id
+            }
+        }
+    }};
+}
+pub(crate) use run_key_id_in;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -546,6 +673,18 @@ mod tests {
             n,
             counted: true,
         }
+    }
+
+    #[test]
+    fn a_run_key_is_split_only_where_it_ends_in_its_check() {
+        let check = "payment.taobao.alipay";
+        let key = crate::storage::run_key("p", "local", at(0), check);
+        assert_eq!(run_part(&key, check), Some("p:2024-01-01T00:00:00Z:local:"));
+        assert_eq!(run_part(&key, "payment.taobao.wechat_pay"), None);
+        assert_eq!(run_part("bench_writer:1:2", check), None);
+        assert_eq!(run_part(check, check), None, "nothing before the check");
+        assert_eq!(run_part(&format!("x{check}"), check), None, "no separator");
+        assert_eq!(run_part(&format!(":{check}"), check), None, "no run part");
     }
 
     #[test]

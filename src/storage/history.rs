@@ -26,6 +26,7 @@ impl Store {
             "select {OBSERVATION_COLUMNS}
              from observations o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
+             left join fetches f on f.id = o.fetch_id
              where o.check_id = $1
              order by o.observed_at desc, o.id desc
              limit $2 offset $3"
@@ -73,6 +74,7 @@ impl Store {
              from observations o join checks c on c.id = o.check_id
              left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
+             left join fetches f on f.id = o.fetch_id
              where o.source_kind <> 'simulated' and not {SIMULATED_CHECK}
              order by o.observed_at, o.check_id, o.id"
         );

@@ -259,13 +259,21 @@ macro_rules! insert_observation_in {
         let evidence: Option<(i64, Option<String>)> = $evidence;
         let source_key = new.source_key();
         let probe = new.probe.as_ref();
+        // A run key ending in the row's check names its run part, kept once (0027).
+        let run_part = probe
+            .and_then(|p| p.run_key.as_deref())
+            .and_then(|k| $crate::storage::batch_write::run_part(k, &new.check_id));
+        let run_key_id: Option<i64> = match run_part {
+            Some(part) => Some($crate::storage::batch_write::run_key_id_in!($tx, part)),
+            None => None,
+        };
         let id: i64 = sqlx::query_scalar(
             "insert into observations (check_id, observed_at, precision, status, source_kind,
                  source_key, source_id, vantage, quote, note_en, note_zh, evidence_id,
                  evidence_fetch, catalog_key, recorded_at, pack_id, rule_version, confirmed,
-                 failure, snapshot, reclassifies, run_key)
+                 failure, snapshot, reclassifies, run_key, run_key_id)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18, $19, $20, $21, $22)
+                 $18, $19, $20, $21, $22, $23)
              returning id",
         )
         .bind(&new.check_id)
@@ -289,7 +297,8 @@ macro_rules! insert_observation_in {
         .bind(probe.and_then(|p| p.failure.as_deref()))
         .bind(probe.and_then(|p| p.snapshot.as_deref()))
         .bind(probe.and_then(|p| p.reclassifies))
-        .bind(probe.and_then(|p| p.run_key.as_deref()))
+        .bind(probe.and_then(|p| p.run_key.as_deref()).filter(|_| run_key_id.is_none()))
+        .bind(run_key_id)
         .fetch_one(&mut *$tx)
         .await?;
         let confirmations = i64::from(probe.map_or(1, |p| p.confirmations.max(1)));
@@ -946,6 +955,7 @@ impl Store {
              {pick}
              left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
+             left join fetches f on f.id = o.fetch_id
              where ($2 is null or c.kind = $2)
                and ($3 is null or c.id = $3)
                and ($4 or o.source_kind <> 'simulated')
@@ -997,6 +1007,7 @@ impl Store {
                  select {OBSERVATION_COLUMNS}
                  from observations o left join sources s on s.id = o.source_id
                  left join evidence_bodies eb on eb.id = o.evidence_id
+                 left join fetches f on f.id = o.fetch_id
                  where o.check_id = $1 and o.pack_id is not null
                    and o.observed_at > $2 and o.observed_at <= $3
                  union all
@@ -1010,6 +1021,7 @@ impl Store {
                      limit 1)
                  left join sources s on s.id = o.source_id
                  left join evidence_bodies eb on eb.id = o.evidence_id
+                 left join fetches f on f.id = o.fetch_id
                  where pp.check_id = $1 and pp.probed_since <= $2) w
              order by w.observed_at, w.id"
         );
@@ -1033,6 +1045,7 @@ impl Store {
             "select {OBSERVATION_COLUMNS}
              from observations o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
+             left join fetches f on f.id = o.fetch_id
              where {condition}
              order by o.observed_at, o.check_id, o.id"
         );
@@ -1289,8 +1302,9 @@ impl Store {
 
 const OBSERVATION_COLUMNS: &str = "o.id, o.check_id, o.observed_at, o.precision, o.status,
     o.source_kind, o.source_key, o.source_id, o.vantage, o.quote, o.note_en, o.note_zh,
-    o.evidence, eb.body as evidence_body, o.evidence_fetch, o.catalog_key, o.recorded_at, o.pack_id, o.rule_version, o.confirmed,
-    o.failure, o.snapshot, o.superseded_by, o.reclassifies, o.retracted_at, o.retraction_reason,
+    o.evidence, eb.body as evidence_body,
+    coalesce(o.evidence_fetch, f.evidence_fetch) as evidence_fetch, o.catalog_key, o.recorded_at, o.pack_id, o.rule_version, o.confirmed,
+    o.failure, coalesce(o.snapshot, f.snapshot) as snapshot, o.superseded_by, o.reclassifies, o.retracted_at, o.retraction_reason,
     s.publisher as source_publisher, s.title as source_title, s.url as source_url";
 
 /// The timeline's filter over `transitions t` ($1 until, $2 since, $3 platform, $4 kind,
@@ -1476,6 +1490,16 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0025_past_version.sql"),
     ),
     (
+        26,
+        "fetches",
+        include_str!("../../migrations/sqlite/0026_fetches.sql"),
+    ),
+    (
+        27,
+        "run keys",
+        include_str!("../../migrations/sqlite/0027_run_keys.sql"),
+    ),
+    (
         29,
         "past version raised by transitions",
         include_str!("../../migrations/sqlite/0029_past_version_transitions.sql"),
@@ -1591,6 +1615,16 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         25,
         "past version",
         include_str!("../../migrations/postgres/0025_past_version.sql"),
+    ),
+    (
+        26,
+        "fetches",
+        include_str!("../../migrations/postgres/0026_fetches.sql"),
+    ),
+    (
+        27,
+        "run keys",
+        include_str!("../../migrations/postgres/0027_run_keys.sql"),
     ),
     (
         29,

@@ -305,6 +305,32 @@ impl Store {
         }))
     }
 
+    /// Fetches kept (migration 0026: a fetch's own figures and snapshot, once for all its
+    /// verdicts) and the observations naming one.
+    pub async fn fetch_totals(&self) -> Result<(i64, i64), StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, i64)>(
+                "select (select count(*) from fetches),
+                        (select count(*) from observations where fetch_id is not null)",
+            )
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// Run parts of run keys kept (migration 0027: `pack:slot:vantage:`, once per run)
+    /// and the observations naming one.
+    pub async fn run_key_totals(&self) -> Result<(i64, i64), StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, i64)>(
+                "select (select count(*) from run_keys),
+                        (select count(*) from observations where run_key_id is not null)",
+            )
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
     /// The database's size in bytes: SQLite's pages (the WAL not included: checkpoint
     /// first), PostgreSQL's `pg_database_size` of the current database. For benchmarks.
     pub async fn database_bytes(&self) -> Result<i64, StorageError> {
@@ -325,6 +351,7 @@ impl Store {
             "select {OBSERVATION_COLUMNS}
              from observations o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
+             left join fetches f on f.id = o.fetch_id
              where o.id = $1"
         );
         Ok(on_pool!(self, pool => {
@@ -350,9 +377,10 @@ impl Store {
             "select {OBSERVATION_COLUMNS}
              from observations o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
+             left join fetches f on f.id = o.fetch_id
              where o.pack_id = $1 and o.id > $2 and o.id <= $3 and o.superseded_by is null
                and o.retracted_at is null
-               and o.snapshot is not null
+               and coalesce(o.snapshot, f.snapshot) is not null
              order by o.id limit $4"
         );
         Ok(on_pool!(self, pool => {
@@ -499,7 +527,9 @@ impl Store {
                     let done: Vec<String> = sqlx::query_scalar(
                         "select check_id from observations
                          where pack_id = $1 and vantage = $3
-                           and substr(run_key, 1, length($2)) = $2",
+                           and (substr(run_key, 1, length($2)) = $2
+                                or run_key_id in (select k.id from run_keys k
+                                    where substr(k.prefix, 1, length($2)) = $2))",
                     )
                     .bind(pack_id)
                     .bind(run_key_prefix(pack_id, slot))
@@ -702,7 +732,11 @@ impl Store {
             "select {OBSERVATION_COLUMNS}
              from observations o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
-             where o.pack_id = $1 and substr(o.run_key, 1, length($2)) = $2
+             left join fetches f on f.id = o.fetch_id
+             where o.pack_id = $1
+               and (substr(o.run_key, 1, length($2)) = $2
+                    or o.run_key_id in (select k.id from run_keys k
+                        where substr(k.prefix, 1, length($2)) = $2))
              order by o.check_id"
         );
         Ok(on_pool!(self, pool => {

@@ -28,6 +28,8 @@ common::on_both!(
     every_write_raises_the_data_version,
     writers_storing_the_same_checks_in_any_order_never_deadlock,
     evidence_that_repeats_is_stored_once_and_reads_back_as_given,
+    a_fetchs_verdicts_keep_its_figures_and_snapshot_once,
+    a_runs_key_is_kept_once_and_still_refuses_a_check_twice,
     a_catalog_of_thousands_of_platforms_loads_every_row_and_every_change,
     what_every_write_keeps_equals_a_count_of_the_rows,
     the_reference_is_read_again_after_catalog_writes_only,
@@ -1138,6 +1140,195 @@ async fn evidence_that_repeats_is_stored_once_and_reads_back_as_given(store: &St
         .unwrap();
     let stored = store.observation(ids[0]).await.unwrap().unwrap();
     assert_eq!(stored.evidence.map(|e| e.to_json()), Some(old));
+}
+
+/// Two fetches of one cashier page, each classified for two payment methods: each fetch's
+/// own figures and snapshot are kept once (one `fetches` row) for its verdicts, and every
+/// observation reads back exactly what it was given, by id and in its check's history. A
+/// fetch with one verdict, and a row keeping them in its own columns (as before migration
+/// 0026), read back the same.
+async fn a_fetchs_verdicts_keep_its_figures_and_snapshot_once(store: &Store) {
+    loaded(store).await;
+    let t0 = Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
+    let methods = [
+        ("payment.taobao.alipay", "alipay"),
+        ("payment.taobao.wechat_pay", "wechatpay"),
+    ];
+    let mut given = Vec::new();
+    for fetch in 0..2_u64 {
+        let sha = format!("{}", fetch + 1).repeat(64);
+        for (check, method) in methods {
+            let mut new = pack_obs(
+                check,
+                t0 + Duration::minutes(fetch as i64 * 15),
+                "accepted",
+                None,
+            );
+            new.evidence = Some(payment_evidence(3 + fetch * 2, &sha, method));
+            if let Some(p) = new.probe.as_mut() {
+                p.snapshot = Some(sha.clone());
+            }
+            given.push(new);
+        }
+    }
+    let ids = store.insert_probe_results(&[], &given).await.unwrap();
+    assert_eq!(
+        store.fetch_totals().await.unwrap(),
+        (2, 4),
+        "two fetches kept once each, named by their four verdicts"
+    );
+    let reads_back = |stored: &hutong::domain::ObservationRecord, new: &NewObservation| {
+        assert_eq!(
+            stored.evidence.as_ref().map(|e| e.to_json()),
+            new.evidence,
+            "observation {} reads back its own fetch's evidence",
+            stored.id
+        );
+        assert_eq!(
+            stored.snapshot,
+            new.probe.as_ref().and_then(|p| p.snapshot.clone()),
+            "observation {} names its fetch's snapshot",
+            stored.id
+        );
+    };
+    for (id, new) in ids.iter().zip(&given) {
+        reads_back(&store.observation(*id).await.unwrap().unwrap(), new);
+    }
+    for (check, _) in methods {
+        let (history, _) = store.check_history(check, 50, 0).await.unwrap();
+        let mut seen = 0;
+        for stored in &history {
+            if let Some(i) = ids.iter().position(|id| *id == stored.id) {
+                reads_back(stored, &given[i]);
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 2, "{check}'s history lists both its verdicts");
+    }
+    // A fetch only one verdict names keeps its figures and snapshot in that row.
+    let sha = "3".repeat(64);
+    let mut alone = pack_obs(methods[0].0, t0 + Duration::minutes(30), "accepted", None);
+    alone.evidence = Some(payment_evidence(9, &sha, methods[0].1));
+    if let Some(p) = alone.probe.as_mut() {
+        p.snapshot = Some(sha);
+    }
+    let id = store
+        .insert_probe_results(&[], std::slice::from_ref(&alone))
+        .await
+        .unwrap()[0];
+    assert_eq!(store.fetch_totals().await.unwrap(), (2, 4));
+    reads_back(&store.observation(id).await.unwrap().unwrap(), &alone);
+    // A row keeping its fetch's figures and snapshot itself, as before migration 0026.
+    let own = store.observation(ids[0]).await.unwrap().unwrap();
+    store
+        .execute_admin(&format!(
+            "update observations set \
+             evidence_fetch = (select f.evidence_fetch from fetches f where f.id = fetch_id), \
+             snapshot = (select f.snapshot from fetches f where f.id = fetch_id), \
+             fetch_id = null where id = {}",
+            ids[0]
+        ))
+        .await
+        .unwrap();
+    let stored = store.observation(ids[0]).await.unwrap().unwrap();
+    assert_eq!(stored.evidence, own.evidence);
+    reads_back(&stored, &given[0]);
+}
+
+/// A run's verdicts name its run key's run part, kept once; the same key is still refused,
+/// and a key stored whole (as before migration 0027) still counts for the run's resume and
+/// its observations.
+async fn a_runs_key_is_kept_once_and_still_refuses_a_check_twice(store: &Store) {
+    loaded(store).await;
+    let slot = Utc.with_ymd_and_hms(2026, 2, 1, 6, 0, 0).unwrap();
+    let RunStart::Fresh(id) = store
+        .begin_run("p", "cn-test", slot, "schedule", 3, None)
+        .await
+        .unwrap()
+    else {
+        panic!("a new slot starts fresh");
+    };
+    let verdict = |check: &str| {
+        let mut new = pack_obs(check, slot, "open", None);
+        if let Some(p) = new.probe.as_mut() {
+            p.run_key = Some(hutong::storage::run_key("p", "cn-test", slot, check));
+        }
+        new
+    };
+    let checks = ["link.wechat.taobao", "link.wechat.douyin", "link.wechat.jd"];
+    let ids = store
+        .insert_probe_results(&[], &checks.map(verdict))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.run_key_totals().await.unwrap(),
+        (1, 3),
+        "one run part for the run's three verdicts"
+    );
+    for check in checks {
+        assert!(
+            store
+                .insert_probe_results(&[], &[verdict(check)])
+                .await
+                .is_err(),
+            "{check} again in the same run is refused"
+        );
+    }
+    // Another run's key for the same check is another key.
+    let mut later = verdict(checks[0]);
+    if let Some(p) = later.probe.as_mut() {
+        p.run_key = Some(hutong::storage::run_key(
+            "p",
+            "cn-test",
+            slot + Duration::hours(1),
+            checks[0],
+        ));
+    }
+    store.insert_probe_results(&[], &[later]).await.unwrap();
+    assert_eq!(store.run_key_totals().await.unwrap(), (2, 4));
+    // One key stored whole, as before migration 0027.
+    store
+        .execute_admin(&format!(
+            "update observations set \
+             run_key = (select k.prefix from run_keys k where k.id = run_key_id) || check_id, \
+             run_key_id = null where id = {}",
+            ids[2]
+        ))
+        .await
+        .unwrap();
+    assert_eq!(store.run_key_totals().await.unwrap(), (2, 3));
+    let listed: Vec<i64> = store
+        .run_observations("p", slot)
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    let mut want = ids.clone();
+    want.sort_unstable();
+    let mut got = listed.clone();
+    got.sort_unstable();
+    assert_eq!(
+        got, want,
+        "the run lists its three verdicts, whole key or not"
+    );
+    match store
+        .begin_run("p", "cn-test", slot, "resume", 3, None)
+        .await
+        .unwrap()
+    {
+        RunStart::Resumed {
+            id: again,
+            mut done,
+        } => {
+            assert_eq!(again, id);
+            done.sort();
+            let mut want = checks.map(str::to_string).to_vec();
+            want.sort();
+            assert_eq!(done, want, "a resume knows every check done");
+        }
+        other => panic!("expected a resume, got {other:?}"),
+    }
 }
 
 /// More platforms and checks than one statement of the load holds (500 rows on
