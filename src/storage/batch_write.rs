@@ -367,16 +367,12 @@ macro_rules! insert_batch_in {
                 for (snapshot, figures) in chunk {
                     q = q.bind(*snapshot).bind(*figures);
                 }
-                let mut got = q.fetch_all(&mut *$tx).await?;
-                if got.len() != chunk.len() {
-                    return Err($crate::storage::StorageError::Invalid(format!(
-                        "{} fetches were written but {} ids came back",
-                        chunk.len(),
-                        got.len()
-                    )));
-                }
-                got.sort_unstable();
-                fetch_ids.extend(got);
+                let got = q.fetch_all(&mut *$tx).await?;
+                fetch_ids.extend($crate::storage::batch_write::returned_ids(
+                    got,
+                    chunk.len(),
+                    "fetches",
+                )?);
             }
             // The run parts of the rows' run keys, each kept once (migration 0027).
             let mut run_ids: std::collections::HashMap<&str, i64> =
@@ -449,16 +445,12 @@ macro_rules! insert_batch_in {
                         .bind(fetch)
                         .bind(row_run[i].map(|part| run_ids[part]));
                 }
-                let mut got = q.fetch_all(&mut *$tx).await?;
-                if got.len() != chunk.len() {
-                    return Err($crate::storage::StorageError::Invalid(format!(
-                        "{} observations were written but {} ids came back",
-                        chunk.len(),
-                        got.len()
-                    )));
-                }
-                got.sort_unstable();
-                ids.extend(got);
+                let got = q.fetch_all(&mut *$tx).await?;
+                ids.extend($crate::storage::batch_write::returned_ids(
+                    got,
+                    chunk.len(),
+                    "observations",
+                )?);
             }
             // The countable rows the rule may look back over, for the pairs whose status a
             // row of the batch can change.
@@ -654,6 +646,24 @@ macro_rules! run_key_id_in {
     }};
 }
 pub(crate) use run_key_id_in;
+
+/// The ids an `INSERT … RETURNING id` of `written` rows gave back, in the order the rows
+/// were written (ids are handed out in that order); an error naming `what` when some are
+/// missing.
+pub(crate) fn returned_ids(
+    mut got: Vec<i64>,
+    written: usize,
+    what: &str,
+) -> Result<Vec<i64>, super::StorageError> {
+    if got.len() != written {
+        return Err(super::StorageError::Invalid(format!(
+            "{written} {what} were written but {} ids came back",
+            got.len()
+        )));
+    }
+    got.sort_unstable();
+    Ok(got)
+}
 
 #[cfg(test)]
 mod tests {

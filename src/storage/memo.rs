@@ -74,6 +74,12 @@ type SettledSeriesKey = (i64, String, u64, u32, DateTime<Utc>);
 type CheckStatesKey = (StateKey, u64);
 /// The same from a settled state.
 type SettledCheckStatesKey = (SettledKey, u64);
+/// Where a state is kept: see [`Reads::state_key`].
+enum StateAt {
+    Settled(SettledKey),
+    Versioned(StateKey),
+}
+
 /// Every check's state by check id.
 pub type CheckStates = Arc<HashMap<String, CheckState>>;
 
@@ -304,6 +310,21 @@ impl Reads {
         .await
     }
 
+    /// Where a state as of `at` is kept: a settled instant under the settled past's
+    /// version, any other under the data version and the latest observation's time at or
+    /// before `at` (read here, once).
+    async fn state_key(
+        &self,
+        at: DateTime<Utc>,
+        filter: &StateFilter,
+    ) -> Result<StateAt, StorageError> {
+        Ok(if at < self.settled_before {
+            StateAt::Settled((self.catalog_version, filter.clone(), at))
+        } else {
+            StateAt::Versioned((filter.clone(), self.store.latest_observation_at(at).await?))
+        })
+    }
+
     /// [`Store::state_as_of`], kept: under the settled past's version when `at` is
     /// settled, else under the data version.
     pub async fn state_as_of(
@@ -311,28 +332,42 @@ impl Reads {
         at: DateTime<Utc>,
         filter: &StateFilter,
     ) -> Result<Arc<Vec<ObservationRecord>>, StorageError> {
+        let key = self.state_key(at, filter).await?;
+        self.state_kept(at, filter, &key).await
+    }
+
+    /// The state as of `at`, kept under `key` ([`Reads::state_key`]).
+    async fn state_kept(
+        &self,
+        at: DateTime<Utc>,
+        filter: &StateFilter,
+        key: &StateAt,
+    ) -> Result<Arc<Vec<ObservationRecord>>, StorageError> {
         let read = async { Ok(Arc::new(self.store.state_as_of(at, filter).await?)) };
-        if at < self.settled_before {
-            return kept(
-                &self.memo.newest_past,
-                &self.memo.settled_states,
-                self.past_version,
-                (self.catalog_version, filter.clone(), at),
-                read,
-                |_| true,
-            )
-            .await;
+        match key {
+            StateAt::Settled(k) => {
+                kept(
+                    &self.memo.newest_past,
+                    &self.memo.settled_states,
+                    self.past_version,
+                    k.clone(),
+                    read,
+                    |_| true,
+                )
+                .await
+            }
+            StateAt::Versioned(k) => {
+                kept(
+                    &self.memo.newest,
+                    &self.memo.states,
+                    self.version,
+                    k.clone(),
+                    read,
+                    |_| true,
+                )
+                .await
+            }
         }
-        let key = (filter.clone(), self.store.latest_observation_at(at).await?);
-        kept(
-            &self.memo.newest,
-            &self.memo.states,
-            self.version,
-            key,
-            read,
-            |_| true,
-        )
-        .await
     }
 
     /// Each of `checks`' state ([`crate::state::states`]) from [`Reads::state_as_of`],
@@ -344,38 +379,39 @@ impl Reads {
         filter: &StateFilter,
         checks: &[&Check],
     ) -> Result<CheckStates, StorageError> {
+        let key = self.state_key(at, filter).await?;
         let build = async {
-            let rows = self.state_as_of(at, filter).await?;
+            let rows = self.state_kept(at, filter, &key).await?;
             Ok(Arc::new(crate::state::states(
                 checks.iter().copied(),
                 (*rows).clone(),
             )))
         };
         let population = population_hash(checks);
-        if at < self.settled_before {
-            return kept(
-                &self.memo.newest_past,
-                &self.memo.settled_check_states,
-                self.past_version,
-                ((self.catalog_version, filter.clone(), at), population),
-                build,
-                |_| true,
-            )
-            .await;
+        match &key {
+            StateAt::Settled(k) => {
+                kept(
+                    &self.memo.newest_past,
+                    &self.memo.settled_check_states,
+                    self.past_version,
+                    (k.clone(), population),
+                    build,
+                    |_| true,
+                )
+                .await
+            }
+            StateAt::Versioned(k) => {
+                kept(
+                    &self.memo.newest,
+                    &self.memo.check_states,
+                    self.version,
+                    (k.clone(), population),
+                    build,
+                    |_| true,
+                )
+                .await
+            }
         }
-        let key = (
-            (filter.clone(), self.store.latest_observation_at(at).await?),
-            population,
-        );
-        kept(
-            &self.memo.newest,
-            &self.memo.check_states,
-            self.version,
-            key,
-            build,
-            |_| true,
-        )
-        .await
     }
 
     /// [`Store::timeline`], kept unless the page is long.
