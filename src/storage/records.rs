@@ -334,6 +334,7 @@ impl Store {
                         source: r.source_id,
                     })
                     .collect(),
+                ..Reference::default()
             })
         })
     }
