@@ -58,39 +58,73 @@ pub fn sel(s: &str) -> scraper::Selector {
     scraper::Selector::parse(s).unwrap_or_else(|e| panic!("selector {s:?}: {e}"))
 }
 
-/// A database that lives as long as the last clone of the value (the temp dir for SQLite).
+/// A database that lives as long as the last clone of the value (the temp dir for SQLite;
+/// on PostgreSQL the database is dropped then, unless the test is failing: see
+/// [`PostgresGuard`]).
 #[derive(Clone)]
 pub struct TestDb {
     pub store: Store,
     pub url: String,
     _dir: Option<Arc<tempfile::TempDir>>,
+    _postgres: Option<Arc<PostgresGuard>>,
 }
 
 impl TestDb {
-    /// Closes the database and, on PostgreSQL, drops it: a whole run of the suite used to
-    /// leave about 350 databases of some 10 MB each on a developer's server. A story
+    /// Closes the database and, on PostgreSQL, drops it now: a whole run of the suite used
+    /// to leave about 350 databases of some 10 MB each on a developer's server. A story
     /// that fails leaves its database behind to be looked at.
     pub async fn drop_database(self) {
         self.store.close().await;
-        let (Some(admin), None) = (postgres_admin_url(), &self._dir) else {
-            return;
-        };
-        let Some(name) = url::Url::parse(&self.url)
-            .ok()
-            .map(|u| u.path().trim_start_matches('/').to_string())
-            .filter(|n| n.starts_with("hutong_test_"))
-        else {
-            return;
-        };
-        let admin_store = Store::connect(&admin, 1)
-            .await
-            .expect("connect to the PostgreSQL test server");
-        admin_store
-            .execute_admin(&format!("drop database if exists {name} with (force)"))
-            .await
-            .expect("drop test database");
-        admin_store.close().await;
+        if let Some(guard) = &self._postgres {
+            guard.dropped.store(true, Ordering::SeqCst);
+            drop_postgres_database(&guard.admin, &guard.name).await;
+        }
     }
+}
+
+/// A test's PostgreSQL database, dropped when the last [`TestDb`] naming it goes, unless
+/// the thread is panicking (a failed test keeps its database to be looked at). Stories
+/// that hand the database to an app drop it here when they end.
+pub struct PostgresGuard {
+    admin: String,
+    name: String,
+    dropped: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for PostgresGuard {
+    fn drop(&mut self) {
+        if std::thread::panicking() || self.dropped.load(Ordering::SeqCst) {
+            return;
+        }
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        // Its own thread and runtime: this may run inside a test's runtime, which cannot
+        // block on another future.
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime to drop the test database")
+                .block_on(drop_postgres_database(&admin, &name));
+        })
+        .join();
+        if dropped.is_err() {
+            eprintln!("could not drop the test database {}", self.name);
+        }
+    }
+}
+
+async fn drop_postgres_database(admin: &str, name: &str) {
+    if !name.starts_with("hutong_test_") {
+        return;
+    }
+    let admin_store = Store::connect(admin, 1)
+        .await
+        .expect("connect to the PostgreSQL test server");
+    admin_store
+        .execute_admin(&format!("drop database if exists {name} with (force)"))
+        .await
+        .expect("drop test database");
+    admin_store.close().await;
 }
 
 pub async fn sqlite() -> TestDb {
@@ -109,6 +143,7 @@ pub async fn sqlite_with(max_connections: u32) -> TestDb {
         store,
         url,
         _dir: Some(Arc::new(dir)),
+        _postgres: None,
     }
 }
 
@@ -167,6 +202,11 @@ pub async fn postgres() -> Option<TestDb> {
         store,
         url,
         _dir: None,
+        _postgres: Some(Arc::new(PostgresGuard {
+            admin,
+            name,
+            dropped: std::sync::atomic::AtomicBool::new(false),
+        })),
     })
 }
 
