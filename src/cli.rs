@@ -542,15 +542,44 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn init_tracing(filter: &str) {
+    use tracing_subscriber::field::MakeExt;
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|e| {
         eprintln!("warning: log filter \"{filter}\" is invalid ({e}); using \"info\"");
         tracing_subscriber::EnvFilter::new("info")
     });
+    // Each field's text capped: sqlx's slow-statement warning names the whole statement,
+    // and one batch INSERT of 1,000 observations is some 150 KB of placeholders.
+    let fields = tracing_subscriber::fmt::format::debug_fn(|w, field, value| {
+        let text = format!("{value:?}");
+        let shown = capped(&text, LOGGED_FIELD_CHARS);
+        if field.name() == "message" {
+            write!(w, "{shown}")
+        } else {
+            write!(w, "{}={shown}", field.name())
+        }
+    })
+    .delimited(" ");
     // A second initialisation (tests calling `run` twice) is harmless: keep the first.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .fmt_fields(fields)
         .try_init();
+}
+
+/// Characters of one logged field shown at most.
+const LOGGED_FIELD_CHARS: usize = 1_000;
+
+/// `text` cut to its first `max` characters, saying how many bytes were left out.
+fn capped(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!(
+            "{}… ({} more bytes not logged)",
+            &text[..cut],
+            text.len() - cut
+        )),
+    }
 }
 
 /// `hutong serve`.
@@ -787,4 +816,25 @@ pub async fn load_catalog(config: &Config) -> anyhow::Result<LoadReport> {
     let report = store.apply_catalog(&cat).await?;
     store.close().await;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capped;
+
+    #[test]
+    fn a_logged_field_is_cut_at_a_character_and_says_how_much_was_left_out() {
+        assert_eq!(capped("select 1", 1_000), "select 1");
+        assert_eq!(capped("abcdef", 6), "abcdef");
+        assert_eq!(capped("abcdef", 4), "abcd… (2 more bytes not logged)");
+        // Cut between characters, never inside one (each of these is 3 bytes).
+        assert_eq!(capped("互通互通", 1), "互… (9 more bytes not logged)");
+        let statement = format!(
+            "insert into observations values {}",
+            "(?, ?), ".repeat(20_000)
+        );
+        let shown = capped(&statement, 1_000);
+        assert!(shown.len() < 1_100, "{}", shown.len());
+        assert!(shown.starts_with("insert into observations values (?, ?)"));
+    }
 }
