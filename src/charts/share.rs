@@ -887,7 +887,13 @@ fn footer(svg: &mut Svg, chart: &ShareChart, frame: &Frame, texts: &NarrowTexts,
 /// A red-bordered "SIMULATED — not real data" box at the top right.
 pub(super) fn simulated_banner(svg: &mut Svg, lang: Lang) {
     let text = lang.t("charts-simulated-banner");
-    let w = 16.0 + 7.5 * text.chars().count() as f64;
+    // Bold at 12 px: a Latin character about 7.5 units, a CJK one (and the full-width
+    // colon) a whole em and a little.
+    let w = 16.0
+        + text
+            .chars()
+            .map(|c| if c.is_ascii() { 7.5 } else { 12.5 })
+            .sum::<f64>();
     svg.open_group("simulated", &[]);
     svg.rect(
         WIDTH - 12.0 - w,

@@ -323,6 +323,53 @@ fn simulated_step_chart_is_labelled_on_the_image() {
     assert!(texts(&parse(&zh)).iter().any(|t| t == "模拟数据：并非真实"));
 }
 
+/// Pixels of the alert red's hue (red well above green and blue) in a region of a PNG.
+fn red_pixels(png: &[u8], x0: u32, y0: u32, x1: u32, y1: u32) -> usize {
+    let pixmap = resvg::tiny_skia::Pixmap::decode_png(png).expect("a PNG");
+    let mut n = 0;
+    for y in y0..y1.min(pixmap.height()) {
+        for x in x0..x1.min(pixmap.width()) {
+            let p = pixmap.pixel(x, y).unwrap();
+            if p.red() > 120 && p.red() > p.green().saturating_add(50) && p.blue() < 120 {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn the_simulated_banner_holds_its_words_in_both_languages() {
+    for lang in [Lang::En, Lang::ZhCn] {
+        let svg = steps::render(&step_chart(true), lang);
+        let doc = parse(&svg);
+        let rect = doc
+            .descendants()
+            .find(|n| n.has_tag_name("g") && n.attribute("class") == Some("simulated"))
+            .and_then(|g| g.children().find(|n| n.has_tag_name("rect")))
+            .expect("the banner's box");
+        let x: f64 = rect.attribute("x").unwrap().parse().unwrap();
+        let png = raster::png(&svg).expect("renders");
+        let s = f64::from(raster::SCALE);
+        // The box's border is red: look from 2 units outside it, 40 units to its left.
+        let (x1, x0) = (((x - 2.0) * s) as u32, ((x - 42.0).max(0.0) * s) as u32);
+        let outside = red_pixels(&png, x0, (10.0 * s) as u32, x1, (36.0 * s) as u32);
+        assert_eq!(
+            outside, 0,
+            "{lang:?}: the banner's words run out of its box"
+        );
+        // The words are drawn at all (the count means something).
+        let inside = red_pixels(
+            &png,
+            ((x + 4.0) * s) as u32,
+            14 * 2,
+            (share::WIDTH * s) as u32 - 30,
+            32 * 2,
+        );
+        assert!(inside > 100, "{lang:?}: {inside}");
+    }
+}
+
 /// Dark pixels (any channel under 128) in a region of a PNG, in image pixels.
 fn dark_pixels(png: &[u8], x0: u32, y0: u32, x1: u32, y1: u32) -> usize {
     let pixmap = resvg::tiny_skia::Pixmap::decode_png(png).expect("a PNG");
