@@ -620,6 +620,17 @@ pub struct Store {
 /// the map only reserves addresses, as large as the file.
 pub(crate) const SQLITE_MMAP_BYTES: i64 = 1 << 40;
 
+/// Pages the write-ahead log of a SQLite file grows to before the commit that passes it
+/// copies them into the file (SQLite's default is 1,000). A batch of 1,000 probe rows
+/// dirties about as many pages (each index ordered by check takes a row in about every
+/// check's last page), so with the default nearly every batch ended in a checkpoint: the
+/// pages written twice and the file synced, which the writer waits for. Ten times as many
+/// checkpoint a tenth as often and write each page that several batches change (the kept
+/// tables, the indexes' last pages) once: in the `sqlite3` shell, 50 batches of 1,000 rows
+/// took 6.0–6.2 s instead of 8.6–10.6 s. The log then holds up to about 40 MiB, read by
+/// `pread` rather than through the memory map.
+pub(crate) const SQLITE_CHECKPOINT_PAGES: u32 = 10_000;
+
 /// Evidence bodies whose ids a store remembers at most.
 const EVIDENCE_IDS_KEPT: usize = 200_000;
 
@@ -644,7 +655,8 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string());
+                .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
+                .pragma("wal_autocheckpoint", SQLITE_CHECKPOINT_PAGES.to_string());
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             if !in_memory
                 && let Some(parent) = options.get_filename().parent()
@@ -849,18 +861,33 @@ impl Store {
         let postgres = self.backend() == Backend::Postgres;
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let mut ladders: std::collections::HashMap<&str, Vec<String>> = std::collections::HashMap::new();
+            // Every check's ladder in one statement (a statement per check was 200 round
+            // trips for a batch of 200 checks), the checks given as one JSON array.
+            let mut checks: Vec<&str> = batch.iter().map(|o| o.check_id.as_str()).collect();
+            checks.sort_unstable();
+            checks.dedup();
+            let list = serde_json::to_string(&checks)
+                .map_err(|e| StorageError::Invalid(format!("checks as JSON: {e}")))?;
+            let ladder_sql = if postgres {
+                "select c.id, s.id from jsonb_array_elements_text($1::jsonb) j(v)
+                 join checks c on c.id = j.v join statuses s on s.kind = c.kind
+                 order by c.id, s.position, s.id"
+            } else {
+                "select c.id, s.id from json_each($1) j
+                 join checks c on c.id = j.value join statuses s on s.kind = c.kind
+                 order by c.id, s.position, s.id"
+            };
+            let mut ladders: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+            for (check, status) in sqlx::query_as::<_, (String, String)>(ladder_sql)
+                .bind(list)
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                ladders.entry(check).or_default().push(status);
+            }
+            let no_ladder = Vec::new();
             for new in batch {
-                if !ladders.contains_key(new.check_id.as_str()) {
-                    let ladder: Vec<String> = sqlx::query_scalar(
-                        "select s.id from checks c join statuses s on s.kind = c.kind where c.id = $1",
-                    )
-                    .bind(&new.check_id)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    ladders.insert(new.check_id.as_str(), ladder);
-                }
-                let ladder = &ladders[new.check_id.as_str()];
+                let ladder = ladders.get(new.check_id.as_str()).unwrap_or(&no_ladder);
                 if ladder.is_empty() {
                     return Err(StorageError::Invalid(format!("unknown check \"{}\"", new.check_id)));
                 }
@@ -1498,6 +1525,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         27,
         "run keys",
         include_str!("../../migrations/sqlite/0027_run_keys.sql"),
+    ),
+    (
+        28,
+        "run key index partial",
+        include_str!("../../migrations/sqlite/0028_run_key_index_partial.sql"),
     ),
     (
         29,

@@ -2145,3 +2145,53 @@ async fn settled_openness_points_stay_right_while_probes_write_and_when_a_change
         "the settled day's point moved"
     );
 }
+
+/// Migration 0028: the unique index on a run's whole key holds only the rows that have one
+/// (every row written since 0027 holds none there); a whole key is still refused twice.
+#[tokio::test]
+async fn sqlite_indexes_a_whole_run_key_only_where_a_row_has_one() {
+    let db = common::sqlite().await;
+    let store = &db.store;
+    loaded(store).await;
+    let at = Utc.with_ymd_and_hms(2026, 2, 1, 6, 0, 0).unwrap();
+    let keyed = |check: &str, key: Option<&str>| {
+        let mut new = pack_obs(check, at, "open", None);
+        if let Some(p) = new.probe.as_mut() {
+            p.run_key = key.map(str::to_string);
+        }
+        new
+    };
+    store
+        .insert_observations(&[
+            keyed("link.wechat.taobao", None),
+            keyed("link.wechat.douyin", None),
+            keyed("link.wechat.jd", Some("whole-key")),
+        ])
+        .await
+        .unwrap();
+    assert!(
+        store
+            .insert_observations(&[keyed("link.wechat.jd", Some("whole-key"))])
+            .await
+            .is_err(),
+        "a whole key is refused twice"
+    );
+    let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+    let partial: i64 = sqlx::query_scalar(
+        "select \"partial\" from pragma_index_list('observations')
+         where name = 'observations_by_run_key'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(partial, 1, "the index is partial");
+    let indexed: i64 = sqlx::query_scalar(
+        "select count(*) from observations indexed by observations_by_run_key
+         where run_key is not null",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(indexed, 1, "only the row with a whole key is in it");
+    pool.close().await;
+}
