@@ -620,17 +620,6 @@ pub struct Store {
 /// the map only reserves addresses, as large as the file.
 pub(crate) const SQLITE_MMAP_BYTES: i64 = 1 << 40;
 
-/// Pages the write-ahead log of a SQLite file grows to before the commit that passes it
-/// copies them into the file (SQLite's default is 1,000). A batch of 1,000 probe rows
-/// dirties about as many pages (each index ordered by check takes a row in about every
-/// check's last page), so with the default nearly every batch ended in a checkpoint: the
-/// pages written twice and the file synced, which the writer waits for. Ten times as many
-/// checkpoint a tenth as often and write each page that several batches change (the kept
-/// tables, the indexes' last pages) once: in the `sqlite3` shell, 50 batches of 1,000 rows
-/// took 6.0–6.2 s instead of 8.6–10.6 s. The log then holds up to about 40 MiB, read by
-/// `pread` rather than through the memory map.
-pub(crate) const SQLITE_CHECKPOINT_PAGES: u32 = 10_000;
-
 /// Evidence bodies whose ids a store remembers at most.
 const EVIDENCE_IDS_KEPT: usize = 200_000;
 
@@ -655,8 +644,7 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
-                .pragma("wal_autocheckpoint", SQLITE_CHECKPOINT_PAGES.to_string());
+                .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string());
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             if !in_memory
                 && let Some(parent) = options.get_filename().parent()
