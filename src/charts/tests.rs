@@ -325,12 +325,23 @@ fn simulated_step_chart_is_labelled_on_the_image() {
 
 /// Pixels of the alert red's hue (red well above green and blue) in a region of a PNG.
 fn red_pixels(png: &[u8], x0: u32, y0: u32, x1: u32, y1: u32) -> usize {
+    pixels(png, (x0, y0, x1, y1), |r, g, b| {
+        r > 120 && r > g.saturating_add(50) && b < 120
+    })
+}
+
+/// Pixels of a region (x0, y0, x1, y1, image pixels) whose colour `is` accepts.
+fn pixels(
+    png: &[u8],
+    (x0, y0, x1, y1): (u32, u32, u32, u32),
+    is: impl Fn(u8, u8, u8) -> bool,
+) -> usize {
     let pixmap = resvg::tiny_skia::Pixmap::decode_png(png).expect("a PNG");
     let mut n = 0;
     for y in y0..y1.min(pixmap.height()) {
         for x in x0..x1.min(pixmap.width()) {
             let p = pixmap.pixel(x, y).unwrap();
-            if p.red() > 120 && p.red() > p.green().saturating_add(50) && p.blue() < 120 {
+            if is(p.red(), p.green(), p.blue()) {
                 n += 1;
             }
         }
@@ -372,17 +383,9 @@ fn the_simulated_banner_holds_its_words_in_both_languages() {
 
 /// Dark pixels (any channel under 128) in a region of a PNG, in image pixels.
 fn dark_pixels(png: &[u8], x0: u32, y0: u32, x1: u32, y1: u32) -> usize {
-    let pixmap = resvg::tiny_skia::Pixmap::decode_png(png).expect("a PNG");
-    let mut n = 0;
-    for y in y0..y1.min(pixmap.height()) {
-        for x in x0..x1.min(pixmap.width()) {
-            let p = pixmap.pixel(x, y).unwrap();
-            if p.red() < 128 && p.green() < 128 && p.blue() < 128 {
-                n += 1;
-            }
-        }
-    }
-    n
+    pixels(png, (x0, y0, x1, y1), |r, g, b| {
+        r < 128 && g < 128 && b < 128
+    })
 }
 
 #[test]

@@ -114,16 +114,24 @@ impl Drop for PostgresGuard {
 }
 
 async fn drop_postgres_database(admin: &str, name: &str) {
-    if !name.starts_with("hutong_test_") {
-        return;
+    if name.starts_with("hutong_test_") {
+        on_postgres_server(
+            admin,
+            &format!("drop database if exists {name} with (force)"),
+        )
+        .await;
     }
+}
+
+/// Runs one statement (create or drop a database) on the test server's admin database.
+async fn on_postgres_server(admin: &str, statement: &str) {
     let admin_store = Store::connect(admin, 1)
         .await
         .expect("connect to the PostgreSQL test server");
     admin_store
-        .execute_admin(&format!("drop database if exists {name} with (force)"))
+        .execute_admin(statement)
         .await
-        .expect("drop test database");
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
     admin_store.close().await;
 }
 
@@ -184,14 +192,7 @@ pub async fn postgres() -> Option<TestDb> {
         COUNTER.fetch_add(1, Ordering::SeqCst),
         chrono::Utc::now().timestamp_subsec_nanos()
     );
-    let admin_store = Store::connect(&admin, 1)
-        .await
-        .expect("connect to the PostgreSQL test server");
-    admin_store
-        .execute_admin(&format!("create database {name}"))
-        .await
-        .expect("create test database");
-    admin_store.close().await;
+    on_postgres_server(&admin, &format!("create database {name}")).await;
     let mut url = url::Url::parse(&admin).expect("postgres url");
     url.set_path(&name);
     let url = url.to_string();
