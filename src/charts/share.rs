@@ -643,7 +643,7 @@ fn draw(chart: &ShareChart, lang: Lang, layout: Layout) -> String {
             let label = shorten(label, 40);
             svg.text(x + 22.0, top + 12.0, "", &label);
             match layout {
-                Layout::Wide => x += 22.0 + text_width(&label) + 20.0,
+                Layout::Wide => x += 22.0 + text_width(&label, 7.0) + 20.0,
                 Layout::Narrow => top += 20.0,
             }
         }
@@ -851,11 +851,13 @@ fn band_patterns(chart_id: &str) -> String {
     )
 }
 
-/// About how wide a label is drawn at 12 px: CJK characters are twice as wide.
-fn text_width(label: &str) -> f64 {
+/// About how wide a label is drawn at 12 px, its Latin characters `latin` units each (7
+/// regular, 7.5 bold): CJK characters (and full-width punctuation) are a whole em and a
+/// little.
+fn text_width(label: &str, latin: f64) -> f64 {
     label
         .chars()
-        .map(|c| if c.is_ascii() { 7.0 } else { 12.5 })
+        .map(|c| if c.is_ascii() { latin } else { 12.5 })
         .sum()
 }
 
@@ -887,13 +889,7 @@ fn footer(svg: &mut Svg, chart: &ShareChart, frame: &Frame, texts: &NarrowTexts,
 /// A red-bordered "SIMULATED — not real data" box at the top right.
 pub(super) fn simulated_banner(svg: &mut Svg, lang: Lang) {
     let text = lang.t("charts-simulated-banner");
-    // Bold at 12 px: a Latin character about 7.5 units, a CJK one (and the full-width
-    // colon) a whole em and a little.
-    let w = 16.0
-        + text
-            .chars()
-            .map(|c| if c.is_ascii() { 7.5 } else { 12.5 })
-            .sum::<f64>();
+    let w = 16.0 + text_width(&text, 7.5);
     svg.open_group("simulated", &[]);
     svg.rect(
         WIDTH - 12.0 - w,
