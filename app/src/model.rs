@@ -480,7 +480,10 @@ pub struct HandTestView {
     /// "hand test by NAME, reviewed by a Hutong reviewer (NAME)".
     pub credit: String,
     pub steps: String,
+    /// Empty when withdrawn.
     pub screenshots: Vec<Screenshot>,
+    /// The hand test was retracted: its screenshots are no longer public.
+    pub screenshots_withdrawn: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -33,6 +33,10 @@ pub enum WebError {
     /// Too many attempts (sign-in); the text says when to try again.
     #[error("{0}")]
     TooManyRequests(String),
+    /// What was asked for existed and was withdrawn (a retracted hand test's screenshots);
+    /// the text says why.
+    #[error("{0}")]
+    Gone(String),
     /// The database failed: unavailable (503) or otherwise (500).
     #[error("{0}")]
     Storage(#[from] StorageError),
@@ -48,6 +52,7 @@ impl WebError {
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Gone(_) => StatusCode::GONE,
             WebError::Storage(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Storage(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -60,7 +65,8 @@ impl WebError {
             WebError::BadRequest(m)
             | WebError::NotFound(m)
             | WebError::Forbidden(m)
-            | WebError::TooManyRequests(m) => m.clone(),
+            | WebError::TooManyRequests(m)
+            | WebError::Gone(m) => m.clone(),
             WebError::Storage(e) if e.is_unavailable() => {
                 tracing::error!(error = %e, "request failed: the database is unavailable");
                 lang.t("error-unavailable")

@@ -278,10 +278,11 @@ pub fn vantage_fields(s: &Submission, lang: Lang) -> Vec<(String, String)> {
 
 /// The hand-test part of observation `id`'s page, when it is a published hand test: its
 /// contributor's public credit and the reviewer's public name (never a login), the steps,
-/// the screenshots (public now).
+/// the screenshots (public now, unless `retracted` withdrew them).
 pub async fn hand_test_view(
     store: &crate::storage::Store,
     id: i64,
+    retracted: bool,
     lang: Lang,
 ) -> Result<Option<HandTestView>, WebError> {
     let Some(s) = store.submission_of_observation(id).await? else {
@@ -302,6 +303,11 @@ pub async fn hand_test_view(
             ],
         ),
         steps: s.steps.clone(),
-        screenshots: screenshot_links(&s, &format!("/observations/{id}"), lang),
+        screenshots: if retracted {
+            Vec::new()
+        } else {
+            screenshot_links(&s, &format!("/observations/{id}"), lang)
+        },
+        screenshots_withdrawn: retracted,
     }))
 }

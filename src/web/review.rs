@@ -19,7 +19,7 @@ use crate::domain::{Decision, Reference, ReviewRefused, Submission, SubmissionSt
 use crate::storage::{Reads, StateFilter};
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
@@ -456,6 +456,7 @@ async fn published_screenshot(
     raw_n: &str,
     thumbnail: bool,
     lang: Lang,
+    headers: &HeaderMap,
 ) -> Result<Response, WebError> {
     let not_found = || {
         WebError::NotFound(lang.t_args(
@@ -480,32 +481,58 @@ async fn published_screenshot(
         .iter()
         .find(|x| x.position == n)
         .ok_or_else(not_found)?;
+    // A retracted hand test keeps its words as the record, but its images are withdrawn:
+    // a screenshot can hold what its words do not (a name, a number). Reviewers still see
+    // them on the submission's page.
+    if let Some(o) = state.store.observation(id).await?
+        && o.retracted_at.is_some()
+    {
+        return Err(WebError::Gone(lang.t_args(
+            "error-screenshot-withdrawn",
+            &[("id", id.into()), ("n", n.into())],
+        )));
+    }
     let sha = if thumbnail {
         &shot.thumbnail_sha256
     } else {
         &shot.image_sha256
     };
-    let body = state
-        .store
-        .snapshot_body(sha)
-        .await?
-        .ok_or_else(not_found)?
-        .body;
-    let mut response = super::hand_tests::screenshot_response(body);
-    // Published evidence never changes: any cache may keep it.
-    response.headers_mut().insert(
+    // The bytes never change, but a retraction withdraws them: caches may keep them only
+    // if they ask again (a 304 while the file is still published).
+    let etag = format!("\"{sha}\"");
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let body = state
+            .store
+            .snapshot_body(sha)
+            .await?
+            .ok_or_else(not_found)?
+            .body;
+        super::hand_tests::screenshot_response(body)
+    };
+    let h = response.headers_mut();
+    h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
+        HeaderValue::from_static("public, no-cache"),
     );
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
     Ok(response)
 }
 
 pub async fn get_published_screenshot(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
+    headers: HeaderMap,
     Path((id, n)): Path<(String, String)>,
 ) -> Response {
-    match published_screenshot(&state, &id, &n, false, lang).await {
+    match published_screenshot(&state, &id, &n, false, lang, &headers).await {
         Ok(r) => r,
         Err(error) => super::error::FileError { lang, error }.into_response(),
     }
@@ -514,9 +541,10 @@ pub async fn get_published_screenshot(
 pub async fn get_published_thumbnail(
     State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
+    headers: HeaderMap,
     Path((id, n)): Path<(String, String)>,
 ) -> Response {
-    match published_screenshot(&state, &id, &n, true, lang).await {
+    match published_screenshot(&state, &id, &n, true, lang, &headers).await {
         Ok(r) => r,
         Err(error) => super::error::FileError { lang, error }.into_response(),
     }

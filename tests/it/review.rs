@@ -771,3 +771,99 @@ async fn script_in_every_text_field_is_shown_as_text_wherever_it_goes() {
         assert!(text(page).contains(words), "{page} shows {words:?} as text");
     }
 }
+
+/// A retracted hand test keeps its words, struck, as the record; its screenshots stop
+/// being public (a screenshot can hold what its words do not), while its reviewers still
+/// see them. A cache that kept one must ask again, and is answered "gone", not "unchanged".
+#[tokio::test]
+async fn retracting_a_hand_test_withdraws_its_screenshots_from_the_public() {
+    let app = TestApp::on(sqlite_with_catalog(&real_catalog()).await);
+    let mut li = signed_in(&app, "li", Role::Contributor, "Li Ming").await;
+    let mut wang = signed_in(&app, "wang", Role::Reviewer, "Wang Fang").await;
+    let id = submitted(&mut li, SEEN).await;
+    let page = wang.get(&format!("/review/{id}")).await;
+    let csrf = csrf_in(&page);
+    let reply = wang
+        .post(&format!("/review/{id}/approve"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let observation = app
+        .store()
+        .submission(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .observation_id
+        .expect("published");
+    let public = format!("/observations/{observation}/screenshots/1");
+    let shot = app.get(&public).await;
+    assert_eq!(shot.status, 200);
+    assert_eq!(shot.header("cache-control"), "public, no-cache");
+    let etag = shot.header("etag").to_string();
+    assert!(!etag.is_empty(), "an ETag to ask again with");
+    let again = app.get(&public).header("if-none-match", &etag).await;
+    assert_eq!(again.status, 304, "unchanged while published");
+    assert!(again.body.is_empty());
+
+    let form = wang
+        .get(&format!("/observations/{observation}/retract"))
+        .await;
+    let reply = wang
+        .post(
+            &format!("/observations/{observation}/retract"),
+            &[
+                ("csrf", &csrf_in(&form)),
+                ("reason", "shows a phone number"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+
+    for path in [public.clone(), format!("{public}/thumbnail")] {
+        for cached in [None, Some(etag.as_str())] {
+            let request = app.get(&path);
+            let request = match cached {
+                Some(tag) => request.header("if-none-match", tag),
+                None => request,
+            };
+            let gone = request.await;
+            assert_eq!(gone.status, 410, "{path} {cached:?}");
+            assert!(
+                gone.body
+                    .contains("withdrawn when the observation was retracted"),
+                "{}",
+                gone.body
+            );
+            assert_ne!(gone.content_type, "image/png");
+        }
+    }
+    let zh = app.get(format!("{public}?lang=zh-CN")).await;
+    assert_eq!(zh.status, 410);
+    assert!(zh.body.contains("已在该观察撤回时撤下"), "{}", zh.body);
+    // Its page: the words stay, struck; the images are said to be withdrawn, not linked.
+    let o = app.observation_page(observation, "").await;
+    assert_eq!(o.status, 200);
+    assert!(o.body.contains("hand-test-marker-7731"), "the words stay");
+    assert!(
+        o.body.contains("The screenshots were withdrawn"),
+        "{}",
+        o.body
+    );
+    assert!(
+        o.html().select(&sel("ul.screenshots a")).next().is_none(),
+        "no screenshot linked: {}",
+        o.body
+    );
+    assert!(!o.body.contains("/screenshots/"), "{}", o.body);
+    // Reviewers still see them, on the submission's own address.
+    let private = wang.get(&format!("/submissions/{id}/screenshots/1")).await;
+    assert_eq!(private.status, 200);
+    assert_eq!(private.content_type, "image/png");
+    // Anonymous readers there are still sent to sign in.
+    assert_eq!(
+        app.get(format!("/submissions/{id}/screenshots/1"))
+            .await
+            .status,
+        303
+    );
+}

@@ -102,7 +102,12 @@ pub fn observation_page(chrome: &Chrome, o: &ObservationView) -> String {
                 <h3>{lang.t("review-steps")}</h3>
                 <p class="thread-body">{h.steps.clone()}</p>
                 <h3>{lang.t("contribute-col-screenshots")}</h3>
-                {crate::pages::review::screenshots_view(&h.screenshots)}
+                {if h.screenshots_withdrawn {
+                    view! { <p class="empty">{lang.t("observation-screenshots-withdrawn")}</p> }
+                        .into_any()
+                } else {
+                    crate::pages::review::screenshots_view(&h.screenshots).into_any()
+                }}
             </section>
         }
         .into_any(),

@@ -107,7 +107,8 @@ async fn observation_view(
         None => None,
     };
     let simulated = o.source_kind == "simulated" || check.is_some_and(|c| r.is_simulated_check(c));
-    let hand_test = crate::web::hand_tests::hand_test_view(store, id, lang).await?;
+    let hand_test =
+        crate::web::hand_tests::hand_test_view(store, id, o.retracted_at.is_some(), lang).await?;
     Ok(ObservationView {
         id,
         check_id: o.check_id.clone(),
