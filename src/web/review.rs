@@ -35,6 +35,7 @@ const RECENT: i64 = 10;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/review", get(show_queue))
+        .route("/review/retract", get(find_retraction))
         .route("/review/{id}", get(show_submission))
         // `approve`, `reject` or `send-back`.
         .route("/review/{id}/{decision}", post(post_decision))
@@ -148,6 +149,56 @@ pub async fn show_queue(
     };
     let chrome = account_chrome(lang, &lang.t("title-review"), path);
     private(Html(pages::review_queue_page(&chrome, &items, notice)).into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct FindQuery {
+    #[serde(default)]
+    observation: String,
+}
+
+/// The queue's "retract an observation" box: a number or an observation's address, sent on
+/// to that observation's retraction form. Anything else is sent back, saying what was
+/// typed.
+pub async fn find_retraction(
+    ReaderLang(lang): ReaderLang,
+    _who: Reviewer,
+    Query(query): Query<FindQuery>,
+) -> Response {
+    match observation_named(&query.observation) {
+        Some(id) => private(
+            Redirect::to(&format!("/observations/{id}/retract?lang={}", lang.code()))
+                .into_response(),
+        ),
+        None => page_error(
+            lang,
+            "/review/retract",
+            WebError::BadRequest(lang.t_args(
+                "review-retract-not-an-observation",
+                &[("typed", truncate(query.observation.trim()).into())],
+            )),
+        ),
+    }
+}
+
+/// The observation a reviewer named: its number (`1234`, `#1234`) or any address of it
+/// (`https://host/observations/1234?lang=zh-CN`, `/observations/1234/screenshots/1`).
+fn observation_named(typed: &str) -> Option<i64> {
+    let typed = typed.trim();
+    let digits = match typed.find("/observations/") {
+        Some(at) => &typed[at + "/observations/".len()..],
+        None => typed.strip_prefix('#').unwrap_or(typed),
+    };
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    let (number, rest) = digits.split_at(end);
+    // After the number: nothing, or the rest of an address.
+    let address_goes_on = rest.is_empty() || rest.starts_with(['/', '?', '#']);
+    if !address_goes_on || (!rest.is_empty() && !typed.contains("/observations/")) {
+        return None;
+    }
+    number.parse::<i64>().ok().filter(|id| *id > 0)
 }
 
 /// What the form held when a decision could not be made.
@@ -757,5 +808,37 @@ pub async fn answer(
         .into_response(),
         Ok(Err(_)) => page_error(lang, &path, no_submission(&raw_id, lang)),
         Err(e) => page_error(lang, &path, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::observation_named;
+
+    #[test]
+    fn a_reviewer_names_an_observation_by_number_or_by_any_of_its_addresses() {
+        for (typed, id) in [
+            ("1234", Some(1234)),
+            (" #1234 ", Some(1234)),
+            ("https://hutong.example/observations/1234", Some(1234)),
+            (
+                "https://hutong.example/observations/1234?lang=zh-CN",
+                Some(1234),
+            ),
+            ("/observations/1234/screenshots/1/thumbnail", Some(1234)),
+            ("/observations/1234#h-evidence", Some(1234)),
+            ("", None),
+            ("abc", None),
+            ("12a", None),
+            ("1234?lang=en", None),
+            ("0", None),
+            ("-5", None),
+            ("/observations/", None),
+            ("/observations/x1", None),
+            ("/checks/link.wechat.taobao", None),
+            ("99999999999999999999999", None),
+        ] {
+            assert_eq!(observation_named(typed), id, "{typed:?}");
+        }
     }
 }

@@ -660,3 +660,58 @@ async fn the_command_line_retracts_as_a_reviewer_only() {
     assert_eq!(line.actor, "zhao");
     assert_eq!(line.address.as_deref(), Some("command line"));
 }
+
+/// The review queue has a box to reach any observation's retraction form by its number or
+/// its address, for reviewers only; anything else typed there is sent back, named.
+#[tokio::test]
+async fn a_reviewer_reaches_the_retraction_form_from_the_queue_by_number_or_address() {
+    let app = TestApp::new().await;
+    let warned = catalog_warned(app.store()).await;
+    let mut zhao = reviewer(&app, "zhao", Role::Reviewer).await;
+    let queue = zhao.get("/review?lang=zh-CN").await;
+    let form = queue
+        .html()
+        .select(&sel(
+            "form[action='/review/retract'] input[name=observation]",
+        ))
+        .count();
+    assert_eq!(form, 1, "{}", queue.body);
+    for typed in [
+        warned.id.to_string(),
+        format!("https://hutong.example/observations/{}?lang=en", warned.id),
+    ] {
+        let query = serde_urlencoded::to_string([("lang", "zh-CN"), ("observation", &typed)])
+            .expect("a query");
+        let go = zhao.get(&format!("/review/retract?{query}")).await;
+        assert_eq!(go.status, 303, "{typed}: {}", go.body);
+        let to = go.header("location").to_string();
+        assert_eq!(
+            to,
+            format!("/observations/{}/retract?lang=zh-CN", warned.id)
+        );
+        let page = zhao.get(&to).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(
+            page.html()
+                .select(&sel("form textarea[name=reason]"))
+                .next()
+                .is_some()
+        );
+    }
+    let wrong = zhao
+        .get("/review/retract?lang=en&observation=%3Cb%3Elink.wechat%3C%2Fb%3E")
+        .await;
+    assert_eq!(wrong.status, 400);
+    assert!(
+        wrong.body.contains("&lt;b&gt;link.wechat&lt;/b&gt;")
+            && wrong.body.contains("is not an observation"),
+        "{}",
+        wrong.body
+    );
+    // Only reviewers.
+    let mut li = reviewer(&app, "li", Role::Contributor).await;
+    assert_eq!(li.get("/review/retract?observation=1").await.status, 403);
+    let anonymous = app.get("/review/retract?observation=1").await;
+    assert_eq!(anonymous.status, 303);
+    assert!(anonymous.header("location").starts_with("/sign-in"));
+}

@@ -48,3 +48,7 @@ contribute-answered = Hand test { $id } is back in the review queue with your an
 review-status-seen = Status seen
 review-steps = Steps taken
 review-seen = What the tester saw, in their words
+review-retract-find = Retract a published observation (its number or address):
+review-retract-find-example = 1234 or https://…/observations/1234
+review-retract-find-go = Open its retraction form
+review-retract-not-an-observation = “{ $typed }” is not an observation's number or address: type its number (1234) or paste its address (…/observations/1234).

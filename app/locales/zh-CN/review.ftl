@@ -48,3 +48,7 @@ contribute-answered = 实测 { $id } 已带着你的回答回到审核队列。
 review-status-seen = 看到的状态
 review-steps = 操作步骤
 review-seen = 测试者看到的情况（原话）
+review-retract-find = 撤回已发布的观察（填写编号或地址）：
+review-retract-find-example = 1234 或 https://…/observations/1234
+review-retract-find-go = 打开撤回表单
+review-retract-not-an-observation = “{ $typed }”不是观察的编号或地址：请填写编号（1234）或粘贴地址（…/observations/1234）。

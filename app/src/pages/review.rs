@@ -114,6 +114,13 @@ pub fn review_queue_page(chrome: &Chrome, items: &[QueueItem], notice: Option<St
         <h1>{lang.t("review-queue-heading")}</h1>
         <p>{lang.t("review-queue-intro")}</p>
         {notice}
+        <form class="find-retraction" method="get" action="/review/retract">
+            <input type="hidden" name="lang" value=lang.code()/>
+            <label for="find-observation">{lang.t("review-retract-find")}</label>" "
+            <input id="find-observation" name="observation" type="text" inputmode="url"
+                required=true maxlength="500" placeholder=lang.t("review-retract-find-example")/>" "
+            <button type="submit">{lang.t("review-retract-find-go")}</button>
+        </form>
         {empty}
         <div class="table-scroll" hidden=items.is_empty()>
         <table class="submissions review-queue">
