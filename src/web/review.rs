@@ -813,7 +813,7 @@ pub async fn answer(
 
 #[cfg(test)]
 mod tests {
-    use super::observation_named;
+    use super::*;
 
     #[test]
     fn a_reviewer_names_an_observation_by_number_or_by_any_of_its_addresses() {
