@@ -107,6 +107,25 @@ pub async fn show_queue(
     Query(query): Query<QueueQuery>,
     reads: Result<Reads, WebError>,
 ) -> Response {
+    let notice = match (query.done, query.decision.as_deref()) {
+        (Some(id), Some(d @ ("approved" | "rejected" | "returned"))) => {
+            Some(lang.t_args(&format!("review-done-{d}"), &[("id", id.into())]))
+        }
+        _ => None,
+    };
+    queue(&state, lang, &who, reads, notice, None).await
+}
+
+/// The queue page; `typed` is what the retraction box held when it named no observation
+/// (shown again in the box, with what was wrong).
+async fn queue(
+    state: &AppState,
+    lang: Lang,
+    who: &Reviewer,
+    reads: Result<Reads, WebError>,
+    notice: Option<String>,
+    typed: Option<pages::Typed>,
+) -> Response {
     let path = "/review";
     let loaded = async {
         let r = reads?.reference().await?;
@@ -141,14 +160,14 @@ pub async fn show_queue(
             own: s.account_id == who.account.id,
         });
     }
-    let notice = match (query.done, query.decision.as_deref()) {
-        (Some(id), Some(d @ ("approved" | "rejected" | "returned"))) => {
-            Some(lang.t_args(&format!("review-done-{d}"), &[("id", id.into())]))
-        }
-        _ => None,
-    };
     let chrome = account_chrome(lang, &lang.t("title-review"), path);
-    private(Html(pages::review_queue_page(&chrome, &items, notice)).into_response())
+    let status = if typed.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let page = pages::review_queue_page(&chrome, &items, notice, typed.as_ref());
+    private((status, Html(page)).into_response())
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -161,23 +180,29 @@ pub struct FindQuery {
 /// to that observation's retraction form. Anything else is sent back, saying what was
 /// typed.
 pub async fn find_retraction(
+    State(state): State<AppState>,
     ReaderLang(lang): ReaderLang,
-    _who: Reviewer,
+    who: Reviewer,
     Query(query): Query<FindQuery>,
+    reads: Result<Reads, WebError>,
 ) -> Response {
     match observation_named(&query.observation) {
         Some(id) => private(
             Redirect::to(&format!("/observations/{id}/retract?lang={}", lang.code()))
                 .into_response(),
         ),
-        None => page_error(
-            lang,
-            "/review/retract",
-            WebError::BadRequest(lang.t_args(
+        None => {
+            let typed = truncate(query.observation.trim());
+            let error = lang.t_args(
                 "review-retract-not-an-observation",
-                &[("typed", truncate(query.observation.trim()).into())],
-            )),
-        ),
+                &[("typed", typed.clone().into())],
+            );
+            let typed = pages::Typed {
+                value: typed,
+                error,
+            };
+            queue(&state, lang, &who, reads, None, Some(typed)).await
+        }
     }
 }
 

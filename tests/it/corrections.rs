@@ -708,6 +708,17 @@ async fn a_reviewer_reaches_the_retraction_form_from_the_queue_by_number_or_addr
         "{}",
         wrong.body
     );
+    assert!(
+        !wrong.body.contains("<b>link"),
+        "typed text is never markup"
+    );
+    // The queue again, the box holding what was typed.
+    let typed_again = wrong
+        .html()
+        .select(&sel("form.find-retraction input[name=observation]"))
+        .next()
+        .and_then(|i| i.value().attr("value").map(str::to_string));
+    assert_eq!(typed_again.as_deref(), Some("<b>link.wechat</b>"));
     // Only reviewers.
     let mut li = reviewer(&app, "li", Role::Contributor).await;
     assert_eq!(li.get("/review/retract?observation=1").await.status, 403);

@@ -84,8 +84,25 @@ pub struct ReviewView {
     pub question: String,
 }
 
-pub fn review_queue_page(chrome: &Chrome, items: &[QueueItem], notice: Option<String>) -> String {
+/// What the queue's retraction box held when it named no observation, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Typed {
+    pub value: String,
+    pub error: String,
+}
+
+pub fn review_queue_page(
+    chrome: &Chrome,
+    items: &[QueueItem],
+    notice: Option<String>,
+    typed: Option<&Typed>,
+) -> String {
     let lang = chrome.lang;
+    let find_error = typed.map(|t| {
+        view! { <p class="alert" role="alert" id="find-observation-error">{t.error.clone()}</p> }
+    });
+    let find_value = typed.map(|t| t.value.clone()).unwrap_or_default();
+    let invalid = typed.is_some().then_some("true");
     let notice = notice.map(|n| view! { <p class="notice" role="status">{n}</p> });
     let rows = items
         .iter()
@@ -114,11 +131,14 @@ pub fn review_queue_page(chrome: &Chrome, items: &[QueueItem], notice: Option<St
         <h1>{lang.t("review-queue-heading")}</h1>
         <p>{lang.t("review-queue-intro")}</p>
         {notice}
+        {find_error}
         <form class="find-retraction" method="get" action="/review/retract">
             <input type="hidden" name="lang" value=lang.code()/>
             <label for="find-observation">{lang.t("review-retract-find")}</label>" "
             <input id="find-observation" name="observation" type="text" inputmode="url"
-                required=true maxlength="500" placeholder=lang.t("review-retract-find-example")/>" "
+                required=true maxlength="500" placeholder=lang.t("review-retract-find-example")
+                value=find_value aria-invalid=invalid
+                aria-describedby=invalid.map(|_| "find-observation-error")/>" "
             <button type="submit">{lang.t("review-retract-find-go")}</button>
         </form>
         {empty}
