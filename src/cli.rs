@@ -60,6 +60,9 @@ pub enum Command {
         /// The vantage point this worker probes from (default: `probes.vantage`).
         #[arg(long, value_name = "NAME")]
         vantage: Option<String>,
+        /// Serve this worker's own `/metrics` here (default: `metrics.worker_listen`; none).
+        #[arg(long, value_name = "ADDR")]
+        metrics_listen: Option<std::net::SocketAddr>,
     },
     /// Run probes by hand, classify saved pages, validate packs.
     Probe {
@@ -378,6 +381,13 @@ pub fn run(cli: Cli) -> ExitCode {
             } = &cli.command
             {
                 c.probes.vantage = v.clone();
+            }
+            if let Command::Worker {
+                metrics_listen: Some(a),
+                ..
+            } = &cli.command
+            {
+                c.metrics.worker_listen = Some(*a);
             }
             c
         }

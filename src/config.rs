@@ -85,6 +85,10 @@ pub struct MetricsConfig {
     /// … or the token is the first line of this file (kept out of the configuration).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_file: Option<PathBuf>,
+    /// Where `hutong worker` serves its own `/metrics` (a worker serves no pages); `None`:
+    /// it serves none. `hutong worker --metrics-listen ADDR` sets it too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker_listen: Option<SocketAddr>,
 }
 
 impl fmt::Debug for MetricsConfig {
@@ -93,6 +97,7 @@ impl fmt::Debug for MetricsConfig {
             .field("enabled", &self.enabled)
             .field("token", &self.token.as_ref().map(|_| "***"))
             .field("token_file", &self.token_file)
+            .field("worker_listen", &self.worker_listen)
             .finish()
     }
 }

@@ -327,6 +327,33 @@ pub async fn reclassify(
     Ok(out)
 }
 
+/// A worker's own `/metrics` at `addr` (it serves no pages): what this process counted
+/// (its runs, verdicts, fetches, lease takeovers, queue), for `metrics.token`'s bearers.
+/// Counting starts here. Refuses to start when the address cannot be bound.
+async fn serve_worker_metrics(
+    config: &Config,
+    addr: SocketAddr,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let token = config.metrics.bearer_token().context("refusing to start")?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("refusing to start: cannot serve metrics on {addr}"))?;
+    let bound = listener.local_addr()?;
+    if token.is_none() {
+        tracing::warn!(
+            "worker metrics without metrics.token: /metrics is open to anyone who reaches {bound}"
+        );
+    }
+    let access = std::sync::Arc::new(crate::metrics::Access::enable(token));
+    let app = crate::web::metrics::standalone(access);
+    tracing::info!("worker metrics on http://{bound}/metrics");
+    Ok(tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the worker's metrics server stopped");
+        }
+    }))
+}
+
 /// `hutong worker`: the scheduler without the web server.
 pub async fn worker(
     config: &Config,
@@ -374,6 +401,10 @@ pub async fn worker(
         heartbeat: ms(config.probes.heartbeat_ms),
         poll: ms(config.probes.poll_ms),
     };
+    let metrics = match config.metrics.worker_listen {
+        Some(addr) => Some(serve_worker_metrics(config, addr).await?),
+        None => None,
+    };
     let worker_id = crate::worker::new_worker_id();
     let ProbeSystem {
         engine,
@@ -386,7 +417,11 @@ pub async fn worker(
         worker_id: worker_id.clone(),
         lease: timing.lease,
     });
-    crate::worker::run(engine, scheduled, worker_id, timing, shutdown).await?;
+    let ran = crate::worker::run(engine, scheduled, worker_id, timing, shutdown).await;
+    if let Some(server) = metrics {
+        server.abort();
+    }
+    ran?;
     if let Some((_, running)) = simulator {
         running.shutdown().await;
     }

@@ -2,19 +2,34 @@
 //! configuration lets read it; and the timing of every request by its route pattern.
 
 use super::app_state::AppState;
+use crate::metrics::Access;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use std::sync::Arc;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/metrics", get(get_metrics))
 }
 
+/// `/metrics` alone, for a process that serves no pages (`hutong worker`); any other path
+/// is a 404.
+pub fn standalone(access: Arc<Access>) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move |headers: HeaderMap| async move { answer(Some(&access), &headers) }),
+    )
+}
+
 async fn get_metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(access) = &state.metrics else {
+    answer(state.metrics.as_deref(), &headers)
+}
+
+fn answer(access: Option<&Access>, headers: &HeaderMap) -> Response {
+    let Some(access) = access else {
         return (StatusCode::NOT_FOUND, "metrics are not enabled here\n").into_response();
     };
     let authorization = headers

@@ -632,3 +632,131 @@ async fn an_open_writing_transaction_does_not_hold_up_other_writers() {
     );
     pool.close().await;
 }
+
+/// A worker serves its own `/metrics` when given an address (it serves no pages): what it
+/// counted, its runs and verdicts at its vantage point, to the token's bearers only; any
+/// other path is a 404. An address it cannot take stops it at start, naming the address.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_serves_what_it_counted_on_its_own_metrics_address() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let catalog = fleet_catalog(tmp.path(), 0);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = taken.local_addr().unwrap().to_string();
+    let free = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let start = |addr: &str, log: &std::path::Path| {
+        hutong()
+            .args([
+                "worker",
+                "--demo",
+                "--vantage",
+                "cn-a",
+                "--metrics-listen",
+                addr,
+            ])
+            .arg("--catalog-dir")
+            .arg(&catalog)
+            .args(["--database-url", &db.url, "--log", "info"])
+            .env("NO_COLOR", "1")
+            .env("HUTONG_METRICS__TOKEN", "scrape-secret-7")
+            .env("HUTONG_PROBES__LEASE_MS", "1500")
+            .env("HUTONG_PROBES__HEARTBEAT_MS", "300")
+            .env("HUTONG_PROBES__POLL_MS", "200")
+            .stdout(std::fs::File::create(log).unwrap())
+            .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
+            .spawn()
+            .unwrap()
+    };
+    // The address is someone else's: the worker refuses to start, and says which.
+    let refused_log = tmp.path().join("refused.log");
+    let mut refused = start(&busy, &refused_log);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = refused.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "a worker started on a taken address"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let said = std::fs::read_to_string(refused_log.with_extension("err")).unwrap()
+        + &std::fs::read_to_string(&refused_log).unwrap();
+    assert!(said.contains(&busy), "{said}");
+    drop(taken);
+
+    let log = tmp.path().join("worker.log");
+    let mut child = start(&free, &log);
+    eventually("the worker finishes a run", || async {
+        db.store
+            .runs_since(DateTime::<Utc>::UNIX_EPOCH)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.state == "finished" && r.done == 4)
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let url = format!("http://{free}/metrics");
+    let anonymous = client.get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let wrong = client
+        .get(&url)
+        .bearer_auth("scrape-secret-8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let other = client
+        .get(format!("http://{free}/"))
+        .bearer_auth("scrape-secret-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404);
+    let scraped = client
+        .get(&url)
+        .bearer_auth("scrape-secret-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scraped.status(), 200);
+    assert!(
+        scraped.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = scraped.text().await.unwrap();
+    let finished = text.lines().find(|l| {
+        l.starts_with("hutong_probe_runs_total{")
+            && l.contains(r#"pack="fleet""#)
+            && l.contains(r#"vantage="cn-a""#)
+            && l.contains(r#"outcome="finished""#)
+    });
+    let count: f64 = finished
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no finished runs counted:\n{text}"));
+    assert!(count >= 1.0, "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("hutong_probe_verdicts_total{")
+                && l.contains(r#"vantage="cn-a""#)),
+        "{text}"
+    );
+    assert!(!text.contains("scrape-secret"), "the token is never shown");
+    stop(&mut child);
+    let out = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        out.contains(&format!("worker metrics on http://{free}/metrics")),
+        "{out}"
+    );
+}
