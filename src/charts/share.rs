@@ -447,19 +447,14 @@ fn draw(chart: &ShareChart, lang: Lang, layout: Layout) -> String {
     // Milestones: dashed verticals under the lines, numbered tags (staggered when they
     // crowd) over them.
     let mut tags: Vec<(f64, f64, usize)> = Vec::new();
-    let mut last_tag: Option<(f64, usize)> = None;
+    let mut placed: Vec<(f64, usize)> = Vec::new();
+    let step = 2.5 * frame.tag;
+    let levels = (((frame.plot_bottom - frame.plot_top - 10.0) / step) as usize).max(1);
     for (i, m) in markers.iter().enumerate() {
         let x = axis.x_day(m.date);
-        let level = match last_tag {
-            Some((px, level)) if x - px < 2.5 * frame.tag => (level + 1) % 3,
-            _ => 0,
-        };
-        last_tag = Some((x, level));
-        tags.push((
-            x,
-            frame.plot_top + 10.0 + 2.5 * frame.tag * level as f64,
-            i + 1,
-        ));
+        let level = tag_level(&placed, x, step, levels);
+        placed.push((x, level));
+        tags.push((x, frame.plot_top + 10.0 + step * level as f64, i + 1));
         svg.open_group("milestone", &[("date", &m.date.to_string())]);
         svg.raw(&format!(
             "<title>{}</title>",
@@ -766,6 +761,26 @@ fn narrow_header(svg: &mut Svg, chart: &ShareChart, texts: &NarrowTexts, lang: L
             );
         }
     }
+}
+
+/// The row of a milestone's tag at `x`: the highest of `levels` rows where no tag already
+/// `placed` stands within `step` of it; when every row is that crowded, the row whose
+/// nearest tag is farthest.
+fn tag_level(placed: &[(f64, usize)], x: f64, step: f64, levels: usize) -> usize {
+    let nearest = |level: usize| {
+        placed
+            .iter()
+            .filter(|(_, l)| *l == level)
+            .map(|(px, _)| (x - px).abs())
+            .fold(f64::INFINITY, f64::min)
+    };
+    (0..levels)
+        .find(|&l| nearest(l) >= step)
+        .unwrap_or_else(|| {
+            (0..levels)
+                .max_by(|a, b| nearest(*a).total_cmp(&nearest(*b)))
+                .unwrap_or(0)
+        })
 }
 
 /// The milestones listed under the plot, numbered as on the plot.

@@ -606,3 +606,45 @@ fn chinese_descriptions_join_their_parts_with_a_full_width_semicolon() {
     let en = steps::describe(&chart, Lang::En);
     assert!(en.contains("; ") && !en.contains('；'), "{en}");
 }
+
+/// Milestones days apart: every numbered tag stands clear of every other (none drawn over
+/// another, however many crowd), on the wide and the narrow drawing.
+#[test]
+fn crowded_milestone_tags_never_cover_each_other() {
+    let mut chart = share_chart();
+    chart.milestones = (0..8)
+        .map(|i| Marker {
+            date: day(2021, 9, 10) + chrono::Days::new(i),
+            approximate: false,
+            label: format!("milestone {i}"),
+        })
+        .collect();
+    // Two years of data: a day is a fraction of a tag's width.
+    for series in &mut chart.series {
+        series.points.push(SharePoint {
+            date: day(2023, 9, 1),
+            value: Some(0.5),
+        });
+    }
+    for svg in [
+        share::render(&chart, Lang::En),
+        share::render_narrow(&chart, Lang::En),
+    ] {
+        let doc = parse(&svg);
+        let tags: Vec<(f64, f64, f64)> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("circle") && n.attribute("fill") == Some("#ffffff"))
+            .map(|n| {
+                let f = |a: &str| n.attribute(a).and_then(|v| v.parse().ok()).unwrap();
+                (f("cx"), f("cy"), f("r"))
+            })
+            .collect();
+        assert_eq!(tags.len(), 8, "{svg}");
+        for (i, a) in tags.iter().enumerate() {
+            for b in &tags[i + 1..] {
+                let apart = ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
+                assert!(apart >= a.2 + b.2, "tags {a:?} and {b:?} overlap");
+            }
+        }
+    }
+}
