@@ -342,18 +342,11 @@ fn draw(chart: &StepChart, lang: Lang, layout: Layout) -> String {
                 pattern_id(&frame.id, t)
             ),
         );
-        // The status in words, haloed in white so the pattern does not hide it.
-        let width_needed = match layout {
-            Layout::Wide => 7.0 * label.chars().count() as f64 + 10.0,
-            Layout::Narrow => {
-                label
-                    .chars()
-                    .map(|c| if c.is_ascii() { 0.6 } else { 1.2 } * frame.small)
-                    .sum::<f64>()
-                    + 10.0
-            }
-        };
-        if x1 - x0 >= width_needed {
+        // The status in words, haloed in white so the pattern does not hide it; in the
+        // wide drawing only, where the row's name is left of the plot: the narrow one names
+        // each row just above its bar, and the same words on the bar crowded it.
+        let width_needed = 7.0 * label.chars().count() as f64 + 10.0;
+        if layout == Layout::Wide && x1 - x0 >= width_needed {
             s.text(
                 x0 + 5.0,
                 y + bar_middle + 4.0,

@@ -593,6 +593,23 @@ fn narrow_step_chart_fits_a_phone_in_both_languages() {
                 .and_then(|n| n.attribute("fill")),
             Some("url(#chart-steps-narrow-pat-2)")
         );
+        // Each row is named just above its bar: the bars carry no second copy of the name
+        // (the wide drawing, whose names are left of the plot, keeps it on a long bar).
+        for segment in &segments {
+            assert!(
+                !segment.children().any(|n| n.has_tag_name("text")),
+                "words on a narrow bar: {narrow}"
+            );
+        }
+        let wide = steps::render(&chart, lang);
+        let wide_doc = parse(&wide);
+        assert!(
+            wide_doc
+                .descendants()
+                .filter(|n| n.attribute("class") == Some("segment"))
+                .any(|g| g.children().any(|n| n.has_tag_name("text"))),
+            "the wide drawing names a long bar on it: {wide}"
+        );
         assert_eq!(child_text(&doc, "desc"), steps::describe(&chart, lang));
     }
 }
