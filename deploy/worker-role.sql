@@ -23,9 +23,10 @@ grant insert, update on observations, snapshots, probe_runs, missed_slots, metho
 grant insert on evidence_bodies, fetches, run_keys to :worker;
 -- What each observation written keeps up to date (0018: the charts' evidence times and
 -- the counts per check; 0019: the current state per check and source; 0022: the pairs
--- probes have spoken on).
+-- probes have spoken on; 0031: each check's own version).
 grant insert, update, delete on check_evidence, evidence_gaps, check_counts,
     transition_counts, current_states, probed_pairs to :worker;
+grant insert, update on check_versions to :worker;
 grant insert, update, delete on transitions to :worker;
 grant update on data_version, past_version to :worker;
 grant usage on all sequences in schema public to :worker;

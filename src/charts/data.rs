@@ -7,7 +7,7 @@
 use crate::domain::{Check, Kind, OPEN_SCORE};
 use crate::domain::{EvidenceTimes, StatusChange};
 use crate::time::{self, SHANGHAI};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Timelike, Utc};
 use std::collections::HashMap;
 
 /// Openness at the end of one day, of `total` checks, told apart as the overview tells
@@ -330,6 +330,19 @@ pub fn status_steps(
     segments
 }
 
+/// Where a check's step chart ends for a request at `instant`: at the start of that
+/// instant's second, so that every request within one second draws the same chart (and
+/// its drawing is kept, see `web::drawings`), but never before `newest_change`, the latest
+/// change drawn (at or before `instant`): a change made within the request's second
+/// ends the chart at itself and is drawn, never left beyond the axis as if it had not
+/// happened. The current status's bar ends less than a second before the request.
+pub fn chart_end(instant: DateTime<Utc>, newest_change: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    let second = instant.with_nanosecond(0).unwrap_or(instant);
+    newest_change
+        .filter(|at| *at > second)
+        .map_or(second, |at| at.min(instant))
+}
+
 /// The latest `max` segments of [`status_steps`] over a check's changes, worked out from
 /// its newest changes only: `newest_first` is what was read, newest first, and `complete`
 /// says it holds every change. `None` when what was read does not settle `max` segments
@@ -596,6 +609,46 @@ mod tests {
                     None => assert!(!complete, "everything was read: an answer is due"),
                 }
             }
+        }
+    }
+
+    /// The chart ends at the request's second, so that requests within it share one
+    /// drawing, but a change made within that second is still drawn: its period starts
+    /// on the axis, and the period before it ends there.
+    #[test]
+    fn a_chart_ends_at_its_second_and_never_before_the_latest_change() {
+        let second = at(9, 1) + chrono::Duration::seconds(17);
+        let instant = second + chrono::Duration::nanoseconds(700_000_000);
+        assert_eq!(chart_end(instant, None), second);
+        assert_eq!(chart_end(second, None), second);
+        // A change the second before, or at its very start: the chart ends at the second.
+        assert_eq!(chart_end(instant, Some(second)), second);
+        assert_eq!(
+            chart_end(instant, Some(second - chrono::Duration::milliseconds(1))),
+            second
+        );
+        // A change within the request's second.
+        let change = second + chrono::Duration::nanoseconds(300_000_000);
+        let end = chart_end(instant, Some(change));
+        assert_eq!(end, change);
+        let changes = vec![
+            (at(9, 1), "open".to_string()),
+            (change, "blocked".to_string()),
+        ];
+        let drawn = status_steps(&changes, end);
+        assert_eq!(drawn.last().map(|s| s.status.as_str()), Some("blocked"));
+        assert_eq!(drawn.first().map(|s| s.to), Some(change));
+        // Every request of one second, before and after that change, ends where the
+        // first request after the change does or at the second itself.
+        for ns in [0, 299_999_999, 300_000_000, 999_999_999] {
+            let i = second + chrono::Duration::nanoseconds(ns);
+            let newest = (change <= i).then_some(change);
+            let e = chart_end(i, newest);
+            assert!(e <= i && e >= second);
+            assert!(
+                newest.is_none_or(|c| c <= e),
+                "the change must be on the axis"
+            );
         }
     }
 }

@@ -31,7 +31,7 @@
 //! The bounded maps are [`quick_cache`]'s (CLOCK-Pro eviction; concurrent requests for one
 //! missing entry wait for the first one's read instead of all reading the database).
 
-use super::{StateFilter, StorageError, Store, TimelineQuery};
+use super::{CurrentVersions, StateFilter, StorageError, Store, TimelineQuery};
 use crate::charts::data::{OpennessPoint, SettledOpenness, weekly_openness};
 use crate::domain::{Check, CheckState, Kind};
 use crate::domain::{EvidenceTimes, ObservationRecord, Reference, StatusChange, TransitionRecord};
@@ -74,6 +74,9 @@ type SettledSeriesKey = (i64, String, u64, u32, DateTime<Utc>);
 type CheckStatesKey = (StateKey, u64);
 /// The same from a settled state.
 type SettledCheckStatesKey = (SettledKey, u64);
+/// Each check's current state (nothing observed after the instant asked), under the
+/// catalog's version: the filter, a hash of the checks and the sum of their own versions.
+type CurrentCheckStatesKey = (StateFilter, u64, i64);
 /// Where a state is kept: see [`Reads::state_key`].
 enum StateAt {
     Settled(SettledKey),
@@ -112,6 +115,12 @@ pub struct Memo {
     check_states: Cache<Versioned<CheckStatesKey>, CheckStates>,
     /// The same from `settled_states`.
     settled_check_states: Cache<Versioned<SettledCheckStatesKey>, CheckStates>,
+    /// Each check's current state, under the catalog's version and the checks' own
+    /// versions: it outlives writes to other checks.
+    current_check_states: Cache<Versioned<CurrentCheckStatesKey>, CheckStates>,
+    /// The newest observation's time and each check's own version, read once per data
+    /// version.
+    current_versions: Cache<Versioned<()>, Arc<CurrentVersions>>,
     /// Keyed by the query with its end replaced by the latest transition's time at or
     /// before it (nothing lies between: the same page).
     timelines: Cache<Versioned<String>, Arc<TimelinePage>>,
@@ -140,6 +149,8 @@ impl Default for Memo {
             settled_states: Cache::new(MAX_STATES),
             check_states: Cache::new(MAX_STATES),
             settled_check_states: Cache::new(MAX_STATES),
+            current_check_states: Cache::new(MAX_STATES),
+            current_versions: Cache::new(2),
             timelines: Cache::new(MAX_TIMELINES),
             timeline_counts: Cache::new(MAX_TIMELINES),
             changes: Cache::new(MAX_KINDS),
@@ -179,6 +190,7 @@ impl Memo {
         {
             self.reference.clear();
             self.real_reference.clear();
+            self.current_check_states.clear();
         }
         if self.newest_past.fetch_max(versions.past, Ordering::AcqRel) < versions.past {
             self.settled_states.clear();
@@ -204,6 +216,7 @@ impl Memo {
     fn clear(&self) {
         self.states.clear();
         self.check_states.clear();
+        self.current_versions.clear();
         self.timelines.clear();
         self.timeline_counts.clear();
         self.changes.clear();
@@ -373,12 +386,41 @@ impl Reads {
     /// Each of `checks`' state ([`crate::state::states`]) from [`Reads::state_as_of`],
     /// kept under the same key (with the checks'): pages ask for the same states several
     /// times a request (the overview's now, then and requirements).
+    ///
+    /// A current state (nothing observed after `at`, the usual "now") is kept under the
+    /// catalog's version and the sum of the checks' own versions (migration 0031), not
+    /// the data version: writes to other checks leave it, any write to one of the checks
+    /// (a version only grows) makes it read again. Its rows are read after the versions,
+    /// never taken from what was kept under the data version, so a state is never older
+    /// than the versions it is kept under.
     pub async fn check_states(
         &self,
         at: DateTime<Utc>,
         filter: &StateFilter,
         checks: &[&Check],
     ) -> Result<CheckStates, StorageError> {
+        if at >= self.settled_before {
+            let current = self.current_versions().await?;
+            if current.newest_observation.is_none_or(|newest| newest <= at) {
+                let versions: i64 = checks
+                    .iter()
+                    .map(|c| current.checks.get(&c.id).copied().unwrap_or(0))
+                    .sum();
+                let build = async {
+                    let rows = self.store.state_as_of(at, filter).await?;
+                    Ok(Arc::new(crate::state::states(checks.iter().copied(), rows)))
+                };
+                return kept(
+                    &self.memo.newest_catalog,
+                    &self.memo.current_check_states,
+                    self.catalog_version,
+                    (filter.clone(), population_hash(checks), versions),
+                    build,
+                    |_| true,
+                )
+                .await;
+            }
+        }
         let key = self.state_key(at, filter).await?;
         let build = async {
             let rows = self.state_kept(at, filter, &key).await?;
@@ -412,6 +454,20 @@ impl Reads {
                 .await
             }
         }
+    }
+
+    /// [`Store::current_versions`], read once per data version.
+    async fn current_versions(&self) -> Result<Arc<CurrentVersions>, StorageError> {
+        let read = async { Ok(Arc::new(self.store.current_versions().await?)) };
+        kept(
+            &self.memo.newest,
+            &self.memo.current_versions,
+            self.version,
+            (),
+            read,
+            |_| true,
+        )
+        .await
     }
 
     /// [`Store::timeline`], kept unless the page is long.

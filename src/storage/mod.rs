@@ -1283,6 +1283,30 @@ impl Store {
         }))
     }
 
+    /// What a current state of some checks is kept under ([`crate::storage::memo`]): the
+    /// newest observation's time (a state as of any instant from it on is the current
+    /// state) and each check's own version (migration 0031: raised by every write to one
+    /// of its observations). Read before the state itself, so a state read afterwards is
+    /// never older than the versions it is kept under.
+    pub async fn current_versions(&self) -> Result<CurrentVersions, StorageError> {
+        let newest_observation = on_pool!(self, pool => {
+            sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
+                "select max(observed_at) from observations",
+            )
+            .fetch_one(pool)
+            .await?
+        });
+        let checks = on_pool!(self, pool => {
+            sqlx::query_as::<_, (String, i64)>("select check_id, version from check_versions")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(CurrentVersions {
+            newest_observation,
+            checks: checks.into_iter().collect(),
+        })
+    }
+
     /// The time of the first real (not simulated) observation, if any.
     pub async fn first_observation_at(&self) -> Result<Option<DateTime<Utc>>, StorageError> {
         Ok(on_pool!(self, pool => {
@@ -1524,6 +1548,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "past version raised by transitions",
         include_str!("../../migrations/sqlite/0029_past_version_transitions.sql"),
     ),
+    (
+        31,
+        "check versions",
+        include_str!("../../migrations/sqlite/0031_check_versions.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1651,6 +1680,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "past version raised by transitions",
         include_str!("../../migrations/postgres/0029_past_version_transitions.sql"),
     ),
+    (
+        31,
+        "check versions",
+        include_str!("../../migrations/postgres/0031_check_versions.sql"),
+    ),
 ];
 
 /// Migrations are compiled into the binary: a released `hutong` needs no files beside it.
@@ -1684,6 +1718,15 @@ pub struct Versions {
     pub past: i64,
     /// The database's clock: the one the triggers raising `past` read.
     pub now: DateTime<Utc>,
+}
+
+/// What [`Store::current_versions`] reads.
+#[derive(Debug, Clone, Default)]
+pub struct CurrentVersions {
+    /// The newest observation's time, of any check (`None`: no observation).
+    pub newest_observation: Option<DateTime<Utc>>,
+    /// Each check's own version (0031); a check without one has never been written since.
+    pub checks: std::collections::HashMap<String, i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

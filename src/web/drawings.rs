@@ -1,14 +1,21 @@
-//! Share charts' SVG drawings, kept by what they show. Drawing the overview's two openness
+//! Share and step charts' SVG drawings, kept by what they show. Drawing the overview's two openness
 //! charts (each wide and narrow) was about a fifth of its CPU; what they show changes far
 //! less often than the data version does (a probe storing the status it stored before moves
 //! the version on, not the share of open checks). A drawing is kept under the SHA-256 of its
 //! shape, its language and the chart's whole description (every field, named one by one
 //! so a field added later cannot compile until it is in the key), bounded in bytes. A chart that differs in anything at all (a value, a label, the minute in its
 //! "generated" line) is drawn afresh; an equal one is the same drawing.
+//!
+//! The check page's step chart (session 29) was about two fifths of that page's CPU: it
+//! was drawn on every request because its time axis ended at the request's instant, to
+//! the nanosecond. It now ends at the request's second ([`crate::charts::data::chart_end`],
+//! never before the latest change drawn), so one drawing serves every request of that
+//! second until the check's changes or the minute of the "generated" line move.
 
 use crate::charts::share::{self, ShareChart};
+use crate::charts::steps::{self, Segment, StepChart};
 use crate::charts::{BandPoint, Bands, Marker, SharePoint, ShareSeries};
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use hutong_app::i18n::Lang;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -105,6 +112,20 @@ impl Feed for bool {
 impl Feed for NaiveDate {
     fn feed(&self, h: &mut Sha256) {
         h.update(self.num_days_from_ce().to_le_bytes());
+    }
+}
+
+impl Feed for DateTime<Utc> {
+    fn feed(&self, h: &mut Sha256) {
+        h.update(self.timestamp().to_le_bytes());
+        h.update(self.timestamp_subsec_nanos().to_le_bytes());
+    }
+}
+
+impl<A: Feed, B: Feed> Feed for (A, B) {
+    fn feed(&self, h: &mut Sha256) {
+        self.0.feed(h);
+        self.1.feed(h);
     }
 }
 
@@ -211,9 +232,49 @@ impl Feed for BandPoint {
     }
 }
 
-fn key(chart: &ShareChart, lang: Lang, shape: Shape) -> Key {
+impl Feed for StepChart {
+    fn feed(&self, h: &mut Sha256) {
+        let StepChart {
+            id,
+            title,
+            subtitle,
+            ladder,
+            unknown_label,
+            segments,
+            start,
+            end,
+            source_line,
+            date_line,
+            simulated,
+        } = self;
+        id.feed(h);
+        title.feed(h);
+        subtitle.feed(h);
+        ladder.feed(h);
+        unknown_label.feed(h);
+        segments.feed(h);
+        start.feed(h);
+        end.feed(h);
+        source_line.feed(h);
+        date_line.feed(h);
+        simulated.feed(h);
+    }
+}
+
+impl Feed for Segment {
+    fn feed(&self, h: &mut Sha256) {
+        let Segment { from, to, status } = self;
+        from.feed(h);
+        to.feed(h);
+        status.feed(h);
+    }
+}
+
+/// A drawing's key: the chart's type (`share`, `steps`), its shape, language and every
+/// field of the chart.
+fn key(of: &str, chart: &impl Feed, lang: Lang, shape: Shape) -> Key {
     let mut h = Sha256::new();
-    "share".feed(&mut h);
+    of.feed(&mut h);
     match shape {
         Shape::Wide => "wide",
         Shape::Narrow => "narrow",
@@ -227,15 +288,26 @@ fn key(chart: &ShareChart, lang: Lang, shape: Shape) -> Key {
 impl Drawings {
     /// `chart` drawn as `shape` in `lang`: the kept drawing of an equal chart, or a new one.
     pub fn share(&self, chart: &ShareChart, lang: Lang, shape: Shape) -> String {
-        let key = key(chart, lang, shape);
+        self.kept_or_drawn(key("share", chart, lang, shape), || match shape {
+            Shape::Wide => share::render(chart, lang),
+            Shape::Narrow => share::render_narrow(chart, lang),
+        })
+    }
+
+    /// A check's step chart drawn as `shape` in `lang`, kept as [`Drawings::share`].
+    pub fn steps(&self, chart: &StepChart, lang: Lang, shape: Shape) -> String {
+        self.kept_or_drawn(key("steps", chart, lang, shape), || match shape {
+            Shape::Wide => steps::render(chart, lang),
+            Shape::Narrow => steps::render_narrow(chart, lang),
+        })
+    }
+
+    fn kept_or_drawn(&self, key: Key, draw: impl FnOnce() -> String) -> String {
         if let Some(svg) = self.kept.get(&key) {
             self.reused.fetch_add(1, Ordering::Relaxed);
             return svg.to_string();
         }
-        let svg = match shape {
-            Shape::Wide => share::render(chart, lang),
-            Shape::Narrow => share::render_narrow(chart, lang),
-        };
+        let svg = draw();
         self.drawn.fetch_add(1, Ordering::Relaxed);
         self.kept.insert(key, Arc::from(svg.as_str()));
         svg
@@ -355,6 +427,82 @@ mod tests {
             d.share(&simulated, Lang::En, Shape::Wide),
             first,
             "the banner is drawn"
+        );
+    }
+
+    fn steps_chart(end_ns: i64) -> StepChart {
+        use chrono::TimeZone;
+        let t = |d| Utc.with_ymd_and_hms(2021, 9, d, 4, 0, 0).unwrap();
+        StepChart {
+            id: "chart-steps".into(),
+            title: "WeChat × Taobao".into(),
+            subtitle: "link.wechat.taobao".into(),
+            ladder: vec![
+                ("open".into(), "Open".into()),
+                ("blocked".into(), "Blocked".into()),
+            ],
+            unknown_label: "unknown".into(),
+            segments: vec![
+                Segment {
+                    from: t(1),
+                    to: t(3),
+                    status: "open".into(),
+                },
+                Segment {
+                    from: t(3),
+                    to: t(8) + chrono::Duration::nanoseconds(end_ns),
+                    status: "blocked".into(),
+                },
+            ],
+            start: t(1),
+            end: t(8) + chrono::Duration::nanoseconds(end_ns),
+            source_line: "Hutong".into(),
+            date_line: "as of 2021-09-08".into(),
+            simulated: false,
+        }
+    }
+
+    /// Step charts are kept like share charts: an equal chart is the same drawing, and a
+    /// chart that differs in anything (its end by a nanosecond, a period's status, the
+    /// shape, the language) is drawn afresh, equal to drawing it directly.
+    #[test]
+    fn an_equal_step_chart_is_the_same_drawing_and_any_difference_is_drawn_afresh() {
+        let d = Drawings::default();
+        let first = d.steps(&steps_chart(0), Lang::En, Shape::Wide);
+        assert_eq!(first, steps::render(&steps_chart(0), Lang::En));
+        assert_eq!(d.steps(&steps_chart(0), Lang::En, Shape::Wide), first);
+        assert_eq!((d.drawn(), d.reused()), (1, 1));
+        let mut flipped = steps_chart(0);
+        flipped.segments[1].status = "open".into();
+        let mut simulated = steps_chart(0);
+        simulated.simulated = true;
+        let mut moved = steps_chart(0);
+        moved.segments[0].to += chrono::Duration::nanoseconds(1);
+        for (c, lang, shape) in [
+            (&steps_chart(1), Lang::En, Shape::Wide),
+            (&steps_chart(0), Lang::En, Shape::Narrow),
+            (&steps_chart(0), Lang::ZhCn, Shape::Wide),
+            (&flipped, Lang::En, Shape::Wide),
+            (&simulated, Lang::En, Shape::Wide),
+            (&moved, Lang::En, Shape::Wide),
+        ] {
+            let drawn = d.drawn();
+            let svg = d.steps(c, lang, shape);
+            assert_eq!(
+                d.drawn(),
+                drawn + 1,
+                "{shape:?} {lang:?} was not drawn afresh"
+            );
+            let direct = match shape {
+                Shape::Wide => steps::render(c, lang),
+                Shape::Narrow => steps::render_narrow(c, lang),
+            };
+            assert_eq!(svg, direct);
+        }
+        // A share chart and a step chart never share a key.
+        assert_ne!(
+            key("steps", &steps_chart(0), Lang::En, Shape::Wide),
+            key("share", &steps_chart(0), Lang::En, Shape::Wide)
         );
     }
 }

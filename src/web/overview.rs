@@ -88,11 +88,12 @@ async fn overview(
     as_of: &AsOf,
     then_param: Option<NaiveDate>,
 ) -> Result<OverviewView, WebError> {
-    let full = reads.reference().await?;
-    let states = states_at(reads, &full, as_of.instant, None, false).await?;
-    // Simulated platforms never enter a real figure: the figures below see real checks only.
+    // Simulated platforms never enter a real figure: the figures below see real checks
+    // only, and so the states read are the real checks' (kept while only simulated
+    // checks are written, see `Reads::check_states`).
     let real = reads.real_reference().await?;
     let r: &Reference = &real;
+    let states = states_at(reads, r, as_of.instant, None, false).await?;
     let now = Snapshot {
         reference: r,
         states,

@@ -369,6 +369,66 @@ async fn a_check_that_flaps_draws_its_latest_periods_and_says_since_when() {
     assert!(csv.body.contains("2022-01-01") && csv.body.contains("2022-05-30"));
 }
 
+/// Session 29: the step chart ends at the request's second, so its drawing can be kept
+/// between requests; a change made within that second must still be drawn (ending the
+/// chart at itself), never left beyond the axis as if it had not happened.
+#[tokio::test]
+async fn a_change_within_the_charts_last_second_is_drawn() {
+    let app = TestApp::new().await;
+    let check = "link.wechat.taobao";
+    // The page's instant for a date: the day's last microsecond.
+    let end = end_of_day(day(2022, 3, 1), SHANGHAI);
+    app.store()
+        .insert_observation(&manual(check, noon(2022, 2, 1), "open"))
+        .await
+        .unwrap();
+    let segments = |body: &str| -> Vec<(String, String)> {
+        scraper::Html::parse_document(body)
+            .select(&sel("figure#figure-steps .chart-wide svg g.segment"))
+            .map(|g| {
+                (
+                    g.value().attr("data-status").unwrap().to_string(),
+                    g.value().attr("data-from").unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let first = app.check_page(check, "at=2022-03-01&lang=en").await;
+    assert_eq!(first.status, StatusCode::OK);
+    let before = segments(&first.body);
+    assert_eq!(
+        before.last().map(|(s, _)| s.as_str()),
+        Some("open"),
+        "{before:?}"
+    );
+    assert_eq!(
+        app.check_page(check, "at=2022-03-01&lang=en").await.body,
+        first.body
+    );
+    // A change 0.4 s before the page's instant: in the chart's last second.
+    let change = end - chrono::Duration::milliseconds(400);
+    app.store()
+        .insert_observation(&manual(check, change, "blocked"))
+        .await
+        .unwrap();
+    let after = app.check_page(check, "at=2022-03-01&lang=en").await;
+    let drawn = segments(&after.body);
+    assert_eq!(
+        drawn.last(),
+        Some(&("blocked".to_string(), change.to_rfc3339())),
+        "{drawn:?}"
+    );
+    assert_eq!(drawn.len(), before.len() + 1);
+    // The data table lists the new period too, and the one before it ends at the change.
+    let rows_before = table_rows(&first.html(), "figure-steps");
+    let rows = table_rows(&after.html(), "figure-steps");
+    assert_eq!(rows.len(), rows_before.len() + 1, "{rows:?}");
+    assert_ne!(
+        rows.last().map(|r| &r[2]),
+        rows_before.last().map(|r| &r[2])
+    );
+}
+
 #[tokio::test]
 async fn simulated_step_charts_say_so_and_real_ones_leave_the_simulator_out() {
     let app = TestApp::new().await;

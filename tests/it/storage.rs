@@ -37,6 +37,7 @@ common::on_both!(
     windows_find_each_probes_latest_verdict_before_them,
     a_settled_state_is_kept_while_probes_write_now_and_read_again_when_a_write_reaches_back,
     settled_openness_points_stay_right_while_probes_write_and_when_a_change_is_confirmed_late,
+    current_states_are_kept_while_other_checks_are_written_and_read_again_after_any_write_to_theirs,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -2194,4 +2195,182 @@ async fn sqlite_indexes_a_whole_run_key_only_where_a_row_has_one() {
     .unwrap();
     assert_eq!(indexed, 1, "only the row with a whole key is in it");
     pool.close().await;
+}
+
+/// Session 29 (migration 0031): the current state of a set of checks (the overview's real
+/// checks) is kept under their own versions, so writes to other checks leave it; any
+/// write to one of its checks (a probe's row, a status edited in place, a retraction, a
+/// deletion, a row moved from another check) has it read again, each time equal to the
+/// store's own answer.
+async fn current_states_are_kept_while_other_checks_are_written_and_read_again_after_any_write_to_theirs(
+    store: &Store,
+) {
+    loaded(store).await;
+    let reference = store.reference().await.unwrap();
+    let (a, b, other) = ("link.wechat.taobao", "link.wechat.jd", "link.wechat.douyin");
+    let checks: Vec<&hutong::domain::Check> = [a, b]
+        .iter()
+        .map(|id| reference.check(id).unwrap())
+        .collect();
+    let filter = StateFilter::default();
+    let memo = std::sync::Arc::new(hutong::storage::Memo::default());
+    // Each check's sources with their rows' ids and statuses.
+    let shown = |s: &hutong::storage::memo::CheckStates| {
+        let mut v: Vec<(String, Vec<(i64, String)>)> = s
+            .values()
+            .map(|c| {
+                let mut rows: Vec<(i64, String)> = c
+                    .per_source
+                    .iter()
+                    .map(|o| (o.id, o.status.clone()))
+                    .collect();
+                rows.sort();
+                (c.check_id.clone(), rows)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let fresh = || async {
+        let rows = store.state_as_of(Utc::now(), &filter).await.unwrap();
+        let states = hutong::state::states(checks.iter().copied(), rows);
+        shown(&std::sync::Arc::new(states))
+    };
+    let now = |s: i64| Utc::now() - Duration::seconds(s);
+    let first = current_of(&memo, store, &checks).await;
+    assert_eq!(shown(&first), fresh().await);
+
+    // Another check written: the data version moves, the kept states stay.
+    store
+        .insert_observation(&probe(other, now(30), "blocked"))
+        .await
+        .unwrap();
+    let again = current_of(&memo, store, &checks).await;
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &again),
+        "kept across a write to another check"
+    );
+
+    // One of the checks written by a probe.
+    let row = store
+        .insert_observation(&probe(a, now(20), "blocked"))
+        .await
+        .unwrap();
+    let mut previous = again;
+    let (what, got) = ("a probe's row", current_of(&memo, store, &checks).await);
+    assert!(!std::sync::Arc::ptr_eq(&previous, &got), "{what}");
+    assert_eq!(shown(&got), fresh().await, "{what}");
+    assert!(
+        shown(&got)
+            .iter()
+            .any(|(_, rows)| rows.contains(&(row, "blocked".into())))
+    );
+    previous = got;
+
+    // Its status edited in place (as a catalog load edits a fact): the same row id.
+    store
+        .execute_admin(&format!(
+            "update observations set status = 'open' where id = {row}"
+        ))
+        .await
+        .unwrap();
+    let (what, got) = (
+        "a status edited in place",
+        current_of(&memo, store, &checks).await,
+    );
+    assert!(!std::sync::Arc::ptr_eq(&previous, &got), "{what}");
+    assert_eq!(shown(&got), fresh().await, "{what}");
+    assert!(
+        shown(&got)
+            .iter()
+            .any(|(_, rows)| rows.contains(&(row, "open".into())))
+    );
+    previous = got;
+
+    // Retracted by hand-made SQL.
+    store
+        .execute_admin(&format!(
+            "update observations set retracted_at = observed_at, retraction_reason = 'wrong page' \
+             where id = {row}"
+        ))
+        .await
+        .unwrap();
+    let (what, got) = ("a retraction", current_of(&memo, store, &checks).await);
+    assert!(!std::sync::Arc::ptr_eq(&previous, &got), "{what}");
+    assert_eq!(shown(&got), fresh().await, "{what}");
+    assert!(
+        !shown(&got)
+            .iter()
+            .any(|(_, rows)| rows.iter().any(|r| r.0 == row))
+    );
+    previous = got;
+
+    // A row of the other check moved to one of these (whose probe already spoke: the
+    // pair of check and source is known).
+    store
+        .insert_observation(&probe(b, now(40), "open"))
+        .await
+        .unwrap();
+    let (what, got) = (
+        "a probe's row on the other check of the two",
+        current_of(&memo, store, &checks).await,
+    );
+    assert!(!std::sync::Arc::ptr_eq(&previous, &got), "{what}");
+    assert_eq!(shown(&got), fresh().await, "{what}");
+    previous = got;
+    let moved = store
+        .insert_observation(&probe(other, now(10), "warned"))
+        .await
+        .unwrap();
+    let (_, kept): (&str, _) = (
+        "another check written",
+        current_of(&memo, store, &checks).await,
+    );
+    assert!(
+        std::sync::Arc::ptr_eq(&previous, &kept),
+        "kept across a write to another check"
+    );
+    store
+        .execute_admin(&format!(
+            "update observations set check_id = '{b}' where id = {moved}"
+        ))
+        .await
+        .unwrap();
+    let (what, got) = ("a row moved in", current_of(&memo, store, &checks).await);
+    assert_eq!(shown(&got), fresh().await, "{what}");
+    assert!(
+        shown(&got)
+            .iter()
+            .any(|(_, rows)| rows.contains(&(moved, "warned".into())))
+    );
+
+    // Deleted.
+    store
+        .execute_admin(&format!(
+            "delete from transitions where observation_id = {moved}; \
+             delete from observations where id = {moved}"
+        ))
+        .await
+        .unwrap();
+    let (what, got) = ("a deletion", current_of(&memo, store, &checks).await);
+    assert_eq!(shown(&got), fresh().await, "{what}");
+    assert!(
+        !shown(&got)
+            .iter()
+            .any(|(_, rows)| rows.iter().any(|r| r.0 == moved))
+    );
+}
+
+/// The current state of `checks` through `memo`, as a page reads it.
+async fn current_of(
+    memo: &std::sync::Arc<hutong::storage::Memo>,
+    store: &Store,
+    checks: &[&hutong::domain::Check],
+) -> hutong::storage::memo::CheckStates {
+    memo.reads(store)
+        .await
+        .unwrap()
+        .check_states(Utc::now(), &StateFilter::default(), checks)
+        .await
+        .unwrap()
 }

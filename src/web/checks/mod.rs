@@ -9,12 +9,13 @@ mod observations;
 
 use super::app_state::AppState;
 use super::charts::{KeptUnder, date_line, downloads, reply, split_file, status_label};
+use super::drawings::{Drawings, Shape};
 use super::error::{Answer, ApiResult, FileError, PageResult, WebError, truncate};
 use super::present::json::{check_json, observation_json, state_json};
 use super::present::{self, name};
 use super::request::{AsOf, Paging, Params, ReaderLang, chrome};
+use crate::charts::StepChart;
 use crate::charts::data;
-use crate::charts::{StepChart, steps};
 use crate::domain::Check;
 use crate::domain::Reference;
 use crate::state;
@@ -104,7 +105,16 @@ async fn show_check_page(
     ))?;
     let mut chrome = chrome(lang, &title, Section::Other, &path, &as_of, Vec::new());
     let reads = reads.or_page(&chrome)?;
-    let view = check_view(&reads, &id, &path, &as_of, paging, &mut chrome).await;
+    let view = check_view(
+        &state.drawings,
+        &reads,
+        &id,
+        &path,
+        &as_of,
+        paging,
+        &mut chrome,
+    )
+    .await;
     let view = view.or_page(&chrome)?;
     chrome.cite = Some(present::cite::cite_box(
         &state.public_url,
@@ -120,6 +130,7 @@ async fn show_check_page(
 /// The check page's data; sets the page's title once the check is known, and keeps its
 /// page number when the date or language changes.
 async fn check_view(
+    drawings: &Drawings,
     reads: &Reads,
     id: &str,
     path: &str,
@@ -197,7 +208,7 @@ async fn check_view(
             retraction: present::retraction(o),
         })
         .collect();
-    let chart = check_chart(reads, &r, c, as_of, lang).await?;
+    let chart = check_chart(drawings, reads, &r, c, as_of, lang).await?;
     let links = CheckLinks {
         requirements: r
             .requirements
@@ -414,23 +425,24 @@ async fn check_steps(
     let simulated = r.is_simulated_check(check);
     // The latest periods only, read from the newest changes back: a check that flaps
     // gathers thousands, more than the chart has pixels or a reader has patience for.
+    // The chart ends at the request's second (never before the latest change): every
+    // request of one second draws the same chart, and its drawing is kept.
     let mut limit = 2 * CHART_PERIODS + 1;
-    let (segments, earlier_left_out) = loop {
+    let ((segments, earlier_left_out), end) = loop {
         let changes = reads
             .store()
             .latest_changes(&check.id, as_of.instant, simulated, limit as i64)
             .await?;
         let complete = changes.len() < limit;
-        if let Some(found) =
-            data::latest_status_steps(&changes, complete, as_of.instant, CHART_PERIODS)
-        {
-            break found;
+        let end = data::chart_end(as_of.instant, changes.first().map(|(at, _)| *at));
+        if let Some(found) = data::latest_status_steps(&changes, complete, end, CHART_PERIODS) {
+            break (found, end);
         }
         limit *= 4;
     };
     let start = segments
         .first()
-        .map_or(as_of.instant - chrono::Duration::days(30), |s| s.from);
+        .map_or(end - chrono::Duration::days(30), |s| s.from);
     let subject = present::side_name(r, kind.subject, &check.subject);
     let object = present::side_name(r, kind.object, &check.object);
     let pick = |n: &Name| match lang {
@@ -466,7 +478,7 @@ async fn check_steps(
         unknown_label: lang.t("charts-unknown"),
         segments: segments.clone(),
         start,
-        end: as_of.instant,
+        end,
         source_line: if simulated {
             lang.t("charts-source-line-simulated")
         } else {
@@ -505,8 +517,9 @@ async fn check_steps(
     Ok(Some((chart, table)))
 }
 
-/// The check page's inline step chart.
+/// The check page's inline step chart, its drawings kept by what they show.
 async fn check_chart(
+    drawings: &Drawings,
     reads: &Reads,
     r: &Reference,
     check: &Check,
@@ -519,8 +532,8 @@ async fn check_chart(
     let (svg_href, png_href) = downloads(&format!("/charts/checks/{}", check.id), as_of, lang);
     Ok(Some(ChartView {
         id: "figure-steps".into(),
-        svg: steps::render(&chart, lang),
-        narrow_svg: steps::render_narrow(&chart, lang),
+        svg: drawings.steps(&chart, lang, Shape::Wide),
+        narrow_svg: drawings.steps(&chart, lang, Shape::Narrow),
         table,
         svg_href,
         png_href,
@@ -555,7 +568,7 @@ pub async fn get_check_chart(
         let e = WebError::NotFound(lang.t_args("error-check-kind", &[("id", truncate(id).into())]));
         return Err(e).or_file(lang);
     };
-    let svg = steps::render(&chart, lang);
+    let svg = state.drawings.steps(&chart, lang, Shape::Wide);
     let stem = format!("check-{id}-{}-{}", as_of.day, lang.code());
     reply(
         &state.png,
