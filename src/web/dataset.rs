@@ -57,10 +57,7 @@ pub async fn get_dataset(
     let reads = reads.or_file(lang)?;
     let archive = archive(&state, &reads).await.or_file(lang)?;
     let etag = format!("\"{}\"", archive.sha256);
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let fresh = super::request::holds_etag(&headers, &etag);
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {

@@ -113,6 +113,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     }
 }
 
+/// Whether the request's `If-None-Match` names `etag` (quoted, as sent in `ETag`) or `*`:
+/// the client holds it already (a 304).
+pub fn holds_etag(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').map(str::trim).any(|t| t == etag || t == "*"))
+}
+
 /// The reader's language, as [`negotiate`] chose it; English where it does not run (the
 /// API).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

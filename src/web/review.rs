@@ -576,10 +576,7 @@ async fn published_screenshot(
     // The bytes never change, but a retraction withdraws them: caches may keep them only
     // if they ask again (a 304 while the file is still published).
     let etag = format!("\"{sha}\"");
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let fresh = super::request::holds_etag(headers, &etag);
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {

@@ -59,7 +59,21 @@ when = {{ selector = "h1", text_contains = "慢速页面" }}
 
 /// A worker process at `vantage` with short leases, its output in `log`.
 fn worker(catalog: &std::path::Path, url: &str, vantage: &str, log: &std::path::Path) -> Child {
-    hutong()
+    worker_command(catalog, url, vantage, log)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// The command [`worker`] runs, to add to.
+fn worker_command(
+    catalog: &std::path::Path,
+    url: &str,
+    vantage: &str,
+    log: &std::path::Path,
+) -> std::process::Command {
+    let mut command = hutong();
+    command
         .args(["worker", "--demo", "--vantage", vantage, "--catalog-dir"])
         .arg(catalog)
         .args(["--database-url", url, "--log", "info"])
@@ -67,10 +81,21 @@ fn worker(catalog: &std::path::Path, url: &str, vantage: &str, log: &std::path::
         .env("HUTONG_PROBES__LEASE_MS", "1500")
         .env("HUTONG_PROBES__HEARTBEAT_MS", "300")
         .env("HUTONG_PROBES__POLL_MS", "200")
-        .stdout(std::fs::File::create(log).unwrap())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+        .stdout(std::fs::File::create(log).unwrap());
+    command
+}
+
+/// Waits until a run of the fleet pack finished with all four checks.
+async fn a_run_finishes(store: &Store, what: &str) {
+    eventually(what, || async {
+        store
+            .runs_since(DateTime::<Utc>::UNIX_EPOCH)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.state == "finished" && r.done == 4)
+    })
+    .await;
 }
 
 async fn eventually<F, Fut>(what: &str, cond: F)
@@ -570,15 +595,7 @@ async fn a_worker_on_the_least_privileged_role_probes_and_stores() {
 
     let log = tmp.path().join("worker.log");
     let mut child = worker(&catalog, url.as_str(), "cn-a", &log);
-    eventually("the least-privileged worker finishes a run", || async {
-        db.store
-            .runs_since(DateTime::<Utc>::UNIX_EPOCH)
-            .await
-            .unwrap()
-            .iter()
-            .any(|r| r.state == "finished" && r.done == 4)
-    })
-    .await;
+    a_run_finishes(&db.store, "the least-privileged worker finishes a run").await;
     stop(&mut child);
     let out = std::fs::read_to_string(&log).unwrap();
     assert!(!out.contains("permission denied"), "{out}");
@@ -650,24 +667,9 @@ async fn a_worker_serves_what_it_counted_on_its_own_metrics_address() {
         l.local_addr().unwrap().to_string()
     };
     let start = |addr: &str, log: &std::path::Path| {
-        hutong()
-            .args([
-                "worker",
-                "--demo",
-                "--vantage",
-                "cn-a",
-                "--metrics-listen",
-                addr,
-            ])
-            .arg("--catalog-dir")
-            .arg(&catalog)
-            .args(["--database-url", &db.url, "--log", "info"])
-            .env("NO_COLOR", "1")
+        worker_command(&catalog, &db.url, "cn-a", log)
+            .args(["--metrics-listen", addr])
             .env("HUTONG_METRICS__TOKEN", "scrape-secret-7")
-            .env("HUTONG_PROBES__LEASE_MS", "1500")
-            .env("HUTONG_PROBES__HEARTBEAT_MS", "300")
-            .env("HUTONG_PROBES__POLL_MS", "200")
-            .stdout(std::fs::File::create(log).unwrap())
             .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
             .spawn()
             .unwrap()
@@ -694,15 +696,7 @@ async fn a_worker_serves_what_it_counted_on_its_own_metrics_address() {
 
     let log = tmp.path().join("worker.log");
     let mut child = start(&free, &log);
-    eventually("the worker finishes a run", || async {
-        db.store
-            .runs_since(DateTime::<Utc>::UNIX_EPOCH)
-            .await
-            .unwrap()
-            .iter()
-            .any(|r| r.state == "finished" && r.done == 4)
-    })
-    .await;
+    a_run_finishes(&db.store, "the worker finishes a run").await;
     let client = reqwest::Client::new();
     let url = format!("http://{free}/metrics");
     let anonymous = client.get(&url).send().await.unwrap();

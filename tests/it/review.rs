@@ -124,6 +124,21 @@ async fn submitted(v: &mut Visitor<'_>, seen: &str) -> i64 {
     submit(v, &fields(&csrf, seen)).await
 }
 
+/// `reviewer` approves hand test `id`; the observation it published.
+async fn approve(app: &TestApp, reviewer: &mut Visitor<'_>, id: i64, csrf: &str) -> i64 {
+    let approved = reviewer
+        .post(&format!("/review/{id}/approve"), &[("csrf", csrf)])
+        .await;
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    app.store()
+        .submission(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .observation_id
+        .expect("published")
+}
+
 async fn state_of(app: &TestApp, id: i64) -> String {
     app.store()
         .submission(id)
@@ -704,18 +719,7 @@ async fn script_in_every_text_field_is_shown_as_text_wherever_it_goes() {
         &[("csrf", &csrf), ("reason", &format!("reason {X}"))],
     )
     .await;
-    let approved = wang
-        .post(&format!("/review/{id}/approve"), &[("csrf", &csrf)])
-        .await;
-    assert_eq!(approved.status, 303);
-    let observation = app
-        .store()
-        .submission(id)
-        .await
-        .unwrap()
-        .unwrap()
-        .observation_id
-        .expect("published");
+    let observation = approve(&app, &mut wang, id, &csrf).await;
     let source = hutong::domain::hand_test_source_id(
         app.store()
             .account_by_login("li")
@@ -782,19 +786,7 @@ async fn retracting_a_hand_test_withdraws_its_screenshots_from_the_public() {
     let mut wang = signed_in(&app, "wang", Role::Reviewer, "Wang Fang").await;
     let id = submitted(&mut li, SEEN).await;
     let page = wang.get(&format!("/review/{id}")).await;
-    let csrf = csrf_in(&page);
-    let reply = wang
-        .post(&format!("/review/{id}/approve"), &[("csrf", &csrf)])
-        .await;
-    assert_eq!(reply.status, 303, "{}", reply.body);
-    let observation = app
-        .store()
-        .submission(id)
-        .await
-        .unwrap()
-        .unwrap()
-        .observation_id
-        .expect("published");
+    let observation = approve(&app, &mut wang, id, &csrf_in(&page)).await;
     let public = format!("/observations/{observation}/screenshots/1");
     let shot = app.get(&public).await;
     assert_eq!(shot.status, 200);
