@@ -306,9 +306,9 @@ impl<'a> Series<'a> {
     }
 }
 
-/// A check's status over time from its confirmed changes (oldest first): consecutive
-/// changes to the same status (another source agreeing) merge; the last stretch runs to
-/// `end`. Changes after `end` are left out.
+/// A source's status over time from its confirmed changes (oldest first): consecutive
+/// changes to the same status merge; the last stretch runs to `end`. Changes after `end`
+/// are left out.
 pub fn status_steps(
     changes: &[(DateTime<Utc>, String)],
     end: DateTime<Utc>,
@@ -325,8 +325,45 @@ pub fn status_steps(
             from: *at,
             to: end,
             status: status.clone(),
+            stale: false,
         });
     }
+    segments
+}
+
+/// When a word last heard at `last_evidence` stops being current: at the start of the
+/// first Beijing day on which its age in days exceeds `stale_after_days`, as
+/// [`crate::state::age_at`] counts it.
+pub fn stale_from(last_evidence: DateTime<Utc>, stale_after_days: u32) -> DateTime<Utc> {
+    let day = time::shanghai_day(last_evidence) + Days::new(u64::from(stale_after_days) + 1);
+    time::start_of_day(day, SHANGHAI)
+}
+
+/// A source's segments with its last word ended where it went stale (`stale_from`): the
+/// rest of the last stretch becomes a stale segment, drawn and listed as no current word
+/// instead of as the status, so that old evidence never reads as current.
+pub fn end_stale(
+    mut segments: Vec<super::steps::Segment>,
+    stale_from: DateTime<Utc>,
+) -> Vec<super::steps::Segment> {
+    let Some(last) = segments.last_mut() else {
+        return segments;
+    };
+    if stale_from >= last.to {
+        return segments;
+    }
+    if stale_from <= last.from {
+        last.stale = true;
+        return segments;
+    }
+    let tail = super::steps::Segment {
+        from: stale_from,
+        to: last.to,
+        status: last.status.clone(),
+        stale: true,
+    };
+    last.to = stale_from;
+    segments.push(tail);
     segments
 }
 
@@ -568,6 +605,64 @@ mod tests {
             (steps[1].from, steps[1].to, steps[1].status.as_str()),
             (at(9, 17), at(10, 17), "warned")
         );
+    }
+
+    /// A word goes stale on the day `crate::state::age_at` first calls it stale, not a
+    /// nanosecond before or after, across days, hours and thresholds.
+    #[test]
+    fn a_word_goes_stale_when_its_age_first_says_so() {
+        let mut next = numbers(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..2_000 {
+            let heard = at(1, 1) + chrono::Duration::minutes(next(60 * 24 * 400) as i64);
+            let days = next(400) as u32;
+            let from = stale_from(heard, days);
+            let just_before = from - chrono::Duration::nanoseconds(1);
+            assert!(
+                !crate::state::age_at(heard, just_before, days).stale,
+                "{heard} {days}"
+            );
+            assert!(
+                crate::state::age_at(heard, from, days).stale,
+                "{heard} {days}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_last_stretch_ends_where_its_word_went_stale() {
+        let seg = |from, to, status: &str| super::super::steps::Segment {
+            from,
+            to,
+            status: status.into(),
+            stale: false,
+        };
+        let two = vec![
+            seg(at(9, 1), at(9, 17), "warned"),
+            seg(at(9, 17), at(12, 1), "open"),
+        ];
+        // Still current at the end: unchanged.
+        assert_eq!(end_stale(two.clone(), at(12, 1)), two);
+        // Stale inside the last stretch: cut there, the rest listed as stale.
+        let cut = end_stale(two.clone(), at(10, 1));
+        let got: Vec<_> = cut
+            .iter()
+            .map(|s| (s.from, s.to, s.status.as_str(), s.stale))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (at(9, 1), at(9, 17), "warned", false),
+                (at(9, 17), at(10, 1), "open", false),
+                (at(10, 1), at(12, 1), "open", true),
+            ]
+        );
+        // Stale from before the last change (a word read back at an earlier date): the whole
+        // last stretch is stale, nothing is drawn past the end.
+        let all = end_stale(two, at(9, 10));
+        assert_eq!(all.len(), 2);
+        assert!(all[1].stale && !all[0].stale);
+        assert_eq!(all[1].to, at(12, 1));
+        assert!(end_stale(Vec::new(), at(9, 1)).is_empty());
     }
 
     /// Read from the newest change back, a few at a time: whenever the result is given, it

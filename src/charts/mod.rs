@@ -18,7 +18,7 @@ pub mod steps;
 pub mod svg;
 
 pub use share::{BandPoint, Bands, Marker, ShareChart, SharePoint, ShareSeries};
-pub use steps::{Segment, StepChart};
+pub use steps::{Segment, StepChart, StepLine};
 
 #[cfg(test)]
 mod tests;

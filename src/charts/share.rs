@@ -869,7 +869,7 @@ fn band_patterns(chart_id: &str) -> String {
 /// About how wide a label is drawn at 12 px, its Latin characters `latin` units each (7
 /// regular, 7.5 bold): CJK characters (and full-width punctuation) are a whole em and a
 /// little.
-fn text_width(label: &str, latin: f64) -> f64 {
+pub(super) fn text_width(label: &str, latin: f64) -> f64 {
     label
         .chars()
         .map(|c| if c.is_ascii() { latin } else { 12.5 })

@@ -74,18 +74,23 @@ fn step_chart(simulated: bool) -> StepChart {
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect(),
         unknown_label: "Unknown".into(),
-        segments: vec![
-            Segment {
-                from: noon(2021, 7, 1),
-                to: noon(2021, 9, 17),
-                status: "token_only".into(),
-            },
-            Segment {
-                from: noon(2021, 9, 17),
-                to: noon(2021, 12, 31),
-                status: "warned".into(),
-            },
-        ],
+        lines: vec![StepLine {
+            name: "cnBeta, 17 Oct 2021".into(),
+            segments: vec![
+                Segment {
+                    from: noon(2021, 7, 1),
+                    to: noon(2021, 9, 17),
+                    status: "token_only".into(),
+                    stale: false,
+                },
+                Segment {
+                    from: noon(2021, 9, 17),
+                    to: noon(2021, 12, 31),
+                    status: "warned".into(),
+                    stale: false,
+                },
+            ],
+        }],
         start: noon(2021, 7, 1),
         end: noon(2021, 12, 31),
         source_line: "Source: test".into(),
@@ -617,7 +622,7 @@ fn narrow_step_chart_fits_a_phone_in_both_languages() {
 #[test]
 fn chinese_descriptions_join_their_parts_with_a_full_width_semicolon() {
     let chart = step_chart(true);
-    assert!(chart.segments.len() > 1, "needs two parts to join");
+    assert!(chart.lines[0].segments.len() > 1, "needs two parts to join");
     let zh = steps::describe(&chart, Lang::ZhCn);
     assert!(zh.contains('；') && !zh.contains("; "), "{zh}");
     let en = steps::describe(&chart, Lang::En);
@@ -663,5 +668,95 @@ fn crowded_milestone_tags_never_cover_each_other() {
                 assert!(apart >= a.2 + b.2, "tags {a:?} and {b:?} overlap");
             }
         }
+    }
+}
+
+/// Two sources that disagree: a row each, named; each status told by its pattern, its
+/// words and the legend; a stale word drawn as an empty dashed bar saying so, never as its
+/// status; the phone's drawing shows the same and fits.
+#[test]
+fn sources_that_disagree_are_drawn_a_row_each_and_a_stale_word_as_no_current_word() {
+    let mut chart = step_chart(false);
+    chart.lines.push(StepLine {
+        name: "财联社, 28 Sep 2021".into(),
+        segments: vec![
+            Segment {
+                from: noon(2021, 7, 10),
+                to: noon(2021, 8, 1),
+                status: "blocked".into(),
+                stale: false,
+            },
+            Segment {
+                from: noon(2021, 8, 1),
+                to: noon(2021, 12, 31),
+                status: "blocked".into(),
+                stale: true,
+            },
+        ],
+    });
+    for lang in Lang::ALL {
+        let wide = steps::render(&chart, lang);
+        let narrow = steps::render_narrow(&chart, lang);
+        assert_fits_a_phone(&narrow, &wide);
+        for svg in [&wide, &narrow] {
+            let doc = parse(svg);
+            let sources: Vec<(&str, Vec<(&str, &str)>)> = doc
+                .descendants()
+                .filter(|n| n.attribute("class") == Some("source"))
+                .map(|g| {
+                    let segments = g
+                        .descendants()
+                        .filter(|n| n.attribute("class") == Some("segment"))
+                        .map(|s| {
+                            (
+                                s.attribute("data-status").unwrap(),
+                                s.attribute("data-stale").unwrap(),
+                            )
+                        })
+                        .collect();
+                    (g.attribute("data-source").unwrap(), segments)
+                })
+                .collect();
+            assert_eq!(
+                sources,
+                [
+                    (
+                        "cnBeta, 17 Oct 2021",
+                        vec![("token_only", "false"), ("warned", "false")]
+                    ),
+                    (
+                        "财联社, 28 Sep 2021",
+                        vec![("blocked", "false"), ("blocked", "true")]
+                    ),
+                ],
+                "{lang:?}"
+            );
+            let all = texts(&doc);
+            // Each row is named; the legend names every status of the ladder and unknown.
+            for name in ["cnBeta, 17 Oct 2021", "财联社, 28 Sep 2021"] {
+                assert!(all.iter().any(|t| t == name), "{name} in {all:?}");
+            }
+            for (_, label) in &chart.ladder {
+                assert!(all.contains(label), "{label} in {all:?}");
+            }
+            // The stale bar: an outline, no pattern, saying there is no current word.
+            let stale = doc
+                .descendants()
+                .find(|n| n.attribute("data-stale") == Some("true"))
+                .unwrap();
+            let rect = stale.children().find(|n| n.has_tag_name("rect")).unwrap();
+            assert_eq!(rect.attribute("fill"), Some("#ffffff"));
+            assert!(rect.attribute("stroke-dasharray").is_some());
+            let said = lang.t_args("charts-steps-stale", &[("status", "Blocked".into())]);
+            let words: String = stale
+                .descendants()
+                .filter(|n| n.has_tag_name("text"))
+                .filter_map(|n| n.text())
+                .collect();
+            assert_eq!(words, said, "{lang:?}");
+            assert_eq!(child_text(&doc, "desc"), steps::describe(&chart, lang));
+        }
+        let desc = steps::describe(&chart, lang);
+        assert!(desc.contains("财联社") && desc.contains("cnBeta"), "{desc}");
     }
 }

@@ -133,28 +133,26 @@ impl Store {
         }))
     }
 
-    /// A check's latest changes at or before `until`, newest first, at most `limit`: when
-    /// and to what, all sources, the simulator's left out unless `include_simulated`. What
-    /// its step chart draws, read from the end of `transitions_by_check_time` (migration
-    /// 0023).
+    /// One source's latest changes on a check at or before `until`, newest first, at most
+    /// `limit`: when and to what. What the check's step chart draws for that source, read
+    /// from the end of the source's transitions in time order.
     pub async fn latest_changes(
         &self,
         check_id: &str,
+        source_key: &str,
         until: DateTime<Utc>,
-        include_simulated: bool,
         limit: i64,
     ) -> Result<Vec<(DateTime<Utc>, String)>, StorageError> {
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, (DateTime<Utc>, String)>(
                 "select occurred_at, to_status from transitions
-                 where check_id = $1 and occurred_at <= $2
-                   and ($3 or source_kind <> 'simulated')
+                 where check_id = $1 and source_key = $2 and occurred_at <= $3
                  order by occurred_at desc, id desc
                  limit $4",
             )
             .bind(check_id)
+            .bind(source_key)
             .bind(until)
-            .bind(include_simulated)
             .bind(limit)
             .fetch_all(pool)
             .await?

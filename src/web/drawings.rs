@@ -13,7 +13,7 @@
 //! second until the check's changes or the minute of the "generated" line move.
 
 use crate::charts::share::{self, ShareChart};
-use crate::charts::steps::{self, Segment, StepChart};
+use crate::charts::steps::{self, Segment, StepChart, StepLine};
 use crate::charts::{BandPoint, Bands, Marker, SharePoint, ShareSeries};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use hutong_app::i18n::Lang;
@@ -240,7 +240,7 @@ impl Feed for StepChart {
             subtitle,
             ladder,
             unknown_label,
-            segments,
+            lines,
             start,
             end,
             source_line,
@@ -252,7 +252,7 @@ impl Feed for StepChart {
         subtitle.feed(h);
         ladder.feed(h);
         unknown_label.feed(h);
-        segments.feed(h);
+        lines.feed(h);
         start.feed(h);
         end.feed(h);
         source_line.feed(h);
@@ -261,12 +261,26 @@ impl Feed for StepChart {
     }
 }
 
+impl Feed for StepLine {
+    fn feed(&self, h: &mut Sha256) {
+        let StepLine { name, segments } = self;
+        name.feed(h);
+        segments.feed(h);
+    }
+}
+
 impl Feed for Segment {
     fn feed(&self, h: &mut Sha256) {
-        let Segment { from, to, status } = self;
+        let Segment {
+            from,
+            to,
+            status,
+            stale,
+        } = self;
         from.feed(h);
         to.feed(h);
         status.feed(h);
+        stale.feed(h);
     }
 }
 
@@ -442,18 +456,23 @@ mod tests {
                 ("blocked".into(), "Blocked".into()),
             ],
             unknown_label: "unknown".into(),
-            segments: vec![
-                Segment {
-                    from: t(1),
-                    to: t(3),
-                    status: "open".into(),
-                },
-                Segment {
-                    from: t(3),
-                    to: t(8) + chrono::Duration::nanoseconds(end_ns),
-                    status: "blocked".into(),
-                },
-            ],
+            lines: vec![StepLine {
+                name: "cnBeta".into(),
+                segments: vec![
+                    Segment {
+                        from: t(1),
+                        to: t(3),
+                        status: "open".into(),
+                        stale: false,
+                    },
+                    Segment {
+                        from: t(3),
+                        to: t(8) + chrono::Duration::nanoseconds(end_ns),
+                        status: "blocked".into(),
+                        stale: false,
+                    },
+                ],
+            }],
             start: t(1),
             end: t(8) + chrono::Duration::nanoseconds(end_ns),
             source_line: "Hutong".into(),
@@ -473,16 +492,22 @@ mod tests {
         assert_eq!(d.steps(&steps_chart(0), Lang::En, Shape::Wide), first);
         assert_eq!((d.drawn(), d.reused()), (1, 1));
         let mut flipped = steps_chart(0);
-        flipped.segments[1].status = "open".into();
+        flipped.lines[0].segments[1].status = "open".into();
+        let mut gone_stale = steps_chart(0);
+        gone_stale.lines[0].segments[1].stale = true;
+        let mut renamed = steps_chart(0);
+        renamed.lines[0].name = "Caixin".into();
         let mut simulated = steps_chart(0);
         simulated.simulated = true;
         let mut moved = steps_chart(0);
-        moved.segments[0].to += chrono::Duration::nanoseconds(1);
+        moved.lines[0].segments[0].to += chrono::Duration::nanoseconds(1);
         for (c, lang, shape) in [
             (&steps_chart(1), Lang::En, Shape::Wide),
             (&steps_chart(0), Lang::En, Shape::Narrow),
             (&steps_chart(0), Lang::ZhCn, Shape::Wide),
             (&flipped, Lang::En, Shape::Wide),
+            (&gone_stale, Lang::En, Shape::Wide),
+            (&renamed, Lang::En, Shape::Wide),
             (&simulated, Lang::En, Shape::Wide),
             (&moved, Lang::En, Shape::Wide),
         ] {

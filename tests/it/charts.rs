@@ -297,13 +297,14 @@ async fn check_page_step_chart_matches_the_transitions() {
 }
 
 /// Issue 15: a check that flaps gathers thousands of changes; its page draws and lists the
-/// latest 100 periods, says since when, and stays small. Every change stays in the
-/// exports.
+/// latest 100 periods of the source that flaps, says so, and stays small. Every change
+/// stays in the exports.
 #[tokio::test]
-async fn a_check_that_flaps_draws_its_latest_periods_and_says_since_when() {
+async fn a_check_that_flaps_draws_its_latest_periods_and_says_so() {
     let app = TestApp::new().await;
     let check = "link.wechat.taobao";
-    // 150 hand tests, a day apart, alternating: 150 more periods after the catalog's two.
+    // 150 hand tests, a day apart, alternating: 150 periods of one more source beside the
+    // catalog's article.
     for n in 0..150 {
         let at = noon(2022, 1, 1) + chrono::Duration::days(n);
         let status = if n % 2 == 0 { "open" } else { "blocked" };
@@ -313,51 +314,61 @@ async fn a_check_that_flaps_draws_its_latest_periods_and_says_since_when() {
             .unwrap();
     }
     let transitions = app.store().transitions(check).await.unwrap();
-    let all: Vec<(String, String)> = transitions
+    let flaps: Vec<&str> = transitions
         .iter()
-        .map(|t| (t.to_status.clone(), t.occurred_at.to_rfc3339()))
+        .filter(|t| t.source_kind == "manual")
+        .map(|t| t.to_status.as_str())
         .collect();
-    assert_eq!(all.len(), 152);
-    let latest = &all[all.len() - 100..];
+    assert_eq!(flaps.len(), 150);
+    let hand_tests = |html: &Html, which: &str| -> Vec<(String, String)> {
+        let groups: Vec<_> = html
+            .select(&sel(&format!(
+                "figure#figure-steps .chart-{which} svg g.source"
+            )))
+            .collect();
+        assert_eq!(groups.len(), 2, "{which}: the article and the hand tests");
+        groups[1]
+            .select(&sel("g.segment"))
+            .map(|g| {
+                (
+                    g.value().attr("data-status").unwrap().to_string(),
+                    g.value().attr("data-from").unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
     for lang in ["en", "zh-CN"] {
+        // A month after the last hand test: its word is still current.
         let page = app
-            .check_page(check, &format!("at=2023-01-01&lang={lang}"))
+            .check_page(check, &format!("at=2022-06-30&lang={lang}"))
             .await;
         assert_eq!(page.status, StatusCode::OK);
         let html = page.html();
         for which in ["wide", "narrow"] {
-            let drawn: Vec<(String, String)> = html
-                .select(&sel(&format!(
-                    "figure#figure-steps .chart-{which} svg g.segment"
-                )))
-                .map(|g| {
-                    (
-                        g.value().attr("data-status").unwrap().to_string(),
-                        g.value().attr("data-from").unwrap().to_string(),
-                    )
-                })
-                .collect();
-            assert_eq!(drawn, latest, "{lang} {which}");
-            // The drawing says since when itself (a subtitle cut short keeps it).
-            let words: String = html
-                .select(&sel(&format!(
-                    "figure#figure-steps .chart-{which} svg text"
-                )))
-                .flat_map(|t| t.text())
-                .collect();
-            assert!(words.contains("2022-02-20"), "{lang} {which}: {words}");
+            let drawn = hand_tests(&html, which);
+            assert_eq!(drawn.len(), 100, "{lang} {which}");
+            let statuses: Vec<&str> = drawn.iter().map(|(s, _)| s.as_str()).collect();
+            assert_eq!(statuses, flaps[50..], "{lang} {which}");
+            // The first period drawn began with the 51st hand test.
+            assert_eq!(
+                drawn[0].1,
+                (noon(2022, 1, 1) + chrono::Duration::days(50)).to_rfc3339()
+            );
         }
         let rows = table_rows(&html, "figure-steps");
-        assert_eq!(rows.len(), 100, "{lang}");
-        // The first period drawn began with the 51st hand test (Beijing time).
-        let since = "2022-02-20";
-        assert!(rows[0][0].starts_with(since), "{lang}: {:?}", rows[0]);
+        let hand_rows: Vec<_> = rows.iter().filter(|r| r[0] != rows[0][0]).collect();
+        assert_eq!(hand_rows.len(), 100, "{lang}");
+        assert!(
+            hand_rows[0][1].starts_with("2022-02-20"),
+            "{lang}: {:?}",
+            hand_rows[0]
+        );
         let said = if lang == "en" {
-            format!("The latest 100 periods, since {since}")
+            "The latest 100 periods of each source"
         } else {
-            format!("最近 100 段，自 {since} 起")
+            "每个来源最近的 100 个时段"
         };
-        assert!(page.body.contains(&said), "{lang}: no \"{said}\"");
+        assert!(page.body.contains(said), "{lang}: no \"{said}\"");
     }
     // With no more than 100 periods the whole history is drawn, and nothing is said.
     let early = app.check_page(check, "at=2022-02-01&lang=en").await;
@@ -367,6 +378,117 @@ async fn a_check_that_flaps_draws_its_latest_periods_and_says_since_when() {
     let csv = app.get(format!("/checks/{check}.csv?lang=en")).await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.body.contains("2022-01-01") && csv.body.contains("2022-05-30"));
+}
+
+/// Meituan × Alipay: 财联社 said accepted, cnBeta not accepted. The step chart draws each
+/// source on its own row (the drawing and its table), never one of them as the check's
+/// status over the other; and a word older than `stale_after_days` (180) is drawn and
+/// listed as no current word from the day it went stale, not as its status.
+#[tokio::test]
+async fn disagreeing_sources_get_a_row_each_and_old_words_are_not_drawn_as_current() {
+    let app = TestApp::new().await;
+    let check = "payment.meituan.alipay";
+    // Each source's name and its segments: (status, stale, from).
+    type Drawn = Vec<(String, Vec<(String, String, String)>)>;
+    let drawn = |html: &Html, which: &str| -> Drawn {
+        html.select(&sel(&format!(
+            "figure#figure-steps .chart-{which} svg g.source"
+        )))
+        .map(|g| {
+            let segments = g
+                .select(&sel("g.segment"))
+                .map(|s| {
+                    let a = |n: &str| s.value().attr(n).unwrap().to_string();
+                    (a("data-status"), a("data-stale"), a("data-from"))
+                })
+                .collect();
+            (g.value().attr("data-source").unwrap().to_string(), segments)
+        })
+        .collect()
+    };
+    let (cls, cnbeta) = ("2021-09-27T16:00:00+00:00", "2021-10-16T16:00:00+00:00");
+    // Within 180 days of both articles: both words current, side by side.
+    let page = app.check_page(check, "at=2021-12-31&lang=en").await;
+    let html = page.html();
+    for which in ["wide", "narrow"] {
+        let got = drawn(&html, which);
+        assert_eq!(got.len(), 2, "{which}: {got:?}");
+        assert!(
+            got[0].0.contains("财联社") && got[1].0.contains("cnBeta"),
+            "{got:?}"
+        );
+        assert_eq!(got[0].1, [("accepted".into(), "false".into(), cls.into())]);
+        assert_eq!(
+            got[1].1,
+            [("not_accepted".into(), "false".into(), cnbeta.into())]
+        );
+    }
+    let rows = table_rows(&html, "figure-steps");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows[0][0].contains("财联社") && rows[0][3] == "Accepted",
+        "{rows:?}"
+    );
+    assert!(
+        rows[1][0].contains("cnBeta") && rows[1][3] == "Not accepted",
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter().all(|r| r[2].starts_with("2021-12-31")),
+        "{rows:?}"
+    );
+    // Years later, neither word is current: each row goes stale 181 Beijing days after it.
+    for lang in ["en", "zh-CN"] {
+        let later = app
+            .check_page(check, &format!("at=2023-06-01&lang={lang}"))
+            .await
+            .html();
+        for which in ["wide", "narrow"] {
+            let got = drawn(&later, which);
+            assert_eq!(
+                got[0].1,
+                [
+                    ("accepted".into(), "false".into(), cls.into()),
+                    (
+                        "accepted".into(),
+                        "true".into(),
+                        "2022-03-27T16:00:00+00:00".into()
+                    ),
+                ],
+                "{lang} {which}"
+            );
+            assert_eq!(
+                got[1].1,
+                [
+                    ("not_accepted".into(), "false".into(), cnbeta.into()),
+                    (
+                        "not_accepted".into(),
+                        "true".into(),
+                        "2022-04-15T16:00:00+00:00".into()
+                    ),
+                ],
+                "{lang} {which}"
+            );
+        }
+        let rows = table_rows(&later, "figure-steps");
+        let stale = if lang == "en" {
+            [
+                "No current word (last: Accepted)",
+                "No current word (last: Not accepted)",
+            ]
+        } else {
+            [
+                "无最新证据（最后一次：支持）",
+                "无最新证据（最后一次：不支持）",
+            ]
+        };
+        assert_eq!(rows[1][3], stale[0], "{lang}: {rows:?}");
+        assert_eq!(rows[3][3], stale[1], "{lang}: {rows:?}");
+        assert!(
+            rows[1][1].starts_with("2022-03-28 00:00"),
+            "{lang}: {rows:?}"
+        );
+    }
 }
 
 /// Session 29: the step chart ends at the request's second, so its drawing can be kept
@@ -424,8 +546,8 @@ async fn a_change_within_the_charts_last_second_is_drawn() {
     let rows = table_rows(&after.html(), "figure-steps");
     assert_eq!(rows.len(), rows_before.len() + 1, "{rows:?}");
     assert_ne!(
-        rows.last().map(|r| &r[2]),
-        rows_before.last().map(|r| &r[2])
+        rows.last().and_then(|r| r.last()),
+        rows_before.last().and_then(|r| r.last())
     );
 }
 

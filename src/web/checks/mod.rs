@@ -16,6 +16,7 @@ use super::present::{self, name};
 use super::request::{AsOf, Paging, Params, ReaderLang, chrome};
 use crate::charts::StepChart;
 use crate::charts::data;
+use crate::charts::steps::{self, StepLine};
 use crate::domain::Check;
 use crate::domain::Reference;
 use crate::state;
@@ -298,6 +299,10 @@ async fn check_view(
 /// flaps has thousands; every change stays in the timeline and the exports).
 const CHART_PERIODS: usize = 100;
 
+/// Sources the check's step chart draws at most, a row each: those heard from last (the
+/// subtitle says how many were left out; every source is on the page below).
+const CHART_SOURCES: usize = 12;
+
 /// Changes listed per vantage point on the check page; the rest are counted.
 const VANTAGE_CHANGES: usize = 10;
 
@@ -409,9 +414,11 @@ async fn vantage_sections(
 
 // ---- The step chart -------------------------------------------------------------------
 
-/// A check's status over time (its confirmed transitions), with its data table. Real
-/// checks draw real sources only; a simulated platform's check draws the simulator's,
-/// labelled SIMULATED on the image. `None` when the check's kind is unknown.
+/// A check's status over time (its confirmed transitions), each source on its own line,
+/// with its data table. Real checks draw real sources only; a simulated platform's check
+/// draws the simulator's, labelled SIMULATED on the image. A source's last word ends where
+/// it went stale (`stale_after_days`): what follows is drawn and listed as no current word.
+/// `None` when the check's kind is unknown.
 async fn check_steps(
     reads: &Reads,
     r: &Reference,
@@ -423,26 +430,96 @@ async fn check_steps(
         return Ok(None);
     };
     let simulated = r.is_simulated_check(check);
-    // The latest periods only, read from the newest changes back: a check that flaps
-    // gathers thousands, more than the chart has pixels or a reader has patience for.
-    // The chart ends at the request's second (never before the latest change): every
-    // request of one second draws the same chart, and its drawing is kept.
-    let mut limit = 2 * CHART_PERIODS + 1;
-    let ((segments, earlier_left_out), end) = loop {
+    // Every source's latest word at the date: which sources have spoken, and when each
+    // was last heard from (read as the check page reads it, so it is kept once).
+    let filter = StateFilter {
+        check: Some(check.id.clone()),
+        include_simulated: true,
+        ..StateFilter::default()
+    };
+    let words = reads.state_as_of(as_of.instant, &filter).await?;
+    // The sources heard from last first, at most CHART_SOURCES of them.
+    let mut heard: Vec<&crate::domain::ObservationRecord> = words
+        .iter()
+        .filter(|o| o.check_id == check.id && (simulated || o.source_kind != "simulated"))
+        .collect();
+    heard.sort_by(|a, b| {
+        b.observed_at
+            .cmp(&a.observed_at)
+            .then_with(|| a.source_key.cmp(&b.source_key))
+    });
+    let sources_heard = heard.len();
+    heard.truncate(CHART_SOURCES);
+    // Each source's latest periods only, read from its newest changes back: a check that
+    // flaps gathers thousands, more than the chart has pixels or a reader has patience for.
+    // Each source's changes read, newest first, and whether that is all of them.
+    type Read = (Vec<(DateTime<Utc>, String)>, bool);
+    let mut read: Vec<Read> = Vec::with_capacity(heard.len());
+    for o in &heard {
+        let limit = 2 * CHART_PERIODS + 1;
         let changes = reads
             .store()
-            .latest_changes(&check.id, as_of.instant, simulated, limit as i64)
+            .latest_changes(&check.id, &o.source_key, as_of.instant, limit as i64)
             .await?;
         let complete = changes.len() < limit;
-        let end = data::chart_end(as_of.instant, changes.first().map(|(at, _)| *at));
-        if let Some(found) = data::latest_status_steps(&changes, complete, end, CHART_PERIODS) {
-            break (found, end);
+        read.push((changes, complete));
+    }
+    // The chart ends at the request's second (never before the latest change): every
+    // request of one second draws the same chart, and its drawing is kept.
+    let newest = read
+        .iter()
+        .filter_map(|(changes, _)| changes.first().map(|(at, _)| *at))
+        .max();
+    let end = data::chart_end(as_of.instant, newest);
+    let mut lines: Vec<StepLine> = Vec::with_capacity(heard.len());
+    let mut earlier_left_out = false;
+    for (o, (mut changes, mut complete)) in heard.iter().zip(read) {
+        let mut limit = changes.len().max(1);
+        let (segments, left_out) = loop {
+            if let Some(found) = data::latest_status_steps(&changes, complete, end, CHART_PERIODS) {
+                break found;
+            }
+            limit *= 4;
+            changes = reads
+                .store()
+                .latest_changes(&check.id, &o.source_key, as_of.instant, limit as i64)
+                .await?;
+            complete = changes.len() < limit;
+        };
+        if segments.is_empty() {
+            continue;
         }
-        limit *= 4;
-    };
-    let start = segments
-        .first()
-        .map_or(end - chrono::Duration::days(30), |s| s.from);
+        earlier_left_out |= left_out;
+        let segments = data::end_stale(
+            segments,
+            data::stale_from(o.observed_at, as_of.stale_after_days),
+        );
+        lines.push(StepLine {
+            name: source_name(r, o, lang),
+            segments,
+        });
+    }
+    // Oldest first, so the rows read down in the order the sources first spoke.
+    lines.sort_by(|a, b| {
+        a.segments[0]
+            .from
+            .cmp(&b.segments[0].from)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    // Two rows never share a name: a second one is numbered.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for line in &mut lines {
+        let n = seen.entry(line.name.clone()).or_default();
+        *n += 1;
+        if *n > 1 {
+            line.name = format!("{} ({n})", line.name);
+        }
+    }
+    let start = lines
+        .iter()
+        .map(|l| l.segments[0].from)
+        .min()
+        .unwrap_or(end - chrono::Duration::days(30));
     let subject = present::side_name(r, kind.subject, &check.subject);
     let object = present::side_name(r, kind.object, &check.object);
     let pick = |n: &Name| match lang {
@@ -454,6 +531,38 @@ async fn check_steps(
         .iter()
         .map(|s| (s.id.clone(), status_label(lang, s)))
         .collect();
+    let mut subtitle = match lines.as_slice() {
+        [line] => lang.t_args(
+            "charts-steps-subtitle",
+            &[
+                ("id", check.id.clone().into()),
+                ("source", line.name.clone().into()),
+            ],
+        ),
+        _ => lang.t_args(
+            "charts-steps-subtitle-sources",
+            &[
+                ("id", check.id.clone().into()),
+                ("count", lines.len().into()),
+            ],
+        ),
+    };
+    if earlier_left_out {
+        subtitle = lang.t_args(
+            "charts-steps-subtitle-latest",
+            &[("periods", CHART_PERIODS.into()), ("rest", subtitle.into())],
+        );
+    }
+    if sources_heard > lines.len() && sources_heard > CHART_SOURCES {
+        subtitle = lang.t_args(
+            "charts-steps-subtitle-more-sources",
+            &[
+                ("shown", lines.len().into()),
+                ("count", sources_heard.into()),
+                ("rest", subtitle.into()),
+            ],
+        );
+    }
     let chart = StepChart {
         id: "chart-steps".to_string(),
         title: lang.t_args(
@@ -463,20 +572,10 @@ async fn check_steps(
                 format!("{} × {}", pick(&subject), pick(&object)).into(),
             )],
         ),
-        subtitle: match segments.first() {
-            Some(first) if earlier_left_out => lang.t_args(
-                "charts-steps-subtitle-latest",
-                &[
-                    ("id", check.id.clone().into()),
-                    ("periods", segments.len().into()),
-                    ("since", time::shanghai_day(first.from).to_string().into()),
-                ],
-            ),
-            _ => lang.t_args("charts-steps-subtitle", &[("id", check.id.clone().into())]),
-        },
-        ladder: ladder.clone(),
+        subtitle,
+        ladder,
         unknown_label: lang.t("charts-unknown"),
-        segments: segments.clone(),
+        lines,
         start,
         end,
         source_line: if simulated {
@@ -487,34 +586,59 @@ async fn check_steps(
         date_line: date_line(lang, as_of),
         simulated,
     };
-    let label = |status: &str| {
-        ladder
-            .iter()
-            .find(|(id, _)| id == status)
-            .map_or_else(|| lang.t("charts-unknown"), |(_, l)| l.clone())
-    };
     let when = |t: DateTime<Utc>| {
         t.with_timezone(&time::SHANGHAI)
             .format("%Y-%m-%d %H:%M")
             .to_string()
     };
+    let by_source = chart.lines.len() > 1;
+    let mut headers = vec![
+        lang.t("charts-table-from"),
+        lang.t("charts-table-to"),
+        lang.t("charts-table-status"),
+    ];
+    if by_source {
+        headers.insert(0, lang.t("charts-table-source"));
+    }
     let table = ChartTable {
         caption: if earlier_left_out {
             format!("{}: {}", chart.title, chart.subtitle)
         } else {
             chart.title.clone()
         },
-        headers: vec![
-            lang.t("charts-table-from"),
-            lang.t("charts-table-to"),
-            lang.t("charts-table-status"),
-        ],
-        rows: segments
+        headers,
+        rows: chart
+            .lines
             .iter()
-            .map(|s| vec![when(s.from), when(s.to), label(&s.status)])
+            .flat_map(|l| {
+                l.segments.iter().map(|s| {
+                    let mut row = vec![
+                        when(s.from),
+                        when(s.to),
+                        steps::segment_words(&chart, s, lang),
+                    ];
+                    if by_source {
+                        row.insert(0, l.name.clone());
+                    }
+                    row
+                })
+            })
             .collect(),
     };
     Ok(Some((chart, table)))
+}
+
+/// A source as the step chart names it: an article by its citation (publisher and date),
+/// a probe by its vantage point, hand tests by where they were made from.
+fn source_name(r: &Reference, o: &crate::domain::ObservationRecord, lang: Lang) -> String {
+    let vantage = || o.vantage.clone().into();
+    match o.source_kind.as_str() {
+        "probe" | "simulated" => lang.t_args("check-vantage-heading", &[("vantage", vantage())]),
+        "manual" if o.source_id.as_deref().and_then(|id| r.source(id)).is_none() => {
+            lang.t_args("charts-steps-hand-tests", &[("vantage", vantage())])
+        }
+        _ => present::citation(r, o, lang).label,
+    }
 }
 
 /// The check page's inline step chart, its drawings kept by what they show.
