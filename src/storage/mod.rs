@@ -38,7 +38,7 @@ pub use fleet::{Claim, TakenRun, TakeoverRecord, VantageStatus, WorkerRecord, Wo
 pub use ledger::{FinishedRun, MissReason, MissedSlotsRecord, PendingCounts};
 pub use memo::{Memo, Reads};
 pub use probes::*;
-pub use review::Reviewed;
+pub use review::{PublishedHandTest, Reviewed};
 pub use sessions::{ACCOUNT_KEY as SESSION_ACCOUNT_KEY, StoredSessions};
 pub use snapshots::SnapshotBody;
 pub use sqlite_read::{OpenTimeline, SqliteTimeline};

@@ -16,6 +16,16 @@ use crate::domain::{
 };
 use chrono::{DateTime, Utc};
 use sqlx::SqlSafeStr;
+use std::collections::HashMap;
+
+/// A published hand test as the exports show it beside its observation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedHandTest {
+    /// What the tester did, in their words.
+    pub steps: String,
+    /// Its screenshots' positions, in order (`/observations/{id}/screenshots/{n}`).
+    pub screenshots: Vec<i64>,
+}
 
 /// What a decision did: the observation an approval published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +106,51 @@ impl Store {
             .with_screenshots(found.into_iter().collect())
             .await?
             .pop())
+    }
+
+    /// The hand tests published (of one check, or of all): for each observation a hand
+    /// test was published as, its steps and its screenshots' positions, in order. What the
+    /// exports add to a hand test's row.
+    pub async fn published_hand_tests(
+        &self,
+        check: Option<&str>,
+    ) -> Result<HashMap<i64, PublishedHandTest>, StorageError> {
+        let steps: Vec<(i64, String)> = on_pool!(self, pool => sqlx::query_as(
+            "select observation_id, steps from submissions
+             where state = 'approved' and observation_id is not null
+               and ($1 is null or check_id = $1)",
+        )
+        .bind(check)
+        .fetch_all(pool)
+        .await?);
+        let shots: Vec<(i64, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "select s.observation_id, ss.position
+             from submissions s join submission_screenshots ss on ss.submission_id = s.id
+             where s.state = 'approved' and s.observation_id is not null
+               and ($1 is null or s.check_id = $1)
+             order by s.observation_id, ss.position",
+        )
+        .bind(check)
+        .fetch_all(pool)
+        .await?);
+        let mut found: HashMap<i64, PublishedHandTest> = steps
+            .into_iter()
+            .map(|(id, steps)| {
+                (
+                    id,
+                    PublishedHandTest {
+                        steps,
+                        screenshots: Vec::new(),
+                    },
+                )
+            })
+            .collect();
+        for (id, position) in shots {
+            if let Some(h) = found.get_mut(&id) {
+                h.screenshots.push(position);
+            }
+        }
+        Ok(found)
     }
 
     /// A submission's review thread, oldest first, each message with its writer's public

@@ -18,7 +18,7 @@ use super::present::cite::{self, NO_ADDRESS};
 use super::present::table::{CHECK_COLUMNS, CheckRow, csv_bytes, observation_row};
 use super::request::ReaderLang;
 use crate::domain::{ObservationRecord, Reference};
-use crate::storage::Reads;
+use crate::storage::{PublishedHandTest, Reads};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -29,7 +29,7 @@ use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use hutong_app::i18n::Lang;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 use std::sync::Arc;
 
@@ -93,12 +93,14 @@ async fn archive(state: &AppState, reads: &Reads) -> Result<Arc<KeptArchive>, We
     }
     let reference = reads.reference().await?;
     let observations = reads.store().real_observations().await?;
+    let hand_tests = reads.store().published_hand_tests(None).await?;
     let unchanged = reads.store().data_version().await? == version;
     let public_url = state.public_url.clone();
-    let built =
-        tokio::task::spawn_blocking(move || build(&reference, observations, &public_url, version))
-            .await
-            .map_err(|e| WebError::Internal(format!("the dataset build stopped: {e}")))??;
+    let built = tokio::task::spawn_blocking(move || {
+        build(&reference, observations, &hand_tests, &public_url, version)
+    })
+    .await
+    .map_err(|e| WebError::Internal(format!("the dataset build stopped: {e}")))??;
     let built = Arc::new(built);
     if unchanged {
         *kept = Some(built.clone());
@@ -172,6 +174,7 @@ struct Metadata {
 fn build(
     r: &Reference,
     observations: Vec<ObservationRecord>,
+    hand_tests: &HashMap<i64, PublishedHandTest>,
     public_url: &str,
     version: i64,
 ) -> Result<KeptArchive, WebError> {
@@ -187,7 +190,10 @@ fn build(
     }
     let observation_rows: Vec<CheckRow> = observations
         .into_iter()
-        .map(|o| observation_row(o, r, false, base, Lang::En))
+        .map(|o| {
+            let hand_test = hand_tests.get(&o.id);
+            observation_row(o, r, false, base, Lang::En, hand_test)
+        })
         .collect();
 
     let mut tables = Tables::default();

@@ -859,3 +859,106 @@ async fn retracting_a_hand_test_withdraws_its_screenshots_from_the_public() {
         303
     );
 }
+
+/// The CSV's records as maps from column to cell (the BOM dropped).
+fn csv_maps(text: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            headers
+                .iter()
+                .zip(r.unwrap().iter())
+                .map(|(h, c)| (h.to_string(), c.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// A journalist's exports carry a hand test's steps and its screenshots' public addresses
+/// (the check's CSV and JSON, the dataset's observations), not only a link to its page.
+/// Once it is retracted, the steps stay, as its words do; the screenshots' addresses go,
+/// as the screenshots do.
+#[tokio::test]
+async fn exports_carry_a_hand_tests_steps_and_screenshots_until_it_is_retracted() {
+    let app = TestApp::on(sqlite_with_catalog(&real_catalog()).await);
+    let mut li = signed_in(&app, "li", Role::Contributor, "Li Ming").await;
+    let mut wang = signed_in(&app, "wang", Role::Reviewer, "Wang Fang").await;
+    let id = submitted(&mut li, SEEN).await;
+    let page = wang.get(&format!("/review/{id}")).await;
+    let observation = approve(&app, &mut wang, id, &csrf_in(&page)).await;
+    let steps = "Pasted a Taobao link in a chat and tapped it.";
+    let shot = format!("/observations/{observation}/screenshots/1");
+    let ours = |rows: Vec<std::collections::HashMap<String, String>>| {
+        rows.into_iter()
+            .find(|r| r["observation_id"] == observation.to_string())
+            .expect("the hand test's row")
+    };
+    let exported = |retracted: bool| {
+        let app = &app;
+        async move {
+            let csv = app.get(format!("/checks/{CHECK}.csv?lang=en")).await;
+            assert_eq!(csv.status, 200);
+            let row = ours(csv_maps(&csv.body));
+            assert_eq!(row["hand_test_steps"], steps);
+            let json = app.get(format!("/checks/{CHECK}.json?lang=en")).await;
+            let json: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+            let kept = json["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["observation_id"] == observation)
+                .unwrap()
+                .clone();
+            assert_eq!(kept["hand_test_steps"], steps);
+            let zip = app.dataset().await;
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip.bytes.to_vec())).unwrap();
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name("observations.csv").unwrap(), &mut text)
+                .unwrap();
+            let in_dataset = ours(csv_maps(&text));
+            assert_eq!(in_dataset["hand_test_steps"], steps);
+            // Rows that are no hand test say nothing of steps.
+            let others = csv_maps(&csv.body);
+            assert!(
+                others
+                    .iter()
+                    .filter(|r| r["observation_id"] != observation.to_string())
+                    .all(|r| r["hand_test_steps"].is_empty()
+                        && r["hand_test_screenshots"].is_empty())
+            );
+            assert_eq!(row["retracted"], if retracted { "yes" } else { "no" });
+            (
+                row["hand_test_screenshots"].clone(),
+                kept["hand_test_screenshots"].clone(),
+                in_dataset["hand_test_screenshots"].clone(),
+            )
+        }
+    };
+    let (csv, json, dataset) = exported(false).await;
+    assert!(csv.ends_with(&shot) && csv.starts_with("http"), "{csv}");
+    assert_eq!(json, csv.as_str());
+    assert_eq!(dataset, csv);
+    // The address answers with the image.
+    assert_eq!(app.get(&shot).await.status, 200);
+
+    let form = wang
+        .get(&format!("/observations/{observation}/retract"))
+        .await;
+    let reply = wang
+        .post(
+            &format!("/observations/{observation}/retract"),
+            &[
+                ("csrf", &csrf_in(&form)),
+                ("reason", "shows a phone number"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let (csv, json, dataset) = exported(true).await;
+    assert_eq!(csv, "", "withdrawn screenshots are not exported");
+    assert!(json.is_null(), "{json}");
+    assert_eq!(dataset, "");
+}

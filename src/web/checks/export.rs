@@ -39,10 +39,14 @@ pub async fn check_rows(
         }
     }
     records.sort_by_key(|o| (o.observed_at, o.id));
+    let hand_tests = reads.store().published_hand_tests(Some(check_id)).await?;
     let base = public_url.trim_end_matches('/');
     Ok(records
         .into_iter()
-        .map(|o| observation_row(o, r, simulated_check, base, lang))
+        .map(|o| {
+            let hand_test = hand_tests.get(&o.id);
+            observation_row(o, r, simulated_check, base, lang, hand_test)
+        })
         .collect())
 }
 

@@ -3,6 +3,7 @@
 
 use super::cite;
 use crate::domain::{ObservationRecord, Reference};
+use crate::storage::PublishedHandTest;
 use crate::time::SHANGHAI;
 use chrono::SecondsFormat;
 use hutong_app::i18n::Lang;
@@ -36,7 +37,7 @@ pub fn csv_bytes(columns: &[&str], rows: impl Iterator<Item = Vec<String>>) -> V
 }
 
 /// The columns of a check's CSV, in order; also the keys of each JSON row.
-pub const CHECK_COLUMNS: [&str; 20] = [
+pub const CHECK_COLUMNS: [&str; 22] = [
     "observation_id",
     "observed_at",
     "observed_at_utc",
@@ -57,6 +58,8 @@ pub const CHECK_COLUMNS: [&str; 20] = [
     "retracted",
     "retracted_at",
     "retraction_reason",
+    "hand_test_steps",
+    "hand_test_screenshots",
 ];
 
 /// One observation as a check's export writes it.
@@ -84,10 +87,15 @@ pub struct CheckRow {
     /// When, ISO 8601 in UTC.
     pub retracted_at: Option<String>,
     pub retraction_reason: Option<String>,
+    /// A hand test's steps, as its tester wrote them.
+    pub hand_test_steps: Option<String>,
+    /// A hand test's screenshots' addresses, separated by spaces; none once it was retracted
+    /// (they are withdrawn from the public).
+    pub hand_test_screenshots: Option<String>,
 }
 
 impl CheckRow {
-    pub fn cells(&self) -> [String; 20] {
+    pub fn cells(&self) -> [String; 22] {
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         [
             self.observation_id.to_string(),
@@ -110,6 +118,8 @@ impl CheckRow {
             if self.retracted { "yes" } else { "no" }.to_string(),
             opt(&self.retracted_at),
             opt(&self.retraction_reason),
+            opt(&self.hand_test_steps),
+            opt(&self.hand_test_screenshots),
         ]
     }
 }
@@ -123,7 +133,18 @@ pub fn observation_row(
     simulated_check: bool,
     base: &str,
     lang: Lang,
+    hand_test: Option<&PublishedHandTest>,
 ) -> CheckRow {
+    let retracted = o.retracted_at.is_some();
+    let screenshots = hand_test
+        .filter(|h| !retracted && !h.screenshots.is_empty())
+        .map(|h| {
+            h.screenshots
+                .iter()
+                .map(|n| format!("{base}/observations/{}/screenshots/{n}", o.id))
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
     let source = o.source_id.as_deref().and_then(|id| r.source(id));
     let status_label = r
         .check(&o.check_id)
@@ -151,7 +172,9 @@ pub fn observation_row(
         evidence_url: format!("{base}/observations/{}", o.id),
         check_url: format!("{base}/checks/{}?at={}", o.check_id, local.date_naive()),
         rule_version: o.rule_version,
-        retracted: o.retracted_at.is_some(),
+        retracted,
+        hand_test_steps: hand_test.map(|h| h.steps.clone()),
+        hand_test_screenshots: screenshots,
         retracted_at: o
             .retracted_at
             .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
