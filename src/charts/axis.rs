@@ -1,4 +1,5 @@
-//! The time axis both charts share: instants to x, and month or year ticks in Beijing time.
+//! The time axis both charts share: instants to x, and ticks in Beijing time (months or
+//! years; days, hours or minutes on a short axis).
 
 use crate::time::{self, SHANGHAI};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -36,9 +37,75 @@ impl TimeAxis {
         t >= self.start && t <= self.end
     }
 
-    /// First days of months (every 1, 2, 3, 6, 12 … months) inside the axis, at most
-    /// `max` of them, labelled `2021-10` or, for yearly ticks, `2022`.
-    pub fn ticks(&self, max: usize) -> Vec<(NaiveDate, String)> {
+    /// Ticks inside the axis, at most `max` of them, in Beijing time: first days of months
+    /// (every 1, 2, 3, 6, 12 … months) labelled `2021-10` or, for yearly ticks, `2022`;
+    /// on an axis too short for two of those, days (`10-17`), then hours (`14:00`), then
+    /// minutes (`14:05`): a check first probed today still has a readable axis.
+    pub fn ticks(&self, max: usize) -> Vec<(DateTime<Utc>, String)> {
+        let months = self.month_ticks(max);
+        if months.len() >= 2 {
+            return months;
+        }
+        let span = (self.end - self.start).num_seconds();
+        const MINUTE: i64 = 60;
+        const HOUR: i64 = 3_600;
+        const DAY: i64 = 86_400;
+        let steps: [(i64, &str); 15] = [
+            (MINUTE, "%H:%M"),
+            (2 * MINUTE, "%H:%M"),
+            (5 * MINUTE, "%H:%M"),
+            (10 * MINUTE, "%H:%M"),
+            (15 * MINUTE, "%H:%M"),
+            (30 * MINUTE, "%H:%M"),
+            (HOUR, "%H:00"),
+            (2 * HOUR, "%H:00"),
+            (3 * HOUR, "%H:00"),
+            (6 * HOUR, "%H:00"),
+            (12 * HOUR, "%H:00"),
+            (DAY, "%m-%d"),
+            (2 * DAY, "%m-%d"),
+            (7 * DAY, "%m-%d"),
+            (14 * DAY, "%m-%d"),
+        ];
+        // Hours only on an axis shorter than two days (a label says no date), minutes only
+        // on one shorter than two hours.
+        let smallest = if span >= 2 * DAY {
+            DAY
+        } else if span >= 2 * HOUR {
+            HOUR
+        } else {
+            MINUTE
+        };
+        for (step, format) in steps.into_iter().filter(|(s, _)| *s >= smallest) {
+            let ticks = self.every(step, format, max + 1);
+            if !ticks.is_empty() && ticks.len() <= max {
+                return ticks;
+            }
+        }
+        months
+    }
+
+    /// Instants inside the axis at local (Beijing) multiples of `step` seconds, labelled
+    /// with `format`; stops past `limit` of them.
+    fn every(&self, step: i64, format: &str, limit: usize) -> Vec<(DateTime<Utc>, String)> {
+        // Beijing time is UTC+8 all year: its multiples of a step are UTC instants shifted
+        // by eight hours.
+        let offset = 8 * 3_600;
+        let mut at = (self.start.timestamp() + offset).div_euclid(step) * step - offset;
+        let mut ticks = Vec::new();
+        while at <= self.end.timestamp() && ticks.len() < limit {
+            if at >= self.start.timestamp()
+                && let Some(t) = DateTime::<Utc>::from_timestamp(at, 0)
+            {
+                let label = t.with_timezone(&SHANGHAI).format(format).to_string();
+                ticks.push((t, label));
+            }
+            at += step;
+        }
+        ticks
+    }
+
+    fn month_ticks(&self, max: usize) -> Vec<(DateTime<Utc>, String)> {
         let first = time::shanghai_day(self.start);
         let last = time::shanghai_day(self.end);
         let months = |d: NaiveDate| d.year() as i64 * 12 + d.month0() as i64;
@@ -59,7 +126,7 @@ impl TimeAxis {
                 } else {
                     day.format("%Y-%m").to_string()
                 };
-                ticks.push((day, label));
+                ticks.push((time::start_of_day(day, SHANGHAI), label));
             }
             m += 1;
         }
@@ -102,7 +169,54 @@ mod tests {
         let labels: Vec<String> = long.ticks(8).into_iter().map(|t| t.1).collect();
         assert_eq!(labels, ["2022", "2023", "2024", "2025", "2026"]);
         assert_eq!(long.x_day(day(2021, 8, 20)), 0.0);
+        assert_eq!(
+            long.ticks(8)[0].0,
+            time::start_of_day(day(2022, 1, 1), SHANGHAI)
+        );
         assert!((long.x(long.end) - 100.0).abs() < 1e-9);
+    }
+
+    /// An axis shorter than two months ticks days, hours or minutes in Beijing time, never
+    /// more than asked and never none.
+    #[test]
+    fn short_axes_tick_days_hours_and_minutes() {
+        let noon = time::start_of_day(day(2026, 12, 2), SHANGHAI) + chrono::Duration::hours(12);
+        let labels = |start, end, max| -> Vec<String> {
+            TimeAxis::new(start, end, 0.0, 100.0)
+                .ticks(max)
+                .into_iter()
+                .map(|t| t.1)
+                .collect()
+        };
+        assert_eq!(
+            labels(noon, noon + chrono::Duration::days(5), 8),
+            ["12-03", "12-04", "12-05", "12-06", "12-07"]
+        );
+        assert_eq!(
+            labels(noon, noon + chrono::Duration::hours(5), 8),
+            ["12:00", "13:00", "14:00", "15:00", "16:00", "17:00"]
+        );
+        assert_eq!(
+            labels(
+                noon + chrono::Duration::seconds(30),
+                noon + chrono::Duration::minutes(3),
+                4
+            ),
+            ["12:01", "12:02", "12:03"]
+        );
+        assert_eq!(
+            labels(noon, noon + chrono::Duration::minutes(40), 4),
+            ["12:00", "12:15", "12:30"]
+        );
+        for minutes in [1, 7, 59, 61, 300, 1_439, 2_881, 20_000, 80_000] {
+            for max in [2, 4, 8] {
+                let got = labels(noon, noon + chrono::Duration::minutes(minutes), max);
+                assert!(
+                    !got.is_empty() && got.len() <= max,
+                    "{minutes} min, {max}: {got:?}"
+                );
+            }
+        }
     }
 
     /// Axes reaching into year 0 and before (negative month numbers) and up to the last

@@ -420,8 +420,8 @@ fn draw(chart: &ShareChart, lang: Lang, layout: Layout) -> String {
         frame.left,
         frame.right,
     );
-    for (day, label) in axis.ticks(frame.ticks) {
-        let x = axis.x_day(day);
+    for (t, label) in axis.ticks(frame.ticks) {
+        let x = axis.x(t);
         svg.line(
             x,
             frame.plot_bottom,

@@ -412,8 +412,8 @@ fn draw(chart: &StepChart, lang: Lang, layout: Layout) -> String {
     );
 
     let axis = TimeAxis::new(chart.start, chart.end, frame.left, frame.right);
-    for (d, label) in axis.ticks(frame.ticks) {
-        let x = axis.x_day(d);
+    for (t, label) in axis.ticks(frame.ticks) {
+        let x = axis.x(t);
         s.line(x, bottom, x, bottom + 5.0, &format!(r#"stroke="{MUTED}""#));
         s.text(
             x,
