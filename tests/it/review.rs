@@ -124,6 +124,27 @@ async fn submitted(v: &mut Visitor<'_>, seen: &str) -> i64 {
     submit(v, &fields(&csrf, seen)).await
 }
 
+/// Li Ming's hand test (with one screenshot) approved by Wang Fang, a reviewer: Wang
+/// signed in, the submission's id and the observation it published.
+async fn published(app: &TestApp) -> (Visitor<'_>, i64, i64) {
+    let mut li = signed_in(app, "li", Role::Contributor, "Li Ming").await;
+    let mut wang = signed_in(app, "wang", Role::Reviewer, "Wang Fang").await;
+    let id = submitted(&mut li, SEEN).await;
+    let page = wang.get(&format!("/review/{id}")).await;
+    let observation = approve(app, &mut wang, id, &csrf_in(&page)).await;
+    (wang, id, observation)
+}
+
+/// `reviewer` retracts observation `observation` through its form, giving `reason`.
+async fn retract(reviewer: &mut Visitor<'_>, observation: i64, reason: &str) {
+    let path = format!("/observations/{observation}/retract");
+    let form = reviewer.get(&path).await;
+    let reply = reviewer
+        .post(&path, &[("csrf", &csrf_in(&form)), ("reason", reason)])
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+}
+
 /// `reviewer` approves hand test `id`; the observation it published.
 async fn approve(app: &TestApp, reviewer: &mut Visitor<'_>, id: i64, csrf: &str) -> i64 {
     let approved = reviewer
@@ -782,11 +803,7 @@ async fn script_in_every_text_field_is_shown_as_text_wherever_it_goes() {
 #[tokio::test]
 async fn retracting_a_hand_test_withdraws_its_screenshots_from_the_public() {
     let app = TestApp::on(sqlite_with_catalog(&real_catalog()).await);
-    let mut li = signed_in(&app, "li", Role::Contributor, "Li Ming").await;
-    let mut wang = signed_in(&app, "wang", Role::Reviewer, "Wang Fang").await;
-    let id = submitted(&mut li, SEEN).await;
-    let page = wang.get(&format!("/review/{id}")).await;
-    let observation = approve(&app, &mut wang, id, &csrf_in(&page)).await;
+    let (mut wang, id, observation) = published(&app).await;
     let public = format!("/observations/{observation}/screenshots/1");
     let shot = app.get(&public).await;
     assert_eq!(shot.status, 200);
@@ -797,19 +814,7 @@ async fn retracting_a_hand_test_withdraws_its_screenshots_from_the_public() {
     assert_eq!(again.status, 304, "unchanged while published");
     assert!(again.body.is_empty());
 
-    let form = wang
-        .get(&format!("/observations/{observation}/retract"))
-        .await;
-    let reply = wang
-        .post(
-            &format!("/observations/{observation}/retract"),
-            &[
-                ("csrf", &csrf_in(&form)),
-                ("reason", "shows a phone number"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, 303, "{}", reply.body);
+    retract(&mut wang, observation, "shows a phone number").await;
 
     for path in [public.clone(), format!("{public}/thumbnail")] {
         for cached in [None, Some(etag.as_str())] {
@@ -884,11 +889,7 @@ fn csv_maps(text: &str) -> Vec<std::collections::HashMap<String, String>> {
 #[tokio::test]
 async fn exports_carry_a_hand_tests_steps_and_screenshots_until_it_is_retracted() {
     let app = TestApp::on(sqlite_with_catalog(&real_catalog()).await);
-    let mut li = signed_in(&app, "li", Role::Contributor, "Li Ming").await;
-    let mut wang = signed_in(&app, "wang", Role::Reviewer, "Wang Fang").await;
-    let id = submitted(&mut li, SEEN).await;
-    let page = wang.get(&format!("/review/{id}")).await;
-    let observation = approve(&app, &mut wang, id, &csrf_in(&page)).await;
+    let (mut wang, _, observation) = published(&app).await;
     let steps = "Pasted a Taobao link in a chat and tapped it.";
     let shot = format!("/observations/{observation}/screenshots/1");
     let ours = |rows: Vec<std::collections::HashMap<String, String>>| {
@@ -944,19 +945,7 @@ async fn exports_carry_a_hand_tests_steps_and_screenshots_until_it_is_retracted(
     // The address answers with the image.
     assert_eq!(app.get(&shot).await.status, 200);
 
-    let form = wang
-        .get(&format!("/observations/{observation}/retract"))
-        .await;
-    let reply = wang
-        .post(
-            &format!("/observations/{observation}/retract"),
-            &[
-                ("csrf", &csrf_in(&form)),
-                ("reason", "shows a phone number"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, 303, "{}", reply.body);
+    retract(&mut wang, observation, "shows a phone number").await;
     let (csv, json, dataset) = exported(true).await;
     assert_eq!(csv, "", "withdrawn screenshots are not exported");
     assert!(json.is_null(), "{json}");
