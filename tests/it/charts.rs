@@ -1098,3 +1098,52 @@ async fn compliance_over_time_counts_stale_evidence_apart() {
         assert_eq!(n(r, 1) + n(r, 2) + n(r, 3) + n(r, 4), n(r, 5), "{r:?}");
     }
 }
+
+/// A check heard from by more sources than the step chart has rows for draws the 12 heard
+/// from last, and says so in its subtitle and its table's caption; none of those left out
+/// is drawn as if it were another.
+#[tokio::test]
+async fn a_check_with_many_sources_draws_those_heard_from_last_and_says_how_many() {
+    let app = TestApp::new().await;
+    let check = "link.wechat.taobao";
+    // 14 more sources (hand tests from 14 places), a day apart, beside the catalog's article.
+    for n in 0..14u32 {
+        let at = noon(2022, 3, 1) + chrono::Duration::days(i64::from(n));
+        let o = observation(check, at, if n % 2 == 0 { "open" } else { "blocked" })
+            .vantage(&format!("place-{n:02}"))
+            .build();
+        app.store().insert_observation(&o).await.unwrap();
+    }
+    for (lang, said) in [
+        ("en", "The 12 of 15 sources heard from last."),
+        ("zh-CN", "15 个来源中最近有消息的 12 个。"),
+    ] {
+        let page = app
+            .check_page(check, &format!("at=2022-04-01&lang={lang}"))
+            .await;
+        let html = page.html();
+        for which in ["wide", "narrow"] {
+            let names: Vec<String> = html
+                .select(&sel(&format!(
+                    "figure#figure-steps .chart-{which} svg g.source"
+                )))
+                .map(|g| g.value().attr("data-source").unwrap().to_string())
+                .collect();
+            let expected: Vec<String> = (2..14)
+                .map(|n| {
+                    if lang == "en" {
+                        format!("Hand tests at place-{n:02}")
+                    } else {
+                        format!("place-{n:02} 的人工测试")
+                    }
+                })
+                .collect();
+            assert_eq!(names, expected, "{lang} {which}");
+        }
+        let caption: String = html
+            .select(&sel("figure#figure-steps details table caption"))
+            .flat_map(|c| c.text())
+            .collect();
+        assert!(caption.contains(said), "{lang}: {caption}");
+    }
+}

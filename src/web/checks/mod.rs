@@ -553,7 +553,8 @@ async fn check_steps(
             &[("periods", CHART_PERIODS.into()), ("rest", subtitle.into())],
         );
     }
-    if sources_heard > lines.len() && sources_heard > CHART_SOURCES {
+    let sources_left_out = sources_heard > CHART_SOURCES;
+    if sources_left_out {
         subtitle = lang.t_args(
             "charts-steps-subtitle-more-sources",
             &[
@@ -601,7 +602,7 @@ async fn check_steps(
         headers.insert(0, lang.t("charts-table-source"));
     }
     let table = ChartTable {
-        caption: if earlier_left_out {
+        caption: if earlier_left_out || sources_left_out {
             format!("{}: {}", chart.title, chart.subtitle)
         } else {
             chart.title.clone()
