@@ -9,9 +9,18 @@ charts-source-line-simulated = Source: Hutong 互通 simulator. SIMULATED demo d
 charts-date-line = As of { $at } (Beijing time) · generated { $generated } UTC
 charts-steps-title = { $check }: status over time
 charts-steps-subtitle = Confirmed status changes of { $id }, from { $source }; most open status on top
-charts-steps-subtitle-sources = Confirmed status changes of { $id }, a row for each of its { $count } sources: where they disagree, each is shown
-charts-steps-subtitle-latest = The latest { $periods } periods of each source (earlier ones are in the timeline and the exports). { $rest }
-charts-steps-subtitle-more-sources = The { $shown } of { $count } sources heard from last. { $rest }
+charts-steps-subtitle-sources = Confirmed status changes of { $id }, a row for each of its { $count ->
+    [one] { $count } source
+   *[other] { $count } sources
+}: where they disagree, each is shown
+charts-steps-subtitle-latest = The latest { $periods ->
+    [one] period
+   *[other] { $periods } periods
+} of each source (earlier ones are in the timeline and the exports). { $rest }
+charts-steps-subtitle-more-sources = The { $shown } of { $count ->
+    [one] { $count } source
+   *[other] { $count } sources
+} heard from last. { $rest }
 charts-steps-stale = No current word (last: { $status })
 charts-steps-desc-source = { $source }: { $periods }
 charts-steps-hand-tests = Hand tests at { $vantage }
