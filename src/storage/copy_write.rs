@@ -164,7 +164,12 @@ fn copy_row(
     text(probe.map(|p| if p.confirmed { "t" } else { "f" }));
     text(probe.and_then(|p| p.failure.as_deref()));
     text(r.snapshot);
-    text(probe.and_then(|p| p.reclassifies).map(|v| v.to_string()).as_deref());
+    text(
+        probe
+            .and_then(|p| p.reclassifies)
+            .map(|v| v.to_string())
+            .as_deref(),
+    );
     text(r.run_key);
     text(r.fetch_id.map(|v| v.to_string()).as_deref());
     text(r.run_key_id.map(|v| v.to_string()).as_deref());
@@ -218,13 +223,19 @@ mod tests {
             Some("2024-03-01 12:00:05.123456+00")
         );
         // Before 2000 sqlx truncates toward 2000: up, not down.
-        let t = Utc.with_ymd_and_hms(1999, 12, 31, 23, 59, 59).single().unwrap()
+        let t = Utc
+            .with_ymd_and_hms(1999, 12, 31, 23, 59, 59)
+            .single()
+            .unwrap()
             + chrono::Duration::nanoseconds(999_999_999);
         assert_eq!(
             pg_instant(t).as_deref(),
             Some("2000-01-01 00:00:00.000000+00")
         );
-        let far = Utc.with_ymd_and_hms(10_000, 1, 1, 0, 0, 0).single().unwrap();
+        let far = Utc
+            .with_ymd_and_hms(10_000, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap();
         assert_eq!(pg_instant(far), None);
     }
 }
