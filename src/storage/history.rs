@@ -24,7 +24,7 @@ impl Store {
     ) -> Result<(Vec<ObservationRecord>, i64), StorageError> {
         let page = format!(
             "select {OBSERVATION_COLUMNS}
-             from observations o left join sources s on s.id = o.source_id
+             from observations_all o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              left join fetches f on f.id = o.fetch_id
              where o.check_id = $1
@@ -71,7 +71,7 @@ impl Store {
     pub async fn real_observations(&self) -> Result<Vec<ObservationRecord>, StorageError> {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
-             from observations o join checks c on c.id = o.check_id
+             from observations_all o join checks c on c.id = o.check_id
              left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              left join fetches f on f.id = o.fetch_id
@@ -117,7 +117,7 @@ impl Store {
             "select {TRANSITION_COLUMNS}
              from transitions t
              join checks c on c.id = t.check_id
-             join observations o on o.id = t.observation_id
+             join observations_all o on o.id = t.observation_id
              where t.check_id = $1 and t.source_key = $2 and t.occurred_at <= $3
              order by t.occurred_at desc, t.id desc
              limit $4"

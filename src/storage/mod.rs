@@ -368,7 +368,7 @@ macro_rules! after_write_in {
         // One round trip for both questions: is there a later observation, and the
         // pair's current status.
         let (later, current): (Option<i64>, Option<String>) = sqlx::query_as(
-            "select (select id from observations
+            "select (select id from observations_all
                      where check_id = $1 and source_key = $2
                        and (observed_at > $3 or (observed_at = $3 and id > $4))
                      limit 1),
@@ -386,7 +386,7 @@ macro_rules! after_write_in {
             if current.as_deref() != Some(status) {
                 let n: i64 = $n;
                 let recent: Vec<(i64, String)> = sqlx::query_as(
-                    "select id, status from observations
+                    "select id, status from observations_all
                      where check_id = $1 and source_key = $2
                        and failure is null and superseded_by is null and retracted_at is null
                      order by observed_at desc, id desc limit $3",
@@ -410,11 +410,14 @@ pub(crate) use after_write_in;
 
 macro_rules! insert_transition_in {
     ($tx:ident, $observation:expr, $from:expr) => {{
+        // A transition names a row of `observations` (its foreign key): a repeat it starts
+        // at is written out whole first.
+        $crate::storage::unfold_in!($tx, $observation);
         sqlx::query(
             "insert into transitions (check_id, source_key, observation_id, occurred_at,
                  from_status, to_status, source_kind)
              select check_id, source_key, id, observed_at, $2, status, source_kind
-             from observations where id = $1",
+             from observations_all where id = $1",
         )
         .bind($observation)
         .bind($from)
@@ -423,6 +426,41 @@ macro_rules! insert_transition_in {
     }};
 }
 pub(crate) use insert_transition_in;
+
+/// The columns of `observations` and of `observations_all` (migration 0030), in order.
+pub(crate) const STORED_COLUMNS: &str = "id, check_id, observed_at, precision, status, \
+    source_kind, source_key, source_id, vantage, quote, note_en, note_zh, evidence, catalog_key, \
+    recorded_at, pack_id, rule_version, confirmed, failure, snapshot, superseded_by, reclassifies, \
+    run_key, retracted_at, retracted_by, retraction_reason, retracted_from, evidence_id, \
+    evidence_fetch, fetch_id, run_key_id";
+
+/// Writes observation `$id` out whole when it is a repeat (migration 0030): a row of
+/// `observations` under the same id showing exactly what the repeat showed, the repeat
+/// gone. What the triggers keep is unchanged (the row's insert adds what the repeat's
+/// delete removes). A correction of a repeat, and a transition starting at one, act on the
+/// row. Nothing when `$id` is a row already or no observation.
+macro_rules! unfold_in {
+    ($tx:ident, $id:expr) => {{
+        let id: i64 = $id;
+        let insert = format!(
+            "insert into observations ({cols}) select {cols} from observations_all
+             where id in (select id from observation_repeats where id = $1)",
+            cols = $crate::storage::STORED_COLUMNS
+        );
+        let done = sqlx::query(sqlx::AssertSqlSafe(insert).into_sql_str())
+            .bind(id)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+        if done > 0 {
+            sqlx::query("delete from observation_repeats where id = $1")
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+pub(crate) use unfold_in;
 
 /// Rebuilds the transitions of one (check, source) pair from its observations, with the
 /// same rule as [`after_write_in`].
@@ -442,7 +480,7 @@ macro_rules! rebuild_transitions_in {
         .await?
         .unwrap_or(1);
         let rows: Vec<(i64, String)> = sqlx::query_as(
-            "select id, status from observations where check_id = $1 and source_key = $2
+            "select id, status from observations_all where check_id = $1 and source_key = $2
                and failure is null and superseded_by is null and retracted_at is null
              order by observed_at, id",
         )
@@ -945,7 +983,7 @@ impl Store {
         filter: &StateFilter,
         kept: bool,
     ) -> Result<Vec<ObservationRecord>, StorageError> {
-        let seek = "(select o2.id from observations o2
+        let seek = "(select o2.id from observations_all o2
                  where o2.check_id = cs.check_id and o2.source_key = cs.source_key
                    and o2.observed_at <= $1
                    and o2.failure is null and o2.superseded_by is null
@@ -957,11 +995,11 @@ impl Store {
             format!(
                 "join current_states k
                    on k.check_id = cs.check_id and k.source_key = cs.source_key
-                 join observations o on o.id = case when k.observed_at <= $1
+                 join observations_all o on o.id = case when k.observed_at <= $1
                      then k.observation_id else {seek} end"
             )
         } else {
-            format!("join observations o on o.id = {seek}")
+            format!("join observations_all o on o.id = {seek}")
         };
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
@@ -1020,7 +1058,7 @@ impl Store {
         let sql = format!(
             "select * from (
                  select {OBSERVATION_COLUMNS}
-                 from observations o left join sources s on s.id = o.source_id
+                 from observations_all o left join sources s on s.id = o.source_id
                  left join evidence_bodies eb on eb.id = o.evidence_id
                  left join fetches f on f.id = o.fetch_id
                  where o.check_id = $1 and o.pack_id is not null
@@ -1028,8 +1066,8 @@ impl Store {
                  union all
                  select {OBSERVATION_COLUMNS}
                  from probed_pairs pp
-                 join observations o on o.id = (
-                     select o2.id from observations o2
+                 join observations_all o on o.id = (
+                     select o2.id from observations_all o2
                      where o2.check_id = pp.check_id and o2.source_key = pp.source_key
                        and o2.pack_id is not null and o2.observed_at <= $2
                      order by o2.observed_at desc, o2.id desc
@@ -1058,7 +1096,7 @@ impl Store {
     ) -> Result<Vec<ObservationRecord>, StorageError> {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
-             from observations o left join sources s on s.id = o.source_id
+             from observations_all o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              left join fetches f on f.id = o.fetch_id
              where {condition}
@@ -1078,7 +1116,7 @@ impl Store {
             "select {TRANSITION_COLUMNS}
              from transitions t
              join checks c on c.id = t.check_id
-             join observations o on o.id = t.observation_id
+             join observations_all o on o.id = t.observation_id
              where t.check_id = $1
              order by t.occurred_at, t.id"
         );
@@ -1102,7 +1140,7 @@ impl Store {
             "select {TRANSITION_COLUMNS}
              from transitions t
              join checks c on c.id = t.check_id
-             join observations o on o.id = t.observation_id
+             join observations_all o on o.id = t.observation_id
              where t.id in (select t.id from transitions t where {filter}
                             order by t.occurred_at desc, t.id desc limit $8 offset $9)
              order by t.occurred_at desc, t.id desc"
@@ -1250,7 +1288,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StorageError> {
         self.latest_at(
-            "select max(observed_at) from observations where observed_at <= $1",
+            "select max(observed_at) from observations_all where observed_at <= $1",
             at,
         )
         .await
@@ -1287,7 +1325,7 @@ impl Store {
     pub async fn first_observation_at(&self) -> Result<Option<DateTime<Utc>>, StorageError> {
         Ok(on_pool!(self, pool => {
             sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
-                "select min(observed_at) from observations where source_kind <> 'simulated'",
+                "select min(observed_at) from observations_all where source_kind <> 'simulated'",
             )
             .fetch_one(pool)
             .await?
@@ -1298,7 +1336,7 @@ impl Store {
     pub async fn counts(&self) -> Result<Counts, StorageError> {
         on_pool!(self, pool => {
             let row = sqlx::query(
-                "select (select count(*) from observations) as observations,
+                "select (select count(*) from observations_all) as observations,
                         (select count(*) from transitions) as transitions,
                         (select count(*) from checks) as checks,
                         (select count(*) from platforms) as platforms",
@@ -1351,7 +1389,7 @@ fn timeline_stream_sql(
         "select {columns}
          from transitions t
          {checks}
-         join observations o on o.id = t.observation_id
+         join observations_all o on o.id = t.observation_id
          where {filter}
          order by t.occurred_at {direction}, t.id {direction}"
     )
@@ -1524,6 +1562,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "past version raised by transitions",
         include_str!("../../migrations/sqlite/0029_past_version_transitions.sql"),
     ),
+    (
+        30,
+        "observation repeats",
+        include_str!("../../migrations/sqlite/0030_observation_repeats.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1650,6 +1693,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         29,
         "past version raised by transitions",
         include_str!("../../migrations/postgres/0029_past_version_transitions.sql"),
+    ),
+    (
+        30,
+        "observation repeats",
+        include_str!("../../migrations/postgres/0030_observation_repeats.sql"),
     ),
 ];
 
