@@ -180,7 +180,7 @@ pub(crate) fn plan_transitions(rows: &[RowFacts], pairs: &[PairFacts]) -> Transi
 /// keeping `check_sources` (unless `$upsert_sources` is false: the caller wrote them) and
 /// `transitions`; evaluates to the rows' ids, in the given order.
 macro_rules! insert_batch_in {
-    ($tx:ident, $rows:expr, $evidence:expr, $upsert_sources:expr, $postgres:expr) => {{
+    ($tx:ident, $rows:expr, $evidence:expr, $upsert_sources:expr, $postgres:expr, $thin:expr) => {{
         use $crate::storage::batch_write::{
             FETCHES_PER_STATEMENT, First, OBSERVATIONS_PER_STATEMENT, PAIRS_PER_STATEMENT,
             PairFacts, Placeholders, TRANSITIONS_PER_STATEMENT, values_sql,
@@ -375,7 +375,11 @@ macro_rules! insert_batch_in {
                     $crate::storage::batch_write::Shown::of_new(o, e, row_run[i].is_some())
                 })
                 .collect();
-            let newest: Vec<i64> = pairs.iter().filter_map(|p| p.latest.map(|l| l.1)).collect();
+            let newest: Vec<i64> = if $thin {
+                pairs.iter().filter_map(|p| p.latest.map(|l| l.1)).collect()
+            } else {
+                Vec::new()
+            };
             let stored_bases = $crate::storage::batch_write::stored_bases_in!($tx, &newest, postgres);
             let pair_bases: Vec<Option<(First, $crate::storage::batch_write::Shown)>> = pairs
                 .iter()
@@ -385,8 +389,11 @@ macro_rules! insert_batch_in {
                     Some((First::Stored(base), shown))
                 })
                 .collect();
-            let repeat_of =
-                $crate::storage::batch_write::plan_repeats(&shown, &row_pair, pair_bases);
+            let repeat_of = if $thin {
+                $crate::storage::batch_write::plan_repeats(&shown, &row_pair, pair_bases)
+            } else {
+                vec![None; rows.len()]
+            };
             // A run's check once: a repeat's (run part, check) is in no other row, nor a
             // row's in a repeat (the unique index of 0027 sees rows only).
             $crate::storage::batch_write::refuse_run_checks_twice_in!($tx, rows, &row_run, &run_ids, postgres);

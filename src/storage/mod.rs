@@ -644,6 +644,9 @@ pub struct Store {
     /// Evidence bodies known to be stored (their hash and id), so that evidence repeating
     /// from one run to the next costs no query; only committed rows are remembered.
     evidence_ids: std::sync::Arc<quick_cache::sync::Cache<String, i64>>,
+    /// Whether a verdict repeating its pair's newest row is stored as a repeat (migration
+    /// 0030); off only to write the same data as whole rows for comparison.
+    thin_repeats: bool,
 }
 
 /// How much of a SQLite file its connections read through a memory map instead of a
@@ -742,6 +745,7 @@ impl Store {
             direct_reads: true,
             pending: Default::default(),
             evidence_ids: std::sync::Arc::new(quick_cache::sync::Cache::new(EVIDENCE_IDS_KEPT)),
+            thin_repeats: true,
         })
     }
 
@@ -809,6 +813,26 @@ impl Store {
     pub fn through_pool_only(mut self) -> Store {
         self.direct_reads = false;
         self
+    }
+
+    /// The same store, writing every observation as a whole row of `observations`, none as
+    /// a repeat (migration 0030): the same data as stored before, which tests and the bench
+    /// compare with repeats stored thin.
+    pub fn with_repeats_whole(mut self) -> Store {
+        self.thin_repeats = false;
+        self
+    }
+
+    /// Observations stored as whole rows and as repeats (migration 0030).
+    pub async fn stored_forms(&self) -> Result<(i64, i64), StorageError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "select (select count(*) from observations),
+                        (select count(*) from observation_repeats)",
+            )
+            .fetch_one(pool)
+            .await?)
+        })
     }
 
     /// Applies the embedded migrations of this backend.
@@ -945,7 +969,7 @@ impl Store {
                     None => None,
                 });
             }
-            let ids = batch_write::insert_batch_in!(tx, &rows, &evidence, true, postgres);
+            let ids = batch_write::insert_batch_in!(tx, &rows, &evidence, true, postgres, self.thin_repeats);
             tx.commit().await?;
             Ok(ids)
         })

@@ -241,7 +241,8 @@ impl Store {
                 &ordered,
                 &evidence,
                 sources.is_none(),
-                self.backend() == super::Backend::Postgres
+                self.backend() == super::Backend::Postgres,
+                self.thin_repeats
             );
             let mut ids = vec![0_i64; observations.len()];
             for (&i, id) in order.iter().zip(written) {
