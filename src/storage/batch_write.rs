@@ -15,6 +15,17 @@
 //! The read-model triggers (evidence times, counts, current states, data version) fire as
 //! before: row triggers on SQLite; on PostgreSQL, statement triggers reading each
 //! INSERT's rows at once (migration 0021).
+//!
+//! Repeats stored thin (migration 0030): a probe verdict that shows exactly what its pair's
+//! newest row shows ([`Shown`]: every column but its instants, its fetch and its run key;
+//! that row neither failed, superseded, retracted, a reclassification nor a catalog fact)
+//! is written as a row of `observation_repeats` naming that row's base, not as a row of
+//! `observations` with its seven index entries. Ids are taken for the batch's rows in
+//! order from the observations' numbering when any row is a repeat, so ids are what
+//! writing whole rows gives. `observations_all` shows every observation as before and is
+//! what readers read; a run's check is refused twice across rows and repeats here (the
+//! unique index of 0027 sees rows only); a transition that would start at a repeat writes
+//! the repeat out whole first (its foreign key names a row).
 
 use chrono::{DateTime, Utc};
 
@@ -375,7 +386,8 @@ macro_rules! insert_batch_in {
                     $crate::storage::batch_write::Shown::of_new(o, e, row_run[i].is_some())
                 })
                 .collect();
-            let newest: Vec<i64> = if $thin {
+            // Only a batch with a row that may be a repeat asks what its pairs' newest show.
+            let newest: Vec<i64> = if $thin && shown.iter().any(Option::is_some) {
                 pairs.iter().filter_map(|p| p.latest.map(|l| l.1)).collect()
             } else {
                 Vec::new()
