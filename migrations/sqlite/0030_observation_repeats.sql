@@ -55,6 +55,21 @@ select r.id, b.check_id, r.observed_at, b.precision, b.status, b.source_kind, b.
     r.run_key_id
 from observation_repeats r join observations b on b.id = r.repeat_of;
 
+-- The repeats alone, as `observations_all` shows them: a join, which SQLite's planner
+-- reads by index inside a join or a correlated subquery (a UNION ALL view there is read
+-- whole); readers of one observation by id, or of a pair's latest, read the two forms.
+create view observation_repeats_shown (id, check_id, observed_at, precision, status, source_kind, source_key, source_id, vantage,
+    quote, note_en, note_zh, evidence, catalog_key, recorded_at, pack_id, rule_version,
+    confirmed, failure, snapshot, superseded_by, reclassifies, run_key, retracted_at,
+    retracted_by, retraction_reason, retracted_from, evidence_id, evidence_fetch, fetch_id,
+    run_key_id) as
+select r.id, b.check_id, r.observed_at, b.precision, b.status, b.source_kind, b.source_key,
+    b.source_id, b.vantage, b.quote, b.note_en, b.note_zh, b.evidence, null, r.recorded_at,
+    b.pack_id, b.rule_version, b.confirmed, b.failure, r.snapshot, null, b.reclassifies,
+    r.run_key, null, null, null, null, b.evidence_id, r.evidence_fetch, r.fetch_id,
+    r.run_key_id
+from observation_repeats r join observations b on b.id = r.repeat_of;
+
 -- The recomputing triggers again, reading every observation.
 drop trigger observations_evidence_u;
 drop trigger observations_evidence_d;

@@ -226,41 +226,56 @@ macro_rules! insert_batch_in {
         // statement kept a cursor open per subquery (900 for 300 pairs), and SQLite walks
         // every open cursor of the connection each time it opens or closes one: about 20 ms
         // a statement, a third of a batch of 1,000 rows; here three cursors serve every pair.
-        type PairRow = (i64, Option<chrono::DateTime<chrono::Utc>>, Option<i64>, Option<String>);
+        type PairRow = (
+            i64,
+            Option<chrono::DateTime<chrono::Utc>>,
+            Option<i64>,
+            Option<String>,
+            Option<chrono::DateTime<chrono::Utc>>,
+            Option<i64>,
+        );
         let list = serde_json::to_string(&pair_keys).map_err(|e| {
             $crate::storage::StorageError::Invalid(format!("pairs as JSON: {e}"))
         })?;
         let pair_sql = if postgres {
-            "select p.k - 1, l.observed_at, l.id, t.to_status
+            "select p.k - 1, l.observed_at, l.id, t.to_status, c.observed_at, c.observation_id
              from jsonb_array_elements($1::jsonb) with ordinality as p(v, k)
-             left join lateral (select o.observed_at, o.id from observations_all o
+             left join lateral (select o.observed_at, o.id from observations o
                  where o.check_id = p.v->>0 and o.source_key = p.v->>1
                  order by o.observed_at desc, o.id desc limit 1) l on true
              left join lateral (select t.to_status from transitions t
                  where t.check_id = p.v->>0 and t.source_key = p.v->>1
-                 order by t.occurred_at desc, t.id desc limit 1) t on true"
+                 order by t.occurred_at desc, t.id desc limit 1) t on true
+             left join current_states c
+                 on c.check_id = p.v->>0 and c.source_key = p.v->>1"
         } else {
+            // The pair's newest row of any kind, and its kept current state: every repeat
+            // counts, so the newest repeat is no later than that (migration 0030); the
+            // later of the two is the pair's newest observation.
             "select p.key, l.observed_at, l.id,
                  (select t.to_status from transitions t
                   where t.check_id = p.value->>0 and t.source_key = p.value->>1
-                  order by t.occurred_at desc, t.id desc limit 1)
+                  order by t.occurred_at desc, t.id desc limit 1),
+                 k.observed_at, k.observation_id
              from json_each($1) p
-             left join observations_all l on l.id = (select o.id from observations_all o
+             left join observations l on l.id = (select o.id from observations o
                  where o.check_id = p.value->>0 and o.source_key = p.value->>1
-                 order by o.observed_at desc, o.id desc limit 1)"
+                 order by o.observed_at desc, o.id desc limit 1)
+             left join current_states k
+                 on k.check_id = p.value->>0 and k.source_key = p.value->>1"
         };
         let got: Vec<PairRow> = sqlx::query_as::<_, PairRow>(pair_sql)
             .bind(list)
             .fetch_all(&mut *$tx)
             .await?;
-        for (k, at, id, current) in got {
+        for (k, at, id, current, kept_at, kept_id) in got {
             let p = usize::try_from(k)
                 .ok()
                 .and_then(|k| pairs.get_mut(k))
                 .ok_or_else(|| {
                     $crate::storage::StorageError::Invalid(format!("pair {k} came back unasked"))
                 })?;
-            p.latest = at.zip(id);
+            p.latest = at.zip(id).max(kept_at.zip(kept_id));
             p.current = current;
         }
         // A late pair whose confirmations change inside the batch: row by row, the old way.

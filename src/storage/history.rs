@@ -117,7 +117,7 @@ impl Store {
             "select {TRANSITION_COLUMNS}
              from transitions t
              join checks c on c.id = t.check_id
-             join observations_all o on o.id = t.observation_id
+             join observations o on o.id = t.observation_id
              where t.check_id = $1 and t.source_key = $2 and t.occurred_at <= $3
              order by t.occurred_at desc, t.id desc
              limit $4"

@@ -434,6 +434,47 @@ pub(crate) const STORED_COLUMNS: &str = "id, check_id, observed_at, precision, s
     run_key, retracted_at, retracted_by, retraction_reason, retracted_from, evidence_id, \
     evidence_fetch, fetch_id, run_key_id";
 
+/// `query` (naming the observations it joins by id `{OBS}`) once over every observation
+/// (migration 0030). PostgreSQL: over `observations_all`. SQLite reads a UNION ALL view
+/// joined by a computed id whole (it pushes only constant terms into one), so there the
+/// query is written twice, over the rows and over `observation_repeats_shown` (a join it
+/// reads by index), and the two united: each id is in one of them.
+pub(crate) fn each_form(postgres: bool, query: &str) -> String {
+    if postgres {
+        query.replace("{OBS}", "observations_all")
+    } else {
+        format!(
+            "{} union all {}",
+            query.replace("{OBS}", "observations"),
+            query.replace("{OBS}", "observation_repeats_shown")
+        )
+    }
+}
+
+/// A scalar subquery: the id of the latest observation (by instant, then id) meeting
+/// `terms` (over `o2`, correlated with the outer query), whole row or repeat (migration
+/// 0030). SQLite: the latest of each form, each sought by index, then the later of the two.
+pub(crate) fn latest_of_pair(postgres: bool, terms: &str) -> String {
+    if postgres {
+        format!(
+            "(select o2.id from observations_all o2 where {terms}
+              order by o2.observed_at desc, o2.id desc limit 1)"
+        )
+    } else {
+        format!(
+            "(select l.id from (
+                 select * from (select o2.id, o2.observed_at from observations o2
+                                where {terms}
+                                order by o2.observed_at desc, o2.id desc limit 1)
+                 union all
+                 select * from (select o2.id, o2.observed_at from observation_repeats_shown o2
+                                where {terms}
+                                order by o2.observed_at desc, o2.id desc limit 1)) l
+              order by l.observed_at desc, l.id desc limit 1)"
+        )
+    }
+}
+
 /// Writes observation `$id` out whole when it is a repeat (migration 0030): a row of
 /// `observations` under the same id showing exactly what the repeat showed, the repeat
 /// gone. What the triggers keep is unchanged (the row's insert adds what the repeat's
@@ -1007,25 +1048,26 @@ impl Store {
         filter: &StateFilter,
         kept: bool,
     ) -> Result<Vec<ObservationRecord>, StorageError> {
-        let seek = "(select o2.id from observations_all o2
-                 where o2.check_id = cs.check_id and o2.source_key = cs.source_key
-                   and o2.observed_at <= $1
-                   and o2.failure is null and o2.superseded_by is null
-                   and o2.retracted_at is null
-                 order by o2.observed_at desc, o2.id desc
-                 limit 1)";
+        let postgres = self.backend() == Backend::Postgres;
+        let seek = latest_of_pair(
+            postgres,
+            "o2.check_id = cs.check_id and o2.source_key = cs.source_key
+               and o2.observed_at <= $1
+               and o2.failure is null and o2.superseded_by is null
+               and o2.retracted_at is null",
+        );
         // A pair with no kept row has no observation that counts: nothing to seek.
         let pick = if kept {
             format!(
                 "join current_states k
                    on k.check_id = cs.check_id and k.source_key = cs.source_key
-                 join observations_all o on o.id = case when k.observed_at <= $1
+                 join {{OBS}} o on o.id = case when k.observed_at <= $1
                      then k.observation_id else {seek} end"
             )
         } else {
-            format!("join observations_all o on o.id = {seek}")
+            format!("join {{OBS}} o on o.id = {seek}")
         };
-        let sql = format!(
+        let one = format!(
             "select {OBSERVATION_COLUMNS}
              from check_sources cs
              join checks c on c.id = cs.check_id
@@ -1035,8 +1077,11 @@ impl Store {
              left join fetches f on f.id = o.fetch_id
              where ($2 is null or c.kind = $2)
                and ($3 is null or c.id = $3)
-               and ($4 or o.source_kind <> 'simulated')
-             order by c.id, o.observed_at desc, o.id desc"
+               and ($4 or o.source_kind <> 'simulated')"
+        );
+        let sql = format!(
+            "select * from ({}) w order by w.check_id, w.observed_at desc, w.id desc",
+            each_form(postgres, &one)
         );
         let rows = on_pool!(self, pool => {
             sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
@@ -1079,6 +1124,21 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<ObservationRecord>, StorageError> {
+        let postgres = self.backend() == Backend::Postgres;
+        let seek = latest_of_pair(
+            postgres,
+            "o2.check_id = pp.check_id and o2.source_key = pp.source_key
+               and o2.pack_id is not null and o2.observed_at <= $2",
+        );
+        let before = format!(
+            "select {OBSERVATION_COLUMNS}
+             from probed_pairs pp
+             join {{OBS}} o on o.id = {seek}
+             left join sources s on s.id = o.source_id
+             left join evidence_bodies eb on eb.id = o.evidence_id
+             left join fetches f on f.id = o.fetch_id
+             where pp.check_id = $1 and pp.probed_since <= $2"
+        );
         let sql = format!(
             "select * from (
                  select {OBSERVATION_COLUMNS}
@@ -1088,19 +1148,9 @@ impl Store {
                  where o.check_id = $1 and o.pack_id is not null
                    and o.observed_at > $2 and o.observed_at <= $3
                  union all
-                 select {OBSERVATION_COLUMNS}
-                 from probed_pairs pp
-                 join observations_all o on o.id = (
-                     select o2.id from observations_all o2
-                     where o2.check_id = pp.check_id and o2.source_key = pp.source_key
-                       and o2.pack_id is not null and o2.observed_at <= $2
-                     order by o2.observed_at desc, o2.id desc
-                     limit 1)
-                 left join sources s on s.id = o.source_id
-                 left join evidence_bodies eb on eb.id = o.evidence_id
-                 left join fetches f on f.id = o.fetch_id
-                 where pp.check_id = $1 and pp.probed_since <= $2) w
-             order by w.observed_at, w.id"
+                 {}) w
+             order by w.observed_at, w.id",
+            each_form(postgres, &before)
         );
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
@@ -1140,7 +1190,7 @@ impl Store {
             "select {TRANSITION_COLUMNS}
              from transitions t
              join checks c on c.id = t.check_id
-             join observations_all o on o.id = t.observation_id
+             join observations o on o.id = t.observation_id
              where t.check_id = $1
              order by t.occurred_at, t.id"
         );
@@ -1164,7 +1214,7 @@ impl Store {
             "select {TRANSITION_COLUMNS}
              from transitions t
              join checks c on c.id = t.check_id
-             join observations_all o on o.id = t.observation_id
+             join observations o on o.id = t.observation_id
              where t.id in (select t.id from transitions t where {filter}
                             order by t.occurred_at desc, t.id desc limit $8 offset $9)
              order by t.occurred_at desc, t.id desc"
@@ -1413,7 +1463,7 @@ fn timeline_stream_sql(
         "select {columns}
          from transitions t
          {checks}
-         join observations_all o on o.id = t.observation_id
+         join observations o on o.id = t.observation_id
          where {filter}
          order by t.occurred_at {direction}, t.id {direction}"
     )

@@ -27,7 +27,7 @@ impl Store {
                 "select {TRANSITION_COLUMNS}
                  from transitions t
                  join checks c on c.id = t.check_id
-                 join observations_all o on o.id = t.observation_id
+                 join observations o on o.id = t.observation_id
                  where t.occurred_at <= $1 and t.source_kind <> 'simulated'
                    and t.check_id in ({})
                  order by t.occurred_at, t.id",

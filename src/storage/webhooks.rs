@@ -187,7 +187,7 @@ impl Store {
             let rows: Vec<ConfirmedChangeRow> = sqlx::query_as(
                 "select t.id as transition_id, t.observation_id, t.check_id, t.source_key,
                      o.vantage, t.occurred_at, t.from_status, t.to_status, o.confirmed
-                 from transitions t join observations_all o on o.id = t.observation_id
+                 from transitions t join observations o on o.id = t.observation_id
                  where t.id > $1 order by t.id limit $2",
             )
             .bind(after)
