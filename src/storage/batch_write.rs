@@ -773,14 +773,17 @@ macro_rules! stored_bases_in {
         if !newest.is_empty() {
             let list = serde_json::to_string(newest)
                 .map_err(|e| $crate::storage::StorageError::Invalid(format!("ids as JSON: {e}")))?;
+            // The ids first (`cross join`: SQLite otherwise walks every row without a catalog
+            // key and seeks each id for each of them).
             let sql = if $postgres {
                 "select j.v, b.id, b.precision, b.status, b.source_kind, b.source_id, b.vantage,
                      b.quote, b.note_en, b.note_zh, b.evidence_id, b.pack_id,
                      cast(b.rule_version as bigint), b.confirmed
                  from (select cast(x as bigint) as v from jsonb_array_elements_text($1::jsonb) x) j
-                 join observations b on b.id = coalesce(
+                 cross join observations b
+                 where b.id = coalesce(
                      (select r.repeat_of from observation_repeats r where r.id = j.v), j.v)
-                 where b.failure is null and b.superseded_by is null and b.retracted_at is null
+                   and b.failure is null and b.superseded_by is null and b.retracted_at is null
                    and b.catalog_key is null and b.reclassifies is null and b.evidence is null
                    and b.evidence_id is not null and b.pack_id is not null
                    and b.rule_version is not null and b.confirmed is not null"
@@ -789,9 +792,10 @@ macro_rules! stored_bases_in {
                      b.quote, b.note_en, b.note_zh, b.evidence_id, b.pack_id,
                      cast(b.rule_version as bigint), b.confirmed
                  from json_each($1) j
-                 join observations b on b.id = coalesce(
+                 cross join observations b
+                 where b.id = coalesce(
                      (select r.repeat_of from observation_repeats r where r.id = j.value), j.value)
-                 where b.failure is null and b.superseded_by is null and b.retracted_at is null
+                   and b.failure is null and b.superseded_by is null and b.retracted_at is null
                    and b.catalog_key is null and b.reclassifies is null and b.evidence is null
                    and b.evidence_id is not null and b.pack_id is not null
                    and b.rule_version is not null and b.confirmed is not null"
