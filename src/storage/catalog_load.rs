@@ -278,7 +278,7 @@ impl Store {
                 let existing: Option<ExistingRow> = sqlx::query_as(
                     "select id, check_id, observed_at, precision, status, source_id, vantage,
                             quote, note_en, note_zh
-                     from observations where catalog_key = $1",
+                     from observations_all where catalog_key = $1",
                 )
                 .bind(&o.key)
                 .fetch_optional(&mut *tx)
@@ -302,7 +302,7 @@ impl Store {
                     continue;
                 }
                 let new_key = new.source_key();
-                let old_key: String = sqlx::query_scalar("select source_key from observations where id = $1")
+                let old_key: String = sqlx::query_scalar("select source_key from observations_all where id = $1")
                     .bind(old.0)
                     .fetch_one(&mut *tx)
                     .await?;

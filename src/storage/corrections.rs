@@ -56,7 +56,7 @@ corrections_from!(sqlx::postgres::PgRow);
 /// Retractions of real observations (simulated data stays apart), newest first.
 const RETRACTIONS: &str = "select o.id, o.check_id, c.kind, c.subject, c.object, o.status,
         o.source_kind, o.observed_at, o.precision, o.retracted_at, o.retraction_reason, a.public_name
-     from observations o
+     from observations_all o
      join checks c on c.id = o.check_id
      left join accounts a on a.id = o.retracted_by
      where o.retracted_at is not null and o.source_kind <> 'simulated'
@@ -98,7 +98,7 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let row: Option<(String, String, Option<DateTime<Utc>>)> = sqlx::query_as(
-                "select check_id, source_key, retracted_at from observations where id = $1",
+                "select check_id, source_key, retracted_at from observations_all where id = $1",
             )
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -110,6 +110,8 @@ impl Store {
                 return Ok(RetractOutcome::AlreadyRetracted { at });
             }
             let now = Utc::now();
+            // A repeat is retracted as a row of its own (migration 0032).
+            super::unfold_in!(tx, id);
             // Guarded again in the update: of two reviewers retracting at once, one wins.
             let done = sqlx::query(
                 "update observations set retracted_at = $2, retracted_by = $3,
@@ -126,7 +128,7 @@ impl Store {
             .rows_affected();
             if done == 0 {
                 let at: Option<DateTime<Utc>> =
-                    sqlx::query_scalar("select retracted_at from observations where id = $1")
+                    sqlx::query_scalar("select retracted_at from observations_all where id = $1")
                         .bind(id)
                         .fetch_one(&mut *tx)
                         .await?;
@@ -162,7 +164,7 @@ impl Store {
             }
             let methods = q.fetch_all(pool).await?;
             let count = format!(
-                "select (select count(*) from observations
+                "select (select count(*) from observations_all
                          where retracted_at is not null and source_kind <> 'simulated')
                       + (select count(*) from method_changes {})",
                 not_these_packs(simulated_packs.len(), 1)

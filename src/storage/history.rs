@@ -24,7 +24,7 @@ impl Store {
     ) -> Result<(Vec<ObservationRecord>, i64), StorageError> {
         let page = format!(
             "select {OBSERVATION_COLUMNS}
-             from observations o left join sources s on s.id = o.source_id
+             from observations_all o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              left join fetches f on f.id = o.fetch_id
              where o.check_id = $1
@@ -71,7 +71,7 @@ impl Store {
     pub async fn real_observations(&self) -> Result<Vec<ObservationRecord>, StorageError> {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
-             from observations o join checks c on c.id = o.check_id
+             from observations_all o join checks c on c.id = o.check_id
              left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              left join fetches f on f.id = o.fetch_id

@@ -368,7 +368,7 @@ macro_rules! after_write_in {
         // One round trip for both questions: is there a later observation, and the
         // pair's current status.
         let (later, current): (Option<i64>, Option<String>) = sqlx::query_as(
-            "select (select id from observations
+            "select (select id from observations_all
                      where check_id = $1 and source_key = $2
                        and (observed_at > $3 or (observed_at = $3 and id > $4))
                      limit 1),
@@ -386,7 +386,7 @@ macro_rules! after_write_in {
             if current.as_deref() != Some(status) {
                 let n: i64 = $n;
                 let recent: Vec<(i64, String)> = sqlx::query_as(
-                    "select id, status from observations
+                    "select id, status from observations_all
                      where check_id = $1 and source_key = $2
                        and failure is null and superseded_by is null and retracted_at is null
                      order by observed_at desc, id desc limit $3",
@@ -410,11 +410,14 @@ pub(crate) use after_write_in;
 
 macro_rules! insert_transition_in {
     ($tx:ident, $observation:expr, $from:expr) => {{
+        // A transition names a row of `observations` (its foreign key): a repeat it starts
+        // at is written out whole first.
+        $crate::storage::unfold_in!($tx, $observation);
         sqlx::query(
             "insert into transitions (check_id, source_key, observation_id, occurred_at,
                  from_status, to_status, source_kind)
              select check_id, source_key, id, observed_at, $2, status, source_kind
-             from observations where id = $1",
+             from observations_all where id = $1",
         )
         .bind($observation)
         .bind($from)
@@ -423,6 +426,82 @@ macro_rules! insert_transition_in {
     }};
 }
 pub(crate) use insert_transition_in;
+
+/// The columns of `observations` and of `observations_all` (migration 0032), in order.
+pub(crate) const STORED_COLUMNS: &str = "id, check_id, observed_at, precision, status, \
+    source_kind, source_key, source_id, vantage, quote, note_en, note_zh, evidence, catalog_key, \
+    recorded_at, pack_id, rule_version, confirmed, failure, snapshot, superseded_by, reclassifies, \
+    run_key, retracted_at, retracted_by, retraction_reason, retracted_from, evidence_id, \
+    evidence_fetch, fetch_id, run_key_id";
+
+/// `query` (naming the observations it joins by id `{OBS}`) once over every observation
+/// (migration 0032). PostgreSQL: over `observations_all`. SQLite reads a UNION ALL view
+/// joined by a computed id whole (it pushes only constant terms into one), so there the
+/// query is written twice, over the rows and over `observation_repeats_shown` (a join it
+/// reads by index), and the two united: each id is in one of them.
+pub(crate) fn each_form(postgres: bool, query: &str) -> String {
+    if postgres {
+        query.replace("{OBS}", "observations_all")
+    } else {
+        format!(
+            "{} union all {}",
+            query.replace("{OBS}", "observations"),
+            query.replace("{OBS}", "observation_repeats_shown")
+        )
+    }
+}
+
+/// A scalar subquery: the id of the latest observation (by instant, then id) meeting
+/// `terms` (over `o2`, correlated with the outer query), whole row or repeat (migration
+/// 0032). SQLite: the latest of each form, each sought by index, then the later of the two.
+pub(crate) fn latest_of_pair(postgres: bool, terms: &str) -> String {
+    if postgres {
+        format!(
+            "(select o2.id from observations_all o2 where {terms}
+              order by o2.observed_at desc, o2.id desc limit 1)"
+        )
+    } else {
+        format!(
+            "(select l.id from (
+                 select * from (select o2.id, o2.observed_at from observations o2
+                                where {terms}
+                                order by o2.observed_at desc, o2.id desc limit 1)
+                 union all
+                 select * from (select o2.id, o2.observed_at from observation_repeats_shown o2
+                                where {terms}
+                                order by o2.observed_at desc, o2.id desc limit 1)) l
+              order by l.observed_at desc, l.id desc limit 1)"
+        )
+    }
+}
+
+/// Writes observation `$id` out whole when it is a repeat (migration 0032): a row of
+/// `observations` under the same id showing exactly what the repeat showed, the repeat
+/// gone. What the triggers keep is unchanged (the row's insert adds what the repeat's
+/// delete removes). A correction of a repeat, and a transition starting at one, act on the
+/// row. Nothing when `$id` is a row already or no observation.
+macro_rules! unfold_in {
+    ($tx:ident, $id:expr) => {{
+        let id: i64 = $id;
+        let insert = format!(
+            "insert into observations ({cols}) select {cols} from observations_all
+             where id in (select id from observation_repeats where id = $1)",
+            cols = $crate::storage::STORED_COLUMNS
+        );
+        let done = sqlx::query(sqlx::AssertSqlSafe(insert).into_sql_str())
+            .bind(id)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+        if done > 0 {
+            sqlx::query("delete from observation_repeats where id = $1")
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+pub(crate) use unfold_in;
 
 /// Rebuilds the transitions of one (check, source) pair from its observations, with the
 /// same rule as [`after_write_in`].
@@ -442,7 +521,7 @@ macro_rules! rebuild_transitions_in {
         .await?
         .unwrap_or(1);
         let rows: Vec<(i64, String)> = sqlx::query_as(
-            "select id, status from observations where check_id = $1 and source_key = $2
+            "select id, status from observations_all where check_id = $1 and source_key = $2
                and failure is null and superseded_by is null and retracted_at is null
              order by observed_at, id",
         )
@@ -606,6 +685,9 @@ pub struct Store {
     /// Evidence bodies known to be stored (their hash and id), so that evidence repeating
     /// from one run to the next costs no query; only committed rows are remembered.
     evidence_ids: std::sync::Arc<quick_cache::sync::Cache<String, i64>>,
+    /// Whether a verdict repeating its pair's newest row is stored as a repeat (migration
+    /// 0032); off only to write the same data as whole rows for comparison.
+    thin_repeats: bool,
 }
 
 /// How much of a SQLite file its connections read through a memory map instead of a
@@ -704,6 +786,7 @@ impl Store {
             direct_reads: true,
             pending: Default::default(),
             evidence_ids: std::sync::Arc::new(quick_cache::sync::Cache::new(EVIDENCE_IDS_KEPT)),
+            thin_repeats: true,
         })
     }
 
@@ -771,6 +854,26 @@ impl Store {
     pub fn through_pool_only(mut self) -> Store {
         self.direct_reads = false;
         self
+    }
+
+    /// The same store, writing every observation as a whole row of `observations`, none as
+    /// a repeat (migration 0032): the same data as stored before, which tests and the bench
+    /// compare with repeats stored thin.
+    pub fn with_repeats_whole(mut self) -> Store {
+        self.thin_repeats = false;
+        self
+    }
+
+    /// Observations stored as whole rows and as repeats (migration 0032).
+    pub async fn stored_forms(&self) -> Result<(i64, i64), StorageError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "select (select count(*) from observations),
+                        (select count(*) from observation_repeats)",
+            )
+            .fetch_one(pool)
+            .await?)
+        })
     }
 
     /// Applies the embedded migrations of this backend.
@@ -907,7 +1010,7 @@ impl Store {
                     None => None,
                 });
             }
-            let ids = batch_write::insert_batch_in!(tx, &rows, &evidence, true, postgres);
+            let ids = batch_write::insert_batch_in!(tx, &rows, &evidence, true, postgres, self.thin_repeats);
             tx.commit().await?;
             Ok(ids)
         })
@@ -945,25 +1048,26 @@ impl Store {
         filter: &StateFilter,
         kept: bool,
     ) -> Result<Vec<ObservationRecord>, StorageError> {
-        let seek = "(select o2.id from observations o2
-                 where o2.check_id = cs.check_id and o2.source_key = cs.source_key
-                   and o2.observed_at <= $1
-                   and o2.failure is null and o2.superseded_by is null
-                   and o2.retracted_at is null
-                 order by o2.observed_at desc, o2.id desc
-                 limit 1)";
+        let postgres = self.backend() == Backend::Postgres;
+        let seek = latest_of_pair(
+            postgres,
+            "o2.check_id = cs.check_id and o2.source_key = cs.source_key
+               and o2.observed_at <= $1
+               and o2.failure is null and o2.superseded_by is null
+               and o2.retracted_at is null",
+        );
         // A pair with no kept row has no observation that counts: nothing to seek.
         let pick = if kept {
             format!(
                 "join current_states k
                    on k.check_id = cs.check_id and k.source_key = cs.source_key
-                 join observations o on o.id = case when k.observed_at <= $1
+                 join {{OBS}} o on o.id = case when k.observed_at <= $1
                      then k.observation_id else {seek} end"
             )
         } else {
-            format!("join observations o on o.id = {seek}")
+            format!("join {{OBS}} o on o.id = {seek}")
         };
-        let sql = format!(
+        let one = format!(
             "select {OBSERVATION_COLUMNS}
              from check_sources cs
              join checks c on c.id = cs.check_id
@@ -973,8 +1077,11 @@ impl Store {
              left join fetches f on f.id = o.fetch_id
              where ($2 is null or c.kind = $2)
                and ($3 is null or c.id = $3)
-               and ($4 or o.source_kind <> 'simulated')
-             order by c.id, o.observed_at desc, o.id desc"
+               and ($4 or o.source_kind <> 'simulated')"
+        );
+        let sql = format!(
+            "select * from ({}) w order by w.check_id, w.observed_at desc, w.id desc",
+            each_form(postgres, &one)
         );
         let rows = on_pool!(self, pool => {
             sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
@@ -1017,28 +1124,33 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<ObservationRecord>, StorageError> {
+        let postgres = self.backend() == Backend::Postgres;
+        let seek = latest_of_pair(
+            postgres,
+            "o2.check_id = pp.check_id and o2.source_key = pp.source_key
+               and o2.pack_id is not null and o2.observed_at <= $2",
+        );
+        let before = format!(
+            "select {OBSERVATION_COLUMNS}
+             from probed_pairs pp
+             join {{OBS}} o on o.id = {seek}
+             left join sources s on s.id = o.source_id
+             left join evidence_bodies eb on eb.id = o.evidence_id
+             left join fetches f on f.id = o.fetch_id
+             where pp.check_id = $1 and pp.probed_since <= $2"
+        );
         let sql = format!(
             "select * from (
                  select {OBSERVATION_COLUMNS}
-                 from observations o left join sources s on s.id = o.source_id
+                 from observations_all o left join sources s on s.id = o.source_id
                  left join evidence_bodies eb on eb.id = o.evidence_id
                  left join fetches f on f.id = o.fetch_id
                  where o.check_id = $1 and o.pack_id is not null
                    and o.observed_at > $2 and o.observed_at <= $3
                  union all
-                 select {OBSERVATION_COLUMNS}
-                 from probed_pairs pp
-                 join observations o on o.id = (
-                     select o2.id from observations o2
-                     where o2.check_id = pp.check_id and o2.source_key = pp.source_key
-                       and o2.pack_id is not null and o2.observed_at <= $2
-                     order by o2.observed_at desc, o2.id desc
-                     limit 1)
-                 left join sources s on s.id = o.source_id
-                 left join evidence_bodies eb on eb.id = o.evidence_id
-                 left join fetches f on f.id = o.fetch_id
-                 where pp.check_id = $1 and pp.probed_since <= $2) w
-             order by w.observed_at, w.id"
+                 {}) w
+             order by w.observed_at, w.id",
+            each_form(postgres, &before)
         );
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
@@ -1058,7 +1170,7 @@ impl Store {
     ) -> Result<Vec<ObservationRecord>, StorageError> {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
-             from observations o left join sources s on s.id = o.source_id
+             from observations_all o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              left join fetches f on f.id = o.fetch_id
              where {condition}
@@ -1250,7 +1362,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StorageError> {
         self.latest_at(
-            "select max(observed_at) from observations where observed_at <= $1",
+            "select max(observed_at) from observations_all where observed_at <= $1",
             at,
         )
         .await
@@ -1311,7 +1423,7 @@ impl Store {
     pub async fn first_observation_at(&self) -> Result<Option<DateTime<Utc>>, StorageError> {
         Ok(on_pool!(self, pool => {
             sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
-                "select min(observed_at) from observations where source_kind <> 'simulated'",
+                "select min(observed_at) from observations_all where source_kind <> 'simulated'",
             )
             .fetch_one(pool)
             .await?
@@ -1322,7 +1434,7 @@ impl Store {
     pub async fn counts(&self) -> Result<Counts, StorageError> {
         on_pool!(self, pool => {
             let row = sqlx::query(
-                "select (select count(*) from observations) as observations,
+                "select (select count(*) from observations_all) as observations,
                         (select count(*) from transitions) as transitions,
                         (select count(*) from checks) as checks,
                         (select count(*) from platforms) as platforms",
@@ -1553,6 +1665,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "check versions",
         include_str!("../../migrations/sqlite/0031_check_versions.sql"),
     ),
+    (
+        32,
+        "observation repeats",
+        include_str!("../../migrations/sqlite/0032_observation_repeats.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1684,6 +1801,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         31,
         "check versions",
         include_str!("../../migrations/postgres/0031_check_versions.sql"),
+    ),
+    (
+        32,
+        "observation repeats",
+        include_str!("../../migrations/postgres/0032_observation_repeats.sql"),
     ),
 ];
 
