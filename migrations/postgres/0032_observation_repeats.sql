@@ -9,9 +9,17 @@
 -- columns change, or which is deleted, first unfolds its repeats. Never edit once
 -- released: add a file.
 
+-- Checks by a small integer (a repeat names its check by it, and its index orders by it).
+create table check_numbers (
+    no bigint generated always as identity primary key,
+    check_id text not null unique
+);
+
 create table observation_repeats (
     id bigint primary key,
     repeat_of bigint not null references observations (id),
+    -- Its base's check (`check_numbers`), so a check's repeats are in time order by index.
+    check_no bigint not null,
     observed_at timestamptz not null,
     recorded_at timestamptz not null,
     fetch_id bigint references fetches (id),
@@ -21,7 +29,15 @@ create table observation_repeats (
     run_key text
 );
 
-create index observation_repeats_by_base on observation_repeats (repeat_of, run_key_id);
+-- A base's repeats in time order (a pair's latest at or before an instant: its latest row
+-- at or before it, or that row's latest repeat at or before it), a check's (its history,
+-- its window), all repeats in time order (the latest observation at or before a date), and
+-- a run's check once among repeats; as SQLite's 0032.
+create index observation_repeats_by_base on observation_repeats (repeat_of, observed_at, id);
+create index observation_repeats_by_check on observation_repeats (check_no, observed_at, id);
+create index observation_repeats_by_time on observation_repeats (observed_at);
+create unique index observation_repeats_by_run_key on observation_repeats (run_key_id, check_no)
+    where run_key_id is not null;
 
 create view observations_all (id, check_id, observed_at, precision, status, source_kind, source_key, source_id, vantage,
     quote, note_en, note_zh, evidence, catalog_key, recorded_at, pack_id, rule_version,
@@ -49,12 +65,12 @@ create view observation_repeats_shown (id, check_id, observed_at, precision, sta
     quote, note_en, note_zh, evidence, catalog_key, recorded_at, pack_id, rule_version,
     confirmed, failure, snapshot, superseded_by, reclassifies, run_key, retracted_at,
     retracted_by, retraction_reason, retracted_from, evidence_id, evidence_fetch, fetch_id,
-    run_key_id) as
+    run_key_id, repeat_check_no, repeat_at, repeat_of) as
 select r.id, b.check_id, r.observed_at, b.precision, b.status, b.source_kind, b.source_key,
     b.source_id, b.vantage, b.quote, b.note_en, b.note_zh, b.evidence, null::text, r.recorded_at,
     b.pack_id, b.rule_version, b.confirmed, b.failure, r.snapshot, null::bigint, b.reclassifies,
     r.run_key, null::timestamptz, null::bigint, null::text, null::text, b.evidence_id, r.evidence_fetch, r.fetch_id,
-    r.run_key_id
+    r.run_key_id, r.check_no, r.observed_at, r.repeat_of
 from observation_repeats r join observations b on b.id = r.repeat_of;
 
 -- The seeks again, reading every observation.
@@ -112,19 +128,21 @@ begin
 end
 $$;
 
--- A row whose shown columns change, or which goes, first unfolds its repeats.
+-- A row whose shown columns change (or its instant), which is superseded or retracted
+-- (a row with repeats always counts: readers seek a pair's latest repeat through its latest
+-- counting row), or which goes, first unfolds its repeats.
 create function hutong_observation_unfold() returns trigger language plpgsql as $$
 begin
     if tg_op = 'UPDATE'
-       and (old.check_id, old.precision, old.status, old.source_kind, old.source_key,
+       and (old.check_id, old.observed_at, old.precision, old.status, old.source_kind, old.source_key,
             old.source_id, old.vantage, old.quote, old.note_en, old.note_zh,
             old.evidence::text, old.pack_id, old.rule_version, old.confirmed, old.failure,
-            old.reclassifies, old.evidence_id)
+            old.reclassifies, old.evidence_id, old.superseded_by, old.retracted_at)
            is not distinct from
-           (new.check_id, new.precision, new.status, new.source_kind, new.source_key,
+           (new.check_id, new.observed_at, new.precision, new.status, new.source_kind, new.source_key,
             new.source_id, new.vantage, new.quote, new.note_en, new.note_zh,
             new.evidence::text, new.pack_id, new.rule_version, new.confirmed, new.failure,
-            new.reclassifies, new.evidence_id) then
+            new.reclassifies, new.evidence_id, new.superseded_by, new.retracted_at) then
         return new;
     end if;
     if exists (select 1 from observation_repeats where repeat_of = old.id) then
@@ -190,6 +208,10 @@ begin
     order by b.check_id, b.source_key
     on conflict (check_id, source_key) do update set probed_since = excluded.probed_since
     where excluded.probed_since < probed_pairs.probed_since;
+
+    perform hutong_check_versions_raise(array(
+        select n.check_id from check_numbers n
+        where n.no in (select distinct check_no from repeats_new)));
 
     if exists (select 1 from repeats_new
                where observed_at < clock_timestamp() - interval '1 day') then
@@ -297,6 +319,7 @@ begin
     if old.observed_at < clock_timestamp() - interval '1 day' then
         perform hutong_raise_past_version();
     end if;
+    perform hutong_check_versions_raise(array[b.check_id]);
     return null;
 end
 $$;
@@ -312,3 +335,66 @@ create constraint trigger observation_repeats_version
     deferrable initially deferred
     for each row when (hutong_data_version_queue_once())
     execute function hutong_bump_data_version_once();
+
+-- A row written (a late report) or moved among the repeats of its pair's previous row:
+-- the repeats after it are written out whole (they keep what they show), so a base's
+-- repeats stay between it and its pair's next row. Not for a repeat being written out
+-- whole itself (its id still a repeat's): unfolding writes out a base's repeats from one
+-- on, all of them at once.
+create function hutong_observations_unfold_moved(moved bigint[]) returns void
+language plpgsql as $$
+begin
+    if cardinality(moved) > 0 then
+        insert into observations (id, check_id, observed_at, precision, status, source_kind, source_key, source_id, vantage,
+        quote, note_en, note_zh, evidence, catalog_key, recorded_at, pack_id, rule_version,
+        confirmed, failure, snapshot, superseded_by, reclassifies, run_key, retracted_at,
+        retracted_by, retraction_reason, retracted_from, evidence_id, evidence_fetch, fetch_id,
+        run_key_id)
+        select id, check_id, observed_at, precision, status, source_kind, source_key, source_id, vantage,
+        quote, note_en, note_zh, evidence, catalog_key, recorded_at, pack_id, rule_version,
+        confirmed, failure, snapshot, superseded_by, reclassifies, run_key, retracted_at,
+        retracted_by, retraction_reason, retracted_from, evidence_id, evidence_fetch, fetch_id,
+        run_key_id from observation_repeats_shown where id = any(moved);
+        delete from observation_repeats where id = any(moved);
+    end if;
+end
+$$;
+
+create function hutong_observations_unfold_later_inserted() returns trigger
+language plpgsql as $$
+begin
+    perform hutong_observations_unfold_moved(array(
+        select r.id
+        from (select * from unfold_new_rows n
+              where not exists (select 1 from observation_repeats x where x.id = n.id)) u
+        cross join lateral (select p.id from observations p
+                            where p.check_id = u.check_id and p.source_key = u.source_key
+                              and (p.observed_at, p.id) < (u.observed_at, u.id)
+                            order by p.observed_at desc, p.id desc limit 1) p
+        join observation_repeats r
+          on r.repeat_of = p.id and (r.observed_at, r.id) > (u.observed_at, u.id)));
+    return null;
+end
+$$;
+
+create trigger observations_unfold_later_i after insert on observations
+    referencing new table as unfold_new_rows
+    for each statement execute function hutong_observations_unfold_later_inserted();
+
+create function hutong_observations_unfold_later_updated() returns trigger
+language plpgsql as $$
+begin
+    perform hutong_observations_unfold_moved(array(
+        select r.id from observation_repeats r
+        where r.repeat_of = (select p.id from observations p
+                             where p.check_id = new.check_id and p.source_key = new.source_key
+                               and (p.observed_at, p.id) < (new.observed_at, new.id)
+                             order by p.observed_at desc, p.id desc limit 1)
+          and (r.observed_at, r.id) > (new.observed_at, new.id)));
+    return null;
+end
+$$;
+
+create trigger observations_unfold_later_u
+    after update of check_id, source_key, observed_at on observations
+    for each row execute function hutong_observations_unfold_later_updated();

@@ -24,8 +24,12 @@
 //! order from the observations' numbering when any row is a repeat, so ids are what
 //! writing whole rows gives. `observations_all` shows every observation as before and is
 //! what readers read; a run's check is refused twice across rows and repeats here (the
-//! unique index of 0027 sees rows only); a transition that would start at a repeat writes
-//! the repeat out whole first (its foreign key names a row).
+//! unique index of 0027 sees rows only; on PostgreSQL under a lock per run key); a
+//! transition that would start at a repeat writes the repeat out whole first (its foreign
+//! key names a row). Only a row not earlier than its pair's newest is folded, and a late row
+//! is never a base, so a base's repeats lie between it and its pair's next row (what the
+//! readers' seeks in time order rest on). A repeat names its check by number
+//! (`check_numbers`), given here to a check its first time.
 
 use chrono::{DateTime, Utc};
 
@@ -417,7 +421,10 @@ macro_rules! insert_batch_in {
                 })
                 .collect();
             let repeat_of = if $thin {
-                $crate::storage::batch_write::plan_repeats(&shown, &row_pair, pair_bases)
+                let times: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|o| o.observed_at).collect();
+                let latest: Vec<Option<chrono::DateTime<chrono::Utc>>> =
+                    pairs.iter().map(|p| p.latest.map(|l| l.0)).collect();
+                $crate::storage::batch_write::plan_repeats(&shown, &times, &row_pair, pair_bases, latest)
             } else {
                 vec![None; rows.len()]
             };
@@ -483,12 +490,24 @@ macro_rules! insert_batch_in {
                     .enumerate()
                     .filter_map(|(i, r)| r.map(|r| (i, r)))
                     .collect();
+                // Each repeat's check by its number (`check_numbers`, migration 0032).
+                let mut thin_checks: Vec<&str> =
+                    thin.iter().map(|&(i, _)| rows[i].check_id.as_str()).collect();
+                thin_checks.sort_unstable();
+                thin_checks.dedup();
+                let check_nos = $crate::storage::batch_write::check_numbers_in!($tx, &thin_checks, postgres);
                 for chunk in thin.chunks(OBSERVATIONS_PER_STATEMENT) {
                     let sql = values_sql(
-                        "insert into observation_repeats (id, repeat_of, observed_at, recorded_at,
-                             fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
-                         values ",
-                        9,
+                        if postgres {
+                            "insert into observation_repeats (id, repeat_of, check_no, observed_at,
+                                 recorded_at, fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
+                             values "
+                        } else {
+                            "insert into observation_repeats (id, repeat_of, check_no, at,
+                                 recorded_after, fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
+                             values "
+                        },
+                        10,
                         chunk.len(),
                         postgres,
                     );
@@ -503,11 +522,27 @@ macro_rules! insert_batch_in {
                             First::Stored(id) => id,
                             First::Batch(j) => ids[j],
                         };
+                        let check_no = check_nos.get(new.check_id.as_str()).copied().ok_or_else(|| {
+                            $crate::storage::StorageError::Invalid(format!(
+                                "check {} has no number", new.check_id
+                            ))
+                        })?;
+                        q = q.bind(ids[i]).bind(base).bind(check_no);
+                        if postgres {
+                            q = q.bind(new.observed_at).bind(now);
+                        } else {
+                            let at = $crate::storage::batch_write::repeat_instant(new.observed_at)
+                                .ok_or_else(|| $crate::storage::StorageError::Invalid(format!(
+                                    "instant {} cannot be kept as a repeat's", new.observed_at
+                                )))?;
+                            let after = (now - new.observed_at).num_nanoseconds().ok_or_else(|| {
+                                $crate::storage::StorageError::Invalid(format!(
+                                    "recorded time {now} too far from instant {}", new.observed_at
+                                ))
+                            })?;
+                            q = q.bind(at).bind(after);
+                        }
                         q = q
-                            .bind(ids[i])
-                            .bind(base)
-                            .bind(new.observed_at)
-                            .bind(now)
                             .bind(fetch)
                             .bind(e.and_then(|e| e.1.as_deref()).filter(|_| own))
                             .bind(probe.and_then(|p| p.snapshot.as_deref()).filter(|_| own))
@@ -744,23 +779,40 @@ impl Shown {
 
 /// Which rows of a batch are repeats, and of which row: a row repeats its pair's newest
 /// row (`bases[pair]`: the row that newest one shows, when it may be repeated; a stored
-/// repeat's base is its own base) when both show the same; the pair's newest is then the
-/// row just written (a repeat leaves its base as the pair's).
+/// repeat's base is its own base) when both show the same and the row is not earlier than
+/// that newest one (`latest[pair]`, and every earlier row of the batch), so a base's
+/// repeats lie between it and its pair's next row (readers seek a pair's latest through
+/// its latest row, then that row's latest repeat); the pair's newest is then the row just
+/// written (a repeat leaves its base as the pair's). A late row is never a base, and an
+/// instant that cannot be kept as nanoseconds since 1970 is never a repeat.
 pub(crate) fn plan_repeats(
     shown: &[Option<Shown>],
+    at: &[DateTime<Utc>],
     row_pair: &[usize],
     mut bases: Vec<Option<(First, Shown)>>,
+    mut latest: Vec<Option<DateTime<Utc>>>,
 ) -> Vec<Option<First>> {
     let mut repeat_of = vec![None; shown.len()];
     for (i, s) in shown.iter().enumerate() {
         let p = row_pair[i];
+        let in_order = latest[p].is_none_or(|l| at[i] >= l);
+        let keepable = repeat_instant(at[i]).is_some();
         match (s, &bases[p]) {
-            (Some(s), Some((base, b))) if s == b => repeat_of[i] = Some(*base),
-            (Some(s), _) => bases[p] = Some((First::Batch(i), s.clone())),
-            (None, _) => bases[p] = None,
+            (Some(s), Some((base, b))) if s == b && in_order && keepable => {
+                repeat_of[i] = Some(*base)
+            }
+            (Some(s), _) if in_order => bases[p] = Some((First::Batch(i), s.clone())),
+            _ => bases[p] = None,
         }
+        latest[p] = Some(latest[p].map_or(at[i], |l| l.max(at[i])));
     }
     repeat_of
+}
+
+/// A repeat's instant as SQLite keeps it: nanoseconds since 1970, when it has a
+/// non-negative value (1970 to 2262).
+pub(crate) fn repeat_instant(at: DateTime<Utc>) -> Option<i64> {
+    at.timestamp_nanos_opt().filter(|n| *n >= 0)
 }
 
 /// For each of `$newest` (observation ids, full rows or repeats) that may be repeated:
@@ -852,12 +904,32 @@ macro_rules! refuse_run_checks_twice_in {
             let list = serde_json::to_string(&keyed).map_err(|e| {
                 $crate::storage::StorageError::Invalid(format!("run keys as JSON: {e}"))
             })?;
+            // PostgreSQL: the run keys locked (in order; a transaction's advisory lock per
+            // run key, which a worker's role may take) until the batch commits, so two
+            // workers cannot both store one run's check, one as a row and one as a repeat,
+            // each not seeing the other's (migration 0032; two repeats are refused by the
+            // repeats' own unique index).
+            if $postgres {
+                let mut runs: Vec<i64> = keyed.iter().map(|k| k.0).collect();
+                runs.dedup();
+                let runs = serde_json::to_string(&runs).map_err(|e| {
+                    $crate::storage::StorageError::Invalid(format!("run keys as JSON: {e}"))
+                })?;
+                sqlx::query(
+                    "select pg_advisory_xact_lock(hashtext('hutong run key'), cast(k.id % 2147483647 as integer))
+                     from (select cast(x as bigint) as id from jsonb_array_elements_text($1::jsonb) x
+                           order by 1) k",
+                )
+                .bind(runs)
+                    .fetch_all(&mut *$tx)
+                    .await?;
+            }
             let sql = if $postgres {
                 "select p.v->>1 from jsonb_array_elements($1::jsonb) p(v)
                  where exists (select 1 from observation_repeats r
-                               join observations b on b.id = r.repeat_of
+                               join check_numbers n on n.no = r.check_no
                                where r.run_key_id = cast(p.v->>0 as bigint)
-                                 and b.check_id = p.v->>1)
+                                 and n.check_id = p.v->>1)
                     or exists (select 1 from observations o
                                where o.run_key_id = cast(p.v->>0 as bigint)
                                  and o.check_id = p.v->>1)
@@ -865,8 +937,8 @@ macro_rules! refuse_run_checks_twice_in {
             } else {
                 "select p.value->>1 from json_each($1) p
                  where exists (select 1 from observation_repeats r
-                               join observations b on b.id = r.repeat_of
-                               where r.run_key_id = p.value->>0 and b.check_id = p.value->>1)
+                               join check_numbers n on n.no = r.check_no
+                               where r.run_key_id = p.value->>0 and n.check_id = p.value->>1)
                     or exists (select 1 from observations o
                                where o.run_key_id = p.value->>0 and o.check_id = p.value->>1)
                  limit 1"
@@ -884,6 +956,40 @@ macro_rules! refuse_run_checks_twice_in {
     }};
 }
 pub(crate) use refuse_run_checks_twice_in;
+
+/// The numbers of `$checks` (`check_numbers`, migration 0032), given to those without one.
+macro_rules! check_numbers_in {
+    ($tx:ident, $checks:expr, $postgres:expr) => {{
+        let checks: &[&str] = $checks;
+        let list = serde_json::to_string(checks)
+            .map_err(|e| $crate::storage::StorageError::Invalid(format!("checks as JSON: {e}")))?;
+        let (insert, select) = if $postgres {
+            (
+                "insert into check_numbers (check_id)
+                 select x from jsonb_array_elements_text($1::jsonb) x order by x
+                 on conflict (check_id) do nothing",
+                "select check_id, no from check_numbers
+                 where check_id in (select x from jsonb_array_elements_text($1::jsonb) x)",
+            )
+        } else {
+            (
+                "insert into check_numbers (check_id)
+                 select value from json_each($1) where true
+                 on conflict (check_id) do nothing",
+                "select check_id, no from check_numbers
+                 where check_id in (select value from json_each($1))",
+            )
+        };
+        sqlx::query(insert).bind(&list).execute(&mut *$tx).await?;
+        let got: Vec<(String, i64)> = sqlx::query_as(select)
+            .bind(&list)
+            .fetch_all(&mut *$tx)
+            .await?;
+        got.into_iter()
+            .collect::<std::collections::HashMap<String, i64>>()
+    }};
+}
+pub(crate) use check_numbers_in;
 
 /// `$n` ids from the observations' numbering, in order (migration 0032: repeats and rows
 /// share it). SQLite: the `observations` row of `sqlite_sequence` (AUTOINCREMENT) raised

@@ -278,7 +278,7 @@ impl Store {
                 let existing: Option<ExistingRow> = sqlx::query_as(
                     "select id, check_id, observed_at, precision, status, source_id, vantage,
                             quote, note_en, note_zh
-                     from observations_all where catalog_key = $1",
+                     from observations where catalog_key = $1",
                 )
                 .bind(&o.key)
                 .fetch_optional(&mut *tx)

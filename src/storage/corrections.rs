@@ -53,10 +53,11 @@ macro_rules! corrections_from {
 corrections_from!(sqlx::sqlite::SqliteRow);
 corrections_from!(sqlx::postgres::PgRow);
 
-/// Retractions of real observations (simulated data stays apart), newest first.
+/// Retractions of real observations (simulated data stays apart), newest first. Rows only:
+/// a repeat is never retracted (it is written out whole first, migration 0032).
 const RETRACTIONS: &str = "select o.id, o.check_id, c.kind, c.subject, c.object, o.status,
         o.source_kind, o.observed_at, o.precision, o.retracted_at, o.retraction_reason, a.public_name
-     from observations_all o
+     from observations o
      join checks c on c.id = o.check_id
      left join accounts a on a.id = o.retracted_by
      where o.retracted_at is not null and o.source_kind <> 'simulated'
@@ -164,7 +165,7 @@ impl Store {
             }
             let methods = q.fetch_all(pool).await?;
             let count = format!(
-                "select (select count(*) from observations_all
+                "select (select count(*) from observations
                          where retracted_at is not null and source_kind <> 'simulated')
                       + (select count(*) from method_changes {})",
                 not_these_packs(simulated_packs.len(), 1)

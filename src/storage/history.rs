@@ -22,20 +22,50 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<ObservationRecord>, i64), StorageError> {
-        let page = format!(
-            "select {OBSERVATION_COLUMNS}
-             from observations_all o left join sources s on s.id = o.source_id
-             left join evidence_bodies eb on eb.id = o.evidence_id
-             left join fetches f on f.id = o.fetch_id
-             where o.check_id = $1
-             order by o.observed_at desc, o.id desc
-             limit $2 offset $3"
+        // Migration 0032: the page's ids first, from the check's newest `offset + limit` rows
+        // and newest `offset + limit` repeats, each read in time order from its own index
+        // (never every observation of the check sorted); then those observations.
+        let postgres = self.backend() == super::Backend::Postgres;
+        let repeat_shown = if postgres {
+            "r.observed_at".to_string()
+        } else {
+            super::sqlite_text_of("r.at")
+        };
+        let r_at = if postgres { "r.observed_at" } else { "r.at" };
+        let shown = super::both_forms(
+            &format!(
+                "select {OBSERVATION_COLUMNS}
+                 from {{OBS}} o left join sources s on s.id = o.source_id
+                 left join evidence_bodies eb on eb.id = o.evidence_id
+                 left join fetches f on f.id = o.fetch_id
+                 where o.id in (select id from page)"
+            ),
+            "true",
+            "true",
         );
+        let page = format!(
+            "with page (id) as materialized (
+                 select id from (
+                     select * from (select o.id, o.observed_at as t from observations o
+                                    where o.check_id = $1
+                                    order by o.observed_at desc, o.id desc limit $4) l1
+                     union all
+                     select * from (select r.id, {repeat_shown} as t from observation_repeats r
+                                    where r.check_no = {}
+                                    order by {r_at} desc, r.id desc limit $4) l2) l
+                 order by t desc, id desc
+                 limit $2 offset $3)
+             select * from ({shown}) w
+             order by w.observed_at desc, w.id desc",
+            super::check_no_of("$1")
+        );
+        let newest = limit.max(0).saturating_add(offset.max(0));
         on_pool!(self, pool => {
             let rows = sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(page).into_sql_str())
                 .bind(check_id)
                 .bind(limit)
                 .bind(offset)
+                .bind(newest)
                 .fetch_all(pool)
                 .await?;
             // Kept by every write (migration 0018), not counted.

@@ -451,41 +451,111 @@ pub(crate) fn each_form(postgres: bool, query: &str) -> String {
     }
 }
 
-/// A scalar subquery: the id of the latest observation (by instant, then id) meeting
-/// `terms` (over `o2`, correlated with the outer query), whole row or repeat (migration
-/// 0032). SQLite: the latest of each form, each sought by index, then the later of the two.
-pub(crate) fn latest_of_pair(postgres: bool, terms: &str) -> String {
+/// SQLite: a repeat's instant (`x`, nanoseconds since 1970, migration 0032) as the RFC 3339
+/// text a row keeps (chrono's `AutoSi`, `+00:00`, as sqlx writes an instant).
+pub(crate) fn sqlite_text_of(x: &str) -> String {
+    format!(
+        "(strftime('%Y-%m-%dT%H:%M:%S', {x} / 1000000000, 'unixepoch') || case when {x} % 1000000000 = 0 then '' when {x} % 1000000 = 0 then printf('.%03d', {x} % 1000000000 / 1000000) when {x} % 1000 = 0 then printf('.%06d', {x} % 1000000000 / 1000) else printf('.%09d', {x} % 1000000000) end || '+00:00')"
+    )
+}
+
+/// SQLite: an instant kept as RFC 3339 text (`t`) as nanoseconds since 1970, to compare with
+/// a repeat's (migration 0032).
+pub(crate) fn sqlite_ns_of(t: &str) -> String {
+    format!(
+        "(unixepoch(substr({t}, 1, 19)) * 1000000000 + case when substr({t}, 20, 1) = '.' then cast(substr(replace(replace(substr({t}, 21), '+00:00', ''), 'Z', '') || '000000000', 1, 9) as integer) else 0 end)"
+    )
+}
+
+/// A repeat's instant column (`alias`), and the instant `param` to compare with it: the
+/// native instant on PostgreSQL; nanoseconds since 1970 on SQLite (migration 0032).
+pub(crate) fn repeat_at(postgres: bool, alias: &str, param: &str) -> (String, String) {
     if postgres {
-        format!(
-            "(select o2.id from observations_all o2 where {terms}
-              order by o2.observed_at desc, o2.id desc limit 1)"
-        )
+        (format!("{alias}.observed_at"), param.to_string())
     } else {
-        format!(
-            "(select l.id from (
-                 select * from (select o2.id, o2.observed_at from observations o2
-                                where {terms}
-                                order by o2.observed_at desc, o2.id desc limit 1)
-                 union all
-                 select * from (select o2.id, o2.observed_at from observation_repeats_shown o2
-                                where {terms}
-                                order by o2.observed_at desc, o2.id desc limit 1)) l
-              order by l.observed_at desc, l.id desc limit 1)"
-        )
+        (format!("{alias}.at"), sqlite_ns_of(param))
     }
 }
 
-/// Writes observation `$id` out whole when it is a repeat (migration 0032): a row of
-/// `observations` under the same id showing exactly what the repeat showed, the repeat
-/// gone. What the triggers keep is unchanged (the row's insert adds what the repeat's
-/// delete removes). A correction of a repeat, and a transition starting at one, act on the
-/// row. Nothing when `$id` is a row already or no observation.
+/// A scalar subquery: the id of the latest observation (by instant, then id) of the pair
+/// (`check`, `key`, from the outer query) at or before `bound` meeting `terms` (written
+/// over `{o}`; terms a repeat meets as the row it repeats does). Migration 0032: the later
+/// of the pair's latest such row and that row's latest repeat at or before `bound`: a
+/// base's repeats lie between it and its pair's next row, and a row with repeats is never
+/// failed, superseded nor retracted (correcting it writes its repeats out whole first), so
+/// no other row's repeats can be later. Two index seeks, on either database.
+pub(crate) fn latest_of_pair(
+    postgres: bool,
+    (check, key): (&str, &str),
+    terms: &str,
+    bound: &str,
+) -> String {
+    let (r_at, r_bound) = repeat_at(postgres, "r", bound);
+    let r_shown = if postgres {
+        r_at.clone()
+    } else {
+        sqlite_text_of(&r_at)
+    };
+    let latest_row = |o: &str| {
+        format!(
+            "select {o}.id, {o}.observed_at from observations {o}
+             where {o}.check_id = {check} and {o}.source_key = {key}
+               and {o}.observed_at <= {bound} and {}
+             order by {o}.observed_at desc, {o}.id desc limit 1",
+            terms.replace("{o}", o)
+        )
+    };
+    format!(
+        "(select l.id from (
+             select * from ({}) l1
+             union all
+             select * from (select r.id, {r_shown} as observed_at from observation_repeats r
+                            where r.repeat_of = (select l3.id from ({}) l3)
+                              and {r_at} <= {r_bound}
+                            order by {r_at} desc, r.id desc limit 1) l2) l
+          order by l.observed_at desc, l.id desc limit 1)",
+        latest_row("o2"),
+        latest_row("o3")
+    )
+}
+
+/// `query` over every observation, its two forms united (migration 0032): `{OBS}` is
+/// `observations` with `{WHERE}` as `rows`, then `observation_repeats_shown` (a join that
+/// also shows each repeat's `repeat_check_no`, `repeat_at` and `repeat_of`) with `{WHERE}`
+/// as `repeats`: each form sought by its own index.
+pub(crate) fn both_forms(query: &str, rows: &str, repeats: &str) -> String {
+    format!(
+        "{} union all {}",
+        query
+            .replace("{OBS}", "observations")
+            .replace("{WHERE}", rows),
+        query
+            .replace("{OBS}", "observation_repeats_shown")
+            .replace("{WHERE}", repeats)
+    )
+}
+
+/// A check's number (`check_numbers`, migration 0032) for the check named by `param`.
+pub(crate) fn check_no_of(param: &str) -> String {
+    format!("(select n.no from check_numbers n where n.check_id = {param})")
+}
+
+/// Writes observation `$id` out whole when it is a repeat (migration 0032), with every
+/// later repeat of its base (so a base's repeats stay between it and its pair's next row):
+/// rows of `observations` under the same ids showing exactly what the repeats showed, the
+/// repeats gone. What the triggers keep is unchanged (each row's insert adds what its
+/// repeat's delete removes). A correction of a repeat, and a transition starting at one,
+/// act on the row. Nothing when `$id` is a row already or no observation.
 macro_rules! unfold_in {
     ($tx:ident, $id:expr) => {{
         let id: i64 = $id;
+        let from_on = "select v.id from observation_repeats_shown v
+             join observation_repeats_shown x on x.id = $1
+             where v.repeat_of = x.repeat_of
+               and (v.repeat_at > x.repeat_at or (v.repeat_at = x.repeat_at and v.id >= x.id))";
         let insert = format!(
-            "insert into observations ({cols}) select {cols} from observations_all
-             where id in (select id from observation_repeats where id = $1)",
+            "insert into observations ({cols}) select {cols} from observation_repeats_shown
+             where id in ({from_on})",
             cols = $crate::storage::STORED_COLUMNS
         );
         let done = sqlx::query(sqlx::AssertSqlSafe(insert).into_sql_str())
@@ -494,7 +564,8 @@ macro_rules! unfold_in {
             .await?
             .rows_affected();
         if done > 0 {
-            sqlx::query("delete from observation_repeats where id = $1")
+            let delete = format!("delete from observation_repeats where id in ({from_on})");
+            sqlx::query(sqlx::AssertSqlSafe(delete).into_sql_str())
                 .bind(id)
                 .execute(&mut *$tx)
                 .await?;
@@ -1051,10 +1122,9 @@ impl Store {
         let postgres = self.backend() == Backend::Postgres;
         let seek = latest_of_pair(
             postgres,
-            "o2.check_id = cs.check_id and o2.source_key = cs.source_key
-               and o2.observed_at <= $1
-               and o2.failure is null and o2.superseded_by is null
-               and o2.retracted_at is null",
+            ("cs.check_id", "cs.source_key"),
+            "{o}.failure is null and {o}.superseded_by is null and {o}.retracted_at is null",
+            "$1",
         );
         // A pair with no kept row has no observation that counts: nothing to seek.
         let pick = if kept {
@@ -1127,8 +1197,9 @@ impl Store {
         let postgres = self.backend() == Backend::Postgres;
         let seek = latest_of_pair(
             postgres,
-            "o2.check_id = pp.check_id and o2.source_key = pp.source_key
-               and o2.pack_id is not null and o2.observed_at <= $2",
+            ("pp.check_id", "pp.source_key"),
+            "{o}.pack_id is not null",
+            "$2",
         );
         let before = format!(
             "select {OBSERVATION_COLUMNS}
@@ -1139,14 +1210,29 @@ impl Store {
              left join fetches f on f.id = o.fetch_id
              where pp.check_id = $1 and pp.probed_since <= $2"
         );
-        let sql = format!(
-            "select * from (
-                 select {OBSERVATION_COLUMNS}
-                 from observations_all o left join sources s on s.id = o.source_id
+        // Inside the window: each form by its index in time order (migration 0032).
+        let (r_at, from_at) = repeat_at(postgres, "o", "$2");
+        let (_, to_at) = repeat_at(postgres, "o", "$3");
+        let r_at = r_at
+            .replace("o.at", "o.repeat_at")
+            .replace("o.observed_at", "o.repeat_at");
+        let inside = both_forms(
+            &format!(
+                "select {OBSERVATION_COLUMNS}
+                 from {{OBS}} o left join sources s on s.id = o.source_id
                  left join evidence_bodies eb on eb.id = o.evidence_id
                  left join fetches f on f.id = o.fetch_id
-                 where o.check_id = $1 and o.pack_id is not null
-                   and o.observed_at > $2 and o.observed_at <= $3
+                 where o.pack_id is not null and {{WHERE}}"
+            ),
+            "o.check_id = $1 and o.observed_at > $2 and o.observed_at <= $3",
+            &format!(
+                "o.repeat_check_no = {} and {r_at} > {from_at} and {r_at} <= {to_at}",
+                check_no_of("$1")
+            ),
+        );
+        let sql = format!(
+            "select * from (
+                 {inside}
                  union all
                  {}) w
              order by w.observed_at, w.id",
@@ -1361,11 +1447,30 @@ impl Store {
         &self,
         at: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StorageError> {
-        self.latest_at(
-            "select max(observed_at) from observations_all where observed_at <= $1",
-            at,
-        )
-        .await
+        // Migration 0032: each form's latest by its index in time.
+        let sql = if self.backend() == Backend::Postgres {
+            "select max(t) from (
+                 select max(observed_at) as t from observations where observed_at <= $1
+                 union all
+                 select max(observed_at) from observation_repeats where observed_at <= $1) l"
+                .to_string()
+        } else {
+            format!(
+                "select max(t) from (
+                     select max(observed_at) as t from observations where observed_at <= $1
+                     union all
+                     select {} from (select max(r.at) as m from observation_repeats r
+                                     where r.at <= {}) l2) l",
+                sqlite_text_of("l2.m"),
+                sqlite_ns_of("$1")
+            )
+        };
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, Option<DateTime<Utc>>>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(at)
+                .fetch_one(pool)
+                .await?
+        }))
     }
 
     /// The time of the latest transition at or before `at`: a timeline up to `at` equals
@@ -1402,8 +1507,12 @@ impl Store {
     /// never older than the versions it is kept under.
     pub async fn current_versions(&self) -> Result<CurrentVersions, StorageError> {
         let newest_observation = on_pool!(self, pool => {
+            // Every repeat counts (never failed, superseded nor retracted), so none is later
+            // than its pair's current state (migration 0032).
             sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
-                "select max(observed_at) from observations",
+                "select max(t) from (select max(observed_at) as t from observations
+                                     union all
+                                     select max(observed_at) from current_states) l",
             )
             .fetch_one(pool)
             .await?
@@ -1423,7 +1532,8 @@ impl Store {
     pub async fn first_observation_at(&self) -> Result<Option<DateTime<Utc>>, StorageError> {
         Ok(on_pool!(self, pool => {
             sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
-                "select min(observed_at) from observations_all where source_kind <> 'simulated'",
+                // A repeat is never earlier than its row, of the same kind (migration 0032).
+                "select min(observed_at) from observations where source_kind <> 'simulated'",
             )
             .fetch_one(pool)
             .await?
@@ -1434,7 +1544,8 @@ impl Store {
     pub async fn counts(&self) -> Result<Counts, StorageError> {
         on_pool!(self, pool => {
             let row = sqlx::query(
-                "select (select count(*) from observations_all) as observations,
+                "select (select count(*) from observations)
+                          + (select count(*) from observation_repeats) as observations,
                         (select count(*) from transitions) as transitions,
                         (select count(*) from checks) as checks,
                         (select count(*) from platforms) as platforms",

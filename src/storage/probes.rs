@@ -398,7 +398,11 @@ impl Store {
     /// The newest observation id (0 when there is none).
     pub async fn last_observation_id(&self) -> Result<i64, StorageError> {
         Ok(on_pool!(self, pool => {
-            sqlx::query_scalar::<_, Option<i64>>("select max(id) from observations_all")
+            // Each form's newest by its primary key (migration 0032).
+            sqlx::query_scalar::<_, Option<i64>>(
+                "select max(id) from (select max(id) as id from observations
+                                      union all select max(id) from observation_repeats) l",
+            )
                 .fetch_one(pool)
                 .await?
                 .unwrap_or(0)

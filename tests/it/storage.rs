@@ -39,6 +39,7 @@ common::on_both!(
     settled_openness_points_stay_right_while_probes_write_and_when_a_change_is_confirmed_late,
     current_states_are_kept_while_other_checks_are_written_and_read_again_after_any_write_to_theirs,
     repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows,
+    on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_rows,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -2674,4 +2675,252 @@ impl TapSorted for Vec<String> {
         self.sort();
         self
     }
+}
+
+/// Repeats stored thin, read in time order (migration 0032): on data that is nearly all
+/// repeats (300 rounds of 4 pairs, a change, a flap, a failure, instants with and without
+/// fractions of a second, and late reports written among a base's repeats), a check's
+/// history pages at several offsets, the state at past dates (the matrix's seeks), the check
+/// page's windows, each observation by id, the latest observation at or before a date and
+/// the newest observation answer exactly as for the same verdicts stored as whole rows; a
+/// round of repeats alone raises its checks' versions (0031) and no other's.
+async fn on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_rows(
+    store: &Store,
+) {
+    loaded(store).await;
+    let other = match store.backend() {
+        hutong::storage::Backend::Sqlite => common::sqlite().await,
+        hutong::storage::Backend::Postgres => common::postgres().await.expect("the test server"),
+    };
+    let whole = other.store.clone().with_repeats_whole();
+    loaded(&whole).await;
+    let (catalog_rows, _) = store.stored_forms().await.unwrap();
+    let checks = ["link.wechat.taobao", "link.wechat.jd"];
+    let vantages = ["cn-test", "cn-test-2"];
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    // An hour apart; fractions of a second as RFC 3339 shows them with 0, 3, 6 and 9 digits.
+    let slot = |round: i64| {
+        t0 + Duration::hours(round)
+            + match round % 4 {
+                0 => Duration::zero(),
+                1 => Duration::milliseconds(500),
+                2 => Duration::microseconds(123_456),
+                _ => Duration::nanoseconds(123_456_789),
+            }
+    };
+    let verdict =
+        |check: &str, vantage: &str, at: DateTime<Utc>, status: &str, failure: Option<&str>| {
+            let mut new = pack_obs(check, at, status, failure);
+            new.vantage = vantage.to_string();
+            new
+        };
+    let rounds = 300;
+    let mut ids = Vec::new();
+    let write = |batch: Vec<NewObservation>| {
+        let whole = whole.clone();
+        async move {
+            let a = store.insert_probe_results(&[], &batch).await.unwrap();
+            let b = whole.insert_probe_results(&[], &batch).await.unwrap();
+            assert_eq!(a, b, "the same ids");
+            a
+        }
+    };
+    for round in 0..rounds {
+        let mut batch = Vec::new();
+        for check in checks {
+            for vantage in vantages {
+                let failed = check == checks[1] && round == 120 && vantage == vantages[0];
+                let status = if failed {
+                    "unknown"
+                } else if (check == checks[0] && round >= 100)
+                    || (check == checks[1] && round == 200)
+                {
+                    "blocked"
+                } else {
+                    "open"
+                };
+                batch.push(verdict(
+                    check,
+                    vantage,
+                    slot(round),
+                    status,
+                    failed.then_some("timeout"),
+                ));
+            }
+        }
+        ids.extend(write(batch).await);
+    }
+    let (rows, repeats) = store.stored_forms().await.unwrap();
+    assert!(
+        repeats > 10 * (rows - catalog_rows),
+        "mostly repeats: {repeats} repeats, {} rows",
+        rows - catalog_rows
+    );
+    // A round of repeats alone raises its checks' versions, and no other check's.
+    let before = store.current_versions().await.unwrap();
+    ids.extend(
+        write(vec![verdict(
+            checks[1],
+            vantages[1],
+            slot(rounds),
+            "open",
+            None,
+        )])
+        .await,
+    );
+    let after = store.current_versions().await.unwrap();
+    assert_eq!(
+        store.stored_forms().await.unwrap(),
+        (rows, repeats + 1),
+        "written as a repeat"
+    );
+    let version =
+        |v: &hutong::storage::CurrentVersions, c: &str| v.checks.get(c).copied().unwrap_or(0);
+    assert!(
+        version(&after, checks[1]) > version(&before, checks[1]),
+        "a repeat raises its check's version"
+    );
+    assert_eq!(version(&after, checks[0]), version(&before, checks[0]));
+    assert_eq!(
+        after.newest_observation,
+        Some(slot(rounds)),
+        "the newest observation is the repeat"
+    );
+    let shown = |records: Vec<hutong::domain::ObservationRecord>| {
+        records
+            .into_iter()
+            .map(|mut o| {
+                o.recorded_at = t0;
+                o.retracted_at = o.retracted_at.map(|_| t0);
+                serde_json::to_value(o).unwrap()
+            })
+            .collect::<Vec<_>>()
+    };
+    let compare = |label: &'static str, ids: Vec<i64>| {
+        let whole = whole.clone();
+        async move {
+            assert_eq!(
+                store.current_versions().await.unwrap().newest_observation,
+                whole.current_versions().await.unwrap().newest_observation,
+                "{label}: the newest observation"
+            );
+            for check in checks {
+                for (limit, offset) in [
+                    (50, 0),
+                    (50, 1),
+                    (7, 95),
+                    (50, 190),
+                    (50, 550),
+                    (50, 1000),
+                    (1000, 0),
+                ] {
+                    let (a, n) = store.check_history(check, limit, offset).await.unwrap();
+                    let (b, m) = whole.check_history(check, limit, offset).await.unwrap();
+                    assert_eq!(
+                        (shown(a), n),
+                        (shown(b), m),
+                        "{label}: history of {check} at {offset}"
+                    );
+                }
+                for round in [
+                    0, 1, 2, 3, 99, 100, 101, 119, 121, 150, 199, 200, 201, 202, 299, 300,
+                ] {
+                    let at = slot(round);
+                    for to in [
+                        at,
+                        at - Duration::nanoseconds(1),
+                        at + Duration::minutes(30),
+                    ] {
+                        let from = to - Duration::hours(10);
+                        assert_eq!(
+                            shown(
+                                store
+                                    .probe_observations_for_window(check, from, to)
+                                    .await
+                                    .unwrap()
+                            ),
+                            shown(
+                                whole
+                                    .probe_observations_for_window(check, from, to)
+                                    .await
+                                    .unwrap()
+                            ),
+                            "{label}: window of {check} to {to}"
+                        );
+                    }
+                }
+            }
+            for round in [
+                -1, 0, 1, 2, 3, 50, 99, 100, 101, 120, 121, 199, 200, 201, 202, 250, 299, 300, 400,
+            ] {
+                let at = slot(round);
+                for t in [
+                    at,
+                    at - Duration::nanoseconds(1),
+                    at - Duration::microseconds(1),
+                    at + Duration::minutes(30),
+                ] {
+                    let filter = StateFilter {
+                        include_simulated: true,
+                        ..StateFilter::default()
+                    };
+                    let kept = shown(store.state_as_of(t, &filter).await.unwrap());
+                    assert_eq!(
+                        kept,
+                        shown(
+                            store
+                                .state_as_of_from_observations(t, &filter)
+                                .await
+                                .unwrap()
+                        ),
+                        "{label}: kept state at {t} against its observations"
+                    );
+                    assert_eq!(
+                        kept,
+                        shown(whole.state_as_of(t, &filter).await.unwrap()),
+                        "{label}: state at {t}"
+                    );
+                    assert_eq!(
+                        store.latest_observation_at(t).await.unwrap(),
+                        whole.latest_observation_at(t).await.unwrap(),
+                        "{label}: latest observation at or before {t}"
+                    );
+                }
+            }
+            for &id in ids.iter().step_by(7).chain(ids.last()) {
+                assert_eq!(
+                    shown(store.observation(id).await.unwrap().into_iter().collect()),
+                    shown(whole.observation(id).await.unwrap().into_iter().collect()),
+                    "{label}: observation {id}"
+                );
+            }
+        }
+    };
+    compare("as written", ids.clone()).await;
+    // Late reports among a base's repeats: a verdict that repeats (written whole, being
+    // late) and one that differs; the repeats after them are written out whole.
+    let late = vec![
+        verdict(
+            checks[0],
+            vantages[0],
+            slot(150) + Duration::minutes(30),
+            "blocked",
+            None,
+        ),
+        verdict(
+            checks[1],
+            vantages[1],
+            slot(250) + Duration::minutes(30),
+            "blocked",
+            None,
+        ),
+    ];
+    ids.extend(write(late).await);
+    let (rows_late, repeats_late) = store.stored_forms().await.unwrap();
+    assert!(
+        repeats_late < repeats,
+        "the repeats after a late report are whole rows now"
+    );
+    assert!(rows_late > rows + 2);
+    compare("after late reports", ids.clone()).await;
 }
