@@ -21,6 +21,11 @@ grant insert, update on observations, snapshots, probe_runs, missed_slots, metho
 -- verdicts) and run keys (0027: a run's part of its verdicts' keys) are written once and
 -- never changed.
 grant insert on evidence_bodies, fetches, run_keys to :worker;
+-- Repeats (0032: a verdict repeating its pair's newest row, stored thin); deleted only
+-- when one is written out whole (a transition starting at it).
+grant insert, delete on observation_repeats to :worker;
+-- Checks by number (0032: a repeat names its check by it), given once.
+grant insert on check_numbers to :worker;
 -- What each observation written keeps up to date (0018: the charts' evidence times and
 -- the counts per check; 0019: the current state per check and source; 0022: the pairs
 -- probes have spoken on; 0031: each check's own version).

@@ -15,6 +15,21 @@
 //! The read-model triggers (evidence times, counts, current states, data version) fire as
 //! before: row triggers on SQLite; on PostgreSQL, statement triggers reading each
 //! INSERT's rows at once (migration 0021).
+//!
+//! Repeats stored thin (migration 0032): a probe verdict that shows exactly what its pair's
+//! newest row shows ([`Shown`]: every column but its instants, its fetch and its run key;
+//! that row neither failed, superseded, retracted, a reclassification nor a catalog fact)
+//! is written as a row of `observation_repeats` naming that row's base, not as a row of
+//! `observations` with its seven index entries. Ids are taken for the batch's rows in
+//! order from the observations' numbering when any row is a repeat, so ids are what
+//! writing whole rows gives. `observations_all` shows every observation as before and is
+//! what readers read; a run's check is refused twice across rows and repeats here (the
+//! unique index of 0027 sees rows only; on PostgreSQL under a lock per run key); a
+//! transition that would start at a repeat writes the repeat out whole first (its foreign
+//! key names a row). Only a row not earlier than its pair's newest is folded, and a late row
+//! is never a base, so a base's repeats lie between it and its pair's next row (what the
+//! readers' seeks in time order rest on). A repeat names its check by number
+//! (`check_numbers`), given here to a check its first time.
 
 use chrono::{DateTime, Utc};
 
@@ -180,7 +195,7 @@ pub(crate) fn plan_transitions(rows: &[RowFacts], pairs: &[PairFacts]) -> Transi
 /// keeping `check_sources` (unless `$upsert_sources` is false: the caller wrote them) and
 /// `transitions`; evaluates to the rows' ids, in the given order.
 macro_rules! insert_batch_in {
-    ($tx:ident, $rows:expr, $evidence:expr, $upsert_sources:expr, $postgres:expr) => {{
+    ($tx:ident, $rows:expr, $evidence:expr, $upsert_sources:expr, $postgres:expr, $thin:expr) => {{
         use $crate::storage::batch_write::{
             FETCHES_PER_STATEMENT, First, OBSERVATIONS_PER_STATEMENT, PAIRS_PER_STATEMENT,
             PairFacts, Placeholders, TRANSITIONS_PER_STATEMENT, values_sql,
@@ -215,41 +230,56 @@ macro_rules! insert_batch_in {
         // statement kept a cursor open per subquery (900 for 300 pairs), and SQLite walks
         // every open cursor of the connection each time it opens or closes one: about 20 ms
         // a statement, a third of a batch of 1,000 rows; here three cursors serve every pair.
-        type PairRow = (i64, Option<chrono::DateTime<chrono::Utc>>, Option<i64>, Option<String>);
+        type PairRow = (
+            i64,
+            Option<chrono::DateTime<chrono::Utc>>,
+            Option<i64>,
+            Option<String>,
+            Option<chrono::DateTime<chrono::Utc>>,
+            Option<i64>,
+        );
         let list = serde_json::to_string(&pair_keys).map_err(|e| {
             $crate::storage::StorageError::Invalid(format!("pairs as JSON: {e}"))
         })?;
         let pair_sql = if postgres {
-            "select p.k - 1, l.observed_at, l.id, t.to_status
+            "select p.k - 1, l.observed_at, l.id, t.to_status, c.observed_at, c.observation_id
              from jsonb_array_elements($1::jsonb) with ordinality as p(v, k)
              left join lateral (select o.observed_at, o.id from observations o
                  where o.check_id = p.v->>0 and o.source_key = p.v->>1
                  order by o.observed_at desc, o.id desc limit 1) l on true
              left join lateral (select t.to_status from transitions t
                  where t.check_id = p.v->>0 and t.source_key = p.v->>1
-                 order by t.occurred_at desc, t.id desc limit 1) t on true"
+                 order by t.occurred_at desc, t.id desc limit 1) t on true
+             left join current_states c
+                 on c.check_id = p.v->>0 and c.source_key = p.v->>1"
         } else {
+            // The pair's newest row of any kind, and its kept current state: every repeat
+            // counts, so the newest repeat is no later than that (migration 0032); the
+            // later of the two is the pair's newest observation.
             "select p.key, l.observed_at, l.id,
                  (select t.to_status from transitions t
                   where t.check_id = p.value->>0 and t.source_key = p.value->>1
-                  order by t.occurred_at desc, t.id desc limit 1)
+                  order by t.occurred_at desc, t.id desc limit 1),
+                 k.observed_at, k.observation_id
              from json_each($1) p
              left join observations l on l.id = (select o.id from observations o
                  where o.check_id = p.value->>0 and o.source_key = p.value->>1
-                 order by o.observed_at desc, o.id desc limit 1)"
+                 order by o.observed_at desc, o.id desc limit 1)
+             left join current_states k
+                 on k.check_id = p.value->>0 and k.source_key = p.value->>1"
         };
         let got: Vec<PairRow> = sqlx::query_as::<_, PairRow>(pair_sql)
             .bind(list)
             .fetch_all(&mut *$tx)
             .await?;
-        for (k, at, id, current) in got {
+        for (k, at, id, current, kept_at, kept_id) in got {
             let p = usize::try_from(k)
                 .ok()
                 .and_then(|k| pairs.get_mut(k))
                 .ok_or_else(|| {
                     $crate::storage::StorageError::Invalid(format!("pair {k} came back unasked"))
                 })?;
-            p.latest = at.zip(id);
+            p.latest = at.zip(id).max(kept_at.zip(kept_id));
             p.current = current;
         }
         // A late pair whose confirmations change inside the batch: row by row, the old way.
@@ -365,10 +395,165 @@ macro_rules! insert_batch_in {
                 let id = $crate::storage::batch_write::run_key_id_in!($tx, part);
                 run_ids.insert(part, id);
             }
-            // The rows, many per statement; ids come back in insertion order once sorted
-            // (both databases number the rows of one INSERT in order).
+            // Repeats stored thin (migration 0032): a row showing what its pair's newest row
+            // shows is written as a repeat of that row's base.
+            let shown: Vec<Option<$crate::storage::batch_write::Shown>> = rows
+                .iter()
+                .zip(evidence)
+                .enumerate()
+                .map(|(i, (o, e))| {
+                    $crate::storage::batch_write::Shown::of_new(o, e, row_run[i].is_some())
+                })
+                .collect();
+            // Only a batch with a row that may be a repeat asks what its pairs' newest show.
+            let newest: Vec<i64> = if $thin && shown.iter().any(Option::is_some) {
+                pairs.iter().filter_map(|p| p.latest.map(|l| l.1)).collect()
+            } else {
+                Vec::new()
+            };
+            let stored_bases = $crate::storage::batch_write::stored_bases_in!($tx, &newest, postgres);
+            let pair_bases: Vec<Option<(First, $crate::storage::batch_write::Shown)>> = pairs
+                .iter()
+                .map(|p| {
+                    let newest = p.latest?.1;
+                    let (base, shown) = stored_bases.get(&newest)?.clone();
+                    Some((First::Stored(base), shown))
+                })
+                .collect();
+            let repeat_of = if $thin {
+                let times: Vec<chrono::DateTime<chrono::Utc>> = rows.iter().map(|o| o.observed_at).collect();
+                let latest: Vec<Option<chrono::DateTime<chrono::Utc>>> =
+                    pairs.iter().map(|p| p.latest.map(|l| l.0)).collect();
+                $crate::storage::batch_write::plan_repeats(&shown, &times, &row_pair, pair_bases, latest)
+            } else {
+                vec![None; rows.len()]
+            };
+            // A run's check once: a repeat's (run part, check) is in no other row, nor a
+            // row's in a repeat (the unique index of 0027 sees rows only).
+            $crate::storage::batch_write::refuse_run_checks_twice_in!($tx, rows, &row_run, &run_ids, postgres);
             let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
             let now = chrono::Utc::now();
+            if repeat_of.iter().any(Option::is_some) {
+                let reserved = $crate::storage::batch_write::reserve_ids_in!($tx, rows.len(), postgres);
+                ids.extend(reserved);
+                let full: Vec<usize> = (0..rows.len()).filter(|&i| repeat_of[i].is_none()).collect();
+                for chunk in full.chunks(OBSERVATIONS_PER_STATEMENT) {
+                    let sql = values_sql(
+                        "insert into observations (id, check_id, observed_at, precision, status,
+                             source_kind, source_key, source_id, vantage, quote, note_en, note_zh,
+                             evidence_id, evidence_fetch, catalog_key, recorded_at, pack_id,
+                             rule_version, confirmed, failure, snapshot, reclassifies, run_key,
+                             fetch_id, run_key_id)
+                         values ",
+                        25,
+                        chunk.len(),
+                        postgres,
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
+                    for &i in chunk {
+                        let new = rows[i];
+                        let probe = new.probe.as_ref();
+                        let e = evidence[i].as_ref();
+                        let fetch = row_fetch[i].map(|f| fetch_ids[f]);
+                        let own = fetch.is_none();
+                        q = q
+                            .bind(ids[i])
+                            .bind(&new.check_id)
+                            .bind(new.observed_at)
+                            .bind(new.precision.as_str())
+                            .bind(&new.status)
+                            .bind(new.source_kind.as_str())
+                            .bind(&keys[i])
+                            .bind(new.source_id.as_deref())
+                            .bind(&new.vantage)
+                            .bind(new.quote.as_deref())
+                            .bind(new.note_en.as_deref())
+                            .bind(new.note_zh.as_deref())
+                            .bind(e.map(|e| e.0))
+                            .bind(e.and_then(|e| e.1.as_deref()).filter(|_| own))
+                            .bind(new.catalog_key.as_deref())
+                            .bind(now)
+                            .bind(probe.map(|p| p.pack_id.as_str()))
+                            .bind(probe.map(|p| p.rule_version))
+                            .bind(probe.map(|p| p.confirmed))
+                            .bind(probe.and_then(|p| p.failure.as_deref()))
+                            .bind(probe.and_then(|p| p.snapshot.as_deref()).filter(|_| own))
+                            .bind(probe.and_then(|p| p.reclassifies))
+                            .bind(probe.and_then(|p| p.run_key.as_deref()).filter(|_| row_run[i].is_none()))
+                            .bind(fetch)
+                            .bind(row_run[i].map(|part| run_ids[part]));
+                    }
+                    q.execute(&mut *$tx).await?;
+                }
+                let thin: Vec<(usize, First)> = repeat_of
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| r.map(|r| (i, r)))
+                    .collect();
+                // Each repeat's check by its number (`check_numbers`, migration 0032).
+                let mut thin_checks: Vec<&str> =
+                    thin.iter().map(|&(i, _)| rows[i].check_id.as_str()).collect();
+                thin_checks.sort_unstable();
+                thin_checks.dedup();
+                let check_nos = $crate::storage::batch_write::check_numbers_in!($tx, &thin_checks, postgres);
+                for chunk in thin.chunks(OBSERVATIONS_PER_STATEMENT) {
+                    let sql = values_sql(
+                        if postgres {
+                            "insert into observation_repeats (id, repeat_of, check_no, observed_at,
+                                 recorded_at, fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
+                             values "
+                        } else {
+                            "insert into observation_repeats (id, repeat_of, check_no, at,
+                                 recorded_after, fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
+                             values "
+                        },
+                        10,
+                        chunk.len(),
+                        postgres,
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
+                    for &(i, base) in chunk {
+                        let new = rows[i];
+                        let probe = new.probe.as_ref();
+                        let e = evidence[i].as_ref();
+                        let fetch = row_fetch[i].map(|f| fetch_ids[f]);
+                        let own = fetch.is_none();
+                        let base = match base {
+                            First::Stored(id) => id,
+                            First::Batch(j) => ids[j],
+                        };
+                        let check_no = check_nos.get(new.check_id.as_str()).copied().ok_or_else(|| {
+                            $crate::storage::StorageError::Invalid(format!(
+                                "check {} has no number", new.check_id
+                            ))
+                        })?;
+                        q = q.bind(ids[i]).bind(base).bind(check_no);
+                        if postgres {
+                            q = q.bind(new.observed_at).bind(now);
+                        } else {
+                            let at = $crate::storage::batch_write::repeat_instant(new.observed_at)
+                                .ok_or_else(|| $crate::storage::StorageError::Invalid(format!(
+                                    "instant {} cannot be kept as a repeat's", new.observed_at
+                                )))?;
+                            let after = (now - new.observed_at).num_nanoseconds().ok_or_else(|| {
+                                $crate::storage::StorageError::Invalid(format!(
+                                    "recorded time {now} too far from instant {}", new.observed_at
+                                ))
+                            })?;
+                            q = q.bind(at).bind(after);
+                        }
+                        q = q
+                            .bind(fetch)
+                            .bind(e.and_then(|e| e.1.as_deref()).filter(|_| own))
+                            .bind(probe.and_then(|p| p.snapshot.as_deref()).filter(|_| own))
+                            .bind(row_run[i].map(|part| run_ids[part]))
+                            .bind(probe.and_then(|p| p.run_key.as_deref()).filter(|_| row_run[i].is_none()));
+                    }
+                    q.execute(&mut *$tx).await?;
+                }
+            } else {
+            // The rows, many per statement; ids come back in insertion order once sorted
+            // (both databases number the rows of one INSERT in order).
             for (chunk_no, chunk) in rows.chunks(OBSERVATIONS_PER_STATEMENT).enumerate() {
                 let base = chunk_no * OBSERVATIONS_PER_STATEMENT;
                 let mut sql = values_sql(
@@ -424,6 +609,7 @@ macro_rules! insert_batch_in {
                     "observations",
                 )?);
             }
+            }
             // The countable rows the rule may look back over, for the pairs whose status a
             // row of the batch can change.
             let row_facts =
@@ -447,7 +633,7 @@ macro_rules! insert_batch_in {
                     }
                     sql.push_str(&format!(
                         "select * from (select {} as k, id, status, observed_at, source_kind
-                         from observations
+                         from observations_all
                          where check_id = {} and source_key = {} and id < {}
                            and failure is null and superseded_by is null and retracted_at is null
                          order by observed_at desc, id desc limit {}) r{j}",
@@ -478,6 +664,18 @@ macro_rules! insert_batch_in {
                 }
             }
             let plan = $crate::storage::batch_write::plan_transitions(&row_facts, &pairs);
+            // A transition names a row of `observations`: a repeat it starts at is written
+            // out whole first (migration 0032).
+            for t in &plan.transitions {
+                let first = match t.first {
+                    First::Batch(i) if repeat_of[i].is_some() => Some(ids[i]),
+                    First::Batch(_) => None,
+                    First::Stored(id) => Some(id),
+                };
+                if let Some(id) = first {
+                    $crate::storage::unfold_in!($tx, id);
+                }
+            }
             for chunk in plan.transitions.chunks(TRANSITIONS_PER_STATEMENT) {
                 let sql = values_sql(
                     "insert into transitions (check_id, source_key, observation_id,
@@ -523,6 +721,320 @@ macro_rules! insert_batch_in {
     }};
 }
 pub(crate) use insert_batch_in;
+
+/// What a row shows that its repeats show too: every column of `observations_all` a repeat
+/// takes from the row it repeats (migration 0032). Instants, fetch and run key are each
+/// repeat's own; corrections (superseded, retracted) are none for a repeat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Shown {
+    pub precision: String,
+    pub status: String,
+    pub source_kind: String,
+    pub source_id: Option<String>,
+    pub vantage: String,
+    pub quote: Option<String>,
+    pub note_en: Option<String>,
+    pub note_zh: Option<String>,
+    pub evidence_id: i64,
+    pub pack_id: String,
+    pub rule_version: i64,
+    pub confirmed: bool,
+}
+
+impl Shown {
+    /// What a row of a batch shows, when it may be stored as a repeat or repeated: a probe
+    /// verdict with a stored evidence body, neither failed nor a reclassification nor a
+    /// catalog fact, whose run key (if any) names its run part (`split_run_key`), so a
+    /// run's check stays findable by its key.
+    pub(crate) fn of_new(
+        row: &crate::domain::NewObservation,
+        evidence: &Option<(i64, Option<String>)>,
+        split_run_key: bool,
+    ) -> Option<Shown> {
+        let probe = row.probe.as_ref()?;
+        let evidence_id = evidence.as_ref()?.0;
+        if probe.failure.is_some()
+            || probe.reclassifies.is_some()
+            || row.catalog_key.is_some()
+            || (probe.run_key.is_some() && !split_run_key)
+        {
+            return None;
+        }
+        Some(Shown {
+            precision: row.precision.as_str().to_string(),
+            status: row.status.clone(),
+            source_kind: row.source_kind.as_str().to_string(),
+            source_id: row.source_id.clone(),
+            vantage: row.vantage.clone(),
+            quote: row.quote.clone(),
+            note_en: row.note_en.clone(),
+            note_zh: row.note_zh.clone(),
+            evidence_id,
+            pack_id: probe.pack_id.clone(),
+            rule_version: probe.rule_version,
+            confirmed: probe.confirmed,
+        })
+    }
+}
+
+/// Which rows of a batch are repeats, and of which row: a row repeats its pair's newest
+/// row (`bases[pair]`: the row that newest one shows, when it may be repeated; a stored
+/// repeat's base is its own base) when both show the same and the row is not earlier than
+/// that newest one (`latest[pair]`, and every earlier row of the batch), so a base's
+/// repeats lie between it and its pair's next row (readers seek a pair's latest through
+/// its latest row, then that row's latest repeat); the pair's newest is then the row just
+/// written (a repeat leaves its base as the pair's). A late row is never a base, and an
+/// instant that cannot be kept as nanoseconds since 1970 is never a repeat.
+pub(crate) fn plan_repeats(
+    shown: &[Option<Shown>],
+    at: &[DateTime<Utc>],
+    row_pair: &[usize],
+    mut bases: Vec<Option<(First, Shown)>>,
+    mut latest: Vec<Option<DateTime<Utc>>>,
+) -> Vec<Option<First>> {
+    let mut repeat_of = vec![None; shown.len()];
+    for (i, s) in shown.iter().enumerate() {
+        let p = row_pair[i];
+        let in_order = latest[p].is_none_or(|l| at[i] >= l);
+        let keepable = repeat_instant(at[i]).is_some();
+        match (s, &bases[p]) {
+            (Some(s), Some((base, b))) if s == b && in_order && keepable => {
+                repeat_of[i] = Some(*base)
+            }
+            (Some(s), _) if in_order => bases[p] = Some((First::Batch(i), s.clone())),
+            _ => bases[p] = None,
+        }
+        latest[p] = Some(latest[p].map_or(at[i], |l| l.max(at[i])));
+    }
+    repeat_of
+}
+
+/// A repeat's instant as SQLite keeps it: nanoseconds since 1970, when it has a
+/// non-negative value (1970 to 2262).
+pub(crate) fn repeat_instant(at: DateTime<Utc>) -> Option<i64> {
+    at.timestamp_nanos_opt().filter(|n| *n >= 0)
+}
+
+/// For each of `$newest` (observation ids, full rows or repeats) that may be repeated:
+/// its base (the row itself, or the row a repeat repeats) and what the base shows.
+macro_rules! stored_bases_in {
+    ($tx:ident, $newest:expr, $postgres:expr) => {{
+        let newest: &[i64] = $newest;
+        let mut bases: std::collections::HashMap<i64, (i64, $crate::storage::batch_write::Shown)> =
+            std::collections::HashMap::new();
+        if !newest.is_empty() {
+            let list = serde_json::to_string(newest)
+                .map_err(|e| $crate::storage::StorageError::Invalid(format!("ids as JSON: {e}")))?;
+            // The ids first (`cross join`: SQLite otherwise walks every row without a catalog
+            // key and seeks each id for each of them).
+            let sql = if $postgres {
+                "select j.v, b.id, b.precision, b.status, b.source_kind, b.source_id, b.vantage,
+                     b.quote, b.note_en, b.note_zh, b.evidence_id, b.pack_id,
+                     cast(b.rule_version as bigint), b.confirmed
+                 from (select cast(x as bigint) as v from jsonb_array_elements_text($1::jsonb) x) j
+                 cross join observations b
+                 where b.id = coalesce(
+                     (select r.repeat_of from observation_repeats r where r.id = j.v), j.v)
+                   and b.failure is null and b.superseded_by is null and b.retracted_at is null
+                   and b.catalog_key is null and b.reclassifies is null and b.evidence is null
+                   and b.evidence_id is not null and b.pack_id is not null
+                   and b.rule_version is not null and b.confirmed is not null"
+            } else {
+                "select j.value, b.id, b.precision, b.status, b.source_kind, b.source_id, b.vantage,
+                     b.quote, b.note_en, b.note_zh, b.evidence_id, b.pack_id,
+                     cast(b.rule_version as bigint), b.confirmed
+                 from json_each($1) j
+                 cross join observations b
+                 where b.id = coalesce(
+                     (select r.repeat_of from observation_repeats r where r.id = j.value), j.value)
+                   and b.failure is null and b.superseded_by is null and b.retracted_at is null
+                   and b.catalog_key is null and b.reclassifies is null and b.evidence is null
+                   and b.evidence_id is not null and b.pack_id is not null
+                   and b.rule_version is not null and b.confirmed is not null"
+            };
+            let got = sqlx::query(sql).bind(list).fetch_all(&mut *$tx).await?;
+            for row in got {
+                use sqlx::Row;
+                let shown = $crate::storage::batch_write::Shown {
+                    precision: row.try_get(2)?,
+                    status: row.try_get(3)?,
+                    source_kind: row.try_get(4)?,
+                    source_id: row.try_get(5)?,
+                    vantage: row.try_get(6)?,
+                    quote: row.try_get(7)?,
+                    note_en: row.try_get(8)?,
+                    note_zh: row.try_get(9)?,
+                    evidence_id: row.try_get(10)?,
+                    pack_id: row.try_get(11)?,
+                    rule_version: row.try_get(12)?,
+                    confirmed: row.try_get(13)?,
+                };
+                bases.insert(
+                    row.try_get::<i64, _>(0)?,
+                    (row.try_get::<i64, _>(1)?, shown),
+                );
+            }
+        }
+        bases
+    }};
+}
+pub(crate) use stored_bases_in;
+
+/// Refuses a batch naming a run's check that is stored already in a repeat, or that a
+/// repeat would store again (full rows are refused by the unique index of 0027), or twice
+/// in itself (migration 0032).
+macro_rules! refuse_run_checks_twice_in {
+    ($tx:ident, $rows:expr, $row_run:expr, $run_ids:expr, $postgres:expr) => {{
+        let rows: &[&$crate::domain::NewObservation] = $rows;
+        let row_run: &[Option<&str>] = $row_run;
+        let run_ids: &std::collections::HashMap<&str, i64> = $run_ids;
+        let mut keyed: Vec<(i64, &str)> = rows
+            .iter()
+            .zip(row_run)
+            .filter_map(|(o, part)| part.map(|part| (run_ids[part], o.check_id.as_str())))
+            .collect();
+        if !keyed.is_empty() {
+            keyed.sort_unstable();
+            if let Some(w) = keyed.windows(2).find(|w| w[0] == w[1]) {
+                return Err($crate::storage::StorageError::Invalid(format!(
+                    "check {} is twice in one batch of run key {}",
+                    w[0].1, w[0].0
+                )));
+            }
+            let list = serde_json::to_string(&keyed).map_err(|e| {
+                $crate::storage::StorageError::Invalid(format!("run keys as JSON: {e}"))
+            })?;
+            // PostgreSQL: the run keys locked (in order; a transaction's advisory lock per
+            // run key, which a worker's role may take) until the batch commits, so two
+            // workers cannot both store one run's check, one as a row and one as a repeat,
+            // each not seeing the other's (migration 0032; two repeats are refused by the
+            // repeats' own unique index).
+            if $postgres {
+                let mut runs: Vec<i64> = keyed.iter().map(|k| k.0).collect();
+                runs.dedup();
+                let runs = serde_json::to_string(&runs).map_err(|e| {
+                    $crate::storage::StorageError::Invalid(format!("run keys as JSON: {e}"))
+                })?;
+                sqlx::query(
+                    "select pg_advisory_xact_lock(hashtext('hutong run key'), cast(k.id % 2147483647 as integer))
+                     from (select cast(x as bigint) as id from jsonb_array_elements_text($1::jsonb) x
+                           order by 1) k",
+                )
+                .bind(runs)
+                    .fetch_all(&mut *$tx)
+                    .await?;
+            }
+            let sql = if $postgres {
+                "select p.v->>1 from jsonb_array_elements($1::jsonb) p(v)
+                 where exists (select 1 from observation_repeats r
+                               join check_numbers n on n.no = r.check_no
+                               where r.run_key_id = cast(p.v->>0 as bigint)
+                                 and n.check_id = p.v->>1)
+                    or exists (select 1 from observations o
+                               where o.run_key_id = cast(p.v->>0 as bigint)
+                                 and o.check_id = p.v->>1)
+                 limit 1"
+            } else {
+                "select p.value->>1 from json_each($1) p
+                 where exists (select 1 from observation_repeats r
+                               join check_numbers n on n.no = r.check_no
+                               where r.run_key_id = p.value->>0 and n.check_id = p.value->>1)
+                    or exists (select 1 from observations o
+                               where o.run_key_id = p.value->>0 and o.check_id = p.value->>1)
+                 limit 1"
+            };
+            let twice: Option<String> = sqlx::query_scalar(sql)
+                .bind(list)
+                .fetch_optional(&mut *$tx)
+                .await?;
+            if let Some(check) = twice {
+                return Err($crate::storage::StorageError::Invalid(format!(
+                    "check {check} is stored already in this run (its run key is unique)"
+                )));
+            }
+        }
+    }};
+}
+pub(crate) use refuse_run_checks_twice_in;
+
+/// The numbers of `$checks` (`check_numbers`, migration 0032), given to those without one.
+macro_rules! check_numbers_in {
+    ($tx:ident, $checks:expr, $postgres:expr) => {{
+        let checks: &[&str] = $checks;
+        let list = serde_json::to_string(checks)
+            .map_err(|e| $crate::storage::StorageError::Invalid(format!("checks as JSON: {e}")))?;
+        let (insert, select) = if $postgres {
+            (
+                "insert into check_numbers (check_id)
+                 select x from jsonb_array_elements_text($1::jsonb) x order by x
+                 on conflict (check_id) do nothing",
+                "select check_id, no from check_numbers
+                 where check_id in (select x from jsonb_array_elements_text($1::jsonb) x)",
+            )
+        } else {
+            (
+                "insert into check_numbers (check_id)
+                 select value from json_each($1) where true
+                 on conflict (check_id) do nothing",
+                "select check_id, no from check_numbers
+                 where check_id in (select value from json_each($1))",
+            )
+        };
+        sqlx::query(insert).bind(&list).execute(&mut *$tx).await?;
+        let got: Vec<(String, i64)> = sqlx::query_as(select)
+            .bind(&list)
+            .fetch_all(&mut *$tx)
+            .await?;
+        got.into_iter()
+            .collect::<std::collections::HashMap<String, i64>>()
+    }};
+}
+pub(crate) use check_numbers_in;
+
+/// `$n` ids from the observations' numbering, in order (migration 0032: repeats and rows
+/// share it). SQLite: the `observations` row of `sqlite_sequence` (AUTOINCREMENT) raised
+/// past every id handed out; PostgreSQL: the column's sequence.
+macro_rules! reserve_ids_in {
+    ($tx:ident, $n:expr, $postgres:expr) => {{
+        let n = i64::try_from($n).unwrap_or(i64::MAX);
+        let mut ids: Vec<i64> = if $postgres {
+            sqlx::query_scalar(
+                "select nextval(pg_get_serial_sequence('observations', 'id'))
+                 from generate_series(1, $1)",
+            )
+            .bind(n)
+            .fetch_all(&mut *$tx)
+            .await?
+        } else {
+            sqlx::query(
+                "insert into sqlite_sequence (name, seq)
+                 select 'observations', 0
+                 where not exists (select 1 from sqlite_sequence where name = 'observations')",
+            )
+            .execute(&mut *$tx)
+            .await?;
+            let last: i64 = sqlx::query_scalar(
+                "update sqlite_sequence
+                 set seq = max(seq, coalesce((select max(id) from observations), 0),
+                               coalesce((select max(id) from observation_repeats), 0)) + $1
+                 where name = 'observations' returning seq",
+            )
+            .bind(n)
+            .fetch_one(&mut *$tx)
+            .await?;
+            (last - n + 1..=last).collect()
+        };
+        ids.sort_unstable();
+        if ids.len() as i64 != n {
+            return Err($crate::storage::StorageError::Invalid(format!(
+                "{n} observation ids were asked for but {} came",
+                ids.len()
+            )));
+        }
+        ids
+    }};
+}
+pub(crate) use reserve_ids_in;
 
 /// Placeholders in the order they are bound: `$1`, `$2`, … on PostgreSQL, `?` on SQLite.
 /// SQLite looks a numbered `$N` up among all of a statement's names (when parsing it and

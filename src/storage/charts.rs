@@ -122,13 +122,13 @@ impl Store {
                  select o.check_id, o.observed_at,
                         lag(o.observed_at) over (partition by o.check_id
                                                  order by o.observed_at, o.id) as prev
-                 from observations o where {EVIDENCE}) g
+                 from observations_all o where {EVIDENCE}) g
              where g.prev is not null and {days} > $2
              order by g.check_id, g.observed_at"
         );
         let ends = format!(
             "select o.check_id, min(o.observed_at), max(o.observed_at)
-             from observations o where {EVIDENCE} group by o.check_id"
+             from observations_all o where {EVIDENCE} group by o.check_id"
         );
         self.evidence_times_read(&gaps, &ends, kind, min_gap_days)
             .await

@@ -53,7 +53,8 @@ macro_rules! corrections_from {
 corrections_from!(sqlx::sqlite::SqliteRow);
 corrections_from!(sqlx::postgres::PgRow);
 
-/// Retractions of real observations (simulated data stays apart), newest first.
+/// Retractions of real observations (simulated data stays apart), newest first. Rows only:
+/// a repeat is never retracted (it is written out whole first, migration 0032).
 const RETRACTIONS: &str = "select o.id, o.check_id, c.kind, c.subject, c.object, o.status,
         o.source_kind, o.observed_at, o.precision, o.retracted_at, o.retraction_reason, a.public_name
      from observations o
@@ -98,7 +99,7 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let row: Option<(String, String, Option<DateTime<Utc>>)> = sqlx::query_as(
-                "select check_id, source_key, retracted_at from observations where id = $1",
+                "select check_id, source_key, retracted_at from observations_all where id = $1",
             )
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -110,6 +111,8 @@ impl Store {
                 return Ok(RetractOutcome::AlreadyRetracted { at });
             }
             let now = Utc::now();
+            // A repeat is retracted as a row of its own (migration 0032).
+            super::unfold_in!(tx, id);
             // Guarded again in the update: of two reviewers retracting at once, one wins.
             let done = sqlx::query(
                 "update observations set retracted_at = $2, retracted_by = $3,
@@ -126,7 +129,7 @@ impl Store {
             .rows_affected();
             if done == 0 {
                 let at: Option<DateTime<Utc>> =
-                    sqlx::query_scalar("select retracted_at from observations where id = $1")
+                    sqlx::query_scalar("select retracted_at from observations_all where id = $1")
                         .bind(id)
                         .fetch_one(&mut *tx)
                         .await?;

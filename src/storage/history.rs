@@ -22,20 +22,111 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<ObservationRecord>, i64), StorageError> {
-        let page = format!(
-            "select {OBSERVATION_COLUMNS}
-             from observations o left join sources s on s.id = o.source_id
-             left join evidence_bodies eb on eb.id = o.evidence_id
-             left join fetches f on f.id = o.fetch_id
-             where o.check_id = $1
-             order by o.observed_at desc, o.id desc
-             limit $2 offset $3"
+        // Migration 0032: the page's ids first, from the check's newest `offset + limit` rows
+        // and newest `offset + limit` repeats, each read in time order from its own index
+        // (never every observation of the check sorted); then those observations.
+        let postgres = self.backend() == super::Backend::Postgres;
+        let repeat_shown = if postgres {
+            "r.observed_at".to_string()
+        } else {
+            super::sqlite_text_of("r.at")
+        };
+        let r_at = if postgres { "r.observed_at" } else { "r.at" };
+        let shown = super::both_forms(
+            &format!(
+                "select {OBSERVATION_COLUMNS}
+                 from {{OBS}} o left join sources s on s.id = o.source_id
+                 left join evidence_bodies eb on eb.id = o.evidence_id
+                 left join fetches f on f.id = o.fetch_id
+                 where o.id in (select id from page)"
+            ),
+            "true",
+            "true",
         );
+        let page = format!(
+            "with page (id) as materialized (
+                 select id from (
+                     select * from (select o.id, o.observed_at as t from observations o
+                                    where o.check_id = $1
+                                    order by o.observed_at desc, o.id desc limit $4) l1
+                     union all
+                     select * from (select r.id, {repeat_shown} as t from observation_repeats r
+                                    where r.check_no = {}
+                                    order by {r_at} desc, r.id desc limit $4) l2) l
+                 order by t desc, id desc
+                 limit $2 offset $3)
+             select * from ({shown}) w
+             order by w.observed_at desc, w.id desc",
+            super::check_no_of("$1")
+        );
+        let newest = limit.max(0).saturating_add(offset.max(0));
+        if let Db::Sqlite(pool) = &self.db {
+            // SQLite: the two lists of ids merged here (a repeat's instant is an integer
+            // there, shown as text only for the page's own rows).
+            let rows: Vec<(i64, DateTime<Utc>)> = sqlx::query_as(
+                "select o.id, o.observed_at from observations o where o.check_id = $1
+                 order by o.observed_at desc, o.id desc limit $2",
+            )
+            .bind(check_id)
+            .bind(newest)
+            .fetch_all(pool)
+            .await?;
+            let repeats: Vec<(i64, i64)> = sqlx::query_as(
+                "select r.id, r.at from observation_repeats r
+                 where r.check_no = (select n.no from check_numbers n where n.check_id = $1)
+                 order by r.at desc, r.id desc limit $2",
+            )
+            .bind(check_id)
+            .bind(newest)
+            .fetch_all(pool)
+            .await?;
+            let mut all: Vec<(DateTime<Utc>, i64)> =
+                rows.into_iter().map(|(id, at)| (at, id)).collect();
+            all.extend(
+                repeats
+                    .into_iter()
+                    .map(|(id, at)| (DateTime::from_timestamp_nanos(at), id)),
+            );
+            all.sort_unstable_by(|a, b| b.cmp(a));
+            let page_ids: Vec<i64> = all
+                .into_iter()
+                .skip(usize::try_from(offset.max(0)).unwrap_or(usize::MAX))
+                .take(usize::try_from(limit.max(0)).unwrap_or(usize::MAX))
+                .map(|(_, id)| id)
+                .collect();
+            let list = serde_json::to_string(&page_ids)
+                .map_err(|e| StorageError::Invalid(format!("ids as JSON: {e}")))?;
+            let read = super::both_forms(
+                &format!(
+                    "select {OBSERVATION_COLUMNS}
+                     from {{OBS}} o left join sources s on s.id = o.source_id
+                     left join evidence_bodies eb on eb.id = o.evidence_id
+                     left join fetches f on f.id = o.fetch_id
+                     where o.id in (select value from json_each($1))"
+                ),
+                "true",
+                "true",
+            );
+            let sql = format!("select * from ({read}) w order by w.observed_at desc, w.id desc");
+            let rows =
+                sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                    .bind(list)
+                    .fetch_all(pool)
+                    .await?;
+            let total: i64 = sqlx::query_scalar(
+                "select coalesce(max(observations), 0) from check_counts where check_id = $1",
+            )
+            .bind(check_id)
+            .fetch_one(pool)
+            .await?;
+            return Ok((rows, total));
+        }
         on_pool!(self, pool => {
             let rows = sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(page).into_sql_str())
                 .bind(check_id)
                 .bind(limit)
                 .bind(offset)
+                .bind(newest)
                 .fetch_all(pool)
                 .await?;
             // Kept by every write (migration 0018), not counted.
@@ -71,7 +162,7 @@ impl Store {
     pub async fn real_observations(&self) -> Result<Vec<ObservationRecord>, StorageError> {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
-             from observations o join checks c on c.id = o.check_id
+             from observations_all o join checks c on c.id = o.check_id
              left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              left join fetches f on f.id = o.fetch_id

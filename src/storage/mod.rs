@@ -368,7 +368,7 @@ macro_rules! after_write_in {
         // One round trip for both questions: is there a later observation, and the
         // pair's current status.
         let (later, current): (Option<i64>, Option<String>) = sqlx::query_as(
-            "select (select id from observations
+            "select (select id from observations_all
                      where check_id = $1 and source_key = $2
                        and (observed_at > $3 or (observed_at = $3 and id > $4))
                      limit 1),
@@ -386,7 +386,7 @@ macro_rules! after_write_in {
             if current.as_deref() != Some(status) {
                 let n: i64 = $n;
                 let recent: Vec<(i64, String)> = sqlx::query_as(
-                    "select id, status from observations
+                    "select id, status from observations_all
                      where check_id = $1 and source_key = $2
                        and failure is null and superseded_by is null and retracted_at is null
                      order by observed_at desc, id desc limit $3",
@@ -410,11 +410,14 @@ pub(crate) use after_write_in;
 
 macro_rules! insert_transition_in {
     ($tx:ident, $observation:expr, $from:expr) => {{
+        // A transition names a row of `observations` (its foreign key): a repeat it starts
+        // at is written out whole first.
+        $crate::storage::unfold_in!($tx, $observation);
         sqlx::query(
             "insert into transitions (check_id, source_key, observation_id, occurred_at,
                  from_status, to_status, source_kind)
              select check_id, source_key, id, observed_at, $2, status, source_kind
-             from observations where id = $1",
+             from observations_all where id = $1",
         )
         .bind($observation)
         .bind($from)
@@ -423,6 +426,153 @@ macro_rules! insert_transition_in {
     }};
 }
 pub(crate) use insert_transition_in;
+
+/// The columns of `observations` and of `observations_all` (migration 0032), in order.
+pub(crate) const STORED_COLUMNS: &str = "id, check_id, observed_at, precision, status, \
+    source_kind, source_key, source_id, vantage, quote, note_en, note_zh, evidence, catalog_key, \
+    recorded_at, pack_id, rule_version, confirmed, failure, snapshot, superseded_by, reclassifies, \
+    run_key, retracted_at, retracted_by, retraction_reason, retracted_from, evidence_id, \
+    evidence_fetch, fetch_id, run_key_id";
+
+/// `query` (naming the observations it joins by id `{OBS}`) once over every observation
+/// (migration 0032). PostgreSQL: over `observations_all`. SQLite reads a UNION ALL view
+/// joined by a computed id whole (it pushes only constant terms into one), so there the
+/// query is written twice, over the rows and over `observation_repeats_shown` (a join it
+/// reads by index), and the two united: each id is in one of them.
+pub(crate) fn each_form(postgres: bool, query: &str) -> String {
+    if postgres {
+        query.replace("{OBS}", "observations_all")
+    } else {
+        format!(
+            "{} union all {}",
+            query.replace("{OBS}", "observations"),
+            query.replace("{OBS}", "observation_repeats_shown")
+        )
+    }
+}
+
+/// SQLite: a repeat's instant (`x`, nanoseconds since 1970, migration 0032) as the RFC 3339
+/// text a row keeps (chrono's `AutoSi`, `+00:00`, as sqlx writes an instant).
+pub(crate) fn sqlite_text_of(x: &str) -> String {
+    format!(
+        "(strftime('%Y-%m-%dT%H:%M:%S', {x} / 1000000000, 'unixepoch') || case when {x} % 1000000000 = 0 then '' when {x} % 1000000 = 0 then printf('.%03d', {x} % 1000000000 / 1000000) when {x} % 1000 = 0 then printf('.%06d', {x} % 1000000000 / 1000) else printf('.%09d', {x} % 1000000000) end || '+00:00')"
+    )
+}
+
+/// SQLite: an instant kept as RFC 3339 text (`t`) as nanoseconds since 1970, to compare with
+/// a repeat's (migration 0032).
+pub(crate) fn sqlite_ns_of(t: &str) -> String {
+    format!(
+        "(unixepoch(substr({t}, 1, 19)) * 1000000000 + case when substr({t}, 20, 1) = '.' then cast(substr(replace(replace(substr({t}, 21), '+00:00', ''), 'Z', '') || '000000000', 1, 9) as integer) else 0 end)"
+    )
+}
+
+/// A repeat's instant column (`alias`), and the instant `param` to compare with it: the
+/// native instant on PostgreSQL; nanoseconds since 1970 on SQLite (migration 0032).
+pub(crate) fn repeat_at(postgres: bool, alias: &str, param: &str) -> (String, String) {
+    if postgres {
+        (format!("{alias}.observed_at"), param.to_string())
+    } else {
+        (format!("{alias}.at"), sqlite_ns_of(param))
+    }
+}
+
+/// A scalar subquery: the id of the latest observation (by instant, then id) of the pair
+/// (`check`, `key`, from the outer query) at or before `bound` meeting `terms` (written
+/// over `{o}`; terms a repeat meets as the row it repeats does). Migration 0032: the later
+/// of the pair's latest such row and that row's latest repeat at or before `bound`: a
+/// base's repeats lie between it and its pair's next row, and a row with repeats is never
+/// failed, superseded nor retracted (correcting it writes its repeats out whole first), so
+/// no other row's repeats can be later. Two index seeks, on either database.
+pub(crate) fn latest_of_pair(
+    postgres: bool,
+    (check, key): (&str, &str),
+    terms: &str,
+    bound: &str,
+) -> String {
+    let (r_at, r_bound) = repeat_at(postgres, "r", bound);
+    let r_shown = if postgres {
+        r_at.clone()
+    } else {
+        sqlite_text_of(&r_at)
+    };
+    let latest_row = |o: &str| {
+        format!(
+            "select {o}.id, {o}.observed_at from observations {o}
+             where {o}.check_id = {check} and {o}.source_key = {key}
+               and {o}.observed_at <= {bound} and {}
+             order by {o}.observed_at desc, {o}.id desc limit 1",
+            terms.replace("{o}", o)
+        )
+    };
+    format!(
+        "(select l.id from (
+             select * from ({}) l1
+             union all
+             select * from (select r.id, {r_shown} as observed_at from observation_repeats r
+                            where r.repeat_of = (select l3.id from ({}) l3)
+                              and {r_at} <= {r_bound}
+                            order by {r_at} desc, r.id desc limit 1) l2) l
+          order by l.observed_at desc, l.id desc limit 1)",
+        latest_row("o2"),
+        latest_row("o3")
+    )
+}
+
+/// `query` over every observation, its two forms united (migration 0032): `{OBS}` is
+/// `observations` with `{WHERE}` as `rows`, then `observation_repeats_shown` (a join that
+/// also shows each repeat's `repeat_check_no`, `repeat_at` and `repeat_of`) with `{WHERE}`
+/// as `repeats`: each form sought by its own index.
+pub(crate) fn both_forms(query: &str, rows: &str, repeats: &str) -> String {
+    format!(
+        "{} union all {}",
+        query
+            .replace("{OBS}", "observations")
+            .replace("{WHERE}", rows),
+        query
+            .replace("{OBS}", "observation_repeats_shown")
+            .replace("{WHERE}", repeats)
+    )
+}
+
+/// A check's number (`check_numbers`, migration 0032) for the check named by `param`.
+pub(crate) fn check_no_of(param: &str) -> String {
+    format!("(select n.no from check_numbers n where n.check_id = {param})")
+}
+
+/// Writes observation `$id` out whole when it is a repeat (migration 0032), with every
+/// later repeat of its base (so a base's repeats stay between it and its pair's next row):
+/// rows of `observations` under the same ids showing exactly what the repeats showed, the
+/// repeats gone. What the triggers keep is unchanged (each row's insert adds what its
+/// repeat's delete removes). A correction of a repeat, and a transition starting at one,
+/// act on the row. Nothing when `$id` is a row already or no observation.
+macro_rules! unfold_in {
+    ($tx:ident, $id:expr) => {{
+        let id: i64 = $id;
+        let from_on = "select v.id from observation_repeats_shown v
+             join observation_repeats_shown x on x.id = $1
+             where v.repeat_of = x.repeat_of
+               and (v.repeat_at > x.repeat_at or (v.repeat_at = x.repeat_at and v.id >= x.id))";
+        let insert = format!(
+            "insert into observations ({cols}) select {cols} from observation_repeats_shown
+             where id in ({from_on})",
+            cols = $crate::storage::STORED_COLUMNS
+        );
+        let done = sqlx::query(sqlx::AssertSqlSafe(insert).into_sql_str())
+            .bind(id)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+        if done > 0 {
+            let delete = format!("delete from observation_repeats where id in ({from_on})");
+            sqlx::query(sqlx::AssertSqlSafe(delete).into_sql_str())
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+pub(crate) use unfold_in;
 
 /// Rebuilds the transitions of one (check, source) pair from its observations, with the
 /// same rule as [`after_write_in`].
@@ -442,7 +592,7 @@ macro_rules! rebuild_transitions_in {
         .await?
         .unwrap_or(1);
         let rows: Vec<(i64, String)> = sqlx::query_as(
-            "select id, status from observations where check_id = $1 and source_key = $2
+            "select id, status from observations_all where check_id = $1 and source_key = $2
                and failure is null and superseded_by is null and retracted_at is null
              order by observed_at, id",
         )
@@ -606,6 +756,9 @@ pub struct Store {
     /// Evidence bodies known to be stored (their hash and id), so that evidence repeating
     /// from one run to the next costs no query; only committed rows are remembered.
     evidence_ids: std::sync::Arc<quick_cache::sync::Cache<String, i64>>,
+    /// Whether a verdict repeating its pair's newest row is stored as a repeat (migration
+    /// 0032); off only to write the same data as whole rows for comparison.
+    thin_repeats: bool,
 }
 
 /// How much of a SQLite file its connections read through a memory map instead of a
@@ -704,6 +857,7 @@ impl Store {
             direct_reads: true,
             pending: Default::default(),
             evidence_ids: std::sync::Arc::new(quick_cache::sync::Cache::new(EVIDENCE_IDS_KEPT)),
+            thin_repeats: true,
         })
     }
 
@@ -771,6 +925,26 @@ impl Store {
     pub fn through_pool_only(mut self) -> Store {
         self.direct_reads = false;
         self
+    }
+
+    /// The same store, writing every observation as a whole row of `observations`, none as
+    /// a repeat (migration 0032): the same data as stored before, which tests and the bench
+    /// compare with repeats stored thin.
+    pub fn with_repeats_whole(mut self) -> Store {
+        self.thin_repeats = false;
+        self
+    }
+
+    /// Observations stored as whole rows and as repeats (migration 0032).
+    pub async fn stored_forms(&self) -> Result<(i64, i64), StorageError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "select (select count(*) from observations),
+                        (select count(*) from observation_repeats)",
+            )
+            .fetch_one(pool)
+            .await?)
+        })
     }
 
     /// Applies the embedded migrations of this backend.
@@ -907,7 +1081,7 @@ impl Store {
                     None => None,
                 });
             }
-            let ids = batch_write::insert_batch_in!(tx, &rows, &evidence, true, postgres);
+            let ids = batch_write::insert_batch_in!(tx, &rows, &evidence, true, postgres, self.thin_repeats);
             tx.commit().await?;
             Ok(ids)
         })
@@ -945,25 +1119,25 @@ impl Store {
         filter: &StateFilter,
         kept: bool,
     ) -> Result<Vec<ObservationRecord>, StorageError> {
-        let seek = "(select o2.id from observations o2
-                 where o2.check_id = cs.check_id and o2.source_key = cs.source_key
-                   and o2.observed_at <= $1
-                   and o2.failure is null and o2.superseded_by is null
-                   and o2.retracted_at is null
-                 order by o2.observed_at desc, o2.id desc
-                 limit 1)";
+        let postgres = self.backend() == Backend::Postgres;
+        let seek = latest_of_pair(
+            postgres,
+            ("cs.check_id", "cs.source_key"),
+            "{o}.failure is null and {o}.superseded_by is null and {o}.retracted_at is null",
+            "$1",
+        );
         // A pair with no kept row has no observation that counts: nothing to seek.
         let pick = if kept {
             format!(
                 "join current_states k
                    on k.check_id = cs.check_id and k.source_key = cs.source_key
-                 join observations o on o.id = case when k.observed_at <= $1
+                 join {{OBS}} o on o.id = case when k.observed_at <= $1
                      then k.observation_id else {seek} end"
             )
         } else {
-            format!("join observations o on o.id = {seek}")
+            format!("join {{OBS}} o on o.id = {seek}")
         };
-        let sql = format!(
+        let one = format!(
             "select {OBSERVATION_COLUMNS}
              from check_sources cs
              join checks c on c.id = cs.check_id
@@ -973,8 +1147,11 @@ impl Store {
              left join fetches f on f.id = o.fetch_id
              where ($2 is null or c.kind = $2)
                and ($3 is null or c.id = $3)
-               and ($4 or o.source_kind <> 'simulated')
-             order by c.id, o.observed_at desc, o.id desc"
+               and ($4 or o.source_kind <> 'simulated')"
+        );
+        let sql = format!(
+            "select * from ({}) w order by w.check_id, w.observed_at desc, w.id desc",
+            each_form(postgres, &one)
         );
         let rows = on_pool!(self, pool => {
             sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
@@ -1017,28 +1194,49 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<ObservationRecord>, StorageError> {
+        let postgres = self.backend() == Backend::Postgres;
+        let seek = latest_of_pair(
+            postgres,
+            ("pp.check_id", "pp.source_key"),
+            "{o}.pack_id is not null",
+            "$2",
+        );
+        let before = format!(
+            "select {OBSERVATION_COLUMNS}
+             from probed_pairs pp
+             join {{OBS}} o on o.id = {seek}
+             left join sources s on s.id = o.source_id
+             left join evidence_bodies eb on eb.id = o.evidence_id
+             left join fetches f on f.id = o.fetch_id
+             where pp.check_id = $1 and pp.probed_since <= $2"
+        );
+        // Inside the window: each form by its index in time order (migration 0032).
+        let (r_at, from_at) = repeat_at(postgres, "o", "$2");
+        let (_, to_at) = repeat_at(postgres, "o", "$3");
+        let r_at = r_at
+            .replace("o.at", "o.repeat_at")
+            .replace("o.observed_at", "o.repeat_at");
+        let inside = both_forms(
+            &format!(
+                "select {OBSERVATION_COLUMNS}
+                 from {{OBS}} o left join sources s on s.id = o.source_id
+                 left join evidence_bodies eb on eb.id = o.evidence_id
+                 left join fetches f on f.id = o.fetch_id
+                 where o.pack_id is not null and {{WHERE}}"
+            ),
+            "o.check_id = $1 and o.observed_at > $2 and o.observed_at <= $3",
+            &format!(
+                "o.repeat_check_no = {} and {r_at} > {from_at} and {r_at} <= {to_at}",
+                check_no_of("$1")
+            ),
+        );
         let sql = format!(
             "select * from (
-                 select {OBSERVATION_COLUMNS}
-                 from observations o left join sources s on s.id = o.source_id
-                 left join evidence_bodies eb on eb.id = o.evidence_id
-                 left join fetches f on f.id = o.fetch_id
-                 where o.check_id = $1 and o.pack_id is not null
-                   and o.observed_at > $2 and o.observed_at <= $3
+                 {inside}
                  union all
-                 select {OBSERVATION_COLUMNS}
-                 from probed_pairs pp
-                 join observations o on o.id = (
-                     select o2.id from observations o2
-                     where o2.check_id = pp.check_id and o2.source_key = pp.source_key
-                       and o2.pack_id is not null and o2.observed_at <= $2
-                     order by o2.observed_at desc, o2.id desc
-                     limit 1)
-                 left join sources s on s.id = o.source_id
-                 left join evidence_bodies eb on eb.id = o.evidence_id
-                 left join fetches f on f.id = o.fetch_id
-                 where pp.check_id = $1 and pp.probed_since <= $2) w
-             order by w.observed_at, w.id"
+                 {}) w
+             order by w.observed_at, w.id",
+            each_form(postgres, &before)
         );
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
@@ -1058,7 +1256,7 @@ impl Store {
     ) -> Result<Vec<ObservationRecord>, StorageError> {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
-             from observations o left join sources s on s.id = o.source_id
+             from observations_all o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              left join fetches f on f.id = o.fetch_id
              where {condition}
@@ -1249,11 +1447,30 @@ impl Store {
         &self,
         at: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StorageError> {
-        self.latest_at(
-            "select max(observed_at) from observations where observed_at <= $1",
-            at,
-        )
-        .await
+        // Migration 0032: each form's latest by its index in time.
+        let sql = if self.backend() == Backend::Postgres {
+            "select max(t) from (
+                 select max(observed_at) as t from observations where observed_at <= $1
+                 union all
+                 select max(observed_at) from observation_repeats where observed_at <= $1) l"
+                .to_string()
+        } else {
+            format!(
+                "select max(t) from (
+                     select max(observed_at) as t from observations where observed_at <= $1
+                     union all
+                     select {} from (select max(r.at) as m from observation_repeats r
+                                     where r.at <= {}) l2) l",
+                sqlite_text_of("l2.m"),
+                sqlite_ns_of("$1")
+            )
+        };
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, Option<DateTime<Utc>>>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(at)
+                .fetch_one(pool)
+                .await?
+        }))
     }
 
     /// The time of the latest transition at or before `at`: a timeline up to `at` equals
@@ -1290,8 +1507,12 @@ impl Store {
     /// never older than the versions it is kept under.
     pub async fn current_versions(&self) -> Result<CurrentVersions, StorageError> {
         let newest_observation = on_pool!(self, pool => {
+            // Every repeat counts (never failed, superseded nor retracted), so none is later
+            // than its pair's current state (migration 0032).
             sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
-                "select max(observed_at) from observations",
+                "select max(t) from (select max(observed_at) as t from observations
+                                     union all
+                                     select max(observed_at) from current_states) l",
             )
             .fetch_one(pool)
             .await?
@@ -1311,6 +1532,7 @@ impl Store {
     pub async fn first_observation_at(&self) -> Result<Option<DateTime<Utc>>, StorageError> {
         Ok(on_pool!(self, pool => {
             sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
+                // A repeat is never earlier than its row, of the same kind (migration 0032).
                 "select min(observed_at) from observations where source_kind <> 'simulated'",
             )
             .fetch_one(pool)
@@ -1322,7 +1544,8 @@ impl Store {
     pub async fn counts(&self) -> Result<Counts, StorageError> {
         on_pool!(self, pool => {
             let row = sqlx::query(
-                "select (select count(*) from observations) as observations,
+                "select (select count(*) from observations)
+                          + (select count(*) from observation_repeats) as observations,
                         (select count(*) from transitions) as transitions,
                         (select count(*) from checks) as checks,
                         (select count(*) from platforms) as platforms",
@@ -1553,6 +1776,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "check versions",
         include_str!("../../migrations/sqlite/0031_check_versions.sql"),
     ),
+    (
+        32,
+        "observation repeats",
+        include_str!("../../migrations/sqlite/0032_observation_repeats.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1684,6 +1912,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         31,
         "check versions",
         include_str!("../../migrations/postgres/0031_check_versions.sql"),
+    ),
+    (
+        32,
+        "observation repeats",
+        include_str!("../../migrations/postgres/0032_observation_repeats.sql"),
     ),
 ];
 

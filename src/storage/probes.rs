@@ -241,7 +241,8 @@ impl Store {
                 &ordered,
                 &evidence,
                 sources.is_none(),
-                self.backend() == super::Backend::Postgres
+                self.backend() == super::Backend::Postgres,
+                self.thin_repeats
             );
             let mut ids = vec![0_i64; observations.len()];
             for (&i, id) in order.iter().zip(written) {
@@ -311,7 +312,7 @@ impl Store {
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, (i64, i64)>(
                 "select (select count(*) from fetches),
-                        (select count(*) from observations where fetch_id is not null)",
+                        (select count(*) from observations_all where fetch_id is not null)",
             )
             .fetch_one(pool)
             .await?
@@ -324,7 +325,7 @@ impl Store {
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, (i64, i64)>(
                 "select (select count(*) from run_keys),
-                        (select count(*) from observations where run_key_id is not null)",
+                        (select count(*) from observations_all where run_key_id is not null)",
             )
             .fetch_one(pool)
             .await?
@@ -349,7 +350,7 @@ impl Store {
     pub async fn observation(&self, id: i64) -> Result<Option<ObservationRecord>, StorageError> {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
-             from observations o left join sources s on s.id = o.source_id
+             from observations_all o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              left join fetches f on f.id = o.fetch_id
              where o.id = $1"
@@ -375,7 +376,7 @@ impl Store {
     ) -> Result<Vec<ObservationRecord>, StorageError> {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
-             from observations o left join sources s on s.id = o.source_id
+             from observations_all o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              left join fetches f on f.id = o.fetch_id
              where o.pack_id = $1 and o.id > $2 and o.id <= $3 and o.superseded_by is null
@@ -397,7 +398,11 @@ impl Store {
     /// The newest observation id (0 when there is none).
     pub async fn last_observation_id(&self) -> Result<i64, StorageError> {
         Ok(on_pool!(self, pool => {
-            sqlx::query_scalar::<_, Option<i64>>("select max(id) from observations")
+            // Each form's newest by its primary key (migration 0032).
+            sqlx::query_scalar::<_, Option<i64>>(
+                "select max(id) from (select max(id) as id from observations
+                                      union all select max(id) from observation_repeats) l",
+            )
                 .fetch_one(pool)
                 .await?
                 .unwrap_or(0)
@@ -418,6 +423,9 @@ impl Store {
                         "a replacement must name the observation it reclassifies".into(),
                     ));
                 };
+                // A repeat is superseded as a row of its own (migration 0032), named by the
+                // new row's `reclassifies`.
+                super::unfold_in!(tx, old);
                 // The usual insert (its transitions are rebuilt below, once the old verdict
                 // is marked superseded).
                 let id = insert_observation_in!(tx, new);
@@ -525,7 +533,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                     let done: Vec<String> = sqlx::query_scalar(
-                        "select check_id from observations
+                        "select check_id from observations_all
                          where pack_id = $1 and vantage = $3
                            and (substr(run_key, 1, length($2)) = $2
                                 or run_key_id in (select k.id from run_keys k
@@ -730,7 +738,7 @@ impl Store {
         let prefix = run_key_prefix(pack_id, slot);
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
-             from observations o left join sources s on s.id = o.source_id
+             from observations_all o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              left join fetches f on f.id = o.fetch_id
              where o.pack_id = $1

@@ -38,6 +38,8 @@ common::on_both!(
     a_settled_state_is_kept_while_probes_write_now_and_read_again_when_a_write_reaches_back,
     settled_openness_points_stay_right_while_probes_write_and_when_a_change_is_confirmed_late,
     current_states_are_kept_while_other_checks_are_written_and_read_again_after_any_write_to_theirs,
+    repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows,
+    on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_rows,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -2373,4 +2375,552 @@ async fn current_of(
         .check_states(Utc::now(), &StateFilter::default(), checks)
         .await
         .unwrap()
+}
+
+/// Repeats stored thin (migration 0032): rounds of a pack's verdicts where statuses rarely
+/// change are stored as a few whole rows and many repeats, and every reader answers exactly
+/// as for the same verdicts stored as whole rows (written through a store that never
+/// folds, in a second database of the same kind): the same ids, fields, order and counts;
+/// what the triggers keep equals a count of the rows; a run still refuses a check twice;
+/// retracting a repeat or a row with repeats, and superseding one, act as on whole rows.
+async fn repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows(store: &Store) {
+    loaded(store).await;
+    let other = match store.backend() {
+        hutong::storage::Backend::Sqlite => common::sqlite().await,
+        hutong::storage::Backend::Postgres => common::postgres().await.expect("the test server"),
+    };
+    let whole = other.store.clone().with_repeats_whole();
+    loaded(&whole).await;
+    let (catalog_rows, none) = store.stored_forms().await.unwrap();
+    assert_eq!(none, 0);
+    let checks = ["link.wechat.taobao", "link.wechat.douyin", "link.wechat.jd"];
+    let vantages = ["cn-test", "cn-test-2"];
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    // Six hours apart, with a pause of three days after round 15 (a kept evidence gap).
+    let slot = |round: i64| {
+        t0 + Duration::hours(6 * round) + Duration::days(if round > 15 { 3 } else { 0 })
+    };
+    let verdict = |check: &str, vantage: &str, round: i64, status: &str, failure: Option<&str>| {
+        let mut new = pack_obs(check, slot(round), status, failure);
+        new.vantage = vantage.to_string();
+        if let Some(p) = new.probe.as_mut() {
+            p.run_key = Some(hutong::storage::run_key("p", vantage, slot(round), check));
+        }
+        new
+    };
+    let rounds = 30;
+    let mut ids = Vec::new();
+    for round in 0..rounds {
+        let mut batch = Vec::new();
+        for check in checks {
+            for vantage in vantages {
+                let failed = check == checks[2] && round == 12 && vantage == vantages[0];
+                let status = if failed {
+                    "unknown"
+                } else if (check == checks[0] && round >= 10) || (check == checks[1] && round == 20)
+                {
+                    "blocked"
+                } else {
+                    "open"
+                };
+                batch.push(verdict(
+                    check,
+                    vantage,
+                    round,
+                    status,
+                    failed.then_some("timeout"),
+                ));
+            }
+        }
+        if round == rounds - 1 {
+            for s in [store, &whole] {
+                assert!(matches!(
+                    s.begin_run("p", vantages[0], slot(round), "schedule", 6, None)
+                        .await
+                        .unwrap(),
+                    RunStart::Fresh(_)
+                ));
+            }
+        }
+        let thin_ids = store.insert_probe_results(&[], &batch).await.unwrap();
+        let whole_ids = whole.insert_probe_results(&[], &batch).await.unwrap();
+        assert_eq!(thin_ids, whole_ids, "round {round}: the same ids");
+        ids.extend(thin_ids);
+    }
+    // (a) Stored thin: a whole row where a pair starts or changes (6 pairs, taobao's
+    // change, douyin's flap there and back, jd's failure and the row after it), the rest
+    // repeats.
+    let (rows, repeats) = store.stored_forms().await.unwrap();
+    assert_eq!(rows - catalog_rows, 6 + 2 + 4 + 2, "whole rows");
+    assert_eq!(repeats, 6 * rounds - 14, "repeats");
+    assert_eq!(
+        whole.stored_forms().await.unwrap(),
+        (catalog_rows + 6 * rounds, 0),
+        "the comparison store keeps whole rows"
+    );
+    let shown = |records: Vec<hutong::domain::ObservationRecord>| {
+        records
+            .into_iter()
+            .map(|mut o| {
+                // When each was written or retracted: the two stores did it at different
+                // moments.
+                o.recorded_at = t0;
+                o.retracted_at = o.retracted_at.map(|_| t0);
+                serde_json::to_value(o).unwrap()
+            })
+            .collect::<Vec<_>>()
+    };
+    let compare = |label: &'static str| {
+        let ids = ids.clone();
+        let whole = whole.clone();
+        async move {
+            for check in checks {
+                assert_eq!(
+                    shown(store.observations(check).await.unwrap()),
+                    shown(whole.observations(check).await.unwrap()),
+                    "{label}: observations of {check}"
+                );
+                for (limit, offset) in [(7, 0), (7, 7), (100, 0)] {
+                    let (a, n) = store.check_history(check, limit, offset).await.unwrap();
+                    let (b, m) = whole.check_history(check, limit, offset).await.unwrap();
+                    assert_eq!((shown(a), n), (shown(b), m), "{label}: history of {check}");
+                }
+                let (_, total) = store.check_history(check, 1, 0).await.unwrap();
+                let all = store.observations(check).await.unwrap().len();
+                assert_eq!(
+                    total as usize, all,
+                    "{label}: counted observations of {check}"
+                );
+                for round in [3, 17, 29] {
+                    let at = slot(round);
+                    let from = at - Duration::days(hutong::state::WINDOW_DAYS);
+                    assert_eq!(
+                        shown(
+                            store
+                                .probe_observations_for_window(check, from, at)
+                                .await
+                                .unwrap()
+                        ),
+                        shown(
+                            whole
+                                .probe_observations_for_window(check, from, at)
+                                .await
+                                .unwrap()
+                        ),
+                        "{label}: window of {check} at round {round}"
+                    );
+                }
+            }
+            assert_eq!(
+                shown(store.real_observations().await.unwrap()),
+                shown(whole.real_observations().await.unwrap()),
+                "{label}: the dataset's observations"
+            );
+            assert_eq!(
+                store.real_observation_count().await.unwrap(),
+                whole.real_observation_count().await.unwrap(),
+                "{label}: real observations counted"
+            );
+            for &id in &ids {
+                assert_eq!(
+                    shown(store.observation(id).await.unwrap().into_iter().collect()),
+                    shown(whole.observation(id).await.unwrap().into_iter().collect()),
+                    "{label}: observation {id}"
+                );
+            }
+            for round in [0, 15, 29] {
+                let mut a = shown(store.run_observations("p", slot(round)).await.unwrap());
+                let mut b = shown(whole.run_observations("p", slot(round)).await.unwrap());
+                let by_id = |v: &serde_json::Value| v["id"].as_i64();
+                a.sort_by_key(by_id);
+                b.sort_by_key(by_id);
+                assert_eq!(a, b, "{label}: run of round {round}");
+            }
+            for round in [-1, 5, 14, 16, 25, 29, 40] {
+                for include_simulated in [false, true] {
+                    let filter = StateFilter {
+                        include_simulated,
+                        ..StateFilter::default()
+                    };
+                    let at = slot(round);
+                    let kept = shown(store.state_as_of(at, &filter).await.unwrap());
+                    assert_eq!(
+                        kept,
+                        shown(
+                            store
+                                .state_as_of_from_observations(at, &filter)
+                                .await
+                                .unwrap()
+                        ),
+                        "{label}: kept state at round {round} against its rows"
+                    );
+                    assert_eq!(
+                        kept,
+                        shown(whole.state_as_of(at, &filter).await.unwrap()),
+                        "{label}: state at round {round}"
+                    );
+                }
+            }
+            for days in [1, 2, 3] {
+                for kind in [None, Some("link")] {
+                    let kept = store.evidence_times(kind, days).await.unwrap();
+                    assert_eq!(
+                        kept,
+                        store
+                            .evidence_times_from_observations(kind, days)
+                            .await
+                            .unwrap(),
+                        "{label}: kept evidence times against its rows"
+                    );
+                    assert_eq!(
+                        kept,
+                        whole.evidence_times(kind, days).await.unwrap(),
+                        "{label}: evidence times, {days} days"
+                    );
+                }
+            }
+            let q = TimelineQuery {
+                until: day_end(2031, 1, 1),
+                since: None,
+                platform: None,
+                kind: None,
+                source_kind: None,
+                include_simulated: true,
+                check: None,
+                entries: Default::default(),
+                limit: 1_000,
+                offset: 0,
+            };
+            let (a, n) = store.timeline(&q).await.unwrap();
+            let (b, m) = whole.timeline(&q).await.unwrap();
+            assert_eq!(
+                (serde_json::to_value(a).unwrap(), n),
+                (serde_json::to_value(b).unwrap(), m),
+                "{label}: the timeline"
+            );
+            assert_eq!(
+                store.timeline_counts(&q).await.unwrap(),
+                store.timeline_counts_from_transitions(&q).await.unwrap(),
+                "{label}: timeline counts"
+            );
+        }
+    };
+    compare("as written").await;
+    // A resumed run knows every check it stored, repeats too, and refuses one again.
+    for s in [store, &whole] {
+        match s
+            .begin_run("p", vantages[0], slot(rounds - 1), "resume", 6, None)
+            .await
+            .unwrap()
+        {
+            RunStart::Resumed { mut done, .. } => {
+                done.sort();
+                assert_eq!(done, checks.map(str::to_string).to_vec().tap_sorted());
+            }
+            other => panic!("expected a resume, got {other:?}"),
+        }
+        for check in checks {
+            assert!(
+                s.insert_probe_results(
+                    &[],
+                    &[verdict(check, vantages[0], rounds - 1, "open", None)]
+                )
+                .await
+                .is_err(),
+                "{check} again in the same run is refused"
+            );
+        }
+    }
+    // Corrections: a repeat retracted, a row with repeats retracted, a repeat superseded.
+    let audit = hutong::domain::NewAuditEntry {
+        actor_id: None,
+        actor: "test".into(),
+        action: "observation.retract",
+        subject: None,
+        detail: None,
+        address: None,
+    };
+    let repeat = ids[6 * 25 + 1];
+    let base = ids[0];
+    let superseded = ids[6 * 27 + 4];
+    for s in [store, &whole] {
+        s.retract_observation(repeat, "wrong page", &audit)
+            .await
+            .unwrap();
+        s.retract_observation(base, "wrong page", &audit)
+            .await
+            .unwrap();
+        let old = s.observation(superseded).await.unwrap().unwrap();
+        let mut new = verdict(&old.check_id, &old.vantage, 27, "blocked", None);
+        if let Some(p) = new.probe.as_mut() {
+            p.rule_version = 2;
+            p.run_key = None;
+            p.reclassifies = Some(superseded);
+        }
+        s.supersede(&[new]).await.unwrap();
+    }
+    compare("after corrections").await;
+    assert!(
+        store.stored_forms().await.unwrap().1 < repeats,
+        "the corrected repeats are whole rows now"
+    );
+}
+
+trait TapSorted {
+    fn tap_sorted(self) -> Self;
+}
+
+impl TapSorted for Vec<String> {
+    fn tap_sorted(mut self) -> Self {
+        self.sort();
+        self
+    }
+}
+
+/// Repeats stored thin, read in time order (migration 0032): on data that is nearly all
+/// repeats (300 rounds of 4 pairs, a change, a flap, a failure, instants with and without
+/// fractions of a second, and late reports written among a base's repeats), a check's
+/// history pages at several offsets, the state at past dates (the matrix's seeks), the check
+/// page's windows, each observation by id, the latest observation at or before a date and
+/// the newest observation answer exactly as for the same verdicts stored as whole rows; a
+/// round of repeats alone raises its checks' versions (0031) and no other's.
+async fn on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_rows(
+    store: &Store,
+) {
+    loaded(store).await;
+    let other = match store.backend() {
+        hutong::storage::Backend::Sqlite => common::sqlite().await,
+        hutong::storage::Backend::Postgres => common::postgres().await.expect("the test server"),
+    };
+    let whole = other.store.clone().with_repeats_whole();
+    loaded(&whole).await;
+    let (catalog_rows, _) = store.stored_forms().await.unwrap();
+    let checks = ["link.wechat.taobao", "link.wechat.jd"];
+    let vantages = ["cn-test", "cn-test-2"];
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    // An hour apart; fractions of a second as RFC 3339 shows them with 0, 3, 6 and 9 digits.
+    let slot = |round: i64| {
+        t0 + Duration::hours(round)
+            + match round % 4 {
+                0 => Duration::zero(),
+                1 => Duration::milliseconds(500),
+                2 => Duration::microseconds(123_456),
+                _ => Duration::nanoseconds(123_456_789),
+            }
+    };
+    let verdict =
+        |check: &str, vantage: &str, at: DateTime<Utc>, status: &str, failure: Option<&str>| {
+            let mut new = pack_obs(check, at, status, failure);
+            new.vantage = vantage.to_string();
+            new
+        };
+    let rounds = 300;
+    let mut ids = Vec::new();
+    let write = |batch: Vec<NewObservation>| {
+        let whole = whole.clone();
+        async move {
+            let a = store.insert_probe_results(&[], &batch).await.unwrap();
+            let b = whole.insert_probe_results(&[], &batch).await.unwrap();
+            assert_eq!(a, b, "the same ids");
+            a
+        }
+    };
+    for round in 0..rounds {
+        let mut batch = Vec::new();
+        for check in checks {
+            for vantage in vantages {
+                let failed = check == checks[1] && round == 120 && vantage == vantages[0];
+                let status = if failed {
+                    "unknown"
+                } else if (check == checks[0] && round >= 100)
+                    || (check == checks[1] && round == 200)
+                {
+                    "blocked"
+                } else {
+                    "open"
+                };
+                batch.push(verdict(
+                    check,
+                    vantage,
+                    slot(round),
+                    status,
+                    failed.then_some("timeout"),
+                ));
+            }
+        }
+        ids.extend(write(batch).await);
+    }
+    let (rows, repeats) = store.stored_forms().await.unwrap();
+    assert!(
+        repeats > 10 * (rows - catalog_rows),
+        "mostly repeats: {repeats} repeats, {} rows",
+        rows - catalog_rows
+    );
+    // A round of repeats alone raises its checks' versions, and no other check's.
+    let before = store.current_versions().await.unwrap();
+    ids.extend(
+        write(vec![verdict(
+            checks[1],
+            vantages[1],
+            slot(rounds),
+            "open",
+            None,
+        )])
+        .await,
+    );
+    let after = store.current_versions().await.unwrap();
+    assert_eq!(
+        store.stored_forms().await.unwrap(),
+        (rows, repeats + 1),
+        "written as a repeat"
+    );
+    let version =
+        |v: &hutong::storage::CurrentVersions, c: &str| v.checks.get(c).copied().unwrap_or(0);
+    assert!(
+        version(&after, checks[1]) > version(&before, checks[1]),
+        "a repeat raises its check's version"
+    );
+    assert_eq!(version(&after, checks[0]), version(&before, checks[0]));
+    assert_eq!(
+        after.newest_observation,
+        Some(slot(rounds)),
+        "the newest observation is the repeat"
+    );
+    let shown = |records: Vec<hutong::domain::ObservationRecord>| {
+        records
+            .into_iter()
+            .map(|mut o| {
+                o.recorded_at = t0;
+                o.retracted_at = o.retracted_at.map(|_| t0);
+                serde_json::to_value(o).unwrap()
+            })
+            .collect::<Vec<_>>()
+    };
+    let compare = |label: &'static str, ids: Vec<i64>| {
+        let whole = whole.clone();
+        async move {
+            assert_eq!(
+                store.current_versions().await.unwrap().newest_observation,
+                whole.current_versions().await.unwrap().newest_observation,
+                "{label}: the newest observation"
+            );
+            for check in checks {
+                for (limit, offset) in [
+                    (50, 0),
+                    (50, 1),
+                    (7, 95),
+                    (50, 190),
+                    (50, 550),
+                    (50, 1000),
+                    (1000, 0),
+                ] {
+                    let (a, n) = store.check_history(check, limit, offset).await.unwrap();
+                    let (b, m) = whole.check_history(check, limit, offset).await.unwrap();
+                    assert_eq!(
+                        (shown(a), n),
+                        (shown(b), m),
+                        "{label}: history of {check} at {offset}"
+                    );
+                }
+                for round in [
+                    0, 1, 2, 3, 99, 100, 101, 119, 121, 150, 199, 200, 201, 202, 299, 300,
+                ] {
+                    let at = slot(round);
+                    for to in [
+                        at,
+                        at - Duration::nanoseconds(1),
+                        at + Duration::minutes(30),
+                    ] {
+                        let from = to - Duration::hours(10);
+                        assert_eq!(
+                            shown(
+                                store
+                                    .probe_observations_for_window(check, from, to)
+                                    .await
+                                    .unwrap()
+                            ),
+                            shown(
+                                whole
+                                    .probe_observations_for_window(check, from, to)
+                                    .await
+                                    .unwrap()
+                            ),
+                            "{label}: window of {check} to {to}"
+                        );
+                    }
+                }
+            }
+            for round in [
+                -1, 0, 1, 2, 3, 50, 99, 100, 101, 120, 121, 199, 200, 201, 202, 250, 299, 300, 400,
+            ] {
+                let at = slot(round);
+                for t in [
+                    at,
+                    at - Duration::nanoseconds(1),
+                    at - Duration::microseconds(1),
+                    at + Duration::minutes(30),
+                ] {
+                    let filter = StateFilter {
+                        include_simulated: true,
+                        ..StateFilter::default()
+                    };
+                    let kept = shown(store.state_as_of(t, &filter).await.unwrap());
+                    assert_eq!(
+                        kept,
+                        shown(
+                            store
+                                .state_as_of_from_observations(t, &filter)
+                                .await
+                                .unwrap()
+                        ),
+                        "{label}: kept state at {t} against its observations"
+                    );
+                    assert_eq!(
+                        kept,
+                        shown(whole.state_as_of(t, &filter).await.unwrap()),
+                        "{label}: state at {t}"
+                    );
+                    assert_eq!(
+                        store.latest_observation_at(t).await.unwrap(),
+                        whole.latest_observation_at(t).await.unwrap(),
+                        "{label}: latest observation at or before {t}"
+                    );
+                }
+            }
+            for &id in ids.iter().step_by(7).chain(ids.last()) {
+                assert_eq!(
+                    shown(store.observation(id).await.unwrap().into_iter().collect()),
+                    shown(whole.observation(id).await.unwrap().into_iter().collect()),
+                    "{label}: observation {id}"
+                );
+            }
+        }
+    };
+    compare("as written", ids.clone()).await;
+    // Late reports among a base's repeats: a verdict that repeats (written whole, being
+    // late) and one that differs; the repeats after them are written out whole.
+    let late = vec![
+        verdict(
+            checks[0],
+            vantages[0],
+            slot(150) + Duration::minutes(30),
+            "blocked",
+            None,
+        ),
+        verdict(
+            checks[1],
+            vantages[1],
+            slot(250) + Duration::minutes(30),
+            "blocked",
+            None,
+        ),
+    ];
+    ids.extend(write(late).await);
+    let (rows_late, repeats_late) = store.stored_forms().await.unwrap();
+    assert!(
+        repeats_late < repeats,
+        "the repeats after a late report are whole rows now"
+    );
+    assert!(rows_late > rows + 2);
+    compare("after late reports", ids.clone()).await;
 }
