@@ -250,8 +250,8 @@ macro_rules! insert_batch_in {
              left join lateral (select t.to_status from transitions t
                  where t.check_id = p.v->>0 and t.source_key = p.v->>1
                  order by t.occurred_at desc, t.id desc limit 1) t on true
-             left join current_states c
-                 on c.check_id = p.v->>0 and c.source_key = p.v->>1"
+             left join lateral (select c.observed_at, c.observation_id from current_states c
+                 where c.check_id = p.v->>0 and c.source_key = p.v->>1 limit 1) c on true"
         } else {
             // The pair's newest row of any kind, and its kept current state: every repeat
             // counts, so the newest repeat is no later than that (migration 0032); the
@@ -832,13 +832,14 @@ macro_rules! stored_bases_in {
                      b.quote, b.note_en, b.note_zh, b.evidence_id, b.pack_id,
                      cast(b.rule_version as bigint), b.confirmed
                  from (select cast(x as bigint) as v from jsonb_array_elements_text($1::jsonb) x) j
-                 cross join observations b
-                 where b.id = coalesce(
-                     (select r.repeat_of from observation_repeats r where r.id = j.v), j.v)
-                   and b.failure is null and b.superseded_by is null and b.retracted_at is null
-                   and b.catalog_key is null and b.reclassifies is null and b.evidence is null
-                   and b.evidence_id is not null and b.pack_id is not null
-                   and b.rule_version is not null and b.confirmed is not null"
+                 cross join lateral (select b.* from observations b
+                   where b.id = coalesce(
+                       (select r.repeat_of from observation_repeats r where r.id = j.v), j.v)
+                     and b.failure is null and b.superseded_by is null and b.retracted_at is null
+                     and b.catalog_key is null and b.reclassifies is null and b.evidence is null
+                     and b.evidence_id is not null and b.pack_id is not null
+                     and b.rule_version is not null and b.confirmed is not null
+                   limit 1) b"
             } else {
                 "select j.value, b.id, b.precision, b.status, b.source_kind, b.source_id, b.vantage,
                      b.quote, b.note_en, b.note_zh, b.evidence_id, b.pack_id,
@@ -926,13 +927,15 @@ macro_rules! refuse_run_checks_twice_in {
             }
             let sql = if $postgres {
                 "select p.v->>1 from jsonb_array_elements($1::jsonb) p(v)
-                 where exists (select 1 from observation_repeats r
-                               join check_numbers n on n.no = r.check_no
-                               where r.run_key_id = cast(p.v->>0 as bigint)
-                                 and n.check_id = p.v->>1)
-                    or exists (select 1 from observations o
-                               where o.run_key_id = cast(p.v->>0 as bigint)
-                                 and o.check_id = p.v->>1)
+                 cross join lateral (
+                     select 1 from observations o
+                     where o.run_key_id = cast(p.v->>0 as bigint) and o.check_id = p.v->>1
+                     union all
+                     select 1 from observation_repeats r
+                     where r.run_key_id = cast(p.v->>0 as bigint)
+                       and r.check_no = (select n.no from check_numbers n
+                                         where n.check_id = p.v->>1)
+                     limit 1) stored
                  limit 1"
             } else {
                 "select p.value->>1 from json_each($1) p
@@ -968,8 +971,9 @@ macro_rules! check_numbers_in {
                 "insert into check_numbers (check_id)
                  select x from jsonb_array_elements_text($1::jsonb) x order by x
                  on conflict (check_id) do nothing",
-                "select check_id, no from check_numbers
-                 where check_id in (select x from jsonb_array_elements_text($1::jsonb) x)",
+                "select n.check_id, n.no from jsonb_array_elements_text($1::jsonb) x
+                 cross join lateral (select check_id, no from check_numbers
+                                     where check_id = x limit 1) n",
             )
         } else {
             (

@@ -1032,7 +1032,8 @@ impl Store {
                 .map_err(|e| StorageError::Invalid(format!("checks as JSON: {e}")))?;
             let ladder_sql = if postgres {
                 "select c.id, s.id from jsonb_array_elements_text($1::jsonb) j(v)
-                 join checks c on c.id = j.v join statuses s on s.kind = c.kind
+                 cross join lateral (select c.id, c.kind from checks c where c.id = j.v limit 1) c
+                 join statuses s on s.kind = c.kind
                  order by c.id, s.position, s.id"
             } else {
                 "select c.id, s.id from json_each($1) j
