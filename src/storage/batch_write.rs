@@ -665,12 +665,44 @@ macro_rules! insert_batch_in {
             }
             let plan = $crate::storage::batch_write::plan_transitions(&row_facts, &pairs);
             // A transition names a row of `observations`: a repeat it starts at is written
-            // out whole first (migration 0032).
+            // out whole first (migration 0032). Which stored rows it starts at are repeats
+            // is asked once for the batch (a statement per transition cost more than the
+            // rest of the batch's reads on PostgreSQL).
+            let stored_firsts: Vec<i64> = plan
+                .transitions
+                .iter()
+                .filter_map(|t| match t.first {
+                    First::Stored(id) => Some(id),
+                    First::Batch(_) => None,
+                })
+                .collect();
+            let stored_repeats: std::collections::HashSet<i64> = if stored_firsts.is_empty() {
+                std::collections::HashSet::new()
+            } else {
+                let list = serde_json::to_string(&stored_firsts).map_err(|e| {
+                    $crate::storage::StorageError::Invalid(format!("ids as JSON: {e}"))
+                })?;
+                let sql = if postgres {
+                    "select r.id from jsonb_array_elements_text($1::jsonb) x
+                     cross join lateral (select id from observation_repeats
+                                         where id = cast(x as bigint) limit 1) r"
+                } else {
+                    "select r.id from json_each($1) x
+                     join observation_repeats r on r.id = x.value"
+                };
+                sqlx::query_scalar::<_, i64>(sql)
+                    .bind(list)
+                    .fetch_all(&mut *$tx)
+                    .await?
+                    .into_iter()
+                    .collect()
+            };
             for t in &plan.transitions {
                 let first = match t.first {
                     First::Batch(i) if repeat_of[i].is_some() => Some(ids[i]),
                     First::Batch(_) => None,
-                    First::Stored(id) => Some(id),
+                    First::Stored(id) if stored_repeats.contains(&id) => Some(id),
+                    First::Stored(_) => None,
                 };
                 if let Some(id) = first {
                     $crate::storage::unfold_in!($tx, id);
