@@ -12,6 +12,7 @@ mod batch_write;
 mod batches;
 mod catalog_load;
 mod charts;
+mod copy_write;
 mod corrections;
 pub mod evidence;
 mod fleet;

@@ -22,6 +22,7 @@ common::on_both!(
     timeline_filters_and_pages,
     simulated_observations_stay_out_of_real_figures,
     instants_round_trip_exactly,
+    text_a_batch_writes_reads_back_exactly,
     check_history_pages_newest_first_and_counts_real_data,
     a_change_counts_after_n_agreeing_probe_observations,
     probe_runs_resume_and_snapshots_are_stored_once,
@@ -459,6 +460,68 @@ async fn instants_round_trip_exactly(store: &Store) {
             .count(),
         0
     );
+}
+
+/// Quotes, notes, vantage points, pack ids and failures written in one batch read back as
+/// given, whatever they hold: PostgreSQL writes a batch with COPY's text format, where a
+/// tab, newline, carriage return, backslash or `\N` in a value would otherwise split,
+/// end, or null it. U+0000 is kept as U+FFFD on both databases.
+async fn text_a_batch_writes_reads_back_exactly(store: &Store) {
+    loaded(store).await;
+    let awkward = [
+        "tab\there",
+        "line one\nline two\r\n",
+        "a backslash \\ and \\\\ two",
+        "\\N",
+        "\\t is not a tab",
+        "ends with a backslash \\",
+        "\t\t",
+        "引号\t“中文”\n第二行",
+        "nul\0here",
+    ];
+    let start = Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
+    let batch: Vec<NewObservation> = awkward
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let mut o = probed("link.qq.jd", start + Duration::hours(i as i64), "open")
+                .vantage(&format!("cn\t{i}\\{text}"))
+                .quote(text)
+                .note_en(&format!("{text} (en)"))
+                .pack(ProbeFacts {
+                    pack_id: format!("pack\\{i}\t"),
+                    rule_version: 1,
+                    confirmed: true,
+                    failure: Some(format!("failure\n{text}")),
+                    snapshot: None,
+                    reclassifies: None,
+                    run_key: None,
+                    confirmations: 1,
+                })
+                .build();
+            o.note_zh = Some(format!("{text}（中）"));
+            o
+        })
+        .collect();
+    let ids = store.insert_observations(&batch).await.unwrap();
+    assert_eq!(ids.len(), batch.len());
+    let stored = store.observations("link.qq.jd").await.unwrap();
+    let kept = |s: &str| s.replace('\0', "\u{FFFD}");
+    for (new, id) in batch.iter().zip(&ids) {
+        let o = stored
+            .iter()
+            .find(|o| o.id == *id)
+            .unwrap_or_else(|| panic!("observation {id} is stored"));
+        assert_eq!(o.quote, new.quote.as_deref().map(kept), "quote");
+        assert_eq!(o.note_en, new.note_en.as_deref().map(kept), "note_en");
+        assert_eq!(o.note_zh, new.note_zh.as_deref().map(kept), "note_zh");
+        assert_eq!(o.vantage, kept(&new.vantage), "vantage");
+        assert_eq!(o.observed_at, new.observed_at);
+        let facts = new.probe.as_ref().unwrap();
+        assert_eq!(o.pack_id.as_deref(), Some(kept(&facts.pack_id).as_str()));
+        assert_eq!(o.failure, facts.failure.as_deref().map(kept), "failure");
+        assert_eq!(o.source_key, kept(&new.source_key()), "source key");
+    }
 }
 
 async fn check_history_pages_newest_first_and_counts_real_data(store: &Store) {
