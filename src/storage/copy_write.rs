@@ -11,12 +11,43 @@
 //! written to the microsecond as sqlx binds them (truncated toward the year 2000); a batch
 //! with an instant outside the years 1–9999, which the text would not say the same way, is
 //! INSERTed as before.
+//!
+//! Only batches of at least [`COPY_MIN_ROWS`] observations are copied; smaller ones (a
+//! probe run's, a few dozen rows) are INSERTed. A COPY costs one fixed wait that an INSERT
+//! does not: sqlx writes the copied data and the `CopyDone` that ends it as two separate
+//! writes to the socket and then waits for the answer, and its sockets do not set
+//! `TCP_NODELAY`, so the kernel holds the small `CopyDone` back (Nagle) until the server
+//! acknowledges the data, which the server delays (delayed ACK, 40 ms or more on Linux).
+//! An INSERT is written as one message group and answered at once.
 
 use crate::domain::NewObservation;
 use crate::storage::StorageError;
 use chrono::{DateTime, Datelike, Utc};
 use std::fmt::Write as _;
 use std::future::Future;
+
+/// The fewest observations a batch must have to be written with COPY on PostgreSQL;
+/// smaller batches are INSERTed (see the module docs: the fixed wait a COPY costs is
+/// larger than what it saves on fewer rows). Measured: README, "Writes and seeding",
+/// session 31.
+/// `HUTONG_COPY_MIN_ROWS` in the environment replaces it (for measuring: `1` copies every
+/// batch, a number larger than any batch copies none).
+pub const COPY_MIN_ROWS: usize = 1_000;
+
+/// [`COPY_MIN_ROWS`], or `HUTONG_COPY_MIN_ROWS` when set (read once).
+fn copy_min_rows() -> Result<usize, StorageError> {
+    static FROM_ENV: std::sync::OnceLock<Result<usize, String>> = std::sync::OnceLock::new();
+    FROM_ENV
+        .get_or_init(|| match std::env::var("HUTONG_COPY_MIN_ROWS") {
+            Err(std::env::VarError::NotPresent) => Ok(COPY_MIN_ROWS),
+            Ok(v) => v.trim().parse::<usize>().map_err(|_| {
+                format!("HUTONG_COPY_MIN_ROWS is {v:?}: expected a number of observations")
+            }),
+            Err(e) => Err(format!("HUTONG_COPY_MIN_ROWS: {e}")),
+        })
+        .clone()
+        .map_err(StorageError::Invalid)
+}
 
 /// The columns COPY writes, in this order (`id` first: taken from the sequence).
 pub(crate) const COPY_COLUMNS: &str = "id, check_id, observed_at, precision, status, source_kind, \
@@ -42,8 +73,9 @@ pub(crate) struct ObservationColumns<'a> {
 }
 
 /// Writes observations in one COPY; evaluates to their ids in the given order, or to
-/// `None` when this database has no COPY (SQLite) or the rows cannot all be said in COPY's
-/// text exactly: the caller INSERTs them.
+/// `None` when this database has no COPY (SQLite), the batch is smaller than
+/// [`COPY_MIN_ROWS`], or the rows cannot all be said in COPY's text exactly: the caller
+/// INSERTs them.
 pub(crate) trait CopyObservations {
     fn copy_observations<'a>(
         &'a mut self,
@@ -78,8 +110,8 @@ pub(crate) async fn copy_observations_pg(
     rows: &[ObservationColumns<'_>],
     recorded_at: DateTime<Utc>,
 ) -> Result<Option<Vec<i64>>, StorageError> {
-    if rows.is_empty() {
-        return Ok(Some(Vec::new()));
+    if rows.is_empty() || rows.len() < copy_min_rows()? {
+        return Ok(None);
     }
     let Some(recorded) = pg_instant(recorded_at) else {
         return Ok(None);

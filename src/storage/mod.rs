@@ -35,6 +35,7 @@ mod webhooks;
 pub use admin::AuditFilter;
 pub use batches::{Batch, TimelineBatches};
 pub use catalog_load::LoadReport;
+pub use copy_write::COPY_MIN_ROWS;
 pub use fleet::{Claim, TakenRun, TakeoverRecord, VantageStatus, WorkerRecord, WorkerStatus};
 pub use ledger::{FinishedRun, MissReason, MissedSlotsRecord, PendingCounts};
 pub use memo::{Memo, Reads};
@@ -1685,6 +1686,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         31,
         "check versions",
         include_str!("../../migrations/postgres/0031_check_versions.sql"),
+    ),
+    (
+        33,
+        "null-free indexes",
+        include_str!("../../migrations/postgres/0033_null_free_indexes.sql"),
     ),
 ];
 
