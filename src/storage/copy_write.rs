@@ -1,7 +1,8 @@
 //! PostgreSQL: a batch's observations written with one `COPY observations (…) FROM STDIN`
 //! instead of INSERTs of 1,000 rows (issue 15). The rows' ids are taken beforehand from the
-//! table's sequence (`nextval` once per row, one statement), in the order of the rows, so
-//! the transitions can name them as they name the ids an INSERT returns. The statement
+//! table's sequence (`nextval` once per row, the sequence named once, one statement), in
+//! the order of the rows, so the transitions can name them as they name the ids an INSERT
+//! returns. The statement
 //! triggers of migration 0021 read COPY's rows as a transition table as they read an
 //! INSERT's, once for the whole batch instead of once per 1,000 rows.
 //!
@@ -128,8 +129,11 @@ pub(crate) async fn copy_observations_pg(
     }
     let count = i64::try_from(rows.len())
         .map_err(|_| StorageError::Invalid(format!("{} rows in one batch", rows.len())))?;
+    // The sequence is named once (a scalar subquery, evaluated once as an init plan), not
+    // per row: `nextval(pg_get_serial_sequence(…))` looked the sequence up for each id,
+    // 47–66 ms for 10,000 ids in `psql` against 4–8 ms this way.
     let mut ids: Vec<i64> = sqlx::query_scalar(
-        "select nextval(pg_get_serial_sequence('observations', 'id'))
+        "select nextval((select pg_get_serial_sequence('observations', 'id')::regclass))
          from generate_series(1, $1)",
     )
     .bind(count)
