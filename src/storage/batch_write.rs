@@ -552,9 +552,53 @@ macro_rules! insert_batch_in {
                     q.execute(&mut *$tx).await?;
                 }
             } else {
+            // PostgreSQL: one COPY for the whole batch (`copy_write`); the INSERTs below
+            // then have nothing left to write.
+            let copied: Option<Vec<i64>> = if postgres {
+                let columns: Vec<$crate::storage::copy_write::ObservationColumns<'_>> = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, new)| {
+                        let e = evidence[i].as_ref();
+                        let fetch = row_fetch[i].map(|f| fetch_ids[f]);
+                        let own = fetch.is_none();
+                        $crate::storage::copy_write::ObservationColumns {
+                            new,
+                            source_key: &keys[i],
+                            evidence_id: e.map(|e| e.0),
+                            evidence_fetch: e.and_then(|e| e.1.as_deref()).filter(|_| own),
+                            snapshot: new
+                                .probe
+                                .as_ref()
+                                .and_then(|p| p.snapshot.as_deref())
+                                .filter(|_| own),
+                            run_key: new
+                                .probe
+                                .as_ref()
+                                .and_then(|p| p.run_key.as_deref())
+                                .filter(|_| row_run[i].is_none()),
+                            fetch_id: fetch,
+                            run_key_id: row_run[i].map(|part| run_ids[part]),
+                        }
+                    })
+                    .collect();
+                $crate::storage::copy_write::CopyObservations::copy_observations(
+                    &mut *$tx, &columns, now,
+                )
+                .await?
+            } else {
+                None
+            };
+            let inserted: &[&$crate::domain::NewObservation] = match copied {
+                Some(got) => {
+                    ids = got;
+                    &[]
+                }
+                None => rows,
+            };
             // The rows, many per statement; ids come back in insertion order once sorted
             // (both databases number the rows of one INSERT in order).
-            for (chunk_no, chunk) in rows.chunks(OBSERVATIONS_PER_STATEMENT).enumerate() {
+            for (chunk_no, chunk) in inserted.chunks(OBSERVATIONS_PER_STATEMENT).enumerate() {
                 let base = chunk_no * OBSERVATIONS_PER_STATEMENT;
                 let mut sql = values_sql(
                     "insert into observations (check_id, observed_at, precision, status,

@@ -12,6 +12,7 @@ mod batch_write;
 mod batches;
 mod catalog_load;
 mod charts;
+mod copy_write;
 mod corrections;
 pub mod evidence;
 mod fleet;
@@ -34,6 +35,7 @@ mod webhooks;
 pub use admin::AuditFilter;
 pub use batches::{Batch, TimelineBatches};
 pub use catalog_load::LoadReport;
+pub use copy_write::COPY_MIN_ROWS;
 pub use fleet::{Claim, TakenRun, TakeoverRecord, VantageStatus, WorkerRecord, WorkerStatus};
 pub use ledger::{FinishedRun, MissReason, MissedSlotsRecord, PendingCounts};
 pub use memo::{Memo, Reads};
@@ -1918,6 +1920,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         32,
         "observation repeats",
         include_str!("../../migrations/postgres/0032_observation_repeats.sql"),
+    ),
+    (
+        33,
+        "null-free indexes",
+        include_str!("../../migrations/postgres/0033_null_free_indexes.sql"),
     ),
 ];
 

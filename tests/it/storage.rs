@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use hutong::domain::SourceKind;
 use hutong::domain::{NewObservation, ProbeFacts};
 use hutong::storage::{
-    NewSnapshot, RunStart, StateFilter, StorageError, Store, TimelineEntries, TimelineOrder,
-    TimelineQuery,
+    COPY_MIN_ROWS, NewSnapshot, RunStart, StateFilter, StorageError, Store, TimelineEntries,
+    TimelineOrder, TimelineQuery,
 };
 use hutong::time::{SHANGHAI, end_of_day};
 
@@ -22,6 +22,7 @@ common::on_both!(
     timeline_filters_and_pages,
     simulated_observations_stay_out_of_real_figures,
     instants_round_trip_exactly,
+    text_a_batch_writes_reads_back_exactly,
     check_history_pages_newest_first_and_counts_real_data,
     a_change_counts_after_n_agreeing_probe_observations,
     probe_runs_resume_and_snapshots_are_stored_once,
@@ -461,6 +462,77 @@ async fn instants_round_trip_exactly(store: &Store) {
             .count(),
         0
     );
+}
+
+/// Quotes, notes, vantage points, pack ids and failures written in one batch read back as
+/// given, whatever they hold: PostgreSQL writes a batch of [`COPY_MIN_ROWS`] or more with
+/// COPY's text format, where a tab, newline, carriage return, backslash or `\N` in a value
+/// would otherwise split, end, or null it, and a smaller batch with INSERT: the awkward rows
+/// are written once in a batch of their own (below the threshold) and once padded to the
+/// threshold. U+0000 is kept as U+FFFD on both databases.
+async fn text_a_batch_writes_reads_back_exactly(store: &Store) {
+    loaded(store).await;
+    let awkward = [
+        "tab\there",
+        "line one\nline two\r\n",
+        "a backslash \\ and \\\\ two",
+        "\\N",
+        "\\t is not a tab",
+        "ends with a backslash \\",
+        "\t\t",
+        "引号\t“中文”\n第二行",
+        "nul\0here",
+    ];
+    let kept = |s: &str| s.replace('\0', "\u{FFFD}");
+    // Below the threshold, then exactly at it; each batch in its own month.
+    for (month, size) in [(4, awkward.len()), (5, COPY_MIN_ROWS.max(awkward.len()))] {
+        let start = Utc.with_ymd_and_hms(2026, month, 1, 0, 0, 0).unwrap();
+        let batch: Vec<NewObservation> = (0..size)
+            .map(|i| {
+                let text = awkward.get(i).copied().unwrap_or("plain");
+                let mut o = probed("link.qq.jd", start + Duration::minutes(i as i64), "open")
+                    .vantage(&format!("cn\t{i}\\{text}"))
+                    .quote(text)
+                    .note_en(&format!("{text} (en)"))
+                    .pack(ProbeFacts {
+                        pack_id: format!("pack\\{i}\t"),
+                        rule_version: 1,
+                        confirmed: true,
+                        failure: Some(format!("failure\n{text}")),
+                        snapshot: None,
+                        reclassifies: None,
+                        run_key: None,
+                        confirmations: 1,
+                    })
+                    .build();
+                o.note_zh = Some(format!("{text}（中）"));
+                o
+            })
+            .collect();
+        let ids = store.insert_observations(&batch).await.unwrap();
+        assert_eq!(ids.len(), batch.len(), "a batch of {size}: one id per row");
+        let stored: std::collections::HashMap<i64, _> = store
+            .observations("link.qq.jd")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+        for (new, id) in batch.iter().zip(&ids) {
+            let o = stored
+                .get(id)
+                .unwrap_or_else(|| panic!("a batch of {size}: observation {id} is stored"));
+            assert_eq!(o.quote, new.quote.as_deref().map(kept), "quote");
+            assert_eq!(o.note_en, new.note_en.as_deref().map(kept), "note_en");
+            assert_eq!(o.note_zh, new.note_zh.as_deref().map(kept), "note_zh");
+            assert_eq!(o.vantage, kept(&new.vantage), "vantage");
+            assert_eq!(o.observed_at, new.observed_at);
+            let facts = new.probe.as_ref().unwrap();
+            assert_eq!(o.pack_id.as_deref(), Some(kept(&facts.pack_id).as_str()));
+            assert_eq!(o.failure, facts.failure.as_deref().map(kept), "failure");
+            assert_eq!(o.source_key, kept(&new.source_key()), "source key");
+        }
+    }
 }
 
 async fn check_history_pages_newest_first_and_counts_real_data(store: &Store) {
@@ -2197,6 +2269,103 @@ async fn sqlite_indexes_a_whole_run_key_only_where_a_row_has_one() {
     .unwrap();
     assert_eq!(indexed, 1, "only the row with a whole key is in it");
     pool.close().await;
+}
+
+/// Migration 0033 (PostgreSQL): the indexes of a pack, of a run's whole key and of a
+/// catalog key hold only the rows that have one (most rows have none); each is still
+/// unique where it was, and a read that names a value still uses it, also under a
+/// generic plan (a prepared statement's parameter).
+#[tokio::test]
+async fn postgres_indexes_pack_run_key_and_catalog_key_only_where_a_row_has_one() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let store = &db.store;
+    loaded(store).await;
+    let at = Utc.with_ymd_and_hms(2026, 2, 1, 6, 0, 0).unwrap();
+    let mut whole = pack_obs("link.wechat.jd", at, "open", None);
+    if let Some(p) = whole.probe.as_mut() {
+        p.run_key = Some("whole-key".into());
+    }
+    store
+        .insert_observations(&[
+            whole.clone(),
+            pack_obs("link.wechat.taobao", at, "open", None),
+            probe("link.wechat.douyin", at, "open"),
+        ])
+        .await
+        .unwrap();
+    assert!(
+        store.insert_observations(&[whole]).await.is_err(),
+        "a whole key is refused twice"
+    );
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    for (index, column) in [
+        ("observations_by_pack", "pack_id"),
+        ("observations_by_run_key", "run_key"),
+        ("observations_by_catalog_key", "catalog_key"),
+    ] {
+        let def: String = sqlx::query_scalar(
+            "select indexdef from pg_indexes where tablename = 'observations' and indexname = $1",
+        )
+        .bind(index)
+        .fetch_optional(&mut conn)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{index} exists"));
+        assert!(
+            def.ends_with(&format!("WHERE ({column} IS NOT NULL)")),
+            "{index} is partial: {def}"
+        );
+    }
+    let catalog_key: String = sqlx::query_scalar(
+        "select catalog_key from observations where catalog_key is not null limit 1",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    let again = sqlx::query(
+        "insert into observations (check_id, observed_at, precision, status, source_kind,
+             source_key, vantage, catalog_key, recorded_at)
+         select check_id, observed_at, precision, status, source_kind, source_key, vantage,
+             catalog_key, recorded_at
+         from observations where catalog_key = $1",
+    )
+    .bind(&catalog_key)
+    .execute(&mut conn)
+    .await;
+    assert!(again.is_err(), "a catalog key is refused twice");
+    sqlx::raw_sql(
+        "set enable_seqscan = off; set plan_cache_mode = force_generic_plan;
+         prepare by_pack(text, bigint, bigint) as
+             select id from observations where pack_id = $1 and id > $2 and id <= $3;
+         prepare by_catalog_key(text) as select id from observations where catalog_key = $1;
+         prepare by_run_key(text) as select id from observations where run_key = $1",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for (read, index) in [
+        (
+            "explain execute by_pack('p', 0, 100)",
+            "observations_by_pack",
+        ),
+        (
+            "explain execute by_catalog_key('x')",
+            "observations_by_catalog_key",
+        ),
+        ("explain execute by_run_key('x')", "observations_by_run_key"),
+    ] {
+        let plan: Vec<String> = sqlx::query_scalar(read).fetch_all(&mut conn).await.unwrap();
+        assert!(
+            plan.iter().any(|line| line.contains(index)),
+            "{read} reads {index}: {plan:?}"
+        );
+    }
+    sqlx::Connection::close(conn).await.unwrap();
+    db.drop_database().await;
 }
 
 /// Session 29 (migration 0031): the current state of a set of checks (the overview's real
