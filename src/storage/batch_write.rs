@@ -433,55 +433,53 @@ macro_rules! insert_batch_in {
             $crate::storage::batch_write::refuse_run_checks_twice_in!($tx, rows, &row_run, &run_ids, postgres);
             let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
             let now = chrono::Utc::now();
+            // What each row stores beyond its verdict: a probe row keeps its fetch's figures
+            // and snapshot with its fetch, and its run key's run part once; any other row
+            // keeps them in its own columns.
+            let columns: Vec<$crate::storage::copy_write::ObservationColumns<'_>> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, new)| {
+                    let e = evidence[i].as_ref();
+                    let fetch = row_fetch[i].map(|f| fetch_ids[f]);
+                    let own = fetch.is_none();
+                    $crate::storage::copy_write::ObservationColumns {
+                        new,
+                        source_key: &keys[i],
+                        evidence_id: e.map(|e| e.0),
+                        evidence_fetch: e.and_then(|e| e.1.as_deref()).filter(|_| own),
+                        snapshot: new
+                            .probe
+                            .as_ref()
+                            .and_then(|p| p.snapshot.as_deref())
+                            .filter(|_| own),
+                        run_key: new
+                            .probe
+                            .as_ref()
+                            .and_then(|p| p.run_key.as_deref())
+                            .filter(|_| row_run[i].is_none()),
+                        fetch_id: fetch,
+                        run_key_id: row_run[i].map(|part| run_ids[part]),
+                    }
+                })
+                .collect();
             if repeat_of.iter().any(Option::is_some) {
                 let reserved = $crate::storage::batch_write::reserve_ids_in!($tx, rows.len(), postgres);
                 ids.extend(reserved);
                 let full: Vec<usize> = (0..rows.len()).filter(|&i| repeat_of[i].is_none()).collect();
                 for chunk in full.chunks(OBSERVATIONS_PER_STATEMENT) {
                     let sql = values_sql(
-                        "insert into observations (id, check_id, observed_at, precision, status,
-                             source_kind, source_key, source_id, vantage, quote, note_en, note_zh,
-                             evidence_id, evidence_fetch, catalog_key, recorded_at, pack_id,
-                             rule_version, confirmed, failure, snapshot, reclassifies, run_key,
-                             fetch_id, run_key_id)
-                         values ",
+                        &format!(
+                            "insert into observations (id, {}) values ",
+                            $crate::storage::copy_write::ROW_COLUMNS
+                        ),
                         25,
                         chunk.len(),
                         postgres,
                     );
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
                     for &i in chunk {
-                        let new = rows[i];
-                        let probe = new.probe.as_ref();
-                        let e = evidence[i].as_ref();
-                        let fetch = row_fetch[i].map(|f| fetch_ids[f]);
-                        let own = fetch.is_none();
-                        q = q
-                            .bind(ids[i])
-                            .bind(&new.check_id)
-                            .bind(new.observed_at)
-                            .bind(new.precision.as_str())
-                            .bind(&new.status)
-                            .bind(new.source_kind.as_str())
-                            .bind(&keys[i])
-                            .bind(new.source_id.as_deref())
-                            .bind(&new.vantage)
-                            .bind(new.quote.as_deref())
-                            .bind(new.note_en.as_deref())
-                            .bind(new.note_zh.as_deref())
-                            .bind(e.map(|e| e.0))
-                            .bind(e.and_then(|e| e.1.as_deref()).filter(|_| own))
-                            .bind(new.catalog_key.as_deref())
-                            .bind(now)
-                            .bind(probe.map(|p| p.pack_id.as_str()))
-                            .bind(probe.map(|p| p.rule_version))
-                            .bind(probe.map(|p| p.confirmed))
-                            .bind(probe.and_then(|p| p.failure.as_deref()))
-                            .bind(probe.and_then(|p| p.snapshot.as_deref()).filter(|_| own))
-                            .bind(probe.and_then(|p| p.reclassifies))
-                            .bind(probe.and_then(|p| p.run_key.as_deref()).filter(|_| row_run[i].is_none()))
-                            .bind(fetch)
-                            .bind(row_run[i].map(|part| run_ids[part]));
+                        q = $crate::storage::batch_write::bind_row_columns!(q.bind(ids[i]), &columns[i], now);
                     }
                     q.execute(&mut *$tx).await?;
                 }
@@ -555,33 +553,6 @@ macro_rules! insert_batch_in {
             // PostgreSQL: one COPY for the whole batch (`copy_write`); the INSERTs below
             // then have nothing left to write.
             let copied: Option<Vec<i64>> = if postgres {
-                let columns: Vec<$crate::storage::copy_write::ObservationColumns<'_>> = rows
-                    .iter()
-                    .enumerate()
-                    .map(|(i, new)| {
-                        let e = evidence[i].as_ref();
-                        let fetch = row_fetch[i].map(|f| fetch_ids[f]);
-                        let own = fetch.is_none();
-                        $crate::storage::copy_write::ObservationColumns {
-                            new,
-                            source_key: &keys[i],
-                            evidence_id: e.map(|e| e.0),
-                            evidence_fetch: e.and_then(|e| e.1.as_deref()).filter(|_| own),
-                            snapshot: new
-                                .probe
-                                .as_ref()
-                                .and_then(|p| p.snapshot.as_deref())
-                                .filter(|_| own),
-                            run_key: new
-                                .probe
-                                .as_ref()
-                                .and_then(|p| p.run_key.as_deref())
-                                .filter(|_| row_run[i].is_none()),
-                            fetch_id: fetch,
-                            run_key_id: row_run[i].map(|part| run_ids[part]),
-                        }
-                    })
-                    .collect();
                 $crate::storage::copy_write::CopyObservations::copy_observations(
                     &mut *$tx, &columns, now,
                 )
@@ -589,62 +560,29 @@ macro_rules! insert_batch_in {
             } else {
                 None
             };
-            let inserted: &[&$crate::domain::NewObservation] = match copied {
+            let inserted: &[$crate::storage::copy_write::ObservationColumns<'_>] = match copied {
                 Some(got) => {
                     ids = got;
                     &[]
                 }
-                None => rows,
+                None => &columns,
             };
             // The rows, many per statement; ids come back in insertion order once sorted
             // (both databases number the rows of one INSERT in order).
-            for (chunk_no, chunk) in inserted.chunks(OBSERVATIONS_PER_STATEMENT).enumerate() {
-                let base = chunk_no * OBSERVATIONS_PER_STATEMENT;
+            for chunk in inserted.chunks(OBSERVATIONS_PER_STATEMENT) {
                 let mut sql = values_sql(
-                    "insert into observations (check_id, observed_at, precision, status,
-                         source_kind, source_key, source_id, vantage, quote, note_en, note_zh,
-                         evidence_id, evidence_fetch, catalog_key, recorded_at, pack_id,
-                         rule_version, confirmed, failure, snapshot, reclassifies, run_key,
-                         fetch_id, run_key_id)
-                     values ",
+                    &format!(
+                        "insert into observations ({}) values ",
+                        $crate::storage::copy_write::ROW_COLUMNS
+                    ),
                     24,
                     chunk.len(),
                     postgres,
                 );
                 sql.push_str(" returning id");
                 let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql).into_sql_str());
-                for (j, new) in chunk.iter().enumerate() {
-                    let i = base + j;
-                    let probe = new.probe.as_ref();
-                    let e = evidence[i].as_ref();
-                    // A probe row keeps them with its fetch; any other, in its own columns.
-                    let fetch = row_fetch[i].map(|f| fetch_ids[f]);
-                    let own = fetch.is_none();
-                    q = q
-                        .bind(&new.check_id)
-                        .bind(new.observed_at)
-                        .bind(new.precision.as_str())
-                        .bind(&new.status)
-                        .bind(new.source_kind.as_str())
-                        .bind(&keys[i])
-                        .bind(new.source_id.as_deref())
-                        .bind(&new.vantage)
-                        .bind(new.quote.as_deref())
-                        .bind(new.note_en.as_deref())
-                        .bind(new.note_zh.as_deref())
-                        .bind(e.map(|e| e.0))
-                        .bind(e.and_then(|e| e.1.as_deref()).filter(|_| own))
-                        .bind(new.catalog_key.as_deref())
-                        .bind(now)
-                        .bind(probe.map(|p| p.pack_id.as_str()))
-                        .bind(probe.map(|p| p.rule_version))
-                        .bind(probe.map(|p| p.confirmed))
-                        .bind(probe.and_then(|p| p.failure.as_deref()))
-                        .bind(probe.and_then(|p| p.snapshot.as_deref()).filter(|_| own))
-                        .bind(probe.and_then(|p| p.reclassifies))
-                        .bind(probe.and_then(|p| p.run_key.as_deref()).filter(|_| row_run[i].is_none()))
-                        .bind(fetch)
-                        .bind(row_run[i].map(|part| run_ids[part]));
+                for c in chunk {
+                    q = $crate::storage::batch_write::bind_row_columns!(q, c, now);
                 }
                 let got = q.fetch_all(&mut *$tx).await?;
                 ids.extend($crate::storage::batch_write::returned_ids(
@@ -1035,6 +973,41 @@ macro_rules! refuse_run_checks_twice_in {
     }};
 }
 pub(crate) use refuse_run_checks_twice_in;
+
+/// Binds a row's [`ROW_COLUMNS`](crate::storage::copy_write::ROW_COLUMNS) to `$q` (an
+/// INSERT's query), in that order; `$now` is the recorded time.
+macro_rules! bind_row_columns {
+    ($q:expr, $c:expr, $now:expr) => {{
+        let c: &$crate::storage::copy_write::ObservationColumns<'_> = $c;
+        let new = c.new;
+        let probe = new.probe.as_ref();
+        $q.bind(&new.check_id)
+            .bind(new.observed_at)
+            .bind(new.precision.as_str())
+            .bind(&new.status)
+            .bind(new.source_kind.as_str())
+            .bind(c.source_key)
+            .bind(new.source_id.as_deref())
+            .bind(&new.vantage)
+            .bind(new.quote.as_deref())
+            .bind(new.note_en.as_deref())
+            .bind(new.note_zh.as_deref())
+            .bind(c.evidence_id)
+            .bind(c.evidence_fetch)
+            .bind(new.catalog_key.as_deref())
+            .bind($now)
+            .bind(probe.map(|p| p.pack_id.as_str()))
+            .bind(probe.map(|p| p.rule_version))
+            .bind(probe.map(|p| p.confirmed))
+            .bind(probe.and_then(|p| p.failure.as_deref()))
+            .bind(c.snapshot)
+            .bind(probe.and_then(|p| p.reclassifies))
+            .bind(c.run_key)
+            .bind(c.fetch_id)
+            .bind(c.run_key_id)
+    }};
+}
+pub(crate) use bind_row_columns;
 
 /// The numbers of `$checks` (`check_numbers`, migration 0032), given to those without one.
 macro_rules! check_numbers_in {

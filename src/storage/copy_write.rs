@@ -53,8 +53,9 @@ fn copy_min_rows() -> Result<usize, StorageError> {
         .map_err(StorageError::Invalid)
 }
 
-/// The columns COPY writes, in this order (`id` first: taken from the sequence).
-pub(crate) const COPY_COLUMNS: &str = "id, check_id, observed_at, precision, status, source_kind, \
+/// The columns an observation row is written with (COPY writes `id` first, taken from the
+/// sequence; an INSERT lets the table number it or gives the id reserved for it).
+pub(crate) const ROW_COLUMNS: &str = "check_id, observed_at, precision, status, source_kind, \
      source_key, source_id, vantage, quote, note_en, note_zh, evidence_id, evidence_fetch, \
      catalog_key, recorded_at, pack_id, rule_version, confirmed, failure, snapshot, \
      reclassifies, run_key, fetch_id, run_key_id";
@@ -152,7 +153,7 @@ pub(crate) async fn copy_observations_pg(
     for ((r, id), at) in rows.iter().zip(&ids).zip(&instants) {
         copy_row(&mut text, *id, r, at, &recorded);
     }
-    let statement = format!("copy observations ({COPY_COLUMNS}) from stdin");
+    let statement = format!("copy observations (id, {ROW_COLUMNS}) from stdin");
     let mut copy = conn.copy_in_raw(&statement).await?;
     copy.send(text.as_bytes()).await?;
     let written = copy.finish().await?;
