@@ -1446,11 +1446,15 @@ impl Store {
 
     /// The time of the latest observation at or before `at`: every state as of `at`
     /// equals the state as of it (no row lies between), so results can be kept under it.
+    /// On SQLite it may be a later instant at which repeats were unfolded or deleted
+    /// (migration 0035 keeps repeats' instants once each): never later than `at`, so no
+    /// row lies between it and `at` either.
     pub async fn latest_observation_at(
         &self,
         at: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StorageError> {
-        // Migration 0032: each form's latest by its index in time.
+        // Migration 0032: each form's latest by its index in time; on SQLite, repeats' by
+        // their distinct instants (0035).
         let sql = if self.backend() == Backend::Postgres {
             "select max(t) from (
                  select max(observed_at) as t from observations where observed_at <= $1
@@ -1462,7 +1466,7 @@ impl Store {
                 "select max(t) from (
                      select max(observed_at) as t from observations where observed_at <= $1
                      union all
-                     select {} from (select max(r.at) as m from observation_repeats r
+                     select {} from (select max(r.at) as m from repeat_instants r
                                      where r.at <= {}) l2) l",
                 sqlite_text_of("l2.m"),
                 sqlite_ns_of("$1")
@@ -1783,6 +1787,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         32,
         "observation repeats",
         include_str!("../../migrations/sqlite/0032_observation_repeats.sql"),
+    ),
+    (
+        35,
+        "repeat instants",
+        include_str!("../../migrations/sqlite/0035_repeat_instants.sql"),
     ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
