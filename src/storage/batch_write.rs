@@ -606,6 +606,13 @@ macro_rules! insert_batch_in {
             // Stored rows a transition may start at: their instant and source kind.
             let mut stored: std::collections::HashMap<i64, (chrono::DateTime<chrono::Utc>, String)> =
                 std::collections::HashMap::new();
+            let first_id = ids.iter().copied().min().unwrap_or(i64::MAX);
+            // A pair's last n countable observations, seeking, never reading a pair's
+            // repeats whole: its last n countable rows, then each one's last n repeats (a
+            // row's repeats lie between it and its pair's next row, so a repeat among the
+            // last n has its base among the last n rows and is among its base's last n).
+            let mut bases: Vec<(usize, i64, String, chrono::DateTime<chrono::Utc>, String)> =
+                Vec::new();
             for chunk in wanted.chunks(PAIRS_PER_STATEMENT / 2) {
                 let mut sql = String::new();
                 let mut ph = Placeholders::new(postgres);
@@ -615,7 +622,7 @@ macro_rules! insert_batch_in {
                     }
                     sql.push_str(&format!(
                         "select * from (select {} as k, id, status, observed_at, source_kind
-                         from observations_all
+                         from observations
                          where check_id = {} and source_key = {} and id < {}
                            and failure is null and superseded_by is null and retracted_at is null
                          order by observed_at desc, id desc limit {}) r{j}",
@@ -629,7 +636,6 @@ macro_rules! insert_batch_in {
                 let mut q = sqlx::query_as::<_, (i64, i64, String, chrono::DateTime<chrono::Utc>, String)>(
                     sqlx::AssertSqlSafe(sql).into_sql_str(),
                 );
-                let first_id = ids.iter().copied().min().unwrap_or(i64::MAX);
                 for &p in chunk {
                     q = q
                         .bind(p as i64)
@@ -638,12 +644,69 @@ macro_rules! insert_batch_in {
                         .bind(first_id)
                         .bind(look_back[p]);
                 }
-                let mut got = q.fetch_all(&mut *$tx).await?;
-                got.sort_by(|a, b| (a.0, a.3, a.1).cmp(&(b.0, b.3, b.1)));
-                for (k, id, status, at, kind) in got {
-                    pairs[k as usize].recent.push((id, status));
-                    stored.insert(id, (at, kind));
+                for (k, id, status, at, kind) in q.fetch_all(&mut *$tx).await? {
+                    bases.push((k as usize, id, status, at, kind));
                 }
+            }
+            // Each pair's candidates: its rows, and their repeats (status and source kind
+            // their base's).
+            let mut candidates: Vec<(usize, chrono::DateTime<chrono::Utc>, i64, String, String)> =
+                bases
+                    .iter()
+                    .map(|(k, id, status, at, kind)| (*k, *at, *id, status.clone(), kind.clone()))
+                    .collect();
+            let repeats_sql = if postgres {
+                "select * from (select {B} as b, id, observed_at from observation_repeats
+                 where repeat_of = {B} and id < {B} order by observed_at desc, id desc limit {B}) r{J}"
+            } else {
+                "select * from (select {B} as b, id, observed_at from observation_repeats_shown
+                 where repeat_of = {B} and id < {B} order by repeat_at desc, id desc limit {B}) r{J}"
+            };
+            let indexed: Vec<usize> = (0..bases.len()).collect();
+            for chunk in indexed.chunks(PAIRS_PER_STATEMENT / 2) {
+                let mut sql = String::new();
+                let mut ph = Placeholders::new(postgres);
+                for j in 0..chunk.len() {
+                    if j > 0 {
+                        sql.push_str(" union all ");
+                    }
+                    let mut term = repeats_sql.replace("{J}", &j.to_string());
+                    while let Some(at) = term.find("{B}") {
+                        term.replace_range(at..at + 3, &ph.next());
+                    }
+                    sql.push_str(&term);
+                }
+                let mut q = sqlx::query_as::<_, (i64, i64, chrono::DateTime<chrono::Utc>)>(
+                    sqlx::AssertSqlSafe(sql).into_sql_str(),
+                );
+                for &b in chunk {
+                    let (k, id, ..) = &bases[b];
+                    q = q.bind(b as i64).bind(*id).bind(first_id).bind(look_back[*k]);
+                }
+                for (b, id, at) in q.fetch_all(&mut *$tx).await? {
+                    let (k, _, status, _, kind) = &bases[b as usize];
+                    candidates.push((*k, at, id, status.clone(), kind.clone()));
+                }
+            }
+            // Newest first within each pair, its last n kept, then oldest first as the rule
+            // reads them.
+            candidates.sort_by(|a, b| (a.0, b.1, b.2).cmp(&(b.0, a.1, a.2)));
+            let mut kept: Vec<(usize, chrono::DateTime<chrono::Utc>, i64, String, String)> =
+                Vec::with_capacity(candidates.len());
+            let (mut pair, mut taken) = (usize::MAX, 0i64);
+            for c in candidates {
+                if c.0 != pair {
+                    (pair, taken) = (c.0, 0);
+                }
+                if taken < look_back[c.0] {
+                    taken += 1;
+                    kept.push(c);
+                }
+            }
+            kept.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+            for (k, at, id, status, kind) in kept {
+                pairs[k].recent.push((id, status));
+                stored.insert(id, (at, kind));
             }
             let plan = $crate::storage::batch_write::plan_transitions(&row_facts, &pairs);
             // A transition names a row of `observations`: a repeat it starts at is written

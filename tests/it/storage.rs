@@ -41,6 +41,7 @@ common::on_both!(
     current_states_are_kept_while_other_checks_are_written_and_read_again_after_any_write_to_theirs,
     repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows,
     on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_rows,
+    a_change_confirmed_over_repeats_is_dated_at_its_first_verdict,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -694,6 +695,62 @@ async fn a_change_counts_after_n_agreeing_probe_observations(store: &Store) {
         t.iter().map(|t| t.occurred_at).collect::<Vec<_>>(),
         [at(0), at(4)],
         "blocked at 3 and 3:30 agree with the current state: still two changes"
+    );
+}
+
+/// A change needs four agreeing verdicts; the three before the one that confirms it are
+/// stored as a row and two repeats of it (migration 0032), and the batch writer's look
+/// back, which seeks a pair's last rows and their last repeats, must count them.
+async fn a_change_confirmed_over_repeats_is_dated_at_its_first_verdict(store: &Store) {
+    loaded(store).await;
+    let check = "link.wechat.taobao";
+    let t0 = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();
+    let at = |m: i64| t0 + Duration::minutes(15 * m);
+    let verdict = |i: i64, status: &str| {
+        let mut new = pack_obs(check, at(i), status, None);
+        if let Some(p) = new.probe.as_mut() {
+            p.confirmations = 4;
+        }
+        new
+    };
+    // open ×6, blocked ×4, open ×2 (a flap: not confirmed), blocked ×1, open ×5.
+    let seq: Vec<&str> = [
+        ["open"; 6].as_slice(),
+        &["blocked"; 4],
+        &["open"; 2],
+        &["blocked"; 1],
+        &["open"; 5],
+    ]
+    .concat();
+    let (rows_before, repeats_before) = store.stored_forms().await.unwrap();
+    for (i, status) in seq.iter().enumerate() {
+        store
+            .insert_probe_results(&[], &[verdict(i as i64, status)])
+            .await
+            .unwrap();
+    }
+    let (rows, repeats) = store.stored_forms().await.unwrap();
+    assert_eq!(
+        (rows - rows_before, repeats - repeats_before),
+        (5, 13),
+        "a row where the status differs from the pair's newest row, the rest repeats"
+    );
+    let got: Vec<_> = store
+        .transitions(check)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.source_key.starts_with("probe:"))
+        .map(|t| (t.from_status, t.to_status, t.occurred_at))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (None, "open".to_string(), at(0)),
+            (Some("open".to_string()), "blocked".to_string(), at(6)),
+            (Some("blocked".to_string()), "open".to_string(), at(13)),
+        ],
+        "each change dated at the first of four agreeing verdicts, repeats among them"
     );
 }
 
