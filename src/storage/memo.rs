@@ -28,6 +28,14 @@
 //! change confirmed late); after a probe's write only the weeks since are counted again,
 //! from the changes after the last settled point.
 //!
+//! What a check's page reads of that one check (a page of its history and the changes it
+//! marks, each source's latest changes and transitions and their count) is kept under the
+//! catalog's version and the check's own version (migrations 0031 and 0034: raised by every
+//! write to the check's observations or transitions), not the data version: a probe writing
+//! other checks leaves it, and of a check written ten times a second every request between
+//! two writes shares one read. Reads that end at an instant are kept so only for a current
+//! instant (nothing observed after it: every "now"), where the end does not matter.
+//!
 //! The bounded maps are [`quick_cache`]'s (CLOCK-Pro eviction; concurrent requests for one
 //! missing entry wait for the first one's read instead of all reading the database).
 
@@ -49,6 +57,11 @@ const MAX_STATES: usize = 64;
 const MAX_TIMELINES: usize = 128;
 /// Kinds whose status changes are kept at most.
 const MAX_KINDS: usize = 16;
+/// Pages of single checks' histories kept at most (50 observations each).
+const MAX_CHECK_PAGES: usize = 64;
+/// Other reads of single checks kept at most (a source's changes, its transitions, their
+/// count: a check page makes two or three per source).
+const MAX_CHECK_READS: usize = 256;
 
 /// How long before the database's clock an instant is settled: see the module's notes.
 pub const SETTLED_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(2);
@@ -77,6 +90,20 @@ type SettledCheckStatesKey = (SettledKey, u64);
 /// Each check's current state (nothing observed after the instant asked), under the
 /// catalog's version: the filter, a hash of the checks and the sum of their own versions.
 type CurrentCheckStatesKey = (StateFilter, u64, i64);
+/// A read of one check kept under the catalog's version: the check, its own version and
+/// the read's other arguments (a current instant's end left out).
+type OfCheck<K> = (String, i64, K);
+/// A map of reads of single checks.
+type CheckCache<K, V> = Cache<Versioned<OfCheck<K>>, V>;
+/// A page of a check's history and how many observations it has in all.
+pub type HistoryPage = Arc<(Vec<ObservationRecord>, i64)>;
+/// A source's latest changes: when and to what, newest first.
+pub type LatestChanges = Arc<Vec<(DateTime<Utc>, String)>>;
+
+/// The real observations' count, under the catalog's version: the sum of the real checks'
+/// own versions.
+type RealCountKey = (u64, i64);
+
 /// Where a state is kept: see [`Reads::state_key`].
 enum StateAt {
     Settled(SettledKey),
@@ -134,6 +161,16 @@ pub struct Memo {
     evidence: Cache<Versioned<(Option<String>, u32)>, Arc<EvidenceTimes>>,
     /// Weekly openness points of settled days, under the settled past's version.
     settled_series: Cache<Versioned<SettledSeriesKey>, Arc<Option<SettledOpenness>>>,
+    /// What check pages read of one check, under the catalog's version and the check's
+    /// own: a page of its history (limit, offset) and the changes its rows made, each
+    /// source's latest changes and transitions (limit) and their count.
+    check_history: CheckCache<(i64, i64), HistoryPage>,
+    check_made_by: CheckCache<Vec<i64>, Arc<HashMap<i64, Option<String>>>>,
+    check_changes: CheckCache<(String, i64), LatestChanges>,
+    check_transitions: CheckCache<(String, i64), Arc<Vec<TransitionRecord>>>,
+    check_transition_counts: CheckCache<String, i64>,
+    /// The real observations' count, under the catalog's version and the real checks' own.
+    real_count: Cache<Versioned<RealCountKey>, i64>,
 }
 
 impl Default for Memo {
@@ -157,6 +194,12 @@ impl Default for Memo {
             later_changes: Cache::new(MAX_KINDS),
             evidence: Cache::new(MAX_KINDS),
             settled_series: Cache::new(MAX_KINDS),
+            check_history: Cache::new(MAX_CHECK_PAGES),
+            check_made_by: Cache::new(MAX_CHECK_PAGES),
+            check_changes: Cache::new(MAX_CHECK_READS),
+            check_transitions: Cache::new(MAX_CHECK_READS),
+            check_transition_counts: Cache::new(MAX_CHECK_READS),
+            real_count: Cache::new(2),
         }
     }
 }
@@ -191,6 +234,12 @@ impl Memo {
             self.reference.clear();
             self.real_reference.clear();
             self.current_check_states.clear();
+            self.check_history.clear();
+            self.check_made_by.clear();
+            self.check_changes.clear();
+            self.check_transitions.clear();
+            self.check_transition_counts.clear();
+            self.real_count.clear();
         }
         if self.newest_past.fetch_max(versions.past, Ordering::AcqRel) < versions.past {
             self.settled_states.clear();
@@ -465,6 +514,201 @@ impl Reads {
             self.version,
             (),
             read,
+            |_| true,
+        )
+        .await
+    }
+
+    /// The check's own version when what is read of it up to `until` may be kept under it
+    /// (`None`: read it afresh): always for a read without an end, and for an end that is
+    /// current (not settled, and nothing observed after it; no transition either, each
+    /// being dated at one of the check's observations), where the end changes nothing.
+    async fn check_version(
+        &self,
+        check_id: &str,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<Option<i64>, StorageError> {
+        if until.is_some_and(|at| at < self.settled_before) {
+            return Ok(None);
+        }
+        let current = self.current_versions().await?;
+        if let Some(at) = until
+            && current.newest_observation.is_some_and(|newest| newest > at)
+        {
+            return Ok(None);
+        }
+        Ok(Some(current.checks.get(check_id).copied().unwrap_or(0)))
+    }
+
+    /// `read` kept in `cache` under the catalog's version, `check_id` and the check's own
+    /// `version` (read before `read` runs, so nothing kept is older than its key), or
+    /// read afresh without a version.
+    async fn of_check<K, V, F>(
+        &self,
+        cache: &CheckCache<K, V>,
+        check_id: &str,
+        version: Option<i64>,
+        key: K,
+        read: F,
+    ) -> Result<V, StorageError>
+    where
+        K: Hash + Eq + Clone,
+        V: Clone,
+        F: Future<Output = Result<V, StorageError>>,
+    {
+        match version {
+            None => read.await,
+            Some(v) => {
+                kept(
+                    &self.memo.newest_catalog,
+                    cache,
+                    self.catalog_version,
+                    (check_id.to_string(), v, key),
+                    read,
+                    |_| true,
+                )
+                .await
+            }
+        }
+    }
+
+    /// [`Store::check_history`], kept under the check's own version.
+    pub async fn check_history(
+        &self,
+        check_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<HistoryPage, StorageError> {
+        let version = self.check_version(check_id, None).await?;
+        let read = async {
+            Ok(Arc::new(
+                self.store.check_history(check_id, limit, offset).await?,
+            ))
+        };
+        self.of_check(
+            &self.memo.check_history,
+            check_id,
+            version,
+            (limit, offset),
+            read,
+        )
+        .await
+    }
+
+    /// [`Store::transitions_made_by`] for observations of `check_id` (a page of its
+    /// history), kept under the check's own version.
+    pub async fn transitions_made_by(
+        &self,
+        check_id: &str,
+        observation_ids: &[i64],
+    ) -> Result<Arc<HashMap<i64, Option<String>>>, StorageError> {
+        let version = self.check_version(check_id, None).await?;
+        let read = async {
+            Ok(Arc::new(
+                self.store.transitions_made_by(observation_ids).await?,
+            ))
+        };
+        self.of_check(
+            &self.memo.check_made_by,
+            check_id,
+            version,
+            observation_ids.to_vec(),
+            read,
+        )
+        .await
+    }
+
+    /// [`Store::latest_changes`], kept under the check's own version when `until` is
+    /// current.
+    pub async fn latest_changes(
+        &self,
+        check_id: &str,
+        source_key: &str,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<LatestChanges, StorageError> {
+        let version = self.check_version(check_id, Some(until)).await?;
+        let read = async {
+            Ok(Arc::new(
+                self.store
+                    .latest_changes(check_id, source_key, until, limit)
+                    .await?,
+            ))
+        };
+        self.of_check(
+            &self.memo.check_changes,
+            check_id,
+            version,
+            (source_key.to_string(), limit),
+            read,
+        )
+        .await
+    }
+
+    /// [`Store::latest_transitions`], kept under the check's own version when `until` is
+    /// current.
+    pub async fn latest_transitions(
+        &self,
+        check_id: &str,
+        source_key: &str,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Arc<Vec<TransitionRecord>>, StorageError> {
+        let version = self.check_version(check_id, Some(until)).await?;
+        let read = async {
+            Ok(Arc::new(
+                self.store
+                    .latest_transitions(check_id, source_key, until, limit)
+                    .await?,
+            ))
+        };
+        self.of_check(
+            &self.memo.check_transitions,
+            check_id,
+            version,
+            (source_key.to_string(), limit),
+            read,
+        )
+        .await
+    }
+
+    /// [`Store::transition_count`], kept under the check's own version when `until` is
+    /// current.
+    pub async fn transition_count(
+        &self,
+        check_id: &str,
+        source_key: &str,
+        until: DateTime<Utc>,
+    ) -> Result<i64, StorageError> {
+        let version = self.check_version(check_id, Some(until)).await?;
+        let read = self.store.transition_count(check_id, source_key, until);
+        self.of_check(
+            &self.memo.check_transition_counts,
+            check_id,
+            version,
+            source_key.to_string(),
+            read,
+        )
+        .await
+    }
+
+    /// [`Store::real_observation_count`], kept under the catalog's version and the sum of
+    /// the real checks' own versions (`real_checks`: the reference's checks without those
+    /// of simulated platforms, the population the count sums): a write to a simulated
+    /// check leaves it.
+    pub async fn real_observation_count(&self, real_checks: &[Check]) -> Result<i64, StorageError> {
+        let current = self.current_versions().await?;
+        let versions: i64 = real_checks
+            .iter()
+            .map(|c| current.checks.get(&c.id).copied().unwrap_or(0))
+            .sum();
+        let population = population_hash(&real_checks.iter().collect::<Vec<_>>());
+        kept(
+            &self.memo.newest_catalog,
+            &self.memo.real_count,
+            self.catalog_version,
+            (population, versions),
+            self.store.real_observation_count(),
             |_| true,
         )
         .await
