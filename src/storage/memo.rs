@@ -26,7 +26,9 @@
 //! The overview's weekly openness series keeps its points of settled days the same way
 //! (migration 0029 raises that version for a transition dated in the settled past too: a
 //! change confirmed late); after a probe's write only the weeks since are counted again,
-//! from the changes after the last settled point.
+//! from the changes after the last settled point. Those changes and the evidence times the
+//! series reads are kept under the catalog's version and the sum of the population's own
+//! versions (as its current states are): a write to another check of the kind leaves them.
 //!
 //! What a check's page reads of that one check (a page of its history and the changes it
 //! marks, each source's latest changes and transitions and their count) is kept under the
@@ -104,6 +106,12 @@ pub type LatestChanges = Arc<Vec<(DateTime<Utc>, String)>>;
 /// own versions.
 type RealCountKey = (u64, i64);
 
+/// A read of a kind for a population of its checks, under the catalog's version: the kind,
+/// a hash of the checks, the sum of their own versions and the read's other argument.
+type PopulationKey<K> = (String, u64, i64, K);
+/// Status changes, oldest first.
+type Changes = Arc<Vec<StatusChange>>;
+
 /// Where a state is kept: see [`Reads::state_key`].
 enum StateAt {
     Settled(SettledKey),
@@ -112,9 +120,6 @@ enum StateAt {
 
 /// Every check's state by check id.
 pub type CheckStates = Arc<HashMap<String, CheckState>>;
-
-/// Changes of a kind after an instant (every one when `None`).
-type LaterKey = (String, Option<DateTime<Utc>>);
 
 /// Every kept entry is keyed by the data version it was read at, so an entry of older data
 /// is never found by a request that saw a newer version.
@@ -155,8 +160,6 @@ pub struct Memo {
     timeline_counts: Cache<Versioned<String>, (i64, i64)>,
     /// Real confirmed changes by kind (the charts).
     changes: Cache<Versioned<String>, Arc<Vec<StatusChange>>>,
-    /// Real confirmed changes by kind after an instant (the unsettled end of a series).
-    later_changes: Cache<Versioned<LaterKey>, Arc<Vec<StatusChange>>>,
     /// When evidence was seen (the charts' stale bands), by kind and threshold.
     evidence: Cache<Versioned<(Option<String>, u32)>, Arc<EvidenceTimes>>,
     /// Weekly openness points of settled days, under the settled past's version.
@@ -171,6 +174,11 @@ pub struct Memo {
     check_transition_counts: CheckCache<String, i64>,
     /// The real observations' count, under the catalog's version and the real checks' own.
     real_count: Cache<Versioned<RealCountKey>, i64>,
+    /// Evidence times of a kind as a population of its checks uses them, under the
+    /// catalog's version and the population's own versions.
+    population_evidence: Cache<Versioned<PopulationKey<u32>>, Arc<EvidenceTimes>>,
+    /// Changes of a kind after an instant as a population uses them, keyed the same way.
+    population_later: Cache<Versioned<PopulationKey<Option<DateTime<Utc>>>>, Changes>,
 }
 
 impl Default for Memo {
@@ -191,7 +199,6 @@ impl Default for Memo {
             timelines: Cache::new(MAX_TIMELINES),
             timeline_counts: Cache::new(MAX_TIMELINES),
             changes: Cache::new(MAX_KINDS),
-            later_changes: Cache::new(MAX_KINDS),
             evidence: Cache::new(MAX_KINDS),
             settled_series: Cache::new(MAX_KINDS),
             check_history: Cache::new(MAX_CHECK_PAGES),
@@ -200,6 +207,8 @@ impl Default for Memo {
             check_transitions: Cache::new(MAX_CHECK_READS),
             check_transition_counts: Cache::new(MAX_CHECK_READS),
             real_count: Cache::new(2),
+            population_evidence: Cache::new(MAX_KINDS),
+            population_later: Cache::new(MAX_KINDS),
         }
     }
 }
@@ -240,6 +249,8 @@ impl Memo {
             self.check_transitions.clear();
             self.check_transition_counts.clear();
             self.real_count.clear();
+            self.population_evidence.clear();
+            self.population_later.clear();
         }
         if self.newest_past.fetch_max(versions.past, Ordering::AcqRel) < versions.past {
             self.settled_states.clear();
@@ -269,7 +280,6 @@ impl Memo {
         self.timelines.clear();
         self.timeline_counts.clear();
         self.changes.clear();
-        self.later_changes.clear();
         self.evidence.clear();
     }
 }
@@ -791,7 +801,7 @@ impl Reads {
         max_rows: usize,
     ) -> Result<Vec<OpennessPoint>, StorageError> {
         let evidence = self
-            .evidence_times(Some(&kind.id), stale_after_days)
+            .evidence_times_of(kind, checks, stale_after_days)
             .await?;
         // The settled instant rounded down to the start of its Beijing day: one key a day.
         let before = time::start_of_day(time::shanghai_day(self.settled_before), SHANGHAI);
@@ -824,20 +834,9 @@ impl Reads {
             .await?;
             if let Some(settled) = settled.as_ref() {
                 let after = settled.applied_until();
-                let read = async {
-                    Ok(Arc::new(
-                        self.store.status_changes_after(&kind.id, after).await?,
-                    ))
-                };
-                let later = kept(
-                    &self.memo.newest,
-                    &self.memo.later_changes,
-                    self.version,
-                    (kind.id.clone(), after),
-                    read,
-                    |rows: &Arc<Vec<StatusChange>>| rows.len() <= max_rows,
-                )
-                .await?;
+                let later = self
+                    .status_changes_after_of(kind, checks, after, max_rows)
+                    .await?;
                 if let Some(points) = settled.finish(
                     kind,
                     checks,
@@ -861,6 +860,73 @@ impl Reads {
             end_day,
             end,
         ))
+    }
+
+    /// The sum of `checks`' own versions (0031, 0034) and a hash naming them.
+    async fn population_versions(&self, checks: &[&Check]) -> Result<(u64, i64), StorageError> {
+        let current = self.current_versions().await?;
+        let versions = checks
+            .iter()
+            .map(|c| current.checks.get(&c.id).copied().unwrap_or(0))
+            .sum();
+        Ok((population_hash(checks), versions))
+    }
+
+    /// [`Store::evidence_times`] of `kind` as the weekly series of `checks` (all of that
+    /// kind) uses it: kept under the catalog's version and the sum of the checks' own
+    /// versions, so writes to the kind's other checks (a simulated platform's) leave it.
+    /// Only the entries of `checks` are as new as that key: entries of the kind's other
+    /// checks may be older, and are not to be read from it.
+    pub async fn evidence_times_of(
+        &self,
+        kind: &Kind,
+        checks: &[&Check],
+        min_gap_days: u32,
+    ) -> Result<Arc<EvidenceTimes>, StorageError> {
+        let (population, versions) = self.population_versions(checks).await?;
+        let read = async {
+            Ok(Arc::new(
+                self.store
+                    .evidence_times(Some(&kind.id), min_gap_days)
+                    .await?,
+            ))
+        };
+        kept(
+            &self.memo.newest_catalog,
+            &self.memo.population_evidence,
+            self.catalog_version,
+            (kind.id.clone(), population, versions, min_gap_days),
+            read,
+            |_| true,
+        )
+        .await
+    }
+
+    /// [`Store::status_changes_after`] of `kind` as the weekly series of `checks` (all of
+    /// that kind) uses it, kept as [`Reads::evidence_times_of`] is (unless there are more
+    /// than `max_rows`): only the changes of `checks` are as new as its key.
+    pub async fn status_changes_after_of(
+        &self,
+        kind: &Kind,
+        checks: &[&Check],
+        after: Option<DateTime<Utc>>,
+        max_rows: usize,
+    ) -> Result<Arc<Vec<StatusChange>>, StorageError> {
+        let (population, versions) = self.population_versions(checks).await?;
+        let read = async {
+            Ok(Arc::new(
+                self.store.status_changes_after(&kind.id, after).await?,
+            ))
+        };
+        kept(
+            &self.memo.newest_catalog,
+            &self.memo.population_later,
+            self.catalog_version,
+            (kind.id.clone(), population, versions, after),
+            read,
+            |rows: &Arc<Vec<StatusChange>>| rows.len() <= max_rows,
+        )
+        .await
     }
 
     /// [`Store::evidence_times`], kept.

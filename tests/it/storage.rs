@@ -2540,7 +2540,9 @@ async fn current_states_are_kept_while_other_checks_are_written_and_read_again_a
 /// observation written) have it read again, each time equal to the store's own answer. An
 /// end before the newest observation is never answered from what was kept for "now". The
 /// overview's real observation count is kept across a write to a simulated check and read
-/// again after a write to a real one.
+/// again after a write to a real one; the evidence times and changes the overview's weekly
+/// series of real checks reads are kept across a write to a simulated check of the kind and
+/// read again after one to a real check.
 async fn a_checks_page_reads_are_kept_while_other_checks_are_written_and_read_again_after_any_write_to_its_own(
     store: &Store,
 ) {
@@ -2734,6 +2736,79 @@ async fn a_checks_page_reads_are_kept_while_other_checks_are_written_and_read_ag
         .unwrap();
     assert_eq!(count().await, before + 1, "a real check's row counts");
     assert_eq!(count().await, store.real_observation_count().await.unwrap());
+
+    // The overview's weekly series of real link checks: the evidence times and the changes
+    // it reads are kept across a write to a simulated check of the kind, read again after
+    // a write to one of its checks, each time equal to the store's own answer for them.
+    let kind = real.kind("link").unwrap().clone();
+    let population: Vec<&hutong::domain::Check> =
+        real.checks.iter().filter(|c| c.kind == "link").collect();
+    assert!(population.iter().all(|c| c.id != simulated));
+    let after = Some(ago(85));
+    let of_population = || async {
+        let reads = memo.reads(store).await.unwrap();
+        let evidence = reads
+            .evidence_times_of(&kind, &population, 1)
+            .await
+            .unwrap();
+        let changes = reads
+            .status_changes_after_of(&kind, &population, after, 10_000)
+            .await
+            .unwrap();
+        (evidence, changes)
+    };
+    let mine = |changes: &[hutong::domain::StatusChange]| {
+        changes
+            .iter()
+            .filter(|c| population.iter().any(|p| p.id == c.check_id))
+            .map(|c| (c.check_id.clone(), c.at, c.status.clone()))
+            .collect::<Vec<_>>()
+    };
+    let fresh_changes =
+        || async { mine(&store.status_changes_after("link", after).await.unwrap()) };
+    let (evidence, changes) = of_population().await;
+    assert_eq!(mine(&changes), fresh_changes().await);
+    assert!(
+        mine(&changes).iter().any(|c| c.0 == a),
+        "the check's changes"
+    );
+    store
+        .insert_observation(&probe(simulated, ago(15), "blocked"))
+        .await
+        .unwrap();
+    let (evidence_kept, changes_kept) = of_population().await;
+    assert!(
+        Arc::ptr_eq(&evidence, &evidence_kept) && Arc::ptr_eq(&changes, &changes_kept),
+        "kept across a simulated check's write"
+    );
+    store
+        .insert_observation(&probe(a, ago(10), "open"))
+        .await
+        .unwrap();
+    let (evidence_again, changes_again) = of_population().await;
+    assert!(
+        !Arc::ptr_eq(&evidence, &evidence_again),
+        "evidence read again"
+    );
+    assert!(!Arc::ptr_eq(&changes, &changes_again), "changes read again");
+    assert_eq!(mine(&changes_again), fresh_changes().await);
+    assert_eq!(
+        mine(&changes_again)
+            .last()
+            .map(|c| (c.0.as_str(), c.2.as_str())),
+        Some((a, "open")),
+        "the new change"
+    );
+    assert_eq!(
+        evidence_again.by_check.get(a),
+        store
+            .evidence_times(Some("link"), 1)
+            .await
+            .unwrap()
+            .by_check
+            .get(a),
+        "the check's evidence times"
+    );
 }
 
 /// The current state of `checks` through `memo`, as a page reads it.
