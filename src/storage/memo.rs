@@ -260,6 +260,7 @@ impl Memo {
         Ok(Reads {
             store: store.clone(),
             memo: self.clone(),
+            current: Arc::new(tokio::sync::OnceCell::new()),
             version,
             catalog_version,
             past_version: versions.past,
@@ -289,6 +290,9 @@ impl Memo {
 pub struct Reads {
     store: Store,
     memo: Arc<Memo>,
+    /// [`Reads::current_versions`] as this request got it: asked for by several reads of
+    /// one page, read (or taken from the memo) once.
+    current: Arc<tokio::sync::OnceCell<Arc<CurrentVersions>>>,
     version: i64,
     catalog_version: i64,
     past_version: i64,
@@ -515,18 +519,25 @@ impl Reads {
         }
     }
 
-    /// [`Store::current_versions`], read once per data version.
+    /// [`Store::current_versions`], read once per data version, and once per request at
+    /// most (a request that saw an older data version than another keeps nothing in the
+    /// memo, and a page asks for the versions for several reads).
     async fn current_versions(&self) -> Result<Arc<CurrentVersions>, StorageError> {
-        let read = async { Ok(Arc::new(self.store.current_versions().await?)) };
-        kept(
-            &self.memo.newest,
-            &self.memo.current_versions,
-            self.version,
-            (),
-            read,
-            |_| true,
-        )
-        .await
+        self.current
+            .get_or_try_init(|| async {
+                let read = async { Ok(Arc::new(self.store.current_versions().await?)) };
+                kept(
+                    &self.memo.newest,
+                    &self.memo.current_versions,
+                    self.version,
+                    (),
+                    read,
+                    |_| true,
+                )
+                .await
+            })
+            .await
+            .cloned()
     }
 
     /// The check's own version when what is read of it up to `until` may be kept under it
