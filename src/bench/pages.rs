@@ -231,6 +231,7 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
             CHANGE_EVERY
         );
         header(&format!(" {:>9}", "writes/s"));
+        let forms_before = store.stored_forms().await?;
         let writer = Writer::start(store.clone(), checks.clone(), args.write_rate);
         // Let the writer reach its pace before the first page is timed: its first batches
         // on a freshly copied database can take a second or more (pages read from disk),
@@ -256,6 +257,12 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
         if let Some(e) = failure {
             eprintln!("  the writer stopped on an error: {e}");
         }
+        let forms_after = store.stored_forms().await?;
+        outln!(
+            "stored as whole rows: {}, as repeats of their pair's newest row: {}",
+            forms_after.0 - forms_before.0,
+            forms_after.1 - forms_before.1
+        );
     }
     if let Some(mib) = super::peak_rss_mib() {
         outln!("peak memory (VmHWM, server and clients): {mib:.0} MiB");
@@ -312,7 +319,9 @@ impl Writer {
                             if rng.next().is_multiple_of(CHANGE_EVERY) {
                                 current[c] = (rng.next() as usize) % statuses.len();
                             }
-                            probe_observation(&checks[c], statuses[current[c]], now, next)
+                            // One run per pass over the checks: each check once a run.
+                            let run = (next - 1) / checks.len().max(1);
+                            probe_observation(&checks[c], statuses[current[c]], now, next, run)
                         })
                         .collect();
                     match store.insert_probe_results(&[], &batch).await {
@@ -351,12 +360,17 @@ impl Writer {
 }
 
 /// A probe's observation of `check` as the engine stores it: a pack at a vantage point,
-/// a unique run key, and its evidence (about the size real probes keep).
+/// its evidence (about the size real probes keep) and a run key of the engine's form, its
+/// run's part followed by the check (`run` numbers the writer's runs, each check once a
+/// run), so a verdict that repeats its pair's newest row is stored as a repeat (migration
+/// 0032), as a probe's is. (Until session 32 the key ended in a counter: no verdict could
+/// be stored as a repeat, and the writer wrote whole rows only.)
 fn probe_observation(
     check: &str,
     status: &str,
     at: chrono::DateTime<chrono::Utc>,
     n: usize,
+    run: usize,
 ) -> NewObservation {
     let sha = format!("{:064x}", (n as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     let evidence = Evidence {
@@ -387,7 +401,10 @@ fn probe_observation(
             pack_id: "bench_writer".into(),
             rule_version: 1,
             confirmed: true,
-            run_key: Some(format!("bench_writer:{}:{n}", std::process::id())),
+            run_key: Some(format!(
+                "bench_writer:{}:{run}:bench-writer:{check}",
+                std::process::id()
+            )),
             confirmations: 1,
             ..ProbeFacts::default()
         }),

@@ -26,7 +26,17 @@
 //! The overview's weekly openness series keeps its points of settled days the same way
 //! (migration 0029 raises that version for a transition dated in the settled past too: a
 //! change confirmed late); after a probe's write only the weeks since are counted again,
-//! from the changes after the last settled point.
+//! from the changes after the last settled point. Those changes and the evidence times the
+//! series reads are kept under the catalog's version and the sum of the population's own
+//! versions (as its current states are): a write to another check of the kind leaves them.
+//!
+//! What a check's page reads of that one check (a page of its history and the changes it
+//! marks, each source's latest changes and transitions and their count) is kept under the
+//! catalog's version and the check's own version (migrations 0031 and 0034: raised by every
+//! write to the check's observations or transitions), not the data version: a probe writing
+//! other checks leaves it, and of a check written ten times a second every request between
+//! two writes shares one read. Reads that end at an instant are kept so only for a current
+//! instant (nothing observed after it: every "now"), where the end does not matter.
 //!
 //! The bounded maps are [`quick_cache`]'s (CLOCK-Pro eviction; concurrent requests for one
 //! missing entry wait for the first one's read instead of all reading the database).
@@ -49,6 +59,11 @@ const MAX_STATES: usize = 64;
 const MAX_TIMELINES: usize = 128;
 /// Kinds whose status changes are kept at most.
 const MAX_KINDS: usize = 16;
+/// Pages of single checks' histories kept at most (50 observations each).
+const MAX_CHECK_PAGES: usize = 64;
+/// Other reads of single checks kept at most (a source's changes, its transitions, their
+/// count: a check page makes two or three per source).
+const MAX_CHECK_READS: usize = 256;
 
 /// How long before the database's clock an instant is settled: see the module's notes.
 pub const SETTLED_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(2);
@@ -77,6 +92,26 @@ type SettledCheckStatesKey = (SettledKey, u64);
 /// Each check's current state (nothing observed after the instant asked), under the
 /// catalog's version: the filter, a hash of the checks and the sum of their own versions.
 type CurrentCheckStatesKey = (StateFilter, u64, i64);
+/// A read of one check kept under the catalog's version: the check, its own version and
+/// the read's other arguments (a current instant's end left out).
+type OfCheck<K> = (String, i64, K);
+/// A map of reads of single checks.
+type CheckCache<K, V> = Cache<Versioned<OfCheck<K>>, V>;
+/// A page of a check's history and how many observations it has in all.
+pub type HistoryPage = Arc<(Vec<ObservationRecord>, i64)>;
+/// A source's latest changes: when and to what, newest first.
+pub type LatestChanges = Arc<Vec<(DateTime<Utc>, String)>>;
+
+/// The real observations' count, under the catalog's version: the sum of the real checks'
+/// own versions.
+type RealCountKey = (u64, i64);
+
+/// A read of a kind for a population of its checks, under the catalog's version: the kind,
+/// a hash of the checks, the sum of their own versions and the read's other argument.
+type PopulationKey<K> = (String, u64, i64, K);
+/// Status changes, oldest first.
+type Changes = Arc<Vec<StatusChange>>;
+
 /// Where a state is kept: see [`Reads::state_key`].
 enum StateAt {
     Settled(SettledKey),
@@ -85,9 +120,6 @@ enum StateAt {
 
 /// Every check's state by check id.
 pub type CheckStates = Arc<HashMap<String, CheckState>>;
-
-/// Changes of a kind after an instant (every one when `None`).
-type LaterKey = (String, Option<DateTime<Utc>>);
 
 /// Every kept entry is keyed by the data version it was read at, so an entry of older data
 /// is never found by a request that saw a newer version.
@@ -128,12 +160,25 @@ pub struct Memo {
     timeline_counts: Cache<Versioned<String>, (i64, i64)>,
     /// Real confirmed changes by kind (the charts).
     changes: Cache<Versioned<String>, Arc<Vec<StatusChange>>>,
-    /// Real confirmed changes by kind after an instant (the unsettled end of a series).
-    later_changes: Cache<Versioned<LaterKey>, Arc<Vec<StatusChange>>>,
     /// When evidence was seen (the charts' stale bands), by kind and threshold.
     evidence: Cache<Versioned<(Option<String>, u32)>, Arc<EvidenceTimes>>,
     /// Weekly openness points of settled days, under the settled past's version.
     settled_series: Cache<Versioned<SettledSeriesKey>, Arc<Option<SettledOpenness>>>,
+    /// What check pages read of one check, under the catalog's version and the check's
+    /// own: a page of its history (limit, offset) and the changes its rows made, each
+    /// source's latest changes and transitions (limit) and their count.
+    check_history: CheckCache<(i64, i64), HistoryPage>,
+    check_made_by: CheckCache<Vec<i64>, Arc<HashMap<i64, Option<String>>>>,
+    check_changes: CheckCache<(String, i64), LatestChanges>,
+    check_transitions: CheckCache<(String, i64), Arc<Vec<TransitionRecord>>>,
+    check_transition_counts: CheckCache<String, i64>,
+    /// The real observations' count, under the catalog's version and the real checks' own.
+    real_count: Cache<Versioned<RealCountKey>, i64>,
+    /// Evidence times of a kind as a population of its checks uses them, under the
+    /// catalog's version and the population's own versions.
+    population_evidence: Cache<Versioned<PopulationKey<u32>>, Arc<EvidenceTimes>>,
+    /// Changes of a kind after an instant as a population uses them, keyed the same way.
+    population_later: Cache<Versioned<PopulationKey<Option<DateTime<Utc>>>>, Changes>,
 }
 
 impl Default for Memo {
@@ -154,9 +199,16 @@ impl Default for Memo {
             timelines: Cache::new(MAX_TIMELINES),
             timeline_counts: Cache::new(MAX_TIMELINES),
             changes: Cache::new(MAX_KINDS),
-            later_changes: Cache::new(MAX_KINDS),
             evidence: Cache::new(MAX_KINDS),
             settled_series: Cache::new(MAX_KINDS),
+            check_history: Cache::new(MAX_CHECK_PAGES),
+            check_made_by: Cache::new(MAX_CHECK_PAGES),
+            check_changes: Cache::new(MAX_CHECK_READS),
+            check_transitions: Cache::new(MAX_CHECK_READS),
+            check_transition_counts: Cache::new(MAX_CHECK_READS),
+            real_count: Cache::new(2),
+            population_evidence: Cache::new(MAX_KINDS),
+            population_later: Cache::new(MAX_KINDS),
         }
     }
 }
@@ -191,6 +243,14 @@ impl Memo {
             self.reference.clear();
             self.real_reference.clear();
             self.current_check_states.clear();
+            self.check_history.clear();
+            self.check_made_by.clear();
+            self.check_changes.clear();
+            self.check_transitions.clear();
+            self.check_transition_counts.clear();
+            self.real_count.clear();
+            self.population_evidence.clear();
+            self.population_later.clear();
         }
         if self.newest_past.fetch_max(versions.past, Ordering::AcqRel) < versions.past {
             self.settled_states.clear();
@@ -200,6 +260,7 @@ impl Memo {
         Ok(Reads {
             store: store.clone(),
             memo: self.clone(),
+            current: Arc::new(tokio::sync::OnceCell::new()),
             version,
             catalog_version,
             past_version: versions.past,
@@ -220,7 +281,6 @@ impl Memo {
         self.timelines.clear();
         self.timeline_counts.clear();
         self.changes.clear();
-        self.later_changes.clear();
         self.evidence.clear();
     }
 }
@@ -230,6 +290,9 @@ impl Memo {
 pub struct Reads {
     store: Store,
     memo: Arc<Memo>,
+    /// [`Reads::current_versions`] as this request got it: asked for by several reads of
+    /// one page, read (or taken from the memo) once.
+    current: Arc<tokio::sync::OnceCell<Arc<CurrentVersions>>>,
     version: i64,
     catalog_version: i64,
     past_version: i64,
@@ -456,15 +519,217 @@ impl Reads {
         }
     }
 
-    /// [`Store::current_versions`], read once per data version.
+    /// [`Store::current_versions`], read once per data version, and once per request at
+    /// most (a request that saw an older data version than another keeps nothing in the
+    /// memo, and a page asks for the versions for several reads).
     async fn current_versions(&self) -> Result<Arc<CurrentVersions>, StorageError> {
-        let read = async { Ok(Arc::new(self.store.current_versions().await?)) };
-        kept(
-            &self.memo.newest,
-            &self.memo.current_versions,
-            self.version,
-            (),
+        self.current
+            .get_or_try_init(|| async {
+                let read = async { Ok(Arc::new(self.store.current_versions().await?)) };
+                kept(
+                    &self.memo.newest,
+                    &self.memo.current_versions,
+                    self.version,
+                    (),
+                    read,
+                    |_| true,
+                )
+                .await
+            })
+            .await
+            .cloned()
+    }
+
+    /// The check's own version when what is read of it up to `until` may be kept under it
+    /// (`None`: read it afresh): always for a read without an end, and for an end that is
+    /// current (not settled, and nothing observed after it; no transition either, each
+    /// being dated at one of the check's observations), where the end changes nothing.
+    async fn check_version(
+        &self,
+        check_id: &str,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<Option<i64>, StorageError> {
+        if until.is_some_and(|at| at < self.settled_before) {
+            return Ok(None);
+        }
+        let current = self.current_versions().await?;
+        if let Some(at) = until
+            && current.newest_observation.is_some_and(|newest| newest > at)
+        {
+            return Ok(None);
+        }
+        Ok(Some(current.checks.get(check_id).copied().unwrap_or(0)))
+    }
+
+    /// `read` kept in `cache` under the catalog's version, `check_id` and the check's own
+    /// `version` (read before `read` runs, so nothing kept is older than its key), or
+    /// read afresh without a version.
+    async fn of_check<K, V, F>(
+        &self,
+        cache: &CheckCache<K, V>,
+        check_id: &str,
+        version: Option<i64>,
+        key: K,
+        read: F,
+    ) -> Result<V, StorageError>
+    where
+        K: Hash + Eq + Clone,
+        V: Clone,
+        F: Future<Output = Result<V, StorageError>>,
+    {
+        match version {
+            None => read.await,
+            Some(v) => {
+                kept(
+                    &self.memo.newest_catalog,
+                    cache,
+                    self.catalog_version,
+                    (check_id.to_string(), v, key),
+                    read,
+                    |_| true,
+                )
+                .await
+            }
+        }
+    }
+
+    /// [`Store::check_history`], kept under the check's own version.
+    pub async fn check_history(
+        &self,
+        check_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<HistoryPage, StorageError> {
+        let version = self.check_version(check_id, None).await?;
+        let read = async {
+            Ok(Arc::new(
+                self.store.check_history(check_id, limit, offset).await?,
+            ))
+        };
+        self.of_check(
+            &self.memo.check_history,
+            check_id,
+            version,
+            (limit, offset),
             read,
+        )
+        .await
+    }
+
+    /// [`Store::transitions_made_by`] for observations of `check_id` (a page of its
+    /// history), kept under the check's own version.
+    pub async fn transitions_made_by(
+        &self,
+        check_id: &str,
+        observation_ids: &[i64],
+    ) -> Result<Arc<HashMap<i64, Option<String>>>, StorageError> {
+        let version = self.check_version(check_id, None).await?;
+        let read = async {
+            Ok(Arc::new(
+                self.store.transitions_made_by(observation_ids).await?,
+            ))
+        };
+        self.of_check(
+            &self.memo.check_made_by,
+            check_id,
+            version,
+            observation_ids.to_vec(),
+            read,
+        )
+        .await
+    }
+
+    /// [`Store::latest_changes`], kept under the check's own version when `until` is
+    /// current.
+    pub async fn latest_changes(
+        &self,
+        check_id: &str,
+        source_key: &str,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<LatestChanges, StorageError> {
+        let version = self.check_version(check_id, Some(until)).await?;
+        let read = async {
+            Ok(Arc::new(
+                self.store
+                    .latest_changes(check_id, source_key, until, limit)
+                    .await?,
+            ))
+        };
+        self.of_check(
+            &self.memo.check_changes,
+            check_id,
+            version,
+            (source_key.to_string(), limit),
+            read,
+        )
+        .await
+    }
+
+    /// [`Store::latest_transitions`], kept under the check's own version when `until` is
+    /// current.
+    pub async fn latest_transitions(
+        &self,
+        check_id: &str,
+        source_key: &str,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Arc<Vec<TransitionRecord>>, StorageError> {
+        let version = self.check_version(check_id, Some(until)).await?;
+        let read = async {
+            Ok(Arc::new(
+                self.store
+                    .latest_transitions(check_id, source_key, until, limit)
+                    .await?,
+            ))
+        };
+        self.of_check(
+            &self.memo.check_transitions,
+            check_id,
+            version,
+            (source_key.to_string(), limit),
+            read,
+        )
+        .await
+    }
+
+    /// [`Store::transition_count`], kept under the check's own version when `until` is
+    /// current.
+    pub async fn transition_count(
+        &self,
+        check_id: &str,
+        source_key: &str,
+        until: DateTime<Utc>,
+    ) -> Result<i64, StorageError> {
+        let version = self.check_version(check_id, Some(until)).await?;
+        let read = self.store.transition_count(check_id, source_key, until);
+        self.of_check(
+            &self.memo.check_transition_counts,
+            check_id,
+            version,
+            source_key.to_string(),
+            read,
+        )
+        .await
+    }
+
+    /// [`Store::real_observation_count`], kept under the catalog's version and the sum of
+    /// the real checks' own versions (`real_checks`: the reference's checks without those
+    /// of simulated platforms, the population the count sums): a write to a simulated
+    /// check leaves it.
+    pub async fn real_observation_count(&self, real_checks: &[Check]) -> Result<i64, StorageError> {
+        let current = self.current_versions().await?;
+        let versions: i64 = real_checks
+            .iter()
+            .map(|c| current.checks.get(&c.id).copied().unwrap_or(0))
+            .sum();
+        let population = population_hash(&real_checks.iter().collect::<Vec<_>>());
+        kept(
+            &self.memo.newest_catalog,
+            &self.memo.real_count,
+            self.catalog_version,
+            (population, versions),
+            self.store.real_observation_count(),
             |_| true,
         )
         .await
@@ -547,7 +812,7 @@ impl Reads {
         max_rows: usize,
     ) -> Result<Vec<OpennessPoint>, StorageError> {
         let evidence = self
-            .evidence_times(Some(&kind.id), stale_after_days)
+            .evidence_times_of(kind, checks, stale_after_days)
             .await?;
         // The settled instant rounded down to the start of its Beijing day: one key a day.
         let before = time::start_of_day(time::shanghai_day(self.settled_before), SHANGHAI);
@@ -580,20 +845,9 @@ impl Reads {
             .await?;
             if let Some(settled) = settled.as_ref() {
                 let after = settled.applied_until();
-                let read = async {
-                    Ok(Arc::new(
-                        self.store.status_changes_after(&kind.id, after).await?,
-                    ))
-                };
-                let later = kept(
-                    &self.memo.newest,
-                    &self.memo.later_changes,
-                    self.version,
-                    (kind.id.clone(), after),
-                    read,
-                    |rows: &Arc<Vec<StatusChange>>| rows.len() <= max_rows,
-                )
-                .await?;
+                let later = self
+                    .status_changes_after_of(kind, checks, after, max_rows)
+                    .await?;
                 if let Some(points) = settled.finish(
                     kind,
                     checks,
@@ -617,6 +871,73 @@ impl Reads {
             end_day,
             end,
         ))
+    }
+
+    /// The sum of `checks`' own versions (0031, 0034) and a hash naming them.
+    async fn population_versions(&self, checks: &[&Check]) -> Result<(u64, i64), StorageError> {
+        let current = self.current_versions().await?;
+        let versions = checks
+            .iter()
+            .map(|c| current.checks.get(&c.id).copied().unwrap_or(0))
+            .sum();
+        Ok((population_hash(checks), versions))
+    }
+
+    /// [`Store::evidence_times`] of `kind` as the weekly series of `checks` (all of that
+    /// kind) uses it: kept under the catalog's version and the sum of the checks' own
+    /// versions, so writes to the kind's other checks (a simulated platform's) leave it.
+    /// Only the entries of `checks` are as new as that key: entries of the kind's other
+    /// checks may be older, and are not to be read from it.
+    pub async fn evidence_times_of(
+        &self,
+        kind: &Kind,
+        checks: &[&Check],
+        min_gap_days: u32,
+    ) -> Result<Arc<EvidenceTimes>, StorageError> {
+        let (population, versions) = self.population_versions(checks).await?;
+        let read = async {
+            Ok(Arc::new(
+                self.store
+                    .evidence_times(Some(&kind.id), min_gap_days)
+                    .await?,
+            ))
+        };
+        kept(
+            &self.memo.newest_catalog,
+            &self.memo.population_evidence,
+            self.catalog_version,
+            (kind.id.clone(), population, versions, min_gap_days),
+            read,
+            |_| true,
+        )
+        .await
+    }
+
+    /// [`Store::status_changes_after`] of `kind` as the weekly series of `checks` (all of
+    /// that kind) uses it, kept as [`Reads::evidence_times_of`] is (unless there are more
+    /// than `max_rows`): only the changes of `checks` are as new as its key.
+    pub async fn status_changes_after_of(
+        &self,
+        kind: &Kind,
+        checks: &[&Check],
+        after: Option<DateTime<Utc>>,
+        max_rows: usize,
+    ) -> Result<Arc<Vec<StatusChange>>, StorageError> {
+        let (population, versions) = self.population_versions(checks).await?;
+        let read = async {
+            Ok(Arc::new(
+                self.store.status_changes_after(&kind.id, after).await?,
+            ))
+        };
+        kept(
+            &self.memo.newest_catalog,
+            &self.memo.population_later,
+            self.catalog_version,
+            (kind.id.clone(), population, versions, after),
+            read,
+            |rows: &Arc<Vec<StatusChange>>| rows.len() <= max_rows,
+        )
+        .await
     }
 
     /// [`Store::evidence_times`], kept.

@@ -1789,6 +1789,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0032_observation_repeats.sql"),
     ),
     (
+        34,
+        "transitions raise check versions",
+        include_str!("../../migrations/sqlite/0034_transition_check_versions.sql"),
+    ),
+    (
         35,
         "repeat instants",
         include_str!("../../migrations/sqlite/0035_repeat_instants.sql"),
@@ -1934,6 +1939,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         33,
         "null-free indexes",
         include_str!("../../migrations/postgres/0033_null_free_indexes.sql"),
+    ),
+    (
+        34,
+        "transitions raise check versions",
+        include_str!("../../migrations/postgres/0034_transition_check_versions.sql"),
     ),
 ];
 

@@ -203,7 +203,7 @@ async fn overview(
         .iter()
         .map(|req| requirement_view(r, req, &now.states, as_of, lang))
         .collect();
-    let observations = reads.store().real_observation_count().await?;
+    let observations = reads.real_observation_count(&r.checks).await?;
     let probe_alerts = pack_statuses(
         &state.store,
         &state.packs,

@@ -39,6 +39,7 @@ common::on_both!(
     a_settled_state_is_kept_while_probes_write_now_and_read_again_when_a_write_reaches_back,
     settled_openness_points_stay_right_while_probes_write_and_when_a_change_is_confirmed_late,
     current_states_are_kept_while_other_checks_are_written_and_read_again_after_any_write_to_theirs,
+    a_checks_page_reads_are_kept_while_other_checks_are_written_and_read_again_after_any_write_to_its_own,
     repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows,
     on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_rows,
     a_change_confirmed_over_repeats_is_dated_at_its_first_verdict,
@@ -2586,6 +2587,284 @@ async fn current_states_are_kept_while_other_checks_are_written_and_read_again_a
         !shown(&got)
             .iter()
             .any(|(_, rows)| rows.iter().any(|r| r.0 == moved))
+    );
+}
+
+/// Session 32 (migration 0034): what a check's page reads of that check (a page of its
+/// history and the changes its rows made, a source's latest changes, latest transitions and
+/// their count) is kept under the check's own version, so writes to other checks leave it;
+/// a probe's row on the check, a transition edited or deleted by hand-made SQL (no
+/// observation written) have it read again, each time equal to the store's own answer. An
+/// end before the newest observation is never answered from what was kept for "now". The
+/// overview's real observation count is kept across a write to a simulated check and read
+/// again after a write to a real one; the evidence times and changes the overview's weekly
+/// series of real checks reads are kept across a write to a simulated check of the kind and
+/// read again after one to a real check.
+async fn a_checks_page_reads_are_kept_while_other_checks_are_written_and_read_again_after_any_write_to_its_own(
+    store: &Store,
+) {
+    use std::sync::Arc;
+    loaded(store).await;
+    let (a, other, simulated) = (
+        "link.wechat.taobao",
+        "link.wechat.douyin",
+        "link.simchat.simshop",
+    );
+    let ago = |s: i64| Utc::now() - Duration::seconds(s);
+    // A history with changes: open, blocked, open, warned.
+    for (s, status) in [(90, "open"), (80, "blocked"), (70, "open"), (60, "warned")] {
+        store
+            .insert_observation(&probe(a, ago(s), status))
+            .await
+            .unwrap();
+    }
+    let key: String = store
+        .state_as_of(
+            Utc::now(),
+            &StateFilter {
+                check: Some(a.into()),
+                ..StateFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.check_id == a)
+        .expect("the probe's word")
+        .source_key;
+    let memo = Arc::new(hutong::storage::Memo::default());
+    type Kept = (
+        Arc<(Vec<hutong::domain::ObservationRecord>, i64)>,
+        Arc<std::collections::HashMap<i64, Option<String>>>,
+        Arc<Vec<(DateTime<Utc>, String)>>,
+        Arc<Vec<hutong::domain::TransitionRecord>>,
+        i64,
+    );
+    // What the page reads through the memo, at `until`.
+    let page = |until: DateTime<Utc>| {
+        let memo = memo.clone();
+        let key = key.clone();
+        async move {
+            let reads = memo.reads(store).await.unwrap();
+            let history = reads.check_history(a, 50, 0).await.unwrap();
+            let ids: Vec<i64> = history.0.iter().map(|o| o.id).collect();
+            let made = reads.transitions_made_by(a, &ids).await.unwrap();
+            let changes = reads.latest_changes(a, &key, until, 201).await.unwrap();
+            let transitions = reads.latest_transitions(a, &key, until, 10).await.unwrap();
+            let count = reads.transition_count(a, &key, until).await.unwrap();
+            (history, made, changes, transitions, count) as Kept
+        }
+    };
+    // The same read from the store, and shown comparably.
+    let shown = |k: &Kept| {
+        let mut made: Vec<(i64, Option<String>)> =
+            k.1.iter().map(|(id, from)| (*id, from.clone())).collect();
+        made.sort();
+        (
+            k.0.0
+                .iter()
+                .map(|o| (o.id, o.status.clone(), o.observed_at))
+                .collect::<Vec<_>>(),
+            k.0.1,
+            made,
+            (*k.2).clone(),
+            k.3.iter()
+                .map(|t| (t.id, t.to_status.clone(), t.occurred_at))
+                .collect::<Vec<_>>(),
+            k.4,
+        )
+    };
+    let fresh = |until: DateTime<Utc>| {
+        let key = key.clone();
+        async move {
+            let history = store.check_history(a, 50, 0).await.unwrap();
+            let ids: Vec<i64> = history.0.iter().map(|o| o.id).collect();
+            let made = store.transitions_made_by(&ids).await.unwrap();
+            let changes = store.latest_changes(a, &key, until, 201).await.unwrap();
+            let transitions = store.latest_transitions(a, &key, until, 10).await.unwrap();
+            let count = store.transition_count(a, &key, until).await.unwrap();
+            shown(&(
+                Arc::new(history),
+                Arc::new(made),
+                Arc::new(changes),
+                Arc::new(transitions),
+                count,
+            ))
+        }
+    };
+    let same = |x: &Kept, y: &Kept| {
+        Arc::ptr_eq(&x.0, &y.0)
+            && Arc::ptr_eq(&x.1, &y.1)
+            && Arc::ptr_eq(&x.2, &y.2)
+            && Arc::ptr_eq(&x.3, &y.3)
+    };
+    let first = page(Utc::now()).await;
+    assert_eq!(shown(&first), fresh(Utc::now()).await);
+    assert_eq!(first.4, 4, "four changes");
+
+    // Another check written: the data version moves, what was read of this one stays.
+    store
+        .insert_observation(&probe(other, ago(50), "blocked"))
+        .await
+        .unwrap();
+    let again = page(Utc::now()).await;
+    assert!(same(&first, &again), "kept across a write to another check");
+
+    // The check written by a probe: read again, with its row and its change.
+    let row = store
+        .insert_observation(&probe(a, ago(40), "blocked"))
+        .await
+        .unwrap();
+    let got = page(Utc::now()).await;
+    assert!(!Arc::ptr_eq(&again.0, &got.0), "a probe's row");
+    assert_eq!(shown(&got), fresh(Utc::now()).await, "a probe's row");
+    assert_eq!(got.0.0.first().map(|o| o.id), Some(row));
+    assert_eq!(got.4, 5);
+    let previous = got;
+
+    // A transition edited by hand-made SQL, no observation written.
+    store
+        .execute_admin(&format!(
+            "update transitions set to_status = 'token_only' where observation_id = {row}"
+        ))
+        .await
+        .unwrap();
+    let got = page(Utc::now()).await;
+    assert!(!Arc::ptr_eq(&previous.2, &got.2), "a transition edited");
+    assert_eq!(shown(&got), fresh(Utc::now()).await, "a transition edited");
+    assert_eq!(
+        got.2.first().map(|c| c.1.as_str()),
+        Some("token_only"),
+        "the edited change"
+    );
+    let previous = got;
+
+    // A transition deleted by hand-made SQL.
+    store
+        .execute_admin(&format!(
+            "delete from transitions where observation_id = {row}"
+        ))
+        .await
+        .unwrap();
+    let got = page(Utc::now()).await;
+    assert!(!Arc::ptr_eq(&previous.2, &got.2), "a transition deleted");
+    assert_eq!(shown(&got), fresh(Utc::now()).await, "a transition deleted");
+    assert_eq!(got.4, 4);
+
+    // An end before the newest observation (between the second and third changes) is read
+    // for itself, never answered from what was kept for now.
+    let between = ago(75);
+    let then = page(between).await;
+    assert_eq!(shown(&then), fresh(between).await, "an end in the past");
+    assert_eq!(then.4, 2, "two changes by then");
+    assert!(!Arc::ptr_eq(&got.2, &then.2));
+
+    // The overview's count of real observations: kept across a write to a simulated
+    // check, read again after one to a real check.
+    let real = memo
+        .reads(store)
+        .await
+        .unwrap()
+        .real_reference()
+        .await
+        .unwrap();
+    let count = || async {
+        memo.reads(store)
+            .await
+            .unwrap()
+            .real_observation_count(&real.checks)
+            .await
+            .unwrap()
+    };
+    let before = count().await;
+    assert_eq!(before, store.real_observation_count().await.unwrap());
+    store
+        .insert_observation(&probe(simulated, ago(30), "open"))
+        .await
+        .unwrap();
+    assert_eq!(
+        count().await,
+        before,
+        "a simulated check's row counts nothing"
+    );
+    store
+        .insert_observation(&probe(other, ago(20), "open"))
+        .await
+        .unwrap();
+    assert_eq!(count().await, before + 1, "a real check's row counts");
+    assert_eq!(count().await, store.real_observation_count().await.unwrap());
+
+    // The overview's weekly series of real link checks: the evidence times and the changes
+    // it reads are kept across a write to a simulated check of the kind, read again after
+    // a write to one of its checks, each time equal to the store's own answer for them.
+    let kind = real.kind("link").unwrap().clone();
+    let population: Vec<&hutong::domain::Check> =
+        real.checks.iter().filter(|c| c.kind == "link").collect();
+    assert!(population.iter().all(|c| c.id != simulated));
+    let after = Some(ago(85));
+    let of_population = || async {
+        let reads = memo.reads(store).await.unwrap();
+        let evidence = reads
+            .evidence_times_of(&kind, &population, 1)
+            .await
+            .unwrap();
+        let changes = reads
+            .status_changes_after_of(&kind, &population, after, 10_000)
+            .await
+            .unwrap();
+        (evidence, changes)
+    };
+    let mine = |changes: &[hutong::domain::StatusChange]| {
+        changes
+            .iter()
+            .filter(|c| population.iter().any(|p| p.id == c.check_id))
+            .map(|c| (c.check_id.clone(), c.at, c.status.clone()))
+            .collect::<Vec<_>>()
+    };
+    let fresh_changes =
+        || async { mine(&store.status_changes_after("link", after).await.unwrap()) };
+    let (evidence, changes) = of_population().await;
+    assert_eq!(mine(&changes), fresh_changes().await);
+    assert!(
+        mine(&changes).iter().any(|c| c.0 == a),
+        "the check's changes"
+    );
+    store
+        .insert_observation(&probe(simulated, ago(15), "blocked"))
+        .await
+        .unwrap();
+    let (evidence_kept, changes_kept) = of_population().await;
+    assert!(
+        Arc::ptr_eq(&evidence, &evidence_kept) && Arc::ptr_eq(&changes, &changes_kept),
+        "kept across a simulated check's write"
+    );
+    store
+        .insert_observation(&probe(a, ago(10), "open"))
+        .await
+        .unwrap();
+    let (evidence_again, changes_again) = of_population().await;
+    assert!(
+        !Arc::ptr_eq(&evidence, &evidence_again),
+        "evidence read again"
+    );
+    assert!(!Arc::ptr_eq(&changes, &changes_again), "changes read again");
+    assert_eq!(mine(&changes_again), fresh_changes().await);
+    assert_eq!(
+        mine(&changes_again)
+            .last()
+            .map(|c| (c.0.as_str(), c.2.as_str())),
+        Some((a, "open")),
+        "the new change"
+    );
+    assert_eq!(
+        evidence_again.by_check.get(a),
+        store
+            .evidence_times(Some("link"), 1)
+            .await
+            .unwrap()
+            .by_check
+            .get(a),
+        "the check's evidence times"
     );
 }
 

@@ -162,11 +162,11 @@ async fn check_view(
         chrome.keep = vec![("page".to_string(), page.to_string())];
     }
     let offset = ((page - 1) * CHECK_HISTORY_PAGE) as i64;
-    let (observations, total) = reads
-        .store()
+    let history_page = reads
         .check_history(id, CHECK_HISTORY_PAGE as i64, offset)
         .await?;
-    let total = usize::try_from(total).unwrap_or(0);
+    let (observations, total) = &*history_page;
+    let total = usize::try_from(*total).unwrap_or(0);
     let pages_count = total.div_ceil(CHECK_HISTORY_PAGE);
     if page > pages_count.max(1) {
         return Err(WebError::NotFound(lang.t_args(
@@ -185,7 +185,7 @@ async fn check_view(
     // The page's rows that changed a status, and from what: asked of these rows only (a
     // check that flaps has thousands of transitions).
     let ids: Vec<i64> = observations.iter().map(|o| o.id).collect();
-    let changed = reads.store().transitions_made_by(&ids).await?;
+    let changed = reads.transitions_made_by(id, &ids).await?;
     let history = observations
         .iter()
         .map(|o| HistoryRow {
@@ -335,19 +335,17 @@ async fn vantage_sections(
         HashMap::new();
     for w in &windows {
         let latest = reads
-            .store()
             .latest_transitions(id, &w.source_key, as_of.instant, VANTAGE_CHANGES as i64)
             .await?;
         let all = if latest.len() < VANTAGE_CHANGES {
             latest.len()
         } else {
             let n = reads
-                .store()
                 .transition_count(id, &w.source_key, as_of.instant)
                 .await?;
             usize::try_from(n).unwrap_or(0)
         };
-        changes_of.insert(w.source_key.clone(), (latest, all));
+        changes_of.insert(w.source_key.clone(), ((*latest).clone(), all));
     }
     Ok(windows
         .into_iter()
@@ -453,12 +451,11 @@ async fn check_steps(
     // Each source's latest periods only, read from its newest changes back: a check that
     // flaps gathers thousands, more than the chart has pixels or a reader has patience for.
     // Each source's changes read, newest first, and whether that is all of them.
-    type Read = (Vec<(DateTime<Utc>, String)>, bool);
+    type Read = (std::sync::Arc<Vec<(DateTime<Utc>, String)>>, bool);
     let mut read: Vec<Read> = Vec::with_capacity(heard.len());
     for o in &heard {
         let limit = 2 * CHART_PERIODS + 1;
         let changes = reads
-            .store()
             .latest_changes(&check.id, &o.source_key, as_of.instant, limit as i64)
             .await?;
         let complete = changes.len() < limit;
@@ -481,7 +478,6 @@ async fn check_steps(
             }
             limit *= 4;
             changes = reads
-                .store()
                 .latest_changes(&check.id, &o.source_key, as_of.instant, limit as i64)
                 .await?;
             complete = changes.len() < limit;
