@@ -718,12 +718,9 @@ impl Reads {
     /// of simulated platforms, the population the count sums): a write to a simulated
     /// check leaves it.
     pub async fn real_observation_count(&self, real_checks: &[Check]) -> Result<i64, StorageError> {
-        let current = self.current_versions().await?;
-        let versions: i64 = real_checks
-            .iter()
-            .map(|c| current.checks.get(&c.id).copied().unwrap_or(0))
-            .sum();
-        let population = population_hash(&real_checks.iter().collect::<Vec<_>>());
+        let (population, versions) = self
+            .population_versions(&real_checks.iter().collect::<Vec<_>>())
+            .await?;
         kept(
             &self.memo.newest_catalog,
             &self.memo.real_count,
