@@ -611,7 +611,9 @@ macro_rules! insert_batch_in {
             // repeats whole: its last n countable rows, then each one's last n repeats (a
             // row's repeats lie between it and its pair's next row, so a repeat among the
             // last n has its base among the last n rows and is among its base's last n).
-            let mut bases: Vec<(usize, i64, String, chrono::DateTime<chrono::Utc>, String)> =
+            // Each pair's candidates (pair, instant, id, status, source kind): its rows, then
+            // their repeats (status and source kind their base's).
+            let mut candidates: Vec<(usize, chrono::DateTime<chrono::Utc>, i64, String, String)> =
                 Vec::new();
             for chunk in wanted.chunks(PAIRS_PER_STATEMENT / 2) {
                 let mut sql = String::new();
@@ -645,16 +647,10 @@ macro_rules! insert_batch_in {
                         .bind(look_back[p]);
                 }
                 for (k, id, status, at, kind) in q.fetch_all(&mut *$tx).await? {
-                    bases.push((k as usize, id, status, at, kind));
+                    candidates.push((k as usize, at, id, status, kind));
                 }
             }
-            // Each pair's candidates: its rows, and their repeats (status and source kind
-            // their base's).
-            let mut candidates: Vec<(usize, chrono::DateTime<chrono::Utc>, i64, String, String)> =
-                bases
-                    .iter()
-                    .map(|(k, id, status, at, kind)| (*k, *at, *id, status.clone(), kind.clone()))
-                    .collect();
+            let bases = candidates.len();
             let repeats_sql = if postgres {
                 "select * from (select {B} as b, id, observed_at from observation_repeats
                  where repeat_of = {B} and id < {B} order by observed_at desc, id desc limit {B}) r{J}"
@@ -662,7 +658,7 @@ macro_rules! insert_batch_in {
                 "select * from (select {B} as b, id, observed_at from observation_repeats_shown
                  where repeat_of = {B} and id < {B} order by repeat_at desc, id desc limit {B}) r{J}"
             };
-            let indexed: Vec<usize> = (0..bases.len()).collect();
+            let indexed: Vec<usize> = (0..bases).collect();
             for chunk in indexed.chunks(PAIRS_PER_STATEMENT / 2) {
                 let mut sql = String::new();
                 let mut ph = Placeholders::new(postgres);
@@ -680,12 +676,12 @@ macro_rules! insert_batch_in {
                     sqlx::AssertSqlSafe(sql).into_sql_str(),
                 );
                 for &b in chunk {
-                    let (k, id, ..) = &bases[b];
+                    let (k, _, id, ..) = &candidates[b];
                     q = q.bind(b as i64).bind(*id).bind(first_id).bind(look_back[*k]);
                 }
                 for (b, id, at) in q.fetch_all(&mut *$tx).await? {
-                    let (k, _, status, _, kind) = &bases[b as usize];
-                    candidates.push((*k, at, id, status.clone(), kind.clone()));
+                    let (k, _, _, status, kind) = candidates[b as usize].clone();
+                    candidates.push((k, at, id, status, kind));
                 }
             }
             // Newest first within each pair, its last n kept, then oldest first as the rule
