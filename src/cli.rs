@@ -133,6 +133,10 @@ pub enum BenchCommand {
         /// Agreeing observations a change needs.
         #[arg(long, default_value_t = 1)]
         confirmations: u32,
+        /// Transactions written side by side, each on its own share of the checks
+        /// (default: 2 on PostgreSQL, 1 on SQLite, which writes one at a time).
+        #[arg(long)]
+        writers: Option<usize>,
     },
     /// Fill a database with labelled synthetic history (simulated group, source kind
     /// `simulated`) for benchmarks. Uses a new temporary SQLite file (path printed, kept)
@@ -145,6 +149,10 @@ pub enum BenchCommand {
         /// On average one observation in this many changes status (1: every one).
         #[arg(long, default_value_t = 20)]
         change_every: usize,
+        /// Transactions written side by side, each on its own share of the checks
+        /// (default: 2 on PostgreSQL, 1 on SQLite, which writes one at a time).
+        #[arg(long)]
+        writers: Option<usize>,
     },
     /// The dashboard's pages under concurrent load (overview, links matrix at a past date,
     /// a check page, the timeline), on a database of synthetic history: seeds a temporary
@@ -419,19 +427,20 @@ pub fn run(cli: Cli) -> ExitCode {
                 })
                 .await
             }
-            Command::Bench { what: BenchCommand::Writes { observations, batch, checks, confirmations } } => {
+            Command::Bench { what: BenchCommand::Writes { observations, batch, checks, confirmations, writers } } => {
                 crate::bench::writes::writes(crate::bench::writes::WritesBench {
                     observations,
                     batch,
                     checks,
                     confirmations,
+                    writers,
                     database_url: explicit_database,
                     catalog_dir: config.catalog_dir.clone(),
                 })
                 .await
             }
-            Command::Bench { what: BenchCommand::Seed { observations, checks, change_every } } => {
-                crate::bench::seed::seed_command(observations, checks, change_every, explicit_database, config.catalog_dir.clone()).await
+            Command::Bench { what: BenchCommand::Seed { observations, checks, change_every, writers } } => {
+                crate::bench::seed::seed_command(observations, checks, change_every, writers, explicit_database, config.catalog_dir.clone()).await
             }
             Command::Bench { what: BenchCommand::Pages { requests, concurrency, observations, checks, write_rate } } => {
                 crate::bench::pages::pages(crate::bench::pages::PagesBench {

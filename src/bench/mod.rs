@@ -14,6 +14,7 @@ pub mod catalog_load;
 pub mod pages;
 pub mod probes;
 pub mod seed;
+mod writers;
 pub mod writes;
 
 use crate::catalog;

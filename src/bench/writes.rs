@@ -26,6 +26,8 @@ pub struct WritesBench {
     pub batch: usize,
     pub checks: usize,
     pub confirmations: u32,
+    /// Writers side by side (`None`: 2 on PostgreSQL, 1 on SQLite).
+    pub writers: Option<usize>,
     pub database_url: Option<String>,
     pub catalog_dir: PathBuf,
 }
@@ -41,14 +43,21 @@ pub async fn writes(args: WritesBench) -> anyhow::Result<()> {
             (url, file.parent().map(std::path::Path::to_path_buf))
         }
     };
+    if args.writers == Some(0) {
+        anyhow::bail!("--writers must be at least 1");
+    }
     let store = Store::open(&url, 4).await?;
+    let writer_count = args.writers.unwrap_or(match store.backend() {
+        crate::storage::Backend::Postgres => 2,
+        crate::storage::Backend::Sqlite => 1,
+    });
     let seed_args = SeedArgs::new(args.observations, args.checks.max(1), args.catalog_dir);
     let (checks, statuses) = load_synthetic(&store, &seed_args).await?;
     let batch_size = args.batch.max(1);
     let n = args.confirmations.max(1);
     outln!(
         "hutong bench writes: {} observations in batches of {batch_size} over {} checks × {} \
-         vantage points, {n} confirmation(s), on {} (load average {})",
+         vantage points, {n} confirmation(s), {writer_count} writer(s), on {} (load average {})",
         args.observations,
         checks.len(),
         VANTAGES.len(),
@@ -63,58 +72,75 @@ pub async fn writes(args: WritesBench) -> anyhow::Result<()> {
     let pairs = checks.len() * VANTAGES.len();
     let mut current: Vec<usize> = (0..pairs).map(|p| p % statuses.len()).collect();
     let began = Instant::now();
-    let mut written = 0usize;
-    let mut last_report = (Instant::now(), 0usize);
     let report_every = (args.observations / 10).max(batch_size);
-    let mut batch = Vec::with_capacity(batch_size);
-    let mut row = 0usize;
-    while written < args.observations {
-        batch.clear();
-        while batch.len() < batch_size && written + batch.len() < args.observations {
-            let pair = row % pairs;
-            let round = row / pairs;
-            // A change in one pair in 50 rounds, kept for `n` rounds at least.
-            if rng.next().is_multiple_of(50) {
-                current[pair] = (current[pair] + 1 + rng.next() as usize % (statuses.len() - 1))
-                    % statuses.len();
-            }
-            let status = &statuses[current[pair]];
-            batch.push(NewObservation {
-                check_id: checks[pair / VANTAGES.len()].clone(),
-                observed_at: start + Duration::minutes(round as i64 * 15),
-                precision: Precision::Instant,
-                status: status.clone(),
-                source_kind: SourceKind::Probe,
-                source_id: None,
-                vantage: VANTAGES[pair % VANTAGES.len()].into(),
-                quote: None,
-                note_en: None,
-                note_zh: None,
-                evidence: Some(serde_json::json!({
-                    "final_url": format!("https://synthetic.example/{status}"),
-                })),
-                catalog_key: None,
-                probe: Some(ProbeFacts {
-                    pack_id: "bench".into(),
-                    rule_version: 1,
-                    confirmed: true,
-                    confirmations: n,
-                    ..ProbeFacts::default()
-                }),
-            });
-            row += 1;
-        }
-        written += store.insert_observations(&batch).await?.len();
-        if written - last_report.1 >= report_every || written == args.observations {
-            let secs = last_report.0.elapsed().as_secs_f64();
+    // Each tenth written: observations per second since the last report.
+    let last_report = std::sync::Mutex::new((Instant::now(), 0usize));
+    let writers = super::writers::Writers::start(&store, writer_count, move |written| {
+        let Ok(mut last) = last_report.lock() else {
+            return;
+        };
+        if written - last.1 >= report_every || written == args.observations {
+            let secs = last.0.elapsed().as_secs_f64();
             outln!(
                 "  {written:>10} written, {:>8.0} observations/s over the last {}",
-                (written - last_report.1) as f64 / secs.max(1e-9),
-                written - last_report.1
+                (written - last.1) as f64 / secs.max(1e-9),
+                written - last.1
             );
-            last_report = (Instant::now(), written);
+            *last = (Instant::now(), written);
+        }
+    });
+    // Rounds of every pair in turn; each writer's batches hold its own checks' rows.
+    let mut batches: Vec<Vec<NewObservation>> = (0..writers.count())
+        .map(|_| Vec::with_capacity(batch_size))
+        .collect();
+    for row in 0..args.observations {
+        let pair = row % pairs;
+        let round = row / pairs;
+        // A change in one pair in 50 rounds, kept for `n` rounds at least.
+        if rng.next().is_multiple_of(50) {
+            current[pair] =
+                (current[pair] + 1 + rng.next() as usize % (statuses.len() - 1)) % statuses.len();
+        }
+        let status = &statuses[current[pair]];
+        let writer = writers.of(pair / VANTAGES.len());
+        let batch = &mut batches[writer];
+        batch.push(NewObservation {
+            check_id: checks[pair / VANTAGES.len()].clone(),
+            observed_at: start + Duration::minutes(round as i64 * 15),
+            precision: Precision::Instant,
+            status: status.clone(),
+            source_kind: SourceKind::Probe,
+            source_id: None,
+            vantage: VANTAGES[pair % VANTAGES.len()].into(),
+            quote: None,
+            note_en: None,
+            note_zh: None,
+            evidence: Some(serde_json::json!({
+                "final_url": format!("https://synthetic.example/{status}"),
+            })),
+            catalog_key: None,
+            probe: Some(ProbeFacts {
+                pack_id: "bench".into(),
+                rule_version: 1,
+                confirmed: true,
+                confirmations: n,
+                ..ProbeFacts::default()
+            }),
+        });
+        if batch.len() >= batch_size {
+            let full = std::mem::replace(batch, Vec::with_capacity(batch_size));
+            if !writers.send(writer, full).await {
+                // That writer stopped on an error: `finish` tells it.
+                break;
+            }
         }
     }
+    for (w, batch) in batches.into_iter().enumerate() {
+        if !writers.send(w, batch).await {
+            break;
+        }
+    }
+    let written = writers.finish().await?;
     let secs = began.elapsed().as_secs_f64();
     outln!(
         "wrote {written} observations in {secs:.1} s: {:.0} observations/s sustained (load average {})",

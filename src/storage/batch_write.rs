@@ -268,6 +268,22 @@ macro_rules! insert_batch_in {
              left join current_states k
                  on k.check_id = p.value->>0 and k.source_key = p.value->>1"
         };
+        if postgres && upsert_sources {
+            // PostgreSQL: writers of one pair one at a time from here to the commit (a
+            // transaction's advisory lock per pair, taken in one order whoever writes), so
+            // what is read next includes every batch of the pair committed before: two
+            // writers each reading the pair without the other's rows would each decide its
+            // changes from an old status. Probes' batches lock their pairs before this
+            // (their `check_sources` first); SQLite writes one transaction at a time.
+            sqlx::query(
+                "select pg_advisory_xact_lock(hashtext('hutong pair'), x.h)
+                 from (select distinct hashtext((p.v->>0) || ' ' || (p.v->>1)) as h
+                       from jsonb_array_elements($1::jsonb) p(v) order by 1) x",
+            )
+            .bind(&list)
+            .fetch_all(&mut *$tx)
+            .await?;
+        }
         let got: Vec<PairRow> = sqlx::query_as::<_, PairRow>(pair_sql)
             .bind(list)
             .fetch_all(&mut *$tx)

@@ -436,6 +436,26 @@ pub(crate) const STORED_COLUMNS: &str = "id, check_id, observed_at, precision, s
     run_key, retracted_at, retracted_by, retraction_reason, retracted_from, evidence_id, \
     evidence_fetch, fetch_id, run_key_id";
 
+/// Joins `{OBS}` as `o`: the one observation whose id `id` names (an expression over the
+/// query's other rows, a subquery seeking it among them). PostgreSQL: in two lateral steps,
+/// the id first, each kept a step of its own (`offset 0`: not merged into the query around
+/// it), so the id reaches both forms of `observations_all` as a parameter and each is read
+/// by its primary key. Joined on the
+/// expression, the repeats' form was read whole for every pair: a join's condition is not
+/// pushed into a view's UNION ALL branch that is itself a join (20 s for one state at a
+/// date on a 10 M seed once its statistics were stale, and a plan that reads every repeat
+/// in any case).
+pub(crate) fn join_observation_by_id(postgres: bool, id: &str) -> String {
+    if postgres {
+        format!(
+            "cross join lateral (select {id} as picked offset 0) pick
+             cross join lateral (select * from {{OBS}} o0 where o0.id = pick.picked offset 0) o"
+        )
+    } else {
+        format!("join {{OBS}} o on o.id = {id}")
+    }
+}
+
 /// `query` (naming the observations it joins by id `{OBS}`) once over every observation
 /// (migration 0032). PostgreSQL: over `observations_all`. SQLite reads a UNION ALL view
 /// joined by a computed id whole (it pushes only constant terms into one), so there the
@@ -499,13 +519,38 @@ pub(crate) fn latest_of_pair(
         sqlite_text_of(&r_at)
     };
     let latest_row = |o: &str| {
-        format!(
-            "select {o}.id, {o}.observed_at from observations {o}
-             where {o}.check_id = {check} and {o}.source_key = {key}
-               and {o}.observed_at <= {bound} and {}
-             order by {o}.observed_at desc, {o}.id desc limit 1",
-            terms.replace("{o}", o)
-        )
+        if postgres {
+            // Backward along the index by pair and time (`observations_by_source`), the
+            // pair's rows up to `bound` being its range: an order and bounds no other
+            // index gives. Written with equalities on the check and the source, the plan
+            // kept for every pair (a generic plan) could walk the check's index by time
+            // instead, filtering by source: a pair new beside a long-spoken one walked
+            // all of the other's rows before `bound` (5 M rows, 20 s, for a matrix at a
+            // past date on a 10 M seed). The outer test is the equalities, kept.
+            format!(
+                "select x.id, x.observed_at from (
+                     select {o}.id, {o}.observed_at, {o}.check_id, {o}.source_key
+                     from observations {o}
+                     where ({o}.check_id, {o}.source_key, {o}.observed_at)
+                           <= ({check}, {key}, {bound})
+                       and ({o}.check_id, {o}.source_key, {o}.observed_at)
+                           >= ({check}, {key}, '-infinity'::timestamptz)
+                       and {}
+                     order by {o}.check_id desc, {o}.source_key desc, {o}.observed_at desc,
+                              {o}.id desc
+                     limit 1) x
+                 where x.check_id = {check} and x.source_key = {key}",
+                terms.replace("{o}", o)
+            )
+        } else {
+            format!(
+                "select {o}.id, {o}.observed_at from observations {o}
+                 where {o}.check_id = {check} and {o}.source_key = {key}
+                   and {o}.observed_at <= {bound} and {}
+                 order by {o}.observed_at desc, {o}.id desc limit 1",
+                terms.replace("{o}", o)
+            )
+        }
     };
     format!(
         "(select l.id from (
@@ -1065,25 +1110,21 @@ impl Store {
                     )));
                 }
             }
-            // Each evidence body once.
-            let mut body_ids: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
-            let mut evidence = Vec::with_capacity(splits.len());
-            for split in &splits {
-                evidence.push(match split {
-                    Some(s) => {
-                        let id = match body_ids.get(s.sha256.as_str()) {
-                            Some(id) => *id,
-                            None => {
-                                let id = evidence_body_in!(tx, s);
-                                body_ids.insert(s.sha256.as_str(), id);
-                                id
-                            }
-                        };
-                        Some((id, s.fetch.clone()))
-                    }
-                    None => None,
-                });
+            // Each evidence body once, in the order of their hashes whoever writes: two
+            // writers storing the same new bodies in different orders would each wait for
+            // the other's (a deadlock on PostgreSQL). Before the pairs, as probes' batches.
+            let mut bodies: Vec<&evidence::SplitEvidence> = splits.iter().flatten().collect();
+            bodies.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+            bodies.dedup_by(|a, b| a.sha256 == b.sha256);
+            let mut body_ids: std::collections::HashMap<&str, i64> =
+                std::collections::HashMap::with_capacity(bodies.len());
+            for s in bodies {
+                body_ids.insert(s.sha256.as_str(), evidence_body_in!(tx, s));
             }
+            let evidence: Vec<Option<(i64, Option<String>)>> = splits
+                .iter()
+                .map(|split| split.as_ref().map(|s| (body_ids[s.sha256.as_str()], s.fetch.clone())))
+                .collect();
             let ids = batch_write::insert_batch_in!(tx, &rows, &evidence, true, postgres, self.thin_repeats);
             tx.commit().await?;
             Ok(ids)
@@ -1134,11 +1175,14 @@ impl Store {
             format!(
                 "join current_states k
                    on k.check_id = cs.check_id and k.source_key = cs.source_key
-                 join {{OBS}} o on o.id = case when k.observed_at <= $1
-                     then k.observation_id else {seek} end"
+                 {}",
+                join_observation_by_id(
+                    postgres,
+                    &format!("case when k.observed_at <= $1 then k.observation_id else {seek} end")
+                )
             )
         } else {
-            format!("join {{OBS}} o on o.id = {seek}")
+            join_observation_by_id(postgres, &seek)
         };
         let one = format!(
             "select {OBSERVATION_COLUMNS}
@@ -1207,11 +1251,12 @@ impl Store {
         let before = format!(
             "select {OBSERVATION_COLUMNS}
              from probed_pairs pp
-             join {{OBS}} o on o.id = {seek}
+             {}
              left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              left join fetches f on f.id = o.fetch_id
-             where pp.check_id = $1 and pp.probed_since <= $2"
+             where pp.check_id = $1 and pp.probed_since <= $2",
+            join_observation_by_id(postgres, &seek)
         );
         // Inside the window: each form by its index in time order (migration 0032).
         let (r_at, from_at) = repeat_at(postgres, "o", "$2");
@@ -1406,8 +1451,13 @@ impl Store {
     /// A number that changes whenever anything pages read is written (catalog, history),
     /// by any process: what was computed from the data holds while it is the same.
     pub async fn data_version(&self) -> Result<i64, StorageError> {
+        // PostgreSQL keeps it in slots that writers raise side by side (0036): their sum.
+        let sql = match self.backend() {
+            Backend::Sqlite => "select value from data_version where id = 1",
+            Backend::Postgres => "select cast(sum(value) as bigint) from data_version",
+        };
         Ok(on_pool!(self, pool => {
-            sqlx::query_scalar::<_, i64>("select value from data_version where id = 1")
+            sqlx::query_scalar::<_, i64>(sql)
                 .fetch_one(pool)
                 .await?
         }))
@@ -1416,7 +1466,8 @@ impl Store {
     /// The data version, the catalog's and the settled past's, with the database's clock,
     /// in one read: what pages keep their results under.
     pub async fn data_versions(&self) -> Result<Versions, StorageError> {
-        // The database's clock: the one the triggers raising the past's version read.
+        // The database's clock: the one the triggers raising the past's version read. On
+        // PostgreSQL the data's and the past's versions are sums of slots (0036).
         let sql = match self.backend() {
             Backend::Sqlite => {
                 "select (select value from data_version where id = 1),
@@ -1425,9 +1476,9 @@ impl Store {
                         strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
             }
             Backend::Postgres => {
-                "select (select value from data_version where id = 1),
+                "select (select cast(sum(value) as bigint) from data_version),
                         (select value from catalog_version where id = 1),
-                        (select value from past_version where id = 1),
+                        (select cast(sum(value) as bigint) from past_version),
                         clock_timestamp()"
             }
         };
@@ -1944,6 +1995,16 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         34,
         "transitions raise check versions",
         include_str!("../../migrations/postgres/0034_transition_check_versions.sql"),
+    ),
+    (
+        36,
+        "version slots",
+        include_str!("../../migrations/postgres/0036_version_slots.sql"),
+    ),
+    (
+        37,
+        "analyze sooner",
+        include_str!("../../migrations/postgres/0037_analyze_sooner.sql"),
     ),
 ];
 

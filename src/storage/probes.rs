@@ -185,6 +185,22 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            // The evidence bodies by hash, then the pairs: the order every writer takes them
+            // in (`insert_observations` too), so writers storing the same new bodies or
+            // pairs side by side wait for each other, never each for the other.
+            let mut body_ids: HashMap<&str, i64> = HashMap::with_capacity(bodies.len());
+            let mut fresh: Vec<(&str, i64)> = Vec::new();
+            for &b in &bodies {
+                let id = match self.evidence_ids.get(&b.sha256) {
+                    Some(id) => id,
+                    None => {
+                        let id = evidence_body_in!(tx, b);
+                        fresh.push((&b.sha256, id));
+                        id
+                    }
+                };
+                body_ids.insert(&b.sha256, id);
+            }
             // Every pair's `check_sources` row in a few statements rather than one each.
             let sources = distinct_sources(observations, &keys, &order);
             if let Some(sources) = &sources {
@@ -212,19 +228,6 @@ impl Store {
                     }
                     query.execute(&mut *tx).await?;
                 }
-            }
-            let mut body_ids: HashMap<&str, i64> = HashMap::with_capacity(bodies.len());
-            let mut fresh: Vec<(&str, i64)> = Vec::new();
-            for &b in &bodies {
-                let id = match self.evidence_ids.get(&b.sha256) {
-                    Some(id) => id,
-                    None => {
-                        let id = evidence_body_in!(tx, b);
-                        fresh.push((&b.sha256, id));
-                        id
-                    }
-                };
-                body_ids.insert(&b.sha256, id);
             }
             // The rows in write order, written as one batch.
             let ordered: Vec<&NewObservation> = order.iter().map(|&i| storable[i].as_ref()).collect();

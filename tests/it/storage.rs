@@ -27,7 +27,10 @@ common::on_both!(
     a_change_counts_after_n_agreeing_probe_observations,
     probe_runs_resume_and_snapshots_are_stored_once,
     every_write_raises_the_data_version,
+    a_seed_written_by_two_writers_stores_what_one_writer_stores,
     writers_storing_the_same_checks_in_any_order_never_deadlock,
+    writers_storing_one_pairs_changing_verdicts_side_by_side_keep_its_transitions,
+    writers_storing_the_same_new_evidence_in_any_order_never_deadlock,
     evidence_that_repeats_is_stored_once_and_reads_back_as_given,
     a_fetchs_verdicts_keep_its_figures_and_snapshot_once,
     a_runs_key_is_kept_once_and_still_refuses_a_check_twice,
@@ -1098,6 +1101,54 @@ async fn read_all(store: &Store, q: &TimelineQuery) -> (Vec<(i64, String, i64)>,
     .expect("read")
 }
 
+/// `bench seed --writers 2` (what fills a PostgreSQL in half the time): each writer takes its
+/// own share of the checks, and the database ends holding exactly what one writer stores,
+/// in a second database of the same kind: every check's transitions (so every observation
+/// in its order, none lost or doubled), the counts, and the report's.
+async fn a_seed_written_by_two_writers_stores_what_one_writer_stores(store: &Store) {
+    let other = match store.backend() {
+        hutong::storage::Backend::Sqlite => common::sqlite().await,
+        hutong::storage::Backend::Postgres => common::postgres().await.expect("the test server"),
+    };
+    let mut reports = Vec::new();
+    for (target, writers) in [(store, 2), (&other.store, 1)] {
+        let mut args = hutong::bench::seed::SeedArgs::new(3_001, 7, common::catalog_dir());
+        args.change_every = 3;
+        // Small batches: many of them in flight side by side.
+        args.batch = 150;
+        args.writers = writers;
+        reports.push(
+            hutong::bench::seed::seed(target, &args)
+                .await
+                .expect("seed"),
+        );
+    }
+    let (two, one) = (&reports[0], &reports[1]);
+    assert_eq!((two.observations, one.observations), (3_001, 3_001));
+    assert_eq!(two.transitions, one.transitions);
+    assert_eq!(two.checks, one.checks);
+    let (counts_two, counts_one) = (
+        store.counts().await.unwrap(),
+        other.store.counts().await.unwrap(),
+    );
+    assert_eq!(counts_two.observations, counts_one.observations);
+    assert_eq!(counts_two.transitions, counts_one.transitions);
+    for check in &two.checks {
+        let of = |list: Vec<hutong::domain::TransitionRecord>| {
+            list.into_iter()
+                .map(|t| (t.occurred_at, t.from_status, t.to_status))
+                .collect::<Vec<_>>()
+        };
+        let written_by_two = of(store.transitions(check).await.unwrap());
+        assert!(written_by_two.len() > 10, "{check} changes");
+        assert_eq!(
+            written_by_two,
+            of(other.store.transitions(check).await.unwrap()),
+            "{check}"
+        );
+    }
+}
+
 /// Both readers storage may choose give every row, in order, in batches of a thousand;
 /// a read that cannot be opened fails before any batch.
 #[tokio::test(flavor = "multi_thread")]
@@ -1198,6 +1249,120 @@ async fn writers_storing_the_same_checks_in_any_order_never_deadlock(store: &Sto
             stored - before,
             48,
             "six writers' eight rounds each are stored for {check}"
+        );
+    }
+}
+
+/// Two workers storing one pair's verdicts side by side (runs of neighbouring slots, the
+/// later one's batch sometimes first) end with the transitions one writer storing the same
+/// verdicts one batch at a time keeps, in a second database of the same kind.
+async fn writers_storing_one_pairs_changing_verdicts_side_by_side_keep_its_transitions(
+    store: &Store,
+) {
+    loaded(store).await;
+    let other = match store.backend() {
+        hutong::storage::Backend::Sqlite => common::sqlite().await,
+        hutong::storage::Backend::Postgres => common::postgres().await.expect("the test server"),
+    };
+    loaded(&other.store).await;
+    let checks = ["link.wechat.taobao", "link.wechat.jd"];
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    // Batch b holds rounds 4b..4b+3 of both checks; statuses change every few rounds.
+    let statuses = ["open", "blocked", "open", "warned", "blocked"];
+    let batch = move |b: i64| -> Vec<NewObservation> {
+        (4 * b..4 * b + 4)
+            .flat_map(|round| {
+                let status = statuses[((round * 7 / 5) % 5) as usize];
+                checks
+                    .iter()
+                    .map(move |c| probe(c, t0 + Duration::minutes(round * 15), status))
+            })
+            .collect()
+    };
+    let batches = 40_i64;
+    for b in 0..batches {
+        other.store.insert_observations(&batch(b)).await.unwrap();
+    }
+    let mut writers = Vec::new();
+    for w in 0..2_i64 {
+        let store = store.clone();
+        writers.push(tokio::spawn(async move {
+            // Writer 0 the even batches, writer 1 the odd ones, each in time order.
+            for b in (0..batches).filter(|b| b % 2 == w) {
+                store.insert_observations(&batch(b)).await.unwrap();
+            }
+        }));
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    for check in checks {
+        let of = |list: Vec<hutong::domain::TransitionRecord>| {
+            list.into_iter()
+                .map(|t| (t.occurred_at, t.from_status, t.to_status))
+                .collect::<Vec<_>>()
+        };
+        let serial = of(other.store.transitions(check).await.unwrap());
+        assert!(serial.len() > 20, "{check} changes");
+        assert_eq!(
+            of(store.transitions(check).await.unwrap()),
+            serial,
+            "{check}"
+        );
+    }
+}
+
+/// Two writers storing the same new evidence bodies at the same moment, in opposite orders
+/// (two workers meeting the same new blocking pages), both store every batch: neither
+/// waits for a body the other holds while holding one the other waits for.
+async fn writers_storing_the_same_new_evidence_in_any_order_never_deadlock(store: &Store) {
+    loaded(store).await;
+    let checks = ["link.wechat.taobao", "link.wechat.jd"];
+    let mut before = Vec::new();
+    for check in checks {
+        before.push(store.check_history(check, 1, 0).await.unwrap().1);
+    }
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let rounds = 30_i64;
+    let together = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let mut writers = Vec::new();
+    for (w, check) in [(0_i64, checks[0]), (1, checks[1])] {
+        let (store, together) = (store.clone(), together.clone());
+        writers.push(tokio::spawn(async move {
+            let mut failures = Vec::new();
+            for round in 0..rounds {
+                // Eight bodies new this round: writer 0 meets them first to last, writer 1
+                // last to first.
+                let batch: Vec<NewObservation> = (0..8_i64)
+                    .map(|k| {
+                        let body = if w == 0 { k } else { 7 - k };
+                        observation(check, t0 + Duration::minutes(round * 10 + k), "open")
+                            .probed()
+                            .evidence(serde_json::json!({
+                                "final_url": format!("https://example.com/{round}/{body}")
+                            }))
+                            .build()
+                    })
+                    .collect();
+                together.wait().await;
+                if let Err(e) = store.insert_observations(&batch).await {
+                    failures.push(e.to_string());
+                }
+            }
+            failures
+        }));
+    }
+    let mut failures = Vec::new();
+    for w in writers {
+        failures.extend(w.await.unwrap());
+    }
+    assert!(failures.is_empty(), "batches lost: {failures:?}");
+    for (check, before) in checks.iter().zip(before) {
+        let (_, stored) = store.check_history(check, 1, 0).await.unwrap();
+        assert_eq!(
+            stored - before,
+            rounds * 8,
+            "every round is stored for {check}"
         );
     }
 }
@@ -2327,6 +2492,61 @@ async fn sqlite_indexes_a_whole_run_key_only_where_a_row_has_one() {
     .unwrap();
     assert_eq!(indexed, 1, "only the row with a whole key is in it");
     pool.close().await;
+}
+
+/// Migration 0036 (PostgreSQL): two transactions writing the settled past side by side (a
+/// correction here, a late hand test there, a seed's writers) do not wait for each other on
+/// the past's version, and a reader sees that version count each of them when, and only
+/// when, it commits.
+#[tokio::test]
+async fn postgres_writers_of_the_past_do_not_wait_for_each_other() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let store = &db.store;
+    loaded(store).await;
+    let at = Utc.with_ymd_and_hms(2025, 3, 1, 6, 0, 0).unwrap();
+    store
+        .insert_observations(&[
+            probe("link.wechat.taobao", at, "open"),
+            probe("link.wechat.jd", at, "open"),
+        ])
+        .await
+        .unwrap();
+    let before = store.data_versions().await.unwrap();
+    let mut first = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    let mut second = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    for (conn, check) in [
+        (&mut first, "link.wechat.taobao"),
+        (&mut second, "link.wechat.jd"),
+    ] {
+        sqlx::raw_sql("set lock_timeout = '5s'; begin")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let written = sqlx::query(
+            "update observations set note_en = 'corrected by hand' where check_id = $1",
+        )
+        .bind(check)
+        .execute(&mut *conn)
+        .await;
+        assert!(
+            written.is_ok(),
+            "a writer of {check} waited for the other: {written:?}"
+        );
+    }
+    let past = || async { store.data_versions().await.unwrap().past };
+    assert_eq!(past().await, before.past, "nothing committed yet");
+    sqlx::raw_sql("commit").execute(&mut second).await.unwrap();
+    assert_eq!(past().await, before.past + 1, "the second writer committed");
+    sqlx::raw_sql("commit").execute(&mut first).await.unwrap();
+    let after = store.data_versions().await.unwrap();
+    assert_eq!(after.past, before.past + 2, "both committed");
+    assert!(after.data > before.data);
 }
 
 /// Migration 0033 (PostgreSQL): the indexes of a pack, of a run's whole key and of a
