@@ -1238,19 +1238,35 @@ async fn writers_storing_the_same_checks_in_any_order_never_deadlock(store: &Sto
             failures
         }));
     }
+    every_batch_stored(writers).await;
+    for (check, stored) in checks
+        .iter()
+        .zip(stored_since(store, &checks, before).await)
+    {
+        assert_eq!(
+            stored, 48,
+            "six writers' eight rounds each are stored for {check}"
+        );
+    }
+}
+
+/// Waits for writers that each give the errors of the batches they could not store, and
+/// fails naming them.
+async fn every_batch_stored(writers: Vec<tokio::task::JoinHandle<Vec<String>>>) {
     let mut failures = Vec::new();
     for w in writers {
         failures.extend(w.await.unwrap());
     }
     assert!(failures.is_empty(), "batches lost: {failures:?}");
+}
+
+/// The observations each of `checks` has had stored since it had `before`.
+async fn stored_since(store: &Store, checks: &[&str], before: Vec<i64>) -> Vec<i64> {
+    let mut stored = Vec::new();
     for (check, before) in checks.iter().zip(before) {
-        let (_, stored) = store.check_history(check, 1, 0).await.unwrap();
-        assert_eq!(
-            stored - before,
-            48,
-            "six writers' eight rounds each are stored for {check}"
-        );
+        stored.push(store.check_history(check, 1, 0).await.unwrap().1 - before);
     }
+    stored
 }
 
 /// Two workers storing one pair's verdicts side by side (runs of neighbouring slots, the
@@ -1352,18 +1368,12 @@ async fn writers_storing_the_same_new_evidence_in_any_order_never_deadlock(store
             failures
         }));
     }
-    let mut failures = Vec::new();
-    for w in writers {
-        failures.extend(w.await.unwrap());
-    }
-    assert!(failures.is_empty(), "batches lost: {failures:?}");
-    for (check, before) in checks.iter().zip(before) {
-        let (_, stored) = store.check_history(check, 1, 0).await.unwrap();
-        assert_eq!(
-            stored - before,
-            rounds * 8,
-            "every round is stored for {check}"
-        );
+    every_batch_stored(writers).await;
+    for (check, stored) in checks
+        .iter()
+        .zip(stored_since(store, &checks, before).await)
+    {
+        assert_eq!(stored, rounds * 8, "every round is stored for {check}");
     }
 }
 
