@@ -1106,10 +1106,7 @@ async fn read_all(store: &Store, q: &TimelineQuery) -> (Vec<(i64, String, i64)>,
 /// in a second database of the same kind: every check's transitions (so every observation
 /// in its order, none lost or doubled), the counts, and the report's.
 async fn a_seed_written_by_two_writers_stores_what_one_writer_stores(store: &Store) {
-    let other = match store.backend() {
-        hutong::storage::Backend::Sqlite => common::sqlite().await,
-        hutong::storage::Backend::Postgres => common::postgres().await.expect("the test server"),
-    };
+    let other = another_like(store).await;
     let mut reports = Vec::new();
     for (target, writers) in [(store, 2), (&other.store, 1)] {
         let mut args = hutong::bench::seed::SeedArgs::new(3_001, 7, common::catalog_dir());
@@ -1260,6 +1257,14 @@ async fn every_batch_stored(writers: Vec<tokio::task::JoinHandle<Vec<String>>>) 
     assert!(failures.is_empty(), "batches lost: {failures:?}");
 }
 
+/// A second, fresh database of the same kind as `store`'s.
+async fn another_like(store: &Store) -> common::TestDb {
+    match store.backend() {
+        hutong::storage::Backend::Sqlite => common::sqlite().await,
+        hutong::storage::Backend::Postgres => common::postgres().await.expect("the test server"),
+    }
+}
+
 /// The observations each of `checks` has had stored since it had `before`.
 async fn stored_since(store: &Store, checks: &[&str], before: Vec<i64>) -> Vec<i64> {
     let mut stored = Vec::new();
@@ -1276,10 +1281,7 @@ async fn writers_storing_one_pairs_changing_verdicts_side_by_side_keep_its_trans
     store: &Store,
 ) {
     loaded(store).await;
-    let other = match store.backend() {
-        hutong::storage::Backend::Sqlite => common::sqlite().await,
-        hutong::storage::Backend::Postgres => common::postgres().await.expect("the test server"),
-    };
+    let other = another_like(store).await;
     loaded(&other.store).await;
     let checks = ["link.wechat.taobao", "link.wechat.jd"];
     let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
@@ -3120,10 +3122,7 @@ async fn current_of(
 /// retracting a repeat or a row with repeats, and superseding one, act as on whole rows.
 async fn repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows(store: &Store) {
     loaded(store).await;
-    let other = match store.backend() {
-        hutong::storage::Backend::Sqlite => common::sqlite().await,
-        hutong::storage::Backend::Postgres => common::postgres().await.expect("the test server"),
-    };
+    let other = another_like(store).await;
     let whole = other.store.clone().with_repeats_whole();
     loaded(&whole).await;
     let (catalog_rows, none) = store.stored_forms().await.unwrap();
@@ -3423,10 +3422,7 @@ async fn on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_
     store: &Store,
 ) {
     loaded(store).await;
-    let other = match store.backend() {
-        hutong::storage::Backend::Sqlite => common::sqlite().await,
-        hutong::storage::Backend::Postgres => common::postgres().await.expect("the test server"),
-    };
+    let other = another_like(store).await;
     let whole = other.store.clone().with_repeats_whole();
     loaded(&whole).await;
     let (catalog_rows, _) = store.stored_forms().await.unwrap();
