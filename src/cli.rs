@@ -135,7 +135,7 @@ pub enum BenchCommand {
         confirmations: u32,
         /// Transactions written side by side, each on its own share of the checks
         /// (default: 2 on PostgreSQL, 1 on SQLite, which writes one at a time).
-        #[arg(long)]
+        #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         writers: Option<usize>,
     },
     /// Fill a database with labelled synthetic history (simulated group, source kind
@@ -151,7 +151,7 @@ pub enum BenchCommand {
         change_every: usize,
         /// Transactions written side by side, each on its own share of the checks
         /// (default: 2 on PostgreSQL, 1 on SQLite, which writes one at a time).
-        #[arg(long)]
+        #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         writers: Option<usize>,
     },
     /// The dashboard's pages under concurrent load (overview, links matrix at a past date,

@@ -311,9 +311,6 @@ pub async fn seed_command(
     database_url: Option<String>,
     catalog_dir: PathBuf,
 ) -> anyhow::Result<()> {
-    if writers == Some(0) {
-        anyhow::bail!("--writers must be at least 1");
-    }
     let url = match database_url {
         Some(url) => url,
         None => {
@@ -337,10 +334,7 @@ pub async fn seed_command(
 
     let mut args = SeedArgs::new(observations, checks, catalog_dir);
     args.change_every = change_every;
-    args.writers = writers.unwrap_or(match store.backend() {
-        crate::storage::Backend::Postgres => 2,
-        crate::storage::Backend::Sqlite => 1,
-    });
+    args.writers = super::writers::count(writers, store.backend());
     args.verbose = true;
     let report = seed(&store, &args).await?;
     outln!(

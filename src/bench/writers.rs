@@ -4,12 +4,21 @@
 //! writer, so its observations are stored in the order they were made.
 
 use crate::domain::NewObservation;
-use crate::storage::Store;
+use crate::storage::{Backend, Store};
 use anyhow::Context;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+
+/// The writers asked for, or by default 2 on PostgreSQL and 1 on SQLite (which writes one
+/// transaction at a time whatever runs beside it).
+pub(crate) fn count(asked: Option<usize>, backend: Backend) -> usize {
+    asked.unwrap_or(match backend {
+        Backend::Postgres => 2,
+        Backend::Sqlite => 1,
+    })
+}
 
 pub(crate) struct Writers {
     queues: Vec<mpsc::Sender<Vec<NewObservation>>>,

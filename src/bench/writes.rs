@@ -43,14 +43,8 @@ pub async fn writes(args: WritesBench) -> anyhow::Result<()> {
             (url, file.parent().map(std::path::Path::to_path_buf))
         }
     };
-    if args.writers == Some(0) {
-        anyhow::bail!("--writers must be at least 1");
-    }
     let store = Store::open(&url, 4).await?;
-    let writer_count = args.writers.unwrap_or(match store.backend() {
-        crate::storage::Backend::Postgres => 2,
-        crate::storage::Backend::Sqlite => 1,
-    });
+    let writer_count = super::writers::count(args.writers, store.backend());
     let seed_args = SeedArgs::new(args.observations, args.checks.max(1), args.catalog_dir);
     let (checks, statuses) = load_synthetic(&store, &seed_args).await?;
     let batch_size = args.batch.max(1);
