@@ -80,6 +80,16 @@ pub fn split_of(new: &crate::domain::NewObservation) -> Option<SplitEvidence> {
     new.evidence.as_ref().map(|e| split(e, snapshot))
 }
 
+/// The distinct bodies among `splits`, in the order of their hashes: the order every writer
+/// stores new bodies in, so two writers storing the same new bodies side by side wait for
+/// each other, never each for the other (a deadlock on PostgreSQL).
+pub fn distinct_bodies(splits: &[Option<SplitEvidence>]) -> Vec<&SplitEvidence> {
+    let mut bodies: Vec<&SplitEvidence> = splits.iter().flatten().collect();
+    bodies.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+    bodies.dedup_by(|a, b| a.sha256 == b.sha256);
+    bodies
+}
+
 /// The split evidence of each observation about to be stored, in order. The observations
 /// of one fetch carry the same evidence (one per check the target decides): one whose
 /// evidence and snapshot hash equal the observation's just before it takes a copy of that

@@ -440,11 +440,10 @@ pub(crate) const STORED_COLUMNS: &str = "id, check_id, observed_at, precision, s
 /// query's other rows, a subquery seeking it among them). PostgreSQL: in two lateral steps,
 /// the id first, each kept a step of its own (`offset 0`: not merged into the query around
 /// it), so the id reaches both forms of `observations_all` as a parameter and each is read
-/// by its primary key. Joined on the
-/// expression, the repeats' form was read whole for every pair: a join's condition is not
-/// pushed into a view's UNION ALL branch that is itself a join (20 s for one state at a
-/// date on a 10 M seed once its statistics were stale, and a plan that reads every repeat
-/// in any case).
+/// by its primary key. Joined on the expression, the repeats' form was read whole for
+/// every pair: a join's condition is not pushed into a view's UNION ALL branch that is
+/// itself a join (20 s for one state at a date on a 10 M seed once its statistics were
+/// stale, and a plan that reads every repeat in any case).
 pub(crate) fn join_observation_by_id(postgres: bool, id: &str) -> String {
     if postgres {
         format!(
@@ -521,25 +520,23 @@ pub(crate) fn latest_of_pair(
     let latest_row = |o: &str| {
         if postgres {
             // Backward along the index by pair and time (`observations_by_source`), the
-            // pair's rows up to `bound` being its range: an order and bounds no other
+            // pair's rows up to `bound` being its range (the two row comparisons hold
+            // exactly the pair's rows at or before `bound`): an order and bounds no other
             // index gives. Written with equalities on the check and the source, the plan
             // kept for every pair (a generic plan) could walk the check's index by time
             // instead, filtering by source: a pair new beside a long-spoken one walked
             // all of the other's rows before `bound` (5 M rows, 20 s, for a matrix at a
-            // past date on a 10 M seed). The outer test is the equalities, kept.
+            // past date on a 10 M seed).
             format!(
-                "select x.id, x.observed_at from (
-                     select {o}.id, {o}.observed_at, {o}.check_id, {o}.source_key
-                     from observations {o}
-                     where ({o}.check_id, {o}.source_key, {o}.observed_at)
-                           <= ({check}, {key}, {bound})
-                       and ({o}.check_id, {o}.source_key, {o}.observed_at)
-                           >= ({check}, {key}, '-infinity'::timestamptz)
-                       and {}
-                     order by {o}.check_id desc, {o}.source_key desc, {o}.observed_at desc,
-                              {o}.id desc
-                     limit 1) x
-                 where x.check_id = {check} and x.source_key = {key}",
+                "select {o}.id, {o}.observed_at from observations {o}
+                 where ({o}.check_id, {o}.source_key, {o}.observed_at)
+                       <= ({check}, {key}, {bound})
+                   and ({o}.check_id, {o}.source_key, {o}.observed_at)
+                       >= ({check}, {key}, '-infinity'::timestamptz)
+                   and {}
+                 order by {o}.check_id desc, {o}.source_key desc, {o}.observed_at desc,
+                          {o}.id desc
+                 limit 1",
                 terms.replace("{o}", o)
             )
         } else {
@@ -1110,12 +1107,8 @@ impl Store {
                     )));
                 }
             }
-            // Each evidence body once, in the order of their hashes whoever writes: two
-            // writers storing the same new bodies in different orders would each wait for
-            // the other's (a deadlock on PostgreSQL). Before the pairs, as probes' batches.
-            let mut bodies: Vec<&evidence::SplitEvidence> = splits.iter().flatten().collect();
-            bodies.sort_by(|a, b| a.sha256.cmp(&b.sha256));
-            bodies.dedup_by(|a, b| a.sha256 == b.sha256);
+            // Each evidence body once, by hash, before the pairs (as probes' batches).
+            let bodies = evidence::distinct_bodies(&splits);
             let mut body_ids: std::collections::HashMap<&str, i64> =
                 std::collections::HashMap::with_capacity(bodies.len());
             for s in bodies {

@@ -1,7 +1,6 @@
 //! Storage for the probe engine: content-addressed body snapshots, probe runs (so that a
 //! restart neither loses nor doubles a run), reclassification, and method changes.
 
-use super::evidence::SplitEvidence;
 use super::{
     Db, OBSERVATION_COLUMNS, StorageError, Store, WritePool, evidence_body_in,
     insert_observation_in, on_pool,
@@ -169,9 +168,7 @@ impl Store {
         // written before any observation, by hash, for the same reason as the order above.
         let storable: Vec<_> = observations.iter().map(NewObservation::storable).collect();
         let splits = super::evidence::split_all(storable.iter().map(AsRef::as_ref));
-        let mut bodies: Vec<&SplitEvidence> = splits.iter().flatten().collect();
-        bodies.sort_by(|a, b| a.sha256.cmp(&b.sha256));
-        bodies.dedup_by(|a, b| a.sha256 == b.sha256);
+        let bodies = super::evidence::distinct_bodies(&splits);
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             for s in &snapshot_order {
