@@ -28,9 +28,10 @@ grant insert, delete on observation_repeats to :worker;
 grant insert on check_numbers to :worker;
 -- What each observation written keeps up to date (0018: the charts' evidence times and
 -- the counts per check; 0019: the current state per check and source; 0022: the pairs
--- probes have spoken on; 0031: each check's own version).
+-- probes have spoken on; 0031: each check's own version; 0038: probe verdicts counted
+-- per day).
 grant insert, update, delete on check_evidence, evidence_gaps, check_counts,
-    transition_counts, current_states, probed_pairs to :worker;
+    transition_counts, current_states, probed_pairs, probe_days to :worker;
 grant insert, update on check_versions to :worker;
 grant insert, update, delete on transitions to :worker;
 grant update on data_version, past_version to :worker;

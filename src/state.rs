@@ -219,6 +219,8 @@ pub struct WindowedVerdict {
     /// The source: a probe pack at this vantage point (`probe:PACK@VANTAGE`).
     pub source_key: String,
     pub vantage: String,
+    /// The probe pack whose verdicts these are.
+    pub pack_id: String,
     pub simulated: bool,
     /// Confirmed verdicts observed in the window (retracted and reclassified ones left out).
     pub verdicts: usize,
@@ -226,6 +228,44 @@ pub struct WindowedVerdict {
     pub shares: Vec<(String, f64)>,
     /// The latest confirmed verdict in the window, if any.
     pub latest_at: Option<DateTime<Utc>>,
+}
+
+impl WindowedVerdict {
+    /// A source's window from its verdicts' count per status (statuses counted 0 left out).
+    pub fn from_counts<'a>(
+        source_key: &str,
+        vantage: &str,
+        pack_id: &str,
+        simulated: bool,
+        counts: impl IntoIterator<Item = (&'a str, usize)>,
+        latest_at: Option<DateTime<Utc>>,
+    ) -> WindowedVerdict {
+        let counts: Vec<(&str, usize)> = counts.into_iter().filter(|(_, n)| *n > 0).collect();
+        let total: usize = counts.iter().map(|(_, n)| n).sum();
+        let mut shares: Vec<(String, f64)> = counts
+            .into_iter()
+            .map(|(status, n)| (status.to_string(), n as f64 / total as f64))
+            .collect();
+        shares.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        WindowedVerdict {
+            source_key: source_key.to_string(),
+            vantage: vantage.to_string(),
+            pack_id: pack_id.to_string(),
+            simulated,
+            verdicts: total,
+            shares,
+            latest_at,
+        }
+    }
+}
+
+/// Whether a probe verdict counts in its source's windowed verdicts: confirmed, neither
+/// retracted nor superseded (`probe_days`, migration 0038, counts the same).
+pub fn counts_in_window(o: &ObservationRecord) -> bool {
+    o.pack_id.is_some()
+        && o.confirmed == Some(true)
+        && o.retracted_at.is_none()
+        && o.superseded_by.is_none()
 }
 
 /// The windowed verdicts of every probe source among `observations` (one check's), over
@@ -244,11 +284,7 @@ pub fn windowed(
         .filter(|o| o.pack_id.is_some() && o.observed_at <= to)
     {
         let entry = by_source.entry(&o.source_key).or_insert((o, Vec::new()));
-        let counts = o.confirmed == Some(true)
-            && o.retracted_at.is_none()
-            && o.superseded_by.is_none()
-            && o.observed_at > from;
-        if counts {
+        if counts_in_window(o) && o.observed_at > from {
             entry.1.push(o);
         }
     }
@@ -259,20 +295,14 @@ pub fn windowed(
             for o in &inside {
                 *counts.entry(o.status.as_str()).or_default() += 1;
             }
-            let total = inside.len();
-            let mut shares: Vec<(String, f64)> = counts
-                .into_iter()
-                .map(|(status, n)| (status.to_string(), n as f64 / total as f64))
-                .collect();
-            shares.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            WindowedVerdict {
-                source_key: key.to_string(),
-                vantage: first.vantage.clone(),
-                simulated: first.source_kind == crate::domain::SourceKind::Simulated.as_str(),
-                verdicts: total,
-                shares,
-                latest_at: inside.iter().map(|o| o.observed_at).max(),
-            }
+            WindowedVerdict::from_counts(
+                key,
+                &first.vantage,
+                first.pack_id.as_deref().unwrap_or_default(),
+                first.source_kind == crate::domain::SourceKind::Simulated.as_str(),
+                counts,
+                inside.iter().map(|o| o.observed_at).max(),
+            )
         })
         .collect()
 }

@@ -498,6 +498,68 @@ pub(crate) fn repeat_at(postgres: bool, alias: &str, param: &str) -> (String, St
     }
 }
 
+/// `{o}` is a probe's verdict (it has a pack), written so that PostgreSQL's planner does not
+/// take it for a rare condition: `pack_id is not null` is estimated from the whole table,
+/// where probe rows can be a small share (0.04% of a 10 M seed), so a pair's latest row or
+/// a check's repeats of a day were sought through the index of every pack's rows, or the
+/// check's rows by time filtered, instead of the pair's or the check's own index range
+/// (75–250 ms instead of 0.1–3 ms). The concatenation is null exactly when the pack is,
+/// and has no statistics to mislead.
+pub(crate) const PROBE_ROW: &str = "({o}.pack_id || '') is not null";
+
+/// `{o}` is a confirmed probe verdict ([`PROBE_ROW`]); on PostgreSQL `confirmed` read
+/// through `coalesce` for the same reason (it is null on every row without a pack).
+pub(crate) fn confirmed_probe_verdict(postgres: bool) -> String {
+    let confirmed = if postgres {
+        "coalesce({o}.confirmed, false)"
+    } else {
+        "{o}.confirmed = 1"
+    };
+    format!("{PROBE_ROW} and {confirmed}")
+}
+
+/// A subquery over `observations` alone (aliased `o`): the id and instant of the pair's
+/// (`check`, `key`) latest row at or before `bound` meeting `terms` (over `{o}`), by
+/// instant then id; one index seek (see [`latest_of_pair`], which adds the row's repeats).
+pub(crate) fn latest_row_of_pair(
+    postgres: bool,
+    (check, key): (&str, &str),
+    terms: &str,
+    bound: &str,
+    o: &str,
+) -> String {
+    if postgres {
+        // Backward along the index by pair and time (`observations_by_source`), the
+        // pair's rows up to `bound` being its range (the two row comparisons hold
+        // exactly the pair's rows at or before `bound`): an order and bounds no other
+        // index gives. Written with equalities on the check and the source, the plan
+        // kept for every pair (a generic plan) could walk the check's index by time
+        // instead, filtering by source: a pair new beside a long-spoken one walked
+        // all of the other's rows before `bound` (5 M rows, 20 s, for a matrix at a
+        // past date on a 10 M seed).
+        format!(
+            "select {o}.id, {o}.observed_at from observations {o}
+             where ({o}.check_id, {o}.source_key, {o}.observed_at)
+                   <= ({check}, {key}, {bound})
+               and ({o}.check_id, {o}.source_key, {o}.observed_at)
+                   >= ({check}, {key}, '-infinity'::timestamptz)
+               and {}
+             order by {o}.check_id desc, {o}.source_key desc, {o}.observed_at desc,
+                      {o}.id desc
+             limit 1",
+            terms.replace("{o}", o)
+        )
+    } else {
+        format!(
+            "select {o}.id, {o}.observed_at from observations {o}
+             where {o}.check_id = {check} and {o}.source_key = {key}
+               and {o}.observed_at <= {bound} and {}
+             order by {o}.observed_at desc, {o}.id desc limit 1",
+            terms.replace("{o}", o)
+        )
+    }
+}
+
 /// A scalar subquery: the id of the latest observation (by instant, then id) of the pair
 /// (`check`, `key`, from the outer query) at or before `bound` meeting `terms` (written
 /// over `{o}`; terms a repeat meets as the row it repeats does). Migration 0032: the later
@@ -517,38 +579,7 @@ pub(crate) fn latest_of_pair(
     } else {
         sqlite_text_of(&r_at)
     };
-    let latest_row = |o: &str| {
-        if postgres {
-            // Backward along the index by pair and time (`observations_by_source`), the
-            // pair's rows up to `bound` being its range (the two row comparisons hold
-            // exactly the pair's rows at or before `bound`): an order and bounds no other
-            // index gives. Written with equalities on the check and the source, the plan
-            // kept for every pair (a generic plan) could walk the check's index by time
-            // instead, filtering by source: a pair new beside a long-spoken one walked
-            // all of the other's rows before `bound` (5 M rows, 20 s, for a matrix at a
-            // past date on a 10 M seed).
-            format!(
-                "select {o}.id, {o}.observed_at from observations {o}
-                 where ({o}.check_id, {o}.source_key, {o}.observed_at)
-                       <= ({check}, {key}, {bound})
-                   and ({o}.check_id, {o}.source_key, {o}.observed_at)
-                       >= ({check}, {key}, '-infinity'::timestamptz)
-                   and {}
-                 order by {o}.check_id desc, {o}.source_key desc, {o}.observed_at desc,
-                          {o}.id desc
-                 limit 1",
-                terms.replace("{o}", o)
-            )
-        } else {
-            format!(
-                "select {o}.id, {o}.observed_at from observations {o}
-                 where {o}.check_id = {check} and {o}.source_key = {key}
-                   and {o}.observed_at <= {bound} and {}
-                 order by {o}.observed_at desc, {o}.id desc limit 1",
-                terms.replace("{o}", o)
-            )
-        }
-    };
+    let latest_row = |o: &str| latest_row_of_pair(postgres, (check, key), terms, bound, o);
     format!(
         "(select l.id from (
              select * from ({}) l1
@@ -1221,71 +1252,170 @@ impl Store {
         self.observations_where("o.source_id = $1", source_id).await
     }
 
-    /// What a check's windowed verdicts over `(from, to]` rest on
-    /// ([`crate::state::windowed`]): its probe observations inside the window, and for each
-    /// of its sources the latest probe observation at or before `from` (a source that has
-    /// spoken but not lately still has its, empty, window). Oldest first. The page used to
-    /// read every observation of the check for this: all of its history, every request.
-    /// Only pairs a probe has spoken on by `from` are sought (`probed_pairs`, migration
-    /// 0022): a pair of hand tests or synthetic history is not walked back to its start.
-    pub async fn probe_observations_for_window(
+    /// A check's windowed verdicts over `(from, to]` ([`crate::state::windowed`] over its
+    /// observations): one per probe source that has spoken by `to`, empty windows
+    /// included, in source order. The whole UTC days inside the window are counted from
+    /// `probe_days` (kept by every write, migration 0038); only the verdicts of its two
+    /// partial days are read, each form by its index in time order. The page used to read
+    /// every verdict of the window (thousands a month per source) on every request.
+    /// Sources are the pairs a probe has spoken on by `to` (`probed_pairs`, migration
+    /// 0022), each named by its latest probe row at or before `to` (one index seek) and
+    /// dated by its latest counting verdict (two).
+    pub async fn probe_windows(
         &self,
         check_id: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<ObservationRecord>, StorageError> {
+    ) -> Result<Vec<crate::state::WindowedVerdict>, StorageError> {
         let postgres = self.backend() == Backend::Postgres;
-        let seek = latest_of_pair(
-            postgres,
-            ("pp.check_id", "pp.source_key"),
-            "{o}.pack_id is not null",
-            "$2",
+        let pair = ("pp.check_id", "pp.source_key");
+        let named_by = format!(
+            "(select l.id from ({}) l)",
+            latest_row_of_pair(postgres, pair, PROBE_ROW, "$2", "o2")
         );
-        let before = format!(
-            "select {OBSERVATION_COLUMNS}
+        let counting = format!(
+            "{} and {{o}}.retracted_at is null and {{o}}.superseded_by is null",
+            confirmed_probe_verdict(postgres)
+        );
+        let dated_by = latest_of_pair(postgres, pair, &counting, "$2");
+        let repeat_shown = if postgres {
+            "x.observed_at".to_string()
+        } else {
+            sqlite_text_of("x.at")
+        };
+        let sources_sql = format!(
+            "select pp.source_key, o.vantage, o.source_kind, o.pack_id,
+                    coalesce((select x.observed_at from observations x where x.id = {dated_by}),
+                             (select {repeat_shown} from observation_repeats x
+                              where x.id = {dated_by})) as latest_at
              from probed_pairs pp
              {}
-             left join sources s on s.id = o.source_id
-             left join evidence_bodies eb on eb.id = o.evidence_id
-             left join fetches f on f.id = o.fetch_id
-             where pp.check_id = $1 and pp.probed_since <= $2",
-            join_observation_by_id(postgres, &seek)
+             where pp.check_id = $1 and pp.probed_since <= $2
+             order by pp.source_key",
+            join_observation_by_id(postgres, &named_by).replace("{OBS}", "observations")
         );
-        // Inside the window: each form by its index in time order (migration 0032).
-        let (r_at, from_at) = repeat_at(postgres, "o", "$2");
-        let (_, to_at) = repeat_at(postgres, "o", "$3");
-        let r_at = r_at
-            .replace("o.at", "o.repeat_at")
-            .replace("o.observed_at", "o.repeat_at");
-        let inside = both_forms(
-            &format!(
-                "select {OBSERVATION_COLUMNS}
-                 from {{OBS}} o left join sources s on s.id = o.source_id
-                 left join evidence_bodies eb on eb.id = o.evidence_id
-                 left join fetches f on f.id = o.fetch_id
-                 where o.pack_id is not null and {{WHERE}}"
-            ),
-            "o.check_id = $1 and o.observed_at > $2 and o.observed_at <= $3",
-            &format!(
-                "o.repeat_check_no = {} and {r_at} > {from_at} and {r_at} <= {to_at}",
-                check_no_of("$1")
-            ),
+        type Source = (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<DateTime<Utc>>,
         );
-        let sql = format!(
-            "select * from (
-                 {inside}
-                 union all
-                 {}) w
-             order by w.observed_at, w.id",
-            each_form(postgres, &before)
-        );
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
+        let sources: Vec<Source> = on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sources_sql).into_sql_str())
                 .bind(check_id)
-                .bind(from)
                 .bind(to)
                 .fetch_all(pool)
                 .await?
+        });
+        let counts: Vec<(String, String, i64)> = if to <= from || sources.is_empty() {
+            Vec::new()
+        } else {
+            self.probe_window_counts(check_id, from, to).await?
+        };
+        Ok(sources
+            .into_iter()
+            .map(|(key, vantage, kind, pack, latest_at)| {
+                crate::state::WindowedVerdict::from_counts(
+                    &key,
+                    &vantage,
+                    pack.as_deref().unwrap_or_default(),
+                    kind == SourceKind::Simulated.as_str(),
+                    counts
+                        .iter()
+                        .filter(|(k, _, _)| *k == key)
+                        .map(|(_, status, n)| (status.as_str(), usize::try_from(*n).unwrap_or(0))),
+                    latest_at.filter(|t| *t > from),
+                )
+            })
+            .collect())
+    }
+
+    /// The counting verdicts of a check over `(from, to]` (`from < to`) per source and
+    /// status. Across midnight: `probe_days` for the days after `from`'s up to `to`'s,
+    /// with the verdicts of `from`'s day after `from` read and added, and those of `to`'s
+    /// day after `to` read and taken away (none when `to` is now: the window's end
+    /// costs nothing however many verdicts today has). Within one day: its verdicts read.
+    async fn probe_window_counts(
+        &self,
+        check_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(String, String, i64)>, StorageError> {
+        const DAY: i64 = 86_400;
+        let next_day = |t: DateTime<Utc>| {
+            t - chrono::Duration::seconds(t.timestamp().rem_euclid(DAY))
+                - chrono::Duration::nanoseconds(i64::from(t.timestamp_subsec_nanos()))
+                + chrono::Duration::days(1)
+        };
+        let (from_day, to_day) = (
+            from.timestamp().div_euclid(DAY),
+            to.timestamp().div_euclid(DAY),
+        );
+        // (sign, lower bound's comparison, upper bound's comparison, bounds).
+        let (days, ranges) = if to_day > from_day {
+            (
+                (from_day + 1, to_day),
+                vec![
+                    (1, ">", "<", from, next_day(from)),
+                    (-1, ">", "<", to, next_day(to)),
+                ],
+            )
+        } else {
+            ((1, 0), vec![(1, ">", "<=", from, to)])
+        };
+        let postgres = self.backend() == Backend::Postgres;
+        let counting = format!(
+            "{} and o.retracted_at is null and o.superseded_by is null",
+            confirmed_probe_verdict(postgres).replace("{o}", "o")
+        );
+        let read = ranges
+            .iter()
+            .enumerate()
+            .map(|(i, (sign, lo_op, hi_op, _, _))| {
+                let (lo, hi) = (format!("${}", 4 + 2 * i), format!("${}", 5 + 2 * i));
+                let (r_at, lo_at) = repeat_at(postgres, "o", &lo);
+                let (_, hi_at) = repeat_at(postgres, "o", &hi);
+                let r_at = r_at
+                    .replace("o.at", "o.repeat_at")
+                    .replace("o.observed_at", "o.repeat_at");
+                both_forms(
+                    &format!(
+                        "select o.source_key, o.status, {sign} as n from {{OBS}} o where {{WHERE}}"
+                    ),
+                    &format!(
+                        "o.check_id = $1 and {counting} and o.observed_at {lo_op} {lo}
+                         and o.observed_at {hi_op} {hi}"
+                    ),
+                    &format!(
+                        "o.repeat_check_no = {} and {counting} and {r_at} {lo_op} {lo_at}
+                         and {r_at} {hi_op} {hi_at}",
+                        check_no_of("$1")
+                    ),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" union all ");
+        let sql = format!(
+            "select c.source_key, c.status, cast(sum(c.n) as bigint) from (
+                 select d.source_key, d.status, d.verdicts as n from probe_days d
+                 where d.check_id = $1 and d.day >= $2 and d.day <= $3
+                 union all {read}) c
+             group by c.source_key, c.status"
+        );
+        let (first_day, last_day) = (
+            i32::try_from(days.0).unwrap_or(i32::MAX),
+            i32::try_from(days.1).unwrap_or(i32::MIN),
+        );
+        Ok(on_pool!(self, pool => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(check_id)
+                .bind(first_day)
+                .bind(last_day);
+            for (_, _, _, lo, hi) in &ranges {
+                query = query.bind(*lo).bind(*hi);
+            }
+            query.fetch_all(pool).await?
         }))
     }
 
@@ -1842,6 +1972,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "repeat instants",
         include_str!("../../migrations/sqlite/0035_repeat_instants.sql"),
     ),
+    (
+        38,
+        "probe days",
+        include_str!("../../migrations/sqlite/0038_probe_days.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -1998,6 +2133,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         37,
         "analyze sooner",
         include_str!("../../migrations/postgres/0037_analyze_sooner.sql"),
+    ),
+    (
+        38,
+        "probe days",
+        include_str!("../../migrations/postgres/0038_probe_days.sql"),
     ),
 ];
 

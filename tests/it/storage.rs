@@ -39,6 +39,7 @@ common::on_both!(
     the_reference_is_read_again_after_catalog_writes_only,
     a_batch_keeps_exactly_what_rows_written_one_at_a_time_keep,
     windows_find_each_probes_latest_verdict_before_them,
+    windowed_verdicts_counted_by_day_equal_a_count_of_every_verdict_after_every_kind_of_write,
     a_settled_state_is_kept_while_probes_write_now_and_read_again_when_a_write_reaches_back,
     settled_openness_points_stay_right_while_probes_write_and_when_a_change_is_confirmed_late,
     current_states_are_kept_while_other_checks_are_written_and_read_again_after_any_write_to_theirs,
@@ -1751,9 +1752,11 @@ async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
                 assert_eq!(kept, sought, "{label}: state as of {at}, {filter:?}");
             }
         }
-        // The check page's windowed verdicts per vantage point: from the window's probe
-        // rows and each probed pair's latest before it (`probed_pairs` says which pairs to
-        // seek), as from every observation of the check.
+        // The check page's windowed verdicts per vantage point: whole days from the kept
+        // counts (`probe_days`), partial days read, sources from `probed_pairs`; as from
+        // every observation of the check. 30-day windows ending at midnight (rows at
+        // both ends' instants) and within a day, windows within one day, across one
+        // midnight, and empty.
         for check in checks {
             let all = store.observations(check).await.unwrap();
             for at in [
@@ -1762,16 +1765,23 @@ async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
                 t0 + Duration::days(80),
                 t0 + Duration::days(130),
             ] {
-                let from = at - Duration::days(hutong::state::WINDOW_DAYS);
-                let read = store
-                    .probe_observations_for_window(check, from, at)
-                    .await
-                    .unwrap();
-                assert_eq!(
-                    hutong::state::windowed(&read, from, at),
-                    hutong::state::windowed(&all, from, at),
-                    "{label}: windows of {check} as of {at}"
-                );
+                for (from, to) in [
+                    (at - Duration::days(hutong::state::WINDOW_DAYS), at),
+                    (
+                        at - Duration::days(hutong::state::WINDOW_DAYS) + Duration::minutes(810),
+                        at + Duration::minutes(810),
+                    ),
+                    (at + Duration::hours(1), at + Duration::hours(5)),
+                    (at - Duration::hours(10), at + Duration::hours(3)),
+                    (at - Duration::days(1), at),
+                    (at, at),
+                ] {
+                    assert_eq!(
+                        store.probe_windows(check, from, to).await.unwrap(),
+                        hutong::state::windowed(&all, from, to),
+                        "{label}: windows of {check} over ({from}, {to}]"
+                    );
+                }
             }
         }
         // The counts kept per check: the check pages' totals and the overview's.
@@ -2184,11 +2194,7 @@ async fn windows_find_each_probes_latest_verdict_before_them(store: &Store) {
     let all = store.observations(check).await.unwrap();
     for at in [day(3), day(20), day(45), day(65), day(75), day(200)] {
         let from = at - Duration::days(hutong::state::WINDOW_DAYS);
-        let read = store
-            .probe_observations_for_window(check, from, at)
-            .await
-            .unwrap();
-        let windows = hutong::state::windowed(&read, from, at);
+        let windows = store.probe_windows(check, from, at).await.unwrap();
         assert_eq!(
             windows,
             hutong::state::windowed(&all, from, at),
@@ -2198,6 +2204,178 @@ async fn windows_find_each_probes_latest_verdict_before_them(store: &Store) {
             let spoken: Vec<&str> = windows.iter().map(|w| w.vantage.as_str()).collect();
             assert_eq!(spoken, ["late", "long", "moved"], "as of {at}");
         }
+    }
+}
+
+/// Issue 15: the check page's windowed verdicts count the window's whole UTC days from
+/// `probe_days` (migration 0038, kept by every write) and read its two partial days. After
+/// every kind of write they equal a count of every observation of the check, over windows
+/// whose ends fall just before, on and just after midnight: batches that fold into
+/// repeats, verdicts at and around midnight, one written late among repeats, a failed
+/// and an unconfirmed one; a base with repeats retracted (its repeats written out whole)
+/// and back; a verdict superseded, moved across midnight, moved to another check, deleted;
+/// a base with repeats deleted.
+async fn windowed_verdicts_counted_by_day_equal_a_count_of_every_verdict_after_every_kind_of_write(
+    store: &Store,
+) {
+    loaded(store).await;
+    let checks = ["link.wechat.taobao", "link.wechat.douyin"];
+    let vantages = ["cn-test", "cn-test-2"];
+    let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
+    // Instant `k` around midnight `d`: a microsecond before, on it, a microsecond after,
+    // and seven hours after.
+    let near = |d: i64, k: i64| {
+        t0 + Duration::days(d)
+            + match k {
+                0 => -Duration::microseconds(1),
+                1 => Duration::zero(),
+                2 => Duration::microseconds(1),
+                _ => Duration::hours(7),
+            }
+    };
+    let verdict = |check: &str, vantage: &str, at: DateTime<Utc>, status: &str| {
+        let mut new = pack_obs(check, at, status, None);
+        new.vantage = vantage.to_string();
+        new
+    };
+    let same = |label: &'static str| async move {
+        let mut total = 0;
+        for check in checks {
+            let all = store.observations(check).await.unwrap();
+            for to_day in [1, 2, 3, 5, 8] {
+                for k in 0..4 {
+                    let to = near(to_day, k);
+                    for from in [
+                        to - Duration::days(2),
+                        near(to_day - 2, (k + 1) % 4),
+                        to - Duration::hours(1),
+                        near(-1, 1),
+                        to,
+                    ] {
+                        let windows = store.probe_windows(check, from, to).await.unwrap();
+                        assert_eq!(
+                            windows,
+                            hutong::state::windowed(&all, from, to),
+                            "{label}: {check} over ({from}, {to}]"
+                        );
+                        if (from, to) == (near(-1, 1), near(8, 3)) {
+                            total += windows.iter().map(|w| w.verdicts).sum::<usize>();
+                        }
+                    }
+                }
+            }
+        }
+        total
+    };
+    // Batches at each instant around the first seven midnights: every pair's verdict
+    // repeats its last but taobao's at the second vantage point, which turns blocked at
+    // the fourth midnight.
+    let mut bases = Vec::new();
+    let mut turned = None;
+    for d in 0..7 {
+        for k in 0..4 {
+            let mut batch = Vec::new();
+            for check in checks {
+                for vantage in vantages {
+                    let blocked = check == checks[0] && vantage == vantages[1] && d >= 4;
+                    let status = if blocked { "blocked" } else { "open" };
+                    batch.push(verdict(check, vantage, near(d, k), status));
+                }
+            }
+            let ids = store.insert_probe_results(&[], &batch).await.unwrap();
+            if (d, k) == (0, 0) {
+                bases = ids.clone();
+            }
+            if (d, k) == (4, 0) {
+                turned = Some(ids[1]);
+            }
+        }
+    }
+    let (_, repeats) = store.stored_forms().await.unwrap();
+    assert!(repeats > 80, "the batches fold into repeats ({repeats})");
+    let mut total = same("after the batches").await;
+    assert_eq!(total, 4 * 28, "every verdict counts");
+    // Written late among repeats (they are written out whole after it), failed, and
+    // not confirmed.
+    let late = store
+        .insert_observation(&verdict(
+            checks[1],
+            vantages[0],
+            near(2, 3) - Duration::hours(1),
+            "blocked",
+        ))
+        .await
+        .unwrap();
+    let failed = store
+        .insert_observation(&pack_obs(checks[1], near(5, 3), "unknown", Some("timeout")))
+        .await
+        .unwrap();
+    let mut unconfirmed = verdict(checks[0], vantages[0], near(6, 2), "blocked");
+    if let Some(p) = unconfirmed.probe.as_mut() {
+        p.confirmed = false;
+    }
+    store.insert_observation(&unconfirmed).await.unwrap();
+    let now = same("after a late, a failed and an unconfirmed verdict").await;
+    assert_eq!(now, total + 2, "the late and the failed verdicts count");
+    total = now;
+    let base = bases[0];
+    for (label, statement, change) in [
+        (
+            "a base with repeats retracted",
+            format!("update observations set retracted_at = observed_at where id = {base}"),
+            -1,
+        ),
+        (
+            "the base un-retracted",
+            format!("update observations set retracted_at = null where id = {base}"),
+            1,
+        ),
+        (
+            "a verdict superseded",
+            format!("update observations set superseded_by = {failed} where id = {late}"),
+            -1,
+        ),
+        (
+            "a verdict moved across midnight",
+            format!(
+                "update observations set observed_at = (select observed_at from observations
+                 where id = {}) where id = {}",
+                bases[2],
+                turned.unwrap()
+            ),
+            0,
+        ),
+        (
+            "a verdict moved to another check",
+            format!(
+                "update observations set check_id = '{}' where id = {failed}",
+                checks[0]
+            ),
+            0,
+        ),
+        (
+            "a verdict deleted (the one it superseded counts again)",
+            format!(
+                "delete from transitions where observation_id = {failed};
+                 update observations set superseded_by = null where superseded_by = {failed};
+                 delete from observations where id = {failed}"
+            ),
+            0,
+        ),
+        (
+            "a base with repeats deleted",
+            format!(
+                "delete from transitions where observation_id = {};
+                 delete from observations where id = {}",
+                bases[3], bases[3]
+            ),
+            -1,
+        ),
+    ] {
+        store.execute_admin(&statement).await.unwrap();
+        let now = same(label).await;
+        assert_eq!(now as i64, total as i64 + change, "{label}: {statement}");
+        total = now;
     }
 }
 
@@ -3225,24 +3403,25 @@ async fn repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows(stor
                     total as usize, all,
                     "{label}: counted observations of {check}"
                 );
+                let every = whole.observations(check).await.unwrap();
                 for round in [3, 17, 29] {
                     let at = slot(round);
-                    let from = at - Duration::days(hutong::state::WINDOW_DAYS);
-                    assert_eq!(
-                        shown(
-                            store
-                                .probe_observations_for_window(check, from, at)
-                                .await
-                                .unwrap()
-                        ),
-                        shown(
-                            whole
-                                .probe_observations_for_window(check, from, at)
-                                .await
-                                .unwrap()
-                        ),
-                        "{label}: window of {check} at round {round}"
-                    );
+                    for from in [
+                        at - Duration::days(hutong::state::WINDOW_DAYS),
+                        at - Duration::hours(20),
+                    ] {
+                        let windows = hutong::state::windowed(&every, from, at);
+                        assert_eq!(
+                            store.probe_windows(check, from, at).await.unwrap(),
+                            windows,
+                            "{label}: window of {check} at round {round}"
+                        );
+                        assert_eq!(
+                            whole.probe_windows(check, from, at).await.unwrap(),
+                            windows,
+                            "{label}: whole rows' window of {check} at round {round}"
+                        );
+                    }
                 }
             }
             assert_eq!(
@@ -3553,6 +3732,7 @@ async fn on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_
                         "{label}: history of {check} at {offset}"
                     );
                 }
+                let every = whole.observations(check).await.unwrap();
                 for round in [
                     0, 1, 2, 3, 99, 100, 101, 119, 121, 150, 199, 200, 201, 202, 299, 300,
                 ] {
@@ -3562,22 +3742,19 @@ async fn on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_
                         at - Duration::nanoseconds(1),
                         at + Duration::minutes(30),
                     ] {
-                        let from = to - Duration::hours(10);
-                        assert_eq!(
-                            shown(
-                                store
-                                    .probe_observations_for_window(check, from, to)
-                                    .await
-                                    .unwrap()
-                            ),
-                            shown(
-                                whole
-                                    .probe_observations_for_window(check, from, to)
-                                    .await
-                                    .unwrap()
-                            ),
-                            "{label}: window of {check} to {to}"
-                        );
+                        for from in [to - Duration::hours(10), to - Duration::hours(50)] {
+                            let windows = hutong::state::windowed(&every, from, to);
+                            assert_eq!(
+                                store.probe_windows(check, from, to).await.unwrap(),
+                                windows,
+                                "{label}: window of {check} over ({from}, {to}]"
+                            );
+                            assert_eq!(
+                                whole.probe_windows(check, from, to).await.unwrap(),
+                                windows,
+                                "{label}: whole rows' window of {check} over ({from}, {to}]"
+                            );
+                        }
                     }
                 }
             }

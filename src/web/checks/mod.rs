@@ -320,11 +320,7 @@ async fn vantage_sections(
     lang: Lang,
 ) -> Result<Vec<VantageSection>, WebError> {
     let from = as_of.instant - chrono::Duration::days(state::WINDOW_DAYS);
-    let observations = reads
-        .store()
-        .probe_observations_for_window(id, from, as_of.instant)
-        .await?;
-    let windows = state::windowed(&observations, from, as_of.instant);
+    let windows = reads.store().probe_windows(id, from, as_of.instant).await?;
     if windows.is_empty() {
         return Ok(Vec::new());
     }
@@ -364,11 +360,7 @@ async fn vantage_sections(
             let (changes, all_changes) = changes_of.remove(&w.source_key).unwrap_or_default();
             let more_changes = all_changes.saturating_sub(changes.len());
             VantageSection {
-                pack: observations
-                    .iter()
-                    .find(|o| o.source_key == w.source_key)
-                    .and_then(|o| o.pack_id.clone())
-                    .unwrap_or_default(),
+                pack: w.pack_id,
                 simulated: w.simulated,
                 description: field(|p| &p.description),
                 network: field(|p| &p.network),
@@ -731,11 +723,10 @@ pub async fn get_check(Path(id): Path<String>, as_of: AsOf, reads: Reads) -> Api
     let states = state::states([c], (*rows).clone());
     let transitions = reads.store().transitions(&id).await?;
     let from = as_of.instant - chrono::Duration::days(state::WINDOW_DAYS);
-    let observations = reads
+    let window = reads
         .store()
-        .probe_observations_for_window(&id, from, as_of.instant)
+        .probe_windows(&id, from, as_of.instant)
         .await?;
-    let window = state::windowed(&observations, from, as_of.instant);
     Ok(Json(json!({
         "check": check_json(c),
         "at": as_of.day,
