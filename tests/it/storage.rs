@@ -31,6 +31,7 @@ common::on_both!(
     writers_storing_the_same_checks_in_any_order_never_deadlock,
     writers_storing_one_pairs_changing_verdicts_side_by_side_keep_its_transitions,
     writers_storing_the_same_new_evidence_in_any_order_never_deadlock,
+    a_probe_batch_and_an_insert_storing_one_pairs_new_evidence_side_by_side_never_deadlock,
     evidence_that_repeats_is_stored_once_and_reads_back_as_given,
     a_fetchs_verdicts_keep_its_figures_and_snapshot_once,
     a_runs_key_is_kept_once_and_still_refuses_a_check_twice,
@@ -1378,6 +1379,63 @@ async fn writers_storing_the_same_new_evidence_in_any_order_never_deadlock(store
     {
         assert_eq!(stored, rounds * 8, "every round is stored for {check}");
     }
+}
+
+/// Both insert paths take evidence bodies (by hash) before their pairs: a probe batch
+/// (`insert_probe_results`) and an insert (`insert_observations`, hand-run probes, imports)
+/// storing verdicts of one pair with the same new bodies side by side wait for each other,
+/// never each for the other. A probe batch that took its pair first deadlocked with an
+/// insert holding a body it needed (PostgreSQL).
+async fn a_probe_batch_and_an_insert_storing_one_pairs_new_evidence_side_by_side_never_deadlock(
+    store: &Store,
+) {
+    loaded(store).await;
+    let check = "link.wechat.taobao";
+    let before = store.check_history(check, 1, 0).await.unwrap().1;
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let rounds = 30_i64;
+    let together = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let mut writers = Vec::new();
+    for probes in [false, true] {
+        let (store, together) = (store.clone(), together.clone());
+        writers.push(tokio::spawn(async move {
+            let mut failures = Vec::new();
+            for round in 0..rounds {
+                // Eight bodies new this round, the same for both: the insert meets them
+                // first to last, the probe batch last to first.
+                let batch: Vec<NewObservation> = (0..8_i64)
+                    .map(|k| {
+                        let body = if probes { 7 - k } else { k };
+                        let at = t0
+                            + Duration::minutes(round * 10)
+                            + Duration::seconds(k * 2 + i64::from(probes));
+                        let mut new = pack_obs(check, at, "open", None);
+                        new.evidence = Some(serde_json::json!({
+                            "final_url": format!("https://example.com/{round}/{body}")
+                        }));
+                        new
+                    })
+                    .collect();
+                together.wait().await;
+                let stored = if probes {
+                    store.insert_probe_results(&[], &batch).await
+                } else {
+                    store.insert_observations(&batch).await
+                };
+                if let Err(e) = stored {
+                    failures.push(e.to_string());
+                }
+            }
+            failures
+        }));
+    }
+    every_batch_stored(writers).await;
+    let after = store.check_history(check, 1, 0).await.unwrap().1;
+    assert_eq!(
+        after - before,
+        rounds * 2 * 8,
+        "every round of both is stored"
+    );
 }
 
 /// A payment probe's evidence as the engine writes it, from a fetch that took `ms`.
