@@ -3,9 +3,10 @@
 -- among its confirmed verdicts of the last 30 days; it read every such verdict of the
 -- window on every request (28,800 a month for ten vantage points every 15 minutes).
 -- `probe_days` counts them per check, source, UTC day (days since 1970, rounded down) and
--- status, so a window is its whole days' counts plus the verdicts of its two partial days
--- read as before. A verdict counts as `crate::state::windowed` counts it: a probe's (a
--- pack), confirmed, neither retracted nor superseded. As PostgreSQL's 0038.
+-- status, so a window is the counts of the days after its first up to its last, plus its
+-- first day's verdicts after its start, less its last day's after its end (both read by
+-- index; none when it ends now). A verdict counts as `crate::state::windowed` counts it:
+-- a probe's (a pack), confirmed, neither retracted nor superseded. As PostgreSQL's 0038.
 --
 -- Kept by triggers as changes of counts: a row inserted adds its verdict; a row updated
 -- takes away what it counted and adds what it counts now; a row deleted takes its own

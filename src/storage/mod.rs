@@ -1254,10 +1254,11 @@ impl Store {
 
     /// A check's windowed verdicts over `(from, to]` ([`crate::state::windowed`] over its
     /// observations): one per probe source that has spoken by `to`, empty windows
-    /// included, in source order. The whole UTC days inside the window are counted from
-    /// `probe_days` (kept by every write, migration 0038); only the verdicts of its two
-    /// partial days are read, each form by its index in time order. The page used to read
-    /// every verdict of the window (thousands a month per source) on every request.
+    /// included, in source order. Counted from `probe_days` (kept by every write,
+    /// migration 0038) by UTC day, with the verdicts of the window's first and last days
+    /// read by index where the window cuts them (`probe_window_counts`). The page
+    /// used to read every verdict of the window (thousands a month per source) on every
+    /// request.
     /// Sources are the pairs a probe has spoken on by `to` (`probed_pairs`, migration
     /// 0022), each named by its latest probe row at or before `to` (one index seek) and
     /// dated by its latest counting verdict (two).

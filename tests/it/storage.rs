@@ -2265,8 +2265,9 @@ async fn windows_find_each_probes_latest_verdict_before_them(store: &Store) {
     }
 }
 
-/// Issue 15: the check page's windowed verdicts count the window's whole UTC days from
-/// `probe_days` (migration 0038, kept by every write) and read its two partial days. After
+/// Issue 15: the check page's windowed verdicts are counted by UTC day in `probe_days`
+/// (migration 0038, kept by every write), the window's first and last days read where it
+/// cuts them. After
 /// every kind of write they equal a count of every observation of the check, over windows
 /// whose ends fall just before, on and just after midnight: batches that fold into
 /// repeats, verdicts at and around midnight, one written late among repeats, a failed
