@@ -1385,7 +1385,8 @@ async fn writers_storing_the_same_new_evidence_in_any_order_never_deadlock(store
 /// (`insert_probe_results`) and an insert (`insert_observations`, hand-run probes, imports)
 /// storing verdicts of one pair with the same new bodies side by side wait for each other,
 /// never each for the other. A probe batch that took its pair first deadlocked with an
-/// insert holding a body it needed (PostgreSQL).
+/// insert holding a body it needed (PostgreSQL). What both add to the pair's counts by day
+/// (migration 0038) adds up.
 async fn a_probe_batch_and_an_insert_storing_one_pairs_new_evidence_side_by_side_never_deadlock(
     store: &Store,
 ) {
@@ -1435,6 +1436,28 @@ async fn a_probe_batch_and_an_insert_storing_one_pairs_new_evidence_side_by_side
         after - before,
         rounds * 2 * 8,
         "every round of both is stored"
+    );
+    // What both added to the day's kept counts side by side (migration 0038) adds up.
+    let all = store.observations(check).await.unwrap();
+    for (from, to) in [
+        (t0 - Duration::days(2), t0 + Duration::days(1)),
+        (t0, t0 + Duration::hours(3)),
+    ] {
+        let windows = store.probe_windows(check, from, to).await.unwrap();
+        assert_eq!(
+            windows,
+            hutong::state::windowed(&all, from, to),
+            "over ({from}, {to}]"
+        );
+    }
+    let whole_day = store
+        .probe_windows(check, t0 - Duration::days(2), t0 + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        whole_day.iter().map(|w| w.verdicts as i64).sum::<i64>(),
+        rounds * 2 * 8,
+        "every verdict counted"
     );
 }
 
