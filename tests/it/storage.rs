@@ -1259,6 +1259,26 @@ async fn every_batch_stored(writers: Vec<tokio::task::JoinHandle<Vec<String>>>) 
     assert!(failures.is_empty(), "batches lost: {failures:?}");
 }
 
+/// The windowed verdicts of `check` over `(from, to]` that each of `stores` counts
+/// (`Store::probe_windows`, migration 0038) equal those of `state::windowed` over `every`
+/// (the check's observations).
+async fn windows_count(
+    stores: &[&Store],
+    every: &[hutong::domain::ObservationRecord],
+    check: &str,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    label: &str,
+) {
+    let windows = hutong::state::windowed(every, from, to);
+    for (n, store) in stores.iter().enumerate() {
+        assert_eq!(
+            store.probe_windows(check, from, to).await.unwrap(),
+            windows,
+            "{label}: store {n}'s windows of {check} over ({from}, {to}]"
+        );
+    }
+}
+
 /// A second, fresh database of the same kind as `store`'s.
 async fn another_like(store: &Store) -> common::TestDb {
     match store.backend() {
@@ -1443,12 +1463,7 @@ async fn a_probe_batch_and_an_insert_storing_one_pairs_new_evidence_side_by_side
         (t0 - Duration::days(2), t0 + Duration::days(1)),
         (t0, t0 + Duration::hours(3)),
     ] {
-        let windows = store.probe_windows(check, from, to).await.unwrap();
-        assert_eq!(
-            windows,
-            hutong::state::windowed(&all, from, to),
-            "over ({from}, {to}]"
-        );
+        windows_count(&[store], &all, check, (from, to), "side by side").await;
     }
     let whole_day = store
         .probe_windows(check, t0 - Duration::days(2), t0 + Duration::days(1))
@@ -1857,11 +1872,7 @@ async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
                     (at - Duration::days(1), at),
                     (at, at),
                 ] {
-                    assert_eq!(
-                        store.probe_windows(check, from, to).await.unwrap(),
-                        hutong::state::windowed(&all, from, to),
-                        "{label}: windows of {check} over ({from}, {to}]"
-                    );
+                    windows_count(&[store], &all, check, (from, to), &label).await;
                 }
             }
         }
@@ -3492,17 +3503,7 @@ async fn repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows(stor
                         at - Duration::days(hutong::state::WINDOW_DAYS),
                         at - Duration::hours(20),
                     ] {
-                        let windows = hutong::state::windowed(&every, from, at);
-                        assert_eq!(
-                            store.probe_windows(check, from, at).await.unwrap(),
-                            windows,
-                            "{label}: window of {check} at round {round}"
-                        );
-                        assert_eq!(
-                            whole.probe_windows(check, from, at).await.unwrap(),
-                            windows,
-                            "{label}: whole rows' window of {check} at round {round}"
-                        );
+                        windows_count(&[store, &whole], &every, check, (from, at), label).await;
                     }
                 }
             }
@@ -3825,17 +3826,7 @@ async fn on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_
                         at + Duration::minutes(30),
                     ] {
                         for from in [to - Duration::hours(10), to - Duration::hours(50)] {
-                            let windows = hutong::state::windowed(&every, from, to);
-                            assert_eq!(
-                                store.probe_windows(check, from, to).await.unwrap(),
-                                windows,
-                                "{label}: window of {check} over ({from}, {to}]"
-                            );
-                            assert_eq!(
-                                whole.probe_windows(check, from, to).await.unwrap(),
-                                windows,
-                                "{label}: whole rows' window of {check} over ({from}, {to}]"
-                            );
+                            windows_count(&[store, &whole], &every, check, (from, to), label).await;
                         }
                     }
                 }
