@@ -1279,6 +1279,40 @@ async fn windows_count(
     }
 }
 
+/// Two writers (0 and 1) store `rounds` batches each (`batch(writer, round)`), a round's
+/// two batches set off together; writer 1 through `insert_probe_results` when
+/// `probe_writer`, else both through `insert_observations`. Every batch must be stored.
+async fn side_by_side(
+    store: &Store,
+    rounds: i64,
+    probe_writer: bool,
+    batch: impl Fn(i64, i64) -> Vec<NewObservation> + Send + Sync + 'static,
+) {
+    let batch = std::sync::Arc::new(batch);
+    let together = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let mut writers = Vec::new();
+    for w in 0..2_i64 {
+        let (store, together, batch) = (store.clone(), together.clone(), batch.clone());
+        writers.push(tokio::spawn(async move {
+            let mut failures = Vec::new();
+            for round in 0..rounds {
+                let rows = batch(w, round);
+                together.wait().await;
+                let stored = if probe_writer && w == 1 {
+                    store.insert_probe_results(&[], &rows).await
+                } else {
+                    store.insert_observations(&rows).await
+                };
+                if let Err(e) = stored {
+                    failures.push(e.to_string());
+                }
+            }
+            failures
+        }));
+    }
+    every_batch_stored(writers).await;
+}
+
 /// A second, fresh database of the same kind as `store`'s.
 async fn another_like(store: &Store) -> common::TestDb {
     match store.backend() {
@@ -1364,35 +1398,26 @@ async fn writers_storing_the_same_new_evidence_in_any_order_never_deadlock(store
     }
     let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
     let rounds = 30_i64;
-    let together = std::sync::Arc::new(tokio::sync::Barrier::new(2));
-    let mut writers = Vec::new();
-    for (w, check) in [(0_i64, checks[0]), (1, checks[1])] {
-        let (store, together) = (store.clone(), together.clone());
-        writers.push(tokio::spawn(async move {
-            let mut failures = Vec::new();
-            for round in 0..rounds {
-                // Eight bodies new this round: writer 0 meets them first to last, writer 1
-                // last to first.
-                let batch: Vec<NewObservation> = (0..8_i64)
-                    .map(|k| {
-                        let body = if w == 0 { k } else { 7 - k };
-                        observation(check, t0 + Duration::minutes(round * 10 + k), "open")
-                            .probed()
-                            .evidence(serde_json::json!({
-                                "final_url": format!("https://example.com/{round}/{body}")
-                            }))
-                            .build()
-                    })
-                    .collect();
-                together.wait().await;
-                if let Err(e) = store.insert_observations(&batch).await {
-                    failures.push(e.to_string());
-                }
-            }
-            failures
-        }));
-    }
-    every_batch_stored(writers).await;
+    side_by_side(store, rounds, false, move |w, round| {
+        // Eight bodies new this round: writer 0 meets them first to last, writer 1 last
+        // to first.
+        (0..8_i64)
+            .map(|k| {
+                let body = if w == 0 { k } else { 7 - k };
+                observation(
+                    checks[w as usize],
+                    t0 + Duration::minutes(round * 10 + k),
+                    "open",
+                )
+                .probed()
+                .evidence(serde_json::json!({
+                    "final_url": format!("https://example.com/{round}/{body}")
+                }))
+                .build()
+            })
+            .collect()
+    })
+    .await;
     for (check, stored) in checks
         .iter()
         .zip(stored_since(store, &checks, before).await)
@@ -1415,42 +1440,22 @@ async fn a_probe_batch_and_an_insert_storing_one_pairs_new_evidence_side_by_side
     let before = store.check_history(check, 1, 0).await.unwrap().1;
     let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
     let rounds = 30_i64;
-    let together = std::sync::Arc::new(tokio::sync::Barrier::new(2));
-    let mut writers = Vec::new();
-    for probes in [false, true] {
-        let (store, together) = (store.clone(), together.clone());
-        writers.push(tokio::spawn(async move {
-            let mut failures = Vec::new();
-            for round in 0..rounds {
-                // Eight bodies new this round, the same for both: the insert meets them
-                // first to last, the probe batch last to first.
-                let batch: Vec<NewObservation> = (0..8_i64)
-                    .map(|k| {
-                        let body = if probes { 7 - k } else { k };
-                        let at = t0
-                            + Duration::minutes(round * 10)
-                            + Duration::seconds(k * 2 + i64::from(probes));
-                        let mut new = pack_obs(check, at, "open", None);
-                        new.evidence = Some(serde_json::json!({
-                            "final_url": format!("https://example.com/{round}/{body}")
-                        }));
-                        new
-                    })
-                    .collect();
-                together.wait().await;
-                let stored = if probes {
-                    store.insert_probe_results(&[], &batch).await
-                } else {
-                    store.insert_observations(&batch).await
-                };
-                if let Err(e) = stored {
-                    failures.push(e.to_string());
-                }
-            }
-            failures
-        }));
-    }
-    every_batch_stored(writers).await;
+    side_by_side(store, rounds, true, move |w, round| {
+        // Eight bodies new this round, the same for both: the insert (writer 0) meets them
+        // first to last, the probe batch (writer 1) last to first.
+        (0..8_i64)
+            .map(|k| {
+                let body = if w == 1 { 7 - k } else { k };
+                let at = t0 + Duration::minutes(round * 10) + Duration::seconds(k * 2 + w);
+                let mut new = pack_obs(check, at, "open", None);
+                new.evidence = Some(serde_json::json!({
+                    "final_url": format!("https://example.com/{round}/{body}")
+                }));
+                new
+            })
+            .collect()
+    })
+    .await;
     let after = store.check_history(check, 1, 0).await.unwrap().1;
     assert_eq!(
         after - before,
