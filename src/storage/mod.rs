@@ -503,8 +503,8 @@ pub(crate) fn repeat_at(postgres: bool, alias: &str, param: &str) -> (String, St
 /// where probe rows can be a small share (0.04% of a 10 M seed), so a pair's latest row or
 /// a check's repeats of a day were sought through the index of every pack's rows, or the
 /// check's rows by time filtered, instead of the pair's or the check's own index range
-/// (75–250 ms instead of 0.1–3 ms). The concatenation is null exactly when the pack is,
-/// and has no statistics to mislead.
+/// (75–125 ms a read instead of 0.1–9 ms on that seed). The concatenation is null exactly
+/// when the pack is, and has no statistics to mislead.
 pub(crate) const PROBE_ROW: &str = "({o}.pack_id || '') is not null";
 
 /// `{o}` is a confirmed probe verdict ([`PROBE_ROW`]); on PostgreSQL `confirmed` read
@@ -1256,9 +1256,8 @@ impl Store {
     /// observations): one per probe source that has spoken by `to`, empty windows
     /// included, in source order. Counted from `probe_days` (kept by every write,
     /// migration 0038) by UTC day, with the verdicts of the window's first and last days
-    /// read by index where the window cuts them (`probe_window_counts`). The page
-    /// used to read every verdict of the window (thousands a month per source) on every
-    /// request.
+    /// read by index where the window cuts them (`probe_window_counts`). The page used to
+    /// read every verdict of the window (thousands a month per source) on every request.
     /// Sources are the pairs a probe has spoken on by `to` (`probed_pairs`, migration
     /// 0022), each named by its latest probe row at or before `to` (one index seek) and
     /// dated by its latest counting verdict (two).
