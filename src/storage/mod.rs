@@ -1977,6 +1977,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "probe days",
         include_str!("../../migrations/sqlite/0038_probe_days.sql"),
     ),
+    (
+        39,
+        "repeat evidence now",
+        include_str!("../../migrations/sqlite/0039_repeat_evidence_now.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
