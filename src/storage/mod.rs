@@ -569,9 +569,21 @@ pub(crate) fn latest_row_of_pair(
 /// no other row's repeats can be later. Two index seeks, on either database.
 pub(crate) fn latest_of_pair(
     postgres: bool,
+    pair: (&str, &str),
+    terms: &str,
+    bound: &str,
+) -> String {
+    latest_of_pair_shown(postgres, pair, terms, bound, "id")
+}
+
+/// [`latest_of_pair`] answering with `shown` of that observation: `id`, or `observed_at`
+/// (an instant as a row keeps it on either database).
+pub(crate) fn latest_of_pair_shown(
+    postgres: bool,
     (check, key): (&str, &str),
     terms: &str,
     bound: &str,
+    shown: &str,
 ) -> String {
     let (r_at, r_bound) = repeat_at(postgres, "r", bound);
     let r_shown = if postgres {
@@ -581,7 +593,7 @@ pub(crate) fn latest_of_pair(
     };
     let latest_row = |o: &str| latest_row_of_pair(postgres, (check, key), terms, bound, o);
     format!(
-        "(select l.id from (
+        "(select l.{shown} from (
              select * from ({}) l1
              union all
              select * from (select r.id, {r_shown} as observed_at from observation_repeats r
@@ -1277,17 +1289,9 @@ impl Store {
             "{} and {{o}}.retracted_at is null and {{o}}.superseded_by is null",
             confirmed_probe_verdict(postgres)
         );
-        let dated_by = latest_of_pair(postgres, pair, &counting, "$2");
-        let repeat_shown = if postgres {
-            "x.observed_at".to_string()
-        } else {
-            sqlite_text_of("x.at")
-        };
+        let dated_by = latest_of_pair_shown(postgres, pair, &counting, "$2", "observed_at");
         let sources_sql = format!(
-            "select pp.source_key, o.vantage, o.source_kind, o.pack_id,
-                    coalesce((select x.observed_at from observations x where x.id = {dated_by}),
-                             (select {repeat_shown} from observation_repeats x
-                              where x.id = {dated_by})) as latest_at
+            "select pp.source_key, o.vantage, o.source_kind, o.pack_id, {dated_by} as latest_at
              from probed_pairs pp
              {}
              where pp.check_id = $1 and pp.probed_since <= $2
