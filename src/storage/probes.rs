@@ -172,7 +172,7 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             for s in &snapshot_order {
-                sqlx::query(super::snapshots::INSERT_SNAPSHOT)
+                sqlx::query(super::snapshots::insert_snapshot(self.backend()))
                 .bind(&s.sha256)
                 .bind(s.size)
                 .bind(s.content_type.as_deref().map(super::storable_text))
@@ -271,10 +271,9 @@ impl Store {
     /// The row as stored (compressed, maybe a difference): for storage figures and tests.
     pub async fn snapshot(&self, sha256: &str) -> Result<Option<SnapshotRecord>, StorageError> {
         Ok(on_pool!(self, pool => {
-            sqlx::query_as::<_, SnapshotRecord>(
-                "select sha256, size, content_type, body, stored_at, base_sha256 from snapshots
-                 where sha256 = $1",
-            )
+            sqlx::query_as::<_, SnapshotRecord>(super::snapshots::select_snapshot_record(
+                self.backend(),
+            ))
             .bind(sha256)
             .fetch_optional(pool)
             .await?

@@ -4,7 +4,7 @@
 //! reader of a snapshot's body goes through [`Store::snapshot_body`]; the SHA-256 naming
 //! a snapshot is always of its uncompressed body, whichever way it is stored.
 
-use super::{Db, StorageError, Store, on_pool};
+use super::{Backend, Db, StorageError, Store, on_pool};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -19,14 +19,48 @@ const MAX_BODY_BYTES: i64 = 256 * 1024 * 1024;
 /// structured dictionary instead of raw content, so it is never used as a base.
 const DICTIONARY_MAGIC: [u8; 4] = [0x37, 0xa4, 0x30, 0xec];
 
-/// Stores a snapshot once by hash. A whole copy of a body already stored as a difference
-/// replaces the difference, so that a row taken as a base is whole whoever stored it first;
-/// a difference never replaces anything.
-pub(super) const INSERT_SNAPSHOT: &str =
-    "insert into snapshots (sha256, size, content_type, body, stored_at, base_sha256)
-     values ($1, $2, $3, $4, $5, $6)
-     on conflict (sha256) do update set body = excluded.body, base_sha256 = null
-     where snapshots.base_sha256 is not null and excluded.base_sha256 is null";
+/// Stores a snapshot once by hash (`$6`: the SHA-256 of its base, if it is a difference).
+/// A whole copy of a body already stored as a difference replaces the difference, so that a
+/// row taken as a base is whole whoever stored it first; a difference never replaces
+/// anything. On SQLite a difference names its base by number (0040): a base hash no
+/// snapshot has becomes a number none has, refused by the reference as on PostgreSQL.
+pub(super) fn insert_snapshot(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "insert into snapshots (sha256, size, content_type, body, stored_at, base_no)
+             values ($1, $2, $3, $4, $5,
+                     case when $6 is not null
+                          then coalesce((select no from snapshots where sha256 = $6), -1) end)
+             on conflict (sha256) do update set body = excluded.body, base_no = null
+             where snapshots.base_no is not null and excluded.base_no is null"
+        }
+        Backend::Postgres => {
+            "insert into snapshots (sha256, size, content_type, body, stored_at, base_sha256)
+             values ($1, $2, $3, $4, $5, $6)
+             on conflict (sha256) do update set body = excluded.body, base_sha256 = null
+             where snapshots.base_sha256 is not null and excluded.base_sha256 is null"
+        }
+    }
+}
+
+/// Snapshot `$1` as stored ([`super::SnapshotRecord`]), its base named by hash whichever
+/// way the backend keeps it (a base number no snapshot has reads as `#` and the number, so
+/// the difference is never taken for whole).
+pub(super) fn select_snapshot_record(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "select s.sha256, s.size, s.content_type, s.body, s.stored_at,
+                    case when s.base_no is not null
+                         then coalesce(b.sha256, '#' || s.base_no) end as base_sha256
+             from snapshots s left join snapshots b on b.no = s.base_no
+             where s.sha256 = $1"
+        }
+        Backend::Postgres => {
+            "select sha256, size, content_type, body, stored_at, base_sha256 from snapshots
+             where sha256 = $1"
+        }
+    }
+}
 
 /// A snapshot's uncompressed body, as every reader gets it.
 #[derive(Debug, Clone)]
@@ -153,10 +187,22 @@ impl Store {
     pub async fn snapshot_body(&self, sha256: &str) -> Result<Option<SnapshotBody>, StorageError> {
         let row = on_pool!(self, pool => {
             sqlx::query_as::<_, StoredRow>(
-                "select s.sha256, s.size, s.content_type, s.body, s.stored_at, s.base_sha256,
-                        b.body as base_body, b.base_sha256 as base_of_base
-                 from snapshots s left join snapshots b on b.sha256 = s.base_sha256
-                 where s.sha256 = $1",
+                match self.backend() {
+                    Backend::Sqlite => {
+                        "select s.sha256, s.size, s.content_type, s.body, s.stored_at,
+                                case when s.base_no is not null
+                                     then coalesce(b.sha256, '#' || s.base_no) end as base_sha256,
+                                b.body as base_body, cast(b.base_no as text) as base_of_base
+                         from snapshots s left join snapshots b on b.no = s.base_no
+                         where s.sha256 = $1"
+                    }
+                    Backend::Postgres => {
+                        "select s.sha256, s.size, s.content_type, s.body, s.stored_at, s.base_sha256,
+                                b.body as base_body, b.base_sha256 as base_of_base
+                         from snapshots s left join snapshots b on b.sha256 = s.base_sha256
+                         where s.sha256 = $1"
+                    }
+                },
             )
             .bind(sha256)
             .fetch_optional(pool)
@@ -176,8 +222,16 @@ impl Store {
     pub async fn snapshot_differences(&self) -> Result<(i64, i64), StorageError> {
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, (i64, i64)>(
-                "select count(*), cast(coalesce(sum(length(body)), 0) as bigint)
-                 from snapshots where base_sha256 is not null",
+                match self.backend() {
+                    Backend::Sqlite => {
+                        "select count(*), cast(coalesce(sum(length(body)), 0) as bigint)
+                         from snapshots where base_no is not null"
+                    }
+                    Backend::Postgres => {
+                        "select count(*), cast(coalesce(sum(length(body)), 0) as bigint)
+                         from snapshots where base_sha256 is not null"
+                    }
+                },
             )
             .fetch_one(pool)
             .await?

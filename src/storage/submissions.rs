@@ -80,14 +80,15 @@ macro_rules! submissions_from {
 submissions_from!(sqlx::sqlite::SqliteRow);
 submissions_from!(sqlx::postgres::PgRow);
 
-/// Stores screenshots `$shots` of submission `$id` in transaction `$tx`: each file once
-/// in `snapshots` (by content hash), then the submission's rows in order.
+/// Stores screenshots `$shots` of submission `$id` in transaction `$tx` (of a store on
+/// `$backend`): each file once in `snapshots` (by content hash), then the submission's rows
+/// in order.
 macro_rules! insert_screenshots_in {
-    ($tx:ident, $id:expr, $shots:expr, $now:expr) => {{
+    ($tx:ident, $backend:expr, $id:expr, $shots:expr, $now:expr) => {{
         for (position, shot) in $shots.iter().enumerate() {
             for s in [&shot.image, &shot.thumbnail] {
                 // Screenshots are always whole (`base_sha256` null), never differences.
-                sqlx::query(super::snapshots::INSERT_SNAPSHOT)
+                sqlx::query(super::snapshots::insert_snapshot($backend))
                     .bind(&s.sha256)
                     .bind(s.size)
                     .bind(s.content_type.as_deref())
@@ -172,7 +173,7 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            insert_screenshots_in!(tx, id, screenshots, now);
+            insert_screenshots_in!(tx, self.backend(), id, screenshots, now);
             let audit = NewAuditEntry {
                 subject: Some(format!("submission {id}")),
                 ..audit.clone()

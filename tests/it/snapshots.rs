@@ -298,6 +298,18 @@ async fn differences_and_whole_rows_read_back(store: &Store) {
     );
     let read = store.snapshot_body(&sha).await.unwrap().unwrap();
     assert_eq!(read.body, third.as_bytes());
+
+    // A difference against a base never stored is refused, and nothing of it is kept.
+    let (missing, orphan) = (page("never", 1), page("never", 2));
+    let err = store
+        .insert_probe_results(&[difference(&missing, &orphan)], &[])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.to_lowercase().contains("foreign key"), "{err}");
+    let orphan_sha = sha256_hex(orphan.as_bytes());
+    assert!(store.snapshot(&orphan_sha).await.unwrap().is_none());
+    assert!(store.snapshot_body(&orphan_sha).await.unwrap().is_none());
 }
 
 /// A base or a difference whose stored bytes were damaged gives an error naming the
@@ -354,3 +366,128 @@ common::on_both!(
     differences_and_whole_rows_read_back,
     a_damaged_snapshot_is_a_clear_error,
 );
+
+/// `bytes` as a SQL blob literal.
+fn blob(bytes: &[u8]) -> String {
+    format!("x'{}'", hex::encode(bytes))
+}
+
+/// A SQLite database written before migration 0040 (each difference naming its base by
+/// hash, a hand test naming its screenshot) keeps every snapshot through it: each body
+/// reads back byte for byte, the difference still names its base, neither the base nor the
+/// screenshot can be deleted while named (foreign keys are on again), and new differences
+/// against the old base are stored and read.
+#[tokio::test]
+async fn snapshots_stored_before_bases_were_numbered_read_back_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    // One connection: the migration's own setting of foreign keys is that connection's.
+    let store = Store::connect(&url, 1).await.unwrap();
+    store.migrate_up_to(39).await.unwrap();
+    store.apply_catalog(&common::real_catalog()).await.unwrap();
+
+    let (base, body, old) = (page("d", 1), page("d", 2), page("old", 7));
+    let screenshot: Vec<u8> = (0..4000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let [base_sha, sha, old_sha] = [&base, &body, &old].map(|t| sha256_hex(t.as_bytes()));
+    let shot_sha = sha256_hex(&screenshot);
+    let row = |sha: &str, size: usize, kind: &str, stored: &[u8], base: Option<&str>| {
+        format!(
+            "insert into snapshots (sha256, size, content_type, body, stored_at, base_sha256)
+             values ('{sha}', {size}, '{kind}', {}, '2026-11-30T08:00:00+00:00', {})",
+            blob(stored),
+            base.map_or("null".to_string(), |b| format!("'{b}'"))
+        )
+    };
+    for statement in [
+        row(
+            &old_sha,
+            old.len(),
+            "text/html",
+            &compress_whole(old.as_bytes()),
+            None,
+        ),
+        row(
+            &base_sha,
+            base.len(),
+            "text/html",
+            &compress_whole(base.as_bytes()),
+            None,
+        ),
+        row(
+            &sha,
+            body.len(),
+            "text/html",
+            &compress_against(base.as_bytes(), body.as_bytes()).unwrap(),
+            Some(&base_sha),
+        ),
+        row(
+            &shot_sha,
+            screenshot.len(),
+            "image/png",
+            &compress_whole(&screenshot),
+            None,
+        ),
+        "insert into accounts (login, public_name, role, password_hash, created_at,
+             password_changed_at)
+         values ('old', 'Old', 'contributor', 'x', '2026-11-30T08:00:00+00:00',
+             '2026-11-30T08:00:00+00:00')"
+            .to_string(),
+        format!(
+            "insert into submissions (account_id, check_id, observed_at, status, device, os, app,
+                 app_version, network, network_region, account_region, steps, seen,
+                 submitted_at)
+             values (1, '{CHECK}', '2026-11-30T08:00:00+00:00', 'blocked', 'd', 'o', 'a', '1',
+                 'n', 'r', 'r', 's', 's', '2026-11-30T08:00:00+00:00')"
+        ),
+        format!(
+            "insert into submission_screenshots (submission_id, position, file_name,
+                 image_sha256, thumbnail_sha256, width, height)
+             values (1, 0, 'shot.png', '{shot_sha}', '{shot_sha}', 10, 10)"
+        ),
+    ] {
+        store.execute_admin(&statement).await.unwrap();
+    }
+
+    store.migrate().await.unwrap();
+
+    for (sha, bytes) in [
+        (&old_sha, old.as_bytes()),
+        (&base_sha, base.as_bytes()),
+        (&sha, body.as_bytes()),
+        (&shot_sha, screenshot.as_slice()),
+    ] {
+        let read = store.snapshot_body(sha).await.unwrap().unwrap();
+        assert_eq!(read.body, bytes, "snapshot {sha}");
+    }
+    let row = store.snapshot(&sha).await.unwrap().unwrap();
+    assert_eq!(row.base_sha256.as_deref(), Some(base_sha.as_str()));
+    assert_eq!(store.snapshot_differences().await.unwrap().0, 1);
+    for named in [&base_sha, &shot_sha] {
+        assert!(
+            store
+                .execute_admin(&format!("delete from snapshots where sha256 = '{named}'"))
+                .await
+                .is_err(),
+            "{named} is named, so it stays"
+        );
+    }
+
+    let later = page("d", 3);
+    store
+        .insert_probe_results(&[difference(&base, &later)], &[])
+        .await
+        .unwrap();
+    let later_sha = sha256_hex(later.as_bytes());
+    let read = store.snapshot_body(&later_sha).await.unwrap().unwrap();
+    assert_eq!(read.body, later.as_bytes());
+    assert_eq!(
+        store
+            .snapshot(&later_sha)
+            .await
+            .unwrap()
+            .unwrap()
+            .base_sha256,
+        Some(base_sha)
+    );
+    store.close().await;
+}
