@@ -151,11 +151,22 @@ impl Store {
         observations: &[NewObservation],
     ) -> Result<Vec<i64>, StorageError> {
         // Whole snapshots before differences, so a base stored in the same batch is there
-        // before the rows that name it.
-        let mut snapshot_order: Vec<&NewSnapshot> = snapshots.iter().collect();
-        snapshot_order.sort_by(|a, b| {
-            (a.base_sha256.is_some(), &a.sha256).cmp(&(b.base_sha256.is_some(), &b.sha256))
-        });
+        // before the rows that name it; each by hash, once (a whole copy rather than a
+        // difference of the same body).
+        let mut wholes: Vec<&NewSnapshot> = snapshots
+            .iter()
+            .filter(|s| s.base_sha256.is_none())
+            .collect();
+        wholes.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        wholes.dedup_by(|a, b| a.sha256 == b.sha256);
+        let whole: std::collections::HashSet<&str> =
+            wholes.iter().map(|s| s.sha256.as_str()).collect();
+        let mut differences: Vec<&NewSnapshot> = snapshots
+            .iter()
+            .filter(|s| s.base_sha256.is_some() && !whole.contains(s.sha256.as_str()))
+            .collect();
+        differences.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        differences.dedup_by(|a, b| a.sha256 == b.sha256);
         let mut order: Vec<usize> = (0..observations.len()).collect();
         let keys: Vec<String> = observations
             .iter()
@@ -171,16 +182,23 @@ impl Store {
         let bodies = super::evidence::distinct_bodies(&splits);
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            for s in &snapshot_order {
-                sqlx::query(super::snapshots::insert_snapshot(self.backend()))
-                .bind(&s.sha256)
-                .bind(s.size)
-                .bind(s.content_type.as_deref().map(super::storable_text))
-                .bind(&s.compressed)
-                .bind(Utc::now())
-                .bind(s.base_sha256.as_deref())
-                .execute(&mut *tx)
-                .await?;
+            // A few rows a statement: each statement is a round trip (or on SQLite a hand-off
+            // to the connection's thread), and a cashier page brings a snapshot of its own.
+            for group in [&wholes, &differences] {
+                for chunk in group.chunks(super::snapshots::SNAPSHOTS_PER_STATEMENT) {
+                    let sql = super::snapshots::insert_snapshots(self.backend(), chunk.len());
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
+                    for s in chunk {
+                        q = q
+                            .bind(&s.sha256)
+                            .bind(s.size)
+                            .bind(s.content_type.as_deref().map(super::storable_text))
+                            .bind(&s.compressed)
+                            .bind(Utc::now())
+                            .bind(s.base_sha256.as_deref());
+                    }
+                    q.execute(&mut *tx).await?;
+                }
             }
             // The evidence bodies by hash, then the pairs: the order every writer takes them
             // in (`insert_observations` too), so writers storing the same new bodies or

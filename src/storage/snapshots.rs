@@ -19,28 +19,64 @@ const MAX_BODY_BYTES: i64 = 256 * 1024 * 1024;
 /// structured dictionary instead of raw content, so it is never used as a base.
 const DICTIONARY_MAGIC: [u8; 4] = [0x37, 0xa4, 0x30, 0xec];
 
-/// Stores a snapshot once by hash (`$6`: the SHA-256 of its base, if it is a difference).
-/// A whole copy of a body already stored as a difference replaces the difference, so that a
-/// row taken as a base is whole whoever stored it first; a difference never replaces
-/// anything. On SQLite a difference names its base by number (0040): a base hash no
-/// snapshot has becomes a number none has, refused by the reference as on PostgreSQL.
-pub(super) fn insert_snapshot(backend: Backend) -> &'static str {
-    match backend {
+/// Snapshots per INSERT (six parameters each).
+pub(super) const SNAPSHOTS_PER_STATEMENT: usize = 32;
+
+/// Stores `rows` snapshots once each by hash, six parameters a row (its hash, size, content
+/// type, compressed body, time stored and the SHA-256 of its base, if it is a difference;
+/// no hash twice in one statement). A whole copy of a body already stored as a difference
+/// replaces the difference, so that a row taken as a base is whole whoever stored it first;
+/// a difference never replaces anything. On SQLite a difference names its base by number
+/// (0040): a base hash no snapshot has becomes a number none has, refused by the reference
+/// as on PostgreSQL; a base is looked up as the row is written, so differences go in a
+/// statement after their bases'.
+pub(super) fn insert_snapshots(backend: Backend, rows: usize) -> String {
+    use std::fmt::Write as _;
+    let mut sql = match backend {
+        Backend::Sqlite => "insert into snapshots (sha256, size, content_type, body, stored_at, base_no) values ",
+        Backend::Postgres => "insert into snapshots (sha256, size, content_type, body, stored_at, base_sha256) values ",
+    }
+    .to_string();
+    for row in 0..rows {
+        let p = row * 6;
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        let _ = match backend {
+            Backend::Sqlite => write!(
+                sql,
+                "(${}, ${}, ${}, ${}, ${}, case when ${base} is not null \
+                 then coalesce((select no from snapshots where sha256 = ${base}), -1) end)",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                base = p + 6
+            ),
+            Backend::Postgres => write!(
+                sql,
+                "(${}, ${}, ${}, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6
+            ),
+        };
+    }
+    sql.push_str(match backend {
         Backend::Sqlite => {
-            "insert into snapshots (sha256, size, content_type, body, stored_at, base_no)
-             values ($1, $2, $3, $4, $5,
-                     case when $6 is not null
-                          then coalesce((select no from snapshots where sha256 = $6), -1) end)
-             on conflict (sha256) do update set body = excluded.body, base_no = null
+            " on conflict (sha256) do update set body = excluded.body, base_no = null
              where snapshots.base_no is not null and excluded.base_no is null"
         }
         Backend::Postgres => {
-            "insert into snapshots (sha256, size, content_type, body, stored_at, base_sha256)
-             values ($1, $2, $3, $4, $5, $6)
-             on conflict (sha256) do update set body = excluded.body, base_sha256 = null
+            " on conflict (sha256) do update set body = excluded.body, base_sha256 = null
              where snapshots.base_sha256 is not null and excluded.base_sha256 is null"
         }
-    }
+    });
+    sql
 }
 
 /// Snapshot `$1` as stored ([`super::SnapshotRecord`]), its base named by hash whichever

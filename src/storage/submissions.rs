@@ -88,15 +88,18 @@ macro_rules! insert_screenshots_in {
         for (position, shot) in $shots.iter().enumerate() {
             for s in [&shot.image, &shot.thumbnail] {
                 // Screenshots are always whole (`base_sha256` null), never differences.
-                sqlx::query(super::snapshots::insert_snapshot($backend))
-                    .bind(&s.sha256)
-                    .bind(s.size)
-                    .bind(s.content_type.as_deref())
-                    .bind(&s.compressed)
-                    .bind($now)
-                    .bind(None::<&str>)
-                    .execute(&mut *$tx)
-                    .await?;
+                sqlx::query(
+                    sqlx::AssertSqlSafe(super::snapshots::insert_snapshots($backend, 1))
+                        .into_sql_str(),
+                )
+                .bind(&s.sha256)
+                .bind(s.size)
+                .bind(s.content_type.as_deref())
+                .bind(&s.compressed)
+                .bind($now)
+                .bind(None::<&str>)
+                .execute(&mut *$tx)
+                .await?;
             }
             sqlx::query(
                 "insert into submission_screenshots (submission_id, position, file_name,
