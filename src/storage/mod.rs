@@ -1036,14 +1036,7 @@ impl Store {
 
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<(), StorageError> {
-        let err = |cause| StorageError::Migrate {
-            url: self.url.clone(),
-            cause,
-        };
-        match &self.db {
-            Db::Sqlite(pool) => migrator(SQLITE_MIGRATIONS).run(pool).await.map_err(err),
-            Db::Postgres(pool) => migrator(POSTGRES_MIGRATIONS).run(pool).await.map_err(err),
-        }
+        self.migrate_up_to(i64::MAX).await
     }
 
     /// Applies this backend's migrations up to `version` only: a database as an older
@@ -1054,17 +1047,11 @@ impl Store {
             cause,
         };
         let upto = |list: &'static [(i64, &'static str, &'static str)]| {
-            &list[..list.partition_point(|m| m.0 <= version)]
+            migrator(&list[..list.partition_point(|m| m.0 <= version)])
         };
         match &self.db {
-            Db::Sqlite(pool) => migrator(upto(SQLITE_MIGRATIONS))
-                .run(pool)
-                .await
-                .map_err(err),
-            Db::Postgres(pool) => migrator(upto(POSTGRES_MIGRATIONS))
-                .run(pool)
-                .await
-                .map_err(err),
+            Db::Sqlite(pool) => upto(SQLITE_MIGRATIONS).run(pool).await.map_err(err),
+            Db::Postgres(pool) => upto(POSTGRES_MIGRATIONS).run(pool).await.map_err(err),
         }
     }
 

@@ -289,9 +289,7 @@ impl Store {
     /// The row as stored (compressed, maybe a difference): for storage figures and tests.
     pub async fn snapshot(&self, sha256: &str) -> Result<Option<SnapshotRecord>, StorageError> {
         Ok(on_pool!(self, pool => {
-            sqlx::query_as::<_, SnapshotRecord>(super::snapshots::select_snapshot_record(
-                self.backend(),
-            ))
+            sqlx::query_as::<_, SnapshotRecord>(super::snapshots::select_snapshot(self.backend()))
             .bind(sha256)
             .fetch_optional(pool)
             .await?

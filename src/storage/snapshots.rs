@@ -39,31 +39,24 @@ pub(super) fn insert_snapshots(backend: Backend, rows: usize) -> String {
     .to_string();
     for row in 0..rows {
         let p = row * 6;
-        if row > 0 {
-            sql.push_str(", ");
-        }
+        let _ = write!(
+            sql,
+            "{}(${}, ${}, ${}, ${}, ${}, ",
+            if row > 0 { ", " } else { "" },
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5
+        );
+        let base = p + 6;
         let _ = match backend {
             Backend::Sqlite => write!(
                 sql,
-                "(${}, ${}, ${}, ${}, ${}, case when ${base} is not null \
-                 then coalesce((select no from snapshots where sha256 = ${base}), -1) end)",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                base = p + 6
+                "case when ${base} is not null \
+                 then coalesce((select no from snapshots where sha256 = ${base}), -1) end)"
             ),
-            Backend::Postgres => write!(
-                sql,
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6
-            ),
+            Backend::Postgres => write!(sql, "${base})"),
         };
     }
     sql.push_str(match backend {
@@ -79,21 +72,26 @@ pub(super) fn insert_snapshots(backend: Backend, rows: usize) -> String {
     sql
 }
 
-/// Snapshot `$1` as stored ([`super::SnapshotRecord`]), its base named by hash whichever
-/// way the backend keeps it (a base number no snapshot has reads as `#` and the number, so
-/// the difference is never taken for whole).
-pub(super) fn select_snapshot_record(backend: Backend) -> &'static str {
+/// Snapshot `$1` as stored, with its base's hash (`base_sha256`, whichever way the backend
+/// names the base; on SQLite a base number no snapshot has reads as `#` and the number, so
+/// the difference is never taken for whole), its base's stored body (`base_body`) and
+/// whether that base is itself a difference (`base_of_base`): what [`Store::snapshot_body`]
+/// decodes, and [`super::SnapshotRecord`] the columns it names.
+pub(super) fn select_snapshot(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => {
             "select s.sha256, s.size, s.content_type, s.body, s.stored_at,
                     case when s.base_no is not null
-                         then coalesce(b.sha256, '#' || s.base_no) end as base_sha256
+                         then coalesce(b.sha256, '#' || s.base_no) end as base_sha256,
+                    b.body as base_body, cast(b.base_no as text) as base_of_base
              from snapshots s left join snapshots b on b.no = s.base_no
              where s.sha256 = $1"
         }
         Backend::Postgres => {
-            "select sha256, size, content_type, body, stored_at, base_sha256 from snapshots
-             where sha256 = $1"
+            "select s.sha256, s.size, s.content_type, s.body, s.stored_at, s.base_sha256,
+                    b.body as base_body, b.base_sha256 as base_of_base
+             from snapshots s left join snapshots b on b.sha256 = s.base_sha256
+             where s.sha256 = $1"
         }
     }
 }
@@ -222,24 +220,7 @@ impl Store {
     /// stored; decompressed off the async runtime.
     pub async fn snapshot_body(&self, sha256: &str) -> Result<Option<SnapshotBody>, StorageError> {
         let row = on_pool!(self, pool => {
-            sqlx::query_as::<_, StoredRow>(
-                match self.backend() {
-                    Backend::Sqlite => {
-                        "select s.sha256, s.size, s.content_type, s.body, s.stored_at,
-                                case when s.base_no is not null
-                                     then coalesce(b.sha256, '#' || s.base_no) end as base_sha256,
-                                b.body as base_body, cast(b.base_no as text) as base_of_base
-                         from snapshots s left join snapshots b on b.no = s.base_no
-                         where s.sha256 = $1"
-                    }
-                    Backend::Postgres => {
-                        "select s.sha256, s.size, s.content_type, s.body, s.stored_at, s.base_sha256,
-                                b.body as base_body, b.base_sha256 as base_of_base
-                         from snapshots s left join snapshots b on b.sha256 = s.base_sha256
-                         where s.sha256 = $1"
-                    }
-                },
-            )
+            sqlx::query_as::<_, StoredRow>(select_snapshot(self.backend()))
             .bind(sha256)
             .fetch_optional(pool)
             .await?
