@@ -24,6 +24,8 @@ grant insert on evidence_bodies, fetches, run_keys to :worker;
 -- Repeats (0032: a verdict repeating its pair's newest row, stored thin); deleted only
 -- when one is written out whole (a transition starting at it).
 grant insert, delete on observation_repeats to :worker;
+-- Its yearly partitions (0041) are reached through it and need no grant. Making next
+-- year's takes the owner: `serve` makes it; a worker trying logs that it could not.
 -- Checks by number (0032: a repeat names its check by it), given once.
 grant insert on check_numbers to :worker;
 -- What each observation written keeps up to date (0018: the charts' evidence times and

@@ -102,6 +102,12 @@ pub enum Command {
         #[command(subcommand)]
         action: ObserveAction,
     },
+    /// PostgreSQL's repeats by year: list the partitions, or detach a past year for
+    /// archive (`pg_dump` the detached table, then drop it).
+    Partitions {
+        #[command(subcommand)]
+        action: PartitionAction,
+    },
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -293,6 +299,21 @@ pub enum UserAction {
     Disable { login: String },
     /// List accounts (login, role, public name, state).
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartitionAction {
+    /// Each partition of repeats: its span (years begin at midnight, Asia/Shanghai), the
+    /// planner's estimate of its rows, its size. Years a year ahead are made first.
+    List,
+    /// Detach one past year of repeats from what pages read, for archive. The table
+    /// `observation_repeats_YEAR` keeps its rows; the check counts lose them, current
+    /// states naming one of them are sought again, probe days and transitions stay.
+    Detach {
+        /// The year (it must have ended before this year began).
+        #[arg(long)]
+        year: i32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -529,6 +550,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Observe { action: ObserveAction::Retract { id, reason, login } } => {
                 observe_retract(&config, id, &reason, &login).await.map(|line| outln!("{line}"))
             }
+            Command::Partitions { action } => partitions(&config, action).await,
             Command::Migrate => migrate(&config).await.map(|()| outln!("database {} is up to date", crate::config::redact_url(&config.database_url))),
             Command::Catalog { action: CatalogAction::Check } => match check_catalog(&config.catalog_dir) {
                 Ok(cat) => {
@@ -821,6 +843,56 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
     let store = Store::open(&config.database_url, config.max_connections).await?;
     store.close().await;
     Ok(())
+}
+
+/// `hutong partitions list | detach --year Y`.
+async fn partitions(config: &Config, action: PartitionAction) -> anyhow::Result<()> {
+    // Refused before opening: opening a SQLite URL would make the file.
+    if !config.database_url.starts_with("postgres") {
+        anyhow::bail!(
+            "partitions: only PostgreSQL partitions repeats by year, and {} is not PostgreSQL; \
+             a SQLite database is one file (archive it whole with `sqlite3 FILE .backup`)",
+            crate::config::redact_url(&config.database_url)
+        );
+    }
+    let store = Store::open(&config.database_url, 2).await?;
+    let now = chrono::Utc::now();
+    let result = async {
+        match action {
+            PartitionAction::List => {
+                store.ensure_repeat_partitions(now + chrono::Duration::days(366)).await?;
+                let parts = store.repeat_partitions().await?;
+                let at = |t: Option<chrono::DateTime<chrono::Utc>>, open: &str| {
+                    t.map_or(open.to_string(), |t| {
+                        t.with_timezone(&crate::time::SHANGHAI).format("%Y-%m-%d").to_string()
+                    })
+                };
+                outln!("repeats by year (Asia/Shanghai), {} partitions:", parts.len());
+                for p in &parts {
+                    outln!(
+                        "  {:<34} {:>10} – {:<10} ≈ {:>11} rows {:>9.1} MiB",
+                        p.name,
+                        at(p.from, "…"),
+                        at(p.to, "…"),
+                        p.rows_estimate,
+                        p.bytes as f64 / 1048576.0
+                    );
+                }
+                Ok(())
+            }
+            PartitionAction::Detach { year } => {
+                let n = store.detach_repeat_year(year, now).await?;
+                outln!(
+                    "observation_repeats_{year} detached: {n} repeats left what pages read; the table \
+                     stays until archived (pg_dump -t observation_repeats_{year}) and dropped"
+                );
+                Ok(())
+            }
+        }
+    }
+    .await;
+    store.close().await;
+    result
 }
 
 /// `hutong catalog check`.

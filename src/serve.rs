@@ -542,7 +542,9 @@ impl Application {
             });
             (w.spawn(WEBHOOK_ROUND), watch)
         });
+        let years_ahead = tokio::spawn(crate::storage::keep_years_ahead(self.store.clone()));
         connections::serve(self.listener, app, self.limits, shutdown).await;
+        years_ahead.abort();
         if let Some((task, watch)) = webhooks {
             watch.abort();
             task.shutdown().await;

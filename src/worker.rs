@@ -130,6 +130,7 @@ pub async fn run(
         running.clone(),
         timing.heartbeat,
     ));
+    tasks.spawn(crate::storage::keep_years_ahead(store.clone()));
     // Whatever the database refused (run ends, missed slots) is written once it is back.
     {
         let store = store.clone();

@@ -422,8 +422,8 @@ macro_rules! insert_batch_in {
                 })
                 .collect();
             // Only a batch with a row that may be a repeat asks what its pairs' newest show.
-            let newest: Vec<i64> = if $thin && shown.iter().any(Option::is_some) {
-                pairs.iter().filter_map(|p| p.latest.map(|l| l.1)).collect()
+            let newest: Vec<(i64, chrono::DateTime<chrono::Utc>)> = if $thin && shown.iter().any(Option::is_some) {
+                pairs.iter().filter_map(|p| p.latest.map(|l| (l.1, l.0))).collect()
             } else {
                 Vec::new()
             };
@@ -904,26 +904,33 @@ pub(crate) fn repeat_instant(at: DateTime<Utc>) -> Option<i64> {
     at.timestamp_nanos_opt().filter(|n| *n >= 0)
 }
 
-/// For each of `$newest` (observation ids, full rows or repeats) that may be repeated:
-/// its base (the row itself, or the row a repeat repeats) and what the base shows.
+/// For each of `$newest` (observation ids, full rows or repeats, with their instants) that
+/// may be repeated: its base (the row itself, or the row a repeat repeats) and what the base
+/// shows. On PostgreSQL a repeat is sought by its id in its instant's year only (0041).
 macro_rules! stored_bases_in {
     ($tx:ident, $newest:expr, $postgres:expr) => {{
-        let newest: &[i64] = $newest;
+        let newest: &[(i64, chrono::DateTime<chrono::Utc>)] = $newest;
         let mut bases: std::collections::HashMap<i64, (i64, $crate::storage::batch_write::Shown)> =
             std::collections::HashMap::new();
         if !newest.is_empty() {
-            let list = serde_json::to_string(newest)
-                .map_err(|e| $crate::storage::StorageError::Invalid(format!("ids as JSON: {e}")))?;
+            let list = if $postgres {
+                serde_json::to_string(newest)
+            } else {
+                serde_json::to_string(&newest.iter().map(|n| n.0).collect::<Vec<i64>>())
+            }
+            .map_err(|e| $crate::storage::StorageError::Invalid(format!("ids as JSON: {e}")))?;
             // The ids first (`cross join`: SQLite otherwise walks every row without a catalog
             // key and seeks each id for each of them).
             let sql = if $postgres {
                 "select j.v, b.id, b.precision, b.status, b.source_kind, b.source_id, b.vantage,
                      b.quote, b.note_en, b.note_zh, b.evidence_id, b.pack_id,
                      cast(b.rule_version as bigint), b.confirmed
-                 from (select cast(x as bigint) as v from jsonb_array_elements_text($1::jsonb) x) j
+                 from (select cast(x->>0 as bigint) as v, cast(x->>1 as timestamptz) as t
+                       from jsonb_array_elements($1::jsonb) x) j
                  cross join lateral (select b.* from observations b
                    where b.id = coalesce(
-                       (select r.repeat_of from observation_repeats r where r.id = j.v), j.v)
+                       (select r.repeat_of from observation_repeats r
+                        where r.id = j.v and r.observed_at = j.t), j.v)
                      and b.failure is null and b.superseded_by is null and b.retracted_at is null
                      and b.catalog_key is null and b.reclassifies is null and b.evidence is null
                      and b.evidence_id is not null and b.pack_id is not null

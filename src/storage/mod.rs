@@ -19,6 +19,7 @@ mod fleet;
 mod history;
 mod ledger;
 pub mod memo;
+mod partitions;
 mod probes;
 mod records;
 mod requirements;
@@ -39,6 +40,7 @@ pub use copy_write::COPY_MIN_ROWS;
 pub use fleet::{Claim, TakenRun, TakeoverRecord, VantageStatus, WorkerRecord, WorkerStatus};
 pub use ledger::{FinishedRun, MissReason, MissedSlotsRecord, PendingCounts};
 pub use memo::{Memo, Reads};
+pub use partitions::{RepeatPartition, keep_years_ahead};
 pub use probes::*;
 pub use review::{PublishedHandTest, Reviewed};
 pub use sessions::{ACCOUNT_KEY as SESSION_ACCOUNT_KEY, StoredSessions};
@@ -2161,6 +2163,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         38,
         "probe days",
         include_str!("../../migrations/postgres/0038_probe_days.sql"),
+    ),
+    (
+        41,
+        "repeat partitions",
+        include_str!("../../migrations/postgres/0041_repeat_partitions.sql"),
     ),
 ];
 

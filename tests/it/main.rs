@@ -25,6 +25,7 @@ mod i18n;
 mod in_app_control;
 mod journalist;
 mod metrics;
+mod partitions;
 mod probe_engine;
 mod probe_failures;
 mod probe_pages;

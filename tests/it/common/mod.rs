@@ -185,6 +185,12 @@ pub fn postgres_admin_url() -> Option<String> {
 /// Its name is unique across the tests of this process (a counter) and across processes
 /// (the process id and the time).
 pub async fn postgres() -> Option<TestDb> {
+    postgres_at(i64::MAX).await
+}
+
+/// A fresh PostgreSQL database migrated up to `version` only (as an older release left
+/// it); `None` when skipping on purpose.
+pub async fn postgres_at(version: i64) -> Option<TestDb> {
     let admin = postgres_admin_url()?;
     let name = format!(
         "hutong_test_{}_{}_{}",
@@ -196,9 +202,13 @@ pub async fn postgres() -> Option<TestDb> {
     let mut url = url::Url::parse(&admin).expect("postgres url");
     url.set_path(&name);
     let url = url.to_string();
-    let store = Store::open(&url, 4)
+    let store = Store::connect(&url, 4)
         .await
         .expect("open postgres test database");
+    store
+        .migrate_up_to(version)
+        .await
+        .expect("migrate postgres test database");
     Some(TestDb {
         store,
         url,

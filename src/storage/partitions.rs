@@ -1,0 +1,189 @@
+//! PostgreSQL's repeats by year (migration 0041): the partitions listed, years made ahead,
+//! a past year detached for archive. SQLite keeps one table and has none of this.
+
+use super::{Db, StorageError, Store};
+use crate::time::SHANGHAI;
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+
+/// One partition of `observation_repeats`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepeatPartition {
+    pub name: String,
+    /// Its first instant (none: from the beginning of time).
+    pub from: Option<DateTime<Utc>>,
+    /// The instant after its last (none: to the end of time).
+    pub to: Option<DateTime<Utc>>,
+    /// The planner's estimate of its rows (no count of a year of repeats is cheap).
+    pub rows_estimate: i64,
+    /// Its tables' and indexes' bytes.
+    pub bytes: i64,
+}
+
+impl RepeatPartition {
+    /// The year it holds, when it holds exactly one.
+    pub fn year(&self) -> Option<i32> {
+        self.name
+            .strip_prefix("observation_repeats_")
+            .and_then(|y| y.parse().ok())
+    }
+}
+
+/// Midnight of 1 January of `year` in Asia/Shanghai, as the migration's
+/// `hutong_repeat_year_start`.
+pub fn year_start(year: i32) -> Option<DateTime<Utc>> {
+    SHANGHAI
+        .with_ymd_and_hms(year, 1, 1, 0, 0, 0)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The bounds a partition's name gives (`observation_repeats_2024`,
+/// `observation_repeats_before_2021`, `observation_repeats_from_2028`).
+fn bounds(name: &str) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let year = |s: &str| s.parse::<i32>().ok();
+    let rest = name.strip_prefix("observation_repeats_").unwrap_or(name);
+    if let Some(y) = rest.strip_prefix("before_").and_then(year) {
+        (None, year_start(y))
+    } else if let Some(y) = rest.strip_prefix("from_").and_then(year) {
+        (year_start(y), None)
+    } else if let Some(y) = year(rest) {
+        (year_start(y), year_start(y + 1))
+    } else {
+        (None, None)
+    }
+}
+
+/// A refusal raised by the migration's functions, as the message it gives.
+fn refused(e: sqlx::Error) -> StorageError {
+    match &e {
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("P0001") => {
+            StorageError::Invalid(d.message().to_string())
+        }
+        _ => StorageError::Query(e),
+    }
+}
+
+fn postgres_only(what: &str) -> StorageError {
+    StorageError::Invalid(format!(
+        "{what}: only PostgreSQL partitions repeats by year; a SQLite database is one file \
+         (archive it whole with `sqlite3 FILE .backup`)"
+    ))
+}
+
+impl Store {
+    /// The partitions of repeats, oldest first.
+    pub async fn repeat_partitions(&self) -> Result<Vec<RepeatPartition>, StorageError> {
+        let Db::Postgres(pool) = &self.db else {
+            return Err(postgres_only("partitions list"));
+        };
+        let rows: Vec<(String, f32, i64)> = sqlx::query_as(
+            "select c.relname::text, c.reltuples, pg_total_relation_size(c.oid)
+             from pg_inherits i join pg_class c on c.oid = i.inhrelid
+             where i.inhparent = 'observation_repeats'::regclass",
+        )
+        .fetch_all(pool)
+        .await?;
+        let mut parts: Vec<RepeatPartition> = rows
+            .into_iter()
+            .map(|(name, tuples, bytes)| {
+                let (from, to) = bounds(&name);
+                RepeatPartition {
+                    name,
+                    from,
+                    to,
+                    // -1 until the table is first vacuumed or analysed.
+                    rows_estimate: (tuples.max(0.0)) as i64,
+                    bytes,
+                }
+            })
+            .collect();
+        parts.sort_by_key(|p| (p.from.is_some(), p.from));
+        Ok(parts)
+    }
+
+    /// Makes years of repeats until one begins after `upto`; how many were made. A no-op
+    /// on SQLite.
+    pub async fn ensure_repeat_partitions(&self, upto: DateTime<Utc>) -> Result<i32, StorageError> {
+        let Db::Postgres(pool) = &self.db else {
+            return Ok(0);
+        };
+        sqlx::query_scalar("select hutong_repeat_partitions_ensure($1)")
+            .bind(upto)
+            .fetch_one(pool)
+            .await
+            .map_err(refused)
+    }
+
+    /// Detaches the repeats of `year` (which ended before `now`'s year began) for archive:
+    /// the table `observation_repeats_YEAR` stays, outside what pages read, until someone
+    /// archives and drops it. Returns how many repeats it holds.
+    pub async fn detach_repeat_year(
+        &self,
+        year: i32,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StorageError> {
+        let Db::Postgres(pool) = &self.db else {
+            return Err(postgres_only("partitions detach"));
+        };
+        if year_start(year).is_none() || now.with_timezone(&SHANGHAI).year() <= year {
+            return Err(StorageError::Invalid(format!(
+                "year {year} has not ended before this one began: only past years are detached"
+            )));
+        }
+        let mut tx = pool.begin().await?;
+        let n: i64 = sqlx::query_scalar("select hutong_repeat_year_detach($1, $2)")
+            .bind(year)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(refused)?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+
+/// How often a running `serve` or `worker` makes sure next year's repeats have a partition.
+const AHEAD_EVERY: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
+/// Keeps a year of partitions ahead of the clock for as long as it runs (PostgreSQL; on
+/// SQLite it returns at once). A refusal (a role without CREATE) is logged and tried again
+/// later: until the year turns, writes still land in the partition from the newest year on.
+pub async fn keep_years_ahead(store: Store) {
+    if !matches!(store.db, Db::Postgres(_)) {
+        return;
+    }
+    loop {
+        match store
+            .ensure_repeat_partitions(Utc::now() + chrono::Duration::days(366))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(years = n, "partitions of repeats made ahead"),
+            Err(e) => tracing::warn!("partitions of repeats could not be made ahead: {e}"),
+        }
+        tokio::time::sleep(AHEAD_EVERY).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_give_bounds_in_shanghai_years() {
+        let (from, to) = bounds("observation_repeats_2024");
+        assert_eq!(from.unwrap().to_rfc3339(), "2023-12-31T16:00:00+00:00");
+        assert_eq!(to.unwrap().to_rfc3339(), "2024-12-31T16:00:00+00:00");
+        let (from, to) = bounds("observation_repeats_before_2021");
+        assert_eq!(
+            (from, to.unwrap().to_rfc3339()),
+            (None, "2020-12-31T16:00:00+00:00".into())
+        );
+        let (from, to) = bounds("observation_repeats_from_2028");
+        assert_eq!(
+            (from.unwrap().to_rfc3339(), to),
+            ("2027-12-31T16:00:00+00:00".into(), None)
+        );
+        assert_eq!(bounds("something_else"), (None, None));
+    }
+}

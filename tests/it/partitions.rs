@@ -1,0 +1,312 @@
+//! PostgreSQL keeps repeats by year (migration 0041): a year is made ahead of the clock,
+//! a row dated past every year is moved into its year when that year is made, and a past
+//! year detaches for archive with what pages count and show following it. SQLite says it
+//! has no partitions.
+
+use crate::common::{self, observation};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use hutong::domain::{NewObservation, ProbeFacts};
+use hutong::storage::{StateFilter, Store};
+use hutong::time::SHANGHAI;
+
+/// A probe verdict of pack `p` (a repeat when it equals its pair's newest row).
+fn verdict(check: &str, at: DateTime<Utc>, status: &str) -> NewObservation {
+    observation(check, at, status)
+        .probed()
+        .evidence(serde_json::json!({ "final_url": "https://example.com/" }))
+        .pack(ProbeFacts {
+            pack_id: "p".into(),
+            rule_version: 1,
+            confirmed: true,
+            ..ProbeFacts::default()
+        })
+        .build()
+}
+
+/// One verdict a day at 08:00 in Shanghai, `days` days from `first`.
+fn daily(check: &str, first: DateTime<Utc>, days: i64, status: &str) -> Vec<NewObservation> {
+    (0..days)
+        .map(|d| verdict(check, first + Duration::days(d), status))
+        .collect()
+}
+
+fn utc(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
+}
+
+/// A check's observations, newest first, and its kept count.
+async fn history(store: &Store, check: &str) -> (Vec<(i64, DateTime<Utc>, String)>, i64) {
+    let (rows, total) = store.check_history(check, 1000, 0).await.unwrap();
+    (
+        rows.into_iter()
+            .map(|o| (o.id, o.observed_at, o.status.to_string()))
+            .collect(),
+        total,
+    )
+}
+
+async fn partition_names(store: &Store) -> Vec<String> {
+    store
+        .repeat_partitions()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect()
+}
+
+async fn current(store: &Store, check: &str, now: DateTime<Utc>) -> Vec<(i64, DateTime<Utc>)> {
+    let filter = StateFilter {
+        check: Some(check.into()),
+        ..StateFilter::default()
+    };
+    store
+        .state_as_of(now, &filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| (o.id, o.observed_at))
+        .collect()
+}
+
+/// A database with years of repeats (written before 0041, then migrated: probes write at
+/// the present, and a fresh database starts its years at this one).
+#[tokio::test]
+async fn repeats_are_kept_by_year_and_a_past_year_detaches_for_archive() {
+    let Some(db) = common::postgres_at(40).await else {
+        return;
+    };
+    let store = &db.store;
+    store.apply_catalog(&common::real_catalog()).await.unwrap();
+    let (taobao, douyin, jd) = ("link.wechat.taobao", "link.wechat.douyin", "link.wechat.jd");
+    // The migration makes years up to next year by the clock; `ahead` is past them all.
+    let this_year = Utc::now().with_timezone(&SHANGHAI).year();
+    let ahead = this_year + 5;
+    // taobao across the turn of 2025 (08:00 in Shanghai: the same date there), douyin in
+    // June 2024 only (its current state a 2024 repeat), jd dated in `ahead`.
+    let mut batch = daily(taobao, utc(2024, 12, 20), 22, "open");
+    batch.extend(daily(douyin, utc(2024, 6, 1), 5, "blocked"));
+    batch.extend(daily(jd, utc(ahead, 3, 1), 3, "open"));
+    store.insert_probe_results(&[], &batch).await.unwrap();
+    store.migrate().await.unwrap();
+
+    // From the oldest repeat's year to next year, one before and one after.
+    let mut expected = vec!["observation_repeats_before_2024".to_string()];
+    expected.extend((2024..=this_year + 1).map(|y| format!("observation_repeats_{y}")));
+    expected.push(format!("observation_repeats_from_{}", this_year + 2));
+    assert_eq!(partition_names(store).await, expected);
+
+    // Years made up to `ahead + 1`: jd's repeats move out of the last partition into
+    // their year, read back and are counted once.
+    let jd_before = history(store, jd).await;
+    let made = store
+        .ensure_repeat_partitions(utc(ahead + 1, 6, 1))
+        .await
+        .unwrap();
+    assert_eq!(made, 5, "{} to {}", this_year + 2, ahead + 1);
+    assert_eq!(
+        store
+            .ensure_repeat_partitions(utc(ahead + 1, 6, 1))
+            .await
+            .unwrap(),
+        0
+    );
+    let names = partition_names(store).await;
+    assert!(names.contains(&format!("observation_repeats_{ahead}")));
+    assert_eq!(
+        names.last().unwrap(),
+        &format!("observation_repeats_from_{}", ahead + 2)
+    );
+    assert_eq!(history(store, jd).await, jd_before);
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let in_ahead: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select count(*) from only observation_repeats_{ahead}"
+    )))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(in_ahead, 2, "jd's two repeats are in their year");
+    // Still written to after the move, into its year.
+    store
+        .insert_probe_results(&[], &daily(jd, utc(ahead, 3, 4), 1, "open"))
+        .await
+        .unwrap();
+    assert_eq!(history(store, jd).await.1, jd_before.1 + 1);
+
+    let now = utc(2026, 6, 1);
+    let (taobao_rows, taobao_count) = history(store, taobao).await;
+    let (douyin_rows, douyin_count) = history(store, douyin).await;
+    let douyin_base = douyin_rows
+        .iter()
+        .find(|r| r.1 == utc(2024, 6, 1))
+        .unwrap()
+        .clone();
+    let last_repeat = douyin_rows
+        .iter()
+        .find(|r| r.1 == utc(2024, 6, 5))
+        .unwrap()
+        .clone();
+    assert!(
+        current(store, douyin, now)
+            .await
+            .contains(&(last_repeat.0, last_repeat.1))
+    );
+
+    // Only whole past years, and only attached ones.
+    let refused = store.detach_repeat_year(2026, now).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("year 2026 has not ended"),
+        "{refused}"
+    );
+    let refused = store.detach_repeat_year(2019, now).await.unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("no partition observation_repeats_2019 is attached"),
+        "{refused}"
+    );
+    assert_eq!(
+        history(store, taobao).await.1,
+        taobao_count,
+        "nothing changed"
+    );
+
+    // 2024: taobao's 11 December repeats and douyin's 4.
+    assert_eq!(store.detach_repeat_year(2024, now).await.unwrap(), 15);
+    assert!(
+        !partition_names(store)
+            .await
+            .contains(&"observation_repeats_2024".into())
+    );
+    let (rows, count) = history(store, taobao).await;
+    assert_eq!(count, taobao_count - 11);
+    // 2025 begins at 16:00 UTC on 31 December 2024.
+    let in_2024 = |t: DateTime<Utc>, first: DateTime<Utc>| {
+        t > first && t < utc(2024, 12, 31) + Duration::hours(16)
+    };
+    let kept: Vec<_> = taobao_rows
+        .iter()
+        .filter(|r| !in_2024(r.1, utc(2024, 12, 20)))
+        .cloned()
+        .collect();
+    assert_eq!(kept.len(), taobao_rows.len() - 11);
+    assert_eq!(
+        rows, kept,
+        "the 2025 repeats and the change they repeat stay"
+    );
+    let (rows, count) = history(store, douyin).await;
+    assert_eq!(count, douyin_count - 4);
+    let kept: Vec<_> = douyin_rows
+        .iter()
+        .filter(|r| !in_2024(r.1, utc(2024, 6, 1)))
+        .cloned()
+        .collect();
+    assert_eq!(rows, kept);
+    assert!(rows.contains(&douyin_base));
+    // douyin's current state was a 2024 repeat: sought again, it is the change itself.
+    let states = current(store, douyin, now).await;
+    assert!(
+        states.contains(&(douyin_base.0, douyin_base.1)),
+        "{states:?}"
+    );
+    assert!(!states.contains(&(last_repeat.0, last_repeat.1)));
+    // The archive keeps them until dropped.
+    let archived: i64 = sqlx::query_scalar("select count(*) from observation_repeats_2024")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(archived, 15);
+    let refused = store.detach_repeat_year(2024, now).await.unwrap_err();
+    assert!(refused.to_string().contains("is attached"), "{refused}");
+    pool.close().await;
+    db.drop_database().await;
+}
+
+/// A database written before 0041 keeps every repeat through it: the same histories,
+/// counts and current states, each repeat in its year, and probes write on.
+#[tokio::test]
+async fn repeats_stored_before_partitioning_read_back_after() {
+    let Some(db) = common::postgres_at(40).await else {
+        return;
+    };
+    let store = &db.store;
+    store.apply_catalog(&common::real_catalog()).await.unwrap();
+    let checks = ["link.wechat.taobao", "link.wechat.douyin"];
+    let mut batch = daily(checks[0], utc(2023, 12, 25), 14, "open");
+    batch.extend(daily(checks[1], utc(2025, 2, 1), 6, "blocked"));
+    batch.extend(daily(checks[1], utc(2025, 2, 7), 3, "open"));
+    store.insert_probe_results(&[], &batch).await.unwrap();
+    let now = utc(2026, 6, 1);
+    let mut before = Vec::new();
+    for check in checks {
+        before.push((
+            history(store, check).await,
+            current(store, check, now).await,
+        ));
+    }
+    let forms = store.stored_forms().await.unwrap();
+    assert!(forms.1 > 15, "mostly repeats: {forms:?}");
+
+    store.migrate().await.unwrap();
+    let mut after = Vec::new();
+    for check in checks {
+        after.push((
+            history(store, check).await,
+            current(store, check, now).await,
+        ));
+    }
+    assert_eq!(after, before);
+    assert_eq!(store.stored_forms().await.unwrap(), forms);
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let by_year: Vec<(String, i64)> = sqlx::query_as(
+        "select tableoid::regclass::text, count(*) from observation_repeats group by 1 order by 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        by_year,
+        vec![
+            ("observation_repeats_2023".to_string(), 6),
+            ("observation_repeats_2024".to_string(), 7),
+            ("observation_repeats_2025".to_string(), 7),
+        ]
+    );
+    pool.close().await;
+    store
+        .insert_probe_results(&[], &daily(checks[1], utc(2025, 2, 10), 2, "open"))
+        .await
+        .unwrap();
+    assert_eq!(history(store, checks[1]).await.1, before[1].0.1 + 2);
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn sqlite_says_it_has_no_partitions() {
+    let db = common::sqlite().await;
+    let refused = db.store.repeat_partitions().await.unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("only PostgreSQL partitions repeats by year"),
+        "{refused}"
+    );
+    let refused = db
+        .store
+        .detach_repeat_year(2021, utc(2026, 6, 1))
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("only PostgreSQL partitions repeats by year"),
+        "{refused}"
+    );
+    assert_eq!(
+        db.store
+            .ensure_repeat_partitions(utc(2030, 1, 1))
+            .await
+            .unwrap(),
+        0
+    );
+}
