@@ -27,12 +27,17 @@ language sql immutable as $$
     select make_timestamptz(y, 1, 1, 0, 0, 0, 'Asia/Shanghai')
 $$;
 
--- The views over repeats, as they are now, to be made again over the new table.
+-- The views over repeats and its triggers (0032, 0038), as they are now, to be made again
+-- over the new table: row triggers reach every partition, statement triggers see the rows
+-- of every partition a statement wrote.
 create temporary table hutong_0041_views on commit drop as
 select 1 as ord, 'observation_repeats_shown' as name,
        pg_get_viewdef('observation_repeats_shown'::regclass) as def
 union all
 select 2, 'observations_all', pg_get_viewdef('observations_all'::regclass);
+create temporary table hutong_0041_triggers on commit drop as
+select tgname as name, pg_get_triggerdef(oid) as def
+from pg_trigger where tgrelid = 'observation_repeats'::regclass and not tgisinternal;
 drop view observations_all;
 drop view observation_repeats_shown;
 
@@ -112,35 +117,15 @@ begin
     for v in select name, def from hutong_0041_views order by ord loop
         execute format('create view %I as %s', v.name, v.def);
     end loop;
+    for v in select name, def from hutong_0041_triggers order by name loop
+        execute v.def;
+    end loop;
     -- 0037's setting is a partition's (a partitioned table has no storage of its own).
     for p in select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid
              where i.inhparent = 'observation_repeats'::regclass loop
         execute format('alter table %I set (autovacuum_analyze_scale_factor = 0.01)', p.relname);
     end loop;
 end $$;
-
--- The triggers of 0032 and 0038, on the partitioned table (row triggers reach every
--- partition; statement triggers see the rows of every partition a statement wrote).
-create trigger observation_repeats_no_update before update on observation_repeats
-    for each row execute function hutong_observation_repeats_no_update();
-create trigger observation_repeats_inserted after insert on observation_repeats
-    referencing new table as repeats_new
-    for each statement execute function hutong_observation_repeats_inserted();
-create trigger observation_repeats_deleted after delete on observation_repeats
-    for each row execute function hutong_observation_repeat_deleted();
-create trigger observation_repeats_version_truncate after truncate on observation_repeats
-    for each statement execute function hutong_bump_data_version();
-create constraint trigger observation_repeats_version
-    after insert or update or delete on observation_repeats
-    deferrable initially deferred
-    for each row when (hutong_data_version_queue_once())
-    execute function hutong_bump_data_version_once();
-create trigger observation_repeats_probe_days_i after insert on observation_repeats
-    referencing new table as probe_days_new
-    for each statement execute function hutong_probe_days_repeats_inserted();
-create trigger observation_repeats_probe_days_d after delete on observation_repeats
-    referencing old table as probe_days_old
-    for each statement execute function hutong_probe_days_repeats_deleted();
 
 -- Years split off the last partition until one begins after `upto`; returns how many were
 -- made. The last partition is detached and its rows (repeats dated in the future, which a
