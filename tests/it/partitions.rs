@@ -69,15 +69,24 @@ async fn current(store: &Store, check: &str, now: DateTime<Utc>) -> Vec<(i64, Da
         .collect()
 }
 
+/// A PostgreSQL database as 0040 left it, the catalog loaded; `None` when skipping.
+async fn before_partitions() -> Option<common::TestDb> {
+    let db = common::postgres_at(40).await?;
+    db.store
+        .apply_catalog(&common::real_catalog())
+        .await
+        .unwrap();
+    Some(db)
+}
+
 /// A database with years of repeats (written before 0041, then migrated: probes write at
 /// the present, and a fresh database starts its years at this one).
 #[tokio::test]
 async fn repeats_are_kept_by_year_and_a_past_year_detaches_for_archive() {
-    let Some(db) = common::postgres_at(40).await else {
+    let Some(db) = before_partitions().await else {
         return;
     };
     let store = &db.store;
-    store.apply_catalog(&common::real_catalog()).await.unwrap();
     let (taobao, douyin, jd) = ("link.wechat.taobao", "link.wechat.douyin", "link.wechat.jd");
     // The migration makes years up to next year by the clock; `ahead` is past them all.
     let this_year = Utc::now().with_timezone(&SHANGHAI).year();
@@ -226,11 +235,10 @@ async fn repeats_are_kept_by_year_and_a_past_year_detaches_for_archive() {
 /// counts and current states, each repeat in its year, and probes write on.
 #[tokio::test]
 async fn repeats_stored_before_partitioning_read_back_after() {
-    let Some(db) = common::postgres_at(40).await else {
+    let Some(db) = before_partitions().await else {
         return;
     };
     let store = &db.store;
-    store.apply_catalog(&common::real_catalog()).await.unwrap();
     let checks = ["link.wechat.taobao", "link.wechat.douyin"];
     let mut batch = daily(checks[0], utc(2023, 12, 25), 14, "open");
     batch.extend(daily(checks[1], utc(2025, 2, 1), 6, "blocked"));
