@@ -304,7 +304,7 @@ pub enum UserAction {
 #[derive(Debug, Subcommand)]
 pub enum PartitionAction {
     /// Each partition of repeats: its span (years begin at midnight, Asia/Shanghai), the
-    /// planner's estimate of its rows, its size. Years a year ahead are made first.
+    /// planner's estimate of its rows, its size.
     List,
     /// Detach one past year of repeats from what pages read, for archive. The table
     /// `observation_repeats_YEAR` keeps its rows; the check counts lose them, current
@@ -860,7 +860,6 @@ async fn partitions(config: &Config, action: PartitionAction) -> anyhow::Result<
     let result = async {
         match action {
             PartitionAction::List => {
-                store.ensure_repeat_partitions(now + chrono::Duration::days(366)).await?;
                 let parts = store.repeat_partitions().await?;
                 let at = |t: Option<chrono::DateTime<chrono::Utc>>, open: &str| {
                     t.map_or(open.to_string(), |t| {

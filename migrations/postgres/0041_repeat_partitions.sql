@@ -42,10 +42,6 @@ drop view observations_all;
 drop view observation_repeats_shown;
 
 alter table observation_repeats rename to observation_repeats_0041;
-alter index observation_repeats_by_base rename to observation_repeats_0041_by_base;
-alter index observation_repeats_by_check rename to observation_repeats_0041_by_check;
-alter index observation_repeats_by_time rename to observation_repeats_0041_by_time;
-alter index observation_repeats_by_run_key rename to observation_repeats_0041_by_run_key;
 
 create table observation_repeats (
     id bigint not null,
@@ -196,17 +192,21 @@ begin
         raise exception 'no partition % is attached (hutong partitions list shows them)', part;
     end if;
     lock table observation_repeats in access exclusive mode;
-    execute format('select count(*) from %I', part) into n;
+    -- The year's repeats per check, read once: taken off the counts, and which checks.
     execute format(
-        'update check_counts c
-         set observations = c.observations - d.n, real_observations = c.real_observations - d.r
-         from (select b.check_id, count(*) as n,
-                      count(*) filter (where b.source_kind <> %L) as r
-               from %I x join observations b on b.id = x.repeat_of
-               group by b.check_id) d
-         where c.check_id = d.check_id', 'simulated', part);
-    execute format('select coalesce(array_agg(distinct b.check_id), array[]::text[])
-                    from %I x join observations b on b.id = x.repeat_of', part) into checks;
+        'with d as (
+             select b.check_id, count(*) as n,
+                    count(*) filter (where b.source_kind <> %L) as r
+             from %I x join observations b on b.id = x.repeat_of
+             group by b.check_id),
+         kept as (
+             update check_counts c
+             set observations = c.observations - d.n,
+                 real_observations = c.real_observations - d.r
+             from d where c.check_id = d.check_id)
+         select coalesce(sum(n), 0)::bigint,
+                coalesce(array_agg(check_id), array[]::text[]) from d', 'simulated', part)
+        into n, checks;
     execute format('alter table observation_repeats detach partition %I', part);
     for pair in execute format(
         'select s.check_id, s.source_key from current_states s join %I x on x.id = s.observation_id',

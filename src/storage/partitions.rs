@@ -3,7 +3,7 @@
 
 use super::{Db, StorageError, Store};
 use crate::time::SHANGHAI;
-use chrono::{DateTime, Datelike, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 
 /// One partition of `observation_repeats`.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +30,7 @@ impl RepeatPartition {
 
 /// Midnight of 1 January of `year` in Asia/Shanghai, as the migration's
 /// `hutong_repeat_year_start`.
-pub fn year_start(year: i32) -> Option<DateTime<Utc>> {
+fn year_start(year: i32) -> Option<DateTime<Utc>> {
     SHANGHAI
         .with_ymd_and_hms(year, 1, 1, 0, 0, 0)
         .single()
@@ -125,20 +125,13 @@ impl Store {
         let Db::Postgres(pool) = &self.db else {
             return Err(postgres_only("partitions detach"));
         };
-        if year_start(year).is_none() || now.with_timezone(&SHANGHAI).year() <= year {
-            return Err(StorageError::Invalid(format!(
-                "year {year} has not ended before this one began: only past years are detached"
-            )));
-        }
-        let mut tx = pool.begin().await?;
-        let n: i64 = sqlx::query_scalar("select hutong_repeat_year_detach($1, $2)")
+        // One statement, so one transaction; the function refuses what it must.
+        sqlx::query_scalar("select hutong_repeat_year_detach($1, $2)")
             .bind(year)
             .bind(now)
-            .fetch_one(&mut *tx)
+            .fetch_one(pool)
             .await
-            .map_err(refused)?;
-        tx.commit().await?;
-        Ok(n)
+            .map_err(refused)
     }
 }
 
