@@ -33,6 +33,9 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::NewObservation;
+use crate::storage::StorageError;
+
 /// Observations per INSERT: 24 parameters each, within SQLite's 32,766 and PostgreSQL's
 /// 65,535.
 pub(crate) const OBSERVATIONS_PER_STATEMENT: usize = 1_000;
@@ -510,7 +513,32 @@ macro_rules! insert_batch_in {
                 thin_checks.sort_unstable();
                 thin_checks.dedup();
                 let check_nos = $crate::storage::batch_write::check_numbers_in!($tx, &thin_checks, postgres);
-                for chunk in thin.chunks(OBSERVATIONS_PER_STATEMENT) {
+                // SQLite: the repeats whose upkeep the batch does itself (migration 0042),
+                // then those of checks whose evidence times need more than their last
+                // instant moved, through the row triggers. PostgreSQL keeps it per statement.
+                let groups: [(bool, Vec<(usize, First)>); 2] = if postgres {
+                    [(false, thin), (false, Vec::new())]
+                } else {
+                    let upkeep = $crate::storage::batch_write::RepeatUpkeep::of(
+                        &$crate::storage::batch_write::repeats_of(rows, &keys, &ids, &thin)?,
+                        0,
+                    );
+                    let slow = $crate::storage::batch_write::evidence_slow_checks_in!($tx, &upkeep);
+                    let (one_by_one, deferred): (Vec<_>, Vec<_>) = thin
+                        .into_iter()
+                        .partition(|&(i, _)| slow.contains(rows[i].check_id.as_str()));
+                    [(true, deferred), (false, one_by_one)]
+                };
+                for (deferred, group) in groups {
+                if group.is_empty() {
+                    continue;
+                }
+                if deferred {
+                    sqlx::query("update repeat_upkeep set deferred = 1 where id = 1")
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+                for chunk in group.chunks(OBSERVATIONS_PER_STATEMENT) {
                     let sql = values_sql(
                         if postgres {
                             "insert into observation_repeats (id, repeat_of, check_no, observed_at,
@@ -564,6 +592,18 @@ macro_rules! insert_batch_in {
                             .bind(probe.and_then(|p| p.run_key.as_deref()).filter(|_| row_run[i].is_none()));
                     }
                     q.execute(&mut *$tx).await?;
+                }
+                if deferred {
+                    let day_ago = $crate::storage::batch_write::repeat_instant(
+                        chrono::Utc::now() - chrono::Duration::days(1),
+                    )
+                    .unwrap_or(i64::MIN);
+                    let upkeep = $crate::storage::batch_write::RepeatUpkeep::of(
+                        &$crate::storage::batch_write::repeats_of(rows, &keys, &ids, &group)?,
+                        day_ago,
+                    );
+                    $crate::storage::batch_write::repeat_upkeep_in!($tx, &upkeep);
+                }
                 }
             } else {
             // PostgreSQL: one COPY for the whole batch (`copy_write`); the INSERTs below
@@ -1091,6 +1131,255 @@ macro_rules! bind_row_columns {
 }
 pub(crate) use bind_row_columns;
 
+/// Each of `thin`'s repeats (by row) as its row, pair key, id and stored instant.
+pub(crate) fn repeats_of<'a>(
+    rows: &[&'a NewObservation],
+    keys: &'a [String],
+    ids: &[i64],
+    thin: &[(usize, First)],
+) -> Result<Vec<(&'a NewObservation, &'a str, i64, i64)>, StorageError> {
+    thin.iter()
+        .map(|&(i, _)| {
+            let at = repeat_instant(rows[i].observed_at).ok_or_else(|| {
+                StorageError::Invalid(format!(
+                    "instant {} cannot be kept as a repeat's",
+                    rows[i].observed_at
+                ))
+            })?;
+            Ok((rows[i], keys[i].as_str(), ids[i], at))
+        })
+        .collect()
+}
+
+/// SQLite: what the repeats' row triggers keep (migrations 0032, 0035, 0038, 0039), added up
+/// for a batch's repeats (0042). A repeat shows exactly what its base shows but for its
+/// instants, fetch and run key, so its row of the batch says what the triggers read from the
+/// base: its check and pair, status, source kind, failure, pack and confirmation.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct RepeatUpkeep {
+    /// Repeats, and those more than a day old (the data and past versions).
+    pub repeats: i64,
+    pub past: i64,
+    /// Per check: repeats, real ones (`check_counts`; `check_versions` by the first).
+    pub counts: Vec<(String, i64, i64)>,
+    /// Per probed pair: its earliest instant here (`probed_pairs`).
+    pub probed: Vec<(String, String, i64)>,
+    /// Per pair that did not fail: its latest repeat, by instant then id (`current_states`).
+    pub latest: Vec<(String, String, i64, i64)>,
+    /// Per pair, day and status of confirmed probe verdicts: how many (`probe_days`).
+    pub days: Vec<(String, String, i64, String, i64)>,
+    /// Every instant once (`repeat_instants`).
+    pub instants: Vec<i64>,
+    /// Per check with evidence among these: the earliest and latest instant of it.
+    pub evidence: Vec<(String, i64, i64)>,
+}
+
+impl RepeatUpkeep {
+    /// `repeats`: each repeat's row and instant (nanoseconds, as stored) with its id.
+    pub(crate) fn of(repeats: &[(&NewObservation, &str, i64, i64)], past_before: i64) -> Self {
+        use std::collections::BTreeMap;
+        let mut counts: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+        let mut probed: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+        let mut latest: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
+        let mut days: BTreeMap<(&str, &str, i64, &str), i64> = BTreeMap::new();
+        let mut instants = std::collections::BTreeSet::new();
+        let mut evidence: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+        let mut past = 0;
+        for &(new, key, id, at) in repeats {
+            let check = new.check_id.as_str();
+            let probe = new.probe.as_ref();
+            let failed = probe.is_some_and(|p| p.failure.is_some());
+            let real = new.source_kind.as_str() != "simulated";
+            let c = counts.entry(check).or_default();
+            c.0 += 1;
+            c.1 += i64::from(real);
+            if probe.is_some() {
+                let p = probed.entry((check, key)).or_insert(at);
+                *p = (*p).min(at);
+            }
+            if !failed {
+                let l = latest.entry((check, key)).or_insert((at, id));
+                *l = (*l).max((at, id));
+            }
+            if probe.is_some_and(|p| p.confirmed) {
+                *days
+                    .entry((
+                        check,
+                        key,
+                        at.div_euclid(86_400_000_000_000),
+                        new.status.as_str(),
+                    ))
+                    .or_default() += 1;
+            }
+            instants.insert(at);
+            if real && !failed && new.status != "unknown" {
+                let e = evidence.entry(check).or_insert((at, at));
+                *e = (e.0.min(at), e.1.max(at));
+            }
+            past += i64::from(at < past_before);
+        }
+        RepeatUpkeep {
+            repeats: repeats.len() as i64,
+            past,
+            counts: counts
+                .into_iter()
+                .map(|(c, (n, r))| (c.to_string(), n, r))
+                .collect(),
+            probed: probed
+                .into_iter()
+                .map(|((c, k), at)| (c.to_string(), k.to_string(), at))
+                .collect(),
+            latest: latest
+                .into_iter()
+                .map(|((c, k), (at, id))| (c.to_string(), k.to_string(), id, at))
+                .collect(),
+            days: days
+                .into_iter()
+                .map(|((c, k, d, s), n)| (c.to_string(), k.to_string(), d, s.to_string(), n))
+                .collect(),
+            instants: instants.into_iter().collect(),
+            evidence: evidence
+                .into_iter()
+                .map(|(c, (lo, hi))| (c.to_string(), lo, hi))
+                .collect(),
+        }
+    }
+}
+
+/// SQLite: the checks of `$upkeep.evidence` whose evidence times their repeats would change
+/// in more than the last instant (migration 0039's fast case does only that): a check with
+/// no evidence yet, or whose repeats here begin before its last evidence or end more than a
+/// day after it. Their repeats go through the row triggers.
+macro_rules! evidence_slow_checks_in {
+    ($tx:ident, $upkeep:expr) => {{
+        let upkeep: &$crate::storage::batch_write::RepeatUpkeep = $upkeep;
+        let list = serde_json::to_string(&upkeep.evidence)
+            .map_err(|e| $crate::storage::StorageError::Invalid(format!("repeats as JSON: {e}")))?;
+        let sql = format!(
+            "select x.c from (select value->>0 as c, value->>1 as lo, value->>2 as hi
+                              from json_each(?1)) x
+             left join check_evidence ce on ce.check_id = x.c
+             where ce.check_id is null
+                or not ({lo} >= ce.last_at and julianday({hi}) - julianday(ce.last_at) <= 1)",
+            lo = $crate::storage::sqlite_text_of("x.lo"),
+            hi = $crate::storage::sqlite_text_of("x.hi"),
+        );
+        let slow: std::collections::HashSet<String> =
+            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(list)
+                .fetch_all(&mut *$tx)
+                .await?
+                .into_iter()
+                .collect();
+        slow
+    }};
+}
+pub(crate) use evidence_slow_checks_in;
+
+/// SQLite: keeps what the repeats' row triggers keep for a batch's repeats inserted while
+/// `repeat_upkeep` was deferred (migration 0042), a statement per table adding up what the
+/// triggers add row by row (`RepeatUpkeep`), then turns the triggers back on. The evidence
+/// times move their last instant only: every such repeat is of a check
+/// `evidence_slow_checks_in!` did not name.
+macro_rules! repeat_upkeep_in {
+    ($tx:ident, $upkeep:expr) => {{
+        let upkeep: &$crate::storage::batch_write::RepeatUpkeep = $upkeep;
+        let text = $crate::storage::sqlite_text_of;
+        let json = |v: serde_json::Result<String>| {
+            v.map_err(|e| $crate::storage::StorageError::Invalid(format!("repeats as JSON: {e}")))
+        };
+        let statements: [(String, String); 8] = [
+            (
+                "update data_version set value = value + (?1 ->> 0) where id = 1".to_string(),
+                json(serde_json::to_string(&[upkeep.repeats]))?,
+            ),
+            (
+                "update past_version set value = value + (?1 ->> 0) where id = 1 and (?1 ->> 0) > 0"
+                    .to_string(),
+                json(serde_json::to_string(&[upkeep.past]))?,
+            ),
+            (
+                "insert into check_counts (check_id, observations, real_observations)
+                 select value->>0, value->>1, value->>2 from json_each(?1) where true
+                 on conflict (check_id) do update
+                 set observations = observations + excluded.observations,
+                     real_observations = real_observations + excluded.real_observations"
+                    .to_string(),
+                json(serde_json::to_string(&upkeep.counts))?,
+            ),
+            (
+                "insert into check_versions (check_id, version)
+                 select value->>0, value->>1 from json_each(?1) where true
+                 on conflict (check_id) do update set version = version + excluded.version"
+                    .to_string(),
+                json(serde_json::to_string(&upkeep.counts))?,
+            ),
+            (
+                format!(
+                    "insert into probed_pairs (check_id, source_key, probed_since)
+                     select c, k, {since} from (select value->>0 as c, value->>1 as k,
+                                                       value->>2 as at from json_each(?1))
+                     where true
+                     on conflict (check_id, source_key) do update
+                     set probed_since = excluded.probed_since
+                     where excluded.probed_since < probed_pairs.probed_since",
+                    since = text("at")
+                ),
+                json(serde_json::to_string(&upkeep.probed))?,
+            ),
+            (
+                format!(
+                    "insert into current_states (check_id, source_key, observation_id, observed_at)
+                     select c, k, id, {at} from (select value->>0 as c, value->>1 as k,
+                                                        value->>2 as id, value->>3 as at
+                                                 from json_each(?1))
+                     where true
+                     on conflict (check_id, source_key) do update
+                     set observation_id = excluded.observation_id,
+                         observed_at = excluded.observed_at
+                     where excluded.observed_at > current_states.observed_at
+                        or (excluded.observed_at = current_states.observed_at
+                            and excluded.observation_id > current_states.observation_id)",
+                    at = text("at")
+                ),
+                json(serde_json::to_string(&upkeep.latest))?,
+            ),
+            (
+                "insert into probe_days (check_id, source_key, day, status, verdicts)
+                 select value->>0, value->>1, value->>2, value->>3, value->>4
+                 from json_each(?1) where true
+                 on conflict (check_id, source_key, day, status) do update
+                 set verdicts = verdicts + excluded.verdicts"
+                    .to_string(),
+                json(serde_json::to_string(&upkeep.days))?,
+            ),
+            (
+                format!(
+                    "update check_evidence set last_at = {last}
+                     from (select value->>0 as c, value->>2 as at from json_each(?1)) m
+                     where check_evidence.check_id = m.c and {last} > check_evidence.last_at",
+                    last = text("m.at")
+                ),
+                json(serde_json::to_string(&upkeep.evidence))?,
+            ),
+        ];
+        for (sql, list) in statements {
+            sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str())
+                .bind(list)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        sqlx::query("insert or ignore into repeat_instants (at) select value from json_each(?1)")
+            .bind(json(serde_json::to_string(&upkeep.instants))?)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query("update repeat_upkeep set deferred = 0 where id = 1")
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+pub(crate) use repeat_upkeep_in;
+
 /// The numbers of `$checks` (`check_numbers`, migration 0032), given to those without one.
 macro_rules! check_numbers_in {
     ($tx:ident, $checks:expr, $postgres:expr) => {{
@@ -1302,6 +1591,76 @@ mod tests {
             n,
             counted: true,
         }
+    }
+
+    /// What a batch of repeats adds to the kept tables (migration 0042): each table's
+    /// figures as its row trigger would leave them, repeat after repeat.
+    #[test]
+    fn a_batch_of_repeats_adds_up_what_each_repeats_triggers_add() {
+        use crate::domain::{Precision, ProbeFacts, SourceKind};
+        let new =
+            |check: &str, h: i64, status: &str, kind: SourceKind, probe: Option<(bool, bool)>| {
+                NewObservation {
+                    check_id: check.into(),
+                    observed_at: at(h),
+                    precision: Precision::Instant,
+                    status: status.into(),
+                    source_kind: kind,
+                    source_id: None,
+                    vantage: "local".into(),
+                    quote: None,
+                    note_en: None,
+                    note_zh: None,
+                    evidence: None,
+                    catalog_key: None,
+                    probe: probe.map(|(confirmed, failed)| ProbeFacts {
+                        pack_id: "p".into(),
+                        rule_version: 1,
+                        confirmed,
+                        failure: failed.then(|| "timeout".to_string()),
+                        confirmations: 1,
+                        ..ProbeFacts::default()
+                    }),
+                }
+            };
+        let ns = |h: i64| repeat_instant(at(h)).unwrap();
+        let rows = [
+            // Check a, pair x: three probe verdicts over two days, one before 2024.
+            new("a", 30, "open", SourceKind::Probe, Some((true, false))),
+            new("a", 2, "open", SourceKind::Probe, Some((true, false))),
+            new("a", -3, "open", SourceKind::Probe, Some((true, false))),
+            // Check a, pair y: failed (no current state, no evidence), not confirmed.
+            new("a", 5, "unknown", SourceKind::Probe, Some((false, true))),
+            // Check b: simulated, no probe facts; two at one instant (the later id wins).
+            new("b", 7, "blocked", SourceKind::Simulated, None),
+            new("b", 7, "blocked", SourceKind::Simulated, None),
+        ];
+        let keys = ["x", "x", "x", "y", "z", "z"];
+        let repeats: Vec<(&NewObservation, &str, i64, i64)> = rows
+            .iter()
+            .zip(keys)
+            .zip([10, 11, 12, 13, 14, 15])
+            .map(|((r, k), id)| (r, k, id, repeat_instant(r.observed_at).unwrap()))
+            .collect();
+        let got = RepeatUpkeep::of(&repeats, ns(3));
+        let s = |v: &str| v.to_string();
+        assert_eq!(
+            got,
+            RepeatUpkeep {
+                repeats: 6,
+                past: 2,
+                counts: vec![(s("a"), 4, 4), (s("b"), 2, 0)],
+                probed: vec![(s("a"), s("x"), ns(-3)), (s("a"), s("y"), ns(5))],
+                latest: vec![(s("a"), s("x"), 10, ns(30)), (s("b"), s("z"), 15, ns(7))],
+                days: vec![
+                    (s("a"), s("x"), 19_722, s("open"), 1),
+                    (s("a"), s("x"), 19_723, s("open"), 1),
+                    (s("a"), s("x"), 19_724, s("open"), 1),
+                ],
+                instants: vec![ns(-3), ns(2), ns(5), ns(7), ns(30)],
+                evidence: vec![(s("a"), ns(-3), ns(30))],
+            }
+        );
     }
 
     #[test]

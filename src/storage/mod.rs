@@ -2002,6 +2002,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "snapshot numbers",
         include_str!("../../migrations/sqlite/0040_snapshot_numbers.sql"),
     ),
+    (
+        42,
+        "repeat upkeep per batch",
+        include_str!("../../migrations/sqlite/0042_repeat_upkeep_per_batch.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (

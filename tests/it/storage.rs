@@ -1865,6 +1865,7 @@ async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
                 t0 + Duration::days(45),
                 t0 + Duration::days(80),
                 t0 + Duration::days(130),
+                t0 + Duration::days(140),
             ] {
                 for (from, to) in [
                     (at - Duration::days(hutong::state::WINDOW_DAYS), at),
@@ -1999,6 +2000,45 @@ async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
         }
         ids.extend(store.insert_observations(&batch).await.unwrap());
         same(format!("after batch {batch_no} of {} rows", batch.len())).await;
+    }
+    // Batches of repeats (SQLite keeps what their triggers keep per batch, migration 0042):
+    // every pair after its newest row, several verdicts a pair a batch in time order, the
+    // same status through a batch: pack verdicts (some not confirmed), failed ones, plain
+    // probe rows, simulated rows; now and then a pair's next batch two days on (its
+    // check's evidence then opens a gap).
+    let mut clock = t0 + Duration::days(131);
+    for batch_no in 0..10 {
+        clock += Duration::hours(if batch_no % 4 == 3 { 50 } else { 3 });
+        let mut batch = Vec::new();
+        for (p, check) in checks.iter().enumerate() {
+            for vantage in 0..2 {
+                let status = ["open", "blocked", "unknown"][(p + vantage + batch_no / 5) % 3];
+                for k in 0..(1 + next(4)) {
+                    let at = clock + Duration::minutes(30 * k as i64 + next(20) as i64);
+                    let mut new = match (p + 2 * vantage) % 5 {
+                        0 => pack_obs(check, at, status, None),
+                        1 => pack_obs(check, at, "unknown", Some("timeout")),
+                        2 => observation(check, at, status).simulated().build(),
+                        3 => {
+                            let mut new = pack_obs(check, at, status, None);
+                            new.probe.as_mut().unwrap().confirmed = false;
+                            new
+                        }
+                        _ => probe(check, at, status),
+                    };
+                    if vantage == 1 {
+                        new.vantage = format!("{}-2", new.vantage);
+                    }
+                    batch.push(new);
+                }
+            }
+        }
+        ids.extend(store.insert_observations(&batch).await.unwrap());
+        same(format!(
+            "after batch of repeats {batch_no} of {} rows",
+            batch.len()
+        ))
+        .await;
     }
     for round in 0..24 {
         let id = ids[next(ids.len() as u64) as usize];
