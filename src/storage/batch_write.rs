@@ -913,7 +913,10 @@ impl Shown {
 /// repeats lie between it and its pair's next row (readers seek a pair's latest through
 /// its latest row, then that row's latest repeat); the pair's newest is then the row just
 /// written (a repeat leaves its base as the pair's). A late row is never a base, and an
-/// instant that cannot be kept as nanoseconds since 1970 is never a repeat.
+/// instant that cannot be kept as nanoseconds since 1970 is never a repeat. A late row
+/// earlier than repeats planned before it in the batch makes those repeats whole rows, as
+/// the triggers do for stored repeats after a late row (the batch's rows are inserted
+/// before its repeats, so those triggers never see the batch's own).
 pub(crate) fn plan_repeats(
     shown: &[Option<Shown>],
     at: &[DateTime<Utc>],
@@ -922,13 +925,25 @@ pub(crate) fn plan_repeats(
     mut latest: Vec<Option<DateTime<Utc>>>,
 ) -> Vec<Option<First>> {
     let mut repeat_of = vec![None; shown.len()];
+    // Each pair's repeats planned so far in the batch.
+    let mut planned: Vec<Vec<usize>> = vec![Vec::new(); bases.len()];
     for (i, s) in shown.iter().enumerate() {
         let p = row_pair[i];
         let in_order = latest[p].is_none_or(|l| at[i] >= l);
         let keepable = repeat_instant(at[i]).is_some();
+        if !in_order {
+            planned[p].retain(|&j| {
+                let after = at[j] > at[i];
+                if after {
+                    repeat_of[j] = None;
+                }
+                !after
+            });
+        }
         match (s, &bases[p]) {
             (Some(s), Some((base, b))) if s == b && in_order && keepable => {
-                repeat_of[i] = Some(*base)
+                repeat_of[i] = Some(*base);
+                planned[p].push(i);
             }
             (Some(s), _) if in_order => bases[p] = Some((First::Batch(i), s.clone())),
             _ => bases[p] = None,
@@ -1591,6 +1606,50 @@ mod tests {
             n,
             counted: true,
         }
+    }
+
+    /// A late row of a batch lands among the batch's own repeats of its pair: those after
+    /// it become whole rows (a base's repeats lie between it and its pair's next row, which
+    /// the seek of a pair's latest rests on); those before it stay repeats.
+    #[test]
+    fn a_late_row_in_a_batch_writes_out_the_batchs_repeats_after_it() {
+        let shown = Shown {
+            precision: "instant".into(),
+            status: "open".into(),
+            source_kind: "probe".into(),
+            source_id: None,
+            vantage: "local".into(),
+            quote: None,
+            note_en: None,
+            note_zh: None,
+            evidence_id: 1,
+            pack_id: "p".into(),
+            rule_version: 1,
+            confirmed: true,
+        };
+        let rows = vec![Some(shown.clone()); 5];
+        // Stored base 7 at hour 0; the batch: hours 1, 4, 3, 2 (late), 5.
+        let times = [at(1), at(4), at(3), at(2), at(5)];
+        let planned = plan_repeats(
+            &rows,
+            &times,
+            &[0; 5],
+            vec![Some((First::Stored(7), shown.clone()))],
+            vec![Some(at(0))],
+        );
+        let s7 = Some(First::Stored(7));
+        // Hour 3 comes after hour 4: a late row, and hour 4 is written out; hour 2 is late
+        // too (hour 1 stays a repeat, before it); hour 5 is a new base.
+        assert_eq!(planned, vec![s7, None, None, None, None]);
+        // In order, every one repeats the stored base.
+        let in_order = plan_repeats(
+            &rows,
+            &[at(1), at(2), at(3), at(4), at(5)],
+            &[0; 5],
+            vec![Some((First::Stored(7), shown))],
+            vec![Some(at(0))],
+        );
+        assert_eq!(in_order, vec![s7; 5]);
     }
 
     /// What a batch of repeats adds to the kept tables (migration 0042): each table's

@@ -2002,7 +2002,7 @@ async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
         same(format!("after batch {batch_no} of {} rows", batch.len())).await;
     }
     // Batches of repeats (SQLite keeps what their triggers keep per batch, migration 0042):
-    // every pair after its newest row, several verdicts a pair a batch in time order, the
+    // every pair after its newest row, several verdicts a pair a batch in no order, the
     // same status through a batch: pack verdicts (some not confirmed), failed ones, plain
     // probe rows, simulated rows; now and then a pair's next batch two days on (its
     // check's evidence then opens a gap).
@@ -2014,7 +2014,7 @@ async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
             for vantage in 0..2 {
                 let status = ["open", "blocked", "unknown"][(p + vantage + batch_no / 5) % 3];
                 for k in 0..(1 + next(4)) {
-                    let at = clock + Duration::minutes(30 * k as i64 + next(20) as i64);
+                    let at = clock + Duration::minutes(next(120) as i64 + k as i64);
                     let mut new = match (p + 2 * vantage) % 5 {
                         0 => pack_obs(check, at, status, None),
                         1 => pack_obs(check, at, "unknown", Some("timeout")),
