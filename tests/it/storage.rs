@@ -2003,8 +2003,8 @@ async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
     }
     // Batches of repeats (SQLite keeps what their triggers keep per batch, migration 0042):
     // every pair after its newest row, several verdicts a pair a batch in no order, the
-    // same status through a batch: pack verdicts (some not confirmed), failed ones, plain
-    // probe rows, simulated rows; now and then a pair's next batch two days on (its
+    // same status through a batch: pack verdicts (some not confirmed, some simulated),
+    // failed ones, plain probe rows; now and then a pair's next batch two days on (its
     // check's evidence then opens a gap).
     let mut clock = t0 + Duration::days(131);
     for batch_no in 0..10 {
@@ -2018,7 +2018,11 @@ async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
                     let mut new = match (p + 2 * vantage) % 5 {
                         0 => pack_obs(check, at, status, None),
                         1 => pack_obs(check, at, "unknown", Some("timeout")),
-                        2 => observation(check, at, status).simulated().build(),
+                        2 => {
+                            let mut new = pack_obs(check, at, status, None);
+                            new.source_kind = SourceKind::Simulated;
+                            new
+                        }
                         3 => {
                             let mut new = pack_obs(check, at, status, None);
                             new.probe.as_mut().unwrap().confirmed = false;
