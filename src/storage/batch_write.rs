@@ -516,17 +516,32 @@ macro_rules! insert_batch_in {
                 // SQLite: the repeats whose upkeep the batch does itself (migration 0042),
                 // then those of checks whose evidence times need more than their last
                 // instant moved, through the row triggers. PostgreSQL keeps it per statement.
+                // The sums of all the batch's repeats, kept for the deferred ones when no
+                // check needs the triggers (the usual case), else summed again without them.
+                let mut upkeep = None;
                 let groups: [(bool, Vec<(usize, First)>); 2] = if postgres {
                     [(false, thin), (false, Vec::new())]
                 } else {
-                    let upkeep = $crate::storage::batch_write::RepeatUpkeep::of(
+                    let day_ago = $crate::storage::batch_write::repeat_instant(
+                        chrono::Utc::now() - chrono::Duration::days(1),
+                    )
+                    .unwrap_or(i64::MIN);
+                    let all = $crate::storage::batch_write::RepeatUpkeep::of(
                         &$crate::storage::batch_write::repeats_of(rows, &keys, &ids, &thin)?,
-                        0,
+                        day_ago,
                     );
-                    let slow = $crate::storage::batch_write::evidence_slow_checks_in!($tx, &upkeep);
+                    let slow = $crate::storage::batch_write::evidence_slow_checks_in!($tx, &all);
                     let (one_by_one, deferred): (Vec<_>, Vec<_>) = thin
                         .into_iter()
                         .partition(|&(i, _)| slow.contains(rows[i].check_id.as_str()));
+                    upkeep = Some(if one_by_one.is_empty() {
+                        all
+                    } else {
+                        $crate::storage::batch_write::RepeatUpkeep::of(
+                            &$crate::storage::batch_write::repeats_of(rows, &keys, &ids, &deferred)?,
+                            day_ago,
+                        )
+                    });
                     [(true, deferred), (false, one_by_one)]
                 };
                 for (deferred, group) in groups {
@@ -593,16 +608,8 @@ macro_rules! insert_batch_in {
                     }
                     q.execute(&mut *$tx).await?;
                 }
-                if deferred {
-                    let day_ago = $crate::storage::batch_write::repeat_instant(
-                        chrono::Utc::now() - chrono::Duration::days(1),
-                    )
-                    .unwrap_or(i64::MIN);
-                    let upkeep = $crate::storage::batch_write::RepeatUpkeep::of(
-                        &$crate::storage::batch_write::repeats_of(rows, &keys, &ids, &group)?,
-                        day_ago,
-                    );
-                    $crate::storage::batch_write::repeat_upkeep_in!($tx, &upkeep);
+                if deferred && let Some(upkeep) = &upkeep {
+                    $crate::storage::batch_write::repeat_upkeep_in!($tx, upkeep);
                 }
                 }
             } else {
@@ -1303,16 +1310,17 @@ macro_rules! repeat_upkeep_in {
         let json = |v: serde_json::Result<String>| {
             v.map_err(|e| $crate::storage::StorageError::Invalid(format!("repeats as JSON: {e}")))
         };
-        let statements: [(String, String); 8] = [
-            (
-                "update data_version set value = value + (?1 ->> 0) where id = 1".to_string(),
-                json(serde_json::to_string(&[upkeep.repeats]))?,
-            ),
-            (
-                "update past_version set value = value + (?1 ->> 0) where id = 1 and (?1 ->> 0) > 0"
-                    .to_string(),
-                json(serde_json::to_string(&[upkeep.past]))?,
-            ),
+        sqlx::query("update data_version set value = value + ?1 where id = 1")
+            .bind(upkeep.repeats)
+            .execute(&mut *$tx)
+            .await?;
+        if upkeep.past > 0 {
+            sqlx::query("update past_version set value = value + ?1 where id = 1")
+                .bind(upkeep.past)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        let statements: [(String, String); 6] = [
             (
                 "insert into check_counts (check_id, observations, real_observations)
                  select value->>0, value->>1, value->>2 from json_each(?1) where true
