@@ -303,6 +303,40 @@ async fn bad_observations_are_refused_and_nothing_is_lost(store: &Store) {
         "{err}"
     );
     assert_eq!(store.counts().await.unwrap(), before);
+    // In a batch the first refused observation is named, with its check's whole ladder,
+    // and nothing of the batch is stored.
+    let err = store
+        .insert_observations(&[
+            probe("link.wechat.taobao", now, "open"),
+            probe("link.wechat.taobao", now, "unknown"),
+            probe(
+                "link.wechat.taobao",
+                now + Duration::seconds(1),
+                "half-open",
+            ),
+            probe("link.nobody.taobao", now, "open"),
+        ])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "status \"half-open\" is not on the ladder of check \"link.wechat.taobao\" \
+         (open, warned, token_only, blocked)"
+    );
+    let err = store
+        .insert_observations(&[
+            probe("link.wechat.taobao", now, "blocked"),
+            probe("link.nobody.taobao", now, "open"),
+            probe("link.wechat.taobao", now, "warnd"),
+        ])
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("unknown check \"link.nobody.taobao\""),
+        "{err}"
+    );
+    assert_eq!(store.counts().await.unwrap(), before);
     // `unknown` is on every ladder.
     store
         .insert_observation(&probe("link.wechat.taobao", now, "unknown"))
