@@ -259,17 +259,19 @@ macro_rules! insert_batch_in {
             // The pair's newest row of any kind, and its kept current state: every repeat
             // counts, so the newest repeat is no later than that (migration 0032); the
             // later of the two is the pair's newest observation.
-            "select p.key, l.observed_at, l.id,
+            // The pairs' keys taken out of the JSON once (`materialized`), not once per
+            // seek: about 12% of this statement's time (the sqlite3 shell, 256 pairs).
+            "with p(key, c, s) as materialized (select key, value->>0, value->>1 from json_each($1))
+             select p.key, l.observed_at, l.id,
                  (select t.to_status from transitions t
-                  where t.check_id = p.value->>0 and t.source_key = p.value->>1
+                  where t.check_id = p.c and t.source_key = p.s
                   order by t.occurred_at desc, t.id desc limit 1),
                  k.observed_at, k.observation_id
-             from json_each($1) p
+             from p
              left join observations l on l.id = (select o.id from observations o
-                 where o.check_id = p.value->>0 and o.source_key = p.value->>1
+                 where o.check_id = p.c and o.source_key = p.s
                  order by o.observed_at desc, o.id desc limit 1)
-             left join current_states k
-                 on k.check_id = p.value->>0 and k.source_key = p.value->>1"
+             left join current_states k on k.check_id = p.c and k.source_key = p.s"
         };
         if postgres && upsert_sources {
             // PostgreSQL: writers of one pair one at a time from here to the commit (a

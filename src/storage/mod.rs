@@ -1152,11 +1152,11 @@ impl Store {
                         join statuses s on s.kind = c.kind and s.id = j.v->>1
                         where c.id = j.v->>0))"
             } else {
-                "select j.value->>0 from json_each($1) j
-                 where not exists (select 1 from checks c where c.id = j.value->>0)
-                    or (j.value->>1 <> 'unknown' and not exists (select 1 from checks c
-                        join statuses s on s.kind = c.kind and s.id = j.value->>1
-                        where c.id = j.value->>0))"
+                "with j(c, s) as materialized (select value->>0, value->>1 from json_each($1))
+                 select j.c from j
+                 where not exists (select 1 from checks c where c.id = j.c)
+                    or (j.s <> 'unknown' and not exists (select 1 from checks c
+                        join statuses s on s.kind = c.kind and s.id = j.s where c.id = j.c))"
             };
             let wrong: Vec<String> = sqlx::query_scalar(wrong_sql)
                 .bind(list)
