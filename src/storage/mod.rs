@@ -1146,48 +1146,49 @@ impl Store {
             let list = serde_json::to_string(&asked)
                 .map_err(|e| StorageError::Invalid(format!("checks as JSON: {e}")))?;
             let wrong_sql = if postgres {
-                "select j.v->>0 from jsonb_array_elements($1::jsonb) j(v)
+                "select j.v->>0, j.v->>1 from jsonb_array_elements($1::jsonb) j(v)
                  where not exists (select 1 from checks c where c.id = j.v->>0)
-                    or (j.v->>1 <> 'unknown' and not exists (select 1 from checks c
+                    or (j.v->>1 <> $2 and not exists (select 1 from checks c
                         join statuses s on s.kind = c.kind and s.id = j.v->>1
                         where c.id = j.v->>0))"
             } else {
                 "with j(c, s) as materialized (select value->>0, value->>1 from json_each($1))
-                 select j.c from j
+                 select j.c, j.s from j
                  where not exists (select 1 from checks c where c.id = j.c)
-                    or (j.s <> 'unknown' and not exists (select 1 from checks c
+                    or (j.s <> $2 and not exists (select 1 from checks c
                         join statuses s on s.kind = c.kind and s.id = j.s where c.id = j.c))"
             };
-            let wrong: Vec<String> = sqlx::query_scalar(wrong_sql)
+            let wrong: Vec<(String, String)> = sqlx::query_as(wrong_sql)
                 .bind(list)
+                .bind(domain::UNKNOWN)
                 .fetch_all(&mut *tx)
                 .await?;
-            if !wrong.is_empty() {
-                // The first refused observation, in the batch's order, named with its
-                // check's ladder.
-                let ladder_sql = "select s.id from checks c join statuses s on s.kind = c.kind
-                     where c.id = $1 order by s.position, s.id";
-                for new in batch.iter().filter(|o| wrong.contains(&o.check_id)) {
-                    let ladder: Vec<String> = sqlx::query_scalar(ladder_sql)
-                        .bind(&new.check_id)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                    if ladder.is_empty() {
-                        return Err(StorageError::Invalid(format!("unknown check \"{}\"", new.check_id)));
-                    }
-                    if new.status != domain::UNKNOWN && !ladder.contains(&new.status) {
-                        return Err(StorageError::Invalid(format!(
-                            "status \"{}\" is not on the ladder of check \"{}\" ({})",
-                            new.status,
-                            new.check_id,
-                            ladder.join(", ")
-                        )));
-                    }
-                }
-                return Err(StorageError::Invalid(format!(
-                    "the batch names checks or statuses that were refused ({})",
-                    wrong.join(", ")
-                )));
+            // The first refused observation, in the batch's order, named with its check's
+            // ladder (none: the check is unknown).
+            if let Some((check, status)) = wrong.first() {
+                let new = batch
+                    .iter()
+                    .find(|o| wrong.iter().any(|(c, s)| *c == o.check_id && *s == o.status))
+                    .ok_or_else(|| {
+                        StorageError::Invalid(format!("status \"{status}\" of check \"{check}\" refused"))
+                    })?;
+                let ladder: Vec<String> = sqlx::query_scalar(
+                    "select s.id from checks c join statuses s on s.kind = c.kind
+                     where c.id = $1 order by s.position, s.id",
+                )
+                .bind(&new.check_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                return Err(StorageError::Invalid(if ladder.is_empty() {
+                    format!("unknown check \"{}\"", new.check_id)
+                } else {
+                    format!(
+                        "status \"{}\" is not on the ladder of check \"{}\" ({})",
+                        new.status,
+                        new.check_id,
+                        ladder.join(", ")
+                    )
+                }));
             }
             // Each evidence body once, by hash, before the pairs (as probes' batches).
             let bodies = evidence::distinct_bodies(&splits);
