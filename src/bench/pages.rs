@@ -395,7 +395,7 @@ fn probe_observation(
         quote: None,
         note_en: None,
         note_zh: None,
-        evidence: Some(evidence.to_json()),
+        evidence: Some(evidence.to_json().into()),
         catalog_key: None,
         probe: Some(ProbeFacts {
             pack_id: "bench_writer".into(),

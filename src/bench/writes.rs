@@ -109,9 +109,9 @@ pub async fn writes(args: WritesBench) -> anyhow::Result<()> {
             quote: None,
             note_en: None,
             note_zh: None,
-            evidence: Some(serde_json::json!({
+            evidence: Some(std::sync::Arc::new(serde_json::json!({
                 "final_url": format!("https://synthetic.example/{status}"),
-            })),
+            }))),
             catalog_key: None,
             probe: Some(ProbeFacts {
                 pack_id: "bench".into(),

@@ -222,7 +222,9 @@ pub struct NewObservation {
     /// A probe's evidence as it is stored: an [`Evidence`] written as JSON
     /// ([`Evidence::to_json`]), kept as JSON here so that what is stored is exactly what
     /// was written.
-    pub evidence: Option<serde_json::Value>,
+    /// Shared, not copied, by the observations of one fetch (one per check its target
+    /// decides): they are stored as one body and one fetch anyway.
+    pub evidence: Option<std::sync::Arc<serde_json::Value>>,
     pub catalog_key: Option<String>,
     /// Set for observations made by a probe pack (real or simulated).
     pub probe: Option<ProbeFacts>,

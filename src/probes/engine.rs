@@ -895,6 +895,8 @@ impl Engine {
         probed: &Probed,
     ) -> Vec<(NewObservation, CheckResult)> {
         let c = &probed.classification;
+        // One evidence for every check the fetch decides, shared, not copied.
+        let evidence = Arc::new(probed.evidence.clone());
         c.verdicts
             .iter()
             .map(|v| {
@@ -913,7 +915,7 @@ impl Engine {
                     quote: None,
                     note_en: c.detail.clone(),
                     note_zh: None,
-                    evidence: Some(probed.evidence.clone()),
+                    evidence: Some(evidence.clone()),
                     catalog_key: None,
                     probe: Some(ProbeFacts {
                         pack_id: pack.id.clone(),
@@ -1076,7 +1078,7 @@ fn reclassified(
             old.rule_version.map_or("?".into(), |v| v.to_string())
         )),
         note_zh: None,
-        evidence: Some(evidence.to_json()),
+        evidence: Some(Arc::new(evidence.to_json())),
         catalog_key: None,
         probe: Some(ProbeFacts {
             pack_id: pack.id.clone(),

@@ -91,9 +91,9 @@ pub fn distinct_bodies(splits: &[Option<SplitEvidence>]) -> Vec<&SplitEvidence> 
 }
 
 /// The split evidence of each observation about to be stored, in order. The observations
-/// of one fetch carry the same evidence (one per check the target decides): one whose
-/// evidence and snapshot hash equal the observation's just before it takes a copy of that
-/// split instead of cloning, serialising and hashing the evidence again.
+/// of one fetch share one evidence (one per check the target decides): one whose evidence
+/// (the same, or equal) and snapshot hash equal the observation's just before it takes a
+/// copy of that split instead of cloning, serialising and hashing the evidence again.
 pub fn split_all<'a>(
     observations: impl IntoIterator<Item = &'a crate::domain::NewObservation>,
 ) -> Vec<Option<SplitEvidence>> {
@@ -104,7 +104,7 @@ pub fn split_all<'a>(
     for o in observations {
         let split = match (before, out.last()) {
             (Some(b), Some(Some(split)))
-                if b.evidence == o.evidence && snapshot(b) == snapshot(o) =>
+                if same_evidence(&b.evidence, &o.evidence) && snapshot(b) == snapshot(o) =>
             {
                 Some(split.clone())
             }
@@ -114,6 +114,14 @@ pub fn split_all<'a>(
         before = Some(o);
     }
     out
+}
+
+/// Whether two observations' evidence is the same: shared, or equal.
+fn same_evidence(a: &Option<std::sync::Arc<Value>>, b: &Option<std::sync::Arc<Value>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || a == b,
+        (a, b) => a.is_none() && b.is_none(),
+    }
 }
 
 /// Joins a kept body, the fetch's own part and the observation's snapshot hash back into
@@ -229,7 +237,7 @@ mod tests {
             quote: None,
             note_en: None,
             note_zh: None,
-            evidence,
+            evidence: evidence.map(std::sync::Arc::new),
             catalog_key: None,
             probe: Some(crate::domain::ProbeFacts {
                 pack_id: "p".into(),

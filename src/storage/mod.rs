@@ -1125,11 +1125,10 @@ impl Store {
         batch: &[NewObservation],
     ) -> Result<Vec<i64>, StorageError> {
         // Text both databases can keep (no U+0000), the same on both; the evidence split.
-        let storable: Vec<std::borrow::Cow<'_, NewObservation>> =
-            batch.iter().map(NewObservation::storable).collect();
+        let storable: Vec<std::borrow::Cow<'_, NewObservation>> = storable::storable_all(batch);
         let rows: Vec<&NewObservation> = storable.iter().map(|o| o.as_ref()).collect();
         let splits: Vec<Option<evidence::SplitEvidence>> =
-            rows.iter().map(|o| evidence::split_of(o)).collect();
+            evidence::split_all(rows.iter().copied());
         let postgres = self.backend() == Backend::Postgres;
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;

@@ -177,7 +177,7 @@ impl Store {
         });
         // Text both databases can keep (no U+0000), and the evidence split: the bodies are
         // written before any observation, by hash, for the same reason as the order above.
-        let storable: Vec<_> = observations.iter().map(NewObservation::storable).collect();
+        let storable = super::storable::storable_all(observations);
         let splits = super::evidence::split_all(storable.iter().map(AsRef::as_ref));
         let bodies = super::evidence::distinct_bodies(&splits);
         on_pool!(self, pool => {

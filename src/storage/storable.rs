@@ -62,9 +62,34 @@ fn json_has_nul(value: &Value) -> bool {
     }
 }
 
+/// Each of `batch` as both databases can keep it ([`NewObservation::storable`]). The
+/// observations of one fetch share one evidence: it is looked through once, not once for
+/// each of them.
+pub fn storable_all(batch: &[NewObservation]) -> Vec<Cow<'_, NewObservation>> {
+    let mut clean: Option<&std::sync::Arc<Value>> = None;
+    batch
+        .iter()
+        .map(|o| {
+            let known =
+                matches!((clean, &o.evidence), (Some(c), Some(e)) if std::sync::Arc::ptr_eq(c, e));
+            let storable = o.storable_unless_known(known);
+            if let (Cow::Borrowed(_), Some(e)) = (&storable, &o.evidence) {
+                clean = Some(e);
+            }
+            storable
+        })
+        .collect()
+}
+
 impl NewObservation {
     /// This observation as both databases can keep it (borrowed when already so).
     pub fn storable(&self) -> Cow<'_, NewObservation> {
+        self.storable_unless_known(false)
+    }
+
+    /// [`NewObservation::storable`], its evidence not looked through when `evidence_clean`
+    /// (it is known to hold no U+0000).
+    fn storable_unless_known(&self, evidence_clean: bool) -> Cow<'_, NewObservation> {
         let text = |s: &String| s.contains('\0');
         let opt = |s: &Option<String>| s.as_ref().is_some_and(text);
         let dirty = text(&self.check_id)
@@ -75,7 +100,7 @@ impl NewObservation {
             || opt(&self.note_en)
             || opt(&self.note_zh)
             || opt(&self.catalog_key)
-            || self.evidence.as_ref().is_some_and(json_has_nul)
+            || (!evidence_clean && self.evidence.as_deref().is_some_and(json_has_nul))
             || self.probe.as_ref().is_some_and(|p| {
                 text(&p.pack_id) || opt(&p.failure) || opt(&p.snapshot) || opt(&p.run_key)
             });
@@ -105,7 +130,7 @@ impl NewObservation {
         opt(&mut self.note_zh);
         opt(&mut self.catalog_key);
         if let Some(e) = &mut self.evidence {
-            storable_json(e);
+            storable_json(std::sync::Arc::make_mut(e));
         }
         if let Some(p) = &mut self.probe {
             text(&mut p.pack_id);
@@ -144,5 +169,56 @@ mod tests {
         );
         assert!(!storable_json(&mut v), "a second pass changes nothing");
         assert!(!v.to_string().contains("\\u0000"));
+    }
+
+    fn observation(check: &str, evidence: &std::sync::Arc<Value>) -> NewObservation {
+        NewObservation {
+            check_id: check.into(),
+            observed_at: chrono::Utc::now(),
+            precision: crate::domain::Precision::Instant,
+            status: "accepted".into(),
+            source_kind: crate::domain::SourceKind::Probe,
+            source_id: None,
+            vantage: "here".into(),
+            quote: None,
+            note_en: None,
+            note_zh: None,
+            evidence: Some(evidence.clone()),
+            catalog_key: None,
+            probe: None,
+        }
+    }
+
+    #[test]
+    fn a_batch_sharing_evidence_is_made_storable_like_each_alone() {
+        // One fetch's clean evidence shared by two checks, the second check's id holding
+        // U+0000; then another fetch's evidence holding it, shared by two.
+        let clean = std::sync::Arc::new(json!({"final_url": "https://a.example/"}));
+        let dirty = std::sync::Arc::new(json!({"excerpt": "已停止\0访问"}));
+        let batch = vec![
+            observation("payment:a:alipay", &clean),
+            observation("payment:a:\0wechat", &clean),
+            observation("payment:b:alipay", &dirty),
+            observation("payment:b:wechat", &dirty),
+        ];
+        let all = storable_all(&batch);
+        for (o, s) in batch.iter().zip(&all) {
+            let alone = o.storable();
+            assert_eq!(s.check_id, alone.check_id);
+            assert_eq!(s.evidence, alone.evidence, "{}", o.check_id);
+            assert!(
+                !s.check_id.contains('\0')
+                    && !s.evidence.as_ref().unwrap().to_string().contains("\\u0000")
+            );
+        }
+        assert!(matches!(all[0], Cow::Borrowed(_)));
+        assert!(
+            matches!(all[3], Cow::Owned(_)),
+            "the shared evidence is looked through again when it was not clean"
+        );
+        assert_eq!(
+            all[3].evidence.as_deref(),
+            Some(&json!({"excerpt": "已停止\u{FFFD}访问"}))
+        );
     }
 }

@@ -1482,9 +1482,9 @@ async fn a_probe_batch_and_an_insert_storing_one_pairs_new_evidence_side_by_side
                 let body = if w == 1 { 7 - k } else { k };
                 let at = t0 + Duration::minutes(round * 10) + Duration::seconds(k * 2 + w);
                 let mut new = pack_obs(check, at, "open", None);
-                new.evidence = Some(serde_json::json!({
+                new.evidence = Some(std::sync::Arc::new(serde_json::json!({
                     "final_url": format!("https://example.com/{round}/{body}")
-                }));
+                })));
                 new
             })
             .collect()
@@ -1548,7 +1548,11 @@ async fn evidence_that_repeats_is_stored_once_and_reads_back_as_given(store: &St
             "accepted",
             None,
         );
-        new.evidence = Some(payment_evidence(3 + run * 2, &sha, "alipay"));
+        new.evidence = Some(std::sync::Arc::new(payment_evidence(
+            3 + run * 2,
+            &sha,
+            "alipay",
+        )));
         if let Some(p) = new.probe.as_mut() {
             p.snapshot = Some(sha);
         }
@@ -1564,13 +1568,17 @@ async fn evidence_that_repeats_is_stored_once_and_reads_back_as_given(store: &St
         let stored = store.observation(*id).await.unwrap().unwrap();
         assert_eq!(
             stored.evidence.map(|e| e.to_json()),
-            new.evidence.clone(),
+            new.evidence.as_deref().cloned(),
             "observation {id} reads back its own fetch's evidence"
         );
     }
     // Another method's verdict is other evidence.
     let mut other = pack_obs("payment.taobao.wechat_pay", t0, "accepted", None);
-    other.evidence = Some(payment_evidence(4, &"9".repeat(64), "wechatpay"));
+    other.evidence = Some(std::sync::Arc::new(payment_evidence(
+        4,
+        &"9".repeat(64),
+        "wechatpay",
+    )));
     store.insert_probe_results(&[], &[other]).await.unwrap();
     assert_eq!(store.evidence_totals().await.unwrap().0, 2);
 
@@ -1610,7 +1618,11 @@ async fn a_fetchs_verdicts_keep_its_figures_and_snapshot_once(store: &Store) {
                 "accepted",
                 None,
             );
-            new.evidence = Some(payment_evidence(3 + fetch * 2, &sha, method));
+            new.evidence = Some(std::sync::Arc::new(payment_evidence(
+                3 + fetch * 2,
+                &sha,
+                method,
+            )));
             if let Some(p) = new.probe.as_mut() {
                 p.snapshot = Some(sha.clone());
             }
@@ -1626,7 +1638,7 @@ async fn a_fetchs_verdicts_keep_its_figures_and_snapshot_once(store: &Store) {
     let reads_back = |stored: &hutong::domain::ObservationRecord, new: &NewObservation| {
         assert_eq!(
             stored.evidence.as_ref().map(|e| e.to_json()),
-            new.evidence,
+            new.evidence.as_deref().cloned(),
             "observation {} reads back its own fetch's evidence",
             stored.id
         );
@@ -1654,7 +1666,7 @@ async fn a_fetchs_verdicts_keep_its_figures_and_snapshot_once(store: &Store) {
     // A fetch only one verdict names keeps its figures and snapshot in that row.
     let sha = "3".repeat(64);
     let mut alone = pack_obs(methods[0].0, t0 + Duration::minutes(30), "accepted", None);
-    alone.evidence = Some(payment_evidence(9, &sha, methods[0].1));
+    alone.evidence = Some(std::sync::Arc::new(payment_evidence(9, &sha, methods[0].1)));
     if let Some(p) = alone.probe.as_mut() {
         p.snapshot = Some(sha);
     }

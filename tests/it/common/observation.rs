@@ -80,7 +80,7 @@ impl ObservationBuilder {
     }
 
     pub fn evidence(mut self, evidence: serde_json::Value) -> Self {
-        self.0.evidence = Some(evidence);
+        self.0.evidence = Some(std::sync::Arc::new(evidence));
         self
     }
 
