@@ -163,7 +163,7 @@ pub fn join(body: &str, fetch: Option<&str>, snapshot: Option<&str>) -> Option<V
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::domain::NewObservation;
     use serde_json::json;
@@ -225,7 +225,12 @@ mod tests {
         }
     }
 
-    fn observation(evidence: Option<Value>, snapshot: Option<&str>) -> NewObservation {
+    /// A probe's observation with `evidence` and snapshot hash `snapshot` (tests of the
+    /// storage layer).
+    pub(in crate::storage) fn observation(
+        evidence: Option<Value>,
+        snapshot: Option<&str>,
+    ) -> NewObservation {
         NewObservation {
             check_id: "payment:a:alipay".into(),
             observed_at: chrono::Utc::now(),

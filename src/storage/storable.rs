@@ -172,21 +172,10 @@ mod tests {
     }
 
     fn observation(check: &str, evidence: &std::sync::Arc<Value>) -> NewObservation {
-        NewObservation {
-            check_id: check.into(),
-            observed_at: chrono::Utc::now(),
-            precision: crate::domain::Precision::Instant,
-            status: "accepted".into(),
-            source_kind: crate::domain::SourceKind::Probe,
-            source_id: None,
-            vantage: "here".into(),
-            quote: None,
-            note_en: None,
-            note_zh: None,
-            evidence: Some(evidence.clone()),
-            catalog_key: None,
-            probe: None,
-        }
+        let mut o = crate::storage::evidence::tests::observation(None, None);
+        o.check_id = check.into();
+        o.evidence = Some(evidence.clone());
+        o
     }
 
     #[test]
