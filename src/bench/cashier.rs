@@ -168,6 +168,7 @@ async fn run(
     let (mut observed, mut failures) = (0, 0);
     let (cpu_u, cpu_s) = cpu_seconds();
     let started = Instant::now();
+    let resident = super::ResidentSampler::start();
     for round in 0..rounds {
         let at = base + chrono::Duration::seconds(round as i64);
         let s = engine.run_pack(PACK, at, "bench", None, &|_| {}).await?;
@@ -179,6 +180,7 @@ async fn run(
     }
     let secs = started.elapsed().as_secs_f64();
     let (u, s) = cpu_seconds();
+    let resident = resident.stop();
     let probed = pages * rounds;
     let rate = probed as f64 / secs;
     let cpu_ms = 1000.0 * ((u - cpu_u) + (s - cpu_s)) / probed as f64;
@@ -194,6 +196,12 @@ async fn run(
     );
     if let Some(mib) = super::peak_rss_mib() {
         outln!("peak memory (VmHWM): {mib:.0} MiB");
+    }
+    if let Some((anon, file)) = resident {
+        outln!(
+            "  while probing, sampled every 100 ms: anonymous at most {anon:.0} MiB, file pages \
+             (the binary, the SQLite file's memory map) at most {file:.0} MiB"
+        );
     }
     let stored = store.last_observation_id().await? - first_id;
     let tally: Vec<String> = statuses.iter().map(|(k, v)| format!("{k} {v}")).collect();

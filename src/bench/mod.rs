@@ -108,6 +108,52 @@ pub(crate) fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// The process's resident memory now, in two parts (`/proc/self/status`, Linux): anonymous
+/// (the heap, stacks) and file pages (the binary, and the SQLite file read through its
+/// memory map, which the kernel may drop and read again at will).
+fn resident_parts_mib() -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    };
+    Some((field("RssAnon:")?, field("RssFile:")?))
+}
+
+/// The largest of each part of [`resident_parts_mib`] seen while it runs, sampled every
+/// 100 ms: VmHWM counts both together, so a peak it reports may be mostly the database's
+/// map.
+pub(crate) struct ResidentSampler {
+    peaks: std::sync::Arc<std::sync::Mutex<(f64, f64)>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ResidentSampler {
+    pub(crate) fn start() -> ResidentSampler {
+        let peaks = std::sync::Arc::new(std::sync::Mutex::new((0.0f64, 0.0f64)));
+        let kept = peaks.clone();
+        let task = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_millis(100));
+            loop {
+                every.tick().await;
+                if let (Some((anon, file)), Ok(mut peaks)) = (resident_parts_mib(), kept.lock()) {
+                    peaks.0 = peaks.0.max(anon);
+                    peaks.1 = peaks.1.max(file);
+                }
+            }
+        });
+        ResidentSampler { peaks, task }
+    }
+
+    /// The peaks (anonymous, file pages) in MiB; none when nothing could be read.
+    pub(crate) fn stop(self) -> Option<(f64, f64)> {
+        self.task.abort();
+        let peaks = *self.peaks.lock().ok()?;
+        (peaks.0 > 0.0).then_some(peaks)
+    }
+}
+
 pub async fn storage(args: StorageBench) -> anyhow::Result<()> {
     let tmp = match &args.database_url {
         Some(_) => None,
