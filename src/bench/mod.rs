@@ -102,8 +102,15 @@ where
 
 /// The process's peak resident memory, from `/proc/self/status` (Linux).
 pub(crate) fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    status_mib(
+        &std::fs::read_to_string("/proc/self/status").ok()?,
+        "VmHWM:",
+    )
+}
+
+/// A `name: N kB` line of `/proc/self/status`, in MiB.
+fn status_mib(status: &str, name: &str) -> Option<f64> {
+    let line = status.lines().find(|l| l.starts_with(name))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
@@ -113,12 +120,10 @@ pub(crate) fn peak_rss_mib() -> Option<f64> {
 /// memory map, which the kernel may drop and read again at will).
 fn resident_parts_mib() -> Option<(f64, f64)> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let field = |name: &str| -> Option<f64> {
-        let line = status.lines().find(|l| l.starts_with(name))?;
-        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kib / 1024.0)
-    };
-    Some((field("RssAnon:")?, field("RssFile:")?))
+    Some((
+        status_mib(&status, "RssAnon:")?,
+        status_mib(&status, "RssFile:")?,
+    ))
 }
 
 /// The largest of each part of [`resident_parts_mib`] seen while it runs, sampled every

@@ -616,7 +616,7 @@ impl Engine {
                     ),
                 );
             }
-            let mut ev = Evidence::from_json(probed.evidence.clone()).unwrap_or_default();
+            let mut ev = Evidence::from_json((*probed.evidence).clone()).unwrap_or_default();
             ev.in_app_control = Some(b.evidence());
             if !b.ok {
                 ev.detail = probed
@@ -625,7 +625,7 @@ impl Engine {
                     .as_deref()
                     .map(|d| cap(d, 1000));
             }
-            probed.evidence = ev.to_json();
+            probed.evidence = Arc::new(ev.to_json());
         }
         probed
     }
@@ -895,8 +895,6 @@ impl Engine {
         probed: &Probed,
     ) -> Vec<(NewObservation, CheckResult)> {
         let c = &probed.classification;
-        // One evidence for every check the fetch decides, shared, not copied.
-        let evidence = Arc::new(probed.evidence.clone());
         c.verdicts
             .iter()
             .map(|v| {
@@ -915,7 +913,7 @@ impl Engine {
                     quote: None,
                     note_en: c.detail.clone(),
                     note_zh: None,
-                    evidence: Some(evidence.clone()),
+                    evidence: Some(probed.evidence.clone()),
                     catalog_key: None,
                     probe: Some(ProbeFacts {
                         pack_id: pack.id.clone(),
@@ -1163,8 +1161,8 @@ struct Probed {
     stopped: bool,
     observed_at: DateTime<Utc>,
     classification: Classification,
-    /// The evidence as stored (one for every check the target decides).
-    evidence: serde_json::Value,
+    /// The evidence as stored: one, shared by every check the target decides.
+    evidence: Arc<serde_json::Value>,
     snapshot_sha: Option<String>,
     snapshot: Option<NewSnapshot>,
 }
@@ -1268,7 +1266,7 @@ fn evidence_of(
     c: &Classification,
     control: Option<&ControlResult>,
     total_ms: u64,
-) -> serde_json::Value {
+) -> Arc<serde_json::Value> {
     let hops = response
         .map(|r| r.hops.as_slice())
         .or_else(|| error.map(|e| e.hops.as_slice()))
@@ -1311,6 +1309,7 @@ fn evidence_of(
         other: Default::default(),
     }
     .to_json()
+    .into()
 }
 
 trait ZeroNanos {
