@@ -11,7 +11,7 @@ use crate::domain::evidence::{self, EVIDENCE_VERSION, Evidence, Figure};
 use crate::domain::{NewObservation, ObservationRecord, Precision, ProbeFacts, SourceKind};
 use crate::storage::snapshots;
 use crate::storage::{
-    Backend, FinishedRun, LeaseHolder, NewSnapshot, RunStart, StorageError, Store, run_key,
+    FinishedRun, LeaseHolder, NewSnapshot, RunStart, StorageError, Store, run_key,
 };
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -24,13 +24,15 @@ use tokio::sync::Semaphore;
 
 /// Results are written in batches of at least this many checks (one transaction each)…
 const WRITE_BATCH: usize = 64;
-/// … on PostgreSQL taking in whatever else arrived while the last batch was written, up to
-/// this many: when the database is slower than the probes, batches grow instead of the
-/// results queueing behind one small transaction after another, each a few round trips
-/// (`bench probes --cashier`: 503 → 670 pages/s). SQLite keeps batches of
-/// [`WRITE_BATCH`]: in-process, it gained about a tenth for about 40 MiB more memory, over
-/// the 150 MiB the issue allows.
-const MAX_WRITE_BATCH_POSTGRES: usize = 512;
+/// … taking in whatever else arrived while the last batch was written, up to this many:
+/// when the database is slower than the probes, batches grow instead of the results
+/// queueing behind one small transaction after another (`bench probes --cashier`,
+/// PostgreSQL: 503 → 670 pages/s, each transaction a few round trips; SQLite, 100 rounds:
+/// 1,677 → 2,094 pages/s, each commit writing every page it changed to the log). On SQLite
+/// this costs memory only since the batch writer reads without the memory map
+/// (`SQLITE_WRITER_MMAP_BYTES`): with the map, the larger batches' pages took peak memory to
+/// 183 MiB.
+const MAX_WRITE_BATCH: usize = 512;
 /// … or as soon as no result has arrived for this long.
 const IDLE_FLUSH: std::time::Duration = std::time::Duration::from_millis(200);
 
@@ -449,8 +451,8 @@ impl Engine {
         Ok(summary)
     }
 
-    /// A task that writes results in batches of [`WRITE_BATCH`] checks (on PostgreSQL up to
-    /// [`MAX_WRITE_BATCH_POSTGRES`] when more are waiting), or whatever is ready when
+    /// A task that writes results in batches of [`WRITE_BATCH`] checks (up to
+    /// [`MAX_WRITE_BATCH`] when more are waiting), or whatever is ready when
     /// nothing has arrived for [`IDLE_FLUSH`] (a slow target), so that a stop
     /// loses as little as possible. It ends with what it stored, or with the error that
     /// stopped it (the database failing, not one observation it refused).
@@ -465,10 +467,6 @@ impl Engine {
             WRITE_BATCH * 4,
         );
         let engine = self.clone();
-        let max_batch = match self.inner.store.backend() {
-            Backend::Postgres => MAX_WRITE_BATCH_POSTGRES,
-            Backend::Sqlite => WRITE_BATCH,
-        };
         let handle = tokio::spawn(async move {
             let mut report = WriteReport::default();
             let mut snaps: Vec<NewSnapshot> = Vec::new();
@@ -480,7 +478,7 @@ impl Engine {
                             snaps.extend(snap);
                             obs.extend(batch);
                             // What else arrived meanwhile joins this batch.
-                            while obs.len() < max_batch {
+                            while obs.len() < MAX_WRITE_BATCH {
                                 match rx.try_recv() {
                                     Ok((snap, batch)) => {
                                         snaps.extend(snap);

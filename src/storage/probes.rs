@@ -180,7 +180,7 @@ impl Store {
         let storable = super::storable::storable_all(observations);
         let splits = super::evidence::split_all(storable.iter().map(AsRef::as_ref));
         let bodies = super::evidence::distinct_bodies(&splits);
-        on_pool!(self, pool => {
+        super::on_write_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             // A few rows a statement: each statement is a round trip (or on SQLite a hand-off
             // to the connection's thread), and a cashier page brings a snapshot of its own.
