@@ -66,12 +66,7 @@ pub async fn writes(args: WritesBench) -> anyhow::Result<()> {
         .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
         .single()
         .context("start")?;
-    let mut newest = None;
-    for check in &checks {
-        let (rows, _) = store.check_history(check, 1, 0).await?;
-        newest = newest.max(rows.first().map(|o| o.observed_at));
-    }
-    let start = match newest {
+    let start = match newest_of(&store, &checks).await? {
         Some(t) if t >= first => {
             let start = t + Duration::minutes(15);
             outln!("the database holds this bench's checks up to {t}: these rows begin at {start}");
@@ -170,6 +165,19 @@ pub async fn writes(args: WritesBench) -> anyhow::Result<()> {
         std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
     }
     Ok(())
+}
+
+/// The newest observation of `checks`, if any.
+async fn newest_of(
+    store: &Store,
+    checks: &[String],
+) -> anyhow::Result<Option<chrono::DateTime<Utc>>> {
+    let mut newest = None;
+    for check in checks {
+        let (rows, _) = store.check_history(check, 1, 0).await?;
+        newest = newest.max(rows.first().map(|o| o.observed_at));
+    }
+    Ok(newest)
 }
 
 /// Recomputes every pair's transitions and the kept figures from the rows; an error
@@ -273,11 +281,7 @@ mod tests {
             let store = Store::open(&url, 1).await.expect("store");
             let seed = SeedArgs::new(120, 4, PathBuf::from("catalog"));
             let (checks, _) = load_synthetic(&store, &seed).await.expect("checks");
-            let mut at = None;
-            for check in &checks {
-                let (rows, _) = store.check_history(check, 1, 0).await.expect("read");
-                at = at.max(rows.first().map(|o| o.observed_at));
-            }
+            let at = newest_of(&store, &checks).await.expect("read");
             store.close().await;
             at.expect("rows")
         };

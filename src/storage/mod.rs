@@ -944,21 +944,18 @@ impl Store {
             let writer_options = options
                 .clone()
                 .pragma("mmap_size", SQLITE_WRITER_MMAP_BYTES.to_string());
-            let pool = SqlitePoolOptions::new()
-                .max_connections(max)
-                .acquire_timeout(READ_WAIT)
-                .after_release(|conn, _| Box::pin(release_outside_transaction(conn)))
+            let pool_of = |max| {
+                SqlitePoolOptions::new()
+                    .max_connections(max)
+                    .acquire_timeout(READ_WAIT)
+                    .after_release(|conn, _| Box::pin(release_outside_transaction(conn)))
+            };
+            let pool = pool_of(max)
                 .connect_with(options)
                 .await
                 .map_err(connect_err)?;
             if !in_memory {
-                sqlite_writer = Some(
-                    SqlitePoolOptions::new()
-                        .max_connections(1)
-                        .acquire_timeout(READ_WAIT)
-                        .after_release(|conn, _| Box::pin(release_outside_transaction(conn)))
-                        .connect_lazy_with(writer_options),
-                );
+                sqlite_writer = Some(pool_of(1).connect_lazy_with(writer_options));
             }
             Db::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
