@@ -407,6 +407,29 @@ impl Browser {
         }
     }
 
+    /// Clicks `element` and waits until the document it was on has gone. Until the new
+    /// page arrives the old one still answers every query, so a check made too soon would
+    /// read the page the click left (and an address that stays the same proves nothing).
+    async fn click_away(&self, element: fantoccini::elements::Element, what: &str) {
+        let old = self
+            .client
+            .find(Locator::Css("html"))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {what}: no document: {e}", self.ctx()));
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {what}: {e}", self.ctx()));
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while old.tag_name().await.is_ok() {
+            if Instant::now() > deadline {
+                let url = self.url().await;
+                panic!("{}: {what}: still on the page at {url}", self.ctx());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn find(&self, css: &str) -> fantoccini::elements::Element {
         match self.client.find(Locator::Css(css)).await {
             Ok(element) => element,
@@ -437,9 +460,7 @@ impl Browser {
             .expect("base")
             .join(&href)
             .expect("href is a URL");
-        link.click()
-            .await
-            .unwrap_or_else(|e| panic!("{}: cannot click `{css}`: {e}", self.ctx()));
+        self.click_away(link, &format!("following `{css}`")).await;
         self.wait_for_url(&format!("following {href}"), |u| {
             u.path() == target.path() && u.query() == target.query()
         })
@@ -559,11 +580,8 @@ impl Browser {
             "{}: the date field after typing {m:02}/{d:02}/{y}",
             self.ctx()
         );
-        self.find("form.asof button[type=submit]")
-            .await
-            .click()
-            .await
-            .expect("submit the date form");
+        let button = self.find("form.asof button[type=submit]").await;
+        self.click_away(button, "submitting the date form").await;
         let at = format!("at={}", date());
         self.wait_for_url("submitting the date form", |u| {
             u.query().is_some_and(|q| q.contains(&at))

@@ -27,11 +27,8 @@ impl Browser {
 
     /// Clicks the submit button of the form `form` and waits for where it leads.
     async fn submit(&self, form: &str, what: &str, ok: impl Fn(&url::Url) -> bool) -> url::Url {
-        self.find(&format!("main {form} button[type=submit]"))
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("{}: {what}: {e}", self.ctx()));
+        let button = self.find(&format!("main {form} button[type=submit]")).await;
+        self.click_away(button, what).await;
         self.wait_for_url(what, ok).await
     }
 
