@@ -361,6 +361,27 @@ impl Store {
         }))
     }
 
+    /// PostgreSQL: the `n` largest tables with their indexes and TOAST, a partitioned
+    /// table's partitions summed under its name; largest first. SQLite keeps no sizes per
+    /// table (its `dbstat` is not built in), so it answers none.
+    pub async fn largest_tables(&self, n: i64) -> Result<Vec<(String, i64, i64)>, StorageError> {
+        if self.backend() == super::Backend::Sqlite {
+            return Ok(Vec::new());
+        }
+        // (table, its heap and TOAST, its indexes)
+        let sql = "select coalesce(p.relname, c.relname) as name,
+                          sum(pg_table_size(c.oid))::bigint, sum(pg_indexes_size(c.oid))::bigint
+                   from pg_class c
+                   join pg_namespace s on s.oid = c.relnamespace
+                   left join pg_class p on p.oid = pg_partition_root(c.oid) and p.oid <> c.oid
+                   where s.nspname = current_schema() and c.relkind = 'r'
+                   group by 1
+                   order by sum(pg_total_relation_size(c.oid)) desc, 1 limit $1";
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (String, i64, i64)>(sql).bind(n).fetch_all(pool).await?
+        }))
+    }
+
     /// One observation by id.
     pub async fn observation(&self, id: i64) -> Result<Option<ObservationRecord>, StorageError> {
         let sql = format!(
