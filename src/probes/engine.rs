@@ -33,6 +33,9 @@ const WRITE_BATCH: usize = 64;
 /// (`SQLITE_WRITER_MMAP_BYTES`): with the map, the larger batches' pages took peak memory to
 /// 183 MiB.
 const MAX_WRITE_BATCH: usize = 512;
+/// Writers of one run on PostgreSQL, each with its own connection: one writer's transactions
+/// kept the database to one of the machine's two cores.
+const POSTGRES_WRITERS: usize = 2;
 /// … or as soon as no result has arrived for this long.
 const IDLE_FLUSH: std::time::Duration = std::time::Duration::from_millis(200);
 
@@ -343,17 +346,26 @@ impl Engine {
             let fetcher = fetcher.clone();
             let bridge = bridge.clone();
             async move {
-                self.probe_target(&pack, i, &fetcher, bridge.as_deref())
-                    .await
+                let probed = self
+                    .probe_target(&pack, i, &fetcher, bridge.as_deref())
+                    .await;
+                (i, probed)
             }
         }))
         .buffer_unordered(concurrency);
 
-        // A writer task stores results in batches while probes go on fetching.
-        let (tx, writer) = self.spawn_writer();
+        // Writer tasks store results in batches while probes go on fetching: one on SQLite
+        // (it writes one transaction at a time), several on PostgreSQL, each page's results
+        // always to the same one (so no two of them ever write one pair).
+        let writer_count = match store.backend() {
+            crate::storage::Backend::Sqlite => 1,
+            crate::storage::Backend::Postgres => POSTGRES_WRITERS,
+        };
+        let (txs, writers): (Vec<_>, Vec<_>) =
+            (0..writer_count).map(|_| self.spawn_writer()).unzip();
         let mut write_failed = false;
         let mut stopped = false;
-        while let Some(probed) = results.next().await {
+        while let Some((target, probed)) = results.next().await {
             if self.stopping() || probed.stopped {
                 // Shutting down: what was stored stays, the rest is probed on resume.
                 stopped = true;
@@ -378,14 +390,18 @@ impl Engine {
                 summary.results.push(result);
                 batch.push(obs);
             }
-            if tx.send((probed.snapshot, batch)).await.is_err() {
+            if txs[writer_for(target, txs.len())]
+                .send((probed.snapshot, batch))
+                .await
+                .is_err()
+            {
                 write_failed = true;
                 break;
             }
         }
         drop(results);
-        drop(tx);
-        let written = writer.await;
+        drop(txs);
+        let written = join_writers(writers).await;
         if stopped {
             // Left running: the next start of the scheduler resumes it.
             return Err(EngineError::Stopped);
@@ -1131,6 +1147,35 @@ pub fn response_from_evidence(ev: &Evidence, body: &[u8]) -> Option<Response> {
 struct WriteReport {
     stored: usize,
     refused: Vec<(String, String)>,
+}
+
+/// Which of a run's `writers` stores the results of the pack's target `target` (its
+/// position in the pack): a run fetches each target once, so two writers of a run never
+/// write one pair.
+pub fn writer_for(target: usize, writers: usize) -> usize {
+    target % writers.max(1)
+}
+
+/// What the writers stored together, or the first error that stopped one of them (with
+/// everything they stored, the others' included).
+async fn join_writers(
+    writers: Vec<tokio::task::JoinHandle<Result<WriteReport, (WriteReport, StorageError)>>>,
+) -> Result<Result<WriteReport, (WriteReport, StorageError)>, tokio::task::JoinError> {
+    let mut all = WriteReport::default();
+    let mut failed: Option<StorageError> = None;
+    for writer in writers {
+        let (report, error) = match writer.await? {
+            Ok(report) => (report, None),
+            Err((report, e)) => (report, Some(e)),
+        };
+        all.stored += report.stored;
+        all.refused.extend(report.refused);
+        failed = failed.or(error);
+    }
+    Ok(match failed {
+        Some(e) => Err((all, e)),
+        None => Ok(all),
+    })
 }
 
 impl WriteReport {

@@ -1065,25 +1065,21 @@ macro_rules! refuse_run_checks_twice_in {
             let list = serde_json::to_string(&keyed).map_err(|e| {
                 $crate::storage::StorageError::Invalid(format!("run keys as JSON: {e}"))
             })?;
-            // PostgreSQL: the run keys locked (in order; a transaction's advisory lock per
-            // run key, which a worker's role may take) until the batch commits, so two
-            // workers cannot both store one run's check, one as a row and one as a repeat,
-            // each not seeing the other's (migration 0032; two repeats are refused by the
-            // repeats' own unique index).
+            // PostgreSQL: each (run key, check) locked (in order; a transaction's advisory
+            // lock, which a worker's role may take) until the batch commits, so two writers
+            // cannot both store one run's check, one as a row and one as a repeat, each not
+            // seeing the other's (migration 0032; since 0041 the repeats have no unique
+            // index to refuse the second). A lock per check, not per run: the writers of one
+            // run, each with its own checks, would otherwise write one at a time.
             if $postgres {
-                let mut runs: Vec<i64> = keyed.iter().map(|k| k.0).collect();
-                runs.dedup();
-                let runs = serde_json::to_string(&runs).map_err(|e| {
-                    $crate::storage::StorageError::Invalid(format!("run keys as JSON: {e}"))
-                })?;
                 sqlx::query(
-                    "select pg_advisory_xact_lock(hashtext('hutong run key'), cast(k.id % 2147483647 as integer))
-                     from (select cast(x as bigint) as id from jsonb_array_elements_text($1::jsonb) x
-                           order by 1) k",
+                    "select pg_advisory_xact_lock(hashtext('hutong run key'), k.h)
+                     from (select distinct hashtext((p.v->>0) || ' ' || (p.v->>1)) as h
+                           from jsonb_array_elements($1::jsonb) p(v) order by 1) k",
                 )
-                .bind(runs)
-                    .fetch_all(&mut *$tx)
-                    .await?;
+                .bind(&list)
+                .fetch_all(&mut *$tx)
+                .await?;
             }
             let sql = if $postgres {
                 "select p.v->>1 from jsonb_array_elements($1::jsonb) p(v)

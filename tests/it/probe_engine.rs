@@ -5,7 +5,7 @@
 use crate::common::relay::Relay;
 use crate::common::{self, TestApp, TestDb, real_catalog, sqlite};
 use chrono::{Duration, TimeZone, Utc};
-use hutong::probes::engine::Engine;
+use hutong::probes::engine::{Engine, writer_for};
 use hutong::probes::fetch::{Fetcher, FetcherOptions};
 use hutong::probes::pack::{ProbePack, validate_packs};
 use hutong::scheduler::Scheduler;
@@ -689,5 +689,81 @@ async fn slots_missed_while_postgres_is_down_are_stored_when_it_is_back() {
         .max(started - Duration::seconds(2));
     assert_every_slot_accounted_for(&schedule, first, last, &runs, &missed);
     store.close().await;
+    running.shutdown().await;
+}
+
+/// On PostgreSQL a run's results go through two writers, each with its own pages: a page
+/// whose pair another transaction holds keeps its own writer waiting, not the whole run.
+/// (With one writer, every page's results waited in the batch of the held one.)
+#[tokio::test(flavor = "multi_thread")]
+async fn on_postgresql_a_held_pair_holds_up_only_its_own_writer() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    db.store.apply_catalog(&real_catalog()).await.unwrap();
+    let (sim, running) = simulator(Timetable::Fixed).await;
+    sim.set_link("simchat", "simshop", LinkState::Open);
+    sim.set_link("simchat", "simvideo", LinkState::Blocked);
+    let pack = simchat_pack(|t| t);
+    // The check of a target, and that of one another writer stores.
+    let check_of = |t: usize| pack.targets[t].checks[0].check_id.clone();
+    let other = (1..pack.targets.len())
+        .find(|&t| writer_for(t, 2) != writer_for(0, 2))
+        .expect("the pack's targets go to both writers");
+    let (held, free) = (check_of(0), check_of(other));
+    let mut checks: Vec<String> = (0..pack.targets.len()).map(check_of).collect();
+    checks.sort();
+    let e = engine(&db.store, vec![pack], &running);
+    let first = Utc.with_ymd_and_hms(2026, 11, 2, 8, 0, 0).unwrap();
+    e.run_pack("demo-simchat-links", first, "schedule", None, &|_| {})
+        .await
+        .unwrap();
+
+    // The first target's pair held by another transaction.
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let mut holder = pool.begin().await.unwrap();
+    let locked: Vec<(String,)> =
+        sqlx::query_as("select check_id from check_sources where check_id = $1 for update")
+            .bind(&held)
+            .fetch_all(&mut *holder)
+            .await
+            .unwrap();
+    assert!(!locked.is_empty(), "the first run stored {held}'s pair");
+
+    let second = first + Duration::minutes(15);
+    let task = {
+        let e = e.clone();
+        tokio::spawn(async move {
+            e.run_pack("demo-simchat-links", second, "schedule", None, &|_| {})
+                .await
+        })
+    };
+    let stored = |db: &TestDb| {
+        let store = db.store.clone();
+        async move {
+            store
+                .run_observations("demo-simchat-links", second)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|o| o.check_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    eventually(&format!("{free} stored while {held} is held"), || async {
+        stored(&db).await.contains(&free)
+    })
+    .await;
+    assert!(
+        !stored(&db).await.contains(&held),
+        "{held} waits for the transaction holding it"
+    );
+    holder.commit().await.unwrap();
+    let summary = task.await.unwrap().unwrap();
+    assert_eq!(summary.observed, 3);
+    let mut all = stored(&db).await;
+    all.sort();
+    assert_eq!(all, checks, "every check stored once");
+    pool.close().await;
     running.shutdown().await;
 }
