@@ -193,6 +193,25 @@ pub(crate) fn plan_transitions(rows: &[RowFacts], pairs: &[PairFacts]) -> Transi
     plan
 }
 
+/// PostgreSQL: inside `$tx`, a transaction's advisory lock in `$namespace` for each
+/// distinct two-part key of `$list` (a JSON array of `[first, second]`), held until the
+/// commit; taken in the order of their hashes, the same whoever takes them, so two writers
+/// wanting some of the same keys wait for each other, never each for the other.
+macro_rules! lock_each_in {
+    ($tx:expr, $namespace:expr, $list:expr) => {
+        sqlx::query(
+            "select pg_advisory_xact_lock(hashtext($2), x.h)
+             from (select distinct hashtext((p.v->>0) || ' ' || (p.v->>1)) as h
+                   from jsonb_array_elements($1::jsonb) p(v) order by 1) x",
+        )
+        .bind($list)
+        .bind($namespace)
+        .fetch_all(&mut *$tx)
+        .await?
+    };
+}
+pub(crate) use lock_each_in;
+
 /// Writes `$rows` (`&[&NewObservation]`, storable and validated) inside `$tx`
 /// with their evidence (`$evidence[i]`: the stored body's id and the fetch's own part),
 /// keeping `check_sources` (unless `$upsert_sources` is false: the caller wrote them) and
@@ -280,14 +299,7 @@ macro_rules! insert_batch_in {
             // writers each reading the pair without the other's rows would each decide its
             // changes from an old status. Probes' batches lock their pairs before this
             // (their `check_sources` first); SQLite writes one transaction at a time.
-            sqlx::query(
-                "select pg_advisory_xact_lock(hashtext('hutong pair'), x.h)
-                 from (select distinct hashtext((p.v->>0) || ' ' || (p.v->>1)) as h
-                       from jsonb_array_elements($1::jsonb) p(v) order by 1) x",
-            )
-            .bind(&list)
-            .fetch_all(&mut *$tx)
-            .await?;
+            $crate::storage::batch_write::lock_each_in!($tx, "hutong pair", &list);
         }
         let got: Vec<PairRow> = sqlx::query_as::<_, PairRow>(pair_sql)
             .bind(list)
@@ -1072,14 +1084,7 @@ macro_rules! refuse_run_checks_twice_in {
             // index to refuse the second). A lock per check, not per run: the writers of one
             // run, each with its own checks, would otherwise write one at a time.
             if $postgres {
-                sqlx::query(
-                    "select pg_advisory_xact_lock(hashtext('hutong run key'), k.h)
-                     from (select distinct hashtext((p.v->>0) || ' ' || (p.v->>1)) as h
-                           from jsonb_array_elements($1::jsonb) p(v) order by 1) k",
-                )
-                .bind(&list)
-                .fetch_all(&mut *$tx)
-                .await?;
+                $crate::storage::batch_write::lock_each_in!($tx, "hutong run key", &list);
             }
             let sql = if $postgres {
                 "select p.v->>1 from jsonb_array_elements($1::jsonb) p(v)
