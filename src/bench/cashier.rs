@@ -237,12 +237,13 @@ async fn run(
         empty_bytes as f64 / 1048576.0,
         (bytes - empty_bytes) as f64 / stored.max(1) as f64
     );
+    let per_observation = |bytes: i64| bytes as f64 / stored.max(1) as f64;
     for (table, heap, indexes) in store.largest_tables(8).await? {
         outln!(
             "  {table}: {:.0} bytes per stored observation ({:.0} in rows, {:.0} in indexes)",
-            (heap + indexes) as f64 / stored.max(1) as f64,
-            heap as f64 / stored.max(1) as f64,
-            indexes as f64 / stored.max(1) as f64
+            per_observation(heap + indexes),
+            per_observation(heap),
+            per_observation(indexes)
         );
     }
     store.close().await;

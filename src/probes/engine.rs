@@ -11,7 +11,7 @@ use crate::domain::evidence::{self, EVIDENCE_VERSION, Evidence, Figure};
 use crate::domain::{NewObservation, ObservationRecord, Precision, ProbeFacts, SourceKind};
 use crate::storage::snapshots;
 use crate::storage::{
-    FinishedRun, LeaseHolder, NewSnapshot, RunStart, StorageError, Store, run_key,
+    Backend, FinishedRun, LeaseHolder, NewSnapshot, RunStart, StorageError, Store, run_key,
 };
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -358,8 +358,8 @@ impl Engine {
         // (it writes one transaction at a time), several on PostgreSQL, each page's results
         // always to the same one (so no two of them ever write one pair).
         let writer_count = match store.backend() {
-            crate::storage::Backend::Sqlite => 1,
-            crate::storage::Backend::Postgres => POSTGRES_WRITERS,
+            Backend::Sqlite => 1,
+            Backend::Postgres => POSTGRES_WRITERS,
         };
         let (txs, writers): (Vec<_>, Vec<_>) =
             (0..writer_count).map(|_| self.spawn_writer()).unzip();
@@ -472,16 +472,13 @@ impl Engine {
     /// nothing has arrived for [`IDLE_FLUSH`] (a slow target), so that a stop
     /// loses as little as possible. It ends with what it stored, or with the error that
     /// stopped it (the database failing, not one observation it refused).
-    #[allow(clippy::type_complexity)]
     fn spawn_writer(
         &self,
     ) -> (
-        tokio::sync::mpsc::Sender<(Option<NewSnapshot>, Vec<NewObservation>)>,
-        tokio::task::JoinHandle<Result<WriteReport, (WriteReport, StorageError)>>,
+        tokio::sync::mpsc::Sender<ToWrite>,
+        tokio::task::JoinHandle<WriterOutcome>,
     ) {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Option<NewSnapshot>, Vec<NewObservation>)>(
-            WRITE_BATCH * 4,
-        );
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<ToWrite>(WRITE_BATCH * 4);
         let engine = self.clone();
         let handle = tokio::spawn(async move {
             let mut report = WriteReport::default();
@@ -1156,11 +1153,17 @@ pub fn writer_for(target: usize, writers: usize) -> usize {
     target % writers.max(1)
 }
 
+/// What a writer is given: a target's snapshot, if new, and its verdicts.
+type ToWrite = (Option<NewSnapshot>, Vec<NewObservation>);
+
+/// How a writer ended: what it stored, or that with the error that stopped it.
+type WriterOutcome = Result<WriteReport, (WriteReport, StorageError)>;
+
 /// What the writers stored together, or the first error that stopped one of them (with
 /// everything they stored, the others' included).
 async fn join_writers(
-    writers: Vec<tokio::task::JoinHandle<Result<WriteReport, (WriteReport, StorageError)>>>,
-) -> Result<Result<WriteReport, (WriteReport, StorageError)>, tokio::task::JoinError> {
+    writers: Vec<tokio::task::JoinHandle<WriterOutcome>>,
+) -> Result<WriterOutcome, tokio::task::JoinError> {
     let mut all = WriteReport::default();
     let mut failed: Option<StorageError> = None;
     for writer in writers {
