@@ -223,14 +223,18 @@ impl Store {
                     let mut sql = String::from(
                         "insert into check_sources (check_id, source_key, confirmations) values ",
                     );
+                    // `?` on SQLite: a numbered parameter is found by its name, one search
+                    // of the statement's names per value bound (2% of a cashier run).
+                    let mut ph = super::batch_write::Placeholders::new(
+                        self.backend() == super::Backend::Postgres,
+                    );
                     for n in 0..chunk.len() {
-                        let p = n * 3;
                         sql.push_str(&format!(
-                            "{}(${}, ${}, ${})",
+                            "{}({}, {}, {})",
                             if n == 0 { "" } else { ", " },
-                            p + 1,
-                            p + 2,
-                            p + 3
+                            ph.next(),
+                            ph.next(),
+                            ph.next()
                         ));
                     }
                     sql.push_str(

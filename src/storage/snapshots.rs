@@ -44,25 +44,29 @@ pub(super) fn insert_snapshots(backend: Backend, rows: usize) -> String {
     }
     .to_string();
     for row in 0..rows {
-        let p = row * 6;
-        let _ = write!(
-            sql,
-            "{}(${}, ${}, ${}, ${}, ${}, ",
-            if row > 0 { ", " } else { "" },
-            p + 1,
-            p + 2,
-            p + 3,
-            p + 4,
-            p + 5
-        );
-        let base = p + 6;
+        let comma = if row > 0 { ", " } else { "" };
         let _ = match backend {
+            // Each value once, by `?`: SQLite finds a numbered parameter by its name, one
+            // search of the statement's names per value bound.
             Backend::Sqlite => write!(
                 sql,
-                "case when ${base} is not null \
-                 then coalesce((select no from snapshots where sha256 = ${base}), -1) end)"
+                "{comma}(?, ?, ?, ?, ?, (select coalesce((select no from snapshots \
+                 where sha256 = b.sha256), -1) from (select ? as sha256) b \
+                 where b.sha256 is not null))"
             ),
-            Backend::Postgres => write!(sql, "${base})"),
+            Backend::Postgres => {
+                let p = row * 6;
+                write!(
+                    sql,
+                    "{comma}(${}, ${}, ${}, ${}, ${}, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6
+                )
+            }
         };
     }
     sql.push_str(match backend {
