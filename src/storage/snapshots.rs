@@ -43,30 +43,26 @@ pub(super) fn insert_snapshots(backend: Backend, rows: usize) -> String {
         Backend::Postgres => "insert into snapshots (sha256, size, content_type, body, stored_at, base_sha256) values ",
     }
     .to_string();
+    // `?` on SQLite, each value once: SQLite finds a numbered parameter by its name, one
+    // search of the statement's names per value bound.
+    let mut ph = super::batch_write::Placeholders::new(backend == Backend::Postgres);
     for row in 0..rows {
-        let comma = if row > 0 { ", " } else { "" };
+        let values: Vec<String> = (0..5).map(|_| ph.next()).collect();
+        let base = ph.next();
         let _ = match backend {
-            // Each value once, by `?`: SQLite finds a numbered parameter by its name, one
-            // search of the statement's names per value bound.
             Backend::Sqlite => write!(
                 sql,
-                "{comma}(?, ?, ?, ?, ?, (select coalesce((select no from snapshots \
-                 where sha256 = b.sha256), -1) from (select ? as sha256) b \
-                 where b.sha256 is not null))"
+                "{}({}, (select coalesce((select no from snapshots where sha256 = b.sha256), -1) \
+                 from (select {base} as sha256) b where b.sha256 is not null))",
+                if row > 0 { ", " } else { "" },
+                values.join(", ")
             ),
-            Backend::Postgres => {
-                let p = row * 6;
-                write!(
-                    sql,
-                    "{comma}(${}, ${}, ${}, ${}, ${}, ${})",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5,
-                    p + 6
-                )
-            }
+            Backend::Postgres => write!(
+                sql,
+                "{}({}, {base})",
+                if row > 0 { ", " } else { "" },
+                values.join(", ")
+            ),
         };
     }
     sql.push_str(match backend {
