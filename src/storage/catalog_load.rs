@@ -40,22 +40,32 @@ const ROWS_PER_INSERT_POSTGRES: usize = 500;
 /// checks took 4.7 s to store. SQLite looks each `$N` parameter up among the statement's
 /// names, so thousands a statement cost more again: measured with `hutong bench catalog
 /// --platforms 5000 --checks 35000`, 20 rows 558 ms, 50 rows 529, 100 rows 540, 250 rows
-/// 721.
-const ROWS_PER_INSERT_SQLITE: usize = 50;
+/// 721. With `?` (no names, session 42) the store took 203–209 ms at 250 rows, 223–251 at
+/// 50, and 283–308 with `$N` at 50.
+const ROWS_PER_INSERT_SQLITE: usize = 250;
 
-/// `{insert} values ($1, …, $columns), (…), … {tail}` for `rows` rows of `columns` values.
-fn multi_row_insert(insert: &str, columns: usize, rows: usize, tail: &str) -> String {
-    use std::fmt::Write as _;
+/// `{insert} values (p, …), (…), … {tail}` for `rows` rows of `columns` values, the
+/// placeholders `$1` … on PostgreSQL and `?` on SQLite ([`Placeholders`]).
+///
+/// [`Placeholders`]: super::batch_write::Placeholders
+fn multi_row_insert(
+    insert: &str,
+    columns: usize,
+    rows: usize,
+    tail: &str,
+    postgres: bool,
+) -> String {
     let mut sql = String::with_capacity(insert.len() + tail.len() + rows * columns * 6);
     sql.push_str(insert);
     sql.push_str(" values ");
+    let mut ph = super::batch_write::Placeholders::new(postgres);
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
         for column in 0..columns {
             if column > 0 {
                 sql.push_str(", ");
             }
-            let _ = write!(sql, "${}", row * columns + column + 1);
+            sql.push_str(&ph.next());
         }
         sql.push(')');
     }
@@ -67,6 +77,7 @@ fn multi_row_insert(insert: &str, columns: usize, rows: usize, tail: &str) -> St
 impl Store {
     /// Loads `cat` in one transaction: either all of it is written or none.
     pub async fn apply_catalog(&self, cat: &Catalog) -> Result<LoadReport, StorageError> {
+        let postgres = self.backend() == super::Backend::Postgres;
         let rows_per_insert = match self.backend() {
             super::Backend::Postgres => ROWS_PER_INSERT_POSTGRES,
             super::Backend::Sqlite => ROWS_PER_INSERT_SQLITE,
@@ -100,6 +111,7 @@ impl Store {
                     "on conflict (slug) do update set name_zh = excluded.name_zh,
                          name_en = excluded.name_en, group_slug = excluded.group_slug,
                          kind = excluded.kind, domains = excluded.domains",
+                    postgres,
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
                 for p in chunk {
@@ -179,6 +191,7 @@ impl Store {
                     4,
                     chunk.len(),
                     "on conflict (id) do nothing",
+                    postgres,
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
                 for c in chunk {
