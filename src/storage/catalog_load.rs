@@ -44,10 +44,10 @@ const ROWS_PER_INSERT_POSTGRES: usize = 500;
 /// 50, and 283–308 with `$N` at 50.
 const ROWS_PER_INSERT_SQLITE: usize = 250;
 
-/// `{insert} values (p, …), (…), … {tail}` for `rows` rows of `columns` values, the
-/// placeholders `$1` … on PostgreSQL and `?` on SQLite ([`Placeholders`]).
+/// `{insert} values (p, …), (…), … {tail}` for `rows` rows of `columns` values
+/// ([`values_sql`]: `$1` … on PostgreSQL, `?` on SQLite).
 ///
-/// [`Placeholders`]: super::batch_write::Placeholders
+/// [`values_sql`]: super::batch_write::values_sql
 fn multi_row_insert(
     insert: &str,
     columns: usize,
@@ -55,20 +55,8 @@ fn multi_row_insert(
     tail: &str,
     postgres: bool,
 ) -> String {
-    let mut sql = String::with_capacity(insert.len() + tail.len() + rows * columns * 6);
-    sql.push_str(insert);
-    sql.push_str(" values ");
-    let mut ph = super::batch_write::Placeholders::new(postgres);
-    for row in 0..rows {
-        sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 0..columns {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&ph.next());
-        }
-        sql.push(')');
-    }
+    let mut sql =
+        super::batch_write::values_sql(&format!("{insert} values "), columns, rows, postgres);
     sql.push(' ');
     sql.push_str(tail);
     sql
@@ -78,9 +66,10 @@ impl Store {
     /// Loads `cat` in one transaction: either all of it is written or none.
     pub async fn apply_catalog(&self, cat: &Catalog) -> Result<LoadReport, StorageError> {
         let postgres = self.backend() == super::Backend::Postgres;
-        let rows_per_insert = match self.backend() {
-            super::Backend::Postgres => ROWS_PER_INSERT_POSTGRES,
-            super::Backend::Sqlite => ROWS_PER_INSERT_SQLITE,
+        let rows_per_insert = if postgres {
+            ROWS_PER_INSERT_POSTGRES
+        } else {
+            ROWS_PER_INSERT_SQLITE
         };
         on_pool!(self, pool => {
             let mut report = LoadReport::default();

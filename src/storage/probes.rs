@@ -220,23 +220,15 @@ impl Store {
             let sources = distinct_sources(observations, &keys, &order);
             if let Some(sources) = &sources {
                 for chunk in sources.chunks(SOURCES_PER_STATEMENT) {
-                    let mut sql = String::from(
+                    // `?` on SQLite (`values_sql`): a numbered parameter is found by its
+                    // name, one search of the statement's names per value bound (2% of a
+                    // cashier run).
+                    let mut sql = super::batch_write::values_sql(
                         "insert into check_sources (check_id, source_key, confirmations) values ",
-                    );
-                    // `?` on SQLite: a numbered parameter is found by its name, one search
-                    // of the statement's names per value bound (2% of a cashier run).
-                    let mut ph = super::batch_write::Placeholders::new(
+                        3,
+                        chunk.len(),
                         self.backend() == super::Backend::Postgres,
                     );
-                    for n in 0..chunk.len() {
-                        sql.push_str(&format!(
-                            "{}({}, {}, {})",
-                            if n == 0 { "" } else { ", " },
-                            ph.next(),
-                            ph.next(),
-                            ph.next()
-                        ));
-                    }
                     sql.push_str(
                         " on conflict (check_id, source_key) do update set confirmations = excluded.confirmations
                          where check_sources.confirmations <> excluded.confirmations",
