@@ -11,7 +11,8 @@ use crate::domain::evidence::{self, EVIDENCE_VERSION, Evidence, Figure};
 use crate::domain::{NewObservation, ObservationRecord, Precision, ProbeFacts, SourceKind};
 use crate::storage::snapshots;
 use crate::storage::{
-    Backend, FinishedRun, LeaseHolder, NewSnapshot, RunStart, StorageError, Store, run_key,
+    Backend, FinishedRun, LeaseHolder, NewSnapshot, ProbeRow, RunStart, StorageError, Store,
+    run_key,
 };
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -390,6 +391,8 @@ impl Engine {
                 summary.results.push(result);
                 batch.push(obs);
             }
+            // Made ready to store here, beside the batch being written (`ProbeRow`).
+            let batch = ProbeRow::all(batch);
             if txs[writer_for(target, txs.len())]
                 .send((probed.snapshot, batch))
                 .await
@@ -483,7 +486,7 @@ impl Engine {
         let handle = tokio::spawn(async move {
             let mut report = WriteReport::default();
             let mut snaps: Vec<NewSnapshot> = Vec::new();
-            let mut obs: Vec<NewObservation> = Vec::new();
+            let mut obs: Vec<ProbeRow> = Vec::new();
             let result = async {
                 loop {
                     match tokio::time::timeout(IDLE_FLUSH, rx.recv()).await {
@@ -525,7 +528,7 @@ impl Engine {
     async fn flush(
         &self,
         snaps: &mut Vec<NewSnapshot>,
-        obs: &mut Vec<NewObservation>,
+        obs: &mut Vec<ProbeRow>,
         report: &mut WriteReport,
     ) -> Result<(), StorageError> {
         if obs.is_empty() && snaps.is_empty() {
@@ -537,7 +540,7 @@ impl Engine {
         let mut wait = std::time::Duration::from_millis(100);
         let mut conflicts = 0;
         let written = loop {
-            match store.insert_probe_results(snaps, obs).await {
+            match store.insert_probe_rows(snaps, obs).await {
                 // The database rolled the batch back to settle a conflict with another
                 // writer: nothing of it was stored, so it is written again.
                 Err(e) if e.is_rolled_back_by_conflict() && conflicts < 5 => {
@@ -567,7 +570,8 @@ impl Engine {
                 tracing::warn!(
                     "a batch of probe results was refused ({e}): storing them one by one"
                 );
-                for o in obs.iter() {
+                for row in obs.iter() {
+                    let o = row.observation();
                     let sha = o.probe.as_ref().and_then(|p| p.snapshot.as_deref());
                     let snap: Vec<NewSnapshot> = snaps
                         .iter()
@@ -575,7 +579,7 @@ impl Engine {
                         .cloned()
                         .collect();
                     match store
-                        .insert_probe_results(&snap, std::slice::from_ref(o))
+                        .insert_probe_rows(&snap, std::slice::from_ref(row))
                         .await
                     {
                         Ok(_) => {
@@ -1154,7 +1158,7 @@ pub fn writer_for(target: usize, writers: usize) -> usize {
 }
 
 /// What a writer is given: a target's snapshot, if new, and its verdicts.
-type ToWrite = (Option<NewSnapshot>, Vec<NewObservation>);
+type ToWrite = (Option<NewSnapshot>, Vec<ProbeRow>);
 
 /// How a writer ended: what it stored, or that with the error that stopped it.
 type WriterOutcome = Result<WriteReport, (WriteReport, StorageError)>;

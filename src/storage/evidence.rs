@@ -84,7 +84,14 @@ pub fn split_of(new: &crate::domain::NewObservation) -> Option<SplitEvidence> {
 /// stores new bodies in, so two writers storing the same new bodies side by side wait for
 /// each other, never each for the other (a deadlock on PostgreSQL).
 pub fn distinct_bodies(splits: &[Option<SplitEvidence>]) -> Vec<&SplitEvidence> {
-    let mut bodies: Vec<&SplitEvidence> = splits.iter().flatten().collect();
+    distinct_bodies_of(splits.iter().flatten())
+}
+
+/// [`distinct_bodies`] of the splits given.
+pub fn distinct_bodies_of<'a>(
+    splits: impl Iterator<Item = &'a SplitEvidence>,
+) -> Vec<&'a SplitEvidence> {
+    let mut bodies: Vec<&SplitEvidence> = splits.collect();
     bodies.sort_by(|a, b| a.sha256.cmp(&b.sha256));
     bodies.dedup_by(|a, b| a.sha256 == b.sha256);
     bodies

@@ -860,6 +860,9 @@ pub struct Store {
     /// Evidence bodies known to be stored (their hash and id), so that evidence repeating
     /// from one run to the next costs no query; only committed rows are remembered.
     evidence_ids: std::sync::Arc<quick_cache::sync::Cache<String, i64>>,
+    /// Checks' numbers known to be given (`check_numbers`, migration 0032), so that a batch
+    /// of repeats asks only for new checks'; only committed numbers are remembered.
+    check_numbers: std::sync::Arc<CheckNumbers>,
     /// Whether a verdict repeating its pair's newest row is stored as a repeat (migration
     /// 0032); off only to write the same data as whole rows for comparison.
     thin_repeats: bool,
@@ -909,6 +912,12 @@ const SQLITE_WAL_AUTOCHECKPOINT: u32 = 8_000;
 
 /// Evidence bodies whose ids a store remembers at most.
 const EVIDENCE_IDS_KEPT: usize = 200_000;
+
+/// Checks whose numbers a store remembers at most (the catalog bench's 35,000 checks fit).
+const CHECK_NUMBERS_KEPT: usize = 100_000;
+
+/// A store's remembered check numbers (`check_numbers`), by check.
+pub(crate) type CheckNumbers = quick_cache::sync::Cache<String, i64>;
 
 impl Store {
     /// Opens (and for SQLite, creates) the database at `url`. Does not migrate.
@@ -1005,9 +1014,17 @@ impl Store {
             direct_reads: true,
             pending: Default::default(),
             evidence_ids: std::sync::Arc::new(quick_cache::sync::Cache::new(EVIDENCE_IDS_KEPT)),
+            check_numbers: std::sync::Arc::new(quick_cache::sync::Cache::new(CHECK_NUMBERS_KEPT)),
             thin_repeats: true,
             sqlite_writer,
         })
+    }
+
+    /// Check numbers a committed batch gave or read, remembered for the batches after it.
+    fn remember_check_numbers(&self, numbers: Vec<(String, i64)>) {
+        for (check, no) in numbers {
+            self.check_numbers.insert(check, no);
+        }
     }
 
     /// Opens the database and brings its schema up to date.
@@ -1261,8 +1278,13 @@ impl Store {
                 .iter()
                 .map(|split| split.as_ref().map(|s| (body_ids[s.sha256.as_str()], s.fetch.clone())))
                 .collect();
-            let ids = batch_write::insert_batch_in!(tx, &rows, &evidence, true, postgres, self.thin_repeats);
+            let mut fresh_numbers: Vec<(String, i64)> = Vec::new();
+            let ids = batch_write::insert_batch_in!(
+                tx, &rows, &evidence, true, postgres, self.thin_repeats,
+                &self.check_numbers, fresh_numbers
+            );
             tx.commit().await?;
+            self.remember_check_numbers(fresh_numbers);
             Ok(ids)
         })
     }

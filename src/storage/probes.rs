@@ -22,6 +22,44 @@ pub struct NewSnapshot {
     pub base_sha256: Option<String>,
 }
 
+/// A probe result made ready to store where it was made: its text as both databases keep
+/// it, its pair's source key and its evidence split ([`super::evidence::split`]). The engine
+/// makes these as each page's verdicts come in, beside the batch being written, so the one
+/// writer spends its time on the database (README, Probes).
+#[derive(Debug, Clone)]
+pub struct ProbeRow {
+    observation: NewObservation,
+    key: String,
+    split: Option<super::evidence::SplitEvidence>,
+}
+
+impl ProbeRow {
+    /// The rows of `observations` (one fetch's share one evidence, split once).
+    pub fn all(observations: Vec<NewObservation>) -> Vec<ProbeRow> {
+        let keys: Vec<String> = observations
+            .iter()
+            .map(NewObservation::source_key)
+            .collect();
+        let storable = super::storable::into_storable_all(observations);
+        let splits = super::evidence::split_all(&storable);
+        storable
+            .into_iter()
+            .zip(keys)
+            .zip(splits)
+            .map(|((observation, key), split)| ProbeRow {
+                observation,
+                key,
+                split,
+            })
+            .collect()
+    }
+
+    /// The observation, as it will be stored.
+    pub fn observation(&self) -> &NewObservation {
+        &self.observation
+    }
+}
+
 /// A stored row, still compressed (read its body with [`Store::snapshot_body`]).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SnapshotRecord {
@@ -150,6 +188,16 @@ impl Store {
         snapshots: &[NewSnapshot],
         observations: &[NewObservation],
     ) -> Result<Vec<i64>, StorageError> {
+        self.insert_probe_rows(snapshots, &ProbeRow::all(observations.to_vec()))
+            .await
+    }
+
+    /// [`Store::insert_probe_results`] of rows already made ready ([`ProbeRow::all`]).
+    pub async fn insert_probe_rows(
+        &self,
+        snapshots: &[NewSnapshot],
+        rows: &[ProbeRow],
+    ) -> Result<Vec<i64>, StorageError> {
         // Whole snapshots before differences, so a base stored in the same batch is there
         // before the rows that name it; each by hash, once (a whole copy rather than a
         // difference of the same body).
@@ -167,19 +215,15 @@ impl Store {
             .collect();
         differences.sort_by(|a, b| a.sha256.cmp(&b.sha256));
         differences.dedup_by(|a, b| a.sha256 == b.sha256);
-        let mut order: Vec<usize> = (0..observations.len()).collect();
-        let keys: Vec<String> = observations
-            .iter()
-            .map(NewObservation::source_key)
-            .collect();
+        let mut order: Vec<usize> = (0..rows.len()).collect();
         order.sort_by(|&a, &b| {
-            (&observations[a].check_id, &keys[a]).cmp(&(&observations[b].check_id, &keys[b]))
+            (&rows[a].observation.check_id, &rows[a].key)
+                .cmp(&(&rows[b].observation.check_id, &rows[b].key))
         });
-        // Text both databases can keep (no U+0000), and the evidence split: the bodies are
-        // written before any observation, by hash, for the same reason as the order above.
-        let storable = super::storable::storable_all(observations);
-        let splits = super::evidence::split_all(storable.iter().map(AsRef::as_ref));
-        let bodies = super::evidence::distinct_bodies(&splits);
+        // The evidence bodies are written before any observation, by hash, for the same
+        // reason as the order above.
+        let bodies =
+            super::evidence::distinct_bodies_of(rows.iter().filter_map(|r| r.split.as_ref()));
         super::on_write_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             // A few rows a statement: each statement is a round trip (or on SQLite a hand-off
@@ -217,7 +261,7 @@ impl Store {
                 body_ids.insert(&b.sha256, id);
             }
             // Every pair's `check_sources` row in a few statements rather than one each.
-            let sources = distinct_sources(observations, &keys, &order);
+            let sources = distinct_sources(rows, &order);
             if let Some(sources) = &sources {
                 for chunk in sources.chunks(SOURCES_PER_STATEMENT) {
                     // `?` on SQLite (`values_sql`): a numbered parameter is found by its
@@ -241,24 +285,28 @@ impl Store {
                 }
             }
             // The rows in write order, written as one batch.
-            let ordered: Vec<&NewObservation> = order.iter().map(|&i| storable[i].as_ref()).collect();
+            let ordered: Vec<&NewObservation> = order.iter().map(|&i| &rows[i].observation).collect();
             let evidence: Vec<Option<(i64, Option<String>)>> = order
                 .iter()
                 .map(|&i| {
-                    splits[i]
+                    rows[i]
+                        .split
                         .as_ref()
                         .map(|s| (body_ids[s.sha256.as_str()], s.fetch.clone()))
                 })
                 .collect();
+            let mut fresh_numbers: Vec<(String, i64)> = Vec::new();
             let written = super::batch_write::insert_batch_in!(
                 tx,
                 &ordered,
                 &evidence,
                 sources.is_none(),
                 self.backend() == super::Backend::Postgres,
-                self.thin_repeats
+                self.thin_repeats,
+                &self.check_numbers,
+                fresh_numbers
             );
-            let mut ids = vec![0_i64; observations.len()];
+            let mut ids = vec![0_i64; rows.len()];
             for (&i, id) in order.iter().zip(written) {
                 ids[i] = id;
             }
@@ -267,6 +315,7 @@ impl Store {
             for (sha, id) in fresh {
                 self.evidence_ids.insert(sha.to_string(), id);
             }
+            self.remember_check_numbers(fresh_numbers);
             Ok(ids)
         })
     }
@@ -797,17 +846,16 @@ const SOURCES_PER_STATEMENT: usize = 200;
 /// confirmations (then each observation writes its own row, as on its own).
 #[allow(clippy::type_complexity)]
 fn distinct_sources<'a>(
-    observations: &'a [NewObservation],
-    keys: &'a [String],
+    rows: &'a [ProbeRow],
     order: &[usize],
 ) -> Option<Vec<(std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>, i64)>> {
     let mut out: Vec<(std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>, i64)> =
         Vec::with_capacity(order.len());
     for &i in order {
-        let o = &observations[i];
+        let o = &rows[i].observation;
         let confirmations = i64::from(o.probe.as_ref().map_or(1, |p| p.confirmations.max(1)));
         let check = super::storable_text(&o.check_id);
-        let key = super::storable_text(&keys[i]);
+        let key = super::storable_text(&rows[i].key);
         match out.last() {
             // Sorted by (check, key): the same pair is always next to itself.
             Some((c, k, n)) if *c == check && *k == key => {

@@ -81,6 +81,26 @@ pub fn storable_all(batch: &[NewObservation]) -> Vec<Cow<'_, NewObservation>> {
         .collect()
 }
 
+/// [`storable_all`], taking the observations (one fetch's share one evidence, looked
+/// through once).
+pub fn into_storable_all(batch: Vec<NewObservation>) -> Vec<NewObservation> {
+    let mut clean: Option<std::sync::Arc<Value>> = None;
+    batch
+        .into_iter()
+        .map(|o| {
+            let known =
+                matches!((&clean, &o.evidence), (Some(c), Some(e)) if std::sync::Arc::ptr_eq(c, e));
+            match o.storable_unless_known(known) {
+                Cow::Owned(cleaned) => cleaned,
+                Cow::Borrowed(_) => {
+                    clean.clone_from(&o.evidence);
+                    o
+                }
+            }
+        })
+        .collect()
+}
+
 impl NewObservation {
     /// This observation as both databases can keep it (borrowed when already so).
     pub fn storable(&self) -> Cow<'_, NewObservation> {
