@@ -828,8 +828,10 @@ async fn csv_download(h: &Harness, js: Js) {
     let text = std::str::from_utf8(&bytes).expect("the CSV is UTF-8");
     assert!(
         text.starts_with('\u{feff}'),
-        "{}: the CSV starts with a BOM",
-        b.ctx()
+        "{}: the CSV starts with a BOM ({} bytes, beginning {:?})",
+        b.ctx(),
+        bytes.len(),
+        text.chars().take(40).collect::<String>()
     );
     let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let header = reader.headers().expect("a header row").clone();
@@ -857,21 +859,31 @@ async fn csv_download(h: &Harness, js: Js) {
 async fn wait_for_download(dir: &Path, js: Js) -> PathBuf {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let done: Vec<PathBuf> = std::fs::read_dir(dir)
+        let files: Vec<PathBuf> = std::fs::read_dir(dir)
             .expect("download folder")
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| {
-                let name = p.file_name().unwrap_or_default().to_string_lossy();
-                !name.ends_with(".crdownload") && !name.starts_with('.')
+                !p.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .starts_with('.')
             })
             .collect();
-        if let Some(file) = done.into_iter().next() {
+        // Chromium writes to `NAME.crdownload` and may hold the final name meanwhile as an
+        // empty file: a download is done once no part is left and its file has content.
+        let writing = files
+            .iter()
+            .any(|p| p.to_string_lossy().ends_with(".crdownload"));
+        let done = files
+            .into_iter()
+            .find(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0));
+        if let (false, Some(file)) = (writing, done) {
             return file;
         }
         if Instant::now() > deadline {
             panic!(
-                "{}: no download finished in {} within 20 s",
+                "{}: no download finished (a file with content, no .crdownload left) in {} within 20 s",
                 js.name(),
                 dir.display()
             );
