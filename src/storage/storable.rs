@@ -81,23 +81,19 @@ pub fn storable_all(batch: &[NewObservation]) -> Vec<Cow<'_, NewObservation>> {
         .collect()
 }
 
-/// [`storable_all`], taking the observations (one fetch's share one evidence, looked
-/// through once).
+/// [`storable_all`], taking the observations: each kept as it is unless it had to change.
 pub fn into_storable_all(batch: Vec<NewObservation>) -> Vec<NewObservation> {
-    let mut clean: Option<std::sync::Arc<Value>> = None;
+    let changed: Vec<Option<NewObservation>> = storable_all(&batch)
+        .into_iter()
+        .map(|o| match o {
+            Cow::Owned(changed) => Some(changed),
+            Cow::Borrowed(_) => None,
+        })
+        .collect();
     batch
         .into_iter()
-        .map(|o| {
-            let known =
-                matches!((&clean, &o.evidence), (Some(c), Some(e)) if std::sync::Arc::ptr_eq(c, e));
-            match o.storable_unless_known(known) {
-                Cow::Owned(cleaned) => cleaned,
-                Cow::Borrowed(_) => {
-                    clean.clone_from(&o.evidence);
-                    o
-                }
-            }
-        })
+        .zip(changed)
+        .map(|(o, changed)| changed.unwrap_or(o))
         .collect()
 }
 
