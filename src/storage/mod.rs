@@ -2290,6 +2290,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "repeat partitions",
         include_str!("../../migrations/postgres/0041_repeat_partitions.sql"),
     ),
+    (
+        44,
+        "repeat upkeep once",
+        include_str!("../../migrations/postgres/0044_repeat_upkeep_once.sql"),
+    ),
 ];
 
 /// Migrations are compiled into the binary: a released `hutong` needs no files beside it.

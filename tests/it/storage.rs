@@ -34,6 +34,7 @@ common::on_both!(
     a_probe_batch_and_an_insert_storing_one_pairs_new_evidence_side_by_side_never_deadlock,
     evidence_that_repeats_is_stored_once_and_reads_back_as_given,
     a_fetchs_verdicts_keep_its_figures_and_snapshot_once,
+    the_fetches_and_run_keys_verdicts_name_are_never_deleted,
     a_runs_key_is_kept_once_and_still_refuses_a_check_twice,
     a_catalog_of_thousands_of_platforms_loads_every_row_and_every_change,
     what_every_write_keeps_equals_a_count_of_the_rows,
@@ -1601,6 +1602,88 @@ async fn evidence_that_repeats_is_stored_once_and_reads_back_as_given(store: &St
 /// observation reads back exactly what it was given, by id and in its check's history. A
 /// fetch with one verdict, and a row keeping them in its own columns (as before migration
 /// 0026), read back the same.
+/// A verdict names its fetch (figures, snapshot) and its run's key. Deleting either is
+/// refused, whether a whole row or only repeats name it (on PostgreSQL repeats name them
+/// without foreign keys, migration 0044), and every verdict reads back as before.
+async fn the_fetches_and_run_keys_verdicts_name_are_never_deleted(store: &Store) {
+    loaded(store).await;
+    let t0 = Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
+    let methods = [
+        ("payment.taobao.alipay", "alipay"),
+        ("payment.taobao.wechat_pay", "wechatpay"),
+    ];
+    let verdicts = |fetch: u64| {
+        let at = t0 + Duration::minutes(fetch as i64 * 15);
+        let sha = format!("{}", fetch + 1).repeat(64);
+        methods.map(|(check, method)| {
+            let mut new = pack_obs(check, at, "accepted", None);
+            new.evidence = Some(std::sync::Arc::new(payment_evidence(
+                3 + fetch * 2,
+                &sha,
+                method,
+            )));
+            if let Some(p) = new.probe.as_mut() {
+                p.snapshot = Some(sha.clone());
+                p.run_key = Some(hutong::storage::run_key("p", "cn-test", at, check));
+            }
+            new
+        })
+    };
+    let mut ids = Vec::new();
+    for fetch in 0..3 {
+        ids.extend(
+            store
+                .insert_probe_results(&[], &verdicts(fetch))
+                .await
+                .unwrap(),
+        );
+    }
+    let (_, repeats) = store.stored_forms().await.unwrap();
+    assert_eq!(repeats, 4, "the later fetches' verdicts are repeats");
+    let mut before = Vec::new();
+    for id in &ids {
+        before.push(store.observation(*id).await.unwrap().unwrap());
+    }
+    let last = ids[ids.len() - 1];
+    for statement in [
+        format!(
+            "delete from fetches where id = (select fetch_id from observations_all where id = {last})"
+        ),
+        format!(
+            "delete from run_keys where id = (select run_key_id from observations_all where id = {last})"
+        ),
+        "delete from fetches".to_string(),
+        "delete from run_keys".to_string(),
+    ] {
+        assert!(
+            store.execute_admin(&statement).await.is_err(),
+            "refused: {statement}"
+        );
+        for (id, was) in ids.iter().zip(&before) {
+            let now = store.observation(*id).await.unwrap().unwrap();
+            assert_eq!(
+                (&now.snapshot, now.evidence.as_ref().map(|e| e.to_json())),
+                (&was.snapshot, was.evidence.as_ref().map(|e| e.to_json())),
+                "observation {id}'s fetch after {statement}"
+            );
+        }
+        assert_eq!(
+            store.fetch_totals().await.unwrap(),
+            (3, 6),
+            "after {statement}"
+        );
+        assert_eq!(
+            store.run_key_totals().await.unwrap(),
+            (3, 6),
+            "after {statement}: three runs' parts, named by every verdict"
+        );
+        assert!(
+            store.insert_probe_results(&[], &verdicts(2)).await.is_err(),
+            "the last run's checks again are still refused after {statement}"
+        );
+    }
+}
+
 async fn a_fetchs_verdicts_keep_its_figures_and_snapshot_once(store: &Store) {
     loaded(store).await;
     let t0 = Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
@@ -2925,6 +3008,55 @@ async fn postgres_writers_of_the_past_do_not_wait_for_each_other() {
     let after = store.data_versions().await.unwrap();
     assert_eq!(after.past, before.past + 2, "both committed");
     assert!(after.data > before.data);
+}
+
+/// A row deleted by hand while a probe stores its pair's next verdict (PostgreSQL, where
+/// repeats name their base without a foreign key, migration 0044): the probe's batch waits
+/// for the delete, then stores its verdict as the pair's row. Nothing it stored is lost.
+#[tokio::test]
+async fn postgres_a_verdict_stored_while_its_pairs_row_is_deleted_by_hand_is_kept() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let store = &db.store;
+    loaded(store).await;
+    let check = "link.wechat.taobao";
+    let at = Utc.with_ymd_and_hms(2026, 5, 1, 6, 0, 0).unwrap();
+    let (_, before) = store.check_history(check, 1, 0).await.unwrap();
+    let base = store
+        .insert_probe_results(&[], &[pack_obs(check, at, "open", None)])
+        .await
+        .unwrap()[0];
+    let mut by_hand = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "set lock_timeout = '10s'; begin;
+         delete from transitions where observation_id = {base};
+         delete from observations where id = {base}"
+    )))
+    .execute(&mut by_hand)
+    .await
+    .unwrap();
+    let writer = store.clone();
+    let next = pack_obs(check, at + Duration::hours(1), "open", None);
+    let stored = tokio::spawn(async move { writer.insert_probe_results(&[], &[next]).await });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    sqlx::raw_sql("commit").execute(&mut by_hand).await.unwrap();
+    let id = stored.await.unwrap().expect("the verdict is stored")[0];
+    let kept = store.observation(id).await.unwrap();
+    assert_eq!(
+        kept.map(|o| (o.check_id, o.status)),
+        Some((check.to_string(), "open".to_string())),
+        "the verdict stored during the delete reads back"
+    );
+    assert!(store.observation(base).await.unwrap().is_none());
+    let (history, total) = store.check_history(check, 1, 0).await.unwrap();
+    assert_eq!(
+        (history[0].id, total),
+        (id, before + 1),
+        "the check's history lists it, newest, and not the deleted row"
+    );
 }
 
 /// Migration 0033 (PostgreSQL): the indexes of a pack, of a run's whole key and of a
