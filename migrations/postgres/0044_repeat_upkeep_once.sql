@@ -6,6 +6,8 @@
 -- - The check counts, current states and probe days are kept by one statement reading the
 --   join once. The evidence times keep their own statement (it reads what writers before it
 --   committed), which joins again.
+-- - Repeats no longer raise their checks' versions (0031): the count of observations
+--   they raise is the other half of a check's version, read with it (`CheckVersion`).
 -- - No `probed_pairs` upsert and no `check_evidence` insert for repeats. Neither could
 --   change a row. A repeat shows its base's pack, status, source kind and failure, and a
 --   base with repeats is never superseded nor retracted (0032), so:
@@ -65,10 +67,6 @@ begin
     order by 1, 2, 3, 4
     on conflict (check_id, source_key, day, status) do update
     set verdicts = probe_days.verdicts + excluded.verdicts;
-
-    perform hutong_check_versions_raise(array(
-        select n.check_id from check_numbers n
-        where n.no in (select distinct check_no from repeats_new)));
 
     if exists (select 1 from repeats_new
                where observed_at < clock_timestamp() - interval '1 day') then

@@ -1195,7 +1195,7 @@ pub(crate) struct RepeatUpkeep {
     /// Repeats, and those more than a day old (the data and past versions).
     pub repeats: i64,
     pub past: i64,
-    /// Per check: repeats, real ones (`check_counts`; `check_versions` by the first).
+    /// Per check: repeats, real ones (`check_counts`, half of the check's version).
     pub counts: Vec<(String, i64, i64)>,
     /// Per pair that did not fail: its latest repeat, by instant then id (`current_states`).
     pub latest: Vec<(String, String, i64, i64)>,
@@ -1322,20 +1322,13 @@ macro_rules! repeat_upkeep_in {
                 .execute(&mut *$tx)
                 .await?;
         }
-        let statements: [(String, String); 5] = [
+        let statements: [(String, String); 4] = [
             (
                 "insert into check_counts (check_id, observations, real_observations)
                  select value->>0, value->>1, value->>2 from json_each(?1) where true
                  on conflict (check_id) do update
                  set observations = observations + excluded.observations,
                      real_observations = real_observations + excluded.real_observations"
-                    .to_string(),
-                json(serde_json::to_string(&upkeep.counts))?,
-            ),
-            (
-                "insert into check_versions (check_id, version)
-                 select value->>0, value->>1 from json_each(?1) where true
-                 on conflict (check_id) do update set version = version + excluded.version"
                     .to_string(),
                 json(serde_json::to_string(&upkeep.counts))?,
             ),

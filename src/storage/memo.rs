@@ -32,8 +32,9 @@
 //!
 //! What a check's page reads of that one check (a page of its history and the changes it
 //! marks, each source's latest changes and transitions and their count) is kept under the
-//! catalog's version and the check's own version (migrations 0031 and 0034: raised by every
-//! write to the check's observations or transitions), not the data version: a probe writing
+//! catalog's version and the check's own version ([`CheckVersion`]: its writes and its
+//! observations, which together grow with every write to its observations or transitions),
+//! not the data version: a probe writing
 //! other checks leaves it, and of a check written ten times a second every request between
 //! two writes shares one read. Reads that end at an instant are kept so only for a current
 //! instant (nothing observed after it: every "now"), where the end does not matter.
@@ -41,7 +42,7 @@
 //! The bounded maps are [`quick_cache`]'s (CLOCK-Pro eviction; concurrent requests for one
 //! missing entry wait for the first one's read instead of all reading the database).
 
-use super::{CurrentVersions, StateFilter, StorageError, Store, TimelineQuery};
+use super::{CheckVersion, CurrentVersions, StateFilter, StorageError, Store, TimelineQuery};
 use crate::charts::data::{OpennessPoint, SettledOpenness, weekly_openness};
 use crate::domain::{Check, CheckState, Kind};
 use crate::domain::{EvidenceTimes, ObservationRecord, Reference, StatusChange, TransitionRecord};
@@ -91,10 +92,10 @@ type CheckStatesKey = (StateKey, u64);
 type SettledCheckStatesKey = (SettledKey, u64);
 /// Each check's current state (nothing observed after the instant asked), under the
 /// catalog's version: the filter, a hash of the checks and the sum of their own versions.
-type CurrentCheckStatesKey = (StateFilter, u64, i64);
+type CurrentCheckStatesKey = (StateFilter, u64, CheckVersion);
 /// A read of one check kept under the catalog's version: the check, its own version and
 /// the read's other arguments (a current instant's end left out).
-type OfCheck<K> = (String, i64, K);
+type OfCheck<K> = (String, CheckVersion, K);
 /// A map of reads of single checks.
 type CheckCache<K, V> = Cache<Versioned<OfCheck<K>>, V>;
 /// A page of a check's history and how many observations it has in all.
@@ -104,11 +105,11 @@ pub type LatestChanges = Arc<Vec<(DateTime<Utc>, String)>>;
 
 /// The real observations' count, under the catalog's version: the sum of the real checks'
 /// own versions.
-type RealCountKey = (u64, i64);
+type RealCountKey = (u64, CheckVersion);
 
 /// A read of a kind for a population of its checks, under the catalog's version: the kind,
 /// a hash of the checks, the sum of their own versions and the read's other argument.
-type PopulationKey<K> = (String, u64, i64, K);
+type PopulationKey<K> = (String, u64, CheckVersion, K);
 /// Status changes, oldest first.
 type Changes = Arc<Vec<StatusChange>>;
 
@@ -451,7 +452,7 @@ impl Reads {
     /// times a request (the overview's now, then and requirements).
     ///
     /// A current state (nothing observed after `at`, the usual "now") is kept under the
-    /// catalog's version and the sum of the checks' own versions (migration 0031), not
+    /// catalog's version and the sum of the checks' own versions ([`CheckVersion`]), not
     /// the data version: writes to other checks leave it, any write to one of the checks
     /// (a version only grows) makes it read again. Its rows are read after the versions,
     /// never taken from what was kept under the data version, so a state is never older
@@ -465,9 +466,9 @@ impl Reads {
         if at >= self.settled_before {
             let current = self.current_versions().await?;
             if current.newest_observation.is_none_or(|newest| newest <= at) {
-                let versions: i64 = checks
+                let versions: CheckVersion = checks
                     .iter()
-                    .map(|c| current.checks.get(&c.id).copied().unwrap_or(0))
+                    .map(|c| current.checks.get(&c.id).copied().unwrap_or_default())
                     .sum();
                 let build = async {
                     let rows = self.store.state_as_of(at, filter).await?;
@@ -548,7 +549,7 @@ impl Reads {
         &self,
         check_id: &str,
         until: Option<DateTime<Utc>>,
-    ) -> Result<Option<i64>, StorageError> {
+    ) -> Result<Option<CheckVersion>, StorageError> {
         if until.is_some_and(|at| at < self.settled_before) {
             return Ok(None);
         }
@@ -558,7 +559,9 @@ impl Reads {
         {
             return Ok(None);
         }
-        Ok(Some(current.checks.get(check_id).copied().unwrap_or(0)))
+        Ok(Some(
+            current.checks.get(check_id).copied().unwrap_or_default(),
+        ))
     }
 
     /// `read` kept in `cache` under the catalog's version, `check_id` and the check's own
@@ -568,7 +571,7 @@ impl Reads {
         &self,
         cache: &CheckCache<K, V>,
         check_id: &str,
-        version: Option<i64>,
+        version: Option<CheckVersion>,
         key: K,
         read: F,
     ) -> Result<V, StorageError>
@@ -871,11 +874,14 @@ impl Reads {
     }
 
     /// The sum of `checks`' own versions (0031, 0034) and a hash naming them.
-    async fn population_versions(&self, checks: &[&Check]) -> Result<(u64, i64), StorageError> {
+    async fn population_versions(
+        &self,
+        checks: &[&Check],
+    ) -> Result<(u64, CheckVersion), StorageError> {
         let current = self.current_versions().await?;
         let versions = checks
             .iter()
-            .map(|c| current.checks.get(&c.id).copied().unwrap_or(0))
+            .map(|c| current.checks.get(&c.id).copied().unwrap_or_default())
             .sum();
         Ok((population_hash(checks), versions))
     }

@@ -1824,14 +1824,31 @@ impl Store {
             .fetch_one(pool)
             .await?
         });
+        // One statement: both counts as of one instant (migration 0044: a repeat raises its
+        // check's count of observations, not its version).
         let checks = on_pool!(self, pool => {
-            sqlx::query_as::<_, (String, i64)>("select check_id, version from check_versions")
-                .fetch_all(pool)
-                .await?
+            sqlx::query_as::<_, (String, i64, i64)>(
+                "select coalesce(v.check_id, c.check_id), coalesce(v.version, 0),
+                        coalesce(c.observations, 0)
+                 from check_versions v full join check_counts c on c.check_id = v.check_id",
+            )
+            .fetch_all(pool)
+            .await?
         });
         Ok(CurrentVersions {
             newest_observation,
-            checks: checks.into_iter().collect(),
+            checks: checks
+                .into_iter()
+                .map(|(check, writes, observations)| {
+                    (
+                        check,
+                        CheckVersion {
+                            writes,
+                            observations,
+                        },
+                    )
+                })
+                .collect(),
         })
     }
 
@@ -2337,8 +2354,29 @@ pub struct Versions {
 pub struct CurrentVersions {
     /// The newest observation's time, of any check (`None`: no observation).
     pub newest_observation: Option<DateTime<Utc>>,
-    /// Each check's own version (0031); a check without one has never been written since.
-    pub checks: std::collections::HashMap<String, i64>,
+    /// Each check's own version; a check without one has never been written.
+    pub checks: std::collections::HashMap<String, CheckVersion>,
+}
+
+/// A check's own version: its count of writes (`check_versions`, migrations 0031 and 0034:
+/// raised by every write to one of its observations or transitions but storing a repeat)
+/// and its count of observations (`check_counts`, which storing a repeat raises: migration
+/// 0044 on PostgreSQL, the batch's repeat upkeep on SQLite). Only writes that raise the
+/// first leave the second lower, so the pair, compared in order, grows with every write and
+/// never comes back; so does a sum of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CheckVersion {
+    pub writes: i64,
+    pub observations: i64,
+}
+
+impl std::iter::Sum for CheckVersion {
+    fn sum<I: Iterator<Item = CheckVersion>>(iter: I) -> CheckVersion {
+        iter.fold(CheckVersion::default(), |a, b| CheckVersion {
+            writes: a.writes + b.writes,
+            observations: a.observations + b.observations,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

@@ -3994,8 +3994,9 @@ async fn on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_
         (rows, repeats + 1),
         "written as a repeat"
     );
-    let version =
-        |v: &hutong::storage::CurrentVersions, c: &str| v.checks.get(c).copied().unwrap_or(0);
+    let version = |v: &hutong::storage::CurrentVersions, c: &str| {
+        v.checks.get(c).copied().unwrap_or_default()
+    };
     assert!(
         version(&after, checks[1]) > version(&before, checks[1]),
         "a repeat raises its check's version"
