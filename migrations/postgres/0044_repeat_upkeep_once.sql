@@ -1,7 +1,8 @@
 -- What a batch of repeats keeps, in fewer steps (issue 15: probes at 2,000 pages per
 -- second). The repeats' statement triggers (0032, 0038) joined a statement's repeats to
--- their bases six times; most of a PostgreSQL cashier run's server time was theirs. As
--- SQLite's 0042 and 0043 did for its row triggers:
+-- their bases six times; `perf` put about half of the server's time in a PostgreSQL cashier
+-- run in the after-statement triggers, foreign-key checks included. As SQLite's 0042 and
+-- 0043 did for its row triggers:
 --
 -- - The check counts, current states and probe days are kept by one statement reading the
 --   join once. The evidence times keep their own statement (it reads what writers before it
@@ -19,8 +20,8 @@
 --     evidence left, which cannot be while the base stands.
 -- - Repeats name their base, fetch and run key without foreign keys. Each reference took
 --   a statement per repeat, and the base's a row lock too (a WAL record and a dirtied page
---   of `observations` per repeat, every run): together about a fifth of the server's time
---   in a cashier run. What they guarded is kept otherwise:
+--   of `observations` per repeat, every run; `perf` put the checks alone at about a tenth
+--   of the server's time in a cashier run). What they guarded is kept otherwise:
 --   - fetches and run keys are never deleted: a statement that tries is refused below;
 --   - a base deleted by hand first writes out its repeats whole (0032), and now first waits
 --     for the writers of its pair as a writer does (the pair's advisory lock that batches

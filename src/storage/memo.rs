@@ -34,10 +34,10 @@
 //! marks, each source's latest changes and transitions and their count) is kept under the
 //! catalog's version and the check's own version ([`CheckVersion`]: its writes and its
 //! observations, which together grow with every write to its observations or transitions),
-//! not the data version: a probe writing
-//! other checks leaves it, and of a check written ten times a second every request between
-//! two writes shares one read. Reads that end at an instant are kept so only for a current
-//! instant (nothing observed after it: every "now"), where the end does not matter.
+//! not the data version: a probe writing other checks leaves it, and of a check written ten
+//! times a second every request between two writes shares one read. Reads that end at an
+//! instant are kept so only for a current instant (nothing observed after it: every "now"),
+//! where the end does not matter.
 //!
 //! The bounded maps are [`quick_cache`]'s (CLOCK-Pro eviction; concurrent requests for one
 //! missing entry wait for the first one's read instead of all reading the database).

@@ -1517,6 +1517,21 @@ async fn a_probe_batch_and_an_insert_storing_one_pairs_new_evidence_side_by_side
 }
 
 /// A payment probe's evidence as the engine writes it, from a fetch that took `ms`.
+/// An accepted verdict of `method` from fetch number `fetch` (its own figures and snapshot).
+fn fetch_verdict(check: &str, method: &str, at: DateTime<Utc>, fetch: u64) -> NewObservation {
+    let sha = format!("{}", fetch + 1).repeat(64);
+    let mut new = pack_obs(check, at, "accepted", None);
+    new.evidence = Some(std::sync::Arc::new(payment_evidence(
+        3 + fetch * 2,
+        &sha,
+        method,
+    )));
+    if let Some(p) = new.probe.as_mut() {
+        p.snapshot = Some(sha);
+    }
+    new
+}
+
 fn payment_evidence(ms: u64, sha: &str, method: &str) -> serde_json::Value {
     serde_json::json!({
         "body_bytes": 1278, "body_sha256": sha, "charset": "UTF-8",
@@ -1614,16 +1629,9 @@ async fn the_fetches_and_run_keys_verdicts_name_are_never_deleted(store: &Store)
     ];
     let verdicts = |fetch: u64| {
         let at = t0 + Duration::minutes(fetch as i64 * 15);
-        let sha = format!("{}", fetch + 1).repeat(64);
         methods.map(|(check, method)| {
-            let mut new = pack_obs(check, at, "accepted", None);
-            new.evidence = Some(std::sync::Arc::new(payment_evidence(
-                3 + fetch * 2,
-                &sha,
-                method,
-            )));
+            let mut new = fetch_verdict(check, method, at, fetch);
             if let Some(p) = new.probe.as_mut() {
-                p.snapshot = Some(sha.clone());
                 p.run_key = Some(hutong::storage::run_key("p", "cn-test", at, check));
             }
             new
@@ -1693,23 +1701,9 @@ async fn a_fetchs_verdicts_keep_its_figures_and_snapshot_once(store: &Store) {
     ];
     let mut given = Vec::new();
     for fetch in 0..2_u64 {
-        let sha = format!("{}", fetch + 1).repeat(64);
         for (check, method) in methods {
-            let mut new = pack_obs(
-                check,
-                t0 + Duration::minutes(fetch as i64 * 15),
-                "accepted",
-                None,
-            );
-            new.evidence = Some(std::sync::Arc::new(payment_evidence(
-                3 + fetch * 2,
-                &sha,
-                method,
-            )));
-            if let Some(p) = new.probe.as_mut() {
-                p.snapshot = Some(sha.clone());
-            }
-            given.push(new);
+            let at = t0 + Duration::minutes(fetch as i64 * 15);
+            given.push(fetch_verdict(check, method, at, fetch));
         }
     }
     let ids = store.insert_probe_results(&[], &given).await.unwrap();
