@@ -140,6 +140,17 @@ pub async fn pages(args: PagesBench) -> anyhow::Result<()> {
     // the middle of the synthetic years.
     let (_, checks) = super::seed::synthetic_catalog(&seed_args)?;
     let check_id = checks.first().context("no synthetic check")?.clone();
+    // A database given but never seeded would answer every check page with 404 and measure
+    // nothing; its writer's first batch would fail on the unknown checks.
+    if store.check_history(&check_id, 1, 0).await?.1 == 0 {
+        anyhow::bail!(
+            "{} holds no synthetic history (check {check_id} has no observations): seed it \
+             first with `hutong --database-url URL bench seed --checks {}`, or leave out \
+             --database-url to measure a fresh SQLite seed",
+            crate::config::redact_url(&url),
+            args.seed_checks
+        );
+    }
     let middle = seed_args.start + chrono::Duration::days(i64::from(seed_args.years) * 365 / 2);
     let past = crate::time::shanghai_day(middle);
 

@@ -3053,6 +3053,30 @@ async fn postgres_a_verdict_stored_while_its_pairs_row_is_deleted_by_hand_is_kep
     );
 }
 
+/// `bench pages --database-url` names a database filled by `bench seed`; one that was never
+/// seeded is refused, saying so, instead of measuring pages that answer 404.
+#[tokio::test]
+async fn bench_pages_refuses_a_database_that_was_never_seeded() {
+    let db = common::sqlite().await;
+    loaded(&db.store).await;
+    let refused = hutong::bench::pages::pages(hutong::bench::pages::PagesBench {
+        requests: 1,
+        concurrency: 1,
+        database_url: Some(db.url.clone()),
+        seed_observations: 1_000,
+        seed_checks: 20,
+        catalog_dir: common::catalog_dir(),
+        write_rate: 0,
+    })
+    .await
+    .expect_err("an unseeded database is refused");
+    let said = format!("{refused:#}");
+    assert!(
+        said.contains("no synthetic history") && said.contains("bench seed"),
+        "{said}"
+    );
+}
+
 /// Migration 0033 (PostgreSQL): the indexes of a pack, of a run's whole key and of a
 /// catalog key hold only the rows that have one (most rows have none); each is still
 /// unique where it was, and a read that names a value still uses it, also under a
