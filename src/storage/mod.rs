@@ -2312,6 +2312,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "repeat upkeep once",
         include_str!("../../migrations/postgres/0044_repeat_upkeep_once.sql"),
     ),
+    (
+        45,
+        "corrections wait for writers",
+        include_str!("../../migrations/postgres/0045_corrections_wait_for_writers.sql"),
+    ),
 ];
 
 /// Migrations are compiled into the binary: a released `hutong` needs no files beside it.

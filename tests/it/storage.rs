@@ -3053,6 +3053,86 @@ async fn postgres_a_verdict_stored_while_its_pairs_row_is_deleted_by_hand_is_kep
     );
 }
 
+/// A row retracted while a probe stores its pair's next verdict, which repeats it
+/// (PostgreSQL, where several transactions write at once): the retraction waits for the
+/// probe's batch, so the verdict it stored is kept as a verdict of its own, and the pair's
+/// state now reads the same from what pages keep as from the observations themselves.
+#[tokio::test]
+async fn postgres_a_row_retracted_while_a_probe_repeats_it_leaves_the_verdict_standing() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let store = &db.store;
+    loaded(store).await;
+    let check = "link.wechat.taobao";
+    let at = Utc.with_ymd_and_hms(2026, 5, 1, 6, 0, 0).unwrap();
+    let base = store
+        .insert_probe_results(&[], &[pack_obs(check, at, "open", None)])
+        .await
+        .unwrap()[0];
+    // The probe's batch is held after it read the pair (its repeat's upkeep waits for the
+    // check's count, locked here), while the row it repeats is retracted.
+    let mut by_hand = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "set lock_timeout = '20s'; begin;
+         select 1 from check_counts where check_id = '{check}' for update"
+    )))
+    .execute(&mut by_hand)
+    .await
+    .unwrap();
+    let writer = store.clone();
+    let next = pack_obs(check, at + Duration::hours(1), "open", None);
+    let stored = tokio::spawn(async move { writer.insert_probe_results(&[], &[next]).await });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let corrector = store.clone();
+    let retracted = tokio::spawn(async move {
+        let audit = hutong::domain::NewAuditEntry {
+            actor_id: None,
+            actor: "test".into(),
+            action: "observation.retract",
+            subject: None,
+            detail: None,
+            address: None,
+        };
+        corrector
+            .retract_observation(base, "wrong page", &audit)
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    sqlx::raw_sql("commit").execute(&mut by_hand).await.unwrap();
+    let id = stored.await.unwrap().expect("the verdict is stored")[0];
+    assert!(matches!(
+        retracted.await.unwrap(),
+        Ok(hutong::domain::RetractOutcome::Retracted { .. })
+    ));
+    let filter = StateFilter {
+        kind: None,
+        check: Some(check.to_string()),
+        include_simulated: true,
+    };
+    let now = Utc::now();
+    let shown = |states: Vec<hutong::domain::ObservationRecord>| {
+        states
+            .into_iter()
+            .map(|o| (o.id, o.status, o.retracted_at.is_some()))
+            .collect::<Vec<_>>()
+    };
+    let kept = shown(store.state_as_of(now, &filter).await.unwrap());
+    let sought = shown(
+        store
+            .state_as_of_from_observations(now, &filter)
+            .await
+            .unwrap(),
+    );
+    assert!(
+        kept.contains(&(id, "open".to_string(), false)) && !kept.iter().any(|o| o.0 == base),
+        "the verdict stored during the retraction is its pair's state: {kept:?}"
+    );
+    assert_eq!(sought, kept, "sought from the observations, the same");
+}
+
 /// `bench pages --database-url` names a database filled by `bench seed`; one that was never
 /// seeded is refused, saying so, instead of measuring pages that answer 404.
 #[tokio::test]
