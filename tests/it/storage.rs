@@ -3004,6 +3004,21 @@ async fn postgres_writers_of_the_past_do_not_wait_for_each_other() {
     assert!(after.data > before.data);
 }
 
+/// A connection of its own to the PostgreSQL database `url`, inside a transaction begun by
+/// hand that has run `sql` (waiting at most 20 s for a lock) and is left open.
+async fn in_a_transaction_by_hand(url: &str, sql: &str) -> sqlx::PgConnection {
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "set lock_timeout = '20s'; begin; {sql}"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn
+}
+
 /// A row deleted by hand while a probe stores its pair's next verdict (PostgreSQL, where
 /// repeats name their base without a foreign key, migration 0044): the probe's batch waits
 /// for the delete, then stores its verdict as the pair's row. Nothing it stored is lost.
@@ -3021,17 +3036,14 @@ async fn postgres_a_verdict_stored_while_its_pairs_row_is_deleted_by_hand_is_kep
         .insert_probe_results(&[], &[pack_obs(check, at, "open", None)])
         .await
         .unwrap()[0];
-    let mut by_hand = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
-        .await
-        .unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "set lock_timeout = '10s'; begin;
-         delete from transitions where observation_id = {base};
-         delete from observations where id = {base}"
-    )))
-    .execute(&mut by_hand)
-    .await
-    .unwrap();
+    let mut by_hand = in_a_transaction_by_hand(
+        &db.url,
+        &format!(
+            "delete from transitions where observation_id = {base};
+             delete from observations where id = {base}"
+        ),
+    )
+    .await;
     let writer = store.clone();
     let next = pack_obs(check, at + Duration::hours(1), "open", None);
     let stored = tokio::spawn(async move { writer.insert_probe_results(&[], &[next]).await });
@@ -3072,16 +3084,11 @@ async fn postgres_a_row_retracted_while_a_probe_repeats_it_leaves_the_verdict_st
         .unwrap()[0];
     // The probe's batch is held after it read the pair (its repeat's upkeep waits for the
     // check's count, locked here), while the row it repeats is retracted.
-    let mut by_hand = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
-        .await
-        .unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "set lock_timeout = '20s'; begin;
-         select 1 from check_counts where check_id = '{check}' for update"
-    )))
-    .execute(&mut by_hand)
-    .await
-    .unwrap();
+    let mut by_hand = in_a_transaction_by_hand(
+        &db.url,
+        &format!("select 1 from check_counts where check_id = '{check}' for update"),
+    )
+    .await;
     let writer = store.clone();
     let next = pack_obs(check, at + Duration::hours(1), "open", None);
     let stored = tokio::spawn(async move { writer.insert_probe_results(&[], &[next]).await });
