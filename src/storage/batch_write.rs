@@ -74,6 +74,74 @@ pub(crate) struct PairFacts {
     pub recent: Vec<(i64, String)>,
 }
 
+/// PostgreSQL: a batch's repeats as columns, bound as arrays (`insert_batch_in`).
+#[derive(Default)]
+pub(crate) struct RepeatColumns<'a> {
+    pub id: Vec<i64>,
+    pub repeat_of: Vec<i64>,
+    pub check_no: Vec<i64>,
+    pub observed_at: Vec<DateTime<Utc>>,
+    pub fetch_id: Vec<Option<i64>>,
+    pub evidence_fetch: Vec<Option<&'a str>>,
+    pub snapshot: Vec<Option<&'a str>>,
+    pub run_key_id: Vec<Option<i64>>,
+    pub run_key: Vec<Option<&'a str>>,
+}
+
+/// Writes a batch's [`RepeatColumns`] in one statement: PostgreSQL only (it binds arrays);
+/// SQLite never has any.
+pub(crate) trait InsertRepeatColumns {
+    fn insert_repeat_columns<'a>(
+        &'a mut self,
+        cols: &'a RepeatColumns<'a>,
+        recorded_at: DateTime<Utc>,
+    ) -> impl std::future::Future<Output = Result<(), crate::storage::StorageError>> + Send + 'a;
+}
+
+impl InsertRepeatColumns for sqlx::SqliteConnection {
+    async fn insert_repeat_columns<'a>(
+        &'a mut self,
+        _cols: &'a RepeatColumns<'a>,
+        _recorded_at: DateTime<Utc>,
+    ) -> Result<(), crate::storage::StorageError> {
+        Err(crate::storage::StorageError::Invalid(
+            "repeats as arrays are PostgreSQL's".into(),
+        ))
+    }
+}
+
+impl InsertRepeatColumns for sqlx::PgConnection {
+    async fn insert_repeat_columns<'a>(
+        &'a mut self,
+        cols: &'a RepeatColumns<'a>,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<(), crate::storage::StorageError> {
+        sqlx::query(
+            "insert into observation_repeats (id, repeat_of, check_no, observed_at, recorded_at,
+                 fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
+             select r.id, r.repeat_of, r.check_no, r.observed_at, $5, r.fetch_id,
+                 r.evidence_fetch, r.snapshot, r.run_key_id, r.run_key
+             from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[],
+                         $6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::text[])
+                  as r(id, repeat_of, check_no, observed_at, fetch_id, evidence_fetch,
+                       snapshot, run_key_id, run_key)",
+        )
+        .bind(&cols.id)
+        .bind(&cols.repeat_of)
+        .bind(&cols.check_no)
+        .bind(&cols.observed_at)
+        .bind(recorded_at)
+        .bind(&cols.fetch_id)
+        .bind(&cols.evidence_fetch)
+        .bind(&cols.snapshot)
+        .bind(&cols.run_key_id)
+        .bind(&cols.run_key)
+        .execute(self)
+        .await?;
+        Ok(())
+    }
+}
+
 /// The observation a transition is dated at: a row of the batch or one stored before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum First {
@@ -619,6 +687,43 @@ macro_rules! insert_batch_in {
                     sqlx::query("update repeat_upkeep set deferred = 1 where id = 1")
                         .execute(&mut *$tx)
                         .await?;
+                }
+                if postgres {
+                    // PostgreSQL: one statement of constant text, the columns as arrays. A
+                    // statement of a row of parameters per repeat had a text for each length,
+                    // prepared again and again.
+                    let mut cols = $crate::storage::batch_write::RepeatColumns::default();
+                    for &(i, base) in &group {
+                        let new = rows[i];
+                        let probe = new.probe.as_ref();
+                        let fetch = row_fetch[i].map(|f| fetch_ids[f]);
+                        let own = fetch.is_none();
+                        cols.id.push(ids[i]);
+                        cols.repeat_of.push(match base {
+                            First::Stored(id) => id,
+                            First::Batch(j) => ids[j],
+                        });
+                        cols.check_no.push(check_nos.get(new.check_id.as_str()).copied().ok_or_else(|| {
+                            $crate::storage::StorageError::Invalid(format!(
+                                "check {} has no number", new.check_id
+                            ))
+                        })?);
+                        cols.observed_at.push(new.observed_at);
+                        cols.fetch_id.push(fetch);
+                        cols.evidence_fetch.push(
+                            evidence[i].as_ref().and_then(|e| e.1.as_deref()).filter(|_| own),
+                        );
+                        cols.snapshot.push(probe.and_then(|p| p.snapshot.as_deref()).filter(|_| own));
+                        cols.run_key_id.push(row_run[i].map(|part| run_ids[part]));
+                        cols.run_key.push(
+                            probe.and_then(|p| p.run_key.as_deref()).filter(|_| row_run[i].is_none()),
+                        );
+                    }
+                    $crate::storage::batch_write::InsertRepeatColumns::insert_repeat_columns(
+                        &mut *$tx, &cols, now,
+                    )
+                    .await?;
+                    continue;
                 }
                 for chunk in group.chunks(OBSERVATIONS_PER_STATEMENT) {
                     let sql = values_sql(
