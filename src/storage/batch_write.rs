@@ -88,6 +88,28 @@ pub(crate) struct RepeatColumns<'a> {
     pub run_key: Vec<Option<&'a str>>,
 }
 
+impl<'a> RepeatColumns<'a> {
+    /// Adds repeat `id` of `base` (its check numbered `check_no`), which stores what its
+    /// row would (`row`) beyond what the base shows.
+    pub(crate) fn push(
+        &mut self,
+        id: i64,
+        base: i64,
+        check_no: i64,
+        row: &crate::storage::copy_write::ObservationColumns<'a>,
+    ) {
+        self.id.push(id);
+        self.repeat_of.push(base);
+        self.check_no.push(check_no);
+        self.observed_at.push(row.new.observed_at);
+        self.fetch_id.push(row.fetch_id);
+        self.evidence_fetch.push(row.evidence_fetch);
+        self.snapshot.push(row.snapshot);
+        self.run_key_id.push(row.run_key_id);
+        self.run_key.push(row.run_key);
+    }
+}
+
 /// Writes a batch's [`RepeatColumns`] in one statement: PostgreSQL only (it binds arrays);
 /// SQLite never has any.
 pub(crate) trait InsertRepeatColumns {
@@ -338,7 +360,7 @@ macro_rules! insert_batch_in {
             // observation whenever that is a repeat: a base's repeats lie between it and its
             // pair's next row of any kind (migration 0032), so the newest repeat's base is
             // the newest row. Read here, the base costs no statement of its own, nor a seek of
-            // the repeat in each partition of `observation_repeats` (about an eighth of the
+            // the repeat in each partition of `observation_repeats` (about a seventh of the
             // server's time in a PostgreSQL cashier run).
             "select p.k - 1, l.observed_at, l.id, t.to_status, c.observed_at, c.observation_id,
                  b.precision, b.status, b.source_kind, b.source_id, b.vantage, b.quote,
@@ -648,38 +670,60 @@ macro_rules! insert_batch_in {
                 let check_nos = $crate::storage::batch_write::check_numbers_in!(
                     $tx, &thin_checks, postgres, $numbers, $fresh_numbers
                 );
+                // Each repeat's base and check number; the rest it stores as its row would
+                // (`columns`).
+                let base_and_number = |i: usize, base: First| {
+                    let check_no = check_nos.get(rows[i].check_id.as_str()).copied().ok_or_else(|| {
+                        $crate::storage::StorageError::Invalid(format!(
+                            "check {} has no number", rows[i].check_id
+                        ))
+                    })?;
+                    let base = match base {
+                        First::Stored(id) => id,
+                        First::Batch(j) => ids[j],
+                    };
+                    Ok::<_, $crate::storage::StorageError>((base, check_no))
+                };
+                if postgres {
+                    // One statement of constant text, the columns as arrays (a statement of a
+                    // row of parameters per repeat had a text for each length, prepared again
+                    // and again); the upkeep is kept per statement.
+                    let mut cols = $crate::storage::batch_write::RepeatColumns::default();
+                    for &(i, base) in &thin {
+                        let (base, check_no) = base_and_number(i, base)?;
+                        cols.push(ids[i], base, check_no, &columns[i]);
+                    }
+                    $crate::storage::batch_write::InsertRepeatColumns::insert_repeat_columns(
+                        &mut *$tx, &cols, now,
+                    )
+                    .await?;
+                } else {
                 // SQLite: the repeats whose upkeep the batch does itself (migration 0042),
                 // then those of checks whose evidence times need more than their last
-                // instant moved, through the row triggers. PostgreSQL keeps it per statement.
+                // instant moved, through the row triggers.
                 // The sums of all the batch's repeats, kept for the deferred ones when no
                 // check needs the triggers (the usual case), else summed again without them.
-                let mut upkeep = None;
-                let groups: [(bool, Vec<(usize, First)>); 2] = if postgres {
-                    [(false, thin), (false, Vec::new())]
+                let day_ago = $crate::storage::batch_write::repeat_instant(
+                    chrono::Utc::now() - chrono::Duration::days(1),
+                )
+                .unwrap_or(i64::MIN);
+                let all = $crate::storage::batch_write::RepeatUpkeep::of(
+                    &$crate::storage::batch_write::repeats_of(rows, &keys, &ids, &thin)?,
+                    day_ago,
+                );
+                let slow = $crate::storage::batch_write::evidence_slow_checks_in!($tx, &all);
+                let (one_by_one, deferred): (Vec<_>, Vec<_>) = thin
+                    .into_iter()
+                    .partition(|&(i, _)| slow.contains(rows[i].check_id.as_str()));
+                let upkeep = if one_by_one.is_empty() {
+                    all
                 } else {
-                    let day_ago = $crate::storage::batch_write::repeat_instant(
-                        chrono::Utc::now() - chrono::Duration::days(1),
-                    )
-                    .unwrap_or(i64::MIN);
-                    let all = $crate::storage::batch_write::RepeatUpkeep::of(
-                        &$crate::storage::batch_write::repeats_of(rows, &keys, &ids, &thin)?,
+                    $crate::storage::batch_write::RepeatUpkeep::of(
+                        &$crate::storage::batch_write::repeats_of(rows, &keys, &ids, &deferred)?,
                         day_ago,
-                    );
-                    let slow = $crate::storage::batch_write::evidence_slow_checks_in!($tx, &all);
-                    let (one_by_one, deferred): (Vec<_>, Vec<_>) = thin
-                        .into_iter()
-                        .partition(|&(i, _)| slow.contains(rows[i].check_id.as_str()));
-                    upkeep = Some(if one_by_one.is_empty() {
-                        all
-                    } else {
-                        $crate::storage::batch_write::RepeatUpkeep::of(
-                            &$crate::storage::batch_write::repeats_of(rows, &keys, &ids, &deferred)?,
-                            day_ago,
-                        )
-                    });
-                    [(true, deferred), (false, one_by_one)]
+                    )
                 };
-                for (deferred, group) in groups {
+                for (deferred, group) in [(true, deferred), (false, one_by_one)] {
                 if group.is_empty() {
                     continue;
                 }
@@ -688,100 +732,45 @@ macro_rules! insert_batch_in {
                         .execute(&mut *$tx)
                         .await?;
                 }
-                if postgres {
-                    // PostgreSQL: one statement of constant text, the columns as arrays. A
-                    // statement of a row of parameters per repeat had a text for each length,
-                    // prepared again and again.
-                    let mut cols = $crate::storage::batch_write::RepeatColumns::default();
-                    for &(i, base) in &group {
-                        let new = rows[i];
-                        let probe = new.probe.as_ref();
-                        let fetch = row_fetch[i].map(|f| fetch_ids[f]);
-                        let own = fetch.is_none();
-                        cols.id.push(ids[i]);
-                        cols.repeat_of.push(match base {
-                            First::Stored(id) => id,
-                            First::Batch(j) => ids[j],
-                        });
-                        cols.check_no.push(check_nos.get(new.check_id.as_str()).copied().ok_or_else(|| {
-                            $crate::storage::StorageError::Invalid(format!(
-                                "check {} has no number", new.check_id
-                            ))
-                        })?);
-                        cols.observed_at.push(new.observed_at);
-                        cols.fetch_id.push(fetch);
-                        cols.evidence_fetch.push(
-                            evidence[i].as_ref().and_then(|e| e.1.as_deref()).filter(|_| own),
-                        );
-                        cols.snapshot.push(probe.and_then(|p| p.snapshot.as_deref()).filter(|_| own));
-                        cols.run_key_id.push(row_run[i].map(|part| run_ids[part]));
-                        cols.run_key.push(
-                            probe.and_then(|p| p.run_key.as_deref()).filter(|_| row_run[i].is_none()),
-                        );
-                    }
-                    $crate::storage::batch_write::InsertRepeatColumns::insert_repeat_columns(
-                        &mut *$tx, &cols, now,
-                    )
-                    .await?;
-                    continue;
-                }
                 for chunk in group.chunks(OBSERVATIONS_PER_STATEMENT) {
                     let sql = values_sql(
-                        if postgres {
-                            "insert into observation_repeats (id, repeat_of, check_no, observed_at,
-                                 recorded_at, fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
-                             values "
-                        } else {
-                            "insert into observation_repeats (id, repeat_of, check_no, at,
-                                 recorded_after, fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
-                             values "
-                        },
+                        "insert into observation_repeats (id, repeat_of, check_no, at,
+                             recorded_after, fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
+                         values ",
                         10,
                         chunk.len(),
                         postgres,
                     );
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
                     for &(i, base) in chunk {
-                        let new = rows[i];
-                        let probe = new.probe.as_ref();
-                        let e = evidence[i].as_ref();
-                        let fetch = row_fetch[i].map(|f| fetch_ids[f]);
-                        let own = fetch.is_none();
-                        let base = match base {
-                            First::Stored(id) => id,
-                            First::Batch(j) => ids[j],
-                        };
-                        let check_no = check_nos.get(new.check_id.as_str()).copied().ok_or_else(|| {
+                        let (base, check_no) = base_and_number(i, base)?;
+                        let c = &columns[i];
+                        let at = $crate::storage::batch_write::repeat_instant(c.new.observed_at)
+                            .ok_or_else(|| $crate::storage::StorageError::Invalid(format!(
+                                "instant {} cannot be kept as a repeat's", c.new.observed_at
+                            )))?;
+                        let after = (now - c.new.observed_at).num_nanoseconds().ok_or_else(|| {
                             $crate::storage::StorageError::Invalid(format!(
-                                "check {} has no number", new.check_id
+                                "recorded time {now} too far from instant {}", c.new.observed_at
                             ))
                         })?;
-                        q = q.bind(ids[i]).bind(base).bind(check_no);
-                        if postgres {
-                            q = q.bind(new.observed_at).bind(now);
-                        } else {
-                            let at = $crate::storage::batch_write::repeat_instant(new.observed_at)
-                                .ok_or_else(|| $crate::storage::StorageError::Invalid(format!(
-                                    "instant {} cannot be kept as a repeat's", new.observed_at
-                                )))?;
-                            let after = (now - new.observed_at).num_nanoseconds().ok_or_else(|| {
-                                $crate::storage::StorageError::Invalid(format!(
-                                    "recorded time {now} too far from instant {}", new.observed_at
-                                ))
-                            })?;
-                            q = q.bind(at).bind(after);
-                        }
                         q = q
-                            .bind(fetch)
-                            .bind(e.and_then(|e| e.1.as_deref()).filter(|_| own))
-                            .bind(probe.and_then(|p| p.snapshot.as_deref()).filter(|_| own))
-                            .bind(row_run[i].map(|part| run_ids[part]))
-                            .bind(probe.and_then(|p| p.run_key.as_deref()).filter(|_| row_run[i].is_none()));
+                            .bind(ids[i])
+                            .bind(base)
+                            .bind(check_no)
+                            .bind(at)
+                            .bind(after)
+                            .bind(c.fetch_id)
+                            .bind(c.evidence_fetch)
+                            .bind(c.snapshot)
+                            .bind(c.run_key_id)
+                            .bind(c.run_key);
                     }
                     q.execute(&mut *$tx).await?;
                 }
-                if deferred && let Some(upkeep) = &upkeep {
-                    $crate::storage::batch_write::repeat_upkeep_in!($tx, upkeep);
+                if deferred {
+                    $crate::storage::batch_write::repeat_upkeep_in!($tx, &upkeep);
+                }
                 }
                 }
             } else {

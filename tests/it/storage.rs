@@ -3004,6 +3004,18 @@ async fn postgres_writers_of_the_past_do_not_wait_for_each_other() {
     assert!(after.data > before.data);
 }
 
+/// The audit line of a retraction made by these tests (no account).
+fn retraction_by_test() -> hutong::domain::NewAuditEntry {
+    hutong::domain::NewAuditEntry {
+        actor_id: None,
+        actor: "test".into(),
+        action: "observation.retract",
+        subject: None,
+        detail: None,
+        address: None,
+    }
+}
+
 /// A connection of its own to the PostgreSQL database `url`, inside a transaction begun by
 /// hand that has run `sql` (waiting at most 20 s for a lock) and is left open.
 async fn in_a_transaction_by_hand(url: &str, sql: &str) -> sqlx::PgConnection {
@@ -3095,16 +3107,8 @@ async fn postgres_a_row_retracted_while_a_probe_repeats_it_leaves_the_verdict_st
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let corrector = store.clone();
     let retracted = tokio::spawn(async move {
-        let audit = hutong::domain::NewAuditEntry {
-            actor_id: None,
-            actor: "test".into(),
-            action: "observation.retract",
-            subject: None,
-            detail: None,
-            address: None,
-        };
         corrector
-            .retract_observation(base, "wrong page", &audit)
+            .retract_observation(base, "wrong page", &retraction_by_test())
             .await
     });
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -3960,14 +3964,7 @@ async fn repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows(stor
         }
     }
     // Corrections: a repeat retracted, a row with repeats retracted, a repeat superseded.
-    let audit = hutong::domain::NewAuditEntry {
-        actor_id: None,
-        actor: "test".into(),
-        action: "observation.retract",
-        subject: None,
-        detail: None,
-        address: None,
-    };
+    let audit = retraction_by_test();
     let repeat = ids[6 * 25 + 1];
     let base = ids[0];
     let superseded = ids[6 * 27 + 4];
