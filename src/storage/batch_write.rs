@@ -39,9 +39,7 @@ use crate::storage::StorageError;
 /// Observations per INSERT: 24 parameters each, within SQLite's 32,766 and PostgreSQL's
 /// 65,535.
 pub(crate) const OBSERVATIONS_PER_STATEMENT: usize = 1_000;
-/// Fetches per INSERT (2 parameters each).
-pub(crate) const FETCHES_PER_STATEMENT: usize = 1_000;
-/// Pairs per lookup statement (3 parameters each) and per `check_sources` upsert.
+/// Pairs per lookup statement (3 parameters each).
 pub(crate) const PAIRS_PER_STATEMENT: usize = 300;
 /// Transitions per INSERT (7 parameters each).
 pub(crate) const TRANSITIONS_PER_STATEMENT: usize = 1_000;
@@ -72,96 +70,6 @@ pub(crate) struct PairFacts {
     /// first: as many as the rule can look back over (confirmations − 1), or none when no
     /// row of the batch can change the pair's status.
     pub recent: Vec<(i64, String)>,
-}
-
-/// PostgreSQL: a batch's repeats as columns, bound as arrays (`insert_batch_in`).
-#[derive(Default)]
-pub(crate) struct RepeatColumns<'a> {
-    pub id: Vec<i64>,
-    pub repeat_of: Vec<i64>,
-    pub check_no: Vec<i64>,
-    pub observed_at: Vec<DateTime<Utc>>,
-    pub fetch_id: Vec<Option<i64>>,
-    pub evidence_fetch: Vec<Option<&'a str>>,
-    pub snapshot: Vec<Option<&'a str>>,
-    pub run_key_id: Vec<Option<i64>>,
-    pub run_key: Vec<Option<&'a str>>,
-}
-
-impl<'a> RepeatColumns<'a> {
-    /// Adds repeat `id` of `base` (its check numbered `check_no`), which stores what its
-    /// row would (`row`) beyond what the base shows.
-    pub(crate) fn push(
-        &mut self,
-        id: i64,
-        base: i64,
-        check_no: i64,
-        row: &crate::storage::copy_write::ObservationColumns<'a>,
-    ) {
-        self.id.push(id);
-        self.repeat_of.push(base);
-        self.check_no.push(check_no);
-        self.observed_at.push(row.new.observed_at);
-        self.fetch_id.push(row.fetch_id);
-        self.evidence_fetch.push(row.evidence_fetch);
-        self.snapshot.push(row.snapshot);
-        self.run_key_id.push(row.run_key_id);
-        self.run_key.push(row.run_key);
-    }
-}
-
-/// Writes a batch's [`RepeatColumns`] in one statement: PostgreSQL only (it binds arrays);
-/// SQLite never has any.
-pub(crate) trait InsertRepeatColumns {
-    fn insert_repeat_columns<'a>(
-        &'a mut self,
-        cols: &'a RepeatColumns<'a>,
-        recorded_at: DateTime<Utc>,
-    ) -> impl std::future::Future<Output = Result<(), crate::storage::StorageError>> + Send + 'a;
-}
-
-impl InsertRepeatColumns for sqlx::SqliteConnection {
-    async fn insert_repeat_columns<'a>(
-        &'a mut self,
-        _cols: &'a RepeatColumns<'a>,
-        _recorded_at: DateTime<Utc>,
-    ) -> Result<(), crate::storage::StorageError> {
-        Err(crate::storage::StorageError::Invalid(
-            "repeats as arrays are PostgreSQL's".into(),
-        ))
-    }
-}
-
-impl InsertRepeatColumns for sqlx::PgConnection {
-    async fn insert_repeat_columns<'a>(
-        &'a mut self,
-        cols: &'a RepeatColumns<'a>,
-        recorded_at: DateTime<Utc>,
-    ) -> Result<(), crate::storage::StorageError> {
-        sqlx::query(
-            "insert into observation_repeats (id, repeat_of, check_no, observed_at, recorded_at,
-                 fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
-             select r.id, r.repeat_of, r.check_no, r.observed_at, $5, r.fetch_id,
-                 r.evidence_fetch, r.snapshot, r.run_key_id, r.run_key
-             from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[],
-                         $6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::text[])
-                  as r(id, repeat_of, check_no, observed_at, fetch_id, evidence_fetch,
-                       snapshot, run_key_id, run_key)",
-        )
-        .bind(&cols.id)
-        .bind(&cols.repeat_of)
-        .bind(&cols.check_no)
-        .bind(&cols.observed_at)
-        .bind(recorded_at)
-        .bind(&cols.fetch_id)
-        .bind(&cols.evidence_fetch)
-        .bind(&cols.snapshot)
-        .bind(&cols.run_key_id)
-        .bind(&cols.run_key)
-        .execute(self)
-        .await?;
-        Ok(())
-    }
 }
 
 /// The observation a transition is dated at: a row of the batch or one stored before.
@@ -310,9 +218,10 @@ macro_rules! insert_batch_in {
     ($tx:ident, $rows:expr, $evidence:expr, $upsert_sources:expr, $postgres:expr, $thin:expr,
      $numbers:expr, $fresh_numbers:ident) => {{
         use $crate::storage::batch_write::{
-            FETCHES_PER_STATEMENT, First, OBSERVATIONS_PER_STATEMENT, PAIRS_PER_STATEMENT,
-            PairFacts, Placeholders, TRANSITIONS_PER_STATEMENT, values_sql,
+            First, OBSERVATIONS_PER_STATEMENT, PAIRS_PER_STATEMENT,
+            PairFacts, TRANSITIONS_PER_STATEMENT,
         };
+        use $crate::storage::batch_statements::{Placeholders, values_sql};
         let rows: &[&$crate::domain::NewObservation] = $rows;
         let evidence: &[Option<(i64, Option<String>)>] = $evidence;
         let upsert_sources: bool = $upsert_sources;
@@ -480,23 +389,12 @@ macro_rules! insert_batch_in {
                 }
                 let mut order: Vec<usize> = (0..pair_keys.len()).collect();
                 order.sort_by(|&a, &b| pair_keys[a].cmp(&pair_keys[b]));
-                for chunk in order.chunks(PAIRS_PER_STATEMENT) {
-                    let mut sql = values_sql(
-                        "insert into check_sources (check_id, source_key, confirmations) values ",
-                        3,
-                        chunk.len(),
-                        postgres,
-                    );
-                    sql.push_str(
-                        " on conflict (check_id, source_key) do update set confirmations = excluded.confirmations
-                         where check_sources.confirmations <> excluded.confirmations",
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
-                    for &p in chunk {
-                        q = q.bind(pair_keys[p].0).bind(pair_keys[p].1).bind(last_n[p]);
-                    }
-                    q.execute(&mut *$tx).await?;
-                }
+                let sources: Vec<(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>, i64)> = order
+                    .iter()
+                    .map(|&p| (pair_keys[p].0.into(), pair_keys[p].1.into(), last_n[p]))
+                    .collect();
+                $crate::storage::batch_statements::BatchStatements::upsert_check_sources(&mut *$tx, &sources)
+                    .await?;
             }
             // The fetches: a probe's verdicts of one fetch share its own figures and its
             // snapshot, kept once in `fetches` (migration 0026) and named by each row. A
@@ -524,26 +422,9 @@ macro_rules! insert_batch_in {
                     }))
                 })
                 .collect();
-            let mut fetch_ids: Vec<i64> = Vec::with_capacity(fetch_keys.len());
-            for chunk in fetch_keys.chunks(FETCHES_PER_STATEMENT) {
-                let mut sql = values_sql(
-                    "insert into fetches (snapshot, evidence_fetch) values ",
-                    2,
-                    chunk.len(),
-                    postgres,
-                );
-                sql.push_str(" returning id");
-                let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql).into_sql_str());
-                for (snapshot, figures) in chunk {
-                    q = q.bind(*snapshot).bind(*figures);
-                }
-                let got = q.fetch_all(&mut *$tx).await?;
-                fetch_ids.extend($crate::storage::batch_write::returned_ids(
-                    got,
-                    chunk.len(),
-                    "fetches",
-                )?);
-            }
+            let fetch_ids: Vec<i64> =
+                $crate::storage::batch_statements::BatchStatements::insert_fetches(&mut *$tx, &fetch_keys)
+                    .await?;
             // The run parts of the rows' run keys, each kept once (migration 0027).
             let mut run_ids: std::collections::HashMap<&str, i64> =
                 std::collections::HashMap::new();
@@ -604,7 +485,7 @@ macro_rules! insert_batch_in {
             };
             // A run's check once: a repeat's (run part, check) is in no other row, nor a
             // row's in a repeat (the unique index of 0027 sees rows only).
-            $crate::storage::batch_write::refuse_run_checks_twice_in!($tx, rows, &row_run, &run_ids, postgres);
+            $crate::storage::batch_write::refuse_run_checks_twice_in!($tx, rows, &row_run, &run_ids, $numbers);
             let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
             let now = chrono::Utc::now();
             // What each row stores beyond its verdict: a probe row keeps its fetch's figures
@@ -688,12 +569,12 @@ macro_rules! insert_batch_in {
                     // One statement of constant text, the columns as arrays (a statement of a
                     // row of parameters per repeat had a text for each length, prepared again
                     // and again); the upkeep is kept per statement.
-                    let mut cols = $crate::storage::batch_write::RepeatColumns::default();
+                    let mut cols = $crate::storage::batch_statements::RepeatColumns::default();
                     for &(i, base) in &thin {
                         let (base, check_no) = base_and_number(i, base)?;
                         cols.push(ids[i], base, check_no, &columns[i]);
                     }
-                    $crate::storage::batch_write::InsertRepeatColumns::insert_repeat_columns(
+                    $crate::storage::batch_statements::BatchStatements::insert_repeat_columns(
                         &mut *$tx, &cols, now,
                     )
                     .await?;
@@ -809,7 +690,7 @@ macro_rules! insert_batch_in {
                     q = $crate::storage::batch_write::bind_row_columns!(q, c, now);
                 }
                 let got = q.fetch_all(&mut *$tx).await?;
-                ids.extend($crate::storage::batch_write::returned_ids(
+                ids.extend($crate::storage::batch_statements::returned_ids(
                     got,
                     chunk.len(),
                     "observations",
@@ -1183,10 +1064,11 @@ pub(crate) use stored_bases_in;
 /// repeat would store again (full rows are refused by the unique index of 0027), or twice
 /// in itself (migration 0032).
 macro_rules! refuse_run_checks_twice_in {
-    ($tx:ident, $rows:expr, $row_run:expr, $run_ids:expr, $postgres:expr) => {{
+    ($tx:ident, $rows:expr, $row_run:expr, $run_ids:expr, $known:expr) => {{
         let rows: &[&$crate::domain::NewObservation] = $rows;
         let row_run: &[Option<&str>] = $row_run;
         let run_ids: &std::collections::HashMap<&str, i64> = $run_ids;
+        let known: &$crate::storage::CheckNumbers = $known;
         let mut keyed: Vec<(i64, &str)> = rows
             .iter()
             .zip(row_run)
@@ -1200,43 +1082,10 @@ macro_rules! refuse_run_checks_twice_in {
                     w[0].1, w[0].0
                 )));
             }
-            let list = serde_json::to_string(&keyed).map_err(|e| {
-                $crate::storage::StorageError::Invalid(format!("run keys as JSON: {e}"))
-            })?;
-            // PostgreSQL: each (run key, check) locked (in order; a transaction's advisory
-            // lock, which a worker's role may take) until the batch commits, so two writers
-            // cannot both store one run's check, one as a row and one as a repeat, each not
-            // seeing the other's (migration 0032; since 0041 the repeats have no unique
-            // index to refuse the second). A lock per check, not per run: the writers of one
-            // run, each with its own checks, would otherwise write one at a time.
-            if $postgres {
-                $crate::storage::batch_write::lock_each_in!($tx, "hutong run key", &list);
-            }
-            let sql = if $postgres {
-                "select p.v->>1 from jsonb_array_elements($1::jsonb) p(v)
-                 cross join lateral (
-                     select 1 from observations o
-                     where o.run_key_id = cast(p.v->>0 as bigint) and o.check_id = p.v->>1
-                     union all
-                     select 1 from observation_repeats r
-                     where r.run_key_id = cast(p.v->>0 as bigint)
-                       and r.check_no = (select n.no from check_numbers n
-                                         where n.check_id = p.v->>1)
-                     limit 1) stored
-                 limit 1"
-            } else {
-                "select p.value->>1 from json_each($1) p
-                 where exists (select 1 from observation_repeats r
-                               join check_numbers n on n.no = r.check_no
-                               where r.run_key_id = p.value->>0 and n.check_id = p.value->>1)
-                    or exists (select 1 from observations o
-                               where o.run_key_id = p.value->>0 and o.check_id = p.value->>1)
-                 limit 1"
-            };
-            let twice: Option<String> = sqlx::query_scalar(sql)
-                .bind(list)
-                .fetch_optional(&mut *$tx)
-                .await?;
+            let twice = $crate::storage::batch_statements::BatchStatements::stored_run_check(
+                &mut *$tx, &keyed, known,
+            )
+            .await?;
             if let Some(check) = twice {
                 return Err($crate::storage::StorageError::Invalid(format!(
                     "check {check} is stored already in this run (its run key is unique)"
@@ -1613,51 +1462,6 @@ macro_rules! reserve_ids_in {
 }
 pub(crate) use reserve_ids_in;
 
-/// Placeholders in the order they are bound: `$1`, `$2`, … on PostgreSQL, `?` on SQLite.
-/// SQLite looks a numbered `$N` up among all of a statement's names (when parsing it and
-/// again when binding each), which is quadratic in a statement of thousands; anonymous
-/// `?` are numbered by place.
-pub(crate) struct Placeholders {
-    postgres: bool,
-    n: usize,
-}
-
-impl Placeholders {
-    pub(crate) fn new(postgres: bool) -> Placeholders {
-        Placeholders { postgres, n: 0 }
-    }
-
-    pub(crate) fn next(&mut self) -> String {
-        self.n += 1;
-        if self.postgres {
-            format!("${}", self.n)
-        } else {
-            "?".to_string()
-        }
-    }
-}
-
-/// `prefix (p, p, …), (…), …` for `rows` rows of `columns` [`Placeholders`].
-pub(crate) fn values_sql(prefix: &str, columns: usize, rows: usize, postgres: bool) -> String {
-    let mut sql = String::with_capacity(prefix.len() + rows * columns * 7);
-    sql.push_str(prefix);
-    let mut ph = Placeholders::new(postgres);
-    for r in 0..rows {
-        if r > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for c in 0..columns {
-            if c > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&ph.next());
-        }
-        sql.push(')');
-    }
-    sql
-}
-
 /// What a probe row's fetch is known by in a batch: its snapshot and its own figures
 /// (`evidence`: the row's evidence body id and fetch part), when it has either.
 #[allow(clippy::type_complexity)]
@@ -1707,24 +1511,6 @@ macro_rules! run_key_id_in {
     }};
 }
 pub(crate) use run_key_id_in;
-
-/// The ids an `INSERT … RETURNING id` of `written` rows gave back, in the order the rows
-/// were written (ids are handed out in that order); an error naming `what` when some are
-/// missing.
-pub(crate) fn returned_ids(
-    mut got: Vec<i64>,
-    written: usize,
-    what: &str,
-) -> Result<Vec<i64>, super::StorageError> {
-    if got.len() != written {
-        return Err(super::StorageError::Invalid(format!(
-            "{written} {what} were written but {} ids came back",
-            got.len()
-        )));
-    }
-    got.sort_unstable();
-    Ok(got)
-}
 
 #[cfg(test)]
 mod tests {

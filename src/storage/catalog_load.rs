@@ -47,7 +47,7 @@ const ROWS_PER_INSERT_SQLITE: usize = 250;
 /// `{insert} values (p, …), (…), … {tail}` for `rows` rows of `columns` values
 /// ([`values_sql`]: `$1` … on PostgreSQL, `?` on SQLite).
 ///
-/// [`values_sql`]: super::batch_write::values_sql
+/// [`values_sql`]: super::batch_statements::values_sql
 fn multi_row_insert(
     insert: &str,
     columns: usize,
@@ -56,7 +56,7 @@ fn multi_row_insert(
     postgres: bool,
 ) -> String {
     let mut sql =
-        super::batch_write::values_sql(&format!("{insert} values "), columns, rows, postgres);
+        super::batch_statements::values_sql(&format!("{insert} values "), columns, rows, postgres);
     sql.push(' ');
     sql.push_str(tail);
     sql

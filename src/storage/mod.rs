@@ -8,6 +8,7 @@
 
 mod accounts;
 mod admin;
+mod batch_statements;
 mod batch_write;
 mod batches;
 mod catalog_load;
@@ -44,6 +45,7 @@ pub use partitions::{RepeatPartition, keep_years_ahead};
 pub use probes::*;
 pub use review::{PublishedHandTest, Reviewed};
 pub use sessions::{ACCOUNT_KEY as SESSION_ACCOUNT_KEY, StoredSessions};
+pub use snapshots::NewSnapshot;
 pub use snapshots::SnapshotBody;
 pub use sqlite_read::{OpenTimeline, SqliteTimeline};
 pub use storable::{storable_json, storable_text};

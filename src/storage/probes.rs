@@ -11,16 +11,7 @@ use serde::Serialize;
 use sqlx::SqlSafeStr;
 use std::collections::HashMap;
 
-/// A body to keep, already compressed (zstd) by the caller, off the async runtime: whole,
-/// or against the whole snapshot `base_sha256` (see [`super::snapshots`]).
-#[derive(Debug, Clone)]
-pub struct NewSnapshot {
-    pub sha256: String,
-    pub size: i64,
-    pub content_type: Option<String>,
-    pub compressed: Vec<u8>,
-    pub base_sha256: Option<String>,
-}
+use super::snapshots::NewSnapshot;
 
 /// A probe result made ready to store where it was made: its text as both databases keep
 /// it, its pair's source key and its evidence split ([`super::evidence::split`]). The engine
@@ -226,23 +217,11 @@ impl Store {
             super::evidence::distinct_bodies_of(rows.iter().filter_map(|r| r.split.as_ref()));
         super::on_write_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            // A few rows a statement: each statement is a round trip (or on SQLite a hand-off
-            // to the connection's thread), and a cashier page brings a snapshot of its own.
+            // Whole copies first, then differences (a difference's base is there before it).
+            let now = Utc::now();
             for group in [&wholes, &differences] {
-                for chunk in group.chunks(super::snapshots::SNAPSHOTS_PER_STATEMENT) {
-                    let sql = super::snapshots::insert_snapshots(self.backend(), chunk.len());
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
-                    for s in chunk {
-                        q = q
-                            .bind(&s.sha256)
-                            .bind(s.size)
-                            .bind(s.content_type.as_deref().map(super::storable_text))
-                            .bind(&s.compressed)
-                            .bind(Utc::now())
-                            .bind(s.base_sha256.as_deref());
-                    }
-                    q.execute(&mut *tx).await?;
-                }
+                super::batch_statements::BatchStatements::insert_snapshots(&mut *tx, group, now)
+                    .await?;
             }
             // The evidence bodies by hash, then the pairs: the order every writer takes them
             // in (`insert_observations` too), so writers storing the same new bodies or
@@ -263,26 +242,8 @@ impl Store {
             // Every pair's `check_sources` row in a few statements rather than one each.
             let sources = distinct_sources(rows, &order);
             if let Some(sources) = &sources {
-                for chunk in sources.chunks(SOURCES_PER_STATEMENT) {
-                    // `?` on SQLite (`values_sql`): a numbered parameter is found by its
-                    // name, one search of the statement's names per value bound (2% of a
-                    // cashier run).
-                    let mut sql = super::batch_write::values_sql(
-                        "insert into check_sources (check_id, source_key, confirmations) values ",
-                        3,
-                        chunk.len(),
-                        self.backend() == super::Backend::Postgres,
-                    );
-                    sql.push_str(
-                        " on conflict (check_id, source_key) do update set confirmations = excluded.confirmations
-                         where check_sources.confirmations <> excluded.confirmations",
-                    );
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
-                    for (check, key, confirmations) in chunk {
-                        query = query.bind(check.as_ref()).bind(key.as_ref()).bind(*confirmations);
-                    }
-                    query.execute(&mut *tx).await?;
-                }
+                super::batch_statements::BatchStatements::upsert_check_sources(&mut *tx, sources)
+                    .await?;
             }
             // The rows in write order, written as one batch.
             let ordered: Vec<&NewObservation> = order.iter().map(|&i| &rows[i].observation).collect();
@@ -837,9 +798,6 @@ impl Store {
         }))
     }
 }
-
-/// Rows of `check_sources` written by one multi-row statement.
-const SOURCES_PER_STATEMENT: usize = 200;
 
 /// The (check, source key, confirmations) of each pair of a batch, in the batch's write
 /// order, as they would be stored; `None` when one pair comes with two different

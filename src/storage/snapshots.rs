@@ -25,57 +25,15 @@ const MAX_BODY_BYTES: i64 = 256 * 1024 * 1024;
 /// structured dictionary instead of raw content, so it is never used as a base.
 const DICTIONARY_MAGIC: [u8; 4] = [0x37, 0xa4, 0x30, 0xec];
 
-/// Snapshots per INSERT (six parameters each).
-pub(super) const SNAPSHOTS_PER_STATEMENT: usize = 32;
-
-/// Stores `rows` snapshots once each by hash, six parameters a row (its hash, size, content
-/// type, compressed body, time stored and the SHA-256 of its base, if it is a difference;
-/// no hash twice in one statement). A whole copy of a body already stored as a difference
-/// replaces the difference, so that a row taken as a base is whole whoever stored it first;
-/// a difference never replaces anything. On SQLite a difference names its base by number
-/// (0040): a base hash no snapshot has becomes a number none has, refused by the reference
-/// as on PostgreSQL; a base is looked up as the row is written, so differences go in a
-/// statement after their bases'.
-pub(super) fn insert_snapshots(backend: Backend, rows: usize) -> String {
-    use std::fmt::Write as _;
-    let mut sql = match backend {
-        Backend::Sqlite => "insert into snapshots (sha256, size, content_type, body, stored_at, base_no) values ",
-        Backend::Postgres => "insert into snapshots (sha256, size, content_type, body, stored_at, base_sha256) values ",
-    }
-    .to_string();
-    // `?` on SQLite, each value once: SQLite finds a numbered parameter by its name, one
-    // search of the statement's names per value bound.
-    let mut ph = super::batch_write::Placeholders::new(backend == Backend::Postgres);
-    for row in 0..rows {
-        let values: Vec<String> = (0..5).map(|_| ph.next()).collect();
-        let base = ph.next();
-        let _ = match backend {
-            Backend::Sqlite => write!(
-                sql,
-                "{}({}, (select coalesce((select no from snapshots where sha256 = b.sha256), -1) \
-                 from (select {base} as sha256) b where b.sha256 is not null))",
-                if row > 0 { ", " } else { "" },
-                values.join(", ")
-            ),
-            Backend::Postgres => write!(
-                sql,
-                "{}({}, {base})",
-                if row > 0 { ", " } else { "" },
-                values.join(", ")
-            ),
-        };
-    }
-    sql.push_str(match backend {
-        Backend::Sqlite => {
-            " on conflict (sha256) do update set body = excluded.body, base_no = null
-             where snapshots.base_no is not null and excluded.base_no is null"
-        }
-        Backend::Postgres => {
-            " on conflict (sha256) do update set body = excluded.body, base_sha256 = null
-             where snapshots.base_sha256 is not null and excluded.base_sha256 is null"
-        }
-    });
-    sql
+/// A body to keep, already compressed (zstd) by the caller, off the async runtime: whole,
+/// or against the whole snapshot `base_sha256` (see this module).
+#[derive(Debug, Clone)]
+pub struct NewSnapshot {
+    pub sha256: String,
+    pub size: i64,
+    pub content_type: Option<String>,
+    pub compressed: Vec<u8>,
+    pub base_sha256: Option<String>,
 }
 
 /// Snapshot `$1` as stored, with its base's hash (`base_sha256`, whichever way the backend

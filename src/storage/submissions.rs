@@ -89,7 +89,7 @@ macro_rules! insert_screenshots_in {
             for s in [&shot.image, &shot.thumbnail] {
                 // Screenshots are always whole (`base_sha256` null), never differences.
                 sqlx::query(
-                    sqlx::AssertSqlSafe(super::snapshots::insert_snapshots($backend, 1))
+                    sqlx::AssertSqlSafe(super::batch_statements::insert_snapshots_sql($backend, 1))
                         .into_sql_str(),
                 )
                 .bind(&s.sha256)

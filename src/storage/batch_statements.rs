@@ -1,0 +1,487 @@
+//! The statements a batch of probe rows is written with that differ by database
+//! (`insert_batch_in`, `Store::insert_probe_rows`). PostgreSQL binds each column as an
+//! array: one statement of constant text whatever the batch's length. A row of parameters
+//! per value gave a text for each length, prepared again and again (sqlx keeps 100 a
+//! connection), and a parameter per value bound and decoded one by one. SQLite binds no
+//! arrays and keeps its rows of `?` (found by position, not by name), a few hundred a
+//! statement.
+
+use std::borrow::Cow;
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use sqlx::SqlSafeStr as _;
+
+use super::Backend;
+use super::StorageError;
+use super::copy_write::ObservationColumns;
+use super::snapshots::NewSnapshot;
+
+/// Fetches per statement on SQLite (two parameters each).
+const FETCHES_PER_STATEMENT: usize = 1_000;
+
+/// `check_sources` rows per statement on SQLite (three parameters each).
+const SOURCES_PER_STATEMENT: usize = 200;
+
+/// PostgreSQL: a batch's repeats as columns, bound as arrays.
+#[derive(Default)]
+pub(crate) struct RepeatColumns<'a> {
+    pub id: Vec<i64>,
+    pub repeat_of: Vec<i64>,
+    pub check_no: Vec<i64>,
+    pub observed_at: Vec<DateTime<Utc>>,
+    pub fetch_id: Vec<Option<i64>>,
+    pub evidence_fetch: Vec<Option<&'a str>>,
+    pub snapshot: Vec<Option<&'a str>>,
+    pub run_key_id: Vec<Option<i64>>,
+    pub run_key: Vec<Option<&'a str>>,
+}
+
+impl<'a> RepeatColumns<'a> {
+    /// Adds repeat `id` of `base` (its check numbered `check_no`), which stores what its
+    /// row would (`row`) beyond what the base shows.
+    pub(crate) fn push(&mut self, id: i64, base: i64, check_no: i64, row: &ObservationColumns<'a>) {
+        self.id.push(id);
+        self.repeat_of.push(base);
+        self.check_no.push(check_no);
+        self.observed_at.push(row.new.observed_at);
+        self.fetch_id.push(row.fetch_id);
+        self.evidence_fetch.push(row.evidence_fetch);
+        self.snapshot.push(row.snapshot);
+        self.run_key_id.push(row.run_key_id);
+        self.run_key.push(row.run_key);
+    }
+}
+
+/// A batch's statements, by database. Each method is given rows in the order every writer
+/// takes them in (by hash, by check and source), so two writers storing some of the same
+/// rows at once lock them alike and wait for each other, never each for the other.
+pub(crate) trait BatchStatements {
+    /// Snapshots (distinct hashes, and none of them twice across calls of one batch), each
+    /// stored once by hash; a whole copy replaces a difference of the same body (see
+    /// [`insert_snapshots_sql`]).
+    fn insert_snapshots<'a>(
+        &'a mut self,
+        snapshots: &'a [&'a NewSnapshot],
+        stored_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send + 'a;
+
+    /// Each pair's `check_sources` row with its confirmations (check, source key,
+    /// confirmations; distinct pairs), changed only where they differ.
+    fn upsert_check_sources<'a>(
+        &'a mut self,
+        sources: &'a [(Cow<'a, str>, Cow<'a, str>, i64)],
+    ) -> impl Future<Output = Result<(), StorageError>> + Send + 'a;
+
+    /// Fetches (their snapshot and their own figures), a row each; their ids in order.
+    fn insert_fetches<'a>(
+        &'a mut self,
+        fetches: &'a [(Option<&'a str>, Option<&'a str>)],
+    ) -> impl Future<Output = Result<Vec<i64>, StorageError>> + Send + 'a;
+
+    /// Which of a batch's (run key, check) pairs, sorted and distinct, a row or a repeat
+    /// stores already: one of their checks, or none (`refuse_run_checks_twice_in`).
+    fn stored_run_check<'a>(
+        &'a mut self,
+        keyed: &'a [(i64, &'a str)],
+        known: &'a super::CheckNumbers,
+    ) -> impl Future<Output = Result<Option<String>, StorageError>> + Send + 'a;
+
+    /// Writes a batch's [`RepeatColumns`] in one statement: PostgreSQL only; SQLite's
+    /// repeats are written with their upkeep by `insert_batch_in`.
+    fn insert_repeat_columns<'a>(
+        &'a mut self,
+        cols: &'a RepeatColumns<'a>,
+        recorded_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send + 'a;
+}
+
+/// The conflict clause of both databases' `check_sources` upserts.
+const SOURCES_CONFLICT: &str = " on conflict (check_id, source_key) do update
+     set confirmations = excluded.confirmations
+     where check_sources.confirmations <> excluded.confirmations";
+
+impl BatchStatements for sqlx::SqliteConnection {
+    async fn insert_snapshots<'a>(
+        &'a mut self,
+        snapshots: &'a [&'a NewSnapshot],
+        stored_at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        for chunk in snapshots.chunks(SNAPSHOTS_PER_STATEMENT) {
+            let sql = insert_snapshots_sql(Backend::Sqlite, chunk.len());
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
+            for s in chunk {
+                q = q
+                    .bind(&s.sha256)
+                    .bind(s.size)
+                    .bind(s.content_type.as_deref().map(super::storable_text))
+                    .bind(&s.compressed)
+                    .bind(stored_at)
+                    .bind(s.base_sha256.as_deref());
+            }
+            q.execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+
+    async fn upsert_check_sources<'a>(
+        &'a mut self,
+        sources: &'a [(Cow<'a, str>, Cow<'a, str>, i64)],
+    ) -> Result<(), StorageError> {
+        for chunk in sources.chunks(SOURCES_PER_STATEMENT) {
+            let mut sql = values_sql(
+                "insert into check_sources (check_id, source_key, confirmations) values ",
+                3,
+                chunk.len(),
+                false,
+            );
+            sql.push_str(SOURCES_CONFLICT);
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
+            for (check, key, confirmations) in chunk {
+                q = q
+                    .bind(check.as_ref())
+                    .bind(key.as_ref())
+                    .bind(*confirmations);
+            }
+            q.execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_fetches<'a>(
+        &'a mut self,
+        fetches: &'a [(Option<&'a str>, Option<&'a str>)],
+    ) -> Result<Vec<i64>, StorageError> {
+        let mut ids = Vec::with_capacity(fetches.len());
+        for chunk in fetches.chunks(FETCHES_PER_STATEMENT) {
+            let mut sql = values_sql(
+                "insert into fetches (snapshot, evidence_fetch) values ",
+                2,
+                chunk.len(),
+                false,
+            );
+            sql.push_str(" returning id");
+            let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql).into_sql_str());
+            for (snapshot, figures) in chunk {
+                q = q.bind(*snapshot).bind(*figures);
+            }
+            let got = q.fetch_all(&mut *self).await?;
+            ids.extend(returned_ids(got, chunk.len(), "fetches")?);
+        }
+        Ok(ids)
+    }
+
+    async fn stored_run_check<'a>(
+        &'a mut self,
+        keyed: &'a [(i64, &'a str)],
+        _known: &'a super::CheckNumbers,
+    ) -> Result<Option<String>, StorageError> {
+        let list = serde_json::to_string(keyed)
+            .map_err(|e| StorageError::Invalid(format!("run keys as JSON: {e}")))?;
+        Ok(sqlx::query_scalar(
+            "select p.value->>1 from json_each($1) p
+             where exists (select 1 from observation_repeats r
+                           join check_numbers n on n.no = r.check_no
+                           where r.run_key_id = p.value->>0 and n.check_id = p.value->>1)
+                or exists (select 1 from observations o
+                           where o.run_key_id = p.value->>0 and o.check_id = p.value->>1)
+             limit 1",
+        )
+        .bind(list)
+        .fetch_optional(self)
+        .await?)
+    }
+
+    async fn insert_repeat_columns<'a>(
+        &'a mut self,
+        _cols: &'a RepeatColumns<'a>,
+        _recorded_at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        Err(StorageError::Invalid(
+            "repeats as arrays are PostgreSQL's".into(),
+        ))
+    }
+}
+
+impl BatchStatements for sqlx::PgConnection {
+    async fn insert_snapshots<'a>(
+        &'a mut self,
+        snapshots: &'a [&'a NewSnapshot],
+        stored_at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        if snapshots.is_empty() {
+            return Ok(());
+        }
+        let sha256: Vec<&str> = snapshots.iter().map(|s| s.sha256.as_str()).collect();
+        let size: Vec<i64> = snapshots.iter().map(|s| s.size).collect();
+        let content_type: Vec<Option<String>> = snapshots
+            .iter()
+            .map(|s| {
+                s.content_type
+                    .as_deref()
+                    .map(|t| super::storable_text(t).into_owned())
+            })
+            .collect();
+        let body: Vec<&[u8]> = snapshots.iter().map(|s| s.compressed.as_slice()).collect();
+        let base: Vec<Option<&str>> = snapshots.iter().map(|s| s.base_sha256.as_deref()).collect();
+        let sql = format!(
+            "insert into snapshots (sha256, size, content_type, body, stored_at, base_sha256)
+             select s.sha256, s.size, s.content_type, s.body, $5, s.base_sha256
+             from unnest($1::text[], $2::bigint[], $3::text[], $4::bytea[], $6::text[])
+                  as s(sha256, size, content_type, body, base_sha256)
+             {}",
+            SNAPSHOT_CONFLICT_POSTGRES
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str())
+            .bind(sha256)
+            .bind(size)
+            .bind(content_type)
+            .bind(body)
+            .bind(stored_at)
+            .bind(base)
+            .execute(self)
+            .await?;
+        Ok(())
+    }
+
+    async fn upsert_check_sources<'a>(
+        &'a mut self,
+        sources: &'a [(Cow<'a, str>, Cow<'a, str>, i64)],
+    ) -> Result<(), StorageError> {
+        if sources.is_empty() {
+            return Ok(());
+        }
+        let checks: Vec<&str> = sources.iter().map(|s| s.0.as_ref()).collect();
+        let keys: Vec<&str> = sources.iter().map(|s| s.1.as_ref()).collect();
+        let confirmations: Vec<i64> = sources.iter().map(|s| s.2).collect();
+        // `unnest` gives the rows in the arrays' order, the order their locks are taken in.
+        let sql = format!(
+            "insert into check_sources (check_id, source_key, confirmations)
+             select * from unnest($1::text[], $2::text[], $3::bigint[]){SOURCES_CONFLICT}"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str())
+            .bind(checks)
+            .bind(keys)
+            .bind(confirmations)
+            .execute(self)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_fetches<'a>(
+        &'a mut self,
+        fetches: &'a [(Option<&'a str>, Option<&'a str>)],
+    ) -> Result<Vec<i64>, StorageError> {
+        if fetches.is_empty() {
+            return Ok(Vec::new());
+        }
+        let snapshots: Vec<Option<&str>> = fetches.iter().map(|f| f.0).collect();
+        let figures: Vec<Option<&str>> = fetches.iter().map(|f| f.1).collect();
+        let got: Vec<i64> = sqlx::query_scalar(
+            "insert into fetches (snapshot, evidence_fetch)
+             select * from unnest($1::text[], $2::text[])
+             returning id",
+        )
+        .bind(snapshots)
+        .bind(figures)
+        .fetch_all(&mut *self)
+        .await?;
+        returned_ids(got, fetches.len(), "fetches")
+    }
+
+    /// Each (run key, check) locked first (in order; a transaction's advisory lock, which
+    /// a worker's role may take) until the batch commits, so two writers cannot both store
+    /// one run's check, one as a row and one as a repeat, each not seeing the other's
+    /// (migration 0032; since 0041 the repeats have no unique index to refuse the second).
+    /// A lock per check, not per run: the writers of one run, each with its own checks,
+    /// would otherwise write one at a time. A check's number comes from the store's cache
+    /// when it is there: as JSON, with each number looked up, this took about a tenth of
+    /// the server's time in a PostgreSQL cashier run.
+    async fn stored_run_check<'a>(
+        &'a mut self,
+        keyed: &'a [(i64, &'a str)],
+        known: &'a super::CheckNumbers,
+    ) -> Result<Option<String>, StorageError> {
+        let runs: Vec<i64> = keyed.iter().map(|k| k.0).collect();
+        let checks: Vec<&str> = keyed.iter().map(|k| k.1).collect();
+        let numbers: Vec<Option<i64>> = checks.iter().map(|c| known.get(*c)).collect();
+        // Each key hashed as `lock_each_in` hashes `[run, check]` ("run check").
+        sqlx::query(
+            "select pg_advisory_xact_lock(hashtext($3), x.h)
+             from (select distinct hashtext(k.r::text || ' ' || k.c) as h
+                   from unnest($1::bigint[], $2::text[]) k(r, c) order by 1) x",
+        )
+        .bind(&runs)
+        .bind(&checks)
+        .bind("hutong run key")
+        .fetch_all(&mut *self)
+        .await?;
+        Ok(sqlx::query_scalar(
+            "select k.c from unnest($1::bigint[], $2::text[], $3::bigint[]) k(r, c, n)
+             cross join lateral (
+                 select 1 from observations o
+                 where o.run_key_id = k.r and o.check_id = k.c
+                 union all
+                 select 1 from observation_repeats r
+                 where r.run_key_id = k.r
+                   and r.check_no = coalesce(k.n, (select n.no from check_numbers n
+                                                   where n.check_id = k.c))
+                 limit 1) stored
+             limit 1",
+        )
+        .bind(runs)
+        .bind(checks)
+        .bind(numbers)
+        .fetch_optional(self)
+        .await?)
+    }
+
+    async fn insert_repeat_columns<'a>(
+        &'a mut self,
+        cols: &'a RepeatColumns<'a>,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "insert into observation_repeats (id, repeat_of, check_no, observed_at, recorded_at,
+                 fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
+             select r.id, r.repeat_of, r.check_no, r.observed_at, $5, r.fetch_id,
+                 r.evidence_fetch, r.snapshot, r.run_key_id, r.run_key
+             from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[],
+                         $6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::text[])
+                  as r(id, repeat_of, check_no, observed_at, fetch_id, evidence_fetch,
+                       snapshot, run_key_id, run_key)",
+        )
+        .bind(&cols.id)
+        .bind(&cols.repeat_of)
+        .bind(&cols.check_no)
+        .bind(&cols.observed_at)
+        .bind(recorded_at)
+        .bind(&cols.fetch_id)
+        .bind(&cols.evidence_fetch)
+        .bind(&cols.snapshot)
+        .bind(&cols.run_key_id)
+        .bind(&cols.run_key)
+        .execute(self)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Placeholders in the order they are bound: `$1`, `$2`, … on PostgreSQL, `?` on SQLite.
+/// SQLite looks a numbered `$N` up among all of a statement's names (when parsing it and
+/// again when binding each), which is quadratic in a statement of thousands; anonymous
+/// `?` are numbered by place.
+pub(crate) struct Placeholders {
+    postgres: bool,
+    n: usize,
+}
+
+impl Placeholders {
+    pub(crate) fn new(postgres: bool) -> Placeholders {
+        Placeholders { postgres, n: 0 }
+    }
+
+    pub(crate) fn next(&mut self) -> String {
+        self.n += 1;
+        if self.postgres {
+            format!("${}", self.n)
+        } else {
+            "?".to_string()
+        }
+    }
+}
+
+/// `prefix (p, p, …), (…), …` for `rows` rows of `columns` [`Placeholders`].
+pub(crate) fn values_sql(prefix: &str, columns: usize, rows: usize, postgres: bool) -> String {
+    let mut sql = String::with_capacity(prefix.len() + rows * columns * 7);
+    sql.push_str(prefix);
+    let mut ph = Placeholders::new(postgres);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&ph.next());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// The ids an `INSERT … RETURNING id` of `written` rows gave back, in the order the rows
+/// were written (ids are handed out in that order); an error naming `what` when some are
+/// missing.
+pub(crate) fn returned_ids(
+    mut got: Vec<i64>,
+    written: usize,
+    what: &str,
+) -> Result<Vec<i64>, StorageError> {
+    if got.len() != written {
+        return Err(StorageError::Invalid(format!(
+            "{written} {what} were written but {} ids came back",
+            got.len()
+        )));
+    }
+    got.sort_unstable();
+    Ok(got)
+}
+
+/// Snapshots per INSERT (six parameters each).
+const SNAPSHOTS_PER_STATEMENT: usize = 32;
+
+/// Stores `rows` snapshots once each by hash, six parameters a row (its hash, size, content
+/// type, compressed body, time stored and the SHA-256 of its base, if it is a difference;
+/// no hash twice in one statement). A whole copy of a body already stored as a difference
+/// replaces the difference, so that a row taken as a base is whole whoever stored it first;
+/// a difference never replaces anything. On SQLite a difference names its base by number
+/// (0040): a base hash no snapshot has becomes a number none has, refused by the reference
+/// as on PostgreSQL; a base is looked up as the row is written, so differences go in a
+/// statement after their bases'.
+pub(crate) fn insert_snapshots_sql(backend: Backend, rows: usize) -> String {
+    use std::fmt::Write as _;
+    let mut sql = match backend {
+        Backend::Sqlite => "insert into snapshots (sha256, size, content_type, body, stored_at, base_no) values ",
+        Backend::Postgres => "insert into snapshots (sha256, size, content_type, body, stored_at, base_sha256) values ",
+    }
+    .to_string();
+    // `?` on SQLite, each value once: SQLite finds a numbered parameter by its name, one
+    // search of the statement's names per value bound.
+    let mut ph = Placeholders::new(backend == Backend::Postgres);
+    for row in 0..rows {
+        let values: Vec<String> = (0..5).map(|_| ph.next()).collect();
+        let base = ph.next();
+        let _ = match backend {
+            Backend::Sqlite => write!(
+                sql,
+                "{}({}, (select coalesce((select no from snapshots where sha256 = b.sha256), -1) \
+                 from (select {base} as sha256) b where b.sha256 is not null))",
+                if row > 0 { ", " } else { "" },
+                values.join(", ")
+            ),
+            Backend::Postgres => write!(
+                sql,
+                "{}({}, {base})",
+                if row > 0 { ", " } else { "" },
+                values.join(", ")
+            ),
+        };
+    }
+    sql.push_str(match backend {
+        Backend::Sqlite => {
+            " on conflict (sha256) do update set body = excluded.body, base_no = null
+             where snapshots.base_no is not null and excluded.base_no is null"
+        }
+        Backend::Postgres => SNAPSHOT_CONFLICT_POSTGRES,
+    });
+    sql
+}
+
+/// PostgreSQL: what a snapshot stored already takes of one stored again (see
+/// [`insert_snapshots_sql`]).
+const SNAPSHOT_CONFLICT_POSTGRES: &str =
+    " on conflict (sha256) do update set body = excluded.body, base_sha256 = null
+             where snapshots.base_sha256 is not null and excluded.base_sha256 is null";
