@@ -35,6 +35,14 @@ pub(crate) struct RepeatColumns<'a> {
     pub snapshot: Vec<Option<&'a str>>,
     pub run_key_id: Vec<Option<i64>>,
     pub run_key: Vec<Option<&'a str>>,
+    /// What the repeat shows that its upkeep reads (its base shows the same): its check,
+    /// source, status, whether it is real (not simulated), failed, and confirmed.
+    pub check_id: Vec<&'a str>,
+    pub source_key: Vec<&'a str>,
+    pub status: Vec<&'a str>,
+    pub real: Vec<bool>,
+    pub failed: Vec<bool>,
+    pub confirmed: Vec<bool>,
 }
 
 impl<'a> RepeatColumns<'a> {
@@ -50,6 +58,13 @@ impl<'a> RepeatColumns<'a> {
         self.snapshot.push(row.snapshot);
         self.run_key_id.push(row.run_key_id);
         self.run_key.push(row.run_key);
+        let probe = row.new.probe.as_ref();
+        self.check_id.push(&row.new.check_id);
+        self.source_key.push(row.source_key);
+        self.status.push(&row.new.status);
+        self.real.push(row.new.source_kind.as_str() != "simulated");
+        self.failed.push(probe.is_some_and(|p| p.failure.is_some()));
+        self.confirmed.push(probe.is_some_and(|p| p.confirmed));
     }
 }
 
@@ -87,8 +102,8 @@ pub(crate) trait BatchStatements {
         known: &'a super::CheckNumbers,
     ) -> impl Future<Output = Result<Option<String>, StorageError>> + Send + 'a;
 
-    /// Writes a batch's [`RepeatColumns`] in one statement: PostgreSQL only; SQLite's
-    /// repeats are written with their upkeep by `insert_batch_in`.
+    /// Writes a batch's [`RepeatColumns`] with their upkeep, PostgreSQL only; SQLite's
+    /// repeats are written with theirs by `insert_batch_in`.
     fn insert_repeat_columns<'a>(
         &'a mut self,
         cols: &'a RepeatColumns<'a>,
@@ -336,11 +351,72 @@ impl BatchStatements for sqlx::PgConnection {
         .await?)
     }
 
+    /// Two statements. First the check counts, current states and probe days, as the
+    /// repeats' trigger keeps them (migration 0044) but from the batch's own columns
+    /// instead of each repeat's base read again (a repeat shows what its base shows),
+    /// then `hutong.repeat_upkeep` set to `kept` for the transaction. Then the repeats,
+    /// whose trigger skips those three for this one statement and clears the setting
+    /// (0046), and keeps the past version and evidence times as before. In that order each
+    /// table's rows are locked as the trigger locks them (counts, states, days, then
+    /// evidence), so writers kept either way wait for each other, never each for the other.
     async fn insert_repeat_columns<'a>(
         &'a mut self,
         cols: &'a RepeatColumns<'a>,
         recorded_at: DateTime<Utc>,
     ) -> Result<(), StorageError> {
+        if cols.id.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "with r as materialized (
+                 select * from unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[],
+                                      $5::text[], $6::boolean[], $7::boolean[], $8::boolean[])
+                     as r(check_id, source_key, id, observed_at, status, is_real, failed,
+                          confirmed)
+             ),
+             counts as (
+                 insert into check_counts (check_id, observations, real_observations)
+                 select check_id, count(*), count(*) filter (where is_real)
+                 from r
+                 group by check_id
+                 order by check_id
+                 on conflict (check_id) do update
+                 set observations = check_counts.observations + excluded.observations,
+                     real_observations = check_counts.real_observations + excluded.real_observations
+             ),
+             states as (
+                 insert into current_states (check_id, source_key, observation_id, observed_at)
+                 select distinct on (check_id, source_key) check_id, source_key, id, observed_at
+                 from r
+                 where not failed
+                 order by check_id, source_key, observed_at desc, id desc
+                 on conflict (check_id, source_key) do update
+                 set observation_id = excluded.observation_id, observed_at = excluded.observed_at
+                 where (excluded.observed_at, excluded.observation_id)
+                     > (current_states.observed_at, current_states.observation_id)
+             ),
+             days as (
+                 insert into probe_days (check_id, source_key, day, status, verdicts)
+                 select check_id, source_key, hutong_probe_day(observed_at), status, count(*)
+                 from r
+                 where confirmed
+                 group by 1, 2, 3, 4
+                 order by 1, 2, 3, 4
+                 on conflict (check_id, source_key, day, status) do update
+                 set verdicts = probe_days.verdicts + excluded.verdicts
+             )
+             select set_config('hutong.repeat_upkeep', 'kept', true)",
+        )
+        .bind(&cols.check_id)
+        .bind(&cols.source_key)
+        .bind(&cols.id)
+        .bind(&cols.observed_at)
+        .bind(&cols.status)
+        .bind(&cols.real)
+        .bind(&cols.failed)
+        .bind(&cols.confirmed)
+        .execute(&mut *self)
+        .await?;
         sqlx::query(
             "insert into observation_repeats (id, repeat_of, check_no, observed_at, recorded_at,
                  fetch_id, evidence_fetch, snapshot, run_key_id, run_key)

@@ -566,9 +566,7 @@ macro_rules! insert_batch_in {
                     Ok::<_, $crate::storage::StorageError>((base, check_no))
                 };
                 if postgres {
-                    // One statement of constant text, the columns as arrays (a statement of a
-                    // row of parameters per repeat had a text for each length, prepared again
-                    // and again); the upkeep is kept per statement.
+                    // The columns as arrays, with what their upkeep reads (migration 0046).
                     let mut cols = $crate::storage::batch_statements::RepeatColumns::default();
                     for &(i, base) in &thin {
                         let (base, check_no) = base_and_number(i, base)?;

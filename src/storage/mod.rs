@@ -2319,6 +2319,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "corrections wait for writers",
         include_str!("../../migrations/postgres/0045_corrections_wait_for_writers.sql"),
     ),
+    (
+        46,
+        "repeat upkeep from the batch",
+        include_str!("../../migrations/postgres/0046_repeat_upkeep_from_the_batch.sql"),
+    ),
 ];
 
 /// Migrations are compiled into the binary: a released `hutong` needs no files beside it.
