@@ -1,5 +1,6 @@
 //! The layers of `src/`, checked: a module uses only modules of lower layers, and the files
-//! of one module do not import each other in a circle (whole-file test modules aside). The
+//! of one folder, at any depth, do not import each other in a circle (whole-file test
+//! modules aside). The
 //! test reads the source itself
 //! (`crate::…` and `super::…` paths outside comments), so a new arrow up fails here with
 //! the file, the line and the path that draws it.
@@ -161,7 +162,7 @@ pub fn violations(src: &Path) -> Vec<String> {
     rust_files(src, &mut files);
     files.sort();
     let mut problems = Vec::new();
-    // Per top-level module: child → the children it uses.
+    // Per folder (`web`, `web/timeline`): child → the children it uses.
     let mut uses: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     for file in &files {
         let own_path = module_path(src, file);
@@ -186,9 +187,12 @@ pub fn violations(src: &Path) -> Vec<String> {
             ));
             continue;
         };
-        let child = own_path.get(1).cloned();
-        let is_child = |c: &String| {
-            src.join(&top).join(format!("{c}.rs")).exists() || src.join(&top).join(c).is_dir()
+        // A file or folder `c` in folder `folder`.
+        let is_child = |folder: &[String], c: &String| {
+            let dir = folder
+                .iter()
+                .fold(src.to_path_buf(), |d, part| d.join(part));
+            dir.join(format!("{c}.rs")).exists() || dir.join(c).is_dir()
         };
         let text = std::fs::read_to_string(file).unwrap_or_default();
         if layer_of("storage").is_some_and(|storage| own < storage) {
@@ -211,15 +215,20 @@ pub fn violations(src: &Path) -> Vec<String> {
                 continue;
             };
             if *target == top {
-                if let (Some(from), Some(to)) = (&child, full.get(1))
-                    && from != to
-                    && is_child(to)
-                {
-                    uses.entry(top.clone())
-                        .or_default()
-                        .entry(from.clone())
-                        .or_default()
-                        .insert(to.clone());
+                // An arrow between two children of each folder the file and the path share.
+                for depth in 1..own_path.len() {
+                    let folder = &own_path[..depth];
+                    if full.len() <= depth || full[..depth] != *folder {
+                        break;
+                    }
+                    let (from, to) = (&own_path[depth], &full[depth]);
+                    if from != to && is_child(folder, to) {
+                        uses.entry(folder.join("/"))
+                            .or_default()
+                            .entry(from.clone())
+                            .or_default()
+                            .insert(to.clone());
+                    }
                 }
                 continue;
             }
@@ -235,10 +244,10 @@ pub fn violations(src: &Path) -> Vec<String> {
             }
         }
     }
-    for (top, graph) in &uses {
+    for (folder, graph) in &uses {
         for circle in circles(graph) {
             problems.push(format!(
-                "src/{top}: its files import each other in a circle: {}",
+                "src/{folder}: its files import each other in a circle: {}",
                 circle.join(" → ")
             ));
         }
@@ -304,6 +313,11 @@ mod tests {
             "use super::super::parse_cron;\nuse crate::probes::select::FastSelector;\n",
         );
         write("probes/select.rs", "");
+        write("web/timeline/csv.rs", "use super::export::Row;\n");
+        write(
+            "web/timeline/export.rs",
+            "use super::csv::CsvChunk;\nuse super::Filter;\n",
+        );
         write(
             "state.rs",
             "use crate::{domain::Check, compliance::checks_in_scope};\n",
@@ -323,9 +337,13 @@ mod tests {
             "{problems:?}"
         );
         assert!(found(&["src/probes", "pack → scan → pack"]), "{problems:?}");
+        assert!(
+            found(&["src/web/timeline:", "csv → export → csv"]),
+            "a circle in a folder below a module's: {problems:?}"
+        );
         assert_eq!(
             problems.len(),
-            4,
+            5,
             "nothing else (downward arrows, comments): {problems:?}"
         );
     }

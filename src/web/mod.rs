@@ -65,7 +65,8 @@ pub use request::AsOf;
 
 /// The timeline exports under their former path.
 pub mod exports {
-    pub use super::timeline::export::{COLUMNS, FEED_ENTRIES};
+    pub use super::timeline::export::FEED_ENTRIES;
+    pub use super::timeline::rows::COLUMNS;
 }
 
 use crate::storage::StorageError;

@@ -1,8 +1,9 @@
 //! `/timeline.atom`: the latest changes and milestones as an Atom 1.0 feed (RFC 4287),
 //! written by `atom_syndication` (its XML writer escapes every text and attribute).
 
-use super::export::{ExportRequest, FEED_ENTRIES, Row, RowBufs, RowMaker, export_query};
+use super::export::{FEED_ENTRIES, export_query};
 use super::filter::TimelineFilter;
+use super::rows::{ExportRequest, Row, RowBufs, RowMaker};
 use crate::storage::Reads;
 use crate::web::app_state::AppState;
 use crate::web::error::{Answer, FileError, WebError};

@@ -1,7 +1,7 @@
 //! The CSV export: RFC 4180 records written by `csv-core` straight into the chunk being
 //! sent, every cell neutralised against spreadsheet formulas.
 
-use super::export::{CHUNK, COLUMNS, Row};
+use super::rows::{CHUNK, COLUMNS, Row};
 use axum::body::Bytes;
 
 /// CSV records (RFC 4180: CRLF line ends, a field quoted when it holds `"`, `,` or a line

@@ -1,7 +1,7 @@
 //! The JSON and NDJSON exports: a document with the filters and the rows, or one row per
 //! line.
 
-use super::export::{CHUNK, COLUMNS, ExportRequest, Row};
+use super::rows::{CHUNK, COLUMNS, ExportRequest, Row};
 use chrono::{SecondsFormat, Utc};
 use std::io::Write as _;
 

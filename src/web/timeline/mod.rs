@@ -8,6 +8,7 @@ pub mod csv;
 pub mod export;
 pub mod filter;
 mod json;
+pub mod rows;
 
 pub use filter::TimelineFilter;
 
