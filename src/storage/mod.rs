@@ -2324,6 +2324,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "repeat upkeep from the batch",
         include_str!("../../migrations/postgres/0046_repeat_upkeep_from_the_batch.sql"),
     ),
+    (
+        47,
+        "transitions by pair",
+        include_str!("../../migrations/postgres/0047_transitions_by_pair.sql"),
+    ),
 ];
 
 /// Migrations are compiled into the binary: a released `hutong` needs no files beside it.
