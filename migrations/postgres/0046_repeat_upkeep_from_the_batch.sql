@@ -3,13 +3,14 @@
 -- statement trigger (0044) read each repeat's base again to learn its check, source,
 -- status and kind, then upserted the three tables: about a quarter of the server's time in
 -- a PostgreSQL cashier run (`pg_stat_statements`). The batch writer has all of it in
--- memory (a repeat shows exactly what its base shows), so it sends the three tables' sums
--- as arrays in one statement, in the order this trigger takes them (check, source, day,
--- status), and then sets `hutong.repeat_upkeep` to `kept` for its transaction. The
--- trigger below skips those three for the one statement that follows and clears the
--- setting. Every other writer of repeats (`COPY` in `bench seed`, a batch whose instants
--- do not fit) leaves it unset and is kept here as before. The past version and the
--- evidence times stay here for every statement. Never edit once released: add a file.
+-- memory (a repeat shows exactly what its base shows), so it sends those columns as
+-- arrays, one element per repeat, in one statement that upserts the three tables as this
+-- trigger does (the same sums, the same order of rows, so writers lock alike), and sets
+-- `hutong.repeat_upkeep` to `kept` for its transaction. The trigger below skips those three
+-- for the one statement that follows and clears the setting. A repeat inserted any other
+-- way (by hand: Hutong has no other writer of repeats) sets nothing and is kept here as
+-- before. The past version and the evidence times stay here for every statement. Never
+-- edit once released: add a file.
 
 create or replace function hutong_observation_repeats_inserted() returns trigger
 language plpgsql as $$
