@@ -1,9 +1,10 @@
 //! The statements a batch of probe rows is written with that differ by database
-//! (`insert_batch_in`, `Store::insert_probe_rows`). PostgreSQL binds each column as an
-//! array: one statement of constant text whatever the batch's length. A row of parameters
-//! per value gave a text for each length, prepared again and again (sqlx keeps 100 a
-//! connection), and a parameter per value bound and decoded one by one. SQLite binds no
-//! arrays and keeps its rows of `?` (found by position, not by name), a few hundred a
+//! (`insert_batch_in`, `Store::insert_probe_rows`), and the text of many-row statements
+//! (`Placeholders`, `values_sql`, the snapshots' insert). PostgreSQL binds each column as
+//! an array: one statement of constant text whatever the batch's length. A row of
+//! parameters per value gave a text for each length, prepared again and again (sqlx keeps
+//! 100 a connection), and a parameter per value bound and decoded one by one. SQLite binds
+//! no arrays and keeps its rows of `?` (found by position, not by name), a few hundred a
 //! statement.
 
 use std::borrow::Cow;
