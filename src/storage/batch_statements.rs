@@ -518,7 +518,7 @@ const SNAPSHOTS_PER_STATEMENT: usize = 32;
 /// (0040): a base hash no snapshot has becomes a number none has, refused by the reference
 /// as on PostgreSQL; a base is looked up as the row is written, so differences go in a
 /// statement after their bases'.
-pub(crate) fn insert_snapshots_sql(backend: Backend, rows: usize) -> String {
+fn insert_snapshots_sql(backend: Backend, rows: usize) -> String {
     use std::fmt::Write as _;
     let mut sql = match backend {
         Backend::Sqlite => "insert into snapshots (sha256, size, content_type, body, stored_at, base_no) values ",

@@ -399,7 +399,7 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                super::submissions::insert_screenshots_in!(tx, self.backend(), id, shots, now);
+                super::submissions::insert_screenshots_in!(tx, id, shots, now);
             }
             let audit = NewAuditEntry {
                 action: "submission-answered",

@@ -80,26 +80,16 @@ macro_rules! submissions_from {
 submissions_from!(sqlx::sqlite::SqliteRow);
 submissions_from!(sqlx::postgres::PgRow);
 
-/// Stores screenshots `$shots` of submission `$id` in transaction `$tx` (of a store on
-/// `$backend`): each file once in `snapshots` (by content hash), then the submission's rows
-/// in order.
+/// Stores screenshots `$shots` of submission `$id` in transaction `$tx`: each file once in
+/// `snapshots` (by content hash), then the submission's rows in order.
 macro_rules! insert_screenshots_in {
-    ($tx:ident, $backend:expr, $id:expr, $shots:expr, $now:expr) => {{
+    ($tx:ident, $id:expr, $shots:expr, $now:expr) => {{
         for (position, shot) in $shots.iter().enumerate() {
+            // Screenshots are whole (`as_snapshot`), never differences; one file a statement
+            // (PostgreSQL refuses one hash twice in a statement, and files may repeat).
             for s in [&shot.image, &shot.thumbnail] {
-                // Screenshots are always whole (`base_sha256` null), never differences.
-                sqlx::query(
-                    sqlx::AssertSqlSafe(super::batch_statements::insert_snapshots_sql($backend, 1))
-                        .into_sql_str(),
-                )
-                .bind(&s.sha256)
-                .bind(s.size)
-                .bind(s.content_type.as_deref())
-                .bind(&s.compressed)
-                .bind($now)
-                .bind(None::<&str>)
-                .execute(&mut *$tx)
-                .await?;
+                super::batch_statements::BatchStatements::insert_snapshots(&mut *$tx, &[s], $now)
+                    .await?;
             }
             sqlx::query(
                 "insert into submission_screenshots (submission_id, position, file_name,
@@ -176,7 +166,7 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            insert_screenshots_in!(tx, self.backend(), id, screenshots, now);
+            insert_screenshots_in!(tx, id, screenshots, now);
             let audit = NewAuditEntry {
                 subject: Some(format!("submission {id}")),
                 ..audit.clone()
