@@ -577,123 +577,123 @@ macro_rules! insert_batch_in {
                     )
                     .await?;
                 } else {
-                // SQLite: the repeats whose upkeep the batch does itself (migration 0042),
-                // then those of checks whose evidence times need more than their last
-                // instant moved, through the row triggers.
-                // The sums of all the batch's repeats, kept for the deferred ones when no
-                // check needs the triggers (the usual case), else summed again without them.
-                let day_ago = $crate::storage::batch_write::repeat_instant(
-                    chrono::Utc::now() - chrono::Duration::days(1),
-                )
-                .unwrap_or(i64::MIN);
-                let all = $crate::storage::batch_write::RepeatUpkeep::of(
-                    &$crate::storage::batch_write::repeats_of(rows, &keys, &ids, &thin)?,
-                    day_ago,
-                );
-                let slow = $crate::storage::batch_write::evidence_slow_checks_in!($tx, &all);
-                let (one_by_one, deferred): (Vec<_>, Vec<_>) = thin
-                    .into_iter()
-                    .partition(|&(i, _)| slow.contains(rows[i].check_id.as_str()));
-                let upkeep = if one_by_one.is_empty() {
-                    all
-                } else {
-                    $crate::storage::batch_write::RepeatUpkeep::of(
-                        &$crate::storage::batch_write::repeats_of(rows, &keys, &ids, &deferred)?,
-                        day_ago,
+                    // SQLite: the repeats whose upkeep the batch does itself (migration 0042),
+                    // then those of checks whose evidence times need more than their last
+                    // instant moved, through the row triggers.
+                    // The sums of all the batch's repeats, kept for the deferred ones when no
+                    // check needs the triggers (the usual case), else summed again without them.
+                    let day_ago = $crate::storage::batch_write::repeat_instant(
+                        chrono::Utc::now() - chrono::Duration::days(1),
                     )
+                    .unwrap_or(i64::MIN);
+                    let all = $crate::storage::batch_write::RepeatUpkeep::of(
+                        &$crate::storage::batch_write::repeats_of(rows, &keys, &ids, &thin)?,
+                        day_ago,
+                    );
+                    let slow = $crate::storage::batch_write::evidence_slow_checks_in!($tx, &all);
+                    let (one_by_one, deferred): (Vec<_>, Vec<_>) = thin
+                        .into_iter()
+                        .partition(|&(i, _)| slow.contains(rows[i].check_id.as_str()));
+                    let upkeep = if one_by_one.is_empty() {
+                        all
+                    } else {
+                        $crate::storage::batch_write::RepeatUpkeep::of(
+                            &$crate::storage::batch_write::repeats_of(rows, &keys, &ids, &deferred)?,
+                            day_ago,
+                        )
+                    };
+                    for (deferred, group) in [(true, deferred), (false, one_by_one)] {
+                        if group.is_empty() {
+                            continue;
+                        }
+                        if deferred {
+                            sqlx::query("update repeat_upkeep set deferred = 1 where id = 1")
+                                .execute(&mut *$tx)
+                                .await?;
+                        }
+                        for chunk in group.chunks(OBSERVATIONS_PER_STATEMENT) {
+                            let sql = values_sql(
+                                "insert into observation_repeats (id, repeat_of, check_no, at,
+                                     recorded_after, fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
+                                 values ",
+                                10,
+                                chunk.len(),
+                                postgres,
+                            );
+                            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
+                            for &(i, base) in chunk {
+                                let (base, check_no) = base_and_number(i, base)?;
+                                let c = &columns[i];
+                                let at = $crate::storage::batch_write::repeat_instant(c.new.observed_at)
+                                    .ok_or_else(|| $crate::storage::StorageError::Invalid(format!(
+                                        "instant {} cannot be kept as a repeat's", c.new.observed_at
+                                    )))?;
+                                let after = (now - c.new.observed_at).num_nanoseconds().ok_or_else(|| {
+                                    $crate::storage::StorageError::Invalid(format!(
+                                        "recorded time {now} too far from instant {}", c.new.observed_at
+                                    ))
+                                })?;
+                                q = q
+                                    .bind(ids[i])
+                                    .bind(base)
+                                    .bind(check_no)
+                                    .bind(at)
+                                    .bind(after)
+                                    .bind(c.fetch_id)
+                                    .bind(c.evidence_fetch)
+                                    .bind(c.snapshot)
+                                    .bind(c.run_key_id)
+                                    .bind(c.run_key);
+                            }
+                            q.execute(&mut *$tx).await?;
+                        }
+                        if deferred {
+                            $crate::storage::batch_write::repeat_upkeep_in!($tx, &upkeep);
+                        }
+                    }
+                }
+            } else {
+                // PostgreSQL: one COPY for the whole batch (`copy_write`); the INSERTs below
+                // then have nothing left to write.
+                let copied: Option<Vec<i64>> = if postgres {
+                    $crate::storage::copy_write::CopyObservations::copy_observations(
+                        &mut *$tx, &columns, now,
+                    )
+                    .await?
+                } else {
+                    None
                 };
-                for (deferred, group) in [(true, deferred), (false, one_by_one)] {
-                if group.is_empty() {
-                    continue;
-                }
-                if deferred {
-                    sqlx::query("update repeat_upkeep set deferred = 1 where id = 1")
-                        .execute(&mut *$tx)
-                        .await?;
-                }
-                for chunk in group.chunks(OBSERVATIONS_PER_STATEMENT) {
-                    let sql = values_sql(
-                        "insert into observation_repeats (id, repeat_of, check_no, at,
-                             recorded_after, fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
-                         values ",
-                        10,
+                let inserted: &[$crate::storage::copy_write::ObservationColumns<'_>] = match copied {
+                    Some(got) => {
+                        ids = got;
+                        &[]
+                    }
+                    None => &columns,
+                };
+                // The rows, many per statement; ids come back in insertion order once sorted
+                // (both databases number the rows of one INSERT in order).
+                for chunk in inserted.chunks(OBSERVATIONS_PER_STATEMENT) {
+                    let mut sql = values_sql(
+                        &format!(
+                            "insert into observations ({}) values ",
+                            $crate::storage::copy_write::ROW_COLUMNS
+                        ),
+                        24,
                         chunk.len(),
                         postgres,
                     );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql).into_sql_str());
-                    for &(i, base) in chunk {
-                        let (base, check_no) = base_and_number(i, base)?;
-                        let c = &columns[i];
-                        let at = $crate::storage::batch_write::repeat_instant(c.new.observed_at)
-                            .ok_or_else(|| $crate::storage::StorageError::Invalid(format!(
-                                "instant {} cannot be kept as a repeat's", c.new.observed_at
-                            )))?;
-                        let after = (now - c.new.observed_at).num_nanoseconds().ok_or_else(|| {
-                            $crate::storage::StorageError::Invalid(format!(
-                                "recorded time {now} too far from instant {}", c.new.observed_at
-                            ))
-                        })?;
-                        q = q
-                            .bind(ids[i])
-                            .bind(base)
-                            .bind(check_no)
-                            .bind(at)
-                            .bind(after)
-                            .bind(c.fetch_id)
-                            .bind(c.evidence_fetch)
-                            .bind(c.snapshot)
-                            .bind(c.run_key_id)
-                            .bind(c.run_key);
+                    sql.push_str(" returning id");
+                    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql).into_sql_str());
+                    for c in chunk {
+                        q = $crate::storage::batch_write::bind_row_columns!(q, c, now);
                     }
-                    q.execute(&mut *$tx).await?;
+                    let got = q.fetch_all(&mut *$tx).await?;
+                    ids.extend($crate::storage::batch_statements::returned_ids(
+                        got,
+                        chunk.len(),
+                        "observations",
+                    )?);
                 }
-                if deferred {
-                    $crate::storage::batch_write::repeat_upkeep_in!($tx, &upkeep);
-                }
-                }
-                }
-            } else {
-            // PostgreSQL: one COPY for the whole batch (`copy_write`); the INSERTs below
-            // then have nothing left to write.
-            let copied: Option<Vec<i64>> = if postgres {
-                $crate::storage::copy_write::CopyObservations::copy_observations(
-                    &mut *$tx, &columns, now,
-                )
-                .await?
-            } else {
-                None
-            };
-            let inserted: &[$crate::storage::copy_write::ObservationColumns<'_>] = match copied {
-                Some(got) => {
-                    ids = got;
-                    &[]
-                }
-                None => &columns,
-            };
-            // The rows, many per statement; ids come back in insertion order once sorted
-            // (both databases number the rows of one INSERT in order).
-            for chunk in inserted.chunks(OBSERVATIONS_PER_STATEMENT) {
-                let mut sql = values_sql(
-                    &format!(
-                        "insert into observations ({}) values ",
-                        $crate::storage::copy_write::ROW_COLUMNS
-                    ),
-                    24,
-                    chunk.len(),
-                    postgres,
-                );
-                sql.push_str(" returning id");
-                let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql).into_sql_str());
-                for c in chunk {
-                    q = $crate::storage::batch_write::bind_row_columns!(q, c, now);
-                }
-                let got = q.fetch_all(&mut *$tx).await?;
-                ids.extend($crate::storage::batch_statements::returned_ids(
-                    got,
-                    chunk.len(),
-                    "observations",
-                )?);
-            }
             }
             // The countable rows the rule may look back over, for the pairs whose status a
             // row of the batch can change.
