@@ -52,7 +52,7 @@ pub struct Scheduler {
 }
 
 /// The slots of `schedule` strictly after `after` and strictly before `before`: the first,
-/// the last and how many (at most [`GAP_COUNT_CAP`]), or `None` when there is none.
+/// the last and how many (at most `GAP_COUNT_CAP`), or `None` when there is none.
 pub fn slots_between(
     schedule: &str,
     after: DateTime<Utc>,

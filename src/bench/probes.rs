@@ -30,7 +30,7 @@ pub struct ProbeBench {
     pub targets: usize,
     pub database_url: Option<String>,
     pub catalog_dir: PathBuf,
-    /// A fleet of this many workers on PostgreSQL instead of one engine (see [`fleet`]).
+    /// A fleet of this many workers on PostgreSQL instead of one engine (see `fleet` below).
     pub workers: Option<usize>,
     /// How long the fleet probes, seconds.
     pub seconds: u64,

@@ -8,7 +8,7 @@
 //! is loaded too, so every page works on a seeded database;
 //! real figures leave all of it out.
 //!
-//! [`export`] measures `/timeline.csv` streaming: rows per second and memory.
+//! [`export_command`] measures `/timeline.csv` streaming: rows per second and memory.
 
 use super::peak_rss_mib;
 use crate::catalog;

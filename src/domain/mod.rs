@@ -1,6 +1,6 @@
 //! Hutong's domain, the floor every other layer stands on: the vocabulary (kinds of
 //! source, how precisely an observation is dated, check ids, what counts as open), the
-//! reference types the catalog loads ([`reference`]), and the records pure code reasons
+//! reference types the catalog loads ([`mod@reference`]), and the records pure code reasons
 //! about ([`records`]). It imports nothing else from Hutong.
 
 pub mod account;

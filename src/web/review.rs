@@ -6,7 +6,7 @@
 //! (`/observations/{id}/screenshots/{n}`), served as the raw snapshots are.
 //!
 //! Nobody decides on their own submission, and of two reviewers deciding at once exactly
-//! one wins: both are enforced in storage ([`Store::review_submission`]), the page only
+//! one wins: both are enforced in storage ([`crate::storage::Store::review_submission`]), the page only
 //! says so.
 
 use super::app_state::AppState;

@@ -934,7 +934,7 @@ const CONDITION_KEYS: &str = "status, location_host, location_contains, hop_host
      final_url_contains, selector, body_contains, body_regex, script_var, all, any, not";
 
 /// Compiles one condition table: the first key it holds, in the order of
-/// [`CONDITION_KEYS`], says which condition it is.
+/// `CONDITION_KEYS`, says which condition it is.
 pub fn compile_condition(v: &toml::Value) -> Result<Condition, String> {
     let toml::Value::Table(t) = v else {
         return Err(format!(

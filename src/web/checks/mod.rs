@@ -1,7 +1,7 @@
 //! "What do we know about this one check, and since when?": the check page
 //! `/checks/{id}` (state, every source's word, history, step chart), its chart download
 //! `/charts/checks/{id}.svg|png`, one observation with its evidence and raw page
-//! ([`observations`]), and the JSON: `/api/v1/checks`, `/api/v1/checks/{id}`,
+//! (`observations`), and the JSON: `/api/v1/checks`, `/api/v1/checks/{id}`,
 //! `/api/v1/checks/{id}/observations`.
 
 mod export;

@@ -1,7 +1,7 @@
 //! "Are the platforms complying with what regulators required, and by when?": the pages
 //! `/requirements` and `/requirements/{id}`, the compliance chart
 //! `/charts/requirements/{id}.svg|png`, their JSON under `/api/v1/requirements`, and the
-//! deadlines as an iCalendar feed `/requirements.ics` ([`ics`]). The evaluation itself is
+//! deadlines as an iCalendar feed `/requirements.ics` (`ics`). The evaluation itself is
 //! shared with the overview ([`super::present::compliance`]).
 
 mod ics;
