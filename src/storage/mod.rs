@@ -2142,6 +2142,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "repeat upkeep in one trigger",
         include_str!("../../migrations/sqlite/0043_repeat_upkeep_one_trigger.sql"),
     ),
+    (
+        44,
+        "current state seek in two seeks",
+        include_str!("../../migrations/sqlite/0044_current_state_seek_in_two_seeks.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -2328,6 +2333,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         47,
         "transitions by pair",
         include_str!("../../migrations/postgres/0047_transitions_by_pair.sql"),
+    ),
+    (
+        48,
+        "current state seek in two seeks",
+        include_str!("../../migrations/postgres/0048_current_state_seek_in_two_seeks.sql"),
     ),
 ];
 

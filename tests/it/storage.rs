@@ -49,6 +49,7 @@ common::on_both!(
     repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows,
     on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_rows,
     a_change_confirmed_over_repeats_is_dated_at_its_first_verdict,
+    retracting_a_pairs_latest_row_hands_its_state_to_the_repeat_before_it,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -792,6 +793,66 @@ async fn a_change_confirmed_over_repeats_is_dated_at_its_first_verdict(store: &S
             (Some("blocked".to_string()), "open".to_string(), at(13)),
         ],
         "each change dated at the first of four agreeing verdicts, repeats among them"
+    );
+}
+
+/// The observation a probe pair's current state names is retracted: the state goes back to
+/// the latest observation that still counts, which here is a repeat of an earlier row (what
+/// pages show as the pair's latest word, with its time).
+async fn retracting_a_pairs_latest_row_hands_its_state_to_the_repeat_before_it(store: &Store) {
+    loaded(store).await;
+    let check = "link.wechat.taobao";
+    let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 6, 0, 0).unwrap();
+    let at = |h: i64| t0 + Duration::hours(h);
+    let (rows_before, repeats_before) = store.stored_forms().await.unwrap();
+    let mut ids = Vec::new();
+    for (h, status) in [(0, "open"), (1, "open"), (2, "open"), (3, "blocked")] {
+        ids.push(
+            store
+                .insert_probe_results(&[], &[pack_obs(check, at(h), status, None)])
+                .await
+                .unwrap()[0],
+        );
+    }
+    let (rows, repeats) = store.stored_forms().await.unwrap();
+    assert_eq!(
+        (rows - rows_before, repeats - repeats_before),
+        (2, 2),
+        "open, two repeats of it, then blocked"
+    );
+    let filter = StateFilter {
+        check: Some(check.into()),
+        ..StateFilter::default()
+    };
+    let now = Utc::now();
+    let state = |got: Vec<hutong::domain::ObservationRecord>| -> Vec<(i64, DateTime<Utc>, String)> {
+        got.into_iter()
+            .filter(|o| o.source_key.starts_with("probe:"))
+            .map(|o| (o.id, o.observed_at, o.status))
+            .collect()
+    };
+    assert_eq!(
+        state(store.state_as_of(now, &filter).await.unwrap()),
+        [(ids[3], at(3), "blocked".to_string())]
+    );
+    store
+        .retract_observation(ids[3], "wrong page", &retraction_by_test())
+        .await
+        .unwrap();
+    let kept = state(store.state_as_of(now, &filter).await.unwrap());
+    assert_eq!(
+        kept,
+        [(ids[2], at(2), "open".to_string())],
+        "the latest verdict that counts is the second repeat, not the row it repeats"
+    );
+    assert_eq!(
+        kept,
+        state(
+            store
+                .state_as_of_from_observations(now, &filter)
+                .await
+                .unwrap()
+        )
     );
 }
 
