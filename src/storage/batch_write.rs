@@ -20,16 +20,18 @@
 //! newest row shows ([`Shown`]: every column but its instants, its fetch and its run key;
 //! that row neither failed, superseded, retracted, a reclassification nor a catalog fact)
 //! is written as a row of `observation_repeats` naming that row's base, not as a row of
-//! `observations` with its seven index entries. Ids are taken for the batch's rows in
-//! order from the observations' numbering when any row is a repeat, so ids are what
-//! writing whole rows gives. `observations_all` shows every observation as before and is
-//! what readers read; a run's check is refused twice across rows and repeats here (the
-//! unique index of 0027 sees rows only; on PostgreSQL under a lock per run key); a
-//! transition that would start at a repeat writes the repeat out whole first (its foreign
-//! key names a row). Only a row not earlier than its pair's newest is folded, and a late row
-//! is never a base, so a base's repeats lie between it and its pair's next row (what the
-//! readers' seeks in time order rest on). A repeat names its check by number
-//! (`check_numbers`), given here to a check its first time.
+//! `observations` with its seven index entries. Ids are taken for the batch's rows from
+//! the observations' numbering when any row is a repeat, in the order whole rows are
+//! numbered in ([`id_order`]: on PostgreSQL each fetch's verdicts together, so they can be
+//! kept as one row later; on SQLite batch order), so ids are what writing whole rows gives.
+//! `observations_all` shows every observation as before and is what readers read; a run's
+//! check is refused twice across rows and repeats here (the unique index of 0027 sees rows
+//! only; on PostgreSQL under a lock per run key); a transition that would start at a repeat
+//! writes the repeat out whole first (its foreign key names a row). Only a row not earlier
+//! than its pair's newest is folded, and a late row is never a base, so a base's repeats
+//! lie between it and its pair's next row (what the readers' seeks in time order rest on).
+//! A repeat names its check by number (`check_numbers`), given here to a check its first
+//! time.
 
 use chrono::{DateTime, Utc};
 
@@ -518,9 +520,39 @@ macro_rules! insert_batch_in {
                     }
                 })
                 .collect();
-            if repeat_of.iter().any(Option::is_some) {
+            // PostgreSQL: the order the rows take their ids in, each fetch's verdicts
+            // numbered together (`id_order`); SQLite's one writer numbers rows as it inserts
+            // them, in batch order.
+            let id_order: Vec<usize> = if postgres {
+                type FetchGroup<'r> = (usize, chrono::DateTime<chrono::Utc>, Option<&'r str>);
+                let groups: Vec<Option<FetchGroup<'_>>> = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| row_fetch[i].map(|f| (f, o.observed_at, row_run[i])))
+                    .collect();
+                $crate::storage::batch_write::id_order(&groups, &row_pair)
+            } else {
+                (0..rows.len()).collect()
+            };
+            let in_batch_order = id_order.iter().enumerate().all(|(j, &i)| i == j);
+            let any_repeat = repeat_of.iter().any(Option::is_some);
+            // PostgreSQL: one COPY for a batch of whole rows (`copy_write`), numbered in
+            // `id_order`; the INSERTs below then have nothing left to write.
+            let copied: Option<Vec<i64>> = if postgres && !any_repeat {
+                $crate::storage::copy_write::CopyObservations::copy_observations(
+                    &mut *$tx, &columns, &id_order, now,
+                )
+                .await?
+            } else {
+                None
+            };
+            if let Some(got) = copied {
+                ids = got;
+            } else if any_repeat || !in_batch_order {
+                // Ids reserved, then given: to rows and repeats alike, and to whole rows
+                // numbered in another order than they are written.
                 let reserved = $crate::storage::batch_write::reserve_ids_in!($tx, rows.len(), postgres);
-                ids.extend(reserved);
+                ids = $crate::storage::copy_write::ids_in_order(&reserved, &id_order);
                 let full: Vec<usize> = (0..rows.len()).filter(|&i| repeat_of[i].is_none()).collect();
                 for chunk in full.chunks(OBSERVATIONS_PER_STATEMENT) {
                     let sql = values_sql(
@@ -653,26 +685,9 @@ macro_rules! insert_batch_in {
                     }
                 }
             } else {
-                // PostgreSQL: one COPY for the whole batch (`copy_write`); the INSERTs below
-                // then have nothing left to write.
-                let copied: Option<Vec<i64>> = if postgres {
-                    $crate::storage::copy_write::CopyObservations::copy_observations(
-                        &mut *$tx, &columns, now,
-                    )
-                    .await?
-                } else {
-                    None
-                };
-                let inserted: &[$crate::storage::copy_write::ObservationColumns<'_>] = match copied {
-                    Some(got) => {
-                        ids = got;
-                        &[]
-                    }
-                    None => &columns,
-                };
                 // The rows, many per statement; ids come back in insertion order once sorted
                 // (both databases number the rows of one INSERT in order).
-                for chunk in inserted.chunks(OBSERVATIONS_PER_STATEMENT) {
+                for chunk in columns.chunks(OBSERVATIONS_PER_STATEMENT) {
                     let mut sql = values_sql(
                         &format!(
                             "insert into observations ({}) values ",
@@ -998,6 +1013,43 @@ pub(crate) fn plan_repeats(
         latest[p] = Some(latest[p].map_or(at[i], |l| l.max(at[i])));
     }
     repeat_of
+}
+
+/// The order in which a batch's rows take the ids reserved for it on PostgreSQL: row
+/// `order[j]` takes the `j`-th smallest. Rows sharing a key of `group` (the verdicts of
+/// one fetch: its `fetches` row, instant and run part) take consecutive ids, so they can be
+/// kept as one row covering those ids; a group is numbered where its first row stands and
+/// a row of no group (`None`) where it stands itself. The rows are still written in batch
+/// order (the order sets the locks' order); only their ids change. Each pair's rows
+/// (`row_pair`) must take ascending ids in batch order, as the transition rule and the
+/// readers' seeks rest on; when grouping would break that, the rows take their ids in
+/// batch order.
+pub(crate) fn id_order<K: Eq + std::hash::Hash>(
+    group: &[Option<K>],
+    row_pair: &[usize],
+) -> Vec<usize> {
+    let mut first: std::collections::HashMap<&K, usize> = std::collections::HashMap::new();
+    let rank: Vec<usize> = group
+        .iter()
+        .enumerate()
+        .map(|(i, g)| g.as_ref().map_or(i, |k| *first.entry(k).or_insert(i)))
+        .collect();
+    let mut order: Vec<usize> = (0..group.len()).collect();
+    order.sort_by_key(|&i| (rank[i], i));
+    let mut place = vec![0; group.len()];
+    for (j, &i) in order.iter().enumerate() {
+        place[i] = j;
+    }
+    let mut last: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let ascending = row_pair
+        .iter()
+        .zip(&place)
+        .all(|(&pair, &j)| last.insert(pair, j).is_none_or(|before| before < j));
+    if ascending {
+        order
+    } else {
+        (0..group.len()).collect()
+    }
 }
 
 /// A repeat's instant as SQLite keeps it: nanoseconds since 1970, when it has a
@@ -1641,6 +1693,59 @@ mod tests {
                 evidence: vec![(s("a"), ns(-3), ns(30))],
             }
         );
+    }
+
+    /// Three fetches of a page, each classified for three checks, sorted by (check, source)
+    /// as a probe batch is: each fetch's verdicts take consecutive ids, fetches in the order
+    /// they first appear, and each pair's verdicts still take ascending ids.
+    #[test]
+    fn a_fetchs_verdicts_take_consecutive_ids_and_each_pair_keeps_its_order() {
+        // Row i is check i / 3 of fetch i % 3, fetches in time order; a check has one pair.
+        let group: Vec<Option<usize>> = (0..9).map(|i| Some(i % 3)).collect();
+        let row_pair: Vec<usize> = (0..9).map(|i| i / 3).collect();
+        let order = id_order(&group, &row_pair);
+        assert_eq!(order, vec![0, 3, 6, 1, 4, 7, 2, 5, 8]);
+        let ids =
+            crate::storage::copy_write::ids_in_order(&[10, 11, 12, 13, 14, 15, 16, 17, 18], &order);
+        assert_eq!(ids, vec![10, 13, 16, 11, 14, 17, 12, 15, 18]);
+        for fetch in 0..3 {
+            let mut of_fetch: Vec<i64> =
+                (0..9).filter(|i| i % 3 == fetch).map(|i| ids[i]).collect();
+            of_fetch.sort_unstable();
+            assert_eq!(
+                of_fetch[2] - of_fetch[0],
+                2,
+                "fetch {fetch}'s ids are consecutive"
+            );
+        }
+        // The three fetches from three vantages at once (a pair per row): the same order.
+        let own_pairs: Vec<usize> = (0..9).collect();
+        assert_eq!(id_order(&group, &own_pairs), order);
+    }
+
+    /// Rows of no fetch, and fetches named by one row each, stand where they are; a group
+    /// with rows after them is numbered where its first row stands.
+    #[test]
+    fn rows_of_no_fetch_keep_their_places() {
+        let none: Vec<Option<usize>> = vec![None; 5];
+        assert_eq!(id_order(&none, &[0, 1, 0, 2, 1]), vec![0, 1, 2, 3, 4]);
+        let single: Vec<Option<usize>> = (0..4).map(Some).collect();
+        assert_eq!(id_order(&single, &[0, 1, 2, 3]), vec![0, 1, 2, 3]);
+        let mixed = [None, Some(7), None, Some(7), None];
+        assert_eq!(id_order(&mixed, &[0, 1, 2, 3, 4]), vec![0, 1, 3, 2, 4]);
+    }
+
+    /// A pair whose later row belongs to a fetch numbered before its earlier row's would
+    /// take descending ids: the whole batch is numbered in batch order.
+    #[test]
+    fn grouping_that_would_turn_a_pair_around_numbers_in_batch_order() {
+        // Fetch b first appears at row 0, fetch a at row 1. Pair 0 is rows 1 (fetch a) and
+        // 2 (fetch b): fetch b's ids come first, so row 2 would take a smaller id than row 1.
+        let group = [Some('b'), Some('a'), Some('b'), Some('a')];
+        let row_pair = [1, 0, 0, 2];
+        assert_eq!(id_order(&group, &row_pair), vec![0, 1, 2, 3]);
+        // With rows 1 and 2 of different pairs, the groups are kept.
+        assert_eq!(id_order(&group, &[0, 1, 2, 3]), vec![0, 2, 1, 3]);
     }
 
     #[test]

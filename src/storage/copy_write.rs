@@ -1,8 +1,10 @@
 //! PostgreSQL: a batch's observations written with one `COPY observations (…) FROM STDIN`
 //! instead of INSERTs of 1,000 rows (issue 15). The rows' ids are taken beforehand from the
-//! table's sequence (`nextval` once per row, the sequence named once, one statement), in
-//! the order of the rows, so the transitions can name them as they name the ids an INSERT
-//! returns. The statement
+//! table's sequence (`nextval` once per row, the sequence named once, one statement) and
+//! given in the order the batch numbers its rows in (each fetch's verdicts together, see
+//! [`crate::storage::batch_write::id_order`]), so the transitions can name them as they
+//! name the ids an INSERT returns, and a batch gets the same ids however it is written. The
+//! rows are copied in batch order all the same. The statement
 //! triggers of migration 0021 read COPY's rows as a transition table as they read an
 //! INSERT's, once for the whole batch instead of once per 1,000 rows.
 //!
@@ -77,7 +79,8 @@ pub(crate) struct ObservationColumns<'a> {
     pub run_key_id: Option<i64>,
 }
 
-/// Writes observations in one COPY; evaluates to their ids in the given order, or to
+/// Writes observations in one COPY, row `order[j]` taking the `j`-th smallest id reserved
+/// (`order` is a permutation of the rows); evaluates to their ids in the given order, or to
 /// `None` when this database has no COPY (SQLite), the batch is smaller than
 /// [`COPY_MIN_ROWS`], or the rows cannot all be said in COPY's text exactly: the caller
 /// INSERTs them.
@@ -85,6 +88,7 @@ pub(crate) trait CopyObservations {
     fn copy_observations<'a>(
         &'a mut self,
         rows: &'a [ObservationColumns<'a>],
+        order: &'a [usize],
         recorded_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<Vec<i64>>, StorageError>> + Send + 'a;
 }
@@ -93,6 +97,7 @@ impl CopyObservations for sqlx::SqliteConnection {
     async fn copy_observations<'a>(
         &'a mut self,
         _rows: &'a [ObservationColumns<'a>],
+        _order: &'a [usize],
         _recorded_at: DateTime<Utc>,
     ) -> Result<Option<Vec<i64>>, StorageError> {
         Ok(None)
@@ -103,9 +108,10 @@ impl CopyObservations for sqlx::PgConnection {
     async fn copy_observations<'a>(
         &'a mut self,
         rows: &'a [ObservationColumns<'a>],
+        order: &'a [usize],
         recorded_at: DateTime<Utc>,
     ) -> Result<Option<Vec<i64>>, StorageError> {
-        copy_observations_pg(self, rows, recorded_at).await
+        copy_observations_pg(self, rows, order, recorded_at).await
     }
 }
 
@@ -113,8 +119,16 @@ impl CopyObservations for sqlx::PgConnection {
 pub(crate) async fn copy_observations_pg(
     conn: &mut sqlx::PgConnection,
     rows: &[ObservationColumns<'_>],
+    order: &[usize],
     recorded_at: DateTime<Utc>,
 ) -> Result<Option<Vec<i64>>, StorageError> {
+    if order.len() != rows.len() {
+        return Err(StorageError::Invalid(format!(
+            "{} rows to copy but an order of {}",
+            rows.len(),
+            order.len()
+        )));
+    }
     if rows.is_empty() || rows.len() < copy_min_rows()? {
         return Ok(None);
     }
@@ -147,8 +161,10 @@ pub(crate) async fn copy_observations_pg(
             ids.len()
         )));
     }
-    // One writer's `nextval`s rise; sorted, as the ids an INSERT returns are.
+    // One writer's `nextval`s rise; sorted, as the ids an INSERT returns are, then given
+    // in the batch's order of numbering.
     ids.sort_unstable();
+    let ids = ids_in_order(&ids, order);
     let mut text = String::with_capacity(rows.len() * 160);
     for ((r, id), at) in rows.iter().zip(&ids).zip(&instants) {
         copy_row(&mut text, *id, r, at, &recorded);
@@ -164,6 +180,16 @@ pub(crate) async fn copy_observations_pg(
         )));
     }
     Ok(Some(ids))
+}
+
+/// The ids of a batch's rows in batch order, from the ids reserved for it (ascending) and
+/// the order the rows take them in ([`crate::storage::batch_write::id_order`]).
+pub(crate) fn ids_in_order(reserved: &[i64], order: &[usize]) -> Vec<i64> {
+    let mut ids = vec![0; order.len()];
+    for (&row, &id) in order.iter().zip(reserved) {
+        ids[row] = id;
+    }
+    ids
 }
 
 /// One line of COPY's text format for `r`, whose id is `id`.

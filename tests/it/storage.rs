@@ -1831,6 +1831,183 @@ async fn a_fetchs_verdicts_keep_its_figures_and_snapshot_once(store: &Store) {
     reads_back(&stored, &given[0]);
 }
 
+/// On PostgreSQL the verdicts of one fetch (one cashier page fetched once, classified for
+/// each of its app's payment methods) take consecutive ids, though a probe batch writes its
+/// rows sorted by (check, source), which scatters a fetch's verdicts among other fetches'.
+/// Batches of several pages from two vantages at two instants (kept thin), then one of
+/// more than [`COPY_MIN_ROWS`] rows: each pair's ids still rise with time, and a store
+/// keeping whole rows (INSERTed or copied) gives the same ids and reads back the same.
+#[tokio::test]
+async fn postgres_a_fetchs_verdicts_take_consecutive_ids() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let store = &db.store;
+    loaded(store).await;
+    let other = another_like(store).await;
+    let whole = other.store.clone().with_repeats_whole();
+    loaded(&whole).await;
+    let apps = ["taobao", "tmall"];
+    let methods = ["alipay", "wechat_pay", "unionpay"];
+    let vantages = ["cn-test", "cn-test-2"];
+    let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
+    let slot = |n: i64| t0 + Duration::minutes(15 * n);
+    // Tmall's UnionPay comes and goes every three slots: changes, and fetches whose verdicts
+    // are partly repeats and partly whole rows.
+    let status = |app: &str, method: &str, n: i64| {
+        if app == "tmall" && method == "unionpay" && (n / 3) % 2 == 1 {
+            "not_accepted"
+        } else {
+            "accepted"
+        }
+    };
+    // Every fetch of slots `from..to`, page after page, as the engine hands them over.
+    let mut fetches = 0_u64;
+    let mut batch = |from: i64, to: i64| {
+        let mut rows = Vec::new();
+        for n in from..to {
+            for vantage in vantages {
+                for app in apps {
+                    let sha = format!("{fetches:064x}");
+                    for method in methods {
+                        let check = format!("payment.{app}.{method}");
+                        let mut new = pack_obs(&check, slot(n), status(app, method, n), None);
+                        new.vantage = vantage.to_string();
+                        new.evidence = Some(std::sync::Arc::new(payment_evidence(
+                            3 + fetches * 2,
+                            &sha,
+                            method,
+                        )));
+                        if let Some(p) = new.probe.as_mut() {
+                            p.snapshot = Some(sha.clone());
+                            p.run_key =
+                                Some(hutong::storage::run_key("p", vantage, slot(n), &check));
+                        }
+                        rows.push(new);
+                    }
+                    fetches += 1;
+                }
+            }
+        }
+        rows
+    };
+    let per_slot = vantages.len() * apps.len() * methods.len();
+    let big = COPY_MIN_ROWS.div_ceil(per_slot) as i64;
+    let mut batches: Vec<Vec<NewObservation>> = (0..4).map(|b| batch(2 * b, 2 * b + 2)).collect();
+    batches.push(batch(8, 8 + big));
+    let mut ids = Vec::new();
+    for (b, rows) in batches.iter().enumerate() {
+        let thin_ids = store.insert_probe_results(&[], rows).await.unwrap();
+        let whole_ids = whole.insert_probe_results(&[], rows).await.unwrap();
+        assert_eq!(thin_ids, whole_ids, "batch {b}: the same ids");
+        ids.extend(thin_ids);
+    }
+    let (_, repeats) = store.stored_forms().await.unwrap();
+    assert!(repeats > 0, "the store keeps repeats thin");
+    assert_eq!(whole.stored_forms().await.unwrap().1, 0);
+    type Verdict = (i64, String, String, DateTime<Utc>, i64, Option<i64>);
+    for url in [&db.url, &other.url] {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+            .await
+            .unwrap();
+        let verdicts: Vec<Verdict> = sqlx::query_as(
+            "select id, check_id, source_key, observed_at, fetch_id, run_key_id
+             from observations_all where fetch_id is not null order by id",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(verdicts.len(), ids.len());
+        let mut by_fetch: std::collections::BTreeMap<_, Vec<i64>> = Default::default();
+        let mut by_pair: std::collections::BTreeMap<_, Vec<(DateTime<Utc>, i64)>> =
+            Default::default();
+        for (id, check, key, at, fetch, run) in verdicts {
+            by_fetch.entry((fetch, at, run)).or_default().push(id);
+            by_pair.entry((check, key)).or_default().push((at, id));
+        }
+        assert_eq!(by_fetch.len() as u64, fetches, "one group per fetch");
+        for (fetch, of_fetch) in &by_fetch {
+            let first = of_fetch[0];
+            assert_eq!(
+                of_fetch,
+                &(first..first + methods.len() as i64).collect::<Vec<_>>(),
+                "{url}: fetch {fetch:?}'s verdicts take consecutive ids"
+            );
+        }
+        for (pair, mut of_pair) in by_pair {
+            of_pair.sort();
+            assert!(
+                of_pair
+                    .windows(2)
+                    .all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1),
+                "{url}: {pair:?}'s ids rise with time"
+            );
+        }
+        sqlx::Connection::close(conn).await.unwrap();
+    }
+    let shown = |records: Vec<hutong::domain::ObservationRecord>| {
+        records
+            .into_iter()
+            .map(|mut o| {
+                o.recorded_at = t0;
+                serde_json::to_value(o).unwrap()
+            })
+            .collect::<Vec<_>>()
+    };
+    for app in apps {
+        for method in methods {
+            let check = format!("payment.{app}.{method}");
+            assert_eq!(
+                shown(store.observations(&check).await.unwrap()),
+                shown(whole.observations(&check).await.unwrap()),
+                "observations of {check}"
+            );
+            let (a, n) = store.check_history(&check, 50, 0).await.unwrap();
+            let (b, m) = whole.check_history(&check, 50, 0).await.unwrap();
+            assert_eq!((shown(a), n), (shown(b), m), "history of {check}");
+            let changes = |t: Vec<hutong::domain::TransitionRecord>| {
+                t.into_iter()
+                    .map(|t| (t.source_key, t.observation_id, t.occurred_at, t.to_status))
+                    .collect::<Vec<_>>()
+            };
+            let kept = changes(store.transitions(&check).await.unwrap());
+            assert_eq!(
+                kept,
+                changes(whole.transitions(&check).await.unwrap()),
+                "transitions of {check}"
+            );
+            if check == "payment.tmall.unionpay" {
+                assert!(kept.len() > 2, "{check} changes");
+            }
+        }
+    }
+    for id in ids.iter().step_by(5) {
+        assert_eq!(
+            shown(store.observation(*id).await.unwrap().into_iter().collect()),
+            shown(whole.observation(*id).await.unwrap().into_iter().collect()),
+            "observation {id}"
+        );
+    }
+    let at = slot(8 + big);
+    assert_eq!(
+        shown(
+            store
+                .state_as_of(at, &StateFilter::default())
+                .await
+                .unwrap()
+        ),
+        shown(
+            whole
+                .state_as_of(at, &StateFilter::default())
+                .await
+                .unwrap()
+        ),
+        "the state now"
+    );
+    other.drop_database().await;
+    db.drop_database().await;
+}
+
 /// A run's verdicts name its run key's run part, kept once; the same key is still refused,
 /// and a key stored whole (as before migration 0027) still counts for the run's resume and
 /// its observations.
