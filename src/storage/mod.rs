@@ -2147,6 +2147,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "current state seek in two seeks",
         include_str!("../../migrations/sqlite/0044_current_state_seek_in_two_seeks.sql"),
     ),
+    (
+        45,
+        "repeat written out keeps evidence",
+        include_str!("../../migrations/sqlite/0045_repeat_written_out_keeps_evidence.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -2338,6 +2343,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         48,
         "current state seek in two seeks",
         include_str!("../../migrations/postgres/0048_current_state_seek_in_two_seeks.sql"),
+    ),
+    (
+        49,
+        "repeats deleted once per statement",
+        include_str!("../../migrations/postgres/0049_repeats_deleted_once_per_statement.sql"),
     ),
 ];
 
