@@ -190,6 +190,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 35_000)]
         checks: usize,
     },
+    /// A reviewer's retraction of a probe verdict repeated --repeats times (its repeats are
+    /// written out whole first): how long it takes. Uses a temporary SQLite file, or a fresh
+    /// database beside the PostgreSQL one --database-url names.
+    Retract {
+        #[arg(long, default_value_t = 35_000)]
+        repeats: usize,
+    },
     /// Stream /timeline.csv from an in-process server on loopback and report rows/s and
     /// memory. Seeds a temporary SQLite file with --rows changes unless --database-url
     /// names a database that already has simulated history.
@@ -479,6 +486,14 @@ pub fn run(cli: Cli) -> ExitCode {
                 crate::bench::catalog_load::catalog(crate::bench::catalog_load::CatalogBench {
                     platforms,
                     checks,
+                    database_url: explicit_database,
+                    catalog_dir: config.catalog_dir.clone(),
+                })
+                .await
+            }
+            Command::Bench { what: BenchCommand::Retract { repeats } } => {
+                crate::bench::retract::retract(crate::bench::retract::RetractBench {
+                    repeats,
                     database_url: explicit_database,
                     catalog_dir: config.catalog_dir.clone(),
                 })

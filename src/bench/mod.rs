@@ -7,12 +7,14 @@
 //! - [`probes`]: `hutong bench probes`, probe runs end to end against the simulator;
 //! - [`cashier`]: `hutong bench probes --cashier`, a payment pack against the cashier fixture;
 //! - [`catalog_load`]: `hutong bench catalog`, the catalog load at growing sizes;
-//! - [`writes`]: `hutong bench writes`, observations per second through the normal insert path.
+//! - [`writes`]: `hutong bench writes`, observations per second through the normal insert path;
+//! - [`retract`]: `hutong bench retract`, a retraction of a verdict repeated many times.
 
 pub mod cashier;
 pub mod catalog_load;
 pub mod pages;
 pub mod probes;
+pub mod retract;
 pub mod seed;
 mod writers;
 pub mod writes;
