@@ -376,7 +376,7 @@ impl Writer {
 /// run), so a verdict that repeats its pair's newest row is stored as a repeat (migration
 /// 0032), as a probe's is. (Until session 32 the key ended in a counter: no verdict could
 /// be stored as a repeat, and the writer wrote whole rows only.)
-fn probe_observation(
+pub(crate) fn probe_observation(
     check: &str,
     status: &str,
     at: chrono::DateTime<chrono::Utc>,

@@ -1,14 +1,16 @@
 //! `hutong bench retract`: how long a reviewer's retraction takes when the verdict it
 //! retracts has been repeated many times. A probe verdict is stored, then `--repeats` more
-//! verdicts saying the same (one every 15 minutes, stored as repeats of it, migration 0032),
+//! verdicts saying the same with the same evidence, each its own run (one every 15 minutes,
+//! stored as repeats of it, migration 0032; made as `bench pages`' writer makes them),
 //! then the first is retracted through the store, as the form and the command line do: its
 //! repeats are written out whole first (they still stand), which is what grows with them.
 //! On a temporary SQLite file unless --database-url names a PostgreSQL database, beside
 //! which a fresh one is made and dropped. Prints figures, asserts nothing.
 
+use super::pages::probe_observation;
 use super::{on_fresh_postgres, tempfile_dir};
 use crate::catalog;
-use crate::domain::{NewAuditEntry, NewObservation, Precision, ProbeFacts, SourceKind};
+use crate::domain::{NewAuditEntry, NewObservation};
 use crate::output::outln;
 use crate::storage::Store;
 use anyhow::Context;
@@ -72,7 +74,7 @@ async fn run(url: String, args: &RetractBench) -> anyhow::Result<()> {
         .single()
         .context("the first instant")?;
     let verdicts: Vec<NewObservation> = (0..=args.repeats)
-        .map(|i| verdict(&check, t0 + Duration::minutes(15 * i as i64), i))
+        .map(|i| probe_observation(&check, "open", t0 + Duration::minutes(15 * i as i64), 0, i))
         .collect();
     let (rows_before, repeats_before) = store.stored_forms().await?;
     let filling = Instant::now();
@@ -109,30 +111,4 @@ async fn run(url: String, args: &RetractBench) -> anyhow::Result<()> {
     );
     store.close().await;
     Ok(())
-}
-
-/// The `i`-th verdict: the same status and evidence each time, its own run.
-fn verdict(check: &str, at: chrono::DateTime<Utc>, i: usize) -> NewObservation {
-    NewObservation {
-        check_id: check.to_string(),
-        observed_at: at,
-        precision: Precision::Instant,
-        status: "open".into(),
-        source_kind: SourceKind::Probe,
-        source_id: None,
-        vantage: "bench-retract".into(),
-        quote: None,
-        note_en: None,
-        note_zh: None,
-        evidence: Some(serde_json::json!({ "final_url": "https://example.com/" }).into()),
-        catalog_key: None,
-        probe: Some(ProbeFacts {
-            pack_id: "bench_retract".into(),
-            rule_version: 1,
-            confirmed: true,
-            run_key: Some(format!("bench_retract:{i}:bench-retract:{check}")),
-            confirmations: 1,
-            ..ProbeFacts::default()
-        }),
-    }
 }
