@@ -199,6 +199,32 @@ fn a_bad_database_url_exits_non_zero_with_the_cause() {
     assert!(!stderr.contains("hunter2"));
 }
 
+/// The probe figures in the README (memory within 150 MiB) are the binary's with jemalloc
+/// and the settings `src/main.rs` gives it. jemalloc prints its statistics at exit when
+/// `stats_print` is set: they come only from jemalloc, with the options in force, and a
+/// setting it cannot read would be named in a `<jemalloc>:` warning.
+#[test]
+fn the_binary_allocates_with_jemalloc_and_its_settings_are_taken() {
+    let out = hutong()
+        .arg("--help")
+        .env("_RJEM_MALLOC_CONF", "stats_print:true")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("jemalloc statistics"), "{stderr}");
+    assert!(!stderr.contains("<jemalloc>:"), "{stderr}");
+    for option in [
+        "opt.narenas: 2\n",
+        "opt.dirty_decay_ms: 1000 ",
+        "opt.muzzy_decay_ms: 0 ",
+    ] {
+        assert!(
+            stderr.contains(option),
+            "{option:?} not in force:\n{stderr}"
+        );
+    }
+}
 /// Waits for `child` at most `limit` (a hang detector, not a measurement): killed and
 /// `None` when it is still running then.
 fn wait_at_most(
