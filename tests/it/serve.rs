@@ -225,6 +225,7 @@ fn the_binary_allocates_with_jemalloc_and_its_settings_are_taken() {
         );
     }
 }
+
 /// Waits for `child` at most `limit` (a hang detector, not a measurement): killed and
 /// `None` when it is still running then.
 fn wait_at_most(
