@@ -44,6 +44,9 @@ pub(crate) struct RepeatColumns<'a> {
     pub real: Vec<bool>,
     pub failed: Vec<bool>,
     pub confirmed: Vec<bool>,
+    /// Whether it is evidence (migration 0018's `hutong_is_evidence`: real, not failed,
+    /// its status known; a repeat is never superseded or retracted).
+    pub evidence: Vec<bool>,
 }
 
 impl<'a> RepeatColumns<'a> {
@@ -66,6 +69,11 @@ impl<'a> RepeatColumns<'a> {
         self.real.push(row.new.source_kind.as_str() != "simulated");
         self.failed.push(probe.is_some_and(|p| p.failure.is_some()));
         self.confirmed.push(probe.is_some_and(|p| p.confirmed));
+        self.evidence.push(
+            row.new.source_kind.as_str() != "simulated"
+                && !probe.is_some_and(|p| p.failure.is_some())
+                && row.new.status.as_str() != "unknown",
+        );
     }
 }
 
@@ -352,14 +360,17 @@ impl BatchStatements for sqlx::PgConnection {
         .await?)
     }
 
-    /// Two statements. First the check counts, current states and probe days, as the
-    /// repeats' trigger keeps them (migration 0044) but from the batch's own columns
-    /// instead of each repeat's base read again (a repeat shows what its base shows),
-    /// then `hutong.repeat_upkeep` set to `kept` for the transaction. Then the repeats,
-    /// whose trigger skips those three for this one statement and clears the setting
-    /// (0046), and keeps the past version and evidence times as before. In that order each
-    /// table's rows are locked as the trigger locks them (counts, states, days, then
-    /// evidence), so writers kept either way wait for each other, never each for the other.
+    /// Two or three statements. First the check counts, current states and probe days, as
+    /// the repeats' trigger keeps them (migration 0044) but from the batch's own columns
+    /// instead of each repeat's base read again (a repeat shows what its base shows), the
+    /// past version raised when the earliest repeat is more than a day old, then
+    /// `hutong.repeat_upkeep` set to `all` for the transaction. Then the repeats, whose
+    /// trigger keeps nothing for this one statement and clears the setting (0050). Then,
+    /// when any repeat is evidence, the evidence times of those (0050), as the trigger kept
+    /// them. A database not yet migrated to 0050 gets `kept` instead (0046), and its
+    /// trigger keeps the past version and the evidence times. In that order each table's rows are locked as the trigger locks them (counts,
+    /// states, days, then evidence), so writers kept either way wait for each other, never
+    /// each for the other.
     async fn insert_repeat_columns<'a>(
         &'a mut self,
         cols: &'a RepeatColumns<'a>,
@@ -368,7 +379,9 @@ impl BatchStatements for sqlx::PgConnection {
         if cols.id.is_empty() {
             return Ok(());
         }
-        sqlx::query(
+        // A database migrated before 0050 (tests write to one) has no such function: its
+        // trigger keeps the evidence times, as `kept` asks since 0050.
+        let evidence_here: bool = sqlx::query_scalar(
             "with r as materialized (
                  select * from unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[],
                                       $5::text[], $6::boolean[], $7::boolean[], $8::boolean[])
@@ -406,7 +419,14 @@ impl BatchStatements for sqlx::PgConnection {
                  on conflict (check_id, source_key, day, status) do update
                  set verdicts = probe_days.verdicts + excluded.verdicts
              )
-             select set_config('hutong.repeat_upkeep', 'kept', true)",
+             select x.here,
+                    set_config('hutong.repeat_upkeep', case when x.here then 'all' else 'kept' end,
+                               true),
+                    (select count(*) from (select hutong_raise_past_version() from (select) o
+                                           where x.here
+                                             and $9 < clock_timestamp() - interval '1 day') v)
+             from (select to_regprocedure('hutong_repeat_evidence_add(text[], timestamptz[])')
+                          is not null as here) x",
         )
         .bind(&cols.check_id)
         .bind(&cols.source_key)
@@ -416,7 +436,8 @@ impl BatchStatements for sqlx::PgConnection {
         .bind(&cols.real)
         .bind(&cols.failed)
         .bind(&cols.confirmed)
-        .execute(&mut *self)
+        .bind(cols.observed_at.iter().min())
+        .fetch_one(&mut *self)
         .await?;
         sqlx::query(
             "insert into observation_repeats (id, repeat_of, check_no, observed_at, recorded_at,
@@ -438,8 +459,19 @@ impl BatchStatements for sqlx::PgConnection {
         .bind(&cols.snapshot)
         .bind(&cols.run_key_id)
         .bind(&cols.run_key)
-        .execute(self)
+        .execute(&mut *self)
         .await?;
+        let (checks, instants): (Vec<&str>, Vec<DateTime<Utc>>) = (0..cols.id.len())
+            .filter(|&i| cols.evidence[i])
+            .map(|i| (cols.check_id[i], cols.observed_at[i]))
+            .unzip();
+        if evidence_here && !checks.is_empty() {
+            sqlx::query("select hutong_repeat_evidence_add($1, $2)")
+                .bind(checks)
+                .bind(instants)
+                .execute(self)
+                .await?;
+        }
         Ok(())
     }
 }

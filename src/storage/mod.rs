@@ -2349,6 +2349,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "repeats deleted once per statement",
         include_str!("../../migrations/postgres/0049_repeats_deleted_once_per_statement.sql"),
     ),
+    (
+        50,
+        "repeat evidence from the batch",
+        include_str!("../../migrations/postgres/0050_repeat_evidence_from_the_batch.sql"),
+    ),
 ];
 
 /// Migrations are compiled into the binary: a released `hutong` needs no files beside it.

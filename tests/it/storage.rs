@@ -50,6 +50,7 @@ common::on_both!(
     on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_rows,
     a_change_confirmed_over_repeats_is_dated_at_its_first_verdict,
     retracting_a_pairs_latest_row_hands_its_state_to_the_repeat_before_it,
+    a_repeat_dated_over_a_day_ago_renews_the_past_and_one_dated_now_does_not,
 );
 
 fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -794,6 +795,47 @@ async fn a_change_confirmed_over_repeats_is_dated_at_its_first_verdict(store: &S
         ],
         "each change dated at the first of four agreeing verdicts, repeats among them"
     );
+}
+
+/// A probe batch storing a verdict more than a day old as a repeat (a late report, a
+/// backfill) raises the past's version, so kept results of past dates are read again; one
+/// dated now leaves it (PostgreSQL: the batch raises it itself since migration 0050).
+async fn a_repeat_dated_over_a_day_ago_renews_the_past_and_one_dated_now_does_not(store: &Store) {
+    loaded(store).await;
+    let check = "link.wechat.taobao";
+    let t0 = Utc::now() - Duration::days(3);
+    // Two agreeing verdicts: the change to open (dated then, which renews the past itself).
+    for at in [t0, t0 + Duration::minutes(10)] {
+        store
+            .insert_probe_results(&[], &[pack_obs(check, at, "open", None)])
+            .await
+            .unwrap();
+    }
+    let (_, repeats_before) = store.stored_forms().await.unwrap();
+    let before = store.data_versions().await.unwrap();
+    store
+        .insert_probe_results(
+            &[],
+            &[pack_obs(check, t0 + Duration::hours(1), "open", None)],
+        )
+        .await
+        .unwrap();
+    let late = store.data_versions().await.unwrap();
+    assert_eq!(
+        store.stored_forms().await.unwrap().1,
+        repeats_before + 1,
+        "stored as a repeat"
+    );
+    assert!(late.past > before.past, "{before:?} → {late:?}");
+    assert!(late.data > before.data);
+    store
+        .insert_probe_results(&[], &[pack_obs(check, Utc::now(), "open", None)])
+        .await
+        .unwrap();
+    let now = store.data_versions().await.unwrap();
+    assert_eq!(store.stored_forms().await.unwrap().1, repeats_before + 2);
+    assert_eq!(now.past, late.past, "a repeat dated now leaves the past");
+    assert!(now.data > late.data);
 }
 
 /// The observation a probe pair's current state names is retracted: the state goes back to
