@@ -21,6 +21,9 @@ grant insert, update on observations, snapshots, probe_runs, missed_slots, metho
 -- verdicts) and run keys (0027: a run's part of its verdicts' keys) are written once and
 -- never changed.
 grant insert on evidence_bodies, fetches, run_keys to :worker;
+-- A run key's earliest instant (0051: a run's check is looked for among repeats from it on),
+-- moved back by the batch that stores an earlier verdict of the run.
+grant update (first_at) on run_keys to :worker;
 -- Repeats (0032: a verdict repeating its pair's newest row, stored thin); deleted only
 -- when one is written out whole (a transition starting at it).
 grant insert, delete on observation_repeats to :worker;

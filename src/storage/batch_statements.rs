@@ -71,7 +71,7 @@ impl<'a> RepeatColumns<'a> {
         self.confirmed.push(probe.is_some_and(|p| p.confirmed));
         self.evidence.push(
             row.new.source_kind.as_str() != "simulated"
-                && !probe.is_some_and(|p| p.failure.is_some())
+                && probe.is_none_or(|p| p.failure.is_none())
                 && row.new.status.as_str() != "unknown",
         );
     }
@@ -105,9 +105,12 @@ pub(crate) trait BatchStatements {
 
     /// Which of a batch's (run key, check) pairs, sorted and distinct, a row or a repeat
     /// stores already: one of their checks, or none (`refuse_run_checks_twice_in`).
+    /// `earliest` is each run key's earliest instant in the batch (PostgreSQL keeps each
+    /// run's earliest, migration 0051).
     fn stored_run_check<'a>(
         &'a mut self,
         keyed: &'a [(i64, &'a str)],
+        earliest: &'a [(i64, DateTime<Utc>)],
         known: &'a super::CheckNumbers,
     ) -> impl Future<Output = Result<Option<String>, StorageError>> + Send + 'a;
 
@@ -198,6 +201,7 @@ impl BatchStatements for sqlx::SqliteConnection {
     async fn stored_run_check<'a>(
         &'a mut self,
         keyed: &'a [(i64, &'a str)],
+        _earliest: &'a [(i64, DateTime<Utc>)],
         _known: &'a super::CheckNumbers,
     ) -> Result<Option<String>, StorageError> {
         let list = serde_json::to_string(keyed)
@@ -324,14 +328,20 @@ impl BatchStatements for sqlx::PgConnection {
     async fn stored_run_check<'a>(
         &'a mut self,
         keyed: &'a [(i64, &'a str)],
+        earliest: &'a [(i64, DateTime<Utc>)],
         known: &'a super::CheckNumbers,
     ) -> Result<Option<String>, StorageError> {
         let runs: Vec<i64> = keyed.iter().map(|k| k.0).collect();
         let checks: Vec<&str> = keyed.iter().map(|k| k.1).collect();
         let numbers: Vec<Option<i64>> = checks.iter().map(|c| known.get(*c)).collect();
-        // Each key hashed as `lock_each_in` hashes `[run, check]` ("run check").
-        sqlx::query(
-            "select pg_advisory_xact_lock(hashtext($3), x.h)
+        // Each key hashed as `lock_each_in` hashes `[run, check]` ("run check"); and
+        // whether the database keeps each run's earliest instant (migration 0051: a
+        // database migrated no further, which tests write to, has the run keys' index).
+        let earliest_kept: Vec<bool> = sqlx::query_scalar(
+            "select exists (select 1 from pg_attribute
+                            where attrelid = 'run_keys'::regclass and attname = 'first_at'
+                              and not attisdropped),
+                    pg_advisory_xact_lock(hashtext($3), x.h)
              from (select distinct hashtext(k.r::text || ' ' || k.c) as h
                    from unnest($1::bigint[], $2::text[]) k(r, c) order by 1) x",
         )
@@ -340,24 +350,47 @@ impl BatchStatements for sqlx::PgConnection {
         .bind("hutong run key")
         .fetch_all(&mut *self)
         .await?;
-        Ok(sqlx::query_scalar(
+        let earliest_kept = earliest_kept.first().copied().unwrap_or(false);
+        // A check's repeats from its run's earliest instant on, by the index of a check's
+        // repeats in time order (0051); a repeat of the run is never earlier.
+        let since = if earliest_kept {
+            "and r.observed_at >= (select rk.first_at from run_keys rk where rk.id = k.r)"
+        } else {
+            ""
+        };
+        let stored: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "select k.c from unnest($1::bigint[], $2::text[], $3::bigint[]) k(r, c, n)
              cross join lateral (
                  select 1 from observations o
                  where o.run_key_id = k.r and o.check_id = k.c
                  union all
                  select 1 from observation_repeats r
-                 where r.run_key_id = k.r
-                   and r.check_no = coalesce(k.n, (select n.no from check_numbers n
+                 where r.check_no = coalesce(k.n, (select n.no from check_numbers n
                                                    where n.check_id = k.c))
+                   {since} and r.run_key_id = k.r
                  limit 1) stored
-             limit 1",
-        )
+             limit 1"
+        )))
         .bind(runs)
         .bind(checks)
         .bind(numbers)
-        .fetch_optional(self)
-        .await?)
+        .fetch_optional(&mut *self)
+        .await?;
+        if stored.is_none() && earliest_kept {
+            // Each run's earliest instant moved back to the batch's when it is earlier, before
+            // its verdicts are written; rarely anything to write after a run's first batch.
+            let (runs, at): (Vec<i64>, Vec<DateTime<Utc>>) = earliest.iter().copied().unzip();
+            sqlx::query(
+                "update run_keys rk set first_at = e.t
+                 from unnest($1::bigint[], $2::timestamptz[]) e(r, t)
+                 where rk.id = e.r and (rk.first_at is null or rk.first_at > e.t)",
+            )
+            .bind(runs)
+            .bind(at)
+            .execute(self)
+            .await?;
+        }
+        Ok(stored)
     }
 
     /// Two or three statements. First the check counts, current states and probe days, as
@@ -368,9 +401,9 @@ impl BatchStatements for sqlx::PgConnection {
     /// trigger keeps nothing for this one statement and clears the setting (0050). Then,
     /// when any repeat is evidence, the evidence times of those (0050), as the trigger kept
     /// them. A database not yet migrated to 0050 gets `kept` instead (0046), and its
-    /// trigger keeps the past version and the evidence times. In that order each table's rows are locked as the trigger locks them (counts,
-    /// states, days, then evidence), so writers kept either way wait for each other, never
-    /// each for the other.
+    /// trigger keeps the past version and the evidence times. In that order each table's
+    /// rows are locked as the trigger locks them (counts, states, days, then evidence), so
+    /// writers kept either way wait for each other, never each for the other.
     async fn insert_repeat_columns<'a>(
         &'a mut self,
         cols: &'a RepeatColumns<'a>,

@@ -1132,8 +1132,16 @@ macro_rules! refuse_run_checks_twice_in {
                     w[0].1, w[0].0
                 )));
             }
+            // Each run's earliest instant in the batch.
+            let mut earliest: Vec<(i64, chrono::DateTime<chrono::Utc>)> = rows
+                .iter()
+                .zip(row_run)
+                .filter_map(|(o, part)| part.map(|part| (run_ids[part], o.observed_at)))
+                .collect();
+            earliest.sort_unstable();
+            earliest.dedup_by_key(|e| e.0);
             let twice = $crate::storage::batch_statements::BatchStatements::stored_run_check(
-                &mut *$tx, &keyed, known,
+                &mut *$tx, &keyed, &earliest, known,
             )
             .await?;
             if let Some(check) = twice {

@@ -2354,6 +2354,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "repeat evidence from the batch",
         include_str!("../../migrations/postgres/0050_repeat_evidence_from_the_batch.sql"),
     ),
+    (
+        51,
+        "slimmer repeat indexes",
+        include_str!("../../migrations/postgres/0051_slimmer_repeat_indexes.sql"),
+    ),
 ];
 
 /// Migrations are compiled into the binary: a released `hutong` needs no files beside it.

@@ -3261,6 +3261,52 @@ async fn sqlite_indexes_a_whole_run_key_only_where_a_row_has_one() {
 /// correction here, a late hand test there, a seed's writers) do not wait for each other on
 /// the past's version, and a reader sees that version count each of them when, and only
 /// when, it commits.
+/// A run's repeats stored before migration 0051 (found then by the repeats' index of run
+/// keys) still refuse the run's check again after it: each run key's earliest instant is
+/// taken from its repeats, and the check's repeats are read from there on.
+#[tokio::test]
+async fn postgres_a_runs_repeats_stored_before_0051_still_refuse_its_check_again() {
+    let Some(db) = common::postgres_at(50).await else {
+        return;
+    };
+    let store = &db.store;
+    loaded(store).await;
+    let checks = ["link.wechat.taobao", "link.wechat.douyin"];
+    let t0 = Utc.with_ymd_and_hms(2026, 2, 1, 6, 0, 0).unwrap();
+    let verdict = |check: &str, slot: DateTime<Utc>| {
+        let mut new = pack_obs(check, slot + Duration::minutes(1), "open", None);
+        if let Some(p) = new.probe.as_mut() {
+            p.run_key = Some(hutong::storage::run_key("p", "cn-test", slot, check));
+        }
+        new
+    };
+    // Three runs of the same verdicts: whole rows, then repeats of them.
+    for n in 0..3 {
+        let slot = t0 + Duration::hours(n);
+        store
+            .insert_probe_results(&[], &checks.map(|c| verdict(c, slot)))
+            .await
+            .unwrap();
+    }
+    let (_, repeats) = store.stored_forms().await.unwrap();
+    assert_eq!(repeats, 4, "the later runs' verdicts are repeats");
+    store.migrate().await.unwrap();
+    for n in 0..3 {
+        for check in checks {
+            let again = store
+                .insert_probe_results(&[], &[verdict(check, t0 + Duration::hours(n))])
+                .await;
+            assert!(again.is_err(), "{check} again in run {n} is refused");
+        }
+    }
+    // A new run stores them, as repeats.
+    store
+        .insert_probe_results(&[], &checks.map(|c| verdict(c, t0 + Duration::hours(3))))
+        .await
+        .unwrap();
+    assert_eq!(store.stored_forms().await.unwrap().1, 6);
+}
+
 #[tokio::test]
 async fn postgres_writers_of_the_past_do_not_wait_for_each_other() {
     let Some(db) = common::postgres().await else {
