@@ -44,9 +44,6 @@ pub(crate) struct RepeatColumns<'a> {
     pub real: Vec<bool>,
     pub failed: Vec<bool>,
     pub confirmed: Vec<bool>,
-    /// Whether it is evidence (migration 0018's `hutong_is_evidence`: real, not failed,
-    /// its status known; a repeat is never superseded or retracted).
-    pub evidence: Vec<bool>,
 }
 
 impl<'a> RepeatColumns<'a> {
@@ -69,11 +66,6 @@ impl<'a> RepeatColumns<'a> {
         self.real.push(row.new.source_kind.as_str() != "simulated");
         self.failed.push(probe.is_some_and(|p| p.failure.is_some()));
         self.confirmed.push(probe.is_some_and(|p| p.confirmed));
-        self.evidence.push(
-            row.new.source_kind.as_str() != "simulated"
-                && probe.is_none_or(|p| p.failure.is_none())
-                && row.new.status.as_str() != "unknown",
-        );
     }
 }
 
@@ -494,8 +486,10 @@ impl BatchStatements for sqlx::PgConnection {
         .bind(&cols.run_key)
         .execute(&mut *self)
         .await?;
+        // The repeats that are evidence (migration 0018's `hutong_is_evidence`: real, not
+        // failed, its status known; a repeat is never superseded or retracted).
         let (checks, instants): (Vec<&str>, Vec<DateTime<Utc>>) = (0..cols.id.len())
-            .filter(|&i| cols.evidence[i])
+            .filter(|&i| cols.real[i] && !cols.failed[i] && cols.status[i] != "unknown")
             .map(|i| (cols.check_id[i], cols.observed_at[i]))
             .unzip();
         if evidence_here && !checks.is_empty() {
