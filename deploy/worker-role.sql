@@ -27,7 +27,12 @@ grant update (first_at) on run_keys to :worker;
 -- Repeats (0032: a verdict repeating its pair's newest row, stored thin); deleted only
 -- when one is written out whole (a transition starting at it).
 grant insert, delete on observation_repeats to :worker;
--- Its yearly partitions (0041) are reached through it and need no grant. Making next
+-- A fetch's repeats (0052: one row for a fetch's verdicts that all repeat, naming its set
+-- of bases, each set stored once); written out as rows of `observation_repeats` (deleted
+-- there) when one of them must be changed alone.
+grant insert on repeat_sets, repeat_set_members to :worker;
+grant insert, delete on repeat_fetches to :worker;
+-- Their yearly partitions (0041) are reached through them and need no grant. Making next
 -- year's takes the owner: `serve` makes it; a worker trying logs that it could not.
 -- Checks by number (0032: a repeat names its check by it), given once.
 grant insert on check_numbers to :worker;

@@ -329,10 +329,11 @@ impl BatchStatements for sqlx::PgConnection {
         // Each key hashed as `lock_each_in` hashes `[run, check]` ("run check"); and
         // whether the database keeps each run's earliest instant (migration 0051: a
         // database migrated no further, which tests write to, has the run keys' index).
-        let earliest_kept: Vec<bool> = sqlx::query_scalar(
+        let kept: Vec<(bool, bool)> = sqlx::query_as(
             "select exists (select 1 from pg_attribute
                             where attrelid = 'run_keys'::regclass and attname = 'first_at'
                               and not attisdropped),
+                    to_regclass('repeat_fetches') is not null,
                     pg_advisory_xact_lock(hashtext($3), x.h)
              from (select distinct hashtext(k.r::text || ' ' || k.c) as h
                    from unnest($1::bigint[], $2::text[]) k(r, c) order by 1) x",
@@ -342,7 +343,7 @@ impl BatchStatements for sqlx::PgConnection {
         .bind("hutong run key")
         .fetch_all(&mut *self)
         .await?;
-        let earliest_kept = earliest_kept.first().copied().unwrap_or(false);
+        let (earliest_kept, by_fetch) = kept.first().copied().unwrap_or((false, false));
         // A check's repeats from its run's earliest instant on, by the index of a check's
         // repeats in time order (0051); a repeat of the run is never earlier.
         let since = if earliest_kept {
@@ -350,17 +351,55 @@ impl BatchStatements for sqlx::PgConnection {
         } else {
             ""
         };
+        // And among the repeats of fetches (0052, after 0051: each run has its earliest
+        // instant), per run: the sets holding any of its checks (each set once: a fetch's
+        // checks share theirs), each set's fetches of the run since it began (by the index
+        // of a set's fetches in time order), then which of the run's checks that set holds.
+        // Asked check by check, the sets were sought again for every check of a fetch; each
+        // step is kept apart (`materialized`) so that none is read again for each check, and
+        // each set's fetches are sought by its index (`limit 1`: an `exists` became a hash
+        // join over every fetch, 60 ms a batch).
+        let of_fetches = if by_fetch {
+            "union all
+             select * from (
+                 with k as materialized (
+                     select k.r, k.c, coalesce(k.n, (select n.no from check_numbers n
+                                                     where n.check_id = k.c)) as n
+                     from unnest($1::bigint[], $2::text[], $3::bigint[]) k(r, c, n)),
+                 sets as materialized (
+                     select runs.r, rk.first_at, s.set_id
+                     from (select k.r, array_agg(k.n) as ns from k group by k.r) runs
+                     join run_keys rk on rk.id = runs.r
+                     cross join lateral (select distinct m.set_id from repeat_set_members m
+                                         where m.check_no = any(runs.ns)) s),
+                 hit as materialized (
+                     select sets.r, sets.set_id from sets
+                     cross join lateral (select 1 from repeat_fetches f
+                                         where f.set_id = sets.set_id
+                                           and f.observed_at >= sets.first_at
+                                           and f.run_key_id = sets.r
+                                         limit 1) f)
+                 select k.c from hit
+                 join repeat_set_members m on m.set_id = hit.set_id
+                 join k on k.r = hit.r and k.n = m.check_no
+                 limit 1) of_fetches"
+        } else {
+            ""
+        };
         let stored: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "select k.c from unnest($1::bigint[], $2::text[], $3::bigint[]) k(r, c, n)
-             cross join lateral (
-                 select 1 from observations o
-                 where o.run_key_id = k.r and o.check_id = k.c
-                 union all
-                 select 1 from observation_repeats r
-                 where r.check_no = coalesce(k.n, (select n.no from check_numbers n
-                                                   where n.check_id = k.c))
-                   {since} and r.run_key_id = k.r
-                 limit 1) stored
+            "select * from (
+                 select k.c from unnest($1::bigint[], $2::text[], $3::bigint[]) k(r, c, n)
+                 cross join lateral (
+                     select 1 from observations o
+                     where o.run_key_id = k.r and o.check_id = k.c
+                     union all
+                     select 1 from observation_repeats r
+                     where r.check_no = coalesce(k.n, (select n.no from check_numbers n
+                                                       where n.check_id = k.c))
+                       {since} and r.run_key_id = k.r
+                     limit 1) stored
+                 limit 1) of_rows
+             {of_fetches}
              limit 1"
         )))
         .bind(runs)
@@ -405,8 +444,9 @@ impl BatchStatements for sqlx::PgConnection {
             return Ok(());
         }
         // A database migrated before 0050 (tests write to one) has no such function: its
-        // trigger keeps the evidence times, as `kept` asks since 0050.
-        let evidence_here: bool = sqlx::query_scalar(
+        // trigger keeps the evidence times, as `kept` asks since 0050. One migrated before
+        // 0052 has no repeats of fetches: each repeat is a row there.
+        let (evidence_here, by_fetch): (bool, bool) = sqlx::query_as(
             "with r as materialized (
                  select * from unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[],
                                       $5::text[], $6::boolean[], $7::boolean[], $8::boolean[])
@@ -444,7 +484,7 @@ impl BatchStatements for sqlx::PgConnection {
                  on conflict (check_id, source_key, day, status) do update
                  set verdicts = probe_days.verdicts + excluded.verdicts
              )
-             select x.here,
+             select x.here, to_regclass('repeat_fetches') is not null,
                     set_config('hutong.repeat_upkeep', case when x.here then 'all' else 'kept' end,
                                true),
                     (select count(*) from (select hutong_raise_past_version() from (select) o
@@ -464,28 +504,41 @@ impl BatchStatements for sqlx::PgConnection {
         .bind(cols.observed_at.iter().min())
         .fetch_one(&mut *self)
         .await?;
-        sqlx::query(
-            "insert into observation_repeats (id, repeat_of, check_no, observed_at, recorded_at,
-                 fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
-             select r.id, r.repeat_of, r.check_no, r.observed_at, $5, r.fetch_id,
-                 r.evidence_fetch, r.snapshot, r.run_key_id, r.run_key
-             from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[],
-                         $6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::text[])
-                  as r(id, repeat_of, check_no, observed_at, fetch_id, evidence_fetch,
-                       snapshot, run_key_id, run_key)",
-        )
-        .bind(&cols.id)
-        .bind(&cols.repeat_of)
-        .bind(&cols.check_no)
-        .bind(&cols.observed_at)
-        .bind(recorded_at)
-        .bind(&cols.fetch_id)
-        .bind(&cols.evidence_fetch)
-        .bind(&cols.snapshot)
-        .bind(&cols.run_key_id)
-        .bind(&cols.run_key)
-        .execute(&mut *self)
-        .await?;
+        let (rows, groups) = if by_fetch {
+            fetch_groups(cols)
+        } else {
+            ((0..cols.id.len()).collect(), Vec::new())
+        };
+        if !rows.is_empty() {
+            let pick_i64 = |v: &[i64]| rows.iter().map(|&i| v[i]).collect::<Vec<i64>>();
+            let pick_opt = |v: &[Option<i64>]| rows.iter().map(|&i| v[i]).collect::<Vec<_>>();
+            let pick_str = |v: &[Option<&'a str>]| rows.iter().map(|&i| v[i]).collect::<Vec<_>>();
+            sqlx::query(
+                "insert into observation_repeats (id, repeat_of, check_no, observed_at, recorded_at,
+                     fetch_id, evidence_fetch, snapshot, run_key_id, run_key)
+                 select r.id, r.repeat_of, r.check_no, r.observed_at, $5, r.fetch_id,
+                     r.evidence_fetch, r.snapshot, r.run_key_id, r.run_key
+                 from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[],
+                             $6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::text[])
+                      as r(id, repeat_of, check_no, observed_at, fetch_id, evidence_fetch,
+                           snapshot, run_key_id, run_key)",
+            )
+            .bind(pick_i64(&cols.id))
+            .bind(pick_i64(&cols.repeat_of))
+            .bind(pick_i64(&cols.check_no))
+            .bind(rows.iter().map(|&i| cols.observed_at[i]).collect::<Vec<_>>())
+            .bind(recorded_at)
+            .bind(pick_opt(&cols.fetch_id))
+            .bind(pick_str(&cols.evidence_fetch))
+            .bind(pick_str(&cols.snapshot))
+            .bind(pick_opt(&cols.run_key_id))
+            .bind(pick_str(&cols.run_key))
+            .execute(&mut *self)
+            .await?;
+        }
+        if !groups.is_empty() {
+            insert_fetch_groups(&mut *self, cols, &groups, recorded_at).await?;
+        }
         // The repeats that are evidence (migration 0018's `hutong_is_evidence`: real, not
         // failed, its status known; a repeat is never superseded or retracted).
         let (checks, instants): (Vec<&str>, Vec<DateTime<Utc>>) = (0..cols.id.len())
@@ -501,6 +554,157 @@ impl BatchStatements for sqlx::PgConnection {
         }
         Ok(())
     }
+}
+
+/// PostgreSQL since migration 0052: which of a batch's repeats stay rows of
+/// `observation_repeats`, and which make up the repeats of one fetch, as (rows, groups),
+/// each an index into `cols`, a group's in the order of their ids. A fetch's repeats are one
+/// group when their ids are consecutive and they share the fetch, instant and run key (by
+/// number: what a row of `repeat_fetches` keeps), keeping nothing of their own beside
+/// (no figures, snapshot or run key as text, which only older writers' rows have).
+fn fetch_groups(cols: &RepeatColumns<'_>) -> (Vec<usize>, Vec<Vec<usize>>) {
+    let groupable = |i: usize| {
+        cols.fetch_id[i].is_some()
+            && cols.evidence_fetch[i].is_none()
+            && cols.snapshot[i].is_none()
+            && cols.run_key[i].is_none()
+    };
+    let mut order: Vec<usize> = (0..cols.id.len()).collect();
+    order.sort_unstable_by_key(|&i| cols.id[i]);
+    let (mut rows, mut groups) = (Vec::new(), Vec::new());
+    let mut k = 0;
+    while k < order.len() {
+        let i = order[k];
+        if !groupable(i) {
+            rows.push(i);
+            k += 1;
+            continue;
+        }
+        let mut group = vec![i];
+        while let Some(&j) = order.get(k + group.len()) {
+            let last = group[group.len() - 1];
+            if !groupable(j)
+                || cols.id[j] != cols.id[last] + 1
+                || cols.fetch_id[j] != cols.fetch_id[i]
+                || cols.observed_at[j] != cols.observed_at[i]
+                || cols.run_key_id[j] != cols.run_key_id[i]
+            {
+                break;
+            }
+            group.push(j);
+        }
+        k += group.len();
+        groups.push(group);
+    }
+    (rows, groups)
+}
+
+/// PostgreSQL: a batch's repeats of fetches (migration 0052), a row of `repeat_fetches` for
+/// each group naming its set of bases; then `hutong.repeat_upkeep` cleared (the counts
+/// statement set `all` for these repeats). One statement when every set is known (bases
+/// change rarely); otherwise the new sets are made, then the rest written.
+async fn insert_fetch_groups(
+    conn: &mut sqlx::PgConnection,
+    cols: &RepeatColumns<'_>,
+    groups: &[Vec<usize>],
+    recorded_at: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let mut missing: Vec<usize> = (0..groups.len()).collect();
+    for round in 0..2 {
+        // The groups to write, their members in order, each with its group's number
+        // (counted from 1, as `with ordinality` counts).
+        let mut member_group: Vec<i64> = Vec::new();
+        let (mut bases, mut checks) = (Vec::new(), Vec::new());
+        let (mut first_id, mut at, mut fetch, mut run) = (vec![], vec![], vec![], vec![]);
+        for (n, &g) in missing.iter().enumerate() {
+            let group = &groups[g];
+            for &i in group {
+                member_group.push(n as i64 + 1);
+                bases.push(cols.repeat_of[i]);
+                checks.push(cols.check_no[i]);
+            }
+            first_id.push(cols.id[group[0]]);
+            at.push(cols.observed_at[group[0]]);
+            fetch.push(cols.fetch_id[group[0]]);
+            run.push(cols.run_key_id[group[0]]);
+        }
+        let sets = "g as (
+             select u.g, array_agg(u.base order by u.i) as bases,
+                    array_agg(u.check_no order by u.i) as check_nos
+             from unnest($1::bigint[], $2::bigint[], $3::bigint[]) with ordinality
+                  as u(g, base, check_no, i)
+             group by u.g)";
+        if round == 1 {
+            // New sets, in the order of their bases, so writers making the same ones wait
+            // for each other, never each for the other; members with them.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "with {sets},
+                 made as (
+                     insert into repeat_sets (bases, check_nos)
+                     select distinct on (bases) bases, check_nos from g order by bases
+                     on conflict (bases) do nothing
+                     returning id, bases, check_nos)
+                 insert into repeat_set_members (set_id, ord, repeat_of, check_no)
+                 select made.id, (x.i - 1)::integer, x.base, x.check_no
+                 from made cross join lateral unnest(made.bases, made.check_nos)
+                      with ordinality as x(base, check_no, i)"
+            )))
+            .bind(&member_group)
+            .bind(&bases)
+            .bind(&checks)
+            .execute(&mut *conn)
+            .await?;
+        }
+        // The groups whose set is known written; those whose set is not, returned. The
+        // repeats' upkeep setting is cleared by the last branch, a select of no table whose
+        // condition is evaluated once (and never holds).
+        let unknown: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "with {sets},
+             f as (
+                 select f.*, s.id as set_id
+                 from unnest($5::bigint[], $6::timestamptz[], $7::bigint[], $8::bigint[])
+                      with ordinality as f(first_id, observed_at, fetch_id, run_key_id, g)
+                 join g on g.g = f.g
+                 left join repeat_sets s on s.bases = g.bases),
+             ins as (
+                 insert into repeat_fetches (first_id, set_id, observed_at, recorded_at,
+                     fetch_id, run_key_id)
+                 select first_id, set_id, observed_at, $4, fetch_id, run_key_id
+                 from f where set_id is not null)
+             select f.g from f where f.set_id is null
+             union all
+             select 0 where length(set_config('hutong.repeat_upkeep', '', true)) > 0"
+        )))
+        .bind(&member_group)
+        .bind(&bases)
+        .bind(&checks)
+        .bind(recorded_at)
+        .bind(&first_id)
+        .bind(&at)
+        .bind(&fetch)
+        .bind(&run)
+        .fetch_all(&mut *conn)
+        .await?;
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        if round == 1 {
+            return Err(StorageError::Invalid(format!(
+                "{} of {} fetches' repeats found no set of their bases",
+                unknown.len(),
+                missing.len()
+            )));
+        }
+        missing = unknown
+            .into_iter()
+            .filter_map(|n| {
+                usize::try_from(n - 1)
+                    .ok()
+                    .and_then(|n| missing.get(n).copied())
+            })
+            .collect();
+    }
+    Ok(())
 }
 
 /// Placeholders in the order they are bound: `$1`, `$2`, … on PostgreSQL, `?` on SQLite.

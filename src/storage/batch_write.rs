@@ -217,8 +217,8 @@ pub(crate) use lock_each_in;
 /// keeping `check_sources` (unless `$upsert_sources` is false: the caller wrote them) and
 /// `transitions`; evaluates to the rows' ids, in the given order.
 macro_rules! insert_batch_in {
-    ($tx:ident, $rows:expr, $evidence:expr, $upsert_sources:expr, $postgres:expr, $thin:expr,
-     $numbers:expr, $fresh_numbers:ident) => {{
+    ($tx:ident, $rows:expr, $evidence:expr, $upsert_sources:expr, $postgres:expr, $fetches:expr,
+     $thin:expr, $numbers:expr, $fresh_numbers:ident) => {{
         use $crate::storage::batch_write::{
             First, OBSERVATIONS_PER_STATEMENT, PAIRS_PER_STATEMENT,
             PairFacts, TRANSITIONS_PER_STATEMENT,
@@ -228,6 +228,8 @@ macro_rules! insert_batch_in {
         let evidence: &[Option<(i64, Option<String>)>] = $evidence;
         let upsert_sources: bool = $upsert_sources;
         let postgres: bool = $postgres;
+        // PostgreSQL since 0052: repeats of fetches are read too.
+        let fetches: bool = $fetches;
         let keys: Vec<String> = rows.iter().map(|o| o.source_key()).collect();
         let confirmations: Vec<i64> = rows
             .iter()
@@ -769,7 +771,24 @@ macro_rules! insert_batch_in {
                 }
             }
             let bases = candidates.len();
-            let repeats_sql = if postgres {
+            let repeats_sql = if fetches {
+                // Each of the base's sets' newest fetches too (`{B}` bound in order: the
+                // base's number, its id, the batch's first id, how many, twice).
+                "select * from (select * from (select {B} as b, id, observed_at from observation_repeats
+                                               where repeat_of = {B} and id < {B}
+                                               order by observed_at desc, id desc limit {B}) r
+                                union all
+                                select * from (select {B} as b, x.id, x.observed_at
+                                               from repeat_set_members m
+                                               cross join lateral (
+                                                   select f.first_id + m.ord as id, f.observed_at
+                                                   from repeat_fetches f
+                                                   where f.set_id = m.set_id and f.first_id + m.ord < {B}
+                                                   order by f.observed_at desc limit {B}) x
+                                               where m.repeat_of = {B}
+                                               order by x.observed_at desc, x.id desc limit {B}) x
+                                order by observed_at desc, id desc limit {B}) r{J}"
+            } else if postgres {
                 "select * from (select {B} as b, id, observed_at from observation_repeats
                  where repeat_of = {B} and id < {B} order by observed_at desc, id desc limit {B}) r{J}"
             } else {
@@ -796,6 +815,15 @@ macro_rules! insert_batch_in {
                 for &b in chunk {
                     let (k, _, id, ..) = &candidates[b];
                     q = q.bind(b as i64).bind(*id).bind(first_id).bind(look_back[*k]);
+                    if fetches {
+                        q = q
+                            .bind(b as i64)
+                            .bind(first_id)
+                            .bind(look_back[*k])
+                            .bind(*id)
+                            .bind(look_back[*k])
+                            .bind(look_back[*k]);
+                    }
                 }
                 for (b, id, at) in q.fetch_all(&mut *$tx).await? {
                     let (k, _, _, status, kind) = candidates[b as usize].clone();
@@ -841,7 +869,14 @@ macro_rules! insert_batch_in {
                 let list = serde_json::to_string(&stored_firsts).map_err(|e| {
                     $crate::storage::StorageError::Invalid(format!("ids as JSON: {e}"))
                 })?;
-                let sql = if postgres {
+                let sql = if fetches {
+                    "select r.id from jsonb_array_elements_text($1::jsonb) x
+                     cross join lateral (select id from observation_repeats
+                                         where id = cast(x as bigint) limit 1) r
+                     union all
+                     select id from hutong_fetch_repeats_of(array(
+                         select cast(x as bigint) from jsonb_array_elements_text($1::jsonb) x))"
+                } else if postgres {
                     "select r.id from jsonb_array_elements_text($1::jsonb) x
                      cross join lateral (select id from observation_repeats
                                          where id = cast(x as bigint) limit 1) r"

@@ -310,7 +310,10 @@ impl Store {
                     continue;
                 }
                 let new_key = new.source_key();
-                let old_key: String = sqlx::query_scalar("select source_key from observations_all where id = $1")
+                let old_key: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "select source_key from {} where id = $1",
+                    self.observations_by_id("$1")
+                )))
                     .bind(old.0)
                     .fetch_one(&mut *tx)
                     .await?;

@@ -96,11 +96,14 @@ impl Store {
         reason: &str,
         audit: &NewAuditEntry,
     ) -> Result<RetractOutcome, StorageError> {
+        let sought = format!(
+            "select check_id, source_key, retracted_at from {} where id = $1",
+            self.observations_by_id("$1")
+        );
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let row: Option<(String, String, Option<DateTime<Utc>>)> = sqlx::query_as(
-                "select check_id, source_key, retracted_at from observations_all where id = $1",
-            )
+            let row: Option<(String, String, Option<DateTime<Utc>>)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sought.clone()).into_sql_str())
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -129,7 +132,7 @@ impl Store {
             .rows_affected();
             if done == 0 {
                 let at: Option<DateTime<Utc>> =
-                    sqlx::query_scalar("select retracted_at from observations_all where id = $1")
+                    sqlx::query_scalar("select retracted_at from observations where id = $1")
                         .bind(id)
                         .fetch_one(&mut *tx)
                         .await?;

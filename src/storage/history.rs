@@ -32,17 +32,40 @@ impl Store {
             super::sqlite_text_of("r.at")
         };
         let r_at = if postgres { "r.observed_at" } else { "r.at" };
-        let shown = super::both_forms(
-            &format!(
-                "select {OBSERVATION_COLUMNS}
-                 from {{OBS}} o left join sources s on s.id = o.source_id
-                 left join evidence_bodies eb on eb.id = o.evidence_id
-                 left join fetches f on f.id = o.fetch_id
-                 where o.id in (select id from page)"
-            ),
-            "true",
-            "true",
+        let fetches = self.fetch_repeats();
+        let shown_of = format!(
+            "select {OBSERVATION_COLUMNS}
+             from {{OBS}} o left join sources s on s.id = o.source_id
+             left join evidence_bodies eb on eb.id = o.evidence_id
+             left join fetches f on f.id = o.fetch_id
+             where o.id in (select id from page)"
         );
+        // PostgreSQL with repeats of fetches (0052): the page's observations sought by id in
+        // every form at once (a fetch's repeats cannot be sought by id through a view).
+        let shown = if fetches {
+            shown_of.replace(
+                "{OBS}",
+                "hutong_observations_of(array(select id from page))",
+            )
+        } else {
+            super::both_forms(&shown_of, "true", "true", false)
+        };
+        // And the check's newest repeats of fetches: each of its sets' newest fetches.
+        let of_fetches = if fetches {
+            format!(
+                "union all
+                 select * from (select x.id, x.t from repeat_set_members m
+                                cross join lateral (
+                                    select f.first_id + m.ord as id, f.observed_at as t
+                                    from repeat_fetches f where f.set_id = m.set_id
+                                    order by f.observed_at desc limit $4) x
+                                where m.check_no = {}
+                                order by x.t desc, x.id desc limit $4) l3",
+                super::check_no_of("$1")
+            )
+        } else {
+            String::new()
+        };
         let page = format!(
             "with page (id) as materialized (
                  select id from (
@@ -52,7 +75,8 @@ impl Store {
                      union all
                      select * from (select r.id, {repeat_shown} as t from observation_repeats r
                                     where r.check_no = {}
-                                    order by {r_at} desc, r.id desc limit $4) l2) l
+                                    order by {r_at} desc, r.id desc limit $4) l2
+                     {of_fetches}) l
                  order by t desc, id desc
                  limit $2 offset $3)
              select * from ({shown}) w
@@ -106,6 +130,7 @@ impl Store {
                 ),
                 "true",
                 "true",
+                false,
             );
             let sql = format!("select * from ({read}) w order by w.observed_at desc, w.id desc");
             let rows =

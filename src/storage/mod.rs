@@ -438,7 +438,7 @@ macro_rules! insert_transition_in {
             "insert into transitions (check_id, source_key, observation_id, occurred_at,
                  from_status, to_status, source_kind)
              select check_id, source_key, id, observed_at, $2, status, source_kind
-             from observations_all where id = $1",
+             from observations where id = $1",
         )
         .bind($observation)
         .bind($from)
@@ -471,6 +471,21 @@ pub(crate) fn join_observation_by_id(postgres: bool, id: &str) -> String {
         )
     } else {
         format!("join {{OBS}} o on o.id = {id}")
+    }
+}
+
+/// [`join_observation_by_id`] over every observation, in any form: on PostgreSQL with
+/// repeats of fetches (migration 0052), whose ids a view cannot seek, through
+/// `hutong_observations_of`, which seeks each form by id; elsewhere over `{OBS}`.
+pub(crate) fn join_any_observation_by_id(postgres: bool, fetches: bool, id: &str) -> String {
+    if postgres && fetches {
+        format!(
+            "cross join lateral (select {id} as picked offset 0) pick
+             cross join lateral (select * from hutong_observations_of(array[pick.picked]) o0
+                                 offset 0) o"
+        )
+    } else {
+        join_observation_by_id(postgres, id)
     }
 }
 
@@ -588,17 +603,19 @@ pub(crate) fn latest_row_of_pair(
 /// no other row's repeats can be later. Two index seeks, on either database.
 pub(crate) fn latest_of_pair(
     postgres: bool,
+    fetches: bool,
     pair: (&str, &str),
     terms: &str,
     bound: &str,
 ) -> String {
-    latest_of_pair_shown(postgres, pair, terms, bound, "id")
+    latest_of_pair_shown(postgres, fetches, pair, terms, bound, "id")
 }
 
 /// [`latest_of_pair`] answering with `shown` of that observation: `id`, or `observed_at`
 /// (an instant as a row keeps it on either database).
 pub(crate) fn latest_of_pair_shown(
     postgres: bool,
+    fetches: bool,
     (check, key): (&str, &str),
     terms: &str,
     bound: &str,
@@ -611,6 +628,24 @@ pub(crate) fn latest_of_pair_shown(
         sqlite_text_of(&r_at)
     };
     let latest_row = |o: &str| latest_row_of_pair(postgres, (check, key), terms, bound, o);
+    // PostgreSQL since 0052: also the row's latest repeat among its sets' fetches, each
+    // set's newest at or before `bound` by its index.
+    let of_fetches = if fetches {
+        format!(
+            "union all
+             select * from (select x.id, x.t as observed_at from repeat_set_members m
+                            cross join lateral (
+                                select f.first_id + m.ord as id, f.observed_at as t
+                                from repeat_fetches f
+                                where f.set_id = m.set_id and f.observed_at <= {bound}
+                                order by f.observed_at desc limit 1) x
+                            where m.repeat_of = (select l4.id from ({}) l4)
+                            order by x.t desc, x.id desc limit 1) l5",
+            latest_row("o4")
+        )
+    } else {
+        String::new()
+    };
     format!(
         "(select l.{shown} from (
              select * from ({}) l1
@@ -618,7 +653,8 @@ pub(crate) fn latest_of_pair_shown(
              select * from (select r.id, {r_shown} as observed_at from observation_repeats r
                             where r.repeat_of = (select l3.id from ({}) l3)
                               and {r_at} <= {r_bound}
-                            order by {r_at} desc, r.id desc limit 1) l2) l
+                            order by {r_at} desc, r.id desc limit 1) l2
+             {of_fetches}) l
           order by l.observed_at desc, l.id desc limit 1)",
         latest_row("o2"),
         latest_row("o3")
@@ -629,8 +665,8 @@ pub(crate) fn latest_of_pair_shown(
 /// `observations` with `{WHERE}` as `rows`, then `observation_repeats_shown` (a join that
 /// also shows each repeat's `repeat_check_no`, `repeat_at` and `repeat_of`) with `{WHERE}`
 /// as `repeats`: each form sought by its own index.
-pub(crate) fn both_forms(query: &str, rows: &str, repeats: &str) -> String {
-    format!(
+pub(crate) fn both_forms(query: &str, rows: &str, repeats: &str, fetches: bool) -> String {
+    let mut all = format!(
         "{} union all {}",
         query
             .replace("{OBS}", "observations")
@@ -638,12 +674,42 @@ pub(crate) fn both_forms(query: &str, rows: &str, repeats: &str) -> String {
         query
             .replace("{OBS}", "observation_repeats_shown")
             .replace("{WHERE}", repeats)
-    )
+    );
+    // PostgreSQL since 0052: and the repeats of fetches, shown alike (`{WHERE}` as for
+    // repeats, sought by the sets' members by check or base, never by id).
+    if fetches {
+        all.push_str(" union all ");
+        all.push_str(
+            &query
+                .replace("{OBS}", "observation_fetch_repeats_shown")
+                .replace("{WHERE}", repeats),
+        );
+    }
+    all
 }
 
 /// A check's number (`check_numbers`, migration 0032) for the check named by `param`.
 pub(crate) fn check_no_of(param: &str) -> String {
     format!("(select n.no from check_numbers n where n.check_id = {param})")
+}
+
+/// Whether a transaction is PostgreSQL's: for the macros written once for both databases
+/// that ask PostgreSQL something more.
+pub(crate) fn on_postgres<T: OnPostgres>(_: &T) -> bool {
+    T::POSTGRES
+}
+
+/// See [`on_postgres`].
+pub(crate) trait OnPostgres {
+    const POSTGRES: bool;
+}
+
+impl OnPostgres for sqlx::Transaction<'_, sqlx::Postgres> {
+    const POSTGRES: bool = true;
+}
+
+impl OnPostgres for sqlx::Transaction<'_, sqlx::Sqlite> {
+    const POSTGRES: bool = false;
 }
 
 /// Writes observation `$id` out whole when it is a repeat (migration 0032), with every
@@ -655,6 +721,24 @@ pub(crate) fn check_no_of(param: &str) -> String {
 macro_rules! unfold_in {
     ($tx:ident, $id:expr) => {{
         let id: i64 = $id;
+        // PostgreSQL since 0052: a repeat of a fetch is written out as a row of
+        // `observation_repeats` first, with every fetch of its base's sets (which the base's
+        // later repeats may be among); a database migrated before has none.
+        if $crate::storage::on_postgres(&$tx) {
+            let fetches: bool =
+                sqlx::query_scalar("select to_regclass('repeat_fetches') is not null")
+                    .fetch_one(&mut *$tx)
+                    .await?;
+            if fetches {
+                sqlx::query(
+                    "select hutong_repeat_sets_explode(array(
+                         select repeat_of from hutong_fetch_repeats_of(array[$1::bigint])))",
+                )
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
+            }
+        }
         let from_on = "select v.id from observation_repeats_shown v
              join observation_repeats_shown x on x.id = $1
              where v.repeat_of = x.repeat_of
@@ -868,6 +952,10 @@ pub struct Store {
     /// Whether a verdict repeating its pair's newest row is stored as a repeat (migration
     /// 0032); off only to write the same data as whole rows for comparison.
     thin_repeats: bool,
+    /// PostgreSQL: whether the database keeps repeats of fetches (migration 0052), so
+    /// readers read them too; asked when the store connects and after it migrates (a
+    /// database an older release left, which tests write to, has none).
+    fetch_repeats: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// SQLite with a file: the one connection the batch writers write through
     /// ([`on_write_pool!`]), which reads the file without the memory map (see
     /// [`SQLITE_WRITER_MMAP_BYTES`]). In memory there is only the pool's one connection.
@@ -1008,7 +1096,7 @@ impl Store {
             ),
             None => None,
         };
-        Ok(Store {
+        let store = Store {
             db,
             url: shown,
             sqlite_file,
@@ -1018,8 +1106,41 @@ impl Store {
             evidence_ids: std::sync::Arc::new(quick_cache::sync::Cache::new(EVIDENCE_IDS_KEPT)),
             check_numbers: std::sync::Arc::new(quick_cache::sync::Cache::new(CHECK_NUMBERS_KEPT)),
             thin_repeats: true,
+            fetch_repeats: Default::default(),
             sqlite_writer,
-        })
+        };
+        store.ask_fetch_repeats().await?;
+        Ok(store)
+    }
+
+    /// PostgreSQL: whether the database has repeats of fetches (migration 0052), kept for
+    /// [`Store::fetch_repeats`].
+    async fn ask_fetch_repeats(&self) -> Result<(), StorageError> {
+        if let Db::Postgres(pool) = &self.db {
+            let here: bool = sqlx::query_scalar("select to_regclass('repeat_fetches') is not null")
+                .fetch_one(pool)
+                .await?;
+            self.fetch_repeats
+                .store(here, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// What to read one observation from by its id, `param` (as `observations_all`):
+    /// on PostgreSQL with repeats of fetches (migration 0052), `hutong_observations_of`,
+    /// which seeks each form by id (a view cannot seek a fetch's repeats by id).
+    pub(crate) fn observations_by_id(&self, param: &str) -> String {
+        if self.fetch_repeats() {
+            format!("hutong_observations_of(array[{param}::bigint])")
+        } else {
+            "observations_all".to_string()
+        }
+    }
+
+    /// Whether readers also read repeats of fetches (PostgreSQL since migration 0052).
+    pub(crate) fn fetch_repeats(&self) -> bool {
+        self.fetch_repeats
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Check numbers a committed batch gave or read, remembered for the batches after it.
@@ -1106,10 +1227,16 @@ impl Store {
     /// Observations stored as whole rows and as repeats (migration 0032).
     pub async fn stored_forms(&self) -> Result<(i64, i64), StorageError> {
         on_pool!(self, pool => {
-            Ok(sqlx::query_as(
+            Ok(sqlx::query_as(if self.fetch_repeats() {
+                // A fetch's repeats are its set's members (0052).
                 "select (select count(*) from observations),
-                        (select count(*) from observation_repeats)",
-            )
+                        (select count(*) from observation_repeats)
+                        + (select coalesce(sum(cardinality(s.bases)), 0)::bigint
+                           from repeat_fetches f join repeat_sets s on s.id = f.set_id)"
+            } else {
+                "select (select count(*) from observations),
+                        (select count(*) from observation_repeats)"
+            })
             .fetch_one(pool)
             .await?)
         })
@@ -1131,9 +1258,10 @@ impl Store {
             migrator(&list[..list.partition_point(|m| m.0 <= version)])
         };
         match &self.db {
-            Db::Sqlite(pool) => upto(SQLITE_MIGRATIONS).run(pool).await.map_err(err),
-            Db::Postgres(pool) => upto(POSTGRES_MIGRATIONS).run(pool).await.map_err(err),
+            Db::Sqlite(pool) => upto(SQLITE_MIGRATIONS).run(pool).await.map_err(err)?,
+            Db::Postgres(pool) => upto(POSTGRES_MIGRATIONS).run(pool).await.map_err(err)?,
         }
+        self.ask_fetch_repeats().await
     }
 
     /// Whether the database answers, and for a SQLite file, whether its path still leads
@@ -1282,7 +1410,7 @@ impl Store {
                 .collect();
             let mut fresh_numbers: Vec<(String, i64)> = Vec::new();
             let ids = batch_write::insert_batch_in!(
-                tx, &rows, &evidence, true, postgres, self.thin_repeats,
+                tx, &rows, &evidence, true, postgres, self.fetch_repeats(), self.thin_repeats,
                 &self.check_numbers, fresh_numbers
             );
             tx.commit().await?;
@@ -1324,8 +1452,10 @@ impl Store {
         kept: bool,
     ) -> Result<Vec<ObservationRecord>, StorageError> {
         let postgres = self.backend() == Backend::Postgres;
+        let fetches = self.fetch_repeats();
         let seek = latest_of_pair(
             postgres,
+            fetches,
             ("cs.check_id", "cs.source_key"),
             "{o}.failure is null and {o}.superseded_by is null and {o}.retracted_at is null",
             "$1",
@@ -1336,13 +1466,14 @@ impl Store {
                 "join current_states k
                    on k.check_id = cs.check_id and k.source_key = cs.source_key
                  {}",
-                join_observation_by_id(
+                join_any_observation_by_id(
                     postgres,
+                    fetches,
                     &format!("case when k.observed_at <= $1 then k.observation_id else {seek} end")
                 )
             )
         } else {
-            join_observation_by_id(postgres, &seek)
+            join_any_observation_by_id(postgres, fetches, &seek)
         };
         let one = format!(
             "select {OBSERVATION_COLUMNS}
@@ -1413,7 +1544,14 @@ impl Store {
             "{} and {{o}}.retracted_at is null and {{o}}.superseded_by is null",
             confirmed_probe_verdict(postgres)
         );
-        let dated_by = latest_of_pair_shown(postgres, pair, &counting, "$2", "observed_at");
+        let dated_by = latest_of_pair_shown(
+            postgres,
+            self.fetch_repeats(),
+            pair,
+            &counting,
+            "$2",
+            "observed_at",
+        );
         let sources_sql = format!(
             "select pp.source_key, o.vantage, o.source_kind, o.pack_id, {dated_by} as latest_at
              from probed_pairs pp
@@ -1520,6 +1658,7 @@ impl Store {
                          and {r_at} {hi_op} {hi_at}",
                         check_no_of("$1")
                     ),
+                    self.fetch_repeats(),
                 )
             })
             .collect::<Vec<_>>()
@@ -1758,11 +1897,19 @@ impl Store {
         // Migration 0032: each form's latest by its index in time; on SQLite, repeats' by
         // their distinct instants (0035).
         let sql = if self.backend() == Backend::Postgres {
-            "select max(t) from (
-                 select max(observed_at) as t from observations where observed_at <= $1
-                 union all
-                 select max(observed_at) from observation_repeats where observed_at <= $1) l"
-                .to_string()
+            let of_fetches = if self.fetch_repeats() {
+                // A fetch's repeats are at its instant (0052).
+                "union all select max(observed_at) from repeat_fetches where observed_at <= $1"
+            } else {
+                ""
+            };
+            format!(
+                "select max(t) from (
+                     select max(observed_at) as t from observations where observed_at <= $1
+                     union all
+                     select max(observed_at) from observation_repeats where observed_at <= $1
+                     {of_fetches}) l"
+            )
         } else {
             format!(
                 "select max(t) from (
@@ -1869,13 +2016,22 @@ impl Store {
     /// Row counts, for health and load reports.
     pub async fn counts(&self) -> Result<Counts, StorageError> {
         on_pool!(self, pool => {
-            let row = sqlx::query(
+            let row = sqlx::query(if self.fetch_repeats() {
+                "select (select count(*) from observations)
+                          + (select count(*) from observation_repeats)
+                          + (select coalesce(sum(cardinality(s.bases)), 0)::bigint
+                             from repeat_fetches f join repeat_sets s on s.id = f.set_id)
+                          as observations,
+                        (select count(*) from transitions) as transitions,
+                        (select count(*) from checks) as checks,
+                        (select count(*) from platforms) as platforms"
+            } else {
                 "select (select count(*) from observations)
                           + (select count(*) from observation_repeats) as observations,
                         (select count(*) from transitions) as transitions,
                         (select count(*) from checks) as checks,
-                        (select count(*) from platforms) as platforms",
-            )
+                        (select count(*) from platforms) as platforms"
+            })
             .fetch_one(pool)
             .await?;
             Ok(Counts {
@@ -2358,6 +2514,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         51,
         "slimmer repeat indexes",
         include_str!("../../migrations/postgres/0051_slimmer_repeat_indexes.sql"),
+    ),
+    (
+        52,
+        "repeats by fetch",
+        include_str!("../../migrations/postgres/0052_repeats_by_fetch.sql"),
     ),
 ];
 

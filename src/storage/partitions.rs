@@ -76,11 +76,26 @@ impl Store {
         let Db::Postgres(pool) = &self.db else {
             return Err(postgres_only("partitions list"));
         };
-        let rows: Vec<(String, f32, i64)> = sqlx::query_as(
+        // With the year's repeats of fetches (migration 0052: the partition of
+        // `repeat_fetches` named alike), each fetch counted as its set's mean members.
+        let rows: Vec<(String, f32, i64)> = sqlx::query_as(if self.fetch_repeats() {
+            "select c.relname::text,
+                    (greatest(c.reltuples, 0) + coalesce(greatest(fc.reltuples, 0)
+                        * (select avg(cardinality(bases)) from repeat_sets), 0))::real,
+                    pg_total_relation_size(c.oid)
+                    + coalesce(pg_total_relation_size(fc.oid), 0)
+             from pg_inherits i join pg_class c on c.oid = i.inhrelid
+             left join lateral (
+                 select fc.oid, fc.reltuples from pg_inherits fi
+                 join pg_class fc on fc.oid = fi.inhrelid
+                 where fi.inhparent = 'repeat_fetches'::regclass
+                   and fc.relname = 'repeat_fetches_' || substr(c.relname, 21)) fc on true
+             where i.inhparent = 'observation_repeats'::regclass"
+        } else {
             "select c.relname::text, c.reltuples, pg_total_relation_size(c.oid)
              from pg_inherits i join pg_class c on c.oid = i.inhrelid
-             where i.inhparent = 'observation_repeats'::regclass",
-        )
+             where i.inhparent = 'observation_repeats'::regclass"
+        })
         .fetch_all(pool)
         .await?;
         let mut parts: Vec<RepeatPartition> = rows

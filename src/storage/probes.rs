@@ -263,6 +263,7 @@ impl Store {
                 &evidence,
                 sources.is_none(),
                 self.backend() == super::Backend::Postgres,
+                self.fetch_repeats(),
                 self.thin_repeats,
                 &self.check_numbers,
                 fresh_numbers
@@ -392,10 +393,11 @@ impl Store {
     pub async fn observation(&self, id: i64) -> Result<Option<ObservationRecord>, StorageError> {
         let sql = format!(
             "select {OBSERVATION_COLUMNS}
-             from observations_all o left join sources s on s.id = o.source_id
+             from {} o left join sources s on s.id = o.source_id
              left join evidence_bodies eb on eb.id = o.evidence_id
              left join fetches f on f.id = o.fetch_id
-             where o.id = $1"
+             where o.id = $1",
+            self.observations_by_id("$1")
         );
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, ObservationRecord>(sqlx::AssertSqlSafe(sql).into_sql_str())
@@ -440,11 +442,20 @@ impl Store {
     /// The newest observation id (0 when there is none).
     pub async fn last_observation_id(&self) -> Result<i64, StorageError> {
         Ok(on_pool!(self, pool => {
-            // Each form's newest by its primary key (migration 0032).
-            sqlx::query_scalar::<_, Option<i64>>(
+            // Each form's newest by its primary key (migration 0032); the last repeat of the
+            // fetch with the greatest first id (0052).
+            sqlx::query_scalar::<_, Option<i64>>(if self.fetch_repeats() {
                 "select max(id) from (select max(id) as id from observations
-                                      union all select max(id) from observation_repeats) l",
-            )
+                                      union all select max(id) from observation_repeats
+                                      union all
+                                      select * from (select f.first_id + cardinality(s.bases) - 1
+                                                     from repeat_fetches f
+                                                     join repeat_sets s on s.id = f.set_id
+                                                     order by f.first_id desc limit 1) f) l"
+            } else {
+                "select max(id) from (select max(id) as id from observations
+                                      union all select max(id) from observation_repeats) l"
+            })
                 .fetch_one(pool)
                 .await?
                 .unwrap_or(0)

@@ -289,6 +289,126 @@ async fn repeats_stored_before_partitioning_read_back_after() {
     db.drop_database().await;
 }
 
+/// One fetch a day at 08:00 in Shanghai giving a verdict of each of `checks`, `days` days
+/// from `first` (repeats of one fetch are one row on PostgreSQL, migration 0052).
+fn fetched(checks: &[&str], first: DateTime<Utc>, days: i64, status: &str) -> Vec<NewObservation> {
+    (0..days)
+        .flat_map(|d| {
+            checks.iter().map(move |check| {
+                let mut new = verdict(check, first + Duration::days(d), status);
+                if let Some(p) = new.probe.as_mut() {
+                    p.snapshot = Some(format!("{:064x}", first.timestamp() + d));
+                }
+                new
+            })
+        })
+        .collect()
+}
+
+/// Repeats of fetches (migration 0052) are kept by year as repeats are: a fetch dated past
+/// every year moves into its year when that year is made, and a past year detaches with its
+/// fetches' repeats (archived with the year's repeats), pages following it.
+#[tokio::test]
+async fn repeats_of_fetches_are_kept_by_year_and_a_past_year_detaches_with_them() {
+    let Some(db) = before_partitions().await else {
+        return;
+    };
+    let store = &db.store;
+    let (taobao, jd) = ("link.wechat.taobao", "link.wechat.jd");
+    // A repeat of January 2024 before partitioning, so the migration makes 2024's year.
+    store
+        .insert_probe_results(&[], &daily(taobao, utc(2024, 1, 10), 2, "open"))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let this_year = Utc::now().with_timezone(&SHANGHAI).year();
+    let ahead = this_year + 5;
+    // Then a fetch a day of both checks across the turn of 2025, and three in `ahead`.
+    let mut batch = fetched(&[taobao, jd], utc(2024, 12, 20), 22, "open");
+    batch.extend(fetched(&[taobao, jd], utc(ahead, 3, 1), 3, "open"));
+    store.insert_probe_results(&[], &batch).await.unwrap();
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let fetch_rows = |table: String| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                "select count(*) from only {table}"
+            )))
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    // jd's first verdict is a row, each later fetch one row of two repeats.
+    assert_eq!(
+        fetch_rows("repeat_fetches".into()).await,
+        0,
+        "the parent holds none"
+    );
+    let in_2024 = fetch_rows("repeat_fetches_2024".into()).await;
+    assert_eq!(in_2024, 12, "20 to 31 December 2024, a fetch each");
+    let before = (history(store, taobao).await, history(store, jd).await);
+
+    let made = store
+        .ensure_repeat_partitions(utc(ahead + 1, 6, 1))
+        .await
+        .unwrap();
+    assert_eq!(made, 5, "{} to {}", this_year + 2, ahead + 1);
+    assert_eq!(
+        fetch_rows(format!("repeat_fetches_{ahead}")).await,
+        3,
+        "the fetches dated in {ahead} are in their year"
+    );
+    assert_eq!(
+        (history(store, taobao).await, history(store, jd).await),
+        before,
+        "read back alike"
+    );
+
+    // 2024: taobao's repeats of 11 January and 20–31 December, jd's of 21–31 December.
+    let now = utc(2026, 6, 1);
+    assert_eq!(
+        store.detach_repeat_year(2024, now).await.unwrap(),
+        1 + 12 + 11
+    );
+    let gone: Option<String> =
+        sqlx::query_scalar("select to_regclass('repeat_fetches_2024')::text")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(gone, None, "the year's fetches went with its repeats");
+    let archived: i64 = sqlx::query_scalar("select count(*) from observation_repeats_2024")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(archived, 1 + 12 + 11, "archived as repeats");
+    // 2025 begins at 16:00 UTC on 31 December 2024.
+    let year_2024 = |t: DateTime<Utc>| {
+        t >= utc(2023, 12, 31) + Duration::hours(16) && t < utc(2024, 12, 31) + Duration::hours(16)
+    };
+    for (check, (rows, count), base) in [
+        (taobao, before.0.clone(), utc(2024, 1, 10)),
+        (jd, before.1.clone(), utc(2024, 12, 20)),
+    ] {
+        let kept: Vec<_> = rows
+            .iter()
+            .filter(|r| !year_2024(r.1) || r.1 == base)
+            .cloned()
+            .collect();
+        let (after, after_count) = history(store, check).await;
+        assert_eq!(
+            after, kept,
+            "{check}: its 2024 repeats left, the rest stays"
+        );
+        assert_eq!(after_count, count - (rows.len() - kept.len()) as i64);
+        // The year after keeps its fetches.
+        assert!(after.iter().any(|r| r.1 == utc(2025, 1, 10)));
+    }
+    assert!(fetch_rows("repeat_fetches_2025".into()).await > 0);
+    pool.close().await;
+    db.drop_database().await;
+}
+
 #[tokio::test]
 async fn sqlite_says_it_has_no_partitions() {
     let db = common::sqlite().await;

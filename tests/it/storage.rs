@@ -666,6 +666,82 @@ fn pack_obs(check: &str, at: DateTime<Utc>, status: &str, failure: Option<&str>)
         .build()
 }
 
+/// `new` as one of the verdicts of the fetch named `fetch` (its snapshot), when one is named:
+/// the verdicts of one fetch a batch writes share their fetch, and on PostgreSQL those that
+/// repeat are stored as one row of `repeat_fetches` (migration 0052).
+fn of_fetch(mut new: NewObservation, fetch: Option<String>) -> NewObservation {
+    if let (Some(fetch), Some(p)) = (fetch, new.probe.as_mut()) {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        fetch.hash(&mut h);
+        p.snapshot = Some(format!("{:064x}", h.finish()));
+    }
+    new
+}
+
+/// PostgreSQL: the repeats of fetches a database keeps (rows of `repeat_fetches`) and the
+/// most repeats one of them stands for.
+async fn fetch_repeats_kept(url: &str) -> (i64, i32) {
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    sqlx::query_as(
+        "select count(*), coalesce(max(cardinality(s.bases)), 0)
+         from repeat_fetches f join repeat_sets s on s.id = f.set_id",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap()
+}
+
+/// The stories of repeats again with each round's verdicts of a source from one fetch: on
+/// PostgreSQL they are stored a row per fetch (migration 0052), and every reader answers as
+/// for whole rows, through corrections, late reports and changes confirmed over repeats.
+#[tokio::test]
+async fn postgres_repeats_of_one_fetch_answer_every_reader_as_whole_rows() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows_in(&db.store, true).await;
+    let (fetch_rows, most) = fetch_repeats_kept(&db.url).await;
+    assert!(
+        fetch_rows >= 10 && most == 3,
+        "{fetch_rows} fetches of up to {most} repeats"
+    );
+}
+
+#[tokio::test]
+async fn postgres_repeats_of_one_fetch_read_in_time_order_as_whole_rows() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_rows_in(&db.store, true)
+        .await;
+    let (fetch_rows, most) = fetch_repeats_kept(&db.url).await;
+    assert!(
+        fetch_rows >= 250 && most == 2,
+        "{fetch_rows} fetches of up to {most} repeats"
+    );
+}
+
+#[tokio::test]
+async fn postgres_retracting_a_pairs_latest_row_hands_its_state_to_a_repeat_of_a_fetch() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    retracting_a_pairs_latest_row_hands_its_state_to_the_repeat_before_it_in(&db.store, true).await;
+    assert!(fetch_repeats_kept(&db.url).await.0 > 0);
+}
+
+#[tokio::test]
+async fn postgres_a_change_confirmed_over_repeats_of_fetches_is_dated_at_its_first_verdict() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    a_change_confirmed_over_repeats_is_dated_at_its_first_verdict_in(&db.store, true).await;
+    assert!(fetch_repeats_kept(&db.url).await.0 > 0);
+}
+
 async fn a_change_counts_after_n_agreeing_probe_observations(store: &Store) {
     loaded(store).await;
     let check = "link.wechat.taobao";
@@ -745,6 +821,13 @@ async fn a_change_counts_after_n_agreeing_probe_observations(store: &Store) {
 /// stored as a row and two repeats of it (migration 0032), and the batch writer's look
 /// back, which seeks a pair's last rows and their last repeats, must count them.
 async fn a_change_confirmed_over_repeats_is_dated_at_its_first_verdict(store: &Store) {
+    a_change_confirmed_over_repeats_is_dated_at_its_first_verdict_in(store, false).await;
+}
+
+async fn a_change_confirmed_over_repeats_is_dated_at_its_first_verdict_in(
+    store: &Store,
+    fetches: bool,
+) {
     loaded(store).await;
     let check = "link.wechat.taobao";
     let t0 = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();
@@ -755,6 +838,19 @@ async fn a_change_confirmed_over_repeats_is_dated_at_its_first_verdict(store: &S
             p.confirmations = 4;
         }
         new
+    };
+    // With fetches, each verdict beside one of another check from the same fetch (a fetch
+    // of one verdict keeps its figures in the row), JD's always open.
+    let batch = |i: i64, status: &str| {
+        let fetch = fetches.then(|| format!("{i}"));
+        let mut batch = vec![of_fetch(verdict(i, status), fetch.clone())];
+        if fetches {
+            batch.push(of_fetch(
+                pack_obs("link.wechat.jd", at(i), "open", None),
+                fetch,
+            ));
+        }
+        batch
     };
     // open ×6, blocked ×4, open ×2 (a flap: not confirmed), blocked ×1, open ×5.
     let seq: Vec<&str> = [
@@ -768,14 +864,19 @@ async fn a_change_confirmed_over_repeats_is_dated_at_its_first_verdict(store: &S
     let (rows_before, repeats_before) = store.stored_forms().await.unwrap();
     for (i, status) in seq.iter().enumerate() {
         store
-            .insert_probe_results(&[], &[verdict(i as i64, status)])
+            .insert_probe_results(&[], &batch(i as i64, status))
             .await
             .unwrap();
     }
     let (rows, repeats) = store.stored_forms().await.unwrap();
+    let jd = if fetches {
+        (1, seq.len() as i64 - 1)
+    } else {
+        (0, 0)
+    };
     assert_eq!(
         (rows - rows_before, repeats - repeats_before),
-        (5, 13),
+        (5 + jd.0, 13 + jd.1),
         "a row where the status differs from the pair's newest row, the rest repeats"
     );
     let got: Vec<_> = store
@@ -842,6 +943,13 @@ async fn a_repeat_dated_over_a_day_ago_renews_the_past_and_one_dated_now_does_no
 /// the latest observation that still counts, which here is a repeat of an earlier row (what
 /// pages show as the pair's latest word, with its time).
 async fn retracting_a_pairs_latest_row_hands_its_state_to_the_repeat_before_it(store: &Store) {
+    retracting_a_pairs_latest_row_hands_its_state_to_the_repeat_before_it_in(store, false).await;
+}
+
+async fn retracting_a_pairs_latest_row_hands_its_state_to_the_repeat_before_it_in(
+    store: &Store,
+    fetches: bool,
+) {
     loaded(store).await;
     let check = "link.wechat.taobao";
     let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 6, 0, 0).unwrap();
@@ -851,15 +959,31 @@ async fn retracting_a_pairs_latest_row_hands_its_state_to_the_repeat_before_it(s
     for (h, status) in [(0, "open"), (1, "open"), (2, "open"), (3, "blocked")] {
         ids.push(
             store
-                .insert_probe_results(&[], &[pack_obs(check, at(h), status, None)])
+                .insert_probe_results(&[], &{
+                    // With fetches, beside a verdict of another check from the same fetch
+                    // (a fetch of one verdict keeps its figures in the row).
+                    let fetch = fetches.then(|| format!("{h}"));
+                    let mut batch = vec![of_fetch(
+                        pack_obs(check, at(h), status, None),
+                        fetch.clone(),
+                    )];
+                    if fetches {
+                        batch.push(of_fetch(
+                            pack_obs("link.wechat.jd", at(h), "open", None),
+                            fetch,
+                        ));
+                    }
+                    batch
+                })
                 .await
                 .unwrap()[0],
         );
     }
     let (rows, repeats) = store.stored_forms().await.unwrap();
+    let jd = if fetches { (1, 3) } else { (0, 0) };
     assert_eq!(
         (rows - rows_before, repeats - repeats_before),
-        (2, 2),
+        (2 + jd.0, 2 + jd.1),
         "open, two repeats of it, then blocked"
     );
     let filter = StateFilter {
@@ -4082,6 +4206,13 @@ async fn current_of(
 /// what the triggers keep equals a count of the rows; a run still refuses a check twice;
 /// retracting a repeat or a row with repeats, and superseding one, act as on whole rows.
 async fn repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows(store: &Store) {
+    repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows_in(store, false).await;
+}
+
+async fn repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows_in(
+    store: &Store,
+    fetches: bool,
+) {
     loaded(store).await;
     let other = another_like(store).await;
     let whole = other.store.clone().with_repeats_whole();
@@ -4101,7 +4232,7 @@ async fn repeats_are_stored_thin_and_every_reader_answers_as_for_whole_rows(stor
         if let Some(p) = new.probe.as_mut() {
             p.run_key = Some(hutong::storage::run_key("p", vantage, slot(round), check));
         }
-        new
+        of_fetch(new, fetches.then(|| format!("{vantage} {round}")))
     };
     let rounds = 30;
     let mut ids = Vec::new();
@@ -4366,6 +4497,14 @@ impl TapSorted for Vec<String> {
 async fn on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_rows(
     store: &Store,
 ) {
+    on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_rows_in(store, false)
+        .await;
+}
+
+async fn on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_rows_in(
+    store: &Store,
+    fetches: bool,
+) {
     loaded(store).await;
     let other = another_like(store).await;
     let whole = other.store.clone().with_repeats_whole();
@@ -4388,7 +4527,7 @@ async fn on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_
         |check: &str, vantage: &str, at: DateTime<Utc>, status: &str, failure: Option<&str>| {
             let mut new = pack_obs(check, at, status, failure);
             new.vantage = vantage.to_string();
-            new
+            of_fetch(new, fetches.then(|| format!("{vantage} {at}")))
         };
     let rounds = 300;
     let mut ids = Vec::new();
