@@ -628,24 +628,30 @@ pub(crate) fn latest_of_pair_shown(
         sqlite_text_of(&r_at)
     };
     let latest_row = |o: &str| latest_row_of_pair(postgres, (check, key), terms, bound, o);
-    // PostgreSQL since 0052: also the row's latest repeat among its sets' fetches, each
-    // set's newest at or before `bound` by its index.
-    let of_fetches = if fetches {
-        format!(
-            "union all
-             select * from (select x.id, x.t as observed_at from repeat_set_members m
-                            cross join lateral (
-                                select f.first_id + m.ord as id, f.observed_at as t
-                                from repeat_fetches f
-                                where f.set_id = m.set_id and f.observed_at <= {bound}
-                                order by f.observed_at desc limit 1) x
-                            where m.repeat_of = (select l4.id from ({}) l4)
-                            order by x.t desc, x.id desc limit 1) l5",
-            latest_row("o4")
-        )
-    } else {
-        String::new()
-    };
+    if fetches {
+        // PostgreSQL since 0052: the row sought once, then its latest repeat among its rows
+        // and among its sets' fetches (each set's newest at or before `bound` by its index).
+        return format!(
+            "(select l.{shown} from ({}) b
+              cross join lateral (
+                  select b.id, b.observed_at
+                  union all
+                  select * from (select r.id, r.observed_at from observation_repeats r
+                                 where r.repeat_of = b.id and r.observed_at <= {bound}
+                                 order by r.observed_at desc, r.id desc limit 1) l2
+                  union all
+                  select * from (select x.id, x.t from repeat_set_members m
+                                 cross join lateral (
+                                     select f.first_id + m.ord as id, f.observed_at as t
+                                     from repeat_fetches f
+                                     where f.set_id = m.set_id and f.observed_at <= {bound}
+                                     order by f.observed_at desc limit 1) x
+                                 where m.repeat_of = b.id
+                                 order by x.t desc, x.id desc limit 1) l3) l
+              order by l.observed_at desc, l.id desc limit 1)",
+            latest_row("o2")
+        );
+    }
     format!(
         "(select l.{shown} from (
              select * from ({}) l1
@@ -653,8 +659,7 @@ pub(crate) fn latest_of_pair_shown(
              select * from (select r.id, {r_shown} as observed_at from observation_repeats r
                             where r.repeat_of = (select l3.id from ({}) l3)
                               and {r_at} <= {r_bound}
-                            order by {r_at} desc, r.id desc limit 1) l2
-             {of_fetches}) l
+                            order by {r_at} desc, r.id desc limit 1) l2) l
           order by l.observed_at desc, l.id desc limit 1)",
         latest_row("o2"),
         latest_row("o3")
