@@ -41,8 +41,6 @@ use crate::storage::StorageError;
 /// Observations per INSERT: 24 parameters each, within SQLite's 32,766 and PostgreSQL's
 /// 65,535.
 pub(crate) const OBSERVATIONS_PER_STATEMENT: usize = 1_000;
-/// Pairs per lookup statement (3 parameters each).
-pub(crate) const PAIRS_PER_STATEMENT: usize = 300;
 /// Transitions per INSERT (7 parameters each).
 pub(crate) const TRANSITIONS_PER_STATEMENT: usize = 1_000;
 
@@ -220,10 +218,10 @@ macro_rules! insert_batch_in {
     ($tx:ident, $rows:expr, $evidence:expr, $upsert_sources:expr, $postgres:expr, $fetches:expr,
      $thin:expr, $numbers:expr, $fresh_numbers:ident) => {{
         use $crate::storage::batch_write::{
-            First, OBSERVATIONS_PER_STATEMENT, PAIRS_PER_STATEMENT,
+            First, OBSERVATIONS_PER_STATEMENT,
             PairFacts, TRANSITIONS_PER_STATEMENT,
         };
-        use $crate::storage::batch_statements::{Placeholders, values_sql};
+        use $crate::storage::batch_statements::values_sql;
         let rows: &[&$crate::domain::NewObservation] = $rows;
         let evidence: &[Option<(i64, Option<String>)>] = $evidence;
         let upsert_sources: bool = $upsert_sources;
@@ -735,100 +733,30 @@ macro_rules! insert_batch_in {
             // their repeats (status and source kind their base's).
             let mut candidates: Vec<(usize, chrono::DateTime<chrono::Utc>, i64, String, String)> =
                 Vec::new();
-            for chunk in wanted.chunks(PAIRS_PER_STATEMENT / 2) {
-                let mut sql = String::new();
-                let mut ph = Placeholders::new(postgres);
-                for j in 0..chunk.len() {
-                    if j > 0 {
-                        sql.push_str(" union all ");
-                    }
-                    sql.push_str(&format!(
-                        "select * from (select {} as k, id, status, observed_at, source_kind
-                         from observations
-                         where check_id = {} and source_key = {} and id < {}
-                           and failure is null and superseded_by is null and retracted_at is null
-                         order by observed_at desc, id desc limit {}) r{j}",
-                        ph.next(),
-                        ph.next(),
-                        ph.next(),
-                        ph.next(),
-                        ph.next()
-                    ));
-                }
-                let mut q = sqlx::query_as::<_, (i64, i64, String, chrono::DateTime<chrono::Utc>, String)>(
-                    sqlx::AssertSqlSafe(sql).into_sql_str(),
-                );
-                for &p in chunk {
-                    q = q
-                        .bind(p as i64)
-                        .bind(pair_keys[p].0)
-                        .bind(pair_keys[p].1)
-                        .bind(first_id)
-                        .bind(look_back[p]);
-                }
-                for (k, id, status, at, kind) in q.fetch_all(&mut *$tx).await? {
-                    candidates.push((k as usize, at, id, status, kind));
-                }
+            let wanted: Vec<(i64, &str, &str, i64)> = wanted
+                .iter()
+                .map(|&p| (p as i64, pair_keys[p].0, pair_keys[p].1, look_back[p]))
+                .collect();
+            for (k, id, status, at, kind) in
+                $crate::storage::batch_statements::BatchStatements::recent_rows(
+                    &mut *$tx, &wanted, first_id,
+                )
+                .await?
+            {
+                candidates.push((k as usize, at, id, status, kind));
             }
-            let bases = candidates.len();
-            let repeats_sql = if fetches {
-                // Each of the base's sets' newest fetches too (`{B}` bound in order: the
-                // base's number, its id, the batch's first id, how many, twice).
-                "select * from (select * from (select {B} as b, id, observed_at from observation_repeats
-                                               where repeat_of = {B} and id < {B}
-                                               order by observed_at desc, id desc limit {B}) r
-                                union all
-                                select * from (select {B} as b, x.id, x.observed_at
-                                               from repeat_set_members m
-                                               cross join lateral (
-                                                   select f.first_id + m.ord as id, f.observed_at
-                                                   from repeat_fetches f
-                                                   where f.set_id = m.set_id and f.first_id + m.ord < {B}
-                                                   order by f.observed_at desc limit {B}) x
-                                               where m.repeat_of = {B}
-                                               order by x.observed_at desc, x.id desc limit {B}) x
-                                order by observed_at desc, id desc limit {B}) r{J}"
-            } else if postgres {
-                "select * from (select {B} as b, id, observed_at from observation_repeats
-                 where repeat_of = {B} and id < {B} order by observed_at desc, id desc limit {B}) r{J}"
-            } else {
-                "select * from (select {B} as b, id, observed_at from observation_repeats_shown
-                 where repeat_of = {B} and id < {B} order by repeat_at desc, id desc limit {B}) r{J}"
-            };
-            let indexed: Vec<usize> = (0..bases).collect();
-            for chunk in indexed.chunks(PAIRS_PER_STATEMENT / 2) {
-                let mut sql = String::new();
-                let mut ph = Placeholders::new(postgres);
-                for j in 0..chunk.len() {
-                    if j > 0 {
-                        sql.push_str(" union all ");
-                    }
-                    let mut term = repeats_sql.replace("{J}", &j.to_string());
-                    while let Some(at) = term.find("{B}") {
-                        term.replace_range(at..at + 3, &ph.next());
-                    }
-                    sql.push_str(&term);
-                }
-                let mut q = sqlx::query_as::<_, (i64, i64, chrono::DateTime<chrono::Utc>)>(
-                    sqlx::AssertSqlSafe(sql).into_sql_str(),
-                );
-                for &b in chunk {
-                    let (k, _, id, ..) = &candidates[b];
-                    q = q.bind(b as i64).bind(*id).bind(first_id).bind(look_back[*k]);
-                    if fetches {
-                        q = q
-                            .bind(b as i64)
-                            .bind(first_id)
-                            .bind(look_back[*k])
-                            .bind(*id)
-                            .bind(look_back[*k])
-                            .bind(look_back[*k]);
-                    }
-                }
-                for (b, id, at) in q.fetch_all(&mut *$tx).await? {
-                    let (k, _, _, status, kind) = candidates[b as usize].clone();
-                    candidates.push((k, at, id, status, kind));
-                }
+            let bases: Vec<(i64, i64, i64)> = candidates
+                .iter()
+                .enumerate()
+                .map(|(b, (k, _, id, ..))| (b as i64, *id, look_back[*k]))
+                .collect();
+            for (b, id, at) in $crate::storage::batch_statements::BatchStatements::recent_repeats(
+                &mut *$tx, &bases, first_id, fetches,
+            )
+            .await?
+            {
+                let (k, _, _, status, kind) = candidates[b as usize].clone();
+                candidates.push((k, at, id, status, kind));
             }
             // Newest first within each pair, its last n kept, then oldest first as the rule
             // reads them.
