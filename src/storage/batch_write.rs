@@ -272,13 +272,21 @@ macro_rules! insert_batch_in {
             // pair's next row of any kind (migration 0032), so the newest repeat's base is
             // the newest row. Read here, the base costs no statement of its own, nor a seek of
             // the repeat in each partition of `observation_repeats` (about a seventh of the
-            // server's time in a PostgreSQL cashier run).
+            // server's time in a PostgreSQL cashier run), nor a second seek of the newest row
+            // (read whole by the first).
             "select p.k - 1, l.observed_at, l.id, t.to_status, c.observed_at, c.observation_id,
                  b.precision, b.status, b.source_kind, b.source_id, b.vantage, b.quote,
                  b.note_en, b.note_zh, b.evidence_id, b.pack_id, cast(b.rule_version as bigint),
                  b.confirmed
              from jsonb_array_elements($1::jsonb) with ordinality as p(v, k)
-             left join lateral (select o.observed_at, o.id from observations o
+             left join lateral (select o.observed_at, o.id, o.precision, o.status,
+                     o.source_kind, o.source_id, o.vantage, o.quote, o.note_en, o.note_zh,
+                     o.evidence_id, o.pack_id, o.rule_version, o.confirmed,
+                     o.failure is null and o.superseded_by is null and o.retracted_at is null
+                     and o.catalog_key is null and o.reclassifies is null and o.evidence is null
+                     and o.evidence_id is not null and o.pack_id is not null
+                     and o.rule_version is not null and o.confirmed is not null as repeatable
+                 from observations o
                  where o.check_id = p.v->>0 and o.source_key = p.v->>1
                  order by o.observed_at desc, o.id desc limit 1) l on true
              left join lateral (select t.to_status from transitions t
@@ -286,12 +294,10 @@ macro_rules! insert_batch_in {
                  order by t.occurred_at desc, t.id desc limit 1) t on true
              left join lateral (select c.observed_at, c.observation_id from current_states c
                  where c.check_id = p.v->>0 and c.source_key = p.v->>1 limit 1) c on true
-             left join lateral (select b.* from observations b
-                 where b.id = l.id
-                   and b.failure is null and b.superseded_by is null and b.retracted_at is null
-                   and b.catalog_key is null and b.reclassifies is null and b.evidence is null
-                   and b.evidence_id is not null and b.pack_id is not null
-                   and b.rule_version is not null and b.confirmed is not null) b on true"
+             left join lateral (select l.precision, l.status, l.source_kind, l.source_id,
+                     l.vantage, l.quote, l.note_en, l.note_zh, l.evidence_id, l.pack_id,
+                     l.rule_version, l.confirmed
+                 where l.repeatable) b on true"
         } else {
             // The pair's newest row of any kind, and its kept current state: every repeat
             // counts, so the newest repeat is no later than that (migration 0032); the
