@@ -216,7 +216,7 @@ pub(crate) use lock_each_in;
 /// `transitions`; evaluates to the rows' ids, in the given order.
 macro_rules! insert_batch_in {
     ($tx:ident, $rows:expr, $evidence:expr, $upsert_sources:expr, $postgres:expr, $fetches:expr,
-     $thin:expr, $numbers:expr, $fresh_numbers:ident) => {{
+     $thin:expr, $numbers:expr, $run_keys:expr, $fresh_numbers:ident) => {{
         use $crate::storage::batch_write::{
             First, OBSERVATIONS_PER_STATEMENT,
             PairFacts, TRANSITIONS_PER_STATEMENT,
@@ -448,8 +448,13 @@ macro_rules! insert_batch_in {
             let mut parts: Vec<&str> = row_run.iter().flatten().copied().collect();
             parts.sort_unstable();
             parts.dedup();
+            // Those known to be stored (committed before this batch began) need no read.
+            let known_runs: &quick_cache::sync::Cache<String, i64> = $run_keys;
             for part in parts {
-                let id = $crate::storage::batch_write::run_key_id_in!($tx, part);
+                let id = match known_runs.get(part) {
+                    Some(id) => id,
+                    None => $crate::storage::batch_write::run_key_id_in!($tx, part),
+                };
                 run_ids.insert(part, id);
             }
             // Repeats stored thin (migration 0032): a row showing what its pair's newest row

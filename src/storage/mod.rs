@@ -951,6 +951,11 @@ pub struct Store {
     /// Evidence bodies known to be stored (their hash and id), so that evidence repeating
     /// from one run to the next costs no query; only committed rows are remembered.
     evidence_ids: std::sync::Arc<quick_cache::sync::Cache<String, i64>>,
+    /// Run parts of run keys known to be stored (`run_keys`, migration 0027: kept forever),
+    /// each run's added in a statement of its own before its first batch: two writers of
+    /// a run adding it inside their batches waited one for the other's whole batch (about
+    /// 6 ms a run on PostgreSQL), and every batch read it again.
+    run_key_ids: std::sync::Arc<quick_cache::sync::Cache<String, i64>>,
     /// Checks' numbers known to be given (`check_numbers`, migration 0032), so that a batch
     /// of repeats asks only for new checks'; only committed numbers are remembered.
     check_numbers: std::sync::Arc<CheckNumbers>,
@@ -1007,6 +1012,9 @@ const SQLITE_WAL_AUTOCHECKPOINT: u32 = 8_000;
 
 /// Evidence bodies whose ids a store remembers at most.
 const EVIDENCE_IDS_KEPT: usize = 200_000;
+
+/// Run parts whose ids a store remembers at most.
+const RUN_KEY_IDS_KEPT: usize = 10_000;
 
 /// Checks whose numbers a store remembers at most (the catalog bench's 35,000 checks fit).
 const CHECK_NUMBERS_KEPT: usize = 100_000;
@@ -1109,6 +1117,7 @@ impl Store {
             direct_reads: true,
             pending: Default::default(),
             evidence_ids: std::sync::Arc::new(quick_cache::sync::Cache::new(EVIDENCE_IDS_KEPT)),
+            run_key_ids: std::sync::Arc::new(quick_cache::sync::Cache::new(RUN_KEY_IDS_KEPT)),
             check_numbers: std::sync::Arc::new(quick_cache::sync::Cache::new(CHECK_NUMBERS_KEPT)),
             thin_repeats: true,
             fetch_repeats: Default::default(),
@@ -1416,7 +1425,7 @@ impl Store {
             let mut fresh_numbers: Vec<(String, i64)> = Vec::new();
             let ids = batch_write::insert_batch_in!(
                 tx, &rows, &evidence, true, postgres, self.fetch_repeats(), self.thin_repeats,
-                &self.check_numbers, fresh_numbers
+                &self.check_numbers, &self.run_key_ids, fresh_numbers
             );
             tx.commit().await?;
             self.remember_check_numbers(fresh_numbers);

@@ -215,6 +215,23 @@ impl Store {
         // reason as the order above.
         let bodies =
             super::evidence::distinct_bodies_of(rows.iter().filter_map(|r| r.split.as_ref()));
+        // Each run's run part added before its first batch, in a statement of its own (a
+        // run part without rows, should the batch fail, is harmless: kept forever anyway).
+        let mut parts: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| {
+                let o = &r.observation;
+                let key = o.probe.as_ref()?.run_key.as_deref()?;
+                super::batch_write::run_part(key, &o.check_id)
+            })
+            .filter(|part| self.run_key_ids.get(*part).is_none())
+            .collect();
+        parts.sort_unstable();
+        parts.dedup();
+        for part in parts {
+            let id = self.add_run_part(part).await?;
+            self.run_key_ids.insert(part.to_string(), id);
+        }
         super::on_write_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             // Whole copies first, then differences (a difference's base is there before it).
@@ -266,6 +283,7 @@ impl Store {
                 self.fetch_repeats(),
                 self.thin_repeats,
                 &self.check_numbers,
+                &self.run_key_ids,
                 fresh_numbers
             );
             let mut ids = vec![0_i64; rows.len()];
@@ -280,6 +298,20 @@ impl Store {
             self.remember_check_numbers(fresh_numbers);
             Ok(ids)
         })
+    }
+
+    /// The id of run part `part` in `run_keys`, added when new, in a statement of its own.
+    async fn add_run_part(&self, part: &str) -> Result<i64, StorageError> {
+        Ok(super::on_write_pool!(self, pool => {
+            sqlx::query("insert into run_keys (prefix) values ($1) on conflict (prefix) do nothing")
+                .bind(part)
+                .execute(pool)
+                .await?;
+            sqlx::query_scalar::<_, i64>("select id from run_keys where prefix = $1")
+                .bind(part)
+                .fetch_one(pool)
+                .await?
+        }))
     }
 
     /// Which of these hashes already have a snapshot.
