@@ -499,10 +499,10 @@ impl Engine {
             let mut hold = Hold::default();
             let result = async {
                 loop {
-                    let now = std::time::Instant::now();
-                    match tokio::time::timeout(hold.wait(now), rx.recv()).await {
+                    let wait = hold.wait(std::time::Instant::now());
+                    match tokio::time::timeout(wait, rx.recv()).await {
                         Ok(Some((snap, batch))) => {
-                            hold.took(now);
+                            hold.took(std::time::Instant::now());
                             snaps.extend(snap);
                             obs.extend(batch);
                             // What else arrived meanwhile joins this batch.

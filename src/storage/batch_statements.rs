@@ -225,19 +225,14 @@ impl BatchStatements for sqlx::SqliteConnection {
         // quickly, and few pairs are wanted at once (those whose status may change).
         let mut got = Vec::new();
         for chunk in wanted.chunks(RECENT_PER_STATEMENT) {
-            let mut sql = String::new();
-            for j in 0..chunk.len() {
-                if j > 0 {
-                    sql.push_str(" union all ");
-                }
-                sql.push_str(&format!(
-                    "select * from (select ? as k, id, status, observed_at, source_kind
-                     from observations
-                     where check_id = ? and source_key = ? and id < ?
-                       and failure is null and superseded_by is null and retracted_at is null
-                     order by observed_at desc, id desc limit ?) r{j}"
-                ));
-            }
+            let sql = union_all(
+                chunk.len(),
+                "select * from (select ? as k, id, status, observed_at, source_kind
+                 from observations
+                 where check_id = ? and source_key = ? and id < ?
+                   and failure is null and superseded_by is null and retracted_at is null
+                 order by observed_at desc, id desc limit ?)",
+            );
             let mut q = sqlx::query_as::<_, RecentRow>(sqlx::AssertSqlSafe(sql).into_sql_str());
             for &(k, check, key, n) in chunk {
                 q = q.bind(k).bind(check).bind(key).bind(before).bind(n);
@@ -255,16 +250,11 @@ impl BatchStatements for sqlx::SqliteConnection {
     ) -> Result<Vec<(i64, i64, DateTime<Utc>)>, StorageError> {
         let mut got = Vec::new();
         for chunk in bases.chunks(RECENT_PER_STATEMENT) {
-            let mut sql = String::new();
-            for j in 0..chunk.len() {
-                if j > 0 {
-                    sql.push_str(" union all ");
-                }
-                sql.push_str(&format!(
-                    "select * from (select ? as b, id, observed_at from observation_repeats_shown
-                     where repeat_of = ? and id < ? order by repeat_at desc, id desc limit ?) r{j}"
-                ));
-            }
+            let sql = union_all(
+                chunk.len(),
+                "select * from (select ? as b, id, observed_at from observation_repeats_shown
+                 where repeat_of = ? and id < ? order by repeat_at desc, id desc limit ?)",
+            );
             let mut q = sqlx::query_as::<_, (i64, i64, DateTime<Utc>)>(
                 sqlx::AssertSqlSafe(sql).into_sql_str(),
             );
@@ -395,14 +385,6 @@ impl BatchStatements for sqlx::PgConnection {
         returned_ids(got, fetches.len(), "fetches")
     }
 
-    /// Each (run key, check) locked first (in order; a transaction's advisory lock, which
-    /// a worker's role may take) until the batch commits, so two writers cannot both store
-    /// one run's check, one as a row and one as a repeat, each not seeing the other's
-    /// (migration 0032; since 0041 the repeats have no unique index to refuse the second).
-    /// A lock per check, not per run: the writers of one run, each with its own checks,
-    /// would otherwise write one at a time. A check's number comes from the store's cache
-    /// when it is there: as JSON, with each number looked up, this took about a tenth of
-    /// the server's time in a PostgreSQL cashier run.
     async fn recent_rows<'a>(
         &'a mut self,
         wanted: &'a [(i64, &'a str, &'a str, i64)],
@@ -412,8 +394,8 @@ impl BatchStatements for sqlx::PgConnection {
             return Ok(Vec::new());
         }
         // One statement of constant text, planned once per connection: a subquery per
-        // pair gave a text for each number of pairs, each planned anew (13 ms a plan, a
-        // tenth of the server's time in a cashier run).
+        // pair gave a text for each number of pairs, each planned anew (about 13 ms a plan;
+        // with `recent_repeats`, a fifth of the server's time in a cashier run).
         let (numbers, checks, keys, counts) = wanted.iter().fold(
             (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
             |(mut a, mut b, mut c, mut d), &(k, check, key, n)| {
@@ -499,6 +481,14 @@ impl BatchStatements for sqlx::PgConnection {
         )
     }
 
+    /// Each (run key, check) locked first (in order; a transaction's advisory lock, which
+    /// a worker's role may take) until the batch commits, so two writers cannot both store
+    /// one run's check, one as a row and one as a repeat, each not seeing the other's
+    /// (migration 0032; since 0041 the repeats have no unique index to refuse the second).
+    /// A lock per check, not per run: the writers of one run, each with its own checks,
+    /// would otherwise write one at a time. A check's number comes from the store's cache
+    /// when it is there: as JSON, with each number looked up, this took about a tenth of
+    /// the server's time in a PostgreSQL cashier run.
     async fn stored_run_check<'a>(
         &'a mut self,
         keyed: &'a [(i64, &'a str)],
@@ -887,6 +877,19 @@ async fn insert_fetch_groups(
             .collect();
     }
     Ok(())
+}
+
+/// `n` copies of the subquery `term` joined by `union all`, each named (`r0`, `r1`, …).
+fn union_all(n: usize, term: &str) -> String {
+    let mut sql = String::with_capacity(n * (term.len() + 16));
+    for j in 0..n {
+        if j > 0 {
+            sql.push_str(" union all ");
+        }
+        sql.push_str(term);
+        sql.push_str(&format!(" r{j}"));
+    }
+    sql
 }
 
 /// Placeholders in the order they are bound: `$1`, `$2`, … on PostgreSQL, `?` on SQLite.
