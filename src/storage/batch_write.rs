@@ -266,11 +266,10 @@ macro_rules! insert_batch_in {
             $crate::storage::StorageError::Invalid(format!("pairs as JSON: {e}"))
         })?;
         let pair_sql = if postgres {
-            // With what the pair's newest row shows when a verdict may repeat it (as
-            // `stored_bases_in` reads it on SQLite). That row is the base of the pair's newest
-            // observation whenever that is a repeat: a base's repeats lie between it and its
-            // pair's next row of any kind (migration 0032), so the newest repeat's base is
-            // the newest row. Read here, the base costs no statement of its own, nor a seek of
+            // With what the pair's newest row shows when a verdict may repeat it. That row is
+            // the base of the pair's newest observation whenever that is a repeat: a base's
+            // repeats lie between it and its pair's next row of any kind (migration 0032), so
+            // the newest repeat's base is the newest row. Read here, the base costs no statement of its own, nor a seek of
             // the repeat in each partition of `observation_repeats` (about a seventh of the
             // server's time in a PostgreSQL cashier run), nor a second seek of the newest row
             // (read whole by the first).
@@ -301,7 +300,10 @@ macro_rules! insert_batch_in {
         } else {
             // The pair's newest row of any kind, and its kept current state: every repeat
             // counts, so the newest repeat is no later than that (migration 0032); the
-            // later of the two is the pair's newest observation.
+            // later of the two is the pair's newest observation. With what the newest row
+            // shows when a verdict may repeat it (its status only then), read by the same
+            // seek, as on PostgreSQL: a statement of its own for it took about 6% of a
+            // SQLite cashier run's writer.
             // The pairs' keys taken out of the JSON once (`materialized`), not once per
             // seek: about 12% of this statement's time (the sqlite3 shell, 256 pairs).
             "with p(key, c, s) as materialized (select key, value->>0, value->>1 from json_each($1))
@@ -309,7 +311,16 @@ macro_rules! insert_batch_in {
                  (select t.to_status from transitions t
                   where t.check_id = p.c and t.source_key = p.s
                   order by t.occurred_at desc, t.id desc limit 1),
-                 k.observed_at, k.observation_id
+                 k.observed_at, k.observation_id,
+                 l.precision,
+                 case when l.failure is null and l.superseded_by is null
+                     and l.retracted_at is null and l.catalog_key is null
+                     and l.reclassifies is null and l.evidence is null
+                     and l.evidence_id is not null and l.pack_id is not null
+                     and l.rule_version is not null and l.confirmed is not null
+                     then l.status end,
+                 l.source_kind, l.source_id, l.vantage, l.quote, l.note_en, l.note_zh,
+                 l.evidence_id, l.pack_id, cast(l.rule_version as bigint), l.confirmed
              from p
              left join observations l on l.id = (select o.id from observations o
                  where o.check_id = p.c and o.source_key = p.s
@@ -329,7 +340,7 @@ macro_rules! insert_batch_in {
             .bind(list)
             .fetch_all(&mut *$tx)
             .await?;
-        // PostgreSQL: each pair's newest row with what it shows, when a verdict may repeat it.
+        // Each pair's newest row with what it shows, when a verdict may repeat it.
         let mut newest_rows: Vec<Option<(i64, $crate::storage::batch_write::Shown)>> =
             vec![None; pair_keys.len()];
         for row in got {
@@ -350,7 +361,7 @@ macro_rules! insert_batch_in {
                 })?;
             pairs[p].latest = at.zip(id).max(kept_at.zip(kept_id));
             pairs[p].current = current;
-            if postgres && let (Some(id), Some(status)) = (id, row.try_get::<Option<String>, _>(7)?) {
+            if let (Some(id), Some(status)) = (id, row.try_get::<Option<String>, _>(7)?) {
                 newest_rows[p] = Some((id, $crate::storage::batch_write::Shown {
                     precision: row.try_get(6)?,
                     status,
@@ -467,24 +478,13 @@ macro_rules! insert_batch_in {
                     $crate::storage::batch_write::Shown::of_new(o, e, row_run[i].is_some())
                 })
                 .collect();
-            // Only a batch with a row that may be a repeat asks what its pairs' newest show.
-            // PostgreSQL read them with the pairs (above).
-            let newest: Vec<i64> = if $thin && !postgres && shown.iter().any(Option::is_some) {
-                pairs.iter().filter_map(|p| p.latest.map(|l| l.1)).collect()
-            } else {
-                Vec::new()
-            };
-            let stored_bases = $crate::storage::batch_write::stored_bases_in!($tx, &newest);
+            // What each pair's newest row shows was read with the pairs (above).
             let pair_bases: Vec<Option<(First, $crate::storage::batch_write::Shown)>> = pairs
                 .iter()
                 .zip(newest_rows)
                 .map(|(p, row)| {
-                    let newest = p.latest?.1;
-                    let (base, shown) = if postgres {
-                        row?
-                    } else {
-                        stored_bases.get(&newest)?.clone()
-                    };
+                    p.latest?;
+                    let (base, shown) = row?;
                     Some((First::Stored(base), shown))
                 })
                 .collect();
@@ -1031,58 +1031,6 @@ pub(crate) fn id_order<K: Eq + std::hash::Hash>(
 pub(crate) fn repeat_instant(at: DateTime<Utc>) -> Option<i64> {
     at.timestamp_nanos_opt().filter(|n| *n >= 0)
 }
-
-/// SQLite: for each of `$newest` (observation ids, full rows or repeats) that may be
-/// repeated, its base (the row itself, or the row a repeat repeats) and what the base shows.
-/// PostgreSQL reads the base with its pair (`insert_batch_in`).
-macro_rules! stored_bases_in {
-    ($tx:ident, $newest:expr) => {{
-        let newest: &[i64] = $newest;
-        let mut bases: std::collections::HashMap<i64, (i64, $crate::storage::batch_write::Shown)> =
-            std::collections::HashMap::new();
-        if !newest.is_empty() {
-            let list = serde_json::to_string(newest)
-                .map_err(|e| $crate::storage::StorageError::Invalid(format!("ids as JSON: {e}")))?;
-            // The ids first (`cross join`: SQLite otherwise walks every row without a catalog
-            // key and seeks each id for each of them).
-            let sql = "select j.value, b.id, b.precision, b.status, b.source_kind, b.source_id, b.vantage,
-                     b.quote, b.note_en, b.note_zh, b.evidence_id, b.pack_id,
-                     cast(b.rule_version as bigint), b.confirmed
-                 from json_each($1) j
-                 cross join observations b
-                 where b.id = coalesce(
-                     (select r.repeat_of from observation_repeats r where r.id = j.value), j.value)
-                   and b.failure is null and b.superseded_by is null and b.retracted_at is null
-                   and b.catalog_key is null and b.reclassifies is null and b.evidence is null
-                   and b.evidence_id is not null and b.pack_id is not null
-                   and b.rule_version is not null and b.confirmed is not null";
-            let got = sqlx::query(sql).bind(list).fetch_all(&mut *$tx).await?;
-            for row in got {
-                use sqlx::Row;
-                let shown = $crate::storage::batch_write::Shown {
-                    precision: row.try_get(2)?,
-                    status: row.try_get(3)?,
-                    source_kind: row.try_get(4)?,
-                    source_id: row.try_get(5)?,
-                    vantage: row.try_get(6)?,
-                    quote: row.try_get(7)?,
-                    note_en: row.try_get(8)?,
-                    note_zh: row.try_get(9)?,
-                    evidence_id: row.try_get(10)?,
-                    pack_id: row.try_get(11)?,
-                    rule_version: row.try_get(12)?,
-                    confirmed: row.try_get(13)?,
-                };
-                bases.insert(
-                    row.try_get::<i64, _>(0)?,
-                    (row.try_get::<i64, _>(1)?, shown),
-                );
-            }
-        }
-        bases
-    }};
-}
-pub(crate) use stored_bases_in;
 
 /// Refuses a batch naming a run's check that is stored already in a repeat, or that a
 /// repeat would store again (full rows are refused by the unique index of 0027), or twice
