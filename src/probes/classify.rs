@@ -221,14 +221,25 @@ fn classify_payment(pack: &ProbePack, target: &Target, page: &PageView) -> Class
     if page.response.status >= 400 {
         return unmatched(target, page);
     }
+    let not_checkout = || {
+        let mut c = unmatched(target, page);
+        c.detail = Some("the page does not look like the checkout (extract.page)".into());
+        c
+    };
+    // Whether the page is the checkout and its options, in one reading of its tokens when
+    // they answer both exactly (about a tenth of a cashier page's CPU saved).
+    if let Some(found) = fast_checkout_options(page, extract, &pack.vocabulary) {
+        return match found {
+            (true, options) => payment_verdicts(target, page, extract, options, true),
+            (false, _) => not_checkout(),
+        };
+    }
     let mut page_recognised = false;
     if let Some(cond) = &extract.page {
         // Only whether the page is the checkout: the excerpt a match would carry is not
         // used here, so it is not read.
         if !page.holds(cond) {
-            let mut c = unmatched(target, page);
-            c.detail = Some("the page does not look like the checkout (extract.page)".into());
-            return c;
+            return not_checkout();
         }
         page_recognised = true;
     }
@@ -252,6 +263,19 @@ fn classify_payment(pack: &ProbePack, target: &Target, page: &PageView) -> Class
             tree_options(html, extract, &pack.vocabulary)
         }
     };
+    payment_verdicts(target, page, extract, options, page_recognised)
+}
+
+/// The verdicts of a payment page whose options were read: each check's method offered
+/// (and the default) or not; confirmed when the page was recognised as the checkout and
+/// every option names a known method.
+fn payment_verdicts(
+    target: &Target,
+    page: &PageView,
+    extract: &super::pack::Extract,
+    options: Vec<ExtractedOption>,
+    page_recognised: bool,
+) -> Classification {
     if options.is_empty() {
         let mut c = unmatched(target, page);
         c.detail = Some(format!(
@@ -345,6 +369,56 @@ pub(super) fn tree_options(
 
 /// The options `extract` selects, read from the page's tokens; `None` when only the tree
 /// can tell (or the extract has no fast form).
+/// Whether the page is the checkout (`extract.page`) and its options, both read from the
+/// tokens in one pass, where that is exact: `extract.page` a fast selector asked only
+/// whether it selects something, and the options' selectors fast. `None`: read them the
+/// usual way (the page's budget spent, or only the tree can tell).
+fn fast_checkout_options(
+    page: &PageView,
+    extract: &super::pack::Extract,
+    vocabulary: &[super::pack::MethodNames],
+) -> Option<(bool, Vec<ExtractedOption>)> {
+    let Some(Condition::Selector {
+        test: ElementTest::Present,
+        fast: Some(checkout),
+        ..
+    }) = &extract.page
+    else {
+        return None;
+    };
+    let fast = extract.fast.as_ref()?;
+    if page.over.get().is_some() || page.budget.check().is_err() {
+        return None;
+    }
+    let (found, raw) = options::read_checkout(
+        &page.response.text,
+        fast,
+        checkout,
+        &extract.read,
+        MAX_OPTIONS,
+        page.budget.limits(),
+    )?;
+    Some((found, extracted(raw, extract, vocabulary)))
+}
+
+/// Options read from the tokens, named and mapped to methods as the tree's are.
+pub(super) fn extracted(
+    raw: Vec<options::RawOption<'_>>,
+    extract: &super::pack::Extract,
+    vocabulary: &[super::pack::MethodNames],
+) -> Vec<ExtractedOption> {
+    raw.into_iter()
+        .map(|o| {
+            let names = raw_option_names(&o, &extract.read);
+            ExtractedOption {
+                methods: map_methods(&names, vocabulary),
+                names,
+                selected: o.selected,
+            }
+        })
+        .collect()
+}
+
 pub(super) fn fast_options(
     page: &str,
     extract: &super::pack::Extract,
@@ -353,18 +427,7 @@ pub(super) fn fast_options(
 ) -> Option<Vec<ExtractedOption>> {
     let fast = extract.fast.as_ref()?;
     match options::read(page, fast, &extract.read, MAX_OPTIONS, limits) {
-        options::Read::Options(raw) => Some(
-            raw.into_iter()
-                .map(|o| {
-                    let names = raw_option_names(&o, &extract.read);
-                    ExtractedOption {
-                        methods: map_methods(&names, vocabulary),
-                        names,
-                        selected: o.selected,
-                    }
-                })
-                .collect(),
-        ),
+        options::Read::Options(raw) => Some(extracted(raw, extract, vocabulary)),
         options::Read::Undecided(_) => None,
     }
 }

@@ -232,10 +232,26 @@ pub fn read<'a>(
     max: usize,
     limits: ParseLimits,
 ) -> Read<'a> {
-    match replay(page, fast, read, max, limits) {
-        Ok(options) => Read::Options(options),
+    match replay(page, fast, None, read, max, limits) {
+        Ok((options, _)) => Read::Options(options),
         Err(why) => Read::Undecided(why),
     }
+}
+
+/// [`read`], and in the same pass whether some element of the page's tree is one that
+/// `checkout` selects (the pack's `extract.page`, when start tags answer it): one reading
+/// of the page instead of two. `None` where only the tree can tell either.
+pub fn read_checkout<'a>(
+    page: &'a str,
+    fast: &FastOptions,
+    checkout: &FastSelector,
+    read: &[String],
+    max: usize,
+    limits: ParseLimits,
+) -> Option<(bool, Vec<RawOption<'a>>)> {
+    replay(page, fast, Some(checkout), read, max, limits)
+        .ok()
+        .map(|(options, found)| (found, options))
 }
 
 fn yes(answer: Answer) -> Result<bool, &'static str> {
@@ -246,13 +262,15 @@ fn yes(answer: Answer) -> Result<bool, &'static str> {
     }
 }
 
+/// The options, and whether `checkout` (if asked) selects some element of the tree.
 fn replay<'a>(
     page: &'a str,
     fast: &FastOptions,
+    checkout: Option<&FastSelector>,
     read: &[String],
     max: usize,
     limits: ParseLimits,
-) -> Result<Vec<RawOption<'a>>, &'static str> {
+) -> Result<(Vec<RawOption<'a>>, bool), &'static str> {
     if page.contains('\0') {
         return Err("the page contains NUL characters");
     }
@@ -266,6 +284,13 @@ fn replay<'a>(
     // Options open on the stack (an option inside an option is inside both).
     let mut open: Vec<usize> = Vec::new();
     let mut elements = 0usize;
+    // Whether `checkout` met an element; html, head and body (which the tree may invent or
+    // merge) and the head's elements it may not meet at all.
+    let mut found = false;
+    let checks = |tag: &super::scan::Tag<'_>| match checkout {
+        Some(c) => yes(c.matches(tag)),
+        None => Ok(false),
+    };
     let mut tokens = Tokens::new(page);
     while let Some(token) = tokens.next_token() {
         match token {
@@ -329,6 +354,9 @@ fn replay<'a>(
                         if yes(fast.parent.matches(&tag))? {
                             return Err("the parent selector matches the html element");
                         }
+                        if checks(&tag)? {
+                            return Err("the checkout selector matches the html element");
+                        }
                         continue;
                     }
                     "head" => {
@@ -338,6 +366,9 @@ fn replay<'a>(
                         }
                         if yes(fast.parent.matches(&tag))? {
                             return Err("the parent selector matches the head element");
+                        }
+                        if checks(&tag)? {
+                            return Err("the checkout selector matches the head element");
                         }
                         phase = Phase::InHead;
                         continue;
@@ -351,6 +382,9 @@ fn replay<'a>(
                         }
                         if yes(fast.parent.matches(&tag))? {
                             return Err("the parent selector matches the body element");
+                        }
+                        if checks(&tag)? {
+                            return Err("the checkout selector matches the body element");
                         }
                         phase = Phase::InBody;
                         continue;
@@ -367,7 +401,10 @@ fn replay<'a>(
                         }
                         if head_content {
                             // Kept in the head (the tree puts it there even after `</head>`).
-                            if yes(fast.parent.matches(&tag))? || yes(fast.child.matches(&tag))? {
+                            if yes(fast.parent.matches(&tag))?
+                                || yes(fast.child.matches(&tag))?
+                                || checks(&tag)?
+                            {
                                 return Err("a selector matches an element of the head");
                             }
                             elements += 1;
@@ -445,6 +482,9 @@ fn replay<'a>(
                 if elements > max_elements || stack.len() + 1 > max_depth {
                     return Err("a page past the tree's bounds");
                 }
+                if !found {
+                    found = checks(&tag)?;
+                }
                 // Is it an option? Its parent is the top of the stack (the body if none).
                 let is_option = options.len() < max
                     && stack.last().is_some_and(|o| o.parent)
@@ -496,5 +536,5 @@ fn replay<'a>(
             }
         }
     }
-    Ok(options)
+    Ok((options, found))
 }

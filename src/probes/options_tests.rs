@@ -4,9 +4,10 @@
 //! closing and reopening rules around the list), and generated tag soup.
 
 use super::bounded::ParseLimits;
-use super::classify::{ExtractedOption, fast_options, tree_options};
-use super::options::{FastOptions, Read, read};
+use super::classify::{ExtractedOption, extracted, fast_options, tree_options};
+use super::options::{FastOptions, Read, read, read_checkout};
 use super::pack::{Extract, MethodNames};
+use super::select::FastSelector;
 use scraper::{Html, Selector};
 
 const READ: &[&str] = &["text", "alt", "id", "class", "value", "data-method"];
@@ -74,6 +75,64 @@ fn compare(name: &str, page: &str) -> usize {
     decided
 }
 
+/// Checkout selectors (`extract.page`) asked in the same pass as the options: present on
+/// the fixture's page or not, in the head or the body, by id, class, tag or attribute.
+const CHECKOUTS: &[&str] = &[
+    "#pay-methods",
+    "ul.pay-list",
+    "[data-method]",
+    "li[data-method=\"alipay\"]",
+    "button#pay-submit",
+    "span.name",
+    "div.footer",
+    "meta[charset]",
+    "#no-such-list",
+    ".pay-list.closed",
+];
+
+/// Compares, for every extract and checkout selector, whether the tree has an element the
+/// checkout selector selects and its options against one pass of the tokens answering
+/// both; how many were decided from the tokens, and how many of those found the checkout.
+fn compare_checkout(name: &str, page: &str) -> (usize, usize) {
+    let html = Html::parse_document(page);
+    let vocabulary = vocabulary();
+    let (mut decided, mut found) = (0, 0);
+    for e in extracts() {
+        let tree_opts: Vec<ExtractedOption> = tree_options(&html, &e, &vocabulary);
+        for source in CHECKOUTS {
+            let checkout = FastSelector::parse(source).expect("checkout selectors are fast");
+            let tree = html
+                .select(&Selector::parse(source).expect("test selectors parse"))
+                .next()
+                .is_some();
+            let Some((quick, raw)) = read_checkout(
+                page,
+                e.fast.as_ref().expect("fast"),
+                &checkout,
+                &e.read,
+                200,
+                ParseLimits::default(),
+            ) else {
+                continue;
+            };
+            decided += 1;
+            found += usize::from(quick);
+            assert_eq!(
+                quick, tree,
+                "{name}: whether `{source}` selects something, read from the tokens, differs \
+                 from the tree on:\n{page}"
+            );
+            assert_eq!(
+                extracted(raw, &e, &vocabulary),
+                tree_opts,
+                "{name}: `{}` read with `{source}` from the tokens differs from the tree on:\n{page}",
+                e.option_source
+            );
+        }
+    }
+    (decided, found)
+}
+
 fn decides(page: &str) -> bool {
     let e = &extracts()[0];
     matches!(
@@ -119,6 +178,13 @@ fn the_fixture_page_is_read_from_the_tokens_as_the_tree_reads_it() {
     let page = cashier(FIXTURE_LIST);
     assert!(decides(&page), "the fixture's page must not need the tree");
     assert_eq!(compare("fixture", &page), extracts().len());
+    // The checkout asked in the same pass: every selector but the head's (`meta`, left to
+    // the tree) decided; all but the two missing ones found.
+    let asked = extracts().len() * (CHECKOUTS.len() - 1);
+    assert_eq!(
+        compare_checkout("fixture", &page),
+        (asked, asked - 2 * extracts().len())
+    );
     let e = &extracts()[0];
     let options = fast_options(&page, e, &vocabulary(), ParseLimits::default()).expect("fast");
     assert_eq!(options.len(), 2);
@@ -231,10 +297,23 @@ const TRAPS: &[&str] = &[
 #[test]
 fn traps_read_from_the_tokens_match_the_tree() {
     let mut decided = 0;
+    let (mut checkouts, mut found) = (0, 0);
     for (i, trap) in TRAPS.iter().enumerate() {
         decided += compare(&format!("trap {i}"), trap);
         decided += compare(&format!("trap {i} in a cashier page"), &cashier(trap));
+        for (name, page) in [
+            (format!("trap {i}"), trap.to_string()),
+            (format!("trap {i} in a cashier page"), cashier(trap)),
+        ] {
+            let (d, f) = compare_checkout(&name, &page);
+            checkouts += d;
+            found += f;
+        }
     }
+    assert!(
+        checkouts >= 1000 && found >= 300 && found < checkouts,
+        "checkouts decided from the tokens: {checkouts}, found {found}"
+    );
     // Many traps are left to the tree, but not all: the comparison is not vacuous.
     assert!(
         decided >= 150,
@@ -377,6 +456,7 @@ fn tree(rng: &mut Rng, depth: usize, out: &mut String) {
 fn generated_tag_soup_read_from_the_tokens_matches_the_tree() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut pages, mut decided) = (0, 0);
+    let (mut checkouts, mut found) = (0, 0);
     for round in 0..1500 {
         let mut list = String::from("<ul id=\"pay-methods\" class=\"pay-list\">");
         for _ in 0..rng.below(5) + 1 {
@@ -410,8 +490,16 @@ fn generated_tag_soup_read_from_the_tokens_matches_the_tree() {
         };
         pages += 1;
         decided += compare(&format!("generated page {round}"), &page);
+        let (d, f) = compare_checkout(&format!("generated page {round}"), &page);
+        checkouts += d;
+        found += f;
     }
     eprintln!("{decided} answers of {pages} pages decided from the tokens");
+    eprintln!("{checkouts} checkouts decided from the tokens, {found} found");
+    assert!(
+        checkouts >= 6000 && found >= 2000 && found < checkouts,
+        "checkouts decided from the tokens: {checkouts}, found {found}"
+    );
     // Most soup is left to the tree; hundreds of answers are still compared.
     assert!(
         decided >= 600,
