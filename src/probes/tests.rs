@@ -965,6 +965,67 @@ fn payment_option_naming_no_method_is_an_anomaly() {
     );
 }
 
+/// A checkout recognised by a selector the start tags answer (`#cashier`, not
+/// `form#cashier`) is read in one pass with its options: the same verdicts, and the same
+/// refusal of a page that is not the checkout.
+#[test]
+fn a_fast_checkout_selector_and_the_options_read_in_one_pass_decide_as_the_tree() {
+    use super::pack::Condition;
+    let p = compile(&PAY_PACK.replace("form#cashier", "#cashier"));
+    let list = "<ul class=\"pay-list\"><li>支付宝</li><li class=\"selected\">微信支付</li></ul>";
+    let checkout = page(
+        200,
+        "http://pay.simshop.test/cashier",
+        &format!("<html><body><div id=\"cashier\">{list}</div></body></html>"),
+    );
+    let login = page(
+        200,
+        "http://pay.simshop.test/login",
+        &format!("<html><body><div id=\"login\">{list}</div></body></html>"),
+    );
+    // Both pages are decided from the tokens in one pass (not left to the tree).
+    let extract = p.extract.as_ref().expect("a payment pack");
+    let Some(Condition::Selector {
+        fast: Some(fast_page),
+        ..
+    }) = &extract.page
+    else {
+        panic!("#cashier is a fast selector");
+    };
+    for (r, found) in [(&checkout, true), (&login, false)] {
+        let read = super::options::read_checkout(
+            &r.text,
+            extract.fast.as_ref().expect("fast options"),
+            fast_page,
+            &extract.read,
+            200,
+            super::bounded::ParseLimits::default(),
+        );
+        assert_eq!(read.map(|(f, o)| (f, o.len())), Some((found, 2)));
+    }
+    let c = run(&p, &checkout);
+    let verdicts = by_method(&c);
+    assert_eq!(
+        verdicts["alipay"],
+        ("accepted_not_default".to_string(), None, true)
+    );
+    assert_eq!(verdicts["wechat_pay"], ("accepted".to_string(), None, true));
+    assert!(
+        verdicts
+            .iter()
+            .filter(|(m, _)| !["alipay", "wechat_pay"].contains(&m.as_str()))
+            .all(|(_, v)| v.0 == "not_accepted")
+    );
+    let c = run(&p, &login);
+    assert!(by_method(&c).values().all(|v| *v
+        == (
+            "unknown".to_string(),
+            Some(FailureClass::NoRuleMatched),
+            false
+        )));
+    assert!(c.detail.as_deref().unwrap().contains("extract.page"));
+}
+
 #[test]
 fn payment_page_check_not_matching_is_unmatched() {
     let p = compile(PAY_PACK);
