@@ -965,6 +965,18 @@ fn payment_option_naming_no_method_is_an_anomaly() {
     );
 }
 
+/// Every verdict unknown (no rule matched), because `extract.page` found no checkout.
+#[track_caller]
+fn assert_not_the_checkout(c: &Classification) {
+    assert!(by_method(c).values().all(|v| *v
+        == (
+            "unknown".to_string(),
+            Some(FailureClass::NoRuleMatched),
+            false
+        )));
+    assert!(c.detail.as_deref().unwrap().contains("extract.page"));
+}
+
 /// A checkout recognised by a selector the start tags answer (`#cashier`, not
 /// `form#cashier`) is read in one pass with its options: the same verdicts, and the same
 /// refusal of a page that is not the checkout.
@@ -1017,13 +1029,7 @@ fn a_fast_checkout_selector_and_the_options_read_in_one_pass_decide_as_the_tree(
             .all(|(_, v)| v.0 == "not_accepted")
     );
     let c = run(&p, &login);
-    assert!(by_method(&c).values().all(|v| *v
-        == (
-            "unknown".to_string(),
-            Some(FailureClass::NoRuleMatched),
-            false
-        )));
-    assert!(c.detail.as_deref().unwrap().contains("extract.page"));
+    assert_not_the_checkout(&c);
 }
 
 #[test]
@@ -1035,13 +1041,7 @@ fn payment_page_check_not_matching_is_unmatched() {
         "<html><body><form id=\"login\"><ul class=\"pay-list\"><li>支付宝</li></ul></form></body></html>",
     );
     let c = run(&p, &r);
-    assert!(by_method(&c).values().all(|v| *v
-        == (
-            "unknown".to_string(),
-            Some(FailureClass::NoRuleMatched),
-            false
-        )));
-    assert!(c.detail.as_deref().unwrap().contains("extract.page"));
+    assert_not_the_checkout(&c);
     // A cashier that errors is an HTTP failure, not "accepts nothing".
     let mut r = cashier("<li>支付宝</li>");
     r.status = 502;
