@@ -367,8 +367,6 @@ pub(super) fn tree_options(
     options
 }
 
-/// The options `extract` selects, read from the page's tokens; `None` when only the tree
-/// can tell (or the extract has no fast form).
 /// Whether the page is the checkout (`extract.page`) and its options, both read from the
 /// tokens in one pass, where that is exact: `extract.page` a fast selector asked only
 /// whether it selects something, and the options' selectors fast. `None`: read them the
@@ -419,6 +417,8 @@ pub(super) fn extracted(
         .collect()
 }
 
+/// The options `extract` selects, read from the page's tokens; `None` when only the tree
+/// can tell (or the extract has no fast form).
 pub(super) fn fast_options(
     page: &str,
     extract: &super::pack::Extract,

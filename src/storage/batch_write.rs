@@ -269,10 +269,10 @@ macro_rules! insert_batch_in {
             // With what the pair's newest row shows when a verdict may repeat it. That row is
             // the base of the pair's newest observation whenever that is a repeat: a base's
             // repeats lie between it and its pair's next row of any kind (migration 0032), so
-            // the newest repeat's base is the newest row. Read here, the base costs no statement of its own, nor a seek of
-            // the repeat in each partition of `observation_repeats` (about a seventh of the
-            // server's time in a PostgreSQL cashier run), nor a second seek of the newest row
-            // (read whole by the first).
+            // the newest repeat's base is the newest row. Read here, the base costs no
+            // statement of its own, nor a seek of the repeat in each partition of
+            // `observation_repeats` (about a seventh of the server's time in a PostgreSQL
+            // cashier run), nor a second seek of the newest row (read whole by the first).
             "select p.k - 1, l.observed_at, l.id, t.to_status, c.observed_at, c.observation_id,
                  b.precision, b.status, b.source_kind, b.source_id, b.vantage, b.quote,
                  b.note_en, b.note_zh, b.evidence_id, b.pack_id, cast(b.rule_version as bigint),
@@ -302,8 +302,8 @@ macro_rules! insert_batch_in {
             // counts, so the newest repeat is no later than that (migration 0032); the
             // later of the two is the pair's newest observation. With what the newest row
             // shows when a verdict may repeat it (its status only then), read by the same
-            // seek, as on PostgreSQL: a statement of its own for it took about 6% of a
-            // SQLite cashier run's writer.
+            // seek, as on PostgreSQL: a statement of its own for it took about a tenth of
+            // a SQLite cashier run's statement time.
             // The pairs' keys taken out of the JSON once (`materialized`), not once per
             // seek: about 12% of this statement's time (the sqlite3 shell, 256 pairs).
             "with p(key, c, s) as materialized (select key, value->>0, value->>1 from json_each($1))
