@@ -300,17 +300,12 @@ impl Store {
         })
     }
 
-    /// The id of run part `part` in `run_keys`, added when new, in a statement of its own.
+    /// The id of run part `part` in `run_keys`, added when new, outside any batch's
+    /// transaction (each statement its own).
     async fn add_run_part(&self, part: &str) -> Result<i64, StorageError> {
         Ok(super::on_write_pool!(self, pool => {
-            sqlx::query("insert into run_keys (prefix) values ($1) on conflict (prefix) do nothing")
-                .bind(part)
-                .execute(pool)
-                .await?;
-            sqlx::query_scalar::<_, i64>("select id from run_keys where prefix = $1")
-                .bind(part)
-                .fetch_one(pool)
-                .await?
+            let mut conn = pool.acquire().await?;
+            super::batch_write::run_key_id_in!(conn, part)
         }))
     }
 
