@@ -230,6 +230,12 @@ async fn run(
         "fetches: {fetches} kept once for {naming} observations; run keys: {runs} runs kept \
          once for {naming_runs} observations"
     );
+    if store.backend() == Backend::Sqlite {
+        outln!(
+            "pairs taken from what earlier batches left instead of read: {} of {stored}",
+            store.kept_pairs_taken()
+        );
+    }
     let bytes = database_bytes(&store, sqlite_file).await?;
     outln!(
         "database: {:.1} MiB ({:.1} MiB empty) = {:.0} bytes per stored observation",

@@ -127,29 +127,60 @@ struct Inner {
     /// the same page is stored as a difference against it (bounded by bytes; a page not
     /// kept here is stored whole and becomes its base).
     bases: quick_cache::sync::Cache<String, Arc<SnapshotBase>, BaseWeight>,
+    /// Whether bases keep their raw body (PostgreSQL; see [`SnapshotBase`]).
+    raw_bases: bool,
 }
 
-/// A whole snapshot kept as the base of the next bodies of its page.
+/// A whole snapshot kept as the base of the next bodies of its page. On SQLite only as it is
+/// stored (compressed), decompressed for each body compared with it (about 0.02 ms of CPU
+/// a 30 KiB cashier page): the raw bodies held about 15 MiB for the bench's 500 pages,
+/// which the process also holding the database's pages could not spare (peak memory
+/// 145–149 MiB, the target 150). On PostgreSQL, where the process's CPU is the bound and
+/// memory is not (about 110 MiB), the raw body is kept too.
 struct SnapshotBase {
     sha256: String,
-    body: Vec<u8>,
+    body: BaseBody,
     /// Its stored (compressed) bytes: a difference is kept only when it is at most a
     /// quarter of these.
     stored_bytes: usize,
 }
 
-/// Bases are weighed by their body's bytes.
+/// A base's body, raw or as stored ([`snapshots::compress_whole`]) with its raw length.
+enum BaseBody {
+    Raw(Vec<u8>),
+    Compressed { whole: Vec<u8>, size: usize },
+}
+
+impl SnapshotBase {
+    /// Its body, decompressed if need be; `None` if it does not decompress.
+    fn body(&self) -> Option<std::borrow::Cow<'_, [u8]>> {
+        match &self.body {
+            BaseBody::Raw(raw) => Some(std::borrow::Cow::Borrowed(raw)),
+            BaseBody::Compressed { whole, size } => {
+                snapshots::decompress_whole(whole, *size).map(std::borrow::Cow::Owned)
+            }
+        }
+    }
+}
+
+/// Bases are weighed by the bytes they hold.
 #[derive(Clone)]
 struct BaseWeight;
 
 impl quick_cache::Weighter<String, Arc<SnapshotBase>> for BaseWeight {
     fn weight(&self, key: &String, base: &Arc<SnapshotBase>) -> u64 {
-        (key.len() + base.body.len()) as u64
+        let held = match &base.body {
+            BaseBody::Raw(raw) => raw.len(),
+            BaseBody::Compressed { whole, .. } => whole.len(),
+        };
+        (key.len() + held) as u64
     }
 }
 
-/// The bytes of page bodies kept as bases: about 2,000 pages of 30 KiB.
-const BASE_BYTES: u64 = 64 * 1024 * 1024;
+/// The bytes of bases kept: about 2,000 cashier pages either way (raw: 30 KiB each;
+/// compressed: about 4 KiB).
+const BASE_BYTES_RAW: u64 = 64 * 1024 * 1024;
+const BASE_BYTES_COMPRESSED: u64 = 8 * 1024 * 1024;
 /// A difference larger than this share of its base's stored bytes is not worth it: the
 /// body is stored whole and becomes the page's new base.
 const DELTA_SHARE: usize = 4;
@@ -164,6 +195,7 @@ impl Engine {
         concurrency: usize,
     ) -> Engine {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let raw_bases = store.backend() == Backend::Postgres;
         let cpu = packs
             .iter()
             .map(|p| (p.id.clone(), Arc::new(Semaphore::new(cores))))
@@ -181,7 +213,16 @@ impl Engine {
                 limits: ParseLimits::default(),
                 stop: Arc::new(AtomicBool::new(false)),
                 stored: Mutex::new(HashSet::new()),
-                bases: quick_cache::sync::Cache::with_weighter(2048, BASE_BYTES, BaseWeight),
+                bases: quick_cache::sync::Cache::with_weighter(
+                    2048,
+                    if raw_bases {
+                        BASE_BYTES_RAW
+                    } else {
+                        BASE_BYTES_COMPRESSED
+                    },
+                    BaseWeight,
+                ),
+                raw_bases,
             }),
         }
     }
@@ -792,6 +833,7 @@ impl Engine {
         };
         let cpu = cpu.acquire_owned().await;
         let limits = self.inner.limits;
+        let raw_bases = self.inner.raw_bases;
         let stop = self.inner.stop.clone();
         let joined = tokio::task::spawn_blocking(move || {
             let _cpu = cpu;
@@ -805,7 +847,7 @@ impl Engine {
             let (snapshot, new_base) = if known {
                 (None, None)
             } else {
-                let (s, b) = snapshot_of(&response, &sha256, base.as_deref());
+                let (s, b) = snapshot_of(&response, &sha256, base.as_deref(), raw_bases);
                 (Some(s), b)
             };
             (c, response, sha256, snapshot, new_base)
@@ -1282,6 +1324,7 @@ fn snapshot_of(
     response: &Response,
     sha256: &str,
     base: Option<&SnapshotBase>,
+    raw_bases: bool,
 ) -> (NewSnapshot, Option<SnapshotBase>) {
     let body = &response.body;
     let snapshot = |compressed: Vec<u8>, base_sha256: Option<String>| NewSnapshot {
@@ -1292,7 +1335,8 @@ fn snapshot_of(
         base_sha256,
     };
     if let Some(base) = base
-        && let Some(delta) = snapshots::compress_against(&base.body, body)
+        && let Some(base_body) = base.body()
+        && let Some(delta) = snapshots::compress_against(&base_body, body)
         && delta.len() * DELTA_SHARE <= base.stored_bytes
     {
         return (snapshot(delta, Some(base.sha256.clone())), None);
@@ -1300,7 +1344,14 @@ fn snapshot_of(
     let whole = snapshots::compress_whole(body);
     let new_base = SnapshotBase {
         sha256: sha256.to_string(),
-        body: body.clone(),
+        body: if raw_bases {
+            BaseBody::Raw(body.clone())
+        } else {
+            BaseBody::Compressed {
+                whole: whole.clone(),
+                size: body.len(),
+            }
+        },
         stored_bytes: whole.len(),
     };
     (snapshot(whole, None), Some(new_base))

@@ -73,6 +73,18 @@ pub(crate) struct PairFacts {
 }
 
 /// The observation a transition is dated at: a row of the batch or one stored before.
+/// What a batch reads of one pair before writing it (or takes from what an earlier batch
+/// left it at, `kept_pairs`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct PairLook {
+    /// Its newest observation of any kind, kept current state included: (observed_at, id).
+    pub latest: Option<(DateTime<Utc>, i64)>,
+    /// The status of its latest transition.
+    pub current: Option<String>,
+    /// Its newest row and what it shows, when a verdict may repeat it.
+    pub newest: Option<(i64, Shown)>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum First {
     Batch(usize),
@@ -213,10 +225,13 @@ pub(crate) use lock_each_in;
 /// Writes `$rows` (`&[&NewObservation]`, storable and validated) inside `$tx`
 /// with their evidence (`$evidence[i]`: the stored body's id and the fetch's own part),
 /// keeping `check_sources` (unless `$upsert_sources` is false: the caller wrote them) and
-/// `transitions`; evaluates to the rows' ids, in the given order.
+/// `transitions`; evaluates to the rows' ids, in the given order. The pairs found in
+/// `$kept` (`Option<&mut BatchPairs>` of `kept_pairs`, SQLite: what earlier batches left them
+/// at, known by the caller to still hold) are taken from there instead of read, and the
+/// looks of the pairs the batch leaves known without reading are handed back to it.
 macro_rules! insert_batch_in {
     ($tx:ident, $rows:expr, $evidence:expr, $upsert_sources:expr, $postgres:expr, $fetches:expr,
-     $thin:expr, $numbers:expr, $run_keys:expr, $fresh_numbers:ident) => {{
+     $thin:expr, $numbers:expr, $run_keys:expr, $fresh_numbers:ident, $kept:expr) => {{
         use $crate::storage::batch_write::{
             First, OBSERVATIONS_PER_STATEMENT,
             PairFacts, TRANSITIONS_PER_STATEMENT,
@@ -262,9 +277,23 @@ macro_rules! insert_batch_in {
             Option<chrono::DateTime<chrono::Utc>>,
             Option<i64>,
         );
-        let list = serde_json::to_string(&pair_keys).map_err(|e| {
-            $crate::storage::StorageError::Invalid(format!("pairs as JSON: {e}"))
-        })?;
+        // Pairs kept from earlier batches (SQLite, `kept_pairs`) are not read.
+        // `Option<&mut BatchPairs>`.
+        let mut batch_pairs = $kept;
+        let mut looks: Vec<Option<$crate::storage::batch_write::PairLook>> =
+            vec![None; pair_keys.len()];
+        if let Some(batch_pairs) = batch_pairs.as_deref_mut() {
+            for (look, (check, source)) in looks.iter_mut().zip(&pair_keys) {
+                *look = batch_pairs.take(check, source);
+            }
+        }
+        let asked: Vec<usize> = (0..pair_keys.len()).filter(|&p| looks[p].is_none()).collect();
+        let list = if asked.len() == pair_keys.len() {
+            serde_json::to_string(&pair_keys)
+        } else {
+            serde_json::to_string(&asked.iter().map(|&p| pair_keys[p]).collect::<Vec<_>>())
+        }
+        .map_err(|e| $crate::storage::StorageError::Invalid(format!("pairs as JSON: {e}")))?;
         let pair_sql = if postgres {
             // With what the pair's newest row shows when a verdict may repeat it. That row is
             // the base of the pair's newest observation whenever that is a repeat: a base's
@@ -336,13 +365,14 @@ macro_rules! insert_batch_in {
             // (their `check_sources` first); SQLite writes one transaction at a time.
             $crate::storage::batch_write::lock_each_in!($tx, "hutong pair", &list);
         }
-        let got = sqlx::query(pair_sql)
-            .bind(list)
-            .fetch_all(&mut *$tx)
-            .await?;
-        // Each pair's newest row with what it shows, when a verdict may repeat it.
-        let mut newest_rows: Vec<Option<(i64, $crate::storage::batch_write::Shown)>> =
-            vec![None; pair_keys.len()];
+        let got = if asked.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query(pair_sql)
+                .bind(list)
+                .fetch_all(&mut *$tx)
+                .await?
+        };
         for row in got {
             use sqlx::Row;
             let (k, at, id, current, kept_at, kept_id): PairRow = (
@@ -355,14 +385,12 @@ macro_rules! insert_batch_in {
             );
             let p = usize::try_from(k)
                 .ok()
-                .filter(|&k| k < pairs.len())
+                .and_then(|k| asked.get(k).copied())
                 .ok_or_else(|| {
                     $crate::storage::StorageError::Invalid(format!("pair {k} came back unasked"))
                 })?;
-            pairs[p].latest = at.zip(id).max(kept_at.zip(kept_id));
-            pairs[p].current = current;
-            if let (Some(id), Some(status)) = (id, row.try_get::<Option<String>, _>(7)?) {
-                newest_rows[p] = Some((id, $crate::storage::batch_write::Shown {
+            let newest = match (id, row.try_get::<Option<String>, _>(7)?) {
+                (Some(id), Some(status)) => Some((id, $crate::storage::batch_write::Shown {
                     precision: row.try_get(6)?,
                     status,
                     source_kind: row.try_get(8)?,
@@ -375,9 +403,27 @@ macro_rules! insert_batch_in {
                     pack_id: row.try_get(15)?,
                     rule_version: row.try_get(16)?,
                     confirmed: row.try_get(17)?,
-                }));
-            }
+                })),
+                _ => None,
+            };
+            looks[p] = Some($crate::storage::batch_write::PairLook {
+                latest: at.zip(id).max(kept_at.zip(kept_id)),
+                current,
+                newest,
+            });
         }
+        // Each pair's newest row with what it shows, when a verdict may repeat it; kept
+        // aside for the pairs the batch may leave known (`kept_pairs`).
+        let mut newest_rows: Vec<Option<(i64, $crate::storage::batch_write::Shown)>> =
+            Vec::with_capacity(pair_keys.len());
+        for (pair, look) in pairs.iter_mut().zip(looks) {
+            let look = look.unwrap_or_default();
+            pair.latest = look.latest;
+            pair.current = look.current;
+            newest_rows.push(look.newest);
+        }
+        let newest_kept: Vec<Option<(i64, $crate::storage::batch_write::Shown)>> =
+            if batch_pairs.is_some() { newest_rows.clone() } else { Vec::new() };
         // A late pair whose confirmations change inside the batch: row by row, the old way.
         let maybe_late = $crate::storage::batch_write::maybe_late_pairs(
             &$crate::storage::batch_write::row_facts(rows, &row_pair, &confirmations, None),
@@ -880,6 +926,35 @@ macro_rules! insert_batch_in {
             rebuild.sort();
             for (check, key) in rebuild {
                 $crate::storage::rebuild_transitions_in!($tx, check, key);
+            }
+            // The pairs this batch leaves known without reading: every verdict of the pair a
+            // repeat, no transition added or rebuilt. Their newest row and status stay; their
+            // newest observation is the later of theirs and their latest repeat.
+            if let Some(batch_pairs) = batch_pairs {
+                let mut known: Vec<bool> = newest_kept.iter().map(Option::is_some).collect();
+                let mut latest: Vec<Option<(chrono::DateTime<chrono::Utc>, i64)>> =
+                    pairs.iter().map(|p| p.latest).collect();
+                for (i, &p) in row_pair.iter().enumerate() {
+                    if repeat_of[i].is_none() {
+                        known[p] = false;
+                    }
+                    latest[p] = latest[p].max(Some((rows[i].observed_at, ids[i])));
+                }
+                for t in &plan.transitions {
+                    known[row_pair[t.row]] = false;
+                }
+                for &p in &plan.rebuild {
+                    known[p] = false;
+                }
+                for (p, newest) in newest_kept.into_iter().enumerate() {
+                    if known[p] && latest[p].is_some() {
+                        batch_pairs.leave(pair_keys[p].0, pair_keys[p].1, $crate::storage::batch_write::PairLook {
+                            latest: latest[p],
+                            current: pairs[p].current.clone(),
+                            newest,
+                        });
+                    }
+                }
             }
             ids
         }

@@ -18,6 +18,7 @@ mod corrections;
 pub mod evidence;
 mod fleet;
 mod history;
+pub(crate) mod kept_pairs;
 mod ledger;
 pub mod memo;
 mod partitions;
@@ -966,6 +967,9 @@ pub struct Store {
     /// readers read them too; asked when the store connects and after it migrates (a
     /// database an older release left, which tests write to, has none).
     fetch_repeats: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// SQLite: what probe batches left their pairs at, for the next batch writing them
+    /// (`kept_pairs`); `None` on PostgreSQL (several writers, several workers).
+    kept_pairs: Option<std::sync::Arc<std::sync::Mutex<kept_pairs::KeptPairs>>>,
     /// SQLite with a file: the one connection the batch writers write through
     /// ([`on_write_pool!`]), which reads the file without the memory map (see
     /// [`SQLITE_WRITER_MMAP_BYTES`]). In memory there is only the pool's one connection.
@@ -1109,6 +1113,7 @@ impl Store {
             ),
             None => None,
         };
+        let kept_pairs = matches!(db, Db::Sqlite(_)).then(Default::default);
         let store = Store {
             db,
             url: shown,
@@ -1121,6 +1126,7 @@ impl Store {
             check_numbers: std::sync::Arc::new(quick_cache::sync::Cache::new(CHECK_NUMBERS_KEPT)),
             thin_repeats: true,
             fetch_repeats: Default::default(),
+            kept_pairs,
             sqlite_writer,
         };
         store.ask_fetch_repeats().await?;
@@ -1236,6 +1242,21 @@ impl Store {
     pub fn with_repeats_whole(mut self) -> Store {
         self.thin_repeats = false;
         self
+    }
+
+    /// A store whose probe batches read every pair they write (`kept_pairs` off), which
+    /// tests and the bench compare with batches taking the pairs earlier ones left.
+    pub fn without_kept_pairs(mut self) -> Store {
+        self.kept_pairs = None;
+        self
+    }
+
+    /// Pairs probe batches took from what earlier batches left instead of reading them
+    /// (SQLite), since the store opened.
+    pub fn kept_pairs_taken(&self) -> u64 {
+        self.kept_pairs
+            .as_ref()
+            .map_or(0, |k| kept_pairs::KeptPairs::lock(k).taken())
     }
 
     /// Observations stored as whole rows and as repeats (migration 0032).
@@ -1425,7 +1446,8 @@ impl Store {
             let mut fresh_numbers: Vec<(String, i64)> = Vec::new();
             let ids = batch_write::insert_batch_in!(
                 tx, &rows, &evidence, true, postgres, self.fetch_repeats(), self.thin_repeats,
-                &self.check_numbers, &self.run_key_ids, fresh_numbers
+                &self.check_numbers, &self.run_key_ids, fresh_numbers,
+                None::<&mut kept_pairs::BatchPairs>
             );
             tx.commit().await?;
             self.remember_check_numbers(fresh_numbers);

@@ -232,8 +232,30 @@ impl Store {
             let id = self.add_run_part(part).await?;
             self.run_key_ids.insert(part.to_string(), id);
         }
+        // The batch's pairs (check, source key), for what earlier batches left them at.
+        let pairs = || {
+            rows.iter()
+                .map(|r| (r.observation.check_id.as_str(), r.key.as_str()))
+        };
         super::on_write_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            // SQLite: what earlier batches left the pairs at holds while `data_version` is
+            // where the last of them left it (`kept_pairs`); read inside this transaction,
+            // nobody writes in between.
+            let found: Option<i64> = match &self.kept_pairs {
+                Some(_) => Some(
+                    sqlx::query_scalar(super::kept_pairs::DATA_VERSION)
+                        .fetch_one(&mut *tx)
+                        .await?,
+                ),
+                None => None,
+            };
+            let mut batch_pairs = match (&self.kept_pairs, found) {
+                (Some(kept), Some(found)) => {
+                    Some(super::kept_pairs::KeptPairs::lock(kept).take(found, pairs()))
+                }
+                _ => None,
+            };
             // Whole copies first, then differences (a difference's base is there before it).
             let now = Utc::now();
             for group in [&wholes, &differences] {
@@ -284,13 +306,28 @@ impl Store {
                 self.thin_repeats,
                 &self.check_numbers,
                 &self.run_key_ids,
-                fresh_numbers
+                fresh_numbers,
+                batch_pairs.as_mut()
             );
             let mut ids = vec![0_i64; rows.len()];
             for (&i, id) in order.iter().zip(written) {
                 ids[i] = id;
             }
+            // Where this batch leaves `data_version`, for the next batch.
+            let left: Option<i64> = match found {
+                Some(_) => Some(
+                    sqlx::query_scalar(super::kept_pairs::DATA_VERSION)
+                        .fetch_one(&mut *tx)
+                        .await?,
+                ),
+                None => None,
+            };
             tx.commit().await?;
+            if let (Some(kept), Some(found), Some(left), Some(batch)) =
+                (&self.kept_pairs, found, left, batch_pairs)
+            {
+                super::kept_pairs::KeptPairs::lock(kept).written(found, left, pairs(), batch);
+            }
             // Remembered only once committed: a rolled back body has no row.
             for (sha, id) in fresh {
                 self.evidence_ids.insert(sha.to_string(), id);

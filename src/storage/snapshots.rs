@@ -101,6 +101,23 @@ pub fn compress_whole(body: &[u8]) -> Vec<u8> {
         .unwrap_or_else(|| body.to_vec())
 }
 
+/// A body [`compress_whole`] compressed, of `size` bytes; `None` when it does not decompress
+/// to that many. Each thread keeps one decompression context.
+pub fn decompress_whole(compressed: &[u8], size: usize) -> Option<Vec<u8>> {
+    thread_local! {
+        static WHOLE: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    WHOLE.with(|cell| {
+        let mut cell = cell.try_borrow_mut().ok()?;
+        if cell.is_none() {
+            *cell = zstd::bulk::Decompressor::new().ok();
+        }
+        let body = cell.as_mut()?.decompress(compressed, size).ok()?;
+        (body.len() == size).then_some(body)
+    })
+}
+
 /// `body` compressed against `base` (its uncompressed body); `None` when `base` cannot
 /// serve as one (it looks like a zstd dictionary) or zstd refuses.
 pub fn compress_against(base: &[u8], body: &[u8]) -> Option<Vec<u8>> {

@@ -4728,3 +4728,138 @@ async fn on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_
     assert!(rows_late > rows + 2);
     compare("after late reports", ids.clone()).await;
 }
+
+/// SQLite: a probe batch takes the pairs earlier batches left known (every verdict a
+/// repeat, no transition) instead of reading them, while nothing else has written since
+/// (`data_version`); once anything has (here another writer's verdict of one of the pairs,
+/// through a store that keeps nothing), it reads them itself. Either way the store keeps
+/// exactly what batches always reading their pairs keep, row for row and transition for
+/// transition.
+#[tokio::test]
+async fn batches_taking_the_pairs_earlier_batches_left_keep_what_reading_them_keeps() {
+    let kept_db = common::sqlite().await;
+    let plain_db = common::sqlite().await;
+    let kept = &kept_db.store;
+    let plain = &plain_db.store.clone().without_kept_pairs();
+    loaded(kept).await;
+    loaded(plain).await;
+    // Another writer of each database, keeping nothing of its own.
+    let others = [
+        kept.clone().without_kept_pairs(),
+        plain.clone().without_kept_pairs(),
+    ];
+    let checks = ["link.wechat.taobao", "link.wechat.douyin", "link.wechat.jd"];
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let mut status = ["open"; 3];
+    let (mut after_other, mut taken_rounds) = (0, 0);
+    for round in 0..80i64 {
+        let at = t0 + Duration::hours(round);
+        // Statuses mostly repeat; now and then one changes (two agreeing verdicts confirm).
+        let mut run: Vec<NewObservation> = (0..3)
+            .map(|c| {
+                if next(6) == 0 {
+                    status[c] = ["open", "blocked", "warned"][next(3) as usize];
+                }
+                pack_obs(checks[c], at + Duration::minutes(30), status[c], None)
+            })
+            .collect();
+        // A fourth batch writes the first pair again.
+        run.push(pack_obs(
+            checks[0],
+            at + Duration::minutes(50),
+            status[0],
+            None,
+        ));
+        // Another writer's verdict of the first pair before batch `other_at` (4: none).
+        let other_at = next(8).min(4) as usize;
+        let other = pack_obs(
+            checks[0],
+            at + Duration::minutes(10),
+            ["open", "blocked"][next(2) as usize],
+            None,
+        );
+        let round_before = kept.kept_pairs_taken();
+        for (b, new) in run.iter().enumerate() {
+            if b == other_at {
+                for store in &others {
+                    store
+                        .insert_probe_results(&[], std::slice::from_ref(&other))
+                        .await
+                        .unwrap();
+                }
+            }
+            let before = kept.kept_pairs_taken();
+            let rows = hutong::storage::ProbeRow::all(vec![new.clone()]);
+            kept.insert_probe_rows(&[], &rows).await.unwrap();
+            plain.insert_probe_rows(&[], &rows).await.unwrap();
+            if b == other_at {
+                // Something else wrote since the last batch: nothing is taken.
+                assert_eq!(
+                    kept.kept_pairs_taken(),
+                    before,
+                    "round {round}, batch {b}: taken after another writer wrote"
+                );
+                after_other += 1;
+            }
+        }
+        if kept.kept_pairs_taken() > round_before {
+            taken_rounds += 1;
+        }
+    }
+    assert_eq!(plain.kept_pairs_taken(), 0);
+    assert!(
+        taken_rounds > 30 && after_other > 20,
+        "pairs taken in {taken_rounds} rounds; {after_other} batches after another writer"
+    );
+    assert_eq!(
+        kept.stored_forms().await.unwrap(),
+        plain.stored_forms().await.unwrap(),
+        "rows and repeats"
+    );
+    for check in checks {
+        let seen = |obs: Vec<hutong::domain::ObservationRecord>| -> Vec<_> {
+            obs.into_iter()
+                .map(|o| (o.id, o.source_key, o.observed_at, o.status, o.failure))
+                .collect()
+        };
+        assert_eq!(
+            seen(kept.observations(check).await.unwrap()),
+            seen(plain.observations(check).await.unwrap()),
+            "observations of {check}"
+        );
+        let changes = |ts: Vec<hutong::domain::TransitionRecord>| -> Vec<_> {
+            ts.into_iter()
+                .map(|t| (t.source_key, t.occurred_at, t.from_status, t.to_status))
+                .collect()
+        };
+        let made = changes(kept.transitions(check).await.unwrap());
+        assert!(made.len() > 2, "{check} changed");
+        assert_eq!(
+            made,
+            changes(plain.transitions(check).await.unwrap()),
+            "transitions of {check}"
+        );
+        let filter = StateFilter {
+            check: Some(check.into()),
+            ..StateFilter::default()
+        };
+        let state = |got: Vec<hutong::domain::ObservationRecord>| -> Vec<_> {
+            got.into_iter()
+                .map(|o| (o.id, o.source_key, o.observed_at, o.status))
+                .collect()
+        };
+        let now = Utc::now();
+        assert_eq!(
+            state(kept.state_as_of(now, &filter).await.unwrap()),
+            state(plain.state_as_of(now, &filter).await.unwrap()),
+            "current state of {check}"
+        );
+    }
+}
