@@ -4734,7 +4734,7 @@ async fn on_mostly_repeats_history_pages_seeks_and_versions_answer_as_for_whole_
 /// (`data_version`); once anything has (here another writer's verdict of one of the pairs,
 /// through a store that keeps nothing), it reads them itself. Either way the store keeps
 /// exactly what batches always reading their pairs keep, row for row and transition for
-/// transition.
+/// transition, whether the pack asks for two agreeing verdicts or three.
 #[tokio::test]
 async fn batches_taking_the_pairs_earlier_batches_left_keep_what_reading_them_keeps() {
     let kept_db = common::sqlite().await;
@@ -4761,22 +4761,27 @@ async fn batches_taking_the_pairs_earlier_batches_left_keep_what_reading_them_ke
     let (mut after_other, mut taken_rounds) = (0, 0);
     for round in 0..80i64 {
         let at = t0 + Duration::hours(round);
-        // Statuses mostly repeat; now and then one changes (two agreeing verdicts confirm).
+        // The pack's rule asks for two agreeing verdicts, then for ten rounds three.
+        let confirmations = if (round / 10) % 2 == 0 { 2 } else { 3 };
+        // Statuses mostly repeat; now and then one changes.
         let mut run: Vec<NewObservation> = (0..3)
             .map(|c| {
                 if next(6) == 0 {
                     status[c] = ["open", "blocked", "warned"][next(3) as usize];
                 }
-                pack_obs(checks[c], at + Duration::minutes(30), status[c], None)
+                let mut new = pack_obs(checks[c], at + Duration::minutes(30), status[c], None);
+                if let Some(p) = new.probe.as_mut() {
+                    p.confirmations = confirmations;
+                }
+                new
             })
             .collect();
         // A fourth batch writes the first pair again.
-        run.push(pack_obs(
-            checks[0],
-            at + Duration::minutes(50),
-            status[0],
-            None,
-        ));
+        let mut again = pack_obs(checks[0], at + Duration::minutes(50), status[0], None);
+        if let Some(p) = again.probe.as_mut() {
+            p.confirmations = confirmations;
+        }
+        run.push(again);
         // Another writer's verdict of the first pair before batch `other_at` (4: none).
         let other_at = next(8).min(4) as usize;
         let other = pack_obs(
