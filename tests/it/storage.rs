@@ -57,6 +57,17 @@ fn day_end(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     end_of_day(NaiveDate::from_ymd_opt(y, m, d).unwrap(), SHANGHAI)
 }
 
+/// A fixed pseudo-random sequence from `seed` (xorshift, the same on every run): each call
+/// gives a number below its argument.
+fn pseudo_random(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    }
+}
+
 async fn loaded(store: &Store) {
     store
         .apply_catalog(&common::real_catalog())
@@ -2331,14 +2342,7 @@ async fn what_every_write_keeps_equals_a_count_of_the_rows(store: &Store) {
     loaded(store).await;
     let checks = ["link.wechat.taobao", "link.wechat.douyin", "link.wechat.jd"];
     let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    // A fixed pseudo-random sequence (the same on every run).
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let mut next = pseudo_random(0x2545_f491_4f6c_dd1d);
     let same = |label: String| async move {
         for days in [2, 3, 8, 40] {
             for kind in [None, Some("link")] {
@@ -2682,13 +2686,7 @@ async fn a_batch_keeps_exactly_what_rows_written_one_at_a_time_keep(store: &Stor
     loaded(store).await;
     let checks = ["link.wechat.taobao", "link.wechat.douyin", "link.wechat.jd"];
     let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let mut next = pseudo_random(0x9e37_79b9_7f4a_7c15);
     // The rows, each for side `a`; the batches (lengths) of side `b`.
     let mut rows: Vec<NewObservation> = Vec::new();
     let mut clock = [0i64; 6];
@@ -4750,13 +4748,7 @@ async fn batches_taking_the_pairs_earlier_batches_left_keep_what_reading_them_ke
     ];
     let checks = ["link.wechat.taobao", "link.wechat.douyin", "link.wechat.jd"];
     let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let mut next = pseudo_random(0x2545_f491_4f6c_dd1d);
     let mut status = ["open"; 3];
     let (mut after_other, mut taken_rounds) = (0, 0);
     for round in 0..80i64 {
