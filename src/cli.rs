@@ -242,6 +242,10 @@ pub enum BenchCommand {
         /// With --cashier: times the whole pack is run.
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=10_000))]
         rounds: u64,
+        /// With --cashier: each run a task of the runtime, as the scheduler and workers run
+        /// packs (by default the command's own thread drives them).
+        #[arg(long, requires = "cashier")]
+        as_scheduled: bool,
     },
 }
 
@@ -502,12 +506,13 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Bench { what: BenchCommand::Export { rows, repeat } } => {
                 crate::bench::seed::export_command(rows, repeat, explicit_database, config.catalog_dir.clone()).await
             }
-            Command::Bench { what: BenchCommand::Probes { cashier: Some(base), pages, rounds, concurrency, .. } } => {
+            Command::Bench { what: BenchCommand::Probes { cashier: Some(base), pages, rounds, concurrency, as_scheduled, .. } } => {
                 crate::bench::cashier::cashier(crate::bench::cashier::CashierBench {
                     base,
                     pages: pages as usize,
                     rounds: rounds as usize,
                     concurrency,
+                    as_scheduled,
                     database_url: explicit_database,
                     catalog_dir: config.catalog_dir.clone(),
                 })

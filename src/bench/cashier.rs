@@ -35,6 +35,9 @@ pub struct CashierBench {
     pub rounds: usize,
     /// Requests in flight.
     pub concurrency: usize,
+    /// Each run a task of the runtime, as the scheduler and workers run packs, rather than
+    /// driven from the command's own thread.
+    pub as_scheduled: bool,
     /// PostgreSQL: a fresh database is created beside this one and dropped afterwards.
     /// `None`: a fresh SQLite file.
     pub database_url: Option<String>,
@@ -127,7 +130,12 @@ async fn run(
         })?;
     outln!(
         "hutong bench probes --cashier: {pages} merchant apps × {methods} payment checks, \
-         {rounds} rounds, {concurrency} in flight, noise on, {} ({})",
+         {rounds} rounds, {concurrency} in flight, noise on, each run driven {}, {} ({})",
+        if args.as_scheduled {
+            "as a task of the runtime (as scheduled)"
+        } else {
+            "from the command's thread"
+        },
         store.backend().name(),
         crate::config::redact_url(url)
     );
@@ -171,7 +179,14 @@ async fn run(
     let resident = super::ResidentSampler::start();
     for round in 0..rounds {
         let at = base + chrono::Duration::seconds(round as i64);
-        let s = engine.run_pack(PACK, at, "bench", None, &|_| {}).await?;
+        let s = if args.as_scheduled {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.run_pack(PACK, at, "bench", None, &|_| {}).await })
+                .await
+                .context("the run's task stopped")??
+        } else {
+            engine.run_pack(PACK, at, "bench", None, &|_| {}).await?
+        };
         observed += s.observed;
         failures += s.failures;
         for r in &s.results {
