@@ -72,7 +72,6 @@ pub(crate) struct PairFacts {
     pub recent: Vec<(i64, String)>,
 }
 
-/// The observation a transition is dated at: a row of the batch or one stored before.
 /// What a batch reads of one pair before writing it (or takes from what an earlier batch
 /// left it at, `kept_pairs`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -85,6 +84,7 @@ pub(crate) struct PairLook {
     pub newest: Option<(i64, Shown)>,
 }
 
+/// The observation a transition is dated at: a row of the batch or one stored before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum First {
     Batch(usize),

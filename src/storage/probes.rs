@@ -232,10 +232,16 @@ impl Store {
             let id = self.add_run_part(part).await?;
             self.run_key_ids.insert(part.to_string(), id);
         }
-        // The batch's pairs (check, source key), for what earlier batches left them at.
+        // The batch's pairs (check, source key) as the batch names them (its rows as stored),
+        // for what earlier batches left them at.
+        let stored_keys: Vec<String> = match &self.kept_pairs {
+            Some(_) => rows.iter().map(|r| r.observation.source_key()).collect(),
+            None => Vec::new(),
+        };
         let pairs = || {
             rows.iter()
-                .map(|r| (r.observation.check_id.as_str(), r.key.as_str()))
+                .zip(&stored_keys)
+                .map(|(r, key)| (r.observation.check_id.as_str(), key.as_str()))
         };
         super::on_write_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
