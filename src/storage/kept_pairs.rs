@@ -29,27 +29,6 @@ pub(crate) const DATA_VERSION: &str = "select value from data_version where id =
 /// Pairs by source key, then check.
 type ByPair = HashMap<String, HashMap<String, PairLook>>;
 
-/// The pairs one batch took from what was kept, and the looks it leaves.
-#[derive(Debug, Default)]
-pub(crate) struct BatchPairs {
-    taken: ByPair,
-    /// (check, source key, look) of the pairs it knows without reading once written.
-    left: Vec<(String, String, PairLook)>,
-}
-
-impl BatchPairs {
-    /// The pair as kept, if it was.
-    pub(crate) fn take(&mut self, check: &str, source: &str) -> Option<PairLook> {
-        self.taken.get_mut(source)?.remove(check)
-    }
-
-    /// The pair as the batch leaves it, to keep once the batch has committed.
-    pub(crate) fn leave(&mut self, check: &str, source: &str, look: PairLook) {
-        self.left
-            .push((check.to_string(), source.to_string(), look));
-    }
-}
-
 /// What batches left their pairs at, as of `data_version` `version`.
 #[derive(Debug, Default)]
 pub(crate) struct KeptPairs {
@@ -70,6 +49,21 @@ impl KeptPairs {
         })
     }
 
+    /// A batch that found `data_version` at `found` at its start: everything kept is
+    /// forgotten when something else has written since the last batch.
+    pub(crate) fn begin(kept: &Mutex<KeptPairs>, found: i64) -> BatchPairs<'_> {
+        let mut k = KeptPairs::lock(kept);
+        if k.version != Some(found) {
+            k.forget();
+        }
+        BatchPairs {
+            kept,
+            found,
+            named: Vec::new(),
+            left: Vec::new(),
+        }
+    }
+
     fn forget(&mut self) {
         self.version = None;
         self.pairs.clear();
@@ -82,69 +76,70 @@ impl KeptPairs {
         Some(look)
     }
 
-    /// For a batch that found `data_version` at `found` at its start: its `pairs` (check,
-    /// source key) as kept, taken out; nothing, and everything forgotten, when something
-    /// else has written since the last batch.
-    pub(crate) fn take<'a>(
-        &mut self,
-        found: i64,
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> BatchPairs {
-        let mut batch = BatchPairs::default();
-        if self.version != Some(found) {
-            self.forget();
-            return batch;
+    /// Pairs batches took instead of reading, since the store opened.
+    pub(crate) fn taken(&self) -> u64 {
+        self.taken
+    }
+}
+
+/// One batch's dealings with what is kept: the pairs it names, and the looks it leaves.
+#[derive(Debug)]
+pub(crate) struct BatchPairs<'k> {
+    kept: &'k Mutex<KeptPairs>,
+    /// `data_version` at the batch's start.
+    found: i64,
+    /// (check, source key) of every pair the batch writes.
+    named: Vec<(String, String)>,
+    /// (check, source key, look) of the pairs it knows without reading once written.
+    left: Vec<(String, String, PairLook)>,
+}
+
+impl BatchPairs<'_> {
+    /// A pair the batch writes, as kept, taken out (when what is kept is as of the batch's
+    /// start).
+    pub(crate) fn take(&mut self, check: &str, source: &str) -> Option<PairLook> {
+        self.named.push((check.to_string(), source.to_string()));
+        let mut kept = KeptPairs::lock(self.kept);
+        if kept.version != Some(self.found) {
+            return None;
         }
-        for (check, source) in pairs {
-            if let Some(look) = self.remove(check, source) {
-                self.taken += 1;
-                batch
-                    .taken
-                    .entry(source.to_string())
-                    .or_default()
-                    .insert(check.to_string(), look);
-            }
-        }
-        batch
+        let look = kept.remove(check, source)?;
+        kept.taken += 1;
+        Some(look)
     }
 
-    /// A batch of `pairs` that found `data_version` at `found` committed, leaving it at
-    /// `left`: its pairs are forgotten (another batch may have kept one since this one
-    /// took them), those it knows kept.
-    pub(crate) fn written<'a>(
-        &mut self,
-        found: i64,
-        left: i64,
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-        batch: BatchPairs,
-    ) {
-        if self.version == Some(found) {
-            for (check, source) in pairs {
-                self.remove(check, source);
+    /// The pair as the batch leaves it, to keep once the batch has committed.
+    pub(crate) fn leave(&mut self, check: &str, source: &str, look: PairLook) {
+        self.left
+            .push((check.to_string(), source.to_string(), look));
+    }
+
+    /// The batch committed, leaving `data_version` at `left`: its pairs are forgotten
+    /// (another batch may have kept one since this one took them), those it knows kept.
+    pub(crate) fn written(self, left: i64) {
+        let mut kept = KeptPairs::lock(self.kept);
+        if kept.version == Some(self.found) {
+            for (check, source) in &self.named {
+                kept.remove(check, source);
             }
         } else {
-            self.forget();
+            kept.forget();
         }
-        self.version = Some(left);
-        for (check, source, look) in batch.left {
-            if self.len >= PAIRS_KEPT {
+        kept.version = Some(left);
+        for (check, source, look) in self.left {
+            if kept.len >= PAIRS_KEPT {
                 break;
             }
-            if self
+            if kept
                 .pairs
                 .entry(source)
                 .or_default()
                 .insert(check, look)
                 .is_none()
             {
-                self.len += 1;
+                kept.len += 1;
             }
         }
-    }
-
-    /// Pairs batches took instead of reading, since the store opened.
-    pub(crate) fn taken(&self) -> u64 {
-        self.taken
     }
 }
 
@@ -161,66 +156,84 @@ mod tests {
         }
     }
 
-    fn left(pairs: &[(&str, &str, i64)]) -> BatchPairs {
-        let mut b = BatchPairs::default();
-        for &(c, s, id) in pairs {
+    /// A batch at `found` naming `pairs`, leaving `known` (check, source, id), committed at
+    /// `left`; what it took, by check.
+    fn batch(
+        kept: &Mutex<KeptPairs>,
+        found: i64,
+        pairs: &[(&str, &str)],
+        known: &[(&str, &str, i64)],
+        left: i64,
+    ) -> Vec<(String, Option<PairLook>)> {
+        let mut b = KeptPairs::begin(kept, found);
+        let took = pairs
+            .iter()
+            .map(|&(c, s)| (c.to_string(), b.take(c, s)))
+            .collect();
+        for &(c, s, id) in known {
             b.leave(c, s, look(id));
         }
-        b
+        b.written(left);
+        took
+    }
+
+    fn took(got: &[(String, Option<PairLook>)], check: &str) -> Option<PairLook> {
+        got.iter()
+            .find(|(c, _)| c == check)
+            .and_then(|(_, l)| l.clone())
     }
 
     #[test]
     fn a_pair_is_taken_only_while_nothing_else_has_written() {
-        let mut kept = KeptPairs::default();
+        let kept = Mutex::new(KeptPairs::default());
         // Nothing kept yet: the first batch reads its pairs and leaves them.
-        let mut b = kept.take(7, [("a", "s"), ("b", "s")]);
-        assert_eq!(b.take("a", "s"), None);
-        kept.written(
+        let got = batch(
+            &kept,
             7,
+            &[("a", "s"), ("b", "s")],
+            &[("a", "s", 1), ("b", "s", 2)],
             9,
-            [("a", "s"), ("b", "s")],
-            left(&[("a", "s", 1), ("b", "s", 2)]),
         );
-        // The next batch finds the version the last one left: it takes its pairs.
-        let mut b = kept.take(9, [("a", "s")]);
+        assert_eq!(took(&got, "a"), None);
+        // The next batch finds the version the last one left: it takes its pairs, once.
+        let mut b = KeptPairs::begin(&kept, 9);
         assert_eq!(b.take("a", "s"), Some(look(1)));
         assert_eq!(b.take("a", "s"), None, "taken once");
-        kept.written(9, 10, [("a", "s")], left(&[]));
+        b.written(10);
         // "a" left nothing known (it changed): forgotten; "b" still kept.
-        let mut b = kept.take(10, [("a", "s"), ("b", "s")]);
-        assert_eq!(b.take("a", "s"), None);
-        assert_eq!(b.take("b", "s"), Some(look(2)));
-        kept.written(10, 11, [("a", "s"), ("b", "s")], left(&[("b", "s", 3)]));
+        let got = batch(&kept, 10, &[("a", "s"), ("b", "s")], &[("b", "s", 3)], 11);
+        assert_eq!(took(&got, "a"), None);
+        assert_eq!(took(&got, "b"), Some(look(2)));
         // Someone else wrote (12, not 11): everything forgotten.
-        let mut b = kept.take(12, [("b", "s")]);
-        assert_eq!(b.take("b", "s"), None);
-        assert_eq!(kept.taken(), 2);
+        let got = batch(&kept, 12, &[("b", "s")], &[], 13);
+        assert_eq!(took(&got, "b"), None);
+        assert_eq!(KeptPairs::lock(&kept).taken(), 2);
     }
 
     #[test]
     fn a_batch_forgets_what_another_kept_of_its_pairs_meanwhile() {
-        let mut kept = KeptPairs::default();
-        kept.written(1, 2, [("a", "s")], left(&[("a", "s", 1)]));
+        let kept = Mutex::new(KeptPairs::default());
+        batch(&kept, 1, &[("a", "s")], &[("a", "s", 1)], 2);
         // Batch X takes "a" at 2; before X commits, batch Y (which committed before X
         // began) keeps "a" as of 2.
-        let mut x = kept.take(2, [("a", "s")]);
+        let mut x = KeptPairs::begin(&kept, 2);
         assert!(x.take("a", "s").is_some());
-        kept.written(2, 2, [("a", "s")], left(&[("a", "s", 5)]));
+        batch(&kept, 2, &[], &[("a", "s", 5)], 2);
         // X commits knowing nothing of "a": Y's look of it is gone too.
-        kept.written(2, 3, [("a", "s")], left(&[]));
-        let mut next = kept.take(3, [("a", "s")]);
-        assert_eq!(next.take("a", "s"), None);
+        x.written(3);
+        let got = batch(&kept, 3, &[("a", "s")], &[], 4);
+        assert_eq!(took(&got, "a"), None);
     }
 
     #[test]
     fn no_more_than_the_limit_is_kept() {
-        let mut kept = KeptPairs::default();
+        let kept = Mutex::new(KeptPairs::default());
         let names: Vec<String> = (0..PAIRS_KEPT + 5).map(|i| format!("c{i}")).collect();
-        let mut b = BatchPairs::default();
+        let mut b = KeptPairs::begin(&kept, 1);
         for (i, n) in names.iter().enumerate() {
             b.leave(n, "s", look(i as i64));
         }
-        kept.written(1, 2, names.iter().map(|n| (n.as_str(), "s")), b);
-        assert_eq!(kept.len, PAIRS_KEPT);
+        b.written(2);
+        assert_eq!(KeptPairs::lock(&kept).len, PAIRS_KEPT);
     }
 }

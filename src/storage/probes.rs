@@ -232,35 +232,19 @@ impl Store {
             let id = self.add_run_part(part).await?;
             self.run_key_ids.insert(part.to_string(), id);
         }
-        // The batch's pairs (check, source key) as the batch names them (its rows as stored),
-        // for what earlier batches left them at.
-        let stored_keys: Vec<String> = match &self.kept_pairs {
-            Some(_) => rows.iter().map(|r| r.observation.source_key()).collect(),
-            None => Vec::new(),
-        };
-        let pairs = || {
-            rows.iter()
-                .zip(&stored_keys)
-                .map(|(r, key)| (r.observation.check_id.as_str(), key.as_str()))
-        };
         super::on_write_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             // SQLite: what earlier batches left the pairs at holds while `data_version` is
             // where the last of them left it (`kept_pairs`); read inside this transaction,
             // nobody writes in between.
-            let found: Option<i64> = match &self.kept_pairs {
-                Some(_) => Some(
-                    sqlx::query_scalar(super::kept_pairs::DATA_VERSION)
+            let mut batch_pairs = match &self.kept_pairs {
+                Some(kept) => {
+                    let found: i64 = sqlx::query_scalar(super::kept_pairs::DATA_VERSION)
                         .fetch_one(&mut *tx)
-                        .await?,
-                ),
-                None => None,
-            };
-            let mut batch_pairs = match (&self.kept_pairs, found) {
-                (Some(kept), Some(found)) => {
-                    Some(super::kept_pairs::KeptPairs::lock(kept).take(found, pairs()))
+                        .await?;
+                    Some(super::kept_pairs::KeptPairs::begin(kept, found))
                 }
-                _ => None,
+                None => None,
             };
             // Whole copies first, then differences (a difference's base is there before it).
             let now = Utc::now();
@@ -320,7 +304,7 @@ impl Store {
                 ids[i] = id;
             }
             // Where this batch leaves `data_version`, for the next batch.
-            let left: Option<i64> = match found {
+            let left: Option<i64> = match batch_pairs {
                 Some(_) => Some(
                     sqlx::query_scalar(super::kept_pairs::DATA_VERSION)
                         .fetch_one(&mut *tx)
@@ -329,10 +313,8 @@ impl Store {
                 None => None,
             };
             tx.commit().await?;
-            if let (Some(kept), Some(found), Some(left), Some(batch)) =
-                (&self.kept_pairs, found, left, batch_pairs)
-            {
-                super::kept_pairs::KeptPairs::lock(kept).written(found, left, pairs(), batch);
+            if let (Some(batch), Some(left)) = (batch_pairs, left) {
+                batch.written(left);
             }
             // Remembered only once committed: a rolled back body has no row.
             for (sha, id) in fresh {
