@@ -139,6 +139,9 @@ async fn run(
         store.backend().name(),
         crate::config::redact_url(url)
     );
+    if let Some(jit) = store.postgres_setting("jit").await? {
+        outln!("PostgreSQL's JIT compilation on the store's connections: {jit}");
+    }
 
     // The ceiling: plain GETs of the same pages, same client, same concurrency.
     let gets = (pages * rounds).max(10_000);

@@ -507,6 +507,21 @@ pub(crate) fn each_form(postgres: bool, query: &str) -> String {
     }
 }
 
+/// PostgreSQL: every connection with JIT compilation off, unless the URL's `options` say
+/// otherwise. Left on (the server's default where it is built with LLVM), a statement whose
+/// estimated cost passes `jit_above_cost` is compiled on every execution, 18–120 ms each
+/// (`auto_explain`). The probes' writers met it in their first batches on a new database,
+/// before its tables had statistics (about 7 compilations, 0.84 s, in a 100-round cashier
+/// bench). Hutong's statements each read or write a few thousand rows at most, which
+/// compiling cannot repay.
+fn without_jit(options: PgConnectOptions) -> PgConnectOptions {
+    if options.get_options().is_some_and(|o| o.contains("jit")) {
+        options
+    } else {
+        options.options([("jit", "off")])
+    }
+}
+
 /// SQLite: a repeat's instant (`x`, nanoseconds since 1970, migration 0032) as the RFC 3339
 /// text a row keeps (chrono's `AutoSi`, `+00:00`, as sqlx writes an instant).
 pub(crate) fn sqlite_text_of(x: &str) -> String {
@@ -1084,7 +1099,8 @@ impl Store {
             }
             Db::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let options = PgConnectOptions::from_str(url).map_err(|e| bad(e.to_string()))?;
+            let options =
+                without_jit(PgConnectOptions::from_str(url).map_err(|e| bad(e.to_string()))?);
             // One direct attempt first: a pool would retry until its timeout and then
             // report only "timed out", hiding the cause (refused, bad password, no such db).
             sqlx::Connection::close(
@@ -1209,6 +1225,18 @@ impl Store {
                 cause,
             }),
             Err(e) => Err(e),
+        }
+    }
+
+    /// PostgreSQL: a setting of the server as the store's connections have it
+    /// (`current_setting`), `None` when there is no such setting; SQLite has none.
+    pub async fn postgres_setting(&self, name: &str) -> Result<Option<String>, StorageError> {
+        match &self.db {
+            Db::Sqlite(_) => Ok(None),
+            Db::Postgres(pool) => Ok(sqlx::query_scalar("select current_setting($1, true)")
+                .bind(name)
+                .fetch_one(pool)
+                .await?),
         }
     }
 

@@ -4860,3 +4860,26 @@ async fn batches_taking_the_pairs_earlier_batches_left_keep_what_reading_them_ke
         );
     }
 }
+
+/// The store's PostgreSQL connections compile no statement (`jit` off, which a server built
+/// with LLVM has on by default: the probes' first batches on a new database were compiled,
+/// tens of milliseconds each), unless the URL's own `options` choose.
+#[tokio::test]
+async fn postgres_connections_compile_no_statement_unless_the_url_says() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    assert_eq!(
+        db.store.postgres_setting("jit").await.unwrap().as_deref(),
+        Some("off")
+    );
+    let chosen = hutong::storage::Store::connect(&format!("{}?options=-c%20jit%3Don", db.url), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        chosen.postgres_setting("jit").await.unwrap().as_deref(),
+        Some("on")
+    );
+    chosen.close().await;
+    db.drop_database().await;
+}
