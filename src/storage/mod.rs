@@ -509,7 +509,7 @@ pub(crate) fn each_form(postgres: bool, query: &str) -> String {
 
 /// PostgreSQL: every connection with JIT compilation off, unless the URL's `options` say
 /// otherwise. Left on (the server's default where it is built with LLVM), a statement whose
-/// estimated cost passes `jit_above_cost` is compiled on every execution, 18–120 ms each
+/// estimated cost passes `jit_above_cost` is compiled on every execution, 18–121 ms each
 /// (`auto_explain`). The probes' writers met it in their first batches on a new database,
 /// before its tables had statistics (about 7 compilations, 0.84 s, in a 100-round cashier
 /// bench). Hutong's statements each read or write a few thousand rows at most, which
