@@ -102,8 +102,8 @@ pub enum Command {
         #[command(subcommand)]
         action: ObserveAction,
     },
-    /// PostgreSQL's repeats by year: list the partitions, or detach a past year for
-    /// archive (`pg_dump` the detached table, then drop it).
+    /// PostgreSQL's observations (repeats and changes) by year: list the partitions, or
+    /// detach a past year for archive (`pg_dump` the detached tables, then drop them).
     Partitions {
         #[command(subcommand)]
         action: PartitionAction,
@@ -314,12 +314,14 @@ pub enum UserAction {
 
 #[derive(Debug, Subcommand)]
 pub enum PartitionAction {
-    /// Each partition of repeats: its span (years begin at midnight, Asia/Shanghai), the
-    /// planner's estimate of its rows, its size.
+    /// Each partition of repeats and of changes: its span (years begin at midnight,
+    /// Asia/Shanghai), the planner's estimate of its rows, its size.
     List,
-    /// Detach one past year of repeats from what pages read, for archive. The table
-    /// `observation_repeats_YEAR` keeps its rows; the check counts lose them, current
-    /// states naming one of them are sought again, probe days and transitions stay.
+    /// Detach one past year of observations from what pages read, for archive. The table
+    /// `observation_repeats_YEAR` keeps its repeats, `observations_YEAR` its changes that
+    /// no later answer stands on (those that still stand stay); the check counts lose them,
+    /// current states naming one of them are sought again, the transitions the leaving
+    /// changes begin are deleted, probe days stay.
     Detach {
         /// The year (it must have ended before this year began).
         #[arg(long)]
@@ -870,7 +872,7 @@ async fn partitions(config: &Config, action: PartitionAction) -> anyhow::Result<
     // Refused before opening: opening a SQLite URL would make the file.
     if !config.database_url.starts_with("postgres") {
         anyhow::bail!(
-            "partitions: only PostgreSQL partitions repeats by year, and {} is not PostgreSQL; \
+            "partitions: only PostgreSQL partitions observations by year, and {} is not PostgreSQL; \
              a SQLite database is one file (archive it whole with `sqlite3 FILE .backup`)",
             crate::config::redact_url(&config.database_url)
         );
@@ -880,30 +882,59 @@ async fn partitions(config: &Config, action: PartitionAction) -> anyhow::Result<
     let result = async {
         match action {
             PartitionAction::List => {
-                let parts = store.repeat_partitions().await?;
+                let parts = store.partitions().await?;
                 let at = |t: Option<chrono::DateTime<chrono::Utc>>, open: &str| {
                     t.map_or(open.to_string(), |t| {
-                        t.with_timezone(&crate::time::SHANGHAI).format("%Y-%m-%d").to_string()
+                        t.with_timezone(&crate::time::SHANGHAI)
+                            .format("%Y-%m-%d")
+                            .to_string()
                     })
                 };
-                outln!("repeats by year (Asia/Shanghai), {} partitions:", parts.len());
-                for p in &parts {
-                    outln!(
-                        "  {:<34} {:>10} – {:<10} ≈ {:>11} rows {:>9.1} MiB",
-                        p.name,
-                        at(p.from, "…"),
-                        at(p.to, "…"),
-                        p.rows_estimate,
-                        p.bytes as f64 / 1048576.0
-                    );
+                for (changes, what) in [
+                    (false, "repeats by year (Asia/Shanghai)"),
+                    (true, "changes, live until their year is detached"),
+                ] {
+                    let of: Vec<_> = parts.iter().filter(|p| p.changes() == changes).collect();
+                    outln!("{what}, {} partitions:", of.len());
+                    for p in of {
+                        // The changes' partition is a list's: it has no span.
+                        let span = if changes {
+                            "what pages read".to_string()
+                        } else {
+                            format!("{:>10} – {:<10}", at(p.from, "…"), at(p.to, "…"))
+                        };
+                        outln!(
+                            "  {:<34} {:<23} ≈ {:>11} rows {:>9.1} MiB",
+                            p.name,
+                            span,
+                            p.rows_estimate,
+                            p.bytes as f64 / 1048576.0,
+                        );
+                    }
                 }
                 Ok(())
             }
             PartitionAction::Detach { year } => {
-                let n = store.detach_repeat_year(year, now).await?;
+                let gone = store.detach_year(year, now).await?;
+                let mut tables = Vec::new();
+                if let Some(n) = gone.repeats {
+                    outln!(
+                        "{n} repeats of {year} left what pages read: observation_repeats_{year}"
+                    );
+                    tables.push(format!("observation_repeats_{year}"));
+                }
+                if gone.changes > 0 {
+                    outln!(
+                        "{} changes of {year} that no later answer stands on left what pages \
+                         read: observations_{year} (those that still stand stay)",
+                        gone.changes
+                    );
+                    tables.push(format!("observations_{year}"));
+                }
+                let dump: Vec<String> = tables.iter().map(|t| format!("-t {t}")).collect();
                 outln!(
-                    "observation_repeats_{year} detached: {n} repeats left what pages read; the table \
-                     stays until archived (pg_dump -t observation_repeats_{year}) and dropped"
+                    "the detached tables stay until archived (pg_dump {}) and dropped",
+                    dump.join(" ")
                 );
                 Ok(())
             }

@@ -393,9 +393,10 @@ impl BatchStatements for sqlx::PgConnection {
         if wanted.is_empty() {
             return Ok(Vec::new());
         }
-        // One statement of constant text, planned once per connection: a subquery per
-        // pair gave a text for each number of pairs, each planned anew (about 13 ms a plan;
-        // with `recent_repeats`, a fifth of the server's time in a cashier run).
+        // The pair's rows sought by its index alone (row comparisons, as in the writer's
+        // pairs lookup). One statement of constant text, planned once per connection: a
+        // subquery per pair gave a text for each number of pairs, each planned anew (about
+        // 13 ms a plan; with `recent_repeats`, a fifth of the server's time in a cashier run).
         let (numbers, checks, keys, counts) = wanted.iter().fold(
             (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
             |(mut a, mut b, mut c, mut d), &(k, check, key, n)| {
@@ -411,10 +412,15 @@ impl BatchStatements for sqlx::PgConnection {
              from unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) as p(k, c, s, n)
              cross join lateral (
                  select o.id, o.status, o.observed_at, o.source_kind from observations o
-                 where o.check_id = p.c and o.source_key = p.s and o.id < $5
+                 where (o.check_id, o.source_key, o.observed_at)
+                           <= (p.c, p.s, 'infinity'::timestamptz)
+                   and (o.check_id, o.source_key, o.observed_at)
+                           >= (p.c, p.s, '-infinity'::timestamptz)
+                   and o.id < $5
                    and o.failure is null and o.superseded_by is null
                    and o.retracted_at is null
-                 order by o.observed_at desc, o.id desc limit p.n) r",
+                 order by o.check_id desc, o.source_key desc, o.observed_at desc, o.id desc
+                 limit p.n) r",
         )
         .bind(numbers)
         .bind(checks)

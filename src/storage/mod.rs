@@ -42,7 +42,7 @@ pub use copy_write::COPY_MIN_ROWS;
 pub use fleet::{Claim, TakenRun, TakeoverRecord, VantageStatus, WorkerRecord, WorkerStatus};
 pub use ledger::{FinishedRun, MissReason, MissedSlotsRecord, PendingCounts};
 pub use memo::{Memo, Reads};
-pub use partitions::{RepeatPartition, keep_years_ahead};
+pub use partitions::{DetachedYear, Partition, keep_years_ahead};
 pub use probes::*;
 pub use review::{PublishedHandTest, Reviewed};
 pub use sessions::{ACCOUNT_KEY as SESSION_ACCOUNT_KEY, StoredSessions};
@@ -2583,6 +2583,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         52,
         "repeats by fetch",
         include_str!("../../migrations/postgres/0052_repeats_by_fetch.sql"),
+    ),
+    (
+        53,
+        "changes partitioned",
+        include_str!("../../migrations/postgres/0053_changes_partitioned.sql"),
     ),
 ];
 

@@ -1,12 +1,13 @@
-//! PostgreSQL keeps repeats by year (migration 0041): a year is made ahead of the clock,
-//! a row dated past every year is moved into its year when that year is made, and a past
-//! year detaches for archive with what pages count and show following it. SQLite says it
-//! has no partitions.
+//! PostgreSQL keeps repeats by year (migration 0041), and the changes they repeat (0053): a
+//! year is made ahead of the clock, a row dated past every year is moved into its year when
+//! that year is made, and a past year detaches for archive with what pages count and show
+//! following it, the changes later answers stand on staying live. SQLite says it has no
+//! partitions.
 
 use crate::common::{self, observation};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use hutong::domain::{NewObservation, ProbeFacts};
-use hutong::storage::{StateFilter, Store};
+use hutong::storage::{DetachedYear, StateFilter, Store};
 use hutong::time::SHANGHAI;
 
 /// A probe verdict of pack `p` (a repeat when it equals its pair's newest row).
@@ -47,7 +48,7 @@ async fn history(store: &Store, check: &str) -> (Vec<(i64, DateTime<Utc>, String
 
 async fn partition_names(store: &Store) -> Vec<String> {
     store
-        .repeat_partitions()
+        .partitions()
         .await
         .unwrap()
         .into_iter()
@@ -99,33 +100,27 @@ async fn repeats_are_kept_by_year_and_a_past_year_detaches_for_archive() {
     store.insert_probe_results(&[], &batch).await.unwrap();
     store.migrate().await.unwrap();
 
-    // From the oldest repeat's year to next year, one before and one after.
+    // From the oldest repeat's year to next year, one before and one after; the changes
+    // (0053), all live, in one.
     let mut expected = vec!["observation_repeats_before_2024".to_string()];
     expected.extend((2024..=this_year + 1).map(|y| format!("observation_repeats_{y}")));
     expected.push(format!("observation_repeats_from_{}", this_year + 2));
+    expected.push("observations_live".to_string());
     assert_eq!(partition_names(store).await, expected);
 
     // Years made up to `ahead + 1`: jd's repeats move out of the last partition into
     // their year, read back and are counted once.
     let jd_before = history(store, jd).await;
-    let made = store
-        .ensure_repeat_partitions(utc(ahead + 1, 6, 1))
-        .await
-        .unwrap();
+    let made = store.ensure_partitions(utc(ahead + 1, 6, 1)).await.unwrap();
     assert_eq!(made, 5, "{} to {}", this_year + 2, ahead + 1);
     assert_eq!(
-        store
-            .ensure_repeat_partitions(utc(ahead + 1, 6, 1))
-            .await
-            .unwrap(),
+        store.ensure_partitions(utc(ahead + 1, 6, 1)).await.unwrap(),
         0
     );
     let names = partition_names(store).await;
     assert!(names.contains(&format!("observation_repeats_{ahead}")));
-    assert_eq!(
-        names.last().unwrap(),
-        &format!("observation_repeats_from_{}", ahead + 2)
-    );
+    assert!(names.contains(&format!("observation_repeats_from_{}", ahead + 2)));
+    assert_eq!(names.last().unwrap(), "observations_live");
     assert_eq!(history(store, jd).await, jd_before);
     let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
     let in_ahead: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -162,16 +157,16 @@ async fn repeats_are_kept_by_year_and_a_past_year_detaches_for_archive() {
     );
 
     // Only whole past years, and only attached ones.
-    let refused = store.detach_repeat_year(2026, now).await.unwrap_err();
+    let refused = store.detach_year(2026, now).await.unwrap_err();
     assert!(
         refused.to_string().contains("year 2026 has not ended"),
         "{refused}"
     );
-    let refused = store.detach_repeat_year(2019, now).await.unwrap_err();
+    let refused = store.detach_year(2019, now).await.unwrap_err();
     assert!(
         refused
             .to_string()
-            .contains("no partition observation_repeats_2019 is attached"),
+            .contains("nothing of year 2019 is attached"),
         "{refused}"
     );
     assert_eq!(
@@ -180,8 +175,14 @@ async fn repeats_are_kept_by_year_and_a_past_year_detaches_for_archive() {
         "nothing changed"
     );
 
-    // 2024: taobao's 11 December repeats and douyin's 4.
-    assert_eq!(store.detach_repeat_year(2024, now).await.unwrap(), 15);
+    // 2024: taobao's 11 December repeats and douyin's 4; both changes of 2024 still stand.
+    assert_eq!(
+        store.detach_year(2024, now).await.unwrap(),
+        DetachedYear {
+            repeats: Some(15),
+            changes: 0
+        }
+    );
     assert!(
         !partition_names(store)
             .await
@@ -225,7 +226,7 @@ async fn repeats_are_kept_by_year_and_a_past_year_detaches_for_archive() {
         .await
         .unwrap();
     assert_eq!(archived, 15);
-    let refused = store.detach_repeat_year(2024, now).await.unwrap_err();
+    let refused = store.detach_year(2024, now).await.unwrap_err();
     assert!(refused.to_string().contains("is attached"), "{refused}");
     pool.close().await;
     db.drop_database().await;
@@ -349,10 +350,7 @@ async fn repeats_of_fetches_are_kept_by_year_and_a_past_year_detaches_with_them(
     assert_eq!(in_2024, 12, "20 to 31 December 2024, a fetch each");
     let before = (history(store, taobao).await, history(store, jd).await);
 
-    let made = store
-        .ensure_repeat_partitions(utc(ahead + 1, 6, 1))
-        .await
-        .unwrap();
+    let made = store.ensure_partitions(utc(ahead + 1, 6, 1)).await.unwrap();
     assert_eq!(made, 5, "{} to {}", this_year + 2, ahead + 1);
     assert_eq!(
         fetch_rows(format!("repeat_fetches_{ahead}")).await,
@@ -368,8 +366,8 @@ async fn repeats_of_fetches_are_kept_by_year_and_a_past_year_detaches_with_them(
     // 2024: taobao's repeats of 11 January and 20–31 December, jd's of 21–31 December.
     let now = utc(2026, 6, 1);
     assert_eq!(
-        store.detach_repeat_year(2024, now).await.unwrap(),
-        1 + 12 + 11
+        store.detach_year(2024, now).await.unwrap().repeats,
+        Some(1 + 12 + 11)
     );
     let gone: Option<String> =
         sqlx::query_scalar("select to_regclass('repeat_fetches_2024')::text")
@@ -412,29 +410,248 @@ async fn repeats_of_fetches_are_kept_by_year_and_a_past_year_detaches_with_them(
 #[tokio::test]
 async fn sqlite_says_it_has_no_partitions() {
     let db = common::sqlite().await;
-    let refused = db.store.repeat_partitions().await.unwrap_err();
+    let refused = db.store.partitions().await.unwrap_err();
     assert!(
         refused
             .to_string()
-            .contains("only PostgreSQL partitions repeats by year"),
+            .contains("only PostgreSQL partitions observations by year"),
         "{refused}"
     );
     let refused = db
         .store
-        .detach_repeat_year(2021, utc(2026, 6, 1))
+        .detach_year(2021, utc(2026, 6, 1))
         .await
         .unwrap_err();
     assert!(
         refused
             .to_string()
-            .contains("only PostgreSQL partitions repeats by year"),
+            .contains("only PostgreSQL partitions observations by year"),
         "{refused}"
     );
     assert_eq!(
-        db.store
-            .ensure_repeat_partitions(utc(2030, 1, 1))
-            .await
-            .unwrap(),
+        db.store.ensure_partitions(utc(2030, 1, 1)).await.unwrap(),
         0
     );
+}
+
+/// Each source's status about `check` at `at`, with its evidence.
+async fn answer(store: &Store, check: &str, at: DateTime<Utc>) -> Vec<(String, String)> {
+    let filter = StateFilter {
+        check: Some(check.into()),
+        ..StateFilter::default()
+    };
+    store
+        .state_as_of(at, &filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| (o.status.to_string(), format!("{:?}", o.evidence)))
+        .collect()
+}
+
+/// The changes observed in a past year (migration 0053): those no later answer stands on
+/// leave with the year's repeats, into `observations_YEAR`; each pair's last change before
+/// the year's end that its state could be on (and every row a repeat that stays names)
+/// stays live, so every answer about a later date is as it was.
+#[tokio::test]
+async fn a_past_year_of_changes_detaches_but_what_still_stands_stays() {
+    let Some(db) = before_partitions().await else {
+        return;
+    };
+    let store = &db.store;
+    let (taobao, douyin, jd) = ("link.wechat.taobao", "link.wechat.douyin", "link.wechat.jd");
+    // A repeat of 2023 before partitioning, so the migration makes the repeats' years from
+    // 2023 on; then taobao: blocked in March 2024, open from May (repeated in 2025);
+    // douyin: three changes in 2024, the last standing; jd: open in April 2024, blocked
+    // from March 2025.
+    store
+        .insert_probe_results(&[], &daily(taobao, utc(2023, 6, 1), 2, "open"))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let mut batch = daily(taobao, utc(2024, 3, 1), 2, "blocked");
+    batch.extend(daily(taobao, utc(2024, 5, 1), 2, "open"));
+    batch.extend(daily(taobao, utc(2025, 2, 1), 1, "open"));
+    batch.extend(daily(douyin, utc(2024, 2, 1), 1, "blocked"));
+    batch.extend(daily(douyin, utc(2024, 8, 1), 1, "open"));
+    batch.extend(daily(douyin, utc(2024, 9, 1), 1, "blocked"));
+    batch.extend(daily(jd, utc(2024, 4, 1), 1, "open"));
+    batch.extend(daily(jd, utc(2025, 3, 1), 1, "blocked"));
+    store.insert_probe_results(&[], &batch).await.unwrap();
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    // A change's archive year is the detach's alone.
+    let refused = sqlx::query(
+        "update observations set archive_year = 2024 where check_id = 'link.wechat.jd'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("set by partitions detach alone"),
+        "{refused}"
+    );
+
+    let now = utc(2026, 6, 1);
+    let dates = [utc(2025, 1, 15), utc(2025, 6, 1), now];
+    let checks = [taobao, douyin, jd];
+    let mut answers = Vec::new();
+    let mut before = Vec::new();
+    for check in checks {
+        before.push(history(store, check).await);
+        for at in dates {
+            answers.push(answer(store, check, at).await);
+        }
+    }
+    let transitions_of = |check: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64, DateTime<Utc>)>(
+                "select observation_id, occurred_at from transitions where check_id = $1
+                 order by occurred_at",
+            )
+            .bind(check)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let taobao_transitions = transitions_of(taobao).await;
+
+    // Leaving: taobao's blocked change (superseded in May), douyin's first two; their two
+    // repeats of 2024 (taobao's 2 March and 2 May) with them.
+    assert_eq!(
+        store.detach_year(2024, now).await.unwrap(),
+        DetachedYear {
+            repeats: Some(2),
+            changes: 3
+        }
+    );
+    let names = partition_names(store).await;
+    assert!(
+        names.contains(&"observations_live".to_string()),
+        "{names:?}"
+    );
+    assert!(!names.contains(&"observations_2024".to_string()));
+
+    // Every answer about a later date is as it was (where it was a repeat of 2024, it is
+    // now the change that repeat repeated: the same status, the same evidence).
+    let mut after = Vec::new();
+    for check in checks {
+        for at in dates {
+            after.push(answer(store, check, at).await);
+        }
+    }
+    assert_eq!(after, answers);
+    assert_eq!(
+        current(store, jd, utc(2025, 1, 15)).await[0].1,
+        utc(2024, 4, 1),
+        "jd's April change, which stood at the year's end, still answers for January"
+    );
+
+    let in_2024 = |t: DateTime<Utc>| {
+        t >= utc(2023, 12, 31) + Duration::hours(16) && t < utc(2024, 12, 31) + Duration::hours(16)
+    };
+    let leaving = [
+        (taobao, utc(2024, 3, 1)),
+        (taobao, utc(2024, 3, 2)),
+        (taobao, utc(2024, 5, 2)),
+        (douyin, utc(2024, 2, 1)),
+        (douyin, utc(2024, 8, 1)),
+    ];
+    for (check, (rows, count)) in checks.iter().zip(&before) {
+        let kept: Vec<_> = rows
+            .iter()
+            .filter(|r| !leaving.contains(&(*check, r.1)))
+            .cloned()
+            .collect();
+        let (rows_after, count_after) = history(store, check).await;
+        assert_eq!(rows_after, kept, "{check}");
+        assert_eq!(
+            count_after,
+            count - (rows.len() - kept.len()) as i64,
+            "{check}"
+        );
+        // What stays of 2024: one change per pair, the one that stood at its end.
+        let of_2024: Vec<_> = rows_after.iter().filter(|r| in_2024(r.1)).collect();
+        assert_eq!(of_2024.len(), 1, "{check}: {of_2024:?}");
+    }
+    // The archive holds the leaving changes; the standing ones are live (with the catalog's
+    // articles of 2024, which stand too).
+    let archived: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
+        "select check_id, observed_at from observations_2024 order by check_id, observed_at",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        archived,
+        vec![
+            (douyin.to_string(), utc(2024, 2, 1)),
+            (douyin.to_string(), utc(2024, 8, 1)),
+            (taobao.to_string(), utc(2024, 3, 1)),
+        ]
+    );
+    let kept_rows: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
+        "select check_id, observed_at from observations
+         where check_id like 'link.wechat.%' and source_kind = 'probe'
+           and observed_at >= '2023-12-31T16:00:00Z' and observed_at < '2024-12-31T16:00:00Z'
+         order by check_id, observed_at",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        kept_rows,
+        vec![
+            (douyin.to_string(), utc(2024, 9, 1)),
+            (jd.to_string(), utc(2024, 4, 1)),
+            (taobao.to_string(), utc(2024, 5, 1)),
+        ]
+    );
+    // The transition taobao's blocked change began left with it; the rest stay.
+    let archived_id = before[0]
+        .0
+        .iter()
+        .find(|r| r.1 == utc(2024, 3, 1))
+        .unwrap()
+        .0;
+    let expected: Vec<_> = taobao_transitions
+        .iter()
+        .filter(|t| t.0 != archived_id)
+        .cloned()
+        .collect();
+    assert_eq!(expected.len() + 1, taobao_transitions.len());
+    assert_eq!(transitions_of(taobao).await, expected);
+
+    // Probes write on, repeating what stayed.
+    store
+        .insert_probe_results(&[], &daily(taobao, utc(2026, 2, 1), 1, "open"))
+        .await
+        .unwrap();
+    assert_eq!(history(store, taobao).await.1, before[0].1 - 3 + 1);
+
+    // Once: its table stays until archived and dropped; then nothing of it is left.
+    let refused = store.detach_year(2024, now).await.unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("the table observations_2024 is still there"),
+        "{refused}"
+    );
+    sqlx::query("drop table observations_2024, observation_repeats_2024")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let refused = store.detach_year(2024, now).await.unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("nothing of year 2024 is attached"),
+        "{refused}"
+    );
+    assert_eq!(history(store, taobao).await.1, before[0].1 - 3 + 1);
+    pool.close().await;
+    db.drop_database().await;
 }
