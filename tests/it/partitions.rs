@@ -6,7 +6,7 @@
 
 use crate::common::{self, observation};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
-use hutong::domain::{NewObservation, ProbeFacts};
+use hutong::domain::{NewObservation, ObservationRecord, ProbeFacts};
 use hutong::storage::{DetachedYear, StateFilter, Store};
 use hutong::time::SHANGHAI;
 
@@ -56,18 +56,18 @@ async fn partition_names(store: &Store) -> Vec<String> {
         .collect()
 }
 
-async fn current(store: &Store, check: &str, now: DateTime<Utc>) -> Vec<(i64, DateTime<Utc>)> {
+/// Each source's state of `check` at `at`.
+async fn states(store: &Store, check: &str, at: DateTime<Utc>) -> Vec<ObservationRecord> {
     let filter = StateFilter {
         check: Some(check.into()),
         ..StateFilter::default()
     };
-    store
-        .state_as_of(now, &filter)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|o| (o.id, o.observed_at))
-        .collect()
+    store.state_as_of(at, &filter).await.unwrap()
+}
+
+async fn current(store: &Store, check: &str, now: DateTime<Utc>) -> Vec<(i64, DateTime<Utc>)> {
+    let states = states(store, check, now).await;
+    states.into_iter().map(|o| (o.id, o.observed_at)).collect()
 }
 
 /// A PostgreSQL database as 0040 left it, the catalog loaded; `None` when skipping.
@@ -436,14 +436,8 @@ async fn sqlite_says_it_has_no_partitions() {
 
 /// Each source's status about `check` at `at`, with its evidence.
 async fn answer(store: &Store, check: &str, at: DateTime<Utc>) -> Vec<(String, String)> {
-    let filter = StateFilter {
-        check: Some(check.into()),
-        ..StateFilter::default()
-    };
-    store
-        .state_as_of(at, &filter)
-        .await
-        .unwrap()
+    let states = states(store, check, at).await;
+    states
         .into_iter()
         .map(|o| (o.status.to_string(), format!("{:?}", o.evidence)))
         .collect()
