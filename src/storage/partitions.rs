@@ -4,7 +4,8 @@
 //! detached. SQLite keeps one table of each and has none of this.
 
 use super::{Db, StorageError, Store};
-use chrono::{DateTime, Utc};
+use crate::time::SHANGHAI;
+use chrono::{DateTime, TimeZone, Utc};
 
 /// One partition of `observation_repeats` or of `observations`.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,15 +37,6 @@ impl Partition {
     }
 }
 
-/// A partition as listed: its name, bounds, estimated rows and bytes.
-type PartitionRow = (
-    String,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    f32,
-    i64,
-);
-
 /// What detaching a year took out of what pages read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DetachedYear {
@@ -54,6 +46,32 @@ pub struct DetachedYear {
     /// Changes observed in the year that no later answer stands on, now the table
     /// `observations_YEAR` (those that still stand stay live; none left: no table).
     pub changes: i64,
+}
+
+/// Midnight of 1 January of `year` in Asia/Shanghai, as the migration's
+/// `hutong_repeat_year_start`.
+fn year_start(year: i32) -> Option<DateTime<Utc>> {
+    SHANGHAI
+        .with_ymd_and_hms(year, 1, 1, 0, 0, 0)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The bounds a partition's name gives (`observation_repeats_2024`,
+/// `observation_repeats_before_2021`, `observation_repeats_from_2028`; none for the
+/// changes' `observations_live`, a list's partition).
+fn bounds(name: &str) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let year = |s: &str| s.parse::<i32>().ok();
+    let rest = name.strip_prefix("observation_repeats_").unwrap_or(name);
+    if let Some(y) = rest.strip_prefix("before_").and_then(year) {
+        (None, year_start(y))
+    } else if let Some(y) = rest.strip_prefix("from_").and_then(year) {
+        (year_start(y), None)
+    } else if let Some(y) = year(rest) {
+        (year_start(y), year_start(y + 1))
+    } else {
+        (None, None)
+    }
 }
 
 /// A refusal raised by the migration's functions, as the message it gives.
@@ -80,50 +98,47 @@ impl Store {
             return Err(postgres_only("partitions list"));
         };
         // With the year's repeats of fetches (migration 0052: the partition of
-        // `repeat_fetches` named alike), each fetch counted as its set's mean members. The
-        // bounds are the partitions' own (the changes' one partition has none: it is a list's).
-        let fetches = if self.fetch_repeats() {
-            "left join lateral (
+        // `repeat_fetches` named alike), each fetch counted as its set's mean members; then
+        // the changes' partitions (0053).
+        let repeats = if self.fetch_repeats() {
+            "select c.relname::text,
+                    (greatest(c.reltuples, 0) + coalesce(greatest(fc.reltuples, 0)
+                        * (select avg(cardinality(bases)) from repeat_sets), 0))::real,
+                    pg_total_relation_size(c.oid)
+                    + coalesce(pg_total_relation_size(fc.oid), 0)
+             from pg_inherits i join pg_class c on c.oid = i.inhrelid
+             left join lateral (
                  select fc.oid, fc.reltuples from pg_inherits fi
                  join pg_class fc on fc.oid = fi.inhrelid
                  where fi.inhparent = 'repeat_fetches'::regclass
-                   and fc.relname = 'repeat_fetches_' || substr(c.relname, 21)) fc on true"
+                   and fc.relname = 'repeat_fetches_' || substr(c.relname, 21)) fc on true
+             where i.inhparent = 'observation_repeats'::regclass"
         } else {
-            "left join (select null::oid as oid, null::real as reltuples) fc on false"
+            "select c.relname::text, c.reltuples, pg_total_relation_size(c.oid)
+             from pg_inherits i join pg_class c on c.oid = i.inhrelid
+             where i.inhparent = 'observation_repeats'::regclass"
         };
-        let rows: Vec<PartitionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "with p as (
-                     select c.relname::text as name, pg_get_expr(c.relpartbound, c.oid) as bound,
-                            (greatest(c.reltuples, 0) + coalesce(greatest(fc.reltuples, 0)
-                                * (select avg(cardinality(bases)) from repeat_sets), 0))::real
-                                as tuples,
-                            pg_total_relation_size(c.oid)
-                            + coalesce(pg_total_relation_size(fc.oid), 0) as bytes
-                     from pg_inherits i join pg_class c on c.oid = i.inhrelid
-                     {fetches}
-                     where i.inhparent = 'observation_repeats'::regclass
-                     union all
-                     select c.relname::text, pg_get_expr(c.relpartbound, c.oid), c.reltuples,
-                            pg_total_relation_size(c.oid)
-                     from pg_inherits i join pg_class c on c.oid = i.inhrelid
-                     where i.inhparent = 'observations'::regclass)
-                 select name,
-                        (regexp_match(bound, 'FROM \\(''([^'']+)''\\)'))[1]::timestamptz,
-                        (regexp_match(bound, 'TO \\(''([^'']+)''\\)'))[1]::timestamptz,
-                        tuples, bytes
-                 from p"
+        let rows: Vec<(String, f32, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{repeats}
+             union all
+             select c.relname::text, c.reltuples, pg_total_relation_size(c.oid)
+             from pg_inherits i join pg_class c on c.oid = i.inhrelid
+             where i.inhparent = 'observations'::regclass"
         )))
         .fetch_all(pool)
         .await?;
         let mut parts: Vec<Partition> = rows
             .into_iter()
-            .map(|(name, from, to, tuples, bytes)| Partition {
-                name,
-                from,
-                to,
-                // -1 until the table is first vacuumed or analysed.
-                rows_estimate: (tuples.max(0.0)) as i64,
-                bytes,
+            .map(|(name, tuples, bytes)| {
+                let (from, to) = bounds(&name);
+                Partition {
+                    name,
+                    from,
+                    to,
+                    // -1 until the table is first vacuumed or analysed.
+                    rows_estimate: (tuples.max(0.0)) as i64,
+                    bytes,
+                }
             })
             .collect();
         parts.sort_by_key(|p| (p.changes(), p.from.is_some(), p.from));
@@ -133,7 +148,7 @@ impl Store {
     /// Makes years of repeats until one begins after `upto`; how many were made (the
     /// changes need none: a year of them gets its partition when detached). A no-op on
     /// SQLite.
-    pub async fn ensure_partitions(&self, upto: DateTime<Utc>) -> Result<i32, StorageError> {
+    pub async fn ensure_repeat_partitions(&self, upto: DateTime<Utc>) -> Result<i32, StorageError> {
         let Db::Postgres(pool) = &self.db else {
             return Ok(0);
         };
@@ -181,7 +196,7 @@ pub async fn keep_years_ahead(store: Store) {
     }
     loop {
         match store
-            .ensure_partitions(Utc::now() + chrono::Duration::days(366))
+            .ensure_repeat_partitions(Utc::now() + chrono::Duration::days(366))
             .await
         {
             Ok(0) => {}
@@ -189,5 +204,29 @@ pub async fn keep_years_ahead(store: Store) {
             Err(e) => tracing::warn!("partitions of repeats could not be made ahead: {e}"),
         }
         tokio::time::sleep(AHEAD_EVERY).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_give_bounds_in_shanghai_years() {
+        let (from, to) = bounds("observation_repeats_2024");
+        assert_eq!(from.unwrap().to_rfc3339(), "2023-12-31T16:00:00+00:00");
+        assert_eq!(to.unwrap().to_rfc3339(), "2024-12-31T16:00:00+00:00");
+        let (from, to) = bounds("observation_repeats_before_2021");
+        assert_eq!(
+            (from, to.unwrap().to_rfc3339()),
+            (None, "2020-12-31T16:00:00+00:00".into())
+        );
+        let (from, to) = bounds("observation_repeats_from_2028");
+        assert_eq!(
+            (from.unwrap().to_rfc3339(), to),
+            ("2027-12-31T16:00:00+00:00".into(), None)
+        );
+        assert_eq!(bounds("something_else"), (None, None));
+        assert_eq!(bounds("observations_live"), (None, None));
     }
 }

@@ -111,10 +111,16 @@ async fn repeats_are_kept_by_year_and_a_past_year_detaches_for_archive() {
     // Years made up to `ahead + 1`: jd's repeats move out of the last partition into
     // their year, read back and are counted once.
     let jd_before = history(store, jd).await;
-    let made = store.ensure_partitions(utc(ahead + 1, 6, 1)).await.unwrap();
+    let made = store
+        .ensure_repeat_partitions(utc(ahead + 1, 6, 1))
+        .await
+        .unwrap();
     assert_eq!(made, 5, "{} to {}", this_year + 2, ahead + 1);
     assert_eq!(
-        store.ensure_partitions(utc(ahead + 1, 6, 1)).await.unwrap(),
+        store
+            .ensure_repeat_partitions(utc(ahead + 1, 6, 1))
+            .await
+            .unwrap(),
         0
     );
     let names = partition_names(store).await;
@@ -350,7 +356,10 @@ async fn repeats_of_fetches_are_kept_by_year_and_a_past_year_detaches_with_them(
     assert_eq!(in_2024, 12, "20 to 31 December 2024, a fetch each");
     let before = (history(store, taobao).await, history(store, jd).await);
 
-    let made = store.ensure_partitions(utc(ahead + 1, 6, 1)).await.unwrap();
+    let made = store
+        .ensure_repeat_partitions(utc(ahead + 1, 6, 1))
+        .await
+        .unwrap();
     assert_eq!(made, 5, "{} to {}", this_year + 2, ahead + 1);
     assert_eq!(
         fetch_rows(format!("repeat_fetches_{ahead}")).await,
@@ -429,7 +438,10 @@ async fn sqlite_says_it_has_no_partitions() {
         "{refused}"
     );
     assert_eq!(
-        db.store.ensure_partitions(utc(2030, 1, 1)).await.unwrap(),
+        db.store
+            .ensure_repeat_partitions(utc(2030, 1, 1))
+            .await
+            .unwrap(),
         0
     );
 }
